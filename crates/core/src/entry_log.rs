@@ -1,0 +1,413 @@
+//! The entry/exit logbook (入退室管理簿, 第19条第1項): who entered which room, when, why,
+//! wearing a name tag (第17条第2項), and when they left.
+
+use crate::article::Article;
+use crate::event::EventId;
+use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::room::Room;
+use crate::wareki;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How far ahead of the device's clock a time may be: a clock a little fast, not a guess.
+pub const FUTURE_TOLERANCE_MINUTES: i64 = 5;
+
+/// The person entering: 氏名 and 所属 (a visitor's company or organisation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub name: String,
+    pub affiliation: String,
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Somebody entered a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryRecorded {
+    pub room_id: String,
+    pub person: Person,
+    pub purpose: String,
+    /// 名札: confirmed worn at the door (第17条第2項).
+    pub name_tag_worn: bool,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub entered_at: DateTime<Utc>,
+}
+
+impl EntryRecorded {
+    /// An entry from what was typed, with surrounding spaces removed.
+    pub fn new(
+        room_id: &str,
+        name: &str,
+        affiliation: &str,
+        purpose: &str,
+        name_tag_worn: bool,
+        entered_at: DateTime<Utc>,
+    ) -> Self {
+        EntryRecorded {
+            room_id: room_id.trim().to_string(),
+            person: Person {
+                name: squash(name),
+                affiliation: squash(affiliation),
+            },
+            purpose: purpose.trim().to_string(),
+            name_tag_worn,
+            entered_at,
+        }
+    }
+}
+
+/// Somebody left: closes the entry it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExitRecorded {
+    pub entry: EventId,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub exited_at: DateTime<Utc>,
+}
+
+/// One line of the logbook: an entry and, once recorded, its exit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryRecord {
+    /// The event that recorded the entry.
+    pub id: EventId,
+    pub room_id: String,
+    pub name: String,
+    pub affiliation: String,
+    pub purpose: String,
+    pub name_tag_worn: bool,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub entered_at: DateTime<Utc>,
+    pub entered_by: String,
+    #[serde(default, with = "chrono::serde::ts_milliseconds_option")]
+    pub exited_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub exited_by: Option<String>,
+    #[serde(default)]
+    pub exit_event: Option<EventId>,
+    /// The room while the person is inside, absent once they left: a store that indexes only
+    /// present values (IndexedDB) answers "who is inside" with one index read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inside_room: Option<String>,
+}
+
+impl EntryRecord {
+    pub fn opened(id: EventId, entry: &EntryRecorded, operator: &str) -> Self {
+        EntryRecord {
+            id,
+            room_id: entry.room_id.clone(),
+            name: entry.person.name.clone(),
+            affiliation: entry.person.affiliation.clone(),
+            purpose: entry.purpose.clone(),
+            name_tag_worn: entry.name_tag_worn,
+            entered_at: entry.entered_at,
+            entered_by: operator.to_string(),
+            exited_at: None,
+            exited_by: None,
+            exit_event: None,
+            inside_room: Some(entry.room_id.clone()),
+        }
+    }
+
+    pub fn closed(&self, exit_event: EventId, exit: &ExitRecorded, operator: &str) -> Self {
+        EntryRecord {
+            exited_at: Some(exit.exited_at),
+            exited_by: Some(operator.to_string()),
+            exit_event: Some(exit_event),
+            inside_room: None,
+            ..self.clone()
+        }
+    }
+
+    pub fn is_inside(&self) -> bool {
+        self.exited_at.is_none()
+    }
+
+    /// Still inside, and the same person whatever the spacing typed (full-width included).
+    fn is_same_person(&self, person: &Person) -> bool {
+        self.is_inside()
+            && !person.name.is_empty()
+            && squash(&self.name) == squash(&person.name)
+            && squash(&self.affiliation) == squash(&person.affiliation)
+    }
+}
+
+/// The rules at the door. `room` is the room the entry names (if it exists), `inside_now`
+/// the open entries of that room.
+pub fn check_entry(
+    entry: &EntryRecorded,
+    room: Option<&Room>,
+    inside_now: &[EntryRecord],
+    now: DateTime<Utc>,
+) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    let logbook = Some(Article::ENTRY_LOGBOOK);
+    if room.is_none() {
+        refusals.push(Refusal::new(RefusalCode::UnknownRoom, Field::Room, logbook));
+    }
+    let person = &entry.person;
+    for (value, code, field) in [
+        (&person.name, RefusalCode::NameMissing, Field::Name),
+        (
+            &person.affiliation,
+            RefusalCode::AffiliationMissing,
+            Field::Affiliation,
+        ),
+        (&entry.purpose, RefusalCode::PurposeMissing, Field::Purpose),
+    ] {
+        if value.trim().is_empty() {
+            refusals.push(Refusal::new(code, field, logbook));
+        }
+    }
+    if !entry.name_tag_worn {
+        refusals.push(Refusal::new(
+            RefusalCode::NameTagNotWorn,
+            Field::NameTag,
+            Some(Article::ENTRY_RULES),
+        ));
+    }
+    check_not_future(entry.entered_at, now, &mut refusals);
+    let already_inside = inside_now
+        .iter()
+        .any(|open| open.room_id == entry.room_id && open.is_same_person(person));
+    if already_inside {
+        let code = RefusalCode::AlreadyInside {
+            name: person.name.clone(),
+        };
+        refusals.push(Refusal::new(code, Field::Name, logbook));
+    }
+    refusals.into_result()
+}
+
+/// The rules for an exit: it closes an open entry, no earlier than that entry.
+pub fn check_exit(
+    exit: &ExitRecorded,
+    entry: Option<&EntryRecord>,
+    now: DateTime<Utc>,
+) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    let logbook = Some(Article::ENTRY_LOGBOOK);
+    match entry {
+        Some(open) if open.is_inside() => {
+            if exit.exited_at < open.entered_at {
+                let code = RefusalCode::ExitBeforeEntry {
+                    entered_at: wareki::datetime_ja(open.entered_at),
+                };
+                refusals.push(Refusal::new(code, Field::Time, logbook));
+            }
+        }
+        _ => refusals.push(Refusal::new(RefusalCode::NotInside, Field::Entry, logbook)),
+    }
+    check_not_future(exit.exited_at, now, &mut refusals);
+    refusals.into_result()
+}
+
+fn check_not_future(at: DateTime<Utc>, now: DateTime<Utc>, refusals: &mut Refusals) {
+    if at > now + Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
+        let code = RefusalCode::TimeInFuture {
+            tolerance_minutes: FUTURE_TOLERANCE_MINUTES,
+        };
+        refusals.push(Refusal::new(code, Field::Time, None));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Hlc;
+    use crate::event::DeviceId;
+    use crate::room::{default_rooms, Room};
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap()
+    }
+
+    fn room() -> Room {
+        Room::from_definition(&default_rooms()[1], Hlc::default(), &DeviceId("d".into()))
+    }
+
+    fn entry(name: &str, tag: bool, at: DateTime<Utc>) -> EntryRecorded {
+        EntryRecorded::new(&room().id, name, "総務課", "サーバ点検", tag, at)
+    }
+
+    fn open(name: &str) -> EntryRecord {
+        let id = EventId {
+            device: DeviceId("d".into()),
+            seq: 1,
+        };
+        EntryRecord::opened(id, &entry(name, true, now()), "op")
+    }
+
+    fn codes(result: Result<(), Refusals>) -> Vec<(RefusalCode, Field)> {
+        result
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|r| (r.code, r.field))
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_entry_is_accepted() {
+        let e = entry("山田 太郎", true, now());
+        assert_eq!(check_entry(&e, Some(&room()), &[], now()), Ok(()));
+    }
+
+    #[test]
+    fn every_missing_field_is_named_at_once() {
+        let e = EntryRecorded::new(&room().id, "  ", "\u{3000}", "", false, now());
+        assert_eq!(
+            codes(check_entry(&e, Some(&room()), &[], now())),
+            vec![
+                (RefusalCode::NameMissing, Field::Name),
+                (RefusalCode::AffiliationMissing, Field::Affiliation),
+                (RefusalCode::PurposeMissing, Field::Purpose),
+                (RefusalCode::NameTagNotWorn, Field::NameTag),
+            ]
+        );
+    }
+
+    #[test]
+    fn name_tag_refusal_cites_article_17_2() {
+        let e = entry("山田 太郎", false, now());
+        let refusals = check_entry(&e, Some(&room()), &[], now()).unwrap_err();
+        assert_eq!(refusals.0[0].article, Some(Article::ENTRY_RULES));
+        assert!(refusals.0[0].message_ja().contains("名札"));
+        assert!(refusals.0[0].message_ja().ends_with("（第17条第2項）"));
+    }
+
+    #[test]
+    fn unknown_room_is_refused() {
+        let e = entry("山田 太郎", true, now());
+        assert_eq!(
+            codes(check_entry(&e, None, &[], now())),
+            vec![(RefusalCode::UnknownRoom, Field::Room)]
+        );
+    }
+
+    #[test]
+    fn five_minutes_ahead_is_a_fast_clock_but_more_is_refused() {
+        let ok = entry("山田 太郎", true, now() + Duration::minutes(5));
+        assert_eq!(check_entry(&ok, Some(&room()), &[], now()), Ok(()));
+        let late = entry(
+            "山田 太郎",
+            true,
+            now() + Duration::minutes(5) + Duration::seconds(1),
+        );
+        assert_eq!(
+            codes(check_entry(&late, Some(&room()), &[], now())),
+            vec![(
+                RefusalCode::TimeInFuture {
+                    tolerance_minutes: 5
+                },
+                Field::Time
+            )]
+        );
+    }
+
+    #[test]
+    fn the_same_person_cannot_enter_twice_without_leaving() {
+        let again = entry("山田\u{3000}太郎", true, now());
+        let refused = codes(check_entry(
+            &again,
+            Some(&room()),
+            &[open("山田 太郎")],
+            now(),
+        ));
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].1, Field::Name);
+        let other = entry("佐藤 花子", true, now());
+        assert_eq!(
+            check_entry(&other, Some(&room()), &[open("山田 太郎")], now()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn exit_closes_an_open_entry() {
+        let inside = open("山田 太郎");
+        let exit = ExitRecorded {
+            entry: inside.id.clone(),
+            exited_at: now() + Duration::minutes(30),
+        };
+        let later = now() + Duration::hours(1);
+        assert_eq!(check_exit(&exit, Some(&inside), later), Ok(()));
+        let exit_id = EventId {
+            device: DeviceId("d".into()),
+            seq: 2,
+        };
+        let closed = inside.closed(exit_id, &exit, "op");
+        assert!(!closed.is_inside());
+        assert_eq!(closed.inside_room, None);
+        assert_eq!(closed.entered_at, inside.entered_at);
+    }
+
+    #[test]
+    fn exit_earlier_than_entry_is_refused_with_the_entry_time() {
+        let inside = open("山田 太郎");
+        let exit = ExitRecorded {
+            entry: inside.id.clone(),
+            exited_at: now() - Duration::minutes(1),
+        };
+        let refusals = check_exit(&exit, Some(&inside), now()).unwrap_err();
+        assert_eq!(refusals.0.len(), 1);
+        assert_eq!(refusals.0[0].field, Field::Time);
+        assert!(refusals.0[0].message_ja().contains("令和8年11月26日 10:00"));
+    }
+
+    #[test]
+    fn exit_of_someone_not_inside_is_refused() {
+        let inside = open("山田 太郎");
+        let exit = ExitRecorded {
+            entry: inside.id.clone(),
+            exited_at: now(),
+        };
+        let id = EventId {
+            device: DeviceId("d".into()),
+            seq: 2,
+        };
+        let gone = inside.closed(id, &exit, "op");
+        for entry in [None, Some(&gone)] {
+            assert_eq!(
+                codes(check_exit(&exit, entry, now())),
+                vec![(RefusalCode::NotInside, Field::Entry)]
+            );
+        }
+    }
+
+    #[test]
+    fn exit_in_the_future_is_refused() {
+        let inside = open("山田 太郎");
+        let exit = ExitRecorded {
+            entry: inside.id.clone(),
+            exited_at: now() + Duration::minutes(6),
+        };
+        assert_eq!(
+            codes(check_exit(&exit, Some(&inside), now())),
+            vec![(
+                RefusalCode::TimeInFuture {
+                    tolerance_minutes: 5
+                },
+                Field::Time
+            )]
+        );
+    }
+
+    #[test]
+    fn inside_room_is_absent_from_the_stored_form_after_exit() {
+        let inside = open("山田 太郎");
+        let json = serde_json::to_value(&inside).unwrap();
+        assert_eq!(json["inside_room"], room().id);
+        let exit = ExitRecorded {
+            entry: inside.id.clone(),
+            exited_at: now(),
+        };
+        let id = EventId {
+            device: DeviceId("d".into()),
+            seq: 2,
+        };
+        let json = serde_json::to_value(inside.closed(id, &exit, "op")).unwrap();
+        assert!(json.get("inside_room").is_none());
+    }
+}

@@ -1,0 +1,226 @@
+//! Events: every change a person makes, recorded once and never edited. Each device's events
+//! form a hash chain (`hash = SHA-256(prev_hash ‖ canonical bytes)`), so a missing or altered
+//! event shows.
+
+use crate::clock::Hlc;
+use crate::entry_log::{EntryRecorded, ExitRecorded};
+use crate::room::RoomDefined;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::str::FromStr;
+
+/// The device an event was recorded on (a tablet, a browser profile).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeviceId(pub String);
+
+impl fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An event named by its device and its place in that device's chain: `device:seq`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventId {
+    pub device: DeviceId,
+    pub seq: u64,
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.device, self.seq)
+    }
+}
+
+impl FromStr for EventId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (device, seq) = s
+            .rsplit_once(':')
+            .ok_or_else(|| format!("event id without ':': {s}"))?;
+        let seq = seq
+            .parse()
+            .map_err(|_| format!("event id with a bad sequence number: {s}"))?;
+        Ok(EventId {
+            device: DeviceId(device.to_string()),
+            seq,
+        })
+    }
+}
+
+impl Serialize for EventId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for EventId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// What a person recorded: one variant per thing the regulation asks to be kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
+pub enum EventKind {
+    RoomDefined(RoomDefined),
+    EntryRecorded(EntryRecorded),
+    ExitRecorded(ExitRecorded),
+}
+
+/// The hash before a device's first event.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A recorded event with its place in its device's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub device: DeviceId,
+    pub seq: u64,
+    pub hlc: Hlc,
+    /// Who was signed in when it was recorded (the operation history of 第12条).
+    pub operator: String,
+    #[serde(flatten)]
+    pub kind: EventKind,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The fields the hash covers, in a fixed order: everything but the hash itself.
+#[derive(Serialize)]
+struct Canonical<'a> {
+    device: &'a DeviceId,
+    seq: u64,
+    hlc: Hlc,
+    operator: &'a str,
+    #[serde(flatten)]
+    kind: &'a EventKind,
+    prev_hash: &'a str,
+}
+
+impl Event {
+    /// Makes the event that follows `prev_hash` in `device`'s chain.
+    pub fn seal(
+        device: DeviceId,
+        seq: u64,
+        hlc: Hlc,
+        operator: String,
+        kind: EventKind,
+        prev_hash: &str,
+    ) -> Event {
+        let mut event = Event {
+            device,
+            seq,
+            hlc,
+            operator,
+            kind,
+            prev_hash: prev_hash.to_string(),
+            hash: String::new(),
+        };
+        event.hash = event.computed_hash();
+        event
+    }
+
+    pub fn id(&self) -> EventId {
+        EventId {
+            device: self.device.clone(),
+            seq: self.seq,
+        }
+    }
+
+    /// SHA-256 over the previous hash's bytes and this event's canonical JSON.
+    pub fn computed_hash(&self) -> String {
+        let canonical = Canonical {
+            device: &self.device,
+            seq: self.seq,
+            hlc: self.hlc,
+            operator: &self.operator,
+            kind: &self.kind,
+            prev_hash: &self.prev_hash,
+        };
+        let bytes = serde_json::to_vec(&canonical).expect("events always serialise");
+        let mut hasher = Sha256::new();
+        hasher.update(hex::decode(&self.prev_hash).unwrap_or_default());
+        hasher.update(bytes);
+        hex::encode(hasher.finalize())
+    }
+
+    /// True when the stored hash matches the event's content.
+    pub fn hash_is_valid(&self) -> bool {
+        self.hash == self.computed_hash()
+    }
+
+    /// The order every device folds events in: clock, then device as the tie-break.
+    pub fn fold_key(&self) -> (Hlc, &DeviceId, u64) {
+        (self.hlc, &self.device, self.seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::room::{RoomDefined, SecurityLevel};
+
+    fn room_event(seq: u64, prev: &str) -> Event {
+        Event::seal(
+            DeviceId("tablet-1".into()),
+            seq,
+            Hlc {
+                wall_ms: 1_700_000_000_000 + seq as i64,
+                counter: 0,
+            },
+            "山田 太郎".into(),
+            EventKind::RoomDefined(RoomDefined {
+                id: "room-x".into(),
+                name: "電算室".into(),
+                place: "上湧別庁舎".into(),
+                level: SecurityLevel::Two,
+                is_default: false,
+            }),
+            prev,
+        )
+    }
+
+    #[test]
+    fn json_round_trip_keeps_the_hash_valid() {
+        let event = room_event(1, GENESIS_HASH);
+        let json = serde_json::to_string(&event).unwrap();
+        assert!(json.contains("\"kind\":\"room_defined\""), "{json}");
+        let back: Event = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, event);
+        assert!(back.hash_is_valid());
+    }
+
+    #[test]
+    fn a_changed_byte_breaks_the_hash() {
+        let mut event = room_event(1, GENESIS_HASH);
+        event.operator = "山田 次郎".into();
+        assert!(!event.hash_is_valid());
+    }
+
+    #[test]
+    fn the_chain_links_each_event_to_the_one_before() {
+        let first = room_event(1, GENESIS_HASH);
+        let second = room_event(2, &first.hash);
+        assert_eq!(second.prev_hash, first.hash);
+        assert_ne!(
+            room_event(2, GENESIS_HASH).hash,
+            second.hash,
+            "the same content after a different predecessor hashes differently"
+        );
+    }
+
+    #[test]
+    fn event_ids_read_back_what_they_write() {
+        let id: EventId = "dev:abc-1:42".parse().unwrap();
+        assert_eq!(id.device.0, "dev:abc-1");
+        assert_eq!(id.seq, 42);
+        assert_eq!(id.to_string(), "dev:abc-1:42");
+        assert!("no-seq".parse::<EventId>().is_err());
+    }
+}

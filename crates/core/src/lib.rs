@@ -1,0 +1,22 @@
+//! Daichō's domain: the events people record, the registers they fold into, and the rules of
+//! the regulation (湧別町住民基本台帳ネットワークシステム運用規程) that decide what may be recorded.
+//!
+//! No I/O and no web dependencies: the browser and the server run this same code, so a rule is
+//! written once and both sides refuse the same things for the same reasons.
+
+pub mod article;
+pub mod clock;
+pub mod entry_log;
+pub mod event;
+pub mod refusal;
+pub mod registers;
+pub mod room;
+pub mod wareki;
+
+pub use article::Article;
+pub use clock::Hlc;
+pub use entry_log::{EntryRecord, EntryRecorded, ExitRecorded, Person};
+pub use event::{DeviceId, Event, EventId, EventKind};
+pub use refusal::{Field, Refusal, RefusalCode, Refusals};
+pub use registers::Registers;
+pub use room::{Room, RoomDefined, SecurityLevel};

@@ -1,0 +1,171 @@
+//! Why something may not be recorded: a stable code for machines, the form field it concerns,
+//! the article it applies, and a message a clerk can act on (Japanese first, English beside).
+
+use crate::article::Article;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The input a refusal is about, so the app can show the message at that field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Room,
+    Name,
+    Affiliation,
+    Purpose,
+    NameTag,
+    Time,
+    Entry,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum RefusalCode {
+    UnknownRoom,
+    NameMissing,
+    AffiliationMissing,
+    PurposeMissing,
+    NameTagNotWorn,
+    /// The time lies more than the tolerance ahead of the device's clock.
+    TimeInFuture {
+        tolerance_minutes: i64,
+    },
+    /// The exit lies before the entry it closes.
+    ExitBeforeEntry {
+        entered_at: String,
+    },
+    /// No open entry to close: never entered, or already left.
+    NotInside,
+    /// The same person is already inside the same room.
+    AlreadyInside {
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    #[serde(flatten)]
+    pub code: RefusalCode,
+    pub field: Field,
+    pub article: Option<Article>,
+}
+
+impl Refusal {
+    pub fn new(code: RefusalCode, field: Field, article: Option<Article>) -> Self {
+        Refusal {
+            code,
+            field,
+            article,
+        }
+    }
+
+    /// The message shown to the person at the field, with the article where one applies.
+    pub fn message_ja(&self) -> String {
+        let text = match &self.code {
+            RefusalCode::UnknownRoom => "部屋を選んでください。".to_string(),
+            RefusalCode::NameMissing => "氏名を入力してください。入退室管理簿には氏名の記録が必要です。".to_string(),
+            RefusalCode::AffiliationMissing => {
+                "所属を入力してください（来訪者は会社・団体名）。".to_string()
+            }
+            RefusalCode::PurposeMissing => "入室の目的を入力してください。".to_string(),
+            RefusalCode::NameTagNotWorn => {
+                "名札の着用を確認してください。入室する者は名札を着用しなければなりません。"
+                    .to_string()
+            }
+            RefusalCode::TimeInFuture { tolerance_minutes } => format!(
+                "時刻が現在より{tolerance_minutes}分以上先になっています。実際の時刻を入力してください。"
+            ),
+            RefusalCode::ExitBeforeEntry { entered_at } => format!(
+                "退室時刻が入室時刻（{entered_at}）より前になっています。"
+            ),
+            RefusalCode::NotInside => {
+                "この方は現在入室中ではありません。退室は入室中の記録にだけ記録できます。"
+                    .to_string()
+            }
+            RefusalCode::AlreadyInside { name } => format!(
+                "{name}さんはこの部屋に入室中です。先に退室を記録してください。"
+            ),
+        };
+        match self.article {
+            Some(article) => format!("{text}（{article}）"),
+            None => text,
+        }
+    }
+
+    /// The same message for English readers and logs.
+    pub fn message_en(&self) -> String {
+        let text = match &self.code {
+            RefusalCode::UnknownRoom => "Choose a room.".to_string(),
+            RefusalCode::NameMissing => {
+                "Enter the name: the logbook records who entered.".to_string()
+            }
+            RefusalCode::AffiliationMissing => "Enter the department or organisation.".to_string(),
+            RefusalCode::PurposeMissing => "Enter the purpose of the visit.".to_string(),
+            RefusalCode::NameTagNotWorn => {
+                "Confirm the name tag is worn: everyone entering must wear one.".to_string()
+            }
+            RefusalCode::TimeInFuture { tolerance_minutes } => {
+                format!("The time is more than {tolerance_minutes} minutes ahead of now.")
+            }
+            RefusalCode::ExitBeforeEntry { entered_at } => {
+                format!("The exit is earlier than the entry ({entered_at}).")
+            }
+            RefusalCode::NotInside => {
+                "This person is not inside: only an open entry can be closed.".to_string()
+            }
+            RefusalCode::AlreadyInside { name } => {
+                format!("{name} is already inside this room: record the exit first.")
+            }
+        };
+        match self.article {
+            Some(article) => format!("{text} (Article {})", article.number),
+            None => text,
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message_ja())
+    }
+}
+
+/// Every reason an input was refused, so a form can show all of them at once.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Refusals(pub Vec<Refusal>);
+
+impl Refusals {
+    pub fn push(&mut self, refusal: Refusal) {
+        self.0.push(refusal);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was refused.
+    pub fn into_result(self) -> Result<(), Refusals> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+
+    pub fn for_field(&self, field: Field) -> impl Iterator<Item = &Refusal> {
+        self.0.iter().filter(move |r| r.field == field)
+    }
+
+    pub fn has(&self, field: Field) -> bool {
+        self.for_field(field).next().is_some()
+    }
+}
+
+impl fmt::Display for Refusals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let messages: Vec<String> = self.0.iter().map(Refusal::message_ja).collect();
+        f.write_str(&messages.join(" "))
+    }
+}
+
+impl std::error::Error for Refusals {}

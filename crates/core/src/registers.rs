@@ -1,0 +1,271 @@
+//! The registers as the fold of all events: what every device and the server agree on once
+//! they have the same events, whatever order they arrived in.
+
+use crate::entry_log::{check_entry, check_exit, EntryRecord};
+use crate::event::{Event, EventId, EventKind};
+use crate::refusal::Refusals;
+use crate::room::Room;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Registers {
+    pub rooms: BTreeMap<String, Room>,
+    pub entries: BTreeMap<EventId, EntryRecord>,
+    /// Exits that found no open entry when folded (the entry closed already on another
+    /// device). Kept, never dropped, to be raised as exceptions.
+    pub unmatched_exits: Vec<EventId>,
+}
+
+impl Registers {
+    /// Folds events in clock order (device breaks ties), whatever order they are given in.
+    pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> Registers {
+        let mut sorted: Vec<&Event> = events.into_iter().collect();
+        sorted.sort_by(|a, b| a.fold_key().cmp(&b.fold_key()));
+        let mut registers = Registers::default();
+        for event in sorted {
+            registers.apply(event);
+        }
+        registers
+    }
+
+    /// Applies one event. Applying the same event twice changes nothing.
+    pub fn apply(&mut self, event: &Event) {
+        match &event.kind {
+            EventKind::RoomDefined(def) => {
+                let newer = self
+                    .rooms
+                    .get(&def.id)
+                    .is_none_or(|room| room.is_superseded_by(event.hlc, &event.device));
+                if newer {
+                    let room = Room::from_definition(def, event.hlc, &event.device);
+                    self.rooms.insert(def.id.clone(), room);
+                }
+            }
+            EventKind::EntryRecorded(entry) => {
+                let record = EntryRecord::opened(event.id(), entry, &event.operator);
+                self.entries.entry(event.id()).or_insert(record);
+            }
+            EventKind::ExitRecorded(exit) => self.apply_exit(event, exit),
+        }
+    }
+
+    fn apply_exit(&mut self, event: &Event, exit: &crate::entry_log::ExitRecorded) {
+        let id = event.id();
+        match self.entries.get_mut(&exit.entry) {
+            Some(record) if record.exit_event.as_ref() == Some(&id) => {}
+            Some(record) if record.is_inside() => {
+                *record = record.closed(id, exit, &event.operator);
+            }
+            _ => {
+                if !self.unmatched_exits.contains(&id) {
+                    self.unmatched_exits.push(id);
+                }
+            }
+        }
+    }
+
+    /// The rules for recording `kind` now, against these registers.
+    pub fn check(&self, kind: &EventKind, now: DateTime<Utc>) -> Result<(), Refusals> {
+        match kind {
+            EventKind::RoomDefined(_) => Ok(()),
+            EventKind::EntryRecorded(entry) => {
+                let inside: Vec<EntryRecord> =
+                    self.inside(&entry.room_id).into_iter().cloned().collect();
+                check_entry(entry, self.rooms.get(&entry.room_id), &inside, now)
+            }
+            EventKind::ExitRecorded(exit) => check_exit(exit, self.entries.get(&exit.entry), now),
+        }
+    }
+
+    /// Who is inside `room_id` now, earliest entry first.
+    pub fn inside(&self, room_id: &str) -> Vec<&EntryRecord> {
+        let mut inside: Vec<&EntryRecord> = self
+            .entries
+            .values()
+            .filter(|e| e.inside_room.as_deref() == Some(room_id))
+            .collect();
+        inside.sort_by_key(|e| e.entered_at);
+        inside
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Hlc;
+    use crate::entry_log::{EntryRecorded, ExitRecorded};
+    use crate::event::{DeviceId, GENESIS_HASH};
+    use crate::room::{default_rooms, RoomDefined};
+    use chrono::{Duration, TimeZone};
+    use proptest::prelude::*;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap()
+    }
+
+    /// A device that records events with its own clock and chain.
+    struct Device {
+        id: DeviceId,
+        seq: u64,
+        hlc: Hlc,
+        head: String,
+    }
+
+    impl Device {
+        fn new(name: &str) -> Self {
+            Device {
+                id: DeviceId(name.into()),
+                seq: 0,
+                hlc: Hlc::default(),
+                head: GENESIS_HASH.into(),
+            }
+        }
+
+        fn record(&mut self, kind: EventKind, now_ms: i64) -> Event {
+            self.seq += 1;
+            self.hlc = self.hlc.tick(now_ms);
+            let e = Event::seal(
+                self.id.clone(),
+                self.seq,
+                self.hlc,
+                "op".into(),
+                kind,
+                &self.head,
+            );
+            self.head = e.hash.clone();
+            e
+        }
+    }
+
+    fn seeded(device: &mut Device) -> Vec<Event> {
+        default_rooms()
+            .into_iter()
+            .map(|r| device.record(EventKind::RoomDefined(r), 0))
+            .collect()
+    }
+
+    fn enter(room: &str, name: &str, minute: i64) -> EventKind {
+        let at = t0() + Duration::minutes(minute);
+        EventKind::EntryRecorded(EntryRecorded::new(room, name, "総務課", "点検", true, at))
+    }
+
+    #[test]
+    fn entry_then_exit_leaves_nobody_inside() {
+        let mut d = Device::new("a");
+        let mut events = seeded(&mut d);
+        let entry = d.record(enter("default-level-2", "山田", 0), 1);
+        let exit = ExitRecorded {
+            entry: entry.id(),
+            exited_at: t0() + Duration::minutes(10),
+        };
+        events.push(entry);
+        let registers = Registers::fold(&events);
+        assert_eq!(registers.inside("default-level-2").len(), 1);
+        let kind = EventKind::ExitRecorded(exit);
+        assert_eq!(registers.check(&kind, t0() + Duration::hours(1)), Ok(()));
+        events.push(d.record(kind, 2));
+        let registers = Registers::fold(&events);
+        assert!(registers.inside("default-level-2").is_empty());
+        assert_eq!(registers.entries.len(), 1);
+    }
+
+    #[test]
+    fn applying_an_event_twice_changes_nothing() {
+        let mut d = Device::new("a");
+        let mut events = seeded(&mut d);
+        let entry = d.record(enter("default-level-1", "山田", 0), 1);
+        let exit_kind = EventKind::ExitRecorded(ExitRecorded {
+            entry: entry.id(),
+            exited_at: t0() + Duration::minutes(5),
+        });
+        events.push(entry);
+        events.push(d.record(exit_kind, 2));
+        let once = Registers::fold(&events);
+        let mut twice = once.clone();
+        for e in &events {
+            twice.apply(e);
+        }
+        assert_eq!(once, twice);
+    }
+
+    #[test]
+    fn a_second_exit_of_the_same_entry_is_kept_as_unmatched() {
+        let (mut a, mut b) = (Device::new("a"), Device::new("b"));
+        let mut events = seeded(&mut a);
+        let entry = a.record(enter("default-level-1", "山田", 0), 1);
+        let exit = |m| {
+            EventKind::ExitRecorded(ExitRecorded {
+                entry: entry.id(),
+                exited_at: t0() + Duration::minutes(m),
+            })
+        };
+        let (x1, x2) = (a.record(exit(5), 2), b.record(exit(6), 3));
+        events.extend([entry.clone(), x1, x2.clone()]);
+        let registers = Registers::fold(&events);
+        assert_eq!(registers.unmatched_exits, vec![x2.id()]);
+        assert!(!registers.entries[&entry.id()].is_inside());
+    }
+
+    #[test]
+    fn later_room_definition_wins() {
+        let mut d = Device::new("a");
+        let mut events = seeded(&mut d);
+        let renamed = RoomDefined {
+            name: "第二電算室".into(),
+            is_default: false,
+            ..default_rooms()[1].clone()
+        };
+        events.push(d.record(EventKind::RoomDefined(renamed), 5));
+        let registers = Registers::fold(events.iter().rev());
+        assert_eq!(registers.rooms["default-level-2"].name, "第二電算室");
+        assert!(!registers.rooms["default-level-2"].is_default);
+    }
+
+    /// Two devices record entries, exits and room edits interleaved; the list of events they
+    /// produce, in the order they happened.
+    fn history(ops: &[(bool, u8, u8)]) -> Vec<Event> {
+        let (mut a, mut b) = (Device::new("tablet-a"), Device::new("tablet-b"));
+        let mut events = seeded(&mut a);
+        let mut open: Vec<EventId> = Vec::new();
+        for (i, (on_a, op, n)) in ops.iter().enumerate() {
+            let device = if *on_a { &mut a } else { &mut b };
+            let now = 1_000 + (i as i64) * 7 % 5;
+            let kind = match op % 3 {
+                0 => enter("default-level-1", &format!("職員{n}"), i as i64),
+                1 if !open.is_empty() => EventKind::ExitRecorded(ExitRecorded {
+                    entry: open.remove(*n as usize % open.len()),
+                    exited_at: t0() + Duration::minutes(i as i64),
+                }),
+                _ => EventKind::RoomDefined(RoomDefined {
+                    name: format!("部屋{n}"),
+                    ..default_rooms()[(*n % 3) as usize].clone()
+                }),
+            };
+            let event = device.record(kind, now);
+            if matches!(event.kind, EventKind::EntryRecorded(_)) {
+                open.push(event.id());
+            }
+            events.push(event);
+        }
+        events
+    }
+
+    proptest! {
+        #[test]
+        fn any_arrival_order_folds_to_the_same_registers(
+            ops in prop::collection::vec((any::<bool>(), 0u8..3, 0u8..6), 0..40),
+            seed in any::<u64>(),
+        ) {
+            let events = history(&ops);
+            let mut shuffled = events.clone();
+            // A deterministic shuffle from the seed (Fisher–Yates with an LCG).
+            let mut state = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                shuffled.swap(i, (state >> 33) as usize % (i + 1));
+            }
+            prop_assert_eq!(Registers::fold(&events), Registers::fold(&shuffled));
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Rooms and their security level (第17条第1項): level 3 keeps network data and security
+//! information, level 2 holds the servers, level 1 is where the terminals stand.
+
+use crate::clock::Hlc;
+use crate::event::DeviceId;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub enum SecurityLevel {
+    One,
+    Two,
+    Three,
+}
+
+impl SecurityLevel {
+    pub fn number(self) -> u8 {
+        match self {
+            SecurityLevel::One => 1,
+            SecurityLevel::Two => 2,
+            SecurityLevel::Three => 3,
+        }
+    }
+
+    /// What the level means, as 第17条第1項 describes it.
+    pub fn description_ja(self) -> &'static str {
+        match self {
+            SecurityLevel::Three => "ネットワーク関係データ・セキュリティ情報の保管室",
+            SecurityLevel::Two => "サーバ・ネットワーク機器の設置室",
+            SecurityLevel::One => "端末機の設置場所（住民窓口）",
+        }
+    }
+}
+
+impl From<SecurityLevel> for u8 {
+    fn from(level: SecurityLevel) -> u8 {
+        level.number()
+    }
+}
+
+impl TryFrom<u8> for SecurityLevel {
+    type Error = String;
+
+    fn try_from(n: u8) -> Result<Self, Self::Error> {
+        match n {
+            1 => Ok(SecurityLevel::One),
+            2 => Ok(SecurityLevel::Two),
+            3 => Ok(SecurityLevel::Three),
+            _ => Err(format!("セキュリティレベルは1〜3です（第17条第1項）: {n}")),
+        }
+    }
+}
+
+/// A room as defined or redefined by a person (master data: the latest definition wins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomDefined {
+    pub id: String,
+    pub name: String,
+    pub place: String,
+    pub level: SecurityLevel,
+    /// Seeded on first run as an example, for the town to edit.
+    pub is_default: bool,
+}
+
+/// A room in the register, with the clock of the definition it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Room {
+    pub id: String,
+    pub name: String,
+    pub place: String,
+    pub level: SecurityLevel,
+    pub is_default: bool,
+    pub defined_at: Hlc,
+    pub defined_on: DeviceId,
+}
+
+impl Room {
+    pub fn from_definition(def: &RoomDefined, at: Hlc, on: &DeviceId) -> Room {
+        Room {
+            id: def.id.clone(),
+            name: def.name.clone(),
+            place: def.place.clone(),
+            level: def.level,
+            is_default: def.is_default,
+            defined_at: at,
+            defined_on: on.clone(),
+        }
+    }
+
+    /// Last writer wins, by clock and then device, the same on every device.
+    pub fn is_superseded_by(&self, at: Hlc, on: &DeviceId) -> bool {
+        (at, on) > (self.defined_at, &self.defined_on)
+    }
+}
+
+/// One example room per level, seeded on first run (第16条・第17条). Fixed ids, so that every
+/// device seeds the same three rooms rather than three each.
+pub fn default_rooms() -> Vec<RoomDefined> {
+    let room = |id: &str, name: &str, level| RoomDefined {
+        id: id.to_string(),
+        name: name.to_string(),
+        place: "上湧別庁舎".to_string(),
+        level,
+        is_default: true,
+    };
+    vec![
+        room(
+            "default-level-3",
+            "データ・セキュリティ情報保管室",
+            SecurityLevel::Three,
+        ),
+        room("default-level-2", "電算室（サーバ室）", SecurityLevel::Two),
+        room("default-level-1", "住民窓口", SecurityLevel::One),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_serialise_as_their_number_and_refuse_others() {
+        assert_eq!(serde_json::to_string(&SecurityLevel::Three).unwrap(), "3");
+        assert_eq!(
+            serde_json::from_str::<SecurityLevel>("1").unwrap(),
+            SecurityLevel::One
+        );
+        assert!(serde_json::from_str::<SecurityLevel>("4").is_err());
+    }
+
+    #[test]
+    fn one_default_room_per_level() {
+        let levels: Vec<u8> = default_rooms().iter().map(|r| r.level.number()).collect();
+        assert_eq!(levels, vec![3, 2, 1]);
+        assert!(default_rooms().iter().all(|r| r.is_default));
+    }
+
+    #[test]
+    fn later_definition_wins_and_device_breaks_ties() {
+        let def = &default_rooms()[0];
+        let at = Hlc {
+            wall_ms: 10,
+            counter: 0,
+        };
+        let room = Room::from_definition(def, at, &DeviceId("b".into()));
+        assert!(room.is_superseded_by(at.tick(11), &DeviceId("a".into())));
+        assert!(room.is_superseded_by(at, &DeviceId("c".into())));
+        assert!(!room.is_superseded_by(at, &DeviceId("a".into())));
+    }
+}
