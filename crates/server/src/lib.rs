@@ -1,0 +1,53 @@
+//! Daichō's shared endpoint: serves the PWA and its API, with its state in SQLite.
+
+pub mod config;
+pub mod database;
+mod static_files;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use sqlx::SqlitePool;
+use std::future::Future;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+#[derive(Clone)]
+struct AppState {
+    pool: SqlitePool,
+}
+
+/// The whole HTTP surface: `/api/…` and, for every other path, the PWA.
+pub fn app(pool: SqlitePool, config: &Config) -> Router {
+    let api = Router::new()
+        .route("/api/health", get(health))
+        .with_state(AppState { pool });
+    api.merge(static_files::router(&config.dist_dir))
+}
+
+async fn health(State(state): State<AppState>) -> Json<Value> {
+    let events = crate::database::event_count(&state.pool).await;
+    Json(json!({
+        "status": if events.is_ok() { "ok" } else { "database_unavailable" },
+        "database": "sqlite",
+        "events": events.unwrap_or_default(),
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+/// Serves on `listener` until `shutdown` completes, then closes the database cleanly.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let pool = database::open(&config.database_path()).await?;
+    let router = app(pool.clone(), &config);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    pool.close().await;
+    Ok(())
+}
