@@ -1,1 +1,10 @@
+//! 台帳 (Daichō): the security register PWA of the 住基ネット operating rules.
+//! `main.rs` only mounts [`app::App`]; the pages, components and the IndexedDB store live here
+//! so browser tests can reach them.
 
+pub mod app;
+pub mod components;
+pub mod operator;
+pub mod pages;
+pub mod pwa;
+pub mod store;

@@ -26,6 +26,8 @@ pub enum RefusalCode {
     AffiliationMissing,
     PurposeMissing,
     NameTagNotWorn,
+    /// The time typed cannot be read as a date and time.
+    TimeUnreadable,
     /// The time lies more than the tolerance ahead of the device's clock.
     TimeInFuture {
         tolerance_minutes: i64,
@@ -72,6 +74,9 @@ impl Refusal {
                 "名札の着用を確認してください。入室する者は名札を着用しなければなりません。"
                     .to_string()
             }
+            RefusalCode::TimeUnreadable => {
+                "時刻を年月日と時:分で入力してください（空欄のままでは記録できません）。".to_string()
+            }
             RefusalCode::TimeInFuture { tolerance_minutes } => format!(
                 "時刻が現在より{tolerance_minutes}分以上先になっています。実際の時刻を入力してください。"
             ),
@@ -104,6 +109,7 @@ impl Refusal {
             RefusalCode::NameTagNotWorn => {
                 "Confirm the name tag is worn: everyone entering must wear one.".to_string()
             }
+            RefusalCode::TimeUnreadable => "Enter the date and time (hours:minutes).".to_string(),
             RefusalCode::TimeInFuture { tolerance_minutes } => {
                 format!("The time is more than {tolerance_minutes} minutes ahead of now.")
             }

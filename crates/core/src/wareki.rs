@@ -108,10 +108,36 @@ pub fn date_western(at: DateTime<Utc>) -> String {
     to_jst(at).format("%Y-%m-%d").to_string()
 }
 
+/// The value of an `<input type="datetime-local">` for `at`, in JST: `2026-11-26T11:47`.
+pub fn jst_input_value(at: DateTime<Utc>) -> String {
+    to_jst(at).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// Reads an `<input type="datetime-local">` value as a JST time (seconds optional).
+pub fn parse_jst_input(value: &str) -> Option<DateTime<Utc>> {
+    let naive = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    naive
+        .and_local_timezone(jst())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn datetime_inputs_are_read_and_written_in_jst() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 26, 2, 47, 0).unwrap();
+        assert_eq!(jst_input_value(at), "2026-11-26T11:47");
+        assert_eq!(parse_jst_input("2026-11-26T11:47"), Some(at));
+        assert_eq!(parse_jst_input("2026-11-26T11:47:00"), Some(at));
+        assert_eq!(parse_jst_input(""), None);
+        assert_eq!(parse_jst_input("昨日"), None);
+    }
 
     fn wareki(y: i32, m: u32, d: u32) -> String {
         WarekiDate::from_date(NaiveDate::from_ymd_opt(y, m, d).unwrap())

@@ -1,0 +1,40 @@
+//! The top bar: the app's name, today in 和暦, and whether the network is reachable.
+
+use chrono::Utc;
+use daicho_core::wareki;
+use gloo::events::EventListener;
+use leptos::prelude::*;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let online = RwSignal::new(is_online());
+    if let Some(window) = web_sys::window() {
+        for name in ["online", "offline"] {
+            EventListener::new(&window, name, move |_| online.set(is_online())).forget();
+        }
+    }
+    let today = Utc::now();
+    view! {
+        <header class="app-header">
+            <h1>
+                "台帳" <span class="subtitle">"入退室管理簿"</span>
+            </h1>
+            <p class="today">
+                {wareki::date_ja(today)} <small>{wareki::date_western(today)}</small>
+            </p>
+            <p class="network" class:offline=move || !online.get() role="status">
+                {move || {
+                    if online.get() {
+                        "オンライン"
+                    } else {
+                        "オフライン（この端末に記録します）"
+                    }
+                }}
+            </p>
+        </header>
+    }
+}
+
+fn is_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}

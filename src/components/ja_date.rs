@@ -1,0 +1,25 @@
+//! A date and time as the town writes it (和暦), with the Western date at hand.
+
+use chrono::{DateTime, Utc};
+use daicho_core::wareki;
+use leptos::prelude::*;
+
+#[component]
+pub fn JaDateTime(at: DateTime<Utc>) -> impl IntoView {
+    view! {
+        <time datetime=at.to_rfc3339() title=wareki::date_western(at) class="ja-date">
+            {wareki::datetime_ja(at)}
+            <small class="western">{wareki::date_western(at)}</small>
+        </time>
+    }
+}
+
+/// Only the time of day, for lines of a day's log.
+#[component]
+pub fn JaTime(at: DateTime<Utc>) -> impl IntoView {
+    view! {
+        <time datetime=at.to_rfc3339() title=wareki::datetime_ja(at)>
+            {wareki::time_ja(at)}
+        </time>
+    }
+}

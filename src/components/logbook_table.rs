@@ -1,0 +1,58 @@
+//! The logbook of a room as it prints: one line per entry, its exit beside it.
+
+use super::ja_date::{JaDateTime, JaTime};
+use daicho_core::{wareki, EntryRecord};
+use leptos::prelude::*;
+
+#[component]
+pub fn LogbookTable(rows: RwSignal<Vec<EntryRecord>>) -> impl IntoView {
+    view! {
+        <table class="logbook">
+            <thead>
+                <tr>
+                    <th scope="col">"入室"</th>
+                    <th scope="col">"退室"</th>
+                    <th scope="col">"氏名"</th>
+                    <th scope="col">"所属"</th>
+                    <th scope="col">"目的"</th>
+                    <th scope="col">"名札"</th>
+                    <th scope="col">"記録者"</th>
+                </tr>
+            </thead>
+            <tbody>
+                <For
+                    each=move || rows.get()
+                    key=|e| (e.id.to_string(), e.exit_event.as_ref().map(ToString::to_string))
+                    children=move |entry| view! { <LogRow entry/> }
+                />
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn LogRow(entry: EntryRecord) -> impl IntoView {
+    let exit = entry.exited_at.map(|out| {
+        // Same day as the entry: the time is enough; otherwise the whole date.
+        if wareki::date_ja(out) == wareki::date_ja(entry.entered_at) {
+            view! { <JaTime at=out/> }.into_any()
+        } else {
+            view! { <JaDateTime at=out/> }.into_any()
+        }
+    });
+    let recorded_by = match &entry.exited_by {
+        Some(by) if *by != entry.entered_by => format!("{} / {}", entry.entered_by, by),
+        _ => entry.entered_by.clone(),
+    };
+    view! {
+        <tr class:open=entry.is_inside() data-entry=entry.id.to_string()>
+            <td><JaDateTime at=entry.entered_at/></td>
+            <td>{exit.unwrap_or_else(|| view! { <span class="inside-mark">"入室中"</span> }.into_any())}</td>
+            <td>{entry.name.clone()}</td>
+            <td>{entry.affiliation.clone()}</td>
+            <td>{entry.purpose.clone()}</td>
+            <td>{if entry.name_tag_worn { "着用" } else { "未確認" }}</td>
+            <td>{recorded_by}</td>
+        </tr>
+    }
+}

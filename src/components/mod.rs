@@ -1,0 +1,11 @@
+//! Pieces the register pages share.
+
+pub mod entry_form;
+pub mod field_error;
+pub mod header;
+pub mod inside_list;
+pub mod ja_date;
+pub mod logbook_table;
+pub mod record_time;
+pub mod room_picker;
+pub mod update_banner;

@@ -1,0 +1,3 @@
+//! One module per register page.
+
+pub mod entry_log;

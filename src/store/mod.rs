@@ -1,0 +1,170 @@
+//! The device's own copy of the registers, in IndexedDB (through `rexie`).
+//!
+//! Every change is an event appended to the device's hash chain *and* the projection it
+//! updates, written in one transaction: a closed tab or a failed write leaves both or neither.
+
+mod codec;
+mod device;
+mod entry_log;
+mod rooms;
+pub mod schema;
+
+use codec::{from_js, to_js};
+use daicho_core::{Event, EventKind, Refusals};
+use rexie::{Rexie, Transaction, TransactionMode};
+
+pub use device::DeviceState;
+
+/// Why the store did not record something.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreError {
+    /// A rule of the regulation refused the input; nothing was written.
+    Refused(Refusals),
+    /// The browser's storage failed (quota, blocked, corrupt); nothing was written.
+    Storage(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Refused(refusals) => write!(f, "{refusals}"),
+            StoreError::Storage(msg) => write!(f, "端末への保存に失敗しました: {msg}"),
+        }
+    }
+}
+
+impl From<rexie::Error> for StoreError {
+    fn from(e: rexie::Error) -> Self {
+        StoreError::Storage(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// How a projection record is written alongside its event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// A new record: fails (and so aborts the event) if the key exists already.
+    Insert,
+    /// A new version of an existing record.
+    Replace,
+}
+
+/// One projection record to write in the same transaction as its event.
+pub struct ProjectionWrite {
+    pub store: &'static str,
+    pub value: wasm_bindgen::JsValue,
+    pub mode: WriteMode,
+}
+
+impl ProjectionWrite {
+    pub fn new<T: serde::Serialize>(store: &'static str, record: &T, mode: WriteMode) -> Self {
+        ProjectionWrite {
+            store,
+            value: to_js(record),
+            mode,
+        }
+    }
+}
+
+/// The opened database of this device.
+pub struct Store {
+    db: Rexie,
+}
+
+impl Store {
+    /// Opens (creating on first run) the database `name`, with this device's identity and the
+    /// default rooms.
+    pub async fn open(name: &str) -> Result<Store> {
+        let db = schema::open(name).await?;
+        let store = Store { db };
+        store.first_run_setup().await?;
+        Ok(store)
+    }
+
+    /// Closes the connection (so the database can be reopened or deleted).
+    pub fn close(self) {
+        self.db.close();
+    }
+
+    /// Deletes a database, for tests and for "reset this device".
+    pub async fn delete(name: &str) -> Result<()> {
+        Ok(Rexie::delete(name).await?)
+    }
+
+    pub async fn device(&self) -> Result<DeviceState> {
+        let tx = self
+            .db
+            .transaction(&[schema::DEVICE], TransactionMode::ReadOnly)?;
+        device::read(&tx).await
+    }
+
+    /// Every event of this store, in the order of their device chains.
+    pub async fn events(&self) -> Result<Vec<Event>> {
+        let tx = self
+            .db
+            .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
+        let values = tx.store(schema::EVENTS)?.get_all(None, None).await?;
+        values.into_iter().map(from_js).collect()
+    }
+
+    pub async fn event_count(&self) -> Result<u32> {
+        let tx = self
+            .db
+            .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
+        Ok(tx.store(schema::EVENTS)?.count(None).await?)
+    }
+
+    /// The one way anything is written: appends `kind` to this device's chain and writes the
+    /// projection records `project` derives from the sealed event, in one transaction.
+    /// If any write fails, the transaction aborts and nothing is stored.
+    pub async fn append(
+        &self,
+        kind: EventKind,
+        operator: &str,
+        now_ms: i64,
+        projection_stores: &[&str],
+        project: impl FnOnce(&Event) -> Vec<ProjectionWrite>,
+    ) -> Result<Event> {
+        let tx = self.write_transaction(projection_stores)?;
+        let event = append_in(&tx, kind, operator, now_ms, project).await?;
+        tx.done().await?;
+        Ok(event)
+    }
+
+    fn write_transaction(&self, projection_stores: &[&str]) -> Result<Transaction> {
+        let mut stores = vec![schema::EVENTS, schema::DEVICE];
+        stores.extend_from_slice(projection_stores);
+        Ok(self.db.transaction(&stores, TransactionMode::ReadWrite)?)
+    }
+}
+
+/// Seals the next event of the device's chain and writes it with its projections, inside the
+/// caller's transaction (which must cover the events, device and projection stores).
+async fn append_in(
+    tx: &Transaction,
+    kind: EventKind,
+    operator: &str,
+    now_ms: i64,
+    project: impl FnOnce(&Event) -> Vec<ProjectionWrite>,
+) -> Result<Event> {
+    let state = device::read(tx).await?;
+    let event = Event::seal(
+        state.id.clone(),
+        state.seq + 1,
+        state.hlc.tick(now_ms),
+        operator.to_string(),
+        kind,
+        &state.head,
+    );
+    tx.store(schema::EVENTS)?.add(&to_js(&event), None).await?;
+    for write in project(&event) {
+        let store = tx.store(write.store)?;
+        match write.mode {
+            WriteMode::Insert => store.add(&write.value, None).await?,
+            WriteMode::Replace => store.put(&write.value, None).await?,
+        };
+    }
+    device::write(tx, &state.after(&event)).await?;
+    Ok(event)
+}

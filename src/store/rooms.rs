@@ -1,0 +1,47 @@
+//! Rooms (第17条第1項): seeded on first run with one example per level, for the town to edit.
+
+use super::codec::from_js;
+use super::device::{self, DeviceState};
+use super::{append_in, schema, ProjectionWrite, Result, Store, WriteMode};
+use daicho_core::room::default_rooms;
+use daicho_core::{EventKind, Room};
+use rexie::TransactionMode;
+
+/// The operator recorded on what the app does by itself (the first-run defaults).
+pub const SYSTEM_OPERATOR: &str = "システム（初期設定）";
+
+impl Store {
+    /// On the first open of this browser: a device id, and the default rooms as events.
+    pub(super) async fn first_run_setup(&self) -> Result<()> {
+        let tx = self.write_transaction(&[schema::ROOMS])?;
+        if device::read_optional(&tx).await?.is_none() {
+            device::write(&tx, &DeviceState::new(device::new_id())).await?;
+            let now_ms = js_sys::Date::now() as i64;
+            for def in default_rooms() {
+                let kind = EventKind::RoomDefined(def.clone());
+                append_in(&tx, kind, SYSTEM_OPERATOR, now_ms, |event| {
+                    let room = Room::from_definition(&def, event.hlc, &event.device);
+                    vec![ProjectionWrite::new(
+                        schema::ROOMS,
+                        &room,
+                        WriteMode::Replace,
+                    )]
+                })
+                .await?;
+            }
+        }
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Every room, highest security level first.
+    pub async fn rooms(&self) -> Result<Vec<Room>> {
+        let tx = self
+            .db
+            .transaction(&[schema::ROOMS], TransactionMode::ReadOnly)?;
+        let values = tx.store(schema::ROOMS)?.get_all(None, None).await?;
+        let mut rooms: Vec<Room> = values.into_iter().map(from_js).collect::<Result<_>>()?;
+        rooms.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name)));
+        Ok(rooms)
+    }
+}

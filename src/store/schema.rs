@@ -1,0 +1,39 @@
+//! The IndexedDB schema: the append-only event log, the device's chain head, and one store
+//! per register (the projections).
+
+use rexie::{Index, ObjectStore, Rexie};
+
+/// Every event of every device this browser knows, keyed by `[device, seq]`.
+pub const EVENTS: &str = "events";
+/// This device's identity and the head of its chain (one record, key `self`).
+pub const DEVICE: &str = "device";
+/// Projection: rooms by id.
+pub const ROOMS: &str = "rooms";
+/// Projection: the entry/exit logbook, one record per entry.
+pub const ENTRIES: &str = "entries";
+
+/// Index of `ENTRIES` over the room of those still inside (absent once they leave).
+pub const ENTRIES_INSIDE: &str = "inside_room";
+/// Index of `ENTRIES` over `[room_id, entered_at]`, for a room's log newest first.
+pub const ENTRIES_BY_ROOM_TIME: &str = "by_room_time";
+
+const VERSION: u32 = 1;
+
+pub async fn open(name: &str) -> rexie::Result<Rexie> {
+    Rexie::builder(name)
+        .version(VERSION)
+        .add_object_store(ObjectStore::new(EVENTS).key_path_array(["device", "seq"]))
+        .add_object_store(ObjectStore::new(DEVICE))
+        .add_object_store(ObjectStore::new(ROOMS).key_path("id"))
+        .add_object_store(
+            ObjectStore::new(ENTRIES)
+                .key_path("id")
+                .add_index(Index::new(ENTRIES_INSIDE, "inside_room"))
+                .add_index(Index::new_array(
+                    ENTRIES_BY_ROOM_TIME,
+                    ["room_id", "entered_at"],
+                )),
+        )
+        .build()
+        .await
+}

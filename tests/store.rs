@@ -1,0 +1,181 @@
+//! The IndexedDB store in a real browser (headless Chromium through wasm-bindgen-test):
+//! write, read back, reopen, refusals, and that an event never outlives a failed projection.
+#![cfg(target_arch = "wasm32")]
+
+use chrono::{Duration, Utc};
+use daicho::store::schema::ENTRIES;
+use daicho::store::{ProjectionWrite, Store, StoreError, WriteMode};
+use daicho_core::{EntryRecorded, Event, EventKind, ExitRecorded, Field, RefusalCode};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SERVER_ROOM: &str = "default-level-2";
+const OPERATOR: &str = "テスト係";
+
+/// A database of its own for each test, deleted first in case a failed run left it behind.
+async fn fresh(name: &str) -> Store {
+    Store::delete(name).await.unwrap();
+    Store::open(name).await.unwrap()
+}
+
+fn entry(name: &str, name_tag: bool) -> EntryRecorded {
+    let at = Utc::now() - Duration::minutes(10);
+    EntryRecorded::new(SERVER_ROOM, name, "総務課", "サーバ点検", name_tag, at)
+}
+
+fn assert_chain(events: &[Event]) {
+    for pair in events.windows(2) {
+        assert_eq!(
+            pair[1].prev_hash, pair[0].hash,
+            "chain broken at seq {}",
+            pair[1].seq
+        );
+        assert_eq!(pair[1].seq, pair[0].seq + 1);
+    }
+    assert!(events.iter().all(Event::hash_is_valid));
+}
+
+#[wasm_bindgen_test]
+async fn first_open_seeds_one_default_room_per_level_as_events() {
+    let store = fresh("t-seed").await;
+    let rooms = store.rooms().await.unwrap();
+    let levels: Vec<u8> = rooms.iter().map(|r| r.level.number()).collect();
+    assert_eq!(levels, vec![3, 2, 1]);
+    assert!(rooms.iter().all(|r| r.is_default));
+    let events = store.events().await.unwrap();
+    assert_eq!(events.len(), 3);
+    assert!(events
+        .iter()
+        .all(|e| matches!(e.kind, EventKind::RoomDefined(_))));
+    assert_chain(&events);
+    store.close();
+    Store::delete("t-seed").await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_entry_is_written_and_read_back_then_survives_reopening() {
+    let store = fresh("t-reopen").await;
+    let device = store.device().await.unwrap();
+    let record = store
+        .record_entry(entry("山田 太郎", true), OPERATOR, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(record.entered_by, OPERATOR);
+    let inside = store.inside(SERVER_ROOM).await.unwrap();
+    assert_eq!(inside, vec![record.clone()]);
+    assert_eq!(
+        store.room_log(SERVER_ROOM, 10).await.unwrap(),
+        vec![record.clone()]
+    );
+    assert_eq!(store.inside_count(SERVER_ROOM).await.unwrap(), 1);
+    store.close();
+
+    let reopened = Store::open("t-reopen").await.unwrap();
+    assert_eq!(
+        reopened.device().await.unwrap().id,
+        device.id,
+        "same device after reopening"
+    );
+    assert_eq!(reopened.inside(SERVER_ROOM).await.unwrap(), vec![record]);
+    assert_eq!(reopened.rooms().await.unwrap().len(), 3, "not seeded twice");
+    let events = reopened.events().await.unwrap();
+    assert_eq!(events.len(), 4);
+    assert_chain(&events);
+    assert_eq!(reopened.device().await.unwrap().head, events[3].hash);
+    reopened.close();
+    Store::delete("t-reopen").await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_exit_closes_the_entry_and_a_second_exit_is_refused() {
+    let store = fresh("t-exit").await;
+    let record = store
+        .record_entry(entry("佐藤 花子", true), OPERATOR, Utc::now())
+        .await
+        .unwrap();
+    let exit = ExitRecorded {
+        entry: record.id.clone(),
+        exited_at: Utc::now(),
+    };
+    let closed = store
+        .record_exit(exit.clone(), OPERATOR, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(closed.exited_at, Some(exit.exited_at));
+    assert!(store.inside(SERVER_ROOM).await.unwrap().is_empty());
+    assert_eq!(store.room_log(SERVER_ROOM, 10).await.unwrap(), vec![closed]);
+
+    let events_before = store.event_count().await.unwrap();
+    let again = store.record_exit(exit, OPERATOR, Utc::now()).await;
+    let Err(StoreError::Refused(refusals)) = again else {
+        panic!("a second exit must be refused, got {again:?}");
+    };
+    assert_eq!(refusals.0[0].code, RefusalCode::NotInside);
+    assert_eq!(store.event_count().await.unwrap(), events_before);
+    store.close();
+    Store::delete("t-exit").await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_entry_stores_nothing() {
+    let store = fresh("t-refused").await;
+    let before = store.event_count().await.unwrap();
+    let result = store
+        .record_entry(entry("", false), OPERATOR, Utc::now())
+        .await;
+    let Err(StoreError::Refused(refusals)) = result else {
+        panic!("expected a refusal, got {result:?}");
+    };
+    assert!(refusals.has(Field::Name) && refusals.has(Field::NameTag));
+    assert_eq!(store.event_count().await.unwrap(), before);
+    assert!(store.room_log(SERVER_ROOM, 10).await.unwrap().is_empty());
+    assert_eq!(store.device().await.unwrap().seq, before as u64);
+    store.close();
+    Store::delete("t-refused").await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_projection_write_leaves_no_event_behind() {
+    let store = fresh("t-atomic").await;
+    let existing = store
+        .record_entry(entry("山田 太郎", true), OPERATOR, Utc::now())
+        .await
+        .unwrap();
+    let device_before = store.device().await.unwrap();
+    let events_before = store.event_count().await.unwrap();
+
+    // A second event whose projection inserts a record that exists already: IndexedDB refuses
+    // the insert (ConstraintError), which must abort the event written before it.
+    let kind = EventKind::EntryRecorded(entry("鈴木 一郎", true));
+    let result = store
+        .append(
+            kind,
+            OPERATOR,
+            Utc::now().timestamp_millis(),
+            &[ENTRIES],
+            |_| vec![ProjectionWrite::new(ENTRIES, &existing, WriteMode::Insert)],
+        )
+        .await;
+    assert!(matches!(result, Err(StoreError::Storage(_))), "{result:?}");
+    assert_eq!(
+        store.event_count().await.unwrap(),
+        events_before,
+        "event rolled back"
+    );
+    assert_eq!(
+        store.device().await.unwrap(),
+        device_before,
+        "chain head unchanged"
+    );
+
+    // The chain goes on from where it was: the next event takes the seq that failed.
+    let next = store
+        .record_entry(entry("鈴木 一郎", true), OPERATOR, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(next.id.seq, device_before.seq + 1);
+    assert_chain(&store.events().await.unwrap());
+    store.close();
+    Store::delete("t-atomic").await.unwrap();
+}
