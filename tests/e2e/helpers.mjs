@@ -1,0 +1,85 @@
+// Steps shared by the end-to-end tests: what a clerk does, and what the store holds.
+import { expect } from '@playwright/test';
+
+/** Opens the app and waits until it is interactive. */
+export async function openApp(page, url = '/') {
+  await page.goto(url);
+  await expect(page.locator('[data-ready="true"]')).toBeVisible();
+}
+
+/** Waits until the service worker controls the page (the app shell is cached). */
+export async function waitForServiceWorker(page) {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+}
+
+export async function chooseRoom(page, name) {
+  await page.getByRole('button', { name: new RegExp(name) }).click();
+  await expect(page.locator('.form-room')).toContainText(name);
+}
+
+/** Fills the entry form; `nameTag: false` leaves the 名札 box unticked. */
+export async function fillEntry(page, { name, affiliation = '総務課', purpose = 'サーバ点検', nameTag = true }) {
+  await page.fill('#entry-name', name);
+  await page.fill('#entry-affiliation', affiliation);
+  await page.fill('#entry-purpose', purpose);
+  if (nameTag) await page.check('#entry-name-tag');
+}
+
+export async function recordEntry(page, person) {
+  await fillEntry(page, person);
+  await page.click('#record-entry');
+  await expect(insideRow(page, person.name)).toBeVisible();
+}
+
+export function insideRow(page, name) {
+  return page.locator('.inside-row', { hasText: name });
+}
+
+export function exitButton(page, name) {
+  return page.getByRole('button', { name: `${name}さんの退室を記録` });
+}
+
+export function logRows(page) {
+  return page.locator('table.logbook tbody tr');
+}
+
+/** Sets the record time to `minutes` from now (JST, as the clerk would type it). */
+export async function chooseTime(page, minutes) {
+  if (!(await page.locator('#record-time').isVisible())) await page.click('#choose-time');
+  const value = await page.evaluate((m) => {
+    const jst = new Date(Date.now() + m * 60_000 + 9 * 3600_000);
+    return jst.toISOString().slice(0, 16);
+  }, minutes);
+  await page.fill('#record-time', value);
+}
+
+/** How many events the device's IndexedDB holds: proof that a refusal stored nothing. */
+export async function eventCount(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('daicho');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const count = db.transaction('events').objectStore('events').count();
+          count.onsuccess = () => {
+            db.close();
+            resolve(count.result);
+          };
+          count.onerror = () => reject(count.error);
+        };
+      }),
+  );
+}
+
+/** Collects every request of the page that fails or answers with an error status. */
+export function watchFailures(page) {
+  const failures = [];
+  page.on('requestfailed', (r) => failures.push(`${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) failures.push(`${r.url()} ${r.status()}`);
+  });
+  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+  return failures;
+}
