@@ -1,0 +1,156 @@
+// The bench command's browser half: size of the initial transfer, tap → row visible, and
+// offline reload → interactive, each beside a floor measured in the same run.
+// Usage: node bench/bench.mjs <dist dir> <base url>   (tools/bench.sh starts the server)
+import { chromium } from '@playwright/test';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync, brotliCompressSync } from 'node:zlib';
+import { chromiumArgs } from '../playwright.config.mjs';
+
+const [dist, baseURL] = process.argv.slice(2);
+const TAPS = 40;
+const RELOADS = 15;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const kb = (bytes) => (bytes / 1024).toFixed(1);
+
+/** Gzipped bytes of what the first load transfers: the HTML and what it references. */
+function initialTransfer() {
+  const html = readFileSync(join(dist, 'index.html'));
+  const refs = [...html.toString().matchAll(/(?:href|module_or_path:)\s*=?\s*['"](\/[^'"]+\.(?:js|wasm|css))['"]/g)]
+    .map((m) => m[1]);
+  const files = [['index.html', html], ...[...new Set(refs)].map((r) => [r.slice(1), readFileSync(join(dist, r))])];
+  return files.map(([name, bytes]) => ({
+    name,
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes).length,
+  }));
+}
+
+/** In the page: fill the form as a person would and time the tap until the row is in the DOM,
+ *  and until the frame after it (when it is painted). */
+async function tapToRow(page, i) {
+  return page.evaluate(async (name) => {
+    const set = (id, value) => {
+      const el = document.getElementById(id);
+      el.value = value;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    };
+    set('entry-name', name);
+    set('entry-affiliation', '総務課');
+    set('entry-purpose', '計測');
+    const tag = document.getElementById('entry-name-tag');
+    if (!tag.checked) tag.click();
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    const list = document.querySelector('section.inside');
+    return new Promise((resolve) => {
+      let t0;
+      const observer = new MutationObserver(() => {
+        const row = [...list.querySelectorAll('.inside-row strong')].find((s) => s.textContent === name);
+        if (!row) return;
+        observer.disconnect();
+        const dom = performance.now() - t0;
+        requestAnimationFrame(() => resolve({ dom, frame: performance.now() - t0 }));
+      });
+      observer.observe(list, { childList: true, subtree: true });
+      t0 = performance.now();
+      document.getElementById('record-entry').click();
+    });
+  }, `計測 ${i}`);
+}
+
+/** The floor for a tap: one raw IndexedDB put of a record and one table row appended. */
+async function tapFloor(page, i) {
+  return page.evaluate(async (i) => {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('bench-floor', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('rows', { keyPath: 'id' });
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const table = document.getElementById('bench-floor') || document.body.appendChild(
+      Object.assign(document.createElement('table'), { id: 'bench-floor' }));
+    const t0 = performance.now();
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction('rows', 'readwrite');
+      tx.objectStore('rows').put({ id: `row-${i}-${Math.random()}`, name: `計測 ${i}`, at: Date.now() });
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    table.insertRow().insertCell().textContent = `計測 ${i}`;
+    const dom = performance.now() - t0;
+    db.close();
+    return new Promise((r) => requestAnimationFrame(() => r({ dom, frame: performance.now() - t0 })));
+  }, i);
+}
+
+/** Offline reload: navigation start → the app's `daicho-ready` mark, and → the shell HTML
+ *  answered by the service worker (the floor any offline page pays). */
+async function offlineReload(page) {
+  await page.reload();
+  await page.waitForSelector('[data-ready="true"]');
+  return page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const ready = performance.getEntriesByName('daicho-ready')[0];
+    return { ready: ready.startTime, shell: nav.responseEnd };
+  });
+}
+
+const files = initialTransfer();
+const totalGzip = files.reduce((n, f) => n + f.gzip, 0);
+const totalBrotli = files.reduce((n, f) => n + f.brotli, 0);
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+const context = await browser.newContext({ baseURL, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+const page = await context.newPage();
+await page.goto('/');
+await page.waitForSelector('[data-ready="true"]');
+await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+
+const ours = [];
+const floor = [];
+for (let i = 0; i < TAPS; i++) {
+  // Interleaved, so both see the same machine load.
+  ours.push(await tapToRow(page, i));
+  floor.push(await tapFloor(page, i));
+}
+await context.setOffline(true);
+const reloads = [];
+for (let i = 0; i < RELOADS; i++) reloads.push(await offlineReload(page));
+await browser.close();
+
+const result = {
+  initial_transfer: { files, gzip_bytes: totalGzip, brotli_bytes: totalBrotli, target_gzip_bytes: 250 * 1024 },
+  tap_to_row_ms: {
+    dom: median(ours.map((t) => t.dom)),
+    painted_frame: median(ours.map((t) => t.frame)),
+    floor_dom: median(floor.map((t) => t.dom)),
+    floor_painted_frame: median(floor.map((t) => t.frame)),
+    samples: TAPS,
+    target: 16,
+  },
+  offline_reload_ms: {
+    interactive: median(reloads.map((r) => r.ready)),
+    floor_shell_html: median(reloads.map((r) => r.shell)),
+    samples: RELOADS,
+    target: 500,
+  },
+};
+mkdirSync('../../bench-results', { recursive: true });
+writeFileSync('../../bench-results/pwa.json', JSON.stringify(result, null, 2));
+
+const t = result.tap_to_row_ms;
+const r = result.offline_reload_ms;
+const ratio = (a, b) => (a / b).toFixed(2);
+console.log('\nDaichō PWA bench (medians; ratios against a floor measured in this run)');
+console.log('initial transfer, gzip:');
+for (const f of files) console.log(`  ${f.name.padEnd(36)} ${kb(f.raw).padStart(7)} KB raw  ${kb(f.gzip).padStart(7)} KB gzip  ${kb(f.brotli).padStart(7)} KB br`);
+console.log(`  total ${kb(totalGzip)} KB gzip (${kb(totalBrotli)} KB brotli) — ${ratio(totalGzip, 250 * 1024)}× the 250 KB target`);
+console.log(`tap "入室を記録" → row in DOM:   ${t.dom.toFixed(2)} ms  vs raw IndexedDB put + row ${t.floor_dom.toFixed(2)} ms → ${ratio(t.dom, t.floor_dom)}× floor; ${ratio(t.dom, 16)}× the 16 ms target`);
+console.log(`tap "入室を記録" → painted frame: ${t.painted_frame.toFixed(2)} ms  vs floor ${t.floor_painted_frame.toFixed(2)} ms → ${ratio(t.painted_frame, t.floor_painted_frame)}× floor`);
+console.log(`offline reload → interactive:   ${r.interactive.toFixed(1)} ms  vs shell HTML from the service worker ${r.floor_shell_html.toFixed(1)} ms → ${ratio(r.interactive, r.floor_shell_html)}× floor; ${ratio(r.interactive, 500)}× the 500 ms target`);
+console.log('written: bench-results/pwa.json');

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The bench command: builds the release PWA, serves it on 127.0.0.1, and measures it in Debian's
+# Chromium, printing each figure beside a floor measured in the same run. Not part of the tests.
+set -euo pipefail
+source "$(dirname "$0")/setup.sh"
+cd "$ROOT"
+install_build_tools
+install_test_tools
+build_pwa
+cargo build --profile server -p daicho-server
+PORT=${DAICHO_BENCH_PORT:-8092}
+data=$(mktemp -d)
+"$ROOT/target/server/daicho-server" --port "$PORT" --data-dir "$data" --dist-dir "$ROOT/dist" >/dev/null &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$PORT/api/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+cd tests/e2e && node bench/bench.mjs "$ROOT/dist" "http://localhost:$PORT"
