@@ -27,6 +27,9 @@ pub fn LogbookTable(rows: RwSignal<Vec<EntryRecord>>) -> impl IntoView {
                 />
             </tbody>
         </table>
+        <Show when=move || rows.with(Vec::is_empty)>
+            <p class="empty">"この部屋の記録はまだありません。"</p>
+        </Show>
     }
 }
 

@@ -60,7 +60,10 @@ impl RoomView {
         }
         self.counts.set(counts);
         if self.selected.get_untracked().is_none() {
-            self.selected.set(rooms.first().map(|r| r.id.clone()));
+            // A tablet stays at one door: reopen on the room it last showed.
+            let last = remembered_room().filter(|id| rooms.iter().any(|r| &r.id == id));
+            self.selected
+                .set(last.or_else(|| rooms.first().map(|r| r.id.clone())));
         }
         self.rooms.set(rooms);
         Ok(())
@@ -109,6 +112,22 @@ impl RoomView {
     }
 }
 
+const ROOM_KEY: &str = "daicho.entry_log.room";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn remembered_room() -> Option<String> {
+    local_storage()?.get_item(ROOM_KEY).ok().flatten()
+}
+
+fn remember_room(room_id: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(ROOM_KEY, room_id);
+    }
+}
+
 /// A User Timing mark when the page first becomes usable (read by the bench command).
 fn mark_ready() {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
@@ -137,7 +156,8 @@ pub fn EntryLogPage(store: Rc<Store>) -> impl IntoView {
         }
     };
     Effect::new(move |_| {
-        if view_state.selected.get().is_some() {
+        if let Some(room_id) = view_state.selected.get() {
+            remember_room(&room_id);
             reload_room();
         }
     });
