@@ -157,7 +157,13 @@ async fn a_failed_projection_write_leaves_no_event_behind() {
             |_| vec![ProjectionWrite::new(ENTRIES, &existing, WriteMode::Insert)],
         )
         .await;
-    assert!(matches!(result, Err(StoreError::Storage(_))), "{result:?}");
+    let Err(StoreError::Storage(message)) = result else {
+        panic!("the duplicate insert must fail, got {result:?}");
+    };
+    assert!(
+        message.contains("ConstraintError"),
+        "names the browser's error: {message}"
+    );
     assert_eq!(
         store.event_count().await.unwrap(),
         events_before,

@@ -35,7 +35,13 @@ impl std::fmt::Display for StoreError {
 
 impl From<rexie::Error> for StoreError {
     fn from(e: rexie::Error) -> Self {
-        StoreError::Storage(e.to_string())
+        // rexie's own message is only "idb error"; the inner one names the operation and the
+        // browser's DOMException (QuotaExceededError, ConstraintError, …).
+        let detail = match &e {
+            rexie::Error::IdbError(inner) => inner.to_string(),
+            other => other.to_string(),
+        };
+        StoreError::Storage(detail)
     }
 }
 

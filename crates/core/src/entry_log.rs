@@ -231,12 +231,22 @@ mod tests {
         EntryRecorded::new(&room().id, name, "総務課", "サーバ点検", tag, at)
     }
 
-    fn open(name: &str) -> EntryRecord {
-        let id = EventId {
+    fn event_id(seq: u64) -> EventId {
+        EventId {
             device: DeviceId("d".into()),
-            seq: 1,
-        };
-        EntryRecord::opened(id, &entry(name, true, now()), "op")
+            seq,
+        }
+    }
+
+    fn open(name: &str) -> EntryRecord {
+        EntryRecord::opened(event_id(1), &entry(name, true, now()), "op")
+    }
+
+    fn exit_of(entry: &EntryRecord, at: DateTime<Utc>) -> ExitRecorded {
+        ExitRecorded {
+            entry: entry.id.clone(),
+            exited_at: at,
+        }
     }
 
     fn codes(result: Result<(), Refusals>) -> Vec<(RefusalCode, Field)> {
@@ -327,16 +337,10 @@ mod tests {
     #[test]
     fn exit_closes_an_open_entry() {
         let inside = open("山田 太郎");
-        let exit = ExitRecorded {
-            entry: inside.id.clone(),
-            exited_at: now() + Duration::minutes(30),
-        };
+        let exit = exit_of(&inside, now() + Duration::minutes(30));
         let later = now() + Duration::hours(1);
         assert_eq!(check_exit(&exit, Some(&inside), later), Ok(()));
-        let exit_id = EventId {
-            device: DeviceId("d".into()),
-            seq: 2,
-        };
+        let exit_id = event_id(2);
         let closed = inside.closed(exit_id, &exit, "op");
         assert!(!closed.is_inside());
         assert_eq!(closed.inside_room, None);
@@ -346,10 +350,7 @@ mod tests {
     #[test]
     fn exit_earlier_than_entry_is_refused_with_the_entry_time() {
         let inside = open("山田 太郎");
-        let exit = ExitRecorded {
-            entry: inside.id.clone(),
-            exited_at: now() - Duration::minutes(1),
-        };
+        let exit = exit_of(&inside, now() - Duration::minutes(1));
         let refusals = check_exit(&exit, Some(&inside), now()).unwrap_err();
         assert_eq!(refusals.0.len(), 1);
         assert_eq!(refusals.0[0].field, Field::Time);
@@ -359,14 +360,8 @@ mod tests {
     #[test]
     fn exit_of_someone_not_inside_is_refused() {
         let inside = open("山田 太郎");
-        let exit = ExitRecorded {
-            entry: inside.id.clone(),
-            exited_at: now(),
-        };
-        let id = EventId {
-            device: DeviceId("d".into()),
-            seq: 2,
-        };
+        let exit = exit_of(&inside, now());
+        let id = event_id(2);
         let gone = inside.closed(id, &exit, "op");
         for entry in [None, Some(&gone)] {
             assert_eq!(
@@ -379,10 +374,7 @@ mod tests {
     #[test]
     fn exit_in_the_future_is_refused() {
         let inside = open("山田 太郎");
-        let exit = ExitRecorded {
-            entry: inside.id.clone(),
-            exited_at: now() + Duration::minutes(6),
-        };
+        let exit = exit_of(&inside, now() + Duration::minutes(6));
         assert_eq!(
             codes(check_exit(&exit, Some(&inside), now())),
             vec![(
@@ -399,14 +391,8 @@ mod tests {
         let inside = open("山田 太郎");
         let json = serde_json::to_value(&inside).unwrap();
         assert_eq!(json["inside_room"], room().id);
-        let exit = ExitRecorded {
-            entry: inside.id.clone(),
-            exited_at: now(),
-        };
-        let id = EventId {
-            device: DeviceId("d".into()),
-            seq: 2,
-        };
+        let exit = exit_of(&inside, now());
+        let id = event_id(2);
         let json = serde_json::to_value(inside.closed(id, &exit, "op")).unwrap();
         assert!(json.get("inside_room").is_none());
     }

@@ -1,0 +1,46 @@
+// The installable app: its manifest, and a service worker cache holding exactly this build.
+import { test, expect } from '@playwright/test';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { openApp, waitForServiceWorker } from './helpers.mjs';
+
+const DIST = '../../dist';
+
+function builtFiles(dir = DIST) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? builtFiles(path) : [`/${relative(DIST, path)}`];
+  });
+}
+
+test('the manifest names the app 台帳 and its icons load', async ({ page, request }) => {
+  await openApp(page);
+  const href = await page.locator('link[rel="manifest"]').getAttribute('href');
+  const manifest = await (await request.get(href)).json();
+  expect(manifest.name).toBe('台帳');
+  expect(manifest.short_name).toBe('台帳');
+  expect(manifest.display).toBe('standalone');
+  expect(manifest.start_url).toBe('/');
+  expect(manifest.theme_color).toMatch(/^#[0-9a-f]{6}$/);
+  const sizes = manifest.icons.map((i) => i.sizes);
+  expect(sizes).toEqual(expect.arrayContaining(['192x192', '512x512']));
+  for (const icon of manifest.icons) {
+    const response = await request.get(icon.src);
+    expect(response.status(), icon.src).toBe(200);
+    expect(response.headers()['content-type']).toContain(icon.type.split('+')[0]);
+  }
+});
+
+test('the service worker caches exactly the files of this build', async ({ page }) => {
+  await openApp(page);
+  await waitForServiceWorker(page);
+  const cached = await page.evaluate(async () => {
+    const [name] = await caches.keys();
+    const requests = await (await caches.open(name)).keys();
+    return requests.map((r) => new URL(r.url).pathname);
+  });
+  const expected = builtFiles().filter((f) => f !== '/sw.js');
+  expect(cached.sort()).toEqual(expected.sort());
+  // Trunk's hashed build files are among them: the list is this build's, not hand-written.
+  expect(cached.some((f) => /^\/daicho-[0-9a-f]{16}_bg\.wasm$/.test(f))).toBe(true);
+});
