@@ -4,6 +4,7 @@
 
 use crate::clock::Hlc;
 use crate::entry_log::{EntryRecorded, ExitRecorded};
+use crate::organisation::{Position, RoleAssigned, TenureRecorded};
 use crate::room::RoomDefined;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -72,6 +73,9 @@ pub enum EventKind {
     RoomDefined(RoomDefined),
     EntryRecorded(EntryRecorded),
     ExitRecorded(ExitRecorded),
+    PositionDefined(Position),
+    RoleAssigned(RoleAssigned),
+    TenureRecorded(TenureRecorded),
 }
 
 /// The hash before a device's first event.

@@ -8,6 +8,7 @@ pub mod article;
 pub mod clock;
 pub mod entry_log;
 pub mod event;
+pub mod organisation;
 pub mod refusal;
 pub mod registers;
 pub mod room;

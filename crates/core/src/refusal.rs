@@ -16,6 +16,8 @@ pub enum Field {
     NameTag,
     Time,
     Entry,
+    /// A term of office (from / to).
+    Period,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +43,12 @@ pub enum RefusalCode {
     /// The same person is already inside the same room.
     AlreadyInside {
         name: String,
+    },
+    /// A term of office that ends before it starts.
+    TermEndsBeforeStart,
+    /// The position has another holder during that term (one holder at a time).
+    PositionAlreadyHeld {
+        holder: String,
     },
 }
 
@@ -90,6 +98,12 @@ impl Refusal {
             RefusalCode::AlreadyInside { name } => format!(
                 "{name}さんはこの部屋に入室中です。先に退室を記録してください。"
             ),
+            RefusalCode::TermEndsBeforeStart => {
+                "任期の終了日が開始日より前になっています。".to_string()
+            }
+            RefusalCode::PositionAlreadyHeld { holder } => format!(
+                "この期間、この職には{holder}さんが就いています。職に就くのは一度に一人です。前任者の任期を終えてから記録してください。"
+            ),
         };
         match self.article {
             Some(article) => format!("{text}（{article}）"),
@@ -121,6 +135,10 @@ impl Refusal {
             }
             RefusalCode::AlreadyInside { name } => {
                 format!("{name} is already inside this room: record the exit first.")
+            }
+            RefusalCode::TermEndsBeforeStart => "The term ends before it starts.".to_string(),
+            RefusalCode::PositionAlreadyHeld { holder } => {
+                format!("{holder} holds this position during that term: one holder at a time.")
             }
         };
         match self.article {

@@ -3,6 +3,7 @@
 
 use crate::entry_log::{check_entry, check_exit, EntryRecord};
 use crate::event::{Event, EventId, EventKind};
+use crate::organisation::{Organisation, Position};
 use crate::refusal::Refusals;
 use crate::room::Room;
 use chrono::{DateTime, Utc};
@@ -12,6 +13,8 @@ use std::collections::BTreeMap;
 pub struct Registers {
     pub rooms: BTreeMap<String, Room>,
     pub entries: BTreeMap<EventId, EntryRecord>,
+    pub positions: BTreeMap<String, Position>,
+    pub organisation: Organisation,
     /// Exits that found no open entry when folded (the entry closed already on another
     /// device). Kept, never dropped, to be raised as exceptions.
     pub unmatched_exits: Vec<EventId>,
@@ -47,6 +50,11 @@ impl Registers {
                 self.entries.entry(event.id()).or_insert(record);
             }
             EventKind::ExitRecorded(exit) => self.apply_exit(event, exit),
+            EventKind::PositionDefined(position) => {
+                self.positions.insert(position.id.clone(), position.clone());
+            }
+            EventKind::RoleAssigned(assignment) => self.organisation.apply_assignment(assignment),
+            EventKind::TenureRecorded(tenure) => self.organisation.apply_tenure(tenure),
         }
     }
 
@@ -68,7 +76,10 @@ impl Registers {
     /// The rules for recording `kind` now, against these registers.
     pub fn check(&self, kind: &EventKind, now: DateTime<Utc>) -> Result<(), Refusals> {
         match kind {
-            EventKind::RoomDefined(_) => Ok(()),
+            EventKind::RoomDefined(_)
+            | EventKind::PositionDefined(_)
+            | EventKind::RoleAssigned(_) => Ok(()),
+            EventKind::TenureRecorded(tenure) => self.organisation.check_tenure(tenure),
             EventKind::EntryRecorded(entry) => {
                 let inside: Vec<EntryRecord> =
                     self.inside(&entry.room_id).into_iter().cloned().collect();
@@ -208,6 +219,33 @@ mod tests {
     }
 
     #[test]
+    fn tenures_fold_into_who_held_a_role_and_overlaps_are_refused() {
+        use crate::organisation::{default_role_assignments, Role, TenureRecorded};
+        let mut d = Device::new("a");
+        let mut events: Vec<Event> = default_role_assignments()
+            .into_iter()
+            .map(|a| d.record(EventKind::RoleAssigned(a), 0))
+            .collect();
+        let tenure = |holder: &str, from| TenureRecorded {
+            position_id: crate::organisation::HEAD_OF_GENERAL_AFFAIRS.into(),
+            holder: holder.into(),
+            from,
+            to: None,
+        };
+        let from = t0().date_naive();
+        events.push(d.record(EventKind::TenureRecorded(tenure("soumu", from)), 1));
+        let registers = Registers::fold(&events);
+        assert_eq!(
+            registers
+                .organisation
+                .who_held(Role::EntryManagerSecureRooms, from),
+            Some("soumu")
+        );
+        let overlapping = EventKind::TenureRecorded(tenure("other", from + Duration::days(3)));
+        assert!(registers.check(&overlapping, t0()).is_err());
+    }
+
+    #[test]
     fn later_room_definition_wins() {
         let mut d = Device::new("a");
         let mut events = seeded(&mut d);
@@ -231,7 +269,13 @@ mod tests {
         for (i, (on_a, op, n)) in ops.iter().enumerate() {
             let device = if *on_a { &mut a } else { &mut b };
             let now = 1_000 + (i as i64) * 7 % 5;
-            let kind = match op % 3 {
+            let kind = match op % 4 {
+                3 => EventKind::TenureRecorded(crate::organisation::TenureRecorded {
+                    position_id: crate::organisation::HEAD_OF_GENERAL_AFFAIRS.into(),
+                    holder: format!("staff-{n}"),
+                    from: t0().date_naive() + Duration::days(i as i64),
+                    to: None,
+                }),
                 0 => enter("default-level-1", &format!("職員{n}"), i as i64),
                 1 if !open.is_empty() => EventKind::ExitRecorded(ExitRecorded {
                     entry: open.remove(*n as usize % open.len()),
@@ -254,7 +298,7 @@ mod tests {
     proptest! {
         #[test]
         fn any_arrival_order_folds_to_the_same_registers(
-            ops in prop::collection::vec((any::<bool>(), 0u8..3, 0u8..6), 0..40),
+            ops in prop::collection::vec((any::<bool>(), 0u8..4, 0u8..6), 0..40),
             seed in any::<u64>(),
         ) {
             let events = history(&ops);
