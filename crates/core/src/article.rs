@@ -27,8 +27,14 @@ impl Article {
 
     /// 第17条第2項: rooms by level, name tags, entry only with permission.
     pub const ENTRY_RULES: Article = Article::paragraph(17, 2);
+    /// 第18条第1項: who the entry manager of each kind of room is.
+    pub const ENTRY_MANAGER: Article = Article::paragraph(18, 1);
+    /// 第18条第4項: keys of level-3 and level-2 rooms only to permitted persons.
+    pub const KEY_LENDING: Article = Article::paragraph(18, 4);
     /// 第19条第1項: an entry/exit logbook for every room of levels 3 to 1.
     pub const ENTRY_LOGBOOK: Article = Article::paragraph(19, 1);
+    /// 第19条第2項: a key logbook for every room of levels 3 and 2.
+    pub const KEY_LOGBOOK: Article = Article::paragraph(19, 2);
 }
 
 impl fmt::Display for Article {

@@ -202,7 +202,8 @@ pub fn check_exit(
     refusals.into_result()
 }
 
-fn check_not_future(at: DateTime<Utc>, now: DateTime<Utc>, refusals: &mut Refusals) {
+/// A time a little ahead is a fast clock; more is a mistake.
+pub(crate) fn check_not_future(at: DateTime<Utc>, now: DateTime<Utc>, refusals: &mut Refusals) {
     if at > now + Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
         let code = RefusalCode::TimeInFuture {
             tolerance_minutes: FUTURE_TOLERANCE_MINUTES,

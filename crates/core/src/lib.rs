@@ -8,10 +8,12 @@ pub mod article;
 pub mod clock;
 pub mod entry_log;
 pub mod event;
+pub mod key_log;
 pub mod organisation;
 pub mod refusal;
 pub mod registers;
 pub mod room;
+pub mod room_permit;
 pub mod wareki;
 
 pub use article::Article;

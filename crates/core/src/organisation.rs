@@ -196,7 +196,7 @@ impl Organisation {
         let mut refusals = Refusals::default();
         if tenure.to.is_some_and(|to| to < tenure.from) {
             refusals.push(Refusal::new(
-                RefusalCode::TermEndsBeforeStart,
+                RefusalCode::EndsBeforeStart,
                 Field::Period,
                 None,
             ));
@@ -354,7 +354,7 @@ mod tests {
         let backwards = term("head-welfare", "x", day(2024, 4, 1), Some(day(2024, 3, 1)));
         assert_eq!(
             org.check_tenure(&backwards).unwrap_err().0[0].code,
-            RefusalCode::TermEndsBeforeStart
+            RefusalCode::EndsBeforeStart
         );
         let next = term(DEPUTY_MAYOR, "y", day(2019, 4, 1), Some(day(2020, 3, 31)));
         assert_eq!(

@@ -16,8 +16,12 @@ pub enum Field {
     NameTag,
     Time,
     Entry,
-    /// A term of office (from / to).
+    /// A period (from / to).
     Period,
+    Person,
+    GrantedBy,
+    Permit,
+    Key,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,8 +48,29 @@ pub enum RefusalCode {
     AlreadyInside {
         name: String,
     },
-    /// A term of office that ends before it starts.
-    TermEndsBeforeStart,
+    /// A period (term, permission, loan) that ends before it starts.
+    EndsBeforeStart,
+    /// Only the holder of `role` may do this.
+    NotInRole {
+        role: String,
+    },
+    /// Per-visit permits are for level-3 rooms.
+    VisitPermitOnlyForLevel3,
+    UnknownPermit,
+    PermitAlreadyRevoked,
+    UnknownKey,
+    /// Keys are lent, and logged, only for level-3 and level-2 rooms.
+    KeyNotForThisLevel,
+    /// The person holds no permission for the room at that time.
+    NotPermitted {
+        level: u8,
+    },
+    /// The key is out with someone else (one holder at a time).
+    KeyAlreadyOut {
+        holder: String,
+    },
+    /// No open loan to close: never lent, or already returned.
+    KeyNotOut,
     /// The position has another holder during that term (one holder at a time).
     PositionAlreadyHeld {
         holder: String,
@@ -98,12 +123,30 @@ impl Refusal {
             RefusalCode::AlreadyInside { name } => format!(
                 "{name}さんはこの部屋に入室中です。先に退室を記録してください。"
             ),
-            RefusalCode::TermEndsBeforeStart => {
-                "任期の終了日が開始日より前になっています。".to_string()
-            }
+            RefusalCode::EndsBeforeStart => "終了が開始より前になっています。".to_string(),
             RefusalCode::PositionAlreadyHeld { holder } => format!(
                 "この期間、この職には{holder}さんが就いています。職に就くのは一度に一人です。前任者の任期を終えてから記録してください。"
             ),
+            RefusalCode::NotInRole { role } => format!("この操作は{role}だけが行えます。"),
+            RefusalCode::VisitPermitOnlyForLevel3 => {
+                "その都度の入室許可はレベル3の室に対して出します。".to_string()
+            }
+            RefusalCode::UnknownPermit => "該当する許可がありません。".to_string(),
+            RefusalCode::PermitAlreadyRevoked => "この許可はすでに取り消されています。".to_string(),
+            RefusalCode::UnknownKey => "鍵を選んでください。".to_string(),
+            RefusalCode::KeyNotForThisLevel => {
+                "鍵の管理簿はレベル3・2の室の鍵について作成します。".to_string()
+            }
+            RefusalCode::NotPermitted { level: 3 } => {
+                "この方にはこの時刻に有効な入室許可（その都度の許可）がありません。".to_string()
+            }
+            RefusalCode::NotPermitted { .. } => {
+                "この方にはこの室への事前の入室許可がありません。".to_string()
+            }
+            RefusalCode::KeyAlreadyOut { holder } => format!(
+                "この鍵は{holder}さんに貸出中です。返却を記録してから貸し出してください。"
+            ),
+            RefusalCode::KeyNotOut => "この鍵は貸出中ではありません。".to_string(),
         };
         match self.article {
             Some(article) => format!("{text}（{article}）"),
@@ -136,10 +179,27 @@ impl Refusal {
             RefusalCode::AlreadyInside { name } => {
                 format!("{name} is already inside this room: record the exit first.")
             }
-            RefusalCode::TermEndsBeforeStart => "The term ends before it starts.".to_string(),
+            RefusalCode::EndsBeforeStart => "The period ends before it starts.".to_string(),
             RefusalCode::PositionAlreadyHeld { holder } => {
                 format!("{holder} holds this position during that term: one holder at a time.")
             }
+            RefusalCode::NotInRole { role } => format!("Only the {role} may do this."),
+            RefusalCode::VisitPermitOnlyForLevel3 => {
+                "Per-visit permits are for level-3 rooms.".to_string()
+            }
+            RefusalCode::UnknownPermit => "No such permit.".to_string(),
+            RefusalCode::PermitAlreadyRevoked => "This permit is already revoked.".to_string(),
+            RefusalCode::UnknownKey => "Choose a key.".to_string(),
+            RefusalCode::KeyNotForThisLevel => {
+                "Keys are logged for level-3 and level-2 rooms only.".to_string()
+            }
+            RefusalCode::NotPermitted { level } => {
+                format!("This person holds no valid permission for this level-{level} room.")
+            }
+            RefusalCode::KeyAlreadyOut { holder } => {
+                format!("The key is out with {holder}: record its return first.")
+            }
+            RefusalCode::KeyNotOut => "This key is not out.".to_string(),
         };
         match self.article {
             Some(article) => format!("{text} (Article {})", article.number),

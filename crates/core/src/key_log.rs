@@ -1,0 +1,401 @@
+//! The key logbook (鍵の管理簿, 第19条第2項) of level-3 and level-2 rooms: keys are lent only to
+//! persons permitted for the room (第18条第4項), one holder at a time, and come back.
+
+use crate::article::Article;
+use crate::entry_log::check_not_future;
+use crate::event::EventId;
+use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::room::{Room, SecurityLevel};
+use crate::room_permit::{is_permitted, Permit};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A key of a room, as registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyDefined {
+    pub id: String,
+    pub room_id: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyLent {
+    pub key_id: String,
+    pub person_id: String,
+    pub purpose: String,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub lent_at: DateTime<Utc>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub due_back: DateTime<Utc>,
+    pub lent_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyReturned {
+    pub loan: EventId,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub returned_at: DateTime<Utc>,
+    pub received_by: String,
+}
+
+/// One line of the key logbook: a loan and, once recorded, its return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyLoan {
+    pub id: EventId,
+    pub key_id: String,
+    pub room_id: String,
+    pub person_id: String,
+    pub purpose: String,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub lent_at: DateTime<Utc>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub due_back: DateTime<Utc>,
+    pub lent_by: String,
+    #[serde(default, with = "chrono::serde::ts_milliseconds_option")]
+    pub returned_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub received_by: Option<String>,
+    /// The key while it is out, absent once returned (an index of keys out, as `inside_room`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_key: Option<String>,
+}
+
+impl KeyLoan {
+    pub fn opened(id: EventId, room_id: &str, lent: &KeyLent) -> Self {
+        KeyLoan {
+            id,
+            key_id: lent.key_id.clone(),
+            room_id: room_id.to_string(),
+            person_id: lent.person_id.clone(),
+            purpose: lent.purpose.clone(),
+            lent_at: lent.lent_at,
+            due_back: lent.due_back,
+            lent_by: lent.lent_by.clone(),
+            returned_at: None,
+            received_by: None,
+            out_key: Some(lent.key_id.clone()),
+        }
+    }
+
+    pub fn closed(&self, ret: &KeyReturned) -> Self {
+        KeyLoan {
+            returned_at: Some(ret.returned_at),
+            received_by: Some(ret.received_by.clone()),
+            out_key: None,
+            ..self.clone()
+        }
+    }
+
+    pub fn is_out(&self) -> bool {
+        self.returned_at.is_none()
+    }
+
+    /// Out past its due time: highlighted on the home screen.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.is_out() && now > self.due_back
+    }
+}
+
+/// The facts a loan is checked against: the key's room, the permits of the person, and the
+/// key's loan still open, if any.
+pub struct LoanFacts<'a> {
+    pub room: Option<&'a Room>,
+    pub permits: &'a [Permit],
+    pub open_loan: Option<&'a KeyLoan>,
+}
+
+pub fn check_loan(
+    lent: &KeyLent,
+    facts: LoanFacts<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    match facts.room {
+        None => refusals.push(Refusal::new(RefusalCode::UnknownKey, Field::Key, None)),
+        Some(room) if room.level == SecurityLevel::One => refusals.push(Refusal::new(
+            RefusalCode::KeyNotForThisLevel,
+            Field::Key,
+            Some(Article::KEY_LOGBOOK),
+        )),
+        Some(room) => {
+            if !is_permitted(facts.permits, &lent.person_id, room, lent.lent_at) {
+                let code = RefusalCode::NotPermitted {
+                    level: room.level.number(),
+                };
+                refusals.push(Refusal::new(
+                    code,
+                    Field::Person,
+                    Some(Article::KEY_LENDING),
+                ));
+            }
+        }
+    }
+    if let Some(out) = facts.open_loan {
+        let code = RefusalCode::KeyAlreadyOut {
+            holder: out.person_id.clone(),
+        };
+        refusals.push(Refusal::new(code, Field::Key, Some(Article::KEY_LOGBOOK)));
+    }
+    if lent.due_back <= lent.lent_at {
+        refusals.push(Refusal::new(
+            RefusalCode::EndsBeforeStart,
+            Field::Period,
+            None,
+        ));
+    }
+    check_not_future(lent.lent_at, now, &mut refusals);
+    refusals.into_result()
+}
+
+pub fn check_return(
+    ret: &KeyReturned,
+    loan: Option<&KeyLoan>,
+    now: DateTime<Utc>,
+) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    match loan {
+        Some(open) if open.is_out() => {
+            if ret.returned_at < open.lent_at {
+                refusals.push(Refusal::new(
+                    RefusalCode::EndsBeforeStart,
+                    Field::Time,
+                    None,
+                ));
+            }
+        }
+        _ => refusals.push(Refusal::new(
+            RefusalCode::KeyNotOut,
+            Field::Key,
+            Some(Article::KEY_LOGBOOK),
+        )),
+    }
+    check_not_future(ret.returned_at, now, &mut refusals);
+    refusals.into_result()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Hlc;
+    use crate::event::DeviceId;
+    use crate::room::{default_rooms, Room};
+    use crate::room_permit::{PermissionGranted, PermitRevoked, VisitPermitGranted};
+    use chrono::{Duration, TimeZone};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap()
+    }
+
+    fn id(seq: u64) -> EventId {
+        EventId {
+            device: DeviceId("d".into()),
+            seq,
+        }
+    }
+
+    fn room(level: u8) -> Room {
+        let def = &default_rooms()[3 - level as usize];
+        Room::from_definition(def, Hlc::default(), &DeviceId("d".into()))
+    }
+
+    #[derive(Debug, Clone, Copy)]
+    enum PermitState {
+        None,
+        Standing,
+        StandingExpired,
+        Visit,
+        VisitLater,
+        StandingRevoked,
+    }
+
+    fn permits(state: PermitState, room: &Room) -> Vec<Permit> {
+        let standing = |from, to| {
+            Permit::standing(
+                id(1),
+                &PermissionGranted {
+                    person_id: "yamada".into(),
+                    room_id: room.id.clone(),
+                    from,
+                    to,
+                    granted_by: "soumu".into(),
+                },
+            )
+        };
+        let visit = |from: DateTime<Utc>| {
+            Permit::visit(
+                id(1),
+                &VisitPermitGranted {
+                    person_id: "yamada".into(),
+                    room_id: room.id.clone(),
+                    valid_from: from,
+                    valid_until: from + Duration::hours(2),
+                    purpose: "媒体の保管".into(),
+                    granted_by: "soumu".into(),
+                },
+            )
+        };
+        let today = crate::wareki::to_jst(now()).date_naive();
+        match state {
+            PermitState::None => vec![],
+            PermitState::Standing => vec![standing(today - Duration::days(30), None)],
+            PermitState::StandingExpired => vec![standing(
+                today - Duration::days(30),
+                Some(today - Duration::days(1)),
+            )],
+            PermitState::Visit => vec![visit(now() - Duration::minutes(30))],
+            PermitState::VisitLater => vec![visit(now() + Duration::hours(3))],
+            PermitState::StandingRevoked => {
+                let mut p = standing(today - Duration::days(30), None);
+                let revocation = PermitRevoked {
+                    permit: p.id.clone(),
+                    at: now() - Duration::hours(1),
+                    reason: "異動".into(),
+                    revoked_by: "soumu".into(),
+                };
+                p.revoked_at = Some(revocation.at);
+                vec![p]
+            }
+        }
+    }
+
+    fn lend(room: &Room) -> KeyLent {
+        KeyLent {
+            key_id: format!("key-{}", room.id),
+            person_id: "yamada".into(),
+            purpose: "点検".into(),
+            lent_at: now(),
+            due_back: now() + Duration::hours(1),
+            lent_by: "soumu".into(),
+        }
+    }
+
+    fn codes(result: Result<(), Refusals>) -> Vec<RefusalCode> {
+        result.map_or_else(|r| r.0.into_iter().map(|r| r.code).collect(), |()| vec![])
+    }
+
+    /// Level × permission × key state → allowed, or refused with these codes.
+    #[test]
+    fn lending_follows_the_level_the_permits_and_the_key() {
+        use PermitState::*;
+        let not_permitted = |level| RefusalCode::NotPermitted { level };
+        let out = RefusalCode::KeyAlreadyOut {
+            holder: "sato".into(),
+        };
+        let cases: Vec<(u8, PermitState, bool, Vec<RefusalCode>)> = vec![
+            (3, Visit, false, vec![]),
+            (3, Standing, false, vec![not_permitted(3)]),
+            (3, VisitLater, false, vec![not_permitted(3)]),
+            (3, None, false, vec![not_permitted(3)]),
+            (3, Visit, true, vec![out.clone()]),
+            (2, Standing, false, vec![]),
+            (2, StandingExpired, false, vec![not_permitted(2)]),
+            (2, StandingRevoked, false, vec![not_permitted(2)]),
+            (2, None, false, vec![not_permitted(2)]),
+            (2, Standing, true, vec![out.clone()]),
+            (1, Standing, false, vec![RefusalCode::KeyNotForThisLevel]),
+            (1, None, false, vec![RefusalCode::KeyNotForThisLevel]),
+        ];
+        for (level, state, key_out, expected) in cases {
+            let room = room(level);
+            let permits = permits(state, &room);
+            let lent = lend(&room);
+            let other = KeyLent {
+                person_id: "sato".into(),
+                ..lent.clone()
+            };
+            let open = KeyLoan::opened(id(9), &room.id, &other);
+            let facts = LoanFacts {
+                room: Some(&room),
+                permits: &permits,
+                open_loan: key_out.then_some(&open),
+            };
+            assert_eq!(
+                codes(check_loan(&lent, facts, now())),
+                expected,
+                "level {level}, {state:?}, key out: {key_out}"
+            );
+        }
+    }
+
+    #[test]
+    fn refusals_of_a_loan_cite_article_18_4_and_19_2() {
+        let room = room(2);
+        let facts = LoanFacts {
+            room: Some(&room),
+            permits: &[],
+            open_loan: None,
+        };
+        let refusal = &check_loan(&lend(&room), facts, now()).unwrap_err().0[0];
+        assert_eq!(refusal.article, Some(Article::KEY_LENDING));
+        assert!(refusal.message_ja().ends_with("（第18条第4項）"));
+        let level1 = self::room(1);
+        let facts = LoanFacts {
+            room: Some(&level1),
+            permits: &[],
+            open_loan: None,
+        };
+        let refusal = &check_loan(&lend(&level1), facts, now()).unwrap_err().0[0];
+        assert_eq!(refusal.article, Some(Article::KEY_LOGBOOK));
+    }
+
+    #[test]
+    fn due_back_before_lending_and_future_lending_are_refused() {
+        let room = room(2);
+        let permits = permits(PermitState::Standing, &room);
+        let mut lent = lend(&room);
+        lent.due_back = lent.lent_at - Duration::minutes(1);
+        let facts = || LoanFacts {
+            room: Some(&room),
+            permits: &permits,
+            open_loan: None,
+        };
+        assert_eq!(
+            codes(check_loan(&lent, facts(), now())),
+            vec![RefusalCode::EndsBeforeStart]
+        );
+        assert_eq!(
+            codes(check_loan(
+                &lend(&room),
+                facts(),
+                now() - Duration::minutes(6)
+            )),
+            vec![RefusalCode::TimeInFuture {
+                tolerance_minutes: 5
+            }]
+        );
+    }
+
+    #[test]
+    fn a_return_closes_the_open_loan_once() {
+        let room = room(2);
+        let loan = KeyLoan::opened(id(5), &room.id, &lend(&room));
+        assert!(loan.is_overdue(now() + Duration::hours(2)));
+        assert!(!loan.is_overdue(now() + Duration::minutes(30)));
+        let ret = KeyReturned {
+            loan: loan.id.clone(),
+            returned_at: now() + Duration::minutes(40),
+            received_by: "soumu".into(),
+        };
+        let later = now() + Duration::hours(1);
+        assert_eq!(check_return(&ret, Some(&loan), later), Ok(()));
+        let closed = loan.closed(&ret);
+        assert!(!closed.is_out() && !closed.is_overdue(now() + Duration::days(1)));
+        assert_eq!(closed.out_key, None);
+        assert_eq!(
+            codes(check_return(&ret, Some(&closed), later)),
+            vec![RefusalCode::KeyNotOut]
+        );
+        assert_eq!(
+            codes(check_return(&ret, None, later)),
+            vec![RefusalCode::KeyNotOut]
+        );
+        let early = KeyReturned {
+            returned_at: now() - Duration::minutes(1),
+            ..ret
+        };
+        assert_eq!(
+            codes(check_return(&early, Some(&loan), later)),
+            vec![RefusalCode::EndsBeforeStart]
+        );
+    }
+}
