@@ -4,8 +4,10 @@
 
 use crate::clock::Hlc;
 use crate::entry_log::{EntryRecorded, ExitRecorded};
+use crate::key_log::{KeyDefined, KeyLent, KeyReturned};
 use crate::organisation::{Position, RoleAssigned, TenureRecorded};
 use crate::room::RoomDefined;
+use crate::room_permit::{PermissionGranted, PermitRevoked, VisitPermitGranted};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -76,6 +78,12 @@ pub enum EventKind {
     PositionDefined(Position),
     RoleAssigned(RoleAssigned),
     TenureRecorded(TenureRecorded),
+    PermissionGranted(PermissionGranted),
+    VisitPermitGranted(VisitPermitGranted),
+    PermitRevoked(PermitRevoked),
+    KeyDefined(KeyDefined),
+    KeyLent(KeyLent),
+    KeyReturned(KeyReturned),
 }
 
 /// The hash before a device's first event.

@@ -3,9 +3,11 @@
 
 use crate::entry_log::{check_entry, check_exit, EntryRecord};
 use crate::event::{Event, EventId, EventKind};
+use crate::key_log::{check_loan, check_return, KeyDefined, KeyLent, KeyLoan, LoanFacts};
 use crate::organisation::{Organisation, Position};
 use crate::refusal::Refusals;
 use crate::room::Room;
+use crate::room_permit::{check_permission, check_revocation, check_visit_permit, Permit};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -15,9 +17,13 @@ pub struct Registers {
     pub entries: BTreeMap<EventId, EntryRecord>,
     pub positions: BTreeMap<String, Position>,
     pub organisation: Organisation,
-    /// Exits that found no open entry when folded (the entry closed already on another
-    /// device). Kept, never dropped, to be raised as exceptions.
-    pub unmatched_exits: Vec<EventId>,
+    pub permits: BTreeMap<EventId, Permit>,
+    pub keys: BTreeMap<String, KeyDefined>,
+    pub loans: BTreeMap<EventId, KeyLoan>,
+    /// Events that found nothing to act on when folded: an exit or return of what another
+    /// device closed already, a revocation of an unknown permit. Kept, never dropped, to be
+    /// raised as exceptions.
+    pub unmatched: Vec<EventId>,
 }
 
 impl Registers {
@@ -55,6 +61,47 @@ impl Registers {
             }
             EventKind::RoleAssigned(assignment) => self.organisation.apply_assignment(assignment),
             EventKind::TenureRecorded(tenure) => self.organisation.apply_tenure(tenure),
+            EventKind::PermissionGranted(grant) => {
+                self.permits
+                    .insert(event.id(), Permit::standing(event.id(), grant));
+            }
+            EventKind::VisitPermitGranted(grant) => {
+                self.permits
+                    .insert(event.id(), Permit::visit(event.id(), grant));
+            }
+            EventKind::PermitRevoked(revocation) => {
+                match self.permits.get_mut(&revocation.permit) {
+                    Some(permit) if permit.revoked_at.is_none() => {
+                        permit.revoked_at = Some(revocation.at);
+                    }
+                    _ => self.note_unmatched(event.id()),
+                }
+            }
+            EventKind::KeyDefined(key) => {
+                self.keys.insert(key.id.clone(), key.clone());
+            }
+            EventKind::KeyLent(lent) => self.apply_loan(event, lent),
+            EventKind::KeyReturned(ret) => match self.loans.get_mut(&ret.loan) {
+                Some(loan) if loan.is_out() => *loan = loan.closed(ret),
+                _ => self.note_unmatched(event.id()),
+            },
+        }
+    }
+
+    fn apply_loan(&mut self, event: &Event, lent: &KeyLent) {
+        let room_id = self
+            .keys
+            .get(&lent.key_id)
+            .map(|k| k.room_id.clone())
+            .unwrap_or_default();
+        self.loans
+            .entry(event.id())
+            .or_insert_with(|| KeyLoan::opened(event.id(), &room_id, lent));
+    }
+
+    fn note_unmatched(&mut self, id: EventId) {
+        if !self.unmatched.contains(&id) {
+            self.unmatched.push(id);
         }
     }
 
@@ -65,11 +112,7 @@ impl Registers {
             Some(record) if record.is_inside() => {
                 *record = record.closed(id, exit, &event.operator);
             }
-            _ => {
-                if !self.unmatched_exits.contains(&id) {
-                    self.unmatched_exits.push(id);
-                }
-            }
+            _ => self.note_unmatched(id),
         }
     }
 
@@ -86,7 +129,44 @@ impl Registers {
                 check_entry(entry, self.rooms.get(&entry.room_id), &inside, now)
             }
             EventKind::ExitRecorded(exit) => check_exit(exit, self.entries.get(&exit.entry), now),
+            EventKind::PermissionGranted(grant) => {
+                check_permission(grant, self.rooms.get(&grant.room_id), &self.organisation)
+            }
+            EventKind::VisitPermitGranted(grant) => {
+                check_visit_permit(grant, self.rooms.get(&grant.room_id), &self.organisation)
+            }
+            EventKind::PermitRevoked(revocation) => {
+                let permit = self.permits.get(&revocation.permit);
+                let room = permit.and_then(|p| self.rooms.get(&p.room_id));
+                check_revocation(revocation, permit, room, &self.organisation)
+            }
+            EventKind::KeyDefined(_) => Ok(()),
+            EventKind::KeyLent(lent) => self.check_loan(lent, now),
+            EventKind::KeyReturned(ret) => check_return(ret, self.loans.get(&ret.loan), now),
         }
+    }
+
+    fn check_loan(&self, lent: &KeyLent, now: DateTime<Utc>) -> Result<(), Refusals> {
+        let room = self
+            .keys
+            .get(&lent.key_id)
+            .and_then(|key| self.rooms.get(&key.room_id));
+        let permits: Vec<Permit> = self
+            .permits
+            .values()
+            .filter(|p| p.person_id == lent.person_id)
+            .cloned()
+            .collect();
+        let open_loan = self
+            .loans
+            .values()
+            .find(|l| l.is_out() && l.key_id == lent.key_id);
+        let facts = LoanFacts {
+            room,
+            permits: &permits,
+            open_loan,
+        };
+        check_loan(lent, facts, now)
     }
 
     /// Who is inside `room_id` now, earliest entry first.
@@ -214,7 +294,7 @@ mod tests {
         let (x1, x2) = (a.record(exit(5), 2), b.record(exit(6), 3));
         events.extend([entry.clone(), x1, x2.clone()]);
         let registers = Registers::fold(&events);
-        assert_eq!(registers.unmatched_exits, vec![x2.id()]);
+        assert_eq!(registers.unmatched, vec![x2.id()]);
         assert!(!registers.entries[&entry.id()].is_inside());
     }
 
@@ -243,6 +323,88 @@ mod tests {
         );
         let overlapping = EventKind::TenureRecorded(tenure("other", from + Duration::days(3)));
         assert!(registers.check(&overlapping, t0()).is_err());
+    }
+
+    #[test]
+    fn a_key_is_lent_to_the_permitted_and_refused_after_revocation() {
+        use crate::key_log::{KeyDefined, KeyLent, KeyReturned};
+        use crate::organisation::{default_role_assignments, TenureRecorded};
+        use crate::room_permit::{PermissionGranted, PermitRevoked};
+        let mut d = Device::new("a");
+        let mut events = seeded(&mut d);
+        for a in default_role_assignments() {
+            events.push(d.record(EventKind::RoleAssigned(a), 0));
+        }
+        let start = t0().date_naive() - Duration::days(400);
+        let tenure = TenureRecorded {
+            position_id: crate::organisation::HEAD_OF_GENERAL_AFFAIRS.into(),
+            holder: "soumu".into(),
+            from: start,
+            to: None,
+        };
+        events.push(d.record(EventKind::TenureRecorded(tenure), 1));
+        let grant = d.record(
+            EventKind::PermissionGranted(PermissionGranted {
+                person_id: "yamada".into(),
+                room_id: "default-level-2".into(),
+                from: start,
+                to: None,
+                granted_by: "soumu".into(),
+            }),
+            2,
+        );
+        let key = KeyDefined {
+            id: "key-server-room".into(),
+            room_id: "default-level-2".into(),
+            label: "電算室 1号鍵".into(),
+        };
+        events.extend([grant.clone(), d.record(EventKind::KeyDefined(key), 3)]);
+        let lend = |minute: i64| {
+            EventKind::KeyLent(KeyLent {
+                key_id: "key-server-room".into(),
+                person_id: "yamada".into(),
+                purpose: "点検".into(),
+                lent_at: t0() + Duration::minutes(minute),
+                due_back: t0() + Duration::minutes(minute + 60),
+                lent_by: "soumu".into(),
+            })
+        };
+        let registers = Registers::fold(&events);
+        assert_eq!(registers.check(&grant.kind, t0()), Ok(()));
+        assert_eq!(registers.check(&lend(0), t0()), Ok(()));
+        let loan = d.record(lend(0), 4);
+        events.push(loan.clone());
+        let registers = Registers::fold(&events);
+        assert!(
+            registers
+                .check(&lend(1), t0() + Duration::minutes(1))
+                .is_err(),
+            "key is out"
+        );
+        events.push(d.record(
+            EventKind::KeyReturned(KeyReturned {
+                loan: loan.id(),
+                returned_at: t0() + Duration::minutes(30),
+                received_by: "soumu".into(),
+            }),
+            5,
+        ));
+        events.push(d.record(
+            EventKind::PermitRevoked(PermitRevoked {
+                permit: grant.id(),
+                at: t0() + Duration::minutes(40),
+                reason: "異動".into(),
+                revoked_by: "soumu".into(),
+            }),
+            6,
+        ));
+        let registers = Registers::fold(&events);
+        assert!(!registers.loans[&loan.id()].is_out());
+        let refused = registers.check(&lend(50), t0() + Duration::minutes(50));
+        assert_eq!(
+            refused.unwrap_err().0[0].code,
+            crate::refusal::RefusalCode::NotPermitted { level: 2 }
+        );
     }
 
     #[test]
