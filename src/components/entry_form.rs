@@ -28,6 +28,8 @@ pub fn EntryForm(
     #[prop(into)] room: Signal<Option<Room>>,
     time: ChosenTime,
     on_recorded: Callback<EntryRecord>,
+    /// Called when the input was refused (so an earlier success line can be withdrawn).
+    on_refused: Callback<()>,
 ) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let affiliation = RwSignal::new(String::new());
@@ -57,7 +59,10 @@ pub fn EntryForm(
         }
         let at = match record_time::resolve(time.get_untracked(), Utc::now()) {
             Ok(at) => at,
-            Err(refusals) => return errors.set(refusals),
+            Err(refusals) => {
+                on_refused.run(());
+                return errors.set(refusals);
+            }
         };
         let room_id = room.get_untracked().map(|r| r.id).unwrap_or_default();
         let entry = EntryRecorded::new(
@@ -80,8 +85,14 @@ pub fn EntryForm(
                     clear();
                     on_recorded.run(record);
                 }
-                Err(StoreError::Refused(refusals)) => errors.set(refusals),
-                Err(e @ StoreError::Storage(_)) => failure.set(Some(e.to_string())),
+                Err(StoreError::Refused(refusals)) => {
+                    on_refused.run(());
+                    errors.set(refusals);
+                }
+                Err(e @ StoreError::Storage(_)) => {
+                    on_refused.run(());
+                    failure.set(Some(e.to_string()));
+                }
             }
         });
     };

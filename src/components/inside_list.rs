@@ -18,12 +18,18 @@ pub fn InsideList(
     on_exited: Callback<EntryRecord>,
     /// Called when the list was out of date (someone left on another tab or device).
     on_stale: Callback<()>,
+    /// Called when an exit was refused (so an earlier success line can be withdrawn).
+    on_refused: Callback<()>,
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
+    let refuse = move |message: String| {
+        on_refused.run(());
+        error.set(Some(message));
+    };
     let record_exit = move |entry: EntryRecord| {
         let exited_at = match record_time::resolve(time.get_untracked(), Utc::now()) {
             Ok(at) => at,
-            Err(refusals) => return error.set(Some(refusals.to_string())),
+            Err(refusals) => return refuse(refusals.to_string()),
         };
         let exit = ExitRecorded {
             entry: entry.id.clone(),
@@ -40,12 +46,12 @@ pub fn InsideList(
                     on_exited.run(record);
                 }
                 Err(StoreError::Refused(refusals)) => {
-                    error.set(Some(format!("{}さん: {refusals}", entry.name)));
+                    refuse(format!("{}さん: {refusals}", entry.name));
                     if refusals.has(daicho_core::Field::Entry) {
                         on_stale.run(());
                     }
                 }
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => refuse(e.to_string()),
             }
         });
     };

@@ -182,6 +182,7 @@ pub fn EntryLogPage(store: Rc<Store>) -> impl IntoView {
         )));
     });
     let on_stale = Callback::new(move |()| reload_room());
+    let on_refused = Callback::new(move |()| notice.set(None));
     let room = Signal::derive(move || view_state.room());
     let inside = view_state.inside;
 
@@ -193,12 +194,12 @@ pub fn EntryLogPage(store: Rc<Store>) -> impl IntoView {
             <RoomPicker rooms=view_state.rooms selected=view_state.selected counts=view_state.counts/>
             <p class="notice" role="status">{move || notice.get()}</p>
             <div class="columns">
-                <EntryForm store room time on_recorded/>
+                <EntryForm store room time on_recorded on_refused/>
                 <section class="inside" aria-labelledby="inside-heading">
                     <h2 id="inside-heading">
                         "入室中 " <span class="count">{move || inside.with(Vec::len)} "人"</span>
                     </h2>
-                    <InsideList store inside time on_exited on_stale/>
+                    <InsideList store inside time on_exited on_stale on_refused/>
                 </section>
             </div>
             <section class="log" aria-labelledby="log-heading">

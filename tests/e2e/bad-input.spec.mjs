@@ -33,6 +33,12 @@ test('name tag not confirmed is refused, citing 第17条第2項', async ({ page 
   await page.check('#entry-name-tag');
   await page.click('#record-entry');
   await expect(insideRow(page, '山田 太郎')).toBeVisible();
+  await expect(page.locator('.notice')).toContainText('入室を記録しました');
+  // A later refusal withdraws the success line, so it cannot be mistaken for this entry's.
+  await fillEntry(page, { name: '佐藤 花子', nameTag: false });
+  await page.click('#record-entry');
+  await expect(page.locator('.field-error[data-field="NameTag"]')).toBeVisible();
+  await expect(page.locator('.notice')).toHaveText('');
 });
 
 test('a time more than 5 minutes in the future is refused', async ({ page }) => {
