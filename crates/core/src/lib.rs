@@ -5,11 +5,13 @@
 //! written once and both sides refuse the same things for the same reasons.
 
 pub mod article;
+pub mod assets;
 pub mod clock;
 pub mod entry_log;
 pub mod event;
 pub mod key_log;
 pub mod organisation;
+pub mod people;
 pub mod refusal;
 pub mod registers;
 pub mod room;

@@ -71,6 +71,21 @@ pub enum RefusalCode {
     },
     /// No open loan to close: never lent, or already returned.
     KeyNotOut,
+    /// A required item is empty; `what` names it (in Japanese, as the form labels it).
+    Missing {
+        what: String,
+    },
+    /// The record acted on does not exist; `what` names its kind.
+    UnknownRecord {
+        what: String,
+    },
+    /// The record is in a state that does not allow this (`state` in Japanese).
+    WrongState {
+        what: String,
+        state: String,
+    },
+    /// Handlers are designated only for personal data.
+    NotPersonalData,
     /// The position has another holder during that term (one holder at a time).
     PositionAlreadyHeld {
         holder: String,
@@ -147,6 +162,14 @@ impl Refusal {
                 "この鍵は{holder}さんに貸出中です。返却を記録してから貸し出してください。"
             ),
             RefusalCode::KeyNotOut => "この鍵は貸出中ではありません。".to_string(),
+            RefusalCode::Missing { what } => format!("{what}を入力してください。"),
+            RefusalCode::UnknownRecord { what } => format!("該当する{what}がありません。"),
+            RefusalCode::WrongState { what, state } => {
+                format!("この{what}は{state}のため、この操作はできません。")
+            }
+            RefusalCode::NotPersonalData => {
+                "取扱者の指定は個人情報（本人確認情報等）の資産について行います。".to_string()
+            }
         };
         match self.article {
             Some(article) => format!("{text}（{article}）"),
@@ -200,6 +223,14 @@ impl Refusal {
                 format!("The key is out with {holder}: record its return first.")
             }
             RefusalCode::KeyNotOut => "This key is not out.".to_string(),
+            RefusalCode::Missing { what } => format!("Enter {what}."),
+            RefusalCode::UnknownRecord { what } => format!("No such {what}."),
+            RefusalCode::WrongState { what, state } => {
+                format!("This {what} is {state}: not possible now.")
+            }
+            RefusalCode::NotPersonalData => {
+                "Handlers are designated for personal data only.".to_string()
+            }
         };
         match self.article {
             Some(article) => format!("{text} (Article {})", article.number),
