@@ -1,0 +1,369 @@
+//! The ledgers of 操作者ID and 照合ID (第10条第1項第4号): every issue, change, suspension and
+//! deletion, and every registration and deletion of 照合情報, with who approved it and when.
+//! Operators act only within the kinds of 操作者ID they hold (第11条).
+
+use crate::article::Article;
+use crate::organisation::{Organisation, Role};
+use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ledger {
+    /// 操作者ID: one per kind of permission an operator holds.
+    Operator,
+    /// 照合ID: identifies the operator for 照合情報認証.
+    Collation,
+}
+
+impl Ledger {
+    fn name_ja(self) -> &'static str {
+        match self {
+            Ledger::Operator => "操作者ID",
+            Ledger::Collation => "照合ID",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum LedgerAction {
+    Issued,
+    Changed { note: String },
+    Suspended { reason: String },
+    Reinstated,
+    Deleted { reason: String },
+}
+
+/// A kind of 操作者ID and what it permits (第10条第1項第3号).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorIdKindDefined {
+    pub id: String,
+    pub name: String,
+    pub permits: String,
+}
+
+/// One line of a ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdLedgerRecorded {
+    pub ledger: Ledger,
+    pub id: String,
+    pub person_id: String,
+    /// The kind of an 操作者ID (none for 照合ID).
+    pub kind_id: Option<String>,
+    #[serde(flatten)]
+    pub action: LedgerAction,
+    pub on: NaiveDate,
+    pub approved_by: String,
+}
+
+/// 照合情報 registered (`registered: true`) or deleted for a 照合ID. Only the fact is kept: the
+/// template stays in the reader or authenticator (第8条第2項).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollationInfoRecorded {
+    pub collation_id: String,
+    pub registered: bool,
+    pub on: NaiveDate,
+    pub approved_by: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdState {
+    Active,
+    Suspended,
+    Deleted,
+}
+
+impl IdState {
+    fn name_ja(self) -> &'static str {
+        match self {
+            IdState::Active => "有効",
+            IdState::Suspended => "停止中",
+            IdState::Deleted => "削除済み",
+        }
+    }
+}
+
+/// An ID as its ledger lines leave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdRecord {
+    pub ledger: Ledger,
+    pub id: String,
+    pub person_id: String,
+    pub kind_id: Option<String>,
+    pub state: IdState,
+    pub collation_info_registered: bool,
+}
+
+impl IdRecord {
+    /// The record after `line`; `None` when the line does not apply (checked before recording).
+    pub fn after(current: Option<&IdRecord>, line: &IdLedgerRecorded) -> Option<IdRecord> {
+        let next_state = match (&line.action, current.map(|c| c.state)) {
+            (LedgerAction::Issued, None) => IdState::Active,
+            (LedgerAction::Changed { .. }, Some(s)) if s != IdState::Deleted => s,
+            (LedgerAction::Suspended { .. }, Some(IdState::Active)) => IdState::Suspended,
+            (LedgerAction::Reinstated, Some(IdState::Suspended)) => IdState::Active,
+            (LedgerAction::Deleted { .. }, Some(s)) if s != IdState::Deleted => IdState::Deleted,
+            _ => return None,
+        };
+        Some(IdRecord {
+            ledger: line.ledger,
+            id: line.id.clone(),
+            person_id: line.person_id.clone(),
+            kind_id: line.kind_id.clone(),
+            state: next_state,
+            collation_info_registered: current.is_some_and(|c| c.collation_info_registered)
+                && next_state != IdState::Deleted,
+        })
+    }
+}
+
+fn check_approver(approved_by: &str, on: NaiveDate, org: &Organisation, refusals: &mut Refusals) {
+    let role = Role::AccessManagementOfficer;
+    if org.who_held(role, on) != Some(approved_by) {
+        let code = RefusalCode::NotInRole {
+            role: role.name_ja().to_string(),
+        };
+        let article = Some(Article::paragraph(10, 1));
+        refusals.push(Refusal::new(code, Field::GrantedBy, article));
+    }
+}
+
+/// A ledger line follows the ID's life (issued → suspended ⇄ active → deleted, never reused)
+/// and is approved by the access management officer of that day (第10条).
+pub fn check_ledger_line(
+    line: &IdLedgerRecorded,
+    current: Option<&IdRecord>,
+    org: &Organisation,
+) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    check_approver(&line.approved_by, line.on, org, &mut refusals);
+    if line.ledger == Ledger::Operator && line.kind_id.is_none() {
+        let code = RefusalCode::Missing {
+            what: "操作者IDの種類".into(),
+        };
+        refusals.push(Refusal::new(code, Field::Permit, Some(Article::new(11))));
+    }
+    if IdRecord::after(current, line).is_none() {
+        let what = line.ledger.name_ja().to_string();
+        let code = match current {
+            None => RefusalCode::UnknownRecord { what },
+            Some(c) => RefusalCode::WrongState {
+                what,
+                state: c.state.name_ja().to_string(),
+            },
+        };
+        refusals.push(Refusal::new(code, Field::Permit, None));
+    }
+    refusals.into_result()
+}
+
+/// 照合情報 is registered for an active 照合ID that has none, and deleted where registered.
+pub fn check_collation_info(
+    info: &CollationInfoRecorded,
+    current: Option<&IdRecord>,
+    org: &Organisation,
+) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    check_approver(&info.approved_by, info.on, org, &mut refusals);
+    let what = "照合ID".to_string();
+    match current {
+        Some(c) if c.ledger == Ledger::Collation => {
+            let fits = if info.registered {
+                c.state == IdState::Active && !c.collation_info_registered
+            } else {
+                c.collation_info_registered
+            };
+            if !fits {
+                let state = match (c.state, c.collation_info_registered) {
+                    (IdState::Active, true) => "照合情報登録済み",
+                    (IdState::Active, false) => "照合情報未登録",
+                    (other, _) => other.name_ja(),
+                };
+                let state = state.to_string();
+                refusals.push(Refusal::new(
+                    RefusalCode::WrongState { what, state },
+                    Field::Permit,
+                    None,
+                ));
+            }
+        }
+        _ => refusals.push(Refusal::new(
+            RefusalCode::UnknownRecord { what },
+            Field::Permit,
+            None,
+        )),
+    }
+    refusals.into_result()
+}
+
+/// 第11条: an operator acts only within the kinds of 操作者ID they hold (active ones).
+pub fn holds_operator_kind<'a>(
+    records: impl IntoIterator<Item = &'a IdRecord>,
+    person_id: &str,
+    kind_id: &str,
+) -> bool {
+    records.into_iter().any(|r| {
+        r.ledger == Ledger::Operator
+            && r.person_id == person_id
+            && r.kind_id.as_deref() == Some(kind_id)
+            && r.state == IdState::Active
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::organisation::{
+        default_role_assignments, TenureRecorded, HEAD_OF_RESIDENTS_AND_TAX,
+    };
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 4, d).unwrap()
+    }
+
+    fn org() -> Organisation {
+        let mut org = Organisation::default();
+        default_role_assignments()
+            .iter()
+            .for_each(|a| org.apply_assignment(a));
+        org.apply_tenure(&TenureRecorded {
+            position_id: HEAD_OF_RESIDENTS_AND_TAX.into(),
+            holder: "juumin".into(),
+            from: day(1),
+            to: None,
+        });
+        org
+    }
+
+    fn line(action: LedgerAction) -> IdLedgerRecorded {
+        IdLedgerRecorded {
+            ledger: Ledger::Operator,
+            id: "OP-001".into(),
+            person_id: "yamada".into(),
+            kind_id: Some("juuki-shoukai".into()),
+            action,
+            on: day(2),
+            approved_by: "juumin".into(),
+        }
+    }
+
+    fn codes(r: Result<(), Refusals>) -> Vec<RefusalCode> {
+        r.map_or_else(|r| r.0.into_iter().map(|r| r.code).collect(), |()| vec![])
+    }
+
+    /// Walks an ID through its life, checking each step against the state it left.
+    #[test]
+    fn an_id_lives_issued_suspended_reinstated_deleted_and_no_further() {
+        let org = org();
+        let suspended = LedgerAction::Suspended {
+            reason: "休職".into(),
+        };
+        let deleted = LedgerAction::Deleted {
+            reason: "退職".into(),
+        };
+        let steps = [
+            (LedgerAction::Issued, true),
+            (LedgerAction::Issued, false),
+            (LedgerAction::Reinstated, false),
+            (suspended.clone(), true),
+            (suspended, false),
+            (
+                LedgerAction::Changed {
+                    note: "所属変更".into(),
+                },
+                true,
+            ),
+            (LedgerAction::Reinstated, true),
+            (deleted.clone(), true),
+            (deleted, false),
+            (LedgerAction::Issued, false),
+        ];
+        let mut current: Option<IdRecord> = None;
+        for (action, allowed) in steps {
+            let l = line(action.clone());
+            let result = check_ledger_line(&l, current.as_ref(), &org);
+            assert_eq!(
+                result.is_ok(),
+                allowed,
+                "{action:?} from {:?}",
+                current.as_ref().map(|c| c.state)
+            );
+            if allowed {
+                current = IdRecord::after(current.as_ref(), &l);
+            }
+        }
+        assert_eq!(current.unwrap().state, IdState::Deleted);
+    }
+
+    #[test]
+    fn only_the_access_management_officer_approves() {
+        let mut l = line(LedgerAction::Issued);
+        l.approved_by = "soumu".into();
+        let refusal = check_ledger_line(&l, None, &org()).unwrap_err();
+        assert!(matches!(refusal.0[0].code, RefusalCode::NotInRole { .. }));
+        assert!(refusal.0[0].message_ja().contains("アクセス管理責任者"));
+        assert!(refusal.0[0].message_ja().contains("第10条第1項"));
+    }
+
+    #[test]
+    fn an_operator_id_names_its_kind() {
+        let mut l = line(LedgerAction::Issued);
+        l.kind_id = None;
+        assert_eq!(
+            codes(check_ledger_line(&l, None, &org())),
+            vec![RefusalCode::Missing {
+                what: "操作者IDの種類".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn collation_info_is_registered_once_and_deleted_once() {
+        let org = org();
+        let issued = IdLedgerRecorded {
+            ledger: Ledger::Collation,
+            kind_id: None,
+            id: "C-001".into(),
+            ..line(LedgerAction::Issued)
+        };
+        let mut record = IdRecord::after(None, &issued).unwrap();
+        let info = |registered| CollationInfoRecorded {
+            collation_id: "C-001".into(),
+            registered,
+            on: day(3),
+            approved_by: "juumin".into(),
+        };
+        assert!(check_collation_info(&info(false), Some(&record), &org).is_err());
+        assert_eq!(
+            check_collation_info(&info(true), Some(&record), &org),
+            Ok(())
+        );
+        record.collation_info_registered = true;
+        assert!(check_collation_info(&info(true), Some(&record), &org).is_err());
+        assert_eq!(
+            check_collation_info(&info(false), Some(&record), &org),
+            Ok(())
+        );
+        assert!(check_collation_info(&info(true), None, &org).is_err());
+    }
+
+    #[test]
+    fn operators_act_only_within_the_kinds_they_hold() {
+        let active = IdRecord::after(None, &line(LedgerAction::Issued)).unwrap();
+        assert!(holds_operator_kind([&active], "yamada", "juuki-shoukai"));
+        assert!(!holds_operator_kind([&active], "yamada", "juuki-henkou"));
+        assert!(!holds_operator_kind([&active], "sato", "juuki-shoukai"));
+        let suspended = IdRecord {
+            state: IdState::Suspended,
+            ..active
+        };
+        assert!(!holds_operator_kind(
+            [&suspended],
+            "yamada",
+            "juuki-shoukai"
+        ));
+    }
+}
