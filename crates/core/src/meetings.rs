@@ -1,0 +1,196 @@
+//! Security meetings (第6条): convened and chaired by the general manager, with members, staff
+//! called to explain, agenda items by category, and the review board's opinions.
+
+use crate::article::Article;
+use crate::organisation::{Organisation, Role};
+use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// 第6条第3項: what the meeting deliberates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgendaCategory {
+    /// (1) セキュリティ対策の決定及び見直し
+    Measures,
+    /// (2) セキュリティ対策の遵守状況確認
+    Compliance,
+    /// (3) その他セキュリティに関する事項
+    Other,
+}
+
+impl AgendaCategory {
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            AgendaCategory::Measures => "セキュリティ対策の決定及び見直し",
+            AgendaCategory::Compliance => "セキュリティ対策の遵守状況確認",
+            AgendaCategory::Other => "その他セキュリティに関する事項",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgendaItem {
+    pub category: AgendaCategory,
+    pub title: String,
+    pub discussion: String,
+    pub decision: String,
+}
+
+/// 第6条第5項: staff called to attend and explain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Explainer {
+    pub person_id: String,
+    pub topic: String,
+}
+
+/// 第6条第4項: the review board (湧別町情報公開・個人情報保護・行政不服審査会) consulted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consultation {
+    pub asked_on: NaiveDate,
+    pub subject: String,
+    pub opinion_on: Option<NaiveDate>,
+    pub opinion: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingHeld {
+    pub date: NaiveDate,
+    pub place: String,
+    pub chair: String,
+    pub members: Vec<String>,
+    pub explainers: Vec<Explainer>,
+    pub agenda: Vec<AgendaItem>,
+    pub consultations: Vec<Consultation>,
+}
+
+/// The board's opinion, received after the meeting that asked for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpinionReceived {
+    pub meeting: crate::event::EventId,
+    pub subject: String,
+    pub received_on: NaiveDate,
+    pub opinion: String,
+}
+
+pub fn check_meeting(meeting: &MeetingHeld, org: &Organisation) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    let role = Role::GeneralManager;
+    if org.who_held(role, meeting.date) != Some(meeting.chair.as_str()) {
+        let code = RefusalCode::NotInRole {
+            role: role.name_ja().to_string(),
+        };
+        refusals.push(Refusal::new(
+            code,
+            Field::GrantedBy,
+            Some(Article::paragraph(6, 1)),
+        ));
+    }
+    let missing = |what: &str| RefusalCode::Missing { what: what.into() };
+    if meeting.place.trim().is_empty() {
+        refusals.push(Refusal::new(missing("開催場所"), Field::Room, None));
+    }
+    if meeting.agenda.is_empty() {
+        let article = Some(Article::paragraph(6, 3));
+        refusals.push(Refusal::new(missing("審議事項"), Field::Purpose, article));
+    }
+    for item in &meeting.agenda {
+        if item.title.trim().is_empty() || item.decision.trim().is_empty() {
+            refusals.push(Refusal::new(
+                missing("審議事項の件名と結果"),
+                Field::Purpose,
+                None,
+            ));
+        }
+    }
+    for c in &meeting.consultations {
+        if c.opinion_on.is_some_and(|on| on < c.asked_on) {
+            refusals.push(Refusal::new(
+                RefusalCode::EndsBeforeStart,
+                Field::Period,
+                None,
+            ));
+        }
+    }
+    refusals.into_result()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::organisation::{default_role_assignments, TenureRecorded, DEPUTY_MAYOR};
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    fn org() -> Organisation {
+        let mut org = Organisation::default();
+        default_role_assignments()
+            .iter()
+            .for_each(|a| org.apply_assignment(a));
+        org.apply_tenure(&TenureRecorded {
+            position_id: DEPUTY_MAYOR.into(),
+            holder: "fukuchou".into(),
+            from: day(4, 1),
+            to: None,
+        });
+        org
+    }
+
+    fn meeting() -> MeetingHeld {
+        MeetingHeld {
+            date: day(6, 10),
+            place: "上湧別庁舎 会議室".into(),
+            chair: "fukuchou".into(),
+            members: vec!["soumu".into(), "juumin".into()],
+            explainers: vec![Explainer {
+                person_id: "vendor".into(),
+                topic: "サーバ更新".into(),
+            }],
+            agenda: vec![AgendaItem {
+                category: AgendaCategory::Compliance,
+                title: "入退室管理の遵守状況".into(),
+                discussion: "5月分の管理簿を確認".into(),
+                decision: "問題なし".into(),
+            }],
+            consultations: vec![Consultation {
+                asked_on: day(6, 10),
+                subject: "外部委託".into(),
+                opinion_on: None,
+                opinion: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn the_general_manager_chairs_a_meeting_with_an_agenda() {
+        assert_eq!(check_meeting(&meeting(), &org()), Ok(()));
+        let chaired_by_other = MeetingHeld {
+            chair: "soumu".into(),
+            ..meeting()
+        };
+        let refusal = &check_meeting(&chaired_by_other, &org()).unwrap_err().0[0];
+        assert!(refusal.message_ja().contains("セキュリティ総括責任者"));
+        assert!(refusal.message_ja().contains("第6条第1項"));
+        let empty = MeetingHeld {
+            agenda: vec![],
+            ..meeting()
+        };
+        let refusal = &check_meeting(&empty, &org()).unwrap_err().0[0];
+        assert_eq!(
+            refusal.code,
+            RefusalCode::Missing {
+                what: "審議事項".into()
+            }
+        );
+    }
+
+    #[test]
+    fn an_opinion_is_not_received_before_it_was_asked() {
+        let mut m = meeting();
+        m.consultations[0].opinion_on = Some(day(6, 1));
+        let refusal = &check_meeting(&m, &org()).unwrap_err().0[0];
+        assert_eq!(refusal.code, RefusalCode::EndsBeforeStart);
+    }
+}
