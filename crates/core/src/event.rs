@@ -2,10 +2,17 @@
 //! form a hash chain (`hash = SHA-256(prev_hash ‖ canonical bytes)`), so a missing or altered
 //! event shows.
 
+use crate::assets::{AssetRegistered, HandlerDesignated, MeasureRecorded};
 use crate::clock::Hlc;
+use crate::corrections::CorrectionRecorded;
 use crate::entry_log::{EntryRecorded, ExitRecorded};
+use crate::equipment::EquipmentRegistered;
+use crate::id_ledger::{CollationInfoRecorded, IdLedgerRecorded, OperatorIdKindDefined};
+use crate::instructions::{FollowUpReported, InstructionClosed, InstructionIssued};
 use crate::key_log::{KeyDefined, KeyLent, KeyReturned};
+use crate::meetings::{MeetingHeld, OpinionReceived};
 use crate::organisation::{Position, RoleAssigned, TenureRecorded};
+use crate::people::PersonDefined;
 use crate::room::RoomDefined;
 use crate::room_permit::{PermissionGranted, PermitRevoked, VisitPermitGranted};
 use serde::{Deserialize, Serialize};
@@ -84,6 +91,20 @@ pub enum EventKind {
     KeyDefined(KeyDefined),
     KeyLent(KeyLent),
     KeyReturned(KeyReturned),
+    PersonDefined(PersonDefined),
+    EquipmentRegistered(EquipmentRegistered),
+    AssetRegistered(AssetRegistered),
+    HandlerDesignated(HandlerDesignated),
+    MeasureRecorded(MeasureRecorded),
+    OperatorIdKindDefined(OperatorIdKindDefined),
+    IdLedgerRecorded(IdLedgerRecorded),
+    CollationInfoRecorded(CollationInfoRecorded),
+    MeetingHeld(MeetingHeld),
+    OpinionReceived(OpinionReceived),
+    InstructionIssued(InstructionIssued),
+    FollowUpReported(FollowUpReported),
+    InstructionClosed(InstructionClosed),
+    CorrectionRecorded(CorrectionRecorded),
 }
 
 /// The hash before a device's first event.

@@ -7,6 +7,7 @@
 pub mod article;
 pub mod assets;
 pub mod clock;
+pub mod corrections;
 pub mod entry_log;
 pub mod equipment;
 pub mod event;
@@ -14,6 +15,7 @@ pub mod id_ledger;
 pub mod instructions;
 pub mod key_log;
 pub mod meetings;
+pub mod office;
 pub mod organisation;
 pub mod people;
 pub mod refusal;

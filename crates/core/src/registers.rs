@@ -1,9 +1,11 @@
 //! The registers as the fold of all events: what every device and the server agree on once
 //! they have the same events, whatever order they arrived in.
 
+use crate::corrections::{check_correction, CorrectionRecorded, CorrectionTrail};
 use crate::entry_log::{check_entry, check_exit, EntryRecord};
 use crate::event::{Event, EventId, EventKind};
 use crate::key_log::{check_loan, check_return, KeyDefined, KeyLent, KeyLoan, LoanFacts};
+use crate::office::Office;
 use crate::organisation::{Organisation, Position};
 use crate::refusal::Refusals;
 use crate::room::Room;
@@ -20,6 +22,9 @@ pub struct Registers {
     pub permits: BTreeMap<EventId, Permit>,
     pub keys: BTreeMap<String, KeyDefined>,
     pub loans: BTreeMap<EventId, KeyLoan>,
+    pub office: Office,
+    /// The corrections of each corrected record, by the event that made the record.
+    pub corrections: BTreeMap<EventId, CorrectionTrail>,
     /// Events that found nothing to act on when folded: an exit or return of what another
     /// device closed already, a revocation of an unknown permit. Kept, never dropped, to be
     /// raised as exceptions.
@@ -85,7 +90,79 @@ impl Registers {
                 Some(loan) if loan.is_out() => *loan = loan.closed(ret),
                 _ => self.note_unmatched(event.id()),
             },
+            EventKind::CorrectionRecorded(c) => self.apply_correction(event, c),
+            _ => self.apply_office(event),
         }
+    }
+
+    /// The office registers; what finds nothing to act on is kept as unmatched.
+    fn apply_office(&mut self, event: &Event) {
+        let office = &mut self.office;
+        let applied = match &event.kind {
+            EventKind::PersonDefined(p) => {
+                office.define_person(p, event);
+                true
+            }
+            EventKind::EquipmentRegistered(x) => {
+                office.register_equipment(x, event);
+                true
+            }
+            EventKind::AssetRegistered(a) => {
+                office.register_asset(a, event);
+                true
+            }
+            EventKind::HandlerDesignated(d) => {
+                office.designations.insert(event.id(), d.clone());
+                true
+            }
+            EventKind::MeasureRecorded(m) => {
+                office.measures.insert(event.id(), m.clone());
+                true
+            }
+            EventKind::OperatorIdKindDefined(k) => {
+                office.define_operator_id_kind(k, event);
+                true
+            }
+            EventKind::IdLedgerRecorded(line) => office.apply_ledger_line(line),
+            EventKind::CollationInfoRecorded(info) => office.apply_collation_info(info),
+            EventKind::MeetingHeld(m) => {
+                office.hold_meeting(m, event);
+                true
+            }
+            EventKind::OpinionReceived(o) => office.receive_opinion(o),
+            EventKind::InstructionIssued(i) => {
+                office.issue_instruction(i, event);
+                true
+            }
+            EventKind::FollowUpReported(r) => office.report_on_instruction(r),
+            EventKind::InstructionClosed(c) => office.close_instruction(c),
+            _ => true,
+        };
+        if !applied {
+            self.note_unmatched(event.id());
+        }
+    }
+
+    fn apply_correction(&mut self, event: &Event, correction: &CorrectionRecorded) {
+        let trail = self
+            .corrections
+            .entry(correction.target.clone())
+            .or_default();
+        if !trail.corrections.iter().any(|(id, _)| *id == event.id()) {
+            trail.corrections.push((event.id(), correction.clone()));
+        }
+    }
+
+    /// Is `id` the event of a logged record that can be corrected?
+    pub fn has_record(&self, id: &EventId) -> bool {
+        self.entries.contains_key(id)
+            || self
+                .entries
+                .values()
+                .any(|e| e.exit_event.as_ref() == Some(id))
+            || self.loans.contains_key(id)
+            || self.permits.contains_key(id)
+            || self.office.has_record(id)
     }
 
     fn apply_loan(&mut self, event: &Event, lent: &KeyLent) {
@@ -143,6 +220,30 @@ impl Registers {
             EventKind::KeyDefined(_) => Ok(()),
             EventKind::KeyLent(lent) => self.check_loan(lent, now),
             EventKind::KeyReturned(ret) => check_return(ret, self.loans.get(&ret.loan), now),
+            EventKind::CorrectionRecorded(c) => {
+                let void = self.corrections.get(&c.target).is_some_and(|t| t.is_void());
+                check_correction(c, self.has_record(&c.target), void)
+            }
+            other => self.check_office(other),
+        }
+    }
+
+    fn check_office(&self, kind: &EventKind) -> Result<(), Refusals> {
+        let (office, org) = (&self.office, &self.organisation);
+        match kind {
+            EventKind::PersonDefined(p) => crate::people::check_person(p),
+            EventKind::EquipmentRegistered(x) => crate::equipment::check_equipment(x),
+            EventKind::AssetRegistered(a) => crate::assets::check_asset(a),
+            EventKind::HandlerDesignated(d) => office.check_designation(d, org),
+            EventKind::MeasureRecorded(m) => office.check_measure(m),
+            EventKind::IdLedgerRecorded(line) => office.check_ledger_line(line, org),
+            EventKind::CollationInfoRecorded(info) => office.check_collation_info(info, org),
+            EventKind::MeetingHeld(m) => crate::meetings::check_meeting(m, org),
+            EventKind::OpinionReceived(o) => office.check_opinion(o),
+            EventKind::InstructionIssued(i) => crate::instructions::check_instruction(i, org),
+            EventKind::FollowUpReported(r) => office.check_report(r),
+            EventKind::InstructionClosed(c) => office.check_close(c, org),
+            _ => Ok(()),
         }
     }
 
@@ -405,6 +506,95 @@ mod tests {
             refused.unwrap_err().0[0].code,
             crate::refusal::RefusalCode::NotPermitted { level: 2 }
         );
+    }
+
+    #[test]
+    fn a_correction_keeps_the_original_beside_it_and_a_void_ends_corrections() {
+        use crate::corrections::{CorrectionKind, CorrectionRecorded};
+        let mut d = Device::new("a");
+        let mut events = seeded(&mut d);
+        let entry = d.record(enter("default-level-1", "山田 太朗", 0), 1);
+        events.push(entry.clone());
+        let amend = EventKind::CorrectionRecorded(CorrectionRecorded {
+            target: entry.id(),
+            kind: CorrectionKind::Amend {
+                fields: [("name".to_string(), "山田 太郎".to_string())].into(),
+            },
+            reason: "氏名の誤記".into(),
+        });
+        let registers = Registers::fold(&events);
+        assert_eq!(registers.check(&amend, t0()), Ok(()));
+        events.push(d.record(amend, 2));
+        let void = EventKind::CorrectionRecorded(CorrectionRecorded {
+            target: entry.id(),
+            kind: CorrectionKind::Void,
+            reason: "二重記録".into(),
+        });
+        events.push(d.record(void.clone(), 3));
+        let registers = Registers::fold(&events);
+        // The original line is untouched; the trail says how to read it.
+        assert_eq!(registers.entries[&entry.id()].name, "山田 太朗");
+        let trail = &registers.corrections[&entry.id()];
+        assert_eq!(trail.corrected("name"), Some("山田 太郎"));
+        assert!(trail.is_void());
+        assert!(
+            registers.check(&void, t0()).is_err(),
+            "a void record is not corrected again"
+        );
+        let unknown = EventKind::CorrectionRecorded(CorrectionRecorded {
+            target: EventId {
+                device: DeviceId("nowhere".into()),
+                seq: 9,
+            },
+            kind: CorrectionKind::Void,
+            reason: "誤り".into(),
+        });
+        assert!(registers.check(&unknown, t0()).is_err());
+    }
+
+    #[test]
+    fn office_events_that_find_nothing_are_kept_as_unmatched() {
+        use crate::instructions::FollowUpReported;
+        let mut d = Device::new("a");
+        let report = d.record(
+            EventKind::FollowUpReported(FollowUpReported {
+                instruction: EventId {
+                    device: DeviceId("b".into()),
+                    seq: 1,
+                },
+                report: "対応済み".into(),
+                reported_by: "soumu".into(),
+                on: t0().date_naive(),
+            }),
+            1,
+        );
+        let registers = Registers::fold([&report]);
+        assert_eq!(registers.unmatched, vec![report.id()]);
+        assert!(registers.check(&report.kind, t0()).is_err());
+    }
+
+    #[test]
+    fn people_are_master_data_and_the_latest_definition_wins() {
+        use crate::people::{PersonDefined, PersonKind};
+        let (mut a, mut b) = (Device::new("a"), Device::new("b"));
+        let person = |affiliation: &str| {
+            EventKind::PersonDefined(PersonDefined {
+                id: "yamada".into(),
+                name: "山田 太郎".into(),
+                affiliation: affiliation.into(),
+                kind: PersonKind::Staff,
+            })
+        };
+        let first = a.record(person("総務課"), 10);
+        let moved = b.record(person("住民税務課"), 20);
+        for order in [[&first, &moved], [&moved, &first]] {
+            let mut registers = Registers::default();
+            order.into_iter().for_each(|e| registers.apply(e));
+            assert_eq!(
+                registers.office.person("yamada").unwrap().affiliation,
+                "住民税務課"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,254 @@
+//! The office registers folded from events: people, equipment, information assets, the ID
+//! ledgers, meetings and instructions. (Rooms, the logbooks, permits and keys are in
+//! `registers`.)
+
+use crate::assets::{check_designation, AssetRegistered, HandlerDesignated, MeasureRecorded};
+use crate::clock::Hlc;
+use crate::equipment::EquipmentRegistered;
+use crate::event::{DeviceId, Event, EventId};
+use crate::id_ledger::{
+    check_collation_info, check_ledger_line, CollationInfoRecorded, IdLedgerRecorded, IdRecord,
+    Ledger, OperatorIdKindDefined,
+};
+use crate::instructions::{
+    check_close, check_report, FollowUpReported, Instruction, InstructionClosed, InstructionIssued,
+};
+use crate::meetings::{MeetingHeld, OpinionReceived};
+use crate::organisation::Organisation;
+use crate::people::PersonDefined;
+use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Master data with the clock of the definition it holds: the latest definition wins, by clock
+/// and then device, whatever order definitions arrive in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub at: Hlc,
+    pub on: DeviceId,
+}
+
+fn put_latest<T: Clone>(
+    map: &mut BTreeMap<String, Versioned<T>>,
+    id: &str,
+    value: &T,
+    event: &Event,
+) {
+    let newer = map
+        .get(id)
+        .is_none_or(|v| (event.hlc, &event.device) > (v.at, &v.on));
+    if newer {
+        let versioned = Versioned {
+            value: value.clone(),
+            at: event.hlc,
+            on: event.device.clone(),
+        };
+        map.insert(id.to_string(), versioned);
+    }
+}
+
+/// A meeting with the review board's opinions received after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meeting {
+    pub id: EventId,
+    pub held: MeetingHeld,
+    pub opinions: Vec<OpinionReceived>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Office {
+    pub people: BTreeMap<String, Versioned<PersonDefined>>,
+    pub equipment: BTreeMap<String, Versioned<EquipmentRegistered>>,
+    pub assets: BTreeMap<String, Versioned<AssetRegistered>>,
+    pub designations: BTreeMap<EventId, HandlerDesignated>,
+    pub measures: BTreeMap<EventId, MeasureRecorded>,
+    pub operator_id_kinds: BTreeMap<String, Versioned<OperatorIdKindDefined>>,
+    pub ids: BTreeMap<(Ledger, String), IdRecord>,
+    pub meetings: BTreeMap<EventId, Meeting>,
+    pub instructions: BTreeMap<EventId, Instruction>,
+}
+
+impl Office {
+    pub fn person(&self, id: &str) -> Option<&PersonDefined> {
+        self.people.get(id).map(|v| &v.value)
+    }
+
+    pub fn asset(&self, id: &str) -> Option<&AssetRegistered> {
+        self.assets.get(id).map(|v| &v.value)
+    }
+
+    fn id_record(&self, ledger: Ledger, id: &str) -> Option<&IdRecord> {
+        self.ids.get(&(ledger, id.to_string()))
+    }
+
+    pub fn define_person(&mut self, p: &PersonDefined, e: &Event) {
+        put_latest(&mut self.people, &p.id, p, e);
+    }
+
+    pub fn register_equipment(&mut self, x: &EquipmentRegistered, e: &Event) {
+        put_latest(&mut self.equipment, &x.id, x, e);
+    }
+
+    pub fn register_asset(&mut self, a: &AssetRegistered, e: &Event) {
+        put_latest(&mut self.assets, &a.id, a, e);
+    }
+
+    pub fn define_operator_id_kind(&mut self, k: &OperatorIdKindDefined, e: &Event) {
+        put_latest(&mut self.operator_id_kinds, &k.id, k, e);
+    }
+
+    /// Applies a ledger line; `false` when it does not fit the ID's life (kept as unmatched).
+    pub fn apply_ledger_line(&mut self, line: &IdLedgerRecorded) -> bool {
+        let key = (line.ledger, line.id.clone());
+        match IdRecord::after(self.ids.get(&key), line) {
+            Some(record) => {
+                self.ids.insert(key, record);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn apply_collation_info(&mut self, info: &CollationInfoRecorded) -> bool {
+        match self
+            .ids
+            .get_mut(&(Ledger::Collation, info.collation_id.clone()))
+        {
+            Some(record) => {
+                record.collation_info_registered = info.registered;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn hold_meeting(&mut self, held: &MeetingHeld, e: &Event) {
+        let meeting = Meeting {
+            id: e.id(),
+            held: held.clone(),
+            opinions: Vec::new(),
+        };
+        self.meetings.entry(e.id()).or_insert(meeting);
+    }
+
+    pub fn receive_opinion(&mut self, opinion: &OpinionReceived) -> bool {
+        match self.meetings.get_mut(&opinion.meeting) {
+            Some(m) if !m.opinions.contains(opinion) => {
+                m.opinions.push(opinion.clone());
+                true
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    pub fn issue_instruction(&mut self, issued: &InstructionIssued, e: &Event) {
+        self.instructions
+            .entry(e.id())
+            .or_insert_with(|| Instruction::new(e.id(), issued.clone()));
+    }
+
+    pub fn report_on_instruction(&mut self, report: &FollowUpReported) -> bool {
+        match self.instructions.get_mut(&report.instruction) {
+            Some(i) if !i.reports.contains(report) => {
+                i.reports.push(report.clone());
+                true
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    pub fn close_instruction(&mut self, close: &InstructionClosed) -> bool {
+        match self.instructions.get_mut(&close.instruction) {
+            Some(i) if i.closed.is_none() => {
+                i.closed = Some(close.clone());
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn check_designation(
+        &self,
+        d: &HandlerDesignated,
+        org: &Organisation,
+    ) -> Result<(), Refusals> {
+        check_designation(d, self.asset(&d.asset_id), org)
+    }
+
+    pub fn check_measure(&self, m: &MeasureRecorded) -> Result<(), Refusals> {
+        let mut refusals = Refusals::default();
+        if self.asset(&m.asset_id).is_none() {
+            let what = "情報資産".to_string();
+            refusals.push(Refusal::new(
+                RefusalCode::UnknownRecord { what },
+                Field::Permit,
+                None,
+            ));
+        }
+        if m.measure.trim().is_empty() {
+            let what = "措置の内容".to_string();
+            refusals.push(Refusal::new(
+                RefusalCode::Missing { what },
+                Field::Purpose,
+                None,
+            ));
+        }
+        refusals.into_result()
+    }
+
+    pub fn check_ledger_line(
+        &self,
+        line: &IdLedgerRecorded,
+        org: &Organisation,
+    ) -> Result<(), Refusals> {
+        check_ledger_line(line, self.id_record(line.ledger, &line.id), org)
+    }
+
+    pub fn check_collation_info(
+        &self,
+        info: &CollationInfoRecorded,
+        org: &Organisation,
+    ) -> Result<(), Refusals> {
+        let record = self.id_record(Ledger::Collation, &info.collation_id);
+        check_collation_info(info, record, org)
+    }
+
+    pub fn check_opinion(&self, opinion: &OpinionReceived) -> Result<(), Refusals> {
+        match self.meetings.get(&opinion.meeting) {
+            Some(m) if m.held.date <= opinion.received_on => Ok(()),
+            Some(_) => Err(Refusals(vec![Refusal::new(
+                RefusalCode::EndsBeforeStart,
+                Field::Period,
+                None,
+            )])),
+            None => {
+                let what = "セキュリティ会議".to_string();
+                let code = RefusalCode::UnknownRecord { what };
+                Err(Refusals(vec![Refusal::new(code, Field::Permit, None)]))
+            }
+        }
+    }
+
+    pub fn check_report(&self, report: &FollowUpReported) -> Result<(), Refusals> {
+        check_report(report, self.instructions.get(&report.instruction))
+    }
+
+    pub fn check_close(
+        &self,
+        close: &InstructionClosed,
+        org: &Organisation,
+    ) -> Result<(), Refusals> {
+        check_close(close, self.instructions.get(&close.instruction), org)
+    }
+
+    /// Records of the office registers a correction may point at.
+    pub fn has_record(&self, id: &EventId) -> bool {
+        self.designations.contains_key(id)
+            || self.measures.contains_key(id)
+            || self.meetings.contains_key(id)
+            || self.instructions.contains_key(id)
+    }
+}
