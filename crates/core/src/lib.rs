@@ -6,6 +6,7 @@
 
 pub mod article;
 pub mod assets;
+pub mod authority;
 pub mod clock;
 pub mod corrections;
 pub mod entry_log;

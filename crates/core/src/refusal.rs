@@ -86,6 +86,8 @@ pub enum RefusalCode {
     },
     /// Handlers are designated only for personal data.
     NotPersonalData,
+    /// The operator is not registered as staff.
+    NotStaff,
     /// The position has another holder during that term (one holder at a time).
     PositionAlreadyHeld {
         holder: String,
@@ -170,6 +172,9 @@ impl Refusal {
             RefusalCode::NotPersonalData => {
                 "取扱者の指定は個人情報（本人確認情報等）の資産について行います。".to_string()
             }
+            RefusalCode::NotStaff => {
+                "職員として登録された方だけが記録できます。職員の登録を確認してください。".to_string()
+            }
         };
         match self.article {
             Some(article) => format!("{text}（{article}）"),
@@ -231,6 +236,7 @@ impl Refusal {
             RefusalCode::NotPersonalData => {
                 "Handlers are designated for personal data only.".to_string()
             }
+            RefusalCode::NotStaff => "Only registered staff may record this.".to_string(),
         };
         match self.article {
             Some(article) => format!("{text} (Article {})", article.number),

@@ -1,0 +1,320 @@
+//! What an operator may record: the role the regulation gives each act, held through the
+//! operator's positions on the day of the act. Refusals name the role and its article.
+
+use crate::article::Article;
+use crate::event::EventKind;
+use crate::organisation::Role;
+use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::registers::Registers;
+use crate::room_permit::entry_manager_role;
+use chrono::NaiveDate;
+
+/// Who may record `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authority {
+    /// Only the holder of this role on the day.
+    Role(Role),
+    /// Master data of the system: the system administrator (第4条), or anyone while nobody
+    /// holds that role yet (the town's first setup).
+    SystemSetup,
+    /// Any registered staff member (daily logbook work, reports, corrections).
+    Staff,
+}
+
+pub fn authority_for(kind: &EventKind, registers: &Registers) -> Authority {
+    use EventKind::*;
+    let room_manager = |room_id: &str| {
+        registers
+            .rooms
+            .get(room_id)
+            .map_or(Authority::Role(Role::EntryManagerSecureRooms), |r| {
+                Authority::Role(entry_manager_role(r.level))
+            })
+    };
+    let asset_manager = |asset_id: &str| {
+        let role = registers
+            .office
+            .asset(asset_id)
+            .map_or(Role::IdentityDataManager, |a| a.category.manager_role());
+        Authority::Role(role)
+    };
+    match kind {
+        RoomDefined(_)
+        | PositionDefined(_)
+        | RoleAssigned(_)
+        | TenureRecorded(_)
+        | PersonDefined(_)
+        | EquipmentRegistered(_)
+        | KeyDefined(_) => Authority::SystemSetup,
+        PermissionGranted(g) => room_manager(&g.room_id),
+        VisitPermitGranted(g) => room_manager(&g.room_id),
+        PermitRevoked(r) => registers
+            .permits
+            .get(&r.permit)
+            .map_or(Authority::Role(Role::EntryManagerSecureRooms), |p| {
+                room_manager(&p.room_id)
+            }),
+        OperatorIdKindDefined(_) | IdLedgerRecorded(_) | CollationInfoRecorded(_) => {
+            Authority::Role(Role::AccessManagementOfficer)
+        }
+        AssetRegistered(a) => Authority::Role(a.category.manager_role()),
+        HandlerDesignated(_) => Authority::Role(Role::IdentityDataManager),
+        MeasureRecorded(m) => asset_manager(&m.asset_id),
+        MeetingHeld(_) | OpinionReceived(_) | InstructionIssued(_) | InstructionClosed(_) => {
+            Authority::Role(Role::GeneralManager)
+        }
+        EntryRecorded(_)
+        | ExitRecorded(_)
+        | KeyLent(_)
+        | KeyReturned(_)
+        | FollowUpReported(_)
+        | CorrectionRecorded(_) => Authority::Staff,
+    }
+}
+
+/// The article that gives the act to its role, named in a refusal.
+pub fn article_for(kind: &EventKind) -> Option<Article> {
+    use EventKind::*;
+    Some(match kind {
+        RoomDefined(_)
+        | PositionDefined(_)
+        | RoleAssigned(_)
+        | TenureRecorded(_)
+        | PersonDefined(_)
+        | EquipmentRegistered(_)
+        | KeyDefined(_) => Article::new(4),
+        PermissionGranted(_) | VisitPermitGranted(_) | PermitRevoked(_) => Article::ENTRY_MANAGER,
+        OperatorIdKindDefined(_) | IdLedgerRecorded(_) | CollationInfoRecorded(_) => {
+            Article::paragraph(10, 1)
+        }
+        AssetRegistered(_) => Article::paragraph(13, 2),
+        HandlerDesignated(_) | MeasureRecorded(_) => Article::paragraph(14, 1),
+        MeetingHeld(_) | OpinionReceived(_) => Article::paragraph(6, 1),
+        InstructionIssued(_) | InstructionClosed(_) => Article::new(7),
+        EntryRecorded(_)
+        | ExitRecorded(_)
+        | KeyLent(_)
+        | KeyReturned(_)
+        | FollowUpReported(_)
+        | CorrectionRecorded(_) => return None,
+    })
+}
+
+/// May `operator` (a person id) record `kind` on `day`?
+pub fn check_authority(
+    registers: &Registers,
+    operator: &str,
+    kind: &EventKind,
+    day: NaiveDate,
+) -> Result<(), Refusals> {
+    let org = &registers.organisation;
+    let allowed = match authority_for(kind, registers) {
+        Authority::Role(role) => org.who_held(role, day) == Some(operator),
+        Authority::SystemSetup => match org.who_held(Role::SystemAdministrator, day) {
+            Some(admin) => admin == operator,
+            None => true,
+        },
+        Authority::Staff => registers
+            .office
+            .person(operator)
+            .is_some_and(|p| p.is_staff()),
+    };
+    if allowed {
+        return Ok(());
+    }
+    let article = article_for(kind);
+    let refusal = match authority_for(kind, registers) {
+        Authority::Role(role) => not_in_role(role, article),
+        Authority::SystemSetup => not_in_role(Role::SystemAdministrator, article),
+        Authority::Staff => Refusal::new(RefusalCode::NotStaff, Field::Person, None),
+    };
+    Err(Refusals(vec![refusal]))
+}
+
+fn not_in_role(role: Role, article: Option<Article>) -> Refusal {
+    let code = RefusalCode::NotInRole {
+        role: role.name_ja().to_string(),
+    };
+    Refusal::new(code, Field::Person, article)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assets::{AssetCategory, AssetRegistered};
+    use crate::clock::Hlc;
+    use crate::entry_log::EntryRecorded;
+    use crate::event::{DeviceId, Event, GENESIS_HASH};
+    use crate::instructions::{Addressee, Basis, InstructionIssued};
+    use crate::organisation::{
+        default_role_assignments, TenureRecorded, DEPUTY_MAYOR, HEAD_OF_GENERAL_AFFAIRS,
+        HEAD_OF_RESIDENTS_AND_TAX,
+    };
+    use crate::people::{PersonDefined, PersonKind};
+    use crate::room::{default_rooms, RoomDefined};
+    use crate::room_permit::PermissionGranted;
+    use chrono::{TimeZone, Utc};
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+    }
+
+    /// The town with 副町長 fukuchou, 総務課長 soumu, 住民税務課長 juumin, and staff yamada.
+    fn town() -> Registers {
+        let mut seq = 0;
+        let mut event = |kind| {
+            seq += 1;
+            let hlc = Hlc {
+                wall_ms: seq,
+                counter: 0,
+            };
+            Event::seal(
+                DeviceId("d".into()),
+                seq as u64,
+                hlc,
+                "setup".into(),
+                kind,
+                GENESIS_HASH,
+            )
+        };
+        let mut events: Vec<Event> = default_rooms()
+            .into_iter()
+            .map(|r| event(EventKind::RoomDefined(r)))
+            .collect();
+        for a in default_role_assignments() {
+            events.push(event(EventKind::RoleAssigned(a)));
+        }
+        let from = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        for (position, holder) in [
+            (DEPUTY_MAYOR, "fukuchou"),
+            (HEAD_OF_GENERAL_AFFAIRS, "soumu"),
+            (HEAD_OF_RESIDENTS_AND_TAX, "juumin"),
+        ] {
+            let tenure = TenureRecorded {
+                position_id: position.into(),
+                holder: holder.into(),
+                from,
+                to: None,
+            };
+            events.push(event(EventKind::TenureRecorded(tenure)));
+        }
+        for (id, kind) in [
+            ("yamada", PersonKind::Staff),
+            ("vendor", PersonKind::Visitor),
+        ] {
+            let person = PersonDefined {
+                id: id.into(),
+                name: id.into(),
+                affiliation: "総務課".into(),
+                kind,
+            };
+            events.push(event(EventKind::PersonDefined(person)));
+        }
+        Registers::fold(&events)
+    }
+
+    fn permission(level: usize) -> EventKind {
+        EventKind::PermissionGranted(PermissionGranted {
+            person_id: "yamada".into(),
+            room_id: default_rooms()[3 - level].id.clone(),
+            from: day(),
+            to: None,
+            granted_by: "x".into(),
+        })
+    }
+
+    fn asset(category: AssetCategory) -> EventKind {
+        EventKind::AssetRegistered(AssetRegistered {
+            id: "a".into(),
+            name: "資産".into(),
+            category,
+            location: "電算室".into(),
+            management_method: "施錠".into(),
+        })
+    }
+
+    fn instruction() -> EventKind {
+        EventKind::InstructionIssued(InstructionIssued {
+            addressee: Addressee::Committee {
+                name: "教育委員会".into(),
+            },
+            content: "対策".into(),
+            due: day(),
+            basis: Basis::Report {
+                summary: "報告".into(),
+            },
+            issued_by: "fukuchou".into(),
+            issued_on: day(),
+        })
+    }
+
+    fn entry() -> EventKind {
+        let at = Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap();
+        EventKind::EntryRecorded(EntryRecorded::new(
+            "default-level-1",
+            "山田",
+            "総務課",
+            "窓口",
+            true,
+            at,
+        ))
+    }
+
+    /// Each act × operator → allowed, or refused naming the role.
+    #[test]
+    fn every_act_is_allowed_only_to_its_role() {
+        let town = town();
+        let room = || {
+            EventKind::RoomDefined(RoomDefined {
+                name: "新しい室".into(),
+                ..default_rooms()[0].clone()
+            })
+        };
+        let cases: Vec<(EventKind, &str, &[&str])> = vec![
+            (room(), "soumu", &["juumin", "yamada"]),
+            (permission(3), "soumu", &["juumin", "fukuchou"]),
+            (permission(2), "soumu", &["juumin"]),
+            (permission(1), "juumin", &["soumu"]),
+            (asset(AssetCategory::MyNumberCard), "juumin", &["soumu"]),
+            (asset(AssetCategory::Hardware), "soumu", &["juumin"]),
+            (instruction(), "fukuchou", &["soumu", "juumin"]),
+            (entry(), "yamada", &["vendor", "unknown"]),
+        ];
+        for (kind, allowed, refused) in cases {
+            assert_eq!(
+                check_authority(&town, allowed, &kind, day()),
+                Ok(()),
+                "{allowed} {kind:?}"
+            );
+            for operator in refused {
+                let r = check_authority(&town, operator, &kind, day());
+                assert!(r.is_err(), "{operator} must be refused {kind:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn refusals_name_the_role_and_the_article_of_the_act() {
+        let town = town();
+        let refusal = &check_authority(&town, "soumu", &instruction(), day())
+            .unwrap_err()
+            .0[0];
+        assert_eq!(
+            refusal.message_ja(),
+            "この操作はセキュリティ総括責任者だけが行えます。（第7条）"
+        );
+        let refusal = &check_authority(&town, "juumin", &permission(3), day())
+            .unwrap_err()
+            .0[0];
+        assert!(refusal.message_ja().contains("入退室管理者（レベル3・2）"));
+        assert!(refusal.message_ja().contains("第18条第1項"));
+    }
+
+    #[test]
+    fn before_anyone_holds_a_role_the_first_setup_is_open() {
+        let empty = Registers::default();
+        let room = EventKind::RoomDefined(default_rooms()[0].clone());
+        assert_eq!(check_authority(&empty, "anyone", &room, day()), Ok(()));
+        assert!(check_authority(&empty, "anyone", &instruction(), day()).is_err());
+    }
+}
