@@ -15,6 +15,7 @@ use crate::organisation::{Position, RoleAssigned, TenureRecorded};
 use crate::people::PersonDefined;
 use crate::room::RoomDefined;
 use crate::room_permit::{PermissionGranted, PermitRevoked, VisitPermitGranted};
+use crate::sign_in::{PinSet, PinUnlocked, SignInFailed, SignedIn, SignedOut};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -105,6 +106,11 @@ pub enum EventKind {
     FollowUpReported(FollowUpReported),
     InstructionClosed(InstructionClosed),
     CorrectionRecorded(CorrectionRecorded),
+    PinSet(PinSet),
+    SignedIn(SignedIn),
+    SignInFailed(SignInFailed),
+    SignedOut(SignedOut),
+    PinUnlocked(PinUnlocked),
 }
 
 /// The hash before a device's first event.

@@ -23,6 +23,7 @@ pub mod refusal;
 pub mod registers;
 pub mod room;
 pub mod room_permit;
+pub mod sign_in;
 pub mod wareki;
 
 pub use article::Article;

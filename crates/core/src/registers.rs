@@ -10,6 +10,7 @@ use crate::organisation::{Organisation, Position};
 use crate::refusal::Refusals;
 use crate::room::Room;
 use crate::room_permit::{check_permission, check_revocation, check_visit_permit, Permit};
+use crate::sign_in::check_sign_in_event;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -23,6 +24,8 @@ pub struct Registers {
     pub keys: BTreeMap<String, KeyDefined>,
     pub loans: BTreeMap<EventId, KeyLoan>,
     pub office: Office,
+    /// Each person's PIN and sign-in failures.
+    pub credentials: BTreeMap<String, crate::sign_in::Credential>,
     /// The corrections of each corrected record, by the event that made the record.
     pub corrections: BTreeMap<EventId, CorrectionTrail>,
     /// Events that found nothing to act on when folded: an exit or return of what another
@@ -91,6 +94,11 @@ impl Registers {
                 _ => self.note_unmatched(event.id()),
             },
             EventKind::CorrectionRecorded(c) => self.apply_correction(event, c),
+            EventKind::PinSet(_)
+            | EventKind::SignedIn(_)
+            | EventKind::SignInFailed(_)
+            | EventKind::SignedOut(_)
+            | EventKind::PinUnlocked(_) => self.apply_sign_in(&event.kind),
             _ => self.apply_office(event),
         }
     }
@@ -141,6 +149,22 @@ impl Registers {
         if !applied {
             self.note_unmatched(event.id());
         }
+    }
+
+    fn apply_sign_in(&mut self, kind: &EventKind) {
+        let person = match kind {
+            EventKind::PinSet(p) => &p.person_id,
+            EventKind::SignInFailed(f) => &f.person_id,
+            EventKind::SignedIn(s) => &s.person_id,
+            EventKind::PinUnlocked(u) => &u.person_id,
+            _ => return,
+        };
+        let credential = self.credentials.entry(person.clone()).or_default();
+        *credential = match kind {
+            EventKind::PinSet(pin) => credential.after_pin_set(pin),
+            EventKind::SignInFailed(_) => credential.after_failure(),
+            _ => credential.after_reset(),
+        };
     }
 
     fn apply_correction(&mut self, event: &Event, correction: &CorrectionRecorded) {
@@ -224,6 +248,13 @@ impl Registers {
                 let void = self.corrections.get(&c.target).is_some_and(|t| t.is_void());
                 check_correction(c, self.has_record(&c.target), void)
             }
+            EventKind::PinSet(_)
+            | EventKind::SignedIn(_)
+            | EventKind::SignInFailed(_)
+            | EventKind::SignedOut(_)
+            | EventKind::PinUnlocked(_) => check_sign_in_event(kind, &self.credentials, |id| {
+                self.office.person(id).is_some()
+            }),
             other => self.check_office(other),
         }
     }
@@ -595,6 +626,55 @@ mod tests {
                 "住民税務課"
             );
         }
+    }
+
+    #[test]
+    fn five_failed_sign_ins_lock_the_pin_until_it_is_unlocked() {
+        use crate::people::{PersonDefined, PersonKind};
+        use crate::sign_in::{PinSet, PinUnlocked, SignInFailed, SignInMethod, SignedIn};
+        let mut d = Device::new("a");
+        let mut events = vec![d.record(
+            EventKind::PersonDefined(PersonDefined {
+                id: "yamada".into(),
+                name: "山田 太郎".into(),
+                affiliation: "総務課".into(),
+                kind: PersonKind::Staff,
+            }),
+            1,
+        )];
+        let sign_in = EventKind::SignedIn(SignedIn {
+            person_id: "yamada".into(),
+            method: SignInMethod::Pin,
+        });
+        assert!(
+            Registers::fold(&events).check(&sign_in, t0()).is_err(),
+            "no PIN yet"
+        );
+        events.push(d.record(
+            EventKind::PinSet(PinSet {
+                person_id: "yamada".into(),
+                salt: "00ff".into(),
+                hash: "ab".repeat(32),
+                iterations: crate::sign_in::PIN_ITERATIONS,
+            }),
+            2,
+        ));
+        assert_eq!(Registers::fold(&events).check(&sign_in, t0()), Ok(()));
+        let failure = EventKind::SignInFailed(SignInFailed {
+            person_id: "yamada".into(),
+        });
+        for i in 0..5 {
+            events.push(d.record(failure.clone(), 3 + i));
+        }
+        let registers = Registers::fold(&events);
+        assert!(registers.credentials["yamada"].is_locked());
+        let refused = registers.check(&sign_in, t0()).unwrap_err();
+        assert!(refused.0[0].message_ja().contains("ロック中"));
+        let unlock = EventKind::PinUnlocked(PinUnlocked {
+            person_id: "yamada".into(),
+        });
+        events.push(d.record(unlock, 9));
+        assert_eq!(Registers::fold(&events).check(&sign_in, t0()), Ok(()));
     }
 
     #[test]
