@@ -1,11 +1,17 @@
-//! The application shell: header, update banner, and the page once the store is open.
+//! The application shell: header, update banner, sign-in, and the page chosen in the nav.
 
+use crate::auth::session::Session;
 use crate::components::header::Header;
 use crate::components::update_banner::UpdateBanner;
+use crate::directory::Directory;
 use crate::pages::entry_log::EntryLogPage;
+use crate::pages::people::PeoplePage;
+use crate::pages::sign_in::SignInPage;
 use crate::pwa;
 use crate::store::Store;
+use chrono::Utc;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use std::rc::Rc;
 
 /// The IndexedDB database of the app.
@@ -15,11 +21,11 @@ pub const DB_NAME: &str = "daicho";
 pub fn App() -> impl IntoView {
     let update_ready = RwSignal::new(false);
     pwa::register_service_worker(update_ready);
-    let store = LocalResource::new(|| async {
-        Store::open(DB_NAME)
-            .await
-            .map(Rc::new)
-            .map_err(|e| e.to_string())
+    provide_context(Session::restore());
+    let opened = LocalResource::new(|| async {
+        let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
+        let people = store.people().await.map_err(|e| e.to_string())?;
+        Ok::<_, String>((Rc::new(store), people))
     });
     view! {
         <Header/>
@@ -27,10 +33,13 @@ pub fn App() -> impl IntoView {
         <main id="main">
             <Suspense fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
                 {move || {
-                    store
+                    opened
                         .get()
                         .map(|opened| match opened {
-                            Ok(store) => view! { <EntryLogPage store/> }.into_any(),
+                            Ok((store, people)) => {
+                                provide_context(Directory::new(people));
+                                view! { <Gate store=StoredValue::new_local(store)/> }.into_any()
+                            }
                             Err(e) => {
                                 view! {
                                     <p class="fatal" role="alert">
@@ -43,5 +52,59 @@ pub fn App() -> impl IntoView {
                 }}
             </Suspense>
         </main>
+    }
+}
+
+/// The pages a signed-in operator moves between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    EntryLog,
+    People,
+}
+
+/// Sign-in first; then the nav and the chosen page.
+#[component]
+fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let page = RwSignal::new(Page::EntryLog);
+    let signed_in = move || session.0.with(Option::is_some);
+    view! {
+        <Show when=signed_in fallback=move || view! { <SignInPage store/> }>
+            <OperatorBar store page/>
+            {move || match page.get() {
+                Page::EntryLog => view! { <EntryLogPage store=store.get_value()/> }.into_any(),
+                Page::People => view! { <PeoplePage store/> }.into_any(),
+            }}
+        </Show>
+    }
+}
+
+#[component]
+fn OperatorBar(store: StoredValue<Rc<Store>, LocalStorage>, page: RwSignal<Page>) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let name = move || session.0.with(|o| o.as_ref().map(|o| o.name.clone()));
+    let sign_out = move |_| {
+        let (store, id) = (store.get_value(), session.operator_id());
+        spawn_local(async move {
+            // The sign-out is history (第12条); the tab signs out even if recording it fails.
+            let _ = store.sign_out(&id, Utc::now()).await;
+            session.sign_out();
+        });
+    };
+    let tab = move |target: Page, label: &'static str| {
+        view! {
+            <button type="button" class="tab" aria-current=move || (page.get() == target).then_some("page")
+                on:click=move |_| page.set(target)>
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <nav class="operator-bar" aria-label="ページ">
+            {tab(Page::EntryLog, "入退室管理簿")}
+            {tab(Page::People, "職員・来訪者")}
+            <span class="operator">{name} " さん"</span>
+            <button type="button" id="sign-out" class="button" on:click=sign_out>"サインアウト"</button>
+        </nav>
     }
 }

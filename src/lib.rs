@@ -3,8 +3,9 @@
 //! so browser tests can reach them.
 
 pub mod app;
+pub mod auth;
 pub mod components;
-pub mod operator;
+pub mod directory;
 pub mod pages;
 pub mod pwa;
 pub mod store;

@@ -2,7 +2,7 @@
 
 use super::field_error::FieldError;
 use super::record_time::{self, ChosenTime, RecordTimeControl};
-use crate::operator;
+use crate::auth::session::Session;
 use crate::store::{Store, StoreError};
 use chrono::Utc;
 use daicho_core::{EntryRecord, EntryRecorded, Field, Refusals, Room};
@@ -31,6 +31,7 @@ pub fn EntryForm(
     /// Called when the input was refused (so an earlier success line can be withdrawn).
     on_refused: Callback<()>,
 ) -> impl IntoView {
+    let session = expect_context::<Session>();
     let name = RwSignal::new(String::new());
     let affiliation = RwSignal::new(String::new());
     let purpose = RwSignal::new(String::new());
@@ -77,7 +78,7 @@ pub fn EntryForm(
         let store = store.get_value();
         spawn_local(async move {
             let result = store
-                .record_entry(entry, operator::current(), Utc::now())
+                .record_entry(entry, &session.operator_id(), Utc::now())
                 .await;
             busy.set(false);
             match result {

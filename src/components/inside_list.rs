@@ -2,7 +2,7 @@
 
 use super::ja_date::JaTime;
 use super::record_time::{self, ChosenTime};
-use crate::operator;
+use crate::auth::session::Session;
 use crate::store::{Store, StoreError};
 use chrono::Utc;
 use daicho_core::{EntryRecord, ExitRecorded};
@@ -21,6 +21,7 @@ pub fn InsideList(
     /// Called when an exit was refused (so an earlier success line can be withdrawn).
     on_refused: Callback<()>,
 ) -> impl IntoView {
+    let session = expect_context::<Session>();
     let error = RwSignal::new(None::<String>);
     let refuse = move |message: String| {
         on_refused.run(());
@@ -38,7 +39,7 @@ pub fn InsideList(
         let store = store.get_value();
         spawn_local(async move {
             match store
-                .record_exit(exit, operator::current(), Utc::now())
+                .record_exit(exit, &session.operator_id(), Utc::now())
                 .await
             {
                 Ok(record) => {

@@ -1,6 +1,7 @@
 //! The logbook of a room as it prints: one line per entry, its exit beside it.
 
 use super::ja_date::{JaDateTime, JaTime};
+use crate::directory::Directory;
 use daicho_core::{wareki, EntryRecord};
 use leptos::prelude::*;
 
@@ -43,9 +44,11 @@ fn LogRow(entry: EntryRecord) -> impl IntoView {
             view! { <JaDateTime at=out/> }.into_any()
         }
     });
+    let directory = expect_context::<Directory>();
+    let entered_by = directory.name_of(&entry.entered_by);
     let recorded_by = match &entry.exited_by {
-        Some(by) if *by != entry.entered_by => format!("{} / {}", entry.entered_by, by),
-        _ => entry.entered_by.clone(),
+        Some(by) if *by != entry.entered_by => format!("{entered_by} / {}", directory.name_of(by)),
+        _ => entered_by,
     };
     view! {
         <tr class:open=entry.is_inside() data-entry=entry.id.to_string()>

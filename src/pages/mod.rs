@@ -1,3 +1,5 @@
 //! One module per register page.
 
 pub mod entry_log;
+pub mod people;
+pub mod sign_in;

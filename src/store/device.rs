@@ -70,11 +70,7 @@ pub async fn write(tx: &Transaction, state: &DeviceState) -> Result<()> {
     Ok(())
 }
 
-/// A new random device id (the browser's UUID generator).
+/// A new random device id.
 pub fn new_id() -> DeviceId {
-    let uuid = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.random_uuid())
-        .unwrap_or_else(|| format!("device-{}", js_sys::Date::now()));
-    DeviceId(uuid)
+    DeviceId(super::new_id())
 }

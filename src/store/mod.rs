@@ -6,6 +6,7 @@
 mod codec;
 mod device;
 mod entry_log;
+mod people;
 mod rooms;
 pub mod schema;
 
@@ -14,6 +15,7 @@ use daicho_core::{Event, EventKind, Refusals};
 use rexie::{Rexie, Transaction, TransactionMode};
 
 pub use device::DeviceState;
+pub use people::SignInOutcome;
 
 /// Why the store did not record something.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +73,14 @@ impl ProjectionWrite {
             mode,
         }
     }
+}
+
+/// A new random id for a record (the browser's UUID generator).
+pub fn new_id() -> String {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.random_uuid())
+        .unwrap_or_else(|| format!("id-{}", js_sys::Date::now()))
 }
 
 /// The opened database of this device.

@@ -12,12 +12,18 @@ pub const ROOMS: &str = "rooms";
 /// Projection: the entry/exit logbook, one record per entry.
 pub const ENTRIES: &str = "entries";
 
+/// Projection: staff and visitors by id.
+pub const PEOPLE: &str = "people";
+/// Projection: each person's PIN hash and sign-in failures, keyed by person id.
+pub const CREDENTIALS: &str = "credentials";
+
 /// Index of `ENTRIES` over the room of those still inside (absent once they leave).
 pub const ENTRIES_INSIDE: &str = "inside_room";
 /// Index of `ENTRIES` over `[room_id, entered_at]`, for a room's log newest first.
 pub const ENTRIES_BY_ROOM_TIME: &str = "by_room_time";
 
-const VERSION: u32 = 1;
+/// 1: events, device, rooms, entries. 2: people, credentials.
+const VERSION: u32 = 2;
 
 pub async fn open(name: &str) -> rexie::Result<Rexie> {
     Rexie::builder(name)
@@ -25,6 +31,8 @@ pub async fn open(name: &str) -> rexie::Result<Rexie> {
         .add_object_store(ObjectStore::new(EVENTS).key_path_array(["device", "seq"]))
         .add_object_store(ObjectStore::new(DEVICE))
         .add_object_store(ObjectStore::new(ROOMS).key_path("id"))
+        .add_object_store(ObjectStore::new(PEOPLE).key_path("id"))
+        .add_object_store(ObjectStore::new(CREDENTIALS))
         .add_object_store(
             ObjectStore::new(ENTRIES)
                 .key_path("id")

@@ -1,10 +1,55 @@
 // Steps shared by the end-to-end tests: what a clerk does, and what the store holds.
 import { expect } from '@playwright/test';
 
-/** Opens the app and waits until it is interactive. */
+/** The first staff member, registered at the first run. */
+export const ADMIN = { name: '管理 一郎', affiliation: '総務課', pin: '2468' };
+
+/** Opens the app, signs in (registering ADMIN on a first run) and waits until it is usable. */
 export async function openApp(page, url = '/') {
   await page.goto(url);
+  await signInIfAsked(page);
   await expect(page.locator('[data-ready="true"]')).toBeVisible();
+}
+
+/** Answers the first-run setup or the sign-in screen, if the app shows one. */
+export async function signInIfAsked(page, who = ADMIN) {
+  const screen = await page.waitForSelector('[data-screen], [data-ready="true"]');
+  const kind = await screen.getAttribute('data-screen');
+  if (kind === 'setup') {
+    await page.fill('#setup-name', who.name);
+    await page.fill('#setup-affiliation', who.affiliation);
+    await page.fill('#setup-pin', who.pin);
+    await page.fill('#setup-pin-again', who.pin);
+    await page.click('#setup');
+  } else if (kind === 'sign-in') {
+    await signIn(page, who);
+  }
+}
+
+export async function signIn(page, who = ADMIN, pin = who.pin) {
+  await page.locator('.person', { hasText: who.name }).click();
+  await page.fill('#pin', pin);
+  await page.click('#sign-in');
+}
+
+/** The events of the device's IndexedDB, as stored. */
+export async function storedEvents(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('daicho');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const all = db.transaction('events').objectStore('events').getAll();
+          all.onsuccess = () => {
+            db.close();
+            resolve(all.result);
+          };
+          all.onerror = () => reject(all.error);
+        };
+      }),
+  );
 }
 
 /** Waits until the service worker controls the page (the app shell is cached). */

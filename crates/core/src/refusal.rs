@@ -22,6 +22,7 @@ pub enum Field {
     GrantedBy,
     Permit,
     Key,
+    Pin,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +89,8 @@ pub enum RefusalCode {
     NotPersonalData,
     /// The operator is not registered as staff.
     NotStaff,
+    /// A PIN must be 4 to 8 digits.
+    PinMalformed,
     /// The position has another holder during that term (one holder at a time).
     PositionAlreadyHeld {
         holder: String,
@@ -172,6 +175,7 @@ impl Refusal {
             RefusalCode::NotPersonalData => {
                 "取扱者の指定は個人情報（本人確認情報等）の資産について行います。".to_string()
             }
+            RefusalCode::PinMalformed => "暗証番号は4〜8桁の数字にしてください。".to_string(),
             RefusalCode::NotStaff => {
                 "職員として登録された方だけが記録できます。職員の登録を確認してください。".to_string()
             }
@@ -237,6 +241,7 @@ impl Refusal {
                 "Handlers are designated for personal data only.".to_string()
             }
             RefusalCode::NotStaff => "Only registered staff may record this.".to_string(),
+            RefusalCode::PinMalformed => "A PIN is 4 to 8 digits.".to_string(),
         };
         match self.article {
             Some(article) => format!("{text} (Article {})", article.number),

@@ -152,19 +152,10 @@ impl Registers {
     }
 
     fn apply_sign_in(&mut self, kind: &EventKind) {
-        let person = match kind {
-            EventKind::PinSet(p) => &p.person_id,
-            EventKind::SignInFailed(f) => &f.person_id,
-            EventKind::SignedIn(s) => &s.person_id,
-            EventKind::PinUnlocked(u) => &u.person_id,
-            _ => return,
-        };
-        let credential = self.credentials.entry(person.clone()).or_default();
-        *credential = match kind {
-            EventKind::PinSet(pin) => credential.after_pin_set(pin),
-            EventKind::SignInFailed(_) => credential.after_failure(),
-            _ => credential.after_reset(),
-        };
+        if let Some(person) = crate::sign_in::person_of(kind) {
+            let credential = self.credentials.entry(person.to_string()).or_default();
+            *credential = credential.after(kind);
+        }
     }
 
     fn apply_correction(&mut self, event: &Event, correction: &CorrectionRecorded) {

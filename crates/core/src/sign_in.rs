@@ -85,6 +85,16 @@ impl Credential {
         }
     }
 
+    /// The credential once `kind` (a sign-in event of this person) is recorded.
+    pub fn after(&self, kind: &EventKind) -> Credential {
+        match kind {
+            EventKind::PinSet(pin) => self.after_pin_set(pin),
+            EventKind::SignInFailed(_) => self.after_failure(),
+            EventKind::SignedIn(_) | EventKind::PinUnlocked(_) => self.after_reset(),
+            _ => self.clone(),
+        }
+    }
+
     /// Attempts left before the lock.
     pub fn attempts_left(&self) -> u32 {
         MAX_PIN_FAILURES.saturating_sub(self.failures_in_a_row)
@@ -116,19 +126,26 @@ fn pin_state(state: &str) -> RefusalCode {
     }
 }
 
+/// The person a sign-in event is about (`None` for other events).
+pub fn person_of(kind: &EventKind) -> Option<&str> {
+    match kind {
+        EventKind::PinSet(p) => Some(&p.person_id),
+        EventKind::SignedIn(s) => Some(&s.person_id),
+        EventKind::SignInFailed(f) => Some(&f.person_id),
+        EventKind::SignedOut(s) => Some(&s.person_id),
+        EventKind::PinUnlocked(u) => Some(&u.person_id),
+        _ => None,
+    }
+}
+
 /// The rules of the sign-in events, against the people and credentials recorded.
 pub fn check_sign_in_event(
     kind: &EventKind,
     credentials: &BTreeMap<String, Credential>,
     person_exists: impl Fn(&str) -> bool,
 ) -> Result<(), Refusals> {
-    let person = match kind {
-        EventKind::PinSet(p) => &p.person_id,
-        EventKind::SignedIn(s) => &s.person_id,
-        EventKind::SignInFailed(f) => &f.person_id,
-        EventKind::SignedOut(s) => &s.person_id,
-        EventKind::PinUnlocked(u) => &u.person_id,
-        _ => return Ok(()),
+    let Some(person) = person_of(kind) else {
+        return Ok(());
     };
     if !person_exists(person) {
         let what = "職員".to_string();

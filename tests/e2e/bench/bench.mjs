@@ -6,6 +6,7 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
 import { chromiumArgs } from '../playwright.config.mjs';
+import { signInIfAsked } from '../helpers.mjs';
 
 const [dist, baseURL] = process.argv.slice(2);
 const TAPS = 40;
@@ -108,6 +109,7 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 const context = await browser.newContext({ baseURL, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
 const page = await context.newPage();
 await page.goto('/');
+await signInIfAsked(page);
 await page.waitForSelector('[data-ready="true"]');
 await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
 

@@ -1,0 +1,4 @@
+//! Who is using this device: PIN sign-in (WebAuthn comes later) and the signed-in operator.
+
+pub mod pin;
+pub mod session;

@@ -1,0 +1,34 @@
+//! The people register as the pages read it: who an id is (the operator on each event is a
+//! person id).
+
+use daicho_core::people::PersonDefined;
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy)]
+pub struct Directory(pub RwSignal<BTreeMap<String, PersonDefined>>);
+
+impl Directory {
+    pub fn new(people: Vec<PersonDefined>) -> Self {
+        let map = people.into_iter().map(|p| (p.id.clone(), p)).collect();
+        Directory(RwSignal::new(map))
+    }
+
+    pub fn put(&self, person: PersonDefined) {
+        self.0.update(|m| {
+            m.insert(person.id.clone(), person);
+        });
+    }
+
+    /// The name of `id`, or `id` itself for what is not a person (the system's own events).
+    pub fn name_of(&self, id: &str) -> String {
+        self.0
+            .with(|m| m.get(id).map(|p| p.name.clone()))
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    pub fn staff(&self) -> Vec<PersonDefined> {
+        self.0
+            .with(|m| m.values().filter(|p| p.is_staff()).cloned().collect())
+    }
+}
