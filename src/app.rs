@@ -6,6 +6,7 @@ use crate::components::update_banner::UpdateBanner;
 use crate::directory::Directory;
 use crate::pages::entry_log::EntryLogPage;
 use crate::pages::people::PeoplePage;
+use crate::pages::positions::PositionsPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pwa;
 use crate::store::Store;
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
 enum Page {
     EntryLog,
     People,
+    Positions,
 }
 
 /// Sign-in first; then the nav and the chosen page.
@@ -74,6 +76,7 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
             {move || match page.get() {
                 Page::EntryLog => view! { <EntryLogPage store=store.get_value()/> }.into_any(),
                 Page::People => view! { <PeoplePage store/> }.into_any(),
+                Page::Positions => view! { <PositionsPage store/> }.into_any(),
             }}
         </Show>
     }
@@ -103,6 +106,7 @@ fn OperatorBar(store: StoredValue<Rc<Store>, LocalStorage>, page: RwSignal<Page>
         <nav class="operator-bar" aria-label="ページ">
             {tab(Page::EntryLog, "入退室管理簿")}
             {tab(Page::People, "職員・来訪者")}
+            {tab(Page::Positions, "職と役割")}
             <span class="operator">{name} " さん"</span>
             <button type="button" id="sign-out" class="button" on:click=sign_out>"サインアウト"</button>
         </nav>

@@ -17,7 +17,7 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="app-header">
             <h1>
-                "台帳" <span class="subtitle">"入退室管理簿"</span>
+                "台帳" <span class="subtitle">"住基ネット セキュリティ管理簿"</span>
             </h1>
             <p class="today">
                 {wareki::date_ja(today)} <small>{wareki::date_western(today)}</small>

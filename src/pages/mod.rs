@@ -2,4 +2,5 @@
 
 pub mod entry_log;
 pub mod people;
+pub mod positions;
 pub mod sign_in;

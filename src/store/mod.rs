@@ -6,6 +6,7 @@
 mod codec;
 mod device;
 mod entry_log;
+mod organisation;
 mod people;
 mod rooms;
 pub mod schema;
@@ -95,6 +96,7 @@ impl Store {
         let db = schema::open(name).await?;
         let store = Store { db };
         store.first_run_setup().await?;
+        store.seed_organisation().await?;
         Ok(store)
     }
 

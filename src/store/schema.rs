@@ -17,13 +17,20 @@ pub const PEOPLE: &str = "people";
 /// Projection: each person's PIN hash and sign-in failures, keyed by person id.
 pub const CREDENTIALS: &str = "credentials";
 
+/// Projection: positions (副町長, 総務課長, …) by id.
+pub const POSITIONS: &str = "positions";
+/// Projection: the role → position mapping and its amendments, keyed by event id.
+pub const ROLE_ASSIGNMENTS: &str = "role_assignments";
+/// Projection: terms of office, keyed by event id.
+pub const TENURES: &str = "tenures";
+
 /// Index of `ENTRIES` over the room of those still inside (absent once they leave).
 pub const ENTRIES_INSIDE: &str = "inside_room";
 /// Index of `ENTRIES` over `[room_id, entered_at]`, for a room's log newest first.
 pub const ENTRIES_BY_ROOM_TIME: &str = "by_room_time";
 
-/// 1: events, device, rooms, entries. 2: people, credentials.
-const VERSION: u32 = 2;
+/// 1: events, device, rooms, entries. 2: people, credentials. 3: positions, roles, tenures.
+const VERSION: u32 = 3;
 
 pub async fn open(name: &str) -> rexie::Result<Rexie> {
     Rexie::builder(name)
@@ -33,6 +40,9 @@ pub async fn open(name: &str) -> rexie::Result<Rexie> {
         .add_object_store(ObjectStore::new(ROOMS).key_path("id"))
         .add_object_store(ObjectStore::new(PEOPLE).key_path("id"))
         .add_object_store(ObjectStore::new(CREDENTIALS))
+        .add_object_store(ObjectStore::new(POSITIONS).key_path("id"))
+        .add_object_store(ObjectStore::new(ROLE_ASSIGNMENTS))
+        .add_object_store(ObjectStore::new(TENURES))
         .add_object_store(
             ObjectStore::new(ENTRIES)
                 .key_path("id")
