@@ -5,7 +5,9 @@ use crate::components::header::Header;
 use crate::components::update_banner::UpdateBanner;
 use crate::directory::Directory;
 use crate::pages::entry_log::EntryLogPage;
+use crate::pages::keys::KeysPage;
 use crate::pages::people::PeoplePage;
+use crate::pages::permits::PermitsPage;
 use crate::pages::positions::PositionsPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pwa;
@@ -60,6 +62,8 @@ pub fn App() -> impl IntoView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Page {
     EntryLog,
+    Keys,
+    Permits,
     People,
     Positions,
 }
@@ -75,6 +79,8 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
             <OperatorBar store page/>
             {move || match page.get() {
                 Page::EntryLog => view! { <EntryLogPage store=store.get_value()/> }.into_any(),
+                Page::Keys => view! { <KeysPage store/> }.into_any(),
+                Page::Permits => view! { <PermitsPage store/> }.into_any(),
                 Page::People => view! { <PeoplePage store/> }.into_any(),
                 Page::Positions => view! { <PositionsPage store/> }.into_any(),
             }}
@@ -105,6 +111,8 @@ fn OperatorBar(store: StoredValue<Rc<Store>, LocalStorage>, page: RwSignal<Page>
     view! {
         <nav class="operator-bar" aria-label="ページ">
             {tab(Page::EntryLog, "入退室管理簿")}
+            {tab(Page::Keys, "鍵の管理簿")}
+            {tab(Page::Permits, "入室許可")}
             {tab(Page::People, "職員・来訪者")}
             {tab(Page::Positions, "職と役割")}
             <span class="operator">{name} " さん"</span>

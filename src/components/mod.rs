@@ -1,5 +1,6 @@
 //! Pieces the register pages share.
 
+pub mod choices;
 pub mod entry_form;
 pub mod field_error;
 pub mod header;

@@ -6,6 +6,7 @@
 mod codec;
 mod device;
 mod entry_log;
+mod keys;
 mod organisation;
 mod people;
 mod rooms;
@@ -155,6 +156,31 @@ impl Store {
         stores.extend_from_slice(projection_stores);
         Ok(self.db.transaction(&stores, TransactionMode::ReadWrite)?)
     }
+}
+
+/// Every record of a small register (rooms, people, permits, keys: never the logbooks).
+async fn read_all<T: serde::de::DeserializeOwned>(tx: &Transaction, store: &str) -> Result<Vec<T>> {
+    let values = tx.store(store)?.get_all(None, None).await?;
+    values.into_iter().map(from_js).collect()
+}
+
+/// One record by key.
+async fn read_one<T: serde::de::DeserializeOwned>(
+    tx: &Transaction,
+    store: &str,
+    key: &str,
+) -> Result<Option<T>> {
+    let value = tx
+        .store(store)?
+        .get(wasm_bindgen::JsValue::from_str(key))
+        .await?;
+    value.map(from_js).transpose()
+}
+
+/// Aborts `tx` and reports the refusal: nothing of it is stored.
+async fn refuse<T>(tx: Transaction, refusals: Refusals) -> Result<T> {
+    tx.abort().await?;
+    Err(StoreError::Refused(refusals))
 }
 
 /// Seals the next event of the device's chain and writes it with its projections, inside the

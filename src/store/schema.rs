@@ -24,13 +24,25 @@ pub const ROLE_ASSIGNMENTS: &str = "role_assignments";
 /// Projection: terms of office, keyed by event id.
 pub const TENURES: &str = "tenures";
 
+/// Projection: permissions and per-visit permits, by the event id that granted them.
+pub const PERMITS: &str = "permits";
+/// Projection: keys of level-3 and level-2 rooms, by id.
+pub const KEYS: &str = "keys";
+/// Projection: the key logbook, one record per loan, by the lending event id.
+pub const LOANS: &str = "loans";
+/// Index of `LOANS` over the key while it is out (absent once returned).
+pub const LOANS_OUT: &str = "out_key";
+/// Index of `LOANS` over `[key_id, lent_at]`, for a key's logbook newest first.
+pub const LOANS_BY_KEY_TIME: &str = "by_key_time";
+
 /// Index of `ENTRIES` over the room of those still inside (absent once they leave).
 pub const ENTRIES_INSIDE: &str = "inside_room";
 /// Index of `ENTRIES` over `[room_id, entered_at]`, for a room's log newest first.
 pub const ENTRIES_BY_ROOM_TIME: &str = "by_room_time";
 
 /// 1: events, device, rooms, entries. 2: people, credentials. 3: positions, roles, tenures.
-const VERSION: u32 = 3;
+/// 4: permits, keys, loans.
+const VERSION: u32 = 4;
 
 pub async fn open(name: &str) -> rexie::Result<Rexie> {
     Rexie::builder(name)
@@ -43,6 +55,14 @@ pub async fn open(name: &str) -> rexie::Result<Rexie> {
         .add_object_store(ObjectStore::new(POSITIONS).key_path("id"))
         .add_object_store(ObjectStore::new(ROLE_ASSIGNMENTS))
         .add_object_store(ObjectStore::new(TENURES))
+        .add_object_store(ObjectStore::new(PERMITS).key_path("id"))
+        .add_object_store(ObjectStore::new(KEYS).key_path("id"))
+        .add_object_store(
+            ObjectStore::new(LOANS)
+                .key_path("id")
+                .add_index(Index::new(LOANS_OUT, "out_key"))
+                .add_index(Index::new_array(LOANS_BY_KEY_TIME, ["key_id", "lent_at"])),
+        )
         .add_object_store(
             ObjectStore::new(ENTRIES)
                 .key_path("id")

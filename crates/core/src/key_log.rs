@@ -147,6 +147,20 @@ pub fn check_loan(
     refusals.into_result()
 }
 
+/// A key belongs to a level-3 or level-2 room (第19条第2項) and has a name.
+pub fn check_key_definition(key: &KeyDefined, room: Option<&Room>) -> Result<(), Refusals> {
+    let code = match room {
+        None => RefusalCode::UnknownRoom,
+        Some(room) if room.level == SecurityLevel::One => RefusalCode::KeyNotForThisLevel,
+        Some(_) if key.label.trim().is_empty() => RefusalCode::Missing {
+            what: "鍵の名称".into(),
+        },
+        Some(_) => return Ok(()),
+    };
+    let article = Some(Article::KEY_LOGBOOK);
+    Err(Refusals(vec![Refusal::new(code, Field::Key, article)]))
+}
+
 pub fn check_return(
     ret: &KeyReturned,
     loan: Option<&KeyLoan>,
@@ -362,6 +376,36 @@ mod tests {
             vec![RefusalCode::TimeInFuture {
                 tolerance_minutes: 5
             }]
+        );
+    }
+
+    #[test]
+    fn keys_are_for_level_3_and_2_rooms_and_have_a_name() {
+        let key = |room: &Room, label: &str| KeyDefined {
+            id: "k".into(),
+            room_id: room.id.clone(),
+            label: label.into(),
+        };
+        assert_eq!(
+            check_key_definition(&key(&room(3), "1号鍵"), Some(&room(3))),
+            Ok(())
+        );
+        assert_eq!(
+            check_key_definition(&key(&room(2), "1号鍵"), Some(&room(2))),
+            Ok(())
+        );
+        let level1 = check_key_definition(&key(&room(1), "鍵"), Some(&room(1)));
+        assert_eq!(codes(level1), vec![RefusalCode::KeyNotForThisLevel]);
+        let unnamed = check_key_definition(&key(&room(2), " "), Some(&room(2)));
+        assert_eq!(
+            codes(unnamed),
+            vec![RefusalCode::Missing {
+                what: "鍵の名称".into()
+            }]
+        );
+        assert_eq!(
+            codes(check_key_definition(&key(&room(2), "鍵"), None)),
+            vec![RefusalCode::UnknownRoom]
         );
     }
 

@@ -232,7 +232,9 @@ impl Registers {
                 let room = permit.and_then(|p| self.rooms.get(&p.room_id));
                 check_revocation(revocation, permit, room, &self.organisation)
             }
-            EventKind::KeyDefined(_) => Ok(()),
+            EventKind::KeyDefined(key) => {
+                crate::key_log::check_key_definition(key, self.rooms.get(&key.room_id))
+            }
             EventKind::KeyLent(lent) => self.check_loan(lent, now),
             EventKind::KeyReturned(ret) => check_return(ret, self.loans.get(&ret.loan), now),
             EventKind::CorrectionRecorded(c) => {
@@ -289,7 +291,19 @@ impl Registers {
             permits: &permits,
             open_loan,
         };
-        check_loan(lent, facts, now)
+        check_loan(lent, facts, now).map_err(|refusals| self.with_names(refusals))
+    }
+
+    /// Shows people in refusals by name where the register knows them.
+    fn with_names(&self, mut refusals: Refusals) -> Refusals {
+        for refusal in &mut refusals.0 {
+            if let crate::refusal::RefusalCode::KeyAlreadyOut { holder } = &mut refusal.code {
+                if let Some(person) = self.office.person(holder) {
+                    *holder = person.name.clone();
+                }
+            }
+        }
+        refusals
     }
 
     /// Who is inside `room_id` now, earliest entry first.

@@ -1,0 +1,241 @@
+//! 入室許可 (第17条第2項・第18条): standing permissions granted beforehand, and per-visit permits
+//! for level-3 rooms, each granted by the room's entry manager.
+
+use crate::auth::session::Session;
+use crate::components::choices::{PersonOptions, RoomOptions};
+use crate::directory::Directory;
+use crate::store::Store;
+use chrono::{NaiveDate, Utc};
+use daicho_core::room_permit::{PermissionGranted, Permit, PermitScope, VisitPermitGranted};
+use daicho_core::{wareki, Room, SecurityLevel};
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::rc::Rc;
+
+#[component]
+pub fn PermitsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+    let rooms = RwSignal::new(Vec::<Room>::new());
+    let permits = RwSignal::new(Vec::<Permit>::new());
+    let reload = move || {
+        spawn_local(async move {
+            let store = store.get_value();
+            if let (Ok(r), Ok(p)) = (store.rooms().await, store.permits().await) {
+                rooms.set(r);
+                permits.set(p);
+            }
+        })
+    };
+    reload();
+    let on_granted = Callback::new(move |()| reload());
+    let level3 = Signal::derive(move || {
+        rooms.with(|r| {
+            r.iter()
+                .filter(|r| r.level == SecurityLevel::Three)
+                .cloned()
+                .collect()
+        })
+    });
+    view! {
+        <div class="permits-page" data-ready="true">
+            <GrantStanding store rooms=Signal::from(rooms) on_granted/>
+            <GrantVisit store rooms=level3 on_granted/>
+            <PermitList permits rooms/>
+        </div>
+    }
+}
+
+fn parse_day(value: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()
+}
+
+#[component]
+fn GrantStanding(
+    store: StoredValue<Rc<Store>, LocalStorage>,
+    rooms: Signal<Vec<Room>>,
+    on_granted: Callback<()>,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let person = RwSignal::new(String::new());
+    let room = RwSignal::new(String::new());
+    let from = RwSignal::new(wareki::to_jst(Utc::now()).date_naive().to_string());
+    let to = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<(bool, String)>);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let Some(start) = parse_day(&from.get_untracked()) else {
+            return message.set(Some((false, "開始日を入力してください。".into())));
+        };
+        let grant = PermissionGranted {
+            person_id: person.get_untracked(),
+            room_id: room.get_untracked(),
+            from: start,
+            to: parse_day(&to.get_untracked()),
+            granted_by: session.operator_id(),
+        };
+        let (store, operator) = (store.get_value(), session.operator_id());
+        spawn_local(async move {
+            match store.grant_permission(grant, &operator, Utc::now()).await {
+                Ok(_) => {
+                    message.set(Some((true, "入室を許可しました。".into())));
+                    on_granted.run(());
+                }
+                Err(e) => message.set(Some((false, e.to_string()))),
+            }
+        });
+    };
+    view! {
+        <form class="card wide standing-form" on:submit=submit>
+            <h2>"入室許可（期間）"</h2>
+            <p class="hint">"レベル2・1の室に、事前に期間を定めて許可します。許可できるのは室の入退室管理者です（第18条）。"</p>
+            <div class="field">
+                <label for="standing-person">"許可する人"</label>
+                <select id="standing-person" on:change=move |ev| person.set(event_target_value(&ev))>
+                    <PersonOptions/>
+                </select>
+            </div>
+            <div class="field">
+                <label for="standing-room">"室"</label>
+                <select id="standing-room" on:change=move |ev| room.set(event_target_value(&ev))>
+                    <RoomOptions rooms/>
+                </select>
+            </div>
+            <div class="field">
+                <label for="standing-from">"開始日"</label>
+                <input id="standing-from" type="date" bind:value=from/>
+            </div>
+            <div class="field">
+                <label for="standing-to">"終了日（定めない場合は空欄）"</label>
+                <input id="standing-to" type="date" bind:value=to/>
+            </div>
+            <button type="submit" id="grant-standing" class="button primary">"許可"</button>
+            {move || message.get().map(|(ok, text)| view! {
+                <p class=if ok { "status" } else { "form-error" } role="alert">{text}</p>
+            })}
+        </form>
+    }
+}
+
+#[component]
+fn GrantVisit(
+    store: StoredValue<Rc<Store>, LocalStorage>,
+    rooms: Signal<Vec<Room>>,
+    on_granted: Callback<()>,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let person = RwSignal::new(String::new());
+    let room = RwSignal::new(String::new());
+    let from = RwSignal::new(wareki::jst_input_value(Utc::now()));
+    let until = RwSignal::new(wareki::jst_input_value(
+        Utc::now() + chrono::Duration::hours(2),
+    ));
+    let purpose = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<(bool, String)>);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let window = (
+            wareki::parse_jst_input(&from.get_untracked()),
+            wareki::parse_jst_input(&until.get_untracked()),
+        );
+        let (Some(valid_from), Some(valid_until)) = window else {
+            return message.set(Some((false, "許可する時間を入力してください。".into())));
+        };
+        let grant = VisitPermitGranted {
+            person_id: person.get_untracked(),
+            room_id: room.get_untracked(),
+            valid_from,
+            valid_until,
+            purpose: purpose.get_untracked().trim().to_string(),
+            granted_by: session.operator_id(),
+        };
+        let (store, operator) = (store.get_value(), session.operator_id());
+        spawn_local(async move {
+            match store.grant_visit_permit(grant, &operator, Utc::now()).await {
+                Ok(_) => {
+                    message.set(Some((true, "その都度の入室を許可しました。".into())));
+                    on_granted.run(());
+                }
+                Err(e) => message.set(Some((false, e.to_string()))),
+            }
+        });
+    };
+    view! {
+        <form class="card wide visit-form" on:submit=submit>
+            <h2>"その都度の入室許可（レベル3）"</h2>
+            <div class="field">
+                <label for="visit-person">"許可する人"</label>
+                <select id="visit-person" on:change=move |ev| person.set(event_target_value(&ev))>
+                    <PersonOptions/>
+                </select>
+            </div>
+            <div class="field">
+                <label for="visit-room">"室"</label>
+                <select id="visit-room" on:change=move |ev| room.set(event_target_value(&ev))>
+                    <RoomOptions rooms/>
+                </select>
+            </div>
+            <div class="field">
+                <label for="visit-from">"許可する時間（から）"</label>
+                <input id="visit-from" type="datetime-local" bind:value=from/>
+            </div>
+            <div class="field">
+                <label for="visit-until">"許可する時間（まで）"</label>
+                <input id="visit-until" type="datetime-local" bind:value=until/>
+            </div>
+            <div class="field">
+                <label for="visit-purpose">"目的"</label>
+                <input id="visit-purpose" autocomplete="off" bind:value=purpose/>
+            </div>
+            <button type="submit" id="grant-visit" class="button primary">"許可"</button>
+            {move || message.get().map(|(ok, text)| view! {
+                <p class=if ok { "status" } else { "form-error" } role="alert">{text}</p>
+            })}
+        </form>
+    }
+}
+
+#[component]
+fn PermitList(permits: RwSignal<Vec<Permit>>, rooms: RwSignal<Vec<Room>>) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let room_name = move |id: &str| {
+        rooms
+            .with(|r| r.iter().find(|r| r.id == id).map(|r| r.name.clone()))
+            .unwrap_or_else(|| id.to_string())
+    };
+    let scope = |p: &Permit| match &p.scope {
+        PermitScope::Standing { from, to } => format!(
+            "{} 〜 {}",
+            from,
+            to.map_or_else(|| "（定めなし）".to_string(), |t| t.to_string())
+        ),
+        PermitScope::Visit {
+            valid_from,
+            valid_until,
+            purpose,
+        } => format!(
+            "{} 〜 {}（{purpose}）",
+            wareki::datetime_ja(*valid_from),
+            wareki::time_ja(*valid_until)
+        ),
+    };
+    view! {
+        <section class="card wide">
+            <h2>"許可の一覧"</h2>
+            <table class="register permit-list">
+                <thead>
+                    <tr><th>"許可された人"</th><th>"室"</th><th>"期間"</th><th>"許可した人"</th></tr>
+                </thead>
+                <tbody>
+                    {move || permits.get().into_iter().map(|p| view! {
+                        <tr data-person=directory.name_of(&p.person_id)>
+                            <td>{directory.name_of(&p.person_id)}</td>
+                            <td>{room_name(&p.room_id)}</td>
+                            <td>{scope(&p)}</td>
+                            <td>{directory.name_of(&p.granted_by)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}

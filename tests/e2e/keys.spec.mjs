@@ -1,0 +1,82 @@
+// 鍵の管理簿 and 入室許可: a key of a level-2 room is lent only to a person permitted by the
+// room's entry manager, to one holder at a time, and comes back.
+import { test, expect } from '@playwright/test';
+import { ADMIN, openApp } from './helpers.mjs';
+
+const SATO = { name: '佐藤 花子', affiliation: '住民税務課' };
+const option = (who) => ({ label: `${who.name}（${who.affiliation}）` });
+
+async function tab(page, name) {
+  await page.getByRole('button', { name, exact: true }).click();
+}
+
+async function lend(page, who) {
+  await page.selectOption('#lend-key', { label: '電算室 1号鍵（電算室（サーバ室））' });
+  await page.selectOption('#lend-person', option(who));
+  await page.fill('#lend-purpose', 'サーバ点検');
+  await page.click('#lend');
+}
+
+test('a key is lent only to the permitted, one holder at a time, and returned', async ({ page }) => {
+  await openApp(page);
+  await tab(page, '職員・来訪者');
+  await page.fill('#person-name', SATO.name);
+  await page.fill('#person-affiliation', SATO.affiliation);
+  await page.click('#add-person');
+  await expect(page.locator('tr[data-person="佐藤 花子"]')).toBeVisible();
+
+  // The administrator is 総務課長, and so the entry manager of level-3 and level-2 rooms.
+  await tab(page, '職と役割');
+  await page.selectOption('#tenure-position', { label: '総務課長' });
+  await page.selectOption('#tenure-holder', option(ADMIN));
+  await page.fill('#tenure-from', '2024-04-01');
+  await page.click('#record-tenure');
+  await expect(page.locator('.tenure-form .status')).toBeVisible();
+
+  await tab(page, '鍵の管理簿');
+  await page.selectOption('#key-room', { label: '電算室（サーバ室）（レベル2）' });
+  await page.fill('#key-label', '電算室 1号鍵');
+  await page.click('#define-key');
+  await expect(page.locator('.key-form .status')).toContainText('鍵を登録しました');
+
+  await lend(page, SATO);
+  const refusal = page.locator('.lend-form .form-error');
+  await expect(refusal).toContainText('事前の入室許可がありません');
+  await expect(refusal).toContainText('第18条第4項');
+  await expect(page.locator('.keys-out .empty')).toBeVisible();
+
+  await tab(page, '入室許可');
+  await page.selectOption('#standing-person', option(SATO));
+  await page.selectOption('#standing-room', { label: '電算室（サーバ室）（レベル2）' });
+  await page.click('#grant-standing');
+  await expect(page.locator('.standing-form .status')).toContainText('入室を許可しました');
+  await expect(page.locator('.permit-list tr[data-person="佐藤 花子"]')).toContainText(ADMIN.name);
+
+  await tab(page, '鍵の管理簿');
+  await lend(page, SATO);
+  await expect(page.locator('.lend-form .status')).toContainText('貸出を記録しました');
+  const out = page.locator('.keys-out .key-row');
+  await expect(out).toHaveCount(1);
+  await expect(out).toContainText(SATO.name);
+
+  // One holder at a time: the key is out with 佐藤 (named, not an id).
+  await lend(page, ADMIN);
+  await expect(page.locator('.lend-form .form-error')).toContainText('佐藤 花子さんに貸出中');
+
+  await page.getByRole('button', { name: '電算室 1号鍵（電算室（サーバ室））の返却を記録' }).click();
+  await expect(page.locator('.keys-out .status')).toContainText('返却を記録しました');
+  await expect(page.locator('.keys-out .empty')).toBeVisible();
+});
+
+test('per-visit permits are granted by the entry manager only for level-3 rooms', async ({ page }) => {
+  await openApp(page);
+  await tab(page, '入室許可');
+  // Nobody holds 総務課長 yet, so nobody is the entry manager of level-3 rooms.
+  await page.selectOption('#visit-person', option(ADMIN));
+  await page.selectOption('#visit-room', { label: 'データ・セキュリティ情報保管室（レベル3）' });
+  await page.fill('#visit-purpose', '媒体の保管');
+  await page.click('#grant-visit');
+  const refusal = page.locator('.visit-form .form-error');
+  await expect(refusal).toContainText('入退室管理者（レベル3・2）だけ');
+  await expect(refusal).toContainText('第18条第1項');
+});
