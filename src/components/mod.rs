@@ -3,6 +3,7 @@
 pub mod choices;
 pub mod entry_form;
 pub mod field_error;
+pub mod form_message;
 pub mod header;
 pub mod inside_list;
 pub mod ja_date;

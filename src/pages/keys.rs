@@ -3,6 +3,7 @@
 
 use crate::auth::session::Session;
 use crate::components::choices::{PersonOptions, RoomOptions};
+use crate::components::form_message::FormMessage;
 use crate::components::ja_date::JaDateTime;
 use crate::directory::Directory;
 use crate::store::{new_id, Store};
@@ -187,9 +188,7 @@ fn LendKey(
                 </select>
             </div>
             <button type="submit" id="lend" class="button primary big">"貸出を記録"</button>
-            {move || message.get().map(|(ok, text)| view! {
-                <p class=if ok { "status" } else { "form-error" } role="alert">{text}</p>
-            })}
+            <FormMessage outcome=message/>
         </form>
     }
 }
@@ -245,9 +244,7 @@ fn DefineKey(
                 <input id="key-label" autocomplete="off" bind:value=label/>
             </div>
             <button type="submit" id="define-key" class="button primary">"登録"</button>
-            {move || message.get().map(|(ok, text)| view! {
-                <p class=if ok { "status" } else { "form-error" } role="alert">{text}</p>
-            })}
+            <FormMessage outcome=message/>
         </form>
     }
 }

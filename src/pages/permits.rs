@@ -3,6 +3,7 @@
 
 use crate::auth::session::Session;
 use crate::components::choices::{PersonOptions, RoomOptions};
+use crate::components::form_message::FormMessage;
 use crate::directory::Directory;
 use crate::store::Store;
 use chrono::{NaiveDate, Utc};
@@ -109,9 +110,7 @@ fn GrantStanding(
                 <input id="standing-to" type="date" bind:value=to/>
             </div>
             <button type="submit" id="grant-standing" class="button primary">"許可"</button>
-            {move || message.get().map(|(ok, text)| view! {
-                <p class=if ok { "status" } else { "form-error" } role="alert">{text}</p>
-            })}
+            <FormMessage outcome=message/>
         </form>
     }
 }
@@ -187,9 +186,7 @@ fn GrantVisit(
                 <input id="visit-purpose" autocomplete="off" bind:value=purpose/>
             </div>
             <button type="submit" id="grant-visit" class="button primary">"許可"</button>
-            {move || message.get().map(|(ok, text)| view! {
-                <p class=if ok { "status" } else { "form-error" } role="alert">{text}</p>
-            })}
+            <FormMessage outcome=message/>
         </form>
     }
 }

@@ -2,6 +2,7 @@
 //! and "who held role X on day D" (第3–5, 9, 13, 18条).
 
 use crate::auth::session::Session;
+use crate::components::form_message::FormMessage;
 use crate::directory::Directory;
 use crate::store::Store;
 use chrono::{NaiveDate, Utc};
@@ -172,9 +173,7 @@ fn RecordTenure(
                 <input id="tenure-to" type="date" bind:value=to/>
             </div>
             <button type="submit" id="record-tenure" class="button primary">"記録"</button>
-            {move || message.get().map(|(ok, text)| view! {
-                <p class=if ok { "status" } else { "form-error" } role="alert">{text}</p>
-            })}
+            <FormMessage outcome=message/>
         </form>
     }
 }

@@ -100,22 +100,7 @@ export async function chooseTime(page, minutes) {
 
 /** How many events the device's IndexedDB holds: proof that a refusal stored nothing. */
 export async function eventCount(page) {
-  return page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('daicho');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          const count = db.transaction('events').objectStore('events').count();
-          count.onsuccess = () => {
-            db.close();
-            resolve(count.result);
-          };
-          count.onerror = () => reject(count.error);
-        };
-      }),
-  );
+  return (await storedEvents(page)).length;
 }
 
 /** Collects every request of the page that fails or answers with an error status. */

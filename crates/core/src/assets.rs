@@ -137,12 +137,10 @@ pub fn check_designation(
             Field::Permit,
             article,
         )),
-        Some(a) => {
-            if manager_of(a, org, designation.from) != Some(designation.designated_by.as_str()) {
-                let role = Role::IdentityDataManager.name_ja().to_string();
-                let code = RefusalCode::NotInRole { role };
-                refusals.push(Refusal::new(code, Field::GrantedBy, article));
-            }
+        Some(_) => {
+            let (by, day) = (designation.designated_by.as_str(), designation.from);
+            let article = crate::article::Article::paragraph(14, 1);
+            org.require(Role::IdentityDataManager, by, day, article, &mut refusals);
         }
         None => {
             let code = RefusalCode::UnknownRecord {
@@ -164,32 +162,20 @@ pub fn check_designation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::organisation::{
-        default_role_assignments, RoleAssigned, TenureRecorded, HEAD_OF_GENERAL_AFFAIRS,
-        HEAD_OF_RESIDENTS_AND_TAX,
-    };
+    use crate::organisation::{RoleAssigned, HEAD_OF_GENERAL_AFFAIRS, HEAD_OF_RESIDENTS_AND_TAX};
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
     fn org() -> Organisation {
-        let mut org = Organisation::default();
-        default_role_assignments()
-            .iter()
-            .for_each(|a| org.apply_assignment(a));
-        for (position, holder) in [
-            (HEAD_OF_GENERAL_AFFAIRS, "soumu"),
-            (HEAD_OF_RESIDENTS_AND_TAX, "juumin"),
-        ] {
-            org.apply_tenure(&TenureRecorded {
-                position_id: position.into(),
-                holder: holder.into(),
-                from: day(2020, 4, 1),
-                to: None,
-            });
-        }
-        org
+        crate::organisation::test_town(
+            &[
+                (HEAD_OF_GENERAL_AFFAIRS, "soumu"),
+                (HEAD_OF_RESIDENTS_AND_TAX, "juumin"),
+            ],
+            day(2020, 4, 1),
+        )
     }
 
     fn asset(category: AssetCategory) -> AssetRegistered {

@@ -122,13 +122,7 @@ impl IdRecord {
 
 fn check_approver(approved_by: &str, on: NaiveDate, org: &Organisation, refusals: &mut Refusals) {
     let role = Role::AccessManagementOfficer;
-    if org.who_held(role, on) != Some(approved_by) {
-        let code = RefusalCode::NotInRole {
-            role: role.name_ja().to_string(),
-        };
-        let article = Some(Article::paragraph(10, 1));
-        refusals.push(Refusal::new(code, Field::GrantedBy, article));
-    }
+    org.require(role, approved_by, on, Article::paragraph(10, 1), refusals);
 }
 
 /// A ledger line follows the ID's life (issued → suspended ⇄ active → deleted, never reused)
@@ -216,26 +210,14 @@ pub fn holds_operator_kind<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::organisation::{
-        default_role_assignments, TenureRecorded, HEAD_OF_RESIDENTS_AND_TAX,
-    };
+    use crate::organisation::HEAD_OF_RESIDENTS_AND_TAX;
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 4, d).unwrap()
     }
 
     fn org() -> Organisation {
-        let mut org = Organisation::default();
-        default_role_assignments()
-            .iter()
-            .for_each(|a| org.apply_assignment(a));
-        org.apply_tenure(&TenureRecorded {
-            position_id: HEAD_OF_RESIDENTS_AND_TAX.into(),
-            holder: "juumin".into(),
-            from: day(1),
-            to: None,
-        });
-        org
+        crate::organisation::test_town(&[(HEAD_OF_RESIDENTS_AND_TAX, "juumin")], day(1))
     }
 
     fn line(action: LedgerAction) -> IdLedgerRecorded {

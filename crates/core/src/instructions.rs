@@ -104,13 +104,7 @@ impl Instruction {
 }
 
 fn general_manager_only(by: &str, on: NaiveDate, org: &Organisation, refusals: &mut Refusals) {
-    let role = Role::GeneralManager;
-    if org.who_held(role, on) != Some(by) {
-        let code = RefusalCode::NotInRole {
-            role: role.name_ja().to_string(),
-        };
-        refusals.push(Refusal::new(code, Field::GrantedBy, Some(Article::new(7))));
-    }
+    org.require(Role::GeneralManager, by, on, Article::new(7), refusals);
 }
 
 pub fn check_instruction(issued: &InstructionIssued, org: &Organisation) -> Result<(), Refusals> {
@@ -187,24 +181,14 @@ pub fn check_close(
 mod tests {
     use super::*;
     use crate::event::DeviceId;
-    use crate::organisation::{default_role_assignments, TenureRecorded, DEPUTY_MAYOR};
+    use crate::organisation::DEPUTY_MAYOR;
 
     fn day(m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, d).unwrap()
     }
 
     fn org() -> Organisation {
-        let mut org = Organisation::default();
-        default_role_assignments()
-            .iter()
-            .for_each(|a| org.apply_assignment(a));
-        org.apply_tenure(&TenureRecorded {
-            position_id: DEPUTY_MAYOR.into(),
-            holder: "fukuchou".into(),
-            from: day(4, 1),
-            to: None,
-        });
-        org
+        crate::organisation::test_town(&[(DEPUTY_MAYOR, "fukuchou")], day(4, 1))
     }
 
     fn issued(by: &str) -> InstructionIssued {

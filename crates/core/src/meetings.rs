@@ -75,17 +75,15 @@ pub struct OpinionReceived {
 
 pub fn check_meeting(meeting: &MeetingHeld, org: &Organisation) -> Result<(), Refusals> {
     let mut refusals = Refusals::default();
-    let role = Role::GeneralManager;
-    if org.who_held(role, meeting.date) != Some(meeting.chair.as_str()) {
-        let code = RefusalCode::NotInRole {
-            role: role.name_ja().to_string(),
-        };
-        refusals.push(Refusal::new(
-            code,
-            Field::GrantedBy,
-            Some(Article::paragraph(6, 1)),
-        ));
-    }
+    let chair = meeting.chair.as_str();
+    let article = Article::paragraph(6, 1);
+    org.require(
+        Role::GeneralManager,
+        chair,
+        meeting.date,
+        article,
+        &mut refusals,
+    );
     let missing = |what: &str| RefusalCode::Missing { what: what.into() };
     if meeting.place.trim().is_empty() {
         refusals.push(Refusal::new(missing("開催場所"), Field::Room, None));
@@ -118,24 +116,14 @@ pub fn check_meeting(meeting: &MeetingHeld, org: &Organisation) -> Result<(), Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::organisation::{default_role_assignments, TenureRecorded, DEPUTY_MAYOR};
+    use crate::organisation::DEPUTY_MAYOR;
 
     fn day(m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, d).unwrap()
     }
 
     fn org() -> Organisation {
-        let mut org = Organisation::default();
-        default_role_assignments()
-            .iter()
-            .for_each(|a| org.apply_assignment(a));
-        org.apply_tenure(&TenureRecorded {
-            position_id: DEPUTY_MAYOR.into(),
-            holder: "fukuchou".into(),
-            from: day(4, 1),
-            to: None,
-        });
-        org
+        crate::organisation::test_town(&[(DEPUTY_MAYOR, "fukuchou")], day(4, 1))
     }
 
     fn meeting() -> MeetingHeld {

@@ -191,6 +191,24 @@ impl Organisation {
             .collect()
     }
 
+    /// Adds a refusal to `refusals` unless `person` held `role` on `day`: the check behind
+    /// "only the … may do this", citing the article of the act.
+    pub fn require(
+        &self,
+        role: Role,
+        person: &str,
+        day: NaiveDate,
+        article: Article,
+        refusals: &mut Refusals,
+    ) {
+        if self.who_held(role, day) != Some(person) {
+            let code = RefusalCode::NotInRole {
+                role: role.name_ja().to_string(),
+            };
+            refusals.push(Refusal::new(code, Field::GrantedBy, Some(article)));
+        }
+    }
+
     /// A position has one holder at a time, and a term ends no earlier than it starts.
     pub fn check_tenure(&self, tenure: &TenureRecorded) -> Result<(), Refusals> {
         let mut refusals = Refusals::default();
@@ -225,6 +243,25 @@ impl Organisation {
             self.tenures.push(tenure.clone());
         }
     }
+}
+
+/// A town for the tests of other modules: the 2024 mapping, and `holders` of positions from
+/// `from` on.
+#[cfg(test)]
+pub(crate) fn test_town(holders: &[(&str, &str)], from: NaiveDate) -> Organisation {
+    let mut org = Organisation::default();
+    default_role_assignments()
+        .iter()
+        .for_each(|a| org.apply_assignment(a));
+    for (position, holder) in holders {
+        org.apply_tenure(&TenureRecorded {
+            position_id: position.to_string(),
+            holder: holder.to_string(),
+            from,
+            to: None,
+        });
+    }
+    org
 }
 
 #[cfg(test)]

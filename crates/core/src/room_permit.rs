@@ -154,16 +154,7 @@ fn check_granter(
     refusals: &mut Refusals,
 ) {
     let role = entry_manager_role(room.level);
-    if org.who_held(role, day) != Some(granted_by) {
-        let code = RefusalCode::NotInRole {
-            role: role.name_ja().to_string(),
-        };
-        refusals.push(Refusal::new(
-            code,
-            Field::GrantedBy,
-            Some(Article::ENTRY_MANAGER),
-        ));
-    }
+    org.require(role, granted_by, day, Article::ENTRY_MANAGER, refusals);
 }
 
 fn unknown_room(refusals: &mut Refusals) {
@@ -257,31 +248,19 @@ mod tests {
     use super::*;
     use crate::clock::Hlc;
     use crate::event::DeviceId;
-    use crate::organisation::{
-        default_role_assignments, TenureRecorded, HEAD_OF_GENERAL_AFFAIRS,
-        HEAD_OF_RESIDENTS_AND_TAX,
-    };
+    use crate::organisation::{HEAD_OF_GENERAL_AFFAIRS, HEAD_OF_RESIDENTS_AND_TAX};
     use crate::room::default_rooms;
     use chrono::{Duration, TimeZone};
 
     fn org() -> Organisation {
-        let mut org = Organisation::default();
-        for a in default_role_assignments() {
-            org.apply_assignment(&a);
-        }
         let from = NaiveDate::from_ymd_opt(2024, 4, 1).unwrap();
-        for (position, holder) in [
-            (HEAD_OF_GENERAL_AFFAIRS, "soumu"),
-            (HEAD_OF_RESIDENTS_AND_TAX, "juumin"),
-        ] {
-            org.apply_tenure(&TenureRecorded {
-                position_id: position.into(),
-                holder: holder.into(),
-                from,
-                to: None,
-            });
-        }
-        org
+        crate::organisation::test_town(
+            &[
+                (HEAD_OF_GENERAL_AFFAIRS, "soumu"),
+                (HEAD_OF_RESIDENTS_AND_TAX, "juumin"),
+            ],
+            from,
+        )
     }
 
     fn room(level: u8) -> Room {
