@@ -5,6 +5,7 @@ use crate::components::header::Header;
 use crate::components::update_banner::UpdateBanner;
 use crate::directory::Directory;
 use crate::pages::entry_log::EntryLogPage;
+use crate::pages::home::HomePage;
 use crate::pages::keys::KeysPage;
 use crate::pages::people::PeoplePage;
 use crate::pages::permits::PermitsPage;
@@ -58,9 +59,11 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The pages a signed-in operator moves between.
+/// The pages a signed-in operator moves between, each with its address (`#/keys`), so a
+/// reload stays on the page and the browser's back button works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Page {
+    Home,
     EntryLog,
     Keys,
     Permits,
@@ -68,16 +71,59 @@ enum Page {
     Positions,
 }
 
+const PAGES: [(Page, &str); 6] = [
+    (Page::Home, "#/"),
+    (Page::EntryLog, "#/entry-log"),
+    (Page::Keys, "#/keys"),
+    (Page::Permits, "#/permits"),
+    (Page::People, "#/people"),
+    (Page::Positions, "#/positions"),
+];
+
+fn page_from_hash() -> Page {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    PAGES
+        .iter()
+        .find(|(_, h)| *h == hash)
+        .map_or(Page::Home, |(p, _)| *p)
+}
+
+/// The page signal, kept in step with the address in both directions.
+fn page_signal() -> RwSignal<Page> {
+    let page = RwSignal::new(page_from_hash());
+    if let Some(window) = web_sys::window() {
+        gloo::events::EventListener::new(&window, "hashchange", move |_| {
+            page.set(page_from_hash())
+        })
+        .forget();
+    }
+    Effect::new(move |_| {
+        let current = page.get();
+        let hash = PAGES.iter().find(|(p, _)| *p == current).map(|(_, h)| *h);
+        if let (Some(window), Some(hash)) = (web_sys::window(), hash) {
+            if window.location().hash().ok().as_deref() != Some(hash) {
+                let _ = window.location().set_hash(hash);
+            }
+        }
+    });
+    page
+}
+
 /// Sign-in first; then the nav and the chosen page.
 #[component]
 fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
     let session = expect_context::<Session>();
-    let page = RwSignal::new(Page::EntryLog);
+    let page = page_signal();
+    let to_entry_log = Callback::new(move |()| page.set(Page::EntryLog));
+    let to_keys = Callback::new(move |()| page.set(Page::Keys));
     let signed_in = move || session.0.with(Option::is_some);
     view! {
         <Show when=signed_in fallback=move || view! { <SignInPage store/> }>
             <OperatorBar store page/>
             {move || match page.get() {
+                Page::Home => view! { <HomePage store on_entry_log=to_entry_log on_keys=to_keys/> }.into_any(),
                 Page::EntryLog => view! { <EntryLogPage store=store.get_value()/> }.into_any(),
                 Page::Keys => view! { <KeysPage store/> }.into_any(),
                 Page::Permits => view! { <PermitsPage store/> }.into_any(),
@@ -110,6 +156,7 @@ fn OperatorBar(store: StoredValue<Rc<Store>, LocalStorage>, page: RwSignal<Page>
     };
     view! {
         <nav class="operator-bar" aria-label="ページ">
+            {tab(Page::Home, "ホーム")}
             {tab(Page::EntryLog, "入退室管理簿")}
             {tab(Page::Keys, "鍵の管理簿")}
             {tab(Page::Permits, "入室許可")}

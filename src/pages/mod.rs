@@ -1,6 +1,7 @@
 //! One module per register page.
 
 pub mod entry_log;
+pub mod home;
 pub mod keys;
 pub mod people;
 pub mod permits;

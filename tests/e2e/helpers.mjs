@@ -5,7 +5,7 @@ import { expect } from '@playwright/test';
 export const ADMIN = { name: '管理 一郎', affiliation: '総務課', pin: '2468' };
 
 /** Opens the app, signs in (registering ADMIN on a first run) and waits until it is usable. */
-export async function openApp(page, url = '/') {
+export async function openApp(page, url = '/#/entry-log') {
   await page.goto(url);
   await signInIfAsked(page);
   await expect(page.locator('[data-ready="true"]')).toBeVisible();

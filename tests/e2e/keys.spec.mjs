@@ -80,3 +80,24 @@ test('per-visit permits are granted by the entry manager only for level-3 rooms'
   await expect(refusal).toContainText('入退室管理者（レベル3・2）だけ');
   await expect(refusal).toContainText('第18条第1項');
 });
+
+test('home shows who is inside and which keys are out, the daily tasks one tap away', async ({ page }) => {
+  await openApp(page, '/#/');
+  await expect(page.locator('.home-keys .empty')).toBeVisible();
+  await page.click('#go-entry-log');
+  await page.getByRole('button', { name: /住民窓口/ }).click();
+  await page.fill('#entry-name', '来庁 花子');
+  await page.fill('#entry-affiliation', '株式会社ほっかい');
+  await page.fill('#entry-purpose', '窓口業務');
+  await page.check('#entry-name-tag');
+  await page.click('#record-entry');
+  await expect(page.locator('.inside-row', { hasText: '来庁 花子' })).toBeVisible();
+  await tab(page, 'ホーム');
+  await expect(page.locator('.home-room[data-room="default-level-1"]')).toContainText('来庁 花子');
+  await expect(page.locator('.home-room[data-room="default-level-1"] h3')).toContainText('1人');
+  // The address follows the page: a reload stays, and back returns.
+  await page.click('#go-keys');
+  await expect(page).toHaveURL(/#\/keys$/);
+  await page.goBack();
+  await expect(page.locator('.home')).toBeVisible();
+});

@@ -33,6 +33,7 @@ test('the first run registers the first staff member, refusing a bad PIN and sto
   await page.click('#setup');
   await expect(page.locator('.operator')).toContainText(ADMIN.name);
   // Every event now carries the operator: the logbook names who recorded the line.
+  await page.getByRole('button', { name: '入退室管理簿', exact: true }).click();
   await chooseRoom(page, '住民窓口');
   await recordEntry(page, { name: '来庁 太郎', affiliation: '株式会社ほっかい', purpose: '窓口業務' });
   await expect(logRows(page).first()).toContainText(ADMIN.name);

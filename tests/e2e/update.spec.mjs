@@ -34,7 +34,7 @@ test('a new build is offered, and taking it removes the old cache', async ({ pag
   cpSync('../../dist', dist, { recursive: true });
   const server = await startServer(dist, data);
   try {
-    await openApp(page, `http://localhost:${PORT}/`);
+    await openApp(page, `http://localhost:${PORT}/#/entry-log`);
     await waitForServiceWorker(page);
     const [oldCache] = await page.evaluate(() => caches.keys());
     expect(oldCache).toMatch(/^daicho-shell-[0-9a-f]{16}$/);

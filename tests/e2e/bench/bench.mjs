@@ -108,7 +108,7 @@ const totalBrotli = files.reduce((n, f) => n + f.brotli, 0);
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
 const context = await browser.newContext({ baseURL, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
 const page = await context.newPage();
-await page.goto('/');
+await page.goto('/#/entry-log');
 await signInIfAsked(page);
 await page.waitForSelector('[data-ready="true"]');
 await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
