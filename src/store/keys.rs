@@ -2,7 +2,7 @@
 //! the operator's authority and the rules against the small registers read in its own
 //! transaction, then appends the event with its projection.
 
-use super::{append_in, read_all, read_one, refuse, schema, Result, Store, StoreError};
+use super::{append_in, read_all, refuse, schema, Result, Store, StoreError};
 use super::{ProjectionWrite, WriteMode};
 use chrono::{DateTime, Utc};
 use daicho_core::authority::check_authority;
@@ -235,12 +235,5 @@ impl Store {
         rows.into_iter()
             .map(|(_, value)| super::codec::from_js(value))
             .collect()
-    }
-
-    pub async fn loan(&self, id: &str) -> Result<Option<KeyLoan>> {
-        let tx = self
-            .db
-            .transaction(&[schema::LOANS], TransactionMode::ReadOnly)?;
-        read_one(&tx, schema::LOANS, id).await
     }
 }

@@ -164,19 +164,6 @@ async fn read_all<T: serde::de::DeserializeOwned>(tx: &Transaction, store: &str)
     values.into_iter().map(from_js).collect()
 }
 
-/// One record by key.
-async fn read_one<T: serde::de::DeserializeOwned>(
-    tx: &Transaction,
-    store: &str,
-    key: &str,
-) -> Result<Option<T>> {
-    let value = tx
-        .store(store)?
-        .get(wasm_bindgen::JsValue::from_str(key))
-        .await?;
-    value.map(from_js).transpose()
-}
-
 /// Aborts `tx` and reports the refusal: nothing of it is stored.
 async fn refuse<T>(tx: Transaction, refusals: Refusals) -> Result<T> {
     tx.abort().await?;
