@@ -3,11 +3,13 @@
 
 use crate::auth::session::Session;
 use crate::components::choices::{PersonOptions, RoomOptions};
-use crate::components::form_message::FormMessage;
+use crate::components::form_message::{FormMessage, Outcome};
 use crate::directory::Directory;
 use crate::store::Store;
 use chrono::{NaiveDate, Utc};
-use daicho_core::room_permit::{PermissionGranted, Permit, PermitScope, VisitPermitGranted};
+use daicho_core::room_permit::{
+    PermissionGranted, Permit, PermitRevoked, PermitScope, VisitPermitGranted,
+};
 use daicho_core::{wareki, Room, SecurityLevel};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -41,7 +43,7 @@ pub fn PermitsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView
         <div class="permits-page" data-ready="true">
             <GrantStanding store rooms=Signal::from(rooms) on_granted/>
             <GrantVisit store rooms=level3 on_granted/>
-            <PermitList permits rooms/>
+            <PermitList store permits rooms on_revoked=on_granted/>
         </div>
     }
 }
@@ -192,8 +194,31 @@ fn GrantVisit(
 }
 
 #[component]
-fn PermitList(permits: RwSignal<Vec<Permit>>, rooms: RwSignal<Vec<Room>>) -> impl IntoView {
+fn PermitList(
+    store: StoredValue<Rc<Store>, LocalStorage>,
+    permits: RwSignal<Vec<Permit>>,
+    rooms: RwSignal<Vec<Room>>,
+    on_revoked: Callback<()>,
+) -> impl IntoView {
     let directory = expect_context::<Directory>();
+    let session = expect_context::<Session>();
+    let message: Outcome = RwSignal::new(None);
+    let revoke = move |permit: Permit| {
+        let revocation = PermitRevoked {
+            permit: permit.id.clone(),
+            at: Utc::now(),
+            reason: "取消".into(),
+            revoked_by: session.operator_id(),
+        };
+        let (store, operator) = (store.get_value(), session.operator_id());
+        spawn_local(async move {
+            match store.revoke_permit(revocation, &operator, Utc::now()).await {
+                Ok(_) => message.set(Some((true, "許可を取り消しました。".into()))),
+                Err(e) => message.set(Some((false, e.to_string()))),
+            }
+            on_revoked.run(());
+        });
+    };
     let room_name = move |id: &str| {
         rooms
             .with(|r| r.iter().find(|r| r.id == id).map(|r| r.name.clone()))
@@ -220,7 +245,7 @@ fn PermitList(permits: RwSignal<Vec<Permit>>, rooms: RwSignal<Vec<Room>>) -> imp
             <h2>"許可の一覧"</h2>
             <table class="register permit-list">
                 <thead>
-                    <tr><th>"許可された人"</th><th>"室"</th><th>"期間"</th><th>"許可した人"</th></tr>
+                    <tr><th>"許可された人"</th><th>"室"</th><th>"期間"</th><th>"許可した人"</th><th></th></tr>
                 </thead>
                 <tbody>
                     {move || permits.get().into_iter().map(|p| view! {
@@ -229,10 +254,22 @@ fn PermitList(permits: RwSignal<Vec<Permit>>, rooms: RwSignal<Vec<Room>>) -> imp
                             <td>{room_name(&p.room_id)}</td>
                             <td>{scope(&p)}</td>
                             <td>{directory.name_of(&p.granted_by)}</td>
+                            <td>{match p.revoked_at {
+                                Some(at) => view! { <span class="revoked">"取消 " {wareki::datetime_ja(at)}</span> }.into_any(),
+                                None => {
+                                    let label = format!("{}さんの許可を取り消す", directory.name_of(&p.person_id));
+                                    let revoking = p.clone();
+                                    view! {
+                                        <button type="button" class="button" aria-label=label
+                                            on:click=move |_| revoke(revoking.clone())>"取消"</button>
+                                    }.into_any()
+                                }
+                            }}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
             </table>
+            <FormMessage outcome=message/>
         </section>
     }
 }

@@ -10,7 +10,7 @@ use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyReturned};
 use daicho_core::office::Versioned;
 use daicho_core::organisation::{RoleAssigned, TenureRecorded};
 use daicho_core::people::PersonDefined;
-use daicho_core::room_permit::{PermissionGranted, Permit, VisitPermitGranted};
+use daicho_core::room_permit::{PermissionGranted, Permit, PermitRevoked, VisitPermitGranted};
 use daicho_core::{DeviceId, Event, EventKind, Hlc, Registers, Room};
 use rexie::{Direction, KeyRange, Transaction, TransactionMode};
 use wasm_bindgen::JsValue;
@@ -134,6 +134,31 @@ impl Store {
             })
             .await?;
         Ok(Permit::visit(event.id(), &grant))
+    }
+
+    /// Withdraws a permission or permit from `revocation.at` on (by the room's entry manager).
+    pub async fn revoke_permit(
+        &self,
+        revocation: PermitRevoked,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Permit> {
+        let kind = EventKind::PermitRevoked(revocation.clone());
+        let mut revoked = None;
+        self.checked_write(kind, operator, now, |_, registers| {
+            let Some(permit) = registers.permits.get(&revocation.permit) else {
+                return Vec::new();
+            };
+            let permit = Permit {
+                revoked_at: Some(revocation.at),
+                ..permit.clone()
+            };
+            let write = ProjectionWrite::new(schema::PERMITS, &permit, WriteMode::Replace);
+            revoked = Some(permit);
+            vec![write]
+        })
+        .await?;
+        revoked.ok_or_else(|| StoreError::Storage("revocation not recorded".into()))
     }
 
     pub async fn keys(&self) -> Result<Vec<KeyDefined>> {

@@ -66,6 +66,14 @@ test('a key is lent only to the permitted, one holder at a time, and returned', 
   await page.getByRole('button', { name: '電算室 1号鍵（電算室（サーバ室））の返却を記録' }).click();
   await expect(page.locator('.keys-out .status')).toContainText('返却を記録しました');
   await expect(page.locator('.keys-out .empty')).toBeVisible();
+
+  // Revoked, the permission stops counting: the key is refused again; the permit stays listed.
+  await tab(page, '入室許可');
+  await page.getByRole('button', { name: '佐藤 花子さんの許可を取り消す' }).click();
+  await expect(page.locator('.permit-list tr[data-person="佐藤 花子"] .revoked')).toContainText('取消');
+  await tab(page, '鍵の管理簿');
+  await lend(page, SATO);
+  await expect(page.locator('.lend-form .form-error')).toContainText('事前の入室許可がありません');
 });
 
 test('per-visit permits are granted by the entry manager only for level-3 rooms', async ({ page }) => {
