@@ -1,33 +1,58 @@
-//! `<select>` options shared by the register forms.
+//! Labelled `<select>` fields shared by the register forms.
 
 use crate::directory::Directory;
 use daicho_core::Room;
 use leptos::prelude::*;
 
-/// Everyone in the people register, staff first.
+/// Chooses a person from the register (staff first); `value` holds the person id.
 #[component]
-pub fn PersonOptions() -> impl IntoView {
+pub fn PersonSelect(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+) -> impl IntoView {
     let directory = expect_context::<Directory>();
+    let options = move || {
+        let mut people: Vec<_> = directory.0.with(|m| m.values().cloned().collect());
+        people.sort_by_key(|p| (!p.is_staff(), p.affiliation.clone(), p.name.clone()));
+        people
+            .into_iter()
+            .map(|p| view! { <option value=p.id.clone()>{format!("{}（{}）", p.name, p.affiliation)}</option> })
+            .collect_view()
+    };
     view! {
-        <option value="">"選んでください"</option>
-        {move || {
-            let mut people: Vec<_> = directory.0.with(|m| m.values().cloned().collect());
-            people.sort_by_key(|p| (!p.is_staff(), p.affiliation.clone(), p.name.clone()));
-            people
-                .into_iter()
-                .map(|p| view! { <option value=p.id.clone()>{format!("{}（{}）", p.name, p.affiliation)}</option> })
-                .collect_view()
-        }}
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id on:change=move |ev| value.set(event_target_value(&ev))>
+                <option value="">"選んでください"</option>
+                {options}
+            </select>
+        </div>
     }
 }
 
-/// The rooms given, with their level.
+/// Chooses one of `rooms` (shown with its level); `value` holds the room id.
 #[component]
-pub fn RoomOptions(#[prop(into)] rooms: Signal<Vec<Room>>) -> impl IntoView {
+pub fn RoomSelect(
+    id: &'static str,
+    label: &'static str,
+    #[prop(into)] rooms: Signal<Vec<Room>>,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let options = move || {
+        rooms
+            .get()
+            .into_iter()
+            .map(|r| view! { <option value=r.id.clone()>{format!("{}（レベル{}）", r.name, r.level.number())}</option> })
+            .collect_view()
+    };
     view! {
-        <option value="">"選んでください"</option>
-        {move || rooms.get().into_iter().map(|r| view! {
-            <option value=r.id.clone()>{format!("{}（レベル{}）", r.name, r.level.number())}</option>
-        }).collect_view()}
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id on:change=move |ev| value.set(event_target_value(&ev))>
+                <option value="">"選んでください"</option>
+                {options}
+            </select>
+        </div>
     }
 }

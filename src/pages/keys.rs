@@ -2,7 +2,7 @@
 //! permitted persons, one holder at a time; which keys are out, with whom, and overdue.
 
 use crate::auth::session::Session;
-use crate::components::choices::{PersonOptions, RoomOptions};
+use crate::components::choices::{PersonSelect, RoomSelect};
 use crate::components::form_message::FormMessage;
 use crate::components::ja_date::JaDateTime;
 use crate::directory::Directory;
@@ -171,12 +171,7 @@ fn LendKey(
                     }).collect_view()}
                 </select>
             </div>
-            <div class="field">
-                <label for="lend-person">"貸出先"</label>
-                <select id="lend-person" on:change=move |ev| person.set(event_target_value(&ev))>
-                    <PersonOptions/>
-                </select>
-            </div>
+            <PersonSelect id="lend-person" label="貸出先" value=person/>
             <div class="field">
                 <label for="lend-purpose">"目的"</label>
                 <input id="lend-purpose" autocomplete="off" bind:value=purpose/>
@@ -233,12 +228,7 @@ fn DefineKey(
     view! {
         <form class="card wide key-form" on:submit=submit>
             <h2>"鍵を登録（レベル3・2の室）"</h2>
-            <div class="field">
-                <label for="key-room">"室"</label>
-                <select id="key-room" on:change=move |ev| room.set(event_target_value(&ev))>
-                    <RoomOptions rooms=secure_rooms/>
-                </select>
-            </div>
+            <RoomSelect id="key-room" label="室" rooms=secure_rooms value=room/>
             <div class="field">
                 <label for="key-label">"鍵の名称"</label>
                 <input id="key-label" autocomplete="off" bind:value=label/>

@@ -2,7 +2,7 @@
 //! for level-3 rooms, each granted by the room's entry manager.
 
 use crate::auth::session::Session;
-use crate::components::choices::{PersonOptions, RoomOptions};
+use crate::components::choices::{PersonSelect, RoomSelect};
 use crate::components::form_message::{FormMessage, Outcome};
 use crate::directory::Directory;
 use crate::store::Store;
@@ -91,18 +91,8 @@ fn GrantStanding(
         <form class="card wide standing-form" on:submit=submit>
             <h2>"入室許可（期間）"</h2>
             <p class="hint">"レベル2・1の室に、事前に期間を定めて許可します。許可できるのは室の入退室管理者です（第18条）。"</p>
-            <div class="field">
-                <label for="standing-person">"許可する人"</label>
-                <select id="standing-person" on:change=move |ev| person.set(event_target_value(&ev))>
-                    <PersonOptions/>
-                </select>
-            </div>
-            <div class="field">
-                <label for="standing-room">"室"</label>
-                <select id="standing-room" on:change=move |ev| room.set(event_target_value(&ev))>
-                    <RoomOptions rooms/>
-                </select>
-            </div>
+            <PersonSelect id="standing-person" label="許可する人" value=person/>
+            <RoomSelect id="standing-room" label="室" rooms=rooms value=room/>
             <div class="field">
                 <label for="standing-from">"開始日"</label>
                 <input id="standing-from" type="date" bind:value=from/>
@@ -163,18 +153,8 @@ fn GrantVisit(
     view! {
         <form class="card wide visit-form" on:submit=submit>
             <h2>"その都度の入室許可（レベル3）"</h2>
-            <div class="field">
-                <label for="visit-person">"許可する人"</label>
-                <select id="visit-person" on:change=move |ev| person.set(event_target_value(&ev))>
-                    <PersonOptions/>
-                </select>
-            </div>
-            <div class="field">
-                <label for="visit-room">"室"</label>
-                <select id="visit-room" on:change=move |ev| room.set(event_target_value(&ev))>
-                    <RoomOptions rooms/>
-                </select>
-            </div>
+            <PersonSelect id="visit-person" label="許可する人" value=person/>
+            <RoomSelect id="visit-room" label="室" rooms=rooms value=room/>
             <div class="field">
                 <label for="visit-from">"許可する時間（から）"</label>
                 <input id="visit-from" type="datetime-local" bind:value=from/>

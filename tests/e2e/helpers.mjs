@@ -11,6 +11,16 @@ export async function openApp(page, url = '/#/entry-log') {
   await expect(page.locator('[data-ready="true"]')).toBeVisible();
 }
 
+/** Registers a person on 職員・来訪者 (with a PIN if `who.pin` is given). */
+export async function addPerson(page, who) {
+  await page.getByRole('button', { name: '職員・来訪者', exact: true }).click();
+  await page.fill('#person-name', who.name);
+  await page.fill('#person-affiliation', who.affiliation);
+  if (who.pin) await page.fill('#person-pin', who.pin);
+  await page.click('#add-person');
+  await expect(page.locator(`tr[data-person="${who.name}"]`)).toBeVisible();
+}
+
 /** Answers the first-run setup or the sign-in screen, if the app shows one. */
 export async function signInIfAsked(page, who = ADMIN) {
   const screen = await page.waitForSelector('[data-screen], [data-ready="true"]');

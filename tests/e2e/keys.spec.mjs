@@ -1,7 +1,7 @@
 // 鍵の管理簿 and 入室許可: a key of a level-2 room is lent only to a person permitted by the
 // room's entry manager, to one holder at a time, and comes back.
 import { test, expect } from '@playwright/test';
-import { ADMIN, openApp } from './helpers.mjs';
+import { ADMIN, addPerson, openApp } from './helpers.mjs';
 
 const SATO = { name: '佐藤 花子', affiliation: '住民税務課' };
 const option = (who) => ({ label: `${who.name}（${who.affiliation}）` });
@@ -19,11 +19,7 @@ async function lend(page, who) {
 
 test('a key is lent only to the permitted, one holder at a time, and returned', async ({ page }) => {
   await openApp(page);
-  await tab(page, '職員・来訪者');
-  await page.fill('#person-name', SATO.name);
-  await page.fill('#person-affiliation', SATO.affiliation);
-  await page.click('#add-person');
-  await expect(page.locator('tr[data-person="佐藤 花子"]')).toBeVisible();
+  await addPerson(page, SATO);
 
   // The administrator is 総務課長, and so the entry manager of level-3 and level-2 rooms.
   await tab(page, '職と役割');

@@ -1,7 +1,7 @@
 // 職と役割: terms of office answer "who held role X on day D"; one holder at a time; only the
 // system administrator records terms once there is one.
 import { test, expect } from '@playwright/test';
-import { ADMIN, openApp, signIn } from './helpers.mjs';
+import { ADMIN, addPerson, openApp, signIn } from './helpers.mjs';
 
 const SATO = { name: '佐藤 花子', affiliation: '住民税務課', pin: '1357' };
 
@@ -14,12 +14,7 @@ async function recordTenure(page, position, holder, from) {
 
 test('terms answer who held a role; overlaps and non-administrators are refused', async ({ page }) => {
   await openApp(page);
-  await page.getByRole('button', { name: '職員・来訪者' }).click();
-  await page.fill('#person-name', SATO.name);
-  await page.fill('#person-affiliation', SATO.affiliation);
-  await page.fill('#person-pin', SATO.pin);
-  await page.click('#add-person');
-  await expect(page.locator('tr[data-person="佐藤 花子"]')).toBeVisible();
+  await addPerson(page, SATO);
 
   await page.getByRole('button', { name: '職と役割' }).click();
   const holder = (role) => page.locator(`tr[data-role="${role}"] .holder`);

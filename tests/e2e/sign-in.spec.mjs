@@ -2,7 +2,7 @@
 // PINs lock, an administrator unlocks, and no PIN is ever stored.
 import { test, expect } from '@playwright/test';
 import {
-  ADMIN, openApp, signIn, chooseRoom, recordEntry, logRows, eventCount, storedEvents,
+  ADMIN, addPerson, openApp, signIn, chooseRoom, recordEntry, logRows, eventCount, storedEvents,
 } from './helpers.mjs';
 
 const SATO = { name: '佐藤 花子', affiliation: '住民税務課', pin: '1357' };
@@ -43,11 +43,7 @@ test('the first run registers the first staff member, refusing a bad PIN and sto
 
 test('five wrong PINs lock; an administrator unlocks; no PIN is stored', async ({ page }) => {
   await openApp(page);
-  await page.getByRole('button', { name: '職員・来訪者' }).click();
-  await page.fill('#person-name', SATO.name);
-  await page.fill('#person-affiliation', SATO.affiliation);
-  await page.fill('#person-pin', SATO.pin);
-  await page.click('#add-person');
+  await addPerson(page, SATO);
   await expect(page.locator('tr[data-person="佐藤 花子"] .pin-state')).toHaveText('設定済み');
   await signOut(page);
 
