@@ -12,23 +12,15 @@ pub fn PersonSelect(
     value: RwSignal<String>,
 ) -> impl IntoView {
     let directory = expect_context::<Directory>();
-    let options = move || {
+    let choices = move || {
         let mut people: Vec<_> = directory.0.with(|m| m.values().cloned().collect());
         people.sort_by_key(|p| (!p.is_staff(), p.affiliation.clone(), p.name.clone()));
         people
             .into_iter()
-            .map(|p| view! { <option value=p.id.clone()>{format!("{}（{}）", p.name, p.affiliation)}</option> })
-            .collect_view()
+            .map(|p| (p.id, format!("{}（{}）", p.name, p.affiliation)))
+            .collect()
     };
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <select id=id on:change=move |ev| value.set(event_target_value(&ev))>
-                <option value="">"選んでください"</option>
-                {options}
-            </select>
-        </div>
-    }
+    labelled_select(id, label, value, choices)
 }
 
 /// Chooses one of `rooms` (shown with its level); `value` holds the room id.
@@ -39,11 +31,27 @@ pub fn RoomSelect(
     #[prop(into)] rooms: Signal<Vec<Room>>,
     value: RwSignal<String>,
 ) -> impl IntoView {
-    let options = move || {
+    let choices = move || {
         rooms
             .get()
             .into_iter()
-            .map(|r| view! { <option value=r.id.clone()>{format!("{}（レベル{}）", r.name, r.level.number())}</option> })
+            .map(|r| (r.id, format!("{}（レベル{}）", r.name, r.level.number())))
+            .collect()
+    };
+    labelled_select(id, label, value, choices)
+}
+
+/// A labelled select of `(value, text)` choices after an empty "選んでください".
+fn labelled_select(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    choices: impl Fn() -> Vec<(String, String)> + Send + Sync + 'static,
+) -> impl IntoView {
+    let options = move || {
+        choices()
+            .into_iter()
+            .map(|(v, text)| view! { <option value=v>{text}</option> })
             .collect_view()
     };
     view! {
