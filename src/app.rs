@@ -4,12 +4,19 @@ use crate::auth::session::Session;
 use crate::components::header::Header;
 use crate::components::update_banner::UpdateBanner;
 use crate::directory::Directory;
+use crate::pages::assets::AssetsPage;
 use crate::pages::entry_log::EntryLogPage;
+use crate::pages::equipment::EquipmentPage;
 use crate::pages::home::HomePage;
+use crate::pages::id_ledgers::IdLedgersPage;
+use crate::pages::instructions::InstructionsPage;
 use crate::pages::keys::KeysPage;
+use crate::pages::meetings::MeetingsPage;
 use crate::pages::people::PeoplePage;
 use crate::pages::permits::PermitsPage;
 use crate::pages::positions::PositionsPage;
+use crate::pages::record::RecordPage;
+use crate::pages::rooms::RoomsPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pwa;
 use crate::store::Store;
@@ -61,33 +68,64 @@ pub fn App() -> impl IntoView {
 
 /// The pages a signed-in operator moves between, each with its address (`#/keys`), so a
 /// reload stays on the page and the browser's back button works.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Page {
     Home,
     EntryLog,
     Keys,
     Permits,
+    Rooms,
     People,
     Positions,
+    Meetings,
+    Instructions,
+    Equipment,
+    IdLedgers,
+    Assets,
+    /// One record with its whole history and corrections (`#/record/<event id>`).
+    Record(String),
 }
 
-const PAGES: [(Page, &str); 6] = [
-    (Page::Home, "#/"),
-    (Page::EntryLog, "#/entry-log"),
-    (Page::Keys, "#/keys"),
-    (Page::Permits, "#/permits"),
-    (Page::People, "#/people"),
-    (Page::Positions, "#/positions"),
+/// Every page of the nav, its address and its label: the daily logbooks first.
+const PAGES: [(Page, &str, &str); 12] = [
+    (Page::Home, "#/", "ホーム"),
+    (Page::EntryLog, "#/entry-log", "入退室管理簿"),
+    (Page::Keys, "#/keys", "鍵の管理簿"),
+    (Page::Permits, "#/permits", "入室許可"),
+    (Page::Rooms, "#/rooms", "室・鍵"),
+    (Page::People, "#/people", "職員・来訪者"),
+    (Page::Positions, "#/positions", "職と役割"),
+    (Page::Meetings, "#/meetings", "セキュリティ会議"),
+    (Page::Instructions, "#/instructions", "指示・依頼"),
+    (Page::Equipment, "#/equipment", "機器"),
+    (Page::IdLedgers, "#/id-ledgers", "ID管理簿"),
+    (Page::Assets, "#/assets", "情報資産"),
 ];
+
+const RECORD_PREFIX: &str = "#/record/";
 
 fn page_from_hash() -> Page {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
+    if let Some(id) = hash.strip_prefix(RECORD_PREFIX) {
+        let id = js_sys::decode_uri_component(id).map_or(id.to_string(), String::from);
+        return Page::Record(id);
+    }
     PAGES
         .iter()
-        .find(|(_, h)| *h == hash)
-        .map_or(Page::Home, |(p, _)| *p)
+        .find(|(_, h, _)| *h == hash)
+        .map_or(Page::Home, |(p, _, _)| p.clone())
+}
+
+fn hash_of(page: &Page) -> Option<String> {
+    if let Page::Record(id) = page {
+        return Some(format!("{RECORD_PREFIX}{id}"));
+    }
+    PAGES
+        .iter()
+        .find(|(p, _, _)| p == page)
+        .map(|(_, h, _)| h.to_string())
 }
 
 /// The page signal, kept in step with the address in both directions.
@@ -95,16 +133,18 @@ fn page_signal() -> RwSignal<Page> {
     let page = RwSignal::new(page_from_hash());
     if let Some(window) = web_sys::window() {
         gloo::events::EventListener::new(&window, "hashchange", move |_| {
-            page.set(page_from_hash())
+            let now = page_from_hash();
+            if page.get_untracked() != now {
+                page.set(now)
+            }
         })
         .forget();
     }
     Effect::new(move |_| {
-        let current = page.get();
-        let hash = PAGES.iter().find(|(p, _)| *p == current).map(|(_, h)| *h);
+        let hash = page.with(hash_of);
         if let (Some(window), Some(hash)) = (web_sys::window(), hash) {
-            if window.location().hash().ok().as_deref() != Some(hash) {
-                let _ = window.location().set_hash(hash);
+            if window.location().hash().ok().as_deref() != Some(hash.as_str()) {
+                let _ = window.location().set_hash(&hash);
             }
         }
     });
@@ -127,8 +167,15 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 Page::EntryLog => view! { <EntryLogPage store=store.get_value()/> }.into_any(),
                 Page::Keys => view! { <KeysPage store/> }.into_any(),
                 Page::Permits => view! { <PermitsPage store/> }.into_any(),
+                Page::Rooms => view! { <RoomsPage store/> }.into_any(),
                 Page::People => view! { <PeoplePage store/> }.into_any(),
                 Page::Positions => view! { <PositionsPage store/> }.into_any(),
+                Page::Meetings => view! { <MeetingsPage store/> }.into_any(),
+                Page::Instructions => view! { <InstructionsPage store/> }.into_any(),
+                Page::Equipment => view! { <EquipmentPage store/> }.into_any(),
+                Page::IdLedgers => view! { <IdLedgersPage store/> }.into_any(),
+                Page::Assets => view! { <AssetsPage store/> }.into_any(),
+                Page::Record(id) => view! { <RecordPage store id/> }.into_any(),
             }}
         </Show>
     }
@@ -146,24 +193,24 @@ fn OperatorBar(store: StoredValue<Rc<Store>, LocalStorage>, page: RwSignal<Page>
             session.sign_out();
         });
     };
-    let tab = move |target: Page, label: &'static str| {
+    let tab = move |target: &Page, label: &'static str| {
+        let (current, target) = (target.clone(), target.clone());
         view! {
-            <button type="button" class="tab" aria-current=move || (page.get() == target).then_some("page")
-                on:click=move |_| page.set(target)>
+            <button type="button" class="tab" aria-current=move || page.with(|p| *p == current).then_some("page")
+                on:click=move |_| page.set(target.clone())>
                 {label}
             </button>
         }
     };
+    let (daily, registers) = PAGES.split_at(3);
     view! {
         <nav class="operator-bar" aria-label="ページ">
-            {tab(Page::Home, "ホーム")}
-            {tab(Page::EntryLog, "入退室管理簿")}
-            {tab(Page::Keys, "鍵の管理簿")}
-            {tab(Page::Permits, "入室許可")}
-            {tab(Page::People, "職員・来訪者")}
-            {tab(Page::Positions, "職と役割")}
+            {daily.iter().map(|(p, _, label)| tab(p, label)).collect_view()}
             <span class="operator">{name} " さん"</span>
             <button type="button" id="sign-out" class="button" on:click=sign_out>"サインアウト"</button>
+        </nav>
+        <nav class="register-bar" aria-label="台帳">
+            {registers.iter().map(|(p, _, label)| tab(p, label)).collect_view()}
         </nav>
     }
 }

@@ -1,9 +1,16 @@
 //! One module per register page.
 
+pub mod assets;
 pub mod entry_log;
+pub mod equipment;
 pub mod home;
+pub mod id_ledgers;
+pub mod instructions;
 pub mod keys;
+pub mod meetings;
 pub mod people;
 pub mod permits;
 pub mod positions;
+pub mod record;
+pub mod rooms;
 pub mod sign_in;

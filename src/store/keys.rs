@@ -2,91 +2,16 @@
 //! the operator's authority and the rules against the small registers read in its own
 //! transaction, then appends the event with its projection.
 
-use super::{append_in, read_all, refuse, schema, Result, Store, StoreError};
+use super::{read_all, schema, Result, Store, StoreError};
 use super::{ProjectionWrite, WriteMode};
 use chrono::{DateTime, Utc};
-use daicho_core::authority::check_authority;
 use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyReturned};
-use daicho_core::office::Versioned;
-use daicho_core::organisation::{RoleAssigned, TenureRecorded};
-use daicho_core::people::PersonDefined;
 use daicho_core::room_permit::{PermissionGranted, Permit, PermitRevoked, VisitPermitGranted};
-use daicho_core::{DeviceId, Event, EventKind, Hlc, Registers, Room};
-use rexie::{Direction, KeyRange, Transaction, TransactionMode};
+use daicho_core::EventKind;
+use rexie::{Direction, KeyRange, TransactionMode};
 use wasm_bindgen::JsValue;
 
-/// Every store a permission or key write reads or writes.
-const STORES: [&str; 7] = [
-    schema::ROOMS,
-    schema::PEOPLE,
-    schema::ROLE_ASSIGNMENTS,
-    schema::TENURES,
-    schema::PERMITS,
-    schema::KEYS,
-    schema::LOANS,
-];
-
-/// The registers a permission or key rule needs: all small (never the logbooks' history;
-/// only the loans still out).
-async fn small_registers(tx: &Transaction) -> Result<Registers> {
-    let mut registers = Registers::default();
-    for room in read_all::<Room>(tx, schema::ROOMS).await? {
-        registers.rooms.insert(room.id.clone(), room);
-    }
-    for person in read_all::<PersonDefined>(tx, schema::PEOPLE).await? {
-        let versioned = Versioned {
-            value: person.clone(),
-            at: Hlc::default(),
-            on: DeviceId(String::new()),
-        };
-        registers.office.people.insert(person.id, versioned);
-    }
-    for a in read_all::<RoleAssigned>(tx, schema::ROLE_ASSIGNMENTS).await? {
-        registers.organisation.apply_assignment(&a);
-    }
-    for t in read_all::<TenureRecorded>(tx, schema::TENURES).await? {
-        registers.organisation.apply_tenure(&t);
-    }
-    for p in read_all::<Permit>(tx, schema::PERMITS).await? {
-        registers.permits.insert(p.id.clone(), p);
-    }
-    for k in read_all::<KeyDefined>(tx, schema::KEYS).await? {
-        registers.keys.insert(k.id.clone(), k);
-    }
-    let out = tx.store(schema::LOANS)?.index(schema::LOANS_OUT)?;
-    for value in out.get_all(None, None).await? {
-        let loan: KeyLoan = super::codec::from_js(value)?;
-        registers.loans.insert(loan.id.clone(), loan);
-    }
-    Ok(registers)
-}
-
 impl Store {
-    /// Checks `kind` (authority of `operator` on the day, then the rules) and appends it with
-    /// the projection records `project` makes; refused, nothing is stored.
-    async fn checked_write(
-        &self,
-        kind: EventKind,
-        operator: &str,
-        now: DateTime<Utc>,
-        project: impl FnOnce(&Event, &Registers) -> Vec<ProjectionWrite>,
-    ) -> Result<Event> {
-        let tx = self.write_transaction(&STORES)?;
-        let registers = small_registers(&tx).await?;
-        let day = daicho_core::wareki::to_jst(now).date_naive();
-        let checked = check_authority(&registers, operator, &kind, day)
-            .and_then(|()| registers.check(&kind, now));
-        if let Err(refusals) = checked {
-            return refuse(tx, refusals).await;
-        }
-        let event = append_in(&tx, kind, operator, now.timestamp_millis(), |event| {
-            project(event, &registers)
-        })
-        .await?;
-        tx.done().await?;
-        Ok(event)
-    }
-
     pub async fn permits(&self) -> Result<Vec<Permit>> {
         let tx = self
             .db

@@ -9,6 +9,7 @@ mod entry_log;
 mod keys;
 mod organisation;
 mod people;
+mod registers;
 mod rooms;
 pub mod schema;
 
@@ -98,6 +99,7 @@ impl Store {
         let store = Store { db };
         store.first_run_setup().await?;
         store.seed_organisation().await?;
+        store.seed_equipment().await?;
         Ok(store)
     }
 
@@ -170,6 +172,18 @@ async fn refuse<T>(tx: Transaction, refusals: Refusals) -> Result<T> {
     Err(StoreError::Refused(refusals))
 }
 
+/// The event as stored: its JSON, plus `refers` (the record it acts on) for the history index.
+fn stored_event(event: &Event) -> wasm_bindgen::JsValue {
+    let value = to_js(event);
+    if let Some(target) = event.kind.refers_to() {
+        let key = wasm_bindgen::JsValue::from_str("refers");
+        let target = wasm_bindgen::JsValue::from_str(&target.to_string());
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = js_sys::Reflect::set(&value, &key, &target);
+    }
+    value
+}
+
 /// Seals the next event of the device's chain and writes it with its projections, inside the
 /// caller's transaction (which must cover the events, device and projection stores).
 async fn append_in(
@@ -188,7 +202,9 @@ async fn append_in(
         kind,
         &state.head,
     );
-    tx.store(schema::EVENTS)?.add(&to_js(&event), None).await?;
+    tx.store(schema::EVENTS)?
+        .add(&stored_event(&event), None)
+        .await?;
     for write in project(&event) {
         let store = tx.store(write.store)?;
         match write.mode {

@@ -40,14 +40,33 @@ pub const ENTRIES_INSIDE: &str = "inside_room";
 /// Index of `ENTRIES` over `[room_id, entered_at]`, for a room's log newest first.
 pub const ENTRIES_BY_ROOM_TIME: &str = "by_room_time";
 
+/// Index of `EVENTS` over the kind (`"meeting_held"`): the office registers are folded from
+/// their own kinds' events, never from the whole log.
+pub const EVENTS_BY_KIND: &str = "by_kind";
+/// Index of `EVENTS` over the record an event acts on (`refers`, added beside the event when
+/// stored): a record's whole history is its own event plus one index read.
+pub const EVENTS_REFERRING: &str = "refers";
+
+/// Index of `ENTRIES` over `entered_at`, for the whole logbook by time.
+pub const ENTRIES_BY_TIME: &str = "by_time";
+/// Index of `ENTRIES` over `[person_id, entered_at]`, for one person's entries.
+pub const ENTRIES_BY_PERSON_TIME: &str = "by_person_time";
+/// Index of `LOANS` over `lent_at`, for the whole key logbook by time.
+pub const LOANS_BY_TIME: &str = "by_time";
+
 /// 1: events, device, rooms, entries. 2: people, credentials. 3: positions, roles, tenures.
-/// 4: permits, keys, loans.
-const VERSION: u32 = 4;
+/// 4: permits, keys, loans. 5: indexes by kind, by referred record, and by time.
+const VERSION: u32 = 5;
 
 pub async fn open(name: &str) -> rexie::Result<Rexie> {
     Rexie::builder(name)
         .version(VERSION)
-        .add_object_store(ObjectStore::new(EVENTS).key_path_array(["device", "seq"]))
+        .add_object_store(
+            ObjectStore::new(EVENTS)
+                .key_path_array(["device", "seq"])
+                .add_index(Index::new(EVENTS_BY_KIND, "kind"))
+                .add_index(Index::new(EVENTS_REFERRING, "refers")),
+        )
         .add_object_store(ObjectStore::new(DEVICE))
         .add_object_store(ObjectStore::new(ROOMS).key_path("id"))
         .add_object_store(ObjectStore::new(PEOPLE).key_path("id"))
@@ -61,7 +80,8 @@ pub async fn open(name: &str) -> rexie::Result<Rexie> {
             ObjectStore::new(LOANS)
                 .key_path("id")
                 .add_index(Index::new(LOANS_OUT, "out_key"))
-                .add_index(Index::new_array(LOANS_BY_KEY_TIME, ["key_id", "lent_at"])),
+                .add_index(Index::new_array(LOANS_BY_KEY_TIME, ["key_id", "lent_at"]))
+                .add_index(Index::new(LOANS_BY_TIME, "lent_at")),
         )
         .add_object_store(
             ObjectStore::new(ENTRIES)
@@ -70,6 +90,11 @@ pub async fn open(name: &str) -> rexie::Result<Rexie> {
                 .add_index(Index::new_array(
                     ENTRIES_BY_ROOM_TIME,
                     ["room_id", "entered_at"],
+                ))
+                .add_index(Index::new(ENTRIES_BY_TIME, "entered_at"))
+                .add_index(Index::new_array(
+                    ENTRIES_BY_PERSON_TIME,
+                    ["person_id", "entered_at"],
                 )),
         )
         .build()

@@ -113,6 +113,33 @@ pub enum EventKind {
     PinUnlocked(PinUnlocked),
 }
 
+impl EventKind {
+    /// The record this event acts on, for kinds that act on an earlier one (an exit closes an
+    /// entry, a correction points at its target, …): the record's history is its own event
+    /// and every event that refers to it.
+    pub fn refers_to(&self) -> Option<&EventId> {
+        use EventKind::*;
+        match self {
+            ExitRecorded(x) => Some(&x.entry),
+            KeyReturned(x) => Some(&x.loan),
+            PermitRevoked(x) => Some(&x.permit),
+            OpinionReceived(x) => Some(&x.meeting),
+            FollowUpReported(x) => Some(&x.instruction),
+            InstructionClosed(x) => Some(&x.instruction),
+            CorrectionRecorded(x) => Some(&x.target),
+            _ => None,
+        }
+    }
+
+    /// The stored name of the kind (`"meeting_held"`), as in the event's `kind` field.
+    pub fn tag(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
 /// The hash before a device's first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -261,5 +288,19 @@ mod tests {
         assert_eq!(id.seq, 42);
         assert_eq!(id.to_string(), "dev:abc-1:42");
         assert!("no-seq".parse::<EventId>().is_err());
+    }
+
+    #[test]
+    fn kinds_name_their_tag_and_the_record_they_act_on() {
+        let entry: EventId = "tablet-1:7".parse().unwrap();
+        let exit = EventKind::ExitRecorded(crate::entry_log::ExitRecorded {
+            entry: entry.clone(),
+            exited_at: chrono::DateTime::from_timestamp_millis(0).unwrap(),
+        });
+        assert_eq!(exit.tag(), "exit_recorded");
+        assert_eq!(exit.refers_to(), Some(&entry));
+        let room = room_event(1, GENESIS_HASH).kind;
+        assert_eq!(room.tag(), "room_defined");
+        assert_eq!(room.refers_to(), None);
     }
 }

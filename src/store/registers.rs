@@ -1,0 +1,193 @@
+//! The registers a rule needs, read inside the write's own transaction, and the one checked
+//! write every register goes through: authority of the operator on the day, then the rules of
+//! daicho-core, then the event with its projection — or, refused, nothing at all.
+//!
+//! Small registers (rooms, people, roles, permits, keys, loans still out) have their own
+//! stores. The office registers (meetings, instructions, equipment, assets, ID ledgers) and the
+//! corrections are folded by daicho-core from their events, read through the kind index: the
+//! same fold the server runs, and never the logbooks' history.
+
+use super::codec::from_js;
+use super::{append_in, read_all, refuse, schema, ProjectionWrite, Result, Store};
+use chrono::{DateTime, Utc};
+use daicho_core::authority::check_authority;
+use daicho_core::key_log::{KeyDefined, KeyLoan};
+use daicho_core::office::Versioned;
+use daicho_core::organisation::{RoleAssigned, TenureRecorded};
+use daicho_core::people::PersonDefined;
+use daicho_core::room_permit::Permit;
+use daicho_core::{DeviceId, Event, EventId, EventKind, Hlc, Registers, Room};
+use rexie::{KeyRange, Transaction, TransactionMode};
+use wasm_bindgen::JsValue;
+
+/// Every store a checked write reads besides the events.
+pub(super) const SMALL: [&str; 7] = [
+    schema::ROOMS,
+    schema::PEOPLE,
+    schema::ROLE_ASSIGNMENTS,
+    schema::TENURES,
+    schema::PERMITS,
+    schema::KEYS,
+    schema::LOANS,
+];
+
+/// The kinds folded into the office registers and the corrections.
+const FOLDED_KINDS: [&str; 13] = [
+    "equipment_registered",
+    "asset_registered",
+    "handler_designated",
+    "measure_recorded",
+    "operator_id_kind_defined",
+    "id_ledger_recorded",
+    "collation_info_recorded",
+    "meeting_held",
+    "opinion_received",
+    "instruction_issued",
+    "follow_up_reported",
+    "instruction_closed",
+    "correction_recorded",
+];
+
+/// The small registers and the folded office registers, as of this transaction.
+pub(super) async fn read_registers(tx: &Transaction) -> Result<Registers> {
+    let mut registers = Registers::default();
+    for room in read_all::<Room>(tx, schema::ROOMS).await? {
+        registers.rooms.insert(room.id.clone(), room);
+    }
+    for person in read_all::<PersonDefined>(tx, schema::PEOPLE).await? {
+        let versioned = Versioned {
+            value: person.clone(),
+            at: Hlc::default(),
+            on: DeviceId(String::new()),
+        };
+        registers.office.people.insert(person.id, versioned);
+    }
+    for a in read_all::<RoleAssigned>(tx, schema::ROLE_ASSIGNMENTS).await? {
+        registers.organisation.apply_assignment(&a);
+    }
+    for t in read_all::<TenureRecorded>(tx, schema::TENURES).await? {
+        registers.organisation.apply_tenure(&t);
+    }
+    for p in read_all::<Permit>(tx, schema::PERMITS).await? {
+        registers.permits.insert(p.id.clone(), p);
+    }
+    for k in read_all::<KeyDefined>(tx, schema::KEYS).await? {
+        registers.keys.insert(k.id.clone(), k);
+    }
+    let out = tx.store(schema::LOANS)?.index(schema::LOANS_OUT)?;
+    for value in out.get_all(None, None).await? {
+        let loan: KeyLoan = from_js(value)?;
+        registers.loans.insert(loan.id.clone(), loan);
+    }
+    for event in folded_events(tx).await? {
+        registers.apply(&event);
+    }
+    Ok(registers)
+}
+
+/// The events of the folded kinds, in fold order.
+async fn folded_events(tx: &Transaction) -> Result<Vec<Event>> {
+    let index = tx.store(schema::EVENTS)?.index(schema::EVENTS_BY_KIND)?;
+    let mut events = Vec::new();
+    for kind in FOLDED_KINDS {
+        for value in index.get_all(Some(only(kind)?), None).await? {
+            events.push(from_js::<Event>(value)?);
+        }
+    }
+    events.sort_by(|a, b| a.fold_key().cmp(&b.fold_key()));
+    Ok(events)
+}
+
+pub(super) fn only(key: &str) -> Result<KeyRange> {
+    Ok(KeyRange::only(&JsValue::from_str(key)).map_err(rexie::Error::from)?)
+}
+
+impl Store {
+    /// Seeds the equipment of 第16条 once, as events marked as defaults to edit.
+    pub(super) async fn seed_equipment(&self) -> Result<()> {
+        let tx = self.write_transaction(&[])?;
+        let index = tx.store(schema::EVENTS)?.index(schema::EVENTS_BY_KIND)?;
+        if index.count(Some(only("equipment_registered")?)).await? == 0 {
+            let now_ms = js_sys::Date::now() as i64;
+            let operator = super::rooms::SYSTEM_OPERATOR;
+            for item in daicho_core::equipment::default_equipment() {
+                let kind = EventKind::EquipmentRegistered(item);
+                append_in(&tx, kind, operator, now_ms, |_| Vec::new()).await?;
+            }
+        }
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// A read-only snapshot of the registers (everything but the logbooks' history).
+    pub async fn registers(&self) -> Result<Registers> {
+        let mut stores = vec![schema::EVENTS];
+        stores.extend_from_slice(&SMALL);
+        let tx = self.db.transaction(&stores, TransactionMode::ReadOnly)?;
+        read_registers(&tx).await
+    }
+
+    /// Checks `kind` (authority of `operator` on the day, then the rules) and appends it with
+    /// the projection records `project` makes; refused, nothing is stored.
+    pub(super) async fn checked_write(
+        &self,
+        kind: EventKind,
+        operator: &str,
+        now: DateTime<Utc>,
+        project: impl FnOnce(&Event, &Registers) -> Vec<ProjectionWrite>,
+    ) -> Result<Event> {
+        let tx = self.write_transaction(&SMALL)?;
+        let registers = read_registers(&tx).await?;
+        let day = daicho_core::wareki::to_jst(now).date_naive();
+        let checked = check_authority(&registers, operator, &kind, day)
+            .and_then(|()| registers.check(&kind, now));
+        if let Err(refusals) = checked {
+            return refuse(tx, refusals).await;
+        }
+        let event = append_in(&tx, kind, operator, now.timestamp_millis(), |event| {
+            project(event, &registers)
+        })
+        .await?;
+        tx.done().await?;
+        Ok(event)
+    }
+
+    /// Records an act of an office register (a meeting, an instruction, an asset, a ledger
+    /// line, a correction …): the event is the record, folded on read.
+    pub async fn record(
+        &self,
+        kind: EventKind,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Event> {
+        self.checked_write(kind, operator, now, |_, _| Vec::new())
+            .await
+    }
+
+    /// The whole history of the record `id`: its own event, then every event that acts on it
+    /// (exit, return, revocation, opinion, report, closing, correction), oldest first.
+    pub async fn history(&self, id: &EventId) -> Result<Vec<Event>> {
+        let tx = self
+            .db
+            .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
+        let store = tx.store(schema::EVENTS)?;
+        let key = js_sys::Array::of2(
+            &JsValue::from_str(&id.device.0),
+            &JsValue::from_f64(id.seq as f64),
+        );
+        let mut events = Vec::new();
+        if let Some(value) = store.get(key.into()).await? {
+            events.push(from_js::<Event>(value)?);
+        }
+        let referring = store.index(schema::EVENTS_REFERRING)?;
+        for value in referring
+            .get_all(Some(only(&id.to_string())?), None)
+            .await?
+        {
+            events.push(from_js::<Event>(value)?);
+        }
+        let own = usize::from(!events.is_empty());
+        events[own..].sort_by(|a, b| a.fold_key().cmp(&b.fold_key()));
+        Ok(events)
+    }
+}
