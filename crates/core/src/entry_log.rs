@@ -27,7 +27,13 @@ fn squash(s: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryRecorded {
     pub room_id: String,
+    /// The person in the people register; `person` keeps their name and 所属 as written then.
+    #[serde(default)]
+    pub person_id: String,
     pub person: Person,
+    /// The permitted staff member accompanying a visitor (level 1, 第17条第2項).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escort_id: Option<String>,
     pub purpose: String,
     /// 名札: confirmed worn at the door (第17条第2項).
     pub name_tag_worn: bool,
@@ -47,6 +53,8 @@ impl EntryRecorded {
     ) -> Self {
         EntryRecorded {
             room_id: room_id.trim().to_string(),
+            person_id: String::new(),
+            escort_id: None,
             person: Person {
                 name: squash(name),
                 affiliation: squash(affiliation),
@@ -55,6 +63,20 @@ impl EntryRecorded {
             name_tag_worn,
             entered_at,
         }
+    }
+}
+
+impl EntryRecorded {
+    /// The entry of the registered person `person_id`.
+    pub fn of(mut self, person_id: &str) -> Self {
+        self.person_id = person_id.to_string();
+        self
+    }
+
+    /// The entry of a visitor accompanied by `escort_id`.
+    pub fn escorted_by(mut self, escort_id: Option<&str>) -> Self {
+        self.escort_id = escort_id.filter(|e| !e.is_empty()).map(str::to_string);
+        self
     }
 }
 
@@ -72,10 +94,14 @@ pub struct EntryRecord {
     /// The event that recorded the entry.
     pub id: EventId,
     pub room_id: String,
+    #[serde(default)]
+    pub person_id: String,
     pub name: String,
     pub affiliation: String,
     pub purpose: String,
     pub name_tag_worn: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escort_id: Option<String>,
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub entered_at: DateTime<Utc>,
     pub entered_by: String,
@@ -96,10 +122,12 @@ impl EntryRecord {
         EntryRecord {
             id,
             room_id: entry.room_id.clone(),
+            person_id: entry.person_id.clone(),
             name: entry.person.name.clone(),
             affiliation: entry.person.affiliation.clone(),
             purpose: entry.purpose.clone(),
             name_tag_worn: entry.name_tag_worn,
+            escort_id: entry.escort_id.clone(),
             entered_at: entry.entered_at,
             entered_by: operator.to_string(),
             exited_at: None,
@@ -123,12 +151,18 @@ impl EntryRecord {
         self.exited_at.is_none()
     }
 
-    /// Still inside, and the same person whatever the spacing typed (full-width included).
-    fn is_same_person(&self, person: &Person) -> bool {
-        self.is_inside()
-            && !person.name.is_empty()
-            && squash(&self.name) == squash(&person.name)
-            && squash(&self.affiliation) == squash(&person.affiliation)
+    /// Still inside, and the same person: the same register id, or for entries without one,
+    /// the same name and 所属 whatever the spacing typed (full-width included).
+    fn is_same_person(&self, entry: &EntryRecorded) -> bool {
+        let person = &entry.person;
+        let same = if self.person_id.is_empty() || entry.person_id.is_empty() {
+            !person.name.is_empty()
+                && squash(&self.name) == squash(&person.name)
+                && squash(&self.affiliation) == squash(&person.affiliation)
+        } else {
+            self.person_id == entry.person_id
+        };
+        self.is_inside() && same
     }
 }
 
@@ -169,7 +203,7 @@ pub fn check_entry(
     check_not_future(entry.entered_at, now, &mut refusals);
     let already_inside = inside_now
         .iter()
-        .any(|open| open.room_id == entry.room_id && open.is_same_person(person));
+        .any(|open| open.room_id == entry.room_id && open.is_same_person(entry));
     if already_inside {
         let code = RefusalCode::AlreadyInside {
             name: person.name.clone(),

@@ -4,6 +4,7 @@
 //! No I/O and no web dependencies: the browser and the server run this same code, so a rule is
 //! written once and both sides refuse the same things for the same reasons.
 
+pub mod admission;
 pub mod article;
 pub mod assets;
 pub mod authority;

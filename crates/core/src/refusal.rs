@@ -23,6 +23,8 @@ pub enum Field {
     Permit,
     Key,
     Pin,
+    /// The staff member accompanying a visitor.
+    Escort,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +93,16 @@ pub enum RefusalCode {
     NotStaff,
     /// A PIN must be 4 to 8 digits.
     PinMalformed,
+    /// The person entering is not in the people register.
+    UnknownPerson,
+    /// The person does not hold the room's key, lent to them (for this visit, at level 3).
+    KeyNotHeld {
+        level: u8,
+    },
+    /// A visitor without a standing permission enters a level-1 room only escorted.
+    EscortRequired,
+    /// The escort is not staff permitted into the room.
+    EscortNotPermitted,
     /// The position has another holder during that term (one holder at a time).
     PositionAlreadyHeld {
         holder: String,
@@ -167,6 +179,21 @@ impl Refusal {
                 "この鍵は{holder}さんに貸出中です。返却を記録してから貸し出してください。"
             ),
             RefusalCode::KeyNotOut => "この鍵は貸出中ではありません。".to_string(),
+            RefusalCode::UnknownPerson => {
+                "入室する方を職員・来訪者の登録から選んでください。".to_string()
+            }
+            RefusalCode::KeyNotHeld { level: 3 } => {
+                "この入室のために貸し出された鍵がありません。レベル3の室は、許可を得た上で、その都度鍵を借りて入室します。".to_string()
+            }
+            RefusalCode::KeyNotHeld { .. } => {
+                "この室の鍵がこの方に貸し出されていません。鍵を借りてから入室してください。".to_string()
+            }
+            RefusalCode::EscortRequired => {
+                "入室許可のない来訪者は、入室を許可された職員の同行が必要です。同行者を選んでください。".to_string()
+            }
+            RefusalCode::EscortNotPermitted => {
+                "同行者は、この室への入室を許可された職員でなければなりません。".to_string()
+            }
             RefusalCode::Missing { what } => format!("{what}を入力してください。"),
             RefusalCode::UnknownRecord { what } => format!("該当する{what}がありません。"),
             RefusalCode::WrongState { what, state } => {
@@ -232,6 +259,19 @@ impl Refusal {
                 format!("The key is out with {holder}: record its return first.")
             }
             RefusalCode::KeyNotOut => "This key is not out.".to_string(),
+            RefusalCode::UnknownPerson => "Choose the person from the people register.".to_string(),
+            RefusalCode::KeyNotHeld { level: 3 } => {
+                "No key was lent to this person for this visit.".to_string()
+            }
+            RefusalCode::KeyNotHeld { .. } => {
+                "The room's key is not lent to this person.".to_string()
+            }
+            RefusalCode::EscortRequired => {
+                "A visitor without permission must be escorted by permitted staff.".to_string()
+            }
+            RefusalCode::EscortNotPermitted => {
+                "The escort must be staff permitted into this room.".to_string()
+            }
             RefusalCode::Missing { what } => format!("Enter {what}."),
             RefusalCode::UnknownRecord { what } => format!("No such {what}."),
             RefusalCode::WrongState { what, state } => {

@@ -1,8 +1,9 @@
 //! The registers as the fold of all events: what every device and the server agree on once
 //! they have the same events, whatever order they arrived in.
 
+use crate::admission::{check_admission, AdmissionFacts};
 use crate::corrections::{check_correction, CorrectionRecorded, CorrectionTrail};
-use crate::entry_log::{check_entry, check_exit, EntryRecord};
+use crate::entry_log::{check_entry, check_exit, EntryRecord, EntryRecorded};
 use crate::event::{Event, EventId, EventKind};
 use crate::key_log::{check_loan, check_return, KeyDefined, KeyLent, KeyLoan, LoanFacts};
 use crate::office::Office;
@@ -215,11 +216,7 @@ impl Registers {
             | EventKind::PositionDefined(_)
             | EventKind::RoleAssigned(_) => Ok(()),
             EventKind::TenureRecorded(tenure) => self.organisation.check_tenure(tenure),
-            EventKind::EntryRecorded(entry) => {
-                let inside: Vec<EntryRecord> =
-                    self.inside(&entry.room_id).into_iter().cloned().collect();
-                check_entry(entry, self.rooms.get(&entry.room_id), &inside, now)
-            }
+            EventKind::EntryRecorded(entry) => self.check_entry(entry, now),
             EventKind::ExitRecorded(exit) => check_exit(exit, self.entries.get(&exit.entry), now),
             EventKind::PermissionGranted(grant) => {
                 check_permission(grant, self.rooms.get(&grant.room_id), &self.organisation)
@@ -269,6 +266,41 @@ impl Registers {
             EventKind::InstructionClosed(c) => office.check_close(c, org),
             _ => Ok(()),
         }
+    }
+
+    /// The logbook's own rules, then what the room's level requires of this person (第17条).
+    fn check_entry(&self, entry: &EntryRecorded, now: DateTime<Utc>) -> Result<(), Refusals> {
+        let room = self.rooms.get(&entry.room_id);
+        let inside: Vec<EntryRecord> = self.inside(&entry.room_id).into_iter().cloned().collect();
+        let mut refusals = check_entry(entry, room, &inside, now)
+            .err()
+            .unwrap_or_default();
+        if let Some(room) = room {
+            let permits: Vec<Permit> = self
+                .permits
+                .values()
+                .filter(|p| p.room_id == room.id)
+                .cloned()
+                .collect();
+            let loans_out: Vec<KeyLoan> = self
+                .loans
+                .values()
+                .filter(|l| l.is_out())
+                .cloned()
+                .collect();
+            let facts = AdmissionFacts {
+                room,
+                person: self.office.person(&entry.person_id),
+                escort: entry
+                    .escort_id
+                    .as_deref()
+                    .and_then(|id| self.office.person(id)),
+                permits: &permits,
+                loans_out: &loans_out,
+            };
+            check_admission(entry, &facts, &mut refusals);
+        }
+        refusals.into_result()
     }
 
     fn check_loan(&self, lent: &KeyLent, now: DateTime<Utc>) -> Result<(), Refusals> {

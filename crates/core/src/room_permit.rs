@@ -140,9 +140,10 @@ pub fn entry_manager_role(level: SecurityLevel) -> Role {
 /// Is `person_id` permitted into `room` at `at`, as the room's level requires (第17条第2項)?
 /// Level 3 needs a per-visit permit; levels 2 and 1 a standing permission.
 pub fn is_permitted(permits: &[Permit], person_id: &str, room: &Room, at: DateTime<Utc>) -> bool {
-    permits.iter().any(|p| {
-        p.allows(person_id, &room.id, at) && (room.level != SecurityLevel::Three || p.is_visit())
-    })
+    let needs_visit = room.level == SecurityLevel::Three;
+    permits
+        .iter()
+        .any(|p| p.allows(person_id, &room.id, at) && p.is_visit() == needs_visit)
 }
 
 /// Only the room's entry manager on that day grants its permissions.
