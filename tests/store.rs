@@ -10,8 +10,8 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SERVER_ROOM: &str = "default-level-2";
-const OPERATOR: &str = "テスト係";
+mod common;
+use common::{staff_id, town, ADMIN as OPERATOR, COUNTER as ROOM};
 
 /// A database of its own for each test, deleted first in case a failed run left it behind.
 async fn fresh(name: &str) -> Store {
@@ -19,9 +19,10 @@ async fn fresh(name: &str) -> Store {
     Store::open(name).await.unwrap()
 }
 
+/// An entry of a staff member of the test town into the counter room.
 fn entry(name: &str, name_tag: bool) -> EntryRecorded {
     let at = Utc::now() - Duration::minutes(10);
-    EntryRecorded::new(SERVER_ROOM, name, "総務課", "サーバ点検", name_tag, at)
+    EntryRecorded::new(ROOM, name, "総務課", "窓口業務", name_tag, at).of(staff_id(name))
 }
 
 fn assert_chain(events: &[Event]) {
@@ -61,7 +62,7 @@ async fn first_open_seeds_one_default_room_per_level_as_events() {
 
 #[wasm_bindgen_test]
 async fn an_entry_is_written_and_read_back_then_survives_reopening() {
-    let store = fresh("t-reopen").await;
+    let store = town("t-reopen").await;
     let device = store.device().await.unwrap();
     let seeded = store.event_count().await.unwrap() as usize;
     let record = store
@@ -69,13 +70,13 @@ async fn an_entry_is_written_and_read_back_then_survives_reopening() {
         .await
         .unwrap();
     assert_eq!(record.entered_by, OPERATOR);
-    let inside = store.inside(SERVER_ROOM).await.unwrap();
+    let inside = store.inside(ROOM).await.unwrap();
     assert_eq!(inside, vec![record.clone()]);
     assert_eq!(
-        store.room_log(SERVER_ROOM, 10).await.unwrap(),
+        store.room_log(ROOM, 10).await.unwrap(),
         vec![record.clone()]
     );
-    assert_eq!(store.inside_count(SERVER_ROOM).await.unwrap(), 1);
+    assert_eq!(store.inside_count(ROOM).await.unwrap(), 1);
     store.close();
 
     let reopened = Store::open("t-reopen").await.unwrap();
@@ -84,7 +85,7 @@ async fn an_entry_is_written_and_read_back_then_survives_reopening() {
         device.id,
         "same device after reopening"
     );
-    assert_eq!(reopened.inside(SERVER_ROOM).await.unwrap(), vec![record]);
+    assert_eq!(reopened.inside(ROOM).await.unwrap(), vec![record]);
     assert_eq!(reopened.rooms().await.unwrap().len(), 3, "not seeded twice");
     let events = reopened.events().await.unwrap();
     assert_eq!(events.len(), seeded + 1, "not seeded twice");
@@ -97,7 +98,7 @@ async fn an_entry_is_written_and_read_back_then_survives_reopening() {
 
 #[wasm_bindgen_test]
 async fn an_exit_closes_the_entry_and_a_second_exit_is_refused() {
-    let store = fresh("t-exit").await;
+    let store = town("t-exit").await;
     let record = store
         .record_entry(entry("佐藤 花子", true), OPERATOR, Utc::now())
         .await
@@ -111,8 +112,8 @@ async fn an_exit_closes_the_entry_and_a_second_exit_is_refused() {
         .await
         .unwrap();
     assert_eq!(closed.exited_at, Some(exit.exited_at));
-    assert!(store.inside(SERVER_ROOM).await.unwrap().is_empty());
-    assert_eq!(store.room_log(SERVER_ROOM, 10).await.unwrap(), vec![closed]);
+    assert!(store.inside(ROOM).await.unwrap().is_empty());
+    assert_eq!(store.room_log(ROOM, 10).await.unwrap(), vec![closed]);
 
     let events_before = store.event_count().await.unwrap();
     let again = store.record_exit(exit, OPERATOR, Utc::now()).await;
@@ -127,7 +128,7 @@ async fn an_exit_closes_the_entry_and_a_second_exit_is_refused() {
 
 #[wasm_bindgen_test]
 async fn a_refused_entry_stores_nothing() {
-    let store = fresh("t-refused").await;
+    let store = town("t-refused").await;
     let before = store.event_count().await.unwrap();
     let result = store
         .record_entry(entry("", false), OPERATOR, Utc::now())
@@ -137,7 +138,7 @@ async fn a_refused_entry_stores_nothing() {
     };
     assert!(refusals.has(Field::Name) && refusals.has(Field::NameTag));
     assert_eq!(store.event_count().await.unwrap(), before);
-    assert!(store.room_log(SERVER_ROOM, 10).await.unwrap().is_empty());
+    assert!(store.room_log(ROOM, 10).await.unwrap().is_empty());
     assert_eq!(store.device().await.unwrap().seq, before as u64);
     store.close();
     Store::delete("t-refused").await.unwrap();
@@ -145,7 +146,7 @@ async fn a_refused_entry_stores_nothing() {
 
 #[wasm_bindgen_test]
 async fn a_failed_projection_write_leaves_no_event_behind() {
-    let store = fresh("t-atomic").await;
+    let store = town("t-atomic").await;
     let existing = store
         .record_entry(entry("山田 太郎", true), OPERATOR, Utc::now())
         .await

@@ -1,30 +1,29 @@
 //! The entry/exit logbook (第19条第1項) in the store: record, and read by room.
 
 use super::codec::from_js;
-use super::{append_in, schema, ProjectionWrite, Result, Store, StoreError, WriteMode};
+use super::paging::{read_page, LogIndexes, LogPage, LogQuery};
+use super::registers::{check_and_append, read_registers, SMALL};
+use super::{schema, ProjectionWrite, Result, Store, StoreError, WriteMode};
 use chrono::{DateTime, Utc};
-use daicho_core::entry_log::{check_entry, check_exit};
-use daicho_core::{EntryRecord, EntryRecorded, EventKind, ExitRecorded, Room};
+use daicho_core::{EntryRecord, EntryRecorded, EventKind, ExitRecorded, Registers};
 use rexie::{Direction, KeyRange, Transaction, TransactionMode};
 use wasm_bindgen::JsValue;
 
 impl Store {
-    /// Records an entry if the rules allow it; refused, nothing is written.
+    /// Records an entry if the operator may and the room's rules allow this person in;
+    /// refused, nothing is written.
     pub async fn record_entry(
         &self,
         entry: EntryRecorded,
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<EntryRecord> {
-        let tx = self.write_transaction(&[schema::ROOMS, schema::ENTRIES])?;
-        let room: Option<Room> = get(&tx, schema::ROOMS, &entry.room_id).await?;
-        let inside = inside_in(&tx, &entry.room_id).await?;
-        if let Err(refusals) = check_entry(&entry, room.as_ref(), &inside, now) {
-            tx.abort().await?;
-            return Err(StoreError::Refused(refusals));
+        let (tx, mut registers) = self.logbook_transaction().await?;
+        for open in inside_in(&tx, &entry.room_id).await? {
+            registers.entries.insert(open.id.clone(), open);
         }
         let kind = EventKind::EntryRecorded(entry.clone());
-        let event = append_in(&tx, kind, operator, now.timestamp_millis(), |event| {
+        let event = check_and_append(tx, &registers, kind, operator, now, |event, _| {
             let record = EntryRecord::opened(event.id(), &entry, operator);
             vec![ProjectionWrite::new(
                 schema::ENTRIES,
@@ -33,7 +32,6 @@ impl Store {
             )]
         })
         .await?;
-        tx.done().await?;
         Ok(EntryRecord::opened(event.id(), &entry, operator))
     }
 
@@ -44,25 +42,36 @@ impl Store {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<EntryRecord> {
-        let tx = self.write_transaction(&[schema::ENTRIES])?;
+        let (tx, mut registers) = self.logbook_transaction().await?;
         let entry: Option<EntryRecord> = get(&tx, schema::ENTRIES, &exit.entry.to_string()).await?;
-        if let Err(refusals) = check_exit(&exit, entry.as_ref(), now) {
-            tx.abort().await?;
-            return Err(StoreError::Refused(refusals));
+        if let Some(entry) = &entry {
+            registers.entries.insert(entry.id.clone(), entry.clone());
         }
-        let open = entry.expect("check_exit accepts only an existing open entry");
         let kind = EventKind::ExitRecorded(exit.clone());
-        let event = append_in(&tx, kind, operator, now.timestamp_millis(), |event| {
-            let closed = open.closed(event.id(), &exit, operator);
+        let mut closed = None;
+        check_and_append(tx, &registers, kind, operator, now, |event, _| {
+            let Some(open) = entry else {
+                return Vec::new();
+            };
+            let record = open.closed(event.id(), &exit, operator);
+            closed = Some(record.clone());
             vec![ProjectionWrite::new(
                 schema::ENTRIES,
-                &closed,
+                &record,
                 WriteMode::Replace,
             )]
         })
         .await?;
-        tx.done().await?;
-        Ok(open.closed(event.id(), &exit, operator))
+        closed.ok_or_else(|| StoreError::Storage("exit not recorded".into()))
+    }
+
+    /// A write transaction over the registers and the entry logbook, with the registers read.
+    async fn logbook_transaction(&self) -> Result<(Transaction, Registers)> {
+        let mut stores = SMALL.to_vec();
+        stores.push(schema::ENTRIES);
+        let tx = self.write_transaction(&stores)?;
+        let registers = read_registers(&tx).await?;
+        Ok((tx, registers))
     }
 
     /// Who is inside `room_id` now, earliest entry first.
@@ -80,6 +89,40 @@ impl Store {
             .transaction(&[schema::ENTRIES], TransactionMode::ReadOnly)?;
         let index = tx.store(schema::ENTRIES)?.index(schema::ENTRIES_INSIDE)?;
         Ok(index.count(Some(only(room_id)?)).await?)
+    }
+
+    /// One page of the logbook: one room's or one person's lines (or both, or all), within a
+    /// time range, read through the matching index.
+    pub async fn entry_page(
+        &self,
+        room_id: Option<&str>,
+        person_id: Option<&str>,
+        query: &LogQuery,
+    ) -> Result<LogPage<EntryRecord>> {
+        let tx = self
+            .db
+            .transaction(&[schema::ENTRIES], TransactionMode::ReadOnly)?;
+        let store = tx.store(schema::ENTRIES)?;
+        let prefix_index = match person_id {
+            Some(_) => schema::ENTRIES_BY_PERSON_TIME,
+            None => schema::ENTRIES_BY_ROOM_TIME,
+        };
+        let indexes = LogIndexes {
+            by_time: store.index(schema::ENTRIES_BY_TIME)?,
+            by_prefix_time: store.index(prefix_index)?,
+        };
+        let query = LogQuery {
+            prefix: person_id.or(room_id).map(str::to_string),
+            ..query.clone()
+        };
+        let time_of = |e: &EntryRecord| e.entered_at.timestamp_millis();
+        match (person_id, room_id) {
+            (Some(_), Some(room)) => {
+                let in_room = |e: &EntryRecord| e.room_id == room;
+                read_page(&indexes, &query, time_of, Some(&in_room)).await
+            }
+            _ => read_page(&indexes, &query, time_of, None).await,
+        }
     }
 
     /// The newest `limit` lines of `room_id`'s logbook, newest first, read through the

@@ -8,6 +8,7 @@ mod device;
 mod entry_log;
 mod keys;
 mod organisation;
+pub mod paging;
 mod people;
 mod registers;
 mod rooms;

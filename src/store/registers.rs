@@ -98,6 +98,30 @@ async fn folded_events(tx: &Transaction) -> Result<Vec<Event>> {
     Ok(events)
 }
 
+/// The checks and the append of a checked write, in the caller's transaction (which covers
+/// the stores `project` writes): authority on the day, then the rules, then the event.
+pub(super) async fn check_and_append(
+    tx: Transaction,
+    registers: &Registers,
+    kind: EventKind,
+    operator: &str,
+    now: DateTime<Utc>,
+    project: impl FnOnce(&Event, &Registers) -> Vec<ProjectionWrite>,
+) -> Result<Event> {
+    let day = daicho_core::wareki::to_jst(now).date_naive();
+    let checked =
+        check_authority(registers, operator, &kind, day).and_then(|()| registers.check(&kind, now));
+    if let Err(refusals) = checked {
+        return refuse(tx, refusals).await;
+    }
+    let event = append_in(&tx, kind, operator, now.timestamp_millis(), |event| {
+        project(event, registers)
+    })
+    .await?;
+    tx.done().await?;
+    Ok(event)
+}
+
 pub(super) fn only(key: &str) -> Result<KeyRange> {
     Ok(KeyRange::only(&JsValue::from_str(key)).map_err(rexie::Error::from)?)
 }
@@ -138,18 +162,7 @@ impl Store {
     ) -> Result<Event> {
         let tx = self.write_transaction(&SMALL)?;
         let registers = read_registers(&tx).await?;
-        let day = daicho_core::wareki::to_jst(now).date_naive();
-        let checked = check_authority(&registers, operator, &kind, day)
-            .and_then(|()| registers.check(&kind, now));
-        if let Err(refusals) = checked {
-            return refuse(tx, refusals).await;
-        }
-        let event = append_in(&tx, kind, operator, now.timestamp_millis(), |event| {
-            project(event, &registers)
-        })
-        .await?;
-        tx.done().await?;
-        Ok(event)
+        check_and_append(tx, &registers, kind, operator, now, project).await
     }
 
     /// Records an act of an office register (a meeting, an instruction, an asset, a ledger
