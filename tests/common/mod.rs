@@ -1,5 +1,7 @@
 //! A small town for the store tests: an administrator who is entry manager of every room,
 //! three staff members permitted into the counter room, and one visitor.
+// Each test file uses the part of the town it needs.
+#![allow(dead_code)]
 
 use chrono::{Duration, Utc};
 use daicho::store::Store;
@@ -13,8 +15,6 @@ use daicho_core::room_permit::PermissionGranted;
 pub const ADMIN: &str = "kanri";
 /// The level-1 room (the resident counter).
 pub const COUNTER: &str = "default-level-1";
-/// The level-2 room (servers).
-pub const SERVER_ROOM: &str = "default-level-2";
 /// The level-3 room (data storage).
 pub const STORAGE_ROOM: &str = "default-level-3";
 
