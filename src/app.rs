@@ -156,7 +156,12 @@ fn page_signal() -> RwSignal<Page> {
 fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
     let session = expect_context::<Session>();
     let page = page_signal();
-    let to_entry_log = Callback::new(move |()| page.set(Page::EntryLog));
+    let to_entry_log = Callback::new(move |room: Option<String>| {
+        if let Some(room) = room {
+            crate::pages::entry_log::remember_room(&room);
+        }
+        page.set(Page::EntryLog)
+    });
     let to_keys = Callback::new(move |()| page.set(Page::Keys));
     let signed_in = move || session.0.with(Option::is_some);
     view! {

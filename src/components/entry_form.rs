@@ -1,11 +1,17 @@
-//! The entry form: room → person (氏名, 所属) → purpose → name tag → time → record.
+//! The entry form: room → person from the people register (and, for a visitor, the staff
+//! member escorting them) → purpose → name tag → time → record. The store checks what the
+//! room's level requires (第17条第2項) and the form shows each refusal at its field.
 
 use super::field_error::FieldError;
 use super::record_time::{self, ChosenTime, RecordTimeControl};
 use crate::auth::session::Session;
+use crate::directory::Directory;
+use crate::store::paging::LogQuery;
 use crate::store::{Store, StoreError};
 use chrono::Utc;
-use daicho_core::{EntryRecord, EntryRecorded, Field, Refusals, Room};
+use daicho_core::people::PersonDefined;
+use daicho_core::room_permit::{is_permitted, Permit};
+use daicho_core::{EntryRecord, EntryRecorded, Field, Refusals, Room, SecurityLevel};
 use leptos::ev::SubmitEvent;
 use leptos::html;
 use leptos::prelude::*;
@@ -32,23 +38,51 @@ pub fn EntryForm(
     on_refused: Callback<()>,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
-    let name = RwSignal::new(String::new());
-    let affiliation = RwSignal::new(String::new());
+    let directory = expect_context::<Directory>();
+    let person_id = RwSignal::new(String::new());
+    let escort_id = RwSignal::new(String::new());
     let purpose = RwSignal::new(String::new());
-    let name_tag = RwSignal::new(false);
     let errors = RwSignal::new(Refusals::default());
     let failure = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let name_input = NodeRef::<html::Input>::new();
+    let person_input = NodeRef::<html::Select>::new();
+    let person = move || directory.0.with(|m| m.get(&person_id.get()).cloned());
+    let needs_escort = move || {
+        let level_1 = room.get().is_some_and(|r| r.level == SecurityLevel::One);
+        level_1 && person().is_some_and(|p| !p.is_staff())
+    };
+
+    // The purpose a person gave last time in this room is usually the purpose again.
+    Effect::new(move |_| {
+        let (who, room_id) = (person_id.get(), room.get().map(|r| r.id));
+        let (Some(room_id), false) = (room_id, who.is_empty()) else {
+            return;
+        };
+        let store = store.get_value();
+        spawn_local(async move {
+            let recent = store
+                .entry_page(None, Some(&who), &LogQuery::newest(5))
+                .await;
+            let last = recent.ok().and_then(|page| {
+                page.rows
+                    .into_iter()
+                    .find(|e| e.room_id == room_id)
+                    .map(|e| e.purpose)
+            });
+            if let (Some(last), true) = (last, purpose.get_untracked().is_empty()) {
+                purpose.set(last);
+            }
+        });
+    });
 
     let clear = move || {
-        name.set(String::new());
-        affiliation.set(String::new());
+        person_id.set(String::new());
+        escort_id.set(String::new());
         purpose.set(String::new());
-        name_tag.set(false);
         errors.set(Refusals::default());
         failure.set(None);
-        if let Some(input) = name_input.get_untracked() {
+        if let Some(input) = person_input.get_untracked() {
+            input.set_value("");
             let _ = input.focus();
         }
     };
@@ -66,14 +100,22 @@ pub fn EntryForm(
             }
         };
         let room_id = room.get_untracked().map(|r| r.id).unwrap_or_default();
+        let who = directory
+            .0
+            .with_untracked(|m| m.get(&person_id.get_untracked()).cloned());
+        let (name, affiliation) = who.map_or_else(Default::default, |p| (p.name, p.affiliation));
+        let escort = escort_id.get_untracked();
         let entry = EntryRecorded::new(
             &room_id,
-            &name.get_untracked(),
-            &affiliation.get_untracked(),
+            &name,
+            &affiliation,
             &purpose.get_untracked(),
-            name_tag.get_untracked(),
+            // The only way to record is the button confirming the name tag (第17条第2項).
+            true,
             at,
-        );
+        )
+        .of(&person_id.get_untracked())
+        .escorted_by(Some(escort.as_str()));
         busy.set(true);
         let store = store.get_value();
         spawn_local(async move {
@@ -106,18 +148,33 @@ pub fn EntryForm(
                 {move || room.get().map(|r| r.name).unwrap_or_else(|| "部屋を選んでください".into())}
             </p>
             <FieldError errors field=Field::Room/>
+            <p class="requirement">{move || room.get().map(|r| requirement(r.level))}</p>
             <div class="field">
-                <label for="entry-name">"氏名"</label>
-                <input id="entry-name" node_ref=name_input autocomplete="off" bind:value=name
-                    aria-invalid=invalid(Field::Name)/>
+                <label for="entry-person">"入室する方"<small>"（職員・来訪者に登録された方）"</small></label>
+                <PermittedChips store room person_id/>
+                <select id="entry-person" node_ref=person_input prop:value=move || person_id.get()
+                    on:change=move |ev| person_id.set(event_target_value(&ev))
+                    aria-invalid=move || errors.with(|e| e.has(Field::Name) || e.has(Field::Person)).to_string()>
+                    <option value="">"選んでください"</option>
+                    <PeopleOptions staff=true/>
+                    <PeopleOptions staff=false/>
+                </select>
+                <p class="person-affiliation">{move || person().map(|p| format!("所属：{}", p.affiliation))}</p>
                 <FieldError errors field=Field::Name/>
+                <FieldError errors field=Field::Person/>
+                <FieldError errors field=Field::Key/>
             </div>
-            <div class="field">
-                <label for="entry-affiliation">"所属"<small>"（来訪者は会社・団体名）"</small></label>
-                <input id="entry-affiliation" autocomplete="off" bind:value=affiliation
-                    aria-invalid=invalid(Field::Affiliation)/>
-                <FieldError errors field=Field::Affiliation/>
-            </div>
+            <Show when=needs_escort>
+                <div class="field">
+                    <label for="entry-escort">"同行する職員"<small>"（入室を許可された職員）"</small></label>
+                    <select id="entry-escort" on:change=move |ev| escort_id.set(event_target_value(&ev))
+                        aria-invalid=invalid(Field::Escort)>
+                        <option value="">"選んでください"</option>
+                        <PeopleOptions staff=true plain=true/>
+                    </select>
+                    <FieldError errors field=Field::Escort/>
+                </div>
+            </Show>
             <div class="field">
                 <label for="entry-purpose">"目的"</label>
                 <input id="entry-purpose" list="purposes" autocomplete="off" bind:value=purpose
@@ -127,23 +184,98 @@ pub fn EntryForm(
                 </datalist>
                 <FieldError errors field=Field::Purpose/>
             </div>
-            <div class="field name-tag">
-                <label class="check">
-                    <input type="checkbox" id="entry-name-tag" bind:checked=name_tag
-                        aria-invalid=invalid(Field::NameTag)/>
-                    "名札の着用を確認した"
-                    <small>"（第17条第2項）"</small>
-                </label>
-                <FieldError errors field=Field::NameTag/>
-            </div>
+            <FieldError errors field=Field::NameTag/>
             <RecordTimeControl time errors/>
             <button type="submit" id="record-entry" class="button primary big"
                 disabled=move || busy.get()>
-                "入室を記録"
+                "名札を確認して入室を記録"
             </button>
+            <p class="hint">"入室する方の名札の着用を確かめてから押してください（第17条第2項）。"</p>
             <Show when=move || failure.get().is_some()>
                 <p class="form-error" role="alert">{move || failure.get()}</p>
             </Show>
         </form>
     }
+}
+
+/// What the room's level asks at the door (第17条第2項), shown above the form.
+fn requirement(level: SecurityLevel) -> &'static str {
+    match level {
+        SecurityLevel::Three => "レベル3：その都度の入室許可と、この入室のために借りた鍵が必要です（第17条第2項）。",
+        SecurityLevel::Two => "レベル2：事前の入室許可と、この室の鍵が必要です（第17条第2項）。",
+        SecurityLevel::One => "レベル1：事前の入室許可が必要です。許可のない来訪者は許可を受けた職員が同行します（第17条第2項）。",
+    }
+}
+
+/// The staff (or the visitors) of the people register as options, in a group unless `plain`.
+#[component]
+fn PeopleOptions(staff: bool, #[prop(optional)] plain: bool) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let options = move || {
+        let mut people: Vec<PersonDefined> = directory.0.with(|m| {
+            m.values()
+                .filter(|p| p.is_staff() == staff)
+                .cloned()
+                .collect()
+        });
+        people.sort_by(|a, b| (&a.affiliation, &a.name).cmp(&(&b.affiliation, &b.name)));
+        people
+            .into_iter()
+            .map(|p| {
+                let text = format!("{}（{}）", p.name, p.affiliation);
+                view! { <option value=p.id>{text}</option> }
+            })
+            .collect_view()
+    };
+    let label = if staff { "職員" } else { "来訪者" };
+    if plain {
+        options.into_any()
+    } else {
+        view! { <optgroup label=label>{options}</optgroup> }.into_any()
+    }
+}
+
+/// The people permitted into the room now, as buttons: the usual case is one tap.
+#[component]
+fn PermittedChips(
+    store: StoredValue<Rc<Store>, LocalStorage>,
+    room: Signal<Option<Room>>,
+    person_id: RwSignal<String>,
+) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let permits = RwSignal::new(Vec::<Permit>::new());
+    spawn_local(async move {
+        if let Ok(p) = store.get_value().permits().await {
+            permits.set(p);
+        }
+    });
+    let chips = move || {
+        let room = room.get()?;
+        let now = Utc::now();
+        let people: Vec<PersonDefined> = permits.with(|permits| {
+            directory.0.with(|m| {
+                m.values()
+                    .filter(|p| is_permitted(permits, &p.id, &room, now))
+                    .cloned()
+                    .collect()
+            })
+        });
+        Some(
+            people
+                .into_iter()
+                .map(|p| {
+                    let id = p.id.clone();
+                    let chosen = p.id.clone();
+                    view! {
+                        <button type="button" class="chip" data-person=p.id.clone()
+                            aria-pressed=move || (person_id.get() == chosen).to_string()
+                            on:click=move |_| person_id.set(id.clone())>
+                            {p.name.clone()}
+                        </button>
+                    }
+                })
+                .collect_view(),
+        )
+    };
+    view! { <div class="chips" role="group" aria-label="この室に入室できる方">{chips}</div> }
 }

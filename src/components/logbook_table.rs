@@ -2,11 +2,16 @@
 
 use super::ja_date::{JaDateTime, JaTime};
 use crate::directory::Directory;
-use daicho_core::{wareki, EntryRecord};
+use daicho_core::corrections::CorrectionTrail;
+use daicho_core::{wareki, EntryRecord, EventId};
 use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+/// The corrections of the logbook's lines, by the line's id.
+pub type Corrections = RwSignal<BTreeMap<EventId, CorrectionTrail>>;
 
 #[component]
-pub fn LogbookTable(rows: RwSignal<Vec<EntryRecord>>) -> impl IntoView {
+pub fn LogbookTable(rows: RwSignal<Vec<EntryRecord>>, corrections: Corrections) -> impl IntoView {
     view! {
         <table class="logbook">
             <thead>
@@ -16,6 +21,7 @@ pub fn LogbookTable(rows: RwSignal<Vec<EntryRecord>>) -> impl IntoView {
                     <th scope="col">"氏名"</th>
                     <th scope="col">"所属"</th>
                     <th scope="col">"目的"</th>
+                    <th scope="col">"同行者"</th>
                     <th scope="col">"名札"</th>
                     <th scope="col">"記録者"</th>
                 </tr>
@@ -24,18 +30,21 @@ pub fn LogbookTable(rows: RwSignal<Vec<EntryRecord>>) -> impl IntoView {
                 <For
                     each=move || rows.get()
                     key=|e| (e.id.to_string(), e.exit_event.as_ref().map(ToString::to_string))
-                    children=move |entry| view! { <LogRow entry/> }
+                    children=move |entry| {
+                        let trail = corrections.with(|c| c.get(&entry.id).cloned()).unwrap_or_default();
+                        view! { <LogRow entry trail/> }
+                    }
                 />
             </tbody>
         </table>
         <Show when=move || rows.with(Vec::is_empty)>
-            <p class="empty">"この部屋の記録はまだありません。"</p>
+            <p class="empty">"該当する記録はありません。"</p>
         </Show>
     }
 }
 
 #[component]
-fn LogRow(entry: EntryRecord) -> impl IntoView {
+fn LogRow(entry: EntryRecord, trail: CorrectionTrail) -> impl IntoView {
     let exit = entry.exited_at.map(|out| {
         // Same day as the entry: the time is enough; otherwise the whole date.
         if wareki::date_ja(out) == wareki::date_ja(entry.entered_at) {
@@ -51,14 +60,25 @@ fn LogRow(entry: EntryRecord) -> impl IntoView {
         _ => entered_by,
     };
     view! {
-        <tr class:open=entry.is_inside() data-entry=entry.id.to_string()>
+        <tr class:open=entry.is_inside() class:void=trail.is_void() data-entry=entry.id.to_string()>
             <td><JaDateTime at=entry.entered_at/></td>
             <td>{exit.unwrap_or_else(|| view! { <span class="inside-mark">"入室中"</span> }.into_any())}</td>
-            <td>{entry.name.clone()}</td>
+            <td><a href=format!("#/record/{}", entry.id) class="record-link">{entry.name.clone()}</a></td>
             <td>{entry.affiliation.clone()}</td>
-            <td>{entry.purpose.clone()}</td>
+            <td>{entry.purpose.clone()} <Corrected trail=trail.clone() field="purpose"/>
+                {trail.is_void().then(|| view! { <span class="void-mark">"取消"</span> })}</td>
+            <td>{entry.escort_id.as_deref().map(|id| directory.name_of(id))}</td>
             <td>{if entry.name_tag_worn { "着用" } else { "未確認" }}</td>
             <td>{recorded_by}</td>
         </tr>
     }
+}
+
+/// The corrected value of `field` beside the original, which stays readable (struck through
+/// on paper, here marked).
+#[component]
+fn Corrected(trail: CorrectionTrail, field: &'static str) -> impl IntoView {
+    trail.corrected(field).map(|value| {
+        view! { <span class="corrected">"（訂正：" {value.to_string()} "）"</span> }
+    })
 }

@@ -7,6 +7,8 @@ pub mod form_message;
 pub mod header;
 pub mod inside_list;
 pub mod ja_date;
+pub mod key_logbook;
+pub mod logbook_browser;
 pub mod logbook_table;
 pub mod record_time;
 pub mod room_picker;

@@ -3,7 +3,7 @@
 
 use crate::components::entry_form::EntryForm;
 use crate::components::inside_list::InsideList;
-use crate::components::logbook_table::LogbookTable;
+use crate::components::logbook_browser::LogbookBrowser;
 use crate::components::room_picker::RoomPicker;
 use crate::store::Store;
 use daicho_core::{wareki, EntryRecord, Room};
@@ -11,9 +11,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
 use std::rc::Rc;
-
-/// How many lines of a room's logbook the page shows (the newest).
-const LOG_LINES: u32 = 100;
 
 /// What the page shows of the selected room, kept in signals and updated in place after a
 /// write, so a recorded line appears without reading the store again.
@@ -23,7 +20,8 @@ struct RoomView {
     selected: RwSignal<Option<String>>,
     counts: RwSignal<BTreeMap<String, u32>>,
     inside: RwSignal<Vec<EntryRecord>>,
-    log: RwSignal<Vec<EntryRecord>>,
+    /// Bumped on every write, so the logbook below shows it.
+    changes: RwSignal<u32>,
     error: RwSignal<Option<String>>,
     ready: RwSignal<bool>,
 }
@@ -35,7 +33,7 @@ impl RoomView {
             selected: RwSignal::new(None),
             counts: RwSignal::new(BTreeMap::new()),
             inside: RwSignal::new(Vec::new()),
-            log: RwSignal::new(Vec::new()),
+            changes: RwSignal::new(0),
             error: RwSignal::new(None),
             ready: RwSignal::new(false),
         }
@@ -69,19 +67,14 @@ impl RoomView {
         Ok(())
     }
 
-    /// Reads who is inside `room_id` and its latest log lines.
+    /// Reads who is inside `room_id`.
     async fn load_room(self, store: Rc<Store>, room_id: String) -> Result<(), String> {
         let inside = store.inside(&room_id).await.map_err(|e| e.to_string())?;
-        let log = store
-            .room_log(&room_id, LOG_LINES)
-            .await
-            .map_err(|e| e.to_string())?;
         if self.selected.get_untracked().as_deref() == Some(&room_id) {
             self.counts.update(|c| {
                 c.insert(room_id, inside.len() as u32);
             });
             self.inside.set(inside);
-            self.log.set(log);
             if !self.ready.get_untracked() {
                 self.ready.set(true);
                 mark_ready();
@@ -92,18 +85,14 @@ impl RoomView {
 
     fn entered(&self, record: &EntryRecord) {
         self.inside.update(|v| v.push(record.clone()));
-        self.log.update(|v| v.insert(0, record.clone()));
+        self.changes.update(|n| *n += 1);
         self.counts
             .update(|c| *c.entry(record.room_id.clone()).or_default() += 1);
     }
 
     fn exited(&self, record: &EntryRecord) {
         self.inside.update(|v| v.retain(|e| e.id != record.id));
-        self.log.update(|v| {
-            if let Some(line) = v.iter_mut().find(|e| e.id == record.id) {
-                *line = record.clone();
-            }
-        });
+        self.changes.update(|n| *n += 1);
         self.counts.update(|c| {
             if let Some(n) = c.get_mut(&record.room_id) {
                 *n = n.saturating_sub(1);
@@ -122,7 +111,8 @@ fn remembered_room() -> Option<String> {
     local_storage()?.get_item(ROOM_KEY).ok().flatten()
 }
 
-fn remember_room(room_id: &str) {
+/// Remembers the room the tablet shows (it reopens there; home's room buttons set it).
+pub fn remember_room(room_id: &str) {
     if let Some(storage) = local_storage() {
         let _ = storage.set_item(ROOM_KEY, room_id);
     }
@@ -203,10 +193,9 @@ pub fn EntryLogPage(store: Rc<Store>) -> impl IntoView {
                 </section>
             </div>
             <section class="log" aria-labelledby="log-heading">
-                <h2 id="log-heading">
-                    "入退室管理簿 " {move || room.get().map(|r| r.name).unwrap_or_default()}
-                </h2>
-                <LogbookTable rows=view_state.log/>
+                <h2 id="log-heading">"入退室管理簿"</h2>
+                <LogbookBrowser store rooms=view_state.rooms selected=view_state.selected
+                    changes=view_state.changes/>
             </section>
         </div>
     }

@@ -1,11 +1,14 @@
-//! ホーム: who is inside each room now and which keys are out (overdue first), and the two
-//! daily tasks one tap away.
+//! ホーム: who is inside each room now, with their exit one tap away, and which keys are out
+//! (overdue first), each returned with one tap. Recording an entry is a tap on the room, then
+//! the person, then the name-tag confirmation.
 
-use crate::components::ja_date::{JaDateTime, JaTime};
+use crate::auth::session::Session;
+use crate::components::inside_list::InsideList;
+use crate::components::ja_date::JaDateTime;
 use crate::directory::Directory;
 use crate::store::Store;
 use chrono::Utc;
-use daicho_core::key_log::{KeyDefined, KeyLoan};
+use daicho_core::key_log::{KeyDefined, KeyLoan, KeyReturned};
 use daicho_core::{EntryRecord, Room};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -37,29 +40,25 @@ async fn load(store: &Store) -> crate::store::Result<Overview> {
 #[component]
 pub fn HomePage(
     store: StoredValue<Rc<Store>, LocalStorage>,
-    /// Opens the entry/exit logbook.
-    on_entry_log: Callback<()>,
+    /// Opens the entry/exit logbook at a room (or the room it showed last).
+    on_entry_log: Callback<Option<String>>,
     /// Opens the key logbook.
     on_keys: Callback<()>,
 ) -> impl IntoView {
-    let directory = expect_context::<Directory>();
     let overview = RwSignal::new_local(None::<Overview>);
-    spawn_local(async move {
-        if let Ok(o) = load(&store.get_value()).await {
-            overview.set(Some(o));
-        }
-    });
-    let key_label = move |id: &str| {
-        overview.with(|o| {
-            o.as_ref()
-                .and_then(|o| o.keys.iter().find(|k| k.id == id).map(|k| k.label.clone()))
-                .unwrap_or_else(|| id.to_string())
+    let reload = move || {
+        spawn_local(async move {
+            if let Ok(o) = load(&store.get_value()).await {
+                overview.set(Some(o));
+            }
         })
     };
+    reload();
+    let changed = Callback::new(move |()| reload());
     view! {
         <div class="home" data-ready=move || overview.with(Option::is_some).then_some("true")>
             <div class="quick">
-                <button type="button" id="go-entry-log" class="button primary big" on:click=move |_| on_entry_log.run(())>
+                <button type="button" id="go-entry-log" class="button primary big" on:click=move |_| on_entry_log.run(None)>
                     "入退室を記録"
                 </button>
                 <button type="button" id="go-keys" class="button primary big" on:click=move |_| on_keys.run(())>
@@ -69,39 +68,98 @@ pub fn HomePage(
             <section class="card wide home-inside">
                 <h2>"入室中"</h2>
                 {move || overview.get().map(|o| o.inside.into_iter().map(|(room, people)| view! {
-                    <div class="home-room" data-room=room.id.clone()>
-                        <h3>{format!("{}（レベル{}） {}人", room.name, room.level.number(), people.len())}</h3>
-                        <ul>
-                            {people.into_iter().map(|e| view! {
-                                <li>{e.name.clone()} " " <small>{e.affiliation.clone()}</small> " 入室 " <JaTime at=e.entered_at/></li>
-                            }).collect_view()}
-                        </ul>
-                    </div>
+                    <HomeRoom store room people on_entry_log on_changed=changed/>
                 }).collect_view())}
             </section>
             <section class="card wide home-keys">
                 <h2>"貸出中の鍵"</h2>
-                {move || overview.get().map(|o| {
-                    if o.out.is_empty() {
-                        return view! { <p class="empty">"貸出中の鍵はありません。"</p> }.into_any();
-                    }
-                    let now = Utc::now();
-                    view! {
-                        <ul>
-                            {o.out.into_iter().map(|loan| {
-                                let overdue = loan.is_overdue(now);
-                                view! {
-                                    <li class:overdue=overdue>
-                                        <strong>{key_label(&loan.key_id)}</strong> " — "
-                                        {directory.name_of(&loan.person_id)} " ・ 返却予定 " <JaDateTime at=loan.due_back/>
-                                        {overdue.then(|| view! { <span class="overdue-mark">"返却予定を過ぎています"</span> })}
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
-                })}
+                {move || overview.get().map(|o| view! { <KeysOut store overview=o on_changed=changed/> })}
             </section>
         </div>
     }
+}
+
+#[component]
+fn HomeRoom(
+    store: StoredValue<Rc<Store>, LocalStorage>,
+    room: Room,
+    people: Vec<EntryRecord>,
+    on_entry_log: Callback<Option<String>>,
+    on_changed: Callback<()>,
+) -> impl IntoView {
+    let count = people.len();
+    let inside = RwSignal::new(people);
+    let time = RwSignal::new(None::<String>);
+    let room_id = room.id.clone();
+    let on_exited = Callback::new(move |_: EntryRecord| on_changed.run(()));
+    let label = format!("{}の入室を記録", room.name);
+    view! {
+        <div class="home-room" data-room=room.id.clone()>
+            <h3>{format!("{}（レベル{}） {count}人", room.name, room.level.number())}</h3>
+            <button type="button" class="button enter" id=format!("enter-{}", room.id) aria-label=label
+                on:click=move |_| on_entry_log.run(Some(room_id.clone()))>"入室を記録"</button>
+            <InsideList store inside time on_exited on_stale=on_changed on_refused=Callback::new(|()| {})/>
+        </div>
+    }
+}
+
+#[component]
+fn KeysOut(
+    store: StoredValue<Rc<Store>, LocalStorage>,
+    overview: Overview,
+    on_changed: Callback<()>,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let directory = expect_context::<Directory>();
+    let error = RwSignal::new(None::<String>);
+    if overview.out.is_empty() {
+        return view! { <p class="empty">"貸出中の鍵はありません。"</p> }.into_any();
+    }
+    let key_label = move |id: &str| {
+        overview
+            .keys
+            .iter()
+            .find(|k| k.id == id)
+            .map_or_else(|| id.to_string(), |k| k.label.clone())
+    };
+    let give_back = move |loan: KeyLoan| {
+        let ret = KeyReturned {
+            loan: loan.id.clone(),
+            returned_at: Utc::now(),
+            received_by: session.operator_id(),
+        };
+        let (store, operator) = (store.get_value(), session.operator_id());
+        spawn_local(async move {
+            match store.return_key(ret, &operator, Utc::now()).await {
+                Ok(_) => on_changed.run(()),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let now = Utc::now();
+    let rows = overview
+        .out
+        .iter()
+        .map(|loan| {
+            let overdue = loan.is_overdue(now);
+            let label = key_label(&loan.key_id);
+            let returning = loan.clone();
+            view! {
+                <li class:overdue=overdue>
+                    <strong>{label.clone()}</strong> " — "
+                    {directory.name_of(&loan.person_id)} " ・ 返却予定 " <JaDateTime at=loan.due_back/>
+                    {overdue.then(|| view! { <span class="overdue-mark">"返却予定を過ぎています"</span> })}
+                    <button type="button" class="button exit" aria-label=format!("{label}の返却を記録")
+                        on:click=move |_| give_back(returning.clone())>"返却"</button>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <Show when=move || error.get().is_some()>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+        </Show>
+        <ul>{rows}</ul>
+    }
+    .into_any()
 }

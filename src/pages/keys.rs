@@ -5,6 +5,7 @@ use crate::auth::session::Session;
 use crate::components::choices::{PersonSelect, RoomSelect};
 use crate::components::form_message::FormMessage;
 use crate::components::ja_date::JaDateTime;
+use crate::components::key_logbook::KeyLogbook;
 use crate::directory::Directory;
 use crate::store::{new_id, Store};
 use chrono::{Duration, Utc};
@@ -20,6 +21,8 @@ struct KeyView {
     rooms: RwSignal<Vec<Room>>,
     keys: RwSignal<Vec<KeyDefined>>,
     out: RwSignal<Vec<KeyLoan>>,
+    /// Bumped after every loan or return, so the logbook below shows it.
+    changes: RwSignal<u32>,
 }
 
 impl KeyView {
@@ -44,6 +47,7 @@ pub fn KeysPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
         rooms: RwSignal::new(Vec::new()),
         keys: RwSignal::new(Vec::new()),
         out: RwSignal::new(Vec::new()),
+        changes: RwSignal::new(0),
     };
     let reload = move || {
         spawn_local(async move {
@@ -56,6 +60,7 @@ pub fn KeysPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 keys_view.rooms.set(r);
                 keys_view.keys.set(k);
                 keys_view.out.set(o);
+                keys_view.changes.update(|n| *n += 1);
             }
         })
     };
@@ -66,6 +71,7 @@ pub fn KeysPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
             <KeysOut store keys_view on_returned=changed/>
             <LendKey store keys_view on_lent=changed/>
             <DefineKey store keys_view on_defined=changed/>
+            <KeyLogbook store keys=keys_view.keys changes=keys_view.changes/>
         </div>
     }
 }

@@ -1,11 +1,351 @@
-//! One record with its whole history.
+//! One record with its whole history (第12条): the event that made it, every event that acted
+//! on it since (exit, return, revocation, report, correction …), and a form to correct or void
+//! it. Nothing is edited: a correction is a new event beside the original.
 
+use crate::auth::session::Session;
+use crate::components::form_message::{FormMessage, Outcome};
+use crate::components::ja_date::JaDateTime;
+use crate::directory::Directory;
 use crate::store::Store;
+use chrono::{DateTime, Utc};
+use daicho_core::corrections::{CorrectionKind, CorrectionRecorded, CorrectionTrail};
+use daicho_core::{Event, EventId, Registers};
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::Value;
 use std::rc::Rc;
+
+#[derive(Clone)]
+struct Loaded {
+    history: Vec<Event>,
+    registers: Registers,
+}
+
+impl Loaded {
+    fn trail(&self, id: &EventId) -> CorrectionTrail {
+        self.registers
+            .corrections
+            .get(id)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
 
 #[component]
 pub fn RecordPage(store: StoredValue<Rc<Store>, LocalStorage>, id: String) -> impl IntoView {
-    let _ = store;
-    view! { <h2>{id}</h2> }
+    let Ok(id) = id.parse::<EventId>() else {
+        return view! { <p class="form-error" role="alert">"記録の番号が読めません: " {id}</p> }
+            .into_any();
+    };
+    let loaded = RwSignal::new_local(None::<Result<Loaded, String>>);
+    let target = id.clone();
+    let reload = move || {
+        let (store, id) = (store.get_value(), target.clone());
+        spawn_local(async move {
+            let result = async {
+                let history = store.history(&id).await?;
+                let registers = store.registers().await?;
+                Ok(Loaded { history, registers })
+            }
+            .await
+            .map_err(|e: crate::store::StoreError| e.to_string());
+            loaded.set(Some(result));
+        });
+    };
+    reload();
+    let on_corrected = Callback::new(move |()| reload());
+    view! {
+        <div class="record-page" data-ready=move || loaded.with(Option::is_some).then_some("true")>
+            {move || loaded.get().map(|result| match result {
+                Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+                Ok(l) if l.history.is_empty() => view! {
+                    <p class="empty">"この記録はこの端末にありません。"</p>
+                }.into_any(),
+                Ok(l) => {
+                    let trail = l.trail(&id);
+                    view! {
+                        <RecordHistory loaded=l.clone() trail=trail.clone()/>
+                        <CorrectionForm store target=l.history[0].clone() trail on_corrected/>
+                    }.into_any()
+                }
+            })}
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn RecordHistory(loaded: Loaded, trail: CorrectionTrail) -> impl IntoView {
+    let original = &loaded.history[0];
+    let title = kind_label(&original.kind.tag());
+    let void = trail.is_void();
+    let rooms = loaded.registers.rooms.clone();
+    let events = loaded
+        .history
+        .iter()
+        .map(|e| view! { <HistoryEvent event=e.clone() rooms=rooms.clone()/> })
+        .collect_view();
+    view! {
+        <section class="card wide record-history">
+            <h2>{title} {void.then(|| view! { <span class="void-mark">"取消済み"</span> })}</h2>
+            <p class="record-id">"記録番号 " <code>{original.id().to_string()}</code></p>
+            <ol class="history">{events}</ol>
+        </section>
+    }
+}
+
+#[component]
+fn HistoryEvent(
+    event: Event,
+    rooms: std::collections::BTreeMap<String, daicho_core::Room>,
+) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let tag = event.kind.tag();
+    let at = DateTime::<Utc>::from_timestamp_millis(event.hlc.wall_ms).unwrap_or_default();
+    let payload = serde_json::to_value(&event.kind)
+        .ok()
+        .and_then(|v| v.get("payload").cloned())
+        .unwrap_or(Value::Null);
+    let fields = fields_of(&payload)
+        .into_iter()
+        .map(|(key, value)| {
+            let text = shown(&key, &value, &directory, &rooms);
+            view! { <dt>{field_label(&key)}</dt><dd data-field=key>{text}</dd> }
+        })
+        .collect_view();
+    view! {
+        <li class="history-event" data-kind=tag.clone()>
+            <h3>{kind_label(&tag)}</h3>
+            <p class="meta">
+                <JaDateTime at/> " ・ 記録者 " {directory.name_of(&event.operator)}
+            </p>
+            <dl class="fields">{fields}</dl>
+        </li>
+    }
+}
+
+/// The payload's fields in their stored order (a correction's `fields` spelled out).
+fn fields_of(payload: &Value) -> Vec<(String, Value)> {
+    let Some(object) = payload.as_object() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, value) in object {
+        match (key.as_str(), value.as_object()) {
+            ("fields", Some(amended)) => {
+                for (field, v) in amended {
+                    out.push((format!("訂正後の{}", field_label(field)), v.clone()));
+                }
+            }
+            _ => out.push((key.clone(), value.clone())),
+        }
+    }
+    out
+}
+
+/// A stored value as a clerk reads it: people and rooms by name, times in 和暦.
+fn shown(
+    key: &str,
+    value: &Value,
+    directory: &Directory,
+    rooms: &std::collections::BTreeMap<String, daicho_core::Room>,
+) -> String {
+    const PEOPLE: [&str; 10] = [
+        "person_id",
+        "escort_id",
+        "granted_by",
+        "lent_by",
+        "received_by",
+        "chair",
+        "holder",
+        "issued_by",
+        "reported_by",
+        "closed_by",
+    ];
+    const TIMES: [&str; 8] = [
+        "entered_at",
+        "exited_at",
+        "lent_at",
+        "due_back",
+        "returned_at",
+        "valid_from",
+        "valid_until",
+        "at",
+    ];
+    match value {
+        Value::String(s) if PEOPLE.contains(&key) => directory.name_of(s),
+        Value::String(s) if key == "room_id" => rooms.get(s).map_or(s.clone(), |r| r.name.clone()),
+        Value::String(s) => s.clone(),
+        Value::Number(n) if TIMES.contains(&key) => n
+            .as_i64()
+            .and_then(DateTime::<Utc>::from_timestamp_millis)
+            .map_or(n.to_string(), daicho_core::wareki::datetime_ja),
+        Value::Bool(b) => if *b { "はい" } else { "いいえ" }.to_string(),
+        Value::Null => "—".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The Japanese name of a field of a record.
+fn field_label(key: &str) -> String {
+    let label = match key {
+        "room_id" => "室",
+        "person_id" => "氏名",
+        "person" => "氏名・所属（記録時）",
+        "name" => "氏名",
+        "affiliation" => "所属",
+        "purpose" => "目的",
+        "name_tag_worn" => "名札の着用",
+        "escort_id" => "同行者",
+        "entered_at" => "入室時刻",
+        "exited_at" => "退室時刻",
+        "entry" => "入室の記録",
+        "key_id" => "鍵",
+        "lent_at" => "貸出時刻",
+        "due_back" => "返却予定",
+        "returned_at" => "返却時刻",
+        "lent_by" => "貸出者",
+        "received_by" => "受領者",
+        "loan" => "貸出の記録",
+        "granted_by" => "許可者",
+        "from" => "開始日",
+        "to" => "終了日",
+        "valid_from" => "有効開始",
+        "valid_until" => "有効終了",
+        "target" => "訂正する記録",
+        "kind" => "種類",
+        "reason" => "理由",
+        "date" => "日付",
+        "place" => "場所",
+        "chair" => "議長",
+        "content" => "内容",
+        "due" => "期限",
+        other => return other.to_string(),
+    };
+    label.to_string()
+}
+
+/// The Japanese name of an event kind.
+fn kind_label(tag: &str) -> &'static str {
+    match tag {
+        "entry_recorded" => "入室の記録",
+        "exit_recorded" => "退室の記録",
+        "key_lent" => "鍵の貸出",
+        "key_returned" => "鍵の返却",
+        "permission_granted" => "入室許可",
+        "visit_permit_granted" => "その都度の入室許可",
+        "permit_revoked" => "許可の取消",
+        "meeting_held" => "セキュリティ会議",
+        "opinion_received" => "審査会の意見",
+        "instruction_issued" => "指示・依頼",
+        "follow_up_reported" => "措置状況の報告",
+        "instruction_closed" => "指示・依頼の完了",
+        "handler_designated" => "取扱者の指定",
+        "measure_recorded" => "情報資産の措置",
+        "id_ledger_recorded" => "ID管理簿の記録",
+        "collation_info_recorded" => "照合情報の記録",
+        "correction_recorded" => "訂正・取消",
+        _ => "記録",
+    }
+}
+
+/// The fields of the original a clerk may amend: its text fields.
+fn amendable(original: &Event) -> Vec<String> {
+    let payload = serde_json::to_value(&original.kind)
+        .ok()
+        .and_then(|v| v.get("payload").cloned())
+        .unwrap_or(Value::Null);
+    fields_of(&payload)
+        .into_iter()
+        .filter(|(k, v)| v.is_string() && !k.ends_with("_id") && !k.ends_with("_by"))
+        .map(|(k, _)| k)
+        .collect()
+}
+
+#[component]
+fn CorrectionForm(
+    store: StoredValue<Rc<Store>, LocalStorage>,
+    target: Event,
+    trail: CorrectionTrail,
+    on_corrected: Callback<()>,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let void = RwSignal::new(false);
+    let field = RwSignal::new(String::new());
+    let value = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let outcome: Outcome = RwSignal::new(None);
+    let fields = amendable(&target);
+    let target_id = target.id();
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let kind = if void.get_untracked() {
+            CorrectionKind::Void
+        } else {
+            let amended = [(field.get_untracked(), value.get_untracked())]
+                .into_iter()
+                .filter(|(k, v)| !k.is_empty() && !v.trim().is_empty())
+                .collect();
+            CorrectionKind::Amend { fields: amended }
+        };
+        let correction = CorrectionRecorded {
+            target: target_id.clone(),
+            kind,
+            reason: reason.get_untracked().trim().to_string(),
+        };
+        let store = store.get_value();
+        spawn_local(async move {
+            match store
+                .correct(correction, &session.operator_id(), Utc::now())
+                .await
+            {
+                Ok(_) => {
+                    outcome.set(Some((
+                        true,
+                        "訂正を記録しました。元の記録はそのまま残ります。".into(),
+                    )));
+                    on_corrected.run(());
+                }
+                Err(e) => outcome.set(Some((false, e.to_string()))),
+            }
+        });
+    };
+    if trail.is_void() {
+        return view! { <p class="notice">"この記録は取り消されています。これ以上の訂正はできません。"</p> }
+            .into_any();
+    }
+    view! {
+        <form class="card wide correction-form no-print" on:submit=submit novalidate>
+            <h2>"訂正・取消を記録"</h2>
+            <p>"元の記録は消えません。訂正は理由とともに新しい記録として残ります。"</p>
+            <fieldset>
+                <legend>"種類"</legend>
+                <label class="check"><input type="radio" name="correction-kind" id="correction-amend"
+                    checked on:change=move |_| void.set(false)/> "訂正（項目の内容を正す）"</label>
+                <label class="check"><input type="radio" name="correction-kind" id="correction-void"
+                    on:change=move |_| void.set(true)/> "取消（記録すべきでなかった）"</label>
+            </fieldset>
+            <Show when=move || !void.get()>
+                <div class="field">
+                    <label for="correction-field">"訂正する項目"</label>
+                    <select id="correction-field" on:change=move |ev| field.set(event_target_value(&ev))>
+                        <option value="">"選んでください"</option>
+                        {fields.iter().map(|k| view! { <option value=k.clone()>{field_label(k)}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="correction-value">"訂正後の内容"</label>
+                    <input id="correction-value" autocomplete="off" bind:value=value/>
+                </div>
+            </Show>
+            <div class="field">
+                <label for="correction-reason">"理由"</label>
+                <input id="correction-reason" autocomplete="off" bind:value=reason/>
+            </div>
+            <button type="submit" id="record-correction" class="button primary">"訂正を記録"</button>
+            <FormMessage outcome/>
+        </form>
+    }
+    .into_any()
 }

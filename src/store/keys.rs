@@ -2,6 +2,7 @@
 //! the operator's authority and the rules against the small registers read in its own
 //! transaction, then appends the event with its projection.
 
+use super::paging::{read_page, LogIndexes, LogPage, LogQuery};
 use super::{read_all, schema, Result, Store, StoreError};
 use super::{ProjectionWrite, WriteMode};
 use chrono::{DateTime, Utc};
@@ -168,6 +169,34 @@ impl Store {
             .collect::<Result<_>>()?;
         out.sort_by_key(|l| l.due_back);
         Ok(out)
+    }
+
+    /// One page of the key logbook: one key's loans or all, within a time range, read through
+    /// the matching index.
+    pub async fn loan_page(
+        &self,
+        key_id: Option<&str>,
+        query: &LogQuery,
+    ) -> Result<LogPage<KeyLoan>> {
+        let tx = self
+            .db
+            .transaction(&[schema::LOANS], TransactionMode::ReadOnly)?;
+        let store = tx.store(schema::LOANS)?;
+        let indexes = LogIndexes {
+            by_time: store.index(schema::LOANS_BY_TIME)?,
+            by_prefix_time: store.index(schema::LOANS_BY_KEY_TIME)?,
+        };
+        let query = LogQuery {
+            prefix: key_id.map(str::to_string),
+            ..query.clone()
+        };
+        read_page(
+            &indexes,
+            &query,
+            |l: &KeyLoan| l.lent_at.timestamp_millis(),
+            None,
+        )
+        .await
     }
 
     /// The newest `limit` lines of one key's logbook.

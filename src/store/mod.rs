@@ -4,6 +4,7 @@
 //! updates, written in one transaction: a closed tab or a failed write leaves both or neither.
 
 mod codec;
+mod corrections;
 mod device;
 mod entry_log;
 mod keys;

@@ -1,13 +1,13 @@
 // Bad input gets a clear Japanese message at the field and stores nothing.
 import { test, expect } from '@playwright/test';
 import {
-  openApp, chooseRoom, fillEntry, recordEntry, insideRow, exitButton, logRows, chooseTime,
-  eventCount,
+  ADMIN, SATO, YAMADA, openApp, counterTown, chooseRoom, fillEntry, recordEntry, insideRow,
+  exitButton, logRows, chooseTime, eventCount,
 } from './helpers.mjs';
 
 test.beforeEach(async ({ page }) => {
-  await openApp(page);
-  await chooseRoom(page, '電算室');
+  await counterTown(page);
+  await chooseRoom(page, '住民窓口');
 });
 
 /** Submits the entry form expecting a refusal at `field`; asserts nothing was stored. */
@@ -19,36 +19,43 @@ async function expectRefused(page, field, message) {
   await expect(logRows(page)).toHaveCount(0);
 }
 
-test('empty name is refused at the name field', async ({ page }) => {
-  await fillEntry(page, { name: '   ' });
-  await expectRefused(page, 'Name', '氏名を入力してください');
-  await expect(page.locator('#entry-name')).toHaveAttribute('aria-invalid', 'true');
+test('no person chosen is refused at the person field', async ({ page }) => {
+  await fillEntry(page, {});
+  await expectRefused(page, 'Name', '入室する方を職員・来訪者の登録から選んでください');
+  await expect(page.locator('#entry-person')).toHaveAttribute('aria-invalid', 'true');
 });
 
-test('name tag not confirmed is refused, citing 第17条第2項', async ({ page }) => {
-  await fillEntry(page, { name: '山田 太郎', nameTag: false });
-  await expectRefused(page, 'NameTag', '名札の着用を確認してください');
-  await expect(page.locator('.field-error[data-field="NameTag"]')).toContainText('第17条第2項');
-  // Nothing typed was lost: ticking the box and recording again succeeds.
-  await page.check('#entry-name-tag');
-  await page.click('#record-entry');
-  await expect(insideRow(page, '山田 太郎')).toBeVisible();
+test('staff without a permission for the room are refused, citing 第17条第2項', async ({ page }) => {
+  await fillEntry(page, ADMIN);
+  await expectRefused(page, 'Person', '事前の入室許可がありません');
+  await expect(page.locator('.field-error[data-field="Person"]')).toContainText('第17条第2項');
+});
+
+test('a refusal keeps the choices, and withdraws an earlier success line', async ({ page }) => {
+  await recordEntry(page, YAMADA);
   await expect(page.locator('.notice')).toContainText('入室を記録しました');
-  // A later refusal withdraws the success line, so it cannot be mistaken for this entry's.
-  await fillEntry(page, { name: '佐藤 花子', nameTag: false });
+  await fillEntry(page, ADMIN);
   await page.click('#record-entry');
-  await expect(page.locator('.field-error[data-field="NameTag"]')).toBeVisible();
+  await expect(page.locator('.field-error[data-field="Person"]')).toBeVisible();
+  // The success line is withdrawn, so it cannot be mistaken for this entry's.
   await expect(page.locator('.notice')).toHaveText('');
+  await expect(page.locator('#entry-person')).toHaveValue(/.+/);
+  await expect(page.locator('#entry-purpose')).toHaveValue('窓口業務');
+  // Choosing a permitted person instead records, with the name tag confirmed by the button.
+  await page.locator('.chip', { hasText: SATO.name }).click();
+  await page.click('#record-entry');
+  await expect(insideRow(page, SATO.name)).toBeVisible();
+  await expect(logRows(page).filter({ hasText: SATO.name })).toContainText('着用');
 });
 
 test('a time more than 5 minutes in the future is refused', async ({ page }) => {
-  await fillEntry(page, { name: '山田 太郎' });
+  await fillEntry(page, YAMADA);
   await chooseTime(page, 10);
   await expectRefused(page, 'Time', '5分以上先');
 });
 
 test('an exit earlier than the entry is refused and the person stays inside', async ({ page }) => {
-  await recordEntry(page, { name: '山田 太郎' });
+  await recordEntry(page, YAMADA);
   const before = await eventCount(page);
   await chooseTime(page, -60);
   await exitButton(page, '山田 太郎').click();
@@ -58,11 +65,11 @@ test('an exit earlier than the entry is refused and the person stays inside', as
 });
 
 test('the exit of someone no longer inside is refused', async ({ page, context }) => {
-  await recordEntry(page, { name: '山田 太郎' });
+  await recordEntry(page, YAMADA);
   // A second tab still shows them inside after the first records the exit.
   const other = await context.newPage();
   await openApp(other);
-  await chooseRoom(other, '電算室');
+  await chooseRoom(other, '住民窓口');
   await expect(insideRow(other, '山田 太郎')).toBeVisible();
   await exitButton(page, '山田 太郎').click();
   await expect(insideRow(page, '山田 太郎')).toHaveCount(0);

@@ -17,6 +17,7 @@ export async function addPerson(page, who) {
   await page.fill('#person-name', who.name);
   await page.fill('#person-affiliation', who.affiliation);
   if (who.pin) await page.fill('#person-pin', who.pin);
+  if (who.visitor) await page.check('#person-visitor');
   await page.click('#add-person');
   await expect(page.locator(`tr[data-person="${who.name}"]`)).toBeVisible();
 }
@@ -72,12 +73,53 @@ export async function chooseRoom(page, name) {
   await expect(page.locator('.form-room')).toContainText(name);
 }
 
-/** Fills the entry form; `nameTag: false` leaves the 名札 box unticked. */
-export async function fillEntry(page, { name, affiliation = '総務課', purpose = 'サーバ点検', nameTag = true }) {
-  await page.fill('#entry-name', name);
-  await page.fill('#entry-affiliation', affiliation);
+/** The label of a person in the selects: 氏名（所属）. */
+export const option = (who) => ({ label: `${who.name}（${who.affiliation}）` });
+
+/** Staff of the test town (permitted into 住民窓口 by counterTown). */
+export const YAMADA = { name: '山田 太郎', affiliation: '総務課' };
+export const SATO = { name: '佐藤 花子', affiliation: '福祉課' };
+
+/** Records a term of office on 職と役割 (open to the first administrator during setup). */
+export async function recordTenure(page, position, holder, from = '2024-04-01') {
+  await page.getByRole('button', { name: '職と役割', exact: true }).click();
+  await page.selectOption('#tenure-position', { label: position });
+  await page.selectOption('#tenure-holder', option(holder));
+  await page.fill('#tenure-from', from);
+  await page.click('#record-tenure');
+  await expect(page.locator('.tenure-form .status')).toBeVisible();
+}
+
+/** Grants a standing permission on 入室許可 (the operator must be the room's entry manager). */
+export async function grantPermission(page, who, room = '住民窓口（レベル1）') {
+  await page.getByRole('button', { name: '入室許可', exact: true }).click();
+  await page.selectOption('#standing-person', option(who));
+  await page.selectOption('#standing-room', { label: room });
+  await page.click('#grant-standing');
+  await expect(page.locator('.standing-form .status')).toContainText('入室を許可しました');
+}
+
+/**
+ * The town most logbook tests need: ADMIN is 住民税務課長 (so the entry manager of the
+ * level-1 counter room, 第18条), and each of `people` is registered and permitted into it.
+ */
+export async function counterTown(page, people = [YAMADA, SATO], url = '/#/entry-log') {
+  await openApp(page, url);
+  await recordTenure(page, '住民税務課長', ADMIN);
+  for (const who of people) {
+    await addPerson(page, who);
+    if (!who.visitor) await grantPermission(page, who);
+  }
+  await page.getByRole('button', { name: '入退室管理簿', exact: true }).click();
+  await expect(page.locator('[data-ready="true"]')).toBeVisible();
+}
+
+/** Fills the entry form: `name` picks the person registered under that name (with
+ *  `affiliation`, default 総務課); the name tag is confirmed by the record button itself. */
+export async function fillEntry(page, { name, affiliation = '総務課', purpose = '窓口業務', escort }) {
+  if (name) await page.selectOption('#entry-person', option({ name, affiliation }));
+  if (escort) await page.selectOption('#entry-escort', option(escort));
   await page.fill('#entry-purpose', purpose);
-  if (nameTag) await page.check('#entry-name-tag');
 }
 
 export async function recordEntry(page, person) {

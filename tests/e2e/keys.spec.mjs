@@ -1,7 +1,7 @@
 // 鍵の管理簿 and 入室許可: a key of a level-2 room is lent only to a person permitted by the
 // room's entry manager, to one holder at a time, and comes back.
 import { test, expect } from '@playwright/test';
-import { ADMIN, addPerson, openApp } from './helpers.mjs';
+import { ADMIN, YAMADA, addPerson, counterTown, openApp, recordEntry } from './helpers.mjs';
 
 const SATO = { name: '佐藤 花子', affiliation: '住民税務課' };
 const option = (who) => ({ label: `${who.name}（${who.affiliation}）` });
@@ -85,21 +85,33 @@ test('per-visit permits are granted by the entry manager only for level-3 rooms'
   await expect(refusal).toContainText('第18条第1項');
 });
 
-test('home shows who is inside and which keys are out, the daily tasks one tap away', async ({ page }) => {
-  await openApp(page, '/#/');
+test('home shows who is inside and which keys are out; entry and exit take at most 3 taps', async ({ page }) => {
+  await counterTown(page, [YAMADA]);
+  await tab(page, 'ホーム');
   await expect(page.locator('.home-keys .empty')).toBeVisible();
+  // The first entry of a person gives the purpose.
   await page.click('#go-entry-log');
   await page.getByRole('button', { name: /住民窓口/ }).click();
-  await page.fill('#entry-name', '来庁 花子');
-  await page.fill('#entry-affiliation', '株式会社ほっかい');
-  await page.fill('#entry-purpose', '窓口業務');
-  await page.check('#entry-name-tag');
-  await page.click('#record-entry');
-  await expect(page.locator('.inside-row', { hasText: '来庁 花子' })).toBeVisible();
+  await recordEntry(page, YAMADA);
   await tab(page, 'ホーム');
-  await expect(page.locator('.home-room[data-room="default-level-1"]')).toContainText('来庁 花子');
-  await expect(page.locator('.home-room[data-room="default-level-1"] h3')).toContainText('1人');
+  const counter = page.locator('.home-room[data-room="default-level-1"]');
+  await expect(counter).toContainText(YAMADA.name);
+  await expect(counter.locator('h3')).toContainText('1人');
+
+  // Exit: one tap on home.
+  await counter.getByRole('button', { name: `${YAMADA.name}さんの退室を記録` }).click();
+  await expect(counter.locator('h3')).toContainText('0人');
+
+  // Entry: the room on home, the person, the name-tag confirmation — three taps, no typing
+  // (the purpose is the one the person gave last time in this room).
+  await page.click('#enter-default-level-1');
+  await page.locator('.chip', { hasText: YAMADA.name }).click();
+  await expect(page.locator('#entry-purpose')).toHaveValue('窓口業務');
+  await page.click('#record-entry');
+  await expect(page.locator('.inside-row', { hasText: YAMADA.name })).toBeVisible();
+
   // The address follows the page: a reload stays, and back returns.
+  await tab(page, 'ホーム');
   await page.click('#go-keys');
   await expect(page).toHaveURL(/#\/keys$/);
   await page.goBack();

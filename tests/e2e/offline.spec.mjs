@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs } from './playwright.config.mjs';
 import {
-  openApp, waitForServiceWorker, chooseRoom, recordEntry, insideRow, exitButton, logRows,
-  eventCount, watchFailures,
+  SATO, YAMADA, openApp, counterTown, waitForServiceWorker, chooseRoom, recordEntry, insideRow,
+  exitButton, logRows, eventCount, watchFailures,
 } from './helpers.mjs';
 
 test('offline: record an entry and an exit, reload, still there, no request fails', async ({ page, context }) => {
-  await openApp(page);
+  await counterTown(page);
   await waitForServiceWorker(page);
   const seeded = await eventCount(page);
 
@@ -21,15 +21,15 @@ test('offline: record an entry and an exit, reload, still there, no request fail
   await expect(page.locator('[data-ready="true"]')).toBeVisible();
   await expect(page.locator('.network')).toContainText('オフライン');
 
-  await chooseRoom(page, '電算室');
-  await recordEntry(page, { name: '山田 太郎', affiliation: '総務課', purpose: 'サーバ点検' });
+  await chooseRoom(page, '住民窓口');
+  await recordEntry(page, YAMADA);
   await expect(page.locator('.notice')).toContainText('山田 太郎さんの入室を記録しました');
   await expect(logRows(page).first()).toContainText('入室中');
 
   await page.reload();
   await expect(page.locator('[data-ready="true"]')).toBeVisible();
   // The tablet reopens on the room it showed last.
-  await expect(page.locator('.form-room')).toContainText('電算室');
+  await expect(page.locator('.form-room')).toContainText('住民窓口');
   await expect(insideRow(page, '山田 太郎')).toBeVisible();
 
   await exitButton(page, '山田 太郎').click();
@@ -38,7 +38,7 @@ test('offline: record an entry and an exit, reload, still there, no request fail
 
   await page.reload();
   await expect(page.locator('[data-ready="true"]')).toBeVisible();
-  await chooseRoom(page, '電算室');
+  await chooseRoom(page, '住民窓口');
   await expect(page.locator('.inside .empty')).toBeVisible();
   await expect(logRows(page)).toHaveCount(1);
   const line = logRows(page).first();
@@ -63,9 +63,9 @@ test('an entry survives closing and restarting the browser', async () => {
   try {
     let browser = await launch();
     let page = await browser.newPage();
-    await openApp(page);
+    await counterTown(page, [SATO]);
     await chooseRoom(page, '住民窓口');
-    await recordEntry(page, { name: '佐藤 花子', affiliation: '福祉課', purpose: '窓口業務' });
+    await recordEntry(page, SATO);
     await browser.close();
 
     browser = await launch();

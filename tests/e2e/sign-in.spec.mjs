@@ -3,6 +3,7 @@
 import { test, expect } from '@playwright/test';
 import {
   ADMIN, addPerson, openApp, signIn, chooseRoom, recordEntry, logRows, eventCount, storedEvents,
+  recordTenure, grantPermission,
 } from './helpers.mjs';
 
 const SATO = { name: '佐藤 花子', affiliation: '住民税務課', pin: '1357' };
@@ -33,9 +34,11 @@ test('the first run registers the first staff member, refusing a bad PIN and sto
   await page.click('#setup');
   await expect(page.locator('.operator')).toContainText(ADMIN.name);
   // Every event now carries the operator: the logbook names who recorded the line.
+  await recordTenure(page, '住民税務課長', ADMIN);
+  await grantPermission(page, ADMIN);
   await page.getByRole('button', { name: '入退室管理簿', exact: true }).click();
   await chooseRoom(page, '住民窓口');
-  await recordEntry(page, { name: '来庁 太郎', affiliation: '株式会社ほっかい', purpose: '窓口業務' });
+  await recordEntry(page, ADMIN);
   await expect(logRows(page).first()).toContainText(ADMIN.name);
   const kinds = (await storedEvents(page)).map((e) => e.kind);
   expect(kinds).toEqual(expect.arrayContaining(['person_defined', 'pin_set', 'signed_in', 'entry_recorded']));

@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openApp, waitForServiceWorker, chooseRoom, recordEntry, insideRow } from './helpers.mjs';
+import { counterTown, waitForServiceWorker, chooseRoom, recordEntry, insideRow } from './helpers.mjs';
+
+const TAKAHASHI = { name: '高橋 次郎', affiliation: '住民税務課' };
 
 const PORT = 8091;
 
@@ -34,12 +36,12 @@ test('a new build is offered, and taking it removes the old cache', async ({ pag
   cpSync('../../dist', dist, { recursive: true });
   const server = await startServer(dist, data);
   try {
-    await openApp(page, `http://localhost:${PORT}/#/entry-log`);
+    await counterTown(page, [TAKAHASHI], `http://localhost:${PORT}/#/entry-log`);
     await waitForServiceWorker(page);
     const [oldCache] = await page.evaluate(() => caches.keys());
     expect(oldCache).toMatch(/^daicho-shell-[0-9a-f]{16}$/);
     await chooseRoom(page, '住民窓口');
-    await recordEntry(page, { name: '高橋 次郎', affiliation: '住民税務課', purpose: '窓口業務' });
+    await recordEntry(page, TAKAHASHI);
 
     // Deploy a new build: the worker script changes, as it does when any built file changes.
     const swPath = join(dist, 'sw.js');
