@@ -4,7 +4,7 @@ use super::codec::from_js;
 use super::device::{self, DeviceState};
 use super::{append_in, schema, ProjectionWrite, Result, Store, WriteMode};
 use daicho_core::room::default_rooms;
-use daicho_core::{EventKind, Room};
+use daicho_core::{EventKind, Room, RoomDefined};
 use rexie::TransactionMode;
 
 /// The operator recorded on what the app does by itself (the first-run defaults).
@@ -32,6 +32,28 @@ impl Store {
         }
         tx.done().await?;
         Ok(())
+    }
+
+    /// Adds a room, or a new version of one (same id: the latest definition wins, on every
+    /// device). Master data of the system administrator (第4条), checked like every write.
+    pub async fn define_room(
+        &self,
+        def: RoomDefined,
+        operator: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Room> {
+        let kind = EventKind::RoomDefined(def.clone());
+        let event = self
+            .checked_write(kind, operator, now, |event, _| {
+                let room = Room::from_definition(&def, event.hlc, &event.device);
+                vec![ProjectionWrite::new(
+                    schema::ROOMS,
+                    &room,
+                    WriteMode::Replace,
+                )]
+            })
+            .await?;
+        Ok(Room::from_definition(&def, event.hlc, &event.device))
     }
 
     /// Every room, highest security level first.

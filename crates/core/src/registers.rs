@@ -212,9 +212,8 @@ impl Registers {
     /// The rules for recording `kind` now, against these registers.
     pub fn check(&self, kind: &EventKind, now: DateTime<Utc>) -> Result<(), Refusals> {
         match kind {
-            EventKind::RoomDefined(_)
-            | EventKind::PositionDefined(_)
-            | EventKind::RoleAssigned(_) => Ok(()),
+            EventKind::RoomDefined(def) => crate::room::check_room(def),
+            EventKind::PositionDefined(_) | EventKind::RoleAssigned(_) => Ok(()),
             EventKind::TenureRecorded(tenure) => self.organisation.check_tenure(tenure),
             EventKind::EntryRecorded(entry) => self.check_entry(entry, now),
             EventKind::ExitRecorded(exit) => check_exit(exit, self.entries.get(&exit.entry), now),

@@ -95,6 +95,22 @@ impl Room {
 
 /// One example room per level, seeded on first run (第16条・第17条). Fixed ids, so that every
 /// device seeds the same three rooms rather than three each.
+/// A room needs a name and a place (第17条第1項 names rooms by what they hold and where).
+pub fn check_room(def: &RoomDefined) -> Result<(), crate::Refusals> {
+    use crate::refusal::{Field, Refusal, RefusalCode};
+    let mut refusals = crate::Refusals::default();
+    for (value, what) in [(&def.name, "室の名称"), (&def.place, "場所")] {
+        if value.trim().is_empty() {
+            let code = RefusalCode::Missing { what: what.into() };
+            refusals.push(Refusal::new(code, Field::Room, None));
+        }
+    }
+    if def.id.trim().is_empty() {
+        refusals.push(Refusal::new(RefusalCode::UnknownRoom, Field::Room, None));
+    }
+    refusals.into_result()
+}
+
 pub fn default_rooms() -> Vec<RoomDefined> {
     let room = |id: &str, name: &str, level| RoomDefined {
         id: id.to_string(),
@@ -117,6 +133,17 @@ pub fn default_rooms() -> Vec<RoomDefined> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_room_needs_a_name_and_a_place() {
+        let mut def = default_rooms().remove(0);
+        assert_eq!(check_room(&def), Ok(()));
+        def.name = " ".into();
+        def.place = String::new();
+        let refused = check_room(&def).unwrap_err();
+        assert_eq!(refused.0.len(), 2);
+        assert!(refused.0[0].message_ja().contains("室の名称"));
+    }
 
     #[test]
     fn levels_serialise_as_their_number_and_refuse_others() {
