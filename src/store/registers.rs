@@ -79,17 +79,17 @@ pub(super) async fn read_registers(tx: &Transaction) -> Result<Registers> {
         let loan: KeyLoan = from_js(value)?;
         registers.loans.insert(loan.id.clone(), loan);
     }
-    for event in folded_events(tx).await? {
+    for event in events_of_kinds(tx, &FOLDED_KINDS).await? {
         registers.apply(&event);
     }
     Ok(registers)
 }
 
-/// The events of the folded kinds, in fold order.
-async fn folded_events(tx: &Transaction) -> Result<Vec<Event>> {
+/// The events of `kinds` (stored names), in fold order.
+async fn events_of_kinds(tx: &Transaction, kinds: &[&str]) -> Result<Vec<Event>> {
     let index = tx.store(schema::EVENTS)?.index(schema::EVENTS_BY_KIND)?;
     let mut events = Vec::new();
-    for kind in FOLDED_KINDS {
+    for &kind in kinds {
         for value in index.get_all(Some(only(kind)?), None).await? {
             events.push(from_js::<Event>(value)?);
         }
@@ -149,6 +149,15 @@ impl Store {
         stores.extend_from_slice(&SMALL);
         let tx = self.db.transaction(&stores, TransactionMode::ReadOnly)?;
         read_registers(&tx).await
+    }
+
+    /// The events of `kinds` (stored names such as `"id_ledger_recorded"`), in fold order: the
+    /// lines of an office register with their ids, for pages that show and link each line.
+    pub async fn events_of(&self, kinds: &[&str]) -> Result<Vec<Event>> {
+        let tx = self
+            .db
+            .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
+        events_of_kinds(&tx, kinds).await
     }
 
     /// Checks `kind` (authority of `operator` on the day, then the rules) and appends it with

@@ -193,6 +193,21 @@ pub fn check_collation_info(
     refusals.into_result()
 }
 
+/// A kind of 操作者ID is named and says what it permits (第10条第1項第3号).
+pub fn check_operator_id_kind(kind: &OperatorIdKindDefined) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    for (value, what, field) in [
+        (&kind.name, "操作者IDの種類の名称", Field::Name),
+        (&kind.permits, "許可される操作", Field::Purpose),
+    ] {
+        if value.trim().is_empty() {
+            let code = RefusalCode::Missing { what: what.into() };
+            refusals.push(Refusal::new(code, field, Some(Article::paragraph(10, 1))));
+        }
+    }
+    refusals.into_result()
+}
+
 /// 第11条: an operator acts only within the kinds of 操作者ID they hold (active ones).
 pub fn holds_operator_kind<'a>(
     records: impl IntoIterator<Item = &'a IdRecord>,
@@ -330,6 +345,28 @@ mod tests {
             Ok(())
         );
         assert!(check_collation_info(&info(true), None, &org).is_err());
+    }
+
+    #[test]
+    fn a_kind_of_operator_id_names_what_it_permits() {
+        let kind = |name: &str, permits: &str| OperatorIdKindDefined {
+            id: "k".into(),
+            name: name.into(),
+            permits: permits.into(),
+        };
+        assert_eq!(
+            check_operator_id_kind(&kind("照会", "本人確認情報の照会")),
+            Ok(())
+        );
+        let refusals = check_operator_id_kind(&kind(" ", "")).unwrap_err();
+        let messages: Vec<String> = refusals.0.iter().map(Refusal::message_ja).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "操作者IDの種類の名称を入力してください。（第10条第1項）",
+                "許可される操作を入力してください。（第10条第1項）",
+            ]
+        );
     }
 
     #[test]

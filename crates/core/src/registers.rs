@@ -256,6 +256,7 @@ impl Registers {
             EventKind::AssetRegistered(a) => crate::assets::check_asset(a),
             EventKind::HandlerDesignated(d) => office.check_designation(d, org),
             EventKind::MeasureRecorded(m) => office.check_measure(m),
+            EventKind::OperatorIdKindDefined(k) => crate::id_ledger::check_operator_id_kind(k),
             EventKind::IdLedgerRecorded(line) => office.check_ledger_line(line, org),
             EventKind::CollationInfoRecorded(info) => office.check_collation_info(info, org),
             EventKind::MeetingHeld(m) => crate::meetings::check_meeting(m, org),

@@ -1,0 +1,31 @@
+//! A calendar day (a term, a ledger date) as the town writes it (和暦), with the Western date
+//! at hand; and the day helpers the office register forms share.
+
+use chrono::{NaiveDate, Utc};
+use daicho_core::wareki::{self, WarekiDate};
+use leptos::prelude::*;
+
+/// 令和8年11月26日 (the Western date alone before 明治6年).
+pub fn ja_day(day: NaiveDate) -> String {
+    WarekiDate::from_date(day).map_or_else(|| day.to_string(), |w| w.to_string())
+}
+
+/// Today in Japan, whatever the device's time zone.
+pub fn today() -> NaiveDate {
+    wareki::to_jst(Utc::now()).date_naive()
+}
+
+/// Reads an `<input type="date">` value; `None` when empty or unreadable.
+pub fn parse_day(value: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok()
+}
+
+#[component]
+pub fn JaDay(day: NaiveDate) -> impl IntoView {
+    view! {
+        <time datetime=day.to_string() title=day.to_string() class="ja-day">
+            {ja_day(day)}
+            <small class="western">{day.to_string()}</small>
+        </time>
+    }
+}
