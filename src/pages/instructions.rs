@@ -83,9 +83,9 @@ pub fn InstructionsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl Int
     view! {
         <div class="instructions-page" data-ready=move || loaded.get().then_some("true")>
             <InstructionList instructions meetings report_target close_target/>
+            <forms::IssueForm store meetings on_recorded/>
             <forms::ReportForm store instructions target=report_target on_recorded/>
             <forms::CloseForm store instructions target=close_target on_recorded/>
-            <forms::IssueForm store meetings on_recorded/>
         </div>
     }
 }

@@ -39,6 +39,7 @@ fn record(
     after: impl FnOnce() + 'static,
 ) {
     let store = store.get_value();
+    message.set(None);
     spawn_local(async move {
         match store.record(kind, &operator, Utc::now()).await {
             Ok(_) => {

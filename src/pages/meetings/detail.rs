@@ -22,6 +22,12 @@ pub fn MeetingDetail(
     selected: RwSignal<Option<EventId>>,
     on_recorded: Callback<()>,
 ) -> impl IntoView {
+    // Outlives the form, which is rebuilt when the record it added reloads the meeting.
+    let message: Outcome = RwSignal::new(None);
+    Effect::new(move |_| {
+        selected.track();
+        message.set(None);
+    });
     let chosen = move || {
         let id = selected.get()?;
         meetings.with(|ms| ms.iter().find(|m| m.id == id).cloned())
@@ -34,7 +40,7 @@ pub fn MeetingDetail(
                     <h2>{title}</h2>
                     <Held meeting=meeting.clone()/>
                     <Consultations meeting=meeting.clone()/>
-                    <OpinionForm store meeting on_recorded/>
+                    <OpinionForm store meeting message on_recorded/>
                     <button type="button" class="button" on:click=move |_| selected.set(None)>"閉じる"</button>
                 </section>
             }
@@ -134,6 +140,7 @@ fn Consultations(meeting: Meeting) -> impl IntoView {
 fn OpinionForm(
     store: StoredValue<Rc<Store>, LocalStorage>,
     meeting: Meeting,
+    message: Outcome,
     on_recorded: Callback<()>,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
@@ -146,7 +153,6 @@ fn OpinionForm(
     let subject = RwSignal::new(pending.first().cloned().unwrap_or_default());
     let received_on = RwSignal::new(today().to_string());
     let opinion = RwSignal::new(String::new());
-    let message: Outcome = RwSignal::new(None);
     let meeting_id = meeting.id.clone();
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -167,6 +173,7 @@ fn OpinionForm(
             opinion: text,
         };
         let (store, operator) = (store.get_value(), session.operator_id());
+        message.set(None);
         spawn_local(async move {
             let kind = EventKind::OpinionReceived(received);
             match store.record(kind, &operator, Utc::now()).await {

@@ -212,6 +212,7 @@ pub fn MeetingForm(
             Err(e) => return message.set(Some((false, e))),
         };
         let (store, operator) = (store.get_value(), session.operator_id());
+        message.set(None);
         spawn_local(async move {
             match store
                 .record(EventKind::MeetingHeld(held), &operator, Utc::now())
