@@ -23,7 +23,7 @@ pub fn parse_day(value: &str) -> Option<NaiveDate> {
 #[component]
 pub fn JaDay(day: NaiveDate) -> impl IntoView {
     view! {
-        <time datetime=day.to_string() title=day.to_string() class="ja-day">
+        <time datetime=day.to_string() title=day.to_string() class="ja-date ja-day">
             {ja_day(day)}
             <small class="western">{day.to_string()}</small>
         </time>

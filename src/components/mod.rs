@@ -14,4 +14,5 @@ pub mod logbook_table;
 pub mod record_link;
 pub mod record_time;
 pub mod room_picker;
+pub mod staff_choice;
 pub mod update_banner;

@@ -1,11 +1,243 @@
-//! 指示・依頼（第7条・第20条）
+//! 指示・依頼 (第7条, 第20条): what the general manager instructs department heads, or requests
+//! of administrative committees, from a meeting's results or an entry manager's report; each
+//! followed up by reports and closed: open → reported → closed.
 
+mod forms;
+
+use crate::components::ja_day::{ja_day, today, JaDay};
+use crate::directory::Directory;
+use crate::pages::meetings::record_href;
 use crate::store::Store;
+use daicho_core::instructions::{Addressee, Basis, Instruction, InstructionStatus};
+use daicho_core::office::Meeting;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use std::rc::Rc;
+
+const STATUSES: [InstructionStatus; 3] = [
+    InstructionStatus::Open,
+    InstructionStatus::Reported,
+    InstructionStatus::Closed,
+];
+
+/// The value a status carries in the filter and in `data-status`.
+fn status_key(status: InstructionStatus) -> &'static str {
+    match status {
+        InstructionStatus::Open => "open",
+        InstructionStatus::Reported => "reported",
+        InstructionStatus::Closed => "closed",
+    }
+}
+
+/// 指示：総務 太郎 / 要請：教育委員会
+fn addressee_ja(addressee: &Addressee, directory: &Directory) -> String {
+    match addressee {
+        Addressee::DepartmentHead { person_id } => {
+            format!("指示：{}", directory.name_of(person_id))
+        }
+        Addressee::Committee { name } => format!("要請：{name}"),
+    }
+}
+
+/// How an instruction is named in a select: its date, the start of its content, its addressee.
+fn instruction_label(i: &Instruction, directory: &Directory) -> String {
+    let content: String = i.issued.content.chars().take(24).collect();
+    let more = if i.issued.content.chars().count() > 24 {
+        "…"
+    } else {
+        ""
+    };
+    format!(
+        "{} {content}{more}（{}）",
+        ja_day(i.issued.issued_on),
+        addressee_ja(&i.issued.addressee, directory)
+    )
+}
+
+/// How a meeting is named as a basis: its date and place.
+fn meeting_label(m: &Meeting) -> String {
+    format!("{}の会議（{}）", ja_day(m.held.date), m.held.place)
+}
 
 #[component]
 pub fn InstructionsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
-    let _ = store;
-    view! { <h2>"指示・依頼（第7条・第20条）"</h2> }
+    let instructions = RwSignal::new(Vec::<Instruction>::new());
+    let meetings = RwSignal::new(Vec::<Meeting>::new());
+    let loaded = RwSignal::new(false);
+    // The instruction a row's button chose for the report form, and for the close form.
+    let (report_target, close_target) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let reload = move || {
+        spawn_local(async move {
+            if let Ok(registers) = store.get_value().registers().await {
+                let mut ms: Vec<Meeting> = registers.office.meetings.into_values().collect();
+                ms.sort_by(|a, b| (b.held.date, &b.id).cmp(&(a.held.date, &a.id)));
+                meetings.set(ms);
+                instructions.set(registers.office.instructions.into_values().collect());
+                loaded.set(true);
+            }
+        })
+    };
+    reload();
+    let on_recorded = Callback::new(move |()| reload());
+    view! {
+        <div class="instructions-page" data-ready=move || loaded.get().then_some("true")>
+            <InstructionList instructions meetings report_target close_target/>
+            <forms::IssueForm store meetings on_recorded/>
+            <forms::ReportForm store instructions target=report_target on_recorded/>
+            <forms::CloseForm store instructions target=close_target on_recorded/>
+        </div>
+    }
+}
+
+fn search_text(i: &Instruction, directory: &Directory) -> String {
+    let mut words = vec![
+        i.issued.content.clone(),
+        addressee_ja(&i.issued.addressee, directory),
+    ];
+    if let Basis::Report { summary } = &i.issued.basis {
+        words.push(summary.clone());
+    }
+    words.extend(i.reports.iter().map(|r| r.report.clone()));
+    words.join("\n").to_lowercase()
+}
+
+#[component]
+fn InstructionList(
+    instructions: RwSignal<Vec<Instruction>>,
+    meetings: RwSignal<Vec<Meeting>>,
+    report_target: RwSignal<String>,
+    close_target: RwSignal<String>,
+) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let status = RwSignal::new(String::new());
+    let text = RwSignal::new(String::new());
+    let by_issued = RwSignal::new(false);
+    // Tens of instructions a year: filtered and sorted in memory.
+    let shown = move || {
+        let wanted = status.get();
+        let needle = text.get().trim().to_lowercase();
+        let mut list: Vec<Instruction> = instructions.with(|is| {
+            is.iter()
+                .filter(|i| wanted.is_empty() || status_key(i.status()) == wanted)
+                .filter(|i| needle.is_empty() || search_text(i, &directory).contains(&needle))
+                .cloned()
+                .collect()
+        });
+        if by_issued.get() {
+            list.sort_by(|a, b| (b.issued.issued_on, &b.id).cmp(&(a.issued.issued_on, &a.id)));
+        } else {
+            list.sort_by(|a, b| (a.issued.due, &a.id).cmp(&(b.issued.due, &b.id)));
+        }
+        list
+    };
+    view! {
+        <section class="card wide instruction-list">
+            <h2>"指示・要請の一覧"</h2>
+            <div class="filters">
+                <div class="field">
+                    <label for="instruction-status">"状況"</label>
+                    <select id="instruction-status" on:change=move |ev| status.set(event_target_value(&ev))>
+                        <option value="">"すべて"</option>
+                        {STATUSES.map(|s| view! { <option value=status_key(s)>{s.name_ja()}</option> })}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="instruction-search">"検索（内容・宛先・報告）"</label>
+                    <input id="instruction-search" type="search" autocomplete="off" bind:value=text/>
+                </div>
+                <div class="field">
+                    <label for="instruction-sort">"並び順"</label>
+                    <select id="instruction-sort" on:change=move |ev| by_issued.set(event_target_value(&ev) == "issued")>
+                        <option value="due">"期限の近い順"</option>
+                        <option value="issued">"指示日の新しい順"</option>
+                    </select>
+                </div>
+            </div>
+            <table class="register instructions">
+                <thead>
+                    <tr>
+                        <th>"指示日"</th><th>"宛先"</th><th>"内容・報告"</th><th>"期限"</th>
+                        <th>"根拠"</th><th>"状況"</th><th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || shown().into_iter().map(|i| view! { <InstructionRow instruction=i meetings report_target close_target/> }).collect_view()}
+                </tbody>
+            </table>
+            <Show when=move || shown().is_empty()>
+                <p class="empty">"該当する指示・要請はありません。"</p>
+            </Show>
+        </section>
+    }
+}
+
+/// The meeting or report an instruction came from; a meeting links to its record.
+fn basis_view(basis: &Basis, meetings: RwSignal<Vec<Meeting>>) -> AnyView {
+    match basis {
+        Basis::Meeting { meeting } => {
+            let label = meetings
+                .with_untracked(|ms| ms.iter().find(|m| m.id == *meeting).map(meeting_label))
+                .unwrap_or_else(|| "セキュリティ会議".into());
+            view! { <a class="basis-link" href=record_href(meeting)>{label}</a> }.into_any()
+        }
+        Basis::Report { summary } => {
+            view! { <span class="basis-report">"報告：" {summary.clone()}</span> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn InstructionRow(
+    instruction: Instruction,
+    meetings: RwSignal<Vec<Meeting>>,
+    report_target: RwSignal<String>,
+    close_target: RwSignal<String>,
+) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let i = instruction;
+    let status = i.status();
+    let overdue = i.is_overdue(today());
+    let id = i.id.to_string();
+    let reports = i
+        .reports
+        .iter()
+        .map(|r| {
+            view! {
+                <li class="report">{ja_day(r.on)} " " {directory.name_of(&r.reported_by)} "：" {r.report.clone()}</li>
+            }
+        })
+        .collect_view();
+    let closed = i.closed.as_ref().map(|c| {
+        view! { <p class="closing">"完了 " {ja_day(c.on)} " " {c.note.clone()}</p> }
+    });
+    let (pick_report, pick_close) = (id.clone(), id.clone());
+    view! {
+        <tr data-instruction=id.clone() data-status=status_key(status) class:overdue=overdue>
+            <td><JaDay day=i.issued.issued_on/></td>
+            <td class="addressee">{addressee_ja(&i.issued.addressee, &directory)}</td>
+            <td class="content">
+                <p>{i.issued.content.clone()}</p>
+                <ul class="reports">{reports}</ul>
+                {closed}
+            </td>
+            <td class="due">
+                <JaDay day=i.issued.due/>
+                {overdue.then(|| view! { <span class="overdue-mark">"期限超過"</span> })}
+            </td>
+            <td class="basis">{basis_view(&i.issued.basis, meetings)}</td>
+            <td class="state"><span class="status-badge" data-status=status_key(status)>{status.name_ja()}</span></td>
+            <td class="actions">
+                {(status != InstructionStatus::Closed).then(|| view! {
+                    <button type="button" class="button pick-report"
+                        on:click=move |_| report_target.set(pick_report.clone())>"報告を記録"</button>
+                })}
+                {(status == InstructionStatus::Reported).then(|| view! {
+                    <button type="button" class="button pick-close"
+                        on:click=move |_| close_target.set(pick_close.clone())>"完了にする"</button>
+                })}
+                <a class="record-link" href=record_href(&i.id)>"記録"</a>
+            </td>
+        </tr>
+    }
 }

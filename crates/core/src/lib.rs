@@ -26,6 +26,7 @@ pub mod room;
 pub mod room_permit;
 pub mod sign_in;
 pub mod wareki;
+pub mod years;
 
 pub use article::Article;
 pub use clock::Hlc;

@@ -73,6 +73,44 @@ pub struct OpinionReceived {
     pub opinion: String,
 }
 
+/// A consultation with the opinion it got, if any: given at the meeting itself, or received
+/// afterwards (`OpinionReceived`, matched by subject).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsultationStatus<'a> {
+    pub consultation: &'a Consultation,
+    pub opinion: Option<(NaiveDate, &'a str)>,
+}
+
+impl crate::office::Meeting {
+    /// Each consultation of the meeting with its opinion, in the order asked.
+    pub fn consultation_status(&self) -> Vec<ConsultationStatus<'_>> {
+        self.held
+            .consultations
+            .iter()
+            .map(|c| {
+                let at_meeting = c.opinion_on.zip(c.opinion.as_deref());
+                let received = self
+                    .opinions
+                    .iter()
+                    .find(|o| o.subject == c.subject)
+                    .map(|o| (o.received_on, o.opinion.as_str()));
+                ConsultationStatus {
+                    consultation: c,
+                    opinion: at_meeting.or(received),
+                }
+            })
+            .collect()
+    }
+
+    /// How many consultations still wait for the board's opinion.
+    pub fn opinions_pending(&self) -> usize {
+        self.consultation_status()
+            .iter()
+            .filter(|s| s.opinion.is_none())
+            .count()
+    }
+}
+
 pub fn check_meeting(meeting: &MeetingHeld, org: &Organisation) -> Result<(), Refusals> {
     let mut refusals = Refusals::default();
     let chair = meeting.chair.as_str();
@@ -180,5 +218,37 @@ mod tests {
         m.consultations[0].opinion_on = Some(day(6, 1));
         let refusal = &check_meeting(&m, &org()).unwrap_err().0[0];
         assert_eq!(refusal.code, RefusalCode::EndsBeforeStart);
+    }
+
+    #[test]
+    fn a_consultation_waits_until_its_opinion_is_received() {
+        let mut held = meeting();
+        held.consultations.push(Consultation {
+            asked_on: day(6, 10),
+            subject: "監視カメラ".into(),
+            opinion_on: Some(day(6, 10)),
+            opinion: Some("妥当".into()),
+        });
+        let id: crate::event::EventId = "d:1".parse().unwrap();
+        let mut m = crate::office::Meeting {
+            id: id.clone(),
+            held,
+            opinions: vec![],
+        };
+        assert_eq!(
+            m.opinions_pending(),
+            1,
+            "外部委託 waits, 監視カメラ was answered"
+        );
+        m.opinions.push(OpinionReceived {
+            meeting: id,
+            subject: "外部委託".into(),
+            received_on: day(7, 1),
+            opinion: "適当と認める".into(),
+        });
+        assert_eq!(m.opinions_pending(), 0);
+        let status = m.consultation_status();
+        assert_eq!(status[0].opinion, Some((day(7, 1), "適当と認める")));
+        assert_eq!(status[1].opinion, Some((day(6, 10), "妥当")));
     }
 }

@@ -1,0 +1,89 @@
+//! Choosing staff members (not visitors): one in a labelled select, or several as checkboxes.
+//! The id is a `String` so rows added on the fly each get their own.
+
+use crate::directory::Directory;
+use daicho_core::people::PersonDefined;
+use leptos::prelude::*;
+
+/// Staff sorted as the town lists them: by section, then name.
+fn staff_sorted(directory: Directory) -> Vec<PersonDefined> {
+    let mut staff = directory.staff();
+    staff.sort_by(|a, b| (&a.affiliation, &a.name).cmp(&(&b.affiliation, &b.name)));
+    staff
+}
+
+fn label_of(p: &PersonDefined) -> String {
+    format!("{}（{}）", p.name, p.affiliation)
+}
+
+/// A labelled select of staff; `value` holds the person id and may be set from outside.
+#[component]
+pub fn StaffSelect(
+    #[prop(into)] id: String,
+    label: &'static str,
+    value: RwSignal<String>,
+    /// A class for the select itself, for rows repeated in a form.
+    #[prop(optional)]
+    class: &'static str,
+) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let options = move || {
+        staff_sorted(directory)
+            .into_iter()
+            .map(|p| {
+                let text = label_of(&p);
+                let id = p.id.clone();
+                view! { <option value=p.id prop:selected=move || value.get() == id>{text}</option> }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id class=class on:change=move |ev| value.set(event_target_value(&ev))>
+                <option value="" prop:selected=move || value.get().is_empty()>"選んでください"</option>
+                {options}
+            </select>
+        </div>
+    }
+}
+
+/// Checkboxes of every staff member under a legend; `chosen` holds the ticked ids.
+#[component]
+pub fn StaffChecklist(
+    id: &'static str,
+    legend: &'static str,
+    chosen: RwSignal<Vec<String>>,
+) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let toggle = move |person: String, on: bool| {
+        chosen.update(|ids| {
+            ids.retain(|i| *i != person);
+            if on {
+                ids.push(person);
+            }
+        })
+    };
+    let boxes = move || {
+        staff_sorted(directory)
+            .into_iter()
+            .map(|p| {
+                let (checked_id, toggled_id) = (p.id.clone(), p.id.clone());
+                view! {
+                    <label class="check" data-person=p.name.clone()>
+                        <input type="checkbox" value=p.id.clone()
+                            prop:checked=move || chosen.with(|c| c.contains(&checked_id))
+                            on:change=move |ev| toggle(toggled_id.clone(), event_target_checked(&ev))/>
+                        {label_of(&p)}
+                    </label>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <fieldset id=id class="staff-checklist">
+            <legend>{legend}</legend>
+            {boxes}
+        </fieldset>
+    }
+}
