@@ -65,7 +65,7 @@ pub fn KeyLogbook(
         let (k, m) = (key.get_untracked(), month.get_untracked());
         let range = month_range(&m);
         let query = LogQuery {
-            prefix: None,
+            prefix: Vec::new(),
             from_ms: range.map(|r| r.0),
             until_ms: range.map(|r| r.1),
             // A month reads as a book, oldest first; otherwise the newest lines first.
@@ -82,7 +82,7 @@ pub fn KeyLogbook(
             let key_id = (!k.is_empty()).then_some(k.as_str());
             if let Ok(page) = store.loan_page(key_id, &query).await {
                 rows.set(page.rows);
-                total.set(page.total);
+                total.set(Some(page.total));
                 next.set(page.next);
             }
         });

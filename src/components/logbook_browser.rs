@@ -28,7 +28,7 @@ struct Filters {
 impl Filters {
     fn query(&self, after: Option<PageCursor>) -> LogQuery {
         LogQuery {
-            prefix: None,
+            prefix: Vec::new(),
             from_ms: day_start_ms(&self.from, 0),
             // "to" is inclusive of its whole day.
             until_ms: day_start_ms(&self.to, 1),
@@ -63,7 +63,7 @@ pub fn LogbookBrowser(
     let current = RwSignal::new(None::<PageCursor>);
     let rows = RwSignal::new(Vec::<EntryRecord>::new());
     let corrections: Corrections = RwSignal::new(Default::default());
-    let total = RwSignal::new(None::<u32>);
+    let total = RwSignal::new(None::<u32>); // None until the first page is read
     let next = RwSignal::new(None::<PageCursor>);
     let error = RwSignal::new(None::<String>);
 
@@ -86,7 +86,7 @@ pub fn LogbookBrowser(
             match store.entry_page(room, person, &query).await {
                 Ok(page) => {
                     rows.set(page.rows);
-                    total.set(page.total);
+                    total.set(Some(page.total));
                     next.set(page.next);
                     error.set(None);
                 }

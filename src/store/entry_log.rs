@@ -103,26 +103,27 @@ impl Store {
             .db
             .transaction(&[schema::ENTRIES], TransactionMode::ReadOnly)?;
         let store = tx.store(schema::ENTRIES)?;
-        let prefix_index = match person_id {
-            Some(_) => schema::ENTRIES_BY_PERSON_TIME,
-            None => schema::ENTRIES_BY_ROOM_TIME,
+        let (prefix_index, prefix) = match (room_id, person_id) {
+            (Some(room), Some(person)) => (
+                schema::ENTRIES_BY_ROOM_PERSON_TIME,
+                vec![room.to_string(), person.to_string()],
+            ),
+            (None, Some(person)) => (schema::ENTRIES_BY_PERSON_TIME, vec![person.to_string()]),
+            (Some(room), None) => (schema::ENTRIES_BY_ROOM_TIME, vec![room.to_string()]),
+            (None, None) => (schema::ENTRIES_BY_ROOM_TIME, Vec::new()),
         };
         let indexes = LogIndexes {
             by_time: store.index(schema::ENTRIES_BY_TIME)?,
             by_prefix_time: store.index(prefix_index)?,
         };
         let query = LogQuery {
-            prefix: person_id.or(room_id).map(str::to_string),
+            prefix,
             ..query.clone()
         };
-        let time_of = |e: &EntryRecord| e.entered_at.timestamp_millis();
-        match (person_id, room_id) {
-            (Some(_), Some(room)) => {
-                let in_room = |e: &EntryRecord| e.room_id == room;
-                read_page(&indexes, &query, time_of, Some(&in_room)).await
-            }
-            _ => read_page(&indexes, &query, time_of, None).await,
-        }
+        read_page(&indexes, &query, |e: &EntryRecord| {
+            e.entered_at.timestamp_millis()
+        })
+        .await
     }
 
     /// The newest `limit` lines of `room_id`'s logbook, newest first, read through the

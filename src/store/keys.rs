@@ -187,16 +187,10 @@ impl Store {
             by_prefix_time: store.index(schema::LOANS_BY_KEY_TIME)?,
         };
         let query = LogQuery {
-            prefix: key_id.map(str::to_string),
+            prefix: key_id.map(str::to_string).into_iter().collect(),
             ..query.clone()
         };
-        read_page(
-            &indexes,
-            &query,
-            |l: &KeyLoan| l.lent_at.timestamp_millis(),
-            None,
-        )
-        .await
+        read_page(&indexes, &query, |l: &KeyLoan| l.lent_at.timestamp_millis()).await
     }
 
     /// The newest `limit` lines of one key's logbook.

@@ -20,8 +20,9 @@ pub struct PageCursor {
 /// Which lines, in which order, how many.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogQuery {
-    /// Only lines with this first key part (a room, a person, a key); `None` for all.
-    pub prefix: Option<String>,
+    /// Only lines with these first key parts (a room; a person; a room and a person; a key),
+    /// read through the index over them and the time; empty for all lines.
+    pub prefix: Vec<String>,
     /// From this time on (inclusive), in epoch milliseconds.
     pub from_ms: Option<i64>,
     /// Before this time (exclusive).
@@ -34,7 +35,7 @@ pub struct LogQuery {
 impl LogQuery {
     pub fn newest(limit: u32) -> Self {
         LogQuery {
-            prefix: None,
+            prefix: Vec::new(),
             from_ms: None,
             until_ms: None,
             newest_first: true,
@@ -48,29 +49,27 @@ impl LogQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogPage<T> {
     pub rows: Vec<T>,
-    /// How many lines match in all; `None` when a second filter is applied to the page (then
-    /// only the first filter's count is known without reading every line).
-    pub total: Option<u32>,
+    /// How many lines match in all (one index count).
+    pub total: u32,
     pub next: Option<PageCursor>,
 }
 
-/// The indexes a logbook is read through: by time alone, and by `[prefix, time]`.
+/// The indexes a logbook is read through: by time alone, and by `[...prefix, time]`.
 pub struct LogIndexes {
     pub by_time: StoreIndex,
     pub by_prefix_time: StoreIndex,
 }
 
-/// Reads one page of `query` from `indexes`; `time_of` gives a line's time in milliseconds,
-/// `keep` (if any) a second filter applied to the lines read.
+/// Reads one page of `query` from `indexes`; `time_of` gives a line's time in milliseconds.
 pub async fn read_page<T: DeserializeOwned>(
     indexes: &LogIndexes,
     query: &LogQuery,
     time_of: impl Fn(&T) -> i64,
-    keep: Option<&dyn Fn(&T) -> bool>,
 ) -> Result<LogPage<T>> {
-    let index = match query.prefix {
-        Some(_) => &indexes.by_prefix_time,
-        None => &indexes.by_time,
+    let index = if query.prefix.is_empty() {
+        &indexes.by_time
+    } else {
+        &indexes.by_prefix_time
     };
     let total = index.count(Some(range(query, None)?)).await?;
     let direction = if query.newest_first {
@@ -94,10 +93,6 @@ pub async fn read_page<T: DeserializeOwned>(
     let next = (rows.len() as u32 == query.limit)
         .then(|| next_cursor(&rows, query.after, &time_of))
         .flatten();
-    let (rows, total) = match keep {
-        Some(keep) => (rows.into_iter().filter(|r| keep(r)).collect(), None),
-        None => (rows, Some(total)),
-    };
     Ok(LogPage { rows, total, next })
 }
 
@@ -131,10 +126,12 @@ fn range(query: &LogQuery, after: Option<PageCursor>) -> Result<KeyRange> {
         }
     }
     let key = |t: f64| -> JsValue {
-        match &query.prefix {
-            Some(p) => js_sys::Array::of2(&JsValue::from_str(p), &JsValue::from_f64(t)).into(),
-            None => JsValue::from_f64(t),
+        if query.prefix.is_empty() {
+            return JsValue::from_f64(t);
         }
+        let key: js_sys::Array = query.prefix.iter().map(|p| JsValue::from_str(p)).collect();
+        key.push(&JsValue::from_f64(t));
+        key.into()
     };
     KeyRange::bound(&key(lower), &key(upper), Some(false), Some(upper_open))
         .map_err(|e| StoreError::Storage(format!("{e:?}")))

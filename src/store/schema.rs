@@ -51,12 +51,15 @@ pub const EVENTS_REFERRING: &str = "refers";
 pub const ENTRIES_BY_TIME: &str = "by_time";
 /// Index of `ENTRIES` over `[person_id, entered_at]`, for one person's entries.
 pub const ENTRIES_BY_PERSON_TIME: &str = "by_person_time";
+/// Index of `ENTRIES` over `[room_id, person_id, entered_at]`, for one person in one room.
+pub const ENTRIES_BY_ROOM_PERSON_TIME: &str = "by_room_person_time";
 /// Index of `LOANS` over `lent_at`, for the whole key logbook by time.
 pub const LOANS_BY_TIME: &str = "by_time";
 
 /// 1: events, device, rooms, entries. 2: people, credentials. 3: positions, roles, tenures.
 /// 4: permits, keys, loans. 5: indexes by kind, by referred record, and by time.
-const VERSION: u32 = 5;
+/// 6: entries by room, person and time.
+const VERSION: u32 = 6;
 
 pub async fn open(name: &str) -> rexie::Result<Rexie> {
     Rexie::builder(name)
@@ -95,6 +98,10 @@ pub async fn open(name: &str) -> rexie::Result<Rexie> {
                 .add_index(Index::new_array(
                     ENTRIES_BY_PERSON_TIME,
                     ["person_id", "entered_at"],
+                ))
+                .add_index(Index::new_array(
+                    ENTRIES_BY_ROOM_PERSON_TIME,
+                    ["room_id", "person_id", "entered_at"],
                 )),
         )
         .build()
