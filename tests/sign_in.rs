@@ -104,3 +104,40 @@ async fn a_malformed_pin_is_refused_and_stores_nothing() {
     store.close();
     Store::delete("t-pin-bad").await.unwrap();
 }
+
+mod common;
+
+#[wasm_bindgen_test]
+async fn once_there_is_a_system_administrator_only_they_define_staff_and_set_pins() {
+    // In the test town the administrator holds 総務課長, and so システム管理者 (第4条).
+    let store = common::town("t-people-authority").await;
+    let newcomer = common::person("tanaka", "田中 三郎", PersonKind::Staff);
+    let before = store.event_count().await.unwrap();
+    let refused = store
+        .define_person(newcomer.clone(), "yamada", Utc::now())
+        .await;
+    let Err(StoreError::Refused(refusals)) = refused else {
+        panic!("staff are defined by the system administrator only: {refused:?}");
+    };
+    assert!(refusals.0[0].message_ja().contains("システム管理者"));
+    let pin = store.set_pin("sato", "2468", "yamada", Utc::now()).await;
+    assert!(matches!(pin, Err(StoreError::Refused(_))), "{pin:?}");
+    assert_eq!(store.event_count().await.unwrap(), before, "nothing stored");
+
+    // A visitor is registered by the staff member who meets them; staff by the administrator.
+    let visitor = common::person("guest", "来庁 花子", PersonKind::Visitor);
+    store
+        .define_person(visitor, "yamada", Utc::now())
+        .await
+        .unwrap();
+    store
+        .define_person(newcomer, common::ADMIN, Utc::now())
+        .await
+        .unwrap();
+    store
+        .set_pin("tanaka", "2468", common::ADMIN, Utc::now())
+        .await
+        .unwrap();
+    let outcome = store.sign_in("tanaka", "2468", Utc::now()).await.unwrap();
+    assert!(matches!(outcome, SignInOutcome::SignedIn(_)), "{outcome:?}");
+}

@@ -2,10 +2,12 @@
 //! one is an event of the operation history).
 
 use super::codec::{from_js, to_js};
+use super::registers::{read_registers, SMALL};
 use super::{append_in, schema, ProjectionWrite, Result, Store, StoreError, WriteMode};
 use crate::auth::pin;
 use chrono::{DateTime, Utc};
-use daicho_core::people::{check_person, PersonDefined};
+use daicho_core::authority::check_authority;
+use daicho_core::people::PersonDefined;
 use daicho_core::sign_in::{
     check_sign_in_event, digests_match, pin_is_well_formed, Credential, PinSet, PinUnlocked,
     SignInFailed, SignInMethod, SignedIn, SignedOut, PIN_ITERATIONS,
@@ -58,21 +60,14 @@ impl Store {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<PersonDefined> {
-        check_person(&person).map_err(StoreError::Refused)?;
         let kind = EventKind::PersonDefined(person.clone());
-        self.append(
-            kind,
-            operator,
-            now.timestamp_millis(),
-            &[schema::PEOPLE],
-            |_| {
-                vec![ProjectionWrite::new(
-                    schema::PEOPLE,
-                    &person,
-                    WriteMode::Replace,
-                )]
-            },
-        )
+        self.checked_write(kind, operator, now, |_, _| {
+            vec![ProjectionWrite::new(
+                schema::PEOPLE,
+                &person,
+                WriteMode::Replace,
+            )]
+        })
         .await?;
         Ok(person)
     }
@@ -172,7 +167,16 @@ impl Store {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self.write_transaction(&[schema::PEOPLE, schema::CREDENTIALS])?;
+        let mut stores = SMALL.to_vec();
+        stores.push(schema::CREDENTIALS);
+        let tx = self.write_transaction(&stores)?;
+        // Setting or unlocking a PIN is the system administrator's (第4条); signing in, anyone's.
+        let registers = read_registers(&tx).await?;
+        let day = daicho_core::wareki::to_jst(now).date_naive();
+        if let Err(refusals) = check_authority(&registers, operator, &kind, day) {
+            tx.abort().await?;
+            return Err(StoreError::Refused(refusals));
+        }
         let exists = tx
             .store(schema::PEOPLE)?
             .key_exists(JsValue::from_str(person_id))

@@ -45,11 +45,13 @@ pub fn authority_for(kind: &EventKind, registers: &Registers) -> Authority {
         | PositionDefined(_)
         | RoleAssigned(_)
         | TenureRecorded(_)
-        | PersonDefined(_)
         | EquipmentRegistered(_)
         | KeyDefined(_)
         | PinSet(_)
         | PinUnlocked(_) => Authority::SystemSetup,
+        // Staff are master data; a visitor is registered by whoever meets them at the door.
+        PersonDefined(p) if p.is_staff() => Authority::SystemSetup,
+        PersonDefined(_) => Authority::Staff,
         SignedIn(_) | SignInFailed(_) | SignedOut(_) => Authority::Anyone,
         PermissionGranted(g) => room_manager(&g.room_id),
         VisitPermitGranted(g) => room_manager(&g.room_id),
@@ -273,6 +275,15 @@ mod tests {
         ))
     }
 
+    fn person(kind: PersonKind) -> EventKind {
+        EventKind::PersonDefined(PersonDefined {
+            id: "new".into(),
+            name: "新人".into(),
+            affiliation: "福祉課".into(),
+            kind,
+        })
+    }
+
     /// Each act × operator → allowed, or refused naming the role.
     #[test]
     fn every_act_is_allowed_only_to_its_role() {
@@ -292,6 +303,12 @@ mod tests {
             (asset(AssetCategory::Hardware), "soumu", &["juumin"]),
             (instruction(), "fukuchou", &["soumu", "juumin"]),
             (entry(), "yamada", &["vendor", "unknown"]),
+            (person(PersonKind::Staff), "soumu", &["yamada", "juumin"]),
+            (
+                person(PersonKind::Visitor),
+                "yamada",
+                &["vendor", "unknown"],
+            ),
         ];
         for (kind, allowed, refused) in cases {
             assert_eq!(
