@@ -1,8 +1,14 @@
 //! Labelled `<select>` fields shared by the register forms.
 
 use crate::directory::Directory;
+use crate::store::Store;
+use chrono::Utc;
+use daicho_core::people::PersonDefined;
+use daicho_core::room_permit::{is_permitted, Permit};
 use daicho_core::Room;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::rc::Rc;
 
 /// Chooses a person from the register (staff first); `value` holds the person id.
 #[component]
@@ -57,10 +63,56 @@ fn labelled_select(
     view! {
         <div class="field">
             <label for=id>{label}</label>
-            <select id=id on:change=move |ev| value.set(event_target_value(&ev))>
+            <select id=id prop:value=move || value.get()
+                on:change=move |ev| value.set(event_target_value(&ev))>
                 <option value="">"選んでください"</option>
                 {options}
             </select>
         </div>
     }
+}
+
+/// The people permitted into the room now, as buttons: the usual case is one tap.
+#[component]
+pub fn PermittedChips(
+    store: StoredValue<Rc<Store>, LocalStorage>,
+    room: Signal<Option<Room>>,
+    person_id: RwSignal<String>,
+) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let permits = RwSignal::new(Vec::<Permit>::new());
+    spawn_local(async move {
+        if let Ok(p) = store.get_value().permits().await {
+            permits.set(p);
+        }
+    });
+    let chips = move || {
+        let room = room.get()?;
+        let now = Utc::now();
+        let people: Vec<PersonDefined> = permits.with(|permits| {
+            directory.0.with(|m| {
+                m.values()
+                    .filter(|p| is_permitted(permits, &p.id, &room, now))
+                    .cloned()
+                    .collect()
+            })
+        });
+        Some(
+            people
+                .into_iter()
+                .map(|p| {
+                    let id = p.id.clone();
+                    let chosen = p.id.clone();
+                    view! {
+                        <button type="button" class="chip" data-person=p.id.clone()
+                            aria-pressed=move || (person_id.get() == chosen).to_string()
+                            on:click=move |_| person_id.set(id.clone())>
+                            {p.name.clone()}
+                        </button>
+                    }
+                })
+                .collect_view(),
+        )
+    };
+    view! { <div class="chips" role="group" aria-label="この室に入室できる方">{chips}</div> }
 }

@@ -2,6 +2,7 @@
 //! member escorting them) → purpose → name tag → time → record. The store checks what the
 //! room's level requires (第17条第2項) and the form shows each refusal at its field.
 
+use super::choices::PermittedChips;
 use super::field_error::FieldError;
 use super::record_time::{self, ChosenTime, RecordTimeControl};
 use crate::auth::session::Session;
@@ -10,7 +11,6 @@ use crate::store::paging::LogQuery;
 use crate::store::{Store, StoreError};
 use chrono::Utc;
 use daicho_core::people::PersonDefined;
-use daicho_core::room_permit::{is_permitted, Permit};
 use daicho_core::{EntryRecord, EntryRecorded, Field, Refusals, Room, SecurityLevel};
 use leptos::ev::SubmitEvent;
 use leptos::html;
@@ -233,49 +233,4 @@ fn PeopleOptions(staff: bool, #[prop(optional)] plain: bool) -> impl IntoView {
     } else {
         view! { <optgroup label=label>{options}</optgroup> }.into_any()
     }
-}
-
-/// The people permitted into the room now, as buttons: the usual case is one tap.
-#[component]
-fn PermittedChips(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    room: Signal<Option<Room>>,
-    person_id: RwSignal<String>,
-) -> impl IntoView {
-    let directory = expect_context::<Directory>();
-    let permits = RwSignal::new(Vec::<Permit>::new());
-    spawn_local(async move {
-        if let Ok(p) = store.get_value().permits().await {
-            permits.set(p);
-        }
-    });
-    let chips = move || {
-        let room = room.get()?;
-        let now = Utc::now();
-        let people: Vec<PersonDefined> = permits.with(|permits| {
-            directory.0.with(|m| {
-                m.values()
-                    .filter(|p| is_permitted(permits, &p.id, &room, now))
-                    .cloned()
-                    .collect()
-            })
-        });
-        Some(
-            people
-                .into_iter()
-                .map(|p| {
-                    let id = p.id.clone();
-                    let chosen = p.id.clone();
-                    view! {
-                        <button type="button" class="chip" data-person=p.id.clone()
-                            aria-pressed=move || (person_id.get() == chosen).to_string()
-                            on:click=move |_| person_id.set(id.clone())>
-                            {p.name.clone()}
-                        </button>
-                    }
-                })
-                .collect_view(),
-        )
-    };
-    view! { <div class="chips" role="group" aria-label="この室に入室できる方">{chips}</div> }
 }

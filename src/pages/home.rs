@@ -73,7 +73,7 @@ pub fn HomePage(
             </section>
             <section class="card wide home-keys">
                 <h2>"貸出中の鍵"</h2>
-                {move || overview.get().map(|o| view! { <KeysOut store overview=o on_changed=changed/> })}
+                {move || overview.get().map(|o| view! { <KeysOut store overview=o on_changed=changed on_keys/> })}
             </section>
         </div>
     }
@@ -108,12 +108,14 @@ fn KeysOut(
     store: StoredValue<Rc<Store>, LocalStorage>,
     overview: Overview,
     on_changed: Callback<()>,
+    on_keys: Callback<()>,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let directory = expect_context::<Directory>();
     let error = RwSignal::new(None::<String>);
+    let available = available_keys(&overview, on_keys);
     if overview.out.is_empty() {
-        return view! { <p class="empty">"貸出中の鍵はありません。"</p> }.into_any();
+        return view! { <p class="empty">"貸出中の鍵はありません。"</p> {available} }.into_any();
     }
     let key_label = move |id: &str| {
         overview
@@ -160,6 +162,36 @@ fn KeysOut(
             <p class="form-error" role="alert">{move || error.get()}</p>
         </Show>
         <ul>{rows}</ul>
+        {available}
     }
     .into_any()
+}
+
+/// The keys in the cabinet, each a tap away from its loan (the key logbook opens on it).
+fn available_keys(overview: &Overview, on_keys: Callback<()>) -> impl IntoView + use<> {
+    let in_cabinet: Vec<KeyDefined> = overview
+        .keys
+        .iter()
+        .filter(|k| !overview.out.iter().any(|l| l.key_id == k.id))
+        .cloned()
+        .collect();
+    (!in_cabinet.is_empty()).then(|| {
+        let buttons = in_cabinet
+            .into_iter()
+            .map(|k| {
+                let id = k.id.clone();
+                view! {
+                    <button type="button" class="button lend" data-key=k.id.clone()
+                        aria-label=format!("{}を貸し出す", k.label)
+                        on:click=move |_| {
+                            crate::pages::keys::choose_key(&id);
+                            on_keys.run(());
+                        }>
+                        {format!("{}を貸し出す", k.label)}
+                    </button>
+                }
+            })
+            .collect_view();
+        view! { <div class="available-keys">{buttons}</div> }
+    })
 }

@@ -2,7 +2,7 @@
 //! permitted persons, one holder at a time; which keys are out, with whom, and overdue.
 
 use crate::auth::session::Session;
-use crate::components::choices::{PersonSelect, RoomSelect};
+use crate::components::choices::{PermittedChips, PersonSelect, RoomSelect};
 use crate::components::form_message::FormMessage;
 use crate::components::ja_date::JaDateTime;
 use crate::components::key_logbook::KeyLogbook;
@@ -130,6 +130,31 @@ fn KeysOut(
     }
 }
 
+/// The key home's 貸し出す button chose, taken once by the lend form.
+const KEY_CHOICE: &str = "daicho.keys.chosen";
+
+/// Opens the lend form on `key_id` (home's one-tap start of a loan).
+pub fn choose_key(key_id: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.set_item(KEY_CHOICE, key_id);
+    }
+}
+
+fn take_chosen_key() -> String {
+    let storage = session_storage();
+    let chosen = storage
+        .as_ref()
+        .and_then(|s| s.get_item(KEY_CHOICE).ok().flatten());
+    if let Some(storage) = storage {
+        let _ = storage.remove_item(KEY_CHOICE);
+    }
+    chosen.unwrap_or_default()
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
 #[component]
 fn LendKey(
     store: StoredValue<Rc<Store>, LocalStorage>,
@@ -137,11 +162,39 @@ fn LendKey(
     on_lent: Callback<()>,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
-    let key = RwSignal::new(String::new());
+    let key = RwSignal::new(take_chosen_key());
     let person = RwSignal::new(String::new());
     let purpose = RwSignal::new(String::new());
     let hours = RwSignal::new("2".to_string());
     let message = RwSignal::new(None::<(bool, String)>);
+    let room = Signal::derive(move || {
+        let room_id = keys_view.keys.with(|k| {
+            k.iter()
+                .find(|k| k.id == key.get())
+                .map(|k| k.room_id.clone())
+        })?;
+        keys_view
+            .rooms
+            .with(|r| r.iter().find(|r| r.id == room_id).cloned())
+    });
+    // The purpose this person gave when last borrowing this key is usually the purpose again.
+    Effect::new(move |_| {
+        let (key_id, who) = (key.get(), person.get());
+        if key_id.is_empty() || who.is_empty() {
+            return;
+        }
+        let store = store.get_value();
+        spawn_local(async move {
+            let last = store.key_log(&key_id, 20).await.ok().and_then(|log| {
+                log.into_iter()
+                    .find(|l| l.person_id == who)
+                    .map(|l| l.purpose)
+            });
+            if let (Some(last), true) = (last, purpose.get_untracked().is_empty()) {
+                purpose.set(last);
+            }
+        });
+    });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let now = Utc::now();
@@ -170,13 +223,15 @@ fn LendKey(
             <h2>"鍵を貸し出す"</h2>
             <div class="field">
                 <label for="lend-key">"鍵"</label>
-                <select id="lend-key" on:change=move |ev| key.set(event_target_value(&ev))>
+                <select id="lend-key" prop:value=move || key.get()
+                    on:change=move |ev| key.set(event_target_value(&ev))>
                     <option value="">"選んでください"</option>
                     {move || keys_view.keys.get().into_iter().map(|k| view! {
                         <option value=k.id.clone()>{keys_view.key_label(&k.id)}</option>
                     }).collect_view()}
                 </select>
             </div>
+            <PermittedChips store room person_id=person/>
             <PersonSelect id="lend-person" label="貸出先" value=person/>
             <div class="field">
                 <label for="lend-purpose">"目的"</label>

@@ -1,7 +1,9 @@
 // 鍵の管理簿 and 入室許可: a key of a level-2 room is lent only to a person permitted by the
 // room's entry manager, to one holder at a time, and comes back.
 import { test, expect } from '@playwright/test';
-import { ADMIN, YAMADA, addPerson, counterTown, openApp, recordEntry } from './helpers.mjs';
+import {
+  ADMIN, YAMADA, addPerson, counterTown, grantPermission, openApp, recordEntry, recordTenure,
+} from './helpers.mjs';
 
 const SATO = { name: '佐藤 花子', affiliation: '住民税務課' };
 const option = (who) => ({ label: `${who.name}（${who.affiliation}）` });
@@ -116,4 +118,51 @@ test('home shows who is inside and which keys are out; entry and exit take at mo
   await expect(page).toHaveURL(/#\/keys$/);
   await page.goBack();
   await expect(page.locator('.home')).toBeVisible();
+});
+
+test('a key is lent in three taps from home and returned in one; its month prints on one A4 page', async ({ page }) => {
+  await openApp(page);
+  await recordTenure(page, '総務課長', ADMIN);
+  await addPerson(page, YAMADA);
+  await grantPermission(page, YAMADA, '電算室（サーバ室）（レベル2）');
+  await tab(page, '鍵の管理簿');
+  await page.selectOption('#key-room', { label: '電算室（サーバ室）（レベル2）' });
+  await page.fill('#key-label', '電算室 1号鍵');
+  await page.click('#define-key');
+  await expect(page.locator('.key-form .status')).toContainText('鍵を登録しました');
+  // The first loan of a person gives the purpose.
+  await lend(page, YAMADA);
+  await expect(page.locator('.lend-form .status')).toContainText('貸出を記録しました');
+  await tab(page, 'ホーム');
+  await page.getByRole('button', { name: '電算室 1号鍵の返却を記録' }).click();
+  await expect(page.locator('.home-keys .empty')).toBeVisible();
+
+  // Lend: the key on home, the person, the record button — three taps, no typing.
+  await page.getByRole('button', { name: '電算室 1号鍵を貸し出す' }).click();
+  await page.locator('.lend-form .chip', { hasText: YAMADA.name }).click();
+  await expect(page.locator('#lend-purpose')).toHaveValue('サーバ点検');
+  await page.click('#lend');
+  await expect(page.locator('.keys-out .key-row')).toContainText(YAMADA.name);
+  // Return: one tap on home.
+  await tab(page, 'ホーム');
+  await page.getByRole('button', { name: '電算室 1号鍵の返却を記録' }).click();
+  await expect(page.locator('.home-keys .empty')).toBeVisible();
+
+  // The month's key logbook: both loans, lent and returned, by whom; printed alone on A4.
+  await tab(page, '鍵の管理簿');
+  const month = await page.evaluate(() => new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 7));
+  await page.fill('#key-log-month', month);
+  await page.locator('#key-log-month').dispatchEvent('change');
+  const rows = page.locator('.key-log-table tbody tr');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first()).toContainText(YAMADA.name);
+  await expect(rows.first()).toContainText(ADMIN.name);
+  await expect(page.locator('#key-log-heading')).toContainText('令和');
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.locator('.lend-form')).toBeHidden();
+  await expect(page.locator('.register-bar')).toBeHidden();
+  await expect(page.locator('.key-log-table')).toBeVisible();
+  const pdf = await page.pdf({ format: 'A4', printBackground: false });
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  expect(pages).toBe(1);
 });
