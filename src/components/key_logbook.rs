@@ -3,8 +3,9 @@
 //! newest lines a page at a time (read through the store's indexes).
 
 use super::ja_date::JaDateTime;
+use super::pager::PageTrail;
 use crate::directory::Directory;
-use crate::store::paging::{LogQuery, PageCursor};
+use crate::store::paging::LogQuery;
 use crate::store::Store;
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use daicho_core::key_log::{KeyDefined, KeyLoan};
@@ -56,9 +57,7 @@ pub fn KeyLogbook(
 ) -> impl IntoView {
     let key = RwSignal::new(String::new());
     let month = RwSignal::new(String::new());
-    let current = RwSignal::new(None::<PageCursor>);
-    let trail = RwSignal::new(Vec::<Option<PageCursor>>::new());
-    let next = RwSignal::new(None::<PageCursor>);
+    let pages = PageTrail::new();
     let rows = RwSignal::new(Vec::<KeyLoan>::new());
     let total = RwSignal::new(None::<u32>);
     let load = move || {
@@ -75,7 +74,7 @@ pub fn KeyLogbook(
             } else {
                 PAGE_LINES
             },
-            after: current.get_untracked(),
+            after: pages.current(),
         };
         let store = store.get_value();
         spawn_local(async move {
@@ -83,7 +82,7 @@ pub fn KeyLogbook(
             if let Ok(page) = store.loan_page(key_id, &query).await {
                 rows.set(page.rows);
                 total.set(Some(page.total));
-                next.set(page.next);
+                pages.set_next(page.next);
             }
         });
     };
@@ -91,17 +90,15 @@ pub fn KeyLogbook(
         key.track();
         month.track();
         changes.track();
-        trail.set(Vec::new());
-        current.set(None);
+        pages.reset();
         load();
     });
     let go_next = move |_| {
-        trail.update(|t| t.push(current.get_untracked()));
-        current.set(next.get_untracked());
+        pages.forward();
         load();
     };
     let go_back = move |_| {
-        current.set(trail.try_update(|t| t.pop()).flatten().flatten());
+        pages.back();
         load();
     };
     let print = move |_| {
@@ -163,9 +160,9 @@ pub fn KeyLogbook(
                 <p class="empty">"該当する記録はありません。"</p>
             </Show>
             <nav class="pager no-print" aria-label="鍵の管理簿のページ">
-                <button type="button" class="button" disabled=move || trail.with(Vec::is_empty)
+                <button type="button" class="button" disabled=move || pages.at_first()
                     on:click=go_back>"← 前へ"</button>
-                <button type="button" id="key-log-next" class="button" disabled=move || next.get().is_none()
+                <button type="button" id="key-log-next" class="button" disabled=move || pages.at_last()
                     on:click=go_next>"次へ →"</button>
             </nav>
         </section>

@@ -3,6 +3,7 @@
 //! logbook of any length pages alike), and printed on A4 as shown.
 
 use super::logbook_table::{Corrections, LogbookTable};
+use super::pager::PageTrail;
 use crate::directory::Directory;
 use crate::store::paging::{LogQuery, PageCursor};
 use crate::store::Store;
@@ -58,13 +59,10 @@ pub fn LogbookBrowser(
     changes: RwSignal<u32>,
 ) -> impl IntoView {
     let filters = RwSignal::new(Filters::default());
-    // The cursors of the pages before the one shown (for 前へ), and the one shown.
-    let trail = RwSignal::new(Vec::<Option<PageCursor>>::new());
-    let current = RwSignal::new(None::<PageCursor>);
+    let pages = PageTrail::new();
     let rows = RwSignal::new(Vec::<EntryRecord>::new());
     let corrections: Corrections = RwSignal::new(Default::default());
     let total = RwSignal::new(None::<u32>); // None until the first page is read
-    let next = RwSignal::new(None::<PageCursor>);
     let error = RwSignal::new(None::<String>);
 
     Effect::new(move |_| {
@@ -74,7 +72,7 @@ pub fn LogbookBrowser(
     });
     let load = move || {
         let f = filters.get_untracked();
-        let query = f.query(current.get_untracked());
+        let query = f.query(pages.current());
         let store = store.get_value();
         spawn_local(async move {
             let room = (!f.room.is_empty()).then_some(f.room.as_str());
@@ -87,7 +85,7 @@ pub fn LogbookBrowser(
                 Ok(page) => {
                     rows.set(page.rows);
                     total.set(Some(page.total));
-                    next.set(page.next);
+                    pages.set_next(page.next);
                     error.set(None);
                 }
                 Err(e) => error.set(Some(e.to_string())),
@@ -98,18 +96,15 @@ pub fn LogbookBrowser(
     Effect::new(move |_| {
         filters.track();
         changes.track();
-        trail.set(Vec::new());
-        current.set(None);
+        pages.reset();
         load();
     });
     let go_next = move |_| {
-        trail.update(|t| t.push(current.get_untracked()));
-        current.set(next.get_untracked());
+        pages.forward();
         load();
     };
     let go_back = move |_| {
-        let previous = trail.try_update(|t| t.pop()).flatten().flatten();
-        current.set(previous);
+        pages.back();
         load();
     };
     let set = move |apply: fn(&mut Filters, String)| {
@@ -155,9 +150,9 @@ pub fn LogbookBrowser(
         </Show>
         <LogbookTable rows corrections/>
         <nav class="pager no-print" aria-label="管理簿のページ">
-            <button type="button" id="log-prev" class="button" disabled=move || trail.with(Vec::is_empty)
+            <button type="button" id="log-prev" class="button" disabled=move || pages.at_first()
                 on:click=go_back>"← 前の" {PAGE_LINES} "件"</button>
-            <button type="button" id="log-next" class="button" disabled=move || next.get().is_none()
+            <button type="button" id="log-next" class="button" disabled=move || pages.at_last()
                 on:click=go_next>"次の" {PAGE_LINES} "件 →"</button>
         </nav>
     }

@@ -6,7 +6,7 @@ use crate::components::form_message::FormMessage;
 use crate::directory::Directory;
 use crate::store::Store;
 use chrono::{NaiveDate, Utc};
-use daicho_core::organisation::{Organisation, Position, Role, TenureRecorded};
+use daicho_core::organisation::{Organisation, Position, Role, RoleAssigned, TenureRecorded};
 use daicho_core::wareki::{self, WarekiDate};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -58,6 +58,8 @@ pub fn PositionsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoVi
             <RolesToday view_state/>
             <RecordTenure store view_state on_recorded=Callback::new(move |()| reload())/>
             <WhoHeld view_state/>
+            <AmendMapping store view_state on_amended=Callback::new(move |()| reload())/>
+            <DefinePosition store on_defined=Callback::new(move |()| reload())/>
         </div>
     }
 }
@@ -232,5 +234,117 @@ fn WhoHeld(view_state: RwSignal<OrgView, LocalStorage>) -> impl IntoView {
             </div>
             <p class="answer" role="status">{answer}</p>
         </section>
+    }
+}
+
+/// An amendment of the regulation's role → position mapping, from a date on (the mapping before
+/// it still answers for earlier days).
+#[component]
+fn AmendMapping(
+    store: StoredValue<Rc<Store>, LocalStorage>,
+    view_state: RwSignal<OrgView, LocalStorage>,
+    on_amended: Callback<()>,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let role = RwSignal::new(0usize);
+    let position = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let basis = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<(bool, String)>);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let Ok(effective_from) = NaiveDate::parse_from_str(&from.get_untracked(), "%Y-%m-%d")
+        else {
+            return message.set(Some((false, "施行日を入力してください。".into())));
+        };
+        let assignment = RoleAssigned {
+            role: Role::ALL[role.get_untracked().min(Role::ALL.len() - 1)],
+            position_id: position.get_untracked(),
+            effective_from,
+            basis: basis.get_untracked().trim().to_string(),
+        };
+        let (store, operator) = (store.get_value(), session.operator_id());
+        spawn_local(async move {
+            match store.amend_mapping(assignment, &operator, Utc::now()).await {
+                Ok(a) => {
+                    let text = format!("{}からの割当てを記録しました。", ja_date(a.effective_from));
+                    message.set(Some((true, text)));
+                    on_amended.run(());
+                }
+                Err(e) => message.set(Some((false, e.to_string()))),
+            }
+        });
+    };
+    view! {
+        <form class="card wide mapping-form" on:submit=submit>
+            <h2>"役割の割当てを改正"</h2>
+            <p class="hint">"規程の改正で役割を担う職が変わったとき、施行日からの割当てを記録します。それより前の日は元の割当てのまま答えます。"</p>
+            <div class="field">
+                <label for="mapping-role">"役割"</label>
+                <select id="mapping-role" on:change=move |ev| role.set(event_target_value(&ev).parse().unwrap_or(0))>
+                    {Role::ALL.iter().enumerate().map(|(i, r)| view! {
+                        <option value=i.to_string()>{r.name_ja()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="mapping-position">"職"</label>
+                <select id="mapping-position" on:change=move |ev| position.set(event_target_value(&ev))>
+                    <option value="">"選んでください"</option>
+                    {move || view_state.with(|v| v.positions.iter().map(|p| view! {
+                        <option value=p.id.clone()>{p.name.clone()}</option>
+                    }).collect_view())}
+                </select>
+            </div>
+            <div class="field">
+                <label for="mapping-from">"施行日"</label>
+                <input id="mapping-from" type="date" bind:value=from/>
+            </div>
+            <div class="field">
+                <label for="mapping-basis">"改正の根拠"</label>
+                <input id="mapping-basis" autocomplete="off" bind:value=basis/>
+            </div>
+            <button type="submit" id="amend-mapping" class="button primary">"記録"</button>
+            <FormMessage outcome=message/>
+        </form>
+    }
+}
+
+#[component]
+fn DefinePosition(
+    store: StoredValue<Rc<Store>, LocalStorage>,
+    on_defined: Callback<()>,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let name = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<(bool, String)>);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let position = Position {
+            id: crate::store::new_id(),
+            name: name.get_untracked().trim().to_string(),
+        };
+        let (store, operator) = (store.get_value(), session.operator_id());
+        spawn_local(async move {
+            match store.define_position(position, &operator, Utc::now()).await {
+                Ok(p) => {
+                    message.set(Some((true, format!("{}を追加しました。", p.name))));
+                    name.set(String::new());
+                    on_defined.run(());
+                }
+                Err(e) => message.set(Some((false, e.to_string()))),
+            }
+        });
+    };
+    view! {
+        <form class="card wide position-form" on:submit=submit>
+            <h2>"職を追加"</h2>
+            <div class="field">
+                <label for="position-name">"職の名称"</label>
+                <input id="position-name" autocomplete="off" bind:value=name/>
+            </div>
+            <button type="submit" id="define-position" class="button primary">"追加"</button>
+            <FormMessage outcome=message/>
+        </form>
     }
 }

@@ -63,13 +63,69 @@ impl Store {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<TenureRecorded> {
-        let tx = self.write_transaction(&[schema::ROLE_ASSIGNMENTS, schema::TENURES])?;
-        let organisation = read_organisation(&tx).await?;
         let kind = EventKind::TenureRecorded(tenure.clone());
-        let registers = Registers {
-            organisation,
+        let key_by_event = |event: &daicho_core::Event| Some(event.id().to_string());
+        self.organisation_write(kind, schema::TENURES, &tenure, key_by_event, operator, now)
+            .await?;
+        Ok(tenure)
+    }
+
+    /// Amends the role → position mapping from a date on (an amendment of the regulation).
+    pub async fn amend_mapping(
+        &self,
+        assignment: RoleAssigned,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RoleAssigned> {
+        let kind = EventKind::RoleAssigned(assignment.clone());
+        let key_by_event = |event: &daicho_core::Event| Some(event.id().to_string());
+        self.organisation_write(
+            kind,
+            schema::ROLE_ASSIGNMENTS,
+            &assignment,
+            key_by_event,
+            operator,
+            now,
+        )
+        .await?;
+        Ok(assignment)
+    }
+
+    /// Adds a position (or renames one: the same id).
+    pub async fn define_position(
+        &self,
+        position: Position,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Position> {
+        let kind = EventKind::PositionDefined(position.clone());
+        self.organisation_write(kind, schema::POSITIONS, &position, |_| None, operator, now)
+            .await?;
+        Ok(position)
+    }
+
+    /// One checked write of the organisation's registers: the mapping, terms and positions
+    /// are read in the transaction, the operator's authority and the rule checked, and the
+    /// record stored in `store` (keyed by what `key` gives, or by its own key path).
+    async fn organisation_write<T: serde::Serialize>(
+        &self,
+        kind: EventKind,
+        store: &'static str,
+        record: &T,
+        key: impl Fn(&daicho_core::Event) -> Option<String>,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let stores = [schema::ROLE_ASSIGNMENTS, schema::TENURES, schema::POSITIONS];
+        let tx = self.write_transaction(&stores)?;
+        let mut registers = Registers {
+            organisation: read_organisation(&tx).await?,
             ..Registers::default()
         };
+        for value in tx.store(schema::POSITIONS)?.get_all(None, None).await? {
+            let position: Position = from_js(value)?;
+            registers.positions.insert(position.id.clone(), position);
+        }
         let today = daicho_core::wareki::to_jst(now).date_naive();
         let checked = check_authority(&registers, operator, &kind, today)
             .and_then(|()| registers.check(&kind, now));
@@ -78,12 +134,10 @@ impl Store {
             return Err(StoreError::Refused(refusals));
         }
         let event = append_in(&tx, kind, operator, now.timestamp_millis(), |_| Vec::new()).await?;
-        let key = JsValue::from_str(&event.id().to_string());
-        tx.store(schema::TENURES)?
-            .put(&to_js(&tenure), Some(&key))
-            .await?;
+        let key = key(&event).map(|k| JsValue::from_str(&k));
+        tx.store(store)?.put(&to_js(record), key.as_ref()).await?;
         tx.done().await?;
-        Ok(tenure)
+        Ok(())
     }
 }
 

@@ -44,3 +44,28 @@ test('terms answer who held a role; overlaps and non-administrators are refused'
   await expect(refusal).toContainText('システム管理者だけ');
   await expect(refusal).toContainText('第4条');
 });
+
+test('an amendment of the mapping answers from its date on; earlier days keep the old one', async ({ page }) => {
+  await openApp(page);
+  await page.getByRole('button', { name: '職と役割' }).click();
+  await page.fill('#position-name', '危機管理監');
+  await page.click('#define-position');
+  await expect(page.locator('.position-form .status')).toContainText('危機管理監を追加しました');
+  await recordTenure(page, '危機管理監', ADMIN, '2024-04-01');
+
+  // Without a basis the amendment is refused and nothing changes.
+  await page.selectOption('#mapping-role', { label: 'セキュリティ総括責任者' });
+  await page.selectOption('#mapping-position', { label: '危機管理監' });
+  await page.fill('#mapping-from', '2027-04-01');
+  await page.click('#amend-mapping');
+  await expect(page.locator('.mapping-form .form-error')).toContainText('改正の根拠');
+  await page.fill('#mapping-basis', '令和9年 運用規程改正');
+  await page.click('#amend-mapping');
+  await expect(page.locator('.mapping-form .status')).toContainText('令和9年4月1日からの割当て');
+
+  await page.selectOption('#query-role', { label: 'セキュリティ総括責任者' });
+  await page.fill('#query-date', '2027-05-01');
+  await expect(page.locator('.answer')).toContainText(`${ADMIN.name}さん（危機管理監）`);
+  await page.fill('#query-date', '2026-05-01');
+  await expect(page.locator('.answer')).toContainText('（副町長）');
+});

@@ -112,6 +112,35 @@ pub const DEPUTY_MAYOR: &str = "deputy-mayor";
 pub const HEAD_OF_GENERAL_AFFAIRS: &str = "head-general-affairs";
 pub const HEAD_OF_RESIDENTS_AND_TAX: &str = "head-residents-tax";
 
+/// A position has a name and an id.
+pub fn check_position(position: &Position) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    if position.name.trim().is_empty() || position.id.trim().is_empty() {
+        let code = RefusalCode::Missing {
+            what: "職の名称".into(),
+        };
+        refusals.push(Refusal::new(code, Field::Person, None));
+    }
+    refusals.into_result()
+}
+
+/// An amendment of the mapping names a known position and the basis of the change (the
+/// amended article or the decision), so "who held role X on day D" stays answerable.
+pub fn check_assignment(assignment: &RoleAssigned, position_known: bool) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    if !position_known {
+        let code = RefusalCode::UnknownRecord { what: "職".into() };
+        refusals.push(Refusal::new(code, Field::Person, None));
+    }
+    if assignment.basis.trim().is_empty() {
+        let code = RefusalCode::Missing {
+            what: "改正の根拠".into(),
+        };
+        refusals.push(Refusal::new(code, Field::Purpose, None));
+    }
+    refusals.into_result()
+}
+
 /// The positions the regulation names, seeded on first run.
 pub fn default_positions() -> Vec<Position> {
     [
@@ -406,5 +435,21 @@ mod tests {
         assert_eq!(Role::GeneralManager.article().to_string(), "第3条第2項");
         assert_eq!(Role::EntryManagerCounters.article().to_string(), "第18条");
         assert!(Role::ALL.iter().all(|r| !r.name_ja().is_empty()));
+    }
+
+    #[test]
+    fn an_amendment_names_a_known_position_and_its_basis() {
+        let mut amendment = default_role_assignments().remove(0);
+        amendment.basis = "令和9年4月1日 規程改正".into();
+        assert_eq!(check_assignment(&amendment, true), Ok(()));
+        amendment.basis = " ".into();
+        let refused = check_assignment(&amendment, false).unwrap_err();
+        assert_eq!(refused.0.len(), 2);
+        assert!(refused.0[1].message_ja().contains("改正の根拠"));
+        let nameless = Position {
+            id: "p".into(),
+            name: "".into(),
+        };
+        assert!(check_position(&nameless).is_err());
     }
 }

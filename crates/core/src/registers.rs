@@ -213,7 +213,11 @@ impl Registers {
     pub fn check(&self, kind: &EventKind, now: DateTime<Utc>) -> Result<(), Refusals> {
         match kind {
             EventKind::RoomDefined(def) => crate::room::check_room(def),
-            EventKind::PositionDefined(_) | EventKind::RoleAssigned(_) => Ok(()),
+            EventKind::PositionDefined(p) => crate::organisation::check_position(p),
+            EventKind::RoleAssigned(a) => {
+                let known = self.positions.contains_key(&a.position_id);
+                crate::organisation::check_assignment(a, known)
+            }
             EventKind::TenureRecorded(tenure) => self.organisation.check_tenure(tenure),
             EventKind::EntryRecorded(entry) => self.check_entry(entry, now),
             EventKind::ExitRecorded(exit) => check_exit(exit, self.entries.get(&exit.entry), now),
