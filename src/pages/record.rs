@@ -125,17 +125,33 @@ fn HistoryEvent(
     }
 }
 
-/// The payload's fields in their stored order (a correction's `fields` spelled out).
+/// The order fields are shown in: as the paper register lists them; others after.
+const FIELD_ORDER: [&str; 16] = [
+    "room_id", "key_id", "person_id", "person", "escort_id", "purpose", "name_tag_worn",
+    "entered_at", "exited_at", "lent_at", "due_back", "returned_at", "lent_by", "received_by",
+    "target", "reason",
+];
+
+/// The payload's fields in the register's order; a nested record (the name and 所属 written
+/// at the time) is spelled out field by field, a correction's `fields` as 訂正後の….
 fn fields_of(payload: &Value) -> Vec<(String, Value)> {
     let Some(object) = payload.as_object() else {
         return Vec::new();
     };
+    let mut keys: Vec<&String> = object.keys().collect();
+    keys.sort_by_key(|k| FIELD_ORDER.iter().position(|o| o == k).unwrap_or(FIELD_ORDER.len()));
     let mut out = Vec::new();
-    for (key, value) in object {
+    for key in keys {
+        let value = &object[key];
         match (key.as_str(), value.as_object()) {
             ("fields", Some(amended)) => {
                 for (field, v) in amended {
                     out.push((format!("訂正後の{}", field_label(field)), v.clone()));
+                }
+            }
+            (_, Some(nested)) => {
+                for (field, v) in nested {
+                    out.push((format!("{}（記録時）", field_label(field)), v.clone()));
                 }
             }
             _ => out.push((key.clone(), value.clone())),
@@ -191,8 +207,7 @@ fn shown(
 fn field_label(key: &str) -> String {
     let label = match key {
         "room_id" => "室",
-        "person_id" => "氏名",
-        "person" => "氏名・所属（記録時）",
+        "person_id" => "対象者",
         "name" => "氏名",
         "affiliation" => "所属",
         "purpose" => "目的",
