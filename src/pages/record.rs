@@ -127,9 +127,22 @@ fn HistoryEvent(
 
 /// The order fields are shown in: as the paper register lists them; others after.
 const FIELD_ORDER: [&str; 16] = [
-    "room_id", "key_id", "person_id", "person", "escort_id", "purpose", "name_tag_worn",
-    "entered_at", "exited_at", "lent_at", "due_back", "returned_at", "lent_by", "received_by",
-    "target", "reason",
+    "room_id",
+    "key_id",
+    "person_id",
+    "person",
+    "escort_id",
+    "purpose",
+    "name_tag_worn",
+    "entered_at",
+    "exited_at",
+    "lent_at",
+    "due_back",
+    "returned_at",
+    "lent_by",
+    "received_by",
+    "target",
+    "reason",
 ];
 
 /// The payload's fields in the register's order; a nested record (the name and 所属 written
@@ -139,7 +152,12 @@ fn fields_of(payload: &Value) -> Vec<(String, Value)> {
         return Vec::new();
     };
     let mut keys: Vec<&String> = object.keys().collect();
-    keys.sort_by_key(|k| FIELD_ORDER.iter().position(|o| o == k).unwrap_or(FIELD_ORDER.len()));
+    keys.sort_by_key(|k| {
+        FIELD_ORDER
+            .iter()
+            .position(|o| o == k)
+            .unwrap_or(FIELD_ORDER.len())
+    });
     let mut out = Vec::new();
     for key in keys {
         let value = &object[key];

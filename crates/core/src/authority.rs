@@ -347,4 +347,239 @@ mod tests {
         assert_eq!(check_authority(&empty, "anyone", &room, day()), Ok(()));
         assert!(check_authority(&empty, "anyone", &instruction(), day()).is_err());
     }
+
+    /// One event of every kind, and who the regulation gives it to. The `match` has no
+    /// wildcard: a new kind of event does not compile until it is given its authority here.
+    fn expected(kind: &EventKind) -> Authority {
+        use EventKind::*;
+        match kind {
+            RoomDefined(_) | PositionDefined(_) | RoleAssigned(_) | TenureRecorded(_) => {
+                Authority::SystemSetup
+            }
+            EquipmentRegistered(_) | KeyDefined(_) | PinSet(_) | PinUnlocked(_) => {
+                Authority::SystemSetup
+            }
+            PersonDefined(p) if p.is_staff() => Authority::SystemSetup,
+            PersonDefined(_) => Authority::Staff,
+            SignedIn(_) | SignInFailed(_) | SignedOut(_) => Authority::Anyone,
+            // The table's permission is for the level-1 counter; its visit permit for level 3;
+            // the revocation names a permit this town does not know (the stricter manager).
+            PermissionGranted(_) => Authority::Role(Role::EntryManagerCounters),
+            VisitPermitGranted(_) | PermitRevoked(_) => {
+                Authority::Role(Role::EntryManagerSecureRooms)
+            }
+            OperatorIdKindDefined(_) | IdLedgerRecorded(_) | CollationInfoRecorded(_) => {
+                Authority::Role(Role::AccessManagementOfficer)
+            }
+            AssetRegistered(_) | HandlerDesignated(_) | MeasureRecorded(_) => {
+                Authority::Role(Role::IdentityDataManager)
+            }
+            MeetingHeld(_) | OpinionReceived(_) | InstructionIssued(_) | InstructionClosed(_) => {
+                Authority::Role(Role::GeneralManager)
+            }
+            EntryRecorded(_) | ExitRecorded(_) | KeyLent(_) | KeyReturned(_) => Authority::Staff,
+            FollowUpReported(_) | CorrectionRecorded(_) => Authority::Staff,
+        }
+    }
+
+    fn every_kind() -> Vec<EventKind> {
+        use crate::equipment::{EquipmentKind, EquipmentRegistered};
+        use crate::id_ledger::{
+            CollationInfoRecorded, IdLedgerRecorded, Ledger, LedgerAction, OperatorIdKindDefined,
+        };
+        use crate::instructions::{FollowUpReported, InstructionClosed};
+        use crate::key_log::{KeyDefined, KeyLent, KeyReturned};
+        use crate::meetings::OpinionReceived;
+        use crate::organisation::{Position, RoleAssigned};
+        use crate::room_permit::{PermitRevoked, VisitPermitGranted};
+        use crate::sign_in::{
+            PinSet, PinUnlocked, SignInFailed, SignInMethod, SignedIn, SignedOut,
+        };
+        use crate::{corrections, ExitRecorded};
+        let at = Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap();
+        let id: crate::EventId = "d:1".parse().unwrap();
+        let who = || "yamada".to_string();
+        let counter = default_rooms()[2].id.clone();
+        vec![
+            EventKind::RoomDefined(default_rooms()[0].clone()),
+            EventKind::PositionDefined(Position {
+                id: "p".into(),
+                name: "課長".into(),
+            }),
+            EventKind::RoleAssigned(default_role_assignments()[0].clone()),
+            EventKind::TenureRecorded(TenureRecorded {
+                position_id: DEPUTY_MAYOR.into(),
+                holder: who(),
+                from: day(),
+                to: None,
+            }),
+            EventKind::EquipmentRegistered(EquipmentRegistered {
+                id: "e".into(),
+                kind: EquipmentKind::Terminal,
+                name: "端末".into(),
+                place: "窓口".into(),
+                is_default: false,
+            }),
+            EventKind::KeyDefined(KeyDefined {
+                id: "k".into(),
+                room_id: default_rooms()[1].id.clone(),
+                label: "鍵".into(),
+            }),
+            EventKind::PinSet(PinSet {
+                person_id: who(),
+                salt: "00".into(),
+                hash: "00".into(),
+                iterations: 1,
+            }),
+            EventKind::PinUnlocked(PinUnlocked { person_id: who() }),
+            person(PersonKind::Staff),
+            person(PersonKind::Visitor),
+            EventKind::SignedIn(SignedIn {
+                person_id: who(),
+                method: SignInMethod::Pin,
+            }),
+            EventKind::SignInFailed(SignInFailed { person_id: who() }),
+            EventKind::SignedOut(SignedOut { person_id: who() }),
+            permission(1),
+            EventKind::PermitRevoked(PermitRevoked {
+                permit: id.clone(),
+                at,
+                reason: "異動".into(),
+                revoked_by: "x".into(),
+            }),
+            EventKind::VisitPermitGranted(VisitPermitGranted {
+                person_id: who(),
+                room_id: default_rooms()[0].id.clone(),
+                valid_from: at,
+                valid_until: at,
+                purpose: "保管".into(),
+                granted_by: "x".into(),
+            }),
+            EventKind::OperatorIdKindDefined(OperatorIdKindDefined {
+                id: "kind".into(),
+                name: "住民票".into(),
+                permits: "交付".into(),
+            }),
+            EventKind::IdLedgerRecorded(IdLedgerRecorded {
+                ledger: Ledger::Collation,
+                id: "c".into(),
+                person_id: who(),
+                kind_id: None,
+                action: LedgerAction::Issued,
+                on: day(),
+                approved_by: "x".into(),
+            }),
+            EventKind::CollationInfoRecorded(CollationInfoRecorded {
+                collation_id: "c".into(),
+                registered: true,
+                on: day(),
+                approved_by: "x".into(),
+            }),
+            asset(AssetCategory::IdentityData),
+            EventKind::HandlerDesignated(crate::assets::HandlerDesignated {
+                asset_id: "unknown".into(),
+                person_id: who(),
+                from: day(),
+                to: None,
+                designated_by: "x".into(),
+            }),
+            EventKind::MeasureRecorded(crate::assets::MeasureRecorded {
+                asset_id: "unknown".into(),
+                measure: "施錠".into(),
+                recorded_by: "x".into(),
+                on: day(),
+            }),
+            meeting(),
+            EventKind::OpinionReceived(OpinionReceived {
+                meeting: id.clone(),
+                subject: "s".into(),
+                received_on: day(),
+                opinion: "o".into(),
+            }),
+            instruction(),
+            EventKind::InstructionClosed(InstructionClosed {
+                instruction: id.clone(),
+                note: "n".into(),
+                closed_by: "x".into(),
+                on: day(),
+            }),
+            EventKind::FollowUpReported(FollowUpReported {
+                instruction: id.clone(),
+                report: "r".into(),
+                reported_by: "x".into(),
+                on: day(),
+            }),
+            entry(),
+            EventKind::ExitRecorded(ExitRecorded {
+                entry: id.clone(),
+                exited_at: at,
+            }),
+            EventKind::KeyLent(KeyLent {
+                key_id: "k".into(),
+                person_id: who(),
+                purpose: "点検".into(),
+                lent_at: at,
+                due_back: at,
+                lent_by: "x".into(),
+            }),
+            EventKind::KeyReturned(KeyReturned {
+                loan: id.clone(),
+                returned_at: at,
+                received_by: "x".into(),
+            }),
+            EventKind::CorrectionRecorded(corrections::CorrectionRecorded {
+                target: id,
+                kind: corrections::CorrectionKind::Void,
+                reason: "誤記".into(),
+            }),
+        ]
+        .into_iter()
+        .inspect(|k| {
+            if let EventKind::PermissionGranted(p) = k {
+                assert_eq!(p.room_id, counter, "the level-1 permission of the table");
+            }
+        })
+        .collect()
+    }
+
+    fn meeting() -> EventKind {
+        EventKind::MeetingHeld(crate::meetings::MeetingHeld {
+            date: day(),
+            place: "会議室".into(),
+            chair: "fukuchou".into(),
+            members: Vec::new(),
+            explainers: Vec::new(),
+            agenda: Vec::new(),
+            consultations: Vec::new(),
+        })
+    }
+
+    /// Role checks for every kind of act: the authority, and that only its holder passes.
+    #[test]
+    fn every_kind_of_act_has_the_authority_the_regulation_gives() {
+        let town = town();
+        let kinds = every_kind();
+        let tags: std::collections::BTreeSet<String> = kinds.iter().map(|k| k.tag()).collect();
+        assert_eq!(tags.len(), 31, "one sample of every kind of event");
+        let holder = |role: Role| town.organisation.who_held(role, day()).map(str::to_string);
+        for kind in &kinds {
+            let authority = authority_for(kind, &town);
+            assert_eq!(authority, expected(kind), "{}", kind.tag());
+            let allowed = match authority {
+                Authority::Role(role) => holder(role).expect("the town fills every role"),
+                Authority::SystemSetup => "soumu".to_string(),
+                Authority::Staff | Authority::Anyone => "yamada".to_string(),
+            };
+            assert_eq!(
+                check_authority(&town, &allowed, kind, day()),
+                Ok(()),
+                "{}",
+                kind.tag()
+            );
+            if authority != Authority::Anyone {
+                let refused = check_authority(&town, "vendor", kind, day());
+                assert!(refused.is_err(), "a visitor may not record {}", kind.tag());
+            }
+        }
+    }
 }
