@@ -390,7 +390,7 @@ mod tests {
         use crate::instructions::{FollowUpReported, InstructionClosed};
         use crate::key_log::{KeyDefined, KeyLent, KeyReturned};
         use crate::meetings::OpinionReceived;
-        use crate::organisation::{Position, RoleAssigned};
+        use crate::organisation::Position;
         use crate::room_permit::{PermitRevoked, VisitPermitGranted};
         use crate::sign_in::{
             PinSet, PinUnlocked, SignInFailed, SignInMethod, SignedIn, SignedOut,
