@@ -99,4 +99,6 @@ async fn office_registers_fold_their_events_and_check_the_role() {
         "the original stays"
     );
     assert!(registers.corrections[&held.id()].is_void());
+    // The corrections alone (what the logbooks read beside each page) say the same.
+    assert_eq!(store.corrections().await.unwrap(), registers.corrections);
 }

@@ -77,9 +77,9 @@ pub fn LogbookBrowser(
         spawn_local(async move {
             let room = (!f.room.is_empty()).then_some(f.room.as_str());
             let person = (!f.person.is_empty()).then_some(f.person.as_str());
-            // Corrections are few and folded with the registers: read them with each page.
-            if let Ok(registers) = store.registers().await {
-                corrections.set(registers.corrections);
+            // Corrections are few (one index read): read them with each page.
+            if let Ok(c) = store.corrections().await {
+                corrections.set(c);
             }
             match store.entry_page(room, person, &query).await {
                 Ok(page) => {

@@ -30,22 +30,59 @@ pub fn PeoplePage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView 
         })
     };
     reload();
+    // Positions held today, for the 職 column (terms of office on 職と役割).
+    let held = RwSignal::new(BTreeMap::<String, Vec<String>>::new());
+    spawn_local(async move {
+        let store = store.get_value();
+        if let (Ok(org), Ok(positions)) = (store.organisation().await, store.positions().await) {
+            held.set(positions_held_today(&org, &positions));
+        }
+    });
+    let kind_filter = RwSignal::new(String::new());
+    let text = RwSignal::new(String::new());
+    // The register is small (the town's staff and its visitors) and already in memory.
     let people = move || {
-        directory
-            .0
-            .with(|m| m.values().cloned().collect::<Vec<_>>())
+        let (kind, text) = (kind_filter.get(), text.get());
+        let mut people: Vec<PersonDefined> = directory.0.with(|m| {
+            m.values()
+                .filter(|p| match kind.as_str() {
+                    "staff" => p.is_staff(),
+                    "visitor" => !p.is_staff(),
+                    _ => true,
+                })
+                .filter(|p| p.name.contains(text.trim()) || p.affiliation.contains(text.trim()))
+                .cloned()
+                .collect()
+        });
+        people.sort_by(|a, b| (&a.affiliation, &a.name).cmp(&(&b.affiliation, &b.name)));
+        people
     };
     view! {
         <div class="people-page" data-ready="true">
             <section class="card">
                 <h2>"職員・来訪者"</h2>
                 <p class="notice" role="status">{move || message.get()}</p>
+                <div class="logbook-filters" role="search">
+                    <div class="field">
+                        <label for="people-kind">"区分"</label>
+                        <select id="people-kind" on:change=move |ev| kind_filter.set(event_target_value(&ev))>
+                            <option value="">"すべて"</option>
+                            <option value="staff">"職員"</option>
+                            <option value="visitor">"来訪者"</option>
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="people-text">"氏名・所属で検索"</label>
+                        <input id="people-text" autocomplete="off" bind:value=text/>
+                    </div>
+                </div>
                 <table class="register">
                     <thead>
                         <tr>
                             <th scope="col">"氏名"</th>
                             <th scope="col">"所属"</th>
                             <th scope="col">"区分"</th>
+                            <th scope="col">"職（本日）"</th>
                             <th scope="col">"暗証番号"</th>
                             <th scope="col"></th>
                         </tr>
@@ -53,7 +90,7 @@ pub fn PeoplePage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView 
                     <tbody>
                         <For each=people key=|p| (p.id.clone(), p.name.clone(), p.affiliation.clone())
                             children=move |person| view! {
-                                <PersonRow person credentials store message on_change=Callback::new(move |()| reload())/>
+                                <PersonRow person credentials held store message on_change=Callback::new(move |()| reload())/>
                             }/>
                     </tbody>
                 </table>
@@ -67,6 +104,7 @@ pub fn PeoplePage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView 
 fn PersonRow(
     person: PersonDefined,
     credentials: RwSignal<BTreeMap<String, Credential>>,
+    held: RwSignal<BTreeMap<String, Vec<String>>>,
     store: StoredValue<Rc<Store>, LocalStorage>,
     message: RwSignal<Option<String>>,
     on_change: Callback<()>,
@@ -106,6 +144,7 @@ fn PersonRow(
             <td>{person.name.clone()}</td>
             <td>{person.affiliation.clone()}</td>
             <td>{kind}</td>
+            <td class="positions">{move || id.with_value(|id| held.with(|h| h.get(id).map(|p| p.join("、"))))}</td>
             <td class="pin-state">{state}</td>
             <td>
                 <Show when=move || state() == "ロック中">
@@ -194,4 +233,21 @@ fn AddPerson(store: StoredValue<Rc<Store>, LocalStorage>, on_added: Callback<()>
             </Show>
         </form>
     }
+}
+
+/// The names of the positions each person holds today.
+fn positions_held_today(
+    org: &daicho_core::organisation::Organisation,
+    positions: &[daicho_core::organisation::Position],
+) -> BTreeMap<String, Vec<String>> {
+    let today = daicho_core::wareki::to_jst(Utc::now()).date_naive();
+    let mut held: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for position in positions {
+        if let Some(holder) = org.holder_of_position(&position.id, today) {
+            held.entry(holder.to_string())
+                .or_default()
+                .push(position.name.clone());
+        }
+    }
+    held
 }

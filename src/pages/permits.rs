@@ -4,6 +4,7 @@
 use crate::auth::session::Session;
 use crate::components::choices::{PersonSelect, RoomSelect};
 use crate::components::form_message::{FormMessage, Outcome};
+use crate::components::ja_day::ja_day;
 use crate::directory::Directory;
 use crate::store::Store;
 use chrono::{NaiveDate, Utc};
@@ -204,35 +205,33 @@ fn PermitList(
             .with(|r| r.iter().find(|r| r.id == id).map(|r| r.name.clone()))
             .unwrap_or_else(|| id.to_string())
     };
-    let scope = |p: &Permit| match &p.scope {
-        PermitScope::Standing { from, to } => format!(
-            "{} 〜 {}",
-            from,
-            to.map_or_else(|| "（定めなし）".to_string(), |t| t.to_string())
-        ),
-        PermitScope::Visit {
-            valid_from,
-            valid_until,
-            purpose,
-        } => format!(
-            "{} 〜 {}（{purpose}）",
-            wareki::datetime_ja(*valid_from),
-            wareki::time_ja(*valid_until)
-        ),
+    let filter = PermitFilter::new();
+    let shown = move || {
+        let now = Utc::now();
+        let mut list: Vec<Permit> = permits.with(|all| {
+            all.iter()
+                .filter(|p| filter.keeps(p, &directory.name_of(&p.person_id), now))
+                .cloned()
+                .collect()
+        });
+        // Newest period first: what a manager reviews is what is valid now or soon.
+        list.sort_by_key(|p| std::cmp::Reverse(starts(p)));
+        list
     };
     view! {
         <section class="card wide">
             <h2>"許可の一覧"</h2>
+            <PermitFilters filter rooms/>
             <table class="register permit-list">
                 <thead>
                     <tr><th>"許可された人"</th><th>"室"</th><th>"期間"</th><th>"許可した人"</th><th></th></tr>
                 </thead>
                 <tbody>
-                    {move || permits.get().into_iter().map(|p| view! {
+                    {move || shown().into_iter().map(|p| view! {
                         <tr data-person=directory.name_of(&p.person_id)>
-                            <td>{directory.name_of(&p.person_id)}</td>
+                            <td><a class="record-link" href=format!("#/record/{}", p.id)>{directory.name_of(&p.person_id)}</a></td>
                             <td>{room_name(&p.room_id)}</td>
-                            <td>{scope(&p)}</td>
+                            <td>{period(&p)}</td>
                             <td>{directory.name_of(&p.granted_by)}</td>
                             <td>{match p.revoked_at {
                                 Some(at) => view! { <span class="revoked">"取消 " {wareki::datetime_ja(at)}</span> }.into_any(),
@@ -251,5 +250,107 @@ fn PermitList(
             </table>
             <FormMessage outcome=message/>
         </section>
+    }
+}
+
+/// When a permit's period starts, for sorting.
+fn starts(p: &Permit) -> chrono::DateTime<Utc> {
+    match &p.scope {
+        PermitScope::Standing { from, .. } => from
+            .and_hms_opt(0, 0, 0)
+            .map_or_else(Utc::now, |d| d.and_utc()),
+        PermitScope::Visit { valid_from, .. } => *valid_from,
+    }
+}
+
+/// The period in 和暦 (the Western date beside a day).
+fn period(p: &Permit) -> String {
+    let day = |d: NaiveDate| format!("{}（{d}）", ja_day(d));
+    match &p.scope {
+        PermitScope::Standing { from, to } => format!(
+            "{} 〜 {}",
+            day(*from),
+            to.map_or_else(|| "（定めなし）".to_string(), day)
+        ),
+        PermitScope::Visit {
+            valid_from,
+            valid_until,
+            purpose,
+        } => format!(
+            "{} 〜 {}（{purpose}）",
+            wareki::datetime_ja(*valid_from),
+            wareki::time_ja(*valid_until)
+        ),
+    }
+}
+
+/// The permit list's filters: room, state, and a name. The register is small (a few
+/// thousand permits over years) and read whole for every write's check, so it filters in
+/// memory.
+#[derive(Clone, Copy)]
+struct PermitFilter {
+    room: RwSignal<String>,
+    state: RwSignal<String>,
+    text: RwSignal<String>,
+}
+
+impl PermitFilter {
+    fn new() -> Self {
+        PermitFilter {
+            room: RwSignal::new(String::new()),
+            state: RwSignal::new("valid".into()),
+            text: RwSignal::new(String::new()),
+        }
+    }
+
+    fn keeps(&self, p: &Permit, name: &str, now: chrono::DateTime<Utc>) -> bool {
+        let room = self.room.get();
+        let text = self.text.get();
+        let in_force = p.revoked_at.is_none_or(|r| r > now) && !has_ended(p, now);
+        let state_ok = match self.state.get().as_str() {
+            "valid" => in_force,
+            "ended" => !in_force,
+            _ => true,
+        };
+        (room.is_empty() || p.room_id == room) && state_ok && name.contains(text.trim())
+    }
+}
+
+/// A standing permission past its last day, or a visit permit past its window.
+fn has_ended(p: &Permit, now: chrono::DateTime<Utc>) -> bool {
+    match &p.scope {
+        PermitScope::Standing { to, .. } => {
+            to.is_some_and(|to| to < wareki::to_jst(now).date_naive())
+        }
+        PermitScope::Visit { valid_until, .. } => *valid_until < now,
+    }
+}
+
+#[component]
+fn PermitFilters(filter: PermitFilter, rooms: RwSignal<Vec<Room>>) -> impl IntoView {
+    view! {
+        <div class="logbook-filters" role="search">
+            <div class="field">
+                <label for="permit-filter-room">"室"</label>
+                <select id="permit-filter-room" on:change=move |ev| filter.room.set(event_target_value(&ev))>
+                    <option value="">"すべての室"</option>
+                    {move || rooms.get().into_iter().map(|r| view! {
+                        <option value=r.id.clone()>{r.name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="permit-filter-state">"状態"</label>
+                <select id="permit-filter-state" on:change=move |ev| filter.state.set(event_target_value(&ev))>
+                    <option value="valid">"有効なもの"</option>
+                    <option value="ended">"取消・期間終了"</option>
+                    <option value="all">"すべて"</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="permit-filter-text">"氏名で検索"</label>
+                <input id="permit-filter-text" autocomplete="off" bind:value=filter.text/>
+            </div>
+        </div>
     }
 }

@@ -2,7 +2,7 @@
 
 use super::codec::from_js;
 use super::paging::{read_page, LogIndexes, LogPage, LogQuery};
-use super::registers::{check_and_append, read_registers, SMALL};
+use super::registers::{check_and_append, read_door_registers, SMALL};
 use super::{schema, ProjectionWrite, Result, Store, StoreError, WriteMode};
 use chrono::{DateTime, Utc};
 use daicho_core::{EntryRecord, EntryRecorded, EventKind, ExitRecorded, Registers};
@@ -18,7 +18,12 @@ impl Store {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<EntryRecord> {
-        let (tx, mut registers) = self.logbook_transaction().await?;
+        let people = [
+            operator,
+            &entry.person_id,
+            entry.escort_id.as_deref().unwrap_or(""),
+        ];
+        let (tx, mut registers) = self.logbook_transaction(&entry.room_id, &people).await?;
         for open in inside_in(&tx, &entry.room_id).await? {
             registers.entries.insert(open.id.clone(), open);
         }
@@ -42,7 +47,7 @@ impl Store {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<EntryRecord> {
-        let (tx, mut registers) = self.logbook_transaction().await?;
+        let (tx, mut registers) = self.logbook_transaction("", &[operator]).await?;
         let entry: Option<EntryRecord> = get(&tx, schema::ENTRIES, &exit.entry.to_string()).await?;
         if let Some(entry) = &entry {
             registers.entries.insert(entry.id.clone(), entry.clone());
@@ -65,12 +70,17 @@ impl Store {
         closed.ok_or_else(|| StoreError::Storage("exit not recorded".into()))
     }
 
-    /// A write transaction over the registers and the entry logbook, with the registers read.
-    async fn logbook_transaction(&self) -> Result<(Transaction, Registers)> {
+    /// A write transaction over the registers and the entry logbook, with what the door's
+    /// rules need of `room_id` and `people` read.
+    async fn logbook_transaction(
+        &self,
+        room_id: &str,
+        people: &[&str],
+    ) -> Result<(Transaction, Registers)> {
         let mut stores = SMALL.to_vec();
         stores.push(schema::ENTRIES);
         let tx = self.write_transaction(&stores)?;
-        let registers = read_registers(&tx).await?;
+        let registers = read_door_registers(&tx, room_id, people).await?;
         Ok((tx, registers))
     }
 

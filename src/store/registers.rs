@@ -11,6 +11,7 @@ use super::codec::from_js;
 use super::{append_in, read_all, refuse, schema, ProjectionWrite, Result, Store};
 use chrono::{DateTime, Utc};
 use daicho_core::authority::check_authority;
+use daicho_core::corrections::CorrectionTrail;
 use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::office::Versioned;
 use daicho_core::organisation::{RoleAssigned, TenureRecorded};
@@ -18,6 +19,7 @@ use daicho_core::people::PersonDefined;
 use daicho_core::room_permit::Permit;
 use daicho_core::{DeviceId, Event, EventId, EventKind, Hlc, Registers, Room};
 use rexie::{KeyRange, Transaction, TransactionMode};
+use std::collections::BTreeMap;
 use wasm_bindgen::JsValue;
 
 /// Every store a checked write reads besides the events.
@@ -98,6 +100,44 @@ async fn events_of_kinds(tx: &Transaction, kinds: &[&str]) -> Result<Vec<Event>>
     Ok(events)
 }
 
+/// What the door's rules read for a logbook line (第17条): the room, the people named, the
+/// room's permits and the loans still out — a handful of reads, so recording an entry at the
+/// counter does not wait for the office registers.
+pub(super) async fn read_door_registers(
+    tx: &Transaction,
+    room_id: &str,
+    people: &[&str],
+) -> Result<Registers> {
+    let mut registers = Registers::default();
+    let key = |k: &str| JsValue::from_str(k);
+    if let Some(value) = tx.store(schema::ROOMS)?.get(key(room_id)).await? {
+        let room: Room = from_js(value)?;
+        registers.rooms.insert(room.id.clone(), room);
+    }
+    for id in people.iter().filter(|id| !id.is_empty()) {
+        if let Some(value) = tx.store(schema::PEOPLE)?.get(key(id)).await? {
+            let person: PersonDefined = from_js(value)?;
+            let versioned = Versioned {
+                value: person.clone(),
+                at: Hlc::default(),
+                on: DeviceId(String::new()),
+            };
+            registers.office.people.insert(person.id, versioned);
+        }
+    }
+    for p in read_all::<Permit>(tx, schema::PERMITS).await? {
+        if p.room_id == room_id {
+            registers.permits.insert(p.id.clone(), p);
+        }
+    }
+    let out = tx.store(schema::LOANS)?.index(schema::LOANS_OUT)?;
+    for value in out.get_all(None, None).await? {
+        let loan: KeyLoan = from_js(value)?;
+        registers.loans.insert(loan.id.clone(), loan);
+    }
+    Ok(registers)
+}
+
 /// The checks and the append of a checked write, in the caller's transaction (which covers
 /// the stores `project` writes): authority on the day, then the rules, then the event.
 pub(super) async fn check_and_append(
@@ -141,6 +181,18 @@ impl Store {
         }
         tx.done().await?;
         Ok(())
+    }
+
+    /// The corrections of every record, by the record's id (read through the kind index).
+    pub async fn corrections(&self) -> Result<BTreeMap<EventId, CorrectionTrail>> {
+        let tx = self
+            .db
+            .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
+        let mut registers = Registers::default();
+        for event in events_of_kinds(&tx, &["correction_recorded"]).await? {
+            registers.apply(&event);
+        }
+        Ok(registers.corrections)
     }
 
     /// A read-only snapshot of the registers (everything but the logbooks' history).

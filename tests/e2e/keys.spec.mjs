@@ -68,6 +68,9 @@ test('a key is lent only to the permitted, one holder at a time, and returned', 
   // Revoked, the permission stops counting: the key is refused again; the permit stays listed.
   await tab(page, '入室許可');
   await page.getByRole('button', { name: '佐藤 花子さんの許可を取り消す' }).click();
+  // Revoked, it leaves the list of permits in force and stays among the ended ones.
+  await expect(page.locator('.permit-list tr[data-person="佐藤 花子"]')).toHaveCount(0);
+  await page.selectOption('#permit-filter-state', 'ended');
   await expect(page.locator('.permit-list tr[data-person="佐藤 花子"] .revoked')).toContainText('取消');
   await tab(page, '鍵の管理簿');
   await lend(page, SATO);
