@@ -15,7 +15,7 @@ use crate::pages::meetings::MeetingsPage;
 use crate::pages::people::PeoplePage;
 use crate::pages::permits::PermitsPage;
 use crate::pages::positions::PositionsPage;
-use crate::pages::record::RecordPage;
+use crate::pages::record::{RecordPage, VersionsPage};
 use crate::pages::rooms::RoomsPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pwa;
@@ -84,6 +84,8 @@ enum Page {
     Assets,
     /// One record with its whole history and corrections (`#/record/<event id>`).
     Record(String),
+    /// Every version of a master record (`#/history/room:<id>`).
+    History(String),
 }
 
 /// Every page of the nav, its address and its label: the daily logbooks first.
@@ -103,14 +105,21 @@ const PAGES: [(Page, &str, &str); 12] = [
 ];
 
 const RECORD_PREFIX: &str = "#/record/";
+const HISTORY_PREFIX: &str = "#/history/";
+
+fn decoded(part: &str) -> String {
+    js_sys::decode_uri_component(part).map_or(part.to_string(), String::from)
+}
 
 fn page_from_hash() -> Page {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
     if let Some(id) = hash.strip_prefix(RECORD_PREFIX) {
-        let id = js_sys::decode_uri_component(id).map_or(id.to_string(), String::from);
-        return Page::Record(id);
+        return Page::Record(decoded(id));
+    }
+    if let Some(key) = hash.strip_prefix(HISTORY_PREFIX) {
+        return Page::History(decoded(key));
     }
     PAGES
         .iter()
@@ -119,8 +128,10 @@ fn page_from_hash() -> Page {
 }
 
 fn hash_of(page: &Page) -> Option<String> {
-    if let Page::Record(id) = page {
-        return Some(format!("{RECORD_PREFIX}{id}"));
+    match page {
+        Page::Record(id) => return Some(format!("{RECORD_PREFIX}{id}")),
+        Page::History(key) => return Some(format!("{HISTORY_PREFIX}{key}")),
+        _ => {}
     }
     PAGES
         .iter()
@@ -181,6 +192,7 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 Page::IdLedgers => view! { <IdLedgersPage store/> }.into_any(),
                 Page::Assets => view! { <AssetsPage store/> }.into_any(),
                 Page::Record(id) => view! { <RecordPage store id/> }.into_any(),
+                Page::History(key) => view! { <VersionsPage store key/> }.into_any(),
             }}
         </Show>
     }

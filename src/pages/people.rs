@@ -141,7 +141,7 @@ fn PersonRow(
     let label = format!("{}さんのロックを解除", person.name);
     view! {
         <tr data-person=person.name.clone()>
-            <td>{person.name.clone()}</td>
+            <td><a class="record-link" href=format!("#/history/person:{}", person.id)>{person.name.clone()}</a></td>
             <td>{person.affiliation.clone()}</td>
             <td>{kind}</td>
             <td class="positions">{move || id.with_value(|id| held.with(|h| h.get(id).map(|p| p.join("、"))))}</td>

@@ -75,6 +75,46 @@ pub fn RecordPage(store: StoredValue<Rc<Store>, LocalStorage>, id: String) -> im
     .into_any()
 }
 
+/// Every version of a master record (a room, a person, a key …): each definition as it was
+/// recorded, by whom and when, oldest first. The latest is the one in force.
+#[component]
+pub fn VersionsPage(store: StoredValue<Rc<Store>, LocalStorage>, key: String) -> impl IntoView {
+    let loaded = RwSignal::new_local(None::<Result<Loaded, String>>);
+    let record = key.clone();
+    spawn_local(async move {
+        let store = store.get_value();
+        let result = async {
+            let history = store.versions(&record).await?;
+            let registers = store.registers().await?;
+            Ok(Loaded { history, registers })
+        }
+        .await
+        .map_err(|e: crate::store::StoreError| e.to_string());
+        loaded.set(Some(result));
+    });
+    view! {
+        <div class="record-page" data-ready=move || loaded.with(Option::is_some).then_some("true")>
+            {move || loaded.get().map(|result| match result {
+                Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+                Ok(l) if l.history.is_empty() => view! {
+                    <p class="empty">"この記録の履歴はこの端末にありません。"</p>
+                }.into_any(),
+                Ok(l) => view! {
+                    <section class="card wide record-history">
+                        <h2>{kind_label(&l.history[0].kind.tag())} "の履歴"</h2>
+                        <p class="record-id">"版の数 " {l.history.len()} "（最後の版が現在のものです）"</p>
+                        <ol class="history">
+                            {l.history.iter().map(|e| view! {
+                                <HistoryEvent event=e.clone() rooms=l.registers.rooms.clone()/>
+                            }).collect_view()}
+                        </ol>
+                    </section>
+                }.into_any(),
+            })}
+        </div>
+    }
+}
+
 #[component]
 fn RecordHistory(loaded: Loaded, trail: CorrectionTrail) -> impl IntoView {
     let original = &loaded.history[0];
@@ -279,6 +319,13 @@ fn kind_label(tag: &str) -> &'static str {
         "id_ledger_recorded" => "ID管理簿の記録",
         "collation_info_recorded" => "照合情報の記録",
         "correction_recorded" => "訂正・取消",
+        "room_defined" => "室",
+        "person_defined" => "職員・来訪者",
+        "position_defined" => "職",
+        "key_defined" => "鍵",
+        "equipment_registered" => "機器",
+        "asset_registered" => "情報資産",
+        "operator_id_kind_defined" => "操作者IDの種類",
         _ => "記録",
     }
 }

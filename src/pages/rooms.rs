@@ -68,7 +68,8 @@ fn RoomTable(registers: Registers, editing: RwSignal<Option<Room>>) -> impl Into
                     <td class="manager">{role.name_ja()}<br/><small>{holder}</small></td>
                     <td>{if keys.is_empty() { "—".to_string() } else { keys.join("、") }}</td>
                     <td><button type="button" class="button" aria-label=label
-                        on:click=move |_| editing.set(Some(edit.clone()))>"編集"</button></td>
+                        on:click=move |_| editing.set(Some(edit.clone()))>"編集"</button>
+                        <a class="record-link" href=format!("#/history/room:{}", room.id)>"履歴"</a></td>
                 </tr>
             }
         })

@@ -23,8 +23,8 @@ impl Store {
             &entry.person_id,
             entry.escort_id.as_deref().unwrap_or(""),
         ];
-        let (tx, mut registers) = self.logbook_transaction(&entry.room_id, &people).await?;
-        for open in inside_in(&tx, &entry.room_id).await? {
+        let (tx, mut registers, inside) = self.logbook_transaction(&entry.room_id, &people).await?;
+        for open in inside {
             registers.entries.insert(open.id.clone(), open);
         }
         let kind = EventKind::EntryRecorded(entry.clone());
@@ -47,7 +47,7 @@ impl Store {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<EntryRecord> {
-        let (tx, mut registers) = self.logbook_transaction("", &[operator]).await?;
+        let (tx, mut registers, _) = self.logbook_transaction("", &[operator]).await?;
         let entry: Option<EntryRecord> = get(&tx, schema::ENTRIES, &exit.entry.to_string()).await?;
         if let Some(entry) = &entry {
             registers.entries.insert(entry.id.clone(), entry.clone());
@@ -71,17 +71,20 @@ impl Store {
     }
 
     /// A write transaction over the registers and the entry logbook, with what the door's
-    /// rules need of `room_id` and `people` read.
+    /// rules need of `room_id` and `people` read, and who is inside `room_id`.
     async fn logbook_transaction(
         &self,
         room_id: &str,
         people: &[&str],
-    ) -> Result<(Transaction, Registers)> {
+    ) -> Result<(Transaction, Registers, Vec<EntryRecord>)> {
         let mut stores = SMALL.to_vec();
         stores.push(schema::ENTRIES);
         let tx = self.write_transaction(&stores)?;
-        let registers = read_door_registers(&tx, room_id, people).await?;
-        Ok((tx, registers))
+        let (registers, inside) = futures::try_join!(
+            read_door_registers(&tx, room_id, people),
+            inside_in(&tx, room_id),
+        )?;
+        Ok((tx, registers, inside))
     }
 
     /// Who is inside `room_id` now, earliest entry first.

@@ -174,12 +174,13 @@ async fn refuse<T>(tx: Transaction, refusals: Refusals) -> Result<T> {
     Err(StoreError::Refused(refusals))
 }
 
-/// The event as stored: its JSON, plus `refers` (the record it acts on) for the history index.
+/// The event as stored: its JSON, plus `refers` (the record it acts on, or the master record
+/// it defines a version of) for the history index.
 fn stored_event(event: &Event) -> wasm_bindgen::JsValue {
     let value = to_js(event);
-    if let Some(target) = event.kind.refers_to() {
+    if let Some(target) = event.kind.history_key() {
         let key = wasm_bindgen::JsValue::from_str("refers");
-        let target = wasm_bindgen::JsValue::from_str(&target.to_string());
+        let target = wasm_bindgen::JsValue::from_str(&target);
         // Setting a property on a fresh plain object cannot fail.
         let _ = js_sys::Reflect::set(&value, &key, &target);
     }
@@ -204,16 +205,27 @@ async fn append_in(
         kind,
         &state.head,
     );
-    tx.store(schema::EVENTS)?
-        .add(&stored_event(&event), None)
-        .await?;
-    for write in project(&event) {
+    // The event, its projections and the new chain head are written as one batch of requests
+    // (IndexedDB runs them in order; any failure aborts the whole transaction).
+    let event_value = stored_event(&event);
+    let event_write = async {
+        tx.store(schema::EVENTS)?.add(&event_value, None).await?;
+        Ok::<_, StoreError>(())
+    };
+    let writes = project(&event);
+    let projection_writes = writes.iter().map(|write| async move {
         let store = tx.store(write.store)?;
         match write.mode {
             WriteMode::Insert => store.add(&write.value, None).await?,
             WriteMode::Replace => store.put(&write.value, None).await?,
         };
-    }
-    device::write(tx, &state.after(&event)).await?;
+        Ok::<_, StoreError>(())
+    });
+    let head = state.after(&event);
+    futures::try_join!(
+        event_write,
+        futures::future::try_join_all(projection_writes),
+        device::write(tx, &head),
+    )?;
     Ok(event)
 }

@@ -108,34 +108,58 @@ pub(super) async fn read_door_registers(
     room_id: &str,
     people: &[&str],
 ) -> Result<Registers> {
+    // The reads are independent: issued together, the transaction answers them in one go
+    // rather than one round trip after another.
+    let people = people.iter().filter(|id| !id.is_empty());
+    let (room, people, permits, loans) = futures::try_join!(
+        get::<Room>(tx, schema::ROOMS, room_id),
+        futures::future::try_join_all(people.map(|id| get::<PersonDefined>(
+            tx,
+            schema::PEOPLE,
+            id
+        ))),
+        read_all::<Permit>(tx, schema::PERMITS),
+        loans_out(tx),
+    )?;
     let mut registers = Registers::default();
-    let key = |k: &str| JsValue::from_str(k);
-    if let Some(value) = tx.store(schema::ROOMS)?.get(key(room_id)).await? {
-        let room: Room = from_js(value)?;
+    if let Some(room) = room {
         registers.rooms.insert(room.id.clone(), room);
     }
-    for id in people.iter().filter(|id| !id.is_empty()) {
-        if let Some(value) = tx.store(schema::PEOPLE)?.get(key(id)).await? {
-            let person: PersonDefined = from_js(value)?;
-            let versioned = Versioned {
-                value: person.clone(),
-                at: Hlc::default(),
-                on: DeviceId(String::new()),
-            };
-            registers.office.people.insert(person.id, versioned);
-        }
+    for person in people.into_iter().flatten() {
+        let versioned = Versioned {
+            value: person.clone(),
+            at: Hlc::default(),
+            on: DeviceId(String::new()),
+        };
+        registers.office.people.insert(person.id, versioned);
     }
-    for p in read_all::<Permit>(tx, schema::PERMITS).await? {
-        if p.room_id == room_id {
-            registers.permits.insert(p.id.clone(), p);
-        }
+    for p in permits.into_iter().filter(|p| p.room_id == room_id) {
+        registers.permits.insert(p.id.clone(), p);
     }
-    let out = tx.store(schema::LOANS)?.index(schema::LOANS_OUT)?;
-    for value in out.get_all(None, None).await? {
-        let loan: KeyLoan = from_js(value)?;
+    for loan in loans {
         registers.loans.insert(loan.id.clone(), loan);
     }
     Ok(registers)
+}
+
+/// One record of `store` by its key.
+async fn get<T: serde::de::DeserializeOwned>(
+    tx: &Transaction,
+    store: &str,
+    key: &str,
+) -> Result<Option<T>> {
+    let value = tx.store(store)?.get(JsValue::from_str(key)).await?;
+    value.map(from_js).transpose()
+}
+
+/// The loans still out (one index read).
+async fn loans_out(tx: &Transaction) -> Result<Vec<KeyLoan>> {
+    let out = tx.store(schema::LOANS)?.index(schema::LOANS_OUT)?;
+    out.get_all(None, None)
+        .await?
+        .into_iter()
+        .map(from_js)
+        .collect()
 }
 
 /// The checks and the append of a checked write, in the caller's transaction (which covers
@@ -236,6 +260,22 @@ impl Store {
     ) -> Result<Event> {
         self.checked_write(kind, operator, now, |_, _| Vec::new())
             .await
+    }
+
+    /// Every version of a master record (`"room:<id>"`, `"person:<id>"` …), oldest first.
+    pub async fn versions(&self, record: &str) -> Result<Vec<Event>> {
+        let tx = self
+            .db
+            .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
+        let index = tx.store(schema::EVENTS)?.index(schema::EVENTS_REFERRING)?;
+        let mut events: Vec<Event> = index
+            .get_all(Some(only(record)?), None)
+            .await?
+            .into_iter()
+            .map(from_js)
+            .collect::<Result<_>>()?;
+        events.sort_by(|a, b| a.fold_key().cmp(&b.fold_key()));
+        Ok(events)
     }
 
     /// The whole history of the record `id`: its own event, then every event that acts on it

@@ -45,6 +45,15 @@ test('rooms show their derived entry manager; a default is edited and a room add
   // The edit is a new version of the same room; the default stays in the history.
   expect(defined.filter((e) => e.payload.id === 'default-level-1')).toHaveLength(2);
 
+  // The room's history: the seeded default, then the edit, each with who recorded it.
+  await row('default-level-1').getByRole('link', { name: '履歴' }).click();
+  await expect(page).toHaveURL(/#\/history\/room:default-level-1$/);
+  const versions = page.locator('.history-event');
+  await expect(versions).toHaveCount(2);
+  await expect(versions.nth(0)).toContainText('上湧別庁舎');
+  await expect(versions.nth(1)).toContainText('上湧別庁舎 1階');
+  await expect(versions.nth(1)).toContainText(ADMIN.name);
+
   await page.getByRole('button', { name: '入退室管理簿', exact: true }).click();
   await expect(page.getByRole('button', { name: /中湧別出張所 窓口/ })).toBeVisible();
 });

@@ -131,6 +131,31 @@ impl EventKind {
         }
     }
 
+    /// For master data kept by id (a room, a person, a key …), the record this event defines a
+    /// version of, as `"room:<id>"`: the record's history is every event naming it.
+    pub fn defines(&self) -> Option<String> {
+        use EventKind::*;
+        let (what, id) = match self {
+            RoomDefined(x) => ("room", &x.id),
+            PersonDefined(x) => ("person", &x.id),
+            PositionDefined(x) => ("position", &x.id),
+            KeyDefined(x) => ("key", &x.id),
+            EquipmentRegistered(x) => ("equipment", &x.id),
+            AssetRegistered(x) => ("asset", &x.id),
+            OperatorIdKindDefined(x) => ("operator_id_kind", &x.id),
+            _ => return None,
+        };
+        Some(format!("{what}:{id}"))
+    }
+
+    /// What the event is filed under for a record's history: the record it acts on, or the
+    /// master record it defines a version of.
+    pub fn history_key(&self) -> Option<String> {
+        self.refers_to()
+            .map(ToString::to_string)
+            .or_else(|| self.defines())
+    }
+
     /// The stored name of the kind (`"meeting_held"`), as in the event's `kind` field.
     pub fn tag(&self) -> String {
         serde_json::to_value(self)
@@ -302,5 +327,7 @@ mod tests {
         let room = room_event(1, GENESIS_HASH).kind;
         assert_eq!(room.tag(), "room_defined");
         assert_eq!(room.refers_to(), None);
+        assert_eq!(room.history_key().as_deref(), Some("room:room-x"));
+        assert_eq!(exit.history_key(), Some(entry.to_string()));
     }
 }
