@@ -8,6 +8,7 @@ pub mod admission;
 pub mod article;
 pub mod assets;
 pub mod authority;
+pub mod chain;
 pub mod clock;
 pub mod corrections;
 pub mod entry_log;

@@ -1,0 +1,279 @@
+//! Whether a batch of a device's events continues what is stored of its chain (the check the
+//! shared endpoint makes before storing a pushed batch, and a device before applying a pulled
+//! one): contiguous `seq`, each `prev_hash` the hash before it, each hash its content's.
+//!
+//! The same batch sent again is recognised (idempotent); a different event for a `seq` already
+//! stored is a fork — two histories for one device — and is refused as a security exception.
+
+use crate::event::{DeviceId, Event, GENESIS_HASH};
+use serde::{Deserialize, Serialize};
+
+/// What is stored of one device's chain: every event of it, by `seq`, contiguous from 1.
+pub trait StoredChain {
+    /// The stored event of the device at `seq`, if any.
+    fn at(&self, seq: u64) -> Option<&Event>;
+    /// The highest stored `seq` (0 when nothing is stored).
+    fn head_seq(&self) -> u64;
+}
+
+impl StoredChain for [Event] {
+    fn at(&self, seq: u64) -> Option<&Event> {
+        let index = usize::try_from(seq.checked_sub(1)?).ok()?;
+        self.get(index).filter(|e| e.seq == seq)
+    }
+
+    fn head_seq(&self) -> u64 {
+        self.last().map_or(0, |e| e.seq)
+    }
+}
+
+/// Why a batch does not continue the chain. Stable codes for the protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum ChainRefusal {
+    /// A batch names one device; this event names another.
+    WrongDevice { seq: u64 },
+    /// The batch's seqs are not consecutive.
+    NotContiguous { seq: u64 },
+    /// The batch starts after the stored head: events in between are missing.
+    Gap { expected: u64, got: u64 },
+    /// The event's hash does not match its content (altered in transit or at rest).
+    BadHash { seq: u64 },
+    /// The event does not link to the hash before it.
+    BrokenLink { seq: u64 },
+    /// A different event for a seq already stored: two histories for one device.
+    Fork { seq: u64 },
+}
+
+impl ChainRefusal {
+    pub fn message_ja(&self) -> String {
+        match self {
+            ChainRefusal::WrongDevice { seq } => {
+                format!("一つの送信に別の端末の記録が含まれています（{seq}番）。")
+            }
+            ChainRefusal::NotContiguous { seq } => {
+                format!("記録の番号が連続していません（{seq}番）。")
+            }
+            ChainRefusal::Gap { expected, got } => format!(
+                "{expected}番からの記録が届いていません（{got}番から送られました）。"
+            ),
+            ChainRefusal::BadHash { seq } => {
+                format!("{seq}番の記録の内容がハッシュと一致しません（改ざんまたは破損）。")
+            }
+            ChainRefusal::BrokenLink { seq } => {
+                format!("{seq}番の記録が直前の記録とつながっていません。")
+            }
+            ChainRefusal::Fork { seq } => format!(
+                "{seq}番にすでに別の記録があります。同じ端末に二つの履歴があり、セキュリティ上の例外として記録します。"
+            ),
+        }
+    }
+}
+
+/// What to do with a batch that continues the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Continuation {
+    /// How many leading events of the batch are stored already (sent before).
+    pub already_stored: usize,
+}
+
+impl Continuation {
+    /// The events of `batch` still to store.
+    pub fn new_events<'a>(&self, batch: &'a [Event]) -> &'a [Event] {
+        &batch[self.already_stored..]
+    }
+}
+
+/// Checks that `batch` (one device's events, ascending) continues `stored`.
+pub fn check_continuation(
+    stored: &(impl StoredChain + ?Sized),
+    batch: &[Event],
+) -> Result<Continuation, ChainRefusal> {
+    let Some(first) = batch.first() else {
+        return Ok(Continuation { already_stored: 0 });
+    };
+    check_shape(&first.device, batch)?;
+    let head = stored.head_seq();
+    if first.seq > head + 1 {
+        return Err(ChainRefusal::Gap {
+            expected: head + 1,
+            got: first.seq,
+        });
+    }
+    let mut already_stored = 0;
+    let mut prev_hash = previous_hash(stored, first.seq)?;
+    for event in batch {
+        if let Some(existing) = stored.at(event.seq) {
+            if existing != event {
+                return Err(ChainRefusal::Fork { seq: event.seq });
+            }
+            already_stored += 1;
+        } else if event.prev_hash != prev_hash {
+            return Err(ChainRefusal::BrokenLink { seq: event.seq });
+        }
+        prev_hash = event.hash.clone();
+    }
+    Ok(Continuation { already_stored })
+}
+
+/// One device, consecutive seqs, every hash its content's.
+fn check_shape(device: &DeviceId, batch: &[Event]) -> Result<(), ChainRefusal> {
+    for (i, event) in batch.iter().enumerate() {
+        if &event.device != device {
+            return Err(ChainRefusal::WrongDevice { seq: event.seq });
+        }
+        if i > 0 && event.seq != batch[i - 1].seq + 1 {
+            return Err(ChainRefusal::NotContiguous { seq: event.seq });
+        }
+        if !event.hash_is_valid() {
+            return Err(ChainRefusal::BadHash { seq: event.seq });
+        }
+    }
+    Ok(())
+}
+
+/// The hash the event at `seq` must link to: the stored one before it, or genesis.
+fn previous_hash(stored: &(impl StoredChain + ?Sized), seq: u64) -> Result<String, ChainRefusal> {
+    if seq <= 1 {
+        return Ok(GENESIS_HASH.to_string());
+    }
+    stored
+        .at(seq - 1)
+        .map(|e| e.hash.clone())
+        .ok_or(ChainRefusal::Gap {
+            expected: stored.head_seq() + 1,
+            got: seq,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Hlc;
+    use crate::room::default_rooms;
+    use crate::EventKind;
+
+    /// A chain of `n` events of `device`, each naming a room called `label` + its seq.
+    fn chain(device: &str, n: u64, label: &str) -> Vec<Event> {
+        let mut events: Vec<Event> = Vec::new();
+        for seq in 1..=n {
+            let prev = events
+                .last()
+                .map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
+            let mut room = default_rooms().remove(0);
+            room.name = format!("{label}{seq}");
+            let hlc = Hlc {
+                wall_ms: seq as i64,
+                counter: 0,
+            };
+            let kind = EventKind::RoomDefined(room);
+            events.push(Event::seal(
+                DeviceId(device.into()),
+                seq,
+                hlc,
+                "op".into(),
+                kind,
+                &prev,
+            ));
+        }
+        events
+    }
+
+    #[test]
+    fn a_batch_continuing_the_head_is_new_and_the_same_batch_again_is_stored_once() {
+        let all = chain("a", 5, "室");
+        let stored = &all[..2];
+        let ok = check_continuation(stored, &all[2..]).unwrap();
+        assert_eq!(ok.new_events(&all[2..]).len(), 3);
+        // Sent again after it was stored: nothing new, no refusal.
+        let again = check_continuation(&all[..], &all[2..]).unwrap();
+        assert!(again.new_events(&all[2..]).is_empty());
+        // Overlapping: the stored part is recognised, the rest is new.
+        let overlap = check_continuation(&all[..3], &all[1..]).unwrap();
+        assert_eq!(overlap.already_stored, 2);
+        assert_eq!(overlap.new_events(&all[1..]).len(), 2);
+    }
+
+    /// Each way a batch can fail to continue the chain, with its stable code.
+    #[test]
+    fn every_break_of_the_chain_is_refused_with_its_code() {
+        let all = chain("a", 5, "室");
+        let other = chain("b", 5, "室");
+        let forked = chain("a", 5, "別の室");
+        let mut altered = all[3].clone();
+        altered.operator = "someone else".into();
+        let mut relinked = all.clone();
+        relinked[3] = Event::seal(
+            all[3].device.clone(),
+            4,
+            all[3].hlc,
+            "op".into(),
+            all[3].kind.clone(),
+            GENESIS_HASH,
+        );
+        let cases: Vec<(&str, &[Event], Vec<Event>, ChainRefusal)> = vec![
+            (
+                "gap",
+                &all[..2],
+                all[3..].to_vec(),
+                ChainRefusal::Gap {
+                    expected: 3,
+                    got: 4,
+                },
+            ),
+            (
+                "two devices",
+                &all[..2],
+                vec![all[2].clone(), other[3].clone()],
+                ChainRefusal::WrongDevice { seq: 4 },
+            ),
+            (
+                "not contiguous",
+                &all[..2],
+                vec![all[2].clone(), all[4].clone()],
+                ChainRefusal::NotContiguous { seq: 5 },
+            ),
+            (
+                "altered",
+                &all[..3],
+                vec![altered],
+                ChainRefusal::BadHash { seq: 4 },
+            ),
+            (
+                "broken link",
+                &all[..3],
+                relinked[3..].to_vec(),
+                ChainRefusal::BrokenLink { seq: 4 },
+            ),
+            (
+                "fork",
+                &all[..3],
+                forked[2..].to_vec(),
+                ChainRefusal::Fork { seq: 3 },
+            ),
+        ];
+        for (what, stored, batch, want) in cases {
+            assert_eq!(
+                check_continuation(stored, &batch),
+                Err(want.clone()),
+                "{what}"
+            );
+            assert!(!want.message_ja().is_empty());
+        }
+    }
+
+    #[test]
+    fn a_first_batch_starts_from_genesis() {
+        let all = chain("a", 3, "室");
+        let empty: &[Event] = &[];
+        assert_eq!(check_continuation(empty, &all).unwrap().already_stored, 0);
+        let refused = check_continuation(empty, &all[1..]);
+        assert_eq!(
+            refused,
+            Err(ChainRefusal::Gap {
+                expected: 1,
+                got: 2
+            })
+        );
+    }
+}
