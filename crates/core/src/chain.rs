@@ -70,6 +70,33 @@ impl ChainRefusal {
     }
 }
 
+impl ChainRefusal {
+    pub fn message_en(&self) -> String {
+        match self {
+            ChainRefusal::WrongDevice { seq } => format!("Event {seq} is another device's."),
+            ChainRefusal::NotContiguous { seq } => format!("Event {seq} does not follow the one before."),
+            ChainRefusal::Gap { expected, got } => {
+                format!("Events from {expected} are missing (the batch starts at {got}).")
+            }
+            ChainRefusal::BadHash { seq } => format!("Event {seq} does not match its hash."),
+            ChainRefusal::BrokenLink { seq } => {
+                format!("Event {seq} does not link to the event before it.")
+            }
+            ChainRefusal::Fork { seq } => format!(
+                "Event {seq} differs from the one stored: two histories for one device (recorded as a security exception)."
+            ),
+        }
+    }
+
+    /// The stable machine-readable code (`"fork"`, `"gap"`, …).
+    pub fn code(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
 /// What to do with a batch that continues the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Continuation {
@@ -258,7 +285,7 @@ mod tests {
                 Err(want.clone()),
                 "{what}"
             );
-            assert!(!want.message_ja().is_empty());
+            assert!(!want.message_ja().is_empty() && !want.message_en().is_empty());
         }
     }
 

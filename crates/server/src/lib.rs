@@ -2,10 +2,12 @@
 
 pub mod config;
 pub mod database;
+pub mod event_log;
 mod static_files;
+mod sync_api;
 
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
@@ -15,14 +17,15 @@ use tokio::net::TcpListener;
 pub use config::Config;
 
 #[derive(Clone)]
-struct AppState {
-    pool: SqlitePool,
+pub(crate) struct AppState {
+    pub(crate) pool: SqlitePool,
 }
 
 /// The whole HTTP surface: `/api/…` and, for every other path, the PWA.
 pub fn app(pool: SqlitePool, config: &Config) -> Router {
     let api = Router::new()
         .route("/api/health", get(health))
+        .route("/api/events", post(sync_api::push).get(sync_api::pull))
         .with_state(AppState { pool });
     api.merge(static_files::router(&config.dist_dir))
 }

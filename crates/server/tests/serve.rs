@@ -1,43 +1,9 @@
 //! The server as the browser sees it: the PWA shell, its caching, the API, the SQLite file.
 
-use daicho_server::Config;
-use std::net::{IpAddr, Ipv4Addr};
+mod common;
+
+use common::start;
 use std::path::Path;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-
-struct Running {
-    base: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-async fn start(data: &Path, dist: &Path) -> Running {
-    let config = Config {
-        bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        port: 0,
-        data_dir: data.to_path_buf(),
-        dist_dir: dist.to_path_buf(),
-    };
-    let listener = TcpListener::bind(config.socket_addr()).await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(daicho_server::serve(listener, config, async {
-        let _ = rx.await;
-    }));
-    // Wait until the database is open and the server answers.
-    for _ in 0..100 {
-        if reqwest::get(format!("{base}/api/health")).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    Running {
-        base,
-        stop: Some(tx),
-        task,
-    }
-}
 
 fn fake_dist(dir: &Path) {
     std::fs::write(dir.join("index.html"), "<html>台帳</html>").unwrap();

@@ -1,0 +1,201 @@
+//! The shared event log: batches pushed by devices, stored when they continue the device's
+//! chain (daicho-core `chain`), and pulled by every device in the order the endpoint stored
+//! them. A batch is stored whole in one transaction, or not at all.
+
+use daicho_core::chain::{check_continuation, ChainRefusal, StoredChain};
+use daicho_core::{DeviceId, Event};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use std::collections::BTreeMap;
+
+/// The most events one push may carry.
+pub const MAX_BATCH_EVENTS: usize = 1000;
+
+/// What a push stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PushOutcome {
+    /// Events new to the endpoint, now stored.
+    pub stored: usize,
+    /// Events of the batch the endpoint had already (the batch was sent before).
+    pub already_stored: usize,
+}
+
+#[derive(Debug)]
+pub enum PushError {
+    /// The batch does not continue the device's chain.
+    Chain(ChainRefusal),
+    /// More events than one push may carry.
+    TooManyEvents {
+        count: usize,
+    },
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for PushError {
+    fn from(e: sqlx::Error) -> Self {
+        PushError::Database(e)
+    }
+}
+
+/// The stored part of one device's chain that a batch touches: the event before it and those
+/// it overlaps, and the device's head.
+struct ChainWindow {
+    events: BTreeMap<u64, Event>,
+    head: u64,
+}
+
+impl StoredChain for ChainWindow {
+    fn at(&self, seq: u64) -> Option<&Event> {
+        self.events.get(&seq)
+    }
+
+    fn head_seq(&self) -> u64 {
+        self.head
+    }
+}
+
+/// Stores `batch` (one device's events, ascending) if it continues that device's chain.
+pub async fn push(pool: &SqlitePool, batch: &[Event]) -> Result<PushOutcome, PushError> {
+    if batch.len() > MAX_BATCH_EVENTS {
+        return Err(PushError::TooManyEvents { count: batch.len() });
+    }
+    let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+        return Ok(PushOutcome {
+            stored: 0,
+            already_stored: 0,
+        });
+    };
+    let mut tx = pool.begin().await?;
+    let window = read_window(
+        &mut tx,
+        &first.device,
+        first.seq.saturating_sub(1),
+        last.seq,
+    )
+    .await?;
+    let continuation = match check_continuation(&window, batch) {
+        Ok(c) => c,
+        Err(refusal) => {
+            tx.rollback().await?;
+            if let ChainRefusal::Fork { seq } = refusal {
+                raise_exception(pool, &first.device, seq, &refusal).await?;
+            }
+            return Err(PushError::Chain(refusal));
+        }
+    };
+    let new_events = continuation.new_events(batch);
+    for event in new_events {
+        insert(&mut tx, event).await?;
+    }
+    tx.commit().await?;
+    Ok(PushOutcome {
+        stored: new_events.len(),
+        already_stored: continuation.already_stored,
+    })
+}
+
+async fn read_window(
+    tx: &mut Transaction<'_, Sqlite>,
+    device: &DeviceId,
+    from: u64,
+    to: u64,
+) -> Result<ChainWindow, PushError> {
+    let head: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE device = ?")
+        .bind(&device.0)
+        .fetch_one(&mut **tx)
+        .await?;
+    let rows = sqlx::query("SELECT body FROM events WHERE device = ? AND seq BETWEEN ? AND ?")
+        .bind(&device.0)
+        .bind(from as i64)
+        .bind(to as i64)
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut events = BTreeMap::new();
+    for row in rows {
+        let event = parse(row.get::<String, _>("body"))?;
+        events.insert(event.seq, event);
+    }
+    Ok(ChainWindow {
+        events,
+        head: head.unwrap_or(0) as u64,
+    })
+}
+
+async fn insert(tx: &mut Transaction<'_, Sqlite>, event: &Event) -> Result<(), PushError> {
+    let body = serde_json::to_string(event).expect("events always serialise");
+    sqlx::query(
+        "INSERT INTO events (device, seq, hlc_wall_ms, hlc_counter, operator, kind, body, \
+         prev_hash, hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&event.device.0)
+    .bind(event.seq as i64)
+    .bind(event.hlc.wall_ms)
+    .bind(event.hlc.counter as i64)
+    .bind(&event.operator)
+    .bind(event.kind.tag())
+    .bind(body)
+    .bind(&event.prev_hash)
+    .bind(&event.hash)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records a refusal that is a security exception (kept even though the batch is not).
+async fn raise_exception(
+    pool: &SqlitePool,
+    device: &DeviceId,
+    seq: u64,
+    refusal: &ChainRefusal,
+) -> Result<(), PushError> {
+    sqlx::query(
+        "INSERT INTO security_exceptions (device, seq, code, detail, raised_at) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&device.0)
+    .bind(seq as i64)
+    .bind(refusal.code())
+    .bind(refusal.message_ja())
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A page of the log: the events stored after `after` (a cursor from an earlier page; 0 for
+/// the start), in the order they were stored, and the cursor after them.
+pub async fn pull(pool: &SqlitePool, after: i64, limit: i64) -> sqlx::Result<(Vec<Event>, i64)> {
+    // rowid follows the order of insertion: the log is append-only, nothing is ever deleted.
+    let rows = sqlx::query("SELECT rowid, body FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?")
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    let mut cursor = after;
+    let mut events = Vec::with_capacity(rows.len());
+    for row in rows {
+        cursor = row.get::<i64, _>("rowid");
+        events.push(parse(row.get::<String, _>("body")).map_err(|e| match e {
+            PushError::Database(e) => e,
+            other => sqlx::Error::Decode(format!("{other:?}").into()),
+        })?);
+    }
+    Ok((events, cursor))
+}
+
+/// How many security exceptions were raised, for the health answer and the tests.
+pub async fn exception_count(pool: &SqlitePool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM security_exceptions")
+        .fetch_one(pool)
+        .await
+}
+
+fn parse(body: String) -> Result<Event, PushError> {
+    serde_json::from_str(&body).map_err(|e| PushError::Database(sqlx::Error::Decode(Box::new(e))))
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
