@@ -2,6 +2,7 @@
 //! chain (daicho-core `chain`), and pulled by every device in the order the endpoint stored
 //! them. A batch is stored whole in one transaction, or not at all.
 
+use crate::now_ms;
 use daicho_core::chain::{check_continuation, ChainRefusal, StoredChain};
 use daicho_core::{DeviceId, Event};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
@@ -192,10 +193,4 @@ pub async fn exception_count(pool: &SqlitePool) -> sqlx::Result<i64> {
 
 fn parse(body: String) -> Result<Event, PushError> {
     serde_json::from_str(&body).map_err(|e| PushError::Database(sqlx::Error::Decode(Box::new(e))))
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod database;
+pub mod devices;
 pub mod event_log;
 mod static_files;
 mod sync_api;
@@ -16,6 +17,13 @@ use tokio::net::TcpListener;
 
 pub use config::Config;
 
+/// Now, in milliseconds since the epoch (the clock of refusals, codes and revocations).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) pool: SqlitePool,
@@ -26,6 +34,7 @@ pub fn app(pool: SqlitePool, config: &Config) -> Router {
     let api = Router::new()
         .route("/api/health", get(health))
         .route("/api/events", post(sync_api::push).get(sync_api::pull))
+        .route("/api/devices", post(sync_api::enroll))
         .with_state(AppState { pool });
     api.merge(static_files::router(&config.dist_dir))
 }

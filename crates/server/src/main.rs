@@ -20,6 +20,14 @@ struct Cli {
 enum Command {
     /// Serve the PWA and its API (the default).
     Serve,
+    /// Print a one-time code a new device enrolls with (for the system administrator).
+    EnrollToken {
+        /// Minutes the code stays valid.
+        #[arg(long, default_value_t = 30)]
+        minutes: i64,
+    },
+    /// Revoke a device: its requests are refused from now on.
+    RevokeDevice { device: String },
 }
 
 #[tokio::main]
@@ -32,7 +40,28 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
+        Command::EnrollToken { minutes } => enroll_token(&cli.config, minutes).await,
+        Command::RevokeDevice { device } => revoke_device(&cli.config, &device).await,
     }
+}
+
+async fn enroll_token(config: &Config, minutes: i64) -> anyhow::Result<()> {
+    let pool = daicho_server::database::open(&config.database_path()).await?;
+    let now = daicho_server::now_ms();
+    let code = daicho_server::devices::create_code(&pool, minutes, now).await?;
+    println!("{code}");
+    eprintln!("one-time enrollment code, valid for {minutes} minutes");
+    pool.close().await;
+    Ok(())
+}
+
+async fn revoke_device(config: &Config, device: &str) -> anyhow::Result<()> {
+    let pool = daicho_server::database::open(&config.database_path()).await?;
+    let revoked = daicho_server::devices::revoke(&pool, device, daicho_server::now_ms()).await?;
+    pool.close().await;
+    anyhow::ensure!(revoked, "no enrolled, unrevoked device {device}");
+    println!("revoked {device}");
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -1,10 +1,12 @@
 //! `/api/events`: devices push batches of their events and pull everyone's. Every refusal has
 //! a stable code and a message in Japanese and English.
 
+use crate::devices::{self, DeviceError, DeviceRefusal, SignedRequest};
 use crate::event_log::{self, PushError, MAX_BATCH_EVENTS};
-use crate::AppState;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use crate::{now_ms, AppState};
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use daicho_core::Event;
@@ -35,7 +37,45 @@ pub struct PullResponse {
     pub done: bool,
 }
 
-pub async fn push(State(state): State<AppState>, Json(request): Json<PushRequest>) -> Response {
+pub async fn push(
+    State(state): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let device = match authenticate(&state, &method, uri.path(), &headers, &body).await {
+        Ok(device) => device,
+        Err(response) => return response,
+    };
+    if !is_json(&headers) {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "wrong_content_type",
+            "送信の形式が違います（application/json）。".into(),
+            "The body must be application/json.".into(),
+        );
+    }
+    let request: PushRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("送信された記録が読めません: {e}"),
+                format!("The batch cannot be read: {e}"),
+            )
+        }
+    };
+    // A device pushes its own chain only.
+    if request.events.iter().any(|e| e.device.0 != device) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "not_own_events",
+            "端末は自分の記録だけを送れます。".into(),
+            "A device pushes its own events only.".into(),
+        );
+    }
     match event_log::push(&state.pool, &request.events).await {
         Ok(outcome) => Json(outcome).into_response(),
         Err(PushError::Chain(refusal)) => refuse(
@@ -50,19 +90,110 @@ pub async fn push(State(state): State<AppState>, Json(request): Json<PushRequest
             format!("一度に送れる記録は{MAX_BATCH_EVENTS}件までです（{count}件）。"),
             format!("A batch carries at most {MAX_BATCH_EVENTS} events ({count} sent)."),
         ),
-        Err(PushError::Database(e)) => {
-            tracing::error!("push failed: {e}");
-            refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                "サーバの記録に失敗しました。後で自動的に再送します。".into(),
-                "The server could not store the batch; it will be sent again.".into(),
-            )
-        }
+        Err(PushError::Database(e)) => unavailable(e),
     }
 }
 
-pub async fn pull(State(state): State<AppState>, Query(query): Query<PullQuery>) -> Response {
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// The enrolled device that signed the request, or the response refusing it.
+async fn authenticate(
+    state: &AppState,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<String, Response> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let request = SignedRequest {
+        device: header("daicho-device"),
+        timestamp: header("daicho-timestamp"),
+        digest: header("content-digest"),
+        signature: header("daicho-signature"),
+        method: method.as_str(),
+        path,
+        body,
+    };
+    match devices::verify(&state.pool, &request, now_ms()).await {
+        Ok(device) => Ok(device),
+        Err(DeviceError::Refused(r)) => Err(device_refusal(r)),
+        Err(DeviceError::Database(e)) => Err(unavailable(e)),
+    }
+}
+
+pub(crate) fn device_refusal(r: DeviceRefusal) -> Response {
+    let status = match r {
+        DeviceRefusal::Unsigned
+        | DeviceRefusal::UnknownDevice
+        | DeviceRefusal::BadDigest
+        | DeviceRefusal::BadSignature
+        | DeviceRefusal::ClockSkew => StatusCode::UNAUTHORIZED,
+        DeviceRefusal::Revoked => StatusCode::FORBIDDEN,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    refuse(
+        status,
+        r.code(),
+        r.message_ja().into(),
+        r.message_en().into(),
+    )
+}
+
+fn unavailable(e: impl std::fmt::Display) -> Response {
+    tracing::error!("storage failed: {e}");
+    refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+        "サーバの記録に失敗しました。後で自動的に再送します。".into(),
+        "The server could not store or read the log; try again.".into(),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device: String,
+    /// The device's Ed25519 public key: 32 raw bytes, base64.
+    pub public_key: String,
+}
+
+/// Enrolls a device with a one-time code (the only unsigned request: the device has no
+/// enrolled key yet).
+pub async fn enroll(State(state): State<AppState>, Json(request): Json<EnrollRequest>) -> Response {
+    let result = devices::enroll(
+        &state.pool,
+        &request.code,
+        &request.device,
+        &request.public_key,
+        now_ms(),
+    )
+    .await;
+    match result {
+        Ok(()) => (
+            StatusCode::CREATED,
+            Json(json!({ "device": request.device })),
+        )
+            .into_response(),
+        Err(DeviceError::Refused(r)) => device_refusal(r),
+        Err(DeviceError::Database(e)) => unavailable(e),
+    }
+}
+
+pub async fn pull(
+    State(state): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Query(query): Query<PullQuery>,
+) -> Response {
+    if let Err(response) = authenticate(&state, &method, uri.path(), &headers, b"").await {
+        return response;
+    }
     let limit = query
         .limit
         .unwrap_or(MAX_PULL_EVENTS)
@@ -77,15 +208,7 @@ pub async fn pull(State(state): State<AppState>, Query(query): Query<PullQuery>)
             })
             .into_response()
         }
-        Err(e) => {
-            tracing::error!("pull failed: {e}");
-            refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                "サーバの記録を読めませんでした。".into(),
-                "The server could not read the log.".into(),
-            )
-        }
+        Err(e) => unavailable(e),
     }
 }
 

@@ -1,13 +1,18 @@
-//! Pushing and pulling events through `/api/events` (issue 4, first part: the chain checks;
-//! device keys and signatures come next). Each refusal has its code, and stores nothing.
+//! Enrolling devices and pushing and pulling events through `/api/events`, each request
+//! signed by the device's Ed25519 key. Each refusal has its code, and stores nothing.
 
 mod common;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use common::start;
 use daicho_core::event::GENESIS_HASH;
 use daicho_core::room::default_rooms;
 use daicho_core::{DeviceId, Event, EventKind, Hlc};
+use daicho_server::devices::{content_digest, signature_base};
+use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{json, Value};
+use std::path::Path;
 
 /// A chain of `n` events of `device`; `label` tells two histories of one device apart.
 fn chain(device: &str, n: u64, label: &str) -> Vec<Event> {
@@ -35,34 +40,77 @@ fn chain(device: &str, n: u64, label: &str) -> Vec<Event> {
     events
 }
 
-async fn push(base: &str, events: &[Event]) -> (u16, Value) {
+/// An enrolled device: its id and key.
+struct Device {
+    id: String,
+    key: SigningKey,
+}
+
+impl Device {
+    /// Signs a request as the client does: the covered parts, each on its line.
+    fn sign(&self, method: &str, path: &str, body: &[u8], at_ms: i64) -> Vec<(String, String)> {
+        let digest = content_digest(body);
+        let timestamp = at_ms.to_string();
+        let base = signature_base(&self.id, &timestamp, method, path, &digest);
+        let signature = BASE64.encode(self.key.sign(base.as_bytes()).to_bytes());
+        vec![
+            ("daicho-device".into(), self.id.clone()),
+            ("daicho-timestamp".into(), timestamp),
+            ("content-digest".into(), digest),
+            ("daicho-signature".into(), signature),
+        ]
+    }
+}
+
+fn now_ms() -> i64 {
+    daicho_server::now_ms()
+}
+
+/// A one-time code, made as `daicho-server enroll-token` makes it.
+async fn code(data: &Path, minutes: i64) -> String {
+    let pool = daicho_server::database::open(&data.join("daicho.sqlite3"))
+        .await
+        .unwrap();
+    let code = daicho_server::devices::create_code(&pool, minutes, now_ms())
+        .await
+        .unwrap();
+    pool.close().await;
+    code
+}
+
+async fn enroll_with(base: &str, code: &str, id: &str, key: &SigningKey) -> (u16, Value) {
+    let public_key = BASE64.encode(key.verifying_key().to_bytes());
     let response = reqwest::Client::new()
-        .post(format!("{base}/api/events"))
-        .json(&json!({ "events": events }))
+        .post(format!("{base}/api/devices"))
+        .json(&json!({ "code": code, "device": id, "public_key": public_key }))
         .send()
         .await
         .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    (response.status().as_u16(), response.json().await.unwrap())
 }
 
-async fn pull_all(base: &str) -> Vec<Event> {
-    let mut events = Vec::new();
-    let mut after = 0;
-    loop {
-        let page: Value = reqwest::get(format!("{base}/api/events?after={after}&limit=2"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let batch: Vec<Event> = serde_json::from_value(page["events"].clone()).unwrap();
-        events.extend(batch);
-        after = page["cursor"].as_i64().unwrap();
-        if page["done"].as_bool().unwrap() {
-            return events;
-        }
+async fn enroll(base: &str, data: &Path, id: &str, seed: u8) -> Device {
+    let key = SigningKey::from_bytes(&[seed; 32]);
+    let code = code(data, 10).await;
+    assert_eq!(enroll_with(base, &code, id, &key).await.0, 201);
+    Device { id: id.into(), key }
+}
+
+async fn push_as(device: &Device, base: &str, events: &[Event], at_ms: i64) -> (u16, Value) {
+    let body = serde_json::to_vec(&json!({ "events": events })).unwrap();
+    let mut request = reqwest::Client::new()
+        .post(format!("{base}/api/events"))
+        .header("content-type", "application/json");
+    for (name, value) in device.sign("POST", "/api/events", &body, at_ms) {
+        request = request.header(name, value);
     }
+    let response = request.body(body).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn push(device: &Device, base: &str, events: &[Event]) -> (u16, Value) {
+    push_as(device, base, events, now_ms()).await
 }
 
 async fn stored_count(base: &str) -> i64 {
@@ -75,31 +123,46 @@ async fn stored_count(base: &str) -> i64 {
     health["events"].as_i64().unwrap()
 }
 
+async fn pull_all(device: &Device, base: &str) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut after = 0;
+    loop {
+        let mut request =
+            reqwest::Client::new().get(format!("{base}/api/events?after={after}&limit=2"));
+        for (name, value) in device.sign("GET", "/api/events", b"", now_ms()) {
+            request = request.header(name, value);
+        }
+        let page: Value = request.send().await.unwrap().json().await.unwrap();
+        let batch: Vec<Event> = serde_json::from_value(page["events"].clone()).unwrap();
+        events.extend(batch);
+        after = page["cursor"].as_i64().unwrap();
+        if page["done"].as_bool().unwrap() {
+            return events;
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_batch_is_stored_once_and_pulled_in_the_order_stored() {
     let data = tempfile::tempdir().unwrap();
     let dist = tempfile::tempdir().unwrap();
     let server = start(data.path(), dist.path()).await;
+    let ta = enroll(&server.base, data.path(), "tablet-a", 1).await;
+    let tb = enroll(&server.base, data.path(), "tablet-b", 2).await;
     let a = chain("tablet-a", 3, "室");
     let b = chain("tablet-b", 2, "室");
 
-    assert_eq!(
-        push(&server.base, &a[..2]).await,
-        (200, json!({"stored": 2, "already_stored": 0}))
-    );
-    assert_eq!(push(&server.base, &b).await.0, 200);
+    let first = push(&ta, &server.base, &a[..2]).await;
+    assert_eq!(first, (200, json!({"stored": 2, "already_stored": 0})));
+    assert_eq!(push(&tb, &server.base, &b).await.0, 200);
     // The same batch again, and one overlapping what is stored: each event stored once.
-    assert_eq!(
-        push(&server.base, &a[..2]).await,
-        (200, json!({"stored": 0, "already_stored": 2}))
-    );
-    assert_eq!(
-        push(&server.base, &a).await,
-        (200, json!({"stored": 1, "already_stored": 2}))
-    );
+    let again = push(&ta, &server.base, &a[..2]).await;
+    assert_eq!(again, (200, json!({"stored": 0, "already_stored": 2})));
+    let overlap = push(&ta, &server.base, &a).await;
+    assert_eq!(overlap, (200, json!({"stored": 1, "already_stored": 2})));
     assert_eq!(stored_count(&server.base).await, 5);
 
-    let pulled = pull_all(&server.base).await;
+    let pulled = pull_all(&tb, &server.base).await;
     let order: Vec<String> = pulled.iter().map(|e| e.id().to_string()).collect();
     assert_eq!(
         order,
@@ -121,21 +184,30 @@ async fn every_break_of_a_chain_is_refused_with_its_code_and_stores_nothing() {
     let data = tempfile::tempdir().unwrap();
     let dist = tempfile::tempdir().unwrap();
     let server = start(data.path(), dist.path()).await;
+    let ta = enroll(&server.base, data.path(), "tablet-a", 1).await;
+    let tc = enroll(&server.base, data.path(), "tablet-c", 3).await;
     let a = chain("tablet-a", 5, "室");
-    assert_eq!(push(&server.base, &a[..2]).await.0, 200);
+    assert_eq!(push(&ta, &server.base, &a[..2]).await.0, 200);
 
     let mut altered = a[2].clone();
     altered.operator = "someone else".into();
     let forked = chain("tablet-a", 3, "別の室");
     let too_many = chain("tablet-c", 1001, "室");
-    let cases: Vec<(&str, Vec<Event>, u16, &str)> = vec![
-        ("gap", a[3..].to_vec(), 409, "gap"),
-        ("altered", vec![altered], 409, "bad_hash"),
-        ("fork", forked[1..].to_vec(), 409, "fork"),
-        ("too many", too_many, 413, "batch_too_large"),
+    let cases: Vec<(&str, &Device, Vec<Event>, u16, &str)> = vec![
+        ("gap", &ta, a[3..].to_vec(), 409, "gap"),
+        ("altered", &ta, vec![altered], 409, "bad_hash"),
+        ("fork", &ta, forked[1..].to_vec(), 409, "fork"),
+        ("too many", &tc, too_many, 413, "batch_too_large"),
+        (
+            "another device's events",
+            &tc,
+            a[2..].to_vec(),
+            403,
+            "not_own_events",
+        ),
     ];
-    for (what, batch, status, code) in cases {
-        let (got_status, body) = push(&server.base, &batch).await;
+    for (what, device, batch, status, code) in cases {
+        let (got_status, body) = push(device, &server.base, &batch).await;
         assert_eq!(
             (got_status, body["code"].as_str()),
             (status, Some(code)),
@@ -156,24 +228,20 @@ async fn every_break_of_a_chain_is_refused_with_its_code_and_stores_nothing() {
         );
     }
 
-    // Malformed JSON and a wrong content type are refused before any of this.
-    let client = reqwest::Client::new();
-    let malformed = client
-        .post(format!("{}/api/events", server.base))
-        .header("content-type", "application/json")
-        .body("{\"events\": [")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(malformed.status().as_u16(), 400);
-    let wrong_type = client
-        .post(format!("{}/api/events", server.base))
-        .header("content-type", "text/plain")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong_type.status().as_u16(), 415);
+    // Malformed JSON and a wrong content type, signed, are refused before any of this.
+    for (content_type, body, status) in [
+        ("application/json", &b"{\"events\": ["[..], 400),
+        ("text/plain", &b"{}"[..], 415),
+    ] {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}/api/events", server.base))
+            .header("content-type", content_type);
+        for (name, value) in ta.sign("POST", "/api/events", body, now_ms()) {
+            request = request.header(name, value);
+        }
+        let response = request.body(body.to_vec()).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{content_type}");
+    }
     assert_eq!(stored_count(&server.base).await, 2);
 
     // The fork is kept as a security exception even though its batch is not.
@@ -187,5 +255,109 @@ async fn every_break_of_a_chain_is_refused_with_its_code_and_stores_nothing() {
         1
     );
     pool.close().await;
+    server.shut_down().await;
+}
+
+/// Who may push: only enrolled, unrevoked devices, with a valid signature made now.
+#[tokio::test]
+async fn unsigned_unknown_revoked_replayed_and_tampered_requests_are_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let server = start(data.path(), dist.path()).await;
+    let ta = enroll(&server.base, data.path(), "tablet-a", 1).await;
+    let a = chain("tablet-a", 2, "室");
+    let stranger = Device {
+        id: "tablet-x".into(),
+        key: SigningKey::from_bytes(&[9; 32]),
+    };
+    let impostor = Device {
+        id: "tablet-a".into(),
+        key: SigningKey::from_bytes(&[9; 32]),
+    };
+    let hour = 60 * 60 * 1000;
+    let cases: Vec<(&str, &Device, i64, u16, &str)> = vec![
+        ("unknown device", &stranger, now_ms(), 401, "unknown_device"),
+        ("another key", &impostor, now_ms(), 401, "bad_signature"),
+        (
+            "an hour old (replayed)",
+            &ta,
+            now_ms() - hour,
+            401,
+            "clock_skew",
+        ),
+        ("an hour ahead", &ta, now_ms() + hour, 401, "clock_skew"),
+    ];
+    for (what, device, at, status, code) in cases {
+        let (got, body) = push_as(device, &server.base, &a, at).await;
+        assert_eq!((got, body["code"].as_str()), (status, Some(code)), "{what}");
+    }
+    // Unsigned, and a body changed after signing.
+    let unsigned = reqwest::Client::new()
+        .post(format!("{}/api/events", server.base))
+        .json(&json!({ "events": a }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status().as_u16(), 401);
+    let signed_for = serde_json::to_vec(&json!({ "events": [] })).unwrap();
+    let mut tampered = reqwest::Client::new()
+        .post(format!("{}/api/events", server.base))
+        .header("content-type", "application/json");
+    for (name, value) in ta.sign("POST", "/api/events", &signed_for, now_ms()) {
+        tampered = tampered.header(name, value);
+    }
+    let tampered = tampered
+        .body(serde_json::to_vec(&json!({ "events": a })).unwrap())
+        .send()
+        .await
+        .unwrap();
+    let body: Value = tampered.json().await.unwrap();
+    assert_eq!(body["code"], "bad_digest");
+    assert_eq!(stored_count(&server.base).await, 0, "nothing stored");
+
+    // Revoked, a device is refused from then on.
+    assert_eq!(push(&ta, &server.base, &a).await.0, 200);
+    let pool = daicho_server::database::open(&data.path().join("daicho.sqlite3"))
+        .await
+        .unwrap();
+    assert!(daicho_server::devices::revoke(&pool, "tablet-a", now_ms())
+        .await
+        .unwrap());
+    pool.close().await;
+    let (status, body) = push(&ta, &server.base, &a).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("device_revoked"))
+    );
+    server.shut_down().await;
+}
+
+/// A code works once, and not after it expires; a key must be a 32-byte Ed25519 key.
+#[tokio::test]
+async fn enrollment_codes_work_once_and_expire() {
+    let data = tempfile::tempdir().unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let server = start(data.path(), dist.path()).await;
+    let key = SigningKey::from_bytes(&[1; 32]);
+    let once = code(data.path(), 10).await;
+    assert_eq!(
+        enroll_with(&server.base, &once, "tablet-a", &key).await.0,
+        201
+    );
+    let again = enroll_with(&server.base, &once, "tablet-b", &key).await;
+    assert_eq!(again.1["code"], "code_used");
+    let expired = code(data.path(), -1).await;
+    let late = enroll_with(&server.base, &expired, "tablet-b", &key).await;
+    assert_eq!(late.1["code"], "code_expired");
+    let wrong = enroll_with(&server.base, "0000-0000", "tablet-b", &key).await;
+    assert_eq!(wrong.1["code"], "unknown_code");
+    let bad_key = reqwest::Client::new()
+        .post(format!("{}/api/devices", server.base))
+        .json(&json!({ "code": code(data.path(), 10).await, "device": "tablet-b", "public_key": "AAAA" }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = bad_key.json().await.unwrap();
+    assert_eq!(body["code"], "bad_key");
     server.shut_down().await;
 }

@@ -1,0 +1,268 @@
+//! The devices allowed to sync: enrolled once with a one-time code and the public half of an
+//! Ed25519 key the device made (and cannot export), then recognised by the signature on each
+//! request. Codes expire and work once; a device can be revoked.
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use sha2::{Digest, Sha256};
+use sqlx::{Row, SqlitePool};
+
+/// How far a request's timestamp may be from the server's clock (the replay window).
+pub const CLOCK_WINDOW_MS: i64 = 5 * 60 * 1000;
+
+/// Why a device was not enrolled or a request not accepted. Stable codes for the protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceRefusal {
+    UnknownCode,
+    CodeExpired,
+    CodeUsed,
+    BadKey,
+    DeviceExists,
+    Unsigned,
+    UnknownDevice,
+    Revoked,
+    BadDigest,
+    BadSignature,
+    ClockSkew,
+}
+
+impl DeviceRefusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            DeviceRefusal::UnknownCode => "unknown_code",
+            DeviceRefusal::CodeExpired => "code_expired",
+            DeviceRefusal::CodeUsed => "code_used",
+            DeviceRefusal::BadKey => "bad_key",
+            DeviceRefusal::DeviceExists => "device_exists",
+            DeviceRefusal::Unsigned => "unsigned",
+            DeviceRefusal::UnknownDevice => "unknown_device",
+            DeviceRefusal::Revoked => "device_revoked",
+            DeviceRefusal::BadDigest => "bad_digest",
+            DeviceRefusal::BadSignature => "bad_signature",
+            DeviceRefusal::ClockSkew => "clock_skew",
+        }
+    }
+
+    pub fn message_ja(&self) -> &'static str {
+        match self {
+            DeviceRefusal::UnknownCode => "登録コードが違います。",
+            DeviceRefusal::CodeExpired => {
+                "登録コードの有効期限が切れています。新しいコードを発行してください。"
+            }
+            DeviceRefusal::CodeUsed => "この登録コードはすでに使われています。",
+            DeviceRefusal::BadKey => "端末の公開鍵が読めません。",
+            DeviceRefusal::DeviceExists => "この端末はすでに登録されています。",
+            DeviceRefusal::Unsigned => "端末の署名がない要求です。",
+            DeviceRefusal::UnknownDevice => "登録されていない端末です。",
+            DeviceRefusal::Revoked => "この端末の登録は取り消されています。",
+            DeviceRefusal::BadDigest => "送られた内容がダイジェストと一致しません。",
+            DeviceRefusal::BadSignature => "端末の署名が正しくありません。",
+            DeviceRefusal::ClockSkew => {
+                "端末の時刻がサーバと5分以上ずれています。時刻を合わせてください。"
+            }
+        }
+    }
+
+    pub fn message_en(&self) -> &'static str {
+        match self {
+            DeviceRefusal::UnknownCode => "Unknown enrollment code.",
+            DeviceRefusal::CodeExpired => "The enrollment code has expired.",
+            DeviceRefusal::CodeUsed => "The enrollment code was used already.",
+            DeviceRefusal::BadKey => "The device's public key cannot be read.",
+            DeviceRefusal::DeviceExists => "This device is enrolled already.",
+            DeviceRefusal::Unsigned => "The request is not signed by a device.",
+            DeviceRefusal::UnknownDevice => "Unknown device.",
+            DeviceRefusal::Revoked => "This device has been revoked.",
+            DeviceRefusal::BadDigest => "The body does not match its Content-Digest.",
+            DeviceRefusal::BadSignature => "The device signature does not verify.",
+            DeviceRefusal::ClockSkew => "The device clock is more than 5 minutes off.",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum DeviceError {
+    Refused(DeviceRefusal),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for DeviceError {
+    fn from(e: sqlx::Error) -> Self {
+        DeviceError::Database(e)
+    }
+}
+
+fn refused<T>(r: DeviceRefusal) -> Result<T, DeviceError> {
+    Err(DeviceError::Refused(r))
+}
+
+/// A new one-time code valid for `ttl_minutes`; only its hash is stored.
+pub async fn create_code(
+    pool: &SqlitePool,
+    ttl_minutes: i64,
+    now_ms: i64,
+) -> anyhow::Result<String> {
+    let mut bytes = [0u8; 10];
+    getrandom::getrandom(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    // Groups of four hex digits: easy to read out and type on a tablet.
+    let hex = hex::encode(bytes);
+    let code = hex
+        .as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("-");
+    sqlx::query(
+        "INSERT INTO enrollment_codes (code_hash, created_at, expires_at) VALUES (?, ?, ?)",
+    )
+    .bind(code_hash(&code))
+    .bind(now_ms)
+    .bind(now_ms + ttl_minutes * 60_000)
+    .execute(pool)
+    .await?;
+    Ok(code)
+}
+
+fn code_hash(code: &str) -> String {
+    hex::encode(Sha256::digest(code.trim().to_lowercase().as_bytes()))
+}
+
+/// Enrolls `device` with its public key (32 raw bytes, base64) using a one-time code.
+pub async fn enroll(
+    pool: &SqlitePool,
+    code: &str,
+    device: &str,
+    public_key: &str,
+    now_ms: i64,
+) -> Result<(), DeviceError> {
+    if verifying_key(public_key).is_none() || device.trim().is_empty() {
+        return refused(DeviceRefusal::BadKey);
+    }
+    let mut tx = pool.begin().await?;
+    let row = sqlx::query("SELECT expires_at, used_at FROM enrollment_codes WHERE code_hash = ?")
+        .bind(code_hash(code))
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(row) = row else {
+        return refused(DeviceRefusal::UnknownCode);
+    };
+    if row.get::<Option<i64>, _>("used_at").is_some() {
+        return refused(DeviceRefusal::CodeUsed);
+    }
+    if row.get::<i64, _>("expires_at") < now_ms {
+        return refused(DeviceRefusal::CodeExpired);
+    }
+    let exists: Option<String> = sqlx::query_scalar("SELECT device FROM devices WHERE device = ?")
+        .bind(device)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_some() {
+        return refused(DeviceRefusal::DeviceExists);
+    }
+    sqlx::query("UPDATE enrollment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?")
+        .bind(now_ms)
+        .bind(device)
+        .bind(code_hash(code))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO devices (device, public_key, enrolled_at) VALUES (?, ?, ?)")
+        .bind(device)
+        .bind(public_key)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Revokes `device` from `now_ms` on; its requests are refused from then.
+pub async fn revoke(pool: &SqlitePool, device: &str, now_ms: i64) -> anyhow::Result<bool> {
+    let done =
+        sqlx::query("UPDATE devices SET revoked_at = ? WHERE device = ? AND revoked_at IS NULL")
+            .bind(now_ms)
+            .bind(device)
+            .execute(pool)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+fn verifying_key(base64: &str) -> Option<VerifyingKey> {
+    let bytes: [u8; 32] = BASE64.decode(base64.trim()).ok()?.try_into().ok()?;
+    VerifyingKey::from_bytes(&bytes).ok()
+}
+
+/// The signed parts of a request (a documented equivalent of RFC 9421's signature base).
+pub struct SignedRequest<'a> {
+    pub device: Option<&'a str>,
+    pub timestamp: Option<&'a str>,
+    pub digest: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub body: &'a [u8],
+}
+
+/// `sha-256=:<base64>:`, as the `Content-Digest` header writes it (RFC 9530).
+pub fn content_digest(body: &[u8]) -> String {
+    format!("sha-256=:{}:", BASE64.encode(Sha256::digest(body)))
+}
+
+/// What the device signs: each covered part on its own line.
+pub fn signature_base(
+    device: &str,
+    timestamp: &str,
+    method: &str,
+    path: &str,
+    digest: &str,
+) -> String {
+    format!("daicho-device: {device}\ndaicho-timestamp: {timestamp}\n@method: {method}\n@path: {path}\ncontent-digest: {digest}")
+}
+
+/// The enrolled, unrevoked device that signed `request`, or why not.
+pub async fn verify(
+    pool: &SqlitePool,
+    request: &SignedRequest<'_>,
+    now_ms: i64,
+) -> Result<String, DeviceError> {
+    let (Some(device), Some(timestamp), Some(digest), Some(signature)) = (
+        request.device,
+        request.timestamp,
+        request.digest,
+        request.signature,
+    ) else {
+        return refused(DeviceRefusal::Unsigned);
+    };
+    let at: i64 = timestamp.parse().or(refused(DeviceRefusal::Unsigned))?;
+    if (at - now_ms).abs() > CLOCK_WINDOW_MS {
+        return refused(DeviceRefusal::ClockSkew);
+    }
+    if digest != content_digest(request.body) {
+        return refused(DeviceRefusal::BadDigest);
+    }
+    let row = sqlx::query("SELECT public_key, revoked_at FROM devices WHERE device = ?")
+        .bind(device)
+        .fetch_optional(pool)
+        .await?;
+    let Some(row) = row else {
+        return refused(DeviceRefusal::UnknownDevice);
+    };
+    if row
+        .get::<Option<i64>, _>("revoked_at")
+        .is_some_and(|r| r <= now_ms)
+    {
+        return refused(DeviceRefusal::Revoked);
+    }
+    let Some(key) = verifying_key(&row.get::<String, _>("public_key")) else {
+        return refused(DeviceRefusal::BadKey);
+    };
+    let signature = BASE64
+        .decode(signature.trim())
+        .ok()
+        .and_then(|b| Signature::from_slice(&b).ok());
+    let base = signature_base(device, timestamp, request.method, request.path, digest);
+    match signature {
+        Some(s) if key.verify(base.as_bytes(), &s).is_ok() => Ok(device.to_string()),
+        _ => refused(DeviceRefusal::BadSignature),
+    }
+}
