@@ -74,3 +74,49 @@ pub async fn write(tx: &Transaction, state: &DeviceState) -> Result<()> {
 pub fn new_id() -> DeviceId {
     DeviceId(super::new_id())
 }
+
+/// Where the device's sync key pair is kept in the device store.
+const KEY_PAIR: &str = "key";
+
+impl super::Store {
+    /// The device's sync key pair: made on first use (by WebCrypto, the private half
+    /// non-extractable) and kept in IndexedDB, so it survives reloads and restarts.
+    pub async fn device_key(&self) -> Result<crate::auth::device_key::DeviceKey> {
+        use crate::auth::device_key::DeviceKey;
+        if let Some(key) = self.stored_device_key().await? {
+            return Ok(key);
+        }
+        // WebCrypto is awaited before the transaction opens (a transaction closes on any
+        // other await); if another tab stored a key meanwhile, that one is kept.
+        let fresh = DeviceKey::generate().await.map_err(StoreError::Storage)?;
+        let tx = self
+            .db
+            .transaction(&[schema::DEVICE], rexie::TransactionMode::ReadWrite)?;
+        let store = tx.store(schema::DEVICE)?;
+        let existing = store.get(JsValue::from_str(KEY_PAIR)).await?;
+        let key = match existing {
+            Some(value) => DeviceKey::from_js(&value).map_err(StoreError::Storage)?,
+            None => {
+                store
+                    .add(&fresh.to_js(), Some(&JsValue::from_str(KEY_PAIR)))
+                    .await?;
+                fresh
+            }
+        };
+        tx.done().await?;
+        Ok(key)
+    }
+
+    async fn stored_device_key(&self) -> Result<Option<crate::auth::device_key::DeviceKey>> {
+        let tx = self
+            .db
+            .transaction(&[schema::DEVICE], rexie::TransactionMode::ReadOnly)?;
+        let value = tx
+            .store(schema::DEVICE)?
+            .get(JsValue::from_str(KEY_PAIR))
+            .await?;
+        value
+            .map(|v| crate::auth::device_key::DeviceKey::from_js(&v).map_err(StoreError::Storage))
+            .transpose()
+    }
+}

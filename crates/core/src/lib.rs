@@ -23,6 +23,7 @@ pub mod organisation;
 pub mod people;
 pub mod refusal;
 pub mod registers;
+pub mod request_signing;
 pub mod room;
 pub mod room_permit;
 pub mod sign_in;

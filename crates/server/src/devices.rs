@@ -203,21 +203,7 @@ pub struct SignedRequest<'a> {
     pub body: &'a [u8],
 }
 
-/// `sha-256=:<base64>:`, as the `Content-Digest` header writes it (RFC 9530).
-pub fn content_digest(body: &[u8]) -> String {
-    format!("sha-256=:{}:", BASE64.encode(Sha256::digest(body)))
-}
-
-/// What the device signs: each covered part on its own line.
-pub fn signature_base(
-    device: &str,
-    timestamp: &str,
-    method: &str,
-    path: &str,
-    digest: &str,
-) -> String {
-    format!("daicho-device: {device}\ndaicho-timestamp: {timestamp}\n@method: {method}\n@path: {path}\ncontent-digest: {digest}")
-}
+pub use daicho_core::request_signing::{content_digest, signature_base};
 
 /// The enrolled, unrevoked device that signed `request`, or why not.
 pub async fn verify(
