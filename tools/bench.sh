@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The bench command: builds the release PWA, serves it on 127.0.0.1, and measures it in Debian's
-# Chromium, printing each figure beside a floor measured in the same run. Not part of the tests.
+# Chromium, printing each figure beside a floor measured in the same run; then the endpoint's
+# ingest rate beside plain INSERTs. Not part of the tests.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$ROOT"
@@ -17,4 +18,6 @@ for _ in $(seq 100); do
   curl -sf "http://127.0.0.1:$PORT/api/health" >/dev/null 2>&1 && break
   sleep 0.1
 done
-cd tests/e2e && node bench/bench.mjs "$ROOT/dist" "http://localhost:$PORT"
+(cd tests/e2e && node bench/bench.mjs "$ROOT/dist" "http://localhost:$PORT")
+# The endpoint's ingest: verified pushes beside plain INSERTs, in a fresh SQLite file.
+cargo run -q --profile server -p daicho-server --example ingest
