@@ -18,6 +18,7 @@ use crate::pages::positions::PositionsPage;
 use crate::pages::record::{RecordPage, VersionsPage};
 use crate::pages::rooms::RoomsPage;
 use crate::pages::sign_in::SignInPage;
+use crate::pages::sync::SyncPage;
 use crate::pwa;
 use crate::store::Store;
 use chrono::Utc;
@@ -82,6 +83,7 @@ enum Page {
     Equipment,
     IdLedgers,
     Assets,
+    Sync,
     /// One record with its whole history and corrections (`#/record/<event id>`).
     Record(String),
     /// Every version of a master record (`#/history/room:<id>`).
@@ -89,7 +91,7 @@ enum Page {
 }
 
 /// Every page of the nav, its address and its label: the daily logbooks first.
-const PAGES: [(Page, &str, &str); 12] = [
+const PAGES: [(Page, &str, &str); 13] = [
     (Page::Home, "#/", "ホーム"),
     (Page::EntryLog, "#/entry-log", "入退室管理簿"),
     (Page::Keys, "#/keys", "鍵の管理簿"),
@@ -102,6 +104,7 @@ const PAGES: [(Page, &str, &str); 12] = [
     (Page::Equipment, "#/equipment", "機器"),
     (Page::IdLedgers, "#/id-ledgers", "ID管理簿"),
     (Page::Assets, "#/assets", "情報資産"),
+    (Page::Sync, "#/sync", "端末と同期"),
 ];
 
 const RECORD_PREFIX: &str = "#/record/";
@@ -191,6 +194,7 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 Page::Equipment => view! { <EquipmentPage store/> }.into_any(),
                 Page::IdLedgers => view! { <IdLedgersPage store/> }.into_any(),
                 Page::Assets => view! { <AssetsPage store/> }.into_any(),
+                Page::Sync => view! { <SyncPage store/> }.into_any(),
                 Page::Record(id) => view! { <RecordPage store id/> }.into_any(),
                 Page::History(key) => view! { <VersionsPage store key/> }.into_any(),
             }}

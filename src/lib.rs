@@ -9,3 +9,4 @@ pub mod directory;
 pub mod pages;
 pub mod pwa;
 pub mod store;
+pub mod sync;

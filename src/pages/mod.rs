@@ -14,3 +14,4 @@ pub mod positions;
 pub mod record;
 pub mod rooms;
 pub mod sign_in;
+pub mod sync;

@@ -120,3 +120,51 @@ impl super::Store {
             .transpose()
     }
 }
+
+/// Where the sync state is kept in the device store.
+const SYNC_STATE: &str = "sync";
+
+impl super::Store {
+    pub async fn sync_state(&self) -> Result<crate::sync::SyncState> {
+        let tx = self
+            .db
+            .transaction(&[schema::DEVICE], rexie::TransactionMode::ReadOnly)?;
+        let value = tx
+            .store(schema::DEVICE)?
+            .get(JsValue::from_str(SYNC_STATE))
+            .await?;
+        Ok(value.map(from_js).transpose()?.unwrap_or_default())
+    }
+
+    pub async fn save_sync_state(&self, state: &crate::sync::SyncState) -> Result<()> {
+        let tx = self
+            .db
+            .transaction(&[schema::DEVICE], rexie::TransactionMode::ReadWrite)?;
+        tx.store(schema::DEVICE)?
+            .put(&to_js(state), Some(&JsValue::from_str(SYNC_STATE)))
+            .await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// This device's own events after `seq`, at most `limit`, in chain order (one key range
+    /// of the events store, whatever its length).
+    pub async fn own_events_after(&self, seq: u64, limit: u32) -> Result<Vec<Event>> {
+        let device = self.device().await?.id;
+        let tx = self
+            .db
+            .transaction(&[schema::EVENTS], rexie::TransactionMode::ReadOnly)?;
+        let lower = js_sys::Array::of2(
+            &JsValue::from_str(&device.0),
+            &JsValue::from_f64(seq as f64),
+        );
+        let upper = js_sys::Array::of2(&JsValue::from_str(&device.0), &js_sys::Array::new());
+        let range =
+            rexie::KeyRange::bound(&lower, &upper, Some(true), None).map_err(rexie::Error::from)?;
+        let values = tx
+            .store(schema::EVENTS)?
+            .get_all(Some(range), Some(limit))
+            .await?;
+        values.into_iter().map(from_js).collect()
+    }
+}

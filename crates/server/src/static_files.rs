@@ -31,13 +31,16 @@ async fn cache_control(request: Request<axum::body::Body>, next: Next) -> Respon
     response
 }
 
-/// Trunk names build files `name-<16 hex digits>[_bg].ext`: their content never changes.
+/// Trunk names build files `name-<hash>[_bg].ext`, the hash a 64-bit number in hex without
+/// leading zeros (so usually 16 digits, sometimes fewer): their content never changes. Fewer
+/// than 12 digits is taken for a plain name (`icon-192`), a chance of 1 in 65,536 for a hash.
 fn is_hashed_build_file(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
     let stem = file.split('.').next().unwrap_or_default();
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (12..=16).contains(&hash.len()) && hash.chars().all(|c| c.is_ascii_hexdigit())
+    })
 }
 
 #[cfg(test)]
@@ -49,6 +52,8 @@ mod tests {
         assert!(is_hashed_build_file("/daicho-1a2b3c4d5e6f7a8b_bg.wasm"));
         assert!(is_hashed_build_file("/daicho-1a2b3c4d5e6f7a8b.js"));
         assert!(is_hashed_build_file("/style-0123456789abcdef.css"));
+        // A hash with a leading zero is written one digit shorter.
+        assert!(is_hashed_build_file("/daicho-b061b425ad2cf8e_bg.wasm"));
         assert!(!is_hashed_build_file("/sw.js"));
         assert!(!is_hashed_build_file("/index.html"));
         assert!(!is_hashed_build_file("/icons/icon-192.png"));

@@ -1,0 +1,113 @@
+//! 端末と同期: enroll this device with the code the system administrator gives, and send its
+//! records to the shared endpoint; what is waiting, the last success and the last error.
+
+use crate::components::form_message::{FormMessage, Outcome};
+use crate::store::Store;
+use crate::sync::{self, SyncState};
+use chrono::DateTime;
+use daicho_core::wareki;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::rc::Rc;
+
+#[derive(Clone, Default)]
+struct Status {
+    state: SyncState,
+    recorded: u64,
+}
+
+#[component]
+pub fn SyncPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+    let status = RwSignal::new(None::<Status>);
+    let reload = move || {
+        spawn_local(async move {
+            let store = store.get_value();
+            if let (Ok(state), Ok(device)) = (store.sync_state().await, store.device().await) {
+                status.set(Some(Status {
+                    state,
+                    recorded: device.seq,
+                }));
+            }
+        })
+    };
+    reload();
+    let outcome: Outcome = RwSignal::new(None);
+    let sync_now = move |_| {
+        let store = store.get_value();
+        spawn_local(async move {
+            match sync::push_pending(&store).await {
+                Ok(n) => outcome.set(Some((true, format!("{n}件を送信しました。")))),
+                Err(e) => outcome.set(Some((false, e.to_string()))),
+            }
+            reload();
+        });
+    };
+    view! {
+        <div class="sync-page" data-ready=move || status.with(Option::is_some).then_some("true")>
+            <section class="card wide">
+                <h2>"この端末の同期"</h2>
+                {move || status.get().map(|s| view! { <SyncSummary status=s/> })}
+                <button type="button" id="sync-now" class="button primary" on:click=sync_now>"今すぐ同期"</button>
+                <FormMessage outcome/>
+            </section>
+            <EnrollForm store on_enrolled=Callback::new(move |()| reload())/>
+        </div>
+    }
+}
+
+#[component]
+fn SyncSummary(status: Status) -> impl IntoView {
+    let pending = status.recorded.saturating_sub(status.state.pushed_seq);
+    let last = status
+        .state
+        .last_success_ms
+        .and_then(DateTime::from_timestamp_millis)
+        .map_or_else(|| "まだありません".to_string(), wareki::datetime_ja);
+    view! {
+        <dl class="sync-state">
+            <dt>"登録"</dt>
+            <dd class="enrolled">{if status.state.enrolled { "登録済み" } else { "未登録" }}</dd>
+            <dt>"未送信の記録"</dt>
+            <dd class="pending" data-pending=pending.to_string()>{format!("{pending}件")}</dd>
+            <dt>"最後に送信できた時刻"</dt>
+            <dd>{last}</dd>
+            <dt>"最後のエラー"</dt>
+            <dd class="last-error">{status.state.last_error.unwrap_or_else(|| "なし".into())}</dd>
+        </dl>
+    }
+}
+
+#[component]
+fn EnrollForm(
+    store: StoredValue<Rc<Store>, LocalStorage>,
+    on_enrolled: Callback<()>,
+) -> impl IntoView {
+    let code = RwSignal::new(String::new());
+    let outcome: Outcome = RwSignal::new(None);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let (store, code) = (store.get_value(), code.get_untracked());
+        spawn_local(async move {
+            match sync::enroll(&store, &code).await {
+                Ok(()) => {
+                    outcome.set(Some((true, "この端末を登録しました。".into())));
+                    on_enrolled.run(());
+                }
+                Err(e) => outcome.set(Some((false, e.to_string()))),
+            }
+        });
+    };
+    view! {
+        <form class="card wide enroll-form no-print" on:submit=submit>
+            <h2>"端末の登録"</h2>
+            <p class="hint">"システム管理者が発行した登録コード（daicho-server enroll-token）を入力します。この端末の鍵は端末の外に出ません。"</p>
+            <div class="field">
+                <label for="enroll-code">"登録コード"</label>
+                <input id="enroll-code" autocomplete="off" bind:value=code/>
+            </div>
+            <button type="submit" id="enroll" class="button primary">"登録"</button>
+            <FormMessage outcome/>
+        </form>
+    }
+}

@@ -1,0 +1,154 @@
+//! Sync with the shared endpoint (issue 4, first part): enroll this device with a one-time
+//! code, then push its own events, signed by its key, in batches. Pulling the others' events
+//! comes next.
+
+use crate::store::{Store, StoreError};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use daicho_core::request_signing::{content_digest, signature_base};
+use daicho_core::Event;
+use gloo::net::http::Request;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Events per push (the endpoint accepts up to 1,000).
+const BATCH: u32 = 500;
+const EVENTS_PATH: &str = "/api/events";
+
+/// Why a sync step did not complete, in words a clerk can act on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncError(pub String);
+
+impl std::fmt::Display for SyncError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<StoreError> for SyncError {
+    fn from(e: StoreError) -> Self {
+        SyncError(e.to_string())
+    }
+}
+
+fn offline(e: impl std::fmt::Display) -> SyncError {
+    SyncError(format!(
+        "サーバに接続できません（{e}）。接続が戻ると送信します。"
+    ))
+}
+
+/// A refusal from the endpoint: its Japanese message and stable code.
+#[derive(Deserialize)]
+struct Refusal {
+    code: String,
+    message_ja: String,
+}
+
+async fn refusal(response: gloo::net::http::Response) -> SyncError {
+    match response.json::<Refusal>().await {
+        Ok(r) => SyncError(format!("{}（{}）", r.message_ja, r.code)),
+        Err(_) => SyncError(format!(
+            "サーバが要求を断りました（{}）。",
+            response.status()
+        )),
+    }
+}
+
+/// What this device knows of its sync: enrolled or not, how far its chain was pushed, and the
+/// last success and error.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncState {
+    pub enrolled: bool,
+    pub pushed_seq: u64,
+    pub last_success_ms: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// Enrolls this device with the code the system administrator gave (`daicho-server
+/// enroll-token`), sending the public half of its key.
+pub async fn enroll(store: &Store, code: &str) -> Result<(), SyncError> {
+    let key = store.device_key().await?;
+    let device = store.device().await?.id;
+    let public_key = key.public_key_base64().await.map_err(SyncError)?;
+    let body = json!({ "code": code.trim(), "device": device.0, "public_key": public_key });
+    let response = Request::post("/api/devices")
+        .json(&body)
+        .map_err(offline)?
+        .send()
+        .await
+        .map_err(offline)?;
+    if response.status() != 201 {
+        return Err(refusal(response).await);
+    }
+    let mut state = store.sync_state().await?;
+    state.enrolled = true;
+    store.save_sync_state(&state).await?;
+    Ok(())
+}
+
+/// Pushes every event of this device not yet pushed; returns how many the endpoint stored.
+/// The outcome (success or error) is kept in the sync state for the page to show.
+pub async fn push_pending(store: &Store) -> Result<usize, SyncError> {
+    let result = push_all(store).await;
+    let mut state = store.sync_state().await?;
+    match &result {
+        Ok(_) => {
+            state.last_success_ms = Some(js_sys::Date::now() as i64);
+            state.last_error = None;
+        }
+        Err(e) => state.last_error = Some(e.0.clone()),
+    }
+    store.save_sync_state(&state).await?;
+    result
+}
+
+async fn push_all(store: &Store) -> Result<usize, SyncError> {
+    let mut state = store.sync_state().await?;
+    if !state.enrolled {
+        return Err(SyncError(
+            "この端末はまだ登録されていません。登録コードで登録してください。".into(),
+        ));
+    }
+    let mut stored = 0;
+    loop {
+        let events = store.own_events_after(state.pushed_seq, BATCH).await?;
+        let Some(last) = events.last().map(|e| e.seq) else {
+            return Ok(stored);
+        };
+        stored += push_batch(store, &events).await?;
+        state.pushed_seq = last;
+        store.save_sync_state(&state).await?;
+    }
+}
+
+#[derive(Deserialize)]
+struct PushOutcome {
+    stored: usize,
+}
+
+async fn push_batch(store: &Store, events: &[Event]) -> Result<usize, SyncError> {
+    let body = serde_json::to_string(&json!({ "events": events }))
+        .map_err(|e| SyncError(e.to_string()))?;
+    let device = store.device().await?.id.0;
+    let timestamp = (js_sys::Date::now() as i64).to_string();
+    let digest = content_digest(body.as_bytes());
+    let base = signature_base(&device, &timestamp, "POST", EVENTS_PATH, &digest);
+    let key = store.device_key().await?;
+    let signature = key.sign(base.as_bytes()).await.map_err(SyncError)?;
+    let response = Request::post(EVENTS_PATH)
+        .header("content-type", "application/json")
+        .header("daicho-device", &device)
+        .header("daicho-timestamp", &timestamp)
+        .header("content-digest", &digest)
+        .header("daicho-signature", &BASE64.encode(signature))
+        .body(body)
+        .map_err(offline)?
+        .send()
+        .await
+        .map_err(offline)?;
+    if !response.ok() {
+        return Err(refusal(response).await);
+    }
+    let outcome: PushOutcome = response.json().await.map_err(offline)?;
+    Ok(outcome.stored)
+}

@@ -1,0 +1,56 @@
+// 端末と同期: a device enrolls with a one-time code from `daicho-server enroll-token` and sends
+// its records, signed by its own key; the endpoint stores each once.
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { openApp } from './helpers.mjs';
+
+/** A one-time code, made as the system administrator makes it on the server. */
+function enrollmentCode() {
+  const out = execFileSync('../../target/debug/daicho-server', ['--data-dir', '../../target/e2e-data', 'enroll-token'], {
+    encoding: 'utf8',
+  });
+  return out.trim();
+}
+
+async function serverEvents(page) {
+  const health = await (await page.request.get('/api/health')).json();
+  return health.events;
+}
+
+test('a device enrolls with a one-time code and sends its records once', async ({ page }) => {
+  await openApp(page);
+  await page.getByRole('button', { name: '端末と同期', exact: true }).click();
+  await expect(page.locator('.sync-state .enrolled')).toHaveText('未登録');
+  const before = await serverEvents(page);
+
+  // Not enrolled: nothing is sent, and the page says why.
+  await page.click('#sync-now');
+  await expect(page.locator('.sync-page .form-error').first()).toContainText('まだ登録されていません');
+  await expect(page.locator('.sync-state .last-error')).toContainText('まだ登録されていません');
+
+  await page.fill('#enroll-code', '0000-0000-0000');
+  await page.click('#enroll');
+  await expect(page.locator('.enroll-form .form-error')).toContainText('unknown_code');
+
+  const code = enrollmentCode();
+  await page.fill('#enroll-code', code);
+  await page.click('#enroll');
+  await expect(page.locator('.enroll-form .status')).toContainText('この端末を登録しました');
+  await expect(page.locator('.sync-state .enrolled')).toHaveText('登録済み');
+  // The same code does not work twice.
+  await page.click('#enroll');
+  await expect(page.locator('.enroll-form .form-error')).toContainText('code_used');
+
+  const pending = Number(await page.locator('.sync-state .pending').getAttribute('data-pending'));
+  expect(pending).toBeGreaterThan(0);
+  await page.click('#sync-now');
+  await expect(page.locator('.sync-page > .card .status')).toContainText(`${pending}件を送信しました`);
+  await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0');
+  await expect(page.locator('.sync-state .last-error')).toHaveText('なし');
+  expect(await serverEvents(page)).toBe(before + pending);
+
+  // Nothing new: nothing sent, nothing stored twice.
+  await page.click('#sync-now');
+  await expect(page.locator('.sync-page > .card .status')).toContainText('0件を送信しました');
+  expect(await serverEvents(page)).toBe(before + pending);
+});
