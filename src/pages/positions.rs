@@ -3,23 +3,15 @@
 
 use crate::auth::session::Session;
 use crate::components::form_message::FormMessage;
+use crate::components::ja_day::{ja_day, today};
 use crate::directory::Directory;
 use crate::store::Store;
 use chrono::{NaiveDate, Utc};
 use daicho_core::organisation::{Organisation, Position, Role, RoleAssigned, TenureRecorded};
-use daicho_core::wareki::{self, WarekiDate};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
-
-fn ja_date(day: NaiveDate) -> String {
-    WarekiDate::from_date(day).map_or_else(|| day.to_string(), |w| w.to_string())
-}
-
-fn today() -> NaiveDate {
-    wareki::to_jst(Utc::now()).date_naive()
-}
 
 #[derive(Clone, Default)]
 struct OrgView {
@@ -196,7 +188,7 @@ fn WhoHeld(view_state: RwSignal<OrgView, LocalStorage>) -> impl IntoView {
             match (v.organisation.who_held(r, d), position) {
                 (Some(h), Some(p)) => format!(
                     "{}の{}は{}さん（{}）です。",
-                    ja_date(d),
+                    ja_day(d),
                     r.name_ja(),
                     directory.name_of(h),
                     p
@@ -204,12 +196,12 @@ fn WhoHeld(view_state: RwSignal<OrgView, LocalStorage>) -> impl IntoView {
                 (None, Some(p)) => {
                     format!(
                         "{}の{}（{}）の担当者は記録されていません。",
-                        ja_date(d),
+                        ja_day(d),
                         r.name_ja(),
                         p
                     )
                 }
-                _ => format!("{}には{}の定めがありません。", ja_date(d), r.name_ja()),
+                _ => format!("{}には{}の定めがありません。", ja_day(d), r.name_ja()),
             }
         }))
     };
@@ -267,7 +259,7 @@ fn AmendMapping(
         spawn_local(async move {
             match store.amend_mapping(assignment, &operator, Utc::now()).await {
                 Ok(a) => {
-                    let text = format!("{}からの割当てを記録しました。", ja_date(a.effective_from));
+                    let text = format!("{}からの割当てを記録しました。", ja_day(a.effective_from));
                     message.set(Some((true, text)));
                     on_amended.run(());
                 }
