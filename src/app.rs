@@ -17,10 +17,12 @@ use crate::pages::permits::PermitsPage;
 use crate::pages::positions::PositionsPage;
 use crate::pages::record::{RecordPage, VersionsPage};
 use crate::pages::rooms::RoomsPage;
+use crate::pages::rule_breaks::RuleBreaksPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pages::sync::SyncPage;
 use crate::pwa;
 use crate::store::Store;
+use crate::sync::runner::{self, SyncSignals};
 use chrono::Utc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -84,6 +86,7 @@ enum Page {
     IdLedgers,
     Assets,
     Sync,
+    RuleBreaks,
     /// One record with its whole history and corrections (`#/record/<event id>`).
     Record(String),
     /// Every version of a master record (`#/history/room:<id>`).
@@ -91,7 +94,7 @@ enum Page {
 }
 
 /// Every page of the nav, its address and its label: the daily logbooks first.
-const PAGES: [(Page, &str, &str); 13] = [
+const PAGES: [(Page, &str, &str); 14] = [
     (Page::Home, "#/", "ホーム"),
     (Page::EntryLog, "#/entry-log", "入退室管理簿"),
     (Page::Keys, "#/keys", "鍵の管理簿"),
@@ -105,6 +108,7 @@ const PAGES: [(Page, &str, &str); 13] = [
     (Page::IdLedgers, "#/id-ledgers", "ID管理簿"),
     (Page::Assets, "#/assets", "情報資産"),
     (Page::Sync, "#/sync", "端末と同期"),
+    (Page::RuleBreaks, "#/exceptions", "例外"),
 ];
 
 const RECORD_PREFIX: &str = "#/record/";
@@ -165,6 +169,75 @@ fn page_signal() -> RwSignal<Page> {
     page
 }
 
+/// When records from other devices arrived: the page shown is drawn again from the store,
+/// unless a form is being filled in (then a banner offers it, so no typing is lost).
+#[derive(Clone, Copy)]
+struct Refresh {
+    /// Bumped to draw the page again.
+    shown: RwSignal<u64>,
+    /// New records arrived while a form was being filled in.
+    waiting: RwSignal<bool>,
+}
+
+impl Refresh {
+    fn now(&self) {
+        self.waiting.set(false);
+        self.shown.update(|n| *n += 1);
+    }
+}
+
+/// Starts the sync runner for this tab and follows what it brings in.
+fn start_sync(store: StoredValue<Rc<Store>, LocalStorage>) -> Refresh {
+    let signals = SyncSignals {
+        arrived: RwSignal::new(0),
+        state_changed: RwSignal::new(0),
+    };
+    provide_context(signals);
+    runner::start(store.get_value(), signals);
+    let refresh = Refresh {
+        shown: RwSignal::new(0),
+        waiting: RwSignal::new(false),
+    };
+    let directory = expect_context::<Directory>();
+    Effect::new(move |previous: Option<u64>| {
+        let arrived = signals.arrived.get();
+        if previous.is_some() {
+            spawn_local(async move {
+                if let Ok(people) = store.get_value().people().await {
+                    directory.replace(people);
+                }
+                if is_editing() {
+                    refresh.waiting.set(true);
+                } else {
+                    refresh.now();
+                }
+            });
+        }
+        arrived
+    });
+    refresh
+}
+
+/// Is a form field focused (someone typing)?
+fn is_editing() -> bool {
+    let active = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element());
+    active.is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+}
+
+#[component]
+fn ArrivedBanner(refresh: Refresh) -> impl IntoView {
+    view! {
+        <Show when=move || refresh.waiting.get()>
+            <p class="arrived-banner no-print" role="status">
+                "他の端末の記録を受信しました。"
+                <button type="button" class="button" on:click=move |_| refresh.now()>"表示を更新"</button>
+            </p>
+        </Show>
+    }
+}
+
 /// Sign-in first; then the nav and the chosen page.
 #[component]
 fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
@@ -178,10 +251,12 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
     });
     let to_keys = Callback::new(move |()| page.set(Page::Keys));
     let signed_in = move || session.0.with(Option::is_some);
+    let refresh = start_sync(store);
     view! {
         <Show when=signed_in fallback=move || view! { <SignInPage store/> }>
             <OperatorBar store page/>
-            {move || match page.get() {
+            <ArrivedBanner refresh/>
+            {move || { refresh.shown.track(); match page.get() {
                 Page::Home => view! { <HomePage store on_entry_log=to_entry_log on_keys=to_keys/> }.into_any(),
                 Page::EntryLog => view! { <EntryLogPage store=store.get_value()/> }.into_any(),
                 Page::Keys => view! { <KeysPage store/> }.into_any(),
@@ -195,9 +270,10 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 Page::IdLedgers => view! { <IdLedgersPage store/> }.into_any(),
                 Page::Assets => view! { <AssetsPage store/> }.into_any(),
                 Page::Sync => view! { <SyncPage store/> }.into_any(),
+                Page::RuleBreaks => view! { <RuleBreaksPage store/> }.into_any(),
                 Page::Record(id) => view! { <RecordPage store id/> }.into_any(),
                 Page::History(key) => view! { <VersionsPage store key/> }.into_any(),
-            }}
+            }}}
         </Show>
     }
 }

@@ -14,6 +14,12 @@ impl Directory {
         Directory(RwSignal::new(map))
     }
 
+    /// The whole register again (after a sync brought other devices' people).
+    pub fn replace(&self, people: Vec<PersonDefined>) {
+        self.0
+            .set(people.into_iter().map(|p| (p.id.clone(), p)).collect());
+    }
+
     pub fn put(&self, person: PersonDefined) {
         self.0.update(|m| {
             m.insert(person.id.clone(), person);

@@ -13,5 +13,6 @@ pub mod permits;
 pub mod positions;
 pub mod record;
 pub mod rooms;
+pub mod rule_breaks;
 pub mod sign_in;
 pub mod sync;

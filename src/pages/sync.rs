@@ -3,6 +3,7 @@
 
 use crate::components::form_message::{FormMessage, Outcome};
 use crate::store::Store;
+use crate::sync::runner::{notify_state_changed, SyncSignals};
 use crate::sync::{self, SyncState};
 use chrono::DateTime;
 use daicho_core::wareki;
@@ -31,16 +32,26 @@ pub fn SyncPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
             }
         })
     };
-    reload();
+    // Drawn again whenever a sync (here, by itself, or in another tab) changed the state.
+    let signals = expect_context::<SyncSignals>();
+    Effect::new(move |_| {
+        signals.state_changed.track();
+        reload();
+    });
     let outcome: Outcome = RwSignal::new(None);
     let sync_now = move |_| {
         let store = store.get_value();
         spawn_local(async move {
-            match sync::push_pending(&store).await {
-                Ok(n) => outcome.set(Some((true, format!("{n}件を送信しました。")))),
+            match sync::sync_now(&store).await {
+                Ok(report) => {
+                    if report.pulled > 0 {
+                        signals.arrived.update(|n| *n += 1);
+                    }
+                    outcome.set(Some((true, report.summary_ja())));
+                }
                 Err(e) => outcome.set(Some((false, e.to_string()))),
             }
-            reload();
+            notify_state_changed(signals);
         });
     };
     view! {
@@ -70,7 +81,9 @@ fn SyncSummary(status: Status) -> impl IntoView {
             <dd class="enrolled">{if status.state.enrolled { "登録済み" } else { "未登録" }}</dd>
             <dt>"未送信の記録"</dt>
             <dd class="pending" data-pending=pending.to_string()>{format!("{pending}件")}</dd>
-            <dt>"最後に送信できた時刻"</dt>
+            <dt>"受信済みの位置"</dt>
+            <dd class="pulled" data-cursor=status.state.pulled_cursor.to_string()>{status.state.pulled_cursor.to_string()}</dd>
+            <dt>"最後に同期できた時刻"</dt>
             <dd>{last}</dd>
             <dt>"最後のエラー"</dt>
             <dd class="last-error">{status.state.last_error.unwrap_or_else(|| "なし".into())}</dd>

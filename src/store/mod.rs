@@ -11,6 +11,7 @@ mod keys;
 mod organisation;
 pub mod paging;
 mod people;
+mod pulled;
 mod registers;
 mod rooms;
 pub mod schema;
@@ -21,6 +22,7 @@ use rexie::{Rexie, Transaction, TransactionMode};
 
 pub use device::DeviceState;
 pub use people::SignInOutcome;
+pub use pulled::Applied;
 
 /// Why the store did not record something.
 #[derive(Debug, Clone, PartialEq)]
@@ -187,6 +189,16 @@ fn stored_event(event: &Event) -> wasm_bindgen::JsValue {
     value
 }
 
+/// Tells the page a record was written (the sync runner sends it shortly after). Fired
+/// before the transaction commits; the runner's short wait lets it commit first.
+fn announce_write() {
+    if let Some(window) = web_sys::window() {
+        if let Ok(event) = web_sys::Event::new(crate::sync::runner::WRITTEN) {
+            let _ = window.dispatch_event(&event);
+        }
+    }
+}
+
 /// Seals the next event of the device's chain and writes it with its projections, inside the
 /// caller's transaction (which must cover the events, device and projection stores).
 async fn append_in(
@@ -227,5 +239,6 @@ async fn append_in(
         futures::future::try_join_all(projection_writes),
         device::write(tx, &head),
     )?;
+    announce_write();
     Ok(event)
 }

@@ -56,10 +56,13 @@ pub const ENTRIES_BY_ROOM_PERSON_TIME: &str = "by_room_person_time";
 /// Index of `LOANS` over `lent_at`, for the whole key logbook by time.
 pub const LOANS_BY_TIME: &str = "by_time";
 
+/// Rule breaks found after a sync (例外), by the record that broke the rule.
+pub const RULE_BREAKS: &str = "rule_breaks";
+
 /// 1: events, device, rooms, entries. 2: people, credentials. 3: positions, roles, tenures.
 /// 4: permits, keys, loans. 5: indexes by kind, by referred record, and by time.
-/// 6: entries by room, person and time.
-const VERSION: u32 = 6;
+/// 6: entries by room, person and time. 7: rule breaks.
+const VERSION: u32 = 7;
 
 pub async fn open(name: &str) -> rexie::Result<Rexie> {
     Rexie::builder(name)
@@ -71,6 +74,7 @@ pub async fn open(name: &str) -> rexie::Result<Rexie> {
                 .add_index(Index::new(EVENTS_REFERRING, "refers")),
         )
         .add_object_store(ObjectStore::new(DEVICE))
+        .add_object_store(ObjectStore::new(RULE_BREAKS))
         .add_object_store(ObjectStore::new(ROOMS).key_path("id"))
         .add_object_store(ObjectStore::new(PEOPLE).key_path("id"))
         .add_object_store(ObjectStore::new(CREDENTIALS))

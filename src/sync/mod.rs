@@ -1,18 +1,24 @@
-//! Sync with the shared endpoint (issue 4, first part): enroll this device with a one-time
-//! code, then push its own events, signed by its key, in batches. Pulling the others' events
-//! comes next.
+//! Sync with the shared endpoint: enroll this device with a one-time code, push its own
+//! events in batches signed by its key, and pull everyone's events into its registers.
+//! `runner` decides when (on reconnect, after writes, periodically, retrying on failure) and
+//! makes sure only one tab of the browser syncs at a time.
+
+pub mod runner;
+mod tab_lock;
 
 use crate::store::{Store, StoreError};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use daicho_core::request_signing::{content_digest, signature_base};
 use daicho_core::Event;
-use gloo::net::http::Request;
+use gloo::net::http::{Request, RequestBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// Events per push (the endpoint accepts up to 1,000).
 const BATCH: u32 = 500;
+/// Events per pulled page (the endpoint's maximum).
+const PULL_PAGE: u32 = 1000;
 const EVENTS_PATH: &str = "/api/events";
 
 /// Why a sync step did not complete, in words a clerk can act on.
@@ -54,14 +60,44 @@ async fn refusal(response: gloo::net::http::Response) -> SyncError {
     }
 }
 
-/// What this device knows of its sync: enrolled or not, how far its chain was pushed, and the
-/// last success and error.
+/// What this device knows of its sync: enrolled or not, how far its chain was pushed and the
+/// log pulled, and the last success and error.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncState {
     pub enrolled: bool,
     pub pushed_seq: u64,
+    /// The endpoint's cursor after the last page pulled and applied.
+    #[serde(default)]
+    pub pulled_cursor: i64,
     pub last_success_ms: Option<i64>,
     pub last_error: Option<String>,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncReport {
+    /// Own events the endpoint stored.
+    pub pushed: usize,
+    /// Other devices' events new to this one.
+    pub pulled: usize,
+    /// Rule breaks the pulled events revealed.
+    pub breaks: usize,
+}
+
+impl SyncReport {
+    pub fn summary_ja(&self) -> String {
+        let mut text = format!(
+            "{}件を送信し、{}件を受信しました。",
+            self.pushed, self.pulled
+        );
+        if self.breaks > 0 {
+            text.push_str(&format!(
+                "規則違反の疑いが{}件見つかりました。",
+                self.breaks
+            ));
+        }
+        text
+    }
 }
 
 /// Enrolls this device with the code the system administrator gave (`daicho-server
@@ -86,10 +122,10 @@ pub async fn enroll(store: &Store, code: &str) -> Result<(), SyncError> {
     Ok(())
 }
 
-/// Pushes every event of this device not yet pushed; returns how many the endpoint stored.
-/// The outcome (success or error) is kept in the sync state for the page to show.
-pub async fn push_pending(store: &Store) -> Result<usize, SyncError> {
-    let result = push_all(store).await;
+/// Pushes this device's unsent events, then pulls and applies everyone's new ones. The
+/// outcome (success or error) is kept in the sync state for the page to show.
+pub async fn sync_now(store: &Store) -> Result<SyncReport, SyncError> {
+    let result = push_then_pull(store).await;
     let mut state = store.sync_state().await?;
     match &result {
         Ok(_) => {
@@ -102,15 +138,25 @@ pub async fn push_pending(store: &Store) -> Result<usize, SyncError> {
     result
 }
 
-async fn push_all(store: &Store) -> Result<usize, SyncError> {
-    let mut state = store.sync_state().await?;
-    if !state.enrolled {
+async fn push_then_pull(store: &Store) -> Result<SyncReport, SyncError> {
+    if !store.sync_state().await?.enrolled {
         return Err(SyncError(
             "この端末はまだ登録されていません。登録コードで登録してください。".into(),
         ));
     }
+    let pushed = push_all(store).await?;
+    let (pulled, breaks) = pull_all(store).await?;
+    Ok(SyncReport {
+        pushed,
+        pulled,
+        breaks,
+    })
+}
+
+async fn push_all(store: &Store) -> Result<usize, SyncError> {
     let mut stored = 0;
     loop {
+        let mut state = store.sync_state().await?;
         let events = store.own_events_after(state.pushed_seq, BATCH).await?;
         let Some(last) = events.last().map(|e| e.seq) else {
             return Ok(stored);
@@ -129,18 +175,9 @@ struct PushOutcome {
 async fn push_batch(store: &Store, events: &[Event]) -> Result<usize, SyncError> {
     let body = serde_json::to_string(&json!({ "events": events }))
         .map_err(|e| SyncError(e.to_string()))?;
-    let device = store.device().await?.id.0;
-    let timestamp = (js_sys::Date::now() as i64).to_string();
-    let digest = content_digest(body.as_bytes());
-    let base = signature_base(&device, &timestamp, "POST", EVENTS_PATH, &digest);
-    let key = store.device_key().await?;
-    let signature = key.sign(base.as_bytes()).await.map_err(SyncError)?;
-    let response = Request::post(EVENTS_PATH)
+    let request = signed(store, Request::post(EVENTS_PATH), "POST", &body).await?;
+    let response = request
         .header("content-type", "application/json")
-        .header("daicho-device", &device)
-        .header("daicho-timestamp", &timestamp)
-        .header("content-digest", &digest)
-        .header("daicho-signature", &BASE64.encode(signature))
         .body(body)
         .map_err(offline)?
         .send()
@@ -151,4 +188,61 @@ async fn push_batch(store: &Store, events: &[Event]) -> Result<usize, SyncError>
     }
     let outcome: PushOutcome = response.json().await.map_err(offline)?;
     Ok(outcome.stored)
+}
+
+#[derive(Deserialize)]
+struct PulledPage {
+    events: Vec<Event>,
+    cursor: i64,
+    done: bool,
+}
+
+/// Pulls page after page from the saved cursor, applying each before moving the cursor
+/// (a page applied twice changes nothing, so a sync cut off half-way is simply repeated).
+async fn pull_all(store: &Store) -> Result<(usize, usize), SyncError> {
+    let (mut pulled, mut breaks) = (0, 0);
+    loop {
+        let mut state = store.sync_state().await?;
+        let url = format!(
+            "{EVENTS_PATH}?after={}&limit={PULL_PAGE}",
+            state.pulled_cursor
+        );
+        let request = signed(store, Request::get(&url), "GET", "").await?;
+        let response = request.send().await.map_err(offline)?;
+        if !response.ok() {
+            return Err(refusal(response).await);
+        }
+        let page: PulledPage = response.json().await.map_err(offline)?;
+        let applied = store
+            .apply_pulled(&page.events, js_sys::Date::now() as i64)
+            .await?;
+        pulled += applied.new_events;
+        breaks += applied.breaks.len();
+        state.pulled_cursor = page.cursor;
+        store.save_sync_state(&state).await?;
+        if page.done {
+            return Ok((pulled, breaks));
+        }
+    }
+}
+
+/// `request` with the device's signature over method, path (without the query), time and
+/// body digest: the headers of docs/protocol.md.
+async fn signed(
+    store: &Store,
+    request: RequestBuilder,
+    method: &str,
+    body: &str,
+) -> Result<RequestBuilder, SyncError> {
+    let device = store.device().await?.id.0;
+    let timestamp = (js_sys::Date::now() as i64).to_string();
+    let digest = content_digest(body.as_bytes());
+    let base = signature_base(&device, &timestamp, method, EVENTS_PATH, &digest);
+    let key = store.device_key().await?;
+    let signature = key.sign(base.as_bytes()).await.map_err(SyncError)?;
+    Ok(request
+        .header("daicho-device", &device)
+        .header("daicho-timestamp", &timestamp)
+        .header("content-digest", &digest)
+        .header("daicho-signature", &BASE64.encode(signature)))
 }

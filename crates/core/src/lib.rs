@@ -26,6 +26,7 @@ pub mod registers;
 pub mod request_signing;
 pub mod room;
 pub mod room_permit;
+pub mod rule_breaks;
 pub mod sign_in;
 pub mod wareki;
 pub mod years;

@@ -1,0 +1,321 @@
+//! Rule breaks found after the fact (例外): records kept although, with everything now known,
+//! they broke a rule when they were made.
+//!
+//! A branch offline for days can lend a key to someone whose permission head office revoked
+//! meanwhile. Each device checked the rules against what it knew, so both records are
+//! honest; the loan is evidence and stays. Once the two meet, the break is raised for the
+//! room's entry manager (第18条) and the general manager (第3条). The check reads only the
+//! registers folded from all events and the record's own time, so every device and the
+//! endpoint find the same breaks once they hold the same events.
+
+use crate::article::Article;
+use crate::entry_log::EntryRecord;
+use crate::event::EventId;
+use crate::key_log::KeyLoan;
+use crate::organisation::Role;
+use crate::registers::Registers;
+use crate::room::{Room, SecurityLevel};
+use crate::room_permit::{entry_manager_role, is_permitted, Permit};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What rule a kept record broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakKind {
+    /// A key lent to someone not permitted into its room at that moment (第18条第4項).
+    KeyLentUnpermitted,
+    /// An entry of someone not permitted into the room at that moment (第17条第2項).
+    EntryUnpermitted,
+}
+
+impl BreakKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            BreakKind::KeyLentUnpermitted => "key_lent_unpermitted",
+            BreakKind::EntryUnpermitted => "entry_unpermitted",
+        }
+    }
+
+    pub fn article(self) -> Article {
+        match self {
+            BreakKind::KeyLentUnpermitted => Article::KEY_LENDING,
+            BreakKind::EntryUnpermitted => Article::ENTRY_RULES,
+        }
+    }
+}
+
+/// One rule break, named by the record that broke the rule (one break per record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleBreak {
+    /// The loan's or the entry's event.
+    pub record: EventId,
+    pub kind: BreakKind,
+    pub room_id: String,
+    pub person_id: String,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub at: DateTime<Utc>,
+    /// Who must look at it: the room's entry manager, then the general manager.
+    pub addressed_to: Vec<Role>,
+}
+
+impl RuleBreak {
+    fn new(
+        kind: BreakKind,
+        record: &EventId,
+        room: &Room,
+        person: &str,
+        at: DateTime<Utc>,
+    ) -> Self {
+        RuleBreak {
+            record: record.clone(),
+            kind,
+            room_id: room.id.clone(),
+            person_id: person.to_string(),
+            at,
+            addressed_to: vec![entry_manager_role(room.level), Role::GeneralManager],
+        }
+    }
+
+    /// What happened, for the clerk and the managers: who, which room, and the article.
+    pub fn message_ja(&self, person_name: &str, room_name: &str) -> String {
+        let what = match self.kind {
+            BreakKind::KeyLentUnpermitted => "入室許可のない人に鍵が貸し出されていました",
+            BreakKind::EntryUnpermitted => "入室許可のない人の入室が記録されていました",
+        };
+        format!(
+            "{what}（{person_name}・{room_name}）。記録はそのまま残しています。{}",
+            self.kind.article()
+        )
+    }
+}
+
+/// The break `loan` makes, if its person was not permitted into the key's room when lent.
+/// A room not (yet) known here cannot be judged, and level 1 rooms have no keys to lend.
+pub fn loan_break(loan: &KeyLoan, room: Option<&Room>, permits: &[Permit]) -> Option<RuleBreak> {
+    let room = room.filter(|r| r.level != SecurityLevel::One)?;
+    let permitted = is_permitted(permits, &loan.person_id, room, loan.lent_at);
+    let kind = BreakKind::KeyLentUnpermitted;
+    (!permitted).then(|| RuleBreak::new(kind, &loan.id, room, &loan.person_id, loan.lent_at))
+}
+
+/// The break `entry` makes, if neither its person nor (at a level-1 room) the escort was
+/// permitted into the room when it was recorded.
+pub fn entry_break(
+    entry: &EntryRecord,
+    room: Option<&Room>,
+    permits: &[Permit],
+) -> Option<RuleBreak> {
+    let room = room?;
+    let at = entry.entered_at;
+    let permitted = |id: &str| !id.is_empty() && is_permitted(permits, id, room, at);
+    let escorted =
+        room.level == SecurityLevel::One && entry.escort_id.as_deref().is_some_and(permitted);
+    if permitted(&entry.person_id) || escorted || entry.person_id.is_empty() {
+        return None;
+    }
+    let kind = BreakKind::EntryUnpermitted;
+    Some(RuleBreak::new(kind, &entry.id, room, &entry.person_id, at))
+}
+
+impl Registers {
+    /// Every rule break in these registers: each loan and entry checked against the permits
+    /// as now known, at its own time. The whole scan; devices check only what a sync touched.
+    pub fn rule_breaks(&self) -> Vec<RuleBreak> {
+        let permits: Vec<Permit> = self.permits.values().cloned().collect();
+        let loans = self
+            .loans
+            .values()
+            .filter_map(|l| loan_break(l, self.rooms.get(&l.room_id), &permits));
+        let entries = self
+            .entries
+            .values()
+            .filter_map(|e| entry_break(e, self.rooms.get(&e.room_id), &permits));
+        loans.chain(entries).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry_log::EntryRecorded;
+    use crate::event::{DeviceId, Event, EventKind, GENESIS_HASH};
+    use crate::key_log::{KeyDefined, KeyLent};
+    use crate::room::RoomDefined;
+    use crate::room_permit::{PermissionGranted, PermitRevoked};
+    use crate::Hlc;
+    use chrono::{NaiveDate, TimeZone};
+
+    const DAY_MS: i64 = 86_400_000;
+
+    fn at(day: i64) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(1_767_225_600_000 + day * DAY_MS)
+            .unwrap()
+    }
+
+    /// One device's chain of events, made one after another.
+    struct Device {
+        id: DeviceId,
+        events: Vec<Event>,
+    }
+
+    impl Device {
+        fn new(id: &str) -> Self {
+            Device {
+                id: DeviceId(id.into()),
+                events: Vec::new(),
+            }
+        }
+
+        fn record(&mut self, wall: DateTime<Utc>, kind: EventKind) -> EventId {
+            let prev = self.events.last();
+            let prev_hash = prev.map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
+            let seq = self.events.len() as u64 + 1;
+            let hlc = Hlc {
+                wall_ms: wall.timestamp_millis(),
+                counter: seq as u32,
+            };
+            let event = Event::seal(self.id.clone(), seq, hlc, "op".into(), kind, &prev_hash);
+            self.events.push(event.clone());
+            event.id()
+        }
+    }
+
+    fn room(id: &str, level: SecurityLevel) -> EventKind {
+        EventKind::RoomDefined(RoomDefined {
+            id: id.into(),
+            name: id.into(),
+            place: "庁舎".into(),
+            level,
+            is_default: false,
+        })
+    }
+
+    fn permission(person: &str, room: &str) -> EventKind {
+        EventKind::PermissionGranted(PermissionGranted {
+            person_id: person.into(),
+            room_id: room.into(),
+            from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            to: None,
+            granted_by: "manager".into(),
+        })
+    }
+
+    fn revoke(permit: &EventId, from: DateTime<Utc>) -> EventKind {
+        EventKind::PermitRevoked(PermitRevoked {
+            permit: permit.clone(),
+            at: from,
+            reason: "異動".into(),
+            revoked_by: "manager".into(),
+        })
+    }
+
+    fn lend(person: &str, when: DateTime<Utc>) -> EventKind {
+        EventKind::KeyLent(KeyLent {
+            key_id: "k1".into(),
+            person_id: person.into(),
+            purpose: "保守".into(),
+            lent_at: when,
+            due_back: when + chrono::Duration::hours(2),
+            lent_by: "clerk".into(),
+        })
+    }
+
+    fn enter(person: &str, room: &str, when: DateTime<Utc>) -> EventKind {
+        let entry = EntryRecorded::new(room, "名前", "所属", "点検", true, when);
+        EventKind::EntryRecorded(entry.of(person))
+    }
+
+    /// Head office and a branch share a level-2 room with its key and one permission; then
+    /// head office revokes it on day 3 while the branch, offline, lends the key on day 4.
+    fn offline_story() -> (Device, Device, EventId) {
+        let mut head = Device::new("head");
+        head.record(at(0), room("r2", SecurityLevel::Two));
+        head.record(
+            at(0),
+            EventKind::KeyDefined(KeyDefined {
+                id: "k1".into(),
+                room_id: "r2".into(),
+                label: "鍵1".into(),
+            }),
+        );
+        let permit = head.record(at(0), permission("yamada", "r2"));
+        let mut branch = Device::new("branch");
+        // The branch synced the setup before going offline: it lends on day 1 (allowed).
+        branch.record(at(1), lend("yamada", at(1)));
+        head.record(at(3), revoke(&permit, at(3)));
+        let late = branch.record(at(4), lend("yamada", at(4)));
+        (head, branch, late)
+    }
+
+    #[test]
+    fn a_loan_made_offline_after_a_revocation_elsewhere_is_one_break() {
+        let (head, branch, late) = offline_story();
+        let all = head.events.iter().chain(&branch.events);
+        let breaks = Registers::fold(all).rule_breaks();
+        assert_eq!(breaks.len(), 1, "{breaks:?}");
+        assert_eq!(breaks[0].record, late);
+        assert_eq!(breaks[0].kind, BreakKind::KeyLentUnpermitted);
+        assert_eq!(
+            breaks[0].addressed_to,
+            vec![Role::EntryManagerSecureRooms, Role::GeneralManager]
+        );
+        assert!(breaks[0]
+            .message_ja("山田", "電算室")
+            .contains("第18条第4項"));
+    }
+
+    #[test]
+    fn every_order_of_arrival_finds_the_same_breaks() {
+        let (head, branch, _) = offline_story();
+        let forward: Vec<&Event> = head.events.iter().chain(&branch.events).collect();
+        let backward: Vec<&Event> = forward.iter().rev().copied().collect();
+        let a = Registers::fold(forward).rule_breaks();
+        let b = Registers::fold(backward).rule_breaks();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn without_the_revocation_nothing_is_raised() {
+        let (head, branch, _) = offline_story();
+        let no_revocation = head.events[..3].iter().chain(&branch.events);
+        assert!(Registers::fold(no_revocation).rule_breaks().is_empty());
+    }
+
+    #[test]
+    fn an_entry_after_the_revocation_is_a_break_and_one_before_is_not() {
+        let mut head = Device::new("head");
+        head.record(at(0), room("r1", SecurityLevel::One));
+        let permit = head.record(at(0), permission("sato", "r1"));
+        head.record(at(2), revoke(&permit, at(2)));
+        let mut branch = Device::new("branch");
+        branch.record(at(1), enter("sato", "r1", at(1)));
+        let late = branch.record(at(3), enter("sato", "r1", at(3)));
+        let breaks = Registers::fold(head.events.iter().chain(&branch.events)).rule_breaks();
+        assert_eq!(breaks.len(), 1);
+        assert_eq!(breaks[0].record, late);
+        assert_eq!(breaks[0].kind, BreakKind::EntryUnpermitted);
+        assert_eq!(breaks[0].addressed_to[0], Role::EntryManagerCounters);
+    }
+
+    #[test]
+    fn a_visitor_escorted_by_permitted_staff_at_a_counter_is_no_break() {
+        let mut head = Device::new("head");
+        head.record(at(0), room("r1", SecurityLevel::One));
+        head.record(at(0), permission("sato", "r1"));
+        let entry = enter("guest", "r1", at(1));
+        let EventKind::EntryRecorded(e) = entry else {
+            unreachable!()
+        };
+        let escorted = EventKind::EntryRecorded(e.escorted_by(Some("sato")));
+        head.record(at(1), escorted);
+        assert!(Registers::fold(&head.events).rule_breaks().is_empty());
+    }
+
+    #[test]
+    fn a_room_not_known_yet_is_not_judged() {
+        let mut branch = Device::new("branch");
+        branch.record(at(1), enter("sato", "elsewhere", at(1)));
+        assert!(Registers::fold(&branch.events).rule_breaks().is_empty());
+    }
+}

@@ -1,0 +1,391 @@
+//! Events of other devices, pulled from the endpoint, applied to this device's registers:
+//! stored beside its own and projected as the device that made them projected them.
+//!
+//! - Idempotent: an event already here changes nothing, so a page pulled twice is harmless.
+//! - Master data (rooms, people, keys, positions) keeps the newest version by clock on every
+//!   device, whatever order the versions arrive in.
+//! - What the merge shows to have broken a rule (daicho-core `rule_breaks`) is raised as a
+//!   rule break, never dropped; the records themselves stay as they were made.
+//! - The events, projections, rule breaks and this device's clock are written in one
+//!   transaction: a closed tab leaves the page applied whole or not at all.
+
+use super::codec::{from_js, to_js};
+use super::{device, read_all, schema, stored_event, Result, Store, StoreError};
+use daicho_core::key_log::{KeyDefined, KeyLoan};
+use daicho_core::organisation::Position;
+use daicho_core::people::PersonDefined;
+use daicho_core::room_permit::{Permit, PermitRevoked};
+use daicho_core::rule_breaks::{entry_break, loan_break, RuleBreak};
+use daicho_core::sign_in::{person_of, Credential};
+use daicho_core::{DeviceId, EntryRecord, Event, EventKind, Hlc, Room};
+use rexie::{KeyRange, Transaction, TransactionMode};
+use std::collections::HashMap;
+use wasm_bindgen::JsValue;
+
+/// Every store a pulled event can touch.
+const STORES: [&str; 13] = [
+    schema::EVENTS,
+    schema::DEVICE,
+    schema::ROOMS,
+    schema::PEOPLE,
+    schema::CREDENTIALS,
+    schema::POSITIONS,
+    schema::ROLE_ASSIGNMENTS,
+    schema::TENURES,
+    schema::PERMITS,
+    schema::KEYS,
+    schema::LOANS,
+    schema::ENTRIES,
+    schema::RULE_BREAKS,
+];
+
+/// What applying a page of pulled events did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Applied {
+    /// Events new to this device (the others were here already).
+    pub new_events: usize,
+    /// Rule breaks the page revealed (also kept in the rule-break register).
+    pub breaks: Vec<RuleBreak>,
+}
+
+impl Store {
+    /// Applies `events` (another device's or the endpoint's page, in the endpoint's order).
+    /// A damaged event (its hash does not match its content) refuses the whole page.
+    pub async fn apply_pulled(&self, events: &[Event], now_ms: i64) -> Result<Applied> {
+        if let Some(bad) = events.iter().find(|e| !e.hash_is_valid()) {
+            return Err(StoreError::Storage(format!(
+                "サーバから受け取った記録が壊れています（{}）。取り込みませんでした。",
+                bad.id()
+            )));
+        }
+        let tx = self.db.transaction(&STORES, TransactionMode::ReadWrite)?;
+        let fresh = new_events(&tx, events).await?;
+        let mut projector = Projector::new(&tx);
+        for event in &fresh {
+            projector.project(event).await?;
+        }
+        let breaks = projector.rule_breaks().await?;
+        store_events(&tx, &fresh).await?;
+        observe_clock(&tx, &fresh, now_ms).await?;
+        tx.done().await?;
+        Ok(Applied {
+            new_events: fresh.len(),
+            breaks,
+        })
+    }
+
+    /// Every rule break raised on this device, newest record first.
+    pub async fn rule_breaks(&self) -> Result<Vec<RuleBreak>> {
+        let tx = self
+            .db
+            .transaction(&[schema::RULE_BREAKS], TransactionMode::ReadOnly)?;
+        let mut breaks: Vec<RuleBreak> = read_all(&tx, schema::RULE_BREAKS).await?;
+        breaks.sort_by_key(|b| std::cmp::Reverse(b.at));
+        Ok(breaks)
+    }
+}
+
+/// The events of `events` not stored yet (all looked up together).
+async fn new_events<'a>(tx: &Transaction, events: &'a [Event]) -> Result<Vec<&'a Event>> {
+    let store = tx.store(schema::EVENTS)?;
+    let lookups = events.iter().map(|e| {
+        let seq = JsValue::from_f64(e.seq as f64);
+        let key = js_sys::Array::of2(&JsValue::from_str(&e.device.0), &seq);
+        let store = &store;
+        async move { Ok::<_, StoreError>(store.key_exists(key.into()).await?) }
+    });
+    let known = futures::future::try_join_all(lookups).await?;
+    // The same event twice in one page is stored once.
+    let mut seen = std::collections::HashSet::new();
+    let fresh = events
+        .iter()
+        .zip(known)
+        .filter(|(e, known)| !known && seen.insert(e.id()))
+        .map(|(e, _)| e);
+    Ok(fresh.collect())
+}
+
+async fn store_events(tx: &Transaction, events: &[&Event]) -> Result<()> {
+    let store = tx.store(schema::EVENTS)?;
+    let values: Vec<JsValue> = events.iter().map(|e| stored_event(e)).collect();
+    let adds = values.iter().map(|v| {
+        let store = &store;
+        async move { Ok::<_, StoreError>(store.add(v, None).await?) }
+    });
+    futures::future::try_join_all(adds).await?;
+    Ok(())
+}
+
+/// Moves this device's clock past everything it has now seen, so what it records next sorts
+/// after the events it was shown.
+async fn observe_clock(tx: &Transaction, events: &[&Event], now_ms: i64) -> Result<()> {
+    let Some(latest) = events.iter().map(|e| e.hlc).max() else {
+        return Ok(());
+    };
+    let mut state = device::read(tx).await?;
+    state.hlc = state.hlc.observe(latest, now_ms);
+    device::write(tx, &state).await
+}
+
+/// Writes each pulled event's projection, reading what it acts on inside the transaction.
+struct Projector<'a> {
+    tx: &'a Transaction,
+    /// The newest version seen in this page of each master record (`"person:<id>"`).
+    newest: HashMap<String, (Hlc, DeviceId, u64)>,
+    /// Projected loans and entries, to be checked once the whole page is applied.
+    loans: Vec<KeyLoan>,
+    entries: Vec<EntryRecord>,
+    revocations: Vec<PermitRevoked>,
+}
+
+impl<'a> Projector<'a> {
+    fn new(tx: &'a Transaction) -> Self {
+        Projector {
+            tx,
+            newest: HashMap::new(),
+            loans: Vec::new(),
+            entries: Vec::new(),
+            revocations: Vec::new(),
+        }
+    }
+
+    async fn project(&mut self, event: &Event) -> Result<()> {
+        match &event.kind {
+            EventKind::RoomDefined(def) => {
+                let room: Option<Room> = self.get(schema::ROOMS, &def.id).await?;
+                if room.is_none_or(|r| r.is_superseded_by(event.hlc, &event.device)) {
+                    let room = Room::from_definition(def, event.hlc, &event.device);
+                    self.put(schema::ROOMS, &room, None).await?;
+                }
+            }
+            EventKind::PersonDefined(p) => self.put_newest::<PersonDefined>(event, p).await?,
+            EventKind::KeyDefined(k) => self.put_newest::<KeyDefined>(event, k).await?,
+            EventKind::PositionDefined(p) => self.put_newest::<Position>(event, p).await?,
+            EventKind::RoleAssigned(a) => {
+                self.put_by_event(schema::ROLE_ASSIGNMENTS, event, a)
+                    .await?
+            }
+            EventKind::TenureRecorded(t) => self.put_by_event(schema::TENURES, event, t).await?,
+            EventKind::PermissionGranted(g) => {
+                let permit = Permit::standing(event.id(), g);
+                self.put(schema::PERMITS, &permit, None).await?;
+            }
+            EventKind::VisitPermitGranted(g) => {
+                let permit = Permit::visit(event.id(), g);
+                self.put(schema::PERMITS, &permit, None).await?;
+            }
+            EventKind::PermitRevoked(r) => self.revoke(r).await?,
+            EventKind::EntryRecorded(entry) => {
+                let record = EntryRecord::opened(event.id(), entry, &event.operator);
+                self.put(schema::ENTRIES, &record, None).await?;
+                self.entries.push(record);
+            }
+            EventKind::ExitRecorded(exit) => {
+                let key = exit.entry.to_string();
+                let entry: Option<EntryRecord> = self.get(schema::ENTRIES, &key).await?;
+                // An entry another exit closed already stays as it is (first exit wins).
+                if let Some(open) = entry.filter(EntryRecord::is_inside) {
+                    let closed = open.closed(event.id(), exit, &event.operator);
+                    self.put(schema::ENTRIES, &closed, None).await?;
+                }
+            }
+            EventKind::KeyLent(lent) => {
+                let key: Option<KeyDefined> = self.get(schema::KEYS, &lent.key_id).await?;
+                let room_id = key.map(|k| k.room_id).unwrap_or_default();
+                let loan = KeyLoan::opened(event.id(), &room_id, lent);
+                self.put(schema::LOANS, &loan, None).await?;
+                self.loans.push(loan);
+            }
+            EventKind::KeyReturned(ret) => {
+                let loan: Option<KeyLoan> = self.get(schema::LOANS, &ret.loan.to_string()).await?;
+                if let Some(out) = loan.filter(KeyLoan::is_out) {
+                    self.put(schema::LOANS, &out.closed(ret), None).await?;
+                }
+            }
+            kind => self.project_credential(kind).await?,
+        }
+        Ok(())
+    }
+
+    /// Sign-in events update the person's credential; every other kind (the office
+    /// registers, corrections) is read from the events themselves.
+    async fn project_credential(&mut self, kind: &EventKind) -> Result<()> {
+        let Some(person) = person_of(kind) else {
+            return Ok(());
+        };
+        let credential: Credential = self
+            .get(schema::CREDENTIALS, person)
+            .await?
+            .unwrap_or_default();
+        let key = JsValue::from_str(person);
+        self.put(schema::CREDENTIALS, &credential.after(kind), Some(&key))
+            .await
+    }
+
+    async fn revoke(&mut self, revocation: &PermitRevoked) -> Result<()> {
+        let key = revocation.permit.to_string();
+        let permit: Option<Permit> = self.get(schema::PERMITS, &key).await?;
+        if let Some(permit) = permit.filter(|p| p.revoked_at.is_none()) {
+            let revoked = Permit {
+                revoked_at: Some(revocation.at),
+                ..permit
+            };
+            self.put(schema::PERMITS, &revoked, None).await?;
+        }
+        self.revocations.push(revocation.clone());
+        Ok(())
+    }
+
+    /// Writes a master record's version only if it is the newest known, here or stored.
+    async fn put_newest<T: serde::Serialize>(&mut self, event: &Event, record: &T) -> Result<()> {
+        let Some(key) = event.kind.defines() else {
+            return Ok(());
+        };
+        let this = (event.hlc, event.device.clone(), event.seq);
+        let stored = self.newest_stored(&key).await?;
+        let newest_in_page = self.newest.get(&key).cloned();
+        if stored.max(newest_in_page).is_some_and(|n| n > this) {
+            return Ok(());
+        }
+        self.newest.insert(key, this);
+        let store = match event.kind {
+            EventKind::PersonDefined(_) => schema::PEOPLE,
+            EventKind::KeyDefined(_) => schema::KEYS,
+            _ => schema::POSITIONS,
+        };
+        self.put(store, record, None).await
+    }
+
+    /// The newest stored version of a master record (one index read of its few versions).
+    async fn newest_stored(&self, key: &str) -> Result<Option<(Hlc, DeviceId, u64)>> {
+        let index = self
+            .tx
+            .store(schema::EVENTS)?
+            .index(schema::EVENTS_REFERRING)?;
+        let range = KeyRange::only(&JsValue::from_str(key)).map_err(rexie::Error::from)?;
+        let versions = index.get_all(Some(range), None).await?;
+        let mut newest = None;
+        for value in versions {
+            let e: Event = from_js(value)?;
+            newest = newest.max(Some((e.hlc, e.device, e.seq)));
+        }
+        Ok(newest)
+    }
+
+    async fn put_by_event<T: serde::Serialize>(
+        &self,
+        store: &str,
+        event: &Event,
+        record: &T,
+    ) -> Result<()> {
+        let key = JsValue::from_str(&event.id().to_string());
+        self.put(store, record, Some(&key)).await
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        store: &str,
+        key: &str,
+    ) -> Result<Option<T>> {
+        let value = self.tx.store(store)?.get(JsValue::from_str(key)).await?;
+        value.map(from_js).transpose()
+    }
+
+    async fn put<T: serde::Serialize>(
+        &self,
+        store: &str,
+        record: &T,
+        key: Option<&JsValue>,
+    ) -> Result<()> {
+        self.tx.store(store)?.put(&to_js(record), key).await?;
+        Ok(())
+    }
+
+    /// The rule breaks the page reveals: its loans and entries checked against the permits
+    /// as now known, and, for each revocation it brings, the loans and entries this device
+    /// already held from that moment on. Each is kept in the rule-break register.
+    async fn rule_breaks(&self) -> Result<Vec<RuleBreak>> {
+        let (rooms, permits, keys) = futures::try_join!(
+            read_all::<Room>(self.tx, schema::ROOMS),
+            read_all::<Permit>(self.tx, schema::PERMITS),
+            read_all::<KeyDefined>(self.tx, schema::KEYS),
+        )?;
+        let rooms: HashMap<String, Room> = rooms.into_iter().map(|r| (r.id.clone(), r)).collect();
+        let mut loans = self.loans.clone();
+        let mut entries = self.entries.clone();
+        for revocation in &self.revocations {
+            let Some(permit) = permits.iter().find(|p| p.id == revocation.permit) else {
+                continue;
+            };
+            let since = revocation.at.timestamp_millis();
+            entries.extend(self.entries_since(permit, since).await?);
+            loans.extend(self.loans_since(permit, &keys, since).await?);
+        }
+        let mut breaks = Vec::new();
+        for loan in &loans {
+            breaks.extend(loan_break(loan, rooms.get(&loan.room_id), &permits));
+        }
+        for entry in &entries {
+            breaks.extend(entry_break(entry, rooms.get(&entry.room_id), &permits));
+        }
+        breaks.sort_by_key(|b| b.record.to_string());
+        breaks.dedup_by(|a, b| a.record == b.record);
+        for b in &breaks {
+            let key = JsValue::from_str(&b.record.to_string());
+            self.put(schema::RULE_BREAKS, b, Some(&key)).await?;
+        }
+        Ok(breaks)
+    }
+
+    /// The permit's person's entries into its room from `since_ms` on.
+    async fn entries_since(&self, permit: &Permit, since_ms: i64) -> Result<Vec<EntryRecord>> {
+        let index = self
+            .tx
+            .store(schema::ENTRIES)?
+            .index(schema::ENTRIES_BY_ROOM_PERSON_TIME)?;
+        let prefix = [permit.room_id.as_str(), permit.person_id.as_str()];
+        read_since(&index, &prefix, since_ms).await
+    }
+
+    /// The loans of the permit's room's keys to its person from `since_ms` on.
+    async fn loans_since(
+        &self,
+        permit: &Permit,
+        keys: &[KeyDefined],
+        since_ms: i64,
+    ) -> Result<Vec<KeyLoan>> {
+        let index = self
+            .tx
+            .store(schema::LOANS)?
+            .index(schema::LOANS_BY_KEY_TIME)?;
+        let mut loans = Vec::new();
+        for key in keys.iter().filter(|k| k.room_id == permit.room_id) {
+            let of_key: Vec<KeyLoan> = read_since(&index, &[key.id.as_str()], since_ms).await?;
+            loans.extend(
+                of_key
+                    .into_iter()
+                    .filter(|l| l.person_id == permit.person_id),
+            );
+        }
+        Ok(loans)
+    }
+}
+
+/// The records of an index over `[...prefix, time]` from `since_ms` on.
+async fn read_since<T: serde::de::DeserializeOwned>(
+    index: &rexie::StoreIndex,
+    prefix: &[&str],
+    since_ms: i64,
+) -> Result<Vec<T>> {
+    let key = |last: JsValue| -> JsValue {
+        let key: js_sys::Array = prefix.iter().map(|p| JsValue::from_str(p)).collect();
+        key.push(&last);
+        key.into()
+    };
+    // Numbers sort before arrays in IndexedDB: `[..prefix, []]` is past every time.
+    let lower = key(JsValue::from_f64(since_ms as f64));
+    let upper = key(js_sys::Array::new().into());
+    let range = KeyRange::bound(&lower, &upper, None, None).map_err(rexie::Error::from)?;
+    let values = index.get_all(Some(range), None).await?;
+    values.into_iter().map(from_js).collect()
+}

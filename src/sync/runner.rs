@@ -1,0 +1,145 @@
+//! Syncing by itself: when the network comes back, shortly after each local write, every few
+//! minutes, and again after a failure (waiting longer each time). Only the tab holding the
+//! Web Lock syncs; it tells the other tabs over a BroadcastChannel, so they show what arrived.
+
+use super::{sync_now, tab_lock, SyncReport};
+use crate::store::Store;
+use gloo::events::EventListener;
+use gloo::timers::callback::{Interval, Timeout};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// After a local write: soon, but after a burst of writes has settled.
+const AFTER_WRITE_MS: u32 = 1_500;
+/// The periodic sync, for what other devices recorded.
+const PERIOD_MS: u32 = 60_000;
+/// The first retry after a failure; doubled each time, up to `MAX_RETRY_MS`.
+const FIRST_RETRY_MS: u32 = 1_000;
+const MAX_RETRY_MS: u32 = 30_000;
+/// The name of the lock and of the channel the tabs share.
+const LOCK: &str = "daicho-sync";
+/// The event the store fires on `window` after each write it issues.
+pub const WRITTEN: &str = "daicho:written";
+
+/// What the pages watch: bumped when new records arrived (here or in another tab) and when
+/// the sync state changed.
+#[derive(Clone, Copy)]
+pub struct SyncSignals {
+    pub arrived: RwSignal<u64>,
+    pub state_changed: RwSignal<u64>,
+}
+
+struct Runner {
+    store: Rc<Store>,
+    signals: SyncSignals,
+    failures: Cell<u32>,
+    running: Cell<bool>,
+    pending: RefCell<Option<Timeout>>,
+    channel: Option<web_sys::BroadcastChannel>,
+}
+
+/// Starts syncing by itself for the life of the page.
+pub fn start(store: Rc<Store>, signals: SyncSignals) {
+    let channel = web_sys::BroadcastChannel::new(LOCK).ok();
+    let runner = Rc::new(Runner {
+        store,
+        signals,
+        failures: Cell::new(0),
+        running: Cell::new(false),
+        pending: RefCell::new(None),
+        channel,
+    });
+    listen(&runner);
+    runner.schedule(0);
+}
+
+/// Tells the runner a sync was asked for by hand (the page's 今すぐ同期 runs it itself).
+pub fn notify_state_changed(signals: SyncSignals) {
+    signals.state_changed.update(|n| *n += 1);
+}
+
+fn listen(runner: &Rc<Runner>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let r = runner.clone();
+    EventListener::new(&window, "online", move |_| r.schedule(0)).forget();
+    let r = runner.clone();
+    EventListener::new(&window, WRITTEN, move |_| r.schedule(AFTER_WRITE_MS)).forget();
+    let r = runner.clone();
+    Interval::new(PERIOD_MS, move || r.schedule(0)).forget();
+    if let Some(channel) = &runner.channel {
+        let signals = runner.signals;
+        let on_message = Closure::<dyn Fn()>::new(move || {
+            signals.arrived.update(|n| *n += 1);
+            signals.state_changed.update(|n| *n += 1);
+        });
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+    }
+}
+
+impl Runner {
+    /// Runs a sync in `delay_ms`, replacing any sync already waiting.
+    fn schedule(self: &Rc<Self>, delay_ms: u32) {
+        let runner = self.clone();
+        let timeout = Timeout::new(delay_ms, move || {
+            spawn_local(async move { runner.run().await });
+        });
+        self.pending.replace(Some(timeout));
+    }
+
+    async fn run(self: Rc<Self>) {
+        if self.running.replace(true) {
+            return;
+        }
+        if is_online() && self.is_enrolled().await {
+            let store = self.store.clone();
+            let outcome = tab_lock::if_available(LOCK, async move { sync_now(&store).await }).await;
+            self.after(outcome);
+        }
+        self.running.set(false);
+    }
+
+    async fn is_enrolled(&self) -> bool {
+        self.store.sync_state().await.is_ok_and(|s| s.enrolled)
+    }
+
+    /// Another tab held the lock (`None`): it does the work. Otherwise tell the pages, and
+    /// retry a failure after a growing wait.
+    fn after(self: &Rc<Self>, outcome: Option<Result<SyncReport, super::SyncError>>) {
+        let Some(outcome) = outcome else {
+            return;
+        };
+        notify_state_changed(self.signals);
+        match outcome {
+            Ok(report) => {
+                self.failures.set(0);
+                if report.pulled > 0 {
+                    self.signals.arrived.update(|n| *n += 1);
+                    if let Some(channel) = &self.channel {
+                        let _ = channel.post_message(&JsValue::from(report.pulled as u32));
+                    }
+                }
+            }
+            Err(_) => {
+                let failures = self.failures.get() + 1;
+                self.failures.set(failures);
+                self.schedule(retry_delay(failures));
+            }
+        }
+    }
+}
+
+/// The wait before retry number `failures`: 1 s, 2 s, 4 s … up to 30 s.
+fn retry_delay(failures: u32) -> u32 {
+    let doubled = FIRST_RETRY_MS.saturating_mul(1 << failures.saturating_sub(1).min(15));
+    doubled.min(MAX_RETRY_MS)
+}
+
+fn is_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}

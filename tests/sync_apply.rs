@@ -1,0 +1,170 @@
+//! Events pulled from other devices, applied in the browser's store: idempotent, the same
+//! registers on both devices whatever the order, master data newest by clock, a damaged page
+//! refused whole, and a rule break made offline raised on both devices.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{person, town, ADMIN};
+use daicho::store::{Applied, Store};
+use daicho_core::key_log::{KeyDefined, KeyLent};
+use daicho_core::people::PersonKind;
+use daicho_core::room_permit::{PermissionGranted, PermitRevoked};
+use daicho_core::rule_breaks::BreakKind;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The level-2 room (server room), whose key is lent.
+const SERVER_ROOM: &str = "default-level-2";
+
+async fn fresh(name: &str) -> Store {
+    Store::delete(name).await.unwrap();
+    Store::open(name).await.unwrap()
+}
+
+/// `to` pulls everything `from` holds (as the endpoint would hand it over).
+async fn pull(from: &Store, to: &Store) -> Applied {
+    let events = from.events().await.unwrap();
+    to.apply_pulled(&events, Utc::now().timestamp_millis())
+        .await
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_page_applied_twice_changes_nothing_and_both_devices_agree() {
+    let head = town("pull-head-a").await;
+    let branch = fresh("pull-branch-a").await;
+    let first = pull(&head, &branch).await;
+    assert!(first.new_events > 10, "{first:?}");
+    let count = branch.event_count().await.unwrap();
+    let again = pull(&head, &branch).await;
+    assert_eq!(again.new_events, 0);
+    assert_eq!(branch.event_count().await.unwrap(), count);
+    pull(&branch, &head).await;
+    assert_eq!(head.event_count().await.unwrap(), count);
+    assert_eq!(branch.people().await.unwrap(), head.people().await.unwrap());
+    assert_eq!(
+        branch.permits().await.unwrap(),
+        head.permits().await.unwrap()
+    );
+    assert_eq!(branch.rooms().await.unwrap(), head.rooms().await.unwrap());
+    assert_eq!(
+        branch.organisation().await.unwrap(),
+        head.organisation().await.unwrap()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn what_the_branch_records_after_pulling_sorts_after_what_it_pulled() {
+    let head = town("pull-head-b").await;
+    let branch = fresh("pull-branch-b").await;
+    pull(&head, &branch).await;
+    let newest_pulled = head.device().await.unwrap().hlc;
+    assert!(branch.device().await.unwrap().hlc > newest_pulled);
+}
+
+#[wasm_bindgen_test]
+async fn the_newest_version_of_a_person_wins_on_both_devices() {
+    let head = town("pull-head-c").await;
+    let branch = fresh("pull-branch-c").await;
+    pull(&head, &branch).await;
+    let now = Utc::now();
+    let older = person("tanaka", "田中 （旧）", PersonKind::Staff);
+    head.define_person(older, ADMIN, now).await.unwrap();
+    let newer = person("tanaka", "田中 正", PersonKind::Staff);
+    branch
+        .define_person(newer, ADMIN, now + Duration::seconds(1))
+        .await
+        .unwrap();
+    // Opposite orders of arrival: the head gets the newer version after its own older one,
+    // the branch gets the older one after its own newer one.
+    pull(&branch, &head).await;
+    pull(&head, &branch).await;
+    for store in [&head, &branch] {
+        let people = store.people().await.unwrap();
+        let tanaka = people.iter().find(|p| p.id == "tanaka").unwrap();
+        assert_eq!(tanaka.name, "田中 正");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_event_refuses_the_whole_page_and_stores_nothing() {
+    let head = town("pull-head-d").await;
+    let branch = fresh("pull-branch-d").await;
+    let before = branch.event_count().await.unwrap();
+    let mut events = head.events().await.unwrap();
+    let last = events.len() - 1;
+    events[last].operator = "someone else".into();
+    let refused = branch
+        .apply_pulled(&events, Utc::now().timestamp_millis())
+        .await;
+    let message = refused.unwrap_err().to_string();
+    assert!(
+        message.contains(&events[last].id().to_string()),
+        "{message}"
+    );
+    assert_eq!(branch.event_count().await.unwrap(), before);
+}
+
+#[wasm_bindgen_test]
+async fn a_key_lent_offline_after_a_revocation_elsewhere_is_kept_and_raised_on_both() {
+    let head = town("pull-head-e").await;
+    let now = Utc::now() - Duration::minutes(10);
+    let key = KeyDefined {
+        id: "key-server".into(),
+        room_id: SERVER_ROOM.into(),
+        label: "電算室の鍵".into(),
+    };
+    head.define_key(key, ADMIN, now).await.unwrap();
+    let grant = PermissionGranted {
+        person_id: "yamada".into(),
+        room_id: SERVER_ROOM.into(),
+        from: (now - Duration::days(30)).date_naive(),
+        to: None,
+        granted_by: ADMIN.into(),
+    };
+    let permit = head.grant_permission(grant, ADMIN, now).await.unwrap();
+    let branch = fresh("pull-branch-e").await;
+    pull(&head, &branch).await;
+
+    // Both offline: head office revokes; the branch, not knowing, lends the key afterwards.
+    let revoked_at = now + Duration::minutes(1);
+    let revocation = PermitRevoked {
+        permit: permit.id.clone(),
+        at: revoked_at,
+        reason: "異動".into(),
+        revoked_by: ADMIN.into(),
+    };
+    head.revoke_permit(revocation, ADMIN, revoked_at)
+        .await
+        .unwrap();
+    let lent_at = now + Duration::minutes(2);
+    let lent = KeyLent {
+        key_id: "key-server".into(),
+        person_id: "yamada".into(),
+        purpose: "保守".into(),
+        lent_at,
+        due_back: lent_at + Duration::hours(1),
+        lent_by: ADMIN.into(),
+    };
+    let loan = branch.lend_key(lent, ADMIN, lent_at).await.unwrap();
+
+    let at_head = pull(&branch, &head).await;
+    let at_branch = pull(&head, &branch).await;
+    assert_eq!(at_head.breaks.len(), 1, "{at_head:?}");
+    assert_eq!(at_branch.breaks.len(), 1, "{at_branch:?}");
+    for store in [&head, &branch] {
+        let breaks = store.rule_breaks().await.unwrap();
+        assert_eq!(breaks.len(), 1);
+        assert_eq!(breaks[0].record, loan.id);
+        assert_eq!(breaks[0].kind, BreakKind::KeyLentUnpermitted);
+        // The loan is evidence: kept, still out, on both devices.
+        assert_eq!(store.keys_out().await.unwrap(), vec![loan.clone()]);
+    }
+    assert_eq!(
+        head.rule_breaks().await.unwrap(),
+        branch.rule_breaks().await.unwrap()
+    );
+}
