@@ -256,7 +256,13 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
         <Show when=signed_in fallback=move || view! { <SignInPage store/> }>
             <OperatorBar store page/>
             <ArrivedBanner refresh/>
-            {move || { refresh.shown.track(); match page.get() {
+            {move || {
+                // The sync page follows the sync state itself (and keeps its message).
+                let shown = page.get();
+                if shown != Page::Sync {
+                    refresh.shown.track();
+                }
+                match shown {
                 Page::Home => view! { <HomePage store on_entry_log=to_entry_log on_keys=to_keys/> }.into_any(),
                 Page::EntryLog => view! { <EntryLogPage store=store.get_value()/> }.into_any(),
                 Page::Keys => view! { <KeysPage store/> }.into_any(),

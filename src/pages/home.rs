@@ -57,6 +57,7 @@ pub fn HomePage(
     let changed = Callback::new(move |()| reload());
     view! {
         <div class="home" data-ready=move || overview.with(Option::is_some).then_some("true")>
+            <BreaksNotice store/>
             <div class="quick">
                 <button type="button" id="go-entry-log" class="button primary big" on:click=move |_| on_entry_log.run(None)>
                     "入退室を記録"
@@ -76,6 +77,24 @@ pub fn HomePage(
                 {move || overview.get().map(|o| view! { <KeysOut store overview=o on_changed=changed on_keys/> })}
             </section>
         </div>
+    }
+}
+
+/// "あなた宛ての例外": rule breaks a sync revealed, for the manager signed in.
+#[component]
+fn BreaksNotice(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+    let count = RwSignal::new(0usize);
+    let operator = expect_context::<crate::auth::session::Session>().operator_id();
+    spawn_local(async move {
+        let store = store.get_value();
+        count.set(crate::pages::rule_breaks::count_for_operator(&store, &operator).await);
+    });
+    view! {
+        <Show when=move || { count.get() > 0 }>
+            <p class="notice breaks-notice" role="status">
+                <a href="#/exceptions">{move || format!("あなた宛ての例外が{}件あります（同期で判明した規則違反の疑い）。", count.get())}</a>
+            </p>
+        </Show>
     }
 }
 

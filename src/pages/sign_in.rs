@@ -20,7 +20,7 @@ pub fn SignInPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView 
     let has_staff = move || !directory.staff().is_empty();
     view! {
         <section class="sign-in" data-screen=move || if has_staff() { "sign-in" } else { "setup" }>
-            <Show when=has_staff fallback=move || view! { <FirstSetup store/> }>
+            <Show when=has_staff fallback=move || view! { <FirstSetup store/><JoinTown store/> }>
                 <PinSignIn store/>
             </Show>
         </section>
@@ -161,6 +161,56 @@ fn FirstSetup(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
             </Show>
         </form>
     }
+}
+
+/// A second tablet joins the town's registers rather than starting its own: enrolled with a
+/// one-time code, it pulls everything recorded so far, and its staff sign in as usual.
+#[component]
+fn JoinTown(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let code = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        let (store, code) = (store.get_value(), code.get_untracked());
+        spawn_local(async move {
+            let joined = join(&store, &code).await;
+            busy.set(false);
+            match joined {
+                Ok(people) => directory.replace(people),
+                Err(e) => message.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <form class="join-form" on:submit=submit>
+            <h2>"既存の台帳に参加する"</h2>
+            <p class="hint">"出張所のタブレットなど、すでに使っている台帳を引き継ぐ端末は、システム管理者が発行した登録コードを入力します。登録後、これまでの記録を受信します。"</p>
+            <div class="field">
+                <label for="join-code">"登録コード"</label>
+                <input id="join-code" autocomplete="off" bind:value=code/>
+            </div>
+            <button type="submit" id="join" class="button big" disabled=move || busy.get()>
+                "登録して記録を受信"
+            </button>
+            <Show when=move || message.get().is_some()>
+                <p class="form-error" role="alert">{move || message.get()}</p>
+            </Show>
+        </form>
+    }
+}
+
+/// Enrolls this device and pulls the town's records; the people register it now holds.
+async fn join(store: &Store, code: &str) -> Result<Vec<PersonDefined>, String> {
+    crate::sync::enroll(store, code)
+        .await
+        .map_err(|e| e.to_string())?;
+    crate::sync::sync_now(store)
+        .await
+        .map_err(|e| e.to_string())?;
+    store.people().await.map_err(|e| e.to_string())
 }
 
 /// Registers the first person with their PIN and signs them in.

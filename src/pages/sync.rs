@@ -106,6 +106,8 @@ fn EnrollForm(
                 Ok(()) => {
                     outcome.set(Some((true, "この端末を登録しました。".into())));
                     on_enrolled.run(());
+                    // The first sync follows by itself, shortly.
+                    crate::sync::runner::request_soon();
                 }
                 Err(e) => outcome.set(Some((false, e.to_string()))),
             }

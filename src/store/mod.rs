@@ -192,11 +192,7 @@ fn stored_event(event: &Event) -> wasm_bindgen::JsValue {
 /// Tells the page a record was written (the sync runner sends it shortly after). Fired
 /// before the transaction commits; the runner's short wait lets it commit first.
 fn announce_write() {
-    if let Some(window) = web_sys::window() {
-        if let Ok(event) = web_sys::Event::new(crate::sync::runner::WRITTEN) {
-            let _ = window.dispatch_event(&event);
-        }
-    }
+    crate::sync::runner::request_soon();
 }
 
 /// Seals the next event of the device's chain and writes it with its projections, inside the

@@ -56,7 +56,16 @@ pub fn start(store: Rc<Store>, signals: SyncSignals) {
     runner.schedule(0);
 }
 
-/// Tells the runner a sync was asked for by hand (the page's 今すぐ同期 runs it itself).
+/// Asks the runner for a sync shortly (as after a write): after enrolling, say.
+pub fn request_soon() {
+    if let Some(window) = web_sys::window() {
+        if let Ok(event) = web_sys::Event::new(WRITTEN) {
+            let _ = window.dispatch_event(&event);
+        }
+    }
+}
+
+/// Tells the pages showing the sync state to draw it again.
 pub fn notify_state_changed(signals: SyncSignals) {
     signals.state_changed.update(|n| *n += 1);
 }

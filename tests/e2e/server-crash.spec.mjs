@@ -1,0 +1,59 @@
+// The endpoint killed in the middle of a push (after it stored the batch, before its answer
+// reached the tablet), and killed again before a push reached it: the tablet retries by
+// itself once the endpoint is back, and every event ends up stored exactly once.
+import { test, expect } from '@playwright/test';
+import { PORT } from './playwright.config.mjs';
+import { TestServer } from './server.mjs';
+import { YAMADA, addPerson, openApp, storedEvents } from './helpers.mjs';
+
+// The service worker would hide the app's requests from page.route.
+test.use({ serviceWorkers: 'block' });
+
+async function syncState(page) {
+  await page.getByRole('button', { name: '端末と同期', exact: true }).click();
+  return page.locator('.sync-state');
+}
+
+test('a push cut off by a killed server is retried: nothing lost, nothing stored twice', async ({ page }) => {
+  test.setTimeout(120_000);
+  const server = await new TestServer(PORT + 12).start();
+  try {
+    await openApp(page, `${server.base}/#/entry-log`);
+    await addPerson(page, YAMADA);
+
+    // The first push reaches the server and is stored; the server dies before answering.
+    let cut = 0;
+    await page.route('**/api/events', async (route) => {
+      if (route.request().method() !== 'POST' || cut > 0) return route.continue();
+      cut += 1;
+      const answered = await route.fetch();
+      expect(answered.status()).toBe(200);
+      await server.kill();
+      await route.abort('connectionreset');
+    });
+    const state = await syncState(page);
+    await page.fill('#enroll-code', server.enrollmentCode());
+    await page.click('#enroll');
+    await expect(state.locator('.last-error')).toContainText('サーバに接続できません', { timeout: 15_000 });
+    expect(cut).toBe(1);
+    expect(Number(await state.locator('.pending').getAttribute('data-pending'))).toBeGreaterThan(0);
+
+    // Back up: the tablet sends the same batch again by itself; the server had it already.
+    await server.start();
+    await expect(state.locator('.pending')).toHaveAttribute('data-pending', '0', { timeout: 40_000 });
+    await expect(state.locator('.last-error')).toHaveText('なし');
+    const own = async () => (await storedEvents(page)).length;
+    expect(await server.eventCount()).toBe(await own());
+
+    // Killed before the next push reaches it: the record waits on the tablet, then arrives.
+    await server.kill();
+    await addPerson(page, { name: '鈴木 一郎', affiliation: '情報管理室' });
+    const again = await syncState(page);
+    await expect(again.locator('.last-error')).toContainText('サーバに接続できません', { timeout: 15_000 });
+    await server.start();
+    await expect(again.locator('.pending')).toHaveAttribute('data-pending', '0', { timeout: 40_000 });
+    expect(await server.eventCount()).toBe(await own());
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,0 +1,149 @@
+// Two tablets of one town, head office and the Nakayubetsu branch, as two browser contexts
+// enrolled with the same endpoint: both go offline, both record entries and key loans, both
+// reconnect and sync by themselves; they end with identical registers, and the key the branch
+// lent to someone whose permission head office revoked meanwhile is raised on both.
+import { test, expect } from '@playwright/test';
+import { PORT } from './playwright.config.mjs';
+import { TestServer } from './server.mjs';
+import {
+  ADMIN, YAMADA, SATO, addPerson, chooseRoom, grantPermission, openApp, recordEntry, recordTenure, signIn,
+} from './helpers.mjs';
+
+const SERVER_ROOM = '電算室（サーバ室）（レベル2）';
+const KEY = '電算室 1号鍵（電算室（サーバ室））';
+
+async function tab(page, name) {
+  await page.getByRole('button', { name, exact: true }).click();
+}
+
+/** Head office: ADMIN is every manager; 山田 may enter the counter and the server room. */
+async function setUpTown(page) {
+  await recordTenure(page, '総務課長', ADMIN);
+  await recordTenure(page, '住民税務課長', ADMIN);
+  await recordTenure(page, '副町長', ADMIN);
+  for (const who of [YAMADA, SATO]) {
+    await addPerson(page, who);
+    await grantPermission(page, who);
+  }
+  await grantPermission(page, YAMADA, SERVER_ROOM);
+  await tab(page, '鍵の管理簿');
+  await page.selectOption('#key-room', { label: SERVER_ROOM });
+  await page.fill('#key-label', '電算室 1号鍵');
+  await page.click('#define-key');
+  await expect(page.locator('.key-form .status')).toContainText('鍵を登録しました');
+}
+
+/** Enrolls on 端末と同期 and waits until the first sync (by itself) has sent everything. */
+async function enroll(page, code) {
+  await tab(page, '端末と同期');
+  await page.fill('#enroll-code', code);
+  await page.click('#enroll');
+  await expect(page.locator('.sync-state .enrolled')).toHaveText('登録済み');
+  await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 15_000 });
+}
+
+async function lendKey(page, who) {
+  await tab(page, '鍵の管理簿');
+  await page.selectOption('#lend-key', { label: KEY });
+  await page.selectOption('#lend-person', { label: `${who.name}（${who.affiliation}）` });
+  await page.fill('#lend-purpose', 'サーバ点検');
+  await page.click('#lend');
+  await expect(page.locator('.lend-form .status')).toContainText('貸出を記録しました');
+}
+
+async function revokeServerRoom(page, who) {
+  await tab(page, '入室許可');
+  const row = page.locator(`.permit-list tr[data-person="${who.name}"]`, { hasText: '電算室' });
+  await row.getByRole('button', { name: `${who.name}さんの許可を取り消す` }).click();
+  await expect(page.locator('.permit-list ~ .status, .permit-list + * .status').or(page.getByRole('alert')).first())
+    .toContainText('許可を取り消しました');
+  // The list shows what is valid now: the server-room permission has left it.
+  await expect(row).toHaveCount(0);
+}
+
+/** The lines of a logbook as shown (text of each row). */
+async function rows(page, register, table) {
+  await tab(page, register);
+  await expect(page.locator('[data-ready="true"]').first()).toBeVisible();
+  return page.locator(`${table} tbody tr`).allInnerTexts();
+}
+
+async function syncByHand(page) {
+  await tab(page, '端末と同期');
+  await page.click('#sync-now');
+  await expect(page.locator('.sync-page > .card .status')).toContainText('受信しました');
+  await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0');
+}
+
+test('two devices offline, reconnected: identical registers and the offline loan raised on both', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const server = await new TestServer(PORT + 11).start();
+  const head = await browser.newContext();
+  const branch = await browser.newContext();
+  try {
+    const hq = await head.newPage();
+    await openApp(hq, `${server.base}/#/entry-log`);
+    await setUpTown(hq);
+    await enroll(hq, server.enrollmentCode());
+
+    // The branch tablet joins the town's registers and signs in as the same administrator.
+    const br = await branch.newPage();
+    await br.goto(`${server.base}/`);
+    await br.fill('#join-code', server.enrollmentCode());
+    await br.click('#join');
+    await expect(br.locator('[data-screen="sign-in"]')).toBeVisible({ timeout: 15_000 });
+    await signIn(br, ADMIN);
+    await expect(br.locator('[data-ready="true"]')).toBeVisible();
+
+    await head.setOffline(true);
+    await branch.setOffline(true);
+    // Head office revokes 山田's permission for the server room; the branch does not know.
+    await revokeServerRoom(hq, YAMADA);
+    await tab(hq, '入退室管理簿');
+    await chooseRoom(hq, '住民窓口');
+    await recordEntry(hq, { name: SATO.name, affiliation: SATO.affiliation, purpose: '窓口業務' });
+    await lendKey(br, YAMADA);
+    await tab(br, '入退室管理簿');
+    await chooseRoom(br, '住民窓口');
+    await recordEntry(br, { name: YAMADA.name, purpose: '出張所の窓口' });
+    // Nothing can leave while offline; each says so in words.
+    for (const page of [hq, br]) {
+      await tab(page, '端末と同期');
+      expect(Number(await page.locator('.sync-state .pending').getAttribute('data-pending'))).toBeGreaterThan(0);
+    }
+
+    // Reconnected, each syncs by itself; one more by hand lets each see the other's last.
+    await head.setOffline(false);
+    await branch.setOffline(false);
+    for (const page of [hq, br]) {
+      await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 15_000 });
+    }
+    await syncByHand(br);
+    await syncByHand(hq);
+
+    const entriesHq = await rows(hq, '入退室管理簿', 'table.logbook');
+    const entriesBr = await rows(br, '入退室管理簿', 'table.logbook');
+    expect(entriesHq.length).toBe(2);
+    expect(entriesBr).toEqual(entriesHq);
+    const loansHq = await rows(hq, '鍵の管理簿', 'table.key-log-table');
+    const loansBr = await rows(br, '鍵の管理簿', 'table.key-log-table');
+    expect(loansHq.length).toBe(1);
+    expect(loansBr).toEqual(loansHq);
+
+    for (const page of [hq, br]) {
+      await tab(page, '例外');
+      const raised = page.locator('tr.rule-break');
+      await expect(raised).toHaveCount(1);
+      await expect(raised).toHaveAttribute('data-code', 'key_lent_unpermitted');
+      await expect(raised).toContainText('山田 太郎');
+      await expect(raised).toContainText('第18条第4項');
+      await expect(raised.locator('.addressed')).toContainText('入退室管理者（レベル3・2）');
+      await expect(raised.locator('.addressed')).toContainText('セキュリティ総括責任者');
+      await expect(raised).toHaveClass(/to-me/);
+    }
+  } finally {
+    await head.close();
+    await branch.close();
+    await server.stop();
+  }
+});
