@@ -1,4 +1,4 @@
-//! Daichō's shared endpoint: serves the PWA and its API, with its state in SQLite.
+//! Daichō's shared endpoint: serves the PWA and its API, with its state in SQLite or PostgreSQL.
 
 pub mod config;
 pub mod database;
@@ -10,8 +10,9 @@ mod sync_api;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use database::Engine;
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use std::future::Future;
 use tokio::net::TcpListener;
 
@@ -26,11 +27,11 @@ pub fn now_ms() -> i64 {
 
 #[derive(Clone)]
 pub(crate) struct AppState {
-    pub(crate) pool: SqlitePool,
+    pub(crate) pool: AnyPool,
 }
 
 /// The whole HTTP surface: `/api/…` and, for every other path, the PWA.
-pub fn app(pool: SqlitePool, config: &Config) -> Router {
+pub fn app(pool: AnyPool, config: &Config) -> Router {
     let api = Router::new()
         .route("/api/health", get(health))
         .route("/api/events", post(sync_api::push).get(sync_api::pull))
@@ -43,7 +44,7 @@ async fn health(State(state): State<AppState>) -> Json<Value> {
     let events = crate::database::event_count(&state.pool).await;
     Json(json!({
         "status": if events.is_ok() { "ok" } else { "database_unavailable" },
-        "database": "sqlite",
+        "database": Engine::of(&state.pool).name(),
         "events": events.unwrap_or_default(),
         "version": env!("CARGO_PKG_VERSION"),
     }))
@@ -55,7 +56,7 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let pool = database::open(&config.database_path()).await?;
+    let pool = database::open(&config.database_url()?).await?;
     let router = app(pool.clone(), &config);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
