@@ -12,7 +12,7 @@ use sqlx::{AnyPool, Row};
 pub const CLOCK_WINDOW_MS: i64 = 5 * 60 * 1000;
 
 /// Why a device was not enrolled or a request not accepted. Stable codes for the protocol.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, strum::EnumIter)]
 pub enum DeviceRefusal {
     UnknownCode,
     CodeExpired,

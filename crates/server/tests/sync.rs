@@ -341,6 +341,15 @@ async fn every_break_of_a_chain_is_refused_with_its_code_and_stores_nothing() {
         assert_eq!(response.status().as_u16(), status, "{content_type}");
     }
     assert_eq!(stored_count(&server.base).await, 2);
+    // A pull whose cursor is not a number, signed, is refused with its code.
+    let mut request = reqwest::Client::new().get(format!("{}/api/events?after=first", server.base));
+    for (name, value) in ta.sign("GET", "/api/events", b"", now_ms()) {
+        request = request.header(name, value);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let refusal: Value = response.json().await.unwrap();
+    assert_eq!(refusal["code"], "malformed_query");
 
     // The fork is kept as a security exception even though its batch is not.
     let pool = server.open_database().await;
@@ -455,5 +464,21 @@ async fn enrollment_codes_work_once_and_expire() {
         .unwrap();
     let body: Value = bad_key.json().await.unwrap();
     assert_eq!(body["code"], "bad_key");
+    // An unreadable enrollment is refused with a code too, not the framework's plain text.
+    for (content_type, body, status, code) in [
+        ("application/json", "{\"code\": ", 400, "malformed_json"),
+        ("text/plain", "{}", 415, "wrong_content_type"),
+    ] {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/devices", server.base))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "{content_type}");
+        let refusal: Value = response.json().await.unwrap();
+        assert_eq!(refusal["code"], code);
+    }
     server.shut_down().await;
 }
