@@ -64,7 +64,7 @@ pub async fn open(url: &str) -> anyhow::Result<AnyPool> {
         .max_connections(if engine == Engine::Sqlite { 4 } else { 16 })
         .after_connect(move |conn, _| {
             Box::pin(async move {
-                // Readers never wait for the writer, and a crash never loses a commit.
+                // WAL: readers never wait for the writer, nor it for them.
                 if engine == Engine::Sqlite {
                     conn.execute("PRAGMA journal_mode = WAL").await?;
                 }
