@@ -65,6 +65,16 @@ install_test_tools() {
   npm_ci "$ROOT/tests/e2e"
 }
 
+# Debian's PostgreSQL, for the server's tests on PostgreSQL (tools/postgres-tests.sh).
+install_postgres() {
+  apt_install postgresql
+}
+
+# The bin directory of the newest PostgreSQL installed (initdb and pg_ctl are not on PATH).
+postgres_bin() {
+  find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin | sort -V | tail -1
+}
+
 build_pwa() {
   say "trunk build --release"
   (cd "$ROOT" && trunk build --release)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Daichō, installing what the tests need first: formatting, clippy on native
-# and wasm32, native unit and integration tests, wasm-bindgen-test in headless Chromium, and
+# and wasm32, native unit and integration tests, the server's integration tests again on a
+# throwaway PostgreSQL cluster (postgres-tests.sh), wasm-bindgen-test in headless Chromium, and
 # the end-to-end tests in Debian's Chromium against the release build. Every step runs even
 # after one fails; the exit code is non-zero if any failed. .ci/run calls exactly this.
 set -uo pipefail
@@ -42,6 +43,7 @@ step fmt cargo fmt --all --check
 step clippy-native cargo clippy --workspace --all-targets -- -D warnings
 step clippy-wasm32 wasm_clippy
 step test-native cargo test -p daicho-core -p daicho-server
+step test-postgres "$ROOT/tools/postgres-tests.sh"
 step test-wasm cargo test --target wasm32-unknown-unknown -p daicho
 step build build_for_e2e
 step e2e e2e
@@ -50,7 +52,7 @@ step e2e e2e
 say "summary"
 passed=0
 failed=0
-for runner in test-native test-wasm; do
+for runner in test-native test-postgres test-wasm; do
   while read -r p f; do
     passed=$((passed + p))
     failed=$((failed + f))

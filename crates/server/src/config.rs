@@ -15,6 +15,9 @@ pub struct Config {
     /// Directory of the SQLite file, created on first start.
     #[arg(long, env = "DAICHO_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
+    /// PostgreSQL instead of the SQLite file: `postgres://user:password@host:port/database`.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
     /// The built PWA (`trunk build --release` writes it to `dist/`).
     #[arg(long, env = "DAICHO_DIST_DIR", default_value = "dist")]
     pub dist_dir: PathBuf,
@@ -28,6 +31,22 @@ impl Config {
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("daicho.sqlite3")
     }
+
+    /// The database to open: `--database-url` if given, else the SQLite file.
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        match &self.database_url {
+            Some(url) => Ok(url.clone()),
+            None => crate::database::sqlite_url(&self.database_path()),
+        }
+    }
+
+    /// Where the state is, for people: the file, or the database URL without its password.
+    pub fn database_label(&self) -> String {
+        match &self.database_url {
+            Some(url) => redact_password(url),
+            None => self.database_path().display().to_string(),
+        }
+    }
 }
 
 /// The address to open in a browser: a host name, since WebAuthn refuses IP addresses as its
@@ -39,4 +58,32 @@ pub fn browser_url(addr: SocketAddr) -> String {
         addr.ip().to_string()
     };
     format!("http://{host}:{}", addr.port())
+}
+
+fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_string(),
+        Err(_) => "(unreadable DATABASE_URL)".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_password;
+
+    #[test]
+    fn a_database_password_is_never_printed() {
+        assert_eq!(
+            redact_password("postgres://daicho:secret@db:5432/daicho"),
+            "postgres://daicho:***@db:5432/daicho"
+        );
+        assert_eq!(
+            redact_password("postgres://daicho@127.0.0.1/daicho"),
+            "postgres://daicho@127.0.0.1/daicho"
+        );
+    }
 }

@@ -1,32 +1,241 @@
-//! The server's state: an SQLite file in the data directory, created and migrated on start.
+//! The server's state, through sqlx's `Any` driver so that one code path and one set of tests
+//! serve both engines: an SQLite file in the data directory (WAL) by default, or PostgreSQL when
+//! a `postgres://` URL is given. Created (SQLite) and migrated on start.
+//!
+//! Every query is written once, with `$1, $2, …` placeholders (SQLite reads `$N` as parameter
+//! N), and binds only the types `Any` carries: i64, String, bool, f64 and their Options.
 
 use anyhow::Context;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 use std::path::Path;
 
-pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+/// The engine behind a pool: the one thing queries may differ on (migrations, locking).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn of_url(url: &str) -> anyhow::Result<Engine> {
+        match url.split_once(':').map(|(scheme, _)| scheme) {
+            Some("sqlite") => Ok(Engine::Sqlite),
+            Some("postgres" | "postgresql") => Ok(Engine::Postgres),
+            _ => anyhow::bail!("the database URL must start with sqlite: or postgres://"),
+        }
     }
+
+    /// The engine of a pool `open` made (its URL was checked there).
+    pub fn of(pool: &AnyPool) -> Engine {
+        Engine::of_url(pool.connect_options().database_url.as_str()).unwrap_or(Engine::Sqlite)
+    }
+
+    /// As `/api/health` names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// The URL of the SQLite file at `path` (made absolute: a relative path would be read as the
+/// URL's host), created if missing.
+pub fn sqlite_url(path: &Path) -> anyhow::Result<String> {
+    let path = std::path::absolute(path)?;
     let options = SqliteConnectOptions::new()
         .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(4)
+        .create_if_missing(true);
+    Ok(options.to_url_lossy().to_string())
+}
+
+/// Connects to the database at `url` and brings its tables up to date.
+pub async fn open(url: &str) -> anyhow::Result<AnyPool> {
+    sqlx::any::install_default_drivers();
+    let engine = Engine::of_url(url)?;
+    if engine == Engine::Sqlite {
+        create_data_dir(url)?;
+    }
+    let options: AnyConnectOptions = url.parse().context("cannot read the database URL")?;
+    let pool = AnyPoolOptions::new()
+        // SQLite has one writer at a time anyway; PostgreSQL serves the pulls in parallel.
+        .max_connections(if engine == Engine::Sqlite { 4 } else { 16 })
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                // WAL: readers never wait for the writer, nor it for them.
+                if engine == Engine::Sqlite {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                }
+                Ok(())
+            })
+        })
         .connect_with(options)
         .await
-        .with_context(|| format!("cannot open the database {}", path.display()))?;
-    sqlx::migrate!("./migrations")
+        .with_context(|| format!("cannot open the {} database", engine.name()))?;
+    let migrator = match engine {
+        Engine::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        Engine::Postgres => sqlx::migrate!("./migrations/postgres"),
+    };
+    migrator
         .run(&pool)
         .await
         .context("cannot migrate the database")?;
     Ok(pool)
 }
 
-pub async fn event_count(pool: &SqlitePool) -> sqlx::Result<i64> {
+fn create_data_dir(url: &str) -> anyhow::Result<()> {
+    let options: SqliteConnectOptions = url.parse()?;
+    if let Some(dir) = options.get_filename().parent() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// A transaction that will write. On SQLite it takes the one write lock at once (IMMEDIATE):
+/// a deferred transaction that reads first fails outright (SQLITE_BUSY) when it comes to write
+/// after another writer committed, where this one waits its turn (the busy timeout).
+pub async fn begin_write(pool: &AnyPool) -> sqlx::Result<Transaction<'static, Any>> {
+    match Engine::of(pool) {
+        Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Engine::Postgres => pool.begin().await,
+    }
+}
+
+pub async fn event_count(pool: &AnyPool) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM events")
         .fetch_one(pool)
         .await
+}
+
+/// Makes an empty PostgreSQL database `name` on the server of `server_url` and answers its URL:
+/// the tests and the bench each make their own rather than share one.
+pub async fn create_postgres_database(server_url: &str, name: &str) -> anyhow::Result<String> {
+    let mut url = maintenance_url(server_url, name)?;
+    let mut conn = AnyConnection::connect(url.as_str()).await?;
+    // A name cannot be a bound parameter; maintenance_url checked it.
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .with_context(|| format!("cannot create the database {name}"))?;
+    conn.close().await?;
+    url.set_path(name);
+    Ok(url.to_string())
+}
+
+/// Drops a database `create_postgres_database` made.
+pub async fn drop_postgres_database(server_url: &str, name: &str) -> anyhow::Result<()> {
+    let url = maintenance_url(server_url, name)?;
+    let mut conn = AnyConnection::connect(url.as_str()).await?;
+    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// The URL of the server's `postgres` database, from which `name` is made or dropped.
+fn maintenance_url(server_url: &str, name: &str) -> anyhow::Result<url::Url> {
+    anyhow::ensure!(
+        Engine::of_url(server_url)? == Engine::Postgres,
+        "not a PostgreSQL URL"
+    );
+    anyhow::ensure!(
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+        "a database name of a-z, 0-9 and _ only: {name}"
+    );
+    sqlx::any::install_default_drivers();
+    let mut url = url::Url::parse(server_url)?;
+    url.set_path("postgres");
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use daicho_core::event::GENESIS_HASH;
+    use daicho_core::room::default_rooms;
+    use daicho_core::{DeviceId, Event, EventKind, Hlc};
+
+    fn first_event(device: &str) -> Event {
+        let kind = EventKind::RoomDefined(default_rooms().remove(0));
+        let hlc = Hlc {
+            wall_ms: 1,
+            counter: 0,
+        };
+        Event::seal(
+            DeviceId(device.into()),
+            1,
+            hlc,
+            "kanri".into(),
+            kind,
+            GENESIS_HASH,
+        )
+    }
+
+    /// The migrations a file made before `pos` had applied: 0001–0003, as they are.
+    async fn old_migrator(dir: &Path) -> sqlx::migrate::Migrator {
+        let old = dir.join("old-migrations");
+        std::fs::create_dir(&old).unwrap();
+        for file in [
+            "0001_events.sql",
+            "0002_security_exceptions.sql",
+            "0003_devices.sql",
+        ] {
+            let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+            std::fs::copy(from.join(file), old.join(file)).unwrap();
+        }
+        sqlx::migrate::Migrator::new(old).await.unwrap()
+    }
+
+    /// A file made before `pos` (migrations 0001–0003, pulled by rowid) keeps its order, and
+    /// each event's rowid becomes its pos, so the cursors devices hold stay valid.
+    #[tokio::test]
+    async fn an_sqlite_file_from_before_positions_keeps_its_pull_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = sqlite_url(&dir.path().join("old.sqlite3")).unwrap();
+        sqlx::any::install_default_drivers();
+        let mut old = AnyConnection::connect(&url).await.unwrap();
+        old_migrator(dir.path()).await.run(&mut old).await.unwrap();
+        for (rowid, device) in [(3, "tablet-b"), (7, "tablet-a")] {
+            let body = serde_json::to_string(&first_event(device)).unwrap();
+            sqlx::query(
+                "INSERT INTO events (rowid, device, seq, hlc_wall_ms, hlc_counter, operator, \
+                 kind, body, prev_hash, hash, received_at) \
+                 VALUES ($1, $2, 1, 1, 0, 'kanri', 'room_defined', $3, '', '', 0)",
+            )
+            .bind(rowid)
+            .bind(device)
+            .bind(body)
+            .execute(&mut old)
+            .await
+            .unwrap();
+        }
+        old.close().await.unwrap();
+
+        let pool = open(&url).await.unwrap();
+        let (events, cursor) = crate::event_log::pull(&pool, 0, 10).await.unwrap();
+        let order: Vec<String> = events.iter().map(|e| e.id().to_string()).collect();
+        assert_eq!(
+            (order, cursor),
+            (vec!["tablet-b:1".into(), "tablet-a:1".into()], 7)
+        );
+        let (after_b, _) = crate::event_log::pull(&pool, 3, 10).await.unwrap();
+        assert_eq!(
+            after_b.len(),
+            1,
+            "a cursor from before still means the same place"
+        );
+        // A new event goes after every old one.
+        let new = first_event("tablet-c");
+        crate::event_log::push(&pool, &[new]).await.unwrap();
+        let (newest, cursor) = crate::event_log::pull(&pool, 7, 10).await.unwrap();
+        assert_eq!((newest.len(), cursor > 7), (1, true));
+        pool.close().await;
+    }
 }

@@ -6,13 +6,13 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 
 /// How far a request's timestamp may be from the server's clock (the replay window).
 pub const CLOCK_WINDOW_MS: i64 = 5 * 60 * 1000;
 
 /// Why a device was not enrolled or a request not accepted. Stable codes for the protocol.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, strum::EnumIter)]
 pub enum DeviceRefusal {
     UnknownCode,
     CodeExpired,
@@ -98,11 +98,7 @@ fn refused<T>(r: DeviceRefusal) -> Result<T, DeviceError> {
 }
 
 /// A new one-time code valid for `ttl_minutes`; only its hash is stored.
-pub async fn create_code(
-    pool: &SqlitePool,
-    ttl_minutes: i64,
-    now_ms: i64,
-) -> anyhow::Result<String> {
+pub async fn create_code(pool: &AnyPool, ttl_minutes: i64, now_ms: i64) -> anyhow::Result<String> {
     let mut bytes = [0u8; 10];
     getrandom::getrandom(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     // Groups of four hex digits: easy to read out and type on a tablet.
@@ -114,7 +110,7 @@ pub async fn create_code(
         .collect::<Vec<_>>()
         .join("-");
     sqlx::query(
-        "INSERT INTO enrollment_codes (code_hash, created_at, expires_at) VALUES (?, ?, ?)",
+        "INSERT INTO enrollment_codes (code_hash, created_at, expires_at) VALUES ($1, $2, $3)",
     )
     .bind(code_hash(&code))
     .bind(now_ms)
@@ -130,7 +126,7 @@ fn code_hash(code: &str) -> String {
 
 /// Enrolls `device` with its public key (32 raw bytes, base64) using a one-time code.
 pub async fn enroll(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     code: &str,
     device: &str,
     public_key: &str,
@@ -139,8 +135,8 @@ pub async fn enroll(
     if verifying_key(public_key).is_none() || device.trim().is_empty() {
         return refused(DeviceRefusal::BadKey);
     }
-    let mut tx = pool.begin().await?;
-    let row = sqlx::query("SELECT expires_at, used_at FROM enrollment_codes WHERE code_hash = ?")
+    let mut tx = crate::database::begin_write(pool).await?;
+    let row = sqlx::query("SELECT expires_at, used_at FROM enrollment_codes WHERE code_hash = $1")
         .bind(code_hash(code))
         .fetch_optional(&mut *tx)
         .await?;
@@ -153,20 +149,28 @@ pub async fn enroll(
     if row.get::<i64, _>("expires_at") < now_ms {
         return refused(DeviceRefusal::CodeExpired);
     }
-    let exists: Option<String> = sqlx::query_scalar("SELECT device FROM devices WHERE device = ?")
+    let exists: Option<String> = sqlx::query_scalar("SELECT device FROM devices WHERE device = $1")
         .bind(device)
         .fetch_optional(&mut *tx)
         .await?;
     if exists.is_some() {
         return refused(DeviceRefusal::DeviceExists);
     }
-    sqlx::query("UPDATE enrollment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?")
-        .bind(now_ms)
-        .bind(device)
-        .bind(code_hash(code))
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO devices (device, public_key, enrolled_at) VALUES (?, ?, ?)")
+    // `used_at IS NULL` again: on PostgreSQL a concurrent enrollment with the same code may
+    // have used it since the SELECT above (READ COMMITTED re-checks the row here).
+    let used = sqlx::query(
+        "UPDATE enrollment_codes SET used_at = $1, used_by = $2 \
+         WHERE code_hash = $3 AND used_at IS NULL",
+    )
+    .bind(now_ms)
+    .bind(device)
+    .bind(code_hash(code))
+    .execute(&mut *tx)
+    .await?;
+    if used.rows_affected() != 1 {
+        return refused(DeviceRefusal::CodeUsed);
+    }
+    sqlx::query("INSERT INTO devices (device, public_key, enrolled_at) VALUES ($1, $2, $3)")
         .bind(device)
         .bind(public_key)
         .bind(now_ms)
@@ -177,9 +181,9 @@ pub async fn enroll(
 }
 
 /// Revokes `device` from `now_ms` on; its requests are refused from then.
-pub async fn revoke(pool: &SqlitePool, device: &str, now_ms: i64) -> anyhow::Result<bool> {
+pub async fn revoke(pool: &AnyPool, device: &str, now_ms: i64) -> anyhow::Result<bool> {
     let done =
-        sqlx::query("UPDATE devices SET revoked_at = ? WHERE device = ? AND revoked_at IS NULL")
+        sqlx::query("UPDATE devices SET revoked_at = $1 WHERE device = $2 AND revoked_at IS NULL")
             .bind(now_ms)
             .bind(device)
             .execute(pool)
@@ -207,7 +211,7 @@ pub use daicho_core::request_signing::{content_digest, signature_base};
 
 /// The enrolled, unrevoked device that signed `request`, or why not.
 pub async fn verify(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     request: &SignedRequest<'_>,
     now_ms: i64,
 ) -> Result<String, DeviceError> {
@@ -226,7 +230,7 @@ pub async fn verify(
     if digest != content_digest(request.body) {
         return refused(DeviceRefusal::BadDigest);
     }
-    let row = sqlx::query("SELECT public_key, revoked_at FROM devices WHERE device = ?")
+    let row = sqlx::query("SELECT public_key, revoked_at FROM devices WHERE device = $1")
         .bind(device)
         .fetch_optional(pool)
         .await?;

@@ -2,10 +2,11 @@
 //! chain (daicho-core `chain`), and pulled by every device in the order the endpoint stored
 //! them. A batch is stored whole in one transaction, or not at all.
 
+use crate::database::{self, Engine};
 use crate::now_ms;
 use daicho_core::chain::{check_continuation, ChainRefusal, StoredChain};
 use daicho_core::{DeviceId, Event};
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{Any, AnyPool, Row, Transaction};
 use std::collections::BTreeMap;
 
 /// The most events one push may carry.
@@ -55,7 +56,7 @@ impl StoredChain for ChainWindow {
 }
 
 /// Stores `batch` (one device's events, ascending) if it continues that device's chain.
-pub async fn push(pool: &SqlitePool, batch: &[Event]) -> Result<PushOutcome, PushError> {
+pub async fn push(pool: &AnyPool, batch: &[Event]) -> Result<PushOutcome, PushError> {
     if batch.len() > MAX_BATCH_EVENTS {
         return Err(PushError::TooManyEvents { count: batch.len() });
     }
@@ -65,7 +66,7 @@ pub async fn push(pool: &SqlitePool, batch: &[Event]) -> Result<PushOutcome, Pus
             already_stored: 0,
         });
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_log_write(pool).await?;
     let window = read_window(
         &mut tx,
         &first.device,
@@ -94,17 +95,34 @@ pub async fn push(pool: &SqlitePool, batch: &[Event]) -> Result<PushOutcome, Pus
     })
 }
 
+/// A transaction that is the log's only writer until it ends. Positions are handed out at
+/// insert but seen by pullers at commit: were two pushes to overlap, the later position could
+/// commit first, a puller move its cursor past it, and the earlier position, committed after,
+/// never be pulled. One push at a time makes positions visible in order. It also keeps two
+/// pushes of one device from both passing the chain check on the same head.
+async fn begin_log_write(pool: &AnyPool) -> sqlx::Result<Transaction<'static, Any>> {
+    // On SQLite, begin_write's write lock is already the only one.
+    let mut tx = database::begin_write(pool).await?;
+    if Engine::of(pool) == Engine::Postgres {
+        // Conflicts with itself and with every INSERT, not with the pulls' reads.
+        sqlx::query("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
+}
+
 async fn read_window(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     device: &DeviceId,
     from: u64,
     to: u64,
 ) -> Result<ChainWindow, PushError> {
-    let head: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE device = ?")
+    let head: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE device = $1")
         .bind(&device.0)
         .fetch_one(&mut **tx)
         .await?;
-    let rows = sqlx::query("SELECT body FROM events WHERE device = ? AND seq BETWEEN ? AND ?")
+    let rows = sqlx::query("SELECT body FROM events WHERE device = $1 AND seq BETWEEN $2 AND $3")
         .bind(&device.0)
         .bind(from as i64)
         .bind(to as i64)
@@ -121,11 +139,11 @@ async fn read_window(
     })
 }
 
-async fn insert(tx: &mut Transaction<'_, Sqlite>, event: &Event) -> Result<(), PushError> {
+async fn insert(tx: &mut Transaction<'_, Any>, event: &Event) -> Result<(), PushError> {
     let body = serde_json::to_string(event).expect("events always serialise");
     sqlx::query(
         "INSERT INTO events (device, seq, hlc_wall_ms, hlc_counter, operator, kind, body, \
-         prev_hash, hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         prev_hash, hash, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&event.device.0)
     .bind(event.seq as i64)
@@ -144,14 +162,14 @@ async fn insert(tx: &mut Transaction<'_, Sqlite>, event: &Event) -> Result<(), P
 
 /// Records a refusal that is a security exception (kept even though the batch is not).
 async fn raise_exception(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     device: &DeviceId,
     seq: u64,
     refusal: &ChainRefusal,
 ) -> Result<(), PushError> {
     sqlx::query(
         "INSERT INTO security_exceptions (device, seq, code, detail, raised_at) \
-         VALUES (?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&device.0)
     .bind(seq as i64)
@@ -165,9 +183,10 @@ async fn raise_exception(
 
 /// A page of the log: the events stored after `after` (a cursor from an earlier page; 0 for
 /// the start), in the order they were stored, and the cursor after them.
-pub async fn pull(pool: &SqlitePool, after: i64, limit: i64) -> sqlx::Result<(Vec<Event>, i64)> {
-    // rowid follows the order of insertion: the log is append-only, nothing is ever deleted.
-    let rows = sqlx::query("SELECT rowid, body FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?")
+pub async fn pull(pool: &AnyPool, after: i64, limit: i64) -> sqlx::Result<(Vec<Event>, i64)> {
+    // pos is the order of storing: the log is append-only and positions become visible in
+    // order (begin_log_write), so a page never skips an event a later commit fills in.
+    let rows = sqlx::query("SELECT pos, body FROM events WHERE pos > $1 ORDER BY pos LIMIT $2")
         .bind(after)
         .bind(limit)
         .fetch_all(pool)
@@ -175,7 +194,7 @@ pub async fn pull(pool: &SqlitePool, after: i64, limit: i64) -> sqlx::Result<(Ve
     let mut cursor = after;
     let mut events = Vec::with_capacity(rows.len());
     for row in rows {
-        cursor = row.get::<i64, _>("rowid");
+        cursor = row.get::<i64, _>("pos");
         events.push(parse(row.get::<String, _>("body")).map_err(|e| match e {
             PushError::Database(e) => e,
             other => sqlx::Error::Decode(format!("{other:?}").into()),
@@ -185,7 +204,7 @@ pub async fn pull(pool: &SqlitePool, after: i64, limit: i64) -> sqlx::Result<(Ve
 }
 
 /// How many security exceptions were raised, for the health answer and the tests.
-pub async fn exception_count(pool: &SqlitePool) -> sqlx::Result<i64> {
+pub async fn exception_count(pool: &AnyPool) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM security_exceptions")
         .fetch_one(pool)
         .await

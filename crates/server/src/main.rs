@@ -34,7 +34,9 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            // PostgreSQL's notices (a migration table that exists already, …) are not news.
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx::postgres::notice=warn".into()),
         )
         .init();
     let cli = Cli::parse();
@@ -46,7 +48,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn enroll_token(config: &Config, minutes: i64) -> anyhow::Result<()> {
-    let pool = daicho_server::database::open(&config.database_path()).await?;
+    let pool = daicho_server::database::open(&config.database_url()?).await?;
     let now = daicho_server::now_ms();
     let code = daicho_server::devices::create_code(&pool, minutes, now).await?;
     println!("{code}");
@@ -56,7 +58,7 @@ async fn enroll_token(config: &Config, minutes: i64) -> anyhow::Result<()> {
 }
 
 async fn revoke_device(config: &Config, device: &str) -> anyhow::Result<()> {
-    let pool = daicho_server::database::open(&config.database_path()).await?;
+    let pool = daicho_server::database::open(&config.database_url()?).await?;
     let revoked = daicho_server::devices::revoke(&pool, device, daicho_server::now_ms()).await?;
     pool.close().await;
     anyhow::ensure!(revoked, "no enrolled, unrevoked device {device}");
@@ -76,7 +78,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.socket_addr()))?;
     let url = browser_url(listener.local_addr()?);
     println!("台帳 (Daichō) is running: {url}");
-    println!("data: {}   stop: Ctrl-C", config.database_path().display());
+    println!("data: {}   stop: Ctrl-C", config.database_label());
     daicho_server::serve(listener, config, shutdown_signal()).await?;
     println!("stopped cleanly");
     Ok(())

@@ -5,13 +5,54 @@ use crate::devices::{self, DeviceError, DeviceRefusal, SignedRequest};
 use crate::event_log::{self, PushError, MAX_BATCH_EVENTS};
 use crate::{now_ms, AppState};
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use daicho_core::Event;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+
+/// The refusals of the API itself; those of devices and of chains have their own types
+/// (`DeviceRefusal`, `ChainRefusal`). Every code is listed in `openapi.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
+pub enum ApiRefusal {
+    WrongContentType,
+    MalformedJson,
+    MalformedQuery,
+    NotOwnEvents,
+    BatchTooLarge,
+    StorageUnavailable,
+}
+
+impl ApiRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            ApiRefusal::WrongContentType => "wrong_content_type",
+            ApiRefusal::MalformedJson => "malformed_json",
+            ApiRefusal::MalformedQuery => "malformed_query",
+            ApiRefusal::NotOwnEvents => "not_own_events",
+            ApiRefusal::BatchTooLarge => "batch_too_large",
+            ApiRefusal::StorageUnavailable => "storage_unavailable",
+        }
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            ApiRefusal::WrongContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiRefusal::MalformedJson | ApiRefusal::MalformedQuery => StatusCode::BAD_REQUEST,
+            ApiRefusal::NotOwnEvents => StatusCode::FORBIDDEN,
+            ApiRefusal::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiRefusal::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn refuse(self, message_ja: String, message_en: String) -> Response {
+        refuse(self.status(), self.code(), message_ja, message_en)
+    }
+}
 
 /// The most events one pull answers with.
 pub const MAX_PULL_EVENTS: i64 = 1000;
@@ -48,30 +89,13 @@ pub async fn push(
         Ok(device) => device,
         Err(response) => return response,
     };
-    if !is_json(&headers) {
-        return refuse(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "wrong_content_type",
-            "送信の形式が違います（application/json）。".into(),
-            "The body must be application/json.".into(),
-        );
-    }
-    let request: PushRequest = match serde_json::from_slice(&body) {
+    let request: PushRequest = match read_json(&headers, &body) {
         Ok(r) => r,
-        Err(e) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("送信された記録が読めません: {e}"),
-                format!("The batch cannot be read: {e}"),
-            )
-        }
+        Err(response) => return *response,
     };
     // A device pushes its own chain only.
     if request.events.iter().any(|e| e.device.0 != device) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "not_own_events",
+        return ApiRefusal::NotOwnEvents.refuse(
             "端末は自分の記録だけを送れます。".into(),
             "A device pushes its own events only.".into(),
         );
@@ -84,14 +108,28 @@ pub async fn push(
             refusal.message_ja(),
             refusal.message_en(),
         ),
-        Err(PushError::TooManyEvents { count }) => refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "batch_too_large",
+        Err(PushError::TooManyEvents { count }) => ApiRefusal::BatchTooLarge.refuse(
             format!("一度に送れる記録は{MAX_BATCH_EVENTS}件までです（{count}件）。"),
             format!("A batch carries at most {MAX_BATCH_EVENTS} events ({count} sent)."),
         ),
         Err(PushError::Database(e)) => unavailable(e),
     }
+}
+
+/// The body as JSON of type `T`, or the refusal: the same for every request with a body.
+fn read_json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, Box<Response>> {
+    if !is_json(headers) {
+        return Err(Box::new(ApiRefusal::WrongContentType.refuse(
+            "送信の形式が違います（application/json）。".into(),
+            "The body must be application/json.".into(),
+        )));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(ApiRefusal::MalformedJson.refuse(
+            format!("送信された内容が読めません: {e}"),
+            format!("The body cannot be read: {e}"),
+        ))
+    })
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -146,9 +184,7 @@ pub(crate) fn device_refusal(r: DeviceRefusal) -> Response {
 
 fn unavailable(e: impl std::fmt::Display) -> Response {
     tracing::error!("storage failed: {e}");
-    refuse(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "storage_unavailable",
+    ApiRefusal::StorageUnavailable.refuse(
         "サーバの記録に失敗しました。後で自動的に再送します。".into(),
         "The server could not store or read the log; try again.".into(),
     )
@@ -164,7 +200,11 @@ pub struct EnrollRequest {
 
 /// Enrolls a device with a one-time code (the only unsigned request: the device has no
 /// enrolled key yet).
-pub async fn enroll(State(state): State<AppState>, Json(request): Json<EnrollRequest>) -> Response {
+pub async fn enroll(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let request: EnrollRequest = match read_json(&headers, &body) {
+        Ok(r) => r,
+        Err(response) => return *response,
+    };
     let result = devices::enroll(
         &state.pool,
         &request.code,
@@ -189,11 +229,17 @@ pub async fn pull(
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-    Query(query): Query<PullQuery>,
+    query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Response {
     if let Err(response) = authenticate(&state, &method, uri.path(), &headers, b"").await {
         return response;
     }
+    let Ok(Query(query)) = query else {
+        return ApiRefusal::MalformedQuery.refuse(
+            "after と limit は整数で指定してください。".into(),
+            "after and limit must be integers.".into(),
+        );
+    };
     let limit = query
         .limit
         .unwrap_or(MAX_PULL_EVENTS)
@@ -212,6 +258,8 @@ pub async fn pull(
     }
 }
 
+/// A refusal body. Its code comes from `ApiRefusal`, `DeviceRefusal` or `ChainRefusal`, the
+/// types tests/openapi.rs enumerates to hold openapi.json to: add a code there, never here.
 fn refuse(status: StatusCode, code: &str, message_ja: String, message_en: String) -> Response {
     let body = json!({ "code": code, "message_ja": message_ja, "message_en": message_en });
     (status, Json(body)).into_response()

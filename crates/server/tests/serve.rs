@@ -1,7 +1,9 @@
-//! The server as the browser sees it: the PWA shell, its caching, the API, the SQLite file.
+//! The server as the browser sees it: the PWA shell, its caching, the API, its database.
 
 mod common;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use common::start;
 use std::path::Path;
 
@@ -27,7 +29,17 @@ async fn serves_the_shell_api_and_creates_the_database() {
         .unwrap();
     assert_eq!(health["status"], "ok");
     assert_eq!(health["events"], 0);
-    assert!(data_dir.join("daicho.sqlite3").exists());
+    assert_eq!(health["database"], common::engine());
+    if common::engine() == "sqlite" {
+        assert!(data_dir.join("daicho.sqlite3").exists());
+        let pool = server.open_database().await;
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        pool.close().await;
+    }
 
     // A route of the app is answered with the shell.
     let route = reqwest::get(format!("{}/rooms/default-level-2", server.base))
@@ -58,19 +70,35 @@ async fn serves_the_shell_api_and_creates_the_database() {
     );
 }
 
+/// What one run stores, the next finds: a code made in the first enrolls a device in the second.
 #[tokio::test]
-async fn a_restart_keeps_the_same_database_file() {
+async fn a_restart_keeps_the_same_database() {
     let data = tempfile::tempdir().unwrap();
     let dist = tempfile::tempdir().unwrap();
     fake_dist(dist.path());
-    for _ in 0..2 {
-        let mut server = start(data.path(), dist.path()).await;
-        let health = reqwest::get(format!("{}/api/health", server.base))
-            .await
-            .unwrap();
-        assert_eq!(health.status(), 200);
-        server.stop.take().unwrap().send(()).unwrap();
-        server.task.await.unwrap().unwrap();
+    let first = start(data.path(), dist.path()).await;
+    let pool = first.open_database().await;
+    let code = daicho_server::devices::create_code(&pool, 10, daicho_server::now_ms())
+        .await
+        .unwrap();
+    pool.close().await;
+    first.shut_down().await;
+
+    let second = start(data.path(), dist.path()).await;
+    let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key();
+    let enrolled = reqwest::Client::new()
+        .post(format!("{}/api/devices", second.base))
+        .json(&serde_json::json!({
+            "code": code,
+            "device": "tablet-a",
+            "public_key": BASE64.encode(key.to_bytes()),
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enrolled.status(), 201);
+    second.shut_down().await;
+    if common::engine() == "sqlite" {
+        assert!(data.path().join("daicho.sqlite3").exists());
     }
-    assert!(data.path().join("daicho.sqlite3").exists());
 }

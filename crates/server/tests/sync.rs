@@ -5,14 +5,14 @@ mod common;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use common::start;
+use common::{start, Running};
 use daicho_core::event::GENESIS_HASH;
 use daicho_core::room::default_rooms;
 use daicho_core::{DeviceId, Event, EventKind, Hlc};
 use daicho_server::devices::{content_digest, signature_base};
+use daicho_server::event_log;
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{json, Value};
-use std::path::Path;
 
 /// A chain of `n` events of `device`; `label` tells two histories of one device apart.
 fn chain(device: &str, n: u64, label: &str) -> Vec<Event> {
@@ -67,10 +67,8 @@ fn now_ms() -> i64 {
 }
 
 /// A one-time code, made as `daicho-server enroll-token` makes it.
-async fn code(data: &Path, minutes: i64) -> String {
-    let pool = daicho_server::database::open(&data.join("daicho.sqlite3"))
-        .await
-        .unwrap();
+async fn code(server: &Running, minutes: i64) -> String {
+    let pool = server.open_database().await;
     let code = daicho_server::devices::create_code(&pool, minutes, now_ms())
         .await
         .unwrap();
@@ -89,10 +87,10 @@ async fn enroll_with(base: &str, code: &str, id: &str, key: &SigningKey) -> (u16
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-async fn enroll(base: &str, data: &Path, id: &str, seed: u8) -> Device {
+async fn enroll(server: &Running, id: &str, seed: u8) -> Device {
     let key = SigningKey::from_bytes(&[seed; 32]);
-    let code = code(data, 10).await;
-    assert_eq!(enroll_with(base, &code, id, &key).await.0, 201);
+    let code = code(server, 10).await;
+    assert_eq!(enroll_with(&server.base, &code, id, &key).await.0, 201);
     Device { id: id.into(), key }
 }
 
@@ -123,20 +121,27 @@ async fn stored_count(base: &str) -> i64 {
     health["events"].as_i64().unwrap()
 }
 
+/// One page of the log after `after`: its events, its cursor, and whether it is the last.
+async fn pull_page(device: &Device, base: &str, after: i64, limit: i64) -> (Vec<Event>, i64, bool) {
+    let mut request =
+        reqwest::Client::new().get(format!("{base}/api/events?after={after}&limit={limit}"));
+    for (name, value) in device.sign("GET", "/api/events", b"", now_ms()) {
+        request = request.header(name, value);
+    }
+    let page: Value = request.send().await.unwrap().json().await.unwrap();
+    let events: Vec<Event> = serde_json::from_value(page["events"].clone()).unwrap();
+    let cursor = page["cursor"].as_i64().unwrap();
+    (events, cursor, page["done"].as_bool().unwrap())
+}
+
 async fn pull_all(device: &Device, base: &str) -> Vec<Event> {
     let mut events = Vec::new();
     let mut after = 0;
     loop {
-        let mut request =
-            reqwest::Client::new().get(format!("{base}/api/events?after={after}&limit=2"));
-        for (name, value) in device.sign("GET", "/api/events", b"", now_ms()) {
-            request = request.header(name, value);
-        }
-        let page: Value = request.send().await.unwrap().json().await.unwrap();
-        let batch: Vec<Event> = serde_json::from_value(page["events"].clone()).unwrap();
-        events.extend(batch);
-        after = page["cursor"].as_i64().unwrap();
-        if page["done"].as_bool().unwrap() {
+        let (page, cursor, done) = pull_page(device, base, after, 2).await;
+        events.extend(page);
+        after = cursor;
+        if done {
             return events;
         }
     }
@@ -147,8 +152,8 @@ async fn a_batch_is_stored_once_and_pulled_in_the_order_stored() {
     let data = tempfile::tempdir().unwrap();
     let dist = tempfile::tempdir().unwrap();
     let server = start(data.path(), dist.path()).await;
-    let ta = enroll(&server.base, data.path(), "tablet-a", 1).await;
-    let tb = enroll(&server.base, data.path(), "tablet-b", 2).await;
+    let ta = enroll(&server, "tablet-a", 1).await;
+    let tb = enroll(&server, "tablet-b", 2).await;
     let a = chain("tablet-a", 3, "室");
     let b = chain("tablet-b", 2, "室");
 
@@ -178,14 +183,107 @@ async fn a_batch_is_stored_once_and_pulled_in_the_order_stored() {
     server.shut_down().await;
 }
 
+/// Devices push at once while another pulls page after page: every push is stored (none is
+/// refused because another holds the database) and the puller gets every event exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_puller_misses_nothing_while_devices_push_at_once() {
+    let data = tempfile::tempdir().unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let server = start(data.path(), dist.path()).await;
+    let reader = enroll(&server, "reader", 9).await;
+    let mut pushers = Vec::new();
+    for d in 0..4u8 {
+        let device = enroll(&server, &format!("tablet-{d}"), d + 1).await;
+        let base = server.base.clone();
+        pushers.push(tokio::spawn(async move {
+            for batch in chain(&device.id, 60, "室").chunks(3) {
+                let (status, body) = push(&device, &base, batch).await;
+                assert_eq!(status, 200, "{body}");
+            }
+        }));
+    }
+    let mut pulled = Vec::new();
+    let mut after = 0;
+    loop {
+        let pushing = pushers.iter().any(|p| !p.is_finished());
+        let (page, cursor, done) = pull_page(&reader, &server.base, after, 5).await;
+        pulled.extend(page.iter().map(|e| e.id().to_string()));
+        after = cursor;
+        if done && !pushing {
+            break;
+        }
+    }
+    for pusher in pushers {
+        pusher.await.unwrap();
+    }
+    let distinct: std::collections::BTreeSet<&String> = pulled.iter().collect();
+    assert_eq!(
+        (pulled.len(), distinct.len()),
+        (240, 240),
+        "each event once"
+    );
+    server.shut_down().await;
+}
+
+/// A push waits while another write to the log is under way. Were it not to, its events would
+/// take later positions yet be seen first, a puller's cursor would pass the write under way,
+/// and the events of that write, committed after, would never be pulled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_waits_for_a_write_under_way_so_no_position_is_skipped() {
+    let data = tempfile::tempdir().unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let server = start(data.path(), dist.path()).await;
+    let pool = server.open_database().await;
+    let (a, b) = (chain("tablet-a", 1, "室"), chain("tablet-b", 1, "室"));
+    // tablet-a's event inserted, so its position taken, and not yet committed.
+    let mut under_way = daicho_server::database::begin_write(&pool).await.unwrap();
+    insert_unchecked(&mut under_way, &a[0]).await;
+    let pushing = tokio::spawn({
+        let pool = pool.clone();
+        async move { event_log::push(&pool, &b).await.unwrap() }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!pushing.is_finished(), "the push waits");
+    assert!(event_log::pull(&pool, 0, 10).await.unwrap().0.is_empty());
+
+    under_way.commit().await.unwrap();
+    assert_eq!(pushing.await.unwrap().stored, 1);
+    let (pulled, _) = event_log::pull(&pool, 0, 10).await.unwrap();
+    let order: Vec<String> = pulled.iter().map(|e| e.id().to_string()).collect();
+    assert_eq!(order, ["tablet-a:1", "tablet-b:1"]);
+    pool.close().await;
+    server.shut_down().await;
+}
+
+/// A row of the log written directly, as a write other than a push would.
+async fn insert_unchecked(tx: &mut sqlx::Transaction<'static, sqlx::Any>, e: &Event) {
+    sqlx::query(
+        "INSERT INTO events (device, seq, hlc_wall_ms, hlc_counter, operator, kind, body, \
+         prev_hash, hash, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&e.device.0)
+    .bind(e.seq as i64)
+    .bind(e.hlc.wall_ms)
+    .bind(e.hlc.counter as i64)
+    .bind(&e.operator)
+    .bind(e.kind.tag())
+    .bind(serde_json::to_string(e).unwrap())
+    .bind(&e.prev_hash)
+    .bind(&e.hash)
+    .bind(0_i64)
+    .execute(&mut **tx)
+    .await
+    .unwrap();
+}
+
 /// Each refusal: its status and code, and nothing of the batch stored.
 #[tokio::test]
 async fn every_break_of_a_chain_is_refused_with_its_code_and_stores_nothing() {
     let data = tempfile::tempdir().unwrap();
     let dist = tempfile::tempdir().unwrap();
     let server = start(data.path(), dist.path()).await;
-    let ta = enroll(&server.base, data.path(), "tablet-a", 1).await;
-    let tc = enroll(&server.base, data.path(), "tablet-c", 3).await;
+    let ta = enroll(&server, "tablet-a", 1).await;
+    let tc = enroll(&server, "tablet-c", 3).await;
     let a = chain("tablet-a", 5, "室");
     assert_eq!(push(&ta, &server.base, &a[..2]).await.0, 200);
 
@@ -243,11 +341,18 @@ async fn every_break_of_a_chain_is_refused_with_its_code_and_stores_nothing() {
         assert_eq!(response.status().as_u16(), status, "{content_type}");
     }
     assert_eq!(stored_count(&server.base).await, 2);
+    // A pull whose cursor is not a number, signed, is refused with its code.
+    let mut request = reqwest::Client::new().get(format!("{}/api/events?after=first", server.base));
+    for (name, value) in ta.sign("GET", "/api/events", b"", now_ms()) {
+        request = request.header(name, value);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let refusal: Value = response.json().await.unwrap();
+    assert_eq!(refusal["code"], "malformed_query");
 
     // The fork is kept as a security exception even though its batch is not.
-    let pool = daicho_server::database::open(&data.path().join("daicho.sqlite3"))
-        .await
-        .unwrap();
+    let pool = server.open_database().await;
     assert_eq!(
         daicho_server::event_log::exception_count(&pool)
             .await
@@ -264,7 +369,7 @@ async fn unsigned_unknown_revoked_replayed_and_tampered_requests_are_refused() {
     let data = tempfile::tempdir().unwrap();
     let dist = tempfile::tempdir().unwrap();
     let server = start(data.path(), dist.path()).await;
-    let ta = enroll(&server.base, data.path(), "tablet-a", 1).await;
+    let ta = enroll(&server, "tablet-a", 1).await;
     let a = chain("tablet-a", 2, "室");
     let stranger = Device {
         id: "tablet-x".into(),
@@ -317,9 +422,7 @@ async fn unsigned_unknown_revoked_replayed_and_tampered_requests_are_refused() {
 
     // Revoked, a device is refused from then on.
     assert_eq!(push(&ta, &server.base, &a).await.0, 200);
-    let pool = daicho_server::database::open(&data.path().join("daicho.sqlite3"))
-        .await
-        .unwrap();
+    let pool = server.open_database().await;
     assert!(daicho_server::devices::revoke(&pool, "tablet-a", now_ms())
         .await
         .unwrap());
@@ -339,25 +442,43 @@ async fn enrollment_codes_work_once_and_expire() {
     let dist = tempfile::tempdir().unwrap();
     let server = start(data.path(), dist.path()).await;
     let key = SigningKey::from_bytes(&[1; 32]);
-    let once = code(data.path(), 10).await;
+    let once = code(&server, 10).await;
     assert_eq!(
         enroll_with(&server.base, &once, "tablet-a", &key).await.0,
         201
     );
     let again = enroll_with(&server.base, &once, "tablet-b", &key).await;
     assert_eq!(again.1["code"], "code_used");
-    let expired = code(data.path(), -1).await;
+    let expired = code(&server, -1).await;
     let late = enroll_with(&server.base, &expired, "tablet-b", &key).await;
     assert_eq!(late.1["code"], "code_expired");
     let wrong = enroll_with(&server.base, "0000-0000", "tablet-b", &key).await;
     assert_eq!(wrong.1["code"], "unknown_code");
     let bad_key = reqwest::Client::new()
         .post(format!("{}/api/devices", server.base))
-        .json(&json!({ "code": code(data.path(), 10).await, "device": "tablet-b", "public_key": "AAAA" }))
+        .json(
+            &json!({ "code": code(&server, 10).await, "device": "tablet-b", "public_key": "AAAA" }),
+        )
         .send()
         .await
         .unwrap();
     let body: Value = bad_key.json().await.unwrap();
     assert_eq!(body["code"], "bad_key");
+    // An unreadable enrollment is refused with a code too, not the framework's plain text.
+    for (content_type, body, status, code) in [
+        ("application/json", "{\"code\": ", 400, "malformed_json"),
+        ("text/plain", "{}", 415, "wrong_content_type"),
+    ] {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/devices", server.base))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "{content_type}");
+        let refusal: Value = response.json().await.unwrap();
+        assert_eq!(refusal["code"], code);
+    }
     server.shut_down().await;
 }
