@@ -3,7 +3,7 @@
 //! them. A batch is stored whole in one transaction, or not at all.
 
 use crate::database::{self, Engine};
-use crate::now_ms;
+use crate::{now_ms, rule_check};
 use daicho_core::chain::{check_continuation, ChainRefusal, StoredChain};
 use daicho_core::{DeviceId, Event};
 use sqlx::{Any, AnyPool, Row, Transaction};
@@ -19,6 +19,8 @@ pub struct PushOutcome {
     pub stored: usize,
     /// Events of the batch the endpoint had already (the batch was sent before).
     pub already_stored: usize,
+    /// Rule breaks the new events revealed (stored all the same; see `rule_check`).
+    pub rule_breaks: usize,
 }
 
 #[derive(Debug)]
@@ -64,6 +66,7 @@ pub async fn push(pool: &AnyPool, batch: &[Event]) -> Result<PushOutcome, PushEr
         return Ok(PushOutcome {
             stored: 0,
             already_stored: 0,
+            rule_breaks: 0,
         });
     };
     let mut tx = begin_log_write(pool).await?;
@@ -88,10 +91,13 @@ pub async fn push(pool: &AnyPool, batch: &[Event]) -> Result<PushOutcome, PushEr
     for event in new_events {
         insert(&mut tx, event).await?;
     }
+    let breaks = rule_check::breaks_in(&mut tx, new_events).await?;
+    rule_check::record(&mut tx, &breaks).await?;
     tx.commit().await?;
     Ok(PushOutcome {
         stored: new_events.len(),
         already_stored: continuation.already_stored,
+        rule_breaks: breaks.len(),
     })
 }
 

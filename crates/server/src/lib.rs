@@ -4,6 +4,7 @@ pub mod config;
 pub mod database;
 pub mod devices;
 pub mod event_log;
+pub mod rule_check;
 mod static_files;
 mod sync_api;
 
@@ -85,10 +86,12 @@ pub fn app(pool: AnyPool, config: &Config) -> Router {
 
 async fn health(State(state): State<AppState>) -> Json<Value> {
     let events = crate::database::event_count(&state.pool).await;
+    let rule_breaks = rule_check::count(&state.pool).await;
     Json(json!({
         "status": if events.is_ok() { "ok" } else { "database_unavailable" },
         "database": Engine::of(&state.pool).name(),
         "events": events.unwrap_or_default(),
+        "rule_breaks": rule_breaks.unwrap_or_default(),
         "version": env!("CARGO_PKG_VERSION"),
     }))
 }

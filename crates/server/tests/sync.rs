@@ -158,13 +158,31 @@ async fn a_batch_is_stored_once_and_pulled_in_the_order_stored() {
     let b = chain("tablet-b", 2, "室");
 
     let first = push(&ta, &server.base, &a[..2]).await;
-    assert_eq!(first, (200, json!({"stored": 2, "already_stored": 0})));
+    assert_eq!(
+        first,
+        (
+            200,
+            json!({"stored": 2, "already_stored": 0, "rule_breaks": 0})
+        )
+    );
     assert_eq!(push(&tb, &server.base, &b).await.0, 200);
     // The same batch again, and one overlapping what is stored: each event stored once.
     let again = push(&ta, &server.base, &a[..2]).await;
-    assert_eq!(again, (200, json!({"stored": 0, "already_stored": 2})));
+    assert_eq!(
+        again,
+        (
+            200,
+            json!({"stored": 0, "already_stored": 2, "rule_breaks": 0})
+        )
+    );
     let overlap = push(&ta, &server.base, &a).await;
-    assert_eq!(overlap, (200, json!({"stored": 1, "already_stored": 2})));
+    assert_eq!(
+        overlap,
+        (
+            200,
+            json!({"stored": 1, "already_stored": 2, "rule_breaks": 0})
+        )
+    );
     assert_eq!(stored_count(&server.base).await, 5);
 
     let pulled = pull_all(&tb, &server.base).await;
@@ -480,5 +498,143 @@ async fn enrollment_codes_work_once_and_expire() {
         let refusal: Value = response.json().await.unwrap();
         assert_eq!(refusal["code"], code);
     }
+    server.shut_down().await;
+}
+
+/// Head office's events: the server room, its key, a permission for 山田, and (when
+/// `revoked_at_min` is given) its revocation from that minute on.
+fn head_office(revoked_at_min: Option<i64>) -> Vec<Event> {
+    use daicho_core::key_log::KeyDefined;
+    use daicho_core::room_permit::{PermissionGranted, PermitRevoked};
+    let room = default_rooms().remove(1); // the level-2 server room
+    let mut kinds = vec![
+        EventKind::KeyDefined(KeyDefined {
+            id: "key-1".into(),
+            room_id: room.id.clone(),
+            label: "電算室の鍵".into(),
+        }),
+        EventKind::PermissionGranted(PermissionGranted {
+            person_id: "yamada".into(),
+            room_id: room.id.clone(),
+            from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            to: None,
+            granted_by: "kanri".into(),
+        }),
+    ];
+    kinds.insert(0, EventKind::RoomDefined(room));
+    if let Some(minute) = revoked_at_min {
+        let permit = daicho_core::EventId {
+            device: DeviceId("head".into()),
+            seq: 3,
+        };
+        kinds.push(EventKind::PermitRevoked(PermitRevoked {
+            permit,
+            at: at_minute(minute),
+            reason: "異動".into(),
+            revoked_by: "kanri".into(),
+        }));
+    }
+    sealed("head", kinds, 0)
+}
+
+fn at_minute(minute: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(1_790_000_000_000 + minute * 60_000).unwrap()
+}
+
+/// `kinds` as `device`'s chain, the n-th recorded at minute `start + n`.
+fn sealed(device: &str, kinds: Vec<EventKind>, start: i64) -> Vec<Event> {
+    let mut events: Vec<Event> = Vec::new();
+    for (n, kind) in kinds.into_iter().enumerate() {
+        let prev = events
+            .last()
+            .map_or(GENESIS_HASH.into(), |e| e.hash.clone());
+        let hlc = Hlc {
+            wall_ms: at_minute(start + n as i64).timestamp_millis(),
+            counter: 0,
+        };
+        let seq = n as u64 + 1;
+        let id = DeviceId(device.into());
+        events.push(Event::seal(id, seq, hlc, "kanri".into(), kind, &prev));
+    }
+    events
+}
+
+/// The branch lends the key to 山田 at minute 10, offline, not knowing of any revocation.
+fn branch_loan() -> Vec<Event> {
+    let lent = daicho_core::key_log::KeyLent {
+        key_id: "key-1".into(),
+        person_id: "yamada".into(),
+        purpose: "保守".into(),
+        lent_at: at_minute(10),
+        due_back: at_minute(70),
+        lent_by: "kanri".into(),
+    };
+    sealed("branch", vec![EventKind::KeyLent(lent)], 10)
+}
+
+async fn rule_break_count(base: &str) -> i64 {
+    let health: Value = reqwest::get(format!("{base}/api/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    health["rule_breaks"].as_i64().unwrap()
+}
+
+/// The core rules run again on what arrives: a loan made offline after a revocation recorded
+/// elsewhere is stored (it is evidence) and raised once as a rule break, whichever of the two
+/// reaches the endpoint first.
+#[tokio::test]
+async fn a_loan_made_offline_after_a_revocation_is_stored_and_raised_once_in_either_order() {
+    for revocation_first in [true, false] {
+        let data = tempfile::tempdir().unwrap();
+        let dist = tempfile::tempdir().unwrap();
+        let server = start(data.path(), dist.path()).await;
+        let head = enroll(&server, "head", 1).await;
+        let branch = enroll(&server, "branch", 2).await;
+        let (setup, with_revocation) = (head_office(None), head_office(Some(5)));
+        assert_eq!(push(&head, &server.base, &setup).await.0, 200);
+        let revoke = &with_revocation[3..];
+        let (first, second) = if revocation_first {
+            (
+                push(&head, &server.base, revoke).await,
+                push(&branch, &server.base, &branch_loan()).await,
+            )
+        } else {
+            (
+                push(&branch, &server.base, &branch_loan()).await,
+                push(&head, &server.base, revoke).await,
+            )
+        };
+        assert_eq!(first.1["rule_breaks"], 0, "{first:?}");
+        assert_eq!(second.1["rule_breaks"], 1, "{second:?}");
+        assert_eq!(stored_count(&server.base).await, 5, "both records kept");
+        // Sent again: already stored, nothing raised twice.
+        let again = push(&branch, &server.base, &branch_loan()).await;
+        assert_eq!(
+            again,
+            (
+                200,
+                json!({"stored": 0, "already_stored": 1, "rule_breaks": 0})
+            )
+        );
+        assert_eq!(rule_break_count(&server.base).await, 1);
+        server.shut_down().await;
+    }
+}
+
+/// Without the revocation the same loan is within the rules: nothing is raised.
+#[tokio::test]
+async fn a_permitted_loan_raises_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let server = start(data.path(), dist.path()).await;
+    let head = enroll(&server, "head", 1).await;
+    let branch = enroll(&server, "branch", 2).await;
+    assert_eq!(push(&head, &server.base, &head_office(None)).await.0, 200);
+    let (status, body) = push(&branch, &server.base, &branch_loan()).await;
+    assert_eq!((status, body["rule_breaks"].clone()), (200, json!(0)));
+    assert_eq!(rule_break_count(&server.base).await, 0);
     server.shut_down().await;
 }
