@@ -187,26 +187,57 @@ async fn raise_exception(
     Ok(())
 }
 
+/// A page of the log, as a device pulls it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PulledPage {
+    pub events: Vec<Event>,
+    /// Where the next page starts (pass as `after`).
+    pub cursor: i64,
+    /// True when the page reached the end of the log (for now).
+    pub done: bool,
+}
+
 /// A page of the log: the events stored after `after` (a cursor from an earlier page; 0 for
 /// the start), in the order they were stored, and the cursor after them.
 pub async fn pull(pool: &AnyPool, after: i64, limit: i64) -> sqlx::Result<(Vec<Event>, i64)> {
+    let page = pull_for(pool, after, limit, None).await?;
+    Ok((page.events, page.cursor))
+}
+
+/// A page of `limit` stored events after `after`, without those of `device` (it has its
+/// own already): the cursor still moves past them, so they are never scanned twice.
+pub async fn pull_for(
+    pool: &AnyPool,
+    after: i64,
+    limit: i64,
+    device: Option<&str>,
+) -> sqlx::Result<PulledPage> {
     // pos is the order of storing: the log is append-only and positions become visible in
     // order (begin_log_write), so a page never skips an event a later commit fills in.
-    let rows = sqlx::query("SELECT pos, body FROM events WHERE pos > $1 ORDER BY pos LIMIT $2")
-        .bind(after)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
+    let rows =
+        sqlx::query("SELECT pos, device, body FROM events WHERE pos > $1 ORDER BY pos LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+    let done = (rows.len() as i64) < limit;
     let mut cursor = after;
     let mut events = Vec::with_capacity(rows.len());
     for row in rows {
         cursor = row.get::<i64, _>("pos");
+        if device == Some(row.get::<String, _>("device").as_str()) {
+            continue;
+        }
         events.push(parse(row.get::<String, _>("body")).map_err(|e| match e {
             PushError::Database(e) => e,
             other => sqlx::Error::Decode(format!("{other:?}").into()),
         })?);
     }
-    Ok((events, cursor))
+    Ok(PulledPage {
+        events,
+        cursor,
+        done,
+    })
 }
 
 /// How many security exceptions were raised, for the health answer and the tests.

@@ -231,9 +231,10 @@ pub async fn pull(
     headers: HeaderMap,
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Response {
-    if let Err(response) = authenticate(&state, &method, uri.path(), &headers, b"").await {
-        return response;
-    }
+    let device = match authenticate(&state, &method, uri.path(), &headers, b"").await {
+        Ok(device) => device,
+        Err(response) => return response,
+    };
     let Ok(Query(query)) = query else {
         return ApiRefusal::MalformedQuery.refuse(
             "after と limit は整数で指定してください。".into(),
@@ -244,16 +245,14 @@ pub async fn pull(
         .limit
         .unwrap_or(MAX_PULL_EVENTS)
         .clamp(1, MAX_PULL_EVENTS);
-    match event_log::pull(&state.pool, query.after, limit).await {
-        Ok((events, cursor)) => {
-            let done = (events.len() as i64) < limit;
-            Json(PullResponse {
-                events,
-                cursor,
-                done,
-            })
-            .into_response()
-        }
+    // A device's own events are never sent back to it.
+    match event_log::pull_for(&state.pool, query.after, limit, Some(&device)).await {
+        Ok(page) => Json(PullResponse {
+            events: page.events,
+            cursor: page.cursor,
+            done: page.done,
+        })
+        .into_response(),
         Err(e) => unavailable(e),
     }
 }

@@ -185,7 +185,8 @@ async fn a_batch_is_stored_once_and_pulled_in_the_order_stored() {
     );
     assert_eq!(stored_count(&server.base).await, 5);
 
-    let pulled = pull_all(&tb, &server.base).await;
+    let reader = enroll(&server, "reader", 3).await;
+    let pulled = pull_all(&reader, &server.base).await;
     let order: Vec<String> = pulled.iter().map(|e| e.id().to_string()).collect();
     assert_eq!(
         order,
@@ -198,6 +199,13 @@ async fn a_batch_is_stored_once_and_pulled_in_the_order_stored() {
         ]
     );
     assert!(pulled.iter().all(Event::hash_is_valid), "pulled as pushed");
+    // A device is never sent its own events back: tablet-b gets only tablet-a's.
+    let at_b: Vec<String> = pull_all(&tb, &server.base)
+        .await
+        .iter()
+        .map(|e| e.id().to_string())
+        .collect();
+    assert_eq!(at_b, ["tablet-a:1", "tablet-a:2", "tablet-a:3"]);
     server.shut_down().await;
 }
 
