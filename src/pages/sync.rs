@@ -3,7 +3,7 @@
 
 use crate::components::form_message::{FormMessage, Outcome};
 use crate::store::Store;
-use crate::sync::runner::{notify_state_changed, SyncSignals};
+use crate::sync::runner::{sync_by_hand, SyncSignals};
 use crate::sync::{self, SyncState};
 use chrono::DateTime;
 use daicho_core::wareki;
@@ -42,16 +42,10 @@ pub fn SyncPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
     let sync_now = move |_| {
         let store = store.get_value();
         spawn_local(async move {
-            match sync::sync_now(&store).await {
-                Ok(report) => {
-                    if report.pulled > 0 {
-                        signals.arrived.update(|n| *n += 1);
-                    }
-                    outcome.set(Some((true, report.summary_ja())));
-                }
+            match sync_by_hand(store, signals).await {
+                Ok(report) => outcome.set(Some((true, report.summary_ja()))),
                 Err(e) => outcome.set(Some((false, e.to_string()))),
             }
-            notify_state_changed(signals);
         });
     };
     view! {

@@ -64,6 +64,7 @@ impl Store {
         for event in &fresh {
             projector.project(event).await?;
         }
+        projector.flush().await?;
         let breaks = projector.rule_breaks().await?;
         store_events(&tx, &fresh).await?;
         observe_clock(&tx, &fresh, now_ms).await?;
@@ -85,34 +86,39 @@ impl Store {
     }
 }
 
-/// The events of `events` not stored yet (all looked up together).
+/// The events of `events` not stored yet: one key read per device the page names, over the
+/// range of its seqs there, not one request per event.
 async fn new_events<'a>(tx: &Transaction, events: &'a [Event]) -> Result<Vec<&'a Event>> {
     let store = tx.store(schema::EVENTS)?;
-    let lookups = events.iter().map(|e| {
-        let seq = JsValue::from_f64(e.seq as f64);
-        let key = js_sys::Array::of2(&JsValue::from_str(&e.device.0), &seq);
-        let store = &store;
-        async move { Ok::<_, StoreError>(store.key_exists(key.into()).await?) }
-    });
-    let known = futures::future::try_join_all(lookups).await?;
+    let mut ranges: HashMap<&str, (u64, u64)> = HashMap::new();
+    for e in events {
+        let range = ranges.entry(&e.device.0).or_insert((e.seq, e.seq));
+        *range = (range.0.min(e.seq), range.1.max(e.seq));
+    }
+    let mut known = std::collections::HashSet::new();
+    for (device, (from, to)) in ranges {
+        let key = |seq: u64| {
+            js_sys::Array::of2(&JsValue::from_str(device), &JsValue::from_f64(seq as f64))
+        };
+        let range =
+            KeyRange::bound(&key(from), &key(to), None, None).map_err(rexie::Error::from)?;
+        for stored in store.get_all_keys(Some(range), None).await? {
+            let seq = js_sys::Reflect::get(&stored, &JsValue::from_f64(1.0))
+                .ok()
+                .and_then(|s| s.as_f64());
+            known.extend(seq.map(|seq| (device.to_string(), seq as u64)));
+        }
+    }
     // The same event twice in one page is stored once.
-    let mut seen = std::collections::HashSet::new();
     let fresh = events
         .iter()
-        .zip(known)
-        .filter(|(e, known)| !known && seen.insert(e.id()))
-        .map(|(e, _)| e);
+        .filter(|e| known.insert((e.device.0.clone(), e.seq)));
     Ok(fresh.collect())
 }
 
 async fn store_events(tx: &Transaction, events: &[&Event]) -> Result<()> {
-    let store = tx.store(schema::EVENTS)?;
-    let values: Vec<JsValue> = events.iter().map(|e| stored_event(e)).collect();
-    let adds = values.iter().map(|v| {
-        let store = &store;
-        async move { Ok::<_, StoreError>(store.add(v, None).await?) }
-    });
-    futures::future::try_join_all(adds).await?;
+    let values = events.iter().map(|e| (stored_event(e), None));
+    tx.store(schema::EVENTS)?.add_all(values).await?;
     Ok(())
 }
 
@@ -127,9 +133,13 @@ async fn observe_clock(tx: &Transaction, events: &[&Event], now_ms: i64) -> Resu
     device::write(tx, &state).await
 }
 
-/// Writes each pulled event's projection, reading what it acts on inside the transaction.
+/// Works out each pulled event's projection, reading what it acts on inside the transaction.
+/// Records the page writes are kept here and written together at the end (one batch of
+/// requests, not one round trip per event); a later event of the page reads them here.
 struct Projector<'a> {
     tx: &'a Transaction,
+    /// The page's writes by store and key: the record, and whether its key is out of line.
+    written: HashMap<(&'static str, String), (JsValue, bool)>,
     /// The newest version seen in this page of each master record (`"person:<id>"`).
     newest: HashMap<String, (Hlc, DeviceId, u64)>,
     /// Projected loans and entries, to be checked once the whole page is applied.
@@ -142,6 +152,7 @@ impl<'a> Projector<'a> {
     fn new(tx: &'a Transaction) -> Self {
         Projector {
             tx,
+            written: HashMap::new(),
             newest: HashMap::new(),
             loans: Vec::new(),
             entries: Vec::new(),
@@ -155,29 +166,30 @@ impl<'a> Projector<'a> {
                 let room: Option<Room> = self.get(schema::ROOMS, &def.id).await?;
                 if room.is_none_or(|r| r.is_superseded_by(event.hlc, &event.device)) {
                     let room = Room::from_definition(def, event.hlc, &event.device);
-                    self.put(schema::ROOMS, &room, None).await?;
+                    self.put(schema::ROOMS, &def.id, &room, false);
                 }
             }
             EventKind::PersonDefined(p) => self.put_newest::<PersonDefined>(event, p).await?,
             EventKind::KeyDefined(k) => self.put_newest::<KeyDefined>(event, k).await?,
             EventKind::PositionDefined(p) => self.put_newest::<Position>(event, p).await?,
             EventKind::RoleAssigned(a) => {
-                self.put_by_event(schema::ROLE_ASSIGNMENTS, event, a)
-                    .await?
+                self.put(schema::ROLE_ASSIGNMENTS, &event.id().to_string(), a, true)
             }
-            EventKind::TenureRecorded(t) => self.put_by_event(schema::TENURES, event, t).await?,
+            EventKind::TenureRecorded(t) => {
+                self.put(schema::TENURES, &event.id().to_string(), t, true)
+            }
             EventKind::PermissionGranted(g) => {
                 let permit = Permit::standing(event.id(), g);
-                self.put(schema::PERMITS, &permit, None).await?;
+                self.put(schema::PERMITS, &permit.id.to_string(), &permit, false);
             }
             EventKind::VisitPermitGranted(g) => {
                 let permit = Permit::visit(event.id(), g);
-                self.put(schema::PERMITS, &permit, None).await?;
+                self.put(schema::PERMITS, &permit.id.to_string(), &permit, false);
             }
             EventKind::PermitRevoked(r) => self.revoke(r).await?,
             EventKind::EntryRecorded(entry) => {
                 let record = EntryRecord::opened(event.id(), entry, &event.operator);
-                self.put(schema::ENTRIES, &record, None).await?;
+                self.put(schema::ENTRIES, &record.id.to_string(), &record, false);
                 self.entries.push(record);
             }
             EventKind::ExitRecorded(exit) => {
@@ -186,20 +198,21 @@ impl<'a> Projector<'a> {
                 // An entry another exit closed already stays as it is (first exit wins).
                 if let Some(open) = entry.filter(EntryRecord::is_inside) {
                     let closed = open.closed(event.id(), exit, &event.operator);
-                    self.put(schema::ENTRIES, &closed, None).await?;
+                    self.put(schema::ENTRIES, &key, &closed, false);
                 }
             }
             EventKind::KeyLent(lent) => {
                 let key: Option<KeyDefined> = self.get(schema::KEYS, &lent.key_id).await?;
                 let room_id = key.map(|k| k.room_id).unwrap_or_default();
                 let loan = KeyLoan::opened(event.id(), &room_id, lent);
-                self.put(schema::LOANS, &loan, None).await?;
+                self.put(schema::LOANS, &loan.id.to_string(), &loan, false);
                 self.loans.push(loan);
             }
             EventKind::KeyReturned(ret) => {
-                let loan: Option<KeyLoan> = self.get(schema::LOANS, &ret.loan.to_string()).await?;
+                let key = ret.loan.to_string();
+                let loan: Option<KeyLoan> = self.get(schema::LOANS, &key).await?;
                 if let Some(out) = loan.filter(KeyLoan::is_out) {
-                    self.put(schema::LOANS, &out.closed(ret), None).await?;
+                    self.put(schema::LOANS, &key, &out.closed(ret), false);
                 }
             }
             kind => self.project_credential(kind).await?,
@@ -217,9 +230,8 @@ impl<'a> Projector<'a> {
             .get(schema::CREDENTIALS, person)
             .await?
             .unwrap_or_default();
-        let key = JsValue::from_str(person);
-        self.put(schema::CREDENTIALS, &credential.after(kind), Some(&key))
-            .await
+        self.put(schema::CREDENTIALS, person, &credential.after(kind), true);
+        Ok(())
     }
 
     async fn revoke(&mut self, revocation: &PermitRevoked) -> Result<()> {
@@ -230,7 +242,7 @@ impl<'a> Projector<'a> {
                 revoked_at: Some(revocation.at),
                 ..permit
             };
-            self.put(schema::PERMITS, &revoked, None).await?;
+            self.put(schema::PERMITS, &key, &revoked, false);
         }
         self.revocations.push(revocation.clone());
         Ok(())
@@ -247,13 +259,17 @@ impl<'a> Projector<'a> {
         if stored.max(newest_in_page).is_some_and(|n| n > this) {
             return Ok(());
         }
+        let id = key
+            .split_once(':')
+            .map_or(key.clone(), |(_, id)| id.to_string());
         self.newest.insert(key, this);
         let store = match event.kind {
             EventKind::PersonDefined(_) => schema::PEOPLE,
             EventKind::KeyDefined(_) => schema::KEYS,
             _ => schema::POSITIONS,
         };
-        self.put(store, record, None).await
+        self.put(store, &id, record, false);
+        Ok(())
     }
 
     /// The newest stored version of a master record (one index read of its few versions).
@@ -272,32 +288,41 @@ impl<'a> Projector<'a> {
         Ok(newest)
     }
 
-    async fn put_by_event<T: serde::Serialize>(
-        &self,
-        store: &str,
-        event: &Event,
-        record: &T,
-    ) -> Result<()> {
-        let key = JsValue::from_str(&event.id().to_string());
-        self.put(store, record, Some(&key)).await
-    }
-
     async fn get<T: serde::de::DeserializeOwned>(
         &self,
-        store: &str,
+        store: &'static str,
         key: &str,
     ) -> Result<Option<T>> {
+        if let Some((value, _)) = self.written.get(&(store, key.to_string())) {
+            return from_js(value.clone()).map(Some);
+        }
         let value = self.tx.store(store)?.get(JsValue::from_str(key)).await?;
         value.map(from_js).transpose()
     }
 
-    async fn put<T: serde::Serialize>(
-        &self,
-        store: &str,
+    /// Keeps `record` as the page's version of `key` in `store` (written by `flush`).
+    fn put<T: serde::Serialize>(
+        &mut self,
+        store: &'static str,
+        key: &str,
         record: &T,
-        key: Option<&JsValue>,
-    ) -> Result<()> {
-        self.tx.store(store)?.put(&to_js(record), key).await?;
+        out_of_line: bool,
+    ) {
+        let value = (to_js(record), out_of_line);
+        self.written.insert((store, key.to_string()), value);
+    }
+
+    /// Writes every record the page changed: each store's requests issued together, only the
+    /// last awaited (a failure of any aborts the transaction, and so the whole page).
+    async fn flush(&mut self) -> Result<()> {
+        let mut by_store: HashMap<&'static str, Vec<(JsValue, Option<JsValue>)>> = HashMap::new();
+        for ((store, key), (value, out_of_line)) in std::mem::take(&mut self.written) {
+            let key = out_of_line.then(|| JsValue::from_str(&key));
+            by_store.entry(store).or_default().push((value, key));
+        }
+        for (store, writes) in by_store {
+            self.tx.store(store)?.put_all(writes.into_iter()).await?;
+        }
         Ok(())
     }
 
@@ -330,9 +355,10 @@ impl<'a> Projector<'a> {
         }
         breaks.sort_by_key(|b| b.record.to_string());
         breaks.dedup_by(|a, b| a.record == b.record);
+        let store = self.tx.store(schema::RULE_BREAKS)?;
         for b in &breaks {
             let key = JsValue::from_str(&b.record.to_string());
-            self.put(schema::RULE_BREAKS, b, Some(&key)).await?;
+            store.put(&to_js(b), Some(&key)).await?;
         }
         Ok(breaks)
     }

@@ -15,8 +15,8 @@ use gloo::net::http::{Request, RequestBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-/// Events per push (the endpoint accepts up to 1,000).
-const BATCH: u32 = 500;
+/// Events per push (the endpoint's maximum).
+const BATCH: u32 = 1000;
 /// Events per pulled page (the endpoint's maximum).
 const PULL_PAGE: u32 = 1000;
 const EVENTS_PATH: &str = "/api/events";
@@ -157,11 +157,10 @@ async fn push_all(store: &Store) -> Result<usize, SyncError> {
     let mut stored = 0;
     loop {
         let mut state = store.sync_state().await?;
-        let events = store.own_events_after(state.pushed_seq, BATCH).await?;
-        let Some(last) = events.last().map(|e| e.seq) else {
+        let Some((body, last)) = store.own_events_json_after(state.pushed_seq, BATCH).await? else {
             return Ok(stored);
         };
-        stored += push_batch(store, &events).await?;
+        stored += push_batch(store, body).await?;
         state.pushed_seq = last;
         store.save_sync_state(&state).await?;
     }
@@ -172,9 +171,8 @@ struct PushOutcome {
     stored: usize,
 }
 
-async fn push_batch(store: &Store, events: &[Event]) -> Result<usize, SyncError> {
-    let body = serde_json::to_string(&json!({ "events": events }))
-        .map_err(|e| SyncError(e.to_string()))?;
+/// Sends one batch (`{"events":[…]}`) signed by this device.
+async fn push_batch(store: &Store, body: String) -> Result<usize, SyncError> {
     let request = signed(store, Request::post(EVENTS_PATH), "POST", &body).await?;
     let response = request
         .header("content-type", "application/json")

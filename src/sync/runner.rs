@@ -56,6 +56,33 @@ pub fn start(store: Rc<Store>, signals: SyncSignals) {
     runner.schedule(0);
 }
 
+/// A sync asked for by hand (今すぐ同期): after any sync under way in this or another tab,
+/// never beside it; the other tabs are told what arrived.
+pub async fn sync_by_hand(
+    store: Rc<Store>,
+    signals: SyncSignals,
+) -> Result<SyncReport, super::SyncError> {
+    let outcome = tab_lock::queued(LOCK, async move { sync_now(&store).await }).await;
+    let result =
+        outcome.unwrap_or_else(|| Err(super::SyncError("同期を開始できませんでした。".into())));
+    if let Ok(report) = &result {
+        if report.pulled > 0 {
+            signals.arrived.update(|n| *n += 1);
+            announce_arrival(report.pulled);
+        }
+    }
+    notify_state_changed(signals);
+    result
+}
+
+/// Tells the other tabs that records arrived (they draw their pages again).
+fn announce_arrival(pulled: usize) {
+    if let Ok(channel) = web_sys::BroadcastChannel::new(LOCK) {
+        let _ = channel.post_message(&JsValue::from(pulled as u32));
+        channel.close();
+    }
+}
+
 /// Asks the runner for a sync shortly (as after a write): after enrolling, say.
 pub fn request_soon() {
     if let Some(window) = web_sys::window() {
@@ -129,9 +156,7 @@ impl Runner {
                 self.failures.set(0);
                 if report.pulled > 0 {
                     self.signals.arrived.update(|n| *n += 1);
-                    if let Some(channel) = &self.channel {
-                        let _ = channel.post_message(&JsValue::from(report.pulled as u32));
-                    }
+                    announce_arrival(report.pulled);
                 }
             }
             Err(_) => {

@@ -14,6 +14,20 @@ pub async fn if_available<T: 'static>(
     name: &str,
     job: impl Future<Output = T> + 'static,
 ) -> Option<T> {
+    locked(name, true, job).await
+}
+
+/// Runs `job` holding the lock `name`, waiting for it while another tab (or this one's own
+/// runner) holds it: a sync asked for by hand follows the one under way, never runs beside it.
+pub async fn queued<T: 'static>(name: &str, job: impl Future<Output = T> + 'static) -> Option<T> {
+    locked(name, false, job).await
+}
+
+async fn locked<T: 'static>(
+    name: &str,
+    if_available: bool,
+    job: impl Future<Output = T> + 'static,
+) -> Option<T> {
     let Some((locks, request)) = lock_manager() else {
         return Some(job.await);
     };
@@ -29,7 +43,11 @@ pub async fn if_available<T: 'static>(
         })
     });
     let options = Object::new();
-    let _ = Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+    let _ = Reflect::set(
+        &options,
+        &"ifAvailable".into(),
+        &JsValue::from(if_available),
+    );
     let name = JsValue::from_str(name);
     let granted = request.call3(&locks, &name, &options, callback.as_ref().unchecked_ref());
     if let Ok(promise) = granted {
