@@ -8,16 +8,22 @@ cd "$ROOT"
 install_build_tools
 install_test_tools
 build_pwa
-cargo build --profile server -p daicho-server
+cargo build --profile server -p daicho-server --bin daicho-server --example sync_fixture --example plain_endpoint
 PORT=${DAICHO_BENCH_PORT:-8092}
 data=$(mktemp -d)
 "$ROOT/target/server/daicho-server" --port "$PORT" --data-dir "$data" --dist-dir "$ROOT/dist" >/dev/null &
 server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
+PLAIN_PORT=$((PORT + 1))
+"$ROOT/target/server/examples/plain_endpoint" "$PLAIN_PORT" "$data/plain.sqlite3" &
+plain=$!
+trap 'kill $server $plain 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 100); do
   curl -sf "http://127.0.0.1:$PORT/api/health" >/dev/null 2>&1 && break
   sleep 0.1
 done
 (cd tests/e2e && node bench/bench.mjs "$ROOT/dist" "http://localhost:$PORT")
+# Sync: push and pull + apply of 10,000 events beside a plain POST/GET (each run on a fresh
+# endpoint of its own, on the ports after the plain one).
+(cd tests/e2e && node bench/sync-bench.mjs "http://localhost:$PLAIN_PORT" "$((PLAIN_PORT + 1))")
 # The endpoint's ingest: verified pushes beside plain INSERTs, in a fresh SQLite file.
 cargo run -q --profile server -p daicho-server --example ingest

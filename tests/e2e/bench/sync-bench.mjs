@@ -1,0 +1,231 @@
+// The bench command's sync half (never a test): push of 10,000 events from a browser to the
+// endpoint, and pull + apply of them into a fresh browser, each beside the floor of one plain
+// unsigned JSON POST / GET of the same records (+ one IndexedDB transaction) measured in the
+// same run against a plain endpoint (crates/server/examples/plain_endpoint.rs).
+// Each run has a fresh endpoint of its own, so no run pulls what an earlier one pushed.
+// Usage: node bench/sync-bench.mjs <plain endpoint url> <first free port>
+import { chromium } from '@playwright/test';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromiumArgs } from '../playwright.config.mjs';
+import { openApp } from '../helpers.mjs';
+
+const [plainURL, firstPort] = process.argv.slice(2);
+let baseURL;
+let dataDir;
+const EVENTS = 10_000;
+const RUNS = 3;
+const BIN = '../../target/server';
+const POUCHDB = { push_s: 14.5, pull_s: 14.9 }; // anchors measured on this machine (issue 4)
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const step = (what) => console.log(`… ${what}`);
+/** A fresh endpoint (release build) on `port`, with its own data directory. */
+async function startEndpoint(port) {
+  const taken = await fetch(`http://localhost:${port}/`).then(() => true, () => false);
+  if (taken) throw new Error(`port ${port} is in use: stop what listens there first`);
+  dataDir = mkdtempSync(join(tmpdir(), 'daicho-sync-bench-'));
+  baseURL = `http://localhost:${port}`;
+  const args = ['--port', String(port), '--data-dir', dataDir, '--dist-dir', '../../dist'];
+  const child = spawn(`${BIN}/daicho-server`, args, { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${baseURL}/api/health`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return async () => {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill();
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}
+
+const code = () => execFileSync(`${BIN}/daicho-server`, ['--data-dir', dataDir, 'enroll-token'], { encoding: 'utf8' }).trim();
+
+/** Runs `fn(db)` on the app's IndexedDB in the page. */
+async function withDb(page, fn, arg) {
+  return page.evaluate(
+    async ([source, arg]) => {
+      const db = await new Promise((resolve, reject) => {
+        const open = indexedDB.open('daicho');
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      try {
+        return await new Function('db', 'arg', `return (${source})(db, arg);`)(db, arg);
+      } finally {
+        db.close();
+      }
+    },
+    [fn.toString(), arg],
+  );
+}
+
+/** This device's chain head, as the app keeps it. */
+const deviceState = (page) =>
+  withDb(page, (db) => new Promise((resolve) => {
+    const req = db.transaction('device').objectStore('device').get('self');
+    req.onsuccess = () => resolve(req.result);
+  }));
+
+/** Gives the device `EVENTS` more events of its own chain (sealed natively by the same core),
+ *  written as the app writes them; returns them for the floor. */
+async function growChain(page) {
+  const head = await deviceState(page);
+  const json = execFileSync(
+    `${BIN}/examples/sync_fixture`,
+    [head.id, String(head.seq), head.head, String(head.hlc.wall_ms), String(EVENTS)],
+    { encoding: 'utf8', maxBuffer: 64 << 20 },
+  );
+  const events = JSON.parse(json);
+  await withDb(page, (db, events) => new Promise((resolve, reject) => {
+    const tx = db.transaction(['events', 'device'], 'readwrite');
+    for (const e of events) tx.objectStore('events').add(e);
+    const last = events[events.length - 1];
+    const device = tx.objectStore('device');
+    const req = device.get('self');
+    req.onsuccess = () => device.put({ ...req.result, seq: last.seq, head: last.hash, hlc: last.hlc }, 'self');
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+  }), events);
+  return events;
+}
+
+/** One device pushes its 10,000 events by 今すぐ同期; the ms until the page reports it. */
+async function pushRun(browser) {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await openApp(page, `${baseURL}/#/sync`);
+  await page.fill('#enroll-code', code());
+  await page.click('#enroll');
+  await page.waitForSelector('.sync-state .pending[data-pending="0"]', { timeout: 30_000 }).catch(async (e) => {
+    throw new Error(`first sync: ${await page.locator('.sync-page').innerText()}`);
+  });
+  const events = await growChain(page);
+  // The bench holds the tabs' sync lock over the reload, so the sync that starts by itself on
+  // opening waits; the timed one is the sync by hand, which takes the lock when released.
+  await page.addInitScript(() => {
+    navigator.locks.request('daicho-sync', () => new Promise((release) => { window.benchRelease = release; }));
+  });
+  await page.reload();
+  await page.waitForSelector(`.sync-state .pending[data-pending="${EVENTS}"]`);
+  await page.waitForFunction(() => typeof window.benchRelease === 'function');
+  const started = Date.now();
+  await page.click('#sync-now');
+  await page.evaluate(() => window.benchRelease());
+  await page.waitForSelector('.sync-page > .card .status', { timeout: 300_000 });
+  const ms = Date.now() - started;
+  const status = await page.locator('.sync-page > .card .status').innerText();
+  if (!status.includes(`${EVENTS}件を送信し`)) throw new Error(`push: ${status}`);
+  await context.close();
+  return { ms, events };
+}
+
+/** A fresh device joins the town: enroll + pull + apply of everything; ms until sign-in. */
+async function pullRun(browser, expected) {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await page.goto(`${baseURL}/`);
+  await page.waitForSelector('#join-code');
+  await page.fill('#join-code', code());
+  const started = Date.now();
+  await page.click('#join');
+  await page.waitForSelector('[data-screen="sign-in"]', { timeout: 300_000 });
+  const ms = Date.now() - started;
+  const held = await withDb(page, (db) => new Promise((resolve) => {
+    const req = db.transaction('events').objectStore('events').count();
+    req.onsuccess = () => resolve(req.result);
+  }));
+  if (held < expected) throw new Error(`pull: ${held} events, expected at least ${expected}`);
+  await context.close();
+  return ms;
+}
+
+/** The floor, on the plain endpoint's own origin: read the records in one IndexedDB
+ *  transaction and POST them as one JSON body; GET them and put them in one transaction. */
+async function floorRuns(browser, events) {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await page.goto(`${plainURL}/`);
+  return page.evaluate(async ({ events, runs }) => {
+    const open = (name) => new Promise((resolve, reject) => {
+      const req = indexedDB.open(name, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore('events', { keyPath: ['device', 'seq'] });
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const done = (tx) => new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
+    const source = await open('floor-source');
+    const fill = source.transaction('events', 'readwrite');
+    for (const e of events) fill.objectStore('events').put(e);
+    await done(fill);
+    const push = [];
+    const pull = [];
+    for (let i = 0; i < runs; i++) {
+      let t = performance.now();
+      const all = await new Promise((resolve) => {
+        const req = source.transaction('events').objectStore('events').getAll();
+        req.onsuccess = () => resolve(req.result);
+      });
+      await (await fetch('/plain', { method: 'POST', body: JSON.stringify(all), headers: { 'content-type': 'application/json' } })).text();
+      push.push(performance.now() - t);
+
+      const target = await open(`floor-target-${i}`);
+      t = performance.now();
+      const got = await (await fetch('/plain')).json();
+      const tx = target.transaction('events', 'readwrite');
+      for (const e of got.slice(-events.length)) tx.objectStore('events').put(e);
+      await done(tx);
+      pull.push(performance.now() - t);
+      target.close();
+    }
+    return { push, pull };
+  }, { events, runs: RUNS });
+}
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+const push = [];
+const pull = [];
+let sample = null;
+for (let run = 1; run <= RUNS; run++) {
+  const stop = await startEndpoint(Number(firstPort) + run);
+  try {
+    step(`push of ${EVENTS} events, run ${run}/${RUNS}`);
+    const pushed = await pushRun(browser);
+    push.push(pushed.ms);
+    sample ??= pushed.events;
+    step(`pull + apply into a fresh browser, run ${run}/${RUNS}`);
+    pull.push(await pullRun(browser, EVENTS));
+  } finally {
+    await stop();
+  }
+}
+step('floor: plain JSON POST / GET + one IndexedDB transaction');
+const floor = await floorRuns(browser, sample);
+await browser.close();
+
+const result = {
+  events: EVENTS,
+  runs: RUNS,
+  push_ms: median(push),
+  pull_apply_ms: median(pull),
+  floor_push_ms: median(floor.push),
+  floor_pull_ms: median(floor.pull),
+  samples: { push, pull, floor },
+  pouchdb_anchor_s: POUCHDB,
+  targets: { push_vs_floor: 2, pull_vs_floor: 2 },
+};
+mkdirSync('../../bench-results', { recursive: true });
+writeFileSync('../../bench-results/sync.json', JSON.stringify(result, null, 2));
+const ratio = (a, b) => (a / b).toFixed(2);
+console.log(`\nDaichō sync bench (${EVENTS} events, medians of ${RUNS}; floor measured in this run)`);
+console.log(`push, signed batches of 1,000:   ${(result.push_ms / 1000).toFixed(2)} s  vs plain POST ${(result.floor_push_ms / 1000).toFixed(2)} s → ${ratio(result.push_ms, result.floor_push_ms)}× floor (target ≤ 2×); ${ratio(POUCHDB.push_s * 1000, result.push_ms)}× faster than PouchDB's ${POUCHDB.push_s} s`);
+console.log(`pull + apply into a new browser:  ${(result.pull_apply_ms / 1000).toFixed(2)} s  vs plain GET + put ${(result.floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.pull_apply_ms, result.floor_pull_ms)}× floor (target ≤ 2×); ${ratio(POUCHDB.pull_s * 1000, result.pull_apply_ms)}× faster than PouchDB's ${POUCHDB.pull_s} s`);
+console.log('written: bench-results/sync.json');
