@@ -74,15 +74,24 @@ fn SyncSummary(status: Status) -> impl IntoView {
             <dt>"登録"</dt>
             <dd class="enrolled">{if status.state.enrolled { "登録済み" } else { "未登録" }}</dd>
             <dt>"未送信の記録"</dt>
-            <dd class="pending" data-pending=pending.to_string()>{format!("{pending}件")}</dd>
-            <dt>"受信済みの位置"</dt>
-            <dd class="pulled" data-cursor=status.state.pulled_cursor.to_string()>{status.state.pulled_cursor.to_string()}</dd>
+            <dd class="pending" data-pending=pending.to_string()>
+                {format!("{pending}件")}
+                {(pending > 0 && !is_online()).then_some("（オフラインです。接続が戻ると自動で送信します）")}
+            </dd>
+            <dt>"受信済み"</dt>
+            <dd class="pulled" data-cursor=status.state.pulled_cursor.to_string()>
+                {format!("サーバの記録 {}番まで", status.state.pulled_cursor)}
+            </dd>
             <dt>"最後に同期できた時刻"</dt>
             <dd>{last}</dd>
             <dt>"最後のエラー"</dt>
             <dd class="last-error">{status.state.last_error.unwrap_or_else(|| "なし".into())}</dd>
         </dl>
     }
+}
+
+fn is_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
 
 #[component]

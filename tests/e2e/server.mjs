@@ -33,6 +33,8 @@ export class TestServer {
   }
 
   async start() {
+    // A server left over on the port would answer instead, with other data: refuse.
+    if (!this.child && (await healthy(this.base))) throw new Error(`port ${this.port} is in use`);
     const args = ['--port', String(this.port), '--data-dir', this.dataDir, '--dist-dir', '../../dist'];
     this.child = spawn(BIN, args, { stdio: 'ignore' });
     await waitUntil(() => healthy(this.base), `the server on ${this.port}`);
