@@ -153,17 +153,23 @@ async fn push_then_pull(store: &Store) -> Result<SyncReport, SyncError> {
     })
 }
 
+/// Pushes batch after batch; the next batch is read from IndexedDB while the endpoint checks
+/// the one before (pushes stay in chain order: each waits for the answer to the last).
 async fn push_all(store: &Store) -> Result<usize, SyncError> {
+    let mut state = store.sync_state().await?;
     let mut stored = 0;
-    loop {
-        let mut state = store.sync_state().await?;
-        let Some((body, last)) = store.own_events_json_after(state.pushed_seq, BATCH).await? else {
-            return Ok(stored);
-        };
-        stored += push_batch(store, body).await?;
+    let mut next = store.own_events_json_after(state.pushed_seq, BATCH).await?;
+    while let Some((body, last)) = next {
+        let (pushed, following) = futures::join!(
+            push_batch(store, body),
+            store.own_events_json_after(last, BATCH)
+        );
+        stored += pushed?;
         state.pushed_seq = last;
         store.save_sync_state(&state).await?;
+        next = following?;
     }
+    Ok(stored)
 }
 
 #[derive(Deserialize)]

@@ -646,3 +646,25 @@ async fn a_permitted_loan_raises_nothing() {
     assert_eq!(rule_break_count(&server.base).await, 0);
     server.shut_down().await;
 }
+
+/// A batch larger than one INSERT statement's rows is stored whole and in chain order.
+#[tokio::test]
+async fn a_batch_of_many_rows_is_stored_whole_in_order() {
+    let data = tempfile::tempdir().unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let server = start(data.path(), dist.path()).await;
+    let tablet = enroll(&server, "tablet-a", 1).await;
+    let reader = enroll(&server, "reader", 2).await;
+    let events = chain("tablet-a", 250, "室");
+    let (status, body) = push(&tablet, &server.base, &events).await;
+    assert_eq!((status, body["stored"].clone()), (200, json!(250)));
+    let pulled = pull_all_paged(&reader, &server.base, 1000).await;
+    assert_eq!(pulled, events);
+    server.shut_down().await;
+}
+
+async fn pull_all_paged(device: &Device, base: &str, limit: i64) -> Vec<Event> {
+    let (events, _, done) = pull_page(device, base, 0, limit).await;
+    assert!(done);
+    events
+}

@@ -16,7 +16,7 @@ const [plainURL, firstPort] = process.argv.slice(2);
 let baseURL;
 let dataDir;
 const EVENTS = 10_000;
-const RUNS = 3;
+const RUNS = Number(process.env.RUNS || 3);
 const BIN = '../../target/server';
 const POUCHDB = { push_s: 14.5, pull_s: 14.9 }; // anchors measured on this machine (issue 4)
 
