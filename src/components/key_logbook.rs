@@ -151,7 +151,9 @@ pub fn KeyLogbook(
                     <For each=move || rows.get()
                         key=|l| (l.id.to_string(), l.returned_at)
                         children=move |loan| {
-                            let label = key_label(&loan.key_id);
+                            // Follows the keys as they load (a line may be drawn before them).
+                            let key_id = loan.key_id.clone();
+                            let label = Signal::derive(move || key_label(&key_id));
                             view! { <LoanRow loan key_label=label/> }
                         }/>
                 </tbody>
@@ -170,7 +172,7 @@ pub fn KeyLogbook(
 }
 
 #[component]
-fn LoanRow(loan: KeyLoan, key_label: String) -> impl IntoView {
+fn LoanRow(loan: KeyLoan, key_label: Signal<String>) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let overdue = loan.is_overdue(Utc::now());
     view! {

@@ -49,6 +49,7 @@ pub fn KeysPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
         out: RwSignal::new(Vec::new()),
         changes: RwSignal::new(0),
     };
+    let loaded = RwSignal::new(false);
     let reload = move || {
         spawn_local(async move {
             let store = store.get_value();
@@ -61,13 +62,14 @@ pub fn KeysPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 keys_view.keys.set(k);
                 keys_view.out.set(o);
                 keys_view.changes.update(|n| *n += 1);
+                loaded.set(true);
             }
         })
     };
     reload();
     let changed = Callback::new(move |()| reload());
     view! {
-        <div class="keys-page" data-ready="true">
+        <div class="keys-page" data-ready=move || loaded.get().then_some("true")>
             <KeysOut store keys_view on_returned=changed/>
             <LendKey store keys_view on_lent=changed/>
             <DefineKey store keys_view on_defined=changed/>

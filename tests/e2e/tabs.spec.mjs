@@ -32,6 +32,7 @@ test('a sync in one tab shows in the other; a form being filled in keeps its tex
     await first.goto(`${server.base}/`);
     await first.fill('#join-code', server.enrollmentCode());
     await first.click('#join');
+    await expect(first.locator('[data-screen="sign-in"]')).toBeVisible({ timeout: 15_000 });
     await signInIfAsked(first, ADMIN);
     const second = await branch.newPage();
     await openApp(second, `${server.base}/`);
