@@ -1,5 +1,6 @@
 //! The top bar: the app's name, today in 和暦, and whether the network is reachable.
 
+use crate::sync::is_online;
 use chrono::Utc;
 use daicho_core::wareki;
 use gloo::events::EventListener;
@@ -33,8 +34,4 @@ pub fn Header() -> impl IntoView {
             </p>
         </header>
     }
-}
-
-fn is_online() -> bool {
-    web_sys::window().is_none_or(|w| w.navigator().on_line())
 }

@@ -63,7 +63,7 @@ fn BreakTable(loaded: Loaded) -> impl IntoView {
                 .get(&b.room_id)
                 .map_or(b.room_id.clone(), |r| r.name.clone());
             let message = b.message_ja(&directory.name_of(&b.person_id), &room);
-            let to_me = b.addressed_to.iter().any(|r| mine.contains(r));
+            let to_me = is_addressed_to(b, &mine);
             let addressees = addressees(b, &loaded.organisation, &directory);
             view! {
                 <tr class="rule-break" class:to-me=to_me data-code=b.kind.code()>
@@ -112,8 +112,10 @@ pub async fn count_for_operator(store: &Store, operator: &str) -> usize {
         return 0;
     };
     let mine = organisation.roles_of(operator, today());
-    breaks
-        .iter()
-        .filter(|b| b.addressed_to.iter().any(|r| mine.contains(r)))
-        .count()
+    breaks.iter().filter(|b| is_addressed_to(b, &mine)).count()
+}
+
+/// Is the break for someone holding `roles`?
+fn is_addressed_to(b: &RuleBreak, roles: &[Role]) -> bool {
+    b.addressed_to.iter().any(|r| roles.contains(r))
 }

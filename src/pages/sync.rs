@@ -4,7 +4,7 @@
 use crate::components::form_message::{FormMessage, Outcome};
 use crate::store::Store;
 use crate::sync::runner::{sync_by_hand, SyncSignals};
-use crate::sync::{self, SyncState};
+use crate::sync::{self, is_online, SyncState};
 use chrono::DateTime;
 use daicho_core::wareki;
 use leptos::ev::SubmitEvent;
@@ -88,10 +88,6 @@ fn SyncSummary(status: Status) -> impl IntoView {
             <dd class="last-error">{status.state.last_error.unwrap_or_else(|| "なし".into())}</dd>
         </dl>
     }
-}
-
-fn is_online() -> bool {
-    web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
 
 #[component]

@@ -147,14 +147,8 @@ impl super::Store {
         Ok(())
     }
 
-    /// This device's own events after `seq`, at most `limit`, in chain order (one key range
-    /// of the events store, whatever its length).
-    pub async fn own_events_after(&self, seq: u64, limit: u32) -> Result<Vec<Event>> {
-        let values = self.own_event_values(seq, limit).await?;
-        values.into_iter().map(from_js).collect()
-    }
-
-    /// The same events as a push body, `{"events":[…]}`, with the seq of the last: serialised
+    /// This device's own events after `seq`, at most `limit`, in chain order (one key range of
+    /// the events store), as a push body `{"events":[…]}` with the seq of the last: serialised
     /// by the browser straight from what IndexedDB holds (no round trip through Rust types,
     /// the most expensive part of a push of thousands). `None` when nothing is after `seq`.
     pub async fn own_events_json_after(
@@ -178,6 +172,7 @@ impl super::Store {
         Ok(Some((String::from(json), last_seq as u64)))
     }
 
+    /// The stored events themselves (as IndexedDB holds them) of `own_events_json_after`.
     async fn own_event_values(&self, seq: u64, limit: u32) -> Result<Vec<JsValue>> {
         let device = self.device().await?.id;
         let tx = self

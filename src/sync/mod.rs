@@ -21,6 +21,11 @@ const BATCH: u32 = 1000;
 const PULL_PAGE: u32 = 1000;
 const EVENTS_PATH: &str = "/api/events";
 
+/// Does the browser believe it is online (the header's badge, and whether to try a sync)?
+pub fn is_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
 /// Why a sync step did not complete, in words a clerk can act on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncError(pub String);

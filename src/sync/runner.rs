@@ -2,7 +2,7 @@
 //! minutes, and again after a failure (waiting longer each time). Only the tab holding the
 //! Web Lock syncs; it tells the other tabs over a BroadcastChannel, so they show what arrived.
 
-use super::{sync_now, tab_lock, SyncReport};
+use super::{is_online, sync_now, tab_lock, SyncReport};
 use crate::store::Store;
 use gloo::events::EventListener;
 use gloo::timers::callback::{Interval, Timeout};
@@ -38,19 +38,22 @@ struct Runner {
     failures: Cell<u32>,
     running: Cell<bool>,
     pending: RefCell<Option<Timeout>>,
-    channel: Option<web_sys::BroadcastChannel>,
+}
+
+thread_local! {
+    /// This tab's end of the channel the tabs share: it posts what this tab's syncs brought
+    /// and hears the others' (a channel is never sent its own messages).
+    static CHANNEL: Option<web_sys::BroadcastChannel> = web_sys::BroadcastChannel::new(LOCK).ok();
 }
 
 /// Starts syncing by itself for the life of the page.
 pub fn start(store: Rc<Store>, signals: SyncSignals) {
-    let channel = web_sys::BroadcastChannel::new(LOCK).ok();
     let runner = Rc::new(Runner {
         store,
         signals,
         failures: Cell::new(0),
         running: Cell::new(false),
         pending: RefCell::new(None),
-        channel,
     });
     listen(&runner);
     runner.schedule(0);
@@ -66,21 +69,23 @@ pub async fn sync_by_hand(
     let result =
         outcome.unwrap_or_else(|| Err(super::SyncError("同期を開始できませんでした。".into())));
     if let Ok(report) = &result {
-        if report.pulled > 0 {
-            signals.arrived.update(|n| *n += 1);
-            announce_arrival(report.pulled);
-        }
+        tell_arrival(signals, report);
     }
     notify_state_changed(signals);
     result
 }
 
-/// Tells the other tabs that records arrived (they draw their pages again).
-fn announce_arrival(pulled: usize) {
-    if let Ok(channel) = web_sys::BroadcastChannel::new(LOCK) {
-        let _ = channel.post_message(&JsValue::from(pulled as u32));
-        channel.close();
+/// Tells this tab's pages and the other tabs that records arrived (they draw again).
+fn tell_arrival(signals: SyncSignals, report: &SyncReport) {
+    if report.pulled == 0 {
+        return;
     }
+    signals.arrived.update(|n| *n += 1);
+    CHANNEL.with(|channel| {
+        if let Some(channel) = channel {
+            let _ = channel.post_message(&JsValue::from(report.pulled as u32));
+        }
+    });
 }
 
 /// Asks the runner for a sync shortly (as after a write): after enrolling, say.
@@ -107,15 +112,18 @@ fn listen(runner: &Rc<Runner>) {
     EventListener::new(&window, WRITTEN, move |_| r.schedule(AFTER_WRITE_MS)).forget();
     let r = runner.clone();
     Interval::new(PERIOD_MS, move || r.schedule(0)).forget();
-    if let Some(channel) = &runner.channel {
-        let signals = runner.signals;
+    let signals = runner.signals;
+    CHANNEL.with(|channel| {
+        let Some(channel) = channel else {
+            return;
+        };
         let on_message = Closure::<dyn Fn()>::new(move || {
             signals.arrived.update(|n| *n += 1);
             signals.state_changed.update(|n| *n += 1);
         });
         channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
-    }
+    });
 }
 
 impl Runner {
@@ -154,10 +162,7 @@ impl Runner {
         match outcome {
             Ok(report) => {
                 self.failures.set(0);
-                if report.pulled > 0 {
-                    self.signals.arrived.update(|n| *n += 1);
-                    announce_arrival(report.pulled);
-                }
+                tell_arrival(self.signals, &report);
             }
             Err(_) => {
                 let failures = self.failures.get() + 1;
@@ -172,8 +177,4 @@ impl Runner {
 fn retry_delay(failures: u32) -> u32 {
     let doubled = FIRST_RETRY_MS.saturating_mul(1 << failures.saturating_sub(1).min(15));
     doubled.min(MAX_RETRY_MS)
-}
-
-fn is_online() -> bool {
-    web_sys::window().is_none_or(|w| w.navigator().on_line())
 }

@@ -165,3 +165,15 @@ export function watchFailures(page) {
   page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
   return failures;
 }
+
+/** Opens a page or register by its button in the nav. */
+export async function tab(page, name) {
+  await page.getByRole('button', { name, exact: true }).click();
+}
+
+/** 今すぐ同期 on 端末と同期, waiting for its report. */
+export async function syncByHand(page) {
+  await tab(page, '端末と同期');
+  await page.click('#sync-now');
+  await expect(page.locator('.sync-page > .card .status')).toContainText('受信しました');
+}

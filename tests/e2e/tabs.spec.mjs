@@ -3,17 +3,10 @@
 import { test, expect } from '@playwright/test';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
-import { ADMIN, addPerson, openApp, signInIfAsked } from './helpers.mjs';
+import { ADMIN, addPerson, openApp, signInIfAsked, syncByHand, tab } from './helpers.mjs';
 
 test.use({ actionTimeout: 10_000 });
 
-const tab = (page, name) => page.getByRole('button', { name, exact: true }).click();
-
-async function syncByHand(page) {
-  await tab(page, '端末と同期');
-  await page.click('#sync-now');
-  await expect(page.locator('.sync-page > .card .status')).toContainText('受信しました');
-}
 
 test('a sync in one tab shows in the other; a form being filled in keeps its text', async ({ browser }) => {
   test.setTimeout(90_000);

@@ -4,6 +4,7 @@
 //! the same breaks every device finds when it pulls the same events (daicho-core
 //! `rule_breaks`).
 
+use daicho_core::room_permit::Permit;
 use daicho_core::rule_breaks::{entry_break, loan_break, RuleBreak};
 use daicho_core::{EntryRecord, Event, EventKind, Registers};
 use sqlx::{Any, Row, Transaction};
@@ -29,9 +30,10 @@ pub async fn breaks_in(
             candidates.extend(records_since(tx, r.at.timestamp_millis()).await?);
         }
     }
+    let permits: Vec<Permit> = registers.permits.values().cloned().collect();
     let mut breaks: Vec<RuleBreak> = candidates
         .iter()
-        .filter_map(|e| break_of(e, &registers))
+        .filter_map(|e| break_of(e, &registers, &permits))
         .collect();
     breaks.sort_by_key(|b| b.record.to_string());
     breaks.dedup_by(|a, b| a.record == b.record);
@@ -100,19 +102,18 @@ async fn bodies<'q>(
         .collect()
 }
 
-/// The break a loan or entry event makes against `registers`, projected as every device
-/// projects it.
-fn break_of(event: &Event, registers: &Registers) -> Option<RuleBreak> {
-    let permits: Vec<_> = registers.permits.values().cloned().collect();
+/// The break a loan or entry event makes against `registers` (whose permits are `permits`),
+/// projected as every device projects it.
+fn break_of(event: &Event, registers: &Registers, permits: &[Permit]) -> Option<RuleBreak> {
     match &event.kind {
         EventKind::KeyLent(lent) => {
             let room_id = registers.keys.get(&lent.key_id)?.room_id.clone();
             let loan = daicho_core::key_log::KeyLoan::opened(event.id(), &room_id, lent);
-            loan_break(&loan, registers.rooms.get(&room_id), &permits)
+            loan_break(&loan, registers.rooms.get(&room_id), permits)
         }
         EventKind::EntryRecorded(entry) => {
             let record = EntryRecord::opened(event.id(), entry, &event.operator);
-            entry_break(&record, registers.rooms.get(&entry.room_id), &permits)
+            entry_break(&record, registers.rooms.get(&entry.room_id), permits)
         }
         _ => None,
     }

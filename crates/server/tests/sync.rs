@@ -111,14 +111,19 @@ async fn push(device: &Device, base: &str, events: &[Event]) -> (u16, Value) {
     push_as(device, base, events, now_ms()).await
 }
 
-async fn stored_count(base: &str) -> i64 {
+/// A count from the endpoint's health answer (`events`, `rule_breaks`).
+async fn health_count(base: &str, field: &str) -> i64 {
     let health: Value = reqwest::get(format!("{base}/api/health"))
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    health["events"].as_i64().unwrap()
+    health[field].as_i64().unwrap()
+}
+
+async fn stored_count(base: &str) -> i64 {
+    health_count(base, "events").await
 }
 
 /// One page of the log after `after`: its events, its cursor, and whether it is the last.
@@ -581,13 +586,7 @@ fn branch_loan() -> Vec<Event> {
 }
 
 async fn rule_break_count(base: &str) -> i64 {
-    let health: Value = reqwest::get(format!("{base}/api/health"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    health["rule_breaks"].as_i64().unwrap()
+    health_count(base, "rule_breaks").await
 }
 
 /// The core rules run again on what arrives: a loan made offline after a revocation recorded
@@ -658,13 +657,8 @@ async fn a_batch_of_many_rows_is_stored_whole_in_order() {
     let events = chain("tablet-a", 250, "室");
     let (status, body) = push(&tablet, &server.base, &events).await;
     assert_eq!((status, body["stored"].clone()), (200, json!(250)));
-    let pulled = pull_all_paged(&reader, &server.base, 1000).await;
+    let (pulled, _, done) = pull_page(&reader, &server.base, 0, 1000).await;
+    assert!(done);
     assert_eq!(pulled, events);
     server.shut_down().await;
-}
-
-async fn pull_all_paged(device: &Device, base: &str, limit: i64) -> Vec<Event> {
-    let (events, _, done) = pull_page(device, base, 0, limit).await;
-    assert!(done);
-    events
 }
