@@ -208,31 +208,41 @@ struct PulledPage {
 
 /// Pulls page after page from the saved cursor, applying each before moving the cursor
 /// (a page applied twice changes nothing, so a sync cut off half-way is simply repeated).
+/// The next page is fetched while the one before is applied: pages still apply in order.
 async fn pull_all(store: &Store) -> Result<(usize, usize), SyncError> {
     let (mut pulled, mut breaks) = (0, 0);
+    let mut state = store.sync_state().await?;
+    let mut page = fetch_page(store, state.pulled_cursor).await?;
     loop {
-        let mut state = store.sync_state().await?;
-        let url = format!(
-            "{EVENTS_PATH}?after={}&limit={PULL_PAGE}",
-            state.pulled_cursor
-        );
-        let request = signed(store, Request::get(&url), "GET", "").await?;
-        let response = request.send().await.map_err(offline)?;
-        if !response.ok() {
-            return Err(refusal(response).await);
-        }
-        let page: PulledPage = response.json().await.map_err(offline)?;
-        let applied = store
-            .apply_pulled(&page.events, js_sys::Date::now() as i64)
-            .await?;
+        let following = async {
+            match page.done {
+                true => Ok(None),
+                false => fetch_page(store, page.cursor).await.map(Some),
+            }
+        };
+        let apply = store.apply_pulled(&page.events, js_sys::Date::now() as i64);
+        let (applied, following) = futures::join!(apply, following);
+        let applied = applied?;
         pulled += applied.new_events;
         breaks += applied.breaks.len();
         state.pulled_cursor = page.cursor;
         store.save_sync_state(&state).await?;
-        if page.done {
-            return Ok((pulled, breaks));
+        match following? {
+            Some(next) => page = next,
+            None => return Ok((pulled, breaks)),
         }
     }
+}
+
+/// One page of other devices' events after `cursor`.
+async fn fetch_page(store: &Store, cursor: i64) -> Result<PulledPage, SyncError> {
+    let url = format!("{EVENTS_PATH}?after={cursor}&limit={PULL_PAGE}");
+    let request = signed(store, Request::get(&url), "GET", "").await?;
+    let response = request.send().await.map_err(offline)?;
+    if !response.ok() {
+        return Err(refusal(response).await);
+    }
+    response.json().await.map_err(offline)
 }
 
 /// `request` with the device's signature over method, path (without the query), time and
