@@ -434,12 +434,16 @@ mod tests {
             EventKind::PinUnlocked(PinUnlocked { person_id: who() }),
             person(PersonKind::Staff),
             person(PersonKind::Visitor),
-            EventKind::SignedIn(SignedIn {
+            EventKind::SignedIn(SignedIn::with_pin(&who(), false)),
+            EventKind::SignInFailed(SignInFailed {
                 person_id: who(),
                 method: SignInMethod::Pin,
+                reason: None,
             }),
-            EventKind::SignInFailed(SignInFailed { person_id: who() }),
-            EventKind::SignedOut(SignedOut { person_id: who() }),
+            EventKind::SignedOut(SignedOut {
+                person_id: who(),
+                idle: false,
+            }),
             permission(1),
             EventKind::PermitRevoked(PermitRevoked {
                 permit: id.clone(),
@@ -474,6 +478,7 @@ mod tests {
                 registered: true,
                 on: day(),
                 approved_by: "x".into(),
+                credential: None,
             }),
             asset(AssetCategory::IdentityData),
             EventKind::HandlerDesignated(crate::assets::HandlerDesignated {

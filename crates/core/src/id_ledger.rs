@@ -5,6 +5,7 @@
 use crate::article::Article;
 use crate::organisation::{Organisation, Role};
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::webauthn::PasskeyCredential;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +67,9 @@ pub struct CollationInfoRecorded {
     pub registered: bool,
     pub on: NaiveDate,
     pub approved_by: String,
+    /// The WebAuthn credential registered (its public key only, never the biometric).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<PasskeyCredential>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +99,9 @@ pub struct IdRecord {
     pub kind_id: Option<String>,
     pub state: IdState,
     pub collation_info_registered: bool,
+    /// The passkey of the 照合情報 registered, if it was registered on a tablet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<PasskeyCredential>,
 }
 
 impl IdRecord {
@@ -116,6 +123,9 @@ impl IdRecord {
             state: next_state,
             collation_info_registered: current.is_some_and(|c| c.collation_info_registered)
                 && next_state != IdState::Deleted,
+            passkey: current
+                .and_then(|c| c.passkey.clone())
+                .filter(|_| next_state != IdState::Deleted),
         })
     }
 }
@@ -332,6 +342,7 @@ mod tests {
             registered,
             on: day(3),
             approved_by: "juumin".into(),
+            credential: None,
         };
         assert!(check_collation_info(&info(false), Some(&record), &org).is_err());
         assert_eq!(

@@ -29,6 +29,7 @@ pub mod room_permit;
 pub mod rule_breaks;
 pub mod sign_in;
 pub mod wareki;
+pub mod webauthn;
 pub mod years;
 
 pub use article::Article;

@@ -117,6 +117,7 @@ impl Office {
         {
             Some(record) => {
                 record.collation_info_registered = info.registered;
+                record.passkey = info.credential.clone().filter(|_| info.registered);
                 true
             }
             None => false,

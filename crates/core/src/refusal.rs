@@ -93,6 +93,10 @@ pub enum RefusalCode {
     NotStaff,
     /// A PIN must be 4 to 8 digits.
     PinMalformed,
+    /// 照合情報認証 failed: the WebAuthn assertion does not verify (`reason` in Japanese).
+    CollationFailed {
+        reason: String,
+    },
     /// The person entering is not in the people register.
     UnknownPerson,
     /// The person does not hold the room's key, lent to them (for this visit, at level 3).
@@ -203,6 +207,7 @@ impl Refusal {
                 "取扱者の指定は個人情報（本人確認情報等）の資産について行います。".to_string()
             }
             RefusalCode::PinMalformed => "暗証番号は4〜8桁の数字にしてください。".to_string(),
+            RefusalCode::CollationFailed { reason } => format!("照合情報認証に失敗しました。{reason}"),
             RefusalCode::NotStaff => {
                 "職員として登録された方だけが記録できます。職員の登録を確認してください。".to_string()
             }
@@ -282,6 +287,9 @@ impl Refusal {
             }
             RefusalCode::NotStaff => "Only registered staff may record this.".to_string(),
             RefusalCode::PinMalformed => "A PIN is 4 to 8 digits.".to_string(),
+            RefusalCode::CollationFailed { .. } => {
+                "Biometric sign-in failed: the authenticator's answer does not verify.".to_string()
+            }
         };
         match self.article {
             Some(article) => format!("{text} (Article {})", article.number),

@@ -683,10 +683,7 @@ mod tests {
             }),
             1,
         )];
-        let sign_in = EventKind::SignedIn(SignedIn {
-            person_id: "yamada".into(),
-            method: SignInMethod::Pin,
-        });
+        let sign_in = EventKind::SignedIn(SignedIn::with_pin("yamada", false));
         assert!(
             Registers::fold(&events).check(&sign_in, t0()).is_err(),
             "no PIN yet"
@@ -703,6 +700,8 @@ mod tests {
         assert_eq!(Registers::fold(&events).check(&sign_in, t0()), Ok(()));
         let failure = EventKind::SignInFailed(SignInFailed {
             person_id: "yamada".into(),
+            method: SignInMethod::Pin,
+            reason: None,
         });
         for i in 0..5 {
             events.push(d.record(failure.clone(), 3 + i));

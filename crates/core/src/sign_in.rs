@@ -1,10 +1,14 @@
-//! Operator sign-in with a PIN (操作者照合暗証番号), until biometric sign-in replaces it as the
-//! first method: the PIN is kept only as a salted, slow hash (PBKDF2-SHA-256, computed by the
-//! browser's WebCrypto), and five failures in a row lock it until an administrator unlocks it.
-//! Sign-ins and failures are events: they are operation history (第12条).
+//! Operator sign-in: first by 照合情報認証 (WebAuthn with user verification, `webauthn`), and
+//! where the biometric fails, by the PIN (操作者照合暗証番号), recorded as a fallback. The PIN
+//! is kept only as a salted, slow hash (PBKDF2-SHA-256, computed by the browser's WebCrypto),
+//! and five PIN failures in a row lock it until an administrator unlocks it. Sign-ins,
+//! failures and sign-outs are events: they are operation history (第12条).
 
+use crate::article::Article;
 use crate::event::EventKind;
+use crate::id_ledger::{IdRecord, IdState, Ledger};
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::webauthn::{self, Assertion, PasskeyCredential};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -22,26 +26,61 @@ pub struct PinSet {
     pub iterations: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignInMethod {
+    #[default]
     Pin,
+    /// 照合情報認証: a WebAuthn assertion with user verification.
+    Passkey,
+}
+
+impl SignInMethod {
+    fn is_pin(&self) -> bool {
+        *self == SignInMethod::Pin
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedIn {
     pub person_id: String,
     pub method: SignInMethod,
+    /// The authenticator's answer (passkey sign-ins), verified again by the endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion: Option<Assertion>,
+    /// A PIN sign-in by someone whose 照合情報 is registered: the biometric failed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fallback: bool,
+}
+
+impl SignedIn {
+    pub fn with_pin(person_id: &str, fallback: bool) -> SignedIn {
+        SignedIn {
+            person_id: person_id.to_string(),
+            method: SignInMethod::Pin,
+            assertion: None,
+            fallback,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInFailed {
     pub person_id: String,
+    /// Only PIN failures count towards the lock.
+    #[serde(default, skip_serializing_if = "SignInMethod::is_pin")]
+    pub method: SignInMethod,
+    /// Why a passkey sign-in failed, in Japanese.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedOut {
     pub person_id: String,
+    /// Signed out by the shared tablet after the idle time, not by the person.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub idle: bool,
 }
 
 /// An administrator lifts a PIN lock.
@@ -89,7 +128,7 @@ impl Credential {
     pub fn after(&self, kind: &EventKind) -> Credential {
         match kind {
             EventKind::PinSet(pin) => self.after_pin_set(pin),
-            EventKind::SignInFailed(_) => self.after_failure(),
+            EventKind::SignInFailed(f) if f.method.is_pin() => self.after_failure(),
             EventKind::SignedIn(_) | EventKind::PinUnlocked(_) => self.after_reset(),
             _ => self.clone(),
         }
@@ -156,13 +195,66 @@ pub fn check_sign_in_event(
         EventKind::PinSet(pin) if pin.iterations < 100_000 || pin.hash.is_empty() => {
             refuse(pin_state("弱い設定"))
         }
-        EventKind::SignedIn(_) if credential.pin.is_none() => refuse(pin_state("未設定")),
-        EventKind::SignedIn(_) if credential.is_locked() => refuse(pin_state("ロック中")),
+        EventKind::SignedIn(s) if s.method.is_pin() && credential.pin.is_none() => {
+            refuse(pin_state("未設定"))
+        }
+        EventKind::SignedIn(s) if s.method.is_pin() && credential.is_locked() => {
+            refuse(pin_state("ロック中"))
+        }
         EventKind::PinUnlocked(_) if !credential.is_locked() => {
             refuse(pin_state("ロックされていない状態"))
         }
         _ => Ok(()),
     }
+}
+
+/// The passkeys registered for `person_id` under their active 照合IDs.
+pub fn passkeys_for<'a>(
+    ids: impl IntoIterator<Item = &'a IdRecord>,
+    person_id: &str,
+) -> Vec<&'a PasskeyCredential> {
+    ids.into_iter()
+        .filter(|r| r.ledger == Ledger::Collation && r.person_id == person_id)
+        .filter(|r| r.state == IdState::Active)
+        .filter_map(|r| r.passkey.as_ref())
+        .collect()
+}
+
+/// The passkey with `credential_id` among those of `person_id`.
+pub fn passkey_of<'a>(
+    ids: impl IntoIterator<Item = &'a IdRecord>,
+    person_id: &str,
+    credential_id: &str,
+) -> Option<&'a PasskeyCredential> {
+    passkeys_for(ids, person_id)
+        .into_iter()
+        .find(|p| p.id == credential_id)
+}
+
+/// 第8条第2項: a passkey sign-in carries an assertion that verifies against the credential
+/// registered in the 照合ID ledger for that person, with user verification.
+pub fn check_passkey_sign_in<'a>(
+    signed_in: &SignedIn,
+    device: &str,
+    ids: impl IntoIterator<Item = &'a IdRecord>,
+) -> Result<(), Refusals> {
+    if signed_in.method.is_pin() {
+        return Ok(());
+    }
+    let failed = |reason: String| {
+        let code = RefusalCode::CollationFailed { reason };
+        let article = Some(Article::paragraph(8, 2));
+        Err(Refusals(vec![Refusal::new(code, Field::Person, article)]))
+    };
+    let Some(assertion) = &signed_in.assertion else {
+        return failed("認証器の応答がありません。".into());
+    };
+    let Some(passkey) = passkey_of(ids, &signed_in.person_id, &assertion.credential_id) else {
+        return failed(webauthn::AssertionError::WrongCredential.message_ja());
+    };
+    webauthn::verify(passkey, assertion, &signed_in.person_id, device)
+        .map(|_| ())
+        .or_else(|e| failed(e.message_ja()))
 }
 
 #[cfg(test)]
@@ -187,6 +279,89 @@ mod tests {
         assert_eq!(c.attempts_left(), 0);
         assert!(!c.after_reset().is_locked());
         assert!(!c.after_pin_set(&pin).is_locked());
+    }
+
+    fn collation_id(passkey: Option<PasskeyCredential>, state: IdState) -> IdRecord {
+        IdRecord {
+            ledger: Ledger::Collation,
+            id: "C-001".into(),
+            person_id: "yamada".into(),
+            kind_id: None,
+            state,
+            collation_info_registered: passkey.is_some(),
+            passkey,
+        }
+    }
+
+    fn passkey_sign_in(flags: u8) -> (PasskeyCredential, SignedIn) {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
+        let (credential, assertion) = crate::webauthn::test_authenticator::answer(
+            &key,
+            "yamada",
+            "tablet-1",
+            flags,
+            "http://localhost:8090",
+        );
+        let signed_in = SignedIn {
+            person_id: "yamada".into(),
+            method: SignInMethod::Passkey,
+            assertion: Some(assertion),
+            fallback: false,
+        };
+        (credential, signed_in)
+    }
+
+    #[test]
+    fn a_passkey_sign_in_verifies_against_the_active_collation_id() {
+        let (credential, signed_in) = passkey_sign_in(0x05);
+        let active = collation_id(Some(credential.clone()), IdState::Active);
+        assert_eq!(
+            check_passkey_sign_in(&signed_in, "tablet-1", [&active]),
+            Ok(())
+        );
+        let refused = |ids: &[&IdRecord], device: &str| {
+            let refusals = check_passkey_sign_in(&signed_in, device, ids.iter().copied());
+            let refusal = refusals.unwrap_err().0.remove(0);
+            assert_eq!(refusal.article, Some(Article::paragraph(8, 2)));
+            refusal.message_ja()
+        };
+        let suspended = collation_id(Some(credential), IdState::Suspended);
+        assert!(refused(&[&suspended], "tablet-1").contains("登録されていない認証器"));
+        assert!(refused(&[], "tablet-1").contains("登録されていない認証器"));
+        assert!(refused(&[&active], "tablet-2").contains("このサインインのものではありません"));
+        let (credential, unverified) = passkey_sign_in(0x01);
+        let active = collation_id(Some(credential), IdState::Active);
+        let message = check_passkey_sign_in(&unverified, "tablet-1", [&active])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("生体認証（本人確認）が行われませんでした"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn passkey_failures_do_not_lock_the_pin_and_pin_sign_ins_need_no_passkey() {
+        let failed = EventKind::SignInFailed(SignInFailed {
+            person_id: "yamada".into(),
+            method: SignInMethod::Passkey,
+            reason: Some("x".into()),
+        });
+        let mut c = Credential::default();
+        for _ in 0..10 {
+            c = c.after(&failed);
+        }
+        assert!(!c.is_locked());
+        let (_, signed_in) = passkey_sign_in(0x05);
+        let pin = SignedIn::with_pin("yamada", true);
+        assert_eq!(check_passkey_sign_in(&pin, "tablet-1", []), Ok(()));
+        let known = BTreeMap::from([("yamada".to_string(), c)]);
+        let passkey = EventKind::SignedIn(signed_in);
+        assert_eq!(
+            check_sign_in_event(&passkey, &known, |_| true),
+            Ok(()),
+            "no PIN needed"
+        );
     }
 
     #[test]

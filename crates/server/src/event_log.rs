@@ -3,7 +3,7 @@
 //! them. A batch is stored whole in one transaction, or not at all.
 
 use crate::database::{self, Engine};
-use crate::{now_ms, rule_check};
+use crate::{now_ms, rule_check, sign_in_check};
 use daicho_core::chain::{check_continuation, ChainRefusal, StoredChain};
 use daicho_core::{DeviceId, Event};
 use sqlx::{Any, AnyPool, Row, Transaction};
@@ -91,6 +91,8 @@ pub async fn push(pool: &AnyPool, batch: &[Event]) -> Result<PushOutcome, PushEr
     insert_all(&mut tx, new_events).await?;
     let breaks = rule_check::breaks_in(&mut tx, new_events).await?;
     rule_check::record(&mut tx, &breaks).await?;
+    let unverified = sign_in_check::unverified(&mut tx, new_events).await?;
+    sign_in_check::raise(&mut tx, &unverified).await?;
     tx.commit().await?;
     Ok(PushOutcome {
         stored: new_events.len(),

@@ -5,6 +5,7 @@ pub mod database;
 pub mod devices;
 pub mod event_log;
 pub mod rule_check;
+pub mod sign_in_check;
 mod static_files;
 mod sync_api;
 

@@ -89,7 +89,7 @@ async fn records_since(tx: &mut Transaction<'_, Any>, since_ms: i64) -> sqlx::Re
     bodies(tx, sqlx::query(sql).bind(since_ms)).await
 }
 
-async fn bodies<'q>(
+pub(crate) async fn bodies<'q>(
     tx: &mut Transaction<'_, Any>,
     query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
 ) -> sqlx::Result<Vec<Event>> {

@@ -662,3 +662,94 @@ async fn a_batch_of_many_rows_is_stored_whole_in_order() {
     assert_eq!(pulled, events);
     server.shut_down().await;
 }
+
+/// 山田's 照合ID with the passkey of `key`, then 山田 signing in with `signer` on the branch
+/// tablet (a forged answer when the two keys differ).
+fn passkey_story(key: u8, signer: u8) -> Vec<Event> {
+    use daicho_core::id_ledger::{CollationInfoRecorded, IdLedgerRecorded, Ledger, LedgerAction};
+    use daicho_core::sign_in::{SignInMethod, SignedIn};
+    use daicho_core::webauthn::test_authenticator::answer;
+    let origin = "http://localhost:8090";
+    let (credential, _) = answer(
+        &SigningKey::from_bytes(&[key; 32]),
+        "yamada",
+        "branch",
+        5,
+        origin,
+    );
+    let (_, assertion) = answer(
+        &SigningKey::from_bytes(&[signer; 32]),
+        "yamada",
+        "branch",
+        5,
+        origin,
+    );
+    let on = at_minute(0).date_naive();
+    let kinds = vec![
+        EventKind::IdLedgerRecorded(IdLedgerRecorded {
+            ledger: Ledger::Collation,
+            id: "C-001".into(),
+            person_id: "yamada".into(),
+            kind_id: None,
+            action: LedgerAction::Issued,
+            on,
+            approved_by: "kanri".into(),
+        }),
+        EventKind::CollationInfoRecorded(CollationInfoRecorded {
+            collation_id: "C-001".into(),
+            registered: true,
+            on,
+            approved_by: "kanri".into(),
+            credential: Some(credential),
+        }),
+        EventKind::SignedIn(SignedIn {
+            person_id: "yamada".into(),
+            method: SignInMethod::Passkey,
+            assertion: Some(assertion),
+            fallback: false,
+        }),
+    ];
+    sealed("branch", kinds, 0)
+}
+
+async fn collation_exceptions(server: &Running) -> Vec<(i64, String)> {
+    let pool = server.open_database().await;
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT seq, detail FROM security_exceptions WHERE code = 'collation_failed'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    rows
+}
+
+/// 第8条第2項 again on the endpoint: a passkey sign-in is verified against the 照合ID ledger
+/// it knows. A good one raises nothing; a forged one is stored (the chain is evidence) and
+/// raised as a security exception naming the record, once.
+#[tokio::test]
+async fn passkey_sign_ins_are_verified_again_and_a_forged_one_is_raised() {
+    for (signer, raised) in [(7, false), (8, true)] {
+        let data = tempfile::tempdir().unwrap();
+        let dist = tempfile::tempdir().unwrap();
+        let server = start(data.path(), dist.path()).await;
+        let branch = enroll(&server, "branch", 2).await;
+        let story = passkey_story(7, signer);
+        assert_eq!(push(&branch, &server.base, &story).await.0, 200);
+        assert_eq!(
+            push(&branch, &server.base, &story).await.0,
+            200,
+            "sent again"
+        );
+        assert_eq!(stored_count(&server.base).await, 3);
+        let exceptions = collation_exceptions(&server).await;
+        if raised {
+            assert_eq!(exceptions.len(), 1, "{exceptions:?}");
+            assert_eq!(exceptions[0].0, 3, "the sign-in is named");
+            assert!(exceptions[0].1.contains("第8条第2項"), "{exceptions:?}");
+        } else {
+            assert_eq!(exceptions, vec![]);
+        }
+        server.shut_down().await;
+    }
+}

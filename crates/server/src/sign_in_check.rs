@@ -1,0 +1,62 @@
+//! 第8条第2項 again on the endpoint: a passkey sign-in, verified by the tablet against the
+//! public key it held, is verified again here against the 照合ID ledger as the endpoint knows
+//! it. One that does not verify is stored all the same (the device's chain is evidence and
+//! must not be broken) and raised as a security exception, once per event.
+
+use daicho_core::sign_in::{check_passkey_sign_in, SignInMethod};
+use daicho_core::{Event, EventKind, Registers};
+use sqlx::{Any, Transaction};
+
+/// The code of the security exception raised.
+pub const CODE: &str = "collation_failed";
+
+/// The passkey sign-ins among `new_events` that do not verify, with why (in Japanese).
+pub async fn unverified(
+    tx: &mut Transaction<'_, Any>,
+    new_events: &[Event],
+) -> sqlx::Result<Vec<(Event, String)>> {
+    let sign_ins: Vec<&Event> = new_events.iter().filter(|e| is_passkey(e)).collect();
+    if sign_ins.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = "SELECT body FROM events \
+               WHERE kind IN ('id_ledger_recorded', 'collation_info_recorded')";
+    let ledger = crate::rule_check::bodies(tx, sqlx::query(sql)).await?;
+    let ids = Registers::fold(&ledger).office.ids;
+    Ok(sign_ins
+        .into_iter()
+        .filter_map(|event| {
+            let EventKind::SignedIn(signed_in) = &event.kind else {
+                return None;
+            };
+            check_passkey_sign_in(signed_in, &event.device.0, ids.values())
+                .err()
+                .map(|refusals| (event.clone(), refusals.to_string()))
+        })
+        .collect())
+}
+
+fn is_passkey(event: &Event) -> bool {
+    matches!(&event.kind, EventKind::SignedIn(s) if s.method == SignInMethod::Passkey)
+}
+
+/// Raises each as a security exception, in the push's transaction.
+pub async fn raise(
+    tx: &mut Transaction<'_, Any>,
+    unverified: &[(Event, String)],
+) -> sqlx::Result<()> {
+    for (event, why) in unverified {
+        sqlx::query(
+            "INSERT INTO security_exceptions (device, seq, code, detail, raised_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&event.device.0)
+        .bind(event.seq as i64)
+        .bind(CODE)
+        .bind(why)
+        .bind(crate::now_ms())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
