@@ -252,6 +252,7 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
     let to_keys = Callback::new(move |()| page.set(Page::Keys));
     let signed_in = move || session.0.with(Option::is_some);
     let refresh = start_sync(store);
+    crate::auth::idle::watch(store, session);
     view! {
         <Show when=signed_in fallback=move || view! { <SignInPage store/> }>
             <OperatorBar store page/>
@@ -292,7 +293,7 @@ fn OperatorBar(store: StoredValue<Rc<Store>, LocalStorage>, page: RwSignal<Page>
         let (store, id) = (store.get_value(), session.operator_id());
         spawn_local(async move {
             // The sign-out is history (第12条); the tab signs out even if recording it fails.
-            let _ = store.sign_out(&id, Utc::now()).await;
+            let _ = store.sign_out(&id, false, Utc::now()).await;
             session.sign_out();
         });
     };

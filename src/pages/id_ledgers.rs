@@ -668,11 +668,19 @@ fn CollationInfoForm(
         }
         let operator = session.operator_id();
         let approver = loaded.with_untracked(|l| l.approver(day));
+        let holder = loaded.with_untracked(|l| {
+            let id = collation_id.get_untracked();
+            l.ids
+                .iter()
+                .find(|r| r.ledger == Ledger::Collation && r.id == id)
+                .map(|r| r.person_id.clone())
+        });
         let info = CollationInfoRecorded {
             collation_id: collation_id.get_untracked(),
             registered: registered.get_untracked(),
             on: day,
             approved_by: approver.unwrap_or_else(|| operator.clone()),
+            credential: None,
         };
         let done = if info.registered {
             "照合情報の登録を記録しました。"
@@ -680,7 +688,13 @@ fn CollationInfoForm(
             "照合情報の削除を記録しました。"
         };
         let store = store.get_value();
+        let name = directory.name_of(holder.as_deref().unwrap_or_default());
+        message.set(None);
         spawn_local(async move {
+            let info = match with_passkey(info, holder, &name).await {
+                Ok(info) => info,
+                Err(e) => return message.set(Some((false, e))),
+            };
             let kind = EventKind::CollationInfoRecorded(info);
             match store.record(kind, &operator, Utc::now()).await {
                 Ok(_) => {
@@ -706,7 +720,7 @@ fn CollationInfoForm(
     view! {
         <form class="card wide collation-info-form" on:submit=submit>
             <h2>"照合情報の登録・削除（第8条第2項・第10条）"</h2>
-            <p class="hint">"照合情報そのものは読取装置に保管され、ここには登録・削除の事実だけを記録します。"</p>
+            <p class="hint">"登録では、本人がこの端末の生体認証（指紋・顔）またはセキュリティキーで照合情報を登録します。照合情報そのものは認証器の中に保管され、ここには公開鍵と登録・削除の事実だけを記録します。"</p>
             <div class="field">
                 <label for="collation-info-id">"照合ID"</label>
                 <select id="collation-info-id" on:change=move |ev| collation_id.set(event_target_value(&ev))>
@@ -730,4 +744,21 @@ fn CollationInfoForm(
             <FormMessage outcome=message/>
         </form>
     }
+}
+
+/// Registering 照合情報 on this tablet: the holder registers a passkey with the authenticator
+/// (the biometric stays in it) and its public key goes into the ledger line.
+async fn with_passkey(
+    mut info: CollationInfoRecorded,
+    holder: Option<String>,
+    name: &str,
+) -> Result<CollationInfoRecorded, String> {
+    let Some(holder) = holder.filter(|_| info.registered) else {
+        return Ok(info);
+    };
+    if !crate::auth::webauthn::is_available() {
+        return Err("この端末では生体認証（WebAuthn）を使えません。".into());
+    }
+    info.credential = Some(crate::auth::webauthn::register(&holder, name).await?);
+    Ok(info)
 }

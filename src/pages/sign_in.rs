@@ -1,4 +1,5 @@
-//! Signing in: choose your name, enter your PIN. On the very first run, register the first
+//! Signing in: choose your name, then 照合情報認証 (the tablet's fingerprint or face check) or,
+//! where that fails or is not registered, your PIN. On the very first run, register the first
 //! staff member (the administrator) instead.
 
 use crate::auth::session::{Operator, Session};
@@ -32,9 +33,43 @@ fn PinSignIn(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let session = expect_context::<Session>();
     let chosen = RwSignal::new(None::<PersonDefined>);
+    let has_passkey = RwSignal::new(false);
     let pin = RwSignal::new(String::new());
     let message = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let choose = move |person: PersonDefined| {
+        let (store, id) = (store.get_value(), person.id.clone());
+        chosen.set(Some(person));
+        message.set(None);
+        has_passkey.set(false);
+        spawn_local(async move {
+            let registered = store.passkeys_of(&id).await.is_ok_and(|p| !p.is_empty());
+            if chosen.with_untracked(|c| c.as_ref().map(|c| c.id == id)) == Some(true) {
+                has_passkey.set(registered);
+            }
+        });
+    };
+    let signed_in = move |p: PersonDefined| {
+        session.sign_in(Operator {
+            person_id: p.id,
+            name: p.name,
+        })
+    };
+    let with_passkey = move |_| {
+        let Some(person) = chosen.get_untracked() else {
+            return;
+        };
+        busy.set(true);
+        let store = store.get_value();
+        spawn_local(async move {
+            let outcome = store.passkey_sign_in(&person.id, Utc::now()).await;
+            busy.set(false);
+            match outcome {
+                Ok(p) => signed_in(p),
+                Err(e) => message.set(Some(format!("{e} 暗証番号でもサインインできます。"))),
+            }
+        });
+    };
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let Some(person) = chosen.get_untracked() else {
@@ -47,10 +82,7 @@ fn PinSignIn(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
             busy.set(false);
             pin.set(String::new());
             match outcome {
-                Ok(SignInOutcome::SignedIn(p)) => session.sign_in(Operator {
-                    person_id: p.id,
-                    name: p.name,
-                }),
+                Ok(SignInOutcome::SignedIn(p)) => signed_in(p),
                 Ok(SignInOutcome::WrongPin { attempts_left: 0 }) => message.set(Some(
                     "暗証番号が違います。ロックされました。システム管理者に解除を依頼してください。"
                         .into(),
@@ -64,7 +96,7 @@ fn PinSignIn(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
     };
     view! {
         <h2>"サインイン"</h2>
-        <p class="hint">"名前を選び、暗証番号を入力してください。"</p>
+        <p class="hint">"名前を選び、生体認証（照合情報を登録した方）または暗証番号でサインインしてください。"</p>
         <div class="person-picker" role="group" aria-label="名前">
             <For each=move || directory.staff() key=|p| p.id.clone() children=move |person| {
                 let label = person.name.clone();
@@ -73,16 +105,27 @@ fn PinSignIn(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 view! {
                     <button type="button" class="person"
                         aria-pressed=move || (chosen.with(|c| c.as_ref().map(|c| c.id.clone())) == Some(id.clone())).to_string()
-                        on:click=move |_| { chosen.set(Some(person.clone())); message.set(None); }>
+                        on:click=move |_| choose(person.clone())>
                         <strong>{label}</strong> <small>{affiliation}</small>
                     </button>
                 }
             }/>
         </div>
+        <Show when=move || has_passkey.get()>
+            <div class="passkey-sign-in">
+                <button type="button" id="sign-in-passkey" class="button primary big"
+                    disabled=move || busy.get() on:click=with_passkey>
+                    "生体認証でサインイン"
+                </button>
+            </div>
+        </Show>
         <form class="pin-form" on:submit=submit>
-            <label for="pin">"暗証番号"</label>
+            <label for="pin">
+                {move || if has_passkey.get() { "暗証番号（生体認証が使えないとき）" } else { "暗証番号" }}
+            </label>
             <input id="pin" type="password" inputmode="numeric" autocomplete="off" bind:value=pin/>
-            <button type="submit" id="sign-in" class="button primary big" disabled=move || busy.get()>
+            <button type="submit" id="sign-in" class="button big"
+                class:primary=move || !has_passkey.get() disabled=move || busy.get()>
                 "サインイン"
             </button>
             <Show when=move || message.get().is_some()>

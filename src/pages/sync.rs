@@ -57,7 +57,38 @@ pub fn SyncPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 <FormMessage outcome/>
             </section>
             <EnrollForm store on_enrolled=Callback::new(move |()| reload())/>
+            <IdleSetting/>
         </div>
+    }
+}
+
+/// How long this shared tablet waits before signing out by itself (a device setting).
+#[component]
+fn IdleSetting() -> impl IntoView {
+    use crate::auth::idle::{idle_seconds, set_idle_seconds, CHOICES_MINUTES};
+    let current = idle_seconds();
+    let saved = RwSignal::new(false);
+    let change = move |ev: leptos::ev::Event| {
+        if let Ok(minutes) = event_target_value(&ev).parse::<u32>() {
+            set_idle_seconds(minutes * 60);
+            saved.set(true);
+        }
+    };
+    let options = CHOICES_MINUTES.map(|m| {
+        view! { <option value=m.to_string() selected=m * 60 == current>{format!("{m}分")}</option> }
+    });
+    view! {
+        <section class="card wide">
+            <h2>"自動サインアウト"</h2>
+            <p class="hint">"共用の端末は、操作がないまま次の時間がたつと自動的にサインアウトします。"</p>
+            <div class="field">
+                <label for="idle-minutes">"操作がない時間"</label>
+                <select id="idle-minutes" on:change=change>{options.to_vec()}</select>
+            </div>
+            <Show when=move || saved.get()>
+                <p class="status" role="status">"設定しました。"</p>
+            </Show>
+        </section>
     }
 }
 

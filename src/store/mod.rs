@@ -10,6 +10,7 @@ mod entry_log;
 mod keys;
 mod organisation;
 pub mod paging;
+mod passkeys;
 mod people;
 mod pulled;
 mod registers;

@@ -118,10 +118,9 @@ impl Store {
             .map_err(StoreError::Storage)?;
         let person = person_id.to_string();
         if digests_match(&hash, &stored.hash) {
-            let kind = EventKind::SignedIn(SignedIn {
-                person_id: person.clone(),
-                method: SignInMethod::Pin,
-            });
+            // A PIN sign-in by someone with 照合情報 registered: the biometric failed them.
+            let fallback = !self.passkeys_of(person_id).await?.is_empty();
+            let kind = EventKind::SignedIn(SignedIn::with_pin(person_id, fallback));
             self.record_credential_event(kind, person_id, person_id, now)
                 .await?;
             let people = self.people().await?;
@@ -129,7 +128,11 @@ impl Store {
             who.map(SignInOutcome::SignedIn)
                 .ok_or_else(|| refused(unknown_person(), Field::Person))
         } else {
-            let kind = EventKind::SignInFailed(SignInFailed { person_id: person });
+            let kind = EventKind::SignInFailed(SignInFailed {
+                person_id: person,
+                method: SignInMethod::Pin,
+                reason: None,
+            });
             self.record_credential_event(kind, person_id, person_id, now)
                 .await?;
             let attempts_left = self.credential(person_id).await?.attempts_left();
@@ -137,9 +140,11 @@ impl Store {
         }
     }
 
-    pub async fn sign_out(&self, person_id: &str, now: DateTime<Utc>) -> Result<()> {
+    /// Records a sign-out; `idle` when the shared tablet ended the session by itself.
+    pub async fn sign_out(&self, person_id: &str, idle: bool, now: DateTime<Utc>) -> Result<()> {
         let kind = EventKind::SignedOut(SignedOut {
             person_id: person_id.to_string(),
+            idle,
         });
         self.record_credential_event(kind, person_id, person_id, now)
             .await
@@ -160,7 +165,7 @@ impl Store {
     }
 
     /// Appends a sign-in event after the core's check, with the credential it leaves.
-    async fn record_credential_event(
+    pub(super) async fn record_credential_event(
         &self,
         kind: EventKind,
         person_id: &str,
