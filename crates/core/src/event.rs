@@ -241,6 +241,13 @@ impl Event {
         hex::encode(hasher.finalize())
     }
 
+    /// The event's leaf in the endpoint's Merkle tree (`merkle`): the RFC 6962 leaf hash of its
+    /// `hash` as written (64 hex characters). The hash covers everything else of the event and
+    /// the hash before it, so the leaf commits to the whole event once `hash_is_valid` holds.
+    pub fn leaf_hash(&self) -> crate::merkle::Hash {
+        crate::merkle::leaf_hash(self.hash.as_bytes())
+    }
+
     /// True when the stored hash matches the event's content.
     pub fn hash_is_valid(&self) -> bool {
         self.hash == self.computed_hash()

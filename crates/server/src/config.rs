@@ -18,6 +18,10 @@ pub struct Config {
     /// PostgreSQL instead of the SQLite file: `postgres://user:password@host:port/database`.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// The transparency log's name (a checkpoint's origin line), used when its key is made on
+    /// first start; `daicho.<host name>/log` if not given.
+    #[arg(long, env = "DAICHO_LOG_ORIGIN")]
+    pub log_origin: Option<String>,
     /// The built PWA (`trunk build --release` writes it to `dist/`).
     #[arg(long, env = "DAICHO_DIST_DIR", default_value = "dist")]
     pub dist_dir: PathBuf,

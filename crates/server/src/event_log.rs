@@ -89,6 +89,7 @@ pub async fn push(pool: &AnyPool, batch: &[Event]) -> Result<PushOutcome, PushEr
     };
     let new_events = continuation.new_events(batch);
     insert_all(&mut tx, new_events).await?;
+    crate::transparency::append_new(&mut tx).await?;
     let breaks = rule_check::breaks_in(&mut tx, new_events).await?;
     rule_check::record(&mut tx, &breaks).await?;
     let unverified = sign_in_check::unverified(&mut tx, new_events).await?;
@@ -106,7 +107,7 @@ pub async fn push(pool: &AnyPool, batch: &[Event]) -> Result<PushOutcome, PushEr
 /// commit first, a puller move its cursor past it, and the earlier position, committed after,
 /// never be pulled. One push at a time makes positions visible in order. It also keeps two
 /// pushes of one device from both passing the chain check on the same head.
-async fn begin_log_write(pool: &AnyPool) -> sqlx::Result<Transaction<'static, Any>> {
+pub(crate) async fn begin_log_write(pool: &AnyPool) -> sqlx::Result<Transaction<'static, Any>> {
     // On SQLite, begin_write's write lock is already the only one.
     let mut tx = database::begin_write(pool).await?;
     if Engine::of(pool) == Engine::Postgres {

@@ -1,13 +1,16 @@
 //! Daichō's shared endpoint: serves the PWA and its API, with its state in SQLite or PostgreSQL.
 
+pub mod archive;
 pub mod config;
 pub mod database;
 pub mod devices;
 pub mod event_log;
+pub mod log_key;
 pub mod rule_check;
 pub mod sign_in_check;
 mod static_files;
 mod sync_api;
+pub mod transparency;
 
 use axum::extract::State;
 use axum::handler::Handler;
@@ -16,9 +19,11 @@ use axum::response::IntoResponse;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::{Json, Router};
 use database::Engine;
+use log_key::LogKey;
 use serde_json::{json, Value};
 use sqlx::AnyPool;
 use std::future::Future;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 
 pub use config::Config;
@@ -34,6 +39,8 @@ pub fn now_ms() -> i64 {
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) pool: AnyPool,
+    /// The key checkpoints are signed with.
+    pub(crate) log: Arc<LogKey>,
 }
 
 /// One route of the API: a path, a method and its handler.
@@ -64,6 +71,8 @@ fn endpoints() -> Vec<Endpoint> {
         endpoint("/api/events", Method::POST, sync_api::push),
         endpoint("/api/events", Method::GET, sync_api::pull),
         endpoint("/api/devices", Method::POST, sync_api::enroll),
+        endpoint("/api/log/key", Method::GET, sync_api::log_key),
+        endpoint("/api/log/consistency", Method::GET, sync_api::consistency),
         endpoint("/api/openapi.json", Method::GET, openapi),
     ]
 }
@@ -77,11 +86,11 @@ pub fn api_routes() -> Vec<(&'static str, Method)> {
 }
 
 /// The whole HTTP surface: `/api/…` and, for every other path, the PWA.
-pub fn app(pool: AnyPool, config: &Config) -> Router {
+pub fn app(pool: AnyPool, log: Arc<LogKey>, config: &Config) -> Router {
     let api = endpoints()
         .into_iter()
         .fold(Router::new(), |router, e| router.route(e.path, e.handler))
-        .with_state(AppState { pool });
+        .with_state(AppState { pool, log });
     api.merge(static_files::router(&config.dist_dir))
 }
 
@@ -105,6 +114,15 @@ async fn openapi() -> impl IntoResponse {
     )
 }
 
+/// The log's key, recorded, and the tree brought up to every stored event and signed.
+pub async fn open_log(pool: &AnyPool, config: &Config) -> anyhow::Result<LogKey> {
+    let key = LogKey::load_or_create(&config.data_dir, config.log_origin.as_deref())?;
+    key.record(pool).await?;
+    transparency::catch_up(pool).await?;
+    transparency::checkpoint(pool, &key).await?;
+    Ok(key)
+}
+
 /// Serves on `listener` until `shutdown` completes, then closes the database cleanly.
 pub async fn serve(
     listener: TcpListener,
@@ -112,7 +130,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let pool = database::open(&config.database_url()?).await?;
-    let router = app(pool.clone(), &config);
+    let log = Arc::new(open_log(&pool, &config).await?);
+    let router = app(pool.clone(), log, &config);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await?;

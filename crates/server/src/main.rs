@@ -28,6 +28,21 @@ enum Command {
     },
     /// Revoke a device: its requests are refused from now on.
     RevokeDevice { device: String },
+    /// Write the whole log (events, checkpoints, log and device public keys) as JSON lines.
+    Export {
+        /// The archive to write (must not exist).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Check an archive offline, or without FILE the live database: every event hash, chain
+    /// link, Merkle root and checkpoint signature. Names the first bad record; exits 1 then.
+    Verify {
+        file: Option<std::path::PathBuf>,
+        /// The log's verifier key (`<name>+<id>+<base64>`) to trust, rather than the keys the
+        /// archive or database names.
+        #[arg(long)]
+        log_key: Option<String>,
+    },
 }
 
 #[tokio::main]
@@ -44,6 +59,56 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => serve(cli.config).await,
         Command::EnrollToken { minutes } => enroll_token(&cli.config, minutes).await,
         Command::RevokeDevice { device } => revoke_device(&cli.config, &device).await,
+        Command::Export { out } => export(&cli.config, &out).await,
+        Command::Verify { file, log_key } => verify(&cli.config, file, log_key).await,
+    }
+}
+
+async fn export(config: &Config, out: &std::path::Path) -> anyhow::Result<()> {
+    let pool = daicho_server::database::open(&config.database_url()?).await?;
+    // The tree signed up to its last event first, so the archive ends on a checkpoint.
+    daicho_server::open_log(&pool, config).await?;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .with_context(|| format!("cannot create {}", out.display()))?;
+    let mut writer = std::io::BufWriter::new(file);
+    let events = daicho_server::archive::export(&pool, &mut writer).await?;
+    pool.close().await;
+    println!("exported {events} events to {}", out.display());
+    Ok(())
+}
+
+async fn verify(
+    config: &Config,
+    file: Option<std::path::PathBuf>,
+    log_key: Option<String>,
+) -> anyhow::Result<()> {
+    let outcome = match &file {
+        Some(path) => {
+            let archive = std::fs::File::open(path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            let reader = std::io::BufReader::new(archive);
+            daicho_server::archive::verify_archive(reader, log_key.as_deref())?
+        }
+        None => {
+            let pool = daicho_server::database::open(&config.database_url()?).await?;
+            let outcome =
+                daicho_server::archive::verify_database(&pool, log_key.as_deref()).await?;
+            pool.close().await;
+            outcome
+        }
+    };
+    match outcome {
+        Ok(summary) => {
+            println!("{summary}");
+            Ok(())
+        }
+        Err(problem) => {
+            println!("BAD: first bad record: {problem}");
+            std::process::exit(1);
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::devices::{self, DeviceError, DeviceRefusal, SignedRequest};
 use crate::event_log::{self, PushError, MAX_BATCH_EVENTS};
+use crate::transparency::{self, ProofRefusal};
 use crate::{now_ms, AppState};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -10,6 +11,8 @@ use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use daicho_core::Event;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -24,6 +27,7 @@ pub enum ApiRefusal {
     MalformedQuery,
     NotOwnEvents,
     BatchTooLarge,
+    BadTreeSize,
     StorageUnavailable,
 }
 
@@ -35,6 +39,7 @@ impl ApiRefusal {
             ApiRefusal::MalformedQuery => "malformed_query",
             ApiRefusal::NotOwnEvents => "not_own_events",
             ApiRefusal::BatchTooLarge => "batch_too_large",
+            ApiRefusal::BadTreeSize => "bad_tree_size",
             ApiRefusal::StorageUnavailable => "storage_unavailable",
         }
     }
@@ -42,7 +47,9 @@ impl ApiRefusal {
     fn status(self) -> StatusCode {
         match self {
             ApiRefusal::WrongContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiRefusal::MalformedJson | ApiRefusal::MalformedQuery => StatusCode::BAD_REQUEST,
+            ApiRefusal::MalformedJson | ApiRefusal::MalformedQuery | ApiRefusal::BadTreeSize => {
+                StatusCode::BAD_REQUEST
+            }
             ApiRefusal::NotOwnEvents => StatusCode::FORBIDDEN,
             ApiRefusal::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiRefusal::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -76,6 +83,9 @@ pub struct PullResponse {
     pub cursor: i64,
     /// True when this page is the end of the log (for now).
     pub done: bool,
+    /// The latest signed checkpoint of the log (a C2SP signed note), covering at least this
+    /// page: keep it, and ask `/api/log/consistency` from it at the next sync.
+    pub checkpoint: String,
 }
 
 pub async fn push(
@@ -214,9 +224,10 @@ pub async fn enroll(State(state): State<AppState>, headers: HeaderMap, body: Byt
     )
     .await;
     match result {
+        // The log's key comes with the enrollment: the moment the device trusts this server.
         Ok(()) => (
             StatusCode::CREATED,
-            Json(json!({ "device": request.device })),
+            Json(json!({ "device": request.device, "log_key": state.log.vkey() })),
         )
             .into_response(),
         Err(DeviceError::Refused(r)) => device_refusal(r),
@@ -246,14 +257,71 @@ pub async fn pull(
         .unwrap_or(MAX_PULL_EVENTS)
         .clamp(1, MAX_PULL_EVENTS);
     // A device's own events are never sent back to it.
-    match event_log::pull_for(&state.pool, query.after, limit, Some(&device)).await {
-        Ok(page) => Json(PullResponse {
+    let page = match event_log::pull_for(&state.pool, query.after, limit, Some(&device)).await {
+        Ok(page) => page,
+        Err(e) => return unavailable(e),
+    };
+    // Read after the page, so it covers every event of it.
+    match transparency::checkpoint(&state.pool, &state.log).await {
+        Ok(checkpoint) => Json(PullResponse {
             events: page.events,
             cursor: page.cursor,
             done: page.done,
+            checkpoint,
         })
         .into_response(),
         Err(e) => unavailable(e),
+    }
+}
+
+/// The log's public key, as a verifier key (`<name>+<id>+<base64>`) and in parts. Not signed
+/// by a device: it is public, and what a device checks checkpoints with.
+pub async fn log_key(State(state): State<AppState>) -> Response {
+    let verifier = state.log.verifier();
+    Json(json!({
+        "name": verifier.name,
+        "vkey": verifier.vkey(),
+        "public_key": BASE64.encode(verifier.key.as_bytes()),
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ConsistencyQuery {
+    pub from: u64,
+    pub to: u64,
+}
+
+/// The consistency proof from the tree of `from` events to the tree of `to` (RFC 6962 §2.1.2),
+/// each hash base64.
+pub async fn consistency(
+    State(state): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    query: Result<Query<ConsistencyQuery>, QueryRejection>,
+) -> Response {
+    if let Err(response) = authenticate(&state, &method, uri.path(), &headers, b"").await {
+        return response;
+    }
+    let Ok(Query(query)) = query else {
+        return ApiRefusal::MalformedQuery.refuse(
+            "from と to は0以上の整数で指定してください。".into(),
+            "from and to must be integers of 0 or more.".into(),
+        );
+    };
+    match transparency::consistency_proof(&state.pool, query.from, query.to).await {
+        Ok(proof) => Json(json!({
+            "from": query.from,
+            "to": query.to,
+            "proof": proof.iter().map(|h| BASE64.encode(h)).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Err(ProofRefusal::BadSizes { from, to, size }) => ApiRefusal::BadTreeSize.refuse(
+            format!("証明できない大きさです（{from}から{to}へ。台帳は{size}件）。"),
+            format!("No proof from {from} to {to}: the log has {size} events."),
+        ),
+        Err(ProofRefusal::Database(e)) => unavailable(e),
     }
 }
 

@@ -43,6 +43,7 @@ pub async fn start(data: &Path, dist: &Path) -> Running {
         data_dir: data.to_path_buf(),
         dist_dir: dist.to_path_buf(),
         database_url: postgres_database(data).await,
+        log_origin: Some("daicho.test/log".into()),
     };
     let database = config.database_url().unwrap();
     let listener = TcpListener::bind(config.socket_addr()).await.unwrap();
