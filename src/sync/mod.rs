@@ -3,6 +3,7 @@
 //! `runner` decides when (on reconnect, after writes, periodically, retrying on failure) and
 //! makes sure only one tab of the browser syncs at a time.
 
+mod log_check;
 pub mod runner;
 mod tab_lock;
 
@@ -76,6 +77,12 @@ pub struct SyncState {
     pub pulled_cursor: i64,
     pub last_success_ms: Option<i64>,
     pub last_error: Option<String>,
+    /// The endpoint's log key (`vkey`), given at enrollment.
+    #[serde(default)]
+    pub log_key: Option<String>,
+    /// The last checkpoint of the endpoint's log this device opened.
+    #[serde(default)]
+    pub checkpoint: Option<log_check::KeptCheckpoint>,
 }
 
 /// What one sync did.
@@ -105,6 +112,11 @@ impl SyncReport {
     }
 }
 
+#[derive(Deserialize)]
+struct Enrolled {
+    log_key: Option<String>,
+}
+
 /// Enrolls this device with the code the system administrator gave (`daicho-server
 /// enroll-token`), sending the public half of its key.
 pub async fn enroll(store: &Store, code: &str) -> Result<(), SyncError> {
@@ -121,8 +133,10 @@ pub async fn enroll(store: &Store, code: &str) -> Result<(), SyncError> {
     if response.status() != 201 {
         return Err(refusal(response).await);
     }
+    let enrolled: Enrolled = response.json().await.map_err(offline)?;
     let mut state = store.sync_state().await?;
     state.enrolled = true;
+    state.log_key = enrolled.log_key;
     store.save_sync_state(&state).await?;
     Ok(())
 }
@@ -184,7 +198,14 @@ struct PushOutcome {
 
 /// Sends one batch (`{"events":[…]}`) signed by this device.
 async fn push_batch(store: &Store, body: String) -> Result<usize, SyncError> {
-    let request = signed(store, Request::post(EVENTS_PATH), "POST", &body).await?;
+    let request = signed(
+        store,
+        Request::post(EVENTS_PATH),
+        "POST",
+        EVENTS_PATH,
+        &body,
+    )
+    .await?;
     let response = request
         .header("content-type", "application/json")
         .body(body)
@@ -204,6 +225,8 @@ struct PulledPage {
     events: Vec<Event>,
     cursor: i64,
     done: bool,
+    /// The log's signed checkpoint, covering at least this page.
+    checkpoint: Option<String>,
 }
 
 /// Pulls page after page from the saved cursor, applying each before moving the cursor
@@ -214,6 +237,9 @@ async fn pull_all(store: &Store) -> Result<(usize, usize), SyncError> {
     let mut state = store.sync_state().await?;
     let mut page = fetch_page(store, state.pulled_cursor).await?;
     loop {
+        if let Some(note) = &page.checkpoint {
+            log_check::check(store, &mut state, note).await?;
+        }
         let following = async {
             match page.done {
                 true => Ok(None),
@@ -237,7 +263,7 @@ async fn pull_all(store: &Store) -> Result<(usize, usize), SyncError> {
 /// One page of other devices' events after `cursor`.
 async fn fetch_page(store: &Store, cursor: i64) -> Result<PulledPage, SyncError> {
     let url = format!("{EVENTS_PATH}?after={cursor}&limit={PULL_PAGE}");
-    let request = signed(store, Request::get(&url), "GET", "").await?;
+    let request = signed(store, Request::get(&url), "GET", EVENTS_PATH, "").await?;
     let response = request.send().await.map_err(offline)?;
     if !response.ok() {
         return Err(refusal(response).await);
@@ -251,12 +277,13 @@ async fn signed(
     store: &Store,
     request: RequestBuilder,
     method: &str,
+    path: &str,
     body: &str,
 ) -> Result<RequestBuilder, SyncError> {
     let device = store.device().await?.id.0;
     let timestamp = (js_sys::Date::now() as i64).to_string();
     let digest = content_digest(body.as_bytes());
-    let base = signature_base(&device, &timestamp, method, EVENTS_PATH, &digest);
+    let base = signature_base(&device, &timestamp, method, path, &digest);
     let key = store.device_key().await?;
     let signature = key.sign(base.as_bytes()).await.map_err(SyncError)?;
     Ok(request
