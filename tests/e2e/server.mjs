@@ -60,6 +60,11 @@ export class TestServer {
     return (await (await fetch(`${this.base}/api/health`)).json()).events;
   }
 
+  /** How many security exceptions the server raised. */
+  async securityExceptions() {
+    return (await (await fetch(`${this.base}/api/health`)).json()).security_exceptions;
+  }
+
   async stop() {
     if (this.child) await this.kill();
     rmSync(this.dataDir, { recursive: true, force: true });

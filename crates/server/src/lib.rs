@@ -97,11 +97,13 @@ pub fn app(pool: AnyPool, log: Arc<LogKey>, config: &Config) -> Router {
 async fn health(State(state): State<AppState>) -> Json<Value> {
     let events = crate::database::event_count(&state.pool).await;
     let rule_breaks = rule_check::count(&state.pool).await;
+    let exceptions = event_log::exception_count(&state.pool).await;
     Json(json!({
         "status": if events.is_ok() { "ok" } else { "database_unavailable" },
         "database": Engine::of(&state.pool).name(),
         "events": events.unwrap_or_default(),
         "rule_breaks": rule_breaks.unwrap_or_default(),
+        "security_exceptions": exceptions.unwrap_or_default(),
         "version": env!("CARGO_PKG_VERSION"),
     }))
 }
