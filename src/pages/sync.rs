@@ -2,7 +2,7 @@
 //! records to the shared endpoint; what is waiting, the last success and the last error.
 
 use crate::components::form_message::{FormMessage, Outcome};
-use crate::store::Store;
+use crate::store::{HistoryCheck, Store};
 use crate::sync::runner::{sync_by_hand, SyncSignals};
 use crate::sync::{self, is_online, SyncState};
 use chrono::DateTime;
@@ -57,8 +57,44 @@ pub fn SyncPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 <FormMessage outcome/>
             </section>
             <EnrollForm store on_enrolled=Callback::new(move |()| reload())/>
+            <HistoryCheckCard store/>
             <IdleSetting/>
         </div>
+    }
+}
+
+/// Re-checks every stored record's hash and chain link, naming the first that fails.
+#[component]
+fn HistoryCheckCard(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+    let result = RwSignal::new(None::<(bool, String)>);
+    let busy = RwSignal::new(false);
+    let check = move |_| {
+        busy.set(true);
+        let store = store.get_value();
+        spawn_local(async move {
+            let outcome = match store.check_history().await {
+                Ok(check) => (
+                    matches!(check, HistoryCheck::Sound { .. }),
+                    check.summary_ja(),
+                ),
+                Err(e) => (false, e.to_string()),
+            };
+            result.set(Some(outcome));
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="card wide">
+            <h2>"記録の検証（第12条）"</h2>
+            <p class="hint">"この端末が保存しているすべての記録について、内容とハッシュ、端末ごとの記録のつながりを確かめます。"</p>
+            <button type="button" id="check-history" class="button" disabled=move || busy.get() on:click=check>
+                "記録を検証"
+            </button>
+            {move || result.get().map(|(sound, text)| view! {
+                <p class=if sound { "status history-check" } else { "form-error history-check" }
+                    data-sound=sound.to_string() role="status">{text}</p>
+            })}
+        </section>
     }
 }
 

@@ -3,6 +3,7 @@
 //! Every change is an event appended to the device's hash chain *and* the projection it
 //! updates, written in one transaction: a closed tab or a failed write leaves both or neither.
 
+mod audit;
 mod codec;
 mod corrections;
 mod device;
@@ -21,6 +22,7 @@ use codec::{from_js, to_js};
 use daicho_core::{Event, EventKind, Refusals};
 use rexie::{Rexie, Transaction, TransactionMode};
 
+pub use audit::HistoryCheck;
 pub use device::DeviceState;
 pub use people::SignInOutcome;
 pub use pulled::Applied;

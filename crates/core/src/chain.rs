@@ -173,6 +173,41 @@ fn previous_hash(stored: &(impl StoredChain + ?Sized), seq: u64) -> Result<Strin
         })
 }
 
+/// Walks stored events in `(device, seq)` order — the order of a device's event store — as a
+/// device or an auditor re-checks what it holds, and names the first event whose hash, seq or
+/// link to the one before is wrong (a byte changed at rest breaks its hash).
+#[derive(Debug, Default)]
+pub struct ChainWalk {
+    last: Option<(DeviceId, u64, String)>,
+    pub events: u64,
+    pub devices: u64,
+}
+
+impl ChainWalk {
+    pub fn next(&mut self, event: &Event) -> Result<(), ChainRefusal> {
+        let (expected_seq, expected_prev) = match &self.last {
+            Some((device, seq, hash)) if *device == event.device => (seq + 1, hash.clone()),
+            _ => (1, GENESIS_HASH.to_string()),
+        };
+        if !event.hash_is_valid() {
+            return Err(ChainRefusal::BadHash { seq: event.seq });
+        }
+        if event.seq != expected_seq {
+            let (expected, got) = (expected_seq, event.seq);
+            return Err(ChainRefusal::Gap { expected, got });
+        }
+        if event.prev_hash != expected_prev {
+            return Err(ChainRefusal::BrokenLink { seq: event.seq });
+        }
+        if expected_seq == 1 {
+            self.devices += 1;
+        }
+        self.events += 1;
+        self.last = Some((event.device.clone(), event.seq, event.hash.clone()));
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +336,52 @@ mod tests {
                 expected: 1,
                 got: 2
             })
+        );
+    }
+
+    #[test]
+    fn a_walk_names_the_first_changed_missing_or_relinked_event() {
+        let a = chain("a", 3, "r");
+        let b = chain("b", 2, "r");
+        let all: Vec<Event> = a.iter().chain(b.iter()).cloned().collect();
+        let mut walk = ChainWalk::default();
+        for e in &all {
+            walk.next(e).unwrap();
+        }
+        assert_eq!((walk.events, walk.devices), (5, 2));
+
+        let walk_all = |events: &[Event]| {
+            let mut walk = ChainWalk::default();
+            events
+                .iter()
+                .try_for_each(|e| walk.next(e).map_err(|r| (e.id(), r)))
+        };
+        let mut changed = all.clone();
+        changed[1].operator.push('x');
+        let bad = walk_all(&changed).unwrap_err();
+        assert_eq!(bad.0.to_string(), "a:2");
+        assert_eq!(bad.1, ChainRefusal::BadHash { seq: 2 });
+        let mut missing = all.clone();
+        missing.remove(1);
+        assert_eq!(
+            walk_all(&missing).unwrap_err().1,
+            ChainRefusal::Gap {
+                expected: 2,
+                got: 3
+            }
+        );
+        let mut relinked = all.clone();
+        relinked[4] = Event::seal(
+            relinked[4].device.clone(),
+            2,
+            relinked[4].hlc,
+            relinked[4].operator.clone(),
+            relinked[4].kind.clone(),
+            &"f".repeat(64),
+        );
+        assert_eq!(
+            walk_all(&relinked).unwrap_err().1,
+            ChainRefusal::BrokenLink { seq: 2 }
         );
     }
 }
