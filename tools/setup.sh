@@ -61,7 +61,8 @@ install_build_tools() {
 }
 
 install_test_tools() {
-  apt_install chromium chromium-driver fonts-noto-cjk
+  # sqlite3: the e2e test of a rewritten server history edits the database as an attacker would.
+  apt_install chromium chromium-driver fonts-noto-cjk sqlite3
   npm_ci "$ROOT/tests/e2e"
 }
 
