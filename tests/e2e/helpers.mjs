@@ -177,3 +177,20 @@ export async function syncByHand(page) {
   await page.click('#sync-now');
   await expect(page.locator('.sync-page > .card .status')).toContainText('受信しました');
 }
+
+/** A platform authenticator with a fingerprint reader that recognises the finger. */
+export async function addAuthenticator(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { cdp, authenticatorId };
+}

@@ -1,7 +1,7 @@
 // The office registers: equipment (第8条・第16条), the ID ledgers (第10条・第11条) and the
 // information assets (第13–15条). Each act is the role's, and the store says so when it is not.
 import { test, expect } from '@playwright/test';
-import { ADMIN, addPerson, openApp, signIn, storedEvents } from './helpers.mjs';
+import { ADMIN, addAuthenticator, addPerson, openApp, signIn, storedEvents } from './helpers.mjs';
 
 const SATO = { name: '佐藤 花子', affiliation: '総務課', pin: '1357' };
 
@@ -68,6 +68,8 @@ test('the seeded equipment is marked as a default, and editing it replaces it', 
 });
 
 test('only the access management officer keeps the ID ledgers', async ({ page }) => {
+  // 照合情報 is registered on the tablet's authenticator (here a virtual one).
+  await addAuthenticator(page);
   await openApp(page, '/#/id-ledgers');
   const kindError = page.locator('.kind-form .form-error');
   await page.fill('#kind-name', '住基照会');

@@ -6,27 +6,12 @@
 import { test, expect } from '@playwright/test';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
-import { ADMIN, recordTenure, signInIfAsked, storedEvents, syncByHand } from './helpers.mjs';
+import {
+  ADMIN, addAuthenticator, recordTenure, signInIfAsked, storedEvents, syncByHand,
+} from './helpers.mjs';
 
 const label = (who) => `${who.name}（${who.affiliation}）`;
 const ofKind = async (page, kind) => (await storedEvents(page)).filter((e) => e.kind === kind);
-
-/** A platform authenticator with a fingerprint reader that recognises the finger. */
-async function addAuthenticator(page) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, authenticatorId };
-}
 
 async function signOut(page) {
   await page.click('#sign-out');
