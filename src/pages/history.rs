@@ -114,9 +114,10 @@ pub fn OperationsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoV
         shown.asked.set(ticket);
         let (store, after) = (store.get_value(), pages.current());
         spawn_local(async move {
+            let cells = query.filter.needs_cells();
             let days = match counts_too {
                 true => store
-                    .history_days(query.from_day, query.to_day)
+                    .history_days(query.from_day, query.to_day, cells)
                     .await
                     .map(Some),
                 false => Ok(None),
@@ -169,7 +170,7 @@ pub fn OperationsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoV
         shown.days.with(|days| {
             let all: BTreeSet<String> = days
                 .iter()
-                .flat_map(|d| d.acts().map(|(a, _)| a.device.to_string()))
+                .flat_map(|d| d.devices.keys().cloned())
                 .collect();
             all.into_iter().collect::<Vec<_>>()
         })
@@ -554,10 +555,15 @@ fn install_bench_hook(store: Rc<Store>) {
     let days = Closure::<dyn Fn(f64, f64) -> js_sys::Promise>::new(move |from, to| {
         let store = store.clone();
         future_to_promise(async move {
-            let days = store.history_days(from as i64, to as i64).await;
+            // What the page does for its charts: counts per day and per operator.
+            let days = store.history_days(from as i64, to as i64, false).await;
             let filter = HistoryFilter::default();
-            days.map(|d| JsValue::from(d.iter().map(|d| d.count(&filter)).sum::<u32>()))
-                .map_err(|e| JsValue::from_str(&e.to_string()))
+            days.map(|d| {
+                let per_day: u32 = d.iter().map(|d| d.count(&filter)).sum();
+                let operators = per_operator(&d, &filter);
+                JsValue::from(per_day.min(operators.iter().map(|o| o.1).sum()))
+            })
+            .map_err(|e| JsValue::from_str(&e.to_string()))
         })
     });
     let _ = js_sys::Reflect::set(&hook, &"rows".into(), rows.as_ref());

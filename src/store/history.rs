@@ -9,6 +9,7 @@ use super::{schema, Result, Store, StoreError};
 use daicho_core::history::{day_start_ms, jst_day, Act, DayCounts, HistoryFilter};
 use daicho_core::Event;
 use rexie::{Direction, KeyRange, StoreIndex, Transaction, TransactionMode};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use wasm_bindgen::JsValue;
 
@@ -110,30 +111,56 @@ impl Store {
         Ok(rows)
     }
 
-    /// The day counts from `from_day` to `to_day` (both inclusive); days without acts have no
-    /// record and are absent.
-    pub async fn history_days(&self, from_day: i64, to_day: i64) -> Result<Vec<DayCounts>> {
-        let tx = self
-            .db
-            .transaction(&[schema::HISTORY_DAYS], TransactionMode::ReadOnly)?;
-        let range = KeyRange::bound(
-            &JsValue::from_f64(from_day as f64),
-            &JsValue::from_f64(to_day as f64),
-            None,
-            None,
-        )
-        .map_err(rexie::Error::from)?;
-        let values = tx
-            .store(schema::HISTORY_DAYS)?
-            .get_all(Some(range), None)
-            .await?;
-        values.into_iter().map(from_js).collect()
+    /// The day counts from `from_day` to `to_day` (both inclusive), with the combined cells
+    /// when `with_cells` (a filter on device or kind); days without acts are absent.
+    pub async fn history_days(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        with_cells: bool,
+    ) -> Result<Vec<DayCounts>> {
+        let stores = [schema::HISTORY_DAYS, schema::HISTORY_CELLS];
+        let tx = self.db.transaction(&stores, TransactionMode::ReadOnly)?;
+        let range = || {
+            let (from, to) = (from_day as f64, to_day as f64);
+            KeyRange::bound(&from.into(), &to.into(), None, None).map_err(rexie::Error::from)
+        };
+        let totals_store = tx.store(schema::HISTORY_DAYS)?;
+        let totals = totals_store.get_all(Some(range()?), None);
+        let cells = async {
+            match with_cells {
+                true => {
+                    let store = tx.store(schema::HISTORY_CELLS)?;
+                    Ok(store.get_all(Some(range()?), None).await?)
+                }
+                false => Ok(Vec::new()),
+            }
+        };
+        let (totals, cells) =
+            futures::try_join!(async { Ok::<_, StoreError>(totals.await?) }, cells)?;
+        let mut cells: BTreeMap<i64, DayCells> = cells
+            .into_iter()
+            .map(|v| from_js::<DayCells>(v).map(|c| (c.day, c)))
+            .collect::<Result<_>>()?;
+        totals
+            .into_iter()
+            .map(|v| {
+                let totals: DayTotals = from_js(v)?;
+                let cells = cells.remove(&totals.day).map(|c| c.cells);
+                Ok(totals.with_cells(cells.unwrap_or_default()))
+            })
+            .collect()
     }
 
     /// Counts every stored event afresh, once per database (a device upgraded to schema 8
     /// holds events the day counts have not seen): afterwards every write counts its own.
     pub(super) async fn count_history_once(&self) -> Result<()> {
-        let stores = [schema::EVENTS, schema::HISTORY_DAYS, schema::DEVICE];
+        let stores = [
+            schema::EVENTS,
+            schema::HISTORY_DAYS,
+            schema::HISTORY_CELLS,
+            schema::DEVICE,
+        ];
         let tx = self.db.transaction(&stores, TransactionMode::ReadWrite)?;
         let device = tx.store(schema::DEVICE)?;
         let marker = JsValue::from_str(COUNTED_KEY);
@@ -142,6 +169,7 @@ impl Store {
         }
         // Whatever the first open's own writes counted is counted again below: start empty.
         tx.store(schema::HISTORY_DAYS)?.clear().await?;
+        tx.store(schema::HISTORY_CELLS)?.clear().await?;
         let events = tx.store(schema::EVENTS)?.get_all(None, None).await?;
         count_acts(&tx, &events).await?;
         device.put(&JsValue::TRUE, Some(&marker)).await?;
@@ -150,13 +178,46 @@ impl Store {
     }
 }
 
+/// A day's counts as stored: the totals (small, read for every chart) …
+#[derive(Serialize, Deserialize)]
+struct DayTotals {
+    day: i64,
+    n: u32,
+    operators: BTreeMap<String, u32>,
+    devices: BTreeMap<String, u32>,
+    kinds: BTreeMap<String, u32>,
+}
+
+/// … and the combined cells, in a store of their own.
+#[derive(Serialize, Deserialize)]
+struct DayCells {
+    day: i64,
+    cells: BTreeMap<String, u32>,
+}
+
+impl DayTotals {
+    fn with_cells(self, cells: BTreeMap<String, u32>) -> DayCounts {
+        DayCounts {
+            day: self.day,
+            n: self.n,
+            operators: self.operators,
+            devices: self.devices,
+            kinds: self.kinds,
+            cells,
+        }
+    }
+}
+
 /// Adds the stored events `values` to their days' counts, inside the caller's transaction
-/// (which must cover `HISTORY_DAYS`): one read and one write per day, not per event.
+/// (which must cover both day stores): one read and one write per day and store, not per event.
 pub(super) async fn count_acts(tx: &Transaction, values: &[JsValue]) -> Result<()> {
     if values.is_empty() {
         return Ok(());
     }
-    let store = tx.store(schema::HISTORY_DAYS)?;
+    let (totals, cells) = (
+        tx.store(schema::HISTORY_DAYS)?,
+        tx.store(schema::HISTORY_CELLS)?,
+    );
     let mut acts: BTreeMap<i64, Vec<[String; 3]>> = BTreeMap::new();
     for value in values {
         let act = [
@@ -167,14 +228,23 @@ pub(super) async fn count_acts(tx: &Transaction, values: &[JsValue]) -> Result<(
         acts.entry(jst_day(wall_ms(value))).or_default().push(act);
     }
     let reads = acts.keys().map(|&day| {
-        let store = &store;
+        let (totals, cells) = (&totals, &cells);
         async move {
-            let stored = store.get(JsValue::from_f64(day as f64)).await?;
-            stored.map_or(Ok(DayCounts::new(day)), from_js)
+            let key = JsValue::from_f64(day as f64);
+            let (t, c) = futures::try_join!(totals.get(key.clone()), cells.get(key))?;
+            let mut counts = match t {
+                Some(t) => from_js::<DayTotals>(t)?.with_cells(BTreeMap::new()),
+                None => DayCounts::new(day),
+            };
+            if let Some(c) = c {
+                counts.cells = from_js::<DayCells>(c)?.cells;
+            }
+            Ok::<_, StoreError>(counts)
         }
     });
     let days: Vec<DayCounts> = futures::future::try_join_all(reads).await?;
-    let writes = days.into_iter().map(|mut counts| {
+    let (mut total_rows, mut cell_rows) = (Vec::new(), Vec::new());
+    for mut counts in days {
         for [operator, device, kind] in &acts[&counts.day] {
             counts.add(Act {
                 operator,
@@ -182,9 +252,28 @@ pub(super) async fn count_acts(tx: &Transaction, values: &[JsValue]) -> Result<(
                 kind,
             });
         }
-        (to_js(&counts), None)
-    });
-    store.put_all(writes).await?;
+        let DayCounts {
+            day,
+            n,
+            operators,
+            devices,
+            kinds,
+            cells,
+        } = counts;
+        let t = DayTotals {
+            day,
+            n,
+            operators,
+            devices,
+            kinds,
+        };
+        total_rows.push((to_js(&t), None));
+        cell_rows.push((to_js(&DayCells { day, cells }), None));
+    }
+    futures::try_join!(
+        totals.put_all(total_rows.into_iter()),
+        cells.put_all(cell_rows.into_iter())
+    )?;
     Ok(())
 }
 

@@ -172,7 +172,12 @@ impl Store {
     }
 
     fn write_transaction(&self, projection_stores: &[&str]) -> Result<Transaction> {
-        let mut stores = vec![schema::EVENTS, schema::DEVICE, schema::HISTORY_DAYS];
+        let mut stores = vec![
+            schema::EVENTS,
+            schema::DEVICE,
+            schema::HISTORY_DAYS,
+            schema::HISTORY_CELLS,
+        ];
         stores.extend_from_slice(projection_stores);
         Ok(self.db.transaction(&stores, TransactionMode::ReadWrite)?)
     }

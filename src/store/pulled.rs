@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use wasm_bindgen::JsValue;
 
 /// Every store a pulled event can touch.
-const STORES: [&str; 14] = [
+const STORES: [&str; 15] = [
     schema::EVENTS,
     schema::DEVICE,
     schema::ROOMS,
@@ -38,6 +38,7 @@ const STORES: [&str; 14] = [
     schema::ENTRIES,
     schema::RULE_BREAKS,
     schema::HISTORY_DAYS,
+    schema::HISTORY_CELLS,
 ];
 
 /// What applying a page of pulled events did.

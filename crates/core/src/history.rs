@@ -133,14 +133,20 @@ impl HistoryFilter {
 /// Separates the parts of a cell's key (a control character no name or id contains).
 const SEP: char = '\u{1f}';
 
-/// How many acts one JST day holds, by operator, device and kind: the history's counts are
-/// read from these (a year is 365 records), never by counting seven years of events.
+/// How many acts one JST day holds — in all, per operator, per device, per kind, and per
+/// operator, device and kind together: the history's counts are read from these (a year is
+/// 365 records), never by counting seven years of events. The combined cells are the bulk, and
+/// are read only for a filter on device or kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayCounts {
     pub day: i64,
     /// Every act of the day.
     pub n: u32,
-    /// `"operator␟device␟kind"` → acts.
+    pub operators: BTreeMap<String, u32>,
+    pub devices: BTreeMap<String, u32>,
+    pub kinds: BTreeMap<String, u32>,
+    /// `"operator␟device␟kind"` → acts (empty when not read).
+    #[serde(default)]
     pub cells: BTreeMap<String, u32>,
 }
 
@@ -154,6 +160,9 @@ impl DayCounts {
 
     pub fn add(&mut self, act: Act) {
         self.n += 1;
+        *self.operators.entry(act.operator.to_string()).or_default() += 1;
+        *self.devices.entry(act.device.to_string()).or_default() += 1;
+        *self.kinds.entry(act.kind.to_string()).or_default() += 1;
         let key = format!("{}{SEP}{}{SEP}{}", act.operator, act.device, act.kind);
         *self.cells.entry(key).or_default() += 1;
     }
@@ -171,24 +180,44 @@ impl DayCounts {
         })
     }
 
-    /// The day's acts that `filter` matches.
+    /// The day's acts that `filter` matches (the cells only for two parts or more).
     pub fn count(&self, filter: &HistoryFilter) -> u32 {
-        if *filter == HistoryFilter::default() {
-            return self.n;
+        let of = |map: &BTreeMap<String, u32>, key: &str| map.get(key).copied().unwrap_or(0);
+        match (&filter.operator, &filter.device, &filter.kind) {
+            (None, None, None) => self.n,
+            (Some(op), None, None) => of(&self.operators, op),
+            (None, Some(device), None) => of(&self.devices, device),
+            (None, None, Some(kind)) => of(&self.kinds, kind),
+            _ => self
+                .acts()
+                .filter(|(act, _)| filter.matches(*act))
+                .map(|(_, n)| n)
+                .sum(),
         }
-        self.acts()
-            .filter(|(act, _)| filter.matches(*act))
-            .map(|(_, n)| n)
-            .sum()
+    }
+}
+
+impl HistoryFilter {
+    /// Do the counts for this filter (per day, and per operator) need the combined cells?
+    pub fn needs_cells(&self) -> bool {
+        self.device.is_some() || self.kind.is_some()
     }
 }
 
 /// Acts per operator over `days`, most first (then by id, so the order is stable).
 pub fn per_operator(days: &[DayCounts], filter: &HistoryFilter) -> Vec<(String, u32)> {
     let mut totals: BTreeMap<&str, u32> = BTreeMap::new();
-    for (act, n) in days.iter().flat_map(DayCounts::acts) {
-        if filter.matches(act) {
-            *totals.entry(act.operator).or_default() += n;
+    if filter.needs_cells() {
+        for (act, n) in days.iter().flat_map(DayCounts::acts) {
+            if filter.matches(act) {
+                *totals.entry(act.operator).or_default() += n;
+            }
+        }
+    } else {
+        for (op, &n) in days.iter().flat_map(|d| &d.operators) {
+            if filter.operator.as_deref().is_none_or(|o| o == op) {
+                *totals.entry(op).or_default() += n;
+            }
         }
     }
     let mut totals: Vec<(String, u32)> = totals
@@ -266,6 +295,15 @@ mod tests {
             ..HistoryFilter::default()
         };
         assert_eq!(day.count(&tab1_entries), 2);
+        let prints = HistoryFilter {
+            kind: Some("printed".into()),
+            ..HistoryFilter::default()
+        };
+        assert_eq!(day.count(&prints), 1);
+        assert_eq!(
+            per_operator(&[day.clone()], &prints),
+            vec![("sato".to_string(), 1)]
+        );
         assert_eq!(
             per_operator(&[day], &HistoryFilter::default()),
             vec![("yamada".to_string(), 3), ("sato".to_string(), 1)]
