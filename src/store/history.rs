@@ -29,7 +29,7 @@ pub struct HistoryQuery {
 }
 
 impl HistoryQuery {
-    fn from_ms(&self) -> i64 {
+    fn start_ms(&self) -> i64 {
         day_start_ms(self.from_day)
     }
 
@@ -138,18 +138,15 @@ impl Store {
         };
         let (totals, cells) =
             futures::try_join!(async { Ok::<_, StoreError>(totals.await?) }, cells)?;
-        let mut cells: BTreeMap<i64, DayCells> = cells
+        let mut cells: BTreeMap<i64, DayCells> = from_json::<DayCells>(cells)?
             .into_iter()
-            .map(|v| from_js::<DayCells>(v).map(|c| (c.day, c)))
-            .collect::<Result<_>>()?;
-        totals
-            .into_iter()
-            .map(|v| {
-                let totals: DayTotals = from_js(v)?;
-                let cells = cells.remove(&totals.day).map(|c| c.cells);
-                Ok(totals.with_cells(cells.unwrap_or_default()))
-            })
-            .collect()
+            .map(|c| (c.day, c))
+            .collect();
+        let totals = from_json::<DayTotals>(totals)?.into_iter().map(|t| {
+            let day_cells = cells.remove(&t.day).map(|c| c.cells);
+            t.with_cells(day_cells.unwrap_or_default())
+        });
+        Ok(totals.collect())
     }
 
     /// Counts every stored event afresh, once per database (a device upgraded to schema 8
@@ -277,6 +274,21 @@ pub(super) async fn count_acts(tx: &Transaction, values: &[JsValue]) -> Result<(
     Ok(())
 }
 
+/// Many small maps (a year of days, each naming dozens of operators) decode several times
+/// faster as one JSON text than through serde-wasm-bindgen, which crosses into JavaScript for
+/// every key and value (measured: the history bench's counts per day over a year).
+fn from_json<T: serde::de::DeserializeOwned>(values: Vec<JsValue>) -> Result<Vec<T>> {
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let array: js_sys::Array = values.into_iter().collect();
+    let text = js_sys::JSON::stringify(&array)
+        .map_err(|e| StoreError::Storage(format!("{e:?}")))?
+        .as_string()
+        .unwrap_or_default();
+    serde_json::from_str(&text).map_err(|e| StoreError::Storage(e.to_string()))
+}
+
 /// The index the query reads: by operator and time when one operator is chosen, else by time.
 fn time_index(tx: &Transaction, query: &HistoryQuery) -> Result<StoreIndex> {
     let store = tx.store(schema::EVENTS)?;
@@ -290,7 +302,7 @@ fn time_index(tx: &Transaction, query: &HistoryQuery) -> Result<StoreIndex> {
 /// The query's range, its upper end moved down to `after` (inclusive: the rows already shown
 /// at that millisecond are skipped by count).
 fn key_range(query: &HistoryQuery, after: Option<PageCursor>) -> Result<KeyRange> {
-    let lower = query.from_ms() as f64;
+    let lower = query.start_ms() as f64;
     let (upper, upper_open) = match after {
         Some(c) => (c.at_ms as f64, false),
         None => (query.until_ms() as f64, true),
