@@ -7,7 +7,9 @@
 // Usage: node bench/history-bench.mjs <base url>   (tools/bench.sh starts the server)
 // EVENTS= and RUNS= scale it down for a quick look.
 import { chromium } from '@playwright/test';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromiumArgs } from '../playwright.config.mjs';
 import { openApp } from '../helpers.mjs';
 
@@ -36,6 +38,8 @@ async function fill(page, events) {
     const commit = (tx) => new Promise((resolve, reject) => {
       tx.oncomplete = resolve;
       tx.onerror = () => reject(tx.error);
+      // A quota refusal aborts the transaction without an error event: fail, never hang.
+      tx.onabort = () => reject(tx.error || new Error('transaction aborted'));
     });
     const DAY = 86_400_000;
     const JST = 9 * 3_600_000;
@@ -192,9 +196,13 @@ async function round(page, { today, anchorStart }, i) {
   }, { today, anchorStart, i });
 }
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
-const context = await browser.newContext({ baseURL, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-const page = await context.newPage();
+// A profile on disk: an incognito context keeps IndexedDB in memory, under a quota two million
+// records exceed.
+const profile = mkdtempSync(join(tmpdir(), 'daicho-history-bench-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium', args: chromiumArgs, baseURL, locale: 'ja-JP', timezoneId: 'Asia/Tokyo',
+});
+const page = context.pages()[0] || (await context.newPage());
 await openApp(page, '/#/operations');
 step(`filling ${EVENTS} events over seven years and 1,000,000 logbook lines`);
 const t0 = Date.now();
@@ -206,7 +214,8 @@ await page.waitForSelector('.operations-page[data-ready="true"]', { timeout: 120
 await round(page, filled, RUNS); // warm-up, not counted
 const rounds = [];
 for (let i = 0; i < RUNS; i++) rounds.push(await round(page, filled, i));
-await browser.close();
+await context.close();
+rmSync(profile, { recursive: true, force: true });
 
 const med = (key) => median(rounds.map((r) => r[key].ms));
 const result = {
