@@ -7,6 +7,7 @@ use crate::directory::Directory;
 use crate::pages::assets::AssetsPage;
 use crate::pages::entry_log::EntryLogPage;
 use crate::pages::equipment::EquipmentPage;
+use crate::pages::history::OperationsPage;
 use crate::pages::home::HomePage;
 use crate::pages::id_ledgers::IdLedgersPage;
 use crate::pages::instructions::InstructionsPage;
@@ -87,6 +88,8 @@ enum Page {
     Assets,
     Sync,
     RuleBreaks,
+    /// The operation history of every device (第12条).
+    Operations,
     /// One record with its whole history and corrections (`#/record/<event id>`).
     Record(String),
     /// Every version of a master record (`#/history/room:<id>`).
@@ -94,7 +97,7 @@ enum Page {
 }
 
 /// Every page of the nav, its address and its label: the daily logbooks first.
-const PAGES: [(Page, &str, &str); 14] = [
+const PAGES: [(Page, &str, &str); 15] = [
     (Page::Home, "#/", "ホーム"),
     (Page::EntryLog, "#/entry-log", "入退室管理簿"),
     (Page::Keys, "#/keys", "鍵の管理簿"),
@@ -109,6 +112,7 @@ const PAGES: [(Page, &str, &str); 14] = [
     (Page::Assets, "#/assets", "情報資産"),
     (Page::Sync, "#/sync", "端末と同期"),
     (Page::RuleBreaks, "#/exceptions", "例外"),
+    (Page::Operations, "#/operations", "操作履歴"),
 ];
 
 const RECORD_PREFIX: &str = "#/record/";
@@ -278,6 +282,7 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 Page::Assets => view! { <AssetsPage store/> }.into_any(),
                 Page::Sync => view! { <SyncPage store/> }.into_any(),
                 Page::RuleBreaks => view! { <RuleBreaksPage store/> }.into_any(),
+                Page::Operations => view! { <OperationsPage store/> }.into_any(),
                 Page::Record(id) => view! { <RecordPage store id/> }.into_any(),
                 Page::History(key) => view! { <VersionsPage store key/> }.into_any(),
             }}}

@@ -22,6 +22,9 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 (cd tests/e2e && node bench/bench.mjs "$ROOT/dist" "http://localhost:$PORT")
+# The operation history (第12条) at 1,000,000 events: one operator's month and a year's counts
+# per day, beside raw IndexedDB reads and the anchor (30 days of one room), in a fresh profile.
+(cd tests/e2e && node bench/history-bench.mjs "http://localhost:$PORT")
 # Sync: push and pull + apply of 10,000 events beside a plain POST/GET (each run on a fresh
 # endpoint of its own, on the ports after the plain one).
 (cd tests/e2e && node bench/sync-bench.mjs "http://localhost:$PLAIN_PORT" "$((PLAIN_PORT + 1))")

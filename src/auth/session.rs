@@ -47,6 +47,16 @@ impl Session {
     }
 }
 
+/// The operator signed in on this tab, read outside the component tree (the sync runner
+/// records its syncs as their act, 第12条); empty when nobody is.
+pub fn signed_in_id() -> String {
+    storage()
+        .and_then(|s| s.get_item(KEY).ok().flatten())
+        .and_then(|json| serde_json::from_str::<Operator>(&json).ok())
+        .map(|o| o.person_id)
+        .unwrap_or_default()
+}
+
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }

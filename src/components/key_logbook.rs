@@ -4,12 +4,15 @@
 
 use super::ja_date::JaDateTime;
 use super::pager::PageTrail;
+use crate::auth::session::Session;
 use crate::directory::Directory;
 use crate::store::paging::LogQuery;
 use crate::store::Store;
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use daicho_core::history::Printed;
 use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::wareki::{self, WarekiDate};
+use daicho_core::EventKind;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
@@ -101,10 +104,22 @@ pub fn KeyLogbook(
         pages.back();
         load();
     };
+    let session = expect_context::<Session>();
     let print = move |_| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.print();
-        }
+        let kind = EventKind::Printed(Printed {
+            what: "key_logbook".into(),
+            period: month.get_untracked(),
+        });
+        let store = store.get_value();
+        spawn_local(async move {
+            // The print is history (第12条); the book prints even if recording it fails.
+            let _ = store
+                .record_act(kind, &session.operator_id(), Utc::now())
+                .await;
+            if let Some(w) = web_sys::window() {
+                let _ = w.print();
+            }
+        });
     };
     let key_label = move |id: &str| {
         keys.with(|k| k.iter().find(|k| k.id == id).map(|k| k.label.clone()))

@@ -301,33 +301,7 @@ fn field_label(key: &str) -> String {
 
 /// The Japanese name of an event kind.
 fn kind_label(tag: &str) -> &'static str {
-    match tag {
-        "entry_recorded" => "入室の記録",
-        "exit_recorded" => "退室の記録",
-        "key_lent" => "鍵の貸出",
-        "key_returned" => "鍵の返却",
-        "permission_granted" => "入室許可",
-        "visit_permit_granted" => "その都度の入室許可",
-        "permit_revoked" => "許可の取消",
-        "meeting_held" => "セキュリティ会議",
-        "opinion_received" => "審査会の意見",
-        "instruction_issued" => "指示・依頼",
-        "follow_up_reported" => "措置状況の報告",
-        "instruction_closed" => "指示・依頼の完了",
-        "handler_designated" => "取扱者の指定",
-        "measure_recorded" => "情報資産の措置",
-        "id_ledger_recorded" => "ID管理簿の記録",
-        "collation_info_recorded" => "照合情報の記録",
-        "correction_recorded" => "訂正・取消",
-        "room_defined" => "室",
-        "person_defined" => "職員・来訪者",
-        "position_defined" => "職",
-        "key_defined" => "鍵",
-        "equipment_registered" => "機器",
-        "asset_registered" => "情報資産",
-        "operator_id_kind_defined" => "操作者IDの種類",
-        _ => "記録",
-    }
+    daicho_core::history::kind_label_ja(tag)
 }
 
 /// The fields of the original a clerk may amend: its text fields.

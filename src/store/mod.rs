@@ -8,6 +8,7 @@ mod codec;
 mod corrections;
 mod device;
 mod entry_log;
+pub mod history;
 mod keys;
 mod organisation;
 pub mod paging;
@@ -107,7 +108,20 @@ impl Store {
         store.first_run_setup().await?;
         store.seed_organisation().await?;
         store.seed_equipment().await?;
+        store.count_history_once().await?;
         Ok(store)
+    }
+
+    /// Records an act that changes no register (a print, an export, a sync): the operation
+    /// history's own events (第12条).
+    pub async fn record_act(
+        &self,
+        kind: EventKind,
+        operator: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Event> {
+        self.append(kind, operator, now.timestamp_millis(), &[], |_| Vec::new())
+            .await
     }
 
     /// Closes the connection (so the database can be reopened or deleted).
@@ -161,7 +175,12 @@ impl Store {
     }
 
     fn write_transaction(&self, projection_stores: &[&str]) -> Result<Transaction> {
-        let mut stores = vec![schema::EVENTS, schema::DEVICE];
+        let mut stores = vec![
+            schema::EVENTS,
+            schema::DEVICE,
+            schema::HISTORY_DAYS,
+            schema::HISTORY_CELLS,
+        ];
         stores.extend_from_slice(projection_stores);
         Ok(self.db.transaction(&stores, TransactionMode::ReadWrite)?)
     }
@@ -221,7 +240,7 @@ async fn append_in(
     let event_value = stored_event(&event);
     let event_write = async {
         tx.store(schema::EVENTS)?.add(&event_value, None).await?;
-        Ok::<_, StoreError>(())
+        history::count_acts(tx, std::slice::from_ref(&event_value)).await
     };
     let writes = project(&event);
     let projection_writes = writes.iter().map(|write| async move {

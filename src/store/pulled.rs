@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use wasm_bindgen::JsValue;
 
 /// Every store a pulled event can touch.
-const STORES: [&str; 13] = [
+const STORES: [&str; 15] = [
     schema::EVENTS,
     schema::DEVICE,
     schema::ROOMS,
@@ -37,6 +37,8 @@ const STORES: [&str; 13] = [
     schema::LOANS,
     schema::ENTRIES,
     schema::RULE_BREAKS,
+    schema::HISTORY_DAYS,
+    schema::HISTORY_CELLS,
 ];
 
 /// What applying a page of pulled events did.
@@ -44,6 +46,9 @@ const STORES: [&str; 13] = [
 pub struct Applied {
     /// Events new to this device (the others were here already).
     pub new_events: usize,
+    /// Of them, other devices' sync records: a sync that brought only these is not recorded
+    /// as a sync of its own (two devices would otherwise answer each other's for ever).
+    pub new_syncs: usize,
     /// Rule breaks the page revealed (also kept in the rule-break register).
     pub breaks: Vec<RuleBreak>,
 }
@@ -69,8 +74,13 @@ impl Store {
         store_events(&tx, &fresh).await?;
         observe_clock(&tx, &fresh, now_ms).await?;
         tx.done().await?;
+        let new_syncs = fresh
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Synced(_)))
+            .count();
         Ok(Applied {
             new_events: fresh.len(),
+            new_syncs,
             breaks,
         })
     }
@@ -116,9 +126,14 @@ async fn new_events<'a>(tx: &Transaction, events: &'a [Event]) -> Result<Vec<&'a
     Ok(fresh.collect())
 }
 
+/// Stores the events and counts them in the history's days (one read and write per day).
 async fn store_events(tx: &Transaction, events: &[&Event]) -> Result<()> {
-    let values = events.iter().map(|e| (stored_event(e), None));
-    tx.store(schema::EVENTS)?.add_all(values).await?;
+    let values: Vec<JsValue> = events.iter().map(|e| stored_event(e)).collect();
+    let adds = values.iter().map(|v| (v.clone(), None));
+    futures::try_join!(
+        async { Ok::<_, StoreError>(tx.store(schema::EVENTS)?.add_all(adds).await?) },
+        super::history::count_acts(tx, &values),
+    )?;
     Ok(())
 }
 

@@ -59,10 +59,23 @@ pub const LOANS_BY_TIME: &str = "by_time";
 /// Rule breaks found after a sync (例外), by the record that broke the rule.
 pub const RULE_BREAKS: &str = "rule_breaks";
 
+/// Index of `EVENTS` over `hlc.wall_ms`: the operation history (第12条) by time.
+pub const EVENTS_BY_TIME: &str = "by_time";
+/// Index of `EVENTS` over `[operator, hlc.wall_ms]`: one operator's acts by time.
+pub const EVENTS_BY_OPERATOR_TIME: &str = "by_operator_time";
+/// Projection: the history's acts per JST day, in all and per operator, device and kind, keyed
+/// by the day (days since 1970-01-01), written in the transaction of the events it counts.
+pub const HISTORY_DAYS: &str = "history_days";
+/// Projection: the same days' acts per operator, device and kind together (the bulk of the
+/// counts, read only for a filter on device or kind).
+pub const HISTORY_CELLS: &str = "history_cells";
+
 /// 1: events, device, rooms, entries. 2: people, credentials. 3: positions, roles, tenures.
 /// 4: permits, keys, loans. 5: indexes by kind, by referred record, and by time.
-/// 6: entries by room, person and time. 7: rule breaks.
-const VERSION: u32 = 7;
+/// 6: entries by room, person and time. 7: rule breaks. 8: the operation history: events by
+/// time and by operator and time, and the day counts and cells (filled from the events already stored
+/// on the first open, `Store::count_history_once`).
+const VERSION: u32 = 8;
 
 pub async fn open(name: &str) -> rexie::Result<Rexie> {
     Rexie::builder(name)
@@ -71,8 +84,15 @@ pub async fn open(name: &str) -> rexie::Result<Rexie> {
             ObjectStore::new(EVENTS)
                 .key_path_array(["device", "seq"])
                 .add_index(Index::new(EVENTS_BY_KIND, "kind"))
-                .add_index(Index::new(EVENTS_REFERRING, "refers")),
+                .add_index(Index::new(EVENTS_REFERRING, "refers"))
+                .add_index(Index::new(EVENTS_BY_TIME, "hlc.wall_ms"))
+                .add_index(Index::new_array(
+                    EVENTS_BY_OPERATOR_TIME,
+                    ["operator", "hlc.wall_ms"],
+                )),
         )
+        .add_object_store(ObjectStore::new(HISTORY_DAYS).key_path("day"))
+        .add_object_store(ObjectStore::new(HISTORY_CELLS).key_path("day"))
         .add_object_store(ObjectStore::new(DEVICE))
         .add_object_store(ObjectStore::new(RULE_BREAKS))
         .add_object_store(ObjectStore::new(ROOMS).key_path("id"))

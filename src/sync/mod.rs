@@ -10,8 +10,9 @@ mod tab_lock;
 use crate::store::{Store, StoreError};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
+use daicho_core::history::{DeviceEnrolled, DeviceRevoked, Synced};
 use daicho_core::request_signing::{content_digest, signature_base};
-use daicho_core::Event;
+use daicho_core::{Event, EventKind};
 use gloo::net::http::{Request, RequestBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -83,6 +84,13 @@ pub struct SyncState {
     /// The last checkpoint of the endpoint's log this device opened.
     #[serde(default)]
     pub checkpoint: Option<log_check::KeptCheckpoint>,
+    /// The seq of this device's last sync record (第12条), so the next sync, which pushes it,
+    /// does not count it as something to record again.
+    #[serde(default)]
+    pub sync_record_seq: Option<u64>,
+    /// The endpoint said this device is revoked, and that was recorded (once).
+    #[serde(default)]
+    pub revoked_seen: bool,
 }
 
 /// What one sync did.
@@ -94,6 +102,17 @@ pub struct SyncReport {
     pub pulled: usize,
     /// Rule breaks the pulled events revealed.
     pub breaks: usize,
+    /// Of the pushed events, this device's last sync record (0 or 1).
+    pub pushed_syncs: usize,
+    /// Of the pulled events, other devices' sync records.
+    pub pulled_syncs: usize,
+}
+
+impl SyncReport {
+    /// Did the sync move anything besides sync records (worth a record, and a redraw)?
+    pub fn moved_records(&self) -> bool {
+        self.pushed + self.pulled > self.pushed_syncs + self.pulled_syncs
+    }
 }
 
 impl SyncReport {
@@ -137,9 +156,27 @@ pub async fn enroll(store: &Store, code: &str) -> Result<(), SyncError> {
     let mut state = store.sync_state().await?;
     state.enrolled = true;
     state.log_key = enrolled.log_key;
+    state.revoked_seen = false;
     store.save_sync_state(&state).await?;
+    let kind = EventKind::DeviceEnrolled(DeviceEnrolled { device: device.0 });
+    record(store, kind).await?;
     Ok(())
 }
+
+/// Records an act of the sync as the operator signed in on this tab (第12条).
+async fn record(store: &Store, kind: EventKind) -> Result<u64, SyncError> {
+    let operator = match crate::auth::session::signed_in_id() {
+        id if id.is_empty() => AUTOMATIC.to_string(),
+        id => id,
+    };
+    let event = store
+        .record_act(kind, &operator, chrono::Utc::now())
+        .await?;
+    Ok(event.seq)
+}
+
+/// The operator of a sync run while nobody is signed in on the tab.
+const AUTOMATIC: &str = "システム（自動同期）";
 
 /// Pushes this device's unsent events, then pulls and applies everyone's new ones. The
 /// outcome (success or error) is kept in the sync state for the page to show.
@@ -147,11 +184,27 @@ pub async fn sync_now(store: &Store) -> Result<SyncReport, SyncError> {
     let result = push_then_pull(store).await;
     let mut state = store.sync_state().await?;
     match &result {
-        Ok(_) => {
+        Ok(report) => {
             state.last_success_ms = Some(js_sys::Date::now() as i64);
             state.last_error = None;
+            // One record per sync that moved something; an empty periodic sync (or one that
+            // only carried sync records) is not history worth a line.
+            if report.moved_records() {
+                let kind = EventKind::Synced(Synced {
+                    pushed: report.pushed as u32,
+                    pulled: report.pulled as u32,
+                });
+                state.sync_record_seq = Some(record(store, kind).await?);
+            }
         }
-        Err(e) => state.last_error = Some(e.0.clone()),
+        Err(e) => {
+            state.last_error = Some(e.0.clone());
+            if e.0.contains("device_revoked") && !state.revoked_seen {
+                let device = store.device().await?.id.0;
+                record(store, EventKind::DeviceRevoked(DeviceRevoked { device })).await?;
+                state.revoked_seen = true;
+            }
+        }
     }
     store.save_sync_state(&state).await?;
     result
@@ -163,12 +216,19 @@ async fn push_then_pull(store: &Store) -> Result<SyncReport, SyncError> {
             "この端末はまだ登録されていません。登録コードで登録してください。".into(),
         ));
     }
+    let before = store.sync_state().await?;
     let pushed = push_all(store).await?;
-    let (pulled, breaks) = pull_all(store).await?;
+    let after = store.sync_state().await?.pushed_seq;
+    let own_record = before
+        .sync_record_seq
+        .is_some_and(|seq| seq > before.pushed_seq && seq <= after);
+    let (pulled, breaks, pulled_syncs) = pull_all(store).await?;
     Ok(SyncReport {
         pushed,
         pulled,
         breaks,
+        pushed_syncs: usize::from(own_record),
+        pulled_syncs,
     })
 }
 
@@ -232,8 +292,8 @@ struct PulledPage {
 /// Pulls page after page from the saved cursor, applying each before moving the cursor
 /// (a page applied twice changes nothing, so a sync cut off half-way is simply repeated).
 /// The next page is fetched while the one before is applied: pages still apply in order.
-async fn pull_all(store: &Store) -> Result<(usize, usize), SyncError> {
-    let (mut pulled, mut breaks) = (0, 0);
+async fn pull_all(store: &Store) -> Result<(usize, usize, usize), SyncError> {
+    let (mut pulled, mut breaks, mut syncs) = (0, 0, 0);
     let mut state = store.sync_state().await?;
     let mut page = fetch_page(store, state.pulled_cursor).await?;
     loop {
@@ -250,12 +310,13 @@ async fn pull_all(store: &Store) -> Result<(usize, usize), SyncError> {
         let (applied, following) = futures::join!(apply, following);
         let applied = applied?;
         pulled += applied.new_events;
+        syncs += applied.new_syncs;
         breaks += applied.breaks.len();
         state.pulled_cursor = page.cursor;
         store.save_sync_state(&state).await?;
         match following? {
             Some(next) => page = next,
-            None => return Ok((pulled, breaks)),
+            None => return Ok((pulled, breaks, syncs)),
         }
     }
 }

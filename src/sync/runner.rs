@@ -77,7 +77,8 @@ pub async fn sync_by_hand(
 
 /// Tells this tab's pages and the other tabs that records arrived (they draw again).
 fn tell_arrival(signals: SyncSignals, report: &SyncReport) {
-    if report.pulled == 0 {
+    // Other devices' sync records alone change nothing shown (but the history).
+    if report.pulled == report.pulled_syncs {
         return;
     }
     signals.arrived.update(|n| *n += 1);

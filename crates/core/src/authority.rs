@@ -53,6 +53,10 @@ pub fn authority_for(kind: &EventKind, registers: &Registers) -> Authority {
         PersonDefined(p) if p.is_staff() => Authority::SystemSetup,
         PersonDefined(_) => Authority::Staff,
         SignedIn(_) | SignInFailed(_) | SignedOut(_) => Authority::Anyone,
+        // What the operation history (第12条) adds: acts anyone signed in may do.
+        Printed(_) | Exported(_) | Synced(_) | DeviceEnrolled(_) | DeviceRevoked(_) => {
+            Authority::Anyone
+        }
         PermissionGranted(g) => room_manager(&g.room_id),
         VisitPermitGranted(g) => room_manager(&g.room_id),
         PermitRevoked(r) => registers
@@ -108,7 +112,12 @@ pub fn article_for(kind: &EventKind) -> Option<Article> {
         | CorrectionRecorded(_)
         | SignedIn(_)
         | SignInFailed(_)
-        | SignedOut(_) => return None,
+        | SignedOut(_)
+        | Printed(_)
+        | Exported(_)
+        | Synced(_)
+        | DeviceEnrolled(_)
+        | DeviceRevoked(_) => return None,
     })
 }
 
@@ -362,6 +371,9 @@ mod tests {
             PersonDefined(p) if p.is_staff() => Authority::SystemSetup,
             PersonDefined(_) => Authority::Staff,
             SignedIn(_) | SignInFailed(_) | SignedOut(_) => Authority::Anyone,
+            Printed(_) | Exported(_) | Synced(_) | DeviceEnrolled(_) | DeviceRevoked(_) => {
+                Authority::Anyone
+            }
             // The table's permission is for the level-1 counter; its visit permit for level 3;
             // the revocation names a permit this town does not know (the stricter manager).
             PermissionGranted(_) => Authority::Role(Role::EntryManagerCounters),
@@ -444,6 +456,21 @@ mod tests {
                 person_id: who(),
                 idle: false,
             }),
+            EventKind::Printed(crate::history::Printed {
+                what: "key_logbook".into(),
+                period: "2026-11".into(),
+            }),
+            EventKind::Exported(crate::history::Exported {
+                what: "operation_history".into(),
+                rows: 1,
+                filter: String::new(),
+            }),
+            EventKind::Synced(crate::history::Synced {
+                pushed: 1,
+                pulled: 0,
+            }),
+            EventKind::DeviceEnrolled(crate::history::DeviceEnrolled { device: "d".into() }),
+            EventKind::DeviceRevoked(crate::history::DeviceRevoked { device: "d".into() }),
             permission(1),
             EventKind::PermitRevoked(PermitRevoked {
                 permit: id.clone(),
@@ -565,7 +592,14 @@ mod tests {
         let town = town();
         let kinds = every_kind();
         let tags: std::collections::BTreeSet<String> = kinds.iter().map(|k| k.tag()).collect();
-        assert_eq!(tags.len(), 31, "one sample of every kind of event");
+        assert_eq!(tags.len(), 36, "one sample of every kind of event");
+        // …and each has its Japanese name for the operation history (第12条).
+        let labelled = crate::history::KINDS.iter().map(|(t, _)| t.to_string());
+        assert_eq!(
+            tags,
+            labelled.collect(),
+            "every kind and only kinds are labelled"
+        );
         let holder = |role: Role| town.organisation.who_held(role, day()).map(str::to_string);
         for kind in &kinds {
             let authority = authority_for(kind, &town);

@@ -7,6 +7,7 @@ use crate::clock::Hlc;
 use crate::corrections::CorrectionRecorded;
 use crate::entry_log::{EntryRecorded, ExitRecorded};
 use crate::equipment::EquipmentRegistered;
+use crate::history::{DeviceEnrolled, DeviceRevoked, Exported, Printed, Synced};
 use crate::id_ledger::{CollationInfoRecorded, IdLedgerRecorded, OperatorIdKindDefined};
 use crate::instructions::{FollowUpReported, InstructionClosed, InstructionIssued};
 use crate::key_log::{KeyDefined, KeyLent, KeyReturned};
@@ -111,6 +112,11 @@ pub enum EventKind {
     SignInFailed(SignInFailed),
     SignedOut(SignedOut),
     PinUnlocked(PinUnlocked),
+    Printed(Printed),
+    Exported(Exported),
+    Synced(Synced),
+    DeviceEnrolled(DeviceEnrolled),
+    DeviceRevoked(DeviceRevoked),
 }
 
 impl EventKind {

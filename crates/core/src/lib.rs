@@ -15,6 +15,7 @@ pub mod corrections;
 pub mod entry_log;
 pub mod equipment;
 pub mod event;
+pub mod history;
 pub mod id_ledger;
 pub mod instructions;
 pub mod key_log;

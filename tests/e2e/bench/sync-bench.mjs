@@ -17,7 +17,9 @@ let baseURL;
 let dataDir;
 const EVENTS = 10_000;
 const RUNS = Number(process.env.RUNS || 3);
-const BIN = '../../target/server';
+// SERVER_BIN=../../target/debug runs it without the server profile's build (slower endpoint);
+// DIST= serves another build of the PWA (an earlier one, to compare).
+const BIN = process.env.SERVER_BIN || '../../target/server';
 const POUCHDB = { push_s: 14.5, pull_s: 14.9 }; // anchors measured on this machine (issue 4)
 
 const median = (xs) => {
@@ -31,7 +33,7 @@ async function startEndpoint(port) {
   if (taken) throw new Error(`port ${port} is in use: stop what listens there first`);
   dataDir = mkdtempSync(join(tmpdir(), 'daicho-sync-bench-'));
   baseURL = `http://localhost:${port}`;
-  const args = ['--port', String(port), '--data-dir', dataDir, '--dist-dir', '../../dist'];
+  const args = ['--port', String(port), '--data-dir', dataDir, '--dist-dir', process.env.DIST || '../../dist'];
   const child = spawn(`${BIN}/daicho-server`, args, { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     try {

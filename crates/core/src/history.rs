@@ -1,0 +1,340 @@
+//! The operation history (第12条): every act is an event carrying its operator, device and
+//! time. This adds the acts that change no register (a print, an export, a sync, this device's
+//! enrollment and revocation), names every kind in Japanese, files events under their JST day
+//! for the counts, and writes the history as CSV for Excel.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A register printed (the key logbook's month on A4): what, and which period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Printed {
+    /// `"key_logbook"`.
+    pub what: String,
+    /// The period printed as shown (`"2026-11"`).
+    pub period: String,
+}
+
+/// Records taken out of the device as a file: what, how many rows, and the filter used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exported {
+    /// `"operation_history"`.
+    pub what: String,
+    pub rows: u32,
+    /// The filter in words (`"2026-11-01〜2026-11-30 山田 太郎"`).
+    pub filter: String,
+}
+
+/// A sync that moved something (empty periodic syncs are not recorded: they would flood it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Synced {
+    pub pushed: u32,
+    pub pulled: u32,
+}
+
+/// This device enrolled with the endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceEnrolled {
+    pub device: String,
+}
+
+/// The endpoint told this device its enrollment was revoked (the revocation itself is the
+/// server's act; the device records when it learnt of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRevoked {
+    pub device: String,
+}
+
+/// Every kind's stored name and its Japanese label, in the order the filter lists them.
+pub const KINDS: [(&str, &str); 36] = [
+    ("entry_recorded", "入室の記録"),
+    ("exit_recorded", "退室の記録"),
+    ("key_lent", "鍵の貸出"),
+    ("key_returned", "鍵の返却"),
+    ("permission_granted", "入室許可"),
+    ("visit_permit_granted", "その都度の入室許可"),
+    ("permit_revoked", "許可の取消"),
+    ("meeting_held", "セキュリティ会議"),
+    ("opinion_received", "審査会の意見"),
+    ("instruction_issued", "指示・依頼"),
+    ("follow_up_reported", "措置状況の報告"),
+    ("instruction_closed", "指示・依頼の完了"),
+    ("handler_designated", "取扱者の指定"),
+    ("measure_recorded", "情報資産の措置"),
+    ("id_ledger_recorded", "ID管理簿の記録"),
+    ("collation_info_recorded", "照合情報の記録"),
+    ("correction_recorded", "訂正・取消"),
+    ("room_defined", "室"),
+    ("person_defined", "職員・来訪者"),
+    ("position_defined", "職"),
+    ("role_assigned", "役割の割当て"),
+    ("tenure_recorded", "在職期間"),
+    ("key_defined", "鍵"),
+    ("equipment_registered", "機器"),
+    ("asset_registered", "情報資産"),
+    ("operator_id_kind_defined", "操作者IDの種類"),
+    ("pin_set", "暗証番号の設定"),
+    ("signed_in", "サインイン"),
+    ("sign_in_failed", "サインインの失敗"),
+    ("signed_out", "サインアウト"),
+    ("pin_unlocked", "暗証番号のロック解除"),
+    ("printed", "印刷"),
+    ("exported", "書き出し"),
+    ("synced", "同期"),
+    ("device_enrolled", "端末の登録"),
+    ("device_revoked", "端末の登録取消"),
+];
+
+/// The Japanese name of an event kind (its stored name `"meeting_held"`).
+pub fn kind_label_ja(tag: &str) -> &'static str {
+    KINDS
+        .iter()
+        .find(|(t, _)| *t == tag)
+        .map_or("記録", |(_, label)| label)
+}
+
+const DAY_MS: i64 = 86_400_000;
+const JST_MS: i64 = 9 * 3_600_000;
+
+/// The JST day an instant falls on, as days since 1970-01-01: the town's days, whatever the
+/// device's time zone.
+pub fn jst_day(wall_ms: i64) -> i64 {
+    (wall_ms + JST_MS).div_euclid(DAY_MS)
+}
+
+/// The instant a JST day starts.
+pub fn day_start_ms(day: i64) -> i64 {
+    day * DAY_MS - JST_MS
+}
+
+/// The operator, device and kind an act is counted under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Act<'a> {
+    pub operator: &'a str,
+    pub device: &'a str,
+    pub kind: &'a str,
+}
+
+/// Which acts to show: each part left `None` matches every act.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryFilter {
+    pub operator: Option<String>,
+    pub device: Option<String>,
+    pub kind: Option<String>,
+}
+
+impl HistoryFilter {
+    pub fn matches(&self, act: Act) -> bool {
+        let is = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
+        is(&self.operator, act.operator) && is(&self.device, act.device) && is(&self.kind, act.kind)
+    }
+}
+
+/// Separates the parts of a cell's key (a control character no name or id contains).
+const SEP: char = '\u{1f}';
+
+/// How many acts one JST day holds — in all, per operator, per device, per kind, and per
+/// operator, device and kind together: the history's counts are read from these (a year is
+/// 365 records), never by counting seven years of events. The combined cells are the bulk, and
+/// are read only for a filter on device or kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCounts {
+    pub day: i64,
+    /// Every act of the day.
+    pub n: u32,
+    pub operators: BTreeMap<String, u32>,
+    pub devices: BTreeMap<String, u32>,
+    pub kinds: BTreeMap<String, u32>,
+    /// `"operator␟device␟kind"` → acts (empty when not read).
+    #[serde(default)]
+    pub cells: BTreeMap<String, u32>,
+}
+
+impl DayCounts {
+    pub fn new(day: i64) -> DayCounts {
+        DayCounts {
+            day,
+            ..DayCounts::default()
+        }
+    }
+
+    pub fn add(&mut self, act: Act) {
+        self.n += 1;
+        *self.operators.entry(act.operator.to_string()).or_default() += 1;
+        *self.devices.entry(act.device.to_string()).or_default() += 1;
+        *self.kinds.entry(act.kind.to_string()).or_default() += 1;
+        let key = format!("{}{SEP}{}{SEP}{}", act.operator, act.device, act.kind);
+        *self.cells.entry(key).or_default() += 1;
+    }
+
+    /// Each cell's act and count.
+    pub fn acts(&self) -> impl Iterator<Item = (Act<'_>, u32)> {
+        self.cells.iter().filter_map(|(key, &n)| {
+            let mut parts = key.split(SEP);
+            let act = Act {
+                operator: parts.next()?,
+                device: parts.next()?,
+                kind: parts.next()?,
+            };
+            Some((act, n))
+        })
+    }
+
+    /// The day's acts that `filter` matches (the cells only for two parts or more).
+    pub fn count(&self, filter: &HistoryFilter) -> u32 {
+        let of = |map: &BTreeMap<String, u32>, key: &str| map.get(key).copied().unwrap_or(0);
+        match (&filter.operator, &filter.device, &filter.kind) {
+            (None, None, None) => self.n,
+            (Some(op), None, None) => of(&self.operators, op),
+            (None, Some(device), None) => of(&self.devices, device),
+            (None, None, Some(kind)) => of(&self.kinds, kind),
+            _ => self
+                .acts()
+                .filter(|(act, _)| filter.matches(*act))
+                .map(|(_, n)| n)
+                .sum(),
+        }
+    }
+}
+
+impl HistoryFilter {
+    /// Do the counts for this filter (per day, and per operator) need the combined cells?
+    pub fn needs_cells(&self) -> bool {
+        self.device.is_some() || self.kind.is_some()
+    }
+}
+
+/// Acts per operator over `days`, most first (then by id, so the order is stable).
+pub fn per_operator(days: &[DayCounts], filter: &HistoryFilter) -> Vec<(String, u32)> {
+    let mut totals: BTreeMap<&str, u32> = BTreeMap::new();
+    if filter.needs_cells() {
+        for (act, n) in days.iter().flat_map(DayCounts::acts) {
+            if filter.matches(act) {
+                *totals.entry(act.operator).or_default() += n;
+            }
+        }
+    } else {
+        for (op, &n) in days.iter().flat_map(|d| &d.operators) {
+            if filter.operator.as_deref().is_none_or(|o| o == op) {
+                *totals.entry(op).or_default() += n;
+            }
+        }
+    }
+    let mut totals: Vec<(String, u32)> = totals
+        .into_iter()
+        .map(|(op, n)| (op.to_string(), n))
+        .collect();
+    totals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    totals
+}
+
+/// The CSV's columns.
+pub const CSV_HEADER: [&str; 6] = [
+    "日時（和暦）",
+    "日時（西暦 ISO）",
+    "操作者",
+    "端末",
+    "種別",
+    "内容",
+];
+
+/// CSV as Excel opens it on a Japanese Windows: UTF-8 with a BOM (without it Excel reads
+/// Shift_JIS), CRLF line ends, every field quoted (a comma, quote or line break in a name or
+/// a purpose stays inside its cell). Written by hand: quoting every field is the whole of it.
+pub fn csv_bytes(rows: &[[String; 6]]) -> Vec<u8> {
+    let mut out = String::from("\u{feff}");
+    let header = CSV_HEADER.map(String::from);
+    for row in std::iter::once(&header).chain(rows) {
+        let fields: Vec<String> = row
+            .iter()
+            .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
+            .collect();
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn act<'a>(operator: &'a str, device: &'a str, kind: &'a str) -> Act<'a> {
+        Act {
+            operator,
+            device,
+            kind,
+        }
+    }
+
+    #[test]
+    fn days_are_jst_days() {
+        // 2026-11-25 15:00 UTC is 2026-11-26 00:00 in Japan.
+        let midnight = 1_764_082_800_000;
+        assert_eq!(jst_day(midnight), jst_day(midnight - 1) + 1);
+        assert_eq!(day_start_ms(jst_day(midnight)), midnight);
+        assert_eq!(day_start_ms(jst_day(midnight + 5_000)), midnight);
+    }
+
+    #[test]
+    fn day_counts_answer_any_filter() {
+        let mut day = DayCounts::new(20_000);
+        day.add(act("yamada", "tab-1", "entry_recorded"));
+        day.add(act("yamada", "tab-1", "entry_recorded"));
+        day.add(act("yamada", "tab-2", "signed_in"));
+        day.add(act("sato", "tab-1", "printed"));
+        assert_eq!(day.count(&HistoryFilter::default()), 4);
+        let yamada = HistoryFilter {
+            operator: Some("yamada".into()),
+            ..HistoryFilter::default()
+        };
+        assert_eq!(day.count(&yamada), 3);
+        let tab1_entries = HistoryFilter {
+            device: Some("tab-1".into()),
+            kind: Some("entry_recorded".into()),
+            ..HistoryFilter::default()
+        };
+        assert_eq!(day.count(&tab1_entries), 2);
+        let prints = HistoryFilter {
+            kind: Some("printed".into()),
+            ..HistoryFilter::default()
+        };
+        assert_eq!(day.count(&prints), 1);
+        assert_eq!(
+            per_operator(&[day.clone()], &prints),
+            vec![("sato".to_string(), 1)]
+        );
+        assert_eq!(
+            per_operator(&[day], &HistoryFilter::default()),
+            vec![("yamada".to_string(), 3), ("sato".to_string(), 1)]
+        );
+    }
+
+    #[test]
+    fn csv_has_the_bom_crlf_and_quotes_what_needs_it() {
+        let row = [
+            "令和8年11月26日 11:47".to_string(),
+            "2026-11-26T11:47:00+09:00".into(),
+            "山田, 太郎".into(),
+            "tab-1".into(),
+            "入室の記録".into(),
+            "目的 \"点検\"\n二行目".into(),
+        ];
+        let bytes = csv_bytes(&[row]);
+        assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with("\u{feff}\"日時（和暦）\",\"日時（西暦 ISO）\""));
+        assert!(text.contains("\"山田, 太郎\""));
+        assert!(text.contains("\"目的 \"\"点検\"\"\n二行目\"\r\n"));
+        assert_eq!(text.matches("\r\n").count(), 2);
+    }
+
+    #[test]
+    fn every_kind_has_one_label() {
+        let mut tags: Vec<&str> = KINDS.iter().map(|(t, _)| *t).collect();
+        tags.sort();
+        tags.dedup();
+        assert_eq!(tags.len(), KINDS.len());
+        assert_eq!(kind_label_ja("signed_out"), "サインアウト");
+    }
+}
