@@ -3,96 +3,13 @@
 
 mod common;
 
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine;
-use common::{start, Running};
+use common::{chain, code, enroll, enroll_with, now_ms, start, Device, Running};
 use daicho_core::event::GENESIS_HASH;
 use daicho_core::room::default_rooms;
 use daicho_core::{DeviceId, Event, EventKind, Hlc};
-use daicho_server::devices::{content_digest, signature_base};
 use daicho_server::event_log;
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
-
-/// A chain of `n` events of `device`; `label` tells two histories of one device apart.
-fn chain(device: &str, n: u64, label: &str) -> Vec<Event> {
-    let mut events: Vec<Event> = Vec::new();
-    for seq in 1..=n {
-        let prev = events
-            .last()
-            .map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
-        let mut room = default_rooms().remove(0);
-        room.name = format!("{label}{seq}");
-        let hlc = Hlc {
-            wall_ms: 1_790_000_000_000 + seq as i64,
-            counter: 0,
-        };
-        let kind = EventKind::RoomDefined(room);
-        events.push(Event::seal(
-            DeviceId(device.into()),
-            seq,
-            hlc,
-            "kanri".into(),
-            kind,
-            &prev,
-        ));
-    }
-    events
-}
-
-/// An enrolled device: its id and key.
-struct Device {
-    id: String,
-    key: SigningKey,
-}
-
-impl Device {
-    /// Signs a request as the client does: the covered parts, each on its line.
-    fn sign(&self, method: &str, path: &str, body: &[u8], at_ms: i64) -> Vec<(String, String)> {
-        let digest = content_digest(body);
-        let timestamp = at_ms.to_string();
-        let base = signature_base(&self.id, &timestamp, method, path, &digest);
-        let signature = BASE64.encode(self.key.sign(base.as_bytes()).to_bytes());
-        vec![
-            ("daicho-device".into(), self.id.clone()),
-            ("daicho-timestamp".into(), timestamp),
-            ("content-digest".into(), digest),
-            ("daicho-signature".into(), signature),
-        ]
-    }
-}
-
-fn now_ms() -> i64 {
-    daicho_server::now_ms()
-}
-
-/// A one-time code, made as `daicho-server enroll-token` makes it.
-async fn code(server: &Running, minutes: i64) -> String {
-    let pool = server.open_database().await;
-    let code = daicho_server::devices::create_code(&pool, minutes, now_ms())
-        .await
-        .unwrap();
-    pool.close().await;
-    code
-}
-
-async fn enroll_with(base: &str, code: &str, id: &str, key: &SigningKey) -> (u16, Value) {
-    let public_key = BASE64.encode(key.verifying_key().to_bytes());
-    let response = reqwest::Client::new()
-        .post(format!("{base}/api/devices"))
-        .json(&json!({ "code": code, "device": id, "public_key": public_key }))
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
-async fn enroll(server: &Running, id: &str, seed: u8) -> Device {
-    let key = SigningKey::from_bytes(&[seed; 32]);
-    let code = code(server, 10).await;
-    assert_eq!(enroll_with(&server.base, &code, id, &key).await.0, 201);
-    Device { id: id.into(), key }
-}
 
 async fn push_as(device: &Device, base: &str, events: &[Event], at_ms: i64) -> (u16, Value) {
     let body = serde_json::to_vec(&json!({ "events": events })).unwrap();

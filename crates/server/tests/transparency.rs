@@ -6,80 +6,26 @@ mod common;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use common::{start, Running};
+use common::{start, Device, Running};
 use daicho_core::checkpoint::{self, Checkpoint, Verifier};
 use daicho_core::event::GENESIS_HASH;
 use daicho_core::merkle::{self, Hash, ProofError};
-use daicho_core::room::default_rooms;
-use daicho_core::{DeviceId, Event, EventKind, Hlc};
+use daicho_core::Event;
 use daicho_server::archive;
-use daicho_server::devices::{content_digest, signature_base};
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 
+/// A chain of `n` room events of `device`.
 fn chain(device: &str, n: u64) -> Vec<Event> {
-    let mut events: Vec<Event> = Vec::new();
-    for seq in 1..=n {
-        let prev = events
-            .last()
-            .map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
-        let mut room = default_rooms().remove(0);
-        room.name = format!("室{seq}");
-        let hlc = Hlc {
-            wall_ms: 1_790_000_000_000 + seq as i64,
-            counter: 0,
-        };
-        let kind = EventKind::RoomDefined(room);
-        events.push(Event::seal(
-            DeviceId(device.into()),
-            seq,
-            hlc,
-            "kanri".into(),
-            kind,
-            &prev,
-        ));
-    }
-    events
-}
-
-struct Device {
-    id: String,
-    key: SigningKey,
-}
-
-impl Device {
-    fn request(&self, method: reqwest::Method, url: &str, body: &[u8]) -> reqwest::RequestBuilder {
-        let path = url::Url::parse(url).unwrap().path().to_string();
-        let digest = content_digest(body);
-        let timestamp = daicho_server::now_ms().to_string();
-        let base = signature_base(&self.id, &timestamp, method.as_str(), &path, &digest);
-        let signature = BASE64.encode(self.key.sign(base.as_bytes()).to_bytes());
-        reqwest::Client::new()
-            .request(method, url)
-            .header("daicho-device", &self.id)
-            .header("daicho-timestamp", timestamp)
-            .header("content-digest", digest)
-            .header("daicho-signature", signature)
-    }
+    common::chain(device, n, "室")
 }
 
 /// Enrolls `id`; answers the device and the log key the enrollment answered.
 async fn enroll(server: &Running, id: &str, seed: u8) -> (Device, String) {
     let key = SigningKey::from_bytes(&[seed; 32]);
-    let pool = server.open_database().await;
-    let code = daicho_server::devices::create_code(&pool, 10, daicho_server::now_ms())
-        .await
-        .unwrap();
-    pool.close().await;
-    let public_key = BASE64.encode(key.verifying_key().to_bytes());
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/devices", server.base))
-        .json(&json!({ "code": code, "device": id, "public_key": public_key }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.unwrap();
+    let code = common::code(server, 10).await;
+    let (status, body) = common::enroll_with(&server.base, &code, id, &key).await;
+    assert_eq!(status, 201);
     let device = Device { id: id.into(), key };
     (device, body["log_key"].as_str().unwrap().to_string())
 }

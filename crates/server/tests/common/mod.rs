@@ -5,7 +5,15 @@
 //! tests run unchanged on either (`tools/postgres-tests.sh` runs them on PostgreSQL).
 #![allow(dead_code)] // each test file uses part of it
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use daicho_core::event::GENESIS_HASH;
+use daicho_core::room::default_rooms;
+use daicho_core::{DeviceId, Event, EventKind, Hlc};
+use daicho_server::devices::{content_digest, signature_base};
 use daicho_server::Config;
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::{json, Value};
 use sqlx::AnyPool;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
@@ -105,4 +113,101 @@ impl Running {
         self.stop.take().unwrap().send(()).unwrap();
         self.task.await.unwrap().unwrap();
     }
+}
+
+// An enrolled device, as the tests drive one: its chain, its signed requests, its enrollment.
+
+/// A chain of `n` events of `device`; `label` tells two histories of one device apart.
+pub fn chain(device: &str, n: u64, label: &str) -> Vec<Event> {
+    let mut events: Vec<Event> = Vec::new();
+    for seq in 1..=n {
+        let prev = events
+            .last()
+            .map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
+        let mut room = default_rooms().remove(0);
+        room.name = format!("{label}{seq}");
+        let hlc = Hlc {
+            wall_ms: 1_790_000_000_000 + seq as i64,
+            counter: 0,
+        };
+        let kind = EventKind::RoomDefined(room);
+        events.push(Event::seal(
+            DeviceId(device.into()),
+            seq,
+            hlc,
+            "kanri".into(),
+            kind,
+            &prev,
+        ));
+    }
+    events
+}
+
+/// An enrolled device: its id and key.
+pub struct Device {
+    pub id: String,
+    pub key: SigningKey,
+}
+
+impl Device {
+    /// Signs a request as the client does: the covered parts, each on its line.
+    pub fn sign(&self, method: &str, path: &str, body: &[u8], at_ms: i64) -> Vec<(String, String)> {
+        let digest = content_digest(body);
+        let timestamp = at_ms.to_string();
+        let base = signature_base(&self.id, &timestamp, method, path, &digest);
+        let signature = BASE64.encode(self.key.sign(base.as_bytes()).to_bytes());
+        vec![
+            ("daicho-device".into(), self.id.clone()),
+            ("daicho-timestamp".into(), timestamp),
+            ("content-digest".into(), digest),
+            ("daicho-signature".into(), signature),
+        ]
+    }
+
+    /// A signed request to `url` (its path signed), as the client makes it.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: &[u8],
+    ) -> reqwest::RequestBuilder {
+        let path = url::Url::parse(url).unwrap().path().to_string();
+        let mut request = reqwest::Client::new().request(method.clone(), url);
+        for (name, value) in self.sign(method.as_str(), &path, body, now_ms()) {
+            request = request.header(name, value);
+        }
+        request
+    }
+}
+
+pub fn now_ms() -> i64 {
+    daicho_server::now_ms()
+}
+
+/// A one-time code, made as `daicho-server enroll-token` makes it.
+pub async fn code(server: &Running, minutes: i64) -> String {
+    let pool = server.open_database().await;
+    let code = daicho_server::devices::create_code(&pool, minutes, now_ms())
+        .await
+        .unwrap();
+    pool.close().await;
+    code
+}
+
+pub async fn enroll_with(base: &str, code: &str, id: &str, key: &SigningKey) -> (u16, Value) {
+    let public_key = BASE64.encode(key.verifying_key().to_bytes());
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/devices"))
+        .json(&json!({ "code": code, "device": id, "public_key": public_key }))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+pub async fn enroll(server: &Running, id: &str, seed: u8) -> Device {
+    let key = SigningKey::from_bytes(&[seed; 32]);
+    let code = code(server, 10).await;
+    assert_eq!(enroll_with(&server.base, &code, id, &key).await.0, 201);
+    Device { id: id.into(), key }
 }
