@@ -197,16 +197,30 @@ async fn raise_exception(
     seq: u64,
     refusal: &ChainRefusal,
 ) -> Result<(), PushError> {
+    let (code, detail) = (refusal.code(), refusal.message_ja());
+    insert_exception(pool, &device.0, seq, &code, &detail).await?;
+    Ok(())
+}
+
+/// Stores one security exception (a fork, a sign-in that does not verify …), through `db`: the
+/// pool, or the push's transaction.
+pub(crate) async fn insert_exception<'e>(
+    db: impl sqlx::Executor<'e, Database = Any>,
+    device: &str,
+    seq: u64,
+    code: &str,
+    detail: &str,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO security_exceptions (device, seq, code, detail, raised_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(&device.0)
+    .bind(device)
     .bind(seq as i64)
-    .bind(refusal.code())
-    .bind(refusal.message_ja())
+    .bind(code)
+    .bind(detail)
     .bind(now_ms())
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }

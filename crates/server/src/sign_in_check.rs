@@ -46,17 +46,8 @@ pub async fn raise(
     unverified: &[(Event, String)],
 ) -> sqlx::Result<()> {
     for (event, why) in unverified {
-        sqlx::query(
-            "INSERT INTO security_exceptions (device, seq, code, detail, raised_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&event.device.0)
-        .bind(event.seq as i64)
-        .bind(CODE)
-        .bind(why)
-        .bind(crate::now_ms())
-        .execute(&mut **tx)
-        .await?;
+        let (device, seq) = (&event.device.0, event.seq);
+        crate::event_log::insert_exception(&mut **tx, device, seq, CODE, why).await?;
     }
     Ok(())
 }
