@@ -79,10 +79,14 @@ pub fn KeyLogbook(
             },
             after: pages.current(),
         };
-        let store = store.get_value();
+        let (store, ticket) = (store.get_value(), pages.ask());
         spawn_local(async move {
             let key_id = (!k.is_empty()).then_some(k.as_str());
-            if let Ok(page) = store.loan_page(key_id, &query).await {
+            let page = store.loan_page(key_id, &query).await;
+            if !pages.is_newest(ticket) {
+                return; // a newer month or line came meanwhile; its read fills the page
+            }
+            if let Ok(page) = page {
                 rows.set(page.rows);
                 total.set(Some(page.total));
                 pages.set_next(page.next);

@@ -73,15 +73,20 @@ pub fn LogbookBrowser(
     let load = move || {
         let f = filters.get_untracked();
         let query = f.query(pages.current());
-        let store = store.get_value();
+        let (store, ticket) = (store.get_value(), pages.ask());
         spawn_local(async move {
             let room = (!f.room.is_empty()).then_some(f.room.as_str());
             let person = (!f.person.is_empty()).then_some(f.person.as_str());
             // Corrections are few (one index read): read them with each page.
-            if let Ok(c) = store.corrections().await {
+            let read_corrections = store.corrections().await;
+            let page = store.entry_page(room, person, &query).await;
+            if !pages.is_newest(ticket) {
+                return; // a newer filter or line came meanwhile; its read fills the page
+            }
+            if let Ok(c) = read_corrections {
                 corrections.set(c);
             }
-            match store.entry_page(room, person, &query).await {
+            match page {
                 Ok(page) => {
                     rows.set(page.rows);
                     total.set(Some(page.total));

@@ -9,6 +9,9 @@ pub struct PageTrail {
     current: RwSignal<Option<PageCursor>>,
     before: RwSignal<Vec<Option<PageCursor>>>,
     next: RwSignal<Option<PageCursor>>,
+    /// The number of the newest read asked for: reads finish out of order, and only the
+    /// newest may fill the page (a slower, older read would show lines of the old filter).
+    asked: StoredValue<u64>,
 }
 
 impl PageTrail {
@@ -17,6 +20,7 @@ impl PageTrail {
             current: RwSignal::new(None),
             before: RwSignal::new(Vec::new()),
             next: RwSignal::new(None),
+            asked: StoredValue::new(0),
         }
     }
 
@@ -44,6 +48,17 @@ impl PageTrail {
     pub fn back(&self) {
         let previous = self.before.try_update(|t| t.pop()).flatten().flatten();
         self.current.set(previous);
+    }
+
+    /// Before a read: its ticket, which makes every read asked for earlier stale.
+    pub fn ask(&self) -> u64 {
+        self.asked.update_value(|n| *n += 1);
+        self.asked.get_value()
+    }
+
+    /// After a read: whether it is still the newest asked for (else its answer is dropped).
+    pub fn is_newest(&self, ticket: u64) -> bool {
+        self.asked.get_value() == ticket
     }
 
     pub fn at_first(&self) -> bool {
