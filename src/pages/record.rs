@@ -55,6 +55,9 @@ pub fn RecordPage(store: StoredValue<Rc<Store>, LocalStorage>, id: String) -> im
     };
     reload();
     let on_corrected = Callback::new(move |()| reload());
+    // Kept here, not in the form: the reload after a correction draws the form anew, and the
+    // clerk must still read that the correction was recorded.
+    let outcome: Outcome = RwSignal::new(None);
     view! {
         <div class="record-page" data-ready=move || loaded.with(Option::is_some).then_some("true")>
             {move || loaded.get().map(|result| match result {
@@ -66,7 +69,7 @@ pub fn RecordPage(store: StoredValue<Rc<Store>, LocalStorage>, id: String) -> im
                     let trail = l.trail(&id);
                     view! {
                         <RecordHistory loaded=l.clone() trail=trail.clone()/>
-                        <CorrectionForm store target=l.history[0].clone() trail on_corrected/>
+                        <CorrectionForm store target=l.history[0].clone() trail on_corrected outcome/>
                     }.into_any()
                 }
             })}
@@ -323,13 +326,13 @@ fn CorrectionForm(
     target: Event,
     trail: CorrectionTrail,
     on_corrected: Callback<()>,
+    outcome: Outcome,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let void = RwSignal::new(false);
     let field = RwSignal::new(String::new());
     let value = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
-    let outcome: Outcome = RwSignal::new(None);
     let fields = amendable(&target);
     let target_id = target.id();
     let submit = move |ev: SubmitEvent| {
