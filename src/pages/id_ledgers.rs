@@ -3,13 +3,15 @@
 //! reinstatement, deletion, 照合情報 registered or deleted — each with its approver and date.
 //! Only the アクセス管理責任者 records these; the store refuses anyone else, naming the article.
 
+mod operator_kinds;
+
 use crate::auth::session::Session;
 use crate::components::choices::PersonSelect;
 use crate::components::form_message::{FormMessage, Outcome};
 use crate::components::ja_day::{parse_day, today, JaDay};
 use crate::components::record_link::{latest_definitions, RecordLink};
 use crate::directory::Directory;
-use crate::store::{new_id, Store};
+use crate::store::Store;
 use chrono::{NaiveDate, Utc};
 use daicho_core::id_ledger::{
     CollationInfoRecorded, IdLedgerRecorded, IdRecord, IdState, Ledger, LedgerAction,
@@ -232,7 +234,7 @@ pub fn IdLedgersPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoVi
             <p class="hint">"記録できるのはアクセス管理責任者です（第10条第1項）。承認者は記録する日のアクセス管理責任者です。"</p>
             {move || match tab.get() {
                 Ledger::Operator => view! {
-                    <KindsSection store loaded on_recorded/>
+                    <operator_kinds::KindsSection store loaded on_recorded/>
                     <IdList ledger=Ledger::Operator loaded/>
                     <LedgerForm store ledger=Ledger::Operator loaded on_recorded/>
                 }.into_any(),
@@ -243,85 +245,6 @@ pub fn IdLedgersPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoVi
                 }.into_any(),
             }}
         </div>
-    }
-}
-
-#[component]
-fn KindsSection(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    loaded: RwSignal<LedgersView>,
-    on_recorded: Callback<()>,
-) -> impl IntoView {
-    let directory = expect_context::<Directory>();
-    let session = expect_context::<Session>();
-    let name = RwSignal::new(String::new());
-    let permits = RwSignal::new(String::new());
-    let message: Outcome = RwSignal::new(None);
-    // Who holds each kind: the operators with an active 操作者ID of it (第11条).
-    let holders = move |kind_id: &str| {
-        loaded.with(|l| {
-            l.ids
-                .iter()
-                .filter(|r| r.kind_id.as_deref() == Some(kind_id) && r.state == IdState::Active)
-                .map(|r| directory.name_of(&r.person_id))
-                .collect::<Vec<_>>()
-                .join("、")
-        })
-    };
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let kind = OperatorIdKindDefined {
-            id: new_id(),
-            name: name.get_untracked().trim().to_string(),
-            permits: permits.get_untracked().trim().to_string(),
-        };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            let kind = EventKind::OperatorIdKindDefined(kind);
-            match store.record(kind, &operator, Utc::now()).await {
-                Ok(_) => {
-                    message.set(Some((true, "操作者IDの種類を登録しました。".into())));
-                    name.set(String::new());
-                    permits.set(String::new());
-                    on_recorded.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
-            }
-        });
-    };
-    view! {
-        <section class="card wide">
-            <h2>"操作者IDの種類（第10条第1項第3号・第11条）"</h2>
-            <table class="register operator-kinds">
-                <thead><tr><th>"種類"</th><th>"許可される操作"</th><th>"保有者"</th><th></th></tr></thead>
-                <tbody>
-                    {move || loaded.with(|l| l.kinds.clone()).into_iter().map(|k| {
-                        let link = loaded.with(|l| l.kind_defined_by.get(&k.id).cloned());
-                        view! {
-                            <tr data-kind=k.id.clone()>
-                                <td class="kind-name">{k.name.clone()}</td>
-                                <td>{k.permits.clone()}</td>
-                                <td class="kind-holders">{holders(&k.id)}</td>
-                                <td>{link.map(|id| view! { <RecordLink id/> })}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-            <form class="kind-form" on:submit=submit>
-                <h3>"種類を登録"</h3>
-                <div class="field">
-                    <label for="kind-name">"種類の名称"</label>
-                    <input id="kind-name" autocomplete="off" bind:value=name/>
-                </div>
-                <div class="field">
-                    <label for="kind-permits">"許可される操作"</label>
-                    <input id="kind-permits" autocomplete="off" bind:value=permits/>
-                </div>
-                <button type="submit" id="define-kind" class="button primary">"登録"</button>
-                <FormMessage outcome=message/>
-            </form>
-        </section>
     }
 }
 

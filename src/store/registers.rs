@@ -50,6 +50,9 @@ const FOLDED_KINDS: [&str; 13] = [
     "correction_recorded",
 ];
 
+/// The kinds the 操作者ID rule reads (第11条): which kinds govern an act, and who holds them.
+const OPERATOR_ID_KINDS: [&str; 2] = ["operator_id_kind_defined", "id_ledger_recorded"];
+
 /// The small registers and the folded office registers, as of this transaction.
 pub(super) async fn read_registers(tx: &Transaction) -> Result<Registers> {
     let mut registers = Registers::default();
@@ -101,8 +104,8 @@ async fn events_of_kinds(tx: &Transaction, kinds: &[&str]) -> Result<Vec<Event>>
 }
 
 /// What the door's rules read for a logbook line (第17条): the room, the people named, the
-/// room's permits and the loans still out — a handful of reads, so recording an entry at the
-/// counter does not wait for the office registers.
+/// room's permits and the loans still out, and the 操作者ID ledger (第11条) — a handful of
+/// reads, so recording an entry at the counter does not wait for the other office registers.
 pub(super) async fn read_door_registers(
     tx: &Transaction,
     room_id: &str,
@@ -111,7 +114,7 @@ pub(super) async fn read_door_registers(
     // The reads are independent: issued together, the transaction answers them in one go
     // rather than one round trip after another.
     let people = people.iter().filter(|id| !id.is_empty());
-    let (room, people, permits, loans) = futures::try_join!(
+    let (room, people, permits, loans, operator_ids) = futures::try_join!(
         get::<Room>(tx, schema::ROOMS, room_id),
         futures::future::try_join_all(people.map(|id| get::<PersonDefined>(
             tx,
@@ -120,8 +123,12 @@ pub(super) async fn read_door_registers(
         ))),
         read_all::<Permit>(tx, schema::PERMITS),
         loans_out(tx),
+        events_of_kinds(tx, &OPERATOR_ID_KINDS),
     )?;
     let mut registers = Registers::default();
+    for event in operator_ids {
+        registers.apply(&event);
+    }
     if let Some(room) = room {
         registers.rooms.insert(room.id.clone(), room);
     }

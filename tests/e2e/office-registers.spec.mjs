@@ -1,7 +1,10 @@
 // The office registers: equipment (第8条・第16条), the ID ledgers (第10条・第11条) and the
 // information assets (第13–15条). Each act is the role's, and the store says so when it is not.
 import { test, expect } from '@playwright/test';
-import { ADMIN, addAuthenticator, addPerson, openApp, signIn, storedEvents } from './helpers.mjs';
+import {
+  ADMIN, YAMADA, addAuthenticator, addPerson, chooseRoom, counterTown, eventCount, fillEntry, insideRow,
+  openApp, signIn, storedEvents,
+} from './helpers.mjs';
 
 const SATO = { name: '佐藤 花子', affiliation: '総務課', pin: '1357' };
 
@@ -158,6 +161,59 @@ test('only the access management officer keeps the ID ledgers', async ({ page })
   await expect(c.locator('a.record-link').first()).toBeVisible();
   await page.click('#tab-operator-ledger');
   await expect(op.locator('a.record-link').first()).toHaveAttribute('href', `#/record/${issue.device}:${issue.seq}`);
+});
+
+test('once a kind of 操作者ID governs the logbook, only its holders record in it (第11条)', async ({ page }) => {
+  // ADMIN is 住民税務課長: the access management officer, and the counter's entry manager.
+  await counterTown(page, [YAMADA]);
+  await goTo(page, 'ID管理簿');
+  await page.fill('#kind-name', '窓口業務');
+  await page.fill('#kind-permits', '住民票の写しの交付');
+  await page.check('#kind-acts input[value="entry_log"]');
+  await page.click('#define-kind');
+  await expect(page.locator('.kind-form .status')).toContainText('操作者IDの種類を登録しました');
+  const kindRow = page.locator('table.operator-kinds tr', { hasText: '窓口業務' });
+  await expect(kindRow.locator('.kind-acts')).toHaveText('入退室の記録');
+
+  // Nobody holds it yet: the entry is refused, naming the kind and the article; nothing stored.
+  await goTo(page, '入退室管理簿');
+  await chooseRoom(page, '住民窓口');
+  const before = await eventCount(page);
+  await fillEntry(page, { ...YAMADA, purpose: '窓口業務' });
+  await page.click('#record-entry');
+  const refusal = page.locator('.field-error[data-field="Person"]');
+  await expect(refusal).toContainText('操作者ID（窓口業務）を有効に持つ方だけが行えます');
+  await expect(refusal).toContainText('第11条');
+  expect(await eventCount(page)).toBe(before);
+  await expect(page.locator('#entry-purpose')).toHaveValue('窓口業務');
+
+  // Issued an 操作者ID of the kind, the operator records the same entry.
+  await goTo(page, 'ID管理簿');
+  await page.fill('#operator-id', 'OP-101');
+  await page.selectOption('#operator-person', { label: label(ADMIN) });
+  await page.selectOption('#operator-kind', { label: '窓口業務' });
+  await page.click('#record-operator-line');
+  await expect(page.locator('.ledger-form .status')).toContainText('操作者ID管理簿に記録しました');
+  await expect(kindRow.locator('.kind-holders')).toHaveText(ADMIN.name);
+  await goTo(page, '入退室管理簿');
+  await chooseRoom(page, '住民窓口');
+  await fillEntry(page, YAMADA);
+  await page.click('#record-entry');
+  await expect(insideRow(page, YAMADA.name)).toBeVisible();
+
+  // Amended to govern the key logbook too: the same kind, its earlier definition kept.
+  await goTo(page, 'ID管理簿');
+  await page.selectOption('#kind-choice', { label: '窓口業務を変更' });
+  await expect(page.locator('#kind-name')).toHaveValue('窓口業務');
+  await expect(page.locator('#kind-acts input[value="entry_log"]')).toBeChecked();
+  await page.check('#kind-acts input[value="key_log"]');
+  await page.click('#define-kind');
+  await expect(page.locator('.kind-form .status')).toContainText('変更前の定義は履歴に残ります');
+  await expect(kindRow.locator('.kind-acts')).toHaveText('入退室の記録、鍵の貸出・返却');
+  await expect(page.locator('table.operator-kinds tbody tr')).toHaveCount(1);
+  const definitions = (await storedEvents(page)).filter((e) => e.kind === 'operator_id_kind_defined');
+  expect(definitions.map((e) => e.payload.acts)).toEqual([['entry_log'], ['entry_log', 'key_log']]);
+  expect(definitions[1].payload.id).toBe(definitions[0].payload.id);
 });
 
 test('an asset is managed by the role its category gives', async ({ page }) => {

@@ -3,6 +3,7 @@
 
 use crate::article::Article;
 use crate::event::EventKind;
+use crate::id_ledger::{check_operator_act, GovernedAct};
 use crate::organisation::Role;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 use crate::registers::Registers;
@@ -121,8 +122,43 @@ pub fn article_for(kind: &EventKind) -> Option<Article> {
     })
 }
 
-/// May `operator` (a person id) record `kind` on `day`?
+/// The act a kind of 操作者ID can govern that `kind` is (第11条), if any.
+pub fn governed_act(kind: &EventKind) -> Option<GovernedAct> {
+    use EventKind::*;
+    Some(match kind {
+        EntryRecorded(_) | ExitRecorded(_) => GovernedAct::EntryLog,
+        KeyLent(_) | KeyReturned(_) => GovernedAct::KeyLog,
+        PermissionGranted(_) | VisitPermitGranted(_) | PermitRevoked(_) => GovernedAct::Permits,
+        AssetRegistered(_) | HandlerDesignated(_) | MeasureRecorded(_) => GovernedAct::Assets,
+        CorrectionRecorded(_) => GovernedAct::Corrections,
+        FollowUpReported(_) => GovernedAct::FollowUps,
+        _ => return None,
+    })
+}
+
+/// May `operator` (a person id) record `kind` on `day`? The role or staff rule first, then
+/// the kinds of 操作者ID that govern the act (第11条).
 pub fn check_authority(
+    registers: &Registers,
+    operator: &str,
+    kind: &EventKind,
+    day: NaiveDate,
+) -> Result<(), Refusals> {
+    check_role(registers, operator, kind, day)?;
+    let Some(act) = governed_act(kind) else {
+        return Ok(());
+    };
+    let office = &registers.office;
+    let kinds: Vec<_> = office
+        .operator_id_kinds
+        .values()
+        .map(|k| &k.value)
+        .collect();
+    let records: Vec<_> = office.ids.values().collect();
+    check_operator_act(&kinds, &records, operator, act).map_err(|r| Refusals(vec![r]))
+}
+
+fn check_role(
     registers: &Registers,
     operator: &str,
     kind: &EventKind,
@@ -357,6 +393,112 @@ mod tests {
         assert!(check_authority(&empty, "anyone", &instruction(), day()).is_err());
     }
 
+    /// `town` after `kinds`, sealed as the access management officer's (juumin's) events.
+    fn after(mut town: Registers, kinds: Vec<EventKind>) -> Registers {
+        // Each later than the last, so a kind defined again replaces the earlier definition.
+        static CLOCK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_000);
+        for kind in kinds {
+            let seq = CLOCK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let hlc = Hlc {
+                wall_ms: seq as i64,
+                counter: 0,
+            };
+            let e = Event::seal(
+                DeviceId("o".into()),
+                seq,
+                hlc,
+                "juumin".into(),
+                kind,
+                GENESIS_HASH,
+            );
+            town.apply(&e);
+        }
+        town
+    }
+
+    fn operator_kind(acts: Vec<GovernedAct>) -> EventKind {
+        EventKind::OperatorIdKindDefined(crate::id_ledger::OperatorIdKindDefined {
+            id: "madoguchi".into(),
+            name: "窓口業務".into(),
+            permits: "入退室管理簿の記録".into(),
+            acts,
+        })
+    }
+
+    fn operator_id(action: crate::id_ledger::LedgerAction) -> EventKind {
+        EventKind::IdLedgerRecorded(crate::id_ledger::IdLedgerRecorded {
+            ledger: crate::id_ledger::Ledger::Operator,
+            id: "OP-1".into(),
+            person_id: "yamada".into(),
+            kind_id: Some("madoguchi".into()),
+            action,
+            on: day(),
+            approved_by: "juumin".into(),
+        })
+    }
+
+    #[test]
+    fn an_act_a_kind_governs_needs_an_active_operator_id_of_that_kind() {
+        use crate::id_ledger::LedgerAction::{Issued, Reinstated, Suspended};
+        // No kind governs the logbook: staff record it (the town before 第11条 is set up).
+        let town = after(town(), vec![operator_kind(vec![])]);
+        assert_eq!(check_authority(&town, "yamada", &entry(), day()), Ok(()));
+
+        let governed = after(town, vec![operator_kind(vec![GovernedAct::EntryLog])]);
+        let refusal = &check_authority(&governed, "yamada", &entry(), day())
+            .unwrap_err()
+            .0[0];
+        assert_eq!(refusal.article, Some(Article::new(11)));
+        assert_eq!(
+            refusal.message_ja(),
+            "入退室の記録は、操作者ID（窓口業務）を有効に持つ方だけが行えます。\
+             操作者ID管理簿を確認してください。（第11条）"
+        );
+        // An act the kind does not govern stays with its role.
+        assert_eq!(
+            check_authority(&governed, "yamada", &person(PersonKind::Visitor), day()),
+            Ok(())
+        );
+
+        let issued = after(governed, vec![operator_id(Issued)]);
+        assert_eq!(check_authority(&issued, "yamada", &entry(), day()), Ok(()));
+        let reason = "異動".to_string();
+        let suspended = after(issued, vec![operator_id(Suspended { reason })]);
+        assert!(check_authority(&suspended, "yamada", &entry(), day()).is_err());
+        let reinstated = after(suspended, vec![operator_id(Reinstated)]);
+        assert_eq!(
+            check_authority(&reinstated, "yamada", &entry(), day()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn holding_the_operator_id_does_not_replace_the_role() {
+        use crate::id_ledger::LedgerAction::Issued;
+        let kind = operator_kind(vec![GovernedAct::Permits]);
+        let town = after(town(), vec![kind, operator_id(Issued)]);
+        // yamada holds the kind, but granting a permission is still the entry manager's.
+        let refusal = &check_authority(&town, "yamada", &permission(1), day())
+            .unwrap_err()
+            .0[0];
+        assert!(matches!(refusal.code, RefusalCode::NotInRole { .. }));
+        // The entry manager (juumin), holding no 操作者ID of the kind, is refused by 第11条.
+        let refusal = &check_authority(&town, "juumin", &permission(1), day())
+            .unwrap_err()
+            .0[0];
+        assert_eq!(refusal.article, Some(Article::new(11)));
+    }
+
+    #[test]
+    fn every_governed_act_is_reached_by_some_kind_of_event() {
+        let acts: std::collections::BTreeSet<_> =
+            every_kind().iter().filter_map(governed_act).collect();
+        assert_eq!(
+            acts.into_iter().collect::<Vec<_>>(),
+            GovernedAct::ALL.to_vec()
+        );
+    }
+
     /// One event of every kind, and who the regulation gives it to. The `match` has no
     /// wildcard: a new kind of event does not compile until it is given its authority here.
     fn expected(kind: &EventKind) -> Authority {
@@ -490,6 +632,7 @@ mod tests {
                 id: "kind".into(),
                 name: "住民票".into(),
                 permits: "交付".into(),
+                acts: vec![],
             }),
             EventKind::IdLedgerRecorded(IdLedgerRecorded {
                 ledger: Ledger::Collation,

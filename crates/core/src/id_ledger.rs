@@ -37,12 +37,71 @@ pub enum LedgerAction {
     Deleted { reason: String },
 }
 
-/// A kind of 操作者ID and what it permits (第10条第1項第3号).
+/// A kind of 操作者ID and what it permits (第10条第1項第3号). Defined again under the same id,
+/// the newest definition holds (a kind is amended, never deleted: its IDs name it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorIdKindDefined {
     pub id: String,
     pub name: String,
     pub permits: String,
+    /// The acts of Daichō this kind governs: once a kind governs an act, only holders of an
+    /// active 操作者ID of such a kind record it (第11条). Empty: the kind is about the
+    /// 住基ネット terminals only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acts: Vec<GovernedAct>,
+}
+
+/// The acts of Daichō a kind of 操作者ID can govern (第11条). What it does not list (the
+/// office's master data, the roles' own registers, signing in) follows the roles alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GovernedAct {
+    /// 入退室管理簿の記録 (entries and exits).
+    EntryLog,
+    /// 鍵の貸出・返却.
+    KeyLog,
+    /// 入室許可の付与・取消.
+    Permits,
+    /// 情報資産の登録・取扱者・対策.
+    Assets,
+    /// 記録の訂正.
+    Corrections,
+    /// 指示への対応の報告.
+    FollowUps,
+}
+
+impl GovernedAct {
+    pub const ALL: [GovernedAct; 6] = [
+        GovernedAct::EntryLog,
+        GovernedAct::KeyLog,
+        GovernedAct::Permits,
+        GovernedAct::Assets,
+        GovernedAct::Corrections,
+        GovernedAct::FollowUps,
+    ];
+
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            GovernedAct::EntryLog => "入退室の記録",
+            GovernedAct::KeyLog => "鍵の貸出・返却",
+            GovernedAct::Permits => "入室許可",
+            GovernedAct::Assets => "情報資産の登録",
+            GovernedAct::Corrections => "記録の訂正",
+            GovernedAct::FollowUps => "指示への対応報告",
+        }
+    }
+
+    /// The stored name (`"entry_log"`), for forms.
+    pub fn key(self) -> &'static str {
+        match self {
+            GovernedAct::EntryLog => "entry_log",
+            GovernedAct::KeyLog => "key_log",
+            GovernedAct::Permits => "permits",
+            GovernedAct::Assets => "assets",
+            GovernedAct::Corrections => "corrections",
+            GovernedAct::FollowUps => "follow_ups",
+        }
+    }
 }
 
 /// One line of a ledger.
@@ -218,6 +277,33 @@ pub fn check_operator_id_kind(kind: &OperatorIdKindDefined) -> Result<(), Refusa
     refusals.into_result()
 }
 
+/// 第11条: may `person_id` do `act`? Yes when no kind governs it, or when they hold an
+/// active 操作者ID of a kind that does; otherwise the refusal names those kinds.
+pub fn check_operator_act(
+    kinds: &[&OperatorIdKindDefined],
+    records: &[&IdRecord],
+    person_id: &str,
+    act: GovernedAct,
+) -> Result<(), Refusal> {
+    let governing: Vec<&&OperatorIdKindDefined> =
+        kinds.iter().filter(|k| k.acts.contains(&act)).collect();
+    let held = |k: &&&OperatorIdKindDefined| {
+        holds_operator_kind(records.iter().copied(), person_id, &k.id)
+    };
+    if governing.is_empty() || governing.iter().any(held) {
+        return Ok(());
+    }
+    let kinds = governing
+        .iter()
+        .map(|k| k.name.as_str())
+        .collect::<Vec<_>>();
+    let code = RefusalCode::NoOperatorId {
+        act: act.name_ja().to_string(),
+        kinds: kinds.join("、"),
+    };
+    Err(Refusal::new(code, Field::Person, Some(Article::new(11))))
+}
+
 /// 第11条: an operator acts only within the kinds of 操作者ID they hold (active ones).
 pub fn holds_operator_kind<'a>(
     records: impl IntoIterator<Item = &'a IdRecord>,
@@ -364,6 +450,7 @@ mod tests {
             id: "k".into(),
             name: name.into(),
             permits: permits.into(),
+            acts: vec![],
         };
         assert_eq!(
             check_operator_id_kind(&kind("照会", "本人確認情報の照会")),

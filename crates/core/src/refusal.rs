@@ -91,6 +91,12 @@ pub enum RefusalCode {
     NotPersonalData,
     /// The operator is not registered as staff.
     NotStaff,
+    /// The act is governed by kinds of 操作者ID (`kinds`, in Japanese) the operator holds none
+    /// of, active (第11条).
+    NoOperatorId {
+        act: String,
+        kinds: String,
+    },
     /// A PIN must be 4 to 8 digits.
     PinMalformed,
     /// 照合情報認証 failed: the WebAuthn assertion does not verify (`reason` in Japanese).
@@ -211,6 +217,9 @@ impl Refusal {
             RefusalCode::NotStaff => {
                 "職員として登録された方だけが記録できます。職員の登録を確認してください。".to_string()
             }
+            RefusalCode::NoOperatorId { act, kinds } => format!(
+                "{act}は、操作者ID（{kinds}）を有効に持つ方だけが行えます。操作者ID管理簿を確認してください。"
+            ),
         };
         match self.article {
             Some(article) => format!("{text}（{article}）"),
@@ -286,6 +295,9 @@ impl Refusal {
                 "Handlers are designated for personal data only.".to_string()
             }
             RefusalCode::NotStaff => "Only registered staff may record this.".to_string(),
+            RefusalCode::NoOperatorId { act, kinds } => {
+                format!("{act}: only holders of an active operator ID of kind {kinds} may do this.")
+            }
             RefusalCode::PinMalformed => "A PIN is 4 to 8 digits.".to_string(),
             RefusalCode::CollationFailed { .. } => {
                 "Biometric sign-in failed: the authenticator's answer does not verify.".to_string()
