@@ -452,7 +452,7 @@ mod tests {
         assert_eq!(
             refusal.message_ja(),
             "入退室の記録は、操作者ID（窓口業務）を有効に持つ方だけが行えます。\
-             操作者ID管理簿を確認してください。（第11条）"
+             サインイン中の方の操作者IDを操作者ID管理簿で確認してください。（第11条）"
         );
         // An act the kind does not govern stays with its role.
         assert_eq!(

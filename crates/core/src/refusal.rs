@@ -218,7 +218,7 @@ impl Refusal {
                 "職員として登録された方だけが記録できます。職員の登録を確認してください。".to_string()
             }
             RefusalCode::NoOperatorId { act, kinds } => format!(
-                "{act}は、操作者ID（{kinds}）を有効に持つ方だけが行えます。操作者ID管理簿を確認してください。"
+                "{act}は、操作者ID（{kinds}）を有効に持つ方だけが行えます。サインイン中の方の操作者IDを操作者ID管理簿で確認してください。"
             ),
         };
         match self.article {
