@@ -39,13 +39,17 @@ pub fn SyncPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
         reload();
     });
     let outcome: Outcome = RwSignal::new(None);
+    // One sync by hand at a time: the button waits for it, so a second tap is not queued.
+    let busy = RwSignal::new(false);
     let sync_now = move |_| {
         let store = store.get_value();
+        busy.set(true);
         spawn_local(async move {
             match sync_by_hand(store, signals).await {
                 Ok(report) => outcome.set(Some((true, report.summary_ja()))),
                 Err(e) => outcome.set(Some((false, e.to_string()))),
             }
+            busy.set(false);
         });
     };
     view! {
@@ -53,7 +57,10 @@ pub fn SyncPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
             <section class="card wide">
                 <h2>"この端末の同期"</h2>
                 {move || status.get().map(|s| view! { <SyncSummary status=s/> })}
-                <button type="button" id="sync-now" class="button primary" on:click=sync_now>"今すぐ同期"</button>
+                <button type="button" id="sync-now" class="button primary" on:click=sync_now
+                    disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
+                    {move || if busy.get() { "同期中…" } else { "今すぐ同期" }}
+                </button>
                 <FormMessage outcome/>
             </section>
             <EnrollForm store on_enrolled=Callback::new(move |()| reload())/>
