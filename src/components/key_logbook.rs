@@ -63,6 +63,7 @@ pub fn KeyLogbook(
     let pages = PageTrail::new();
     let rows = RwSignal::new(Vec::<KeyLoan>::new());
     let total = RwSignal::new(None::<u32>);
+    let error = RwSignal::new(None::<String>);
     let load = move || {
         let (k, m) = (key.get_untracked(), month.get_untracked());
         let range = month_range(&m);
@@ -86,10 +87,14 @@ pub fn KeyLogbook(
             if !pages.is_newest(ticket) {
                 return; // a newer month or line came meanwhile; its read fills the page
             }
-            if let Ok(page) = page {
-                rows.set(page.rows);
-                total.set(Some(page.total));
-                pages.set_next(page.next);
+            match page {
+                Ok(page) => {
+                    rows.set(page.rows);
+                    total.set(Some(page.total));
+                    pages.set_next(page.next);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e.to_string())),
             }
         });
     };
@@ -153,6 +158,9 @@ pub fn KeyLogbook(
             <p class="log-count" data-total=move || total.get().map(|t| t.to_string())>
                 {move || total.get().map(|n| format!("該当 {n} 件"))}
             </p>
+            <Show when=move || error.get().is_some()>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+            </Show>
             <table class="logbook key-log-table">
                 <thead>
                     <tr>
