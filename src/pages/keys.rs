@@ -187,7 +187,10 @@ fn LendKey(
         }
         let store = store.get_value();
         spawn_local(async move {
-            let last = store.key_log(&key_id, 20).await.ok().and_then(|log| {
+            let log = store.key_log(&key_id, 20).await;
+            // Another key or person chosen meanwhile: its own read fills the purpose.
+            let still = key.get_untracked() == key_id && person.get_untracked() == who;
+            let last = log.ok().filter(|_| still).and_then(|log| {
                 log.into_iter()
                     .find(|l| l.person_id == who)
                     .map(|l| l.purpose)
