@@ -5,6 +5,7 @@
 use crate::auth::session::Session;
 use crate::components::inside_list::InsideList;
 use crate::components::ja_date::JaDateTime;
+use crate::components::newest_read::NewestRead;
 use crate::directory::Directory;
 use crate::store::Store;
 use chrono::Utc;
@@ -46,9 +47,16 @@ pub fn HomePage(
     on_keys: Callback<()>,
 ) -> impl IntoView {
     let overview = RwSignal::new_local(None::<Overview>);
+    // Exits and returns tapped in quick succession each read the page again.
+    let reads = NewestRead::new();
     let reload = move || {
+        let ticket = reads.ask();
         spawn_local(async move {
-            if let Ok(o) = load(&store.get_value()).await {
+            let read = load(&store.get_value()).await;
+            if !reads.is_newest(ticket) {
+                return; // a newer read came meanwhile; it fills the page
+            }
+            if let Ok(o) = read {
                 overview.set(Some(o));
             }
         })
