@@ -222,12 +222,16 @@ fn start_sync(store: StoredValue<Rc<Store>, LocalStorage>) -> Refresh {
     refresh
 }
 
-/// Is a form field focused (someone typing)?
+/// Is a form field focused (someone typing), or a form showing how its submit went? Drawn
+/// again, the page would lose the typing, or the message (and, after a refusal, the typing).
 fn is_editing() -> bool {
-    let active = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.active_element());
-    active.is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return false;
+    };
+    let active = document.active_element();
+    let typing =
+        active.is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+    typing || matches!(document.query_selector("form [role=alert]"), Ok(Some(_)))
 }
 
 #[component]

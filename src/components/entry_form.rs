@@ -63,7 +63,10 @@ pub fn EntryForm(
             let recent = store
                 .entry_page(None, Some(&who), &LogQuery::newest(5))
                 .await;
-            let last = recent.ok().and_then(|page| {
+            // Another person or room chosen meanwhile: its own read fills the purpose.
+            let still = person_id.get_untracked() == who
+                && room.with_untracked(|r| r.as_ref().is_some_and(|r| r.id == room_id));
+            let last = recent.ok().filter(|_| still).and_then(|page| {
                 page.rows
                     .into_iter()
                     .find(|e| e.room_id == room_id)

@@ -13,7 +13,7 @@ use std::rc::Rc;
 #[component]
 pub fn InsideList(
     store: StoredValue<Rc<Store>, LocalStorage>,
-    inside: RwSignal<Vec<EntryRecord>>,
+    #[prop(into)] inside: Signal<Vec<EntryRecord>>,
     time: ChosenTime,
     on_exited: Callback<EntryRecord>,
     /// Called when the list was out of date (someone left on another tab or device).

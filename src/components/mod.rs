@@ -11,6 +11,7 @@ pub mod ja_day;
 pub mod key_logbook;
 pub mod logbook_browser;
 pub mod logbook_table;
+pub mod newest_read;
 pub mod pager;
 pub mod record_link;
 pub mod record_time;

@@ -5,6 +5,7 @@
 use crate::auth::session::Session;
 use crate::components::inside_list::InsideList;
 use crate::components::ja_date::JaDateTime;
+use crate::components::newest_read::NewestRead;
 use crate::directory::Directory;
 use crate::store::Store;
 use chrono::Utc;
@@ -46,15 +47,30 @@ pub fn HomePage(
     on_keys: Callback<()>,
 ) -> impl IntoView {
     let overview = RwSignal::new_local(None::<Overview>);
+    // Exits and returns tapped in quick succession each read the page again.
+    let reads = NewestRead::new();
     let reload = move || {
+        let ticket = reads.ask();
         spawn_local(async move {
-            if let Ok(o) = load(&store.get_value()).await {
+            let read = load(&store.get_value()).await;
+            if !reads.is_newest(ticket) {
+                return; // a newer read came meanwhile; it fills the page
+            }
+            if let Ok(o) = read {
                 overview.set(Some(o));
             }
         })
     };
     reload();
     let changed = Callback::new(move |()| reload());
+    let rooms = move || {
+        overview.with(|o| {
+            o.iter()
+                .flat_map(|o| &o.inside)
+                .map(|(r, _)| r.clone())
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <div class="home" data-ready=move || overview.with(Option::is_some).then_some("true")>
             <BreaksNotice store/>
@@ -68,9 +84,10 @@ pub fn HomePage(
             </div>
             <section class="card wide home-inside">
                 <h2>"入室中"</h2>
-                {move || overview.get().map(|o| o.inside.into_iter().map(|(room, people)| view! {
-                    <HomeRoom store room people on_entry_log on_changed=changed/>
-                }).collect_view())}
+                // Keyed by room, so a reload keeps each room's list (and an exit's refusal
+                // shown in it, as when the list was stale and is read again).
+                <For each=rooms key=|r| (r.id.clone(), r.name.clone(), r.level.number())
+                    children=move |room| view! { <HomeRoom store room overview on_entry_log on_changed=changed/> }/>
             </section>
             <section class="card wide home-keys">
                 <h2>"貸出中の鍵"</h2>
@@ -102,19 +119,25 @@ fn BreaksNotice(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
 fn HomeRoom(
     store: StoredValue<Rc<Store>, LocalStorage>,
     room: Room,
-    people: Vec<EntryRecord>,
+    overview: RwSignal<Option<Overview>, LocalStorage>,
     on_entry_log: Callback<Option<String>>,
     on_changed: Callback<()>,
 ) -> impl IntoView {
-    let count = people.len();
-    let inside = RwSignal::new(people);
+    let id = room.id.clone();
+    let inside = Signal::derive(move || {
+        overview.with(|o| {
+            let room = o.iter().flat_map(|o| &o.inside).find(|(r, _)| r.id == id);
+            room.map(|(_, people)| people.clone()).unwrap_or_default()
+        })
+    });
     let time = RwSignal::new(None::<String>);
     let room_id = room.id.clone();
     let on_exited = Callback::new(move |_: EntryRecord| on_changed.run(()));
     let label = format!("{}の入室を記録", room.name);
+    let heading = format!("{}（レベル{}）", room.name, room.level.number());
     view! {
         <div class="home-room" data-room=room.id.clone()>
-            <h3>{format!("{}（レベル{}） {count}人", room.name, room.level.number())}</h3>
+            <h3>{heading} " " {move || inside.with(Vec::len)} "人"</h3>
             <button type="button" class="button enter" id=format!("enter-{}", room.id) aria-label=label
                 on:click=move |_| on_entry_log.run(Some(room_id.clone()))>"入室を記録"</button>
             <InsideList store inside time on_exited on_stale=on_changed on_refused=Callback::new(|()| {})/>

@@ -6,6 +6,7 @@ use crate::components::choices::{PermittedChips, PersonSelect, RoomSelect};
 use crate::components::form_message::FormMessage;
 use crate::components::ja_date::JaDateTime;
 use crate::components::key_logbook::KeyLogbook;
+use crate::components::newest_read::NewestRead;
 use crate::directory::Directory;
 use crate::store::{new_id, Store};
 use chrono::{Duration, Utc};
@@ -50,14 +51,21 @@ pub fn KeysPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
         changes: RwSignal::new(0),
     };
     let loaded = RwSignal::new(false);
+    // Returns tapped in quick succession each read the page again.
+    let reads = NewestRead::new();
     let reload = move || {
+        let ticket = reads.ask();
         spawn_local(async move {
             let store = store.get_value();
-            if let (Ok(r), Ok(k), Ok(o)) = (
+            let read = (
                 store.rooms().await,
                 store.keys().await,
                 store.keys_out().await,
-            ) {
+            );
+            if !reads.is_newest(ticket) {
+                return; // a newer read came meanwhile; it fills the page
+            }
+            if let (Ok(r), Ok(k), Ok(o)) = read {
                 keys_view.rooms.set(r);
                 keys_view.keys.set(k);
                 keys_view.out.set(o);
@@ -187,7 +195,10 @@ fn LendKey(
         }
         let store = store.get_value();
         spawn_local(async move {
-            let last = store.key_log(&key_id, 20).await.ok().and_then(|log| {
+            let log = store.key_log(&key_id, 20).await;
+            // Another key or person chosen meanwhile: its own read fills the purpose.
+            let still = key.get_untracked() == key_id && person.get_untracked() == who;
+            let last = log.ok().filter(|_| still).and_then(|log| {
                 log.into_iter()
                     .find(|l| l.person_id == who)
                     .map(|l| l.purpose)

@@ -2,6 +2,7 @@
 //! records to the shared endpoint; what is waiting, the last success and the last error.
 
 use crate::components::form_message::{FormMessage, Outcome};
+use crate::components::newest_read::NewestRead;
 use crate::store::{HistoryCheck, Store};
 use crate::sync::runner::{sync_by_hand, SyncSignals};
 use crate::sync::{self, is_online, SyncState};
@@ -21,10 +22,17 @@ struct Status {
 #[component]
 pub fn SyncPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
     let status = RwSignal::new(None::<Status>);
+    // Syncs here, by hand and in other tabs change the state in bursts, each read again.
+    let reads = NewestRead::new();
     let reload = move || {
+        let ticket = reads.ask();
         spawn_local(async move {
             let store = store.get_value();
-            if let (Ok(state), Ok(device)) = (store.sync_state().await, store.device().await) {
+            let read = (store.sync_state().await, store.device().await);
+            if !reads.is_newest(ticket) {
+                return; // a newer read came meanwhile; it shows the state
+            }
+            if let (Ok(state), Ok(device)) = read {
                 status.set(Some(Status {
                     state,
                     recorded: device.seq,

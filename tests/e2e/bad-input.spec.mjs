@@ -81,3 +81,18 @@ test('the exit of someone no longer inside is refused', async ({ page, context }
   // The stale list is read again: nobody is shown inside.
   await expect(insideRow(other, '山田 太郎')).toHaveCount(0);
 });
+
+test('on home too, the refusal of a stale exit stays while the list is read again', async ({ page, context }) => {
+  await recordEntry(page, YAMADA);
+  const other = await context.newPage();
+  await openApp(other, '/#/');
+  const counter = other.locator('.home-room[data-room="default-level-1"]');
+  await expect(counter.locator('h3')).toContainText('1人');
+  await exitButton(page, '山田 太郎').click();
+  await expect(insideRow(page, '山田 太郎')).toHaveCount(0);
+
+  await exitButton(other, '山田 太郎').click();
+  // Read again, the room shows nobody inside, and still says why the tap recorded nothing.
+  await expect(counter.locator('h3')).toContainText('0人');
+  await expect(counter.locator('.exit-error')).toContainText('入室中ではありません');
+});

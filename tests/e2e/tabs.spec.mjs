@@ -1,5 +1,6 @@
 // Two tabs of one browser share the tablet's records: what a sync in one tab brings shows in
-// the other, and a clerk typing in a form there is not interrupted (a banner offers the update).
+// the other, and a clerk typing in a form there, or reading how a submit went, is not
+// interrupted (a banner offers the update).
 import { test, expect } from '@playwright/test';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
@@ -8,7 +9,7 @@ import { ADMIN, addPerson, openApp, signInIfAsked, syncByHand, tab } from './hel
 test.use({ actionTimeout: 10_000 });
 
 
-test('a sync in one tab shows in the other; a form being filled in keeps its text', async ({ browser }) => {
+test('a sync in one tab shows in the other; a form being filled in keeps its text, a submitted one its message', async ({ browser }) => {
   test.setTimeout(90_000);
   const server = await new TestServer(PORT + 13).start();
   const office = await browser.newContext();
@@ -53,6 +54,21 @@ test('a sync in one tab shows in the other; a form being filled in keeps its tex
     await second.getByRole('button', { name: '表示を更新' }).click();
     await expect(second.locator('.arrived-banner')).toHaveCount(0);
     await expect(second.locator('tr[data-person="高橋 花子"]')).toBeVisible();
+
+    // A form showing how its submit went keeps its message too (drawn again, it was lost).
+    await tab(second, '機器');
+    await second.fill('#equipment-name', '窓口端末3');
+    await second.fill('#equipment-place', '住民窓口');
+    await second.click('#register-equipment');
+    const registered = second.locator('.equipment-form .status');
+    await expect(registered).toHaveText('機器を登録しました。');
+    await addPerson(hq, { name: '伊藤 次郎', affiliation: '福祉課' });
+    await expect(async () => {
+      await syncByHand(first);
+      await expect(second.locator('.arrived-banner')).toBeVisible({ timeout: 1_000 });
+    }).toPass({ timeout: 20_000 });
+    await expect(registered).toHaveText('機器を登録しました。');
+    await expect(second.locator('tr[data-equipment] .equipment-name', { hasText: '窓口端末3' })).toBeVisible();
   } finally {
     await office.close();
     await branch.close();
