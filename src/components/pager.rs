@@ -1,6 +1,7 @@
 //! Where a paged logbook is: the cursor of the page shown, those of the pages before it (for
 //! 前へ), and where the next page starts (for 次へ, absent on the last page).
 
+use super::newest_read::NewestRead;
 use crate::store::paging::PageCursor;
 use leptos::prelude::*;
 
@@ -9,9 +10,8 @@ pub struct PageTrail {
     current: RwSignal<Option<PageCursor>>,
     before: RwSignal<Vec<Option<PageCursor>>>,
     next: RwSignal<Option<PageCursor>>,
-    /// The number of the newest read asked for: reads finish out of order, and only the
-    /// newest may fill the page (a slower, older read would show lines of the old filter).
-    asked: StoredValue<u64>,
+    /// Only the newest read fills the page (a slower, older one would show the old filter's).
+    reads: NewestRead,
 }
 
 impl PageTrail {
@@ -20,7 +20,7 @@ impl PageTrail {
             current: RwSignal::new(None),
             before: RwSignal::new(Vec::new()),
             next: RwSignal::new(None),
-            asked: StoredValue::new(0),
+            reads: NewestRead::new(),
         }
     }
 
@@ -50,15 +50,14 @@ impl PageTrail {
         self.current.set(previous);
     }
 
-    /// Before a read: its ticket, which makes every read asked for earlier stale.
+    /// Before a read: its ticket (see `NewestRead`).
     pub fn ask(&self) -> u64 {
-        self.asked.update_value(|n| *n += 1);
-        self.asked.get_value()
+        self.reads.ask()
     }
 
-    /// After a read: whether it is still the newest asked for (else its answer is dropped).
+    /// After a read: whether it may fill the page.
     pub fn is_newest(&self, ticket: u64) -> bool {
-        self.asked.get_value() == ticket
+        self.reads.is_newest(ticket)
     }
 
     pub fn at_first(&self) -> bool {
