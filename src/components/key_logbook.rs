@@ -3,7 +3,7 @@
 //! newest lines a page at a time (read through the store's indexes).
 
 use super::ja_date::JaDateTime;
-use super::pager::PageTrail;
+use super::pager::{PageShown, PageTrail};
 use crate::auth::session::Session;
 use crate::directory::Directory;
 use crate::store::paging::LogQuery;
@@ -61,9 +61,8 @@ pub fn KeyLogbook(
     let key = RwSignal::new(String::new());
     let month = RwSignal::new(String::new());
     let pages = PageTrail::new();
-    let rows = RwSignal::new(Vec::<KeyLoan>::new());
-    let total = RwSignal::new(None::<u32>);
-    let error = RwSignal::new(None::<String>);
+    let shown = PageShown::<KeyLoan>::new();
+    let PageShown { rows, total, error } = shown;
     let load = move || {
         let (k, m) = (key.get_untracked(), month.get_untracked());
         let range = month_range(&m);
@@ -87,15 +86,7 @@ pub fn KeyLogbook(
             if !pages.is_newest(ticket) {
                 return; // a newer month or line came meanwhile; its read fills the page
             }
-            match page {
-                Ok(page) => {
-                    rows.set(page.rows);
-                    total.set(Some(page.total));
-                    pages.set_next(page.next);
-                    error.set(None);
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
+            shown.show(page, &pages);
         });
     };
     Effect::new(move |_| {

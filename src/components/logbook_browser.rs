@@ -3,7 +3,7 @@
 //! logbook of any length pages alike), and printed on A4 as shown.
 
 use super::logbook_table::{Corrections, LogbookTable};
-use super::pager::PageTrail;
+use super::pager::{PageShown, PageTrail};
 use crate::directory::Directory;
 use crate::store::paging::{LogQuery, PageCursor};
 use crate::store::Store;
@@ -60,11 +60,9 @@ pub fn LogbookBrowser(
 ) -> impl IntoView {
     let filters = RwSignal::new(Filters::default());
     let pages = PageTrail::new();
-    let rows = RwSignal::new(Vec::<EntryRecord>::new());
+    let shown = PageShown::<EntryRecord>::new();
+    let PageShown { rows, total, error } = shown;
     let corrections: Corrections = RwSignal::new(Default::default());
-    let total = RwSignal::new(None::<u32>); // None until the first page is read
-    let error = RwSignal::new(None::<String>);
-
     Effect::new(move |_| {
         if let Some(room) = selected.get() {
             filters.update(|f| f.room = room);
@@ -86,15 +84,7 @@ pub fn LogbookBrowser(
             if let Ok(c) = read_corrections {
                 corrections.set(c);
             }
-            match page {
-                Ok(page) => {
-                    rows.set(page.rows);
-                    total.set(Some(page.total));
-                    pages.set_next(page.next);
-                    error.set(None);
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
+            shown.show(page, &pages);
         });
     };
     // A new filter, or a new line recorded: back to the first page.

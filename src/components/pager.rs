@@ -2,7 +2,7 @@
 //! 前へ), and where the next page starts (for 次へ, absent on the last page).
 
 use super::newest_read::NewestRead;
-use crate::store::paging::PageCursor;
+use crate::store::paging::{LogPage, PageCursor};
 use leptos::prelude::*;
 
 #[derive(Clone, Copy)]
@@ -70,6 +70,51 @@ impl PageTrail {
 }
 
 impl Default for PageTrail {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What a paged logbook shows: the page's lines, how many match, and why a page could not be
+/// read (shown, never dropped).
+pub struct PageShown<T: Send + Sync + 'static> {
+    pub rows: RwSignal<Vec<T>>,
+    pub total: RwSignal<Option<u32>>, // None until the first page is read
+    pub error: RwSignal<Option<String>>,
+}
+
+impl<T: Send + Sync + 'static> Clone for PageShown<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for PageShown<T> {}
+
+impl<T: Send + Sync + 'static> PageShown<T> {
+    pub fn new() -> Self {
+        PageShown {
+            rows: RwSignal::new(Vec::new()),
+            total: RwSignal::new(None),
+            error: RwSignal::new(None),
+        }
+    }
+
+    /// Shows the page read (or why it could not be), and where the next one starts.
+    pub fn show(&self, read: crate::store::Result<LogPage<T>>, pages: &PageTrail) {
+        match read {
+            Ok(page) => {
+                self.rows.set(page.rows);
+                self.total.set(Some(page.total));
+                pages.set_next(page.next);
+                self.error.set(None);
+            }
+            Err(e) => self.error.set(Some(e.to_string())),
+        }
+    }
+}
+
+impl<T: Send + Sync + 'static> Default for PageShown<T> {
     fn default() -> Self {
         Self::new()
     }
