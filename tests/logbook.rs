@@ -176,3 +176,82 @@ async fn pages_cover_every_line_once_in_order_with_lines_sharing_a_minute() {
         .unwrap();
     assert_eq!((elsewhere.total, elsewhere.rows.len()), (0, 0));
 }
+
+/// Another device's entries, as a pull brings them: (room, person, time), in chain order.
+fn pulled_entries(lines: &[(&str, &str, DateTime<Utc>)]) -> Vec<daicho_core::Event> {
+    use daicho_core::{event::GENESIS_HASH, DeviceId, Event, EventKind, Hlc};
+    let mut prev = GENESIS_HASH.to_string();
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, (room, person, at))| {
+            let hlc = Hlc {
+                wall_ms: at.timestamp_millis(),
+                counter: i as u32,
+            };
+            let kind = EventKind::EntryRecorded(entry(room, person, *at));
+            let device = DeviceId("branch-tablet".into());
+            let event = Event::seal(device, i as u64 + 1, hlc, ADMIN.into(), kind, &prev);
+            prev = event.hash.clone();
+            event
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn one_person_in_one_room_pages_through_their_lines_there() {
+    // Pages and cursors through the index over room, person and time, lines sharing a
+    // millisecond included, the person's lines in another room and another person's left out.
+    let store = town("t-room-person").await;
+    let start = Utc::now() - Duration::days(2);
+    let mut lines = Vec::new();
+    for i in 0..9 {
+        let at = start + Duration::minutes(i / 2);
+        lines.push((COUNTER, "sato", at));
+        lines.push((STORAGE_ROOM, "sato", at));
+        lines.push((COUNTER, "suzuki", at));
+    }
+    let events = pulled_entries(&lines);
+    store
+        .apply_pulled(&events, Utc::now().timestamp_millis())
+        .await
+        .unwrap();
+    for newest_first in [true, false] {
+        let mut query = LogQuery::newest(4);
+        query.newest_first = newest_first;
+        let (mut seen, mut pages) = (Vec::new(), 0);
+        loop {
+            let page = store
+                .entry_page(Some(COUNTER), Some("sato"), &query)
+                .await
+                .unwrap();
+            assert_eq!(page.total, 9);
+            pages += 1;
+            seen.extend(page.rows);
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(pages, 3, "4 + 4 + 1");
+        assert!(seen
+            .iter()
+            .all(|e| e.person_id == "sato" && e.room_id == COUNTER));
+        let unique: BTreeSet<String> = seen.iter().map(|e| e.id.to_string()).collect();
+        assert_eq!(unique.len(), 9, "every line exactly once");
+        let times: Vec<_> = seen.iter().map(|e| e.entered_at).collect();
+        match newest_first {
+            true => assert!(times.windows(2).all(|w| w[0] >= w[1])),
+            false => assert!(times.windows(2).all(|w| w[0] <= w[1])),
+        }
+    }
+    // A time range: minutes 1 and 2 hold two of sato's counter lines each.
+    let mut range = LogQuery::newest(100);
+    range.from_ms = Some((start + Duration::minutes(1)).timestamp_millis());
+    range.until_ms = Some((start + Duration::minutes(3)).timestamp_millis());
+    let page = store
+        .entry_page(Some(COUNTER), Some("sato"), &range)
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.rows.len()), (4, 4));
+}

@@ -219,7 +219,7 @@ fn JoinTown(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
         busy.set(true);
         let (store, code) = (store.get_value(), code.get_untracked());
         spawn_local(async move {
-            let joined = join(&store, &code).await;
+            let joined = join(store, &code).await;
             busy.set(false);
             match joined {
                 Ok(people) => directory.replace(people),
@@ -245,12 +245,14 @@ fn JoinTown(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
     }
 }
 
-/// Enrolls this device and pulls the town's records; the people register it now holds.
-async fn join(store: &Store, code: &str) -> Result<Vec<PersonDefined>, String> {
-    crate::sync::enroll(store, code)
+/// Enrolls this device and pulls the town's records; the people register it now holds. The
+/// pull holds the tabs' sync lock: enrolling is a write, and the runner's sync it prompts
+/// would otherwise pull every page beside this one.
+async fn join(store: Rc<Store>, code: &str) -> Result<Vec<PersonDefined>, String> {
+    crate::sync::enroll(&store, code)
         .await
         .map_err(|e| e.to_string())?;
-    crate::sync::sync_now(store)
+    crate::sync::runner::sync_in_turn(store.clone())
         .await
         .map_err(|e| e.to_string())?;
     store.people().await.map_err(|e| e.to_string())

@@ -124,6 +124,17 @@ impl super::Store {
 /// Where the sync state is kept in the device store.
 const SYNC_STATE: &str = "sync";
 
+/// Saves the sync state inside the caller's transaction (which must cover the device store).
+pub(super) async fn write_sync_state(
+    tx: &Transaction,
+    state: &crate::sync::SyncState,
+) -> Result<()> {
+    tx.store(schema::DEVICE)?
+        .put(&to_js(state), Some(&JsValue::from_str(SYNC_STATE)))
+        .await?;
+    Ok(())
+}
+
 impl super::Store {
     pub async fn sync_state(&self) -> Result<crate::sync::SyncState> {
         let tx = self
@@ -140,9 +151,7 @@ impl super::Store {
         let tx = self
             .db
             .transaction(&[schema::DEVICE], rexie::TransactionMode::ReadWrite)?;
-        tx.store(schema::DEVICE)?
-            .put(&to_js(state), Some(&JsValue::from_str(SYNC_STATE)))
-            .await?;
+        write_sync_state(&tx, state).await?;
         tx.done().await?;
         Ok(())
     }

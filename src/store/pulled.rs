@@ -57,6 +57,17 @@ impl Store {
     /// Applies `events` (another device's or the endpoint's page, in the endpoint's order).
     /// A damaged event (its hash does not match its content) refuses the whole page.
     pub async fn apply_pulled(&self, events: &[Event], now_ms: i64) -> Result<Applied> {
+        self.apply_pulled_page(events, now_ms, None).await
+    }
+
+    /// As `apply_pulled`, saving `sync_state` (the cursor past this page) in the page's own
+    /// transaction: the page is applied and the cursor moved together, or neither.
+    pub async fn apply_pulled_page(
+        &self,
+        events: &[Event],
+        now_ms: i64,
+        sync_state: Option<&crate::sync::SyncState>,
+    ) -> Result<Applied> {
         if let Some(bad) = events.iter().find(|e| !e.hash_is_valid()) {
             return Err(StoreError::Storage(format!(
                 "サーバから受け取った記録が壊れています（{}）。取り込みませんでした。",
@@ -69,10 +80,23 @@ impl Store {
         for event in &fresh {
             projector.project(event).await?;
         }
-        projector.flush().await?;
-        let breaks = projector.rule_breaks().await?;
-        store_events(&tx, &fresh).await?;
-        observe_clock(&tx, &fresh, now_ms).await?;
+        // Every write of the page is issued before any is awaited, the events first: the
+        // browser stores them while the projections are still being handed over, rather than
+        // this side waiting for each store in turn. The rule breaks' reads are issued after
+        // the projections' writes, so they see the page's permits.
+        let projections = projector.take_writes();
+        let (_, _, breaks, _, _) = futures::try_join!(
+            store_events(&tx, &fresh),
+            write_projections(&tx, projections),
+            projector.rule_breaks(),
+            observe_clock(&tx, &fresh, now_ms),
+            async {
+                match sync_state {
+                    Some(state) => device::write_sync_state(&tx, state).await,
+                    None => Ok(()),
+                }
+            },
+        )?;
         tx.done().await?;
         let new_syncs = fresh
             .iter()
@@ -134,6 +158,19 @@ async fn store_events(tx: &Transaction, events: &[&Event]) -> Result<()> {
         async { Ok::<_, StoreError>(tx.store(schema::EVENTS)?.add_all(adds).await?) },
         super::history::count_acts(tx, &values),
     )?;
+    Ok(())
+}
+
+/// Writes every record the page changed: every store's requests issued together, only the
+/// last of each awaited (a failure of any aborts the transaction, and so the whole page).
+async fn write_projections(
+    tx: &Transaction,
+    by_store: HashMap<&'static str, Vec<(JsValue, Option<JsValue>)>>,
+) -> Result<()> {
+    let writes = by_store.into_iter().map(|(store, writes)| async move {
+        Ok::<_, StoreError>(tx.store(store)?.put_all(writes.into_iter()).await?)
+    });
+    futures::future::try_join_all(writes).await?;
     Ok(())
 }
 
@@ -327,18 +364,14 @@ impl<'a> Projector<'a> {
         self.written.insert((store, key.to_string()), value);
     }
 
-    /// Writes every record the page changed: each store's requests issued together, only the
-    /// last awaited (a failure of any aborts the transaction, and so the whole page).
-    async fn flush(&mut self) -> Result<()> {
+    /// The records the page changed, by store (written by `write_projections`).
+    fn take_writes(&mut self) -> HashMap<&'static str, Vec<(JsValue, Option<JsValue>)>> {
         let mut by_store: HashMap<&'static str, Vec<(JsValue, Option<JsValue>)>> = HashMap::new();
         for ((store, key), (value, out_of_line)) in std::mem::take(&mut self.written) {
             let key = out_of_line.then(|| JsValue::from_str(&key));
             by_store.entry(store).or_default().push((value, key));
         }
-        for (store, writes) in by_store {
-            self.tx.store(store)?.put_all(writes.into_iter()).await?;
-        }
-        Ok(())
+        by_store
     }
 
     /// The rule breaks the page reveals: its loans and entries checked against the permits

@@ -306,14 +306,16 @@ async fn pull_all(store: &Store) -> Result<(usize, usize, usize), SyncError> {
                 false => fetch_page(store, page.cursor).await.map(Some),
             }
         };
-        let apply = store.apply_pulled(&page.events, js_sys::Date::now() as i64);
+        // The cursor moves in the page's own transaction (a page applied twice changes
+        // nothing, but one applied without its cursor would be fetched again).
+        state.pulled_cursor = page.cursor;
+        let now_ms = js_sys::Date::now() as i64;
+        let apply = store.apply_pulled_page(&page.events, now_ms, Some(&state));
         let (applied, following) = futures::join!(apply, following);
         let applied = applied?;
         pulled += applied.new_events;
         syncs += applied.new_syncs;
         breaks += applied.breaks.len();
-        state.pulled_cursor = page.cursor;
-        store.save_sync_state(&state).await?;
         match following? {
             Some(next) => page = next,
             None => return Ok((pulled, breaks, syncs)),

@@ -65,14 +65,19 @@ pub async fn sync_by_hand(
     store: Rc<Store>,
     signals: SyncSignals,
 ) -> Result<SyncReport, super::SyncError> {
-    let outcome = tab_lock::queued(LOCK, async move { sync_now(&store).await }).await;
-    let result =
-        outcome.unwrap_or_else(|| Err(super::SyncError("同期を開始できませんでした。".into())));
+    let result = sync_in_turn(store).await;
     if let Ok(report) = &result {
         tell_arrival(signals, report);
     }
     notify_state_changed(signals);
     result
+}
+
+/// A sync holding the tabs' lock, after any sync under way (the runner's too), never beside
+/// it: two syncs at once would both pull every page, one of them only to find it stored.
+pub async fn sync_in_turn(store: Rc<Store>) -> Result<SyncReport, super::SyncError> {
+    let outcome = tab_lock::queued(LOCK, async move { sync_now(&store).await }).await;
+    outcome.unwrap_or_else(|| Err(super::SyncError("同期を開始できませんでした。".into())))
 }
 
 /// Tells this tab's pages and the other tabs that records arrived (they draw again).
