@@ -208,37 +208,35 @@ impl ChainWalk {
     }
 }
 
+/// A chain of `n` events of `device` (sealed as `operator`'s), each naming a room called
+/// `label` + its seq: for tests here and, with the `test-support` feature, the endpoint's.
+#[cfg(any(test, feature = "test-support"))]
+pub fn test_chain(device: &str, n: u64, label: &str, operator: &str) -> Vec<Event> {
+    use crate::{room::default_rooms, EventKind, Hlc};
+    let mut events: Vec<Event> = Vec::new();
+    for seq in 1..=n {
+        let prev = events
+            .last()
+            .map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
+        let mut room = default_rooms().remove(0);
+        room.name = format!("{label}{seq}");
+        let hlc = Hlc {
+            wall_ms: 1_790_000_000_000 + seq as i64,
+            counter: 0,
+        };
+        let kind = EventKind::RoomDefined(room);
+        let device = DeviceId(device.into());
+        events.push(Event::seal(device, seq, hlc, operator.into(), kind, &prev));
+    }
+    events
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::Hlc;
-    use crate::room::default_rooms;
-    use crate::EventKind;
 
-    /// A chain of `n` events of `device`, each naming a room called `label` + its seq.
     fn chain(device: &str, n: u64, label: &str) -> Vec<Event> {
-        let mut events: Vec<Event> = Vec::new();
-        for seq in 1..=n {
-            let prev = events
-                .last()
-                .map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
-            let mut room = default_rooms().remove(0);
-            room.name = format!("{label}{seq}");
-            let hlc = Hlc {
-                wall_ms: seq as i64,
-                counter: 0,
-            };
-            let kind = EventKind::RoomDefined(room);
-            events.push(Event::seal(
-                DeviceId(device.into()),
-                seq,
-                hlc,
-                "op".into(),
-                kind,
-                &prev,
-            ));
-        }
-        events
+        test_chain(device, n, label, "op")
     }
 
     #[test]

@@ -5,9 +5,7 @@
 //! `DATABASE_URL=postgres://…` set, both go into fresh databases on that PostgreSQL server
 //! instead (made for the run and dropped after).
 
-use daicho_core::event::GENESIS_HASH;
-use daicho_core::room::default_rooms;
-use daicho_core::{DeviceId, Event, EventKind, Hlc};
+use daicho_core::Event;
 use sqlx::AnyPool;
 use std::time::Instant;
 
@@ -15,28 +13,7 @@ const DEVICES: u64 = 10;
 const PER_DEVICE: u64 = 1000;
 
 fn chain(device: &str) -> Vec<Event> {
-    let mut events: Vec<Event> = Vec::new();
-    for seq in 1..=PER_DEVICE {
-        let prev = events
-            .last()
-            .map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
-        let mut room = default_rooms().remove(0);
-        room.name = format!("計測{seq}");
-        let hlc = Hlc {
-            wall_ms: 1_790_000_000_000 + seq as i64,
-            counter: 0,
-        };
-        let kind = EventKind::RoomDefined(room);
-        events.push(Event::seal(
-            DeviceId(device.into()),
-            seq,
-            hlc,
-            "bench".into(),
-            kind,
-            &prev,
-        ));
-    }
-    events
+    daicho_core::chain::test_chain(device, PER_DEVICE, "計測", "bench")
 }
 
 #[tokio::main]

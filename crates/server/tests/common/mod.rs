@@ -7,9 +7,7 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use daicho_core::event::GENESIS_HASH;
-use daicho_core::room::default_rooms;
-use daicho_core::{DeviceId, Event, EventKind, Hlc};
+use daicho_core::Event;
 use daicho_server::devices::{content_digest, signature_base};
 use daicho_server::Config;
 use ed25519_dalek::{Signer, SigningKey};
@@ -119,28 +117,7 @@ impl Running {
 
 /// A chain of `n` events of `device`; `label` tells two histories of one device apart.
 pub fn chain(device: &str, n: u64, label: &str) -> Vec<Event> {
-    let mut events: Vec<Event> = Vec::new();
-    for seq in 1..=n {
-        let prev = events
-            .last()
-            .map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
-        let mut room = default_rooms().remove(0);
-        room.name = format!("{label}{seq}");
-        let hlc = Hlc {
-            wall_ms: 1_790_000_000_000 + seq as i64,
-            counter: 0,
-        };
-        let kind = EventKind::RoomDefined(room);
-        events.push(Event::seal(
-            DeviceId(device.into()),
-            seq,
-            hlc,
-            "kanri".into(),
-            kind,
-            &prev,
-        ));
-    }
-    events
+    daicho_core::chain::test_chain(device, n, label, "kanri")
 }
 
 /// An enrolled device: its id and key.
