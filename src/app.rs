@@ -271,7 +271,10 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 if shown != Page::Sync {
                     refresh.shown.track();
                 }
-                match shown {
+                // The wrapper is drawn with the page and names its tab: whoever waits for it
+                // (the e2e tests) knows the new page is on screen, not the one left behind.
+                let label = PAGES.iter().find(|(p, _, _)| *p == shown).map(|(_, _, l)| *l);
+                let view = match shown {
                 Page::Home => view! { <HomePage store on_entry_log=to_entry_log on_keys=to_keys/> }.into_any(),
                 Page::EntryLog => view! { <EntryLogPage store=store.get_value()/> }.into_any(),
                 Page::Keys => view! { <KeysPage store/> }.into_any(),
@@ -289,7 +292,9 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 Page::Operations => view! { <OperationsPage store/> }.into_any(),
                 Page::Record(id) => view! { <RecordPage store id/> }.into_any(),
                 Page::History(key) => view! { <VersionsPage store key/> }.into_any(),
-            }}}
+                };
+                view! { <div class="page" data-tab=label>{view}</div> }
+            }}
         </Show>
     }
 }

@@ -110,8 +110,7 @@ export async function counterTown(page, people = [YAMADA, SATO], url = '/#/entry
     await addPerson(page, who);
     if (!who.visitor) await grantPermission(page, who);
   }
-  await page.getByRole('button', { name: '入退室管理簿', exact: true }).click();
-  await expect(page.locator('[data-ready="true"]')).toBeVisible();
+  await tab(page, '入退室管理簿');
 }
 
 /** Fills the entry form: `name` picks the person registered under that name (with
@@ -169,6 +168,8 @@ export function watchFailures(page) {
 /** Opens a page or register by its button in the nav. */
 export async function tab(page, name) {
   await page.getByRole('button', { name, exact: true }).click();
+  // The click only starts the change of page: wait until this tab's page is on screen and read.
+  await expect(page.locator(`.page[data-tab="${name}"] > [data-ready="true"]`)).toBeVisible();
 }
 
 /** 今すぐ同期 on 端末と同期, waiting for its report. */

@@ -3,20 +3,15 @@
 import { test, expect } from '@playwright/test';
 import {
   ADMIN, YAMADA, addAuthenticator, addPerson, chooseRoom, counterTown, eventCount, fillEntry, insideRow,
-  openApp, signIn, storedEvents,
+  openApp, signIn, storedEvents, tab,
 } from './helpers.mjs';
 
 const SATO = { name: '佐藤 花子', affiliation: '総務課', pin: '1357' };
 
 const label = (who) => `${who.name}（${who.affiliation}）`;
 
-async function goTo(page, register) {
-  await page.getByRole('button', { name: register, exact: true }).click();
-  await expect(page.locator('[data-ready="true"]')).toBeVisible();
-}
-
 async function recordTenure(page, position, holder, from) {
-  await goTo(page, '職と役割');
+  await tab(page, '職と役割');
   await page.selectOption('#tenure-position', { label: position });
   await page.selectOption('#tenure-holder', { label: label(holder) });
   await page.fill('#tenure-from', from);
@@ -92,7 +87,7 @@ test('only the access management officer keeps the ID ledgers', async ({ page })
 
   // 住民税務課長 holds アクセス管理責任者 under the 2024 mapping.
   await recordTenure(page, '住民税務課長', ADMIN, '2024-04-01');
-  await goTo(page, 'ID管理簿');
+  await tab(page, 'ID管理簿');
   await expect(page.locator('#operator-approver')).toContainText(`承認者（アクセス管理責任者）: ${ADMIN.name}`);
   await page.fill('#kind-name', '住基照会');
   await page.fill('#kind-permits', '本人確認情報の照会');
@@ -166,7 +161,7 @@ test('only the access management officer keeps the ID ledgers', async ({ page })
 test('once a kind of 操作者ID governs the logbook, only its holders record in it (第11条)', async ({ page }) => {
   // ADMIN is 住民税務課長: the access management officer, and the counter's entry manager.
   await counterTown(page, [YAMADA]);
-  await goTo(page, 'ID管理簿');
+  await tab(page, 'ID管理簿');
   await page.fill('#kind-name', '窓口業務');
   await page.fill('#kind-permits', '住民票の写しの交付');
   await page.check('#kind-acts input[value="entry_log"]');
@@ -176,7 +171,7 @@ test('once a kind of 操作者ID governs the logbook, only its holders record in
   await expect(kindRow.locator('.kind-acts')).toHaveText('入退室の記録');
 
   // Nobody holds it yet: the entry is refused, naming the kind and the article; nothing stored.
-  await goTo(page, '入退室管理簿');
+  await tab(page, '入退室管理簿');
   await chooseRoom(page, '住民窓口');
   const before = await eventCount(page);
   await fillEntry(page, { ...YAMADA, purpose: '窓口業務' });
@@ -188,21 +183,21 @@ test('once a kind of 操作者ID governs the logbook, only its holders record in
   await expect(page.locator('#entry-purpose')).toHaveValue('窓口業務');
 
   // Issued an 操作者ID of the kind, the operator records the same entry.
-  await goTo(page, 'ID管理簿');
+  await tab(page, 'ID管理簿');
   await page.fill('#operator-id', 'OP-101');
   await page.selectOption('#operator-person', { label: label(ADMIN) });
   await page.selectOption('#operator-kind', { label: '窓口業務' });
   await page.click('#record-operator-line');
   await expect(page.locator('.ledger-form .status')).toContainText('操作者ID管理簿に記録しました');
   await expect(kindRow.locator('.kind-holders')).toHaveText(ADMIN.name);
-  await goTo(page, '入退室管理簿');
+  await tab(page, '入退室管理簿');
   await chooseRoom(page, '住民窓口');
   await fillEntry(page, YAMADA);
   await page.click('#record-entry');
   await expect(insideRow(page, YAMADA.name)).toBeVisible();
 
   // Amended to govern the key logbook too: the same kind, its earlier definition kept.
-  await goTo(page, 'ID管理簿');
+  await tab(page, 'ID管理簿');
   await page.selectOption('#kind-choice', { label: '窓口業務を変更' });
   await expect(page.locator('#kind-name')).toHaveValue('窓口業務');
   await expect(page.locator('#kind-acts input[value="entry_log"]')).toBeChecked();
@@ -222,7 +217,7 @@ test('an asset is managed by the role its category gives', async ({ page }) => {
   await recordTenure(page, '住民税務課長', ADMIN, '2024-04-01');
   await recordTenure(page, '総務課長', SATO, '2024-04-01');
 
-  await goTo(page, '情報資産');
+  await tab(page, '情報資産');
   const derived = page.locator('#asset-derived-manager');
   await expect(derived).toContainText('本人確認情報管理責任者（住民税務課長）');
   await expect(derived).toContainText(ADMIN.name);
@@ -262,7 +257,7 @@ test('an asset is managed by the role its category gives', async ({ page }) => {
 
   await page.click('#sign-out');
   await signIn(page, SATO);
-  await goTo(page, '情報資産');
+  await tab(page, '情報資産');
   await page.selectOption('#asset-category', { label: 'ハードウェア' });
   await page.fill('#asset-name', '業務端末（福祉課）');
   await page.fill('#asset-location', '福祉課 住民窓口');

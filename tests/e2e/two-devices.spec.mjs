@@ -58,11 +58,16 @@ async function revokeServerRoom(page, who) {
   await expect(row).toHaveCount(0);
 }
 
-/** The lines of a logbook as shown (text of each row). */
+/** The lines of a logbook as shown (text of each row), once its page has been read: the tab's
+ *  click only starts the route change, so the page left behind may still be on screen. */
 async function rows(page, register, table) {
   await tab(page, register);
-  await expect(page.locator('[data-ready="true"]').first()).toBeVisible();
-  return page.locator(`${table} tbody tr`).allInnerTexts();
+  const count = page.locator('.log-count[data-total]');
+  await expect(count).toBeVisible();
+  const total = Number(await count.getAttribute('data-total'));
+  const lines = page.locator(`${table} tbody tr`);
+  await expect(lines).toHaveCount(total);
+  return lines.allInnerTexts();
 }
 
 /** A sync by hand, after which nothing of the device waits to be sent. */
