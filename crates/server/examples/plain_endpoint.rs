@@ -1,6 +1,8 @@
 //! The floor of the sync bench (tools/bench.sh, never a test): the same records as one plain
 //! unsigned JSON POST into one SQLite transaction, and one plain GET of them all. No
-//! signature, no chain check, no rules: what any sync must at least pay.
+//! signature, no chain check, no rules: what any sync must at least pay. A POST replaces what
+//! the endpoint held, so the GET after it returns exactly the records posted (the bench posts
+//! once per run; a GET of every earlier run's records too would inflate the floor).
 //!
 //! Usage: plain_endpoint <port> <sqlite file>
 
@@ -47,6 +49,10 @@ async fn store_all(State(pool): State<SqlitePool>, body: Bytes) -> impl IntoResp
         Err(e) => return (axum::http::StatusCode::BAD_REQUEST, e.to_string()),
     };
     let mut tx = pool.begin().await.expect("begin");
+    sqlx::query("DELETE FROM plain")
+        .execute(&mut *tx)
+        .await
+        .expect("delete");
     for record in &records {
         sqlx::query("INSERT INTO plain (body) VALUES (?)")
             .bind(record.to_string())
