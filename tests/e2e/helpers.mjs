@@ -13,7 +13,7 @@ export async function openApp(page, url = '/#/entry-log') {
 
 /** Registers a person on 職員・来訪者 (with a PIN if `who.pin` is given). */
 export async function addPerson(page, who) {
-  await page.getByRole('button', { name: '職員・来訪者', exact: true }).click();
+  await tab(page, '職員・来訪者');
   await page.fill('#person-name', who.name);
   await page.fill('#person-affiliation', who.affiliation);
   if (who.pin) await page.fill('#person-pin', who.pin);
@@ -82,7 +82,7 @@ export const SATO = { name: '佐藤 花子', affiliation: '福祉課' };
 
 /** Records a term of office on 職と役割 (open to the first administrator during setup). */
 export async function recordTenure(page, position, holder, from = '2024-04-01') {
-  await page.getByRole('button', { name: '職と役割', exact: true }).click();
+  await tab(page, '職と役割');
   await page.selectOption('#tenure-position', { label: position });
   await page.selectOption('#tenure-holder', option(holder));
   await page.fill('#tenure-from', from);
@@ -92,7 +92,7 @@ export async function recordTenure(page, position, holder, from = '2024-04-01') 
 
 /** Grants a standing permission on 入室許可 (the operator must be the room's entry manager). */
 export async function grantPermission(page, who, room = '住民窓口（レベル1）') {
-  await page.getByRole('button', { name: '入室許可', exact: true }).click();
+  await tab(page, '入室許可');
   await page.selectOption('#standing-person', option(who));
   await page.selectOption('#standing-room', { label: room });
   await page.click('#grant-standing');

@@ -1,10 +1,10 @@
 // 室・鍵: the rooms by level (第17条第1項) with the entry manager their level gives (第18条);
 // the defaults are marked for editing, an edit replaces them, and a bad room is refused.
 import { test, expect } from '@playwright/test';
-import { ADMIN, openApp, recordTenure, storedEvents } from './helpers.mjs';
+import { ADMIN, openApp, recordTenure, storedEvents, tab } from './helpers.mjs';
 
 async function openRooms(page) {
-  await page.getByRole('button', { name: '室・鍵', exact: true }).click();
+  await tab(page, '室・鍵');
   await expect(page.locator('.rooms-page[data-ready="true"]')).toBeVisible();
 }
 
@@ -54,6 +54,6 @@ test('rooms show their derived entry manager; a default is edited and a room add
   await expect(versions.nth(1)).toContainText('上湧別庁舎 1階');
   await expect(versions.nth(1)).toContainText(ADMIN.name);
 
-  await page.getByRole('button', { name: '入退室管理簿', exact: true }).click();
+  await tab(page, '入退室管理簿');
   await expect(page.getByRole('button', { name: /中湧別出張所 窓口/ })).toBeVisible();
 });

@@ -4,13 +4,13 @@
 import { test, expect } from '@playwright/test';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
-import { YAMADA, addPerson, openApp, storedEvents } from './helpers.mjs';
+import { YAMADA, addPerson, openApp, storedEvents, tab } from './helpers.mjs';
 
 // The service worker would hide the app's requests from page.route.
 test.use({ serviceWorkers: 'block' });
 
 async function syncState(page) {
-  await page.getByRole('button', { name: '端末と同期', exact: true }).click();
+  await tab(page, '端末と同期');
   return page.locator('.sync-state');
 }
 

@@ -3,7 +3,7 @@
 import { test, expect } from '@playwright/test';
 import {
   ADMIN, addPerson, openApp, signIn, chooseRoom, recordEntry, logRows, eventCount, storedEvents,
-  recordTenure, grantPermission,
+  recordTenure, grantPermission, tab,
 } from './helpers.mjs';
 
 const SATO = { name: '佐藤 花子', affiliation: '住民税務課', pin: '1357' };
@@ -36,7 +36,7 @@ test('the first run registers the first staff member, refusing a bad PIN and sto
   // Every event now carries the operator: the logbook names who recorded the line.
   await recordTenure(page, '住民税務課長', ADMIN);
   await grantPermission(page, ADMIN);
-  await page.getByRole('button', { name: '入退室管理簿', exact: true }).click();
+  await tab(page, '入退室管理簿');
   await chooseRoom(page, '住民窓口');
   await recordEntry(page, ADMIN);
   await expect(logRows(page).first()).toContainText(ADMIN.name);

@@ -2,7 +2,7 @@
 // its records, signed by its own key; the endpoint stores each once.
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { openApp, storedEvents } from './helpers.mjs';
+import { openApp, storedEvents, tab } from './helpers.mjs';
 
 /** A one-time code, made as the system administrator makes it on the server. */
 function enrollmentCode() {
@@ -19,7 +19,7 @@ async function serverEvents(page) {
 
 test('a device enrolls with a one-time code and sends its records once', async ({ page }) => {
   await openApp(page);
-  await page.getByRole('button', { name: '端末と同期', exact: true }).click();
+  await tab(page, '端末と同期');
   await expect(page.locator('.sync-state .enrolled')).toHaveText('未登録');
   const before = await serverEvents(page);
 

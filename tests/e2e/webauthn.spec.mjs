@@ -7,7 +7,7 @@ import { test, expect } from '@playwright/test';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
 import {
-  ADMIN, addAuthenticator, recordTenure, signInIfAsked, storedEvents, syncByHand,
+  ADMIN, addAuthenticator, recordTenure, signInIfAsked, storedEvents, syncByHand, tab,
 } from './helpers.mjs';
 
 const label = (who) => `${who.name}（${who.affiliation}）`;
@@ -21,7 +21,7 @@ async function signOut(page) {
 /** 照合ID C-001 for ADMIN, and 照合情報 registered on this tablet's authenticator. */
 async function registerCollationInfo(page) {
   await recordTenure(page, '住民税務課長', ADMIN, '2024-04-01');
-  await page.getByRole('button', { name: 'ID管理簿', exact: true }).click();
+  await tab(page, 'ID管理簿');
   await page.click('#tab-collation-ledger');
   await page.fill('#collation-id', 'C-001');
   await page.selectOption('#collation-person', { label: label(ADMIN) });
@@ -76,7 +76,7 @@ test('an operator signs in by 照合情報認証, offline and online; a failure 
 
     // Online: enrolled and synced, the endpoint verifies the passkey sign-in again.
     await page.context().setOffline(false);
-    await page.getByRole('button', { name: '端末と同期', exact: true }).click();
+    await tab(page, '端末と同期');
     await page.fill('#enroll-code', server.enrollmentCode());
     await page.click('#enroll');
     await expect(page.locator('.sync-state .pending[data-pending="0"]')).toBeVisible({ timeout: 20_000 });
