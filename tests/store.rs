@@ -3,9 +3,10 @@
 #![cfg(target_arch = "wasm32")]
 
 use chrono::{Duration, Utc};
-use daicho::store::schema::ENTRIES;
+use daicho::store::schema::{self, ENTRIES};
 use daicho::store::{ProjectionWrite, Store, StoreError, WriteMode};
 use daicho_core::{EntryRecorded, Event, EventKind, ExitRecorded, Field, RefusalCode};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -193,4 +194,39 @@ async fn a_failed_projection_write_leaves_no_event_behind() {
     assert_chain(&store.events().await.unwrap());
     store.close();
     Store::delete("t-atomic").await.unwrap();
+}
+
+/// The next schema version's upgrade keeps every index as it is: rebuilding them would read
+/// seven years of events again on each tablet (rexie rebuilds an index whose flags are unset).
+#[wasm_bindgen_test]
+async fn a_schema_upgrade_rebuilds_no_index() {
+    let name = "daicho-test-upgrade-indexes";
+    fresh(name).await.close();
+    // Counts the indexes the upgrade deletes (a rebuild deletes, then creates).
+    let spy = js_sys::Function::new_no_args(
+        "const proto = IDBObjectStore.prototype;
+         globalThis.deletedIndexes = [];
+         globalThis.originalDeleteIndex = proto.deleteIndex;
+         proto.deleteIndex = function (name) {
+           globalThis.deletedIndexes.push(`${this.name}.${name}`);
+           return globalThis.originalDeleteIndex.call(this, name);
+         };
+         return () => { proto.deleteIndex = globalThis.originalDeleteIndex; return globalThis.deletedIndexes; };",
+    );
+    let restore: js_sys::Function = spy.call0(&JsValue::NULL).unwrap().into();
+    let upgraded = schema::open_at(name, schema::VERSION + 1).await;
+    let deleted: js_sys::Array = restore.call0(&JsValue::NULL).unwrap().into();
+    let db = upgraded.expect("the upgrade opens");
+    let deleted: Vec<String> = deleted.iter().filter_map(|d| d.as_string()).collect();
+    assert_eq!(
+        deleted,
+        Vec::<String>::new(),
+        "indexes rebuilt by the upgrade"
+    );
+    let tx = db
+        .transaction(&[ENTRIES], rexie::TransactionMode::ReadOnly)
+        .unwrap();
+    assert_eq!(tx.store(ENTRIES).unwrap().index_names().len(), 5);
+    db.close();
+    Store::delete(name).await.unwrap();
 }

@@ -75,18 +75,23 @@ pub const HISTORY_CELLS: &str = "history_cells";
 /// 6: entries by room, person and time. 7: rule breaks. 8: the operation history: events by
 /// time and by operator and time, and the day counts and cells (filled from the events already stored
 /// on the first open, `Store::count_history_once`).
-const VERSION: u32 = 8;
+pub const VERSION: u32 = 8;
 
 pub async fn open(name: &str) -> rexie::Result<Rexie> {
+    open_at(name, VERSION).await
+}
+
+/// The schema at `version`: `VERSION`, or a later one as the next upgrade will open it.
+pub async fn open_at(name: &str, version: u32) -> rexie::Result<Rexie> {
     Rexie::builder(name)
-        .version(VERSION)
+        .version(version)
         .add_object_store(
             ObjectStore::new(EVENTS)
                 .key_path_array(["device", "seq"])
-                .add_index(Index::new(EVENTS_BY_KIND, "kind"))
-                .add_index(Index::new(EVENTS_REFERRING, "refers"))
-                .add_index(Index::new(EVENTS_BY_TIME, "hlc.wall_ms"))
-                .add_index(Index::new_array(
+                .add_index(index(EVENTS_BY_KIND, "kind"))
+                .add_index(index(EVENTS_REFERRING, "refers"))
+                .add_index(index(EVENTS_BY_TIME, "hlc.wall_ms"))
+                .add_index(index_over(
                     EVENTS_BY_OPERATOR_TIME,
                     ["operator", "hlc.wall_ms"],
                 )),
@@ -106,28 +111,40 @@ pub async fn open(name: &str) -> rexie::Result<Rexie> {
         .add_object_store(
             ObjectStore::new(LOANS)
                 .key_path("id")
-                .add_index(Index::new(LOANS_OUT, "out_key"))
-                .add_index(Index::new_array(LOANS_BY_KEY_TIME, ["key_id", "lent_at"]))
-                .add_index(Index::new(LOANS_BY_TIME, "lent_at")),
+                .add_index(index(LOANS_OUT, "out_key"))
+                .add_index(index_over(LOANS_BY_KEY_TIME, ["key_id", "lent_at"]))
+                .add_index(index(LOANS_BY_TIME, "lent_at")),
         )
         .add_object_store(
             ObjectStore::new(ENTRIES)
                 .key_path("id")
-                .add_index(Index::new(ENTRIES_INSIDE, "inside_room"))
-                .add_index(Index::new_array(
-                    ENTRIES_BY_ROOM_TIME,
-                    ["room_id", "entered_at"],
-                ))
-                .add_index(Index::new(ENTRIES_BY_TIME, "entered_at"))
-                .add_index(Index::new_array(
+                .add_index(index(ENTRIES_INSIDE, "inside_room"))
+                .add_index(index_over(ENTRIES_BY_ROOM_TIME, ["room_id", "entered_at"]))
+                .add_index(index(ENTRIES_BY_TIME, "entered_at"))
+                .add_index(index_over(
                     ENTRIES_BY_PERSON_TIME,
                     ["person_id", "entered_at"],
                 ))
-                .add_index(Index::new_array(
+                .add_index(index_over(
                     ENTRIES_BY_ROOM_PERSON_TIME,
                     ["room_id", "person_id", "entered_at"],
                 )),
         )
         .build()
         .await
+}
+
+/// An index over one field. Every flag is spelled out: rexie (through `idb`) compares an
+/// existing index with the declared one on each upgrade and rebuilds it when they differ,
+/// and an unset flag never equals the stored `false` — so each version upgrade would rebuild
+/// every index over seven years of events.
+fn index(name: &str, key_path: &str) -> Index {
+    Index::new(name, key_path).unique(false).multi_entry(false)
+}
+
+/// An index over several fields together (sorting by the first, then the next).
+fn index_over<const N: usize>(name: &str, key_paths: [&str; N]) -> Index {
+    Index::new_array(name, key_paths)
+        .unique(false)
+        .multi_entry(false)
 }
