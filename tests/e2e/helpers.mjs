@@ -172,6 +172,15 @@ export async function tab(page, name) {
   await expect(page.locator(`.page[data-tab="${name}"] > [data-ready="true"]`)).toBeVisible();
 }
 
+/** Enrolls the device on 端末と同期 with a one-time `code` and waits until its first sync (by
+ *  itself) has sent everything. */
+export async function enroll(page, code) {
+  await tab(page, '端末と同期');
+  await page.fill('#enroll-code', code);
+  await page.click('#enroll');
+  await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 20_000 });
+}
+
 /** 今すぐ同期 on 端末と同期, waiting for its report. */
 export async function syncByHand(page) {
   await tab(page, '端末と同期');

@@ -5,7 +5,7 @@ import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
-import { ADMIN, addPerson, openApp, signIn, tab } from './helpers.mjs';
+import { ADMIN, addPerson, enroll, openApp, signIn, tab } from './helpers.mjs';
 
 const KATO = { name: '加藤 次郎', affiliation: '住民課', pin: '1357' };
 
@@ -21,10 +21,7 @@ test('every act is in the history; filtered by operator it counts, charts and ex
     });
     await openApp(page, `${server.base}/`);
     await addPerson(page, KATO);
-    await tab(page, '端末と同期');
-    await page.fill('#enroll-code', server.enrollmentCode());
-    await page.click('#enroll');
-    await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 15_000 });
+    await enroll(page, server.enrollmentCode());
 
     // 加藤 signs in (once with a wrong PIN) and prints the key logbook.
     await page.click('#sign-out');

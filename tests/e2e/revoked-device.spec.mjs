@@ -5,7 +5,7 @@ import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
-import { YAMADA, addPerson, eventCount, openApp, storedEvents, tab } from './helpers.mjs';
+import { YAMADA, addPerson, enroll, eventCount, openApp, storedEvents, tab } from './helpers.mjs';
 
 test.use({ serviceWorkers: 'block' });
 
@@ -14,9 +14,7 @@ test('a revoked tablet is refused, records its revocation once and keeps its rec
   const server = await new TestServer(PORT + 17).start();
   try {
     await openApp(page, `${server.base}/#/sync`);
-    await page.fill('#enroll-code', server.enrollmentCode());
-    await page.click('#enroll');
-    await expect(page.locator('.sync-state .pending[data-pending="0"]')).toBeVisible({ timeout: 20_000 });
+    await enroll(page, server.enrollmentCode());
     const device = (await storedEvents(page)).find((e) => e.kind === 'device_enrolled').payload.device;
 
     execFileSync('../../target/debug/daicho-server', ['--data-dir', server.dataDir, 'revoke-device', device]);

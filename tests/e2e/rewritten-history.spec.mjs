@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
-import { YAMADA, addPerson, openApp, tab } from './helpers.mjs';
+import { YAMADA, addPerson, enroll, openApp, tab } from './helpers.mjs';
 
 test.use({ serviceWorkers: 'block' });
 
@@ -33,9 +33,7 @@ test('a rewritten server history fails the consistency proof; the tablet stops a
   const server = await new TestServer(PORT + 16).start();
   try {
     await openApp(page, `${server.base}/#/sync`);
-    await page.fill('#enroll-code', server.enrollmentCode());
-    await page.click('#enroll');
-    await expect(page.locator('.sync-state .pending[data-pending="0"]')).toBeVisible({ timeout: 20_000 });
+    await enroll(page, server.enrollmentCode());
     const seen = (await syncState(page)).checkpoint;
     expect(seen.size).toBe(await server.eventCount());
     const device = await page.evaluate(

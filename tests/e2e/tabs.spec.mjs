@@ -4,7 +4,7 @@
 import { test, expect } from '@playwright/test';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
-import { ADMIN, addPerson, openApp, signInIfAsked, syncByHand, tab } from './helpers.mjs';
+import { ADMIN, addPerson, enroll, openApp, signInIfAsked, syncByHand, tab } from './helpers.mjs';
 
 test.use({ actionTimeout: 10_000 });
 
@@ -17,10 +17,7 @@ test('a sync in one tab shows in the other; a form being filled in keeps its tex
   try {
     const hq = await office.newPage();
     await openApp(hq, `${server.base}/`);
-    await tab(hq, '端末と同期');
-    await hq.fill('#enroll-code', server.enrollmentCode());
-    await hq.click('#enroll');
-    await expect(hq.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 15_000 });
+    await enroll(hq, server.enrollmentCode());
 
     const first = await branch.newPage();
     await first.goto(`${server.base}/`);

@@ -7,7 +7,7 @@ import { test, expect } from '@playwright/test';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
 import {
-  ADMIN, addAuthenticator, recordTenure, signInIfAsked, storedEvents, syncByHand, tab,
+  ADMIN, addAuthenticator, enroll, recordTenure, signInIfAsked, storedEvents, syncByHand, tab,
 } from './helpers.mjs';
 
 const label = (who) => `${who.name}（${who.affiliation}）`;
@@ -76,10 +76,7 @@ test('an operator signs in by 照合情報認証, offline and online; a failure 
 
     // Online: enrolled and synced, the endpoint verifies the passkey sign-in again.
     await page.context().setOffline(false);
-    await tab(page, '端末と同期');
-    await page.fill('#enroll-code', server.enrollmentCode());
-    await page.click('#enroll');
-    await expect(page.locator('.sync-state .pending[data-pending="0"]')).toBeVisible({ timeout: 20_000 });
+    await enroll(page, server.enrollmentCode());
     // The sync records itself (第12条) and pushes that record by itself shortly after.
     const everythingSent = async () => (await server.eventCount()) === (await storedEvents(page)).length;
     await expect.poll(everythingSent, { timeout: 15_000 }).toBe(true);
