@@ -3,8 +3,7 @@
 //! was rewritten since — even re-signed with its own key — cannot prove that: the sync stops
 //! with an error and the kept checkpoint stays as it was, the evidence for an auditor.
 
-use super::{offline, refusal, signed, SyncError, SyncState};
-use crate::store::Store;
+use super::{offline, refusal, Signer, SyncError, SyncState};
 use daicho_core::checkpoint::{self, Checkpoint, Verifier};
 use daicho_core::merkle::{self, Hash};
 use gloo::net::http::Request;
@@ -31,7 +30,7 @@ struct Proof {
 }
 
 /// Opens `note` and checks it extends the kept checkpoint; keeps it in `state` if so.
-pub async fn check(store: &Store, state: &mut SyncState, note: &str) -> Result<(), SyncError> {
+pub async fn check(signer: &Signer, state: &mut SyncState, note: &str) -> Result<(), SyncError> {
     let verifier = verifier(state).await?;
     let new = checkpoint::open(note, &verifier).map_err(|e| {
         SyncError(format!(
@@ -40,7 +39,7 @@ pub async fn check(store: &Store, state: &mut SyncState, note: &str) -> Result<(
         ))
     })?;
     if let Some(old) = &state.checkpoint {
-        extends(store, old, &new).await?;
+        extends(signer, old, &new).await?;
     }
     state.checkpoint = Some(KeptCheckpoint {
         size: new.size,
@@ -63,7 +62,7 @@ async fn verifier(state: &mut SyncState) -> Result<Verifier, SyncError> {
     Verifier::from_vkey(vkey).map_err(|e| SyncError(e.message_ja()))
 }
 
-async fn extends(store: &Store, old: &KeptCheckpoint, new: &Checkpoint) -> Result<(), SyncError> {
+async fn extends(signer: &Signer, old: &KeptCheckpoint, new: &Checkpoint) -> Result<(), SyncError> {
     let old_root: Hash = hex::decode(&old.root)
         .ok()
         .and_then(|r| r.try_into().ok())
@@ -74,14 +73,16 @@ async fn extends(store: &Store, old: &KeptCheckpoint, new: &Checkpoint) -> Resul
     if new.size == old.size || old.size == 0 {
         return Ok(());
     }
-    let proof = consistency_proof(store, old.size, new.size).await?;
+    let proof = consistency_proof(signer, old.size, new.size).await?;
     merkle::verify_consistency(old.size, &old_root, new.size, &new.root, &proof)
         .map_err(|_| rewritten(old, new))
 }
 
-async fn consistency_proof(store: &Store, from: u64, to: u64) -> Result<Vec<Hash>, SyncError> {
+async fn consistency_proof(signer: &Signer, from: u64, to: u64) -> Result<Vec<Hash>, SyncError> {
     let url = format!("{CONSISTENCY_PATH}?from={from}&to={to}");
-    let request = signed(store, Request::get(&url), "GET", CONSISTENCY_PATH, "").await?;
+    let request = signer
+        .sign(Request::get(&url), "GET", CONSISTENCY_PATH, "")
+        .await?;
     let response = request.send().await.map_err(offline)?;
     if !response.ok() {
         return Err(refusal(response).await);

@@ -217,12 +217,13 @@ async fn push_then_pull(store: &Store) -> Result<SyncReport, SyncError> {
         ));
     }
     let before = store.sync_state().await?;
-    let pushed = push_all(store).await?;
+    let signer = Signer::of(store).await?;
+    let pushed = push_all(store, &signer).await?;
     let after = store.sync_state().await?.pushed_seq;
     let own_record = before
         .sync_record_seq
         .is_some_and(|seq| seq > before.pushed_seq && seq <= after);
-    let (pulled, breaks, pulled_syncs) = pull_all(store).await?;
+    let (pulled, breaks, pulled_syncs) = pull_all(store, &signer).await?;
     Ok(SyncReport {
         pushed,
         pulled,
@@ -234,13 +235,13 @@ async fn push_then_pull(store: &Store) -> Result<SyncReport, SyncError> {
 
 /// Pushes batch after batch; the next batch is read from IndexedDB while the endpoint checks
 /// the one before (pushes stay in chain order: each waits for the answer to the last).
-async fn push_all(store: &Store) -> Result<usize, SyncError> {
+async fn push_all(store: &Store, signer: &Signer) -> Result<usize, SyncError> {
     let mut state = store.sync_state().await?;
     let mut stored = 0;
     let mut next = store.own_events_json_after(state.pushed_seq, BATCH).await?;
     while let Some((body, last)) = next {
         let (pushed, following) = futures::join!(
-            push_batch(store, body),
+            push_batch(signer, body),
             store.own_events_json_after(last, BATCH)
         );
         stored += pushed?;
@@ -257,15 +258,10 @@ struct PushOutcome {
 }
 
 /// Sends one batch (`{"events":[…]}`) signed by this device.
-async fn push_batch(store: &Store, body: String) -> Result<usize, SyncError> {
-    let request = signed(
-        store,
-        Request::post(EVENTS_PATH),
-        "POST",
-        EVENTS_PATH,
-        &body,
-    )
-    .await?;
+async fn push_batch(signer: &Signer, body: String) -> Result<usize, SyncError> {
+    let request = signer
+        .sign(Request::post(EVENTS_PATH), "POST", EVENTS_PATH, &body)
+        .await?;
     let response = request
         .header("content-type", "application/json")
         .body(body)
@@ -292,25 +288,32 @@ struct PulledPage {
 /// Pulls page after page from the saved cursor, applying each before moving the cursor
 /// (a page applied twice changes nothing, so a sync cut off half-way is simply repeated).
 /// The next page is fetched while the one before is applied: pages still apply in order.
-async fn pull_all(store: &Store) -> Result<(usize, usize, usize), SyncError> {
+async fn pull_all(store: &Store, signer: &Signer) -> Result<(usize, usize, usize), SyncError> {
     let (mut pulled, mut breaks, mut syncs) = (0, 0, 0);
     let mut state = store.sync_state().await?;
-    let mut page = fetch_page(store, state.pulled_cursor).await?;
+    mark(PULL_START);
+    let mut page = fetch_page(signer, state.pulled_cursor).await?;
     loop {
         if let Some(note) = &page.checkpoint {
-            log_check::check(store, &mut state, note).await?;
+            log_check::check(signer, &mut state, note).await?;
         }
         let following = async {
             match page.done {
                 true => Ok(None),
-                false => fetch_page(store, page.cursor).await.map(Some),
+                false => fetch_page(signer, page.cursor).await.map(Some),
             }
         };
         // The cursor moves in the page's own transaction (a page applied twice changes
         // nothing, but one applied without its cursor would be fetched again).
         state.pulled_cursor = page.cursor;
         let now_ms = js_sys::Date::now() as i64;
-        let apply = store.apply_pulled_page(&page.events, now_ms, Some(&state));
+        let apply = async {
+            let applied = store
+                .apply_pulled_page(&page.events, now_ms, Some(&state))
+                .await;
+            mark(PAGE_APPLIED);
+            applied
+        };
         let (applied, following) = futures::join!(apply, following);
         let applied = applied?;
         pulled += applied.new_events;
@@ -318,40 +321,85 @@ async fn pull_all(store: &Store) -> Result<(usize, usize, usize), SyncError> {
         breaks += applied.breaks.len();
         match following? {
             Some(next) => page = next,
-            None => return Ok((pulled, breaks, syncs)),
+            None => {
+                mark(PULL_END);
+                return Ok((pulled, breaks, syncs));
+            }
         }
     }
 }
 
 /// One page of other devices' events after `cursor`.
-async fn fetch_page(store: &Store, cursor: i64) -> Result<PulledPage, SyncError> {
+async fn fetch_page(signer: &Signer, cursor: i64) -> Result<PulledPage, SyncError> {
     let url = format!("{EVENTS_PATH}?after={cursor}&limit={PULL_PAGE}");
-    let request = signed(store, Request::get(&url), "GET", EVENTS_PATH, "").await?;
+    let request = signer
+        .sign(Request::get(&url), "GET", EVENTS_PATH, "")
+        .await?;
     let response = request.send().await.map_err(offline)?;
     if !response.ok() {
         return Err(refusal(response).await);
     }
-    response.json().await.map_err(offline)
+    let page = response.json().await.map_err(offline);
+    mark(PAGE_FETCHED);
+    page
 }
 
-/// `request` with the device's signature over method, path (without the query), time and
-/// body digest: the headers of docs/protocol.md.
-async fn signed(
-    store: &Store,
-    request: RequestBuilder,
-    method: &str,
-    path: &str,
-    body: &str,
-) -> Result<RequestBuilder, SyncError> {
-    let device = store.device().await?.id.0;
-    let timestamp = (js_sys::Date::now() as i64).to_string();
-    let digest = content_digest(body.as_bytes());
-    let base = signature_base(&device, &timestamp, method, path, &digest);
-    let key = store.device_key().await?;
-    let signature = key.sign(base.as_bytes()).await.map_err(SyncError)?;
-    Ok(request
-        .header("daicho-device", &device)
-        .header("daicho-timestamp", &timestamp)
-        .header("content-digest", &digest)
-        .header("daicho-signature", &BASE64.encode(signature)))
+/// The User Timing marks of a pull (`performance.mark`): the bench reads the pull's own start
+/// and end from them, and DevTools shows them on the page's timeline.
+const PULL_START: &str = "daicho:pull:start";
+const PAGE_FETCHED: &str = "daicho:pull:fetched";
+const PAGE_APPLIED: &str = "daicho:pull:applied";
+const PULL_END: &str = "daicho:pull:end";
+const MARKS: [&str; 4] = [PULL_START, PAGE_FETCHED, PAGE_APPLIED, PULL_END];
+
+/// Sets the mark `name`; the start of a pull first clears the last pull's, so a tablet left
+/// open for weeks keeps one pull's marks, not every one since it was opened. A mark the
+/// browser refuses only loses a figure of the bench.
+fn mark(name: &str) {
+    let Some(performance) = web_sys::window().and_then(|w| w.performance()) else {
+        return;
+    };
+    if name == PULL_START {
+        MARKS
+            .iter()
+            .for_each(|m| performance.clear_marks_with_mark_name(m));
+    }
+    let _ = performance.mark(name);
+}
+
+/// The device's identity and key, read once per sync: signing a request then touches no
+/// IndexedDB, so the next page's request is not queued behind the page being applied.
+#[derive(Clone)]
+struct Signer {
+    device: String,
+    key: crate::auth::device_key::DeviceKey,
+}
+
+impl Signer {
+    async fn of(store: &Store) -> Result<Signer, SyncError> {
+        Ok(Signer {
+            device: store.device().await?.id.0,
+            key: store.device_key().await?,
+        })
+    }
+
+    /// `request` with the device's signature over method, path (without the query), time and
+    /// body digest: the headers of docs/protocol.md.
+    async fn sign(
+        &self,
+        request: RequestBuilder,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> Result<RequestBuilder, SyncError> {
+        let timestamp = (js_sys::Date::now() as i64).to_string();
+        let digest = content_digest(body.as_bytes());
+        let base = signature_base(&self.device, &timestamp, method, path, &digest);
+        let signature = self.key.sign(base.as_bytes()).await.map_err(SyncError)?;
+        Ok(request
+            .header("daicho-device", &self.device)
+            .header("daicho-timestamp", &timestamp)
+            .header("content-digest", &digest)
+            .header("daicho-signature", &BASE64.encode(signature)))
+    }
 }

@@ -4,6 +4,8 @@
 // same run against a plain endpoint (crates/server/examples/plain_endpoint.rs).
 // Each run has a fresh endpoint of its own, so no run pulls what an earlier one pushed.
 // Usage: node bench/sync-bench.mjs <plain endpoint url> <first free port>
+// RUNS=n (3), DISK=1 (browser profiles on disk, not in memory), PHASES=1 (each page's times),
+// PROFILE=<file> (a CPU profile of the pull).
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,6 +52,29 @@ async function startEndpoint(port) {
 }
 
 const code = () => execFileSync(`${BIN}/daicho-server`, ['--data-dir', dataDir, 'enroll-token'], { encoding: 'utf8' }).trim();
+
+/** A context of its own for each run: an incognito context of the one browser (IndexedDB in
+ *  memory), or with DISK=1 a browser profile of its own on disk, as a tablet keeps its
+ *  registers (slower for the app and the floors alike). Closing it removes it. */
+async function freshContext(browser) {
+  if (!process.env.DISK) {
+    const context = await browser.newContext({ serviceWorkers: 'block' });
+    return { context, close: () => context.close() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'daicho-bench-profile-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: '/usr/bin/chromium',
+    args: chromiumArgs,
+    serviceWorkers: 'block',
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 /** Runs `fn(db)` on the app's IndexedDB in the page. */
 async function withDb(page, fn, arg) {
@@ -102,7 +127,7 @@ async function growChain(page) {
 
 /** One device pushes its 10,000 events by 今すぐ同期; the ms until the page reports it. */
 async function pushRun(browser) {
-  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const { context, close } = await freshContext(browser);
   const page = await context.newPage();
   await openApp(page, `${baseURL}/#/sync`);
   await page.fill('#enroll-code', code());
@@ -126,7 +151,7 @@ async function pushRun(browser) {
   const ms = Date.now() - started;
   const status = await page.locator('.sync-page > .card .status').innerText();
   if (!status.includes(`${EVENTS}件を送信し`)) throw new Error(`push: ${status}`);
-  await context.close();
+  await close();
   return { ms, events };
 }
 
@@ -145,26 +170,41 @@ async function stopProfile(cdp, file) {
   writeFileSync(file, JSON.stringify(profile));
 }
 
-/** A fresh device joins the town: enroll + pull + apply of everything; ms until sign-in. */
+/** A fresh device joins the town: enroll + pull + apply of everything. Gives the ms until
+ *  sign-in shows (the join) and the pull + apply alone, from the app's User Timing marks
+ *  (`daicho:pull:start` to `daicho:pull:end`), the figure set beside the floor's GET + put. */
 async function pullRun(browser, expected) {
-  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const { context, close } = await freshContext(browser);
   const page = await context.newPage();
   await page.goto(`${baseURL}/`);
   await page.waitForSelector('#join-code');
   await page.fill('#join-code', code());
   const cdp = process.env.PROFILE ? await startProfile(context, page) : null;
+  await page.evaluate(() => performance.mark('bench:join'));
   const started = Date.now();
   await page.click('#join');
   await page.waitForSelector('[data-screen="sign-in"]', { timeout: 300_000 });
   const ms = Date.now() - started;
   if (cdp) await stopProfile(cdp, process.env.PROFILE);
+  const phases = await page.evaluate(() => {
+    const at = (name) => performance.getEntriesByName(name).map((m) => m.startTime);
+    const [join] = at('bench:join');
+    const [start] = at('daicho:pull:start');
+    const [end] = at('daicho:pull:end');
+    const pages = at('daicho:pull:applied').map((t, i, all) => t - (i ? all[i - 1] : start));
+    const fetched = at('daicho:pull:fetched').map((t) => t - start);
+    const applied = at('daicho:pull:applied').map((t) => t - start);
+    return { before: start - join, pull: end - start, pages, fetched, applied };
+  });
+  console.log(`  join ${ms} ms: enroll and push before the pull ${phases.before.toFixed(0)} ms, pull + apply ${phases.pull.toFixed(0)} ms; pages ${phases.pages.map((p) => p.toFixed(0)).join(' ')}`);
+  if (process.env.PHASES) console.log(`  fetched at ${phases.fetched.map((p) => p.toFixed(0)).join(' ')}; applied at ${phases.applied.map((p) => p.toFixed(0)).join(' ')}`);
   const held = await withDb(page, (db) => new Promise((resolve) => {
     const req = db.transaction('events').objectStore('events').count();
     req.onsuccess = () => resolve(req.result);
   }));
   if (held < expected) throw new Error(`pull: ${held} events, expected at least ${expected}`);
-  await context.close();
-  return ms;
+  await close();
+  return { ms, pull: phases.pull };
 }
 
 /** The floor, on the plain endpoint's own origin, in a fresh context of its own (as each app
@@ -175,7 +215,7 @@ async function pullRun(browser, expected) {
  *  line with its five: two records), and `merged`, the same nine indexes on one record (the
  *  line kept inside the event), the cheapest layout that still answers every query. */
 async function floorRun(browser, events) {
-  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const { context, close } = await freshContext(browser);
   const page = await context.newPage();
   await page.goto(`${plainURL}/`);
   const times = await page.evaluate(async ({ events }) => {
@@ -250,13 +290,14 @@ async function floorRun(browser, events) {
     if ((await count(mergedDb, 'events')) !== events.length) throw new Error('merged floor stored too few events');
     return { push, pull, shaped, merged };
   }, { events });
-  await context.close();
+  await close();
   return times;
 }
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
 const push = [];
 const pull = [];
+const pullOnly = [];
 const floors = [];
 for (let run = 1; run <= RUNS; run++) {
   const stop = await startEndpoint(Number(firstPort) + run);
@@ -266,7 +307,9 @@ for (let run = 1; run <= RUNS; run++) {
     pushed = await pushRun(browser);
     push.push(pushed.ms);
     step(`pull + apply into a fresh browser, run ${run}/${RUNS}`);
-    pull.push(await pullRun(browser, EVENTS));
+    const joined = await pullRun(browser, EVENTS);
+    pull.push(joined.ms);
+    pullOnly.push(joined.pull);
   } finally {
     await stop();
   }
@@ -281,12 +324,13 @@ const result = {
   events: EVENTS,
   runs: RUNS,
   push_ms: median(push),
-  pull_apply_ms: median(pull),
+  join_ms: median(pull),
+  pull_apply_ms: median(pullOnly),
   floor_push_ms: median(floor.push),
   floor_pull_ms: median(floor.pull),
   shaped_floor_pull_ms: median(floor.shaped),
   merged_floor_pull_ms: median(floor.merged),
-  samples: { push, pull, floor },
+  samples: { push, join: pull, pull: pullOnly, floor },
   pouchdb_anchor_s: POUCHDB,
   targets: { push_vs_floor: 2, pull_vs_floor: 2 },
 };
@@ -295,7 +339,8 @@ writeFileSync('../../bench-results/sync.json', JSON.stringify(result, null, 2));
 const ratio = (a, b) => (a / b).toFixed(2);
 console.log(`\nDaichō sync bench (${EVENTS} events, medians of ${RUNS}; floor measured in this run)`);
 console.log(`push, signed batches of 1,000:   ${(result.push_ms / 1000).toFixed(2)} s  vs plain POST ${(result.floor_push_ms / 1000).toFixed(2)} s → ${ratio(result.push_ms, result.floor_push_ms)}× floor (target ≤ 2×); ${ratio(POUCHDB.push_s * 1000, result.push_ms)}× faster than PouchDB's ${POUCHDB.push_s} s`);
-console.log(`pull + apply into a new browser:  ${(result.pull_apply_ms / 1000).toFixed(2)} s  vs plain GET + put ${(result.floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.pull_apply_ms, result.floor_pull_ms)}× floor (target ≤ 2×); ${ratio(POUCHDB.pull_s * 1000, result.pull_apply_ms)}× faster than PouchDB's ${POUCHDB.pull_s} s`);
+console.log(`pull + apply of ${EVENTS}:          ${(result.pull_apply_ms / 1000).toFixed(2)} s  vs plain GET + put ${(result.floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.pull_apply_ms, result.floor_pull_ms)}× floor (target ≤ 2×); ${ratio(POUCHDB.pull_s * 1000, result.pull_apply_ms)}× faster than PouchDB's ${POUCHDB.pull_s} s`);
+console.log(`  (the app's own marks, first page asked to last page stored; the whole join of a new tablet — enrolling, the pull, its sync record, until sign-in shows — took ${(result.join_ms / 1000).toFixed(2)} s, ${ratio(result.join_ms, result.floor_pull_ms)}× floor)`);
 console.log(`  the same GET written by raw JS as the app stores it (two records, 9 indexes): ${(result.shaped_floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.shaped_floor_pull_ms, result.floor_pull_ms)}× the plain floor; pull + apply is ${ratio(result.pull_apply_ms, result.shaped_floor_pull_ms)}× that`);
 console.log(`  … as one record per line (the line inside the event, the same 9 indexes): ${(result.merged_floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.merged_floor_pull_ms, result.floor_pull_ms)}× the plain floor`);
 console.log('written: bench-results/sync.json');
