@@ -28,5 +28,7 @@ done
 # Sync: push and pull + apply of 10,000 events beside a plain POST/GET (each run on a fresh
 # endpoint of its own, on the ports after the plain one).
 (cd tests/e2e && node bench/sync-bench.mjs "http://localhost:$PLAIN_PORT" "$((PLAIN_PORT + 1))")
+# What a pulled line costs IndexedDB by the way it is stored: the app's layout beside others.
+(cd tests/e2e && node bench/layout-bench.mjs)
 # The endpoint's ingest: verified pushes beside plain INSERTs, in a fresh SQLite file.
 cargo run -q --profile server -p daicho-server --example ingest

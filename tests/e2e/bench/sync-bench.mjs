@@ -207,91 +207,102 @@ async function pullRun(browser, expected) {
   return { ms, pull: phases.pull };
 }
 
-/** The floor, on the plain endpoint's own origin, in a fresh context of its own (as each app
- *  run has: incognito, so IndexedDB in memory): read the records in one IndexedDB transaction
- *  and POST them as one JSON body; GET them and put them in one transaction. Then two
- *  yardsticks of the schema, written by raw JS from the same GET in one transaction each:
- *  `shaped`, as the app stores a pulled entry (the event with its four indexes and the logbook
- *  line with its five: two records), and `merged`, the same nine indexes on one record (the
- *  line kept inside the event), the cheapest layout that still answers every query. */
-async function floorRun(browser, events) {
+/** Runs `fn(arg)` in a page of a fresh context on the plain endpoint's origin. */
+async function onPlainOrigin(browser, fn, arg) {
   const { context, close } = await freshContext(browser);
-  const page = await context.newPage();
-  await page.goto(`${plainURL}/`);
-  const times = await page.evaluate(async ({ events }) => {
-    const EVENT_INDEXES = [['by_kind', 'kind'], ['refers', 'refers'], ['by_time', 'hlc.wall_ms'],
-      ['by_operator_time', ['operator', 'hlc.wall_ms']]];
-    const LINE_INDEXES = [['inside_room', 'inside_room'], ['by_room_time', ['room_id', 'entered_at']],
-      ['by_time', 'entered_at'], ['by_person_time', ['person_id', 'entered_at']],
-      ['by_room_person_time', ['room_id', 'person_id', 'entered_at']]];
-    const within = (prefix, path) => (Array.isArray(path) ? path.map((p) => `${prefix}.${p}`) : `${prefix}.${path}`);
-    const open = (name, upgrade) => new Promise((resolve, reject) => {
-      const req = indexedDB.open(name, 1);
-      req.onupgradeneeded = () => upgrade(req.result);
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    const plainStore = (db) => db.createObjectStore('events', { keyPath: ['device', 'seq'] });
-    const done = (tx) => new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
-    const count = (db, store) => new Promise((resolve) => {
-      const req = db.transaction(store).objectStore(store).count();
-      req.onsuccess = () => resolve(req.result);
-    });
-    const line = (e) => ({ ...e.payload, id: `${e.device}/${e.seq}`, inside_room: e.payload.room_id });
-    /** GET, then `write(record, tx)` each in one transaction over `stores`; the ms taken. */
-    const pullInto = async (db, stores, write) => {
-      const t = performance.now();
-      const got = await (await fetch('/plain')).json();
-      if (got.length !== events.length) throw new Error(`plain GET: ${got.length} records, posted ${events.length}`);
-      const tx = db.transaction(stores, 'readwrite');
-      for (const e of got) write(e, tx);
-      await done(tx);
-      return performance.now() - t;
-    };
+  try {
+    const page = await context.newPage();
+    await page.goto(`${plainURL}/`);
+    return await page.evaluate(fn, arg);
+  } finally {
+    await close();
+  }
+}
 
-    const source = await open('floor-source', plainStore);
-    const fill = source.transaction('events', 'readwrite');
-    for (const e of events) fill.objectStore('events').put(e);
-    await done(fill);
-    let t = performance.now();
-    const all = await new Promise((resolve) => {
-      const req = source.transaction('events').objectStore('events').getAll();
-      req.onsuccess = () => resolve(req.result);
-    });
-    const answer = await fetch('/plain', { method: 'POST', body: JSON.stringify(all), headers: { 'content-type': 'application/json' } });
-    const posted = await answer.text();
-    const push = performance.now() - t;
-    if (!answer.ok || Number(posted) !== events.length) throw new Error(`plain POST: ${answer.status} ${posted}`);
+/** The push floor: read the records in one IndexedDB transaction and POST them as one JSON
+ *  body (after filling the store they are read from, as the app's push reads its own). */
+const pushFloor = (browser, events) => onPlainOrigin(browser, async (events) => {
+  const source = await new Promise((resolve, reject) => {
+    const req = indexedDB.open('floor-source', 1);
+    req.onupgradeneeded = () => req.result.createObjectStore('events', { keyPath: ['device', 'seq'] });
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+  const fill = source.transaction('events', 'readwrite');
+  for (const e of events) fill.objectStore('events').put(e);
+  await new Promise((resolve) => { fill.oncomplete = resolve; });
+  const t = performance.now();
+  const all = await new Promise((resolve) => {
+    const req = source.transaction('events').objectStore('events').getAll();
+    req.onsuccess = () => resolve(req.result);
+  });
+  const answer = await fetch('/plain', { method: 'POST', body: JSON.stringify(all), headers: { 'content-type': 'application/json' } });
+  const posted = await answer.text();
+  const ms = performance.now() - t;
+  if (!answer.ok || Number(posted) !== events.length) throw new Error(`plain POST: ${answer.status} ${posted}`);
+  return ms;
+}, events);
 
-    const plain = await open('floor-plain', plainStore);
-    const pull = await pullInto(plain, ['events'], (e, tx) => tx.objectStore('events').put(e));
-    if ((await count(plain, 'events')) !== events.length) throw new Error('plain floor stored too few events');
-
-    const shapedDb = await open('floor-shaped', (db) => {
-      const store = plainStore(db);
-      for (const [name, path] of EVENT_INDEXES) store.createIndex(name, path);
-      const entries = db.createObjectStore('entries', { keyPath: 'id' });
+/** A pull floor: GET the records the push floor posted and write them in one transaction in
+ *  a fresh context of its own — the first bulk write of that browser, as the app's pull into
+ *  a new tablet is (a context that has just written 10,000 records writes the next 10,000
+ *  about 0.5 s faster: a floor measured warm would be lower than any app could be). `layout`:
+ *  `plain` (one record, no index: the floor); `shaped`, as the app stores a pulled entry (the
+ *  event with its four indexes and the logbook line with its five: two records); `merged`,
+ *  the same nine indexes on one record (the line kept inside the event). */
+const pullFloor = (browser, expected, layout) => onPlainOrigin(browser, async ({ expected, layout }) => {
+  const EVENT_INDEXES = [['by_kind', 'kind'], ['refers', 'refers'], ['by_time', 'hlc.wall_ms'],
+    ['by_operator_time', ['operator', 'hlc.wall_ms']]];
+  const LINE_INDEXES = [['inside_room', 'inside_room'], ['by_room_time', ['room_id', 'entered_at']],
+    ['by_time', 'entered_at'], ['by_person_time', ['person_id', 'entered_at']],
+    ['by_room_person_time', ['room_id', 'person_id', 'entered_at']]];
+  const within = (path) => (Array.isArray(path) ? path.map((p) => `line.${p}`) : `line.${path}`);
+  const db = await new Promise((resolve, reject) => {
+    const req = indexedDB.open(`floor-${layout}`, 1);
+    req.onupgradeneeded = () => {
+      const events = req.result.createObjectStore('events', { keyPath: ['device', 'seq'] });
+      if (layout === 'plain') return;
+      for (const [name, path] of EVENT_INDEXES) events.createIndex(name, path);
+      if (layout === 'merged') {
+        for (const [name, path] of LINE_INDEXES) events.createIndex(`line_${name}`, within(path));
+        return;
+      }
+      const entries = req.result.createObjectStore('entries', { keyPath: 'id' });
       for (const [name, path] of LINE_INDEXES) entries.createIndex(name, path);
-    });
-    const shaped = await pullInto(shapedDb, ['events', 'entries'], (e, tx) => {
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+  const line = (e) => ({ ...e.payload, id: `${e.device}/${e.seq}`, inside_room: e.payload.room_id });
+  const stores = layout === 'shaped' ? ['events', 'entries'] : ['events'];
+  const t = performance.now();
+  const got = await (await fetch('/plain')).json();
+  if (got.length !== expected) throw new Error(`plain GET: ${got.length} records, posted ${expected}`);
+  const tx = db.transaction(stores, 'readwrite');
+  for (const e of got) {
+    if (layout === 'plain') tx.objectStore('events').put(e);
+    if (layout === 'merged') tx.objectStore('events').add({ ...e, refers: e.payload.room_id, line: line(e) });
+    if (layout === 'shaped') {
       tx.objectStore('events').add({ ...e, refers: e.payload.room_id });
       tx.objectStore('entries').put(line(e));
-    });
-    if ((await count(shapedDb, 'entries')) !== events.length) throw new Error('shaped floor stored too few lines');
+    }
+  }
+  await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
+  const ms = performance.now() - t;
+  const count = await new Promise((resolve) => {
+    const req = db.transaction('events').objectStore('events').count();
+    req.onsuccess = () => resolve(req.result);
+  });
+  if (count !== expected) throw new Error(`${layout} floor stored ${count} of ${expected}`);
+  return ms;
+}, { expected, layout });
 
-    const mergedDb = await open('floor-merged', (db) => {
-      const store = plainStore(db);
-      for (const [name, path] of EVENT_INDEXES) store.createIndex(name, path);
-      for (const [name, path] of LINE_INDEXES) store.createIndex(`line_${name}`, within('line', path));
-    });
-    const merged = await pullInto(mergedDb, ['events'], (e, tx) => {
-      tx.objectStore('events').add({ ...e, refers: e.payload.room_id, line: line(e) });
-    });
-    if ((await count(mergedDb, 'events')) !== events.length) throw new Error('merged floor stored too few events');
-    return { push, pull, shaped, merged };
-  }, { events });
-  await close();
-  return times;
+/** The floors of one run, beside the app's: the push, then each pull layout. */
+async function floorRun(browser, events) {
+  const push = await pushFloor(browser, events);
+  const floors = { push };
+  for (const layout of ['plain', 'shaped', 'merged']) floors[layout] = await pullFloor(browser, events.length, layout);
+  return { push, pull: floors.plain, shaped: floors.shaped, merged: floors.merged };
 }
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
