@@ -31,6 +31,7 @@ pub mod room;
 pub mod room_permit;
 pub mod rule_breaks;
 pub mod sign_in;
+pub mod sync_limits;
 pub mod wareki;
 pub mod webauthn;
 pub mod years;

@@ -9,8 +9,7 @@ use daicho_core::{DeviceId, Event};
 use sqlx::{Any, AnyPool, Row, Transaction};
 use std::collections::BTreeMap;
 
-/// The most events one push may carry.
-pub const MAX_BATCH_EVENTS: usize = 1000;
+pub use daicho_core::sync_limits::MAX_BATCH_EVENTS;
 
 /// What a push stored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -12,7 +12,7 @@ mod static_files;
 mod sync_api;
 pub mod transparency;
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::handler::Handler;
 use axum::http::{header, Method};
 use axum::response::IntoResponse;
@@ -90,6 +90,10 @@ pub fn app(pool: AnyPool, log: Arc<LogKey>, config: &Config) -> Router {
     let api = endpoints()
         .into_iter()
         .fold(Router::new(), |router, e| router.route(e.path, e.handler))
+        // A body is read up to the limit and no further; the handlers answer `body_too_large`.
+        .layer(DefaultBodyLimit::max(
+            daicho_core::sync_limits::MAX_BODY_BYTES,
+        ))
         .with_state(AppState { pool, log });
     api.merge(static_files::router(&config.dist_dir))
 }

@@ -6,13 +6,14 @@ use crate::event_log::{self, PushError, MAX_BATCH_EVENTS};
 use crate::transparency::{self, ProofRefusal};
 use crate::{now_ms, AppState};
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
+use daicho_core::sync_limits::MAX_BODY_BYTES;
 use daicho_core::Event;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,7 @@ pub enum ApiRefusal {
     MalformedQuery,
     NotOwnEvents,
     BatchTooLarge,
+    BodyTooLarge,
     BadTreeSize,
     StorageUnavailable,
 }
@@ -39,6 +41,7 @@ impl ApiRefusal {
             ApiRefusal::MalformedQuery => "malformed_query",
             ApiRefusal::NotOwnEvents => "not_own_events",
             ApiRefusal::BatchTooLarge => "batch_too_large",
+            ApiRefusal::BodyTooLarge => "body_too_large",
             ApiRefusal::BadTreeSize => "bad_tree_size",
             ApiRefusal::StorageUnavailable => "storage_unavailable",
         }
@@ -51,7 +54,7 @@ impl ApiRefusal {
                 StatusCode::BAD_REQUEST
             }
             ApiRefusal::NotOwnEvents => StatusCode::FORBIDDEN,
-            ApiRefusal::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiRefusal::BatchTooLarge | ApiRefusal::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiRefusal::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -93,8 +96,12 @@ pub async fn push(
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match received(body) {
+        Ok(body) => body,
+        Err(response) => return *response,
+    };
     let device = match authenticate(&state, &method, uri.path(), &headers, &body).await {
         Ok(device) => device,
         Err(response) => return response,
@@ -124,6 +131,29 @@ pub async fn push(
         ),
         Err(PushError::Database(e)) => unavailable(e),
     }
+}
+
+/// The body as it arrived, or the refusal: over `MAX_BODY_BYTES` (the router's limit, so a
+/// longer body is never read whole), or cut off on the way.
+fn received(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Box<Response>> {
+    body.map_err(|rejection| {
+        Box::new(match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiRefusal::BodyTooLarge.refuse(
+                format!(
+                    "一度に送れる量は{}MiBまでです。",
+                    MAX_BODY_BYTES / (1024 * 1024)
+                ),
+                format!(
+                    "A request body carries at most {} MiB.",
+                    MAX_BODY_BYTES / (1024 * 1024)
+                ),
+            ),
+            _ => ApiRefusal::MalformedJson.refuse(
+                "送信された内容を最後まで受け取れませんでした。".into(),
+                format!("The body could not be read: {}", rejection.body_text()),
+            ),
+        })
+    })
 }
 
 /// The body as JSON of type `T`, or the refusal: the same for every request with a body.
@@ -210,7 +240,15 @@ pub struct EnrollRequest {
 
 /// Enrolls a device with a one-time code (the only unsigned request: the device has no
 /// enrolled key yet).
-pub async fn enroll(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn enroll(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match received(body) {
+        Ok(body) => body,
+        Err(response) => return *response,
+    };
     let request: EnrollRequest = match read_json(&headers, &body) {
         Ok(r) => r,
         Err(response) => return *response,

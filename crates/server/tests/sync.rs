@@ -431,6 +431,91 @@ async fn enrollment_codes_work_once_and_expire() {
     server.shut_down().await;
 }
 
+/// `{"events": [...]}` of `events`, padded with spaces (still JSON) to `bytes` in all.
+fn padded_batch(events: &[Event], bytes: usize) -> Vec<u8> {
+    let json = serde_json::to_string(&json!({ "events": events })).unwrap();
+    let open = &json[..json.len() - 1];
+    let pad = bytes - json.len();
+    format!("{open}{}}}", " ".repeat(pad)).into_bytes()
+}
+
+/// A signed push of `body` as it is.
+async fn push_body(device: &Device, base: &str, body: Vec<u8>) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{base}/api/events"))
+        .header("content-type", "application/json");
+    for (name, value) in device.sign("POST", "/api/events", &body, now_ms()) {
+        request = request.header(name, value);
+    }
+    let response = request.body(body).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The bytes of a body have their limit and code, apart from the count of events: a batch
+/// of five events one byte over it is refused whole, the same batch at the limit is stored.
+/// An enrollment over it is refused with the same code, and its code stays unused.
+#[tokio::test]
+async fn a_body_over_the_byte_limit_is_refused_with_its_code_and_stores_nothing() {
+    use daicho_core::sync_limits::MAX_BODY_BYTES;
+    let data = tempfile::tempdir().unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let server = start(data.path(), dist.path()).await;
+    let ta = enroll(&server, "tablet-a", 1).await;
+    let batch = chain("tablet-a", 5, "室");
+
+    let (status, refusal) =
+        push_body(&ta, &server.base, padded_batch(&batch, MAX_BODY_BYTES + 1)).await;
+    assert_eq!(
+        (status, refusal["code"].as_str()),
+        (413, Some("body_too_large")),
+        "{refusal}"
+    );
+    assert!(
+        refusal["message_ja"]
+            .as_str()
+            .is_some_and(|m| m.contains("4MiB")),
+        "{refusal}"
+    );
+    assert!(
+        refusal["message_en"]
+            .as_str()
+            .is_some_and(|m| m.contains("4 MiB")),
+        "{refusal}"
+    );
+    assert_eq!(stored_count(&server.base).await, 0, "nothing of it stored");
+
+    let (status, outcome) =
+        push_body(&ta, &server.base, padded_batch(&batch, MAX_BODY_BYTES)).await;
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(stored_count(&server.base).await, 5);
+
+    let once = code(&server, 10).await;
+    let mut enrollment =
+        serde_json::to_string(&json!({ "code": once, "device": "tablet-b", "public_key": "AAAA" }))
+            .unwrap();
+    enrollment.insert_str(1, &" ".repeat(MAX_BODY_BYTES));
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/devices", server.base))
+        .header("content-type", "application/json")
+        .body(enrollment)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["code"],
+        "body_too_large"
+    );
+    let key = SigningKey::from_bytes(&[2; 32]);
+    assert_eq!(
+        enroll_with(&server.base, &once, "tablet-b", &key).await.0,
+        201,
+        "the code was not used"
+    );
+    server.shut_down().await;
+}
+
 /// Head office's events: the server room, its key, a permission for 山田, and (when
 /// `revoked_at_min` is given) its revocation from that minute on.
 fn head_office(revoked_at_min: Option<i64>) -> Vec<Event> {
