@@ -230,3 +230,87 @@ async fn a_schema_upgrade_rebuilds_no_index() {
     db.close();
     Store::delete(name).await.unwrap();
 }
+
+/// A push batch stays within the body's byte limit however long the texts, and the batches
+/// together carry every event of the chain once, in order; an event longer than the limit by
+/// itself is still given (alone), for the endpoint to refuse with its code.
+#[wasm_bindgen_test]
+async fn push_batches_keep_within_the_byte_limit_and_carry_every_event_once() {
+    use daicho_core::history::Exported;
+    let store = fresh("daicho-test-batch-bytes").await;
+    for n in 0..12 {
+        // About 1.8 KB of UTF-8 each: 600 characters of three bytes.
+        let filter = "絞".repeat(600);
+        let kind = EventKind::Exported(Exported {
+            what: "operation_history".into(),
+            rows: n,
+            filter,
+        });
+        store.record_act(kind, OPERATOR, Utc::now()).await.unwrap();
+    }
+    let chain: Vec<u64> = store
+        .events()
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+
+    let batches = |max_bytes: usize| {
+        let store = &store;
+        async move {
+            let (mut seq, mut batches) = (0, Vec::new());
+            while let Some((body, last)) = store
+                .own_events_batch_after(seq, 1000, max_bytes)
+                .await
+                .unwrap()
+            {
+                let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+                let seqs: Vec<u64> = parsed["events"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["seq"].as_u64().unwrap())
+                    .collect();
+                assert_eq!(
+                    seqs.last(),
+                    Some(&last),
+                    "the seq given is the batch's last"
+                );
+                batches.push((body.len(), seqs));
+                seq = last;
+            }
+            batches
+        }
+    };
+
+    let whole = batches(daicho_core::sync_limits::MAX_BODY_BYTES).await;
+    assert_eq!(whole.len(), 1, "within the real limit, one batch");
+    assert_eq!(whole[0].1, chain);
+
+    let cut = batches(5_000).await;
+    assert!(
+        cut.len() >= 6,
+        "long texts make more, shorter batches: {}",
+        cut.len()
+    );
+    assert!(
+        cut.iter().all(|(bytes, _)| *bytes <= 5_000),
+        "{:?}",
+        cut.iter().map(|b| b.0).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        cut.iter()
+            .flat_map(|(_, seqs)| seqs.clone())
+            .collect::<Vec<_>>(),
+        chain,
+        "every event once, in order"
+    );
+
+    let alone = batches(100).await;
+    assert!(
+        alone.iter().all(|(_, seqs)| seqs.len() == 1),
+        "one event over the limit goes alone"
+    );
+    assert_eq!(alone.len(), chain.len());
+}

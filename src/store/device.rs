@@ -3,6 +3,7 @@
 use super::codec::{from_js, to_js};
 use super::{schema, Result, StoreError};
 use daicho_core::event::GENESIS_HASH;
+use daicho_core::sync_limits::MAX_BODY_BYTES;
 use daicho_core::{DeviceId, Event, Hlc};
 use rexie::Transaction;
 use serde::{Deserialize, Serialize};
@@ -159,26 +160,39 @@ impl super::Store {
     /// This device's own events after `seq`, at most `limit`, in chain order (one key range of
     /// the events store), as a push body `{"events":[…]}` with the seq of the last: serialised
     /// by the browser straight from what IndexedDB holds (no round trip through Rust types,
-    /// the most expensive part of a push of thousands). `None` when nothing is after `seq`.
+    /// the most expensive part of a push of thousands). The body stays within the endpoint's
+    /// `MAX_BODY_BYTES`: long texts make a batch shorter, not refused. `None` when nothing is
+    /// after `seq`.
     pub async fn own_events_json_after(
         &self,
         seq: u64,
         limit: u32,
     ) -> Result<Option<(String, u64)>> {
+        self.own_events_batch_after(seq, limit, MAX_BODY_BYTES)
+            .await
+    }
+
+    /// As `own_events_json_after`, within `max_bytes` of body (UTF-8). One event longer than
+    /// that by itself is still given alone: the endpoint then refuses it with its code, which
+    /// the sync page shows, and it stays here to be sent.
+    pub async fn own_events_batch_after(
+        &self,
+        seq: u64,
+        limit: u32,
+        max_bytes: usize,
+    ) -> Result<Option<(String, u64)>> {
         let values = self.own_event_values(seq, limit).await?;
-        let Some(last) = values.last() else {
+        if values.is_empty() {
             return Ok(None);
-        };
-        let last_seq = js_sys::Reflect::get(last, &JsValue::from_str("seq"))
-            .ok()
-            .and_then(|v| v.as_f64())
-            .ok_or_else(|| StoreError::Storage("記録の番号（seq）が読めません".into()))?;
-        let events: js_sys::Array = values.into_iter().collect();
-        let body = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&body, &JsValue::from_str("events"), &events);
-        let json =
-            js_sys::JSON::stringify(&body).map_err(|e| StoreError::Storage(format!("{e:?}")))?;
-        Ok(Some((String::from(json), last_seq as u64)))
+        }
+        let events: js_sys::Array = values.iter().collect();
+        let whole = push_body(&events)?;
+        if whole.len() <= max_bytes {
+            return Ok(Some((whole, seq_of(&values[values.len() - 1])?)));
+        }
+        // Rare (a batch of long texts): measure the events one by one and keep those that fit.
+        let (body, count) = body_within(&values, max_bytes)?;
+        Ok(Some((body, seq_of(&values[count - 1])?)))
     }
 
     /// The stored events themselves (as IndexedDB holds them) of `own_events_json_after`.
@@ -199,4 +213,47 @@ impl super::Store {
             .get_all(Some(range), Some(limit))
             .await?)
     }
+}
+
+/// `{"events":[…]}` of `events`, serialised by the browser.
+fn push_body(events: &js_sys::Array) -> Result<String> {
+    let body = js_sys::Object::new();
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = js_sys::Reflect::set(&body, &JsValue::from_str("events"), events);
+    let json = js_sys::JSON::stringify(&body).map_err(|e| StoreError::Storage(format!("{e:?}")))?;
+    Ok(String::from(json))
+}
+
+/// The body of the leading events of `values` that fit in `max_bytes` (at least one), and how
+/// many they are.
+fn body_within(values: &[JsValue], max_bytes: usize) -> Result<(String, usize)> {
+    const OPEN: &str = "{\"events\":[";
+    const CLOSE: &str = "]}";
+    let mut body = String::from(OPEN);
+    let mut count = 0;
+    for value in values {
+        let json =
+            js_sys::JSON::stringify(value).map_err(|e| StoreError::Storage(format!("{e:?}")))?;
+        let json = String::from(json);
+        let comma = usize::from(count > 0);
+        if count > 0 && body.len() + comma + json.len() + CLOSE.len() > max_bytes {
+            break;
+        }
+        if count > 0 {
+            body.push(',');
+        }
+        body.push_str(&json);
+        count += 1;
+    }
+    body.push_str(CLOSE);
+    Ok((body, count))
+}
+
+/// The `seq` of a stored event.
+fn seq_of(value: &JsValue) -> Result<u64> {
+    js_sys::Reflect::get(value, &JsValue::from_str("seq"))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .map(|seq| seq as u64)
+        .ok_or_else(|| StoreError::Storage("記録の番号（seq）が読めません".into()))
 }

@@ -17,8 +17,8 @@ use gloo::net::http::{Request, RequestBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-/// Events per push (the endpoint's maximum).
-const BATCH: u32 = 1000;
+/// Events per push (the endpoint's maximum; the body's bytes are kept within its limit too).
+const BATCH: u32 = daicho_core::sync_limits::MAX_BATCH_EVENTS as u32;
 /// Events per pulled page (the endpoint's maximum).
 const PULL_PAGE: u32 = 1000;
 const EVENTS_PATH: &str = "/api/events";
