@@ -6,6 +6,7 @@
 mod log_check;
 pub mod runner;
 mod tab_lock;
+mod timing;
 
 use crate::store::{Store, StoreError};
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -16,6 +17,7 @@ use daicho_core::{Event, EventKind};
 use gloo::net::http::{Request, RequestBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use timing::{mark, PAGE_APPLIED, PAGE_FETCHED, PULL_END, PULL_START, PUSH_END, PUSH_START};
 
 /// Events per push (the endpoint's maximum; the body's bytes are kept within its limit too).
 const BATCH: u32 = daicho_core::sync_limits::MAX_BATCH_EVENTS as u32;
@@ -238,6 +240,7 @@ async fn push_then_pull(store: &Store) -> Result<SyncReport, SyncError> {
 async fn push_all(store: &Store, signer: &Signer) -> Result<usize, SyncError> {
     let mut state = store.sync_state().await?;
     let mut stored = 0;
+    mark(PUSH_START);
     let mut next = store.own_events_json_after(state.pushed_seq, BATCH).await?;
     while let Some((body, last)) = next {
         let (pushed, following) = futures::join!(
@@ -249,6 +252,7 @@ async fn push_all(store: &Store, signer: &Signer) -> Result<usize, SyncError> {
         store.save_sync_state(&state).await?;
         next = following?;
     }
+    mark(PUSH_END);
     Ok(stored)
 }
 
@@ -342,29 +346,6 @@ async fn fetch_page(signer: &Signer, cursor: i64) -> Result<PulledPage, SyncErro
     let page = response.json().await.map_err(offline);
     mark(PAGE_FETCHED);
     page
-}
-
-/// The User Timing marks of a pull (`performance.mark`): the bench reads the pull's own start
-/// and end from them, and DevTools shows them on the page's timeline.
-const PULL_START: &str = "daicho:pull:start";
-const PAGE_FETCHED: &str = "daicho:pull:fetched";
-const PAGE_APPLIED: &str = "daicho:pull:applied";
-const PULL_END: &str = "daicho:pull:end";
-const MARKS: [&str; 4] = [PULL_START, PAGE_FETCHED, PAGE_APPLIED, PULL_END];
-
-/// Sets the mark `name`; the start of a pull first clears the last pull's, so a tablet left
-/// open for weeks keeps one pull's marks, not every one since it was opened. A mark the
-/// browser refuses only loses a figure of the bench.
-fn mark(name: &str) {
-    let Some(performance) = web_sys::window().and_then(|w| w.performance()) else {
-        return;
-    };
-    if name == PULL_START {
-        MARKS
-            .iter()
-            .for_each(|m| performance.clear_marks_with_mark_name(m));
-    }
-    let _ = performance.mark(name);
 }
 
 /// The device's identity and key, read once per sync: signing a request then touches no
