@@ -7,7 +7,7 @@ use crate::transparency::{self, ProofRefusal};
 use crate::{now_ms, AppState};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{OriginalUri, Query, State};
+use axum::extract::{FromRequest, OriginalUri, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -96,12 +96,8 @@ pub async fn push(
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    Received(body): Received,
 ) -> Response {
-    let body = match received(body) {
-        Ok(body) => body,
-        Err(response) => return *response,
-    };
     let device = match authenticate(&state, &method, uri.path(), &headers, &body).await {
         Ok(device) => device,
         Err(response) => return response,
@@ -133,27 +129,34 @@ pub async fn push(
     }
 }
 
-/// The body as it arrived, or the refusal: over `MAX_BODY_BYTES` (the router's limit, so a
-/// longer body is never read whole), or cut off on the way.
-fn received(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Box<Response>> {
-    body.map_err(|rejection| {
-        Box::new(match rejection.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => ApiRefusal::BodyTooLarge.refuse(
-                format!(
-                    "一度に送れる量は{}MiBまでです。",
-                    MAX_BODY_BYTES / (1024 * 1024)
-                ),
-                format!(
-                    "A request body carries at most {} MiB.",
-                    MAX_BODY_BYTES / (1024 * 1024)
-                ),
-            ),
-            _ => ApiRefusal::MalformedJson.refuse(
-                "送信された内容を最後まで受け取れませんでした。".into(),
-                format!("The body could not be read: {}", rejection.body_text()),
-            ),
-        })
-    })
+/// A request's body as it arrived: the handlers get it, or never run and the client gets the
+/// coded refusal — over `MAX_BODY_BYTES` (the router's limit, so a longer body is never read
+/// whole), or cut off on the way.
+pub struct Received(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Received {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        Bytes::from_request(request, state)
+            .await
+            .map(Received)
+            .map_err(unreceived)
+    }
+}
+
+fn unreceived(rejection: BytesRejection) -> Response {
+    let mib = MAX_BODY_BYTES / (1024 * 1024);
+    match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiRefusal::BodyTooLarge.refuse(
+            format!("一度に送れる量は{mib}MiBまでです。"),
+            format!("A request body carries at most {mib} MiB."),
+        ),
+        _ => ApiRefusal::MalformedJson.refuse(
+            "送信された内容を最後まで受け取れませんでした。".into(),
+            format!("The body could not be read: {}", rejection.body_text()),
+        ),
+    }
 }
 
 /// The body as JSON of type `T`, or the refusal: the same for every request with a body.
@@ -243,12 +246,8 @@ pub struct EnrollRequest {
 pub async fn enroll(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    Received(body): Received,
 ) -> Response {
-    let body = match received(body) {
-        Ok(body) => body,
-        Err(response) => return *response,
-    };
     let request: EnrollRequest = match read_json(&headers, &body) {
         Ok(r) => r,
         Err(response) => return *response,
