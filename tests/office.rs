@@ -102,3 +102,62 @@ async fn office_registers_fold_their_events_and_check_the_role() {
     // The corrections alone (what the logbooks read beside each page) say the same.
     assert_eq!(store.corrections().await.unwrap(), registers.corrections);
 }
+
+/// A record too large ever to be sent (minutes pasted by mistake) is refused when recorded,
+/// with its size and the limit, and nothing is stored: the device's chain never holds an
+/// event its sync could not pass.
+#[wasm_bindgen_test]
+async fn a_record_too_large_to_send_is_refused_and_nothing_is_stored() {
+    use daicho_core::sync_limits::MAX_RECORD_BYTES;
+    use daicho_core::{Field, RefusalCode};
+    Store::delete("t-office-size").await.unwrap();
+    let store = Store::open("t-office-size").await.unwrap();
+    let term = TenureRecorded {
+        position_id: DEPUTY_MAYOR.into(),
+        holder: "tanaka".into(),
+        from: day(2024, 4, 1),
+        to: None,
+    };
+    store
+        .record_tenure(term, "tanaka", Utc::now())
+        .await
+        .unwrap();
+    let before = store.event_count().await.unwrap();
+
+    let mut long = meeting("tanaka");
+    // Three bytes a character: just over the limit.
+    long.agenda[0].discussion = "議".repeat(MAX_RECORD_BYTES / 3 + 1);
+    let refused = store
+        .record(EventKind::MeetingHeld(long), "tanaka", Utc::now())
+        .await;
+    let Err(StoreError::Refused(refusals)) = refused else {
+        panic!("a record over the limit must be refused: {refused:?}");
+    };
+    let refusal = &refusals.0[0];
+    assert_eq!(refusal.field, Field::Record);
+    assert!(
+        matches!(
+            refusal.code,
+            RefusalCode::RecordTooLarge { max_kib: 1024, .. }
+        ),
+        "{refusal:?}"
+    );
+    assert!(
+        refusal.message_ja().contains("分けて記録"),
+        "{}",
+        refusal.message_ja()
+    );
+    assert_eq!(store.event_count().await.unwrap(), before, "nothing stored");
+
+    let held = store
+        .record(
+            EventKind::MeetingHeld(meeting("tanaka")),
+            "tanaka",
+            Utc::now(),
+        )
+        .await;
+    assert!(
+        held.is_ok(),
+        "the same meeting, shorter, is recorded: {held:?}"
+    );
+}

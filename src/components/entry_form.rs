@@ -189,6 +189,7 @@ pub fn EntryForm(
             </div>
             <FieldError errors field=Field::NameTag/>
             <RecordTimeControl time errors/>
+            <FieldError errors field=Field::Record/>
             <button type="submit" id="record-entry" class="button primary big"
                 disabled=move || busy.get()>
                 "名札を確認して入室を記録"

@@ -124,3 +124,27 @@ test('the general manager records a meeting and the board’s opinion; others ar
   await expect(refusal).toContainText('第6条');
   expect(await eventCount(page)).toBe(count);
 });
+
+test('minutes too long ever to be sent are refused with the limit, kept in the form, and nothing is stored', async ({ page }) => {
+  await openApp(page);
+  await makeGeneralManager(page);
+  await tab(page, 'セキュリティ会議');
+  await expect(page.locator('.meetings-page[data-ready="true"]')).toBeVisible();
+  const before = await eventCount(page);
+  // About 1.2 MB of UTF-8 (three bytes a character): over the 1 MiB one record may take.
+  const pasted = '議'.repeat(400_000);
+  await page.fill('#meeting-place', JUNE.place);
+  await fillAgenda(page, 0, { ...JUNE.agenda[0], discussion: pasted });
+  await page.click('#record-meeting');
+  const refusal = page.locator('.meeting-form .form-error');
+  await expect(refusal).toContainText('記録が大きすぎます');
+  await expect(refusal).toContainText('1件の記録は1024KiBまで');
+  expect(await eventCount(page)).toBe(before);
+  // What was typed stays, to be shortened rather than typed again.
+  expect(await page.locator('.agenda-row .agenda-discussion').first().inputValue()).toHaveLength(pasted.length);
+
+  await page.locator('.agenda-row .agenda-discussion').first().fill(JUNE.agenda[0].discussion);
+  await page.click('#record-meeting');
+  await expect(page.locator('.meeting-form .status')).toContainText('会議を記録しました');
+  expect(await eventCount(page)).toBe(before + 1);
+});

@@ -25,6 +25,8 @@ pub enum Field {
     Pin,
     /// The staff member accompanying a visitor.
     Escort,
+    /// The record as a whole (its size), not one of its inputs.
+    Record,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +119,12 @@ pub enum RefusalCode {
     PositionAlreadyHeld {
         holder: String,
     },
+    /// The record's texts together take more than the most one record may (`max_kib`), so
+    /// it could never be sent to the endpoint.
+    RecordTooLarge {
+        kib: usize,
+        max_kib: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,6 +174,10 @@ impl Refusal {
                 "{name}さんはこの部屋に入室中です。先に退室を記録してください。"
             ),
             RefusalCode::EndsBeforeStart => "終了が開始より前になっています。".to_string(),
+            RefusalCode::RecordTooLarge { kib, max_kib } => format!(
+                "記録が大きすぎます（{kib}KiB）。1件の記録は{max_kib}KiBまでです（日本語でおよそ{}万字）。文章を短くするか、分けて記録してください。",
+                max_kib * 1024 / 3 / 10_000
+            ),
             RefusalCode::PositionAlreadyHeld { holder } => format!(
                 "この期間、この職には{holder}さんが就いています。職に就くのは一度に一人です。前任者の任期を終えてから記録してください。"
             ),
@@ -253,6 +265,9 @@ impl Refusal {
                 format!("{name} is already inside this room: record the exit first.")
             }
             RefusalCode::EndsBeforeStart => "The period ends before it starts.".to_string(),
+            RefusalCode::RecordTooLarge { kib, max_kib } => format!(
+                "The record is too large ({kib} KiB): one record takes at most {max_kib} KiB. Shorten the text or record it in parts."
+            ),
             RefusalCode::PositionAlreadyHeld { holder } => {
                 format!("{holder} holds this position during that term: one holder at a time.")
             }

@@ -211,6 +211,7 @@ impl Registers {
 
     /// The rules for recording `kind` now, against these registers.
     pub fn check(&self, kind: &EventKind, now: DateTime<Utc>) -> Result<(), Refusals> {
+        crate::sync_limits::check_size(kind)?;
         match kind {
             EventKind::RoomDefined(def) => crate::room::check_room(def),
             EventKind::PositionDefined(p) => crate::organisation::check_position(p),
