@@ -176,7 +176,7 @@ impl Refusal {
             RefusalCode::EndsBeforeStart => "終了が開始より前になっています。".to_string(),
             RefusalCode::RecordTooLarge { kib, max_kib } => format!(
                 "記録が大きすぎます（{kib}KiB）。1件の記録は{max_kib}KiBまでです（日本語でおよそ{}万字）。文章を短くするか、分けて記録してください。",
-                max_kib * 1024 / 3 / 10_000
+                (max_kib * 1024 / 3 + 5_000) / 10_000
             ),
             RefusalCode::PositionAlreadyHeld { holder } => format!(
                 "この期間、この職には{holder}さんが就いています。職に就くのは一度に一人です。前任者の任期を終えてから記録してください。"

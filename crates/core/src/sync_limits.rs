@@ -62,10 +62,11 @@ mod tests {
                 max_kib: 1024
             }
         );
+        let message = refusal.message_ja();
+        assert!(message.contains("（1025KiB）"), "{message}");
         assert!(
-            refusal.message_ja().contains("1024KiBまで"),
-            "{}",
-            refusal.message_ja()
+            message.contains("1024KiBまでです（日本語でおよそ35万字）"),
+            "{message}"
         );
     }
 }
