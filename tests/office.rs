@@ -34,6 +34,20 @@ fn meeting(chair: &str) -> MeetingHeld {
     }
 }
 
+/// Tanaka becomes 副町長 from 2024, and so セキュリティ総括責任者.
+async fn make_tanaka_general_manager(store: &Store) {
+    let term = TenureRecorded {
+        position_id: DEPUTY_MAYOR.into(),
+        holder: "tanaka".into(),
+        from: day(2024, 4, 1),
+        to: None,
+    };
+    store
+        .record_tenure(term, "tanaka", Utc::now())
+        .await
+        .unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn office_registers_fold_their_events_and_check_the_role() {
     Store::delete("t-office").await.unwrap();
@@ -58,16 +72,7 @@ async fn office_registers_fold_their_events_and_check_the_role() {
     assert!(message.contains("第6条"), "{message}");
     assert_eq!(store.event_count().await.unwrap(), before);
 
-    let term = TenureRecorded {
-        position_id: DEPUTY_MAYOR.into(),
-        holder: "tanaka".into(),
-        from: day(2024, 4, 1),
-        to: None,
-    };
-    store
-        .record_tenure(term, "tanaka", Utc::now())
-        .await
-        .unwrap();
+    make_tanaka_general_manager(&store).await;
     let tanaka = PersonDefined {
         id: "tanaka".into(),
         name: "田中 一郎".into(),
@@ -112,16 +117,7 @@ async fn a_record_too_large_to_send_is_refused_and_nothing_is_stored() {
     use daicho_core::{Field, RefusalCode};
     Store::delete("t-office-size").await.unwrap();
     let store = Store::open("t-office-size").await.unwrap();
-    let term = TenureRecorded {
-        position_id: DEPUTY_MAYOR.into(),
-        holder: "tanaka".into(),
-        from: day(2024, 4, 1),
-        to: None,
-    };
-    store
-        .record_tenure(term, "tanaka", Utc::now())
-        .await
-        .unwrap();
+    make_tanaka_general_manager(&store).await;
     let before = store.event_count().await.unwrap();
 
     let mut long = meeting("tanaka");
