@@ -22,7 +22,7 @@ use timing::{mark, PAGE_APPLIED, PAGE_FETCHED, PULL_END, PULL_START, PUSH_END, P
 /// Events per push (the endpoint's maximum; the body's bytes are kept within its limit too).
 const BATCH: u32 = daicho_core::sync_limits::MAX_BATCH_EVENTS as u32;
 /// Events per pulled page (the endpoint's maximum).
-const PULL_PAGE: u32 = 1000;
+const PULL_PAGE: usize = daicho_core::sync_limits::MAX_PULL_EVENTS;
 const EVENTS_PATH: &str = "/api/events";
 
 /// Does the browser believe it is online (the header's badge, and whether to try a sync)?
@@ -350,7 +350,6 @@ async fn fetch_page(signer: &Signer, cursor: i64) -> Result<PulledPage, SyncErro
 
 /// The device's identity and key, read once per sync: signing a request then touches no
 /// IndexedDB, so the next page's request is not queued behind the page being applied.
-#[derive(Clone)]
 struct Signer {
     device: String,
     key: crate::auth::device_key::DeviceKey,

@@ -1,12 +1,15 @@
-//! The limits of one push, shared by the endpoint, which refuses a request over them (each
-//! with a code of its own), and the device, which cuts its batches to fit so it never sends
-//! one the endpoint must refuse.
+//! The limits of one push or pull, shared by the endpoint, which refuses a request over them
+//! (each with a code of its own), and the device, which cuts its batches to fit so it never
+//! sends one the endpoint must refuse.
 
 use crate::event::EventKind;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 
 /// The most events one push carries (`batch_too_large` above it).
 pub const MAX_BATCH_EVENTS: usize = 1000;
+
+/// The most events one pull answers with (a larger `limit` is answered with this many).
+pub const MAX_PULL_EVENTS: usize = 1000;
 
 /// The most bytes one request body carries (`body_too_large` above it): 4 MiB, about nine
 /// thousand logbook lines, so a device normally meets the count first; long texts (minutes of

@@ -64,8 +64,7 @@ impl ApiRefusal {
     }
 }
 
-/// The most events one pull answers with.
-pub const MAX_PULL_EVENTS: i64 = 1000;
+const MAX_PULL_EVENTS: i64 = daicho_core::sync_limits::MAX_PULL_EVENTS as i64;
 
 #[derive(Deserialize)]
 pub struct PushRequest {
