@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use chrono::{Duration, Utc};
-use daicho::store::schema::{self, ENTRIES};
+use daicho::store::schema::{self, EVENTS, ROOMS};
 use daicho::store::{ProjectionWrite, Store, StoreError, WriteMode};
 use daicho_core::{EntryRecorded, Event, EventKind, ExitRecorded, Field, RefusalCode};
 use wasm_bindgen::JsValue;
@@ -148,10 +148,11 @@ async fn a_refused_entry_stores_nothing() {
 #[wasm_bindgen_test]
 async fn a_failed_projection_write_leaves_no_event_behind() {
     let store = town("t-atomic").await;
-    let existing = store
+    store
         .record_entry(entry("山田 太郎", true), OPERATOR, Utc::now())
         .await
         .unwrap();
+    let existing = store.rooms().await.unwrap().remove(0);
     let device_before = store.device().await.unwrap();
     let events_before = store.event_count().await.unwrap();
 
@@ -163,8 +164,8 @@ async fn a_failed_projection_write_leaves_no_event_behind() {
             kind,
             OPERATOR,
             Utc::now().timestamp_millis(),
-            &[ENTRIES],
-            |_| vec![ProjectionWrite::new(ENTRIES, &existing, WriteMode::Insert)],
+            &[ROOMS],
+            |_| vec![ProjectionWrite::new(ROOMS, &existing, WriteMode::Insert)],
         )
         .await;
     let Err(StoreError::Storage(message)) = result else {
@@ -224,9 +225,9 @@ async fn a_schema_upgrade_rebuilds_no_index() {
         "indexes rebuilt by the upgrade"
     );
     let tx = db
-        .transaction(&[ENTRIES], rexie::TransactionMode::ReadOnly)
+        .transaction(&[EVENTS], rexie::TransactionMode::ReadOnly)
         .unwrap();
-    assert_eq!(tx.store(ENTRIES).unwrap().index_names().len(), 5);
+    assert_eq!(tx.store(EVENTS).unwrap().index_names().len(), 8);
     db.close();
     Store::delete(name).await.unwrap();
 }
@@ -313,4 +314,49 @@ async fn push_batches_keep_within_the_byte_limit_and_carry_every_event_once() {
         "one event over the limit goes alone"
     );
     assert_eq!(alone.len(), chain.len());
+}
+
+/// A database from before schema 9 kept who was inside in its logbook lines, which the
+/// upgrade drops: the first open finds who is inside from the events, once.
+#[wasm_bindgen_test]
+async fn who_is_inside_is_found_from_the_events_on_the_first_open_after_the_upgrade() {
+    let name = "t-occupancy-fill";
+    let store = town(name).await;
+    let mut lines = Vec::new();
+    for name in ["山田 太郎", "佐藤 花子", "鈴木 一郎"] {
+        let line = store.record_entry(entry(name, true), OPERATOR, Utc::now());
+        lines.push(line.await.unwrap());
+    }
+    let exit = ExitRecorded {
+        entry: lines[1].id.clone(),
+        exited_at: Utc::now() - Duration::minutes(5),
+    };
+    store.record_exit(exit, OPERATOR, Utc::now()).await.unwrap();
+    let log = store.room_log(ROOM, 10).await.unwrap();
+    store.close();
+
+    // As an upgraded database stands before its first open: no occupancy, not yet filled.
+    let db = schema::open(name).await.unwrap();
+    let tx = db
+        .transaction(
+            &[schema::OCCUPANCY, schema::DEVICE],
+            rexie::TransactionMode::ReadWrite,
+        )
+        .unwrap();
+    tx.store(schema::OCCUPANCY).unwrap().clear().await.unwrap();
+    let marker = JsValue::from_str("occupancy_filled");
+    tx.store(schema::DEVICE)
+        .unwrap()
+        .delete(marker)
+        .await
+        .unwrap();
+    tx.done().await.unwrap();
+    db.close();
+
+    let store = Store::open(name).await.unwrap();
+    let inside = store.inside(ROOM).await.unwrap();
+    assert_eq!(inside, vec![lines[0].clone(), lines[2].clone()]);
+    assert_eq!(store.room_log(ROOM, 10).await.unwrap(), log);
+    store.close();
+    Store::delete(name).await.unwrap();
 }

@@ -6,12 +6,13 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{person, town, ADMIN};
+use common::{person, town, ADMIN, COUNTER};
 use daicho::store::{Applied, Store};
 use daicho_core::key_log::{KeyDefined, KeyLent};
 use daicho_core::people::PersonKind;
 use daicho_core::room_permit::{PermissionGranted, PermitRevoked};
 use daicho_core::rule_breaks::BreakKind;
+use daicho_core::{EntryRecorded, ExitRecorded};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -167,4 +168,69 @@ async fn a_key_lent_offline_after_a_revocation_elsewhere_is_kept_and_raised_on_b
         head.rule_breaks().await.unwrap(),
         branch.rule_breaks().await.unwrap()
     );
+}
+
+/// Yamada's entry into the counter room, `minutes_ago`.
+fn yamada_enters(minutes_ago: i64) -> EntryRecorded {
+    let at = Utc::now() - Duration::minutes(minutes_ago);
+    EntryRecorded::new(COUNTER, "山田 太郎", "総務課", "窓口業務", true, at).of("yamada")
+}
+
+#[wasm_bindgen_test]
+async fn an_exit_recorded_on_both_devices_offline_closes_the_line_the_same_way_on_both() {
+    let head = town("pull-head-f").await;
+    let branch = fresh("pull-branch-f").await;
+    let entry = head
+        .record_entry(yamada_enters(30), ADMIN, Utc::now())
+        .await
+        .unwrap();
+    pull(&head, &branch).await;
+    assert_eq!(branch.inside(COUNTER).await.unwrap(), vec![entry.clone()]);
+
+    // Both offline, both record Yamada leaving: the branch first (by clock), then the head.
+    let exit_at = |minutes_ago| ExitRecorded {
+        entry: entry.id.clone(),
+        exited_at: Utc::now() - Duration::minutes(minutes_ago),
+    };
+    let first = branch
+        .record_exit(exit_at(20), ADMIN, Utc::now() - Duration::minutes(19))
+        .await
+        .unwrap();
+    let later = Utc::now() + Duration::seconds(2);
+    head.record_exit(exit_at(10), ADMIN, later).await.unwrap();
+    pull(&branch, &head).await;
+    pull(&head, &branch).await;
+    for store in [&head, &branch] {
+        let log = store.room_log(COUNTER, 10).await.unwrap();
+        assert_eq!(
+            log,
+            vec![first.clone()],
+            "both exits kept, the earliest closes"
+        );
+        assert_eq!(store.inside(COUNTER).await.unwrap(), vec![]);
+        assert_eq!(store.history(&entry.id).await.unwrap().len(), 3);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_exit_pulled_before_its_entry_leaves_nobody_inside() {
+    let head = town("pull-head-g").await;
+    let entry = head
+        .record_entry(yamada_enters(30), ADMIN, Utc::now())
+        .await
+        .unwrap();
+    let exit = ExitRecorded {
+        entry: entry.id.clone(),
+        exited_at: Utc::now() - Duration::minutes(5),
+    };
+    let closed = head.record_exit(exit, ADMIN, Utc::now()).await.unwrap();
+    let mut events = head.events().await.unwrap();
+    let exit_event = events.pop().unwrap();
+    let branch = fresh("pull-branch-g").await;
+    let now = Utc::now().timestamp_millis();
+    branch.apply_pulled(&[exit_event], now).await.unwrap();
+    branch.apply_pulled(&events, now).await.unwrap();
+    assert_eq!(branch.inside(COUNTER).await.unwrap(), vec![]);
+    assert_eq!(branch.inside_count(COUNTER).await.unwrap(), 0);
+    assert_eq!(branch.room_log(COUNTER, 10).await.unwrap(), vec![closed]);
 }

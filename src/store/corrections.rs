@@ -2,12 +2,13 @@
 //! original stays as it was recorded.
 
 use super::codec::from_js;
+use super::entry_log::line;
 use super::registers::{check_and_append, read_registers, SMALL};
-use super::{schema, Result, Store};
+use super::{event_key, schema, Result, Store};
 use chrono::{DateTime, Utc};
 use daicho_core::corrections::CorrectionRecorded;
 use daicho_core::key_log::KeyLoan;
-use daicho_core::{EntryRecord, Event, EventId, EventKind, Registers};
+use daicho_core::{Event, EventId, EventKind, Registers};
 use rexie::Transaction;
 use wasm_bindgen::JsValue;
 
@@ -20,9 +21,7 @@ impl Store {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<Event> {
-        let mut stores = SMALL.to_vec();
-        stores.push(schema::ENTRIES);
-        let tx = self.write_transaction(&stores)?;
+        let tx = self.write_transaction(&SMALL)?;
         let mut registers = read_registers(&tx).await?;
         load_logbook_record(&tx, &mut registers, &correction.target).await?;
         let kind = EventKind::CorrectionRecorded(correction);
@@ -37,11 +36,7 @@ async fn load_logbook_record(
     registers: &mut Registers,
     target: &EventId,
 ) -> Result<()> {
-    let key = js_sys::Array::of2(
-        &JsValue::from_str(&target.device.0),
-        &JsValue::from_f64(target.seq as f64),
-    );
-    let Some(value) = tx.store(schema::EVENTS)?.get(key.into()).await? else {
+    let Some(value) = tx.store(schema::EVENTS)?.get(event_key(target)).await? else {
         return Ok(());
     };
     let event: Event = from_js(value)?;
@@ -51,12 +46,7 @@ async fn load_logbook_record(
         _ => None,
     };
     if let Some(id) = entry_id {
-        let value = tx
-            .store(schema::ENTRIES)?
-            .get(JsValue::from_str(&id.to_string()))
-            .await?;
-        if let Some(value) = value {
-            let entry: EntryRecord = from_js(value)?;
+        if let Some(entry) = line(tx, &id).await? {
             registers.entries.insert(entry.id.clone(), entry);
         }
     }

@@ -1,13 +1,47 @@
-//! The entry/exit logbook (第19条第1項) in the store: record, and read by room.
+//! The entry/exit logbook (第19条第1項) in the store: record, and read by room or person.
+//!
+//! A line is no record of its own: it is the entry event, read through the `ENTRY_LINES_*`
+//! indexes over the event's own fields, closed by the exits that name it (the `refers`
+//! index). Nothing is copied, so a line cannot disagree with its evidence, and an exit
+//! writes its event and nothing else of the line. Who is inside is kept per room in
+//! `OCCUPANCY`, and checked against the exits whenever it is read.
 
 use super::codec::from_js;
 use super::paging::{read_page, LogIndexes, LogPage, LogQuery};
 use super::registers::{check_and_append, read_door_registers, SMALL};
-use super::{schema, ProjectionWrite, Result, Store, StoreError, WriteMode};
+use super::{event_key, schema, ProjectionWrite, Result, Store, StoreError, WriteMode};
 use chrono::{DateTime, Utc};
-use daicho_core::{EntryRecord, EntryRecorded, EventKind, ExitRecorded, Registers};
+use daicho_core::{EntryRecord, EntryRecorded, Event, EventId, EventKind, ExitRecorded, Registers};
 use rexie::{Direction, KeyRange, Transaction, TransactionMode};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
 use wasm_bindgen::JsValue;
+
+/// Who may be inside a room: the entries recorded there with no exit known when it was
+/// written. An exit that arrives before its entry (or any id gone stale) is dropped when read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(super) struct Occupancy {
+    pub room_id: String,
+    pub inside: Vec<EventId>,
+}
+
+impl Occupancy {
+    pub fn of(room_id: &str) -> Self {
+        Occupancy {
+            room_id: room_id.to_string(),
+            inside: Vec::new(),
+        }
+    }
+}
+
+/// A room's occupancy as checked against the exits, with the lines of those inside.
+struct Inside {
+    occupancy: Occupancy,
+    lines: Vec<EntryRecord>,
+}
+
+/// The stores a logbook read covers: the events (the lines) and who is inside.
+const READ: [&str; 2] = [schema::EVENTS, schema::OCCUPANCY];
 
 impl Store {
     /// Records an entry if the operator may and the room's rules allow this person in;
@@ -23,17 +57,21 @@ impl Store {
             &entry.person_id,
             entry.escort_id.as_deref().unwrap_or(""),
         ];
-        let (tx, mut registers, inside) = self.logbook_transaction(&entry.room_id, &people).await?;
-        for open in inside {
+        let (tx, mut registers) = self.logbook_transaction(&entry.room_id, &people).await?;
+        let Inside {
+            mut occupancy,
+            lines,
+        } = inside_in(&tx, &entry.room_id).await?;
+        for open in lines {
             registers.entries.insert(open.id.clone(), open);
         }
         let kind = EventKind::EntryRecorded(entry.clone());
         let event = check_and_append(tx, &registers, kind, operator, now, |event, _| {
-            let record = EntryRecord::opened(event.id(), &entry, operator);
+            occupancy.inside.push(event.id());
             vec![ProjectionWrite::new(
-                schema::ENTRIES,
-                &record,
-                WriteMode::Insert,
+                schema::OCCUPANCY,
+                &occupancy,
+                WriteMode::Replace,
             )]
         })
         .await?;
@@ -47,8 +85,12 @@ impl Store {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<EntryRecord> {
-        let (tx, mut registers, _) = self.logbook_transaction("", &[operator]).await?;
-        let entry: Option<EntryRecord> = get(&tx, schema::ENTRIES, &exit.entry.to_string()).await?;
+        let (tx, mut registers) = self.logbook_transaction("", &[operator]).await?;
+        let entry = line(&tx, &exit.entry).await?;
+        let mut occupancy = match &entry {
+            Some(entry) => inside_in(&tx, &entry.room_id).await?.occupancy,
+            None => Occupancy::default(),
+        };
         if let Some(entry) = &entry {
             registers.entries.insert(entry.id.clone(), entry.clone());
         }
@@ -58,11 +100,11 @@ impl Store {
             let Some(open) = entry else {
                 return Vec::new();
             };
-            let record = open.closed(event.id(), &exit, operator);
-            closed = Some(record.clone());
+            occupancy.inside.retain(|id| *id != open.id);
+            closed = Some(open.closed(event.id(), &exit, operator));
             vec![ProjectionWrite::new(
-                schema::ENTRIES,
-                &record,
+                schema::OCCUPANCY,
+                &occupancy,
                 WriteMode::Replace,
             )]
         })
@@ -70,38 +112,29 @@ impl Store {
         closed.ok_or_else(|| StoreError::Storage("exit not recorded".into()))
     }
 
-    /// A write transaction over the registers and the entry logbook, with what the door's
-    /// rules need of `room_id` and `people` read, and who is inside `room_id`.
+    /// A write transaction over the registers and who is inside, with what the door's rules
+    /// need of `room_id` and `people` read.
     async fn logbook_transaction(
         &self,
         room_id: &str,
         people: &[&str],
-    ) -> Result<(Transaction, Registers, Vec<EntryRecord>)> {
+    ) -> Result<(Transaction, Registers)> {
         let mut stores = SMALL.to_vec();
-        stores.push(schema::ENTRIES);
+        stores.push(schema::OCCUPANCY);
         let tx = self.write_transaction(&stores)?;
-        let (registers, inside) = futures::try_join!(
-            read_door_registers(&tx, room_id, people),
-            inside_in(&tx, room_id),
-        )?;
-        Ok((tx, registers, inside))
+        let registers = read_door_registers(&tx, room_id, people).await?;
+        Ok((tx, registers))
     }
 
     /// Who is inside `room_id` now, earliest entry first.
     pub async fn inside(&self, room_id: &str) -> Result<Vec<EntryRecord>> {
-        let tx = self
-            .db
-            .transaction(&[schema::ENTRIES], TransactionMode::ReadOnly)?;
-        inside_in(&tx, room_id).await
+        let tx = self.db.transaction(&READ, TransactionMode::ReadOnly)?;
+        Ok(inside_in(&tx, room_id).await?.lines)
     }
 
-    /// How many are inside `room_id` now (one index count, no records read).
+    /// How many are inside `room_id` now.
     pub async fn inside_count(&self, room_id: &str) -> Result<u32> {
-        let tx = self
-            .db
-            .transaction(&[schema::ENTRIES], TransactionMode::ReadOnly)?;
-        let index = tx.store(schema::ENTRIES)?.index(schema::ENTRIES_INSIDE)?;
-        Ok(index.count(Some(only(room_id)?)).await?)
+        Ok(self.inside(room_id).await?.len() as u32)
     }
 
     /// One page of the logbook: one room's or one person's lines (or both, or all), within a
@@ -114,29 +147,31 @@ impl Store {
     ) -> Result<LogPage<EntryRecord>> {
         let tx = self
             .db
-            .transaction(&[schema::ENTRIES], TransactionMode::ReadOnly)?;
-        let store = tx.store(schema::ENTRIES)?;
+            .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
+        let store = tx.store(schema::EVENTS)?;
         let (prefix_index, prefix) = match (room_id, person_id) {
             (Some(room), Some(person)) => (
-                schema::ENTRIES_BY_ROOM_PERSON_TIME,
+                schema::ENTRY_LINES_BY_ROOM_PERSON_TIME,
                 vec![room.to_string(), person.to_string()],
             ),
-            (None, Some(person)) => (schema::ENTRIES_BY_PERSON_TIME, vec![person.to_string()]),
-            (Some(room), None) => (schema::ENTRIES_BY_ROOM_TIME, vec![room.to_string()]),
-            (None, None) => (schema::ENTRIES_BY_ROOM_TIME, Vec::new()),
+            (None, Some(person)) => (schema::ENTRY_LINES_BY_PERSON_TIME, vec![person.to_string()]),
+            (Some(room), None) => (schema::ENTRY_LINES_BY_ROOM_TIME, vec![room.to_string()]),
+            (None, None) => (schema::ENTRY_LINES_BY_ROOM_TIME, Vec::new()),
         };
         let indexes = LogIndexes {
-            by_time: store.index(schema::ENTRIES_BY_TIME)?,
+            by_time: store.index(schema::ENTRY_LINES_BY_TIME)?,
             by_prefix_time: store.index(prefix_index)?,
         };
         let query = LogQuery {
             prefix,
             ..query.clone()
         };
-        read_page(&indexes, &query, |e: &EntryRecord| {
-            e.entered_at.timestamp_millis()
+        let page = read_page(&indexes, &query, entered_ms).await?;
+        Ok(LogPage {
+            rows: lines(&tx, page.rows).await?,
+            total: page.total,
+            next: page.next,
         })
-        .await
     }
 
     /// The newest `limit` lines of `room_id`'s logbook, newest first, read through the
@@ -144,10 +179,10 @@ impl Store {
     pub async fn room_log(&self, room_id: &str, limit: u32) -> Result<Vec<EntryRecord>> {
         let tx = self
             .db
-            .transaction(&[schema::ENTRIES], TransactionMode::ReadOnly)?;
+            .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
         let index = tx
-            .store(schema::ENTRIES)?
-            .index(schema::ENTRIES_BY_ROOM_TIME)?;
+            .store(schema::EVENTS)?
+            .index(schema::ENTRY_LINES_BY_ROOM_TIME)?;
         // [room] sorts before every [room, time], and [room, []] after (arrays follow numbers).
         let lower = js_sys::Array::of1(&JsValue::from_str(room_id));
         let upper = js_sys::Array::of2(&JsValue::from_str(room_id), &js_sys::Array::new());
@@ -155,27 +190,126 @@ impl Store {
         let rows = index
             .scan(Some(range), Some(limit), None, Some(Direction::Prev))
             .await?;
-        rows.into_iter().map(|(_, value)| from_js(value)).collect()
+        let events = rows
+            .into_iter()
+            .map(|(_, value)| from_js(value))
+            .collect::<Result<Vec<Event>>>()?;
+        lines(&tx, events).await
     }
 }
 
-async fn inside_in(tx: &Transaction, room_id: &str) -> Result<Vec<EntryRecord>> {
-    let index = tx.store(schema::ENTRIES)?.index(schema::ENTRIES_INSIDE)?;
-    let values = index.get_all(Some(only(room_id)?), None).await?;
-    let mut inside: Vec<EntryRecord> = values.into_iter().map(from_js).collect::<Result<_>>()?;
+/// When an entry event says the person entered (the logbook's time), in milliseconds.
+fn entered_ms(event: &Event) -> i64 {
+    match &event.kind {
+        EventKind::EntryRecorded(entry) => entry.entered_at.timestamp_millis(),
+        _ => 0,
+    }
+}
+
+/// `room_id`'s occupancy, keeping only those with no exit yet, and their lines.
+async fn inside_in(tx: &Transaction, room_id: &str) -> Result<Inside> {
+    let key = JsValue::from_str(room_id);
+    let stored = tx.store(schema::OCCUPANCY)?.get(key).await?;
+    let mut occupancy = match stored {
+        Some(value) => from_js(value)?,
+        None => Occupancy::of(room_id),
+    };
+    let lines = futures::future::try_join_all(occupancy.inside.iter().map(|id| line(tx, id)));
+    let mut inside: Vec<EntryRecord> = lines
+        .await?
+        .into_iter()
+        .flatten()
+        .filter(EntryRecord::is_inside)
+        .collect();
     inside.sort_by_key(|e| e.entered_at);
-    Ok(inside)
+    occupancy.inside = inside.iter().map(|e| e.id.clone()).collect();
+    Ok(Inside {
+        occupancy,
+        lines: inside,
+    })
 }
 
-async fn get<T: serde::de::DeserializeOwned>(
-    tx: &Transaction,
-    store: &str,
-    key: &str,
-) -> Result<Option<T>> {
-    let value = tx.store(store)?.get(JsValue::from_str(key)).await?;
-    value.map(from_js).transpose()
+/// The line of the entry `id`: its event, closed by the exits naming it; `None` if this
+/// device holds no entry of that id.
+pub(super) async fn line(tx: &Transaction, id: &EventId) -> Result<Option<EntryRecord>> {
+    let Some(value) = tx.store(schema::EVENTS)?.get(event_key(id)).await? else {
+        return Ok(None);
+    };
+    let entry: Event = from_js(value)?;
+    let exits = exits_of(tx, id).await?;
+    Ok(EntryRecord::of_events(&entry, &exits))
 }
 
-fn only(key: &str) -> Result<KeyRange> {
-    Ok(KeyRange::only(&JsValue::from_str(key)).map_err(rexie::Error::from)?)
+/// The lines of entry `events`, in their order (their exits read together, one index read
+/// each).
+async fn lines(tx: &Transaction, events: Vec<Event>) -> Result<Vec<EntryRecord>> {
+    let ids: Vec<EventId> = events.iter().map(Event::id).collect();
+    let exits = futures::future::try_join_all(ids.iter().map(|id| exits_of(tx, id)));
+    let exits = exits.await?;
+    Ok(events
+        .iter()
+        .zip(&exits)
+        .filter_map(|(entry, exits)| EntryRecord::of_events(entry, exits))
+        .collect())
+}
+
+/// The events naming the entry `id` (its exits, and any correction; the line takes the exits).
+async fn exits_of(tx: &Transaction, id: &EventId) -> Result<Vec<Event>> {
+    let index = tx.store(schema::EVENTS)?.index(schema::EVENTS_REFERRING)?;
+    let key = KeyRange::only(&JsValue::from_str(&id.to_string())).map_err(rexie::Error::from)?;
+    let values = index.get_all(Some(key), None).await?;
+    values.into_iter().map(from_js).collect()
+}
+
+impl Store {
+    /// Fills who is inside each room from the events, once per database (those from before
+    /// schema 9 kept it in the lines they stored; a new one finds no entries). Marked done in
+    /// the device store, in the same transaction.
+    pub(super) async fn fill_occupancy_once(&self) -> Result<()> {
+        let stores = [schema::EVENTS, schema::OCCUPANCY, schema::DEVICE];
+        let tx = self.db.transaction(&stores, TransactionMode::ReadWrite)?;
+        let device = tx.store(schema::DEVICE)?;
+        let marker = JsValue::from_str(OCCUPANCY_FILLED_KEY);
+        if device.get(marker.clone()).await?.is_some() {
+            return Ok(());
+        }
+        let events = tx.store(schema::EVENTS)?;
+        let entries = events.index(schema::ENTRY_LINES_BY_TIME)?;
+        let entries: Vec<Event> = from_all(entries.get_all(None, None).await?)?;
+        let exit_kind =
+            KeyRange::only(&JsValue::from_str("exit_recorded")).map_err(rexie::Error::from)?;
+        let exits = events.index(schema::EVENTS_BY_KIND)?;
+        let exits: Vec<Event> = from_all(exits.get_all(Some(exit_kind), None).await?)?;
+        let closed: HashSet<&EventId> = exits
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::ExitRecorded(exit) => Some(&exit.entry),
+                _ => None,
+            })
+            .collect();
+        let mut rooms: BTreeMap<&str, Occupancy> = BTreeMap::new();
+        for entry in entries.iter().filter(|e| !closed.contains(&e.id())) {
+            let EventKind::EntryRecorded(recorded) = &entry.kind else {
+                continue;
+            };
+            let room = rooms
+                .entry(&recorded.room_id)
+                .or_insert_with(|| Occupancy::of(&recorded.room_id));
+            room.inside.push(entry.id());
+        }
+        let store = tx.store(schema::OCCUPANCY)?;
+        for occupancy in rooms.values() {
+            store.put(&super::codec::to_js(occupancy), None).await?;
+        }
+        device.put(&JsValue::TRUE, Some(&marker)).await?;
+        tx.done().await?;
+        Ok(())
+    }
+}
+
+/// The device-store key marking `fill_occupancy_once` done.
+const OCCUPANCY_FILLED_KEY: &str = "occupancy_filled";
+
+fn from_all<T: serde::de::DeserializeOwned>(values: Vec<JsValue>) -> Result<Vec<T>> {
+    values.into_iter().map(from_js).collect()
 }

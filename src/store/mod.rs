@@ -109,6 +109,7 @@ impl Store {
         store.seed_organisation().await?;
         store.seed_equipment().await?;
         store.count_history_once().await?;
+        store.fill_occupancy_once().await?;
         Ok(store)
     }
 
@@ -190,6 +191,15 @@ impl Store {
 async fn read_all<T: serde::de::DeserializeOwned>(tx: &Transaction, store: &str) -> Result<Vec<T>> {
     let values = tx.store(store)?.get_all(None, None).await?;
     values.into_iter().map(from_js).collect()
+}
+
+/// The store key of the event `id`: `[device, seq]`.
+fn event_key(id: &daicho_core::EventId) -> wasm_bindgen::JsValue {
+    js_sys::Array::of2(
+        &wasm_bindgen::JsValue::from_str(&id.device.0),
+        &wasm_bindgen::JsValue::from_f64(id.seq as f64),
+    )
+    .into()
 }
 
 /// Aborts `tx` and reports the refusal: nothing of it is stored.

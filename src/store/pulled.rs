@@ -10,14 +10,15 @@
 //!   transaction: a closed tab leaves the page applied whole or not at all.
 
 use super::codec::{from_js, to_js};
-use super::{device, read_all, schema, stored_event, Result, Store, StoreError};
+use super::entry_log::Occupancy;
+use super::{device, event_key, read_all, schema, stored_event, Result, Store, StoreError};
 use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::organisation::Position;
 use daicho_core::people::PersonDefined;
 use daicho_core::room_permit::{Permit, PermitRevoked};
 use daicho_core::rule_breaks::{entry_break, loan_break, RuleBreak};
 use daicho_core::sign_in::{person_of, Credential};
-use daicho_core::{DeviceId, EntryRecord, Event, EventKind, Hlc, Room};
+use daicho_core::{DeviceId, EntryRecord, Event, EventId, EventKind, Hlc, Room};
 use rexie::{KeyRange, Transaction, TransactionMode};
 use std::collections::HashMap;
 use wasm_bindgen::JsValue;
@@ -35,7 +36,7 @@ const STORES: [&str; 15] = [
     schema::PERMITS,
     schema::KEYS,
     schema::LOANS,
-    schema::ENTRIES,
+    schema::OCCUPANCY,
     schema::RULE_BREAKS,
     schema::HISTORY_DAYS,
     schema::HISTORY_CELLS,
@@ -194,6 +195,10 @@ struct Projector<'a> {
     written: HashMap<(&'static str, String), (JsValue, bool)>,
     /// The newest version seen in this page of each master record (`"person:<id>"`).
     newest: HashMap<String, (Hlc, DeviceId, u64)>,
+    /// Who is inside each room the page's entries and exits touch, written once per room.
+    occupancy: HashMap<String, Occupancy>,
+    /// The room of each entry the page brings (an exit later in the page names it).
+    entry_rooms: HashMap<EventId, String>,
     /// Projected loans and entries, to be checked once the whole page is applied.
     loans: Vec<KeyLoan>,
     entries: Vec<EntryRecord>,
@@ -206,6 +211,8 @@ impl<'a> Projector<'a> {
             tx,
             written: HashMap::new(),
             newest: HashMap::new(),
+            occupancy: HashMap::new(),
+            entry_rooms: HashMap::new(),
             loans: Vec::new(),
             entries: Vec::new(),
             revocations: Vec::new(),
@@ -239,18 +246,19 @@ impl<'a> Projector<'a> {
                 self.put(schema::PERMITS, &permit.id.to_string(), &permit, false);
             }
             EventKind::PermitRevoked(r) => self.revoke(r).await?,
+            // The line is the event itself; only who is inside the room changes.
             EventKind::EntryRecorded(entry) => {
                 let record = EntryRecord::opened(event.id(), entry, &event.operator);
-                self.put(schema::ENTRIES, &record.id.to_string(), &record, false);
+                let room = self.occupancy_of(&entry.room_id).await?;
+                room.inside.push(record.id.clone());
+                self.entry_rooms
+                    .insert(record.id.clone(), entry.room_id.clone());
                 self.entries.push(record);
             }
             EventKind::ExitRecorded(exit) => {
-                let key = exit.entry.to_string();
-                let entry: Option<EntryRecord> = self.get(schema::ENTRIES, &key).await?;
-                // An entry another exit closed already stays as it is (first exit wins).
-                if let Some(open) = entry.filter(EntryRecord::is_inside) {
-                    let closed = open.closed(event.id(), exit, &event.operator);
-                    self.put(schema::ENTRIES, &key, &closed, false);
+                if let Some(room_id) = self.room_of_entry(&exit.entry).await? {
+                    let room = self.occupancy_of(&room_id).await?;
+                    room.inside.retain(|id| *id != exit.entry);
                 }
             }
             EventKind::KeyLent(lent) => {
@@ -298,6 +306,33 @@ impl<'a> Projector<'a> {
         }
         self.revocations.push(revocation.clone());
         Ok(())
+    }
+
+    /// The page's version of who is inside `room_id`, read from the store the first time.
+    async fn occupancy_of(&mut self, room_id: &str) -> Result<&mut Occupancy> {
+        let stored = match self.occupancy.contains_key(room_id) {
+            true => None,
+            false => self.get(schema::OCCUPANCY, room_id).await?,
+        };
+        let room = self.occupancy.entry(room_id.to_string());
+        Ok(room.or_insert_with(|| stored.unwrap_or_else(|| Occupancy::of(room_id))))
+    }
+
+    /// The room of the entry `id`: from this page, or from its stored event. `None` if this
+    /// device has not got the entry (who is inside drops an exited id when read, whichever
+    /// of the two arrives first).
+    async fn room_of_entry(&self, id: &EventId) -> Result<Option<String>> {
+        if let Some(room) = self.entry_rooms.get(id) {
+            return Ok(Some(room.clone()));
+        }
+        let stored = self.tx.store(schema::EVENTS)?.get(event_key(id)).await?;
+        let Some(event) = stored.map(from_js::<Event>).transpose()? else {
+            return Ok(None);
+        };
+        Ok(match event.kind {
+            EventKind::EntryRecorded(entry) => Some(entry.room_id),
+            _ => None,
+        })
     }
 
     /// Writes a master record's version only if it is the newest known, here or stored.
@@ -367,6 +402,11 @@ impl<'a> Projector<'a> {
     /// The records the page changed, by store (written by `write_projections`).
     fn take_writes(&mut self) -> HashMap<&'static str, Vec<(JsValue, Option<JsValue>)>> {
         let mut by_store: HashMap<&'static str, Vec<(JsValue, Option<JsValue>)>> = HashMap::new();
+        let rooms = std::mem::take(&mut self.occupancy).into_values();
+        by_store.insert(
+            schema::OCCUPANCY,
+            rooms.map(|room| (to_js(&room), None)).collect(),
+        );
         for ((store, key), (value, out_of_line)) in std::mem::take(&mut self.written) {
             let key = out_of_line.then(|| JsValue::from_str(&key));
             by_store.entry(store).or_default().push((value, key));
@@ -415,10 +455,16 @@ impl<'a> Projector<'a> {
     async fn entries_since(&self, permit: &Permit, since_ms: i64) -> Result<Vec<EntryRecord>> {
         let index = self
             .tx
-            .store(schema::ENTRIES)?
-            .index(schema::ENTRIES_BY_ROOM_PERSON_TIME)?;
+            .store(schema::EVENTS)?
+            .index(schema::ENTRY_LINES_BY_ROOM_PERSON_TIME)?;
         let prefix = [permit.room_id.as_str(), permit.person_id.as_str()];
-        read_since(&index, &prefix, since_ms).await
+        let events: Vec<Event> = read_since(&index, &prefix, since_ms).await?;
+        // Whether they have left yet does not matter to the rule: only who went in, when.
+        let no_exits: [&Event; 0] = [];
+        Ok(events
+            .iter()
+            .filter_map(|e| EntryRecord::of_events(e, no_exits))
+            .collect())
     }
 
     /// The loans of the permit's room's keys to its person from `since_ms` on.

@@ -292,12 +292,8 @@ impl Store {
             .db
             .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
         let store = tx.store(schema::EVENTS)?;
-        let key = js_sys::Array::of2(
-            &JsValue::from_str(&id.device.0),
-            &JsValue::from_f64(id.seq as f64),
-        );
         let mut events = Vec::new();
-        if let Some(value) = store.get(key.into()).await? {
+        if let Some(value) = store.get(super::event_key(id)).await? {
             events.push(from_js::<Event>(value)?);
         }
         let referring = store.index(schema::EVENTS_REFERRING)?;

@@ -1,5 +1,6 @@
 //! The IndexedDB schema: the append-only event log, the device's chain head, and one store
-//! per register (the projections).
+//! per register (the projections). The entry/exit logbook has no store of its own: its lines
+//! are the entry events, read through indexes over their own fields (see `ENTRY_LINES_*`).
 
 use rexie::{Index, ObjectStore, Rexie};
 
@@ -9,8 +10,10 @@ pub const EVENTS: &str = "events";
 pub const DEVICE: &str = "device";
 /// Projection: rooms by id.
 pub const ROOMS: &str = "rooms";
-/// Projection: the entry/exit logbook, one record per entry.
-pub const ENTRIES: &str = "entries";
+/// Projection: who may be inside each room (the entries not yet known to be closed), one
+/// record per room keyed by its id: an entry adds one id to its room's record rather than a
+/// record of its own, so a pull of 10,000 entries writes a record per room, not 10,000.
+pub const OCCUPANCY: &str = "occupancy";
 
 /// Projection: staff and visitors by id.
 pub const PEOPLE: &str = "people";
@@ -35,11 +38,6 @@ pub const LOANS_OUT: &str = "out_key";
 /// Index of `LOANS` over `[key_id, lent_at]`, for a key's logbook newest first.
 pub const LOANS_BY_KEY_TIME: &str = "by_key_time";
 
-/// Index of `ENTRIES` over the room of those still inside (absent once they leave).
-pub const ENTRIES_INSIDE: &str = "inside_room";
-/// Index of `ENTRIES` over `[room_id, entered_at]`, for a room's log newest first.
-pub const ENTRIES_BY_ROOM_TIME: &str = "by_room_time";
-
 /// Index of `EVENTS` over the kind (`"meeting_held"`): the office registers are folded from
 /// their own kinds' events, never from the whole log.
 pub const EVENTS_BY_KIND: &str = "by_kind";
@@ -47,12 +45,17 @@ pub const EVENTS_BY_KIND: &str = "by_kind";
 /// stored): a record's whole history is its own event plus one index read.
 pub const EVENTS_REFERRING: &str = "refers";
 
-/// Index of `ENTRIES` over `entered_at`, for the whole logbook by time.
-pub const ENTRIES_BY_TIME: &str = "by_time";
-/// Index of `ENTRIES` over `[person_id, entered_at]`, for one person's entries.
-pub const ENTRIES_BY_PERSON_TIME: &str = "by_person_time";
-/// Index of `ENTRIES` over `[room_id, person_id, entered_at]`, for one person in one room.
-pub const ENTRIES_BY_ROOM_PERSON_TIME: &str = "by_room_person_time";
+/// Indexes of `EVENTS` over an entry event's own fields (`payload.entered_at` and the room or
+/// person): the logbook's lines. Only entry events have `entered_at`, and IndexedDB leaves a
+/// record out of an index lacking its key, so these hold the entries and nothing else.
+/// The whole logbook by time …
+pub const ENTRY_LINES_BY_TIME: &str = "entry_by_time";
+/// … a room's, newest first …
+pub const ENTRY_LINES_BY_ROOM_TIME: &str = "entry_by_room_time";
+/// … one person's …
+pub const ENTRY_LINES_BY_PERSON_TIME: &str = "entry_by_person_time";
+/// … and one person's in one room.
+pub const ENTRY_LINES_BY_ROOM_PERSON_TIME: &str = "entry_by_room_person_time";
 /// Index of `LOANS` over `lent_at`, for the whole key logbook by time.
 pub const LOANS_BY_TIME: &str = "by_time";
 
@@ -74,8 +77,10 @@ pub const HISTORY_CELLS: &str = "history_cells";
 /// 4: permits, keys, loans. 5: indexes by kind, by referred record, and by time.
 /// 6: entries by room, person and time. 7: rule breaks. 8: the operation history: events by
 /// time and by operator and time, and the day counts and cells (filled from the events already stored
-/// on the first open, `Store::count_history_once`).
-pub const VERSION: u32 = 8;
+/// on the first open, `Store::count_history_once`). 9: the logbook's lines are the entry
+/// events themselves (four indexes over them), the `entries` store gives way to `occupancy`
+/// (filled from the events on the first open, `Store::fill_occupancy_once`).
+pub const VERSION: u32 = 9;
 
 pub async fn open(name: &str) -> rexie::Result<Rexie> {
     open_at(name, VERSION).await
@@ -94,6 +99,19 @@ pub async fn open_at(name: &str, version: u32) -> rexie::Result<Rexie> {
                 .add_index(index_over(
                     EVENTS_BY_OPERATOR_TIME,
                     ["operator", "hlc.wall_ms"],
+                ))
+                .add_index(index(ENTRY_LINES_BY_TIME, "payload.entered_at"))
+                .add_index(index_over(
+                    ENTRY_LINES_BY_ROOM_TIME,
+                    ["payload.room_id", "payload.entered_at"],
+                ))
+                .add_index(index_over(
+                    ENTRY_LINES_BY_PERSON_TIME,
+                    ["payload.person_id", "payload.entered_at"],
+                ))
+                .add_index(index_over(
+                    ENTRY_LINES_BY_ROOM_PERSON_TIME,
+                    ["payload.room_id", "payload.person_id", "payload.entered_at"],
                 )),
         )
         .add_object_store(ObjectStore::new(HISTORY_DAYS).key_path("day"))
@@ -101,6 +119,7 @@ pub async fn open_at(name: &str, version: u32) -> rexie::Result<Rexie> {
         .add_object_store(ObjectStore::new(DEVICE))
         .add_object_store(ObjectStore::new(RULE_BREAKS))
         .add_object_store(ObjectStore::new(ROOMS).key_path("id"))
+        .add_object_store(ObjectStore::new(OCCUPANCY).key_path("room_id"))
         .add_object_store(ObjectStore::new(PEOPLE).key_path("id"))
         .add_object_store(ObjectStore::new(CREDENTIALS))
         .add_object_store(ObjectStore::new(POSITIONS).key_path("id"))
@@ -114,21 +133,6 @@ pub async fn open_at(name: &str, version: u32) -> rexie::Result<Rexie> {
                 .add_index(index(LOANS_OUT, "out_key"))
                 .add_index(index_over(LOANS_BY_KEY_TIME, ["key_id", "lent_at"]))
                 .add_index(index(LOANS_BY_TIME, "lent_at")),
-        )
-        .add_object_store(
-            ObjectStore::new(ENTRIES)
-                .key_path("id")
-                .add_index(index(ENTRIES_INSIDE, "inside_room"))
-                .add_index(index_over(ENTRIES_BY_ROOM_TIME, ["room_id", "entered_at"]))
-                .add_index(index(ENTRIES_BY_TIME, "entered_at"))
-                .add_index(index_over(
-                    ENTRIES_BY_PERSON_TIME,
-                    ["person_id", "entered_at"],
-                ))
-                .add_index(index_over(
-                    ENTRIES_BY_ROOM_PERSON_TIME,
-                    ["room_id", "person_id", "entered_at"],
-                )),
         )
         .build()
         .await

@@ -2,7 +2,7 @@
 //! wearing a name tag (第17条第2項), and when they left.
 
 use crate::article::Article;
-use crate::event::EventId;
+use crate::event::{Event, EventId, EventKind};
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 use crate::room::Room;
 use crate::wareki;
@@ -111,10 +111,6 @@ pub struct EntryRecord {
     pub exited_by: Option<String>,
     #[serde(default)]
     pub exit_event: Option<EventId>,
-    /// The room while the person is inside, absent once they left: a store that indexes only
-    /// present values (IndexedDB) answers "who is inside" with one index read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inside_room: Option<String>,
 }
 
 impl EntryRecord {
@@ -133,7 +129,6 @@ impl EntryRecord {
             exited_at: None,
             exited_by: None,
             exit_event: None,
-            inside_room: Some(entry.room_id.clone()),
         }
     }
 
@@ -142,9 +137,32 @@ impl EntryRecord {
             exited_at: Some(exit.exited_at),
             exited_by: Some(operator.to_string()),
             exit_event: Some(exit_event),
-            inside_room: None,
             ..self.clone()
         }
+    }
+
+    /// The line of the entry event `entry`, closed by the earliest of `exits` that names it
+    /// (by clock: two devices that each recorded the person leaving show the same exit, in
+    /// whatever order the exits arrived). `None` if `entry` records no entry.
+    pub fn of_events<'a>(
+        entry: &Event,
+        exits: impl IntoIterator<Item = &'a Event>,
+    ) -> Option<Self> {
+        let EventKind::EntryRecorded(recorded) = &entry.kind else {
+            return None;
+        };
+        let line = EntryRecord::opened(entry.id(), recorded, &entry.operator);
+        let first_exit = exits
+            .into_iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::ExitRecorded(exit) if exit.entry == line.id => Some((e, exit)),
+                _ => None,
+            })
+            .min_by(|(a, _), (b, _)| a.fold_key().cmp(&b.fold_key()));
+        Some(match first_exit {
+            Some((event, exit)) => line.closed(event.id(), exit, &event.operator),
+            None => line,
+        })
     }
 
     pub fn is_inside(&self) -> bool {
@@ -378,7 +396,6 @@ mod tests {
         let exit_id = event_id(2);
         let closed = inside.closed(exit_id, &exit, "op");
         assert!(!closed.is_inside());
-        assert_eq!(closed.inside_room, None);
         assert_eq!(closed.entered_at, inside.entered_at);
     }
 
@@ -421,14 +438,58 @@ mod tests {
         );
     }
 
+    /// An event of device `device` at `wall_ms` (no chain needed: lines only read their ids).
+    fn sealed(device: &str, seq: u64, wall_ms: i64, kind: EventKind) -> Event {
+        let hlc = crate::Hlc {
+            wall_ms,
+            counter: 0,
+        };
+        let genesis = crate::event::GENESIS_HASH;
+        Event::seal(
+            DeviceId(device.into()),
+            seq,
+            hlc,
+            "op".into(),
+            kind,
+            genesis,
+        )
+    }
+
     #[test]
-    fn inside_room_is_absent_from_the_stored_form_after_exit() {
-        let inside = open("山田 太郎");
-        let json = serde_json::to_value(&inside).unwrap();
-        assert_eq!(json["inside_room"], room().id);
-        let exit = exit_of(&inside, now());
-        let id = event_id(2);
-        let json = serde_json::to_value(inside.closed(id, &exit, "op")).unwrap();
-        assert!(json.get("inside_room").is_none());
+    fn a_line_is_closed_by_its_earliest_exit_in_whatever_order_the_exits_come() {
+        let entered = sealed(
+            "a",
+            1,
+            1_000,
+            EventKind::EntryRecorded(entry("山田 太郎", true, now())),
+        );
+        let exit_at = |minutes| ExitRecorded {
+            entry: entered.id(),
+            exited_at: now() + Duration::minutes(minutes),
+        };
+        let later = sealed("a", 2, 3_000, EventKind::ExitRecorded(exit_at(20)));
+        let earlier = sealed("b", 1, 2_000, EventKind::ExitRecorded(exit_at(10)));
+        let of_another = ExitRecorded {
+            entry: event_id(99),
+            exited_at: now(),
+        };
+        let unrelated = sealed("b", 2, 1_500, EventKind::ExitRecorded(of_another));
+
+        let open = EntryRecord::of_events(&entered, []).unwrap();
+        assert!(open.is_inside());
+        assert_eq!(open.entered_by, "op");
+        for exits in [
+            [&later, &earlier, &unrelated],
+            [&unrelated, &earlier, &later],
+        ] {
+            let line = EntryRecord::of_events(&entered, exits).unwrap();
+            assert_eq!(line.exit_event, Some(earlier.id()));
+            assert_eq!(line.exited_at, Some(now() + Duration::minutes(10)));
+        }
+        assert_eq!(
+            EntryRecord::of_events(&later, []),
+            None,
+            "an exit is no line"
+        );
     }
 }

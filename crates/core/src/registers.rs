@@ -348,7 +348,7 @@ impl Registers {
         let mut inside: Vec<&EntryRecord> = self
             .entries
             .values()
-            .filter(|e| e.inside_room.as_deref() == Some(room_id))
+            .filter(|e| e.room_id == room_id && e.is_inside())
             .collect();
         inside.sort_by_key(|e| e.entered_at);
         inside
