@@ -18,26 +18,30 @@ const PAGE = Number(process.env.PAGE || 1_000);
 const RUNS = Number(process.env.RUNS || 3);
 const GENESIS = '0'.repeat(64);
 
-// The app's indexes (src/store/schema.rs): four on the events, five on the logbook lines.
+// The app's indexes (src/store/schema.rs): four on the events; since schema 9, four more over
+// an entry event's own fields (sparse: only entries have `entered_at`). Schema 8 kept five on
+// a logbook line of its own instead.
 const EVENT_INDEXES = [['by_kind', 'kind'], ['refers', 'refers'], ['by_time', 'hlc.wall_ms'],
   ['by_operator_time', ['operator', 'hlc.wall_ms']]];
+const ENTRY_INDEXES = [['entry_by_time', 'payload.entered_at'],
+  ['entry_by_room_time', ['payload.room_id', 'payload.entered_at']],
+  ['entry_by_person_time', ['payload.person_id', 'payload.entered_at']],
+  ['entry_by_room_person_time', ['payload.room_id', 'payload.person_id', 'payload.entered_at']]];
 const LINE_INDEXES = [['inside_room', 'inside_room'], ['by_room_time', ['room_id', 'entered_at']],
   ['by_time', 'entered_at'], ['by_person_time', ['person_id', 'entered_at']],
   ['by_room_person_time', ['room_id', 'person_id', 'entered_at']]];
-const named = (indexes, ...names) => indexes.filter(([n]) => names.includes(n));
 
-/** Each layout: the events' indexes, and the line's — in a store of its own (`lines`) or
- *  inside the event (`inside`) — or no line at all. */
+/** Each layout: the events' indexes; the line's — in a store of its own (`lines`) or inside
+ *  the event (`inside`); who is inside as one record per room (`occupancy`, written once
+ *  per transaction) or one key per open entry (`open`). */
 const LAYOUTS = {
   plain: { events: [] },
   'events, 4 indexes, no line': { events: EVENT_INDEXES },
-  'app (schema 8): event + line, 9 indexes': { events: EVENT_INDEXES, lines: LINE_INDEXES },
+  'app (schema 9): event, 8 indexes + room': { events: [...EVENT_INDEXES, ...ENTRY_INDEXES], occupancy: true },
+  'event, 8 indexes + a key per open entry': { events: [...EVENT_INDEXES, ...ENTRY_INDEXES], open: true },
+  'schema 8: event + line, 9 indexes': { events: EVENT_INDEXES, lines: LINE_INDEXES },
   'event + line, no index': { events: [], lines: [] },
   'line inside the event, 9 indexes': { events: EVENT_INDEXES, inside: LINE_INDEXES },
-  'line inside the event, 5 indexes': {
-    events: named(EVENT_INDEXES, 'by_time', 'by_operator_time'),
-    inside: named(LINE_INDEXES, 'inside_room', 'by_room_time', 'by_person_time'),
-  },
 };
 
 const fixture = execFileSync('../../target/server/examples/sync_fixture',
@@ -60,6 +64,8 @@ async function writeAll(page, layout) {
         const events = open.result.createObjectStore('events', { keyPath: ['device', 'seq'] });
         for (const [name, path] of layout.events) events.createIndex(name, path);
         for (const [name, path] of layout.inside || []) events.createIndex(`line_${name}`, within(path));
+        if (layout.open) open.result.createObjectStore('open');
+        if (layout.occupancy) open.result.createObjectStore('occupancy', { keyPath: 'room_id' });
         if (!layout.lines) return;
         const lines = open.result.createObjectStore('lines', { keyPath: 'id' });
         for (const [name, path] of layout.lines) lines.createIndex(name, path);
@@ -71,10 +77,24 @@ async function writeAll(page, layout) {
     const started = performance.now();
     const events = await (await fetch('/events')).json();
     for (let from = 0; from < events.length; from += PAGE) {
-      const tx = db.transaction(layout.lines ? ['events', 'lines'] : ['events'], 'readwrite');
+      const stores = ['events', ...['lines', 'open', 'occupancy'].filter((store) => layout[store])];
+      const tx = db.transaction(stores, 'readwrite');
       for (const e of events.slice(from, from + PAGE)) {
         tx.objectStore('events').add(layout.inside ? { ...e, line: line(e) } : e);
         if (layout.lines) tx.objectStore('lines').add(line(e));
+        if (layout.open) tx.objectStore('open').add(1, [e.payload.room_id, e.payload.entered_at, `${e.device}:${e.seq}`]);
+      }
+      if (layout.occupancy) {
+        const byRoom = new Map();
+        for (const e of events.slice(from, from + PAGE)) {
+          if (!byRoom.has(e.payload.room_id)) byRoom.set(e.payload.room_id, []);
+          byRoom.get(e.payload.room_id).push(`${e.device}:${e.seq}`);
+        }
+        for (const [room_id, ids] of byRoom) {
+          const store = tx.objectStore('occupancy');
+          const req = store.get(room_id);
+          req.onsuccess = () => store.put({ room_id, inside: [...(req.result?.inside || []), ...ids] });
+        }
       }
       await new Promise((resolve, reject) => {
         tx.oncomplete = resolve;

@@ -255,24 +255,29 @@ const pushFloor = (browser, events) => onPlainOrigin(browser, async (events) => 
  *  a fresh context of its own — the first bulk write of that browser, as the app's pull into
  *  a new tablet is (a context that has just written 10,000 records writes the next 10,000
  *  about 0.5 s faster: a floor measured warm would be lower than any app could be). `layout`:
- *  `plain` (one record, no index: the floor); `shaped`, as the app stores a pulled entry (the
- *  event with its four indexes and the logbook line with its five: two records); `merged`,
- *  the same nine indexes on one record (the line kept inside the event). */
+ *  `plain` (one record, no index: the floor); `app`, as the app stores a pulled entry since
+ *  schema 9 (the event with its eight indexes, four over the entry's own fields, and one
+ *  occupancy record per room); `schema8`, as it stored one before (the event with its four
+ *  indexes and a logbook line with five: two records per entry). */
 const pullFloor = (browser, expected, layout) => onPlainOrigin(browser, async ({ expected, layout }) => {
   const EVENT_INDEXES = [['by_kind', 'kind'], ['refers', 'refers'], ['by_time', 'hlc.wall_ms'],
     ['by_operator_time', ['operator', 'hlc.wall_ms']]];
+  const ENTRY_INDEXES = [['entry_by_time', 'payload.entered_at'],
+    ['entry_by_room_time', ['payload.room_id', 'payload.entered_at']],
+    ['entry_by_person_time', ['payload.person_id', 'payload.entered_at']],
+    ['entry_by_room_person_time', ['payload.room_id', 'payload.person_id', 'payload.entered_at']]];
   const LINE_INDEXES = [['inside_room', 'inside_room'], ['by_room_time', ['room_id', 'entered_at']],
     ['by_time', 'entered_at'], ['by_person_time', ['person_id', 'entered_at']],
     ['by_room_person_time', ['room_id', 'person_id', 'entered_at']]];
-  const within = (path) => (Array.isArray(path) ? path.map((p) => `line.${p}`) : `line.${path}`);
   const db = await new Promise((resolve, reject) => {
     const req = indexedDB.open(`floor-${layout}`, 1);
     req.onupgradeneeded = () => {
       const events = req.result.createObjectStore('events', { keyPath: ['device', 'seq'] });
       if (layout === 'plain') return;
       for (const [name, path] of EVENT_INDEXES) events.createIndex(name, path);
-      if (layout === 'merged') {
-        for (const [name, path] of LINE_INDEXES) events.createIndex(`line_${name}`, within(path));
+      if (layout === 'app') {
+        for (const [name, path] of ENTRY_INDEXES) events.createIndex(name, path);
+        req.result.createObjectStore('occupancy', { keyPath: 'room_id' });
         return;
       }
       const entries = req.result.createObjectStore('entries', { keyPath: 'id' });
@@ -281,20 +286,27 @@ const pullFloor = (browser, expected, layout) => onPlainOrigin(browser, async ({
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
-  const line = (e) => ({ ...e.payload, id: `${e.device}/${e.seq}`, inside_room: e.payload.room_id });
-  const stores = layout === 'shaped' ? ['events', 'entries'] : ['events'];
+  const id = (e) => `${e.device}:${e.seq}`;
+  const line = (e) => ({ ...e.payload, id: id(e), inside_room: e.payload.room_id });
+  const stores = { plain: ['events'], app: ['events', 'occupancy'], schema8: ['events', 'entries'] }[layout];
   const t = performance.now();
   const got = await (await fetch('/plain')).json();
   if (got.length !== expected) throw new Error(`plain GET: ${got.length} records, posted ${expected}`);
   const tx = db.transaction(stores, 'readwrite');
+  const rooms = new Map();
   for (const e of got) {
     if (layout === 'plain') tx.objectStore('events').put(e);
-    if (layout === 'merged') tx.objectStore('events').add({ ...e, refers: e.payload.room_id, line: line(e) });
-    if (layout === 'shaped') {
-      tx.objectStore('events').add({ ...e, refers: e.payload.room_id });
+    if (layout === 'app') {
+      tx.objectStore('events').add(e);
+      if (!rooms.has(e.payload.room_id)) rooms.set(e.payload.room_id, []);
+      rooms.get(e.payload.room_id).push(id(e));
+    }
+    if (layout === 'schema8') {
+      tx.objectStore('events').add(e);
       tx.objectStore('entries').put(line(e));
     }
   }
+  for (const [room_id, inside] of rooms) tx.objectStore('occupancy').put({ room_id, inside });
   await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
   const ms = performance.now() - t;
   const count = await new Promise((resolve) => {
@@ -309,8 +321,8 @@ const pullFloor = (browser, expected, layout) => onPlainOrigin(browser, async ({
 async function floorRun(browser, events) {
   const push = await pushFloor(browser, events);
   const floors = { push };
-  for (const layout of ['plain', 'shaped', 'merged']) floors[layout] = await pullFloor(browser, events.length, layout);
-  return { push, pull: floors.plain, shaped: floors.shaped, merged: floors.merged };
+  for (const layout of ['plain', 'app', 'schema8']) floors[layout] = await pullFloor(browser, events.length, layout);
+  return { push, pull: floors.plain, app: floors.app, schema8: floors.schema8 };
 }
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
@@ -339,7 +351,7 @@ for (let run = 1; run <= RUNS; run++) {
   floors.push(await floorRun(browser, pushed.events));
 }
 await browser.close();
-const floor = Object.fromEntries(['push', 'pull', 'shaped', 'merged'].map((k) => [k, floors.map((f) => f[k])]));
+const floor = Object.fromEntries(['push', 'pull', 'app', 'schema8'].map((k) => [k, floors.map((f) => f[k])]));
 
 const result = {
   events: EVENTS,
@@ -350,8 +362,8 @@ const result = {
   pull_apply_ms: median(pullOnly),
   floor_push_ms: median(floor.push),
   floor_pull_ms: median(floor.pull),
-  shaped_floor_pull_ms: median(floor.shaped),
-  merged_floor_pull_ms: median(floor.merged),
+  app_layout_floor_pull_ms: median(floor.app),
+  schema8_layout_floor_pull_ms: median(floor.schema8),
   samples: { push, sync_by_hand: syncByHand, join: pull, pull: pullOnly, floor },
   pouchdb_anchor_s: POUCHDB,
   targets: { push_vs_floor: 2, pull_vs_floor: 2 },
@@ -364,6 +376,6 @@ console.log(`push, signed batches of 1,000:   ${(result.push_ms / 1000).toFixed(
 console.log(`  (the app's own marks, first batch read to last batch answered; the whole sync by hand took ${(result.sync_by_hand_ms / 1000).toFixed(2)} s, ${ratio(result.sync_by_hand_ms, result.floor_push_ms)}× floor)`);
 console.log(`pull + apply of ${EVENTS}:          ${(result.pull_apply_ms / 1000).toFixed(2)} s  vs plain GET + put ${(result.floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.pull_apply_ms, result.floor_pull_ms)}× floor (target ≤ 2×); ${ratio(POUCHDB.pull_s * 1000, result.pull_apply_ms)}× faster than PouchDB's ${POUCHDB.pull_s} s`);
 console.log(`  (the app's own marks, first page asked to last page stored; the whole join of a new tablet — enrolling, the pull, its sync record, until sign-in shows — took ${(result.join_ms / 1000).toFixed(2)} s, ${ratio(result.join_ms, result.floor_pull_ms)}× floor)`);
-console.log(`  the same GET written by raw JS as the app stores it (two records, 9 indexes): ${(result.shaped_floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.shaped_floor_pull_ms, result.floor_pull_ms)}× the plain floor; pull + apply is ${ratio(result.pull_apply_ms, result.shaped_floor_pull_ms)}× that`);
-console.log(`  … as one record per line (the line inside the event, the same 9 indexes): ${(result.merged_floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.merged_floor_pull_ms, result.floor_pull_ms)}× the plain floor`);
+console.log(`  the same GET written by raw JS as the app stores it (the event, 8 indexes; a record per room of who is inside): ${(result.app_layout_floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.app_layout_floor_pull_ms, result.floor_pull_ms)}× the plain floor; pull + apply is ${ratio(result.pull_apply_ms, result.app_layout_floor_pull_ms)}× that`);
+console.log(`  … as schema 8 stored it (the event and a logbook line: two records, 9 indexes): ${(result.schema8_layout_floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.schema8_layout_floor_pull_ms, result.floor_pull_ms)}× the plain floor`);
 console.log('written: bench-results/sync.json');
