@@ -234,3 +234,45 @@ async fn an_exit_pulled_before_its_entry_leaves_nobody_inside() {
     assert_eq!(branch.inside_count(COUNTER).await.unwrap(), 0);
     assert_eq!(branch.room_log(COUNTER, 10).await.unwrap(), vec![closed]);
 }
+
+/// Every event of `name` as IndexedDB holds it, in key order, as JSON text.
+async fn stored_as_json(name: &str) -> Vec<String> {
+    let db = daicho::store::schema::open(name).await.unwrap();
+    let events = daicho::store::schema::EVENTS;
+    let tx = db
+        .transaction(&[events], rexie::TransactionMode::ReadOnly)
+        .unwrap();
+    let values = tx.store(events).unwrap().get_all(None, None).await.unwrap();
+    db.close();
+    let json = |v: &wasm_bindgen::JsValue| js_sys::JSON::stringify(v).unwrap().into();
+    values.iter().map(json).collect()
+}
+
+/// A pulled page is converted in one piece (one JSON text) where the device's own events are
+/// converted one by one: both must store exactly the same record, `refers` included.
+#[wasm_bindgen_test]
+async fn a_pulled_event_is_stored_exactly_as_the_device_that_made_it_stored_it() {
+    let head = town("pull-head-h").await;
+    let entry = head
+        .record_entry(yamada_enters(30), ADMIN, Utc::now())
+        .await
+        .unwrap();
+    let exit = ExitRecorded {
+        entry: entry.id.clone(),
+        exited_at: Utc::now() - Duration::minutes(5),
+    };
+    head.record_exit(exit, ADMIN, Utc::now()).await.unwrap();
+    let branch = fresh("pull-branch-h").await;
+    pull(&head, &branch).await;
+    let branch_own = branch.device().await.unwrap().id;
+    head.close();
+    branch.close();
+    let at_head = stored_as_json("pull-head-h").await;
+    let at_branch: Vec<String> = stored_as_json("pull-branch-h")
+        .await
+        .into_iter()
+        .filter(|json| !json.contains(&format!("\"device\":\"{}\"", branch_own.0)))
+        .collect();
+    assert!(at_head.iter().any(|json| json.contains("\"refers\"")));
+    assert_eq!(at_branch, at_head);
+}

@@ -221,6 +221,29 @@ fn stored_event(event: &Event) -> wasm_bindgen::JsValue {
     value
 }
 
+/// Many events as stored, converted together: one JSON text, parsed by the browser. Building
+/// each object field by field across the wasm boundary (`to_js`) decodes every key and string
+/// on its own, which was a third of a pulled page's time; the objects are the same.
+fn stored_events(events: &[&Event]) -> Vec<wasm_bindgen::JsValue> {
+    #[derive(serde::Serialize)]
+    struct Stored<'a> {
+        #[serde(flatten)]
+        event: &'a Event,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        refers: Option<String>,
+    }
+    let stored: Vec<Stored> = events
+        .iter()
+        .map(|event| Stored {
+            event,
+            refers: event.kind.history_key(),
+        })
+        .collect();
+    let text = serde_json::to_string(&stored).expect("events always serialise");
+    let parsed = js_sys::JSON::parse(&text).expect("serde_json writes JSON");
+    js_sys::Array::from(&parsed).iter().collect()
+}
+
 /// Tells the page a record was written (the sync runner sends it shortly after). Fired
 /// before the transaction commits; the runner's short wait lets it commit first.
 fn announce_write() {

@@ -11,7 +11,7 @@
 
 use super::codec::{from_js, to_js};
 use super::entry_log::Occupancy;
-use super::{device, event_key, read_all, schema, stored_event, Result, Store, StoreError};
+use super::{device, event_key, read_all, schema, stored_events, Result, Store, StoreError};
 use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::organisation::Position;
 use daicho_core::people::PersonDefined;
@@ -153,7 +153,7 @@ async fn new_events<'a>(tx: &Transaction, events: &'a [Event]) -> Result<Vec<&'a
 
 /// Stores the events and counts them in the history's days (one read and write per day).
 async fn store_events(tx: &Transaction, events: &[&Event]) -> Result<()> {
-    let values: Vec<JsValue> = events.iter().map(|e| stored_event(e)).collect();
+    let values = stored_events(events);
     let adds = values.iter().map(|v| (v.clone(), None));
     futures::try_join!(
         async { Ok::<_, StoreError>(tx.store(schema::EVENTS)?.add_all(adds).await?) },

@@ -202,10 +202,16 @@ async function pullRun(browser, expected) {
     const pages = at('daicho:pull:applied').map((t, i, all) => t - (i ? all[i - 1] : start));
     const fetched = at('daicho:pull:fetched').map((t) => t - start);
     const applied = at('daicho:pull:applied').map((t) => t - start);
-    return { before: start - join, pull: end - start, pages, fetched, applied };
+    // Each page's request: sent, answered (first byte: the endpoint's time), read whole.
+    const requests = performance.getEntriesByType('resource').filter((r) => r.name.includes('/api/pull'))
+      .map((r) => [r.requestStart - start, r.responseStart - r.requestStart, r.responseEnd - r.responseStart]);
+    return { before: start - join, pull: end - start, pages, fetched, applied, requests };
   });
   console.log(`  join ${ms} ms: enroll and push before the pull ${phases.before.toFixed(0)} ms, pull + apply ${phases.pull.toFixed(0)} ms; pages ${phases.pages.map((p) => p.toFixed(0)).join(' ')}`);
-  if (process.env.PHASES) console.log(`  fetched at ${phases.fetched.map((p) => p.toFixed(0)).join(' ')}; applied at ${phases.applied.map((p) => p.toFixed(0)).join(' ')}`);
+  if (process.env.PHASES) {
+    console.log(`  fetched at ${phases.fetched.map((p) => p.toFixed(0)).join(' ')}; applied at ${phases.applied.map((p) => p.toFixed(0)).join(' ')}`);
+    console.log(`  requests (sent at, endpoint's answer, body): ${phases.requests.map((r) => r.map((x) => x.toFixed(0)).join('/')).join(' ')}`);
+  }
   const held = await withDb(page, (db) => new Promise((resolve) => {
     const req = db.transaction('events').objectStore('events').count();
     req.onsuccess = () => resolve(req.result);
