@@ -4,7 +4,7 @@
 //! indexes over the event's own fields, closed by the exits that name it (the `refers`
 //! index). Nothing is copied, so a line cannot disagree with its evidence, and an exit
 //! writes its event and nothing else of the line. Who is inside is kept per room in
-//! `OCCUPANCY`, and checked against the exits whenever it is read.
+//! `OCCUPANCY`.
 
 use super::codec::from_js;
 use super::paging::{read_page, LogIndexes, LogPage, LogQuery};
@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use wasm_bindgen::JsValue;
 
-/// Who may be inside a room: the entries recorded there with no exit known when it was
-/// written. An exit that arrives before its entry (or any id gone stale) is dropped when read.
+/// Who is inside a room: the entries recorded there with no exit yet. Kept in the
+/// transaction of each entry and exit; an exit pulled before its entry is remembered until
+/// the entry comes (`pulled::EXITS_BEFORE_ENTRIES`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct Occupancy {
     pub room_id: String,
@@ -206,7 +207,8 @@ fn entered_ms(event: &Event) -> i64 {
     }
 }
 
-/// `room_id`'s occupancy, keeping only those with no exit yet, and their lines.
+/// `room_id`'s occupancy and the lines of those inside: one read of each entry event, no
+/// exits (an exit takes its entry out of the record in its own transaction).
 async fn inside_in(tx: &Transaction, room_id: &str) -> Result<Inside> {
     let key = JsValue::from_str(room_id);
     let stored = tx.store(schema::OCCUPANCY)?.get(key).await?;
@@ -214,13 +216,17 @@ async fn inside_in(tx: &Transaction, room_id: &str) -> Result<Inside> {
         Some(value) => from_js(value)?,
         None => Occupancy::of(room_id),
     };
-    let lines = futures::future::try_join_all(occupancy.inside.iter().map(|id| line(tx, id)));
-    let mut inside: Vec<EntryRecord> = lines
+    let store = tx.store(schema::EVENTS)?;
+    let reads = occupancy.inside.iter().map(|id| store.get(event_key(id)));
+    let mut inside = Vec::new();
+    for value in futures::future::try_join_all(reads)
         .await?
         .into_iter()
         .flatten()
-        .filter(EntryRecord::is_inside)
-        .collect();
+    {
+        let entry: Event = from_js(value)?;
+        inside.extend(EntryRecord::of_events(&entry, []));
+    }
     inside.sort_by_key(|e| e.entered_at);
     occupancy.inside = inside.iter().map(|e| e.id.clone()).collect();
     Ok(Inside {

@@ -42,6 +42,11 @@ const STORES: [&str; 15] = [
     schema::HISTORY_CELLS,
 ];
 
+/// The device-store key of the entries whose exit was pulled before them. The endpoint hands
+/// an entry over before any exit of it (the exit's device had to hold the entry), so this
+/// stays empty unless events come some other way; then the entry is not counted inside.
+const EXITS_BEFORE_ENTRIES: &str = "exits_before_entries";
+
 /// What applying a page of pulled events did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Applied {
@@ -199,6 +204,8 @@ struct Projector<'a> {
     occupancy: HashMap<String, Occupancy>,
     /// The room of each entry the page brings (an exit later in the page names it).
     entry_rooms: HashMap<EventId, String>,
+    /// Entries whose exit came first (`EXITS_BEFORE_ENTRIES`), once read.
+    early_exits: Option<Vec<EventId>>,
     /// Projected loans and entries, to be checked once the whole page is applied.
     loans: Vec<KeyLoan>,
     entries: Vec<EntryRecord>,
@@ -213,6 +220,7 @@ impl<'a> Projector<'a> {
             newest: HashMap::new(),
             occupancy: HashMap::new(),
             entry_rooms: HashMap::new(),
+            early_exits: None,
             loans: Vec::new(),
             entries: Vec::new(),
             revocations: Vec::new(),
@@ -249,18 +257,21 @@ impl<'a> Projector<'a> {
             // The line is the event itself; only who is inside the room changes.
             EventKind::EntryRecorded(entry) => {
                 let record = EntryRecord::opened(event.id(), entry, &event.operator);
-                let room = self.occupancy_of(&entry.room_id).await?;
-                room.inside.push(record.id.clone());
+                if !self.left_already(&record.id).await? {
+                    let room = self.occupancy_of(&entry.room_id).await?;
+                    room.inside.push(record.id.clone());
+                }
                 self.entry_rooms
                     .insert(record.id.clone(), entry.room_id.clone());
                 self.entries.push(record);
             }
-            EventKind::ExitRecorded(exit) => {
-                if let Some(room_id) = self.room_of_entry(&exit.entry).await? {
+            EventKind::ExitRecorded(exit) => match self.room_of_entry(&exit.entry).await? {
+                Some(room_id) => {
                     let room = self.occupancy_of(&room_id).await?;
                     room.inside.retain(|id| *id != exit.entry);
                 }
-            }
+                None => self.early_exits().await?.push(exit.entry.clone()),
+            },
             EventKind::KeyLent(lent) => {
                 let key: Option<KeyDefined> = self.get(schema::KEYS, &lent.key_id).await?;
                 let room_id = key.map(|k| k.room_id).unwrap_or_default();
@@ -318,9 +329,25 @@ impl<'a> Projector<'a> {
         Ok(room.or_insert_with(|| stored.unwrap_or_else(|| Occupancy::of(room_id))))
     }
 
+    /// The entries whose exit arrived before them, read from the store the first time.
+    async fn early_exits(&mut self) -> Result<&mut Vec<EventId>> {
+        if self.early_exits.is_none() {
+            let stored = self.get(schema::DEVICE, EXITS_BEFORE_ENTRIES).await?;
+            self.early_exits = Some(stored.unwrap_or_default());
+        }
+        Ok(self.early_exits.get_or_insert_with(Vec::new))
+    }
+
+    /// Whether an exit of the entry `id` came before it (it is then no longer waited for).
+    async fn left_already(&mut self, id: &EventId) -> Result<bool> {
+        let early = self.early_exits().await?;
+        let before = early.len();
+        early.retain(|exit_of| exit_of != id);
+        Ok(early.len() < before)
+    }
+
     /// The room of the entry `id`: from this page, or from its stored event. `None` if this
-    /// device has not got the entry (who is inside drops an exited id when read, whichever
-    /// of the two arrives first).
+    /// device has not got the entry yet.
     async fn room_of_entry(&self, id: &EventId) -> Result<Option<String>> {
         if let Some(room) = self.entry_rooms.get(id) {
             return Ok(Some(room.clone()));
@@ -402,6 +429,9 @@ impl<'a> Projector<'a> {
     /// The records the page changed, by store (written by `write_projections`).
     fn take_writes(&mut self) -> HashMap<&'static str, Vec<(JsValue, Option<JsValue>)>> {
         let mut by_store: HashMap<&'static str, Vec<(JsValue, Option<JsValue>)>> = HashMap::new();
+        if let Some(early) = self.early_exits.take() {
+            self.put(schema::DEVICE, EXITS_BEFORE_ENTRIES, &early, true);
+        }
         let rooms = std::mem::take(&mut self.occupancy).into_values();
         by_store.insert(
             schema::OCCUPANCY,
