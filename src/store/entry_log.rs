@@ -6,7 +6,7 @@
 //! writes its event and nothing else of the line. Who is inside is kept per room in
 //! `OCCUPANCY`.
 
-use super::codec::from_js;
+use super::codec::{from_js, from_js_whole, to_js_whole};
 use super::paging::{read_page, LogIndexes, LogPage, LogQuery};
 use super::registers::{check_and_append, read_door_registers, SMALL};
 use super::{event_key, schema, ProjectionWrite, Result, Store, StoreError, WriteMode};
@@ -31,6 +31,15 @@ impl Occupancy {
         Occupancy {
             room_id: room_id.to_string(),
             inside: Vec::new(),
+        }
+    }
+
+    /// The record's new version, converted in one piece (it may hold many ids).
+    fn write(&self) -> ProjectionWrite {
+        ProjectionWrite {
+            store: schema::OCCUPANCY,
+            value: to_js_whole(self),
+            mode: WriteMode::Replace,
         }
     }
 }
@@ -69,11 +78,7 @@ impl Store {
         let kind = EventKind::EntryRecorded(entry.clone());
         let event = check_and_append(tx, &registers, kind, operator, now, |event, _| {
             occupancy.inside.push(event.id());
-            vec![ProjectionWrite::new(
-                schema::OCCUPANCY,
-                &occupancy,
-                WriteMode::Replace,
-            )]
+            vec![occupancy.write()]
         })
         .await?;
         Ok(EntryRecord::opened(event.id(), &entry, operator))
@@ -103,11 +108,7 @@ impl Store {
             };
             occupancy.inside.retain(|id| *id != open.id);
             closed = Some(open.closed(event.id(), &exit, operator));
-            vec![ProjectionWrite::new(
-                schema::OCCUPANCY,
-                &occupancy,
-                WriteMode::Replace,
-            )]
+            vec![occupancy.write()]
         })
         .await?;
         closed.ok_or_else(|| StoreError::Storage("exit not recorded".into()))
@@ -213,7 +214,7 @@ async fn inside_in(tx: &Transaction, room_id: &str) -> Result<Inside> {
     let key = JsValue::from_str(room_id);
     let stored = tx.store(schema::OCCUPANCY)?.get(key).await?;
     let mut occupancy = match stored {
-        Some(value) => from_js(value)?,
+        Some(value) => from_js_whole(&value)?,
         None => Occupancy::of(room_id),
     };
     let store = tx.store(schema::EVENTS)?;
@@ -305,7 +306,7 @@ impl Store {
         }
         let store = tx.store(schema::OCCUPANCY)?;
         for occupancy in rooms.values() {
-            store.put(&super::codec::to_js(occupancy), None).await?;
+            store.put(&to_js_whole(occupancy), None).await?;
         }
         device.put(&JsValue::TRUE, Some(&marker)).await?;
         tx.done().await?;

@@ -239,8 +239,7 @@ fn stored_events(events: &[&Event]) -> Vec<wasm_bindgen::JsValue> {
             refers: event.kind.history_key(),
         })
         .collect();
-    let text = serde_json::to_string(&stored).expect("events always serialise");
-    let parsed = js_sys::JSON::parse(&text).expect("serde_json writes JSON");
+    let parsed = codec::to_js_whole(&stored);
     js_sys::Array::from(&parsed).iter().collect()
 }
 

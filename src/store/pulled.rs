@@ -9,7 +9,7 @@
 //! - The events, projections, rule breaks and this device's clock are written in one
 //!   transaction: a closed tab leaves the page applied whole or not at all.
 
-use super::codec::{from_js, to_js};
+use super::codec::{from_js, from_js_whole, to_js, to_js_whole};
 use super::entry_log::Occupancy;
 use super::{device, event_key, read_all, schema, stored_events, Result, Store, StoreError};
 use daicho_core::key_log::{KeyDefined, KeyLoan};
@@ -323,7 +323,11 @@ impl<'a> Projector<'a> {
     async fn occupancy_of(&mut self, room_id: &str) -> Result<&mut Occupancy> {
         let stored = match self.occupancy.contains_key(room_id) {
             true => None,
-            false => self.get(schema::OCCUPANCY, room_id).await?,
+            false => {
+                let store = self.tx.store(schema::OCCUPANCY)?;
+                let value = store.get(JsValue::from_str(room_id)).await?;
+                value.as_ref().map(from_js_whole).transpose()?
+            }
         };
         let room = self.occupancy.entry(room_id.to_string());
         Ok(room.or_insert_with(|| stored.unwrap_or_else(|| Occupancy::of(room_id))))
@@ -435,7 +439,7 @@ impl<'a> Projector<'a> {
         let rooms = std::mem::take(&mut self.occupancy).into_values();
         by_store.insert(
             schema::OCCUPANCY,
-            rooms.map(|room| (to_js(&room), None)).collect(),
+            rooms.map(|room| (to_js_whole(&room), None)).collect(),
         );
         for ((store, key), (value, out_of_line)) in std::mem::take(&mut self.written) {
             let key = out_of_line.then(|| JsValue::from_str(&key));
