@@ -212,10 +212,9 @@ async fn an_exit_recorded_on_both_devices_offline_closes_the_line_the_same_way_o
     }
 }
 
-#[wasm_bindgen_test]
-async fn an_exit_pulled_before_its_entry_leaves_nobody_inside() {
-    let head = town("pull-head-g").await;
-    let entry = head
+/// Yamada enters the counter room and leaves it again, at `store`; the closed line.
+async fn yamada_in_and_out(store: &Store) -> daicho_core::EntryRecord {
+    let entry = store
         .record_entry(yamada_enters(30), ADMIN, Utc::now())
         .await
         .unwrap();
@@ -223,7 +222,13 @@ async fn an_exit_pulled_before_its_entry_leaves_nobody_inside() {
         entry: entry.id.clone(),
         exited_at: Utc::now() - Duration::minutes(5),
     };
-    let closed = head.record_exit(exit, ADMIN, Utc::now()).await.unwrap();
+    store.record_exit(exit, ADMIN, Utc::now()).await.unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn an_exit_pulled_before_its_entry_leaves_nobody_inside() {
+    let head = town("pull-head-g").await;
+    let closed = yamada_in_and_out(&head).await;
     let mut events = head.events().await.unwrap();
     let exit_event = events.pop().unwrap();
     let branch = fresh("pull-branch-g").await;
@@ -253,15 +258,7 @@ async fn stored_as_json(name: &str) -> Vec<String> {
 #[wasm_bindgen_test]
 async fn a_pulled_event_is_stored_exactly_as_the_device_that_made_it_stored_it() {
     let head = town("pull-head-h").await;
-    let entry = head
-        .record_entry(yamada_enters(30), ADMIN, Utc::now())
-        .await
-        .unwrap();
-    let exit = ExitRecorded {
-        entry: entry.id.clone(),
-        exited_at: Utc::now() - Duration::minutes(5),
-    };
-    head.record_exit(exit, ADMIN, Utc::now()).await.unwrap();
+    yamada_in_and_out(&head).await;
     let branch = fresh("pull-branch-h").await;
     pull(&head, &branch).await;
     let branch_own = branch.device().await.unwrap().id;
