@@ -8,7 +8,7 @@
 
 use super::codec::{from_js, from_js_whole, to_js_whole};
 use super::paging::{read_page, LogIndexes, LogPage, LogQuery};
-use super::registers::{check_and_append, read_door_registers, SMALL};
+use super::registers::{check_and_append, read_door_registers, referring, SMALL};
 use super::{event_key, schema, ProjectionWrite, Result, Store, StoreError, WriteMode};
 use chrono::{DateTime, Utc};
 use daicho_core::{EntryRecord, EntryRecorded, Event, EventId, EventKind, ExitRecorded, Registers};
@@ -44,7 +44,7 @@ impl Occupancy {
     }
 }
 
-/// A room's occupancy as checked against the exits, with the lines of those inside.
+/// A room's occupancy, with the lines of those inside.
 struct Inside {
     occupancy: Occupancy,
     lines: Vec<EntryRecord>,
@@ -94,7 +94,7 @@ impl Store {
         let (tx, mut registers) = self.logbook_transaction("", &[operator]).await?;
         let entry = line(&tx, &exit.entry).await?;
         let mut occupancy = match &entry {
-            Some(entry) => inside_in(&tx, &entry.room_id).await?.occupancy,
+            Some(entry) => read_occupancy(&tx, &entry.room_id).await?,
             None => Occupancy::default(),
         };
         if let Some(entry) = &entry {
@@ -211,12 +211,7 @@ fn entered_ms(event: &Event) -> i64 {
 /// `room_id`'s occupancy and the lines of those inside: one read of each entry event, no
 /// exits (an exit takes its entry out of the record in its own transaction).
 async fn inside_in(tx: &Transaction, room_id: &str) -> Result<Inside> {
-    let key = JsValue::from_str(room_id);
-    let stored = tx.store(schema::OCCUPANCY)?.get(key).await?;
-    let mut occupancy = match stored {
-        Some(value) => from_js_whole(&value)?,
-        None => Occupancy::of(room_id),
-    };
+    let mut occupancy = read_occupancy(tx, room_id).await?;
     let store = tx.store(schema::EVENTS)?;
     let reads = occupancy.inside.iter().map(|id| store.get(event_key(id)));
     let mut inside = Vec::new();
@@ -236,6 +231,18 @@ async fn inside_in(tx: &Transaction, room_id: &str) -> Result<Inside> {
     })
 }
 
+/// Who is inside `room_id` as stored (an empty room has no record).
+pub(super) async fn read_occupancy(tx: &Transaction, room_id: &str) -> Result<Occupancy> {
+    let stored = tx
+        .store(schema::OCCUPANCY)?
+        .get(JsValue::from_str(room_id))
+        .await?;
+    match stored {
+        Some(value) => from_js_whole(&value),
+        None => Ok(Occupancy::of(room_id)),
+    }
+}
+
 /// The line of the entry `id`: its event, closed by the exits naming it; `None` if this
 /// device holds no entry of that id.
 pub(super) async fn line(tx: &Transaction, id: &EventId) -> Result<Option<EntryRecord>> {
@@ -243,7 +250,7 @@ pub(super) async fn line(tx: &Transaction, id: &EventId) -> Result<Option<EntryR
         return Ok(None);
     };
     let entry: Event = from_js(value)?;
-    let exits = exits_of(tx, id).await?;
+    let exits = referring(tx, id).await?;
     Ok(EntryRecord::of_events(&entry, &exits))
 }
 
@@ -251,21 +258,13 @@ pub(super) async fn line(tx: &Transaction, id: &EventId) -> Result<Option<EntryR
 /// each).
 async fn lines(tx: &Transaction, events: Vec<Event>) -> Result<Vec<EntryRecord>> {
     let ids: Vec<EventId> = events.iter().map(Event::id).collect();
-    let exits = futures::future::try_join_all(ids.iter().map(|id| exits_of(tx, id)));
+    let exits = futures::future::try_join_all(ids.iter().map(|id| referring(tx, id)));
     let exits = exits.await?;
     Ok(events
         .iter()
         .zip(&exits)
         .filter_map(|(entry, exits)| EntryRecord::of_events(entry, exits))
         .collect())
-}
-
-/// The events naming the entry `id` (its exits, and any correction; the line takes the exits).
-async fn exits_of(tx: &Transaction, id: &EventId) -> Result<Vec<Event>> {
-    let index = tx.store(schema::EVENTS)?.index(schema::EVENTS_REFERRING)?;
-    let key = KeyRange::only(&JsValue::from_str(&id.to_string())).map_err(rexie::Error::from)?;
-    let values = index.get_all(Some(key), None).await?;
-    values.into_iter().map(from_js).collect()
 }
 
 impl Store {

@@ -208,20 +208,14 @@ async fn refuse<T>(tx: Transaction, refusals: Refusals) -> Result<T> {
     Err(StoreError::Refused(refusals))
 }
 
-/// The event as stored: its JSON, plus `refers` (the record it acts on, or the master record
-/// it defines a version of) for the history index.
+/// The event as stored (see `stored_events`).
 fn stored_event(event: &Event) -> wasm_bindgen::JsValue {
-    let value = to_js(event);
-    if let Some(target) = event.kind.history_key() {
-        let key = wasm_bindgen::JsValue::from_str("refers");
-        let target = wasm_bindgen::JsValue::from_str(&target);
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = js_sys::Reflect::set(&value, &key, &target);
-    }
-    value
+    stored_events(&[event]).pop().unwrap_or_default()
 }
 
-/// Many events as stored, converted together: one JSON text, parsed by the browser. Building
+/// Events as stored: each its JSON, plus `refers` (the record it acts on, or the master record
+/// it defines a version of) for the history index. Converted together: one JSON text, parsed
+/// by the browser. Building
 /// each object field by field across the wasm boundary (`to_js`) decodes every key and string
 /// on its own, which was a third of a pulled page's time; the objects are the same.
 fn stored_events(events: &[&Event]) -> Vec<wasm_bindgen::JsValue> {

@@ -9,8 +9,8 @@
 //! - The events, projections, rule breaks and this device's clock are written in one
 //!   transaction: a closed tab leaves the page applied whole or not at all.
 
-use super::codec::{from_js, from_js_whole, to_js, to_js_whole};
-use super::entry_log::Occupancy;
+use super::codec::{from_js, to_js, to_js_whole};
+use super::entry_log::{read_occupancy, Occupancy};
 use super::{device, event_key, read_all, schema, stored_events, Result, Store, StoreError};
 use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::organisation::Position;
@@ -321,16 +321,11 @@ impl<'a> Projector<'a> {
 
     /// The page's version of who is inside `room_id`, read from the store the first time.
     async fn occupancy_of(&mut self, room_id: &str) -> Result<&mut Occupancy> {
-        let stored = match self.occupancy.contains_key(room_id) {
-            true => None,
-            false => {
-                let store = self.tx.store(schema::OCCUPANCY)?;
-                let value = store.get(JsValue::from_str(room_id)).await?;
-                value.as_ref().map(from_js_whole).transpose()?
-            }
-        };
-        let room = self.occupancy.entry(room_id.to_string());
-        Ok(room.or_insert_with(|| stored.unwrap_or_else(|| Occupancy::of(room_id))))
+        if !self.occupancy.contains_key(room_id) {
+            let stored = read_occupancy(self.tx, room_id).await?;
+            self.occupancy.insert(room_id.to_string(), stored);
+        }
+        Ok(self.occupancy.entry(room_id.to_string()).or_default())
     }
 
     /// The entries whose exit arrived before them, read from the store the first time.
@@ -494,10 +489,9 @@ impl<'a> Projector<'a> {
         let prefix = [permit.room_id.as_str(), permit.person_id.as_str()];
         let events: Vec<Event> = read_since(&index, &prefix, since_ms).await?;
         // Whether they have left yet does not matter to the rule: only who went in, when.
-        let no_exits: [&Event; 0] = [];
         Ok(events
             .iter()
-            .filter_map(|e| EntryRecord::of_events(e, no_exits))
+            .filter_map(|e| EntryRecord::of_events(e, []))
             .collect())
     }
 

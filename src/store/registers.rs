@@ -193,6 +193,14 @@ pub(super) async fn check_and_append(
     Ok(event)
 }
 
+/// The events that act on the record `id` (its exits, return, corrections …), through the
+/// `refers` index, in the index's order.
+pub(super) async fn referring(tx: &Transaction, id: &EventId) -> Result<Vec<Event>> {
+    let index = tx.store(schema::EVENTS)?.index(schema::EVENTS_REFERRING)?;
+    let values = index.get_all(Some(only(&id.to_string())?), None).await?;
+    values.into_iter().map(from_js).collect()
+}
+
 pub(super) fn only(key: &str) -> Result<KeyRange> {
     Ok(KeyRange::only(&JsValue::from_str(key)).map_err(rexie::Error::from)?)
 }
@@ -296,13 +304,7 @@ impl Store {
         if let Some(value) = store.get(super::event_key(id)).await? {
             events.push(from_js::<Event>(value)?);
         }
-        let referring = store.index(schema::EVENTS_REFERRING)?;
-        for value in referring
-            .get_all(Some(only(&id.to_string())?), None)
-            .await?
-        {
-            events.push(from_js::<Event>(value)?);
-        }
+        events.extend(referring(&tx, id).await?);
         let own = usize::from(!events.is_empty());
         events[own..].sort_by(|a, b| a.fold_key().cmp(&b.fold_key()));
         Ok(events)
