@@ -206,7 +206,7 @@ pub fn OperationsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoV
                     <label for="ops-kind">"種別"</label>
                     <select id="ops-kind" on:change=set(|f, v| f.kind = v)>
                         <option value="">"すべての種別"</option>
-                        {KINDS.iter().map(|(tag, label)| view! { <option value=*tag>{*label}</option> }).collect_view()}
+                        {KINDS.iter().map(|tag| view! { <option value=tag.as_str()>{tag.label_ja()}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
@@ -254,11 +254,11 @@ pub fn OperationsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoV
                         let tag = e.kind.tag();
                         let what = rooms.with(|r| summary(&e, &directory, r));
                         view! {
-                            <tr data-event=e.id().to_string() data-kind=tag.clone()>
+                            <tr data-event=e.id().to_string() data-kind=tag.as_str()>
                                 <td><JaDateTime at/></td>
                                 <td class="operator">{directory.name_of(&e.operator)}</td>
                                 <td class="device">{e.device.0.clone()}</td>
-                                <td class="kind">{kind_label_ja(&tag)}</td>
+                                <td class="kind">{tag.label_ja()}</td>
                                 <td class="what">{what}</td>
                             </tr>
                         }
@@ -483,7 +483,7 @@ fn csv_line(e: &Event, directory: &Directory, rooms: &HashMap<String, String>) -
         wareki::to_jst(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         directory.name_of(&e.operator),
         e.device.0.clone(),
-        kind_label_ja(&e.kind.tag()).to_string(),
+        e.kind.tag().label_ja().to_string(),
         summary(e, directory, rooms),
     ]
 }

@@ -104,7 +104,7 @@ pub fn VersionsPage(store: StoredValue<Rc<Store>, LocalStorage>, key: String) ->
                 }.into_any(),
                 Ok(l) => view! {
                     <section class="card wide record-history">
-                        <h2>{kind_label(&l.history[0].kind.tag())} "の履歴"</h2>
+                        <h2>{l.history[0].kind.tag().label_ja()} "の履歴"</h2>
                         <p class="record-id">"版の数 " {l.history.len()} "（最後の版が現在のものです）"</p>
                         <ol class="history">
                             {l.history.iter().map(|e| view! {
@@ -121,7 +121,7 @@ pub fn VersionsPage(store: StoredValue<Rc<Store>, LocalStorage>, key: String) ->
 #[component]
 fn RecordHistory(loaded: Loaded, trail: CorrectionTrail) -> impl IntoView {
     let original = &loaded.history[0];
-    let title = kind_label(&original.kind.tag());
+    let title = original.kind.tag().label_ja();
     let void = trail.is_void();
     let rooms = loaded.registers.rooms.clone();
     let events = loaded
@@ -158,8 +158,8 @@ fn HistoryEvent(
         })
         .collect_view();
     view! {
-        <li class="history-event" data-kind=tag.clone()>
-            <h3>{kind_label(&tag)}</h3>
+        <li class="history-event" data-kind=tag.as_str()>
+            <h3>{tag.label_ja()}</h3>
             <p class="meta">
                 <JaDateTime at/> " ・ 記録者 " {directory.name_of(&event.operator)}
             </p>
@@ -300,11 +300,6 @@ fn field_label(key: &str) -> String {
         other => return other.to_string(),
     };
     label.to_string()
-}
-
-/// The Japanese name of an event kind.
-fn kind_label(tag: &str) -> &'static str {
-    daicho_core::history::kind_label_ja(tag)
 }
 
 /// The fields of the original a clerk may amend: its text fields.

@@ -734,10 +734,11 @@ mod tests {
     fn every_kind_of_act_has_the_authority_the_regulation_gives() {
         let town = town();
         let kinds = every_kind();
-        let tags: std::collections::BTreeSet<String> = kinds.iter().map(|k| k.tag()).collect();
+        let tags: std::collections::BTreeSet<String> =
+            kinds.iter().map(|k| k.tag().to_string()).collect();
         assert_eq!(tags.len(), 36, "one sample of every kind of event");
         // …and each has its Japanese name for the operation history (第12条).
-        let labelled = crate::history::KINDS.iter().map(|(t, _)| t.to_string());
+        let labelled = crate::history::KINDS.iter().map(|t| t.to_string());
         assert_eq!(
             tags,
             labelled.collect(),

@@ -77,9 +77,26 @@ impl<'de> Deserialize<'de> for EventId {
     }
 }
 
-/// What a person recorded: one variant per thing the regulation asks to be kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What a person recorded: one variant per thing the regulation asks to be kept. Its tag
+/// (`EventTag`, derived) is the kind's stored name, `"meeting_held"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, strum::EnumDiscriminants)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
+#[strum_discriminants(
+    name(EventTag),
+    derive(
+        Hash,
+        PartialOrd,
+        Ord,
+        Serialize,
+        Deserialize,
+        strum::EnumIter,
+        strum::EnumString,
+        strum::IntoStaticStr,
+        strum::Display
+    ),
+    serde(rename_all = "snake_case"),
+    strum(serialize_all = "snake_case")
+)]
 pub enum EventKind {
     RoomDefined(RoomDefined),
     EntryRecorded(EntryRecorded),
@@ -162,12 +179,27 @@ impl EventKind {
             .or_else(|| self.defines())
     }
 
-    /// The stored name of the kind (`"meeting_held"`), as in the event's `kind` field.
-    pub fn tag(&self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
-            .unwrap_or_default()
+    /// The kind's tag; its stored name (`"meeting_held"`) is `tag().as_str()`.
+    pub fn tag(&self) -> EventTag {
+        self.into()
+    }
+}
+
+impl EventTag {
+    /// The stored name, as in the event's `kind` field and the kind index.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Every tag, in declaration order.
+    pub fn all() -> impl Iterator<Item = EventTag> {
+        <EventTag as strum::IntoEnumIterator>::iter()
+    }
+}
+
+impl PartialEq<&str> for EventTag {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 

@@ -3,6 +3,7 @@
 //! enrollment and revocation), names every kind in Japanese, files events under their JST day
 //! for the counts, and writes the history as CSV for Excel.
 
+use crate::event::EventTag;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -45,52 +46,94 @@ pub struct DeviceRevoked {
     pub device: String,
 }
 
-/// Every kind's stored name and its Japanese label, in the order the filter lists them.
-pub const KINDS: [(&str, &str); 36] = [
-    ("entry_recorded", "入室の記録"),
-    ("exit_recorded", "退室の記録"),
-    ("key_lent", "鍵の貸出"),
-    ("key_returned", "鍵の返却"),
-    ("permission_granted", "入室許可"),
-    ("visit_permit_granted", "その都度の入室許可"),
-    ("permit_revoked", "許可の取消"),
-    ("meeting_held", "セキュリティ会議"),
-    ("opinion_received", "審査会の意見"),
-    ("instruction_issued", "指示・依頼"),
-    ("follow_up_reported", "措置状況の報告"),
-    ("instruction_closed", "指示・依頼の完了"),
-    ("handler_designated", "取扱者の指定"),
-    ("measure_recorded", "情報資産の措置"),
-    ("id_ledger_recorded", "ID管理簿の記録"),
-    ("collation_info_recorded", "照合情報の記録"),
-    ("correction_recorded", "訂正・取消"),
-    ("room_defined", "室"),
-    ("person_defined", "職員・来訪者"),
-    ("position_defined", "職"),
-    ("role_assigned", "役割の割当て"),
-    ("tenure_recorded", "在職期間"),
-    ("key_defined", "鍵"),
-    ("equipment_registered", "機器"),
-    ("asset_registered", "情報資産"),
-    ("operator_id_kind_defined", "操作者IDの種類"),
-    ("pin_set", "暗証番号の設定"),
-    ("signed_in", "サインイン"),
-    ("sign_in_failed", "サインインの失敗"),
-    ("signed_out", "サインアウト"),
-    ("pin_unlocked", "暗証番号のロック解除"),
-    ("printed", "印刷"),
-    ("exported", "書き出し"),
-    ("synced", "同期"),
-    ("device_enrolled", "端末の登録"),
-    ("device_revoked", "端末の登録取消"),
+/// Every kind, in the order the history's filter lists them (the daily logbooks first).
+pub const KINDS: [EventTag; 36] = [
+    EventTag::EntryRecorded,
+    EventTag::ExitRecorded,
+    EventTag::KeyLent,
+    EventTag::KeyReturned,
+    EventTag::PermissionGranted,
+    EventTag::VisitPermitGranted,
+    EventTag::PermitRevoked,
+    EventTag::MeetingHeld,
+    EventTag::OpinionReceived,
+    EventTag::InstructionIssued,
+    EventTag::FollowUpReported,
+    EventTag::InstructionClosed,
+    EventTag::HandlerDesignated,
+    EventTag::MeasureRecorded,
+    EventTag::IdLedgerRecorded,
+    EventTag::CollationInfoRecorded,
+    EventTag::CorrectionRecorded,
+    EventTag::RoomDefined,
+    EventTag::PersonDefined,
+    EventTag::PositionDefined,
+    EventTag::RoleAssigned,
+    EventTag::TenureRecorded,
+    EventTag::KeyDefined,
+    EventTag::EquipmentRegistered,
+    EventTag::AssetRegistered,
+    EventTag::OperatorIdKindDefined,
+    EventTag::PinSet,
+    EventTag::SignedIn,
+    EventTag::SignInFailed,
+    EventTag::SignedOut,
+    EventTag::PinUnlocked,
+    EventTag::Printed,
+    EventTag::Exported,
+    EventTag::Synced,
+    EventTag::DeviceEnrolled,
+    EventTag::DeviceRevoked,
 ];
 
-/// The Japanese name of an event kind (its stored name `"meeting_held"`).
+impl EventTag {
+    /// The kind's Japanese name, as the history and a record's page show it.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            EventTag::EntryRecorded => "入室の記録",
+            EventTag::ExitRecorded => "退室の記録",
+            EventTag::KeyLent => "鍵の貸出",
+            EventTag::KeyReturned => "鍵の返却",
+            EventTag::PermissionGranted => "入室許可",
+            EventTag::VisitPermitGranted => "その都度の入室許可",
+            EventTag::PermitRevoked => "許可の取消",
+            EventTag::MeetingHeld => "セキュリティ会議",
+            EventTag::OpinionReceived => "審査会の意見",
+            EventTag::InstructionIssued => "指示・依頼",
+            EventTag::FollowUpReported => "措置状況の報告",
+            EventTag::InstructionClosed => "指示・依頼の完了",
+            EventTag::HandlerDesignated => "取扱者の指定",
+            EventTag::MeasureRecorded => "情報資産の措置",
+            EventTag::IdLedgerRecorded => "ID管理簿の記録",
+            EventTag::CollationInfoRecorded => "照合情報の記録",
+            EventTag::CorrectionRecorded => "訂正・取消",
+            EventTag::RoomDefined => "室",
+            EventTag::PersonDefined => "職員・来訪者",
+            EventTag::PositionDefined => "職",
+            EventTag::RoleAssigned => "役割の割当て",
+            EventTag::TenureRecorded => "在職期間",
+            EventTag::KeyDefined => "鍵",
+            EventTag::EquipmentRegistered => "機器",
+            EventTag::AssetRegistered => "情報資産",
+            EventTag::OperatorIdKindDefined => "操作者IDの種類",
+            EventTag::PinSet => "暗証番号の設定",
+            EventTag::SignedIn => "サインイン",
+            EventTag::SignInFailed => "サインインの失敗",
+            EventTag::SignedOut => "サインアウト",
+            EventTag::PinUnlocked => "暗証番号のロック解除",
+            EventTag::Printed => "印刷",
+            EventTag::Exported => "書き出し",
+            EventTag::Synced => "同期",
+            EventTag::DeviceEnrolled => "端末の登録",
+            EventTag::DeviceRevoked => "端末の登録取消",
+        }
+    }
+}
+
+/// The Japanese name of an event kind by its stored name (`"meeting_held"`); `記録` for a
+/// name no kind has.
 pub fn kind_label_ja(tag: &str) -> &'static str {
-    KINDS
-        .iter()
-        .find(|(t, _)| *t == tag)
-        .map_or("記録", |(_, label)| label)
+    tag.parse::<EventTag>().map_or("記録", EventTag::label_ja)
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -331,7 +374,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_one_label() {
-        let mut tags: Vec<&str> = KINDS.iter().map(|(t, _)| *t).collect();
+        let mut tags: Vec<&str> = KINDS.iter().map(|t| t.as_str()).collect();
         tags.sort();
         tags.dedup();
         assert_eq!(tags.len(), KINDS.len());

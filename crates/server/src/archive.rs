@@ -539,7 +539,7 @@ fn stored_event(stored: &StoredEvent) -> Result<Event, Problem> {
         event.hlc.wall_ms,
         event.hlc.counter as i64,
         event.operator.clone(),
-        event.kind.tag(),
+        event.kind.tag().to_string(),
         event.prev_hash.clone(),
         event.hash.clone(),
     );

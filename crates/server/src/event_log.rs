@@ -163,7 +163,7 @@ async fn insert_all(tx: &mut Transaction<'_, Any>, events: &[Event]) -> Result<(
                 .bind(event.hlc.wall_ms)
                 .bind(event.hlc.counter as i64)
                 .bind(event.operator.clone())
-                .bind(event.kind.tag())
+                .bind(event.kind.tag().as_str())
                 .bind(body)
                 .bind(event.prev_hash.clone())
                 .bind(event.hash.clone())

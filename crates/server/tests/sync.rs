@@ -214,7 +214,7 @@ async fn insert_unchecked(tx: &mut sqlx::Transaction<'static, sqlx::Any>, e: &Ev
     .bind(e.hlc.wall_ms)
     .bind(e.hlc.counter as i64)
     .bind(&e.operator)
-    .bind(e.kind.tag())
+    .bind(e.kind.tag().as_str())
     .bind(serde_json::to_string(e).unwrap())
     .bind(&e.prev_hash)
     .bind(&e.hash)
