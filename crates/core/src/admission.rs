@@ -7,7 +7,7 @@
 //! - level 1: a standing permission, or a visitor escorted by permitted staff.
 
 use crate::article::Article;
-use crate::entry_log::EntryRecorded;
+use crate::entry_log::{check_entry, EntryRecord, EntryRecorded};
 use crate::key_log::KeyLoan;
 use crate::people::PersonDefined;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
@@ -15,19 +15,39 @@ use crate::room::{Room, SecurityLevel};
 use crate::room_permit::{is_permitted, Permit, PermitScope};
 use chrono::{DateTime, Utc};
 
-/// What the registers say about an entry: the room, the person and escort as registered,
-/// the permits of the room, and the loans still out.
-pub struct AdmissionFacts<'a> {
-    pub room: &'a Room,
-    pub person: Option<&'a PersonDefined>,
-    pub escort: Option<&'a PersonDefined>,
-    pub permits: &'a [Permit],
-    pub loans_out: &'a [KeyLoan],
+/// Everything the door reads to judge one entry, and nothing else: filled by the registers in
+/// memory (`Registers::door_facts`) or by the store through its indexes. A fact the rule comes
+/// to need is a new field here, so a filler that does not supply it does not compile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DoorFacts {
+    /// The room the entry names, if it exists.
+    pub room: Option<Room>,
+    /// The person entering and the escort named, as registered.
+    pub person: Option<PersonDefined>,
+    pub escort: Option<PersonDefined>,
+    /// The permits into this room of the person and of the escort.
+    pub permits: Vec<Permit>,
+    /// The loans still out of this room's keys.
+    pub loans_out: Vec<KeyLoan>,
+    /// The lines of those inside the room now.
+    pub inside: Vec<EntryRecord>,
 }
 
-/// Adds to `refusals` what the room's level refuses about this entry.
-pub fn check_admission(entry: &EntryRecorded, facts: &AdmissionFacts, refusals: &mut Refusals) {
-    let Some(person) = facts.person else {
+/// The door's whole rule for one entry: the logbook's fields, the name tag, the time, nobody
+/// entering twice (第17条第2項・第19条), then what the room's level requires of the person.
+pub fn judge(entry: &EntryRecorded, facts: &DoorFacts, now: DateTime<Utc>) -> Result<(), Refusals> {
+    let mut refusals = check_entry(entry, facts.room.as_ref(), &facts.inside, now)
+        .err()
+        .unwrap_or_default();
+    if let Some(room) = &facts.room {
+        check_admission(entry, room, facts, &mut refusals);
+    }
+    refusals.into_result()
+}
+
+/// What the room's level refuses about this entry: the permission, then the key.
+fn check_admission(entry: &EntryRecorded, room: &Room, facts: &DoorFacts, refusals: &mut Refusals) {
+    let Some(person) = &facts.person else {
         refusals.push(Refusal::new(
             RefusalCode::UnknownPerson,
             Field::Name,
@@ -35,123 +55,118 @@ pub fn check_admission(entry: &EntryRecorded, facts: &AdmissionFacts, refusals: 
         ));
         return;
     };
-    let at = entry.entered_at;
-    match facts.room.level {
-        SecurityLevel::Three => check_level_3(person, at, facts, refusals),
-        SecurityLevel::Two => {
-            require_permission(person, at, facts, refusals);
-            if holding(facts, &person.id, at).is_none() {
-                refuse_key(2, refusals);
-            }
-        }
-        SecurityLevel::One => check_level_1(entry, person, facts, refusals),
-    }
-}
-
-fn check_level_3(
-    person: &PersonDefined,
-    at: DateTime<Utc>,
-    facts: &AdmissionFacts,
-    refusals: &mut Refusals,
-) {
-    let permit = facts.permits.iter().find(|p| {
-        matches!(p.scope, PermitScope::Visit { .. }) && p.allows(&person.id, &facts.room.id, at)
-    });
-    let Some(permit) = permit else {
-        return refuse_permission(3, refusals);
-    };
-    let PermitScope::Visit {
-        valid_from,
-        valid_until,
-        ..
-    } = permit.scope
-    else {
+    let permitted = permission(entry, person, room, facts);
+    let permission_refused = permitted.is_err();
+    refusals.0.extend(permitted.err());
+    // At level 3 the key must be for the permitted visit: without one, only that is said.
+    if room.level == SecurityLevel::Three && permission_refused {
         return;
-    };
-    // "Using a key each time": a key lent before this permit's window was for another visit.
-    let for_this_visit = holding(facts, &person.id, at)
-        .is_some_and(|l| valid_from <= l.lent_at && l.lent_at <= valid_until);
-    if !for_this_visit {
-        refuse_key(3, refusals);
+    }
+    if let Err(refusal) = key_held(entry, person, room, facts) {
+        refusals.push(refusal);
     }
 }
 
-fn check_level_1(
+/// Was the person permitted into the room at the entry's time, as its level requires
+/// (第17条第2項)? Level 3: a per-visit permit; level 2: a standing permission; level 1: a
+/// standing permission, or a visitor escorted by permitted staff. The sync-time re-check
+/// (`rule_breaks`) judges records made elsewhere with this same rule.
+pub fn permission(
     entry: &EntryRecorded,
     person: &PersonDefined,
-    facts: &AdmissionFacts,
-    refusals: &mut Refusals,
-) {
+    room: &Room,
+    facts: &DoorFacts,
+) -> Result<(), Refusal> {
     let at = entry.entered_at;
-    if is_permitted(facts.permits, &person.id, facts.room, at) {
-        return;
+    if is_permitted(&facts.permits, &person.id, room, at) {
+        return Ok(());
     }
-    if person.is_staff() {
-        return refuse_permission(1, refusals);
+    if room.level != SecurityLevel::One || person.is_staff() {
+        return Err(refuse_permission(room.level.number()));
     }
-    let escort_ok = facts.escort.is_some_and(|escort| {
+    let escort_ok = facts.escort.as_ref().is_some_and(|escort| {
         escort.is_staff()
             && escort.id != person.id
-            && is_permitted(facts.permits, &escort.id, facts.room, at)
+            && is_permitted(&facts.permits, &escort.id, room, at)
     });
-    if !escort_ok {
-        let code = match entry.escort_id {
-            None => RefusalCode::EscortRequired,
-            Some(_) => RefusalCode::EscortNotPermitted,
-        };
-        refusals.push(Refusal::new(
-            code,
-            Field::Escort,
-            Some(Article::ENTRY_RULES),
-        ));
+    if escort_ok {
+        return Ok(());
     }
+    let code = match entry.escort_id {
+        None => RefusalCode::EscortRequired,
+        Some(_) => RefusalCode::EscortNotPermitted,
+    };
+    Err(Refusal::new(
+        code,
+        Field::Escort,
+        Some(Article::ENTRY_RULES),
+    ))
 }
 
-fn require_permission(
+/// Does the person hold the room's key, as levels 3 and 2 require? At level 3 the key must
+/// have been lent for this visit ("その都度"): a key lent before the permit's window was for
+/// another visit.
+fn key_held(
+    entry: &EntryRecorded,
     person: &PersonDefined,
-    at: DateTime<Utc>,
-    facts: &AdmissionFacts,
-    refusals: &mut Refusals,
-) {
-    if !is_permitted(facts.permits, &person.id, facts.room, at) {
-        refuse_permission(facts.room.level.number(), refusals);
+    room: &Room,
+    facts: &DoorFacts,
+) -> Result<(), Refusal> {
+    let at = entry.entered_at;
+    let held = holding(facts, &person.id, at);
+    let ok = match room.level {
+        SecurityLevel::One => true,
+        SecurityLevel::Two => held.is_some(),
+        SecurityLevel::Three => match visit_permit(&person.id, room, at, facts).map(|p| &p.scope) {
+            Some(PermitScope::Visit {
+                valid_from,
+                valid_until,
+                ..
+            }) => held.is_some_and(|l| *valid_from <= l.lent_at && l.lent_at <= *valid_until),
+            _ => false,
+        },
+    };
+    if ok {
+        return Ok(());
     }
+    let code = RefusalCode::KeyNotHeld {
+        level: room.level.number(),
+    };
+    Err(Refusal::new(code, Field::Key, Some(Article::ENTRY_RULES)))
+}
+
+/// The per-visit permit that lets `person_id` into the level-3 `room` at `at`.
+fn visit_permit<'a>(
+    person_id: &str,
+    room: &Room,
+    at: DateTime<Utc>,
+    facts: &'a DoorFacts,
+) -> Option<&'a Permit> {
+    facts
+        .permits
+        .iter()
+        .find(|p| matches!(p.scope, PermitScope::Visit { .. }) && p.allows(person_id, &room.id, at))
 }
 
 /// The loan of one of the room's keys out with `person_id`, lent no later than `at`.
-fn holding<'a>(
-    facts: &'a AdmissionFacts,
-    person_id: &str,
-    at: DateTime<Utc>,
-) -> Option<&'a KeyLoan> {
-    facts.loans_out.iter().find(|l| {
-        l.is_out() && l.room_id == facts.room.id && l.person_id == person_id && l.lent_at <= at
-    })
+fn holding<'a>(facts: &'a DoorFacts, person_id: &str, at: DateTime<Utc>) -> Option<&'a KeyLoan> {
+    facts
+        .loans_out
+        .iter()
+        .find(|l| l.is_out() && l.person_id == person_id && l.lent_at <= at)
 }
 
-fn refuse_permission(level: u8, refusals: &mut Refusals) {
+fn refuse_permission(level: u8) -> Refusal {
     let code = RefusalCode::NotPermitted { level };
-    refusals.push(Refusal::new(
-        code,
-        Field::Person,
-        Some(Article::ENTRY_RULES),
-    ));
-}
-
-fn refuse_key(level: u8, refusals: &mut Refusals) {
-    let code = RefusalCode::KeyNotHeld { level };
-    refusals.push(Refusal::new(code, Field::Key, Some(Article::ENTRY_RULES)));
+    Refusal::new(code, Field::Person, Some(Article::ENTRY_RULES))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::Hlc;
     use crate::event::{DeviceId, EventId};
     use crate::people::PersonKind;
-    use crate::registers::Registers;
     use crate::room::{default_rooms, Room};
-    use crate::EventKind;
     use chrono::{Duration, TimeZone};
 
     /// What the person holds for the room at the moment of entry.
@@ -247,6 +262,7 @@ mod tests {
             scope,
             granted_by: "manager".into(),
             revoked_at,
+            closed_by: None,
         })
     }
 
@@ -260,7 +276,6 @@ mod tests {
         Some(KeyLoan {
             id: id(20),
             key_id: format!("key-{}", room.id),
-            room_id: room.id.clone(),
             person_id: holder.into(),
             purpose: "点検".into(),
             lent_at,
@@ -268,6 +283,7 @@ mod tests {
             lent_by: "clerk".into(),
             returned_at: None,
             received_by: None,
+            closed_by: None,
             out_key: Some(format!("key-{}", room.id)),
         })
     }
@@ -277,7 +293,7 @@ mod tests {
             .into_iter()
             .find(|r| r.level == level)
             .unwrap();
-        Room::from_definition(&def, Hlc::default(), &DeviceId("d".into()))
+        Room::new(def.clone(), Default::default())
     }
 
     struct Case {
@@ -287,31 +303,27 @@ mod tests {
         name_tag: bool,
     }
 
-    fn registers(case: &Case, people: &[PersonDefined], escort_permit: PermitState) -> Registers {
+    /// What the door reads for the case: the room, the people named, their permits, the key.
+    fn facts(
+        case: &Case,
+        people: &[PersonDefined],
+        escort: Option<&str>,
+        escort_permit: PermitState,
+    ) -> DoorFacts {
         let room = room(case.level);
-        let mut r = Registers::default();
-        for p in people {
-            let versioned = crate::office::Versioned {
-                value: p.clone(),
-                at: Hlc::default(),
-                on: DeviceId("d".into()),
-            };
-            r.office.people.insert(p.id.clone(), versioned);
-        }
-        for p in [
+        let person = |id: &str| people.iter().find(|p| p.id == id).cloned();
+        let permits = [
             permit(1, "yamada", &room, case.permit),
             permit(2, "escort", &room, escort_permit),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            r.permits.insert(p.id.clone(), p);
+        ];
+        DoorFacts {
+            person: person("yamada"),
+            escort: escort.and_then(person),
+            permits: permits.into_iter().flatten().collect(),
+            loans_out: loan(&room, case.key).into_iter().collect(),
+            room: Some(room),
+            inside: Vec::new(),
         }
-        if let Some(l) = loan(&room, case.key) {
-            r.loans.insert(l.id.clone(), l);
-        }
-        r.rooms.insert(room.id.clone(), room);
-        r
     }
 
     fn entry(case: &Case, escort: Option<&str>) -> EntryRecorded {
@@ -322,8 +334,8 @@ mod tests {
     }
 
     /// The refusals of the case, as (code, article) pairs.
-    fn refused(r: &Registers, e: &EntryRecorded) -> Vec<(RefusalCode, Option<Article>)> {
-        match r.check(&EventKind::EntryRecorded(e.clone()), at()) {
+    fn refused(facts: &DoorFacts, e: &EntryRecorded) -> Vec<(RefusalCode, Option<Article>)> {
+        match judge(e, facts, at()) {
             Ok(()) => Vec::new(),
             Err(refusals) => refusals
                 .0
@@ -376,7 +388,7 @@ mod tests {
                             key,
                             name_tag,
                         };
-                        let r = registers(&case, &staff, PermitState::None);
+                        let r = facts(&case, &staff, None, PermitState::None);
                         let got = refused(&r, &entry(&case, None));
                         let codes: Vec<RefusalCode> = got.iter().map(|(c, _)| c.clone()).collect();
                         assert_eq!(
@@ -426,7 +438,7 @@ mod tests {
             (Some("escort"), PermitState::Standing, vec![]),
         ];
         for (escort, escort_permit, want) in rows {
-            let r = registers(&case, &people, escort_permit);
+            let r = facts(&case, &people, escort, escort_permit);
             let got: Vec<RefusalCode> = refused(&r, &entry(&case, escort))
                 .into_iter()
                 .map(|(c, _)| c)
@@ -438,7 +450,7 @@ mod tests {
             person("yamada", PersonKind::Visitor),
             person("escort", PersonKind::Visitor),
         ];
-        let r = registers(&case, &visitors, PermitState::Standing);
+        let r = facts(&case, &visitors, Some("escort"), PermitState::Standing);
         let got: Vec<RefusalCode> = refused(&r, &entry(&case, Some("escort")))
             .into_iter()
             .map(|(c, _)| c)
@@ -454,7 +466,7 @@ mod tests {
             key: KeyState::None,
             name_tag: true,
         };
-        let r = registers(&case, &[], PermitState::None);
+        let r = facts(&case, &[], None, PermitState::None);
         let got = refused(&r, &entry(&case, None));
         assert_eq!(
             got,

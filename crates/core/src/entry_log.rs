@@ -267,7 +267,6 @@ pub(crate) fn check_not_future(at: DateTime<Utc>, now: DateTime<Utc>, refusals: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::Hlc;
     use crate::event::DeviceId;
     use crate::room::{default_rooms, Room};
     use chrono::TimeZone;
@@ -277,7 +276,7 @@ mod tests {
     }
 
     fn room() -> Room {
-        Room::from_definition(&default_rooms()[1], Hlc::default(), &DeviceId("d".into()))
+        Room::new(default_rooms()[1].clone(), Default::default())
     }
 
     fn entry(name: &str, tag: bool, at: DateTime<Utc>) -> EntryRecorded {

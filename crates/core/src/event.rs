@@ -23,7 +23,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The device an event was recorded on (a tablet, a browser profile).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct DeviceId(pub String);
 

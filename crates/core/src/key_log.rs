@@ -7,6 +7,7 @@ use crate::event::EventId;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 use crate::room::{Room, SecurityLevel};
 use crate::room_permit::{is_permitted, Permit};
+use crate::version::Version;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -38,12 +39,12 @@ pub struct KeyReturned {
     pub received_by: String,
 }
 
-/// One line of the key logbook: a loan and, once recorded, its return.
+/// One line of the key logbook: a loan and, once recorded, its return. (Its room is its key's:
+/// a key never changes room.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyLoan {
     pub id: EventId,
     pub key_id: String,
-    pub room_id: String,
     pub person_id: String,
     pub purpose: String,
     #[serde(with = "chrono::serde::ts_milliseconds")]
@@ -55,17 +56,19 @@ pub struct KeyLoan {
     pub returned_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub received_by: Option<String>,
+    /// The return that closed it: the earliest by version, if two tablets each recorded one.
+    #[serde(default)]
+    pub closed_by: Option<Version>,
     /// The key while it is out, absent once returned (an index of keys out, as `inside_room`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_key: Option<String>,
 }
 
 impl KeyLoan {
-    pub fn opened(id: EventId, room_id: &str, lent: &KeyLent) -> Self {
+    pub fn opened(id: EventId, lent: &KeyLent) -> Self {
         KeyLoan {
             id,
             key_id: lent.key_id.clone(),
-            room_id: room_id.to_string(),
             person_id: lent.person_id.clone(),
             purpose: lent.purpose.clone(),
             lent_at: lent.lent_at,
@@ -73,17 +76,20 @@ impl KeyLoan {
             lent_by: lent.lent_by.clone(),
             returned_at: None,
             received_by: None,
+            closed_by: None,
             out_key: Some(lent.key_id.clone()),
         }
     }
 
-    pub fn closed(&self, ret: &KeyReturned) -> Self {
-        KeyLoan {
+    /// The loan closed by `ret` (recorded at `version`), if no earlier return closed it.
+    pub fn closed(&self, ret: &KeyReturned, version: &Version) -> Option<Self> {
+        version.precedes(self.closed_by.as_ref()).then(|| KeyLoan {
             returned_at: Some(ret.returned_at),
             received_by: Some(ret.received_by.clone()),
+            closed_by: Some(version.clone()),
             out_key: None,
             ..self.clone()
-        }
+        })
     }
 
     pub fn is_out(&self) -> bool {
@@ -190,7 +196,6 @@ pub fn check_return(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::Hlc;
     use crate::event::DeviceId;
     use crate::room::{default_rooms, Room};
     use crate::room_permit::{PermissionGranted, PermitRevoked, VisitPermitGranted};
@@ -209,7 +214,7 @@ mod tests {
 
     fn room(level: u8) -> Room {
         let def = &default_rooms()[3 - level as usize];
-        Room::from_definition(def, Hlc::default(), &DeviceId("d".into()))
+        Room::new(def.clone(), Default::default())
     }
 
     #[derive(Debug, Clone, Copy)]
@@ -317,7 +322,7 @@ mod tests {
                 person_id: "sato".into(),
                 ..lent.clone()
             };
-            let open = KeyLoan::opened(id(9), &room.id, &other);
+            let open = KeyLoan::opened(id(9), &other);
             let facts = LoanFacts {
                 room: Some(&room),
                 permits: &permits,
@@ -412,7 +417,7 @@ mod tests {
     #[test]
     fn a_return_closes_the_open_loan_once() {
         let room = room(2);
-        let loan = KeyLoan::opened(id(5), &room.id, &lend(&room));
+        let loan = KeyLoan::opened(id(5), &lend(&room));
         assert!(loan.is_overdue(now() + Duration::hours(2)));
         assert!(!loan.is_overdue(now() + Duration::minutes(30)));
         let ret = KeyReturned {
@@ -422,7 +427,9 @@ mod tests {
         };
         let later = now() + Duration::hours(1);
         assert_eq!(check_return(&ret, Some(&loan), later), Ok(()));
-        let closed = loan.closed(&ret);
+        let closed = loan
+            .closed(&ret, &crate::version::Version::default())
+            .unwrap();
         assert!(!closed.is_out() && !closed.is_overdue(now() + Duration::days(1)));
         assert_eq!(closed.out_key, None);
         assert_eq!(

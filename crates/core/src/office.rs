@@ -1,11 +1,10 @@
-//! The office registers folded from events: people, equipment, information assets, the ID
+//! The office registers folded from events: equipment, information assets, the ID
 //! ledgers, meetings and instructions. (Rooms, the logbooks, permits and keys are in
 //! `registers`.)
 
 use crate::assets::{check_designation, AssetRegistered, HandlerDesignated, MeasureRecorded};
-use crate::clock::Hlc;
 use crate::equipment::EquipmentRegistered;
-use crate::event::{DeviceId, Event, EventId};
+use crate::event::{Event, EventId, EventKind, EventTag};
 use crate::id_ledger::{
     check_collation_info, check_ledger_line, CollationInfoRecorded, IdLedgerRecorded, IdRecord,
     Ledger, OperatorIdKindDefined,
@@ -15,36 +14,41 @@ use crate::instructions::{
 };
 use crate::meetings::{MeetingHeld, OpinionReceived};
 use crate::organisation::Organisation;
-use crate::people::PersonDefined;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::version::{Version, Versioned};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Master data with the clock of the definition it holds: the latest definition wins, by clock
-/// and then device, whatever order definitions arrive in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Versioned<T> {
-    pub value: T,
-    pub at: Hlc,
-    pub on: DeviceId,
-}
+/// The kinds of the office registers, read through the kind index and folded in order.
+pub const OFFICE_KINDS: [EventTag; 12] = [
+    EventTag::EquipmentRegistered,
+    EventTag::AssetRegistered,
+    EventTag::HandlerDesignated,
+    EventTag::MeasureRecorded,
+    EventTag::OperatorIdKindDefined,
+    EventTag::IdLedgerRecorded,
+    EventTag::CollationInfoRecorded,
+    EventTag::MeetingHeld,
+    EventTag::OpinionReceived,
+    EventTag::InstructionIssued,
+    EventTag::FollowUpReported,
+    EventTag::InstructionClosed,
+];
 
+/// The kinds the 操作者ID rule reads (第11条): which kinds govern an act, and who holds them.
+pub const OPERATOR_ID_KINDS: [EventTag; 2] =
+    [EventTag::OperatorIdKindDefined, EventTag::IdLedgerRecorded];
+
+/// Keeps `value` as `id`'s record if `event` is its newest version.
 fn put_latest<T: Clone>(
     map: &mut BTreeMap<String, Versioned<T>>,
     id: &str,
     value: &T,
     event: &Event,
 ) {
-    let newer = map
-        .get(id)
-        .is_none_or(|v| (event.hlc, &event.device) > (v.at, &v.on));
-    if newer {
-        let versioned = Versioned {
-            value: value.clone(),
-            at: event.hlc,
-            on: event.device.clone(),
-        };
-        map.insert(id.to_string(), versioned);
+    let version = Version::of(event);
+    if version.supersedes(map.get(id).map(|v| &v.version)) {
+        map.insert(id.to_string(), Versioned::new(value.clone(), version));
     }
 }
 
@@ -58,7 +62,6 @@ pub struct Meeting {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Office {
-    pub people: BTreeMap<String, Versioned<PersonDefined>>,
     pub equipment: BTreeMap<String, Versioned<EquipmentRegistered>>,
     pub assets: BTreeMap<String, Versioned<AssetRegistered>>,
     pub designations: BTreeMap<EventId, HandlerDesignated>,
@@ -70,8 +73,51 @@ pub struct Office {
 }
 
 impl Office {
-    pub fn person(&self, id: &str) -> Option<&PersonDefined> {
-        self.people.get(id).map(|v| &v.value)
+    /// Applies an office register's event, in fold order; `false` when it finds nothing to act
+    /// on (an opinion on an unknown meeting, a ledger line that does not fit the ID's life):
+    /// kept, never dropped, as unmatched.
+    pub fn apply(&mut self, event: &Event) -> bool {
+        match &event.kind {
+            EventKind::EquipmentRegistered(x) => {
+                put_latest(&mut self.equipment, &x.id, x, event);
+                true
+            }
+            EventKind::AssetRegistered(a) => {
+                put_latest(&mut self.assets, &a.id, a, event);
+                true
+            }
+            EventKind::HandlerDesignated(d) => {
+                self.designations.insert(event.id(), d.clone());
+                true
+            }
+            EventKind::MeasureRecorded(m) => {
+                self.measures.insert(event.id(), m.clone());
+                true
+            }
+            EventKind::OperatorIdKindDefined(k) => {
+                put_latest(&mut self.operator_id_kinds, &k.id, k, event);
+                true
+            }
+            EventKind::IdLedgerRecorded(line) => self.apply_ledger_line(line),
+            EventKind::CollationInfoRecorded(info) => self.apply_collation_info(info),
+            EventKind::MeetingHeld(m) => {
+                self.hold_meeting(m, event);
+                true
+            }
+            EventKind::OpinionReceived(o) => self.receive_opinion(o),
+            EventKind::InstructionIssued(i) => {
+                self.issue_instruction(i, event);
+                true
+            }
+            EventKind::FollowUpReported(r) => self.report_on_instruction(r),
+            EventKind::InstructionClosed(c) => self.close_instruction(c),
+            _ => true,
+        }
+    }
+
+    /// Is `tag` a kind of the office registers (folded here, when read)?
+    pub fn folds(tag: EventTag) -> bool {
+        OFFICE_KINDS.contains(&tag)
     }
 
     pub fn asset(&self, id: &str) -> Option<&AssetRegistered> {
@@ -80,22 +126,6 @@ impl Office {
 
     fn id_record(&self, ledger: Ledger, id: &str) -> Option<&IdRecord> {
         self.ids.get(&(ledger, id.to_string()))
-    }
-
-    pub fn define_person(&mut self, p: &PersonDefined, e: &Event) {
-        put_latest(&mut self.people, &p.id, p, e);
-    }
-
-    pub fn register_equipment(&mut self, x: &EquipmentRegistered, e: &Event) {
-        put_latest(&mut self.equipment, &x.id, x, e);
-    }
-
-    pub fn register_asset(&mut self, a: &AssetRegistered, e: &Event) {
-        put_latest(&mut self.assets, &a.id, a, e);
-    }
-
-    pub fn define_operator_id_kind(&mut self, k: &OperatorIdKindDefined, e: &Event) {
-        put_latest(&mut self.operator_id_kinds, &k.id, k, e);
     }
 
     /// Applies a ledger line; `false` when it does not fit the ID's life (kept as unmatched).

@@ -9,6 +9,7 @@ use crate::article::Article;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -78,7 +79,7 @@ pub struct Position {
 
 /// From `effective_from` on, `role` is held by `position_id` (the regulation's text, or an
 /// amendment of it named in `basis`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RoleAssigned {
     pub role: Role,
     pub position_id: String,
@@ -88,7 +89,7 @@ pub struct RoleAssigned {
 
 /// `holder` (a staff id) holds `position_id` from `from` to `to` (inclusive; open-ended while
 /// `None`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TenureRecorded {
     pub position_id: String,
     pub holder: String,
@@ -182,11 +183,13 @@ pub fn default_role_assignments() -> Vec<RoleAssigned> {
     .collect()
 }
 
-/// The role mapping and the holders of positions, as recorded.
+/// The role mapping and the holders of positions, as recorded. Sets: the same records give
+/// the same answers whatever order they were recorded or arrived in (a tie is decided by the
+/// records' own order, not by which came first).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Organisation {
-    pub assignments: Vec<RoleAssigned>,
-    pub tenures: Vec<TenureRecorded>,
+    pub assignments: BTreeSet<RoleAssigned>,
+    pub tenures: BTreeSet<TenureRecorded>,
 }
 
 impl Organisation {
@@ -262,15 +265,11 @@ impl Organisation {
     }
 
     pub fn apply_assignment(&mut self, assignment: &RoleAssigned) {
-        if !self.assignments.contains(assignment) {
-            self.assignments.push(assignment.clone());
-        }
+        self.assignments.insert(assignment.clone());
     }
 
     pub fn apply_tenure(&mut self, tenure: &TenureRecorded) {
-        if !self.tenures.contains(tenure) {
-            self.tenures.push(tenure.clone());
-        }
+        self.tenures.insert(tenure.clone());
     }
 }
 

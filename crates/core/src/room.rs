@@ -1,8 +1,7 @@
 //! Rooms and their security level (第17条第1項): level 3 keeps network data and security
 //! information, level 2 holds the servers, level 1 is where the terminals stand.
 
-use crate::clock::Hlc;
-use crate::event::DeviceId;
+use crate::version::Versioned;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -62,36 +61,8 @@ pub struct RoomDefined {
     pub is_default: bool,
 }
 
-/// A room in the register, with the clock of the definition it holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Room {
-    pub id: String,
-    pub name: String,
-    pub place: String,
-    pub level: SecurityLevel,
-    pub is_default: bool,
-    pub defined_at: Hlc,
-    pub defined_on: DeviceId,
-}
-
-impl Room {
-    pub fn from_definition(def: &RoomDefined, at: Hlc, on: &DeviceId) -> Room {
-        Room {
-            id: def.id.clone(),
-            name: def.name.clone(),
-            place: def.place.clone(),
-            level: def.level,
-            is_default: def.is_default,
-            defined_at: at,
-            defined_on: on.clone(),
-        }
-    }
-
-    /// Last writer wins, by clock and then device, the same on every device.
-    pub fn is_superseded_by(&self, at: Hlc, on: &DeviceId) -> bool {
-        (at, on) > (self.defined_at, &self.defined_on)
-    }
-}
+/// A room in the register: its newest definition, with that definition's version.
+pub type Room = Versioned<RoomDefined>;
 
 /// One example room per level, seeded on first run (第16条・第17条). Fixed ids, so that every
 /// device seeds the same three rooms rather than three each.
@@ -160,18 +131,5 @@ mod tests {
         let levels: Vec<u8> = default_rooms().iter().map(|r| r.level.number()).collect();
         assert_eq!(levels, vec![3, 2, 1]);
         assert!(default_rooms().iter().all(|r| r.is_default));
-    }
-
-    #[test]
-    fn later_definition_wins_and_device_breaks_ties() {
-        let def = &default_rooms()[0];
-        let at = Hlc {
-            wall_ms: 10,
-            counter: 0,
-        };
-        let room = Room::from_definition(def, at, &DeviceId("b".into()));
-        assert!(room.is_superseded_by(at.tick(11), &DeviceId("a".into())));
-        assert!(room.is_superseded_by(at, &DeviceId("c".into())));
-        assert!(!room.is_superseded_by(at, &DeviceId("a".into())));
     }
 }

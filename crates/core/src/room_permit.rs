@@ -6,6 +6,7 @@ use crate::event::EventId;
 use crate::organisation::{Organisation, Role};
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 use crate::room::{Room, SecurityLevel};
+use crate::version::Version;
 use crate::wareki;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -70,6 +71,9 @@ pub struct Permit {
     pub granted_by: String,
     #[serde(default, with = "chrono::serde::ts_milliseconds_option")]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The revocation that took effect: the earliest by version, if several were recorded.
+    #[serde(default)]
+    pub closed_by: Option<Version>,
 }
 
 impl Permit {
@@ -84,6 +88,7 @@ impl Permit {
             },
             granted_by: grant.granted_by.clone(),
             revoked_at: None,
+            closed_by: None,
         }
     }
 
@@ -99,7 +104,18 @@ impl Permit {
             },
             granted_by: grant.granted_by.clone(),
             revoked_at: None,
+            closed_by: None,
         }
+    }
+
+    /// The permit withdrawn by `revocation` (recorded at `version`), if no earlier revocation
+    /// withdrew it.
+    pub fn revoked(&self, revocation: &PermitRevoked, version: &Version) -> Option<Self> {
+        version.precedes(self.closed_by.as_ref()).then(|| Permit {
+            revoked_at: Some(revocation.at),
+            closed_by: Some(version.clone()),
+            ..self.clone()
+        })
     }
 
     /// Does this permit let `person_id` into `room_id` at `at`? A per-visit permit counts only
@@ -247,7 +263,6 @@ pub fn check_revocation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::Hlc;
     use crate::event::DeviceId;
     use crate::organisation::{HEAD_OF_GENERAL_AFFAIRS, HEAD_OF_RESIDENTS_AND_TAX};
     use crate::room::default_rooms;
@@ -266,13 +281,13 @@ mod tests {
 
     fn room(level: u8) -> Room {
         let def = &default_rooms()[3 - level as usize];
-        Room::from_definition(def, Hlc::default(), &DeviceId("d".into()))
+        Room::new(def.clone(), Default::default())
     }
 
     fn grant(level: u8, by: &str) -> PermissionGranted {
         PermissionGranted {
             person_id: "yamada".into(),
-            room_id: room(level).id,
+            room_id: room(level).id.clone(),
             from: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
             to: None,
             granted_by: by.into(),
@@ -318,7 +333,7 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap();
         let visit = |level: u8, hours: i64, purpose: &str| VisitPermitGranted {
             person_id: "yamada".into(),
-            room_id: room(level).id,
+            room_id: room(level).id.clone(),
             valid_from: at,
             valid_until: at + Duration::hours(hours),
             purpose: purpose.into(),

@@ -8,8 +8,9 @@
 //! registers folded from all events and the record's own time, so every device and the
 //! endpoint find the same breaks once they hold the same events.
 
+use crate::admission::{self, DoorFacts};
 use crate::article::Article;
-use crate::entry_log::EntryRecord;
+use crate::entry_log::EntryRecorded;
 use crate::event::EventId;
 use crate::key_log::KeyLoan;
 use crate::organisation::Role;
@@ -90,7 +91,7 @@ impl RuleBreak {
     }
 }
 
-/// The break `loan` makes, if its person was not permitted into the key's room when lent.
+/// The break `loan` makes, if its person was not permitted into its key's room when lent.
 /// A room not (yet) known here cannot be judged, and level 1 rooms have no keys to lend.
 pub fn loan_break(loan: &KeyLoan, room: Option<&Room>, permits: &[Permit]) -> Option<RuleBreak> {
     let room = room.filter(|r| r.level != SecurityLevel::One)?;
@@ -99,38 +100,34 @@ pub fn loan_break(loan: &KeyLoan, room: Option<&Room>, permits: &[Permit]) -> Op
     (!permitted).then(|| RuleBreak::new(kind, &loan.id, room, &loan.person_id, loan.lent_at))
 }
 
-/// The break `entry` makes, if neither its person nor (at a level-1 room) the escort was
-/// permitted into the room when it was recorded.
-pub fn entry_break(
-    entry: &EntryRecord,
-    room: Option<&Room>,
-    permits: &[Permit],
-) -> Option<RuleBreak> {
-    let room = room?;
-    let at = entry.entered_at;
-    let permitted = |id: &str| !id.is_empty() && is_permitted(permits, id, room, at);
-    let escorted =
-        room.level == SecurityLevel::One && entry.escort_id.as_deref().is_some_and(permitted);
-    if permitted(&entry.person_id) || escorted || entry.person_id.is_empty() {
-        return None;
-    }
+/// The break the entry `id` makes, if the door's own permission rule
+/// (`admission::permission`), judged with everything now known, refuses it. An entry whose
+/// room or person is not (yet) known here cannot be judged.
+pub fn entry_break(id: &EventId, entry: &EntryRecorded, facts: &DoorFacts) -> Option<RuleBreak> {
+    let (room, person) = (facts.room.as_ref()?, facts.person.as_ref()?);
+    admission::permission(entry, person, room, facts).err()?;
     let kind = BreakKind::EntryUnpermitted;
-    Some(RuleBreak::new(kind, &entry.id, room, &entry.person_id, at))
+    Some(RuleBreak::new(
+        kind,
+        id,
+        room,
+        &entry.person_id,
+        entry.entered_at,
+    ))
 }
 
 impl Registers {
     /// Every rule break in these registers: each loan and entry checked against the permits
     /// as now known, at its own time. The whole scan; devices check only what a sync touched.
     pub fn rule_breaks(&self) -> Vec<RuleBreak> {
-        let permits: Vec<Permit> = self.permits.values().cloned().collect();
-        let loans = self
-            .loans
-            .values()
-            .filter_map(|l| loan_break(l, self.rooms.get(&l.room_id), &permits));
+        let permits: Vec<Permit> = self.permits().cloned().collect();
+        let loans = self.loans().filter_map(|l| {
+            let room = self.key(&l.key_id).and_then(|k| self.room(&k.room_id));
+            loan_break(l, room, &permits)
+        });
         let entries = self
-            .entries
-            .values()
-            .filter_map(|e| entry_break(e, self.rooms.get(&e.room_id), &permits));
+            .entry_events()
+            .filter_map(|(id, entry)| entry_break(id, entry, &self.door_facts(entry)));
         loans.chain(entries).collect()
     }
 }
@@ -221,6 +218,16 @@ mod tests {
         })
     }
 
+    /// A person in the register (the door lets nobody else in).
+    fn person(id: &str, kind: crate::people::PersonKind) -> EventKind {
+        EventKind::PersonDefined(crate::people::PersonDefined {
+            id: id.into(),
+            name: id.into(),
+            affiliation: "総務課".into(),
+            kind,
+        })
+    }
+
     fn enter(person: &str, room: &str, when: DateTime<Utc>) -> EventKind {
         let entry = EntryRecorded::new(room, "名前", "所属", "点検", true, when);
         EventKind::EntryRecorded(entry.of(person))
@@ -286,6 +293,7 @@ mod tests {
     fn an_entry_after_the_revocation_is_a_break_and_one_before_is_not() {
         let mut head = Device::new("head");
         head.record(at(0), room("r1", SecurityLevel::One));
+        head.record(at(0), person("sato", crate::people::PersonKind::Staff));
         let permit = head.record(at(0), permission("sato", "r1"));
         head.record(at(2), revoke(&permit, at(2)));
         let mut branch = Device::new("branch");
@@ -302,6 +310,8 @@ mod tests {
     fn a_visitor_escorted_by_permitted_staff_at_a_counter_is_no_break() {
         let mut head = Device::new("head");
         head.record(at(0), room("r1", SecurityLevel::One));
+        head.record(at(0), person("sato", crate::people::PersonKind::Staff));
+        head.record(at(0), person("guest", crate::people::PersonKind::Visitor));
         head.record(at(0), permission("sato", "r1"));
         let entry = enter("guest", "r1", at(1));
         let EventKind::EntryRecorded(e) = entry else {

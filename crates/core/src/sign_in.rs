@@ -8,9 +8,9 @@ use crate::article::Article;
 use crate::event::EventKind;
 use crate::id_ledger::{IdRecord, IdState, Ledger};
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::version::{Version, Versioned};
 use crate::webauthn::{self, Assertion, PasskeyCredential};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Failures in a row that lock a PIN.
 pub const MAX_PIN_FAILURES: u32 = 5;
@@ -89,54 +89,70 @@ pub struct PinUnlocked {
     pub person_id: String,
 }
 
-/// A person's PIN and how their recent sign-ins went.
+/// A person's PIN and how their recent sign-ins went, the same whatever order the sign-in
+/// events of several tablets arrive in: the newest PIN by version, and the PIN failures since
+/// the newest success, PIN change or unlock.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Credential {
-    pub pin: Option<PinSet>,
-    /// Failures since the last success, PIN change or unlock.
-    pub failures_in_a_row: u32,
+    pub pin: Option<Versioned<PinSet>>,
+    /// The newest success, PIN change or unlock: failures before it no longer count.
+    #[serde(default)]
+    pub reset: Option<Version>,
+    /// The PIN failures after `reset`, earliest first.
+    #[serde(default)]
+    pub failures: Vec<Version>,
 }
 
 impl Credential {
     pub fn is_locked(&self) -> bool {
-        self.failures_in_a_row >= MAX_PIN_FAILURES
+        self.failures_in_a_row() >= MAX_PIN_FAILURES
     }
 
-    pub fn after_pin_set(&self, pin: &PinSet) -> Credential {
-        Credential {
-            pin: Some(pin.clone()),
-            failures_in_a_row: 0,
-        }
+    /// Failures since the last success, PIN change or unlock.
+    pub fn failures_in_a_row(&self) -> u32 {
+        self.failures.len() as u32
     }
 
-    pub fn after_failure(&self) -> Credential {
-        Credential {
-            failures_in_a_row: self.failures_in_a_row + 1,
-            ..self.clone()
-        }
-    }
-
-    /// A success or an unlock starts the count again.
-    pub fn after_reset(&self) -> Credential {
-        Credential {
-            failures_in_a_row: 0,
-            ..self.clone()
-        }
-    }
-
-    /// The credential once `kind` (a sign-in event of this person) is recorded.
-    pub fn after(&self, kind: &EventKind) -> Credential {
+    /// The credential once `kind` (a sign-in event of this person) at `version` is known.
+    pub fn after(&self, kind: &EventKind, version: &Version) -> Credential {
         match kind {
-            EventKind::PinSet(pin) => self.after_pin_set(pin),
-            EventKind::SignInFailed(f) if f.method.is_pin() => self.after_failure(),
-            EventKind::SignedIn(_) | EventKind::PinUnlocked(_) => self.after_reset(),
+            EventKind::PinSet(pin) => self.after_pin_set(pin, version),
+            EventKind::SignInFailed(f) if f.method.is_pin() => self.after_failure(version),
+            EventKind::SignedIn(_) | EventKind::PinUnlocked(_) => self.after_reset(version),
             _ => self.clone(),
         }
     }
 
+    fn after_pin_set(&self, pin: &PinSet, version: &Version) -> Credential {
+        let mut next = self.after_reset(version);
+        if version.supersedes(self.pin.as_ref().map(|p| &p.version)) {
+            next.pin = Some(Versioned::new(pin.clone(), version.clone()));
+        }
+        next
+    }
+
+    fn after_failure(&self, version: &Version) -> Credential {
+        let mut next = self.clone();
+        let counts = version.supersedes(self.reset.as_ref());
+        if let (true, Err(at)) = (counts, next.failures.binary_search(version)) {
+            next.failures.insert(at, version.clone());
+        }
+        next
+    }
+
+    /// A success or an unlock starts the count again (from its own version on).
+    fn after_reset(&self, version: &Version) -> Credential {
+        let mut next = self.clone();
+        if version.supersedes(self.reset.as_ref()) {
+            next.failures.retain(|failure| failure > version);
+            next.reset = Some(version.clone());
+        }
+        next
+    }
+
     /// Attempts left before the lock.
     pub fn attempts_left(&self) -> u32 {
-        MAX_PIN_FAILURES.saturating_sub(self.failures_in_a_row)
+        MAX_PIN_FAILURES.saturating_sub(self.failures_in_a_row())
     }
 }
 
@@ -178,9 +194,9 @@ pub fn person_of(kind: &EventKind) -> Option<&str> {
 }
 
 /// The rules of the sign-in events, against the people and credentials recorded.
-pub fn check_sign_in_event(
+pub fn check_sign_in_event<'a>(
     kind: &EventKind,
-    credentials: &BTreeMap<String, Credential>,
+    credential_of: impl Fn(&str) -> Option<&'a Credential>,
     person_exists: impl Fn(&str) -> bool,
 ) -> Result<(), Refusals> {
     let Some(person) = person_of(kind) else {
@@ -190,7 +206,7 @@ pub fn check_sign_in_event(
         let what = "職員".to_string();
         return refuse(RefusalCode::UnknownRecord { what });
     }
-    let credential = credentials.get(person).cloned().unwrap_or_default();
+    let credential = credential_of(person).cloned().unwrap_or_default();
     match kind {
         EventKind::PinSet(pin) if pin.iterations < 100_000 || pin.hash.is_empty() => {
             refuse(pin_state("弱い設定"))
@@ -261,24 +277,80 @@ pub fn check_passkey_sign_in<'a>(
 mod tests {
     use super::*;
 
-    #[test]
-    fn five_failures_in_a_row_lock_and_an_unlock_or_success_resets() {
-        let pin = PinSet {
+    fn at(wall_ms: i64, device: &str) -> Version {
+        Version {
+            hlc: crate::Hlc {
+                wall_ms,
+                counter: 0,
+            },
+            device: crate::DeviceId(device.into()),
+            seq: wall_ms as u64,
+        }
+    }
+
+    fn pin_set() -> EventKind {
+        EventKind::PinSet(PinSet {
             person_id: "yamada".into(),
             salt: "00".into(),
             hash: "ab".into(),
             iterations: PIN_ITERATIONS,
-        };
-        let mut c = Credential::default().after_pin_set(&pin);
-        for left in (1..=5).rev() {
+        })
+    }
+
+    fn failure() -> EventKind {
+        EventKind::SignInFailed(SignInFailed {
+            person_id: "yamada".into(),
+            method: SignInMethod::Pin,
+            reason: None,
+        })
+    }
+
+    #[test]
+    fn five_failures_in_a_row_lock_and_an_unlock_or_success_resets() {
+        let mut c = Credential::default().after(&pin_set(), &at(1, "a"));
+        for (i, left) in (1..=5).rev().enumerate() {
             assert!(!c.is_locked());
             assert_eq!(c.attempts_left(), left);
-            c = c.after_failure();
+            c = c.after(&failure(), &at(10 + i as i64, "a"));
         }
         assert!(c.is_locked());
         assert_eq!(c.attempts_left(), 0);
-        assert!(!c.after_reset().is_locked());
-        assert!(!c.after_pin_set(&pin).is_locked());
+        let unlock = EventKind::PinUnlocked(PinUnlocked {
+            person_id: "yamada".into(),
+        });
+        assert!(!c.after(&unlock, &at(20, "a")).is_locked());
+        assert!(!c.after(&pin_set(), &at(20, "a")).is_locked());
+        assert!(
+            c.after(&unlock, &at(5, "b")).is_locked(),
+            "an unlock older than the failures does not lift the lock"
+        );
+    }
+
+    #[test]
+    fn sign_in_events_give_the_same_credential_in_any_order() {
+        let events = [
+            (pin_set(), at(1, "a")),
+            (failure(), at(2, "b")),
+            (failure(), at(3, "a")),
+            (
+                EventKind::SignedIn(SignedIn::with_pin("yamada", false)),
+                at(4, "b"),
+            ),
+            (failure(), at(5, "a")),
+            (pin_set(), at(6, "b")),
+            (failure(), at(7, "a")),
+        ];
+        let fold = |order: &mut dyn Iterator<Item = &(EventKind, Version)>| {
+            order.fold(Credential::default(), |c, (kind, v)| c.after(kind, v))
+        };
+        let forward = fold(&mut events.iter());
+        assert_eq!(
+            forward.failures_in_a_row(),
+            1,
+            "only the failure after the new PIN"
+        );
+        assert_eq!(forward.pin.as_ref().unwrap().version, at(6, "b"));
+        assert_eq!(fold(&mut events.iter().rev()), forward);
     }
 
     fn collation_id(passkey: Option<PasskeyCredential>, state: IdState) -> IdRecord {
@@ -348,17 +420,16 @@ mod tests {
             reason: Some("x".into()),
         });
         let mut c = Credential::default();
-        for _ in 0..10 {
-            c = c.after(&failed);
+        for i in 0..10 {
+            c = c.after(&failed, &at(i, "a"));
         }
         assert!(!c.is_locked());
         let (_, signed_in) = passkey_sign_in(0x05);
         let pin = SignedIn::with_pin("yamada", true);
         assert_eq!(check_passkey_sign_in(&pin, "tablet-1", []), Ok(()));
-        let known = BTreeMap::from([("yamada".to_string(), c)]);
         let passkey = EventKind::SignedIn(signed_in);
         assert_eq!(
-            check_sign_in_event(&passkey, &known, |_| true),
+            check_sign_in_event(&passkey, |_| Some(&c), |_| true),
             Ok(()),
             "no PIN needed"
         );
