@@ -4,14 +4,27 @@
 //! the same breaks every device finds when it pulls the same events (daicho-core
 //! `rule_breaks`).
 
+use daicho_core::key_log::KeyLoan;
 use daicho_core::room_permit::Permit;
 use daicho_core::rule_breaks::{entry_break, loan_break, RuleBreak};
-use daicho_core::{EntryRecord, Event, EventKind, Registers};
+use daicho_core::{Event, EventKind, EventTag, Registers};
 use sqlx::{Any, Row, Transaction};
 
-/// The kinds the rules read: rooms, keys and permits (small registers, read whole).
-const RULE_KINDS: &str =
-    "'room_defined', 'key_defined', 'permission_granted', 'visit_permit_granted', 'permit_revoked'";
+/// The kinds the rules read: rooms, keys, permits and people (small registers, read whole).
+const RULE_KINDS: [EventTag; 6] = [
+    EventTag::RoomDefined,
+    EventTag::KeyDefined,
+    EventTag::PersonDefined,
+    EventTag::PermissionGranted,
+    EventTag::VisitPermitGranted,
+    EventTag::PermitRevoked,
+];
+
+/// `kinds` as an SQL list of their stored names: `'room_defined', 'key_defined'`.
+fn sql_list(kinds: &[EventTag]) -> String {
+    let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+    names.join(", ")
+}
 
 /// The rule breaks `new_events` reveal, with everything stored in `tx` (them included):
 /// their own loans and entries, and for each revocation among them, the loans and entries
@@ -30,7 +43,7 @@ pub async fn breaks_in(
             candidates.extend(records_since(tx, r.at.timestamp_millis()).await?);
         }
     }
-    let permits: Vec<Permit> = registers.permits.values().cloned().collect();
+    let permits: Vec<Permit> = registers.permits().cloned().collect();
     let mut breaks: Vec<RuleBreak> = candidates
         .iter()
         .filter_map(|e| break_of(e, &registers, &permits))
@@ -74,9 +87,12 @@ fn touches_rules(event: &Event) -> bool {
     )
 }
 
-/// Rooms, keys and permits folded from every stored event of their kinds.
+/// Rooms, keys, permits and people folded from every stored event of their kinds.
 async fn rule_registers(tx: &mut Transaction<'_, Any>) -> sqlx::Result<Registers> {
-    let sql = format!("SELECT body FROM events WHERE kind IN ({RULE_KINDS})");
+    let sql = format!(
+        "SELECT body FROM events WHERE kind IN ({})",
+        sql_list(&RULE_KINDS)
+    );
     let events = bodies(tx, sqlx::query(&sql)).await?;
     Ok(Registers::fold(&events))
 }
@@ -84,9 +100,11 @@ async fn rule_registers(tx: &mut Transaction<'_, Any>) -> sqlx::Result<Registers
 /// Loans and entries recorded (by their device's clock) from `since_ms` on: a loan or entry
 /// at or after a revocation cannot have been recorded before it.
 async fn records_since(tx: &mut Transaction<'_, Any>, since_ms: i64) -> sqlx::Result<Vec<Event>> {
-    let sql = "SELECT body FROM events WHERE kind IN ('key_lent', 'entry_recorded') \
-               AND hlc_wall_ms >= $1";
-    bodies(tx, sqlx::query(sql).bind(since_ms)).await
+    let sql = format!(
+        "SELECT body FROM events WHERE kind IN ({}) AND hlc_wall_ms >= $1",
+        sql_list(&[EventTag::KeyLent, EventTag::EntryRecorded])
+    );
+    bodies(tx, sqlx::query(&sql).bind(since_ms)).await
 }
 
 pub(crate) async fn bodies<'q>(
@@ -102,18 +120,16 @@ pub(crate) async fn bodies<'q>(
         .collect()
 }
 
-/// The break a loan or entry event makes against `registers` (whose permits are `permits`),
-/// projected as every device projects it.
+/// The break a loan or entry event makes against `registers` (whose permits are `permits`):
+/// the same judges every device runs.
 fn break_of(event: &Event, registers: &Registers, permits: &[Permit]) -> Option<RuleBreak> {
     match &event.kind {
         EventKind::KeyLent(lent) => {
-            let room_id = registers.keys.get(&lent.key_id)?.room_id.clone();
-            let loan = daicho_core::key_log::KeyLoan::opened(event.id(), &room_id, lent);
-            loan_break(&loan, registers.rooms.get(&room_id), permits)
+            let room = registers.room(&registers.key(&lent.key_id)?.room_id);
+            loan_break(&KeyLoan::opened(event.id(), lent), room, permits)
         }
         EventKind::EntryRecorded(entry) => {
-            let record = EntryRecord::opened(event.id(), entry, &event.operator);
-            entry_break(&record, registers.rooms.get(&entry.room_id), permits)
+            entry_break(&event.id(), entry, &registers.door_facts(entry))
         }
         _ => None,
     }

@@ -22,7 +22,8 @@ pub async fn unverified(
     let sql = "SELECT body FROM events \
                WHERE kind IN ('id_ledger_recorded', 'collation_info_recorded')";
     let ledger = crate::rule_check::bodies(tx, sqlx::query(sql)).await?;
-    let ids = Registers::fold(&ledger).office.ids;
+    let registers = Registers::fold(&ledger);
+    let ids = &registers.office().ids;
     Ok(sign_ins
         .into_iter()
         .filter_map(|event| {
