@@ -91,7 +91,7 @@ pub fn app(pool: AnyPool, log: Arc<LogKey>, config: &Config) -> Router {
     let api = endpoints()
         .into_iter()
         .fold(Router::new(), |router, e| router.route(e.path, e.handler))
-        // A body is read up to the limit and no further; the handlers answer `body_too_large`.
+        // A body is read up to the limit and no further; the extractors answer `body_too_large`.
         .layer(DefaultBodyLimit::max(
             daicho_core::sync_limits::MAX_BODY_BYTES,
         ))
