@@ -3,13 +3,12 @@
 //! was rewritten since — even re-signed with its own key — cannot prove that: the sync stops
 //! with an error and the kept checkpoint stays as it was, the evidence for an auditor.
 
-use super::{offline, refusal, Signer, SyncError, SyncState};
-use daicho_core::checkpoint::{self, Checkpoint, Verifier};
+use super::{answer, Signer, SyncError, SyncState};
+use daicho_core::api::{paths, ConsistencyProof, ConsistencyQuery, LogKey};
+use daicho_core::checkpoint::{self, Checkpoint, NoteError, Verifier};
 use daicho_core::merkle::{self, Hash};
 use gloo::net::http::Request;
 use serde::{Deserialize, Serialize};
-
-pub const CONSISTENCY_PATH: &str = "/api/log/consistency";
 
 /// A checkpoint as the device keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,25 +18,41 @@ pub struct KeptCheckpoint {
     pub root: String,
 }
 
-#[derive(Deserialize)]
-struct LogKey {
-    vkey: String,
+/// Why the endpoint's log does not check out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogCheckError {
+    /// The log key kept from enrollment is not a verifier key.
+    BadLogKey(NoteError),
+    /// The page's checkpoint does not open with the log's key.
+    BadCheckpoint(NoteError),
+    /// The endpoint's consistency proof is not a list of hashes.
+    UnreadableProof,
+    /// The new checkpoint does not extend the kept one: the history was rewritten.
+    Rewritten { kept: u64, new: u64 },
 }
 
-#[derive(Deserialize)]
-struct Proof {
-    proof: Vec<String>,
+impl std::fmt::Display for LogCheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LogCheckError::BadLogKey(e) => f.write_str(&e.message_ja()),
+            LogCheckError::BadCheckpoint(e) => write!(
+                f,
+                "サーバの記録の証明（チェックポイント）を確認できません：{}",
+                e.message_ja()
+            ),
+            LogCheckError::UnreadableProof => f.write_str("サーバの証明が読み取れません。"),
+            LogCheckError::Rewritten { kept, new } => write!(
+                f,
+                "サーバの記録が、この端末が前回確認した内容（{kept}件）と一致しません（{new}件）。記録が書き換えられた可能性があります。同期を止め、システム管理者に連絡してください。"
+            ),
+        }
+    }
 }
 
 /// Opens `note` and checks it extends the kept checkpoint; keeps it in `state` if so.
 pub async fn check(signer: &Signer, state: &mut SyncState, note: &str) -> Result<(), SyncError> {
     let verifier = verifier(state).await?;
-    let new = checkpoint::open(note, &verifier).map_err(|e| {
-        SyncError(format!(
-            "サーバの記録の証明（チェックポイント）を確認できません：{}",
-            e.message_ja()
-        ))
-    })?;
+    let new = checkpoint::open(note, &verifier).map_err(LogCheckError::BadCheckpoint)?;
     if let Some(old) = &state.checkpoint {
         extends(signer, old, &new).await?;
     }
@@ -51,60 +66,38 @@ pub async fn check(signer: &Signer, state: &mut SyncState, note: &str) -> Result
 /// The log's key: given at enrollment; a device enrolled before the log asks for it once.
 async fn verifier(state: &mut SyncState) -> Result<Verifier, SyncError> {
     if state.log_key.is_none() {
-        let response = Request::get("/api/log/key").send().await.map_err(offline)?;
-        if !response.ok() {
-            return Err(refusal(response).await);
-        }
-        let key: LogKey = response.json().await.map_err(offline)?;
+        let key: LogKey = answer(Request::get(paths::LOG_KEY).build()).await?;
         state.log_key = Some(key.vkey);
     }
     let vkey = state.log_key.as_deref().unwrap_or_default();
-    Verifier::from_vkey(vkey).map_err(|e| SyncError(e.message_ja()))
+    Ok(Verifier::from_vkey(vkey).map_err(LogCheckError::BadLogKey)?)
 }
 
 async fn extends(signer: &Signer, old: &KeptCheckpoint, new: &Checkpoint) -> Result<(), SyncError> {
+    let rewritten = LogCheckError::Rewritten {
+        kept: old.size,
+        new: new.size,
+    };
     let old_root: Hash = hex::decode(&old.root)
         .ok()
         .and_then(|r| r.try_into().ok())
-        .ok_or_else(|| rewritten(old, new))?;
+        .ok_or_else(|| rewritten.clone())?;
     if new.size < old.size || (new.size == old.size && new.root != old_root) {
-        return Err(rewritten(old, new));
+        return Err(rewritten.into());
     }
     if new.size == old.size || old.size == 0 {
         return Ok(());
     }
     let proof = consistency_proof(signer, old.size, new.size).await?;
     merkle::verify_consistency(old.size, &old_root, new.size, &new.root, &proof)
-        .map_err(|_| rewritten(old, new))
+        .map_err(|_| rewritten.into())
 }
 
 async fn consistency_proof(signer: &Signer, from: u64, to: u64) -> Result<Vec<Hash>, SyncError> {
-    let url = format!("{CONSISTENCY_PATH}?from={from}&to={to}");
+    let url = ConsistencyQuery { from, to }.url();
     let request = signer
-        .sign(Request::get(&url), "GET", CONSISTENCY_PATH, "")
+        .sign(Request::get(&url), "GET", paths::CONSISTENCY, "")
         .await?;
-    let response = request.send().await.map_err(offline)?;
-    if !response.ok() {
-        return Err(refusal(response).await);
-    }
-    let proof: Proof = response.json().await.map_err(offline)?;
-    proof
-        .proof
-        .iter()
-        .map(|h| {
-            use base64::Engine;
-            base64::engine::general_purpose::STANDARD
-                .decode(h)
-                .ok()
-                .and_then(|b| Hash::try_from(b).ok())
-                .ok_or_else(|| SyncError("サーバの証明が読み取れません。".into()))
-        })
-        .collect()
-}
-
-fn rewritten(old: &KeptCheckpoint, new: &Checkpoint) -> SyncError {
-    SyncError(format!(
-        "サーバの記録が、この端末が前回確認した内容（{}件）と一致しません（{}件）。記録が書き換えられた可能性があります。同期を止め、システム管理者に連絡してください。",
-        old.size, new.size
-    ))
+    let proof: ConsistencyProof = answer(request.build()).await?;
+    Ok(proof.hashes().ok_or(LogCheckError::UnreadableProof)?)
 }

@@ -5,6 +5,7 @@
 //! The same batch sent again is recognised (idempotent); a different event for a `seq` already
 //! stored is a fork — two histories for one device — and is refused as a security exception.
 
+use crate::api::ApiCode;
 use crate::event::{DeviceId, Event, GENESIS_HASH};
 use serde::{Deserialize, Serialize};
 
@@ -88,12 +89,16 @@ impl ChainRefusal {
         }
     }
 
-    /// The stable machine-readable code (`"fork"`, `"gap"`, …).
-    pub fn code(&self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_string))
-            .unwrap_or_default()
+    /// The code the endpoint refuses the batch with (`fork`, `gap`, …).
+    pub fn code(&self) -> ApiCode {
+        match self {
+            ChainRefusal::WrongDevice { .. } => ApiCode::WrongDevice,
+            ChainRefusal::NotContiguous { .. } => ApiCode::NotContiguous,
+            ChainRefusal::Gap { .. } => ApiCode::Gap,
+            ChainRefusal::BadHash { .. } => ApiCode::BadHash,
+            ChainRefusal::BrokenLink { .. } => ApiCode::BrokenLink,
+            ChainRefusal::Fork { .. } => ApiCode::Fork,
+        }
     }
 }
 

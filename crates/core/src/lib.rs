@@ -5,6 +5,7 @@
 //! written once and both sides refuse the same things for the same reasons.
 
 pub mod admission;
+pub mod api;
 pub mod article;
 pub mod assets;
 pub mod authority;

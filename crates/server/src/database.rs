@@ -203,14 +203,16 @@ mod tests {
         let mut old = AnyConnection::connect(&url).await.unwrap();
         old_migrator(dir.path()).await.run(&mut old).await.unwrap();
         for (rowid, device) in [(3, "tablet-b"), (7, "tablet-a")] {
-            let body = serde_json::to_string(&first_event(device)).unwrap();
+            let event = first_event(device);
+            let body = serde_json::to_string(&event).unwrap();
             sqlx::query(
                 "INSERT INTO events (rowid, device, seq, hlc_wall_ms, hlc_counter, operator, \
                  kind, body, prev_hash, hash, received_at) \
-                 VALUES ($1, $2, 1, 1, 0, 'kanri', 'room_defined', $3, '', '', 0)",
+                 VALUES ($1, $2, 1, 1, 0, 'kanri', $3, $4, '', '', 0)",
             )
             .bind(rowid)
             .bind(device)
+            .bind(event.kind.tag().as_str())
             .bind(body)
             .execute(&mut old)
             .await

@@ -4,6 +4,7 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
+use daicho_core::api::ApiCode;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, Row};
@@ -11,8 +12,8 @@ use sqlx::{AnyPool, Row};
 /// How far a request's timestamp may be from the server's clock (the replay window).
 pub const CLOCK_WINDOW_MS: i64 = 5 * 60 * 1000;
 
-/// Why a device was not enrolled or a request not accepted. Stable codes for the protocol.
-#[derive(Debug, Clone, PartialEq, Eq, strum::EnumIter)]
+/// Why a device was not enrolled or a request not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceRefusal {
     UnknownCode,
     CodeExpired,
@@ -28,19 +29,20 @@ pub enum DeviceRefusal {
 }
 
 impl DeviceRefusal {
-    pub fn code(&self) -> &'static str {
+    /// The code the endpoint refuses with.
+    pub fn code(&self) -> ApiCode {
         match self {
-            DeviceRefusal::UnknownCode => "unknown_code",
-            DeviceRefusal::CodeExpired => "code_expired",
-            DeviceRefusal::CodeUsed => "code_used",
-            DeviceRefusal::BadKey => "bad_key",
-            DeviceRefusal::DeviceExists => "device_exists",
-            DeviceRefusal::Unsigned => "unsigned",
-            DeviceRefusal::UnknownDevice => "unknown_device",
-            DeviceRefusal::Revoked => "device_revoked",
-            DeviceRefusal::BadDigest => "bad_digest",
-            DeviceRefusal::BadSignature => "bad_signature",
-            DeviceRefusal::ClockSkew => "clock_skew",
+            DeviceRefusal::UnknownCode => ApiCode::UnknownCode,
+            DeviceRefusal::CodeExpired => ApiCode::CodeExpired,
+            DeviceRefusal::CodeUsed => ApiCode::CodeUsed,
+            DeviceRefusal::BadKey => ApiCode::BadKey,
+            DeviceRefusal::DeviceExists => ApiCode::DeviceExists,
+            DeviceRefusal::Unsigned => ApiCode::Unsigned,
+            DeviceRefusal::UnknownDevice => ApiCode::UnknownDevice,
+            DeviceRefusal::Revoked => ApiCode::DeviceRevoked,
+            DeviceRefusal::BadDigest => ApiCode::BadDigest,
+            DeviceRefusal::BadSignature => ApiCode::BadSignature,
+            DeviceRefusal::ClockSkew => ApiCode::ClockSkew,
         }
     }
 

@@ -4,23 +4,13 @@
 
 use crate::database::{self, Engine};
 use crate::{now_ms, rule_check, sign_in_check};
+use daicho_core::api::PushOutcome;
 use daicho_core::chain::{check_continuation, ChainRefusal, StoredChain};
 use daicho_core::{DeviceId, Event};
 use sqlx::{Any, AnyPool, Row, Transaction};
 use std::collections::BTreeMap;
 
 pub use daicho_core::sync_limits::MAX_BATCH_EVENTS;
-
-/// What a push stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct PushOutcome {
-    /// Events new to the endpoint, now stored.
-    pub stored: usize,
-    /// Events of the batch the endpoint had already (the batch was sent before).
-    pub already_stored: usize,
-    /// Rule breaks the new events revealed (stored all the same; see `rule_check`).
-    pub rule_breaks: usize,
-}
 
 #[derive(Debug)]
 pub enum PushError {
@@ -197,7 +187,7 @@ async fn raise_exception(
     refusal: &ChainRefusal,
 ) -> Result<(), PushError> {
     let (code, detail) = (refusal.code(), refusal.message_ja());
-    insert_exception(pool, &device.0, seq, &code, &detail).await?;
+    insert_exception(pool, &device.0, seq, code.as_str(), &detail).await?;
     Ok(())
 }
 

@@ -1,10 +1,12 @@
 //! Daichō's shared endpoint: serves the PWA and its API, with its state in SQLite or PostgreSQL.
 
+mod api_error;
 pub mod archive;
 pub mod config;
 pub mod database;
 pub mod devices;
 pub mod event_log;
+mod extract;
 pub mod log_key;
 pub mod rule_check;
 pub mod sign_in_check;
@@ -18,16 +20,15 @@ use axum::http::{header, Method};
 use axum::response::IntoResponse;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::{Json, Router};
+use daicho_core::api::{paths, Health, HealthStatus};
 use database::Engine;
 use log_key::LogKey;
-use serde_json::{json, Value};
 use sqlx::AnyPool;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
 pub use config::Config;
-pub use sync_api::ApiRefusal;
 
 /// Now, in milliseconds since the epoch (the clock of refusals, codes and revocations).
 pub fn now_ms() -> i64 {
@@ -67,13 +68,13 @@ where
 /// OpenAPI test can hold the document to it.
 fn endpoints() -> Vec<Endpoint> {
     vec![
-        endpoint("/api/health", Method::GET, health),
-        endpoint("/api/events", Method::POST, sync_api::push),
-        endpoint("/api/events", Method::GET, sync_api::pull),
-        endpoint("/api/devices", Method::POST, sync_api::enroll),
-        endpoint("/api/log/key", Method::GET, sync_api::log_key),
-        endpoint("/api/log/consistency", Method::GET, sync_api::consistency),
-        endpoint("/api/openapi.json", Method::GET, openapi),
+        endpoint(paths::HEALTH, Method::GET, health),
+        endpoint(paths::EVENTS, Method::POST, sync_api::push),
+        endpoint(paths::EVENTS, Method::GET, sync_api::pull),
+        endpoint(paths::DEVICES, Method::POST, sync_api::enroll),
+        endpoint(paths::LOG_KEY, Method::GET, sync_api::log_key),
+        endpoint(paths::CONSISTENCY, Method::GET, sync_api::consistency),
+        endpoint(paths::OPENAPI, Method::GET, openapi),
     ]
 }
 
@@ -90,7 +91,7 @@ pub fn app(pool: AnyPool, log: Arc<LogKey>, config: &Config) -> Router {
     let api = endpoints()
         .into_iter()
         .fold(Router::new(), |router, e| router.route(e.path, e.handler))
-        // A body is read up to the limit and no further; the handlers answer `body_too_large`.
+        // A body is read up to the limit and no further; the extractors answer `body_too_large`.
         .layer(DefaultBodyLimit::max(
             daicho_core::sync_limits::MAX_BODY_BYTES,
         ))
@@ -98,18 +99,22 @@ pub fn app(pool: AnyPool, log: Arc<LogKey>, config: &Config) -> Router {
     api.merge(static_files::router(&config.dist_dir))
 }
 
-async fn health(State(state): State<AppState>) -> Json<Value> {
+async fn health(State(state): State<AppState>) -> Json<Health> {
     let events = crate::database::event_count(&state.pool).await;
     let rule_breaks = rule_check::count(&state.pool).await;
     let exceptions = event_log::exception_count(&state.pool).await;
-    Json(json!({
-        "status": if events.is_ok() { "ok" } else { "database_unavailable" },
-        "database": Engine::of(&state.pool).name(),
-        "events": events.unwrap_or_default(),
-        "rule_breaks": rule_breaks.unwrap_or_default(),
-        "security_exceptions": exceptions.unwrap_or_default(),
-        "version": env!("CARGO_PKG_VERSION"),
-    }))
+    Json(Health {
+        status: if events.is_ok() {
+            HealthStatus::Ok
+        } else {
+            HealthStatus::DatabaseUnavailable
+        },
+        database: Engine::of(&state.pool).name().into(),
+        events: events.unwrap_or_default(),
+        rule_breaks: rule_breaks.unwrap_or_default(),
+        security_exceptions: exceptions.unwrap_or_default(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
 }
 
 /// The OpenAPI 3.1 document of the API, written by hand (docs/decisions.md says why).

@@ -3,6 +3,7 @@
 //! it. One that does not verify is stored all the same (the device's chain is evidence and
 //! must not be broken) and raised as a security exception, once per event.
 
+use daicho_core::event::EventTag;
 use daicho_core::sign_in::{check_passkey_sign_in, SignInMethod};
 use daicho_core::{Event, EventKind, Registers};
 use sqlx::{Any, Transaction};
@@ -19,9 +20,10 @@ pub async fn unverified(
     if sign_ins.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = "SELECT body FROM events \
-               WHERE kind IN ('id_ledger_recorded', 'collation_info_recorded')";
-    let ledger = crate::rule_check::bodies(tx, sqlx::query(sql)).await?;
+    let ledger_kinds = sqlx::query("SELECT body FROM events WHERE kind IN ($1, $2)")
+        .bind(EventTag::IdLedgerRecorded.as_str())
+        .bind(EventTag::CollationInfoRecorded.as_str());
+    let ledger = crate::rule_check::bodies(tx, ledger_kinds).await?;
     let registers = Registers::fold(&ledger);
     let ids = &registers.office().ids;
     Ok(sign_ins

@@ -1,16 +1,13 @@
 //! The OpenAPI document the server serves is held to the code: every route of the router is
 //! under `paths` with its methods (and nothing else is), and every refusal code the server can
-//! answer is in the `Refusal` enum (and nothing else is).
+//! answer — a refusal's code is an `ApiCode` — is in the `Refusal` enum (and nothing else is).
 
 mod common;
 
 use common::start;
-use daicho_core::chain::ChainRefusal;
-use daicho_server::devices::DeviceRefusal;
-use daicho_server::ApiRefusal;
-use serde_json::{json, Value};
+use daicho_core::api::ApiCode;
+use serde_json::Value;
 use std::collections::BTreeSet;
-use strum::IntoEnumIterator;
 
 const HTTP_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -81,30 +78,7 @@ fn documented_routes(doc: &Value) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-/// Every code a refusal body can carry: the device, chain and API refusals.
+/// Every code a refusal body can carry.
 fn refusal_codes() -> BTreeSet<String> {
-    let device = DeviceRefusal::iter().map(|r| r.code().to_string());
-    let api = ApiRefusal::iter().map(|r| r.code().to_string());
-    device.chain(api).chain(chain_refusal_codes()).collect()
-}
-
-/// Every `ChainRefusal`'s code. daicho-core gives it serde tagged by `code`, and serde's error
-/// for an unknown tag lists every variant's tag: each is built from its tag and asked its code.
-fn chain_refusal_codes() -> Vec<String> {
-    let error = serde_json::from_value::<ChainRefusal>(json!({ "code": "?" }))
-        .unwrap_err()
-        .to_string();
-    let (_, expected) = error
-        .split_once("expected")
-        .expect("serde lists the variants");
-    let tags: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    assert!(tags.len() >= 6, "every chain refusal: {error}");
-    tags.iter()
-        .map(|tag| {
-            let fields = json!({ "code": tag, "seq": 1, "expected": 1, "got": 2 });
-            serde_json::from_value::<ChainRefusal>(fields)
-                .unwrap()
-                .code()
-        })
-        .collect()
+    ApiCode::all().map(|c| c.as_str().to_string()).collect()
 }
