@@ -54,11 +54,15 @@ async fn office_registers_fold_their_events_and_check_the_role() {
     let store = Store::open("t-office").await.unwrap();
     let seeded = store.registers().await.unwrap();
     assert_eq!(
-        seeded.office.equipment.len(),
+        seeded.office().equipment.len(),
         4,
         "第16条's server and terminals"
     );
-    assert!(seeded.office.equipment.values().all(|e| e.value.is_default));
+    assert!(seeded
+        .office()
+        .equipment
+        .values()
+        .all(|e| e.value.is_default));
 
     // Only the general manager convenes a meeting: refused, nothing is stored.
     let before = store.event_count().await.unwrap();
@@ -85,7 +89,7 @@ async fn office_registers_fold_their_events_and_check_the_role() {
         .unwrap();
     let held = store.record(kind, "tanaka", Utc::now()).await.unwrap();
     let registers = store.registers().await.unwrap();
-    assert!(registers.office.meetings.contains_key(&held.id()));
+    assert!(registers.office().meetings.contains_key(&held.id()));
 
     // A correction points at the meeting; its history shows both, the original first.
     let correction = CorrectionRecorded {
@@ -100,12 +104,12 @@ async fn office_registers_fold_their_events_and_check_the_role() {
     assert_eq!(ids, vec![held.id(), corrected.id()]);
     let registers = store.registers().await.unwrap();
     assert!(
-        registers.office.meetings.contains_key(&held.id()),
+        registers.office().meetings.contains_key(&held.id()),
         "the original stays"
     );
-    assert!(registers.corrections[&held.id()].is_void());
+    assert!(registers.corrections()[&held.id()].is_void());
     // The corrections alone (what the logbooks read beside each page) say the same.
-    assert_eq!(store.corrections().await.unwrap(), registers.corrections);
+    assert_eq!(store.corrections().await.unwrap(), *registers.corrections());
 }
 
 /// A record too large ever to be sent (minutes pasted by mistake) is refused when recorded,

@@ -3,8 +3,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use chrono::{Duration, Utc};
-use daicho::store::schema::{self, EVENTS, ROOMS};
-use daicho::store::{ProjectionWrite, Store, StoreError, WriteMode};
+use daicho::store::schema::{self, EVENTS};
+use daicho::store::{Store, StoreError};
 use daicho_core::{EntryRecorded, Event, EventKind, ExitRecorded, Field, RefusalCode};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -145,6 +145,27 @@ async fn a_refused_entry_stores_nothing() {
     Store::delete("t-refused").await.unwrap();
 }
 
+/// Makes every `put` into IndexedDB's store `store` throw as a full disk would, until the
+/// returned function is called.
+fn fail_puts_into(store: &str) -> js_sys::Function {
+    let inject = js_sys::Function::new_with_args(
+        "store",
+        "const proto = IDBObjectStore.prototype;
+         const put = proto.put;
+         proto.put = function (...args) {
+           if (this.name === store) {
+             throw new DOMException('injected by the test', 'QuotaExceededError');
+           }
+           return put.apply(this, args);
+         };
+         return () => { proto.put = put; };",
+    );
+    inject
+        .call1(&JsValue::NULL, &JsValue::from_str(store))
+        .unwrap()
+        .into()
+}
+
 #[wasm_bindgen_test]
 async fn a_failed_projection_write_leaves_no_event_behind() {
     let store = town("t-atomic").await;
@@ -152,27 +173,21 @@ async fn a_failed_projection_write_leaves_no_event_behind() {
         .record_entry(entry("山田 太郎", true), OPERATOR, Utc::now())
         .await
         .unwrap();
-    let existing = store.rooms().await.unwrap().remove(0);
     let device_before = store.device().await.unwrap();
     let events_before = store.event_count().await.unwrap();
 
-    // A second event whose projection inserts a record that exists already: IndexedDB refuses
-    // the insert (ConstraintError), which must abort the event written before it.
-    let kind = EventKind::EntryRecorded(entry("鈴木 一郎", true));
+    // The entry's event is issued, then the write of who is inside fails: the whole
+    // transaction must abort, the event with it.
+    let restore = fail_puts_into(schema::OCCUPANCY);
     let result = store
-        .append(
-            kind,
-            OPERATOR,
-            Utc::now().timestamp_millis(),
-            &[ROOMS],
-            |_| vec![ProjectionWrite::new(ROOMS, &existing, WriteMode::Insert)],
-        )
+        .record_entry(entry("鈴木 一郎", true), OPERATOR, Utc::now())
         .await;
+    restore.call0(&JsValue::NULL).unwrap();
     let Err(StoreError::Storage(message)) = result else {
-        panic!("the duplicate insert must fail, got {result:?}");
+        panic!("the failed write must fail the entry, got {result:?}");
     };
     assert!(
-        message.contains("ConstraintError"),
+        message.contains("QuotaExceededError"),
         "names the browser's error: {message}"
     );
     assert_eq!(
@@ -316,10 +331,11 @@ async fn push_batches_keep_within_the_byte_limit_and_carry_every_event_once() {
     assert_eq!(alone.len(), chain.len());
 }
 
-/// A database from before schema 9 kept who was inside in its logbook lines, which the
-/// upgrade drops: the first open finds who is inside from the events, once.
+/// A database from before schema 10 kept its registers without their versions, and one from
+/// before schema 9 who was inside in its logbook lines: the first open after the upgrade
+/// writes the registers again from the events, once.
 #[wasm_bindgen_test]
-async fn who_is_inside_is_found_from_the_events_on_the_first_open_after_the_upgrade() {
+async fn the_registers_are_found_from_the_events_on_the_first_open_after_the_upgrade() {
     let name = "t-occupancy-fill";
     let store = town(name).await;
     let mut lines = Vec::new();
@@ -333,18 +349,20 @@ async fn who_is_inside_is_found_from_the_events_on_the_first_open_after_the_upgr
     };
     store.record_exit(exit, OPERATOR, Utc::now()).await.unwrap();
     let log = store.room_log(ROOM, 10).await.unwrap();
+    let people = store.people().await.unwrap();
     store.close();
 
-    // As an upgraded database stands before its first open: no occupancy, not yet filled.
+    // As an upgraded database stands before its first open: no registers, not yet rebuilt.
     let db = schema::open(name).await.unwrap();
     let tx = db
         .transaction(
-            &[schema::OCCUPANCY, schema::DEVICE],
+            &[schema::OCCUPANCY, schema::PEOPLE, schema::DEVICE],
             rexie::TransactionMode::ReadWrite,
         )
         .unwrap();
     tx.store(schema::OCCUPANCY).unwrap().clear().await.unwrap();
-    let marker = JsValue::from_str("occupancy_filled");
+    tx.store(schema::PEOPLE).unwrap().clear().await.unwrap();
+    let marker = JsValue::from_str("registers_rebuilt_v10");
     tx.store(schema::DEVICE)
         .unwrap()
         .delete(marker)
@@ -357,6 +375,7 @@ async fn who_is_inside_is_found_from_the_events_on_the_first_open_after_the_upgr
     let inside = store.inside(ROOM).await.unwrap();
     assert_eq!(inside, vec![lines[0].clone(), lines[2].clone()]);
     assert_eq!(store.room_log(ROOM, 10).await.unwrap(), log);
+    assert_eq!(store.people().await.unwrap(), people);
     store.close();
     Store::delete(name).await.unwrap();
 }

@@ -41,7 +41,12 @@ pub fn RoomSelect(
         rooms
             .get()
             .into_iter()
-            .map(|r| (r.id, format!("{}（レベル{}）", r.name, r.level.number())))
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    format!("{}（レベル{}）", r.name, r.level.number()),
+                )
+            })
             .collect()
     };
     labelled_select(id, label, value, choices)

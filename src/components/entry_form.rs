@@ -54,7 +54,7 @@ pub fn EntryForm(
 
     // The purpose a person gave last time in this room is usually the purpose again.
     Effect::new(move |_| {
-        let (who, room_id) = (person_id.get(), room.get().map(|r| r.id));
+        let (who, room_id) = (person_id.get(), room.get().map(|r| r.value.id));
         let (Some(room_id), false) = (room_id, who.is_empty()) else {
             return;
         };
@@ -102,7 +102,7 @@ pub fn EntryForm(
                 return errors.set(refusals);
             }
         };
-        let room_id = room.get_untracked().map(|r| r.id).unwrap_or_default();
+        let room_id = room.get_untracked().map(|r| r.value.id).unwrap_or_default();
         let who = directory
             .0
             .with_untracked(|m| m.get(&person_id.get_untracked()).cloned());
@@ -135,7 +135,7 @@ pub fn EntryForm(
                     on_refused.run(());
                     errors.set(refusals);
                 }
-                Err(e @ StoreError::Storage(_)) => {
+                Err(e) => {
                     on_refused.run(());
                     failure.set(Some(e.to_string()));
                 }
@@ -148,7 +148,7 @@ pub fn EntryForm(
         <form class="entry-form" on:submit=submit novalidate>
             <h2>"入室を記録"</h2>
             <p class="form-room">
-                {move || room.get().map(|r| r.name).unwrap_or_else(|| "部屋を選んでください".into())}
+                {move || room.get().map(|r| r.value.name).unwrap_or_else(|| "部屋を選んでください".into())}
             </p>
             <FieldError errors field=Field::Room/>
             <p class="requirement">{move || room.get().map(|r| requirement(r.level))}</p>

@@ -12,6 +12,7 @@ use crate::store::{new_id, Store};
 use chrono::{NaiveDate, Utc};
 use daicho_core::assets::{AssetCategory, AssetRegistered, HandlerDesignated, MeasureRecorded};
 use daicho_core::organisation::{Organisation, Position, Role};
+use daicho_core::EventTag;
 use daicho_core::{EventId, EventKind};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -94,7 +95,7 @@ pub fn AssetsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView 
             let store = store.get_value();
             let (Ok(registers), Ok(events), Ok(positions)) = (
                 store.registers().await,
-                store.events_of(&["asset_registered"]).await,
+                store.events_of(&[EventTag::AssetRegistered]).await,
                 store.positions().await,
             ) else {
                 return;
@@ -103,13 +104,13 @@ pub fn AssetsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView 
                 EventKind::AssetRegistered(a) => Some(a.id.as_str()),
                 _ => None,
             });
-            let office = registers.office;
+            let office = registers.office().clone();
             loaded.set(AssetsView {
                 assets: office.assets.into_values().map(|v| v.value).collect(),
                 defined_by,
                 designations: office.designations.into_iter().collect(),
                 measures: office.measures.into_iter().collect(),
-                organisation: registers.organisation,
+                organisation: registers.organisation().clone(),
                 positions,
             });
             ready.set(true);

@@ -8,6 +8,7 @@ use crate::components::record_link::{latest_definitions, RecordLink};
 use crate::store::{new_id, Store};
 use chrono::Utc;
 use daicho_core::equipment::{EquipmentKind, EquipmentRegistered};
+use daicho_core::EventTag;
 use daicho_core::{EventId, EventKind};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -64,7 +65,7 @@ pub fn EquipmentPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoVi
             let store = store.get_value();
             let (Ok(registers), Ok(events)) = (
                 store.registers().await,
-                store.events_of(&["equipment_registered"]).await,
+                store.events_of(&[EventTag::EquipmentRegistered]).await,
             ) else {
                 return;
             };
@@ -73,10 +74,10 @@ pub fn EquipmentPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoVi
                 _ => None,
             });
             let items = registers
-                .office
+                .office()
                 .equipment
-                .into_values()
-                .map(|v| v.value)
+                .values()
+                .map(|v| v.value.clone())
                 .collect();
             loaded.set(EquipmentView { items, defined_by });
             ready.set(true);

@@ -98,7 +98,11 @@ pub fn OperationsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoV
     let rooms = RwSignal::new(HashMap::<String, String>::new());
     spawn_local(async move {
         if let Ok(all) = store.get_value().rooms().await {
-            rooms.set(all.into_iter().map(|r| (r.id, r.name)).collect());
+            rooms.set(
+                all.into_iter()
+                    .map(|r| (r.value.id, r.value.name))
+                    .collect(),
+            );
         }
     });
     install_bench_hook(store.get_value());

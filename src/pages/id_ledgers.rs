@@ -18,6 +18,7 @@ use daicho_core::id_ledger::{
     OperatorIdKindDefined,
 };
 use daicho_core::organisation::{Organisation, Role};
+use daicho_core::EventTag;
 use daicho_core::{Event, EventId, EventKind};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -187,9 +188,9 @@ pub fn IdLedgersPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoVi
         spawn_local(async move {
             let store = store.get_value();
             let kinds = [
-                "operator_id_kind_defined",
-                "id_ledger_recorded",
-                "collation_info_recorded",
+                EventTag::OperatorIdKindDefined,
+                EventTag::IdLedgerRecorded,
+                EventTag::CollationInfoRecorded,
             ];
             let (Ok(registers), Ok(events)) =
                 (store.registers().await, store.events_of(&kinds).await)
@@ -200,7 +201,7 @@ pub fn IdLedgersPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoVi
                 EventKind::OperatorIdKindDefined(d) => Some(d.id.as_str()),
                 _ => None,
             });
-            let office = registers.office;
+            let office = registers.office().clone();
             loaded.set(LedgersView {
                 kinds: office
                     .operator_id_kinds
@@ -210,7 +211,7 @@ pub fn IdLedgersPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoVi
                 kind_defined_by,
                 ids: office.ids.into_values().collect(),
                 history: events.iter().filter_map(HistoryLine::from_event).collect(),
-                organisation: registers.organisation,
+                organisation: registers.organisation().clone(),
             });
             ready.set(true);
         })

@@ -70,10 +70,10 @@ pub fn InstructionsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl Int
     let reload = move || {
         spawn_local(async move {
             if let Ok(registers) = store.get_value().registers().await {
-                let mut ms: Vec<Meeting> = registers.office.meetings.into_values().collect();
+                let mut ms: Vec<Meeting> = registers.office().meetings.values().cloned().collect();
                 ms.sort_by(|a, b| (b.held.date, &b.id).cmp(&(a.held.date, &a.id)));
                 meetings.set(ms);
-                instructions.set(registers.office.instructions.into_values().collect());
+                instructions.set(registers.office().instructions.values().cloned().collect());
                 loaded.set(true);
             }
         })

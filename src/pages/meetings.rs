@@ -30,10 +30,10 @@ pub fn MeetingsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoVie
         spawn_local(async move {
             if let Ok(registers) = store.get_value().registers().await {
                 let gm = registers
-                    .organisation
+                    .organisation()
                     .who_held(Role::GeneralManager, today());
                 general_manager.set(gm.map(str::to_string));
-                meetings.set(registers.office.meetings.into_values().collect());
+                meetings.set(registers.office().meetings.values().cloned().collect());
                 loaded.set(true);
             }
         })

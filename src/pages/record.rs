@@ -25,8 +25,7 @@ struct Loaded {
 impl Loaded {
     fn trail(&self, id: &EventId) -> CorrectionTrail {
         self.registers
-            .corrections
-            .get(id)
+            .corrections_of(id)
             .cloned()
             .unwrap_or_default()
     }
@@ -108,7 +107,7 @@ pub fn VersionsPage(store: StoredValue<Rc<Store>, LocalStorage>, key: String) ->
                         <p class="record-id">"版の数 " {l.history.len()} "（最後の版が現在のものです）"</p>
                         <ol class="history">
                             {l.history.iter().map(|e| view! {
-                                <HistoryEvent event=e.clone() rooms=l.registers.rooms.clone()/>
+                                <HistoryEvent event=e.clone() rooms=rooms_by_id(&l.registers)/>
                             }).collect_view()}
                         </ol>
                     </section>
@@ -118,12 +117,20 @@ pub fn VersionsPage(store: StoredValue<Rc<Store>, LocalStorage>, key: String) ->
     }
 }
 
+/// The rooms of the registers by id (an event names its room by id).
+fn rooms_by_id(registers: &Registers) -> std::collections::BTreeMap<String, daicho_core::Room> {
+    registers
+        .rooms()
+        .map(|r| (r.id.clone(), r.clone()))
+        .collect()
+}
+
 #[component]
 fn RecordHistory(loaded: Loaded, trail: CorrectionTrail) -> impl IntoView {
     let original = &loaded.history[0];
     let title = original.kind.tag().label_ja();
     let void = trail.is_void();
-    let rooms = loaded.registers.rooms.clone();
+    let rooms = rooms_by_id(&loaded.registers);
     let events = loaded
         .history
         .iter()

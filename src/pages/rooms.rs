@@ -41,19 +41,18 @@ pub fn RoomsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
 fn RoomTable(registers: Registers, editing: RwSignal<Option<Room>>) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let today = wareki::to_jst(Utc::now()).date_naive();
-    let mut rooms: Vec<Room> = registers.rooms.values().cloned().collect();
+    let mut rooms: Vec<Room> = registers.rooms().cloned().collect();
     rooms.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name)));
     let rows = rooms
         .into_iter()
         .map(|room| {
             let role = entry_manager_role(room.level);
             let holder = registers
-                .organisation
+                .organisation()
                 .who_held(role, today)
                 .map_or_else(|| "（未登録）".to_string(), |id| directory.name_of(id));
             let keys: Vec<String> = registers
-                .keys
-                .values()
+                .keys()
                 .filter(|k| k.room_id == room.id)
                 .map(|k| k.label.clone())
                 .collect();
@@ -98,14 +97,14 @@ fn RoomForm(
     let outcome: Outcome = RwSignal::new(None);
     Effect::new(move |_| {
         if let Some(room) = editing.get() {
-            name.set(room.name);
-            place.set(room.place);
             level.set(room.level.number().to_string());
+            name.set(room.value.name);
+            place.set(room.value.place);
         }
     });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let id = editing.get_untracked().map_or_else(new_id, |r| r.id);
+        let id = editing.get_untracked().map_or_else(new_id, |r| r.value.id);
         let level = level.get_untracked().parse::<u8>().ok();
         let Some(level) = level.and_then(|l| SecurityLevel::try_from(l).ok()) else {
             return outcome.set(Some((false, "レベルを選んでください。".into())));

@@ -28,7 +28,10 @@ pub fn SyncPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
         let ticket = reads.ask();
         spawn_local(async move {
             let store = store.get_value();
-            let read = (store.sync_state().await, store.device().await);
+            let read = (
+                store.sync_record::<crate::sync::SyncState>().await,
+                store.device().await,
+            );
             if !reads.is_newest(ticket) {
                 return; // a newer read came meanwhile; it shows the state
             }

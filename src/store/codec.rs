@@ -13,8 +13,7 @@ pub fn to_js<T: Serialize>(value: &T) -> JsValue {
 }
 
 pub fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T> {
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|e| StoreError::Storage(format!("保存されたデータを読めません: {e}")))
+    serde_wasm_bindgen::from_value(value).map_err(|e| StoreError::Unreadable(e.to_string()))
 }
 
 /// As `to_js`, through one JSON text parsed by the browser: for records of many strings (a
@@ -27,7 +26,7 @@ pub fn to_js_whole<T: Serialize>(value: &T) -> JsValue {
 
 /// As `from_js`, through one JSON text (the counterpart of `to_js_whole`).
 pub fn from_js_whole<T: DeserializeOwned>(value: &JsValue) -> Result<T> {
-    let unreadable = |e: String| StoreError::Storage(format!("保存されたデータを読めません: {e}"));
-    let text = js_sys::JSON::stringify(value).map_err(|e| unreadable(format!("{e:?}")))?;
-    serde_json::from_str(&String::from(text)).map_err(|e| unreadable(e.to_string()))
+    let text =
+        js_sys::JSON::stringify(value).map_err(|e| StoreError::Unreadable(format!("{e:?}")))?;
+    serde_json::from_str(&String::from(text)).map_err(|e| StoreError::Unreadable(e.to_string()))
 }

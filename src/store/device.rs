@@ -7,7 +7,7 @@ use daicho_core::sync_limits::MAX_BODY_BYTES;
 use daicho_core::{DeviceId, Event, Hlc};
 use rexie::Transaction;
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 const KEY: &str = "self";
 
@@ -49,9 +49,7 @@ pub async fn read(tx: &Transaction) -> Result<DeviceState> {
         .await?;
     match value {
         Some(v) => from_js(v),
-        None => Err(StoreError::Storage(
-            "この端末の識別情報がありません".to_string(),
-        )),
+        None => Err(StoreError::NoDevice),
     }
 }
 
@@ -89,14 +87,14 @@ impl super::Store {
         }
         // WebCrypto is awaited before the transaction opens (a transaction closes on any
         // other await); if another tab stored a key meanwhile, that one is kept.
-        let fresh = DeviceKey::generate().await.map_err(StoreError::Storage)?;
+        let fresh = DeviceKey::generate().await.map_err(StoreError::Crypto)?;
         let tx = self
             .db
             .transaction(&[schema::DEVICE], rexie::TransactionMode::ReadWrite)?;
         let store = tx.store(schema::DEVICE)?;
         let existing = store.get(JsValue::from_str(KEY_PAIR)).await?;
         let key = match existing {
-            Some(value) => DeviceKey::from_js(&value).map_err(StoreError::Storage)?,
+            Some(value) => DeviceKey::from_js(&value).map_err(StoreError::Crypto)?,
             None => {
                 store
                     .add(&fresh.to_js(), Some(&JsValue::from_str(KEY_PAIR)))
@@ -117,42 +115,44 @@ impl super::Store {
             .get(JsValue::from_str(KEY_PAIR))
             .await?;
         value
-            .map(|v| crate::auth::device_key::DeviceKey::from_js(&v).map_err(StoreError::Storage))
+            .map(|v| crate::auth::device_key::DeviceKey::from_js(&v).map_err(StoreError::Crypto))
             .transpose()
     }
 }
 
-/// Where the sync state is kept in the device store.
-const SYNC_STATE: &str = "sync";
+/// Where the sync's own record (its cursor, its last outcome) is kept in the device store.
+const SYNC_RECORD: &str = "sync";
 
-/// Saves the sync state inside the caller's transaction (which must cover the device store).
-pub(super) async fn write_sync_state(
+/// Saves the sync's record inside the caller's transaction (which must cover the device
+/// store). The store keeps it and knows nothing of what it says.
+pub(super) async fn write_sync_record<S: serde::Serialize>(
     tx: &Transaction,
-    state: &crate::sync::SyncState,
+    record: &S,
 ) -> Result<()> {
     tx.store(schema::DEVICE)?
-        .put(&to_js(state), Some(&JsValue::from_str(SYNC_STATE)))
+        .put(&to_js(record), Some(&JsValue::from_str(SYNC_RECORD)))
         .await?;
     Ok(())
 }
 
 impl super::Store {
-    pub async fn sync_state(&self) -> Result<crate::sync::SyncState> {
+    /// The sync's record, as last saved (its default before the first).
+    pub async fn sync_record<S: serde::de::DeserializeOwned + Default>(&self) -> Result<S> {
         let tx = self
             .db
             .transaction(&[schema::DEVICE], rexie::TransactionMode::ReadOnly)?;
         let value = tx
             .store(schema::DEVICE)?
-            .get(JsValue::from_str(SYNC_STATE))
+            .get(JsValue::from_str(SYNC_RECORD))
             .await?;
         Ok(value.map(from_js).transpose()?.unwrap_or_default())
     }
 
-    pub async fn save_sync_state(&self, state: &crate::sync::SyncState) -> Result<()> {
+    pub async fn save_sync_record<S: serde::Serialize>(&self, record: &S) -> Result<()> {
         let tx = self
             .db
             .transaction(&[schema::DEVICE], rexie::TransactionMode::ReadWrite)?;
-        write_sync_state(&tx, state).await?;
+        write_sync_record(&tx, record).await?;
         tx.done().await?;
         Ok(())
     }
@@ -184,6 +184,12 @@ impl super::Store {
         let values = self.own_event_values(seq, limit).await?;
         if values.is_empty() {
             return Ok(None);
+        }
+        for value in &values {
+            // Only this store's index reads it: an event leaves the device as it was sealed.
+            let field = JsValue::from_str(super::STORE_ONLY_FIELD);
+            let _ =
+                js_sys::Reflect::delete_property(value.unchecked_ref::<js_sys::Object>(), &field);
         }
         let events: js_sys::Array = values.iter().collect();
         let whole = push_body(&events)?;
@@ -220,7 +226,8 @@ fn push_body(events: &js_sys::Array) -> Result<String> {
     let body = js_sys::Object::new();
     // Setting a property on a fresh plain object cannot fail.
     let _ = js_sys::Reflect::set(&body, &JsValue::from_str("events"), events);
-    let json = js_sys::JSON::stringify(&body).map_err(|e| StoreError::Storage(format!("{e:?}")))?;
+    let json =
+        js_sys::JSON::stringify(&body).map_err(|e| StoreError::Unreadable(format!("{e:?}")))?;
     Ok(String::from(json))
 }
 
@@ -233,7 +240,7 @@ fn body_within(values: &[JsValue], max_bytes: usize) -> Result<(String, usize)> 
     let mut count = 0;
     for value in values {
         let json =
-            js_sys::JSON::stringify(value).map_err(|e| StoreError::Storage(format!("{e:?}")))?;
+            js_sys::JSON::stringify(value).map_err(|e| StoreError::Unreadable(format!("{e:?}")))?;
         let json = String::from(json);
         let comma = usize::from(count > 0);
         if count > 0 && body.len() + comma + json.len() + CLOSE.len() > max_bytes {
@@ -255,5 +262,5 @@ fn seq_of(value: &JsValue) -> Result<u64> {
         .ok()
         .and_then(|v| v.as_f64())
         .map(|seq| seq as u64)
-        .ok_or_else(|| StoreError::Storage("記録の番号（seq）が読めません".into()))
+        .ok_or_else(|| StoreError::Unreadable("記録の番号（seq）".into()))
 }

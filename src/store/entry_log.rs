@@ -6,49 +6,15 @@
 //! writes its event and nothing else of the line. Who is inside is kept per room in
 //! `OCCUPANCY`.
 
-use super::codec::{from_js, from_js_whole, to_js_whole};
+use super::codec::from_js;
+use super::facts::{inside, line_events};
 use super::paging::{read_page, LogIndexes, LogPage, LogQuery};
-use super::registers::{check_and_append, read_door_registers, referring, SMALL};
-use super::{event_key, schema, ProjectionWrite, Result, Store, StoreError, WriteMode};
+use super::registers::referring;
+use super::{schema, Result, Store};
 use chrono::{DateTime, Utc};
-use daicho_core::{EntryRecord, EntryRecorded, Event, EventId, EventKind, ExitRecorded, Registers};
+use daicho_core::{EntryRecord, EntryRecorded, Event, EventId, EventKind, ExitRecorded};
 use rexie::{Direction, KeyRange, Transaction, TransactionMode};
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
 use wasm_bindgen::JsValue;
-
-/// Who is inside a room: the entries recorded there with no exit yet. Kept in the
-/// transaction of each entry and exit; an exit pulled before its entry is remembered until
-/// the entry comes (`pulled::EXITS_BEFORE_ENTRIES`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(super) struct Occupancy {
-    pub room_id: String,
-    pub inside: Vec<EventId>,
-}
-
-impl Occupancy {
-    pub fn of(room_id: &str) -> Self {
-        Occupancy {
-            room_id: room_id.to_string(),
-            inside: Vec::new(),
-        }
-    }
-
-    /// The record's new version, converted in one piece (it may hold many ids).
-    fn write(&self) -> ProjectionWrite {
-        ProjectionWrite {
-            store: schema::OCCUPANCY,
-            value: to_js_whole(self),
-            mode: WriteMode::Replace,
-        }
-    }
-}
-
-/// A room's occupancy, with the lines of those inside.
-struct Inside {
-    occupancy: Occupancy,
-    lines: Vec<EntryRecord>,
-}
 
 /// The stores a logbook read covers: the events (the lines) and who is inside.
 const READ: [&str; 2] = [schema::EVENTS, schema::OCCUPANCY];
@@ -62,25 +28,8 @@ impl Store {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<EntryRecord> {
-        let people = [
-            operator,
-            &entry.person_id,
-            entry.escort_id.as_deref().unwrap_or(""),
-        ];
-        let (tx, mut registers) = self.logbook_transaction(&entry.room_id, &people).await?;
-        let Inside {
-            mut occupancy,
-            lines,
-        } = inside_in(&tx, &entry.room_id).await?;
-        for open in lines {
-            registers.entries.insert(open.id.clone(), open);
-        }
         let kind = EventKind::EntryRecorded(entry.clone());
-        let event = check_and_append(tx, &registers, kind, operator, now, |event, _| {
-            occupancy.inside.push(event.id());
-            vec![occupancy.write()]
-        })
-        .await?;
+        let event = self.record(kind, operator, now).await?;
         Ok(EntryRecord::opened(event.id(), &entry, operator))
     }
 
@@ -91,47 +40,34 @@ impl Store {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<EntryRecord> {
-        let (tx, mut registers) = self.logbook_transaction("", &[operator]).await?;
-        let entry = line(&tx, &exit.entry).await?;
-        let mut occupancy = match &entry {
-            Some(entry) => read_occupancy(&tx, &entry.room_id).await?,
-            None => Occupancy::default(),
-        };
-        if let Some(entry) = &entry {
-            registers.entries.insert(entry.id.clone(), entry.clone());
-        }
         let kind = EventKind::ExitRecorded(exit.clone());
-        let mut closed = None;
-        check_and_append(tx, &registers, kind, operator, now, |event, _| {
-            let Some(open) = entry else {
-                return Vec::new();
-            };
-            occupancy.inside.retain(|id| *id != open.id);
-            closed = Some(open.closed(event.id(), &exit, operator));
-            vec![occupancy.write()]
-        })
-        .await?;
-        closed.ok_or_else(|| StoreError::Storage("exit not recorded".into()))
-    }
-
-    /// A write transaction over the registers and who is inside, with what the door's rules
-    /// need of `room_id` and `people` read.
-    async fn logbook_transaction(
-        &self,
-        room_id: &str,
-        people: &[&str],
-    ) -> Result<(Transaction, Registers)> {
-        let mut stores = SMALL.to_vec();
-        stores.push(schema::OCCUPANCY);
-        let tx = self.write_transaction(&stores)?;
-        let registers = read_door_registers(&tx, room_id, people).await?;
-        Ok((tx, registers))
+        self.record(kind, operator, now).await?;
+        let tx = self.db.transaction(&READ, TransactionMode::ReadOnly)?;
+        let line = line(&tx, &exit.entry).await?;
+        line.ok_or_else(|| super::StoreError::Unreadable(format!("入室記録 {}", exit.entry)))
     }
 
     /// Who is inside `room_id` now, earliest entry first.
     pub async fn inside(&self, room_id: &str) -> Result<Vec<EntryRecord>> {
         let tx = self.db.transaction(&READ, TransactionMode::ReadOnly)?;
-        Ok(inside_in(&tx, room_id).await?.lines)
+        inside(&tx, room_id).await
+    }
+    /// What the door reads for `entry` now (the rule's facts, read as the entry reads them).
+    pub async fn door_facts(
+        &self,
+        entry: &EntryRecorded,
+    ) -> Result<daicho_core::admission::DoorFacts> {
+        let stores = [
+            schema::EVENTS,
+            schema::OCCUPANCY,
+            schema::ROOMS,
+            schema::PEOPLE,
+            schema::PERMITS,
+            schema::KEYS,
+            schema::LOANS,
+        ];
+        let tx = self.db.transaction(&stores, TransactionMode::ReadOnly)?;
+        super::facts::door_facts(&tx, entry).await
     }
 
     /// How many are inside `room_id` now.
@@ -208,50 +144,14 @@ fn entered_ms(event: &Event) -> i64 {
     }
 }
 
-/// `room_id`'s occupancy and the lines of those inside: one read of each entry event, no
-/// exits (an exit takes its entry out of the record in its own transaction).
-async fn inside_in(tx: &Transaction, room_id: &str) -> Result<Inside> {
-    let mut occupancy = read_occupancy(tx, room_id).await?;
-    let store = tx.store(schema::EVENTS)?;
-    let reads = occupancy.inside.iter().map(|id| store.get(event_key(id)));
-    let mut inside = Vec::new();
-    for value in futures::future::try_join_all(reads)
-        .await?
-        .into_iter()
-        .flatten()
-    {
-        let entry: Event = from_js(value)?;
-        inside.extend(EntryRecord::of_events(&entry, []));
-    }
-    inside.sort_by_key(|e| e.entered_at);
-    occupancy.inside = inside.iter().map(|e| e.id.clone()).collect();
-    Ok(Inside {
-        occupancy,
-        lines: inside,
-    })
-}
-
-/// Who is inside `room_id` as stored (an empty room has no record).
-pub(super) async fn read_occupancy(tx: &Transaction, room_id: &str) -> Result<Occupancy> {
-    let stored = tx
-        .store(schema::OCCUPANCY)?
-        .get(JsValue::from_str(room_id))
-        .await?;
-    match stored {
-        Some(value) => from_js_whole(&value),
-        None => Ok(Occupancy::of(room_id)),
-    }
-}
-
 /// The line of the entry `id`: its event, closed by the exits naming it; `None` if this
 /// device holds no entry of that id.
 pub(super) async fn line(tx: &Transaction, id: &EventId) -> Result<Option<EntryRecord>> {
-    let Some(value) = tx.store(schema::EVENTS)?.get(event_key(id)).await? else {
+    let events = line_events(tx, id).await?;
+    let Some(entry) = events.iter().find(|e| e.id() == *id) else {
         return Ok(None);
     };
-    let entry: Event = from_js(value)?;
-    let exits = referring(tx, id).await?;
-    Ok(EntryRecord::of_events(&entry, &exits))
+    Ok(EntryRecord::of_events(entry, &events))
 }
 
 /// The lines of entry `events`, in their order (their exits read together, one index read
@@ -265,57 +165,4 @@ async fn lines(tx: &Transaction, events: Vec<Event>) -> Result<Vec<EntryRecord>>
         .zip(&exits)
         .filter_map(|(entry, exits)| EntryRecord::of_events(entry, exits))
         .collect())
-}
-
-impl Store {
-    /// Fills who is inside each room from the events, once per database (those from before
-    /// schema 9 kept it in the lines they stored; a new one finds no entries). Marked done in
-    /// the device store, in the same transaction.
-    pub(super) async fn fill_occupancy_once(&self) -> Result<()> {
-        let stores = [schema::EVENTS, schema::OCCUPANCY, schema::DEVICE];
-        let tx = self.db.transaction(&stores, TransactionMode::ReadWrite)?;
-        let device = tx.store(schema::DEVICE)?;
-        let marker = JsValue::from_str(OCCUPANCY_FILLED_KEY);
-        if device.get(marker.clone()).await?.is_some() {
-            return Ok(());
-        }
-        let events = tx.store(schema::EVENTS)?;
-        let entries = events.index(schema::ENTRY_LINES_BY_TIME)?;
-        let entries: Vec<Event> = from_all(entries.get_all(None, None).await?)?;
-        let exit_kind =
-            KeyRange::only(&JsValue::from_str("exit_recorded")).map_err(rexie::Error::from)?;
-        let exits = events.index(schema::EVENTS_BY_KIND)?;
-        let exits: Vec<Event> = from_all(exits.get_all(Some(exit_kind), None).await?)?;
-        let closed: HashSet<&EventId> = exits
-            .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::ExitRecorded(exit) => Some(&exit.entry),
-                _ => None,
-            })
-            .collect();
-        let mut rooms: BTreeMap<&str, Occupancy> = BTreeMap::new();
-        for entry in entries.iter().filter(|e| !closed.contains(&e.id())) {
-            let EventKind::EntryRecorded(recorded) = &entry.kind else {
-                continue;
-            };
-            let room = rooms
-                .entry(&recorded.room_id)
-                .or_insert_with(|| Occupancy::of(&recorded.room_id));
-            room.inside.push(entry.id());
-        }
-        let store = tx.store(schema::OCCUPANCY)?;
-        for occupancy in rooms.values() {
-            store.put(&to_js_whole(occupancy), None).await?;
-        }
-        device.put(&JsValue::TRUE, Some(&marker)).await?;
-        tx.done().await?;
-        Ok(())
-    }
-}
-
-/// The device-store key marking `fill_occupancy_once` done.
-const OCCUPANCY_FILLED_KEY: &str = "occupancy_filled";
-
-fn from_all<T: serde::de::DeserializeOwned>(values: Vec<JsValue>) -> Result<Vec<T>> {
-    values.into_iter().map(from_js).collect()
 }

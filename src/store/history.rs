@@ -283,10 +283,10 @@ fn from_json<T: serde::de::DeserializeOwned>(values: Vec<JsValue>) -> Result<Vec
     }
     let array: js_sys::Array = values.into_iter().collect();
     let text = js_sys::JSON::stringify(&array)
-        .map_err(|e| StoreError::Storage(format!("{e:?}")))?
+        .map_err(|e| StoreError::Unreadable(format!("{e:?}")))?
         .as_string()
         .unwrap_or_default();
-    serde_json::from_str(&text).map_err(|e| StoreError::Storage(e.to_string()))
+    serde_json::from_str(&text).map_err(|e| StoreError::Unreadable(e.to_string()))
 }
 
 /// The index the query reads: by operator and time when one operator is chosen, else by time.
@@ -314,7 +314,7 @@ fn key_range(query: &HistoryQuery, after: Option<PageCursor>) -> Result<KeyRange
         }
     };
     KeyRange::bound(&key(lower), &key(upper), Some(false), Some(upper_open))
-        .map_err(|e| StoreError::Storage(format!("{e:?}")))
+        .map_err(|e| StoreError::Unreadable(format!("{e:?}")))
 }
 
 /// The cursor once a row at `at_ms` is passed (rows can share a millisecond).

@@ -3,12 +3,12 @@
 //! transaction, then appends the event with its projection.
 
 use super::paging::{read_page, LogIndexes, LogPage, LogQuery};
-use super::{read_all, schema, Result, Store, StoreError};
-use super::{ProjectionWrite, WriteMode};
+use super::registers::read_all;
+use super::{schema, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyReturned};
 use daicho_core::room_permit::{PermissionGranted, Permit, PermitRevoked, VisitPermitGranted};
-use daicho_core::EventKind;
+use daicho_core::{EventKind, Versioned};
 use rexie::{Direction, KeyRange, TransactionMode};
 use wasm_bindgen::JsValue;
 
@@ -28,16 +28,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Permit> {
         let kind = EventKind::PermissionGranted(grant.clone());
-        let event = self
-            .checked_write(kind, operator, now, |event, _| {
-                let permit = Permit::standing(event.id(), &grant);
-                vec![ProjectionWrite::new(
-                    schema::PERMITS,
-                    &permit,
-                    WriteMode::Insert,
-                )]
-            })
-            .await?;
+        let event = self.record(kind, operator, now).await?;
         Ok(Permit::standing(event.id(), &grant))
     }
 
@@ -49,16 +40,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Permit> {
         let kind = EventKind::VisitPermitGranted(grant.clone());
-        let event = self
-            .checked_write(kind, operator, now, |event, _| {
-                let permit = Permit::visit(event.id(), &grant);
-                vec![ProjectionWrite::new(
-                    schema::PERMITS,
-                    &permit,
-                    WriteMode::Insert,
-                )]
-            })
-            .await?;
+        let event = self.record(kind, operator, now).await?;
         Ok(Permit::visit(event.id(), &grant))
     }
 
@@ -69,29 +51,18 @@ impl Store {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<Permit> {
-        let kind = EventKind::PermitRevoked(revocation.clone());
-        let mut revoked = None;
-        self.checked_write(kind, operator, now, |_, registers| {
-            let Some(permit) = registers.permits.get(&revocation.permit) else {
-                return Vec::new();
-            };
-            let permit = Permit {
-                revoked_at: Some(revocation.at),
-                ..permit.clone()
-            };
-            let write = ProjectionWrite::new(schema::PERMITS, &permit, WriteMode::Replace);
-            revoked = Some(permit);
-            vec![write]
-        })
-        .await?;
-        revoked.ok_or_else(|| StoreError::Storage("revocation not recorded".into()))
+        let key = revocation.permit.to_string();
+        let kind = EventKind::PermitRevoked(revocation);
+        self.record(kind, operator, now).await?;
+        self.read_one(schema::PERMITS, &key).await
     }
 
     pub async fn keys(&self) -> Result<Vec<KeyDefined>> {
         let tx = self
             .db
             .transaction(&[schema::KEYS], TransactionMode::ReadOnly)?;
-        read_all(&tx, schema::KEYS).await
+        let keys: Vec<Versioned<KeyDefined>> = read_all(&tx, schema::KEYS).await?;
+        Ok(keys.into_iter().map(|k| k.value).collect())
     }
 
     /// Registers a key of a level-3 or level-2 room.
@@ -102,10 +73,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<KeyDefined> {
         let kind = EventKind::KeyDefined(key.clone());
-        self.checked_write(kind, operator, now, |_, _| {
-            vec![ProjectionWrite::new(schema::KEYS, &key, WriteMode::Replace)]
-        })
-        .await?;
+        self.record(kind, operator, now).await?;
         Ok(key)
     }
 
@@ -117,20 +85,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<KeyLoan> {
         let kind = EventKind::KeyLent(lent.clone());
-        let mut opened = None;
-        self.checked_write(kind, operator, now, |event, registers| {
-            let room_id = registers
-                .keys
-                .get(&lent.key_id)
-                .map(|k| k.room_id.clone())
-                .unwrap_or_default();
-            let loan = KeyLoan::opened(event.id(), &room_id, &lent);
-            let write = ProjectionWrite::new(schema::LOANS, &loan, WriteMode::Insert);
-            opened = Some(loan);
-            vec![write]
-        })
-        .await?;
-        opened.ok_or_else(|| StoreError::Storage("loan not recorded".into()))
+        let event = self.record(kind, operator, now).await?;
+        Ok(KeyLoan::opened(event.id(), &lent))
     }
 
     /// Records a key's return, closing its loan.
@@ -140,19 +96,19 @@ impl Store {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<KeyLoan> {
-        let kind = EventKind::KeyReturned(ret.clone());
-        let mut closed = None;
-        self.checked_write(kind, operator, now, |_, registers| {
-            let Some(loan) = registers.loans.get(&ret.loan) else {
-                return Vec::new();
-            };
-            let loan = loan.closed(&ret);
-            let write = ProjectionWrite::new(schema::LOANS, &loan, WriteMode::Replace);
-            closed = Some(loan);
-            vec![write]
-        })
-        .await?;
-        closed.ok_or_else(|| StoreError::Storage("return not recorded".into()))
+        let key = ret.loan.to_string();
+        self.record(EventKind::KeyReturned(ret), operator, now)
+            .await?;
+        self.read_one(schema::LOANS, &key).await
+    }
+
+    /// The record `key` of `store`, as a write just left it.
+    async fn read_one<T: serde::de::DeserializeOwned>(&self, store: &str, key: &str) -> Result<T> {
+        let tx = self.db.transaction(&[store], TransactionMode::ReadOnly)?;
+        match tx.store(store)?.get(JsValue::from_str(key)).await? {
+            Some(value) => super::codec::from_js(value),
+            None => Err(StoreError::Unreadable(format!("{store} {key}"))),
+        }
     }
 
     /// The keys out now (one index read), due first.

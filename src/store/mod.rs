@@ -1,13 +1,17 @@
 //! The device's own copy of the registers, in IndexedDB (through `rexie`).
 //!
-//! Every change is an event appended to the device's hash chain *and* the projection it
-//! updates, written in one transaction: a closed tab or a failed write leaves both or neither.
+//! Every change is an event appended to the device's hash chain and the records daicho-core's
+//! projection derives from it, written in one transaction (`apply`): a closed tab or a failed
+//! write leaves both or neither. Every act goes through one checked append (`Store::record`):
+//! what the verdict reads (`facts`), the verdict (`Registers::judge`), then the event.
 
+mod apply;
 mod audit;
 mod codec;
 mod corrections;
 mod device;
 mod entry_log;
+mod facts;
 pub mod history;
 mod keys;
 mod organisation;
@@ -15,12 +19,12 @@ pub mod paging;
 mod passkeys;
 mod people;
 mod pulled;
+mod records;
 mod registers;
 mod rooms;
 pub mod schema;
 
-use codec::{from_js, to_js};
-use daicho_core::{Event, EventKind, Refusals};
+use daicho_core::{Event, EventId, EventKind, Refusals};
 use rexie::{Rexie, Transaction, TransactionMode};
 
 pub use audit::HistoryCheck;
@@ -28,13 +32,21 @@ pub use device::DeviceState;
 pub use people::SignInOutcome;
 pub use pulled::Applied;
 
-/// Why the store did not record something.
+/// Why the store did not record or read something. Nothing is written in any case.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoreError {
-    /// A rule of the regulation refused the input; nothing was written.
+    /// A rule of the regulation refused the act.
     Refused(Refusals),
-    /// The browser's storage failed (quota, blocked, corrupt); nothing was written.
+    /// The browser's storage failed (quota, blocked, closed); its own words.
     Storage(String),
+    /// A stored record could not be read back (damaged, or from an unknown version).
+    Unreadable(String),
+    /// An event from the endpoint does not match its own hash: the page was not applied.
+    Damaged(EventId),
+    /// The browser's cryptography failed (hashing a PIN, the device key).
+    Crypto(String),
+    /// This browser has no identity yet (the database was not opened through `Store::open`).
+    NoDevice,
 }
 
 impl std::fmt::Display for StoreError {
@@ -42,6 +54,13 @@ impl std::fmt::Display for StoreError {
         match self {
             StoreError::Refused(refusals) => write!(f, "{refusals}"),
             StoreError::Storage(msg) => write!(f, "端末への保存に失敗しました: {msg}"),
+            StoreError::Unreadable(msg) => write!(f, "保存されたデータを読めません: {msg}"),
+            StoreError::Damaged(id) => write!(
+                f,
+                "サーバから受け取った記録が壊れています（{id}）。取り込みませんでした。"
+            ),
+            StoreError::Crypto(msg) => write!(f, "暗号処理に失敗しました: {msg}"),
+            StoreError::NoDevice => f.write_str("この端末の識別情報がありません"),
         }
     }
 }
@@ -60,32 +79,6 @@ impl From<rexie::Error> for StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// How a projection record is written alongside its event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WriteMode {
-    /// A new record: fails (and so aborts the event) if the key exists already.
-    Insert,
-    /// A new version of an existing record.
-    Replace,
-}
-
-/// One projection record to write in the same transaction as its event.
-pub struct ProjectionWrite {
-    pub store: &'static str,
-    pub value: wasm_bindgen::JsValue,
-    pub mode: WriteMode,
-}
-
-impl ProjectionWrite {
-    pub fn new<T: serde::Serialize>(store: &'static str, record: &T, mode: WriteMode) -> Self {
-        ProjectionWrite {
-            store,
-            value: to_js(record),
-            mode,
-        }
-    }
-}
-
 /// A new random id for a record (the browser's UUID generator).
 pub fn new_id() -> String {
     web_sys::window()
@@ -94,6 +87,10 @@ pub fn new_id() -> String {
         .unwrap_or_else(|| format!("id-{}", js_sys::Date::now()))
 }
 
+/// The event fired on `window` once a write has committed: whoever waits for records (the
+/// sync runner, the pages) listens for it; the store knows nobody.
+pub const WRITTEN: &str = "daicho:written";
+
 /// The opened database of this device.
 pub struct Store {
     db: Rexie,
@@ -101,28 +98,16 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating on first run) the database `name`, with this device's identity and the
-    /// default rooms.
+    /// defaults every device seeds.
     pub async fn open(name: &str) -> Result<Store> {
         let db = schema::open(name).await?;
         let store = Store { db };
+        store.rebuild_registers_once().await?;
         store.first_run_setup().await?;
         store.seed_organisation().await?;
         store.seed_equipment().await?;
         store.count_history_once().await?;
-        store.fill_occupancy_once().await?;
         Ok(store)
-    }
-
-    /// Records an act that changes no register (a print, an export, a sync): the operation
-    /// history's own events (第12条).
-    pub async fn record_act(
-        &self,
-        kind: EventKind,
-        operator: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Event> {
-        self.append(kind, operator, now.timestamp_millis(), &[], |_| Vec::new())
-            .await
     }
 
     /// Closes the connection (so the database can be reopened or deleted).
@@ -148,7 +133,7 @@ impl Store {
             .db
             .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
         let values = tx.store(schema::EVENTS)?.get_all(None, None).await?;
-        values.into_iter().map(from_js).collect()
+        values.into_iter().map(codec::from_js).collect()
     }
 
     pub async fn event_count(&self) -> Result<u32> {
@@ -158,43 +143,71 @@ impl Store {
         Ok(tx.store(schema::EVENTS)?.count(None).await?)
     }
 
-    /// The one way anything is written: appends `kind` to this device's chain and writes the
-    /// projection records `project` derives from the sealed event, in one transaction.
-    /// If any write fails, the transaction aborts and nothing is stored.
-    pub async fn append(
+    /// Records `kind` by `operator` now, if the verdict allows it: the one checked append
+    /// every act goes through. Refused, nothing is stored.
+    pub async fn record(
         &self,
         kind: EventKind,
         operator: &str,
-        now_ms: i64,
-        projection_stores: &[&str],
-        project: impl FnOnce(&Event) -> Vec<ProjectionWrite>,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Event> {
-        let tx = self.write_transaction(projection_stores)?;
-        let event = append_in(&tx, kind, operator, now_ms, project).await?;
-        tx.done().await?;
-        Ok(event)
+        let tx = self.write_transaction()?;
+        let appended = async {
+            facts::judge(&tx, &kind, operator, now)
+                .await?
+                .map_err(StoreError::Refused)?;
+            append_in(&tx, kind, operator, now.timestamp_millis()).await
+        };
+        let appended = appended.await;
+        self.finish(tx, appended).await
     }
 
-    fn write_transaction(&self, projection_stores: &[&str]) -> Result<Transaction> {
+    /// Records an act of the operation history that no rule governs (a print, an export, a
+    /// sync): by anyone, of any size the endpoint accepts.
+    pub async fn record_act(
+        &self,
+        kind: EventKind,
+        operator: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Event> {
+        self.record(kind, operator, now).await
+    }
+
+    /// A transaction over every store a write may touch: the events, the device's chain, the
+    /// history's counts and the registers.
+    fn write_transaction(&self) -> Result<Transaction> {
         let mut stores = vec![
             schema::EVENTS,
             schema::DEVICE,
             schema::HISTORY_DAYS,
             schema::HISTORY_CELLS,
         ];
-        stores.extend_from_slice(projection_stores);
+        stores.extend_from_slice(&schema::REGISTERS);
         Ok(self.db.transaction(&stores, TransactionMode::ReadWrite)?)
+    }
+
+    /// Commits `tx` if `outcome` is a success, then tells whoever listens that records were
+    /// written; aborts it otherwise. A request that fails aborts its transaction by itself,
+    /// but one refused before it is issued (a bad key, a closed store) does not: without the
+    /// abort, what was issued before it would commit.
+    async fn finish<T>(&self, tx: Transaction, outcome: Result<T>) -> Result<T> {
+        match outcome {
+            Ok(value) => {
+                tx.done().await?;
+                announce_written();
+                Ok(value)
+            }
+            Err(e) => {
+                // Aborting what the browser aborted already fails: the outcome is the same.
+                let _ = tx.abort().await;
+                Err(e)
+            }
+        }
     }
 }
 
-/// Every record of a small register (rooms, people, permits, keys: never the logbooks).
-async fn read_all<T: serde::de::DeserializeOwned>(tx: &Transaction, store: &str) -> Result<Vec<T>> {
-    let values = tx.store(store)?.get_all(None, None).await?;
-    values.into_iter().map(from_js).collect()
-}
-
 /// The store key of the event `id`: `[device, seq]`.
-fn event_key(id: &daicho_core::EventId) -> wasm_bindgen::JsValue {
+fn event_key(id: &EventId) -> wasm_bindgen::JsValue {
     js_sys::Array::of2(
         &wasm_bindgen::JsValue::from_str(&id.device.0),
         &wasm_bindgen::JsValue::from_f64(id.seq as f64),
@@ -202,22 +215,10 @@ fn event_key(id: &daicho_core::EventId) -> wasm_bindgen::JsValue {
     .into()
 }
 
-/// Aborts `tx` and reports the refusal: nothing of it is stored.
-async fn refuse<T>(tx: Transaction, refusals: Refusals) -> Result<T> {
-    tx.abort().await?;
-    Err(StoreError::Refused(refusals))
-}
-
-/// The event as stored (see `stored_events`).
-fn stored_event(event: &Event) -> wasm_bindgen::JsValue {
-    stored_events(&[event]).pop().unwrap_or_default()
-}
-
 /// Events as stored: each its JSON, plus `refers` (the record it acts on, or the master record
 /// it defines a version of) for the history index. Converted together: one JSON text, parsed
-/// by the browser. Building
-/// each object field by field across the wasm boundary (`to_js`) decodes every key and string
-/// on its own, which was a third of a pulled page's time; the objects are the same.
+/// by the browser. Building each object field by field across the wasm boundary (`to_js`)
+/// decodes every key and string on its own, which was a third of a pulled page's time.
 fn stored_events(events: &[&Event]) -> Vec<wasm_bindgen::JsValue> {
     #[derive(serde::Serialize)]
     struct Stored<'a> {
@@ -237,20 +238,27 @@ fn stored_events(events: &[&Event]) -> Vec<wasm_bindgen::JsValue> {
     js_sys::Array::from(&parsed).iter().collect()
 }
 
-/// Tells the page a record was written (the sync runner sends it shortly after). Fired
-/// before the transaction commits; the runner's short wait lets it commit first.
-fn announce_write() {
-    crate::sync::runner::request_soon();
+/// The field `stored_events` adds, which only this store's index reads: taken off an event
+/// before it leaves the device.
+const STORE_ONLY_FIELD: &str = "refers";
+
+/// Fires `WRITTEN` (after a commit).
+fn announce_written() {
+    if let Some(window) = web_sys::window() {
+        if let Ok(event) = web_sys::Event::new(WRITTEN) {
+            let _ = window.dispatch_event(&event);
+        }
+    }
 }
 
-/// Seals the next event of the device's chain and writes it with its projections, inside the
-/// caller's transaction (which must cover the events, device and projection stores).
+/// Seals the next event of the device's chain and applies it (the event, its records, the
+/// new head), inside the caller's write transaction. No verdict: the caller judged it, or it
+/// is what every device seeds by itself.
 async fn append_in(
     tx: &Transaction,
     kind: EventKind,
     operator: &str,
     now_ms: i64,
-    project: impl FnOnce(&Event) -> Vec<ProjectionWrite>,
 ) -> Result<Event> {
     let state = device::read(tx).await?;
     let event = Event::seal(
@@ -261,28 +269,8 @@ async fn append_in(
         kind,
         &state.head,
     );
-    // The event, its projections and the new chain head are written as one batch of requests
-    // (IndexedDB runs them in order; any failure aborts the whole transaction).
-    let event_value = stored_event(&event);
-    let event_write = async {
-        tx.store(schema::EVENTS)?.add(&event_value, None).await?;
-        history::count_acts(tx, std::slice::from_ref(&event_value)).await
-    };
-    let writes = project(&event);
-    let projection_writes = writes.iter().map(|write| async move {
-        let store = tx.store(write.store)?;
-        match write.mode {
-            WriteMode::Insert => store.add(&write.value, None).await?,
-            WriteMode::Replace => store.put(&write.value, None).await?,
-        };
-        Ok::<_, StoreError>(())
-    });
     let head = state.after(&event);
-    futures::try_join!(
-        event_write,
-        futures::future::try_join_all(projection_writes),
-        device::write(tx, &head),
-    )?;
-    announce_write();
+    let events = [&event];
+    futures::try_join!(apply::apply(tx, &events), device::write(tx, &head))?;
     Ok(event)
 }

@@ -1,40 +1,48 @@
 //! Positions, the role → position mapping, and terms of office (第3–5, 9, 13, 18条): seeded
 //! with the regulation's 2024 text, and "who held role X on day D" answered from them.
 
-use super::codec::{from_js, to_js};
-use super::{append_in, schema, Result, Store, StoreError};
+use super::codec::from_js;
+use super::{append_in, schema, Result, Store};
 use chrono::{DateTime, Utc};
-use daicho_core::authority::check_authority;
 use daicho_core::organisation::{
     default_positions, default_role_assignments, Organisation, Position, RoleAssigned,
     TenureRecorded,
 };
-use daicho_core::{EventKind, Registers};
+use daicho_core::{EventKind, EventTag, Versioned};
 use rexie::{Transaction, TransactionMode};
-use wasm_bindgen::JsValue;
 
 impl Store {
     /// Seeds the positions and the 2024 mapping once (also on a database made before them).
     pub(super) async fn seed_organisation(&self) -> Result<()> {
-        let stores = [schema::POSITIONS, schema::ROLE_ASSIGNMENTS];
-        let tx = self.write_transaction(&stores)?;
+        let tx = self.write_transaction()?;
         if tx.store(schema::POSITIONS)?.count(None).await? == 0 {
             let now_ms = js_sys::Date::now() as i64;
             let operator = super::rooms::SYSTEM_OPERATOR;
-            for position in default_positions() {
-                let kind = EventKind::PositionDefined(position.clone());
-                append_in(&tx, kind, operator, now_ms, |_| Vec::new()).await?;
-                tx.store(schema::POSITIONS)?
-                    .put(&to_js(&position), None)
-                    .await?;
+            let positions = default_positions()
+                .into_iter()
+                .map(EventKind::PositionDefined);
+            let mapping = default_role_assignments()
+                .into_iter()
+                .map(EventKind::RoleAssigned);
+            for kind in positions.chain(mapping) {
+                append_in(&tx, kind, operator, now_ms).await?;
             }
-            for assignment in default_role_assignments() {
-                let kind = EventKind::RoleAssigned(assignment.clone());
-                let event = append_in(&tx, kind, operator, now_ms, |_| Vec::new()).await?;
-                let key = JsValue::from_str(&event.id().to_string());
-                tx.store(schema::ROLE_ASSIGNMENTS)?
-                    .put(&to_js(&assignment), Some(&key))
-                    .await?;
+        }
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Seeds the equipment of 第16条 once, as events marked as defaults to edit.
+    pub(super) async fn seed_equipment(&self) -> Result<()> {
+        let tx = self.write_transaction()?;
+        let index = tx.store(schema::EVENTS)?.index(schema::EVENTS_BY_KIND)?;
+        let tag = EventTag::EquipmentRegistered.as_str();
+        if index.count(Some(super::registers::only(tag)?)).await? == 0 {
+            let now_ms = js_sys::Date::now() as i64;
+            let operator = super::rooms::SYSTEM_OPERATOR;
+            for item in daicho_core::equipment::default_equipment() {
+                let kind = EventKind::EquipmentRegistered(item);
+                append_in(&tx, kind, operator, now_ms).await?;
             }
         }
         tx.done().await?;
@@ -46,7 +54,9 @@ impl Store {
             .db
             .transaction(&[schema::POSITIONS], TransactionMode::ReadOnly)?;
         let values = tx.store(schema::POSITIONS)?.get_all(None, None).await?;
-        values.into_iter().map(from_js).collect()
+        let positions: Vec<Versioned<Position>> =
+            values.into_iter().map(from_js).collect::<Result<_>>()?;
+        Ok(positions.into_iter().map(|p| p.value).collect())
     }
 
     /// The mapping and every term of office, as recorded.
@@ -64,9 +74,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<TenureRecorded> {
         let kind = EventKind::TenureRecorded(tenure.clone());
-        let key_by_event = |event: &daicho_core::Event| Some(event.id().to_string());
-        self.organisation_write(kind, schema::TENURES, &tenure, key_by_event, operator, now)
-            .await?;
+        self.record(kind, operator, now).await?;
         Ok(tenure)
     }
 
@@ -78,16 +86,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<RoleAssigned> {
         let kind = EventKind::RoleAssigned(assignment.clone());
-        let key_by_event = |event: &daicho_core::Event| Some(event.id().to_string());
-        self.organisation_write(
-            kind,
-            schema::ROLE_ASSIGNMENTS,
-            &assignment,
-            key_by_event,
-            operator,
-            now,
-        )
-        .await?;
+        self.record(kind, operator, now).await?;
         Ok(assignment)
     }
 
@@ -99,45 +98,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Position> {
         let kind = EventKind::PositionDefined(position.clone());
-        self.organisation_write(kind, schema::POSITIONS, &position, |_| None, operator, now)
-            .await?;
+        self.record(kind, operator, now).await?;
         Ok(position)
-    }
-
-    /// One checked write of the organisation's registers: the mapping, terms and positions
-    /// are read in the transaction, the operator's authority and the rule checked, and the
-    /// record stored in `store` (keyed by what `key` gives, or by its own key path).
-    async fn organisation_write<T: serde::Serialize>(
-        &self,
-        kind: EventKind,
-        store: &'static str,
-        record: &T,
-        key: impl Fn(&daicho_core::Event) -> Option<String>,
-        operator: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let stores = [schema::ROLE_ASSIGNMENTS, schema::TENURES, schema::POSITIONS];
-        let tx = self.write_transaction(&stores)?;
-        let mut registers = Registers {
-            organisation: read_organisation(&tx).await?,
-            ..Registers::default()
-        };
-        for value in tx.store(schema::POSITIONS)?.get_all(None, None).await? {
-            let position: Position = from_js(value)?;
-            registers.positions.insert(position.id.clone(), position);
-        }
-        let today = daicho_core::wareki::to_jst(now).date_naive();
-        let checked = check_authority(&registers, operator, &kind, today)
-            .and_then(|()| registers.check(&kind, now));
-        if let Err(refusals) = checked {
-            tx.abort().await?;
-            return Err(StoreError::Refused(refusals));
-        }
-        let event = append_in(&tx, kind, operator, now.timestamp_millis(), |_| Vec::new()).await?;
-        let key = key(&event).map(|k| JsValue::from_str(&k));
-        tx.store(store)?.put(&to_js(record), key.as_ref()).await?;
-        tx.done().await?;
-        Ok(())
     }
 }
 
@@ -149,10 +111,10 @@ async fn read_organisation(tx: &Transaction) -> Result<Organisation> {
     let tenures = tx.store(schema::TENURES)?.get_all(None, None).await?;
     let mut organisation = Organisation::default();
     for value in assignments {
-        organisation.apply_assignment(&from_js::<RoleAssigned>(value)?);
+        organisation.apply_assignment(&from_js::<Versioned<RoleAssigned>>(value)?.value);
     }
     for value in tenures {
-        organisation.apply_tenure(&from_js::<TenureRecorded>(value)?);
+        organisation.apply_tenure(&from_js::<Versioned<TenureRecorded>>(value)?.value);
     }
     Ok(organisation)
 }

@@ -134,5 +134,5 @@ fn range(query: &LogQuery, after: Option<PageCursor>) -> Result<KeyRange> {
         key.into()
     };
     KeyRange::bound(&key(lower), &key(upper), Some(false), Some(upper_open))
-        .map_err(|e| StoreError::Storage(format!("{e:?}")))
+        .map_err(|e| StoreError::Unreadable(format!("{e:?}")))
 }

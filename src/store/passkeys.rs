@@ -11,15 +11,20 @@ use daicho_core::sign_in::{
     check_passkey_sign_in, passkeys_for, SignInFailed, SignInMethod, SignedIn,
 };
 use daicho_core::webauthn::{challenge, Assertion, PasskeyCredential};
-use daicho_core::{Article, EventKind, Field, Refusal, RefusalCode, Refusals, Registers};
+use daicho_core::{Article, EventKind, EventTag, Field, Refusal, RefusalCode, Refusals, Registers};
 
-const LEDGER_KINDS: [&str; 2] = ["id_ledger_recorded", "collation_info_recorded"];
+const LEDGER_KINDS: [EventTag; 2] = [EventTag::IdLedgerRecorded, EventTag::CollationInfoRecorded];
 
 impl Store {
     /// The 照合IDs as the ledger's lines leave them.
     async fn collation_ids(&self) -> Result<Vec<IdRecord>> {
         let events = self.events_of(&LEDGER_KINDS).await?;
-        Ok(Registers::fold(&events).office.ids.into_values().collect())
+        Ok(Registers::fold(&events)
+            .office()
+            .ids
+            .values()
+            .cloned()
+            .collect())
     }
 
     /// The passkeys registered for `person_id` under active 照合IDs.
@@ -37,7 +42,7 @@ impl Store {
     ) -> Result<PersonDefined> {
         let ids = self.collation_ids().await?;
         let device = self.device().await?.id.0;
-        let nonce = crate::auth::pin::new_salt().map_err(StoreError::Storage)?;
+        let nonce = crate::auth::pin::new_salt().map_err(StoreError::Crypto)?;
         let at_ms = now.timestamp_millis();
         let credential_ids: Vec<String> = passkeys_for(&ids, person_id)
             .iter()
@@ -70,7 +75,7 @@ impl Store {
                 .record_failure(person_id, refusals.to_string(), now)
                 .await);
         }
-        self.record_credential_event(EventKind::SignedIn(signed_in), person_id, person_id, now)
+        self.record(EventKind::SignedIn(signed_in), person_id, now)
             .await?;
         let people = self.people().await?;
         people
@@ -91,11 +96,8 @@ impl Store {
             method: SignInMethod::Passkey,
             reason: Some(reason.clone()),
         });
-        match self
-            .record_credential_event(kind, person_id, person_id, now)
-            .await
-        {
-            Ok(()) => collation_failed(reason),
+        match self.record(kind, person_id, now).await {
+            Ok(_) => collation_failed(reason),
             Err(e) => e,
         }
     }

@@ -1,20 +1,17 @@
 //! Staff and visitors, their PINs, and signing in (第8条・第12条: every sign-in and every failed
 //! one is an event of the operation history).
 
-use super::codec::{from_js, to_js};
-use super::registers::{read_registers, SMALL};
-use super::{append_in, schema, ProjectionWrite, Result, Store, StoreError, WriteMode};
+use super::codec::from_js;
+use super::{schema, Result, Store, StoreError};
 use crate::auth::pin;
 use chrono::{DateTime, Utc};
-use daicho_core::authority::check_authority;
 use daicho_core::people::PersonDefined;
 use daicho_core::sign_in::{
-    check_sign_in_event, digests_match, pin_is_well_formed, Credential, PinSet, PinUnlocked,
-    SignInFailed, SignInMethod, SignedIn, SignedOut, PIN_ITERATIONS,
+    digests_match, pin_is_well_formed, Credential, PinSet, PinUnlocked, SignInFailed, SignInMethod,
+    SignedIn, SignedOut, PIN_ITERATIONS,
 };
-use daicho_core::{EventKind, Field, Refusal, RefusalCode, Refusals};
+use daicho_core::{EventKind, Field, Refusal, RefusalCode, Refusals, Versioned};
 use rexie::{Transaction, TransactionMode};
-use std::collections::BTreeMap;
 use wasm_bindgen::JsValue;
 
 /// How a sign-in attempt ended.
@@ -38,8 +35,9 @@ impl Store {
             .db
             .transaction(&[schema::PEOPLE], TransactionMode::ReadOnly)?;
         let values = tx.store(schema::PEOPLE)?.get_all(None, None).await?;
-        let mut people: Vec<PersonDefined> =
+        let people: Vec<Versioned<PersonDefined>> =
             values.into_iter().map(from_js).collect::<Result<_>>()?;
+        let mut people: Vec<PersonDefined> = people.into_iter().map(|p| p.value).collect();
         people.sort_by(|a, b| {
             (!a.is_staff(), &a.affiliation, &a.name).cmp(&(!b.is_staff(), &b.affiliation, &b.name))
         });
@@ -61,14 +59,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<PersonDefined> {
         let kind = EventKind::PersonDefined(person.clone());
-        self.checked_write(kind, operator, now, |_, _| {
-            vec![ProjectionWrite::new(
-                schema::PEOPLE,
-                &person,
-                WriteMode::Replace,
-            )]
-        })
-        .await?;
+        self.record(kind, operator, now).await?;
         Ok(person)
     }
 
@@ -85,18 +76,18 @@ impl Store {
         }
         // WebCrypto is awaited before the transaction opens: an IndexedDB transaction closes
         // when the code awaits anything else.
-        let salt = pin::new_salt().map_err(StoreError::Storage)?;
+        let salt = pin::new_salt().map_err(StoreError::Crypto)?;
         let hash = pin::hash_pin(pin, &salt, PIN_ITERATIONS)
             .await
-            .map_err(StoreError::Storage)?;
+            .map_err(StoreError::Crypto)?;
         let set = PinSet {
             person_id: person_id.to_string(),
             salt,
             hash,
             iterations: PIN_ITERATIONS,
         };
-        self.record_credential_event(EventKind::PinSet(set), person_id, operator, now)
-            .await
+        self.record(EventKind::PinSet(set), operator, now).await?;
+        Ok(())
     }
 
     /// Checks `pin` for `person_id` and records the sign-in or the failure.
@@ -115,14 +106,13 @@ impl Store {
         }
         let hash = pin::hash_pin(pin, &stored.salt, stored.iterations)
             .await
-            .map_err(StoreError::Storage)?;
+            .map_err(StoreError::Crypto)?;
         let person = person_id.to_string();
         if digests_match(&hash, &stored.hash) {
             // A PIN sign-in by someone with 照合情報 registered: the biometric failed them.
             let fallback = !self.passkeys_of(person_id).await?.is_empty();
             let kind = EventKind::SignedIn(SignedIn::with_pin(person_id, fallback));
-            self.record_credential_event(kind, person_id, person_id, now)
-                .await?;
+            self.record(kind, person_id, now).await?;
             let people = self.people().await?;
             let who = people.into_iter().find(|p| p.id == person_id);
             who.map(SignInOutcome::SignedIn)
@@ -133,8 +123,7 @@ impl Store {
                 method: SignInMethod::Pin,
                 reason: None,
             });
-            self.record_credential_event(kind, person_id, person_id, now)
-                .await?;
+            self.record(kind, person_id, now).await?;
             let attempts_left = self.credential(person_id).await?.attempts_left();
             Ok(SignInOutcome::WrongPin { attempts_left })
         }
@@ -146,8 +135,8 @@ impl Store {
             person_id: person_id.to_string(),
             idle,
         });
-        self.record_credential_event(kind, person_id, person_id, now)
-            .await
+        self.record(kind, person_id, now).await?;
+        Ok(())
     }
 
     /// Lifts a PIN lock (an administrator's act).
@@ -160,46 +149,7 @@ impl Store {
         let kind = EventKind::PinUnlocked(PinUnlocked {
             person_id: person_id.to_string(),
         });
-        self.record_credential_event(kind, person_id, operator, now)
-            .await
-    }
-
-    /// Appends a sign-in event after the core's check, with the credential it leaves.
-    pub(super) async fn record_credential_event(
-        &self,
-        kind: EventKind,
-        person_id: &str,
-        operator: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let mut stores = SMALL.to_vec();
-        stores.push(schema::CREDENTIALS);
-        let tx = self.write_transaction(&stores)?;
-        // Setting or unlocking a PIN is the system administrator's (第4条); signing in, anyone's.
-        let registers = read_registers(&tx).await?;
-        let day = daicho_core::wareki::to_jst(now).date_naive();
-        if let Err(refusals) = check_authority(&registers, operator, &kind, day) {
-            tx.abort().await?;
-            return Err(StoreError::Refused(refusals));
-        }
-        let exists = tx
-            .store(schema::PEOPLE)?
-            .key_exists(JsValue::from_str(person_id))
-            .await?;
-        let credential = read_credential(&tx, person_id).await?;
-        let known = BTreeMap::from([(person_id.to_string(), credential.clone())]);
-        if let Err(refusals) = check_sign_in_event(&kind, &known, |_| exists) {
-            tx.abort().await?;
-            return Err(StoreError::Refused(refusals));
-        }
-        let next = credential.after(&kind);
-        let key = JsValue::from_str(person_id);
-        let value = to_js(&next);
-        append_in(&tx, kind, operator, now.timestamp_millis(), |_| Vec::new()).await?;
-        tx.store(schema::CREDENTIALS)?
-            .put(&value, Some(&key))
-            .await?;
-        tx.done().await?;
+        self.record(kind, operator, now).await?;
         Ok(())
     }
 }

@@ -2,9 +2,9 @@
 
 use super::codec::from_js;
 use super::device::{self, DeviceState};
-use super::{append_in, schema, ProjectionWrite, Result, Store, WriteMode};
+use super::{append_in, schema, Result, Store};
 use daicho_core::room::default_rooms;
-use daicho_core::{EventKind, Room, RoomDefined};
+use daicho_core::{EventKind, Room, RoomDefined, Version};
 use rexie::TransactionMode;
 
 /// The operator recorded on what the app does by itself (the first-run defaults).
@@ -13,21 +13,13 @@ pub const SYSTEM_OPERATOR: &str = "システム（初期設定）";
 impl Store {
     /// On the first open of this browser: a device id, and the default rooms as events.
     pub(super) async fn first_run_setup(&self) -> Result<()> {
-        let tx = self.write_transaction(&[schema::ROOMS])?;
+        let tx = self.write_transaction()?;
         if device::read_optional(&tx).await?.is_none() {
             device::write(&tx, &DeviceState::new(device::new_id())).await?;
             let now_ms = js_sys::Date::now() as i64;
             for def in default_rooms() {
-                let kind = EventKind::RoomDefined(def.clone());
-                append_in(&tx, kind, SYSTEM_OPERATOR, now_ms, |event| {
-                    let room = Room::from_definition(&def, event.hlc, &event.device);
-                    vec![ProjectionWrite::new(
-                        schema::ROOMS,
-                        &room,
-                        WriteMode::Replace,
-                    )]
-                })
-                .await?;
+                let kind = EventKind::RoomDefined(def);
+                append_in(&tx, kind, SYSTEM_OPERATOR, now_ms).await?;
             }
         }
         tx.done().await?;
@@ -43,17 +35,8 @@ impl Store {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Room> {
         let kind = EventKind::RoomDefined(def.clone());
-        let event = self
-            .checked_write(kind, operator, now, |event, _| {
-                let room = Room::from_definition(&def, event.hlc, &event.device);
-                vec![ProjectionWrite::new(
-                    schema::ROOMS,
-                    &room,
-                    WriteMode::Replace,
-                )]
-            })
-            .await?;
-        Ok(Room::from_definition(&def, event.hlc, &event.device))
+        let event = self.record(kind, operator, now).await?;
+        Ok(Room::new(def, Version::of(&event)))
     }
 
     /// Every room, highest security level first.

@@ -29,8 +29,16 @@ pub const TENURES: &str = "tenures";
 
 /// Projection: permissions and per-visit permits, by the event id that granted them.
 pub const PERMITS: &str = "permits";
+/// Index of `PERMITS` over `[room_id, person_id]`: the door reads one person's permits.
+pub const PERMITS_BY_ROOM_PERSON: &str = "by_room_person";
 /// Projection: keys of level-3 and level-2 rooms, by id.
 pub const KEYS: &str = "keys";
+/// Index of `KEYS` over the room: the door reads one room's keys.
+pub const KEYS_BY_ROOM: &str = "by_room";
+/// Projection: the closings (exits, returns, revocations) that arrived before the record they
+/// close, by that record (`daicho_core::projection::Waiting`): empty unless events came out of
+/// order.
+pub const WAITING: &str = "waiting";
 /// Projection: the key logbook, one record per loan, by the lending event id.
 pub const LOANS: &str = "loans";
 /// Index of `LOANS` over the key while it is out (absent once returned).
@@ -79,8 +87,26 @@ pub const HISTORY_CELLS: &str = "history_cells";
 /// time and by operator and time, and the day counts and cells (filled from the events already stored
 /// on the first open, `Store::count_history_once`). 9: the logbook's lines are the entry
 /// events themselves (four indexes over them), the `entries` store gives way to `occupancy`
-/// (filled from the events on the first open, `Store::fill_occupancy_once`).
-pub const VERSION: u32 = 9;
+/// (filled from the events on the first open). 10: the registers are written by
+/// daicho-core's one projection, with their versions; closings that came first wait in
+/// `waiting`; permits by room and person, keys by room (the door reads through them). The
+/// registers are rebuilt from the events once (`Store::rebuild_registers_once`).
+pub const VERSION: u32 = 10;
+
+/// The stores daicho-core's projection writes: rebuilt from the events on an upgrade.
+pub const REGISTERS: [&str; 11] = [
+    ROOMS,
+    PEOPLE,
+    CREDENTIALS,
+    POSITIONS,
+    ROLE_ASSIGNMENTS,
+    TENURES,
+    PERMITS,
+    KEYS,
+    LOANS,
+    OCCUPANCY,
+    WAITING,
+];
 
 pub async fn open(name: &str) -> rexie::Result<Rexie> {
     open_at(name, VERSION).await
@@ -125,8 +151,17 @@ pub async fn open_at(name: &str, version: u32) -> rexie::Result<Rexie> {
         .add_object_store(ObjectStore::new(POSITIONS).key_path("id"))
         .add_object_store(ObjectStore::new(ROLE_ASSIGNMENTS))
         .add_object_store(ObjectStore::new(TENURES))
-        .add_object_store(ObjectStore::new(PERMITS).key_path("id"))
-        .add_object_store(ObjectStore::new(KEYS).key_path("id"))
+        .add_object_store(
+            ObjectStore::new(PERMITS)
+                .key_path("id")
+                .add_index(index_over(PERMITS_BY_ROOM_PERSON, ["room_id", "person_id"])),
+        )
+        .add_object_store(
+            ObjectStore::new(KEYS)
+                .key_path("id")
+                .add_index(index(KEYS_BY_ROOM, "room_id")),
+        )
+        .add_object_store(ObjectStore::new(WAITING).key_path("target"))
         .add_object_store(
             ObjectStore::new(LOANS)
                 .key_path("id")

@@ -22,7 +22,7 @@ const MAX_RETRY_MS: u32 = 30_000;
 /// The name of the lock and of the channel the tabs share.
 const LOCK: &str = "daicho-sync";
 /// The event the store fires on `window` after each write it issues.
-pub const WRITTEN: &str = "daicho:written";
+pub use crate::store::WRITTEN;
 
 /// What the pages watch: bumped when new records arrived (here or in another tab) and when
 /// the sync state changed.
@@ -155,7 +155,10 @@ impl Runner {
     }
 
     async fn is_enrolled(&self) -> bool {
-        self.store.sync_state().await.is_ok_and(|s| s.enrolled)
+        self.store
+            .sync_record::<crate::sync::SyncState>()
+            .await
+            .is_ok_and(|s| s.enrolled)
     }
 
     /// Another tab held the lock (`None`): it does the work. Otherwise tell the pages, and

@@ -17,7 +17,7 @@
 //! corrections) are the events themselves, folded when read (`office`, `entry_log`).
 
 use crate::entry_log::ExitRecorded;
-use crate::event::{Event, EventId, EventKind};
+use crate::event::{Event, EventId, EventKind, EventTag};
 use crate::key_log::{KeyDefined, KeyLoan, KeyReturned};
 use crate::organisation::{Position, RoleAssigned, TenureRecorded};
 use crate::people::PersonDefined;
@@ -162,6 +162,31 @@ impl Waiting {
             .iter()
             .find_map(|c| pick(&c.closed).map(|closed| (closed, &c.version)))
     }
+}
+
+/// Does an event of this kind change any record (and so belong in a rebuild of them)?
+pub fn writes_records(tag: EventTag) -> bool {
+    use EventTag as T;
+    matches!(
+        tag,
+        T::RoomDefined
+            | T::PersonDefined
+            | T::PositionDefined
+            | T::KeyDefined
+            | T::RoleAssigned
+            | T::TenureRecorded
+            | T::PermissionGranted
+            | T::VisitPermitGranted
+            | T::PermitRevoked
+            | T::KeyLent
+            | T::KeyReturned
+            | T::EntryRecorded
+            | T::ExitRecorded
+            | T::PinSet
+            | T::SignedIn
+            | T::SignInFailed
+            | T::PinUnlocked
+    )
 }
 
 /// The records to read next for `event`, given those `found` already (an exit learns its
@@ -430,4 +455,32 @@ fn credential(kind: &EventKind, version: &Version, found: &Found) -> Vec<Change>
         return Vec::new();
     }
     vec![Change::put(key, Record::Credential(next))]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A rebuild replays only the kinds `writes_records` names: every other kind must change
+    /// no record, whatever it finds.
+    #[test]
+    fn only_the_kinds_that_write_records_change_any() {
+        let event = |kind: EventKind| {
+            Event::seal(
+                crate::DeviceId("d".into()),
+                1,
+                crate::Hlc::default(),
+                "op".into(),
+                kind,
+                crate::event::GENESIS_HASH,
+            )
+        };
+        for kind in crate::authority::tests::every_kind() {
+            let tag = kind.tag();
+            let changes = project(&event(kind), &Found::new());
+            if !writes_records(tag) {
+                assert_eq!(changes, Vec::new(), "{tag}");
+            }
+        }
+    }
 }

@@ -1,0 +1,182 @@
+//! The one path from events to the registers in IndexedDB: each event's records read, handed
+//! to daicho-core's `projection::project`, and its changes written in the caller's
+//! transaction. The device's own write, the pull and the rebuild on upgrade all come here,
+//! as atuin's records come to its tables whether made here or pulled.
+
+use super::codec::from_js;
+use super::{records, schema, stored_events, Result, StoreError};
+use daicho_core::projection::{self, Change, Found, Record, RecordKey};
+use daicho_core::{Event, EventId, EventKind};
+use rexie::Transaction;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// The projected registers as one transaction changes them: each record read from the store the first
+/// time it is asked for, then kept here, so a later event of a page reads what an earlier
+/// one wrote; written together at the end (one batch of requests, not a round trip each).
+pub(super) struct Projection<'a> {
+    tx: &'a Transaction,
+    held: HashMap<RecordKey, Option<Record>>,
+    changed: BTreeMap<RecordKey, Option<Record>>,
+    /// The records something waits for (`WAITING`'s keys, read once): normally none, so an
+    /// entry, loan or permit asks IndexedDB nothing about what waits for it.
+    waited_for: Option<HashSet<String>>,
+}
+
+impl<'a> Projection<'a> {
+    pub(super) fn new(tx: &'a Transaction) -> Self {
+        Projection {
+            tx,
+            held: HashMap::new(),
+            changed: BTreeMap::new(),
+            waited_for: None,
+        }
+    }
+
+    /// Projects `event`: reads what it needs, keeps what it changes.
+    pub(super) async fn project(&mut self, event: &Event) -> Result<Vec<Change>> {
+        let mut found = Found::new();
+        let mut asked = HashSet::new();
+        loop {
+            let keys: Vec<RecordKey> = projection::reads(event, &found)
+                .into_iter()
+                .filter(|k| asked.insert(k.clone()))
+                .collect();
+            if keys.is_empty() {
+                break;
+            }
+            for key in keys {
+                if let Some(record) = self.get(&key).await? {
+                    found.insert(key, record);
+                }
+            }
+        }
+        let changes = projection::project(event, &found);
+        for change in &changes {
+            self.held.insert(change.key.clone(), change.record.clone());
+            self.changed
+                .insert(change.key.clone(), change.record.clone());
+        }
+        // An exit later in the same page finds its entry's room here (the page's events are
+        // stored after its records are worked out).
+        if let EventKind::EntryRecorded(entry) = &event.kind {
+            let room = Some(Record::EntryRoom(entry.room_id.clone()));
+            self.held.insert(RecordKey::EntryRoom(event.id()), room);
+        }
+        Ok(changes)
+    }
+
+    async fn get(&mut self, key: &RecordKey) -> Result<Option<Record>> {
+        if let Some(held) = self.held.get(key) {
+            return Ok(held.clone());
+        }
+        if let RecordKey::Waiting(target) = key {
+            if !self.is_waited_for(target).await? {
+                return Ok(None);
+            }
+        }
+        let record = records::read(self.tx, key).await?;
+        self.held.insert(key.clone(), record.clone());
+        Ok(record)
+    }
+
+    async fn is_waited_for(&mut self, target: &EventId) -> Result<bool> {
+        if self.waited_for.is_none() {
+            let keys = self
+                .tx
+                .store(schema::WAITING)?
+                .get_all_keys(None, None)
+                .await?;
+            let keys = keys.iter().filter_map(|k| k.as_string()).collect();
+            self.waited_for = Some(keys);
+        }
+        let waited = self.waited_for.as_ref().expect("read just above");
+        Ok(waited.contains(&target.to_string()))
+    }
+
+    /// Writes every record the events changed: all requests issued together, a failure of
+    /// any aborting the transaction.
+    pub(super) async fn write(self) -> Result<()> {
+        let tx = self.tx;
+        let changes: Vec<Change> = self
+            .changed
+            .into_iter()
+            .map(|(key, record)| Change { key, record })
+            .collect();
+        let writes = changes.iter().map(|change| records::write(tx, change));
+        futures::future::try_join_all(writes).await?;
+        Ok(())
+    }
+}
+
+/// Stores `events` (never stored before) with their records, and counts them in the
+/// history's days: the whole of what an event does to this device, in the caller's
+/// transaction.
+pub(super) async fn apply(tx: &Transaction, events: &[&Event]) -> Result<()> {
+    let mut projection = Projection::new(tx);
+    for event in events {
+        projection.project(event).await?;
+    }
+    // The events first: the browser stores them while the records are still handed over.
+    futures::try_join!(store_events(tx, events), projection.write())?;
+    Ok(())
+}
+
+/// Stores the events and counts them in the history's days (one read and write per day).
+async fn store_events(tx: &Transaction, events: &[&Event]) -> Result<()> {
+    let values = stored_events(events);
+    let adds = values.iter().map(|v| (v.clone(), None));
+    futures::try_join!(
+        async { Ok::<_, StoreError>(tx.store(schema::EVENTS)?.add_all(adds).await?) },
+        super::history::count_acts(tx, &values),
+    )?;
+    Ok(())
+}
+
+impl super::Store {
+    /// Writes the registers again from the events this device holds, once per database: from
+    /// schema 10 on, they are daicho-core's projection with each record's version. Marked
+    /// done in the device store, in the same transaction.
+    pub(super) async fn rebuild_registers_once(&self) -> Result<()> {
+        let mut stores = schema::REGISTERS.to_vec();
+        stores.extend([schema::EVENTS, schema::DEVICE]);
+        let tx = self
+            .db
+            .transaction(&stores, rexie::TransactionMode::ReadWrite)?;
+        let marker = wasm_bindgen::JsValue::from_str(REBUILT_KEY);
+        let device = tx.store(schema::DEVICE)?;
+        if device.get(marker.clone()).await?.is_some() {
+            return Ok(());
+        }
+        for store in schema::REGISTERS {
+            tx.store(store)?.clear().await?;
+        }
+        let mut events = projected_events(&tx).await?;
+        events.sort_by(|a, b| a.fold_key().cmp(&b.fold_key()));
+        let mut projection = Projection::new(&tx);
+        for event in &events {
+            projection.project(event).await?;
+        }
+        projection.write().await?;
+        device
+            .put(&wasm_bindgen::JsValue::TRUE, Some(&marker))
+            .await?;
+        tx.done().await?;
+        Ok(())
+    }
+}
+
+/// The device-store key marking `rebuild_registers_once` done.
+const REBUILT_KEY: &str = "registers_rebuilt_v10";
+
+/// Every stored event of a kind the projection writes records for (through the kind index).
+async fn projected_events(tx: &Transaction) -> Result<Vec<Event>> {
+    let index = tx.store(schema::EVENTS)?.index(schema::EVENTS_BY_KIND)?;
+    let mut events = Vec::new();
+    for tag in daicho_core::EventTag::all().filter(|t| projection::writes_records(*t)) {
+        let range = super::registers::only(tag.as_str())?;
+        for value in index.get_all(Some(range), None).await? {
+            events.push(from_js::<Event>(value)?);
+        }
+    }
+    Ok(events)
+}
