@@ -22,6 +22,7 @@ use crate::pages::rule_breaks::RuleBreaksPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pages::sync::SyncPage;
 use crate::pwa;
+use crate::state::{provide_app_state, use_store_value, use_versions, Editing, Versions};
 use crate::store::Store;
 use crate::sync::runner::{self, SyncSignals};
 use chrono::Utc;
@@ -53,7 +54,7 @@ pub fn App() -> impl IntoView {
                         .map(|opened| match opened {
                             Ok((store, people)) => {
                                 provide_context(Directory::new(people));
-                                view! { <Gate store=StoredValue::new_local(store)/> }.into_any()
+                                view! { <Gate store/> }.into_any()
                             }
                             Err(e) => {
                                 view! {
@@ -173,74 +174,49 @@ fn page_signal() -> RwSignal<Page> {
     page
 }
 
-/// When records from other devices arrived: the page shown is drawn again from the store,
-/// unless a form is being filled in (then a banner offers it, so no typing is lost).
-#[derive(Clone, Copy)]
-struct Refresh {
-    /// Bumped to draw the page again.
-    shown: RwSignal<u64>,
-    /// New records arrived while a form was being filled in.
-    waiting: RwSignal<bool>,
-}
-
-impl Refresh {
-    fn now(&self) {
-        self.waiting.set(false);
-        self.shown.update(|n| *n += 1);
-    }
-}
-
-/// Starts the sync runner for this tab and follows what it brings in.
-fn start_sync(store: StoredValue<Rc<Store>, LocalStorage>) -> Refresh {
+/// Starts the sync runner for this tab and follows what it brings in: the pages' reads
+/// refresh in place (`Versions`); a form being filled in, or showing how its submit went, is
+/// told by a banner (`arrived`).
+fn start_sync(store: Rc<Store>, versions: Versions, editing: Editing) -> RwSignal<bool> {
     let signals = SyncSignals {
         arrived: RwSignal::new(0),
         state_changed: RwSignal::new(0),
     };
     provide_context(signals);
-    runner::start(store.get_value(), signals);
-    let refresh = Refresh {
-        shown: RwSignal::new(0),
-        waiting: RwSignal::new(false),
-    };
+    runner::start(store.clone(), signals);
+    let arrived = RwSignal::new(false);
     let directory = expect_context::<Directory>();
     Effect::new(move |previous: Option<u64>| {
-        let arrived = signals.arrived.get();
+        let count = signals.arrived.get();
         if previous.is_some() {
+            let store = store.clone();
             spawn_local(async move {
-                if let Ok(people) = store.get_value().people().await {
+                if let Ok(people) = store.people().await {
                     directory.replace(people);
                 }
-                if is_editing() {
-                    refresh.waiting.set(true);
-                } else {
-                    refresh.now();
-                }
             });
+            versions.synced();
+            if editing.any() {
+                arrived.set(true);
+            }
         }
-        arrived
+        count
     });
-    refresh
-}
-
-/// Is a form field focused (someone typing), or a form showing how its submit went? Drawn
-/// again, the page would lose the typing, or the message (and, after a refusal, the typing).
-fn is_editing() -> bool {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return false;
-    };
-    let active = document.active_element();
-    let typing =
-        active.is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-    typing || matches!(document.query_selector("form [role=alert]"), Ok(Some(_)))
+    arrived
 }
 
 #[component]
-fn ArrivedBanner(refresh: Refresh) -> impl IntoView {
+fn ArrivedBanner(arrived: RwSignal<bool>) -> impl IntoView {
+    let versions = use_versions();
+    let show_all = move |_| {
+        arrived.set(false);
+        versions.synced();
+    };
     view! {
-        <Show when=move || refresh.waiting.get()>
+        <Show when=move || arrived.get()>
             <p class="arrived-banner no-print" role="status">
                 "他の端末の記録を受信しました。"
-                <button type="button" class="button" on:click=move |_| refresh.now()>"表示を更新"</button>
+                <button type="button" class="button" on:click=show_all>"表示を更新"</button>
             </p>
         </Show>
     }
@@ -248,7 +224,9 @@ fn ArrivedBanner(refresh: Refresh) -> impl IntoView {
 
 /// Sign-in first; then the nav and the chosen page.
 #[component]
-fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+fn Gate(store: Rc<Store>) -> impl IntoView {
+    let versions = provide_app_state(store.clone());
+    let editing = Editing::provide();
     let session = expect_context::<Session>();
     let page = page_signal();
     let to_entry_log = Callback::new(move |room: Option<String>| {
@@ -259,39 +237,35 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
     });
     let to_keys = Callback::new(move |()| page.set(Page::Keys));
     let signed_in = move || session.0.with(Option::is_some);
-    let refresh = start_sync(store);
-    crate::auth::idle::watch(store, session);
+    let arrived = start_sync(store, versions, editing);
+    crate::auth::idle::watch(session);
     view! {
-        <Show when=signed_in fallback=move || view! { <SignInPage store/> }>
-            <OperatorBar store page/>
-            <ArrivedBanner refresh/>
+        <Show when=signed_in fallback=move || view! { <SignInPage/> }>
+            <OperatorBar page/>
+            <ArrivedBanner arrived/>
             {move || {
-                // The sync page follows the sync state itself (and keeps its message).
                 let shown = page.get();
-                if shown != Page::Sync {
-                    refresh.shown.track();
-                }
                 // The wrapper is drawn with the page and names its tab: whoever waits for it
                 // (the e2e tests) knows the new page is on screen, not the one left behind.
                 let label = PAGES.iter().find(|(p, _, _)| *p == shown).map(|(_, _, l)| *l);
                 let view = match shown {
-                Page::Home => view! { <HomePage store on_entry_log=to_entry_log on_keys=to_keys/> }.into_any(),
-                Page::EntryLog => view! { <EntryLogPage store=store.get_value()/> }.into_any(),
-                Page::Keys => view! { <KeysPage store/> }.into_any(),
-                Page::Permits => view! { <PermitsPage store/> }.into_any(),
-                Page::Rooms => view! { <RoomsPage store/> }.into_any(),
-                Page::People => view! { <PeoplePage store/> }.into_any(),
-                Page::Positions => view! { <PositionsPage store/> }.into_any(),
-                Page::Meetings => view! { <MeetingsPage store/> }.into_any(),
-                Page::Instructions => view! { <InstructionsPage store/> }.into_any(),
-                Page::Equipment => view! { <EquipmentPage store/> }.into_any(),
-                Page::IdLedgers => view! { <IdLedgersPage store/> }.into_any(),
-                Page::Assets => view! { <AssetsPage store/> }.into_any(),
-                Page::Sync => view! { <SyncPage store/> }.into_any(),
-                Page::RuleBreaks => view! { <RuleBreaksPage store/> }.into_any(),
-                Page::Operations => view! { <OperationsPage store/> }.into_any(),
-                Page::Record(id) => view! { <RecordPage store id/> }.into_any(),
-                Page::History(key) => view! { <VersionsPage store key/> }.into_any(),
+                Page::Home => view! { <HomePage on_entry_log=to_entry_log on_keys=to_keys/> }.into_any(),
+                Page::EntryLog => view! { <EntryLogPage/> }.into_any(),
+                Page::Keys => view! { <KeysPage/> }.into_any(),
+                Page::Permits => view! { <PermitsPage/> }.into_any(),
+                Page::Rooms => view! { <RoomsPage/> }.into_any(),
+                Page::People => view! { <PeoplePage/> }.into_any(),
+                Page::Positions => view! { <PositionsPage/> }.into_any(),
+                Page::Meetings => view! { <MeetingsPage/> }.into_any(),
+                Page::Instructions => view! { <InstructionsPage/> }.into_any(),
+                Page::Equipment => view! { <EquipmentPage/> }.into_any(),
+                Page::IdLedgers => view! { <IdLedgersPage/> }.into_any(),
+                Page::Assets => view! { <AssetsPage/> }.into_any(),
+                Page::Sync => view! { <SyncPage/> }.into_any(),
+                Page::RuleBreaks => view! { <RuleBreaksPage/> }.into_any(),
+                Page::Operations => view! { <OperationsPage/> }.into_any(),
+                Page::Record(id) => view! { <RecordPage id/> }.into_any(),
+                Page::History(key) => view! { <VersionsPage key/> }.into_any(),
                 };
                 view! { <div class="page" data-tab=label>{view}</div> }
             }}
@@ -300,7 +274,8 @@ fn Gate(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
 }
 
 #[component]
-fn OperatorBar(store: StoredValue<Rc<Store>, LocalStorage>, page: RwSignal<Page>) -> impl IntoView {
+fn OperatorBar(page: RwSignal<Page>) -> impl IntoView {
+    let store = use_store_value();
     let session = expect_context::<Session>();
     let name = move || session.0.with(|o| o.as_ref().map(|o| o.name.clone()));
     let sign_out = move |_| {

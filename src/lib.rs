@@ -8,5 +8,6 @@ pub mod components;
 pub mod directory;
 pub mod pages;
 pub mod pwa;
+pub mod state;
 pub mod store;
 pub mod sync;

@@ -3,7 +3,6 @@
 //! sign-out is recorded as such (第12条).
 
 use super::session::Session;
-use crate::store::Store;
 use chrono::Utc;
 use gloo::events::EventListener;
 use gloo::timers::callback::Interval;
@@ -35,7 +34,8 @@ pub fn set_idle_seconds(seconds: u32) {
 
 /// Watches taps, keys and scrolling while someone is signed in; signs them out after the idle
 /// time without any. Lives as long as the calling component.
-pub fn watch(store: StoredValue<Rc<Store>, LocalStorage>, session: Session) {
+pub fn watch(session: Session) {
+    let store = crate::state::use_store_value();
     let last = Rc::new(Cell::new(js_sys::Date::now()));
     let listeners: Vec<EventListener> = ["pointerdown", "keydown", "wheel", "touchstart"]
         .into_iter()

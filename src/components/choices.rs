@@ -1,14 +1,12 @@
 //! Labelled `<select>` fields shared by the register forms.
 
 use crate::directory::Directory;
-use crate::store::Store;
 use chrono::Utc;
 use daicho_core::people::PersonDefined;
 use daicho_core::room_permit::{is_permitted, Permit};
 use daicho_core::Room;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 /// Chooses a person from the register (staff first); `value` holds the person id.
 #[component]
@@ -79,11 +77,8 @@ fn labelled_select(
 
 /// The people permitted into the room now, as buttons: the usual case is one tap.
 #[component]
-pub fn PermittedChips(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    room: Signal<Option<Room>>,
-    person_id: RwSignal<String>,
-) -> impl IntoView {
+pub fn PermittedChips(room: Signal<Option<Room>>, person_id: RwSignal<String>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let directory = expect_context::<Directory>();
     let permits = RwSignal::new(Vec::<Permit>::new());
     spawn_local(async move {

@@ -8,7 +8,7 @@ use super::record_time::{self, ChosenTime, RecordTimeControl};
 use crate::auth::session::Session;
 use crate::directory::Directory;
 use crate::store::paging::LogQuery;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use chrono::Utc;
 use daicho_core::people::PersonDefined;
 use daicho_core::{EntryRecord, EntryRecorded, Field, Refusals, Room, SecurityLevel};
@@ -16,7 +16,6 @@ use leptos::ev::SubmitEvent;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 /// Purposes clerks type often (any other may be typed).
 const PURPOSES: [&str; 6] = [
@@ -30,13 +29,13 @@ const PURPOSES: [&str; 6] = [
 
 #[component]
 pub fn EntryForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     #[prop(into)] room: Signal<Option<Room>>,
     time: ChosenTime,
     on_recorded: Callback<EntryRecord>,
     /// Called when the input was refused (so an earlier success line can be withdrawn).
     on_refused: Callback<()>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let directory = expect_context::<Directory>();
     let person_id = RwSignal::new(String::new());
@@ -154,7 +153,7 @@ pub fn EntryForm(
             <p class="requirement">{move || room.get().map(|r| requirement(r.level))}</p>
             <div class="field">
                 <label for="entry-person">"入室する方"<small>"（職員・来訪者に登録された方）"</small></label>
-                <PermittedChips store room person_id/>
+                <PermittedChips room person_id/>
                 <select id="entry-person" node_ref=person_input prop:value=move || person_id.get()
                     on:change=move |ev| person_id.set(event_target_value(&ev))
                     aria-invalid=move || errors.with(|e| e.has(Field::Name) || e.has(Field::Person)).to_string()>

@@ -3,16 +3,14 @@
 use super::ja_date::JaTime;
 use super::record_time::{self, ChosenTime};
 use crate::auth::session::Session;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use chrono::Utc;
 use daicho_core::{EntryRecord, ExitRecorded};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 #[component]
 pub fn InsideList(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     #[prop(into)] inside: Signal<Vec<EntryRecord>>,
     time: ChosenTime,
     on_exited: Callback<EntryRecord>,
@@ -21,6 +19,7 @@ pub fn InsideList(
     /// Called when an exit was refused (so an earlier success line can be withdrawn).
     on_refused: Callback<()>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let error = RwSignal::new(None::<String>);
     let refuse = move |message: String| {

@@ -7,7 +7,6 @@ use super::pager::{PageShown, PageTrail};
 use crate::auth::session::Session;
 use crate::directory::Directory;
 use crate::store::paging::LogQuery;
-use crate::store::Store;
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use daicho_core::history::Printed;
 use daicho_core::key_log::{KeyDefined, KeyLoan};
@@ -15,7 +14,6 @@ use daicho_core::wareki::{self, WarekiDate};
 use daicho_core::EventKind;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 /// Lines per page when no month is chosen.
 const PAGE_LINES: u32 = 50;
@@ -53,11 +51,11 @@ fn month_ja(value: &str) -> String {
 
 #[component]
 pub fn KeyLogbook(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     keys: RwSignal<Vec<KeyDefined>>,
     /// Bumped after every loan or return.
     changes: RwSignal<u32>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let key = RwSignal::new(String::new());
     let month = RwSignal::new(String::new());
     let pages = PageTrail::new();

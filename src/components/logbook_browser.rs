@@ -6,12 +6,10 @@ use super::logbook_table::{Corrections, LogbookTable};
 use super::pager::{PageShown, PageTrail};
 use crate::directory::Directory;
 use crate::store::paging::{LogQuery, PageCursor};
-use crate::store::Store;
 use chrono::{NaiveDate, TimeZone};
 use daicho_core::{wareki, EntryRecord, Room};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 /// Lines per page: a screenful, and about two A4 pages when printed.
 pub const PAGE_LINES: u32 = 50;
@@ -51,13 +49,13 @@ fn day_start_ms(value: &str, days: i64) -> Option<i64> {
 
 #[component]
 pub fn LogbookBrowser(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     rooms: RwSignal<Vec<Room>>,
     /// The room chosen at the top of the page: the logbook follows it.
     selected: RwSignal<Option<String>>,
     /// Bumped after every write, so the page shown includes it.
     changes: RwSignal<u32>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let filters = RwSignal::new(Filters::default());
     let pages = PageTrail::new();
     let shown = PageShown::<EntryRecord>::new();

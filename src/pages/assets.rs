@@ -8,7 +8,7 @@ use crate::components::form_message::{FormMessage, Outcome};
 use crate::components::ja_day::{parse_day, today, JaDay};
 use crate::components::record_link::{latest_definitions, RecordLink};
 use crate::directory::Directory;
-use crate::store::{new_id, Store};
+use crate::store::new_id;
 use chrono::{NaiveDate, Utc};
 use daicho_core::assets::{AssetCategory, AssetRegistered, HandlerDesignated, MeasureRecorded};
 use daicho_core::organisation::{Organisation, Position, Role};
@@ -18,7 +18,6 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 /// The register as loaded, with what the manager is derived from.
 #[derive(Clone, Default)]
@@ -87,7 +86,8 @@ fn category_of(key: &str) -> Option<AssetCategory> {
 }
 
 #[component]
-pub fn AssetsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn AssetsPage() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let loaded = RwSignal::new(AssetsView::default());
     let ready = RwSignal::new(false);
     let reload = move || {
@@ -122,9 +122,9 @@ pub fn AssetsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView 
     view! {
         <div class="assets-page" data-ready=move || ready.get().to_string()>
             <AssetList loaded draft/>
-            <AssetForm store loaded draft on_recorded/>
-            <DesignationForm store loaded on_recorded/>
-            <MeasureForm store loaded on_recorded/>
+            <AssetForm loaded draft on_recorded/>
+            <DesignationForm loaded on_recorded/>
+            <MeasureForm loaded on_recorded/>
         </div>
     }
 }
@@ -320,11 +320,11 @@ impl Draft {
 
 #[component]
 fn AssetForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     loaded: RwSignal<AssetsView>,
     draft: Draft,
     on_recorded: Callback<()>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let directory = expect_context::<Directory>();
     let message: Outcome = RwSignal::new(None);
@@ -442,11 +442,8 @@ fn AssetSelect(
 }
 
 #[component]
-fn DesignationForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    loaded: RwSignal<AssetsView>,
-    on_recorded: Callback<()>,
-) -> impl IntoView {
+fn DesignationForm(loaded: RwSignal<AssetsView>, on_recorded: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let asset = RwSignal::new(String::new());
     let person = RwSignal::new(String::new());
@@ -508,11 +505,8 @@ fn DesignationForm(
 }
 
 #[component]
-fn MeasureForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    loaded: RwSignal<AssetsView>,
-    on_recorded: Callback<()>,
-) -> impl IntoView {
+fn MeasureForm(loaded: RwSignal<AssetsView>, on_recorded: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let asset = RwSignal::new(String::new());
     let measure = RwSignal::new(String::new());

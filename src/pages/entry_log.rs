@@ -126,7 +126,8 @@ fn mark_ready() {
 }
 
 #[component]
-pub fn EntryLogPage(store: Rc<Store>) -> impl IntoView {
+pub fn EntryLogPage() -> impl IntoView {
+    let store = crate::state::use_store();
     let store = StoredValue::new_local(store);
     let view_state = RoomView::new();
     let time = RwSignal::new(None::<String>);
@@ -184,17 +185,17 @@ pub fn EntryLogPage(store: Rc<Store>) -> impl IntoView {
             <RoomPicker rooms=view_state.rooms selected=view_state.selected counts=view_state.counts/>
             <p class="notice" role="status">{move || notice.get()}</p>
             <div class="columns">
-                <EntryForm store room time on_recorded on_refused/>
+                <EntryForm room time on_recorded on_refused/>
                 <section class="inside" aria-labelledby="inside-heading">
                     <h2 id="inside-heading">
                         "入室中 " <span class="count">{move || inside.with(Vec::len)} "人"</span>
                     </h2>
-                    <InsideList store inside time on_exited on_stale on_refused/>
+                    <InsideList inside time on_exited on_stale on_refused/>
                 </section>
             </div>
             <section class="log" aria-labelledby="log-heading">
                 <h2 id="log-heading">"入退室管理簿"</h2>
-                <LogbookBrowser store rooms=view_state.rooms selected=view_state.selected
+                <LogbookBrowser rooms=view_state.rooms selected=view_state.selected
                     changes=view_state.changes/>
             </section>
         </div>

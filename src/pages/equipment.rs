@@ -5,7 +5,7 @@
 use crate::auth::session::Session;
 use crate::components::form_message::{FormMessage, Outcome};
 use crate::components::record_link::{latest_definitions, RecordLink};
-use crate::store::{new_id, Store};
+use crate::store::new_id;
 use chrono::Utc;
 use daicho_core::equipment::{EquipmentKind, EquipmentRegistered};
 use daicho_core::EventTag;
@@ -14,7 +14,6 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 /// The register as loaded: every machine (latest version) and the event that defined it.
 #[derive(Clone, Default)]
@@ -57,7 +56,8 @@ impl Draft {
 }
 
 #[component]
-pub fn EquipmentPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn EquipmentPage() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let loaded = RwSignal::new(EquipmentView::default());
     let ready = RwSignal::new(false);
     let reload = move || {
@@ -88,7 +88,7 @@ pub fn EquipmentPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoVi
     view! {
         <div class="equipment-page" data-ready=move || ready.get().to_string()>
             <EquipmentList loaded draft/>
-            <EquipmentForm store draft on_registered=Callback::new(move |()| reload())/>
+            <EquipmentForm draft on_registered=Callback::new(move |()| reload())/>
         </div>
     }
 }
@@ -211,11 +211,8 @@ fn kind_key(kind: EquipmentKind) -> &'static str {
 }
 
 #[component]
-fn EquipmentForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    draft: Draft,
-    on_registered: Callback<()>,
-) -> impl IntoView {
+fn EquipmentForm(draft: Draft, on_registered: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let message: Outcome = RwSignal::new(None);
     let submit = move |ev: SubmitEvent| {

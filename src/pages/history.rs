@@ -85,7 +85,8 @@ struct Shown {
 }
 
 #[component]
-pub fn OperationsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn OperationsPage() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let filters = RwSignal::new(Filters::this_month());
     let pages = PageTrail::new();
     let shown = Shown {

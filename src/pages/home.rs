@@ -13,7 +13,6 @@ use daicho_core::key_log::{KeyDefined, KeyLoan, KeyReturned};
 use daicho_core::{EntryRecord, Room};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 #[derive(Clone, Default)]
 struct Overview {
@@ -40,12 +39,12 @@ async fn load(store: &Store) -> crate::store::Result<Overview> {
 
 #[component]
 pub fn HomePage(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     /// Opens the entry/exit logbook at a room (or the room it showed last).
     on_entry_log: Callback<Option<String>>,
     /// Opens the key logbook.
     on_keys: Callback<()>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let overview = RwSignal::new_local(None::<Overview>);
     // Exits and returns tapped in quick succession each read the page again.
     let reads = NewestRead::new();
@@ -73,7 +72,7 @@ pub fn HomePage(
     };
     view! {
         <div class="home" data-ready=move || overview.with(Option::is_some).then_some("true")>
-            <BreaksNotice store/>
+            <BreaksNotice/>
             <div class="quick">
                 <button type="button" id="go-entry-log" class="button primary big" on:click=move |_| on_entry_log.run(None)>
                     "入退室を記録"
@@ -87,11 +86,11 @@ pub fn HomePage(
                 // Keyed by room, so a reload keeps each room's list (and an exit's refusal
                 // shown in it, as when the list was stale and is read again).
                 <For each=rooms key=|r| (r.id.clone(), r.name.clone(), r.level.number())
-                    children=move |room| view! { <HomeRoom store room overview on_entry_log on_changed=changed/> }/>
+                    children=move |room| view! { <HomeRoom room overview on_entry_log on_changed=changed/> }/>
             </section>
             <section class="card wide home-keys">
                 <h2>"貸出中の鍵"</h2>
-                {move || overview.get().map(|o| view! { <KeysOut store overview=o on_changed=changed on_keys/> })}
+                {move || overview.get().map(|o| view! { <KeysOut overview=o on_changed=changed on_keys/> })}
             </section>
         </div>
     }
@@ -99,7 +98,8 @@ pub fn HomePage(
 
 /// "あなた宛ての例外": rule breaks a sync revealed, for the manager signed in.
 #[component]
-fn BreaksNotice(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+fn BreaksNotice() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let count = RwSignal::new(0usize);
     let operator = expect_context::<crate::auth::session::Session>().operator_id();
     spawn_local(async move {
@@ -117,12 +117,12 @@ fn BreaksNotice(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
 
 #[component]
 fn HomeRoom(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     room: Room,
     overview: RwSignal<Option<Overview>, LocalStorage>,
     on_entry_log: Callback<Option<String>>,
     on_changed: Callback<()>,
 ) -> impl IntoView {
+    let _store = crate::state::use_store_value();
     let id = room.id.clone();
     let inside = Signal::derive(move || {
         overview.with(|o| {
@@ -140,18 +140,14 @@ fn HomeRoom(
             <h3>{heading} " " {move || inside.with(Vec::len)} "人"</h3>
             <button type="button" class="button enter" id=format!("enter-{}", room.id) aria-label=label
                 on:click=move |_| on_entry_log.run(Some(room_id.clone()))>"入室を記録"</button>
-            <InsideList store inside time on_exited on_stale=on_changed on_refused=Callback::new(|()| {})/>
+            <InsideList inside time on_exited on_stale=on_changed on_refused=Callback::new(|()| {})/>
         </div>
     }
 }
 
 #[component]
-fn KeysOut(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    overview: Overview,
-    on_changed: Callback<()>,
-    on_keys: Callback<()>,
-) -> impl IntoView {
+fn KeysOut(overview: Overview, on_changed: Callback<()>, on_keys: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let directory = expect_context::<Directory>();
     let error = RwSignal::new(None::<String>);

@@ -11,7 +11,6 @@ use crate::components::form_message::{FormMessage, Outcome};
 use crate::components::ja_day::{parse_day, today, JaDay};
 use crate::components::record_link::{latest_definitions, RecordLink};
 use crate::directory::Directory;
-use crate::store::Store;
 use chrono::{NaiveDate, Utc};
 use daicho_core::id_ledger::{
     CollationInfoRecorded, IdLedgerRecorded, IdRecord, IdState, Ledger, LedgerAction,
@@ -24,7 +23,6 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 /// One line of an ID's life, as the paper ledger writes it.
 #[derive(Clone)]
@@ -180,7 +178,8 @@ fn ledger_ids(ledger: Ledger) -> LedgerIds {
 }
 
 #[component]
-pub fn IdLedgersPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn IdLedgersPage() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let loaded = RwSignal::new(LedgersView::default());
     let ready = RwSignal::new(false);
     let tab = RwSignal::new(Ledger::Operator);
@@ -235,14 +234,14 @@ pub fn IdLedgersPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoVi
             <p class="hint">"記録できるのはアクセス管理責任者です（第10条第1項）。承認者は記録する日のアクセス管理責任者です。"</p>
             {move || match tab.get() {
                 Ledger::Operator => view! {
-                    <operator_kinds::KindsSection store loaded on_recorded/>
+                    <operator_kinds::KindsSection loaded on_recorded/>
                     <IdList ledger=Ledger::Operator loaded/>
-                    <LedgerForm store ledger=Ledger::Operator loaded on_recorded/>
+                    <LedgerForm ledger=Ledger::Operator loaded on_recorded/>
                 }.into_any(),
                 Ledger::Collation => view! {
                     <IdList ledger=Ledger::Collation loaded/>
-                    <LedgerForm store ledger=Ledger::Collation loaded on_recorded/>
-                    <CollationInfoForm store loaded on_recorded/>
+                    <LedgerForm ledger=Ledger::Collation loaded on_recorded/>
+                    <CollationInfoForm loaded on_recorded/>
                 }.into_any(),
             }}
         </div>
@@ -414,11 +413,11 @@ fn action_of(key: &str, note: &str) -> Result<LedgerAction, &'static str> {
 
 #[component]
 fn LedgerForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     ledger: Ledger,
     loaded: RwSignal<LedgersView>,
     on_recorded: Callback<()>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let directory = expect_context::<Directory>();
     let ids = ledger_ids(ledger);
@@ -571,11 +570,8 @@ fn LedgerForm(
 }
 
 #[component]
-fn CollationInfoForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    loaded: RwSignal<LedgersView>,
-    on_recorded: Callback<()>,
-) -> impl IntoView {
+fn CollationInfoForm(loaded: RwSignal<LedgersView>, on_recorded: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let directory = expect_context::<Directory>();
     let collation_id = RwSignal::new(String::new());

@@ -7,12 +7,10 @@ mod forms;
 use crate::components::ja_day::{ja_day, today, JaDay};
 use crate::directory::Directory;
 use crate::pages::meetings::record_href;
-use crate::store::Store;
 use daicho_core::instructions::{Addressee, Basis, Instruction, InstructionStatus};
 use daicho_core::office::Meeting;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 const STATUSES: [InstructionStatus; 3] = [
     InstructionStatus::Open,
@@ -60,7 +58,8 @@ fn meeting_label(m: &Meeting) -> String {
 }
 
 #[component]
-pub fn InstructionsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn InstructionsPage() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let instructions = RwSignal::new(Vec::<Instruction>::new());
     let meetings = RwSignal::new(Vec::<Meeting>::new());
     let loaded = RwSignal::new(false);
@@ -83,9 +82,9 @@ pub fn InstructionsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl Int
     view! {
         <div class="instructions-page" data-ready=move || loaded.get().then_some("true")>
             <InstructionList instructions meetings report_target close_target/>
-            <forms::IssueForm store meetings on_recorded/>
-            <forms::ReportForm store instructions target=report_target on_recorded/>
-            <forms::CloseForm store instructions target=close_target on_recorded/>
+            <forms::IssueForm meetings on_recorded/>
+            <forms::ReportForm instructions target=report_target on_recorded/>
+            <forms::CloseForm instructions target=close_target on_recorded/>
         </div>
     }
 }

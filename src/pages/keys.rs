@@ -8,14 +8,13 @@ use crate::components::ja_date::JaDateTime;
 use crate::components::key_logbook::KeyLogbook;
 use crate::components::newest_read::NewestRead;
 use crate::directory::Directory;
-use crate::store::{new_id, Store};
+use crate::store::new_id;
 use chrono::{Duration, Utc};
 use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyReturned};
 use daicho_core::{Room, SecurityLevel};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 #[derive(Clone, Copy)]
 struct KeyView {
@@ -43,7 +42,8 @@ impl KeyView {
 }
 
 #[component]
-pub fn KeysPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn KeysPage() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let keys_view = KeyView {
         rooms: RwSignal::new(Vec::new()),
         keys: RwSignal::new(Vec::new()),
@@ -78,20 +78,17 @@ pub fn KeysPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
     let changed = Callback::new(move |()| reload());
     view! {
         <div class="keys-page" data-ready=move || loaded.get().then_some("true")>
-            <KeysOut store keys_view on_returned=changed/>
-            <LendKey store keys_view on_lent=changed/>
-            <DefineKey store keys_view on_defined=changed/>
-            <KeyLogbook store keys=keys_view.keys changes=keys_view.changes/>
+            <KeysOut keys_view on_returned=changed/>
+            <LendKey keys_view on_lent=changed/>
+            <DefineKey keys_view on_defined=changed/>
+            <KeyLogbook keys=keys_view.keys changes=keys_view.changes/>
         </div>
     }
 }
 
 #[component]
-fn KeysOut(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    keys_view: KeyView,
-    on_returned: Callback<()>,
-) -> impl IntoView {
+fn KeysOut(keys_view: KeyView, on_returned: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let directory = expect_context::<Directory>();
     let message = RwSignal::new(None::<String>);
@@ -166,11 +163,8 @@ fn session_storage() -> Option<web_sys::Storage> {
 }
 
 #[component]
-fn LendKey(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    keys_view: KeyView,
-    on_lent: Callback<()>,
-) -> impl IntoView {
+fn LendKey(keys_view: KeyView, on_lent: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let key = RwSignal::new(take_chosen_key());
     let person = RwSignal::new(String::new());
@@ -244,7 +238,7 @@ fn LendKey(
                     }).collect_view()}
                 </select>
             </div>
-            <PermittedChips store room person_id=person/>
+            <PermittedChips room person_id=person/>
             <PersonSelect id="lend-person" label="貸出先" value=person/>
             <div class="field">
                 <label for="lend-purpose">"目的"</label>
@@ -263,11 +257,8 @@ fn LendKey(
 }
 
 #[component]
-fn DefineKey(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    keys_view: KeyView,
-    on_defined: Callback<()>,
-) -> impl IntoView {
+fn DefineKey(keys_view: KeyView, on_defined: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let room = RwSignal::new(String::new());
     let label = RwSignal::new(String::new());

@@ -6,14 +6,12 @@ mod form;
 
 use crate::components::ja_day::{today, JaDay};
 use crate::directory::Directory;
-use crate::store::Store;
 use daicho_core::office::Meeting;
 use daicho_core::organisation::Role;
 use daicho_core::years::YearKind;
 use daicho_core::EventId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 /// The link to a record's own page, with its history and corrections.
 pub(crate) fn record_href(id: &EventId) -> String {
@@ -21,7 +19,8 @@ pub(crate) fn record_href(id: &EventId) -> String {
 }
 
 #[component]
-pub fn MeetingsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn MeetingsPage() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let meetings = RwSignal::new(Vec::<Meeting>::new());
     let general_manager = RwSignal::new(None::<String>);
     let loaded = RwSignal::new(false);
@@ -43,8 +42,8 @@ pub fn MeetingsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoVie
     view! {
         <div class="meetings-page" data-ready=move || loaded.get().then_some("true")>
             <MeetingList meetings selected/>
-            <detail::MeetingDetail store meetings selected on_recorded/>
-            <form::MeetingForm store general_manager=general_manager.into() on_recorded/>
+            <detail::MeetingDetail meetings selected on_recorded/>
+            <form::MeetingForm general_manager=general_manager.into() on_recorded/>
         </div>
     }
 }

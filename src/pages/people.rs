@@ -2,7 +2,7 @@
 
 use crate::auth::session::Session;
 use crate::directory::Directory;
-use crate::store::{new_id, Store};
+use crate::store::new_id;
 use chrono::Utc;
 use daicho_core::people::{PersonDefined, PersonKind};
 use daicho_core::sign_in::Credential;
@@ -10,10 +10,10 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 #[component]
-pub fn PeoplePage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn PeoplePage() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let directory = expect_context::<Directory>();
     let credentials = RwSignal::new(BTreeMap::<String, Credential>::new());
     let message = RwSignal::new(None::<String>);
@@ -90,12 +90,12 @@ pub fn PeoplePage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView 
                     <tbody>
                         <For each=people key=|p| (p.id.clone(), p.name.clone(), p.affiliation.clone())
                             children=move |person| view! {
-                                <PersonRow person credentials held store message on_change=Callback::new(move |()| reload())/>
+                                <PersonRow person credentials held message on_change=Callback::new(move |()| reload())/>
                             }/>
                     </tbody>
                 </table>
             </section>
-            <AddPerson store on_added=Callback::new(move |()| reload())/>
+            <AddPerson on_added=Callback::new(move |()| reload())/>
         </div>
     }
 }
@@ -105,10 +105,10 @@ fn PersonRow(
     person: PersonDefined,
     credentials: RwSignal<BTreeMap<String, Credential>>,
     held: RwSignal<BTreeMap<String, Vec<String>>>,
-    store: StoredValue<Rc<Store>, LocalStorage>,
     message: RwSignal<Option<String>>,
     on_change: Callback<()>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let id = StoredValue::new(person.id.clone());
     let credential = move || id.with_value(|id| credentials.with(|c| c.get(id).cloned()));
@@ -158,7 +158,8 @@ fn PersonRow(
 }
 
 #[component]
-fn AddPerson(store: StoredValue<Rc<Store>, LocalStorage>, on_added: Callback<()>) -> impl IntoView {
+fn AddPerson(on_added: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let directory = expect_context::<Directory>();
     let session = expect_context::<Session>();
     let name = RwSignal::new(String::new());

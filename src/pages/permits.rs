@@ -6,7 +6,6 @@ use crate::components::choices::{PersonSelect, RoomSelect};
 use crate::components::form_message::{FormMessage, Outcome};
 use crate::components::ja_day::ja_day;
 use crate::directory::Directory;
-use crate::store::Store;
 use chrono::{NaiveDate, Utc};
 use daicho_core::room_permit::{
     PermissionGranted, Permit, PermitRevoked, PermitScope, VisitPermitGranted,
@@ -15,10 +14,10 @@ use daicho_core::{wareki, Room, SecurityLevel};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 #[component]
-pub fn PermitsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn PermitsPage() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let rooms = RwSignal::new(Vec::<Room>::new());
     let permits = RwSignal::new(Vec::<Permit>::new());
     let reload = move || {
@@ -42,9 +41,9 @@ pub fn PermitsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView
     });
     view! {
         <div class="permits-page" data-ready="true">
-            <GrantStanding store rooms=Signal::from(rooms) on_granted/>
-            <GrantVisit store rooms=level3 on_granted/>
-            <PermitList store permits rooms on_revoked=on_granted/>
+            <GrantStanding rooms=Signal::from(rooms) on_granted/>
+            <GrantVisit rooms=level3 on_granted/>
+            <PermitList permits rooms on_revoked=on_granted/>
         </div>
     }
 }
@@ -54,11 +53,8 @@ fn parse_day(value: &str) -> Option<NaiveDate> {
 }
 
 #[component]
-fn GrantStanding(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    rooms: Signal<Vec<Room>>,
-    on_granted: Callback<()>,
-) -> impl IntoView {
+fn GrantStanding(rooms: Signal<Vec<Room>>, on_granted: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let person = RwSignal::new(String::new());
     let room = RwSignal::new(String::new());
@@ -109,11 +105,8 @@ fn GrantStanding(
 }
 
 #[component]
-fn GrantVisit(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    rooms: Signal<Vec<Room>>,
-    on_granted: Callback<()>,
-) -> impl IntoView {
+fn GrantVisit(rooms: Signal<Vec<Room>>, on_granted: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let person = RwSignal::new(String::new());
     let room = RwSignal::new(String::new());
@@ -176,11 +169,11 @@ fn GrantVisit(
 
 #[component]
 fn PermitList(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     permits: RwSignal<Vec<Permit>>,
     rooms: RwSignal<Vec<Room>>,
     on_revoked: Callback<()>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let directory = expect_context::<Directory>();
     let session = expect_context::<Session>();
     let message: Outcome = RwSignal::new(None);

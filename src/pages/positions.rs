@@ -5,13 +5,11 @@ use crate::auth::session::Session;
 use crate::components::form_message::FormMessage;
 use crate::components::ja_day::{ja_day, today};
 use crate::directory::Directory;
-use crate::store::Store;
 use chrono::{NaiveDate, Utc};
 use daicho_core::organisation::{Organisation, Position, Role, RoleAssigned, TenureRecorded};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 #[derive(Clone, Default)]
 struct OrgView {
@@ -29,7 +27,8 @@ impl OrgView {
 }
 
 #[component]
-pub fn PositionsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn PositionsPage() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let view_state = RwSignal::new_local(OrgView::default());
     let reload = move || {
         spawn_local(async move {
@@ -48,10 +47,10 @@ pub fn PositionsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoVi
     view! {
         <div class="positions-page" data-ready="true">
             <RolesToday view_state/>
-            <RecordTenure store view_state on_recorded=Callback::new(move |()| reload())/>
+            <RecordTenure view_state on_recorded=Callback::new(move |()| reload())/>
             <WhoHeld view_state/>
-            <AmendMapping store view_state on_amended=Callback::new(move |()| reload())/>
-            <DefinePosition store on_defined=Callback::new(move |()| reload())/>
+            <AmendMapping view_state on_amended=Callback::new(move |()| reload())/>
+            <DefinePosition on_defined=Callback::new(move |()| reload())/>
         </div>
     }
 }
@@ -100,10 +99,10 @@ fn RolesToday(view_state: RwSignal<OrgView, LocalStorage>) -> impl IntoView {
 
 #[component]
 fn RecordTenure(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     view_state: RwSignal<OrgView, LocalStorage>,
     on_recorded: Callback<()>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let directory = expect_context::<Directory>();
     let position = RwSignal::new(String::new());
@@ -233,10 +232,10 @@ fn WhoHeld(view_state: RwSignal<OrgView, LocalStorage>) -> impl IntoView {
 /// it still answers for earlier days).
 #[component]
 fn AmendMapping(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     view_state: RwSignal<OrgView, LocalStorage>,
     on_amended: Callback<()>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let role = RwSignal::new(0usize);
     let position = RwSignal::new(String::new());
@@ -303,10 +302,8 @@ fn AmendMapping(
 }
 
 #[component]
-fn DefinePosition(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    on_defined: Callback<()>,
-) -> impl IntoView {
+fn DefinePosition(on_defined: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let name = RwSignal::new(String::new());
     let message = RwSignal::new(None::<(bool, String)>);

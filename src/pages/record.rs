@@ -6,7 +6,6 @@ use crate::auth::session::Session;
 use crate::components::form_message::{FormMessage, Outcome};
 use crate::components::ja_date::JaDateTime;
 use crate::directory::Directory;
-use crate::store::Store;
 use chrono::{DateTime, Utc};
 use daicho_core::corrections::{CorrectionKind, CorrectionRecorded, CorrectionTrail};
 use daicho_core::{Event, EventId, Registers};
@@ -14,7 +13,6 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
-use std::rc::Rc;
 
 #[derive(Clone)]
 struct Loaded {
@@ -32,7 +30,8 @@ impl Loaded {
 }
 
 #[component]
-pub fn RecordPage(store: StoredValue<Rc<Store>, LocalStorage>, id: String) -> impl IntoView {
+pub fn RecordPage(id: String) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let Ok(id) = id.parse::<EventId>() else {
         return view! { <p class="form-error" role="alert">"記録の番号が読めません: " {id}</p> }
             .into_any();
@@ -68,7 +67,7 @@ pub fn RecordPage(store: StoredValue<Rc<Store>, LocalStorage>, id: String) -> im
                     let trail = l.trail(&id);
                     view! {
                         <RecordHistory loaded=l.clone() trail=trail.clone()/>
-                        <CorrectionForm store target=l.history[0].clone() trail on_corrected outcome/>
+                        <CorrectionForm target=l.history[0].clone() trail on_corrected outcome/>
                     }.into_any()
                 }
             })}
@@ -80,7 +79,8 @@ pub fn RecordPage(store: StoredValue<Rc<Store>, LocalStorage>, id: String) -> im
 /// Every version of a master record (a room, a person, a key …): each definition as it was
 /// recorded, by whom and when, oldest first. The latest is the one in force.
 #[component]
-pub fn VersionsPage(store: StoredValue<Rc<Store>, LocalStorage>, key: String) -> impl IntoView {
+pub fn VersionsPage(key: String) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let loaded = RwSignal::new_local(None::<Result<Loaded, String>>);
     let record = key.clone();
     spawn_local(async move {
@@ -324,12 +324,12 @@ fn amendable(original: &Event) -> Vec<String> {
 
 #[component]
 fn CorrectionForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     target: Event,
     trail: CorrectionTrail,
     on_corrected: Callback<()>,
     outcome: Outcome,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let void = RwSignal::new(false);
     let field = RwSignal::new(String::new());

@@ -5,17 +5,17 @@
 use crate::auth::session::Session;
 use crate::components::form_message::{FormMessage, Outcome};
 use crate::directory::Directory;
-use crate::store::{new_id, Store};
+use crate::store::new_id;
 use chrono::Utc;
 use daicho_core::room_permit::entry_manager_role;
 use daicho_core::{wareki, Registers, Room, RoomDefined, SecurityLevel};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 #[component]
-pub fn RoomsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn RoomsPage() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let registers = RwSignal::new_local(None::<Registers>);
     let reload = move || {
         spawn_local(async move {
@@ -32,7 +32,7 @@ pub fn RoomsPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 <h2>"室の一覧（第17条第1項）"</h2>
                 {move || registers.get().map(|r| view! { <RoomTable registers=r editing/> })}
             </section>
-            <RoomForm store editing on_saved=Callback::new(move |()| reload())/>
+            <RoomForm editing on_saved=Callback::new(move |()| reload())/>
         </div>
     }
 }
@@ -85,11 +85,8 @@ fn RoomTable(registers: Registers, editing: RwSignal<Option<Room>>) -> impl Into
 }
 
 #[component]
-fn RoomForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    editing: RwSignal<Option<Room>>,
-    on_saved: Callback<()>,
-) -> impl IntoView {
+fn RoomForm(editing: RwSignal<Option<Room>>, on_saved: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let name = RwSignal::new(String::new());
     let place = RwSignal::new(String::new());

@@ -14,7 +14,6 @@ use daicho_core::{wareki, Room};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 #[derive(Clone)]
 struct Loaded {
@@ -35,7 +34,8 @@ async fn load(store: &Store) -> Option<Loaded> {
 }
 
 #[component]
-pub fn RuleBreaksPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn RuleBreaksPage() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let loaded = RwSignal::new(None::<Loaded>);
     spawn_local(async move { loaded.set(load(&store.get_value()).await) });
     view! {

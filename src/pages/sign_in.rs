@@ -16,20 +16,22 @@ use std::rc::Rc;
 const FIRST_SETUP: &str = "初期設定";
 
 #[component]
-pub fn SignInPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn SignInPage() -> impl IntoView {
+    let _store = crate::state::use_store_value();
     let directory = expect_context::<Directory>();
     let has_staff = move || !directory.staff().is_empty();
     view! {
         <section class="sign-in" data-screen=move || if has_staff() { "sign-in" } else { "setup" }>
-            <Show when=has_staff fallback=move || view! { <FirstSetup store/><JoinTown store/> }>
-                <PinSignIn store/>
+            <Show when=has_staff fallback=move || view! { <FirstSetup/><JoinTown/> }>
+                <PinSignIn/>
             </Show>
         </section>
     }
 }
 
 #[component]
-fn PinSignIn(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+fn PinSignIn() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let directory = expect_context::<Directory>();
     let session = expect_context::<Session>();
     let chosen = RwSignal::new(None::<PersonDefined>);
@@ -136,7 +138,8 @@ fn PinSignIn(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
 }
 
 #[component]
-fn FirstSetup(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+fn FirstSetup() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let directory = expect_context::<Directory>();
     let session = expect_context::<Session>();
     let name = RwSignal::new(String::new());
@@ -209,7 +212,8 @@ fn FirstSetup(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
 /// A second tablet joins the town's registers rather than starting its own: enrolled with a
 /// one-time code, it pulls everything recorded so far, and its staff sign in as usual.
 #[component]
-fn JoinTown(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+fn JoinTown() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let directory = expect_context::<Directory>();
     let code = RwSignal::new(String::new());
     let message = RwSignal::new(None::<String>);

@@ -3,7 +3,7 @@
 
 use crate::components::form_message::{FormMessage, Outcome};
 use crate::components::newest_read::NewestRead;
-use crate::store::{HistoryCheck, Store};
+use crate::store::HistoryCheck;
 use crate::sync::runner::{sync_by_hand, SyncSignals};
 use crate::sync::{self, is_online, SyncState};
 use chrono::DateTime;
@@ -11,7 +11,6 @@ use daicho_core::wareki;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 #[derive(Clone, Default)]
 struct Status {
@@ -20,7 +19,8 @@ struct Status {
 }
 
 #[component]
-pub fn SyncPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+pub fn SyncPage() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let status = RwSignal::new(None::<Status>);
     // Syncs here, by hand and in other tabs change the state in bursts, each read again.
     let reads = NewestRead::new();
@@ -74,8 +74,8 @@ pub fn SyncPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
                 </button>
                 <FormMessage outcome/>
             </section>
-            <EnrollForm store on_enrolled=Callback::new(move |()| reload())/>
-            <HistoryCheckCard store/>
+            <EnrollForm on_enrolled=Callback::new(move |()| reload())/>
+            <HistoryCheckCard/>
             <IdleSetting/>
         </div>
     }
@@ -83,7 +83,8 @@ pub fn SyncPage(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
 
 /// Re-checks every stored record's hash and chain link, naming the first that fails.
 #[component]
-fn HistoryCheckCard(store: StoredValue<Rc<Store>, LocalStorage>) -> impl IntoView {
+fn HistoryCheckCard() -> impl IntoView {
+    let store = crate::state::use_store_value();
     let result = RwSignal::new(None::<(bool, String)>);
     let busy = RwSignal::new(false);
     let check = move |_| {
@@ -176,10 +177,8 @@ fn SyncSummary(status: Status) -> impl IntoView {
 }
 
 #[component]
-fn EnrollForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    on_enrolled: Callback<()>,
-) -> impl IntoView {
+fn EnrollForm(on_enrolled: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let code = RwSignal::new(String::new());
     let outcome: Outcome = RwSignal::new(None);
     let submit = move |ev: SubmitEvent| {

@@ -7,14 +7,13 @@ use crate::auth::session::Session;
 use crate::components::form_message::{FormMessage, Outcome};
 use crate::components::record_link::RecordLink;
 use crate::directory::Directory;
-use crate::store::{new_id, Store};
+use crate::store::new_id;
 use chrono::Utc;
 use daicho_core::id_ledger::{GovernedAct, IdState, OperatorIdKindDefined};
 use daicho_core::EventKind;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 /// The form's fields; `id` empty while a new kind is being defined.
 #[derive(Clone, Copy)]
@@ -76,10 +75,10 @@ fn acts_ja(acts: &[GovernedAct]) -> String {
 
 #[component]
 pub(super) fn KindsSection(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     loaded: RwSignal<LedgersView>,
     on_recorded: Callback<()>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let form = KindForm::new();
     let message: Outcome = RwSignal::new(None);

@@ -56,11 +56,8 @@ fn trimmed(s: RwSignal<String>) -> String {
 }
 
 #[component]
-pub fn IssueForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    meetings: RwSignal<Vec<Meeting>>,
-    on_recorded: Callback<()>,
-) -> impl IntoView {
+pub fn IssueForm(meetings: RwSignal<Vec<Meeting>>, on_recorded: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let to_committee = RwSignal::new(false);
     let head = RwSignal::new(String::new());
@@ -241,11 +238,11 @@ fn chosen_instruction(chosen: RwSignal<String>) -> Result<EventId, String> {
 
 #[component]
 pub fn ReportForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     instructions: RwSignal<Vec<Instruction>>,
     target: RwSignal<String>,
     on_recorded: Callback<()>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let on = RwSignal::new(today().to_string());
     let report = RwSignal::new(String::new());
@@ -297,11 +294,11 @@ pub fn ReportForm(
 
 #[component]
 pub fn CloseForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     instructions: RwSignal<Vec<Instruction>>,
     target: RwSignal<String>,
     on_recorded: Callback<()>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let on = RwSignal::new(today().to_string());
     let note = RwSignal::new(String::new());

@@ -5,7 +5,6 @@ use crate::auth::session::Session;
 use crate::components::form_message::{FormMessage, Outcome};
 use crate::components::ja_day::{ja_day, parse_day, today, JaDay};
 use crate::directory::Directory;
-use crate::store::Store;
 use chrono::Utc;
 use daicho_core::meetings::OpinionReceived;
 use daicho_core::office::Meeting;
@@ -13,15 +12,14 @@ use daicho_core::{EventId, EventKind};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 #[component]
 pub fn MeetingDetail(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     meetings: RwSignal<Vec<Meeting>>,
     selected: RwSignal<Option<EventId>>,
     on_recorded: Callback<()>,
 ) -> impl IntoView {
+    let _store = crate::state::use_store_value();
     // Outlives the form, which is rebuilt when the record it added reloads the meeting.
     let message: Outcome = RwSignal::new(None);
     Effect::new(move |_| {
@@ -40,7 +38,7 @@ pub fn MeetingDetail(
                     <h2>{title}</h2>
                     <Held meeting=meeting.clone()/>
                     <Consultations meeting=meeting.clone()/>
-                    <OpinionForm store meeting message on_recorded/>
+                    <OpinionForm meeting message on_recorded/>
                     <button type="button" class="button" on:click=move |_| selected.set(None)>"閉じる"</button>
                 </section>
             }
@@ -137,12 +135,8 @@ fn Consultations(meeting: Meeting) -> impl IntoView {
 }
 
 #[component]
-fn OpinionForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
-    meeting: Meeting,
-    message: Outcome,
-    on_recorded: Callback<()>,
-) -> impl IntoView {
+fn OpinionForm(meeting: Meeting, message: Outcome, on_recorded: Callback<()>) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let pending: Vec<String> = meeting
         .consultation_status()

@@ -6,14 +6,12 @@ use crate::auth::session::Session;
 use crate::components::form_message::{FormMessage, Outcome};
 use crate::components::ja_day::{parse_day, today};
 use crate::components::staff_choice::{StaffChecklist, StaffSelect};
-use crate::store::Store;
 use chrono::Utc;
 use daicho_core::meetings::{AgendaCategory, AgendaItem, Consultation, Explainer, MeetingHeld};
 use daicho_core::EventKind;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::rc::Rc;
 
 /// The categories of 第6条第3項, with the value their `<option>` carries.
 const CATEGORIES: [(AgendaCategory, &str, &str); 3] = [
@@ -163,11 +161,11 @@ fn new_consultation(key: usize) -> ConsultationRow {
 
 #[component]
 pub fn MeetingForm(
-    store: StoredValue<Rc<Store>, LocalStorage>,
     /// Who holds the general manager's role today: the chair unless another is chosen.
     general_manager: Signal<Option<String>>,
     on_recorded: Callback<()>,
 ) -> impl IntoView {
+    let store = crate::state::use_store_value();
     let session = expect_context::<Session>();
     let date = RwSignal::new(today().to_string());
     let place = RwSignal::new(String::new());

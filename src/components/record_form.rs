@@ -1,0 +1,168 @@
+//! The form every register records through: its fields, each with the refusal that concerns
+//! it under it (`Field`), and how its submit went under the form (`RecordForm`). The refusals
+//! are daicho-core's, naming what, why and which article; the form only places them.
+
+use crate::state::Editing;
+use crate::store::StoreError;
+use daicho_core::Refusals;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+
+/// How a form's submit went.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Outcome {
+    /// Nothing submitted yet (or the form was cleared).
+    #[default]
+    Nothing,
+    /// Recorded: what to tell the clerk.
+    Done(String),
+    /// A rule refused it: each refusal at its field, all of them under the form.
+    Refused(Refusals),
+    /// The device failed (storage, network): nothing was recorded.
+    Failed(String),
+}
+
+impl Outcome {
+    /// How a store write went, `done` being what to say on success.
+    pub fn of<T>(result: Result<T, StoreError>, done: impl Into<String>) -> Outcome {
+        match result {
+            Ok(_) => Outcome::Done(done.into()),
+            Err(StoreError::Refused(refusals)) => Outcome::Refused(refusals),
+            Err(e) => Outcome::Failed(e.to_string()),
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        matches!(self, Outcome::Done(_))
+    }
+
+    /// The refusals of one field.
+    fn refusals_of(&self, field: daicho_core::Field) -> Vec<String> {
+        match self {
+            Outcome::Refused(refusals) => {
+                refusals.for_field(field).map(|r| r.message_ja()).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// What a form shares with its fields: how its last submit went.
+#[derive(Clone, Copy)]
+pub struct FormState {
+    pub outcome: RwSignal<Outcome>,
+}
+
+/// A form of a register: submitting dispatches `action`, which records and resolves to how it
+/// went. While the clerk types in it, or it shows its outcome, it counts as being edited
+/// (`Editing`), so a sync says so rather than surprise them.
+#[component]
+pub fn RecordForm(
+    /// The form's classes (its style and its hook for tests), e.g. `card wide room-form`.
+    #[prop(into)]
+    class: String,
+    action: Action<(), Outcome>,
+    children: Children,
+) -> impl IntoView {
+    let state = FormState {
+        outcome: RwSignal::new(Outcome::Nothing),
+    };
+    provide_context(state);
+    Effect::new(move |_| {
+        if let Some(outcome) = action.value().get() {
+            state.outcome.set(outcome);
+        }
+    });
+    let typed = RwSignal::new(false);
+    track_editing(typed, state.outcome);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        typed.set(false);
+        action.dispatch(());
+    };
+    view! {
+        <form class=class on:submit=submit on:input=move |_| typed.set(true)
+            aria-busy=move || action.pending().get().to_string()>
+            {children()}
+            <FormOutcome outcome=state.outcome/>
+        </form>
+    }
+}
+
+/// Counts the form in `Editing` while it holds typing or shows an outcome.
+fn track_editing(typed: RwSignal<bool>, outcome: RwSignal<Outcome>) {
+    let Some(editing) = use_context::<Editing>() else {
+        return;
+    };
+    let dirty = Memo::new(move |_| typed.get() || outcome.with(|o| *o != Outcome::Nothing));
+    Effect::new(move |was: Option<bool>| {
+        let now = dirty.get();
+        if was.unwrap_or(false) != now {
+            editing.mark(now);
+        }
+        now
+    });
+    on_cleanup(move || {
+        if dirty.try_get_untracked().unwrap_or(false) {
+            editing.mark(false);
+        }
+    });
+}
+
+/// How the submit went, under the form: done (status), or refused and failed (alert).
+#[component]
+pub fn FormOutcome(outcome: RwSignal<Outcome>) -> impl IntoView {
+    move || match outcome.get() {
+        Outcome::Nothing => None,
+        Outcome::Done(text) => {
+            Some(view! { <p class="status" role="status">{text}</p> }.into_any())
+        }
+        Outcome::Refused(refusals) => {
+            Some(view! { <p class="form-error" role="alert">{refusals.to_string()}</p> }.into_any())
+        }
+        Outcome::Failed(text) => {
+            Some(view! { <p class="form-error" role="alert">{text}</p> }.into_any())
+        }
+    }
+}
+
+/// One field of a form: its label, its input (the children), and under it the refusals that
+/// concern it (the input names them with `aria-describedby="<id>-error"`).
+#[component]
+pub fn Field(
+    /// The input's id, which the label points at.
+    #[prop(into)]
+    id: String,
+    #[prop(into)] label: String,
+    /// The field of daicho-core's refusals shown here.
+    #[prop(optional)]
+    refusals: Option<daicho_core::Field>,
+    children: Children,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            {children()}
+            {refusals.map(|field| view! { <FieldRefusal field id=error_id/> })}
+        </div>
+    }
+}
+
+/// The refusals of `field` in the enclosing form's outcome, if any.
+#[component]
+pub fn FieldRefusal(field: daicho_core::Field, #[prop(into)] id: String) -> impl IntoView {
+    let state = use_context::<FormState>();
+    let messages = move || {
+        state
+            .map(|s| s.outcome.with(|o| o.refusals_of(field)))
+            .unwrap_or_default()
+    };
+    view! {
+        <Show when=move || !messages().is_empty()>
+            <p class="field-error" id=id.clone() data-field=format!("{field:?}")>
+                {move || messages().join(" ")}
+            </p>
+        </Show>
+    }
+}

@@ -1,0 +1,98 @@
+//! What every page shares, provided once through context (as in the leptos examples): the
+//! device's store, and the versions of what was written and synced that the pages' reads
+//! follow, so a write or a sync refreshes the rows it changed, never the page.
+
+use crate::store::{Store, WRITTEN};
+use leptos::prelude::*;
+use std::rc::Rc;
+
+/// The device's store, shared by every page. (A `StoredValue` in local storage: the store
+/// lives on this thread, and the handle is `Copy`.)
+#[derive(Clone, Copy)]
+pub struct AppStore(StoredValue<Rc<Store>, LocalStorage>);
+
+/// The store provided by the shell.
+pub fn use_store() -> Rc<Store> {
+    use_store_value().get_value()
+}
+
+/// The store's handle (`Copy`), for closures that outlive the component's first run.
+pub fn use_store_value() -> StoredValue<Rc<Store>, LocalStorage> {
+    expect_context::<AppStore>().0
+}
+
+/// The versions the pages' reads follow: bumped after each write this tab commits, and after
+/// each sync (here or in another tab) that brought records.
+#[derive(Clone, Copy)]
+pub struct Versions {
+    written: RwSignal<u64>,
+    synced: RwSignal<u64>,
+}
+
+impl Versions {
+    /// Makes the calling read run again after any write or sync.
+    pub fn track(&self) {
+        self.written.track();
+        self.synced.track();
+    }
+
+    /// Records from elsewhere arrived.
+    pub fn synced(&self) {
+        self.synced.update(|n| *n += 1);
+    }
+
+    /// The number of syncs that brought records, read reactively.
+    pub fn syncs(&self) -> u64 {
+        self.synced.get()
+    }
+}
+
+pub fn use_versions() -> Versions {
+    expect_context::<Versions>()
+}
+
+/// Provides the store and the versions to everything below; the written version follows the
+/// store's own announcement, fired once a write has committed.
+pub fn provide_app_state(store: Rc<Store>) -> Versions {
+    provide_context(AppStore(StoredValue::new_local(store)));
+    let versions = Versions {
+        written: RwSignal::new(0),
+        synced: RwSignal::new(0),
+    };
+    provide_context(versions);
+    if let Some(window) = web_sys::window() {
+        let written = versions.written;
+        let listener = gloo::events::EventListener::new(&window, WRITTEN, move |_| {
+            written.try_update(|n| *n += 1);
+        });
+        // The shell lives as long as the page: so does its listener.
+        let listener = send_wrapper::SendWrapper::new(listener);
+        on_cleanup(move || drop(listener));
+    }
+    versions
+}
+
+/// The forms that hold what a clerk typed, or show how their submit went: a sync that brings
+/// records while one does says so (the rows refresh in place either way).
+#[derive(Clone, Copy)]
+pub struct Editing(RwSignal<u32>);
+
+impl Editing {
+    pub fn provide() -> Editing {
+        let editing = Editing(RwSignal::new(0));
+        provide_context(editing);
+        editing
+    }
+
+    /// Is any form being filled in, or showing its outcome?
+    pub fn any(&self) -> bool {
+        self.0.get_untracked() > 0
+    }
+
+    /// A form became dirty (`true`) or clean again.
+    pub fn mark(&self, dirty: bool) {
+        self.0.try_update(|n| {
+            *n = if dirty { *n + 1 } else { n.saturating_sub(1) };
+        });
+    }
+}
