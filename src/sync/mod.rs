@@ -88,14 +88,6 @@ impl From<LogCheckError> for SyncError {
     }
 }
 
-/// `runner` (being moved, so left as it is) still makes its one error the old way,
-/// `SyncError(text)`, when the tabs' lock was not granted. This keeps it building until it
-/// names `SyncError::NotStarted` itself; then delete this.
-#[allow(non_snake_case)]
-fn SyncError(_text: String) -> SyncError {
-    SyncError::NotStarted
-}
-
 fn offline(e: impl std::fmt::Display) -> SyncError {
     SyncError::Offline(e.to_string())
 }
@@ -141,6 +133,17 @@ pub struct SyncState {
     /// The endpoint said this device is revoked, and that was recorded (once).
     #[serde(default)]
     pub revoked_seen: bool,
+}
+
+impl SyncState {
+    /// This device's sync state, as the store keeps it (the default before the first sync).
+    pub async fn of(store: &Store) -> Result<SyncState, StoreError> {
+        store.sync_record().await
+    }
+
+    pub async fn save(&self, store: &Store) -> Result<(), StoreError> {
+        store.save_sync_record(self).await
+    }
 }
 
 /// What one sync did.
@@ -196,11 +199,11 @@ pub async fn enroll(store: &Store, code: &str) -> Result<(), SyncError> {
         public_key,
     };
     let enrolled: Enrolled = answer(Request::post(paths::DEVICES).json(&request)).await?;
-    let mut state = store.sync_record::<crate::sync::SyncState>().await?;
+    let mut state = SyncState::of(store).await?;
     state.enrolled = true;
     state.log_key = enrolled.log_key;
     state.revoked_seen = false;
-    store.save_sync_record(&state).await?;
+    state.save(store).await?;
     let kind = EventKind::DeviceEnrolled(DeviceEnrolled { device: device.0 });
     record(store, kind).await?;
     Ok(())
@@ -225,7 +228,7 @@ const AUTOMATIC: &str = "システム（自動同期）";
 /// outcome (success or error) is kept in the sync state for the page to show.
 pub async fn sync_now(store: &Store) -> Result<SyncReport, SyncError> {
     let result = push_then_pull(store).await;
-    let mut state = store.sync_record::<crate::sync::SyncState>().await?;
+    let mut state = SyncState::of(store).await?;
     match &result {
         Ok(report) => {
             state.last_success_ms = Some(js_sys::Date::now() as i64);
@@ -250,25 +253,18 @@ pub async fn sync_now(store: &Store) -> Result<SyncReport, SyncError> {
             }
         }
     }
-    store.save_sync_record(&state).await?;
+    state.save(store).await?;
     result
 }
 
 async fn push_then_pull(store: &Store) -> Result<SyncReport, SyncError> {
-    if !store
-        .sync_record::<crate::sync::SyncState>()
-        .await?
-        .enrolled
-    {
+    if !SyncState::of(store).await?.enrolled {
         return Err(SyncError::NotEnrolled);
     }
-    let before = store.sync_record::<crate::sync::SyncState>().await?;
+    let before = SyncState::of(store).await?;
     let signer = Signer::of(store).await?;
     let pushed = push_all(store, &signer).await?;
-    let after = store
-        .sync_record::<crate::sync::SyncState>()
-        .await?
-        .pushed_seq;
+    let after = SyncState::of(store).await?.pushed_seq;
     let own_record = before
         .sync_record_seq
         .is_some_and(|seq| seq > before.pushed_seq && seq <= after);
@@ -285,7 +281,7 @@ async fn push_then_pull(store: &Store) -> Result<SyncReport, SyncError> {
 /// Pushes batch after batch; the next batch is read from IndexedDB while the endpoint checks
 /// the one before (pushes stay in chain order: each waits for the answer to the last).
 async fn push_all(store: &Store, signer: &Signer) -> Result<usize, SyncError> {
-    let mut state = store.sync_record::<crate::sync::SyncState>().await?;
+    let mut state = SyncState::of(store).await?;
     let mut stored = 0;
     mark(PUSH_START);
     let mut next = store.own_events_json_after(state.pushed_seq, BATCH).await?;
@@ -296,7 +292,7 @@ async fn push_all(store: &Store, signer: &Signer) -> Result<usize, SyncError> {
         );
         stored += pushed?;
         state.pushed_seq = last;
-        store.save_sync_record(&state).await?;
+        state.save(store).await?;
         next = following?;
     }
     mark(PUSH_END);
@@ -320,7 +316,7 @@ async fn push_batch(signer: &Signer, body: String) -> Result<usize, SyncError> {
 /// The next page is fetched while the one before is applied: pages still apply in order.
 async fn pull_all(store: &Store, signer: &Signer) -> Result<(usize, usize, usize), SyncError> {
     let (mut pulled, mut breaks, mut syncs) = (0, 0, 0);
-    let mut state = store.sync_record::<crate::sync::SyncState>().await?;
+    let mut state = SyncState::of(store).await?;
     mark(PULL_START);
     let mut page = fetch_page(signer, state.pulled_cursor).await?;
     loop {

@@ -77,7 +77,7 @@ pub async fn sync_by_hand(
 /// it: two syncs at once would both pull every page, one of them only to find it stored.
 pub async fn sync_in_turn(store: Rc<Store>) -> Result<SyncReport, super::SyncError> {
     let outcome = tab_lock::queued(LOCK, async move { sync_now(&store).await }).await;
-    outcome.unwrap_or_else(|| Err(super::SyncError("同期を開始できませんでした。".into())))
+    outcome.unwrap_or(Err(super::SyncError::NotStarted))
 }
 
 /// Tells this tab's pages and the other tabs that records arrived (they draw again).
@@ -155,8 +155,7 @@ impl Runner {
     }
 
     async fn is_enrolled(&self) -> bool {
-        self.store
-            .sync_record::<crate::sync::SyncState>()
+        super::SyncState::of(&self.store)
             .await
             .is_ok_and(|s| s.enrolled)
     }
