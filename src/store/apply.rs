@@ -8,7 +8,7 @@ use super::{records, schema, stored_events, Result, StoreError};
 use daicho_core::projection::{self, Change, Found, Record, RecordKey};
 use daicho_core::{Event, EventId, EventKind};
 use rexie::Transaction;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The projected registers as one transaction changes them: each record read from the store the first
 /// time it is asked for, then kept here, so a later event of a page reads what an earlier
@@ -34,13 +34,9 @@ impl<'a> Projection<'a> {
 
     /// Projects `event`: reads what it needs, keeps what it changes.
     pub(super) async fn project(&mut self, event: &Event) -> Result<Vec<Change>> {
-        let mut found = Found::new();
-        let mut asked = HashSet::new();
+        let (mut found, mut asked) = (Found::new(), BTreeSet::new());
         loop {
-            let keys: Vec<RecordKey> = projection::reads(event, &found)
-                .into_iter()
-                .filter(|k| asked.insert(k.clone()))
-                .collect();
+            let keys = projection::next_reads(event, &found, &mut asked);
             if keys.is_empty() {
                 break;
             }

@@ -8,7 +8,7 @@ use super::{event_key, records, schema, Result};
 use chrono::{DateTime, Utc};
 use daicho_core::admission::DoorFacts;
 use daicho_core::key_log::KeyLoan;
-use daicho_core::needs::{needs, Need};
+use daicho_core::needs::{next_needs, Need};
 use daicho_core::people::PersonDefined;
 use daicho_core::projection::{Occupancy, Record, RecordKey};
 use daicho_core::room_permit::Permit;
@@ -16,7 +16,7 @@ use daicho_core::{
     EntryRecord, EntryRecorded, Event, EventId, EventKind, Refusals, Registers, Room, Versioned,
 };
 use rexie::{KeyRange, Transaction};
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use wasm_bindgen::JsValue;
 
 /// The verdict on `kind` by `operator` now, from what this transaction holds.
@@ -42,13 +42,9 @@ pub(super) async fn read_needs(
     kind: &EventKind,
     operator: &str,
 ) -> Result<Registers> {
-    let mut have = Registers::default();
-    let mut asked = HashSet::new();
+    let (mut have, mut asked) = (Registers::default(), BTreeSet::new());
     loop {
-        let new: Vec<Need> = needs(kind, operator, &have)
-            .into_iter()
-            .filter(|n| asked.insert(n.clone()))
-            .collect();
+        let new = next_needs(kind, operator, &have, &mut asked);
         if new.is_empty() {
             return Ok(have);
         }

@@ -14,7 +14,7 @@ use super::{apply, device, schema, Result, Store, StoreError};
 use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::projection::{Record, RecordKey};
 use daicho_core::room_permit::Permit;
-use daicho_core::rule_breaks::{entry_break, loan_break, RuleBreak};
+use daicho_core::rule_breaks::{may_break_rules, RuleBreak};
 use daicho_core::{Event, EventKind, Registers, Room, Versioned};
 use rexie::{KeyRange, Transaction, TransactionMode};
 use std::collections::HashMap;
@@ -151,13 +151,7 @@ async fn observe_clock(tx: &Transaction, events: &[&Event], now_ms: i64) -> Resu
 /// now known, and for each revocation it brings, the loans and entries of that permit's
 /// person and room from that moment on. Each is kept in the rule-break register.
 async fn rule_breaks(tx: &Transaction, fresh: &[&Event]) -> Result<Vec<RuleBreak>> {
-    let touches = |e: &&&Event| {
-        matches!(
-            e.kind,
-            EventKind::KeyLent(_) | EventKind::EntryRecorded(_) | EventKind::PermitRevoked(_)
-        )
-    };
-    if !fresh.iter().any(|e| touches(&e)) {
+    if !fresh.iter().any(|e| may_break_rules(&e.kind)) {
         return Ok(Vec::new());
     }
     let registers = rule_registers(tx).await?;
@@ -171,33 +165,13 @@ async fn rule_breaks(tx: &Transaction, fresh: &[&Event]) -> Result<Vec<RuleBreak
             }
         }
     }
-    let permits: Vec<Permit> = registers.permits().cloned().collect();
-    let mut breaks: Vec<RuleBreak> = candidates
-        .iter()
-        .filter_map(|e| break_of(e, &registers, &permits))
-        .collect();
-    breaks.sort_by_key(|b| b.record.to_string());
-    breaks.dedup_by(|a, b| a.record == b.record);
+    let breaks = registers.breaks_among(&candidates);
     let store = tx.store(schema::RULE_BREAKS)?;
     for b in &breaks {
         let key = JsValue::from_str(&b.record.to_string());
         store.put(&to_js(b), Some(&key)).await?;
     }
     Ok(breaks)
-}
-
-/// The break a loan or entry event makes: the judges every device and the endpoint run.
-fn break_of(event: &Event, registers: &Registers, permits: &[Permit]) -> Option<RuleBreak> {
-    match &event.kind {
-        EventKind::KeyLent(lent) => {
-            let room = registers.room(&registers.key(&lent.key_id)?.room_id);
-            loan_break(&KeyLoan::opened(event.id(), lent), room, permits)
-        }
-        EventKind::EntryRecorded(entry) => {
-            entry_break(&event.id(), entry, &registers.door_facts(entry))
-        }
-        _ => None,
-    }
 }
 
 /// What the re-check reads: rooms, keys, permits and people (small registers, read whole).

@@ -7,12 +7,10 @@ import { test, expect } from '@playwright/test';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
 import {
-  ADMIN, YAMADA, SATO, addPerson, chooseRoom, enroll, exitButton, fillEntry, grantPermission, insideRow, openApp,
-  recordTenure, signIn, signInIfAsked, syncByHand, tab,
+  ADMIN, YAMADA, SATO, chooseRoom, enroll, exitButton, fillEntry, insideRow, keyTown, openApp, shownRows, signIn,
+  signInIfAsked, submitLoan, syncAll, syncByHand, tab,
 } from './helpers.mjs';
 
-const SERVER_ROOM = '電算室（サーバ室）（レベル2）';
-const KEY = '電算室 1号鍵（電算室（サーバ室））';
 const PAGES = ['ホーム', '入退室管理簿', '鍵の管理簿', '入室許可', '室・鍵', '職員・来訪者', '端末と同期', '例外', '操作履歴', '機器'];
 
 /** A small seeded generator (mulberry32): the same seed walks the same day. */
@@ -39,23 +37,6 @@ function watchErrors(page, name, errors) {
   });
 }
 
-/** Head office: ADMIN is every manager; 山田 and 佐藤 may enter the counter, 山田 the server room. */
-async function setUpTown(page) {
-  await recordTenure(page, '総務課長', ADMIN);
-  await recordTenure(page, '住民税務課長', ADMIN);
-  await recordTenure(page, '副町長', ADMIN);
-  for (const who of [YAMADA, SATO]) {
-    await addPerson(page, who);
-    await grantPermission(page, who);
-  }
-  await grantPermission(page, YAMADA, SERVER_ROOM);
-  await tab(page, '鍵の管理簿');
-  await page.selectOption('#key-room', { label: SERVER_ROOM });
-  await page.fill('#key-label', '電算室 1号鍵');
-  await page.click('#define-key');
-  await expect(page.locator('.key-form .status')).toContainText('鍵を登録しました');
-}
-
 /** A tablet that joins the town's registers with a code and signs in as ADMIN; its clock
  *  runs `ahead` milliseconds ahead of the others' from the start. */
 async function join(context, server, ahead = 0) {
@@ -70,12 +51,9 @@ async function join(context, server, ahead = 0) {
   return page;
 }
 
+/** Lends the server room's key; refused (it is out), the refusal is the answer. */
 async function lendKey(page, who) {
-  await tab(page, '鍵の管理簿');
-  await page.selectOption('#lend-key', { label: KEY });
-  await page.selectOption('#lend-person', { label: `${who.name}（${who.affiliation}）` });
-  await page.fill('#lend-purpose', 'サーバ点検');
-  await page.click('#lend');
+  await submitLoan(page, who);
   await expect(page.locator('.lend-form .status, .lend-form .form-error')).toBeVisible();
 }
 
@@ -117,22 +95,6 @@ async function flip(page, pick) {
   }
 }
 
-/** The lines of a logbook as shown, once its page is read. */
-async function rows(page, register, table) {
-  await tab(page, register);
-  const count = page.locator('.log-count[data-total]');
-  await expect(count).toBeVisible();
-  const total = Number(await count.getAttribute('data-total'));
-  const lines = page.locator(`${table} tbody tr`);
-  await expect(lines).toHaveCount(total);
-  return lines.allInnerTexts();
-}
-
-async function syncAll(page) {
-  await syncByHand(page);
-  await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 15_000 });
-}
-
 /** Head office set up and enrolled, two more tablets joined (the last `ahead` ms ahead):
  *  [pages, contexts]. */
 async function threeTablets(browser, server, errors, ahead = 0) {
@@ -140,7 +102,7 @@ async function threeTablets(browser, server, errors, ahead = 0) {
   const hq = await contexts[0].newPage();
   watchErrors(hq, 'tablet 0', errors);
   await openApp(hq, `${server.base}/#/entry-log`);
-  await setUpTown(hq);
+  await keyTown(hq);
   await enroll(hq, server.enrollmentCode());
   const pages = [hq];
   for (const [i, context] of contexts.slice(1).entries()) {
@@ -202,8 +164,8 @@ test('three tablets used at random: no panic, no error, and the same logbooks on
     const entries = [];
     const loans = [];
     for (const page of pages) {
-      entries.push(await rows(page, '入退室管理簿', 'table.logbook'));
-      loans.push(await rows(page, '鍵の管理簿', 'table.key-log-table'));
+      entries.push(await shownRows(page, '入退室管理簿', 'table.logbook'));
+      loans.push(await shownRows(page, '鍵の管理簿', 'table.key-log-table'));
     }
     expect(entries[0].length).toBeGreaterThan(0);
     expect(entries[1]).toEqual(entries[0]);
@@ -239,7 +201,7 @@ test('a key returned on two tablets offline, a minute apart, shows the same retu
       for (const page of pages) await syncAll(page);
     }
     const logbooks = [];
-    for (const page of pages) logbooks.push(await rows(page, '鍵の管理簿', 'table.key-log-table'));
+    for (const page of pages) logbooks.push(await shownRows(page, '鍵の管理簿', 'table.key-log-table'));
     expect(logbooks[0].length).toBe(1);
     expect(logbooks[1]).toEqual(logbooks[0]);
     expect(logbooks[2]).toEqual(logbooks[0]);

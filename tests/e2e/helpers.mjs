@@ -204,3 +204,52 @@ export async function addAuthenticator(page) {
   });
   return { cdp, authenticatorId };
 }
+
+/** The level-2 room with a key, as the selects label them. */
+export const SERVER_ROOM = '電算室（サーバ室）（レベル2）';
+export const SERVER_ROOM_KEY = '電算室 1号鍵（電算室（サーバ室））';
+
+/** A town of tablets: ADMIN is every manager; 山田 and 佐藤 may enter the counter, 山田 the
+ *  server room, whose key is registered. */
+export async function keyTown(page) {
+  await recordTenure(page, '総務課長', ADMIN);
+  await recordTenure(page, '住民税務課長', ADMIN);
+  await recordTenure(page, '副町長', ADMIN);
+  for (const who of [YAMADA, SATO]) {
+    await addPerson(page, who);
+    await grantPermission(page, who);
+  }
+  await grantPermission(page, YAMADA, SERVER_ROOM);
+  await tab(page, '鍵の管理簿');
+  await page.selectOption('#key-room', { label: SERVER_ROOM });
+  await page.fill('#key-label', '電算室 1号鍵');
+  await page.click('#define-key');
+  await expect(page.locator('.key-form .status')).toContainText('鍵を登録しました');
+}
+
+/** Fills and submits the loan of the server room's key to `who` on 鍵の管理簿. */
+export async function submitLoan(page, who) {
+  await tab(page, '鍵の管理簿');
+  await page.selectOption('#lend-key', { label: SERVER_ROOM_KEY });
+  await page.selectOption('#lend-person', option(who));
+  await page.fill('#lend-purpose', 'サーバ点検');
+  await page.click('#lend');
+}
+
+/** The lines of a logbook as shown (text of each row), once its page has been read: the tab's
+ *  click only starts the route change, so the page left behind may still be on screen. */
+export async function shownRows(page, register, table) {
+  await tab(page, register);
+  const count = page.locator('.log-count[data-total]');
+  await expect(count).toBeVisible();
+  const total = Number(await count.getAttribute('data-total'));
+  const lines = page.locator(`${table} tbody tr`);
+  await expect(lines).toHaveCount(total);
+  return lines.allInnerTexts();
+}
+
+/** A sync by hand, after which nothing of the device waits to be sent. */
+export async function syncAll(page) {
+  await syncByHand(page);
+  await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 15_000 });
+}

@@ -6,36 +6,11 @@ import { test, expect } from '@playwright/test';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
 import {
-  ADMIN, YAMADA, SATO, addPerson, chooseRoom, enroll, grantPermission, openApp, recordEntry, recordTenure, signIn,
-  syncByHand, tab,
+  ADMIN, YAMADA, SATO, chooseRoom, enroll, keyTown, openApp, recordEntry, shownRows, signIn, submitLoan, syncAll, tab,
 } from './helpers.mjs';
 
-const SERVER_ROOM = '電算室（サーバ室）（レベル2）';
-const KEY = '電算室 1号鍵（電算室（サーバ室））';
-
-/** Head office: ADMIN is every manager; 山田 may enter the counter and the server room. */
-async function setUpTown(page) {
-  await recordTenure(page, '総務課長', ADMIN);
-  await recordTenure(page, '住民税務課長', ADMIN);
-  await recordTenure(page, '副町長', ADMIN);
-  for (const who of [YAMADA, SATO]) {
-    await addPerson(page, who);
-    await grantPermission(page, who);
-  }
-  await grantPermission(page, YAMADA, SERVER_ROOM);
-  await tab(page, '鍵の管理簿');
-  await page.selectOption('#key-room', { label: SERVER_ROOM });
-  await page.fill('#key-label', '電算室 1号鍵');
-  await page.click('#define-key');
-  await expect(page.locator('.key-form .status')).toContainText('鍵を登録しました');
-}
-
 async function lendKey(page, who) {
-  await tab(page, '鍵の管理簿');
-  await page.selectOption('#lend-key', { label: KEY });
-  await page.selectOption('#lend-person', { label: `${who.name}（${who.affiliation}）` });
-  await page.fill('#lend-purpose', 'サーバ点検');
-  await page.click('#lend');
+  await submitLoan(page, who);
   await expect(page.locator('.lend-form .status')).toContainText('貸出を記録しました');
 }
 
@@ -49,24 +24,6 @@ async function revokeServerRoom(page, who) {
   await expect(row).toHaveCount(0);
 }
 
-/** The lines of a logbook as shown (text of each row), once its page has been read: the tab's
- *  click only starts the route change, so the page left behind may still be on screen. */
-async function rows(page, register, table) {
-  await tab(page, register);
-  const count = page.locator('.log-count[data-total]');
-  await expect(count).toBeVisible();
-  const total = Number(await count.getAttribute('data-total'));
-  const lines = page.locator(`${table} tbody tr`);
-  await expect(lines).toHaveCount(total);
-  return lines.allInnerTexts();
-}
-
-/** A sync by hand, after which nothing of the device waits to be sent. */
-async function syncAll(page) {
-  await syncByHand(page);
-  await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0');
-}
-
 test('two devices offline, reconnected: identical registers and the offline loan raised on both', async ({ browser }) => {
   test.setTimeout(120_000);
   const server = await new TestServer(PORT + 11).start();
@@ -75,7 +32,7 @@ test('two devices offline, reconnected: identical registers and the offline loan
   try {
     const hq = await head.newPage();
     await openApp(hq, `${server.base}/#/entry-log`);
-    await setUpTown(hq);
+    await keyTown(hq);
     await enroll(hq, server.enrollmentCode());
     await expect(hq.locator('.sync-state .enrolled')).toHaveText('登録済み');
 
@@ -114,12 +71,12 @@ test('two devices offline, reconnected: identical registers and the offline loan
     await syncAll(br);
     await syncAll(hq);
 
-    const entriesHq = await rows(hq, '入退室管理簿', 'table.logbook');
-    const entriesBr = await rows(br, '入退室管理簿', 'table.logbook');
+    const entriesHq = await shownRows(hq, '入退室管理簿', 'table.logbook');
+    const entriesBr = await shownRows(br, '入退室管理簿', 'table.logbook');
     expect(entriesHq.length).toBe(2);
     expect(entriesBr).toEqual(entriesHq);
-    const loansHq = await rows(hq, '鍵の管理簿', 'table.key-log-table');
-    const loansBr = await rows(br, '鍵の管理簿', 'table.key-log-table');
+    const loansHq = await shownRows(hq, '鍵の管理簿', 'table.key-log-table');
+    const loansBr = await shownRows(br, '鍵の管理簿', 'table.key-log-table');
     expect(loansHq.length).toBe(1);
     expect(loansBr).toEqual(loansHq);
 

@@ -13,6 +13,7 @@ use crate::office::{Office, OFFICE_KINDS, OPERATOR_ID_KINDS};
 use crate::projection::RecordKey;
 use crate::registers::Registers;
 use crate::sign_in::person_of;
+use std::collections::BTreeSet;
 
 /// One thing the verdict reads.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -44,6 +45,20 @@ pub fn needs(kind: &EventKind, operator: &str, have: &Registers) -> Vec<Need> {
 
 fn record(key: RecordKey) -> Need {
     Need::Record(key)
+}
+
+/// `needs` for a caller that reads round after round: only what was not `asked` before.
+/// Empty when everything is read.
+pub fn next_needs(
+    kind: &EventKind,
+    operator: &str,
+    have: &Registers,
+    asked: &mut BTreeSet<Need>,
+) -> Vec<Need> {
+    needs(kind, operator, have)
+        .into_iter()
+        .filter(|n| asked.insert(n.clone()))
+        .collect()
 }
 
 /// `authority::check_authority`: the role on the day (the organisation), the operator as
@@ -150,10 +165,7 @@ mod tests {
     fn restricted(full: &Registers, kind: &EventKind, operator: &str) -> Registers {
         let (mut have, mut asked) = (Registers::default(), BTreeSet::new());
         loop {
-            let new: Vec<Need> = needs(kind, operator, &have)
-                .into_iter()
-                .filter(|n| asked.insert(n.clone()))
-                .collect();
+            let new = next_needs(kind, operator, &have, &mut asked);
             if new.is_empty() {
                 return have;
             }

@@ -26,7 +26,7 @@ use crate::room_permit::{Permit, PermitRevoked};
 use crate::sign_in::{person_of, Credential};
 use crate::version::{Version, Versioned};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A record the projection reads or writes: its register and its key there.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -216,6 +216,15 @@ pub fn reads(event: &Event, found: &Found) -> Vec<RecordKey> {
     };
     keys.into_iter()
         .filter(|k| !found.contains_key(k))
+        .collect()
+}
+
+/// `reads` for a caller that reads round after round: only the keys not `asked` before
+/// (absent records are asked once). Empty when everything is read.
+pub fn next_reads(event: &Event, found: &Found, asked: &mut BTreeSet<RecordKey>) -> Vec<RecordKey> {
+    reads(event, found)
+        .into_iter()
+        .filter(|k| asked.insert(k.clone()))
         .collect()
 }
 

@@ -90,15 +90,11 @@ impl Registers {
         }
         let (mut found, mut asked) = (Found::new(), BTreeSet::new());
         loop {
-            let keys = projection::reads(event, &found);
-            let new: Vec<RecordKey> = keys
-                .into_iter()
-                .filter(|k| asked.insert(k.clone()))
-                .collect();
-            if new.is_empty() {
+            let keys = projection::next_reads(event, &found, &mut asked);
+            if keys.is_empty() {
                 break;
             }
-            for key in new {
+            for key in keys {
                 if let Some(record) = self.read(&key) {
                     found.insert(key, record);
                 }

@@ -11,7 +11,7 @@
 use crate::admission::{self, DoorFacts};
 use crate::article::Article;
 use crate::entry_log::EntryRecorded;
-use crate::event::EventId;
+use crate::event::{Event, EventId, EventKind};
 use crate::key_log::KeyLoan;
 use crate::organisation::Role;
 use crate::registers::Registers;
@@ -116,7 +116,43 @@ pub fn entry_break(id: &EventId, entry: &EntryRecorded, facts: &DoorFacts) -> Op
     ))
 }
 
+/// Can an event of this kind reveal a rule break (a loan, an entry, or a revocation that
+/// makes earlier-recorded loans and entries unpermitted)?
+pub fn may_break_rules(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::KeyLent(_) | EventKind::EntryRecorded(_) | EventKind::PermitRevoked(_)
+    )
+}
+
 impl Registers {
+    /// The breaks among `events` (loans and entries; others break nothing), judged against
+    /// these registers, once per record: what the pull and the endpoint raise.
+    pub fn breaks_among<'a>(&self, events: impl IntoIterator<Item = &'a Event>) -> Vec<RuleBreak> {
+        let permits: Vec<Permit> = self.permits().cloned().collect();
+        let mut breaks: Vec<RuleBreak> = events
+            .into_iter()
+            .filter_map(|e| self.break_of(e, &permits))
+            .collect();
+        breaks.sort_by_key(|b| b.record.to_string());
+        breaks.dedup_by(|a, b| a.record == b.record);
+        breaks
+    }
+
+    /// The break a loan or entry event makes: the lending rule and the door's permission rule.
+    fn break_of(&self, event: &Event, permits: &[Permit]) -> Option<RuleBreak> {
+        match &event.kind {
+            EventKind::KeyLent(lent) => {
+                let room = self.room(&self.key(&lent.key_id)?.room_id);
+                loan_break(&KeyLoan::opened(event.id(), lent), room, permits)
+            }
+            EventKind::EntryRecorded(entry) => {
+                entry_break(&event.id(), entry, &self.door_facts(entry))
+            }
+            _ => None,
+        }
+    }
+
     /// Every rule break in these registers: each loan and entry checked against the permits
     /// as now known, at its own time. The whole scan; devices check only what a sync touched.
     pub fn rule_breaks(&self) -> Vec<RuleBreak> {

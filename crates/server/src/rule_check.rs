@@ -4,9 +4,7 @@
 //! the same breaks every device finds when it pulls the same events (daicho-core
 //! `rule_breaks`).
 
-use daicho_core::key_log::KeyLoan;
-use daicho_core::room_permit::Permit;
-use daicho_core::rule_breaks::{entry_break, loan_break, RuleBreak};
+use daicho_core::rule_breaks::{may_break_rules, RuleBreak};
 use daicho_core::{Event, EventKind, EventTag, Registers};
 use sqlx::{Any, Row, Transaction};
 
@@ -33,7 +31,7 @@ pub async fn breaks_in(
     tx: &mut Transaction<'_, Any>,
     new_events: &[Event],
 ) -> sqlx::Result<Vec<RuleBreak>> {
-    if !new_events.iter().any(touches_rules) {
+    if !new_events.iter().any(|e| may_break_rules(&e.kind)) {
         return Ok(Vec::new());
     }
     let registers = rule_registers(tx).await?;
@@ -43,14 +41,7 @@ pub async fn breaks_in(
             candidates.extend(records_since(tx, r.at.timestamp_millis()).await?);
         }
     }
-    let permits: Vec<Permit> = registers.permits().cloned().collect();
-    let mut breaks: Vec<RuleBreak> = candidates
-        .iter()
-        .filter_map(|e| break_of(e, &registers, &permits))
-        .collect();
-    breaks.sort_by_key(|b| b.record.to_string());
-    breaks.dedup_by(|a, b| a.record == b.record);
-    Ok(breaks)
+    Ok(registers.breaks_among(&candidates))
 }
 
 /// Stores each break once (a break found again, by a later push, is the same break).
@@ -78,13 +69,6 @@ pub async fn count(pool: &sqlx::AnyPool) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM rule_breaks")
         .fetch_one(pool)
         .await
-}
-
-fn touches_rules(event: &Event) -> bool {
-    matches!(
-        event.kind,
-        EventKind::KeyLent(_) | EventKind::EntryRecorded(_) | EventKind::PermitRevoked(_)
-    )
 }
 
 /// Rooms, keys, permits and people folded from every stored event of their kinds.
@@ -118,19 +102,4 @@ pub(crate) async fn bodies<'q>(
                 .map_err(|e| sqlx::Error::Decode(Box::new(e)))
         })
         .collect()
-}
-
-/// The break a loan or entry event makes against `registers` (whose permits are `permits`):
-/// the same judges every device runs.
-fn break_of(event: &Event, registers: &Registers, permits: &[Permit]) -> Option<RuleBreak> {
-    match &event.kind {
-        EventKind::KeyLent(lent) => {
-            let room = registers.room(&registers.key(&lent.key_id)?.room_id);
-            loan_break(&KeyLoan::opened(event.id(), lent), room, permits)
-        }
-        EventKind::EntryRecorded(entry) => {
-            entry_break(&event.id(), entry, &registers.door_facts(entry))
-        }
-        _ => None,
-    }
 }
