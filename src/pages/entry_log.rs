@@ -20,8 +20,6 @@ struct RoomView {
     selected: RwSignal<Option<String>>,
     counts: RwSignal<BTreeMap<String, u32>>,
     inside: RwSignal<Vec<EntryRecord>>,
-    /// Bumped on every write, so the logbook below shows it.
-    changes: RwSignal<u32>,
     error: RwSignal<Option<String>>,
     ready: RwSignal<bool>,
 }
@@ -33,7 +31,6 @@ impl RoomView {
             selected: RwSignal::new(None),
             counts: RwSignal::new(BTreeMap::new()),
             inside: RwSignal::new(Vec::new()),
-            changes: RwSignal::new(0),
             error: RwSignal::new(None),
             ready: RwSignal::new(false),
         }
@@ -85,14 +82,12 @@ impl RoomView {
 
     fn entered(&self, record: &EntryRecord) {
         self.inside.update(|v| v.push(record.clone()));
-        self.changes.update(|n| *n += 1);
         self.counts
             .update(|c| *c.entry(record.room_id.clone()).or_default() += 1);
     }
 
     fn exited(&self, record: &EntryRecord) {
         self.inside.update(|v| v.retain(|e| e.id != record.id));
-        self.changes.update(|n| *n += 1);
         self.counts.update(|c| {
             if let Some(n) = c.get_mut(&record.room_id) {
                 *n = n.saturating_sub(1);
@@ -195,8 +190,7 @@ pub fn EntryLogPage() -> impl IntoView {
             </div>
             <section class="log" aria-labelledby="log-heading">
                 <h2 id="log-heading">"入退室管理簿"</h2>
-                <LogbookBrowser rooms=view_state.rooms selected=view_state.selected
-                    changes=view_state.changes/>
+                <LogbookBrowser rooms=view_state.rooms selected=view_state.selected/>
             </section>
         </div>
     }

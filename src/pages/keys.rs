@@ -21,8 +21,6 @@ struct KeyView {
     rooms: RwSignal<Vec<Room>>,
     keys: RwSignal<Vec<KeyDefined>>,
     out: RwSignal<Vec<KeyLoan>>,
-    /// Bumped after every loan or return, so the logbook below shows it.
-    changes: RwSignal<u32>,
 }
 
 impl KeyView {
@@ -48,7 +46,6 @@ pub fn KeysPage() -> impl IntoView {
         rooms: RwSignal::new(Vec::new()),
         keys: RwSignal::new(Vec::new()),
         out: RwSignal::new(Vec::new()),
-        changes: RwSignal::new(0),
     };
     let loaded = RwSignal::new(false);
     // Returns tapped in quick succession each read the page again.
@@ -69,7 +66,6 @@ pub fn KeysPage() -> impl IntoView {
                 keys_view.rooms.set(r);
                 keys_view.keys.set(k);
                 keys_view.out.set(o);
-                keys_view.changes.update(|n| *n += 1);
                 loaded.set(true);
             }
         })
@@ -81,7 +77,7 @@ pub fn KeysPage() -> impl IntoView {
             <KeysOut keys_view on_returned=changed/>
             <LendKey keys_view on_lent=changed/>
             <DefineKey keys_view on_defined=changed/>
-            <KeyLogbook keys=keys_view.keys changes=keys_view.changes/>
+            <KeyLogbook keys=keys_view.keys/>
         </div>
     }
 }
