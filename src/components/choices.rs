@@ -81,11 +81,19 @@ fn labelled_select(
             {options}
         </select>
     };
+    labelled(id.to_string(), label, refusals, select)
+}
+
+/// `input` in a `Field`, with the refusals of `refusals` (if any) under it.
+pub fn labelled(
+    id: String,
+    label: &'static str,
+    refusals: Option<daicho_core::Field>,
+    input: impl IntoView + 'static,
+) -> AnyView {
     match refusals {
-        Some(field) => {
-            view! { <Field id=id label=label refusals=field>{select}</Field> }.into_any()
-        }
-        None => view! { <Field id=id label=label>{select}</Field> }.into_any(),
+        Some(field) => view! { <Field id label=label refusals=field>{input}</Field> }.into_any(),
+        None => view! { <Field id label=label>{input}</Field> }.into_any(),
     }
 }
 
