@@ -1,12 +1,15 @@
-//! Labelled `<select>` fields shared by the register forms.
+//! Choices the register forms share: labelled selects of people and rooms, the people
+//! permitted into a room as one-tap chips, and the purpose a person gave last time.
 
+use super::record_form::Field;
 use crate::directory::Directory;
+use crate::state::{use_store, use_versions};
 use chrono::Utc;
 use daicho_core::people::PersonDefined;
-use daicho_core::room_permit::{is_permitted, Permit};
+use daicho_core::room_permit::is_permitted;
 use daicho_core::Room;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use std::future::Future;
 
 /// Chooses a person from the register (staff first); `value` holds the person id.
 #[component]
@@ -14,6 +17,9 @@ pub fn PersonSelect(
     id: &'static str,
     label: &'static str,
     value: RwSignal<String>,
+    /// The field of daicho-core's refusals shown under it.
+    #[prop(optional)]
+    refusals: Option<daicho_core::Field>,
 ) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let choices = move || {
@@ -24,7 +30,7 @@ pub fn PersonSelect(
             .map(|p| (p.id, format!("{}（{}）", p.name, p.affiliation)))
             .collect()
     };
-    labelled_select(id, label, value, choices)
+    labelled_select(id, label, value, refusals, choices)
 }
 
 /// Chooses one of `rooms` (shown with its level); `value` holds the room id.
@@ -34,6 +40,9 @@ pub fn RoomSelect(
     label: &'static str,
     #[prop(into)] rooms: Signal<Vec<Room>>,
     value: RwSignal<String>,
+    /// The field of daicho-core's refusals shown under it.
+    #[prop(optional)]
+    refusals: Option<daicho_core::Field>,
 ) -> impl IntoView {
     let choices = move || {
         rooms
@@ -47,7 +56,7 @@ pub fn RoomSelect(
             })
             .collect()
     };
-    labelled_select(id, label, value, choices)
+    labelled_select(id, label, value, refusals, choices)
 }
 
 /// A labelled select of `(value, text)` choices after an empty "選んでください".
@@ -55,6 +64,7 @@ fn labelled_select(
     id: &'static str,
     label: &'static str,
     value: RwSignal<String>,
+    refusals: Option<daicho_core::Field>,
     choices: impl Fn() -> Vec<(String, String)> + Send + Sync + 'static,
 ) -> impl IntoView {
     let options = move || {
@@ -63,56 +73,96 @@ fn labelled_select(
             .map(|(v, text)| view! { <option value=v>{text}</option> })
             .collect_view()
     };
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <select id=id prop:value=move || value.get()
-                on:change=move |ev| value.set(event_target_value(&ev))>
-                <option value="">"選んでください"</option>
-                {options}
-            </select>
-        </div>
+    let described_by = refusals.map(|_| format!("{id}-error"));
+    let select = view! {
+        <select id=id aria-describedby=described_by prop:value=move || value.get()
+            on:change=move |ev| value.set(event_target_value(&ev))>
+            <option value="">"選んでください"</option>
+            {options}
+        </select>
+    };
+    labelled(id.to_string(), label, refusals, select)
+}
+
+/// `input` in a `Field`, with the refusals of `refusals` (if any) under it.
+pub fn labelled(
+    id: String,
+    label: &'static str,
+    refusals: Option<daicho_core::Field>,
+    input: impl IntoView + 'static,
+) -> AnyView {
+    match refusals {
+        Some(field) => view! { <Field id label=label refusals=field>{input}</Field> }.into_any(),
+        None => view! { <Field id label=label>{input}</Field> }.into_any(),
     }
 }
 
 /// The people permitted into the room now, as buttons: the usual case is one tap.
 #[component]
 pub fn PermittedChips(room: Signal<Option<Room>>, person_id: RwSignal<String>) -> impl IntoView {
-    let store = crate::state::use_store_value();
+    let (store, versions) = (use_store(), use_versions());
     let directory = expect_context::<Directory>();
-    let permits = RwSignal::new(Vec::<Permit>::new());
-    spawn_local(async move {
-        if let Ok(p) = store.get_value().permits().await {
-            permits.set(p);
-        }
+    // Read again after each write or sync: a permission granted meanwhile adds its chip.
+    let permits = LocalResource::new(move || {
+        versions.track();
+        let store = store.clone();
+        async move { store.permits().await.unwrap_or_default() }
+    });
+    // Drawn again only when who is permitted changes, not at every read.
+    let permitted = Memo::new(move |_| {
+        let (Some(room), Some(permits)) = (room.get(), permits.get()) else {
+            return Vec::new();
+        };
+        let now = Utc::now();
+        directory.0.with(|m| {
+            m.values()
+                .filter(|p| is_permitted(&permits, &p.id, &room, now))
+                .cloned()
+                .collect::<Vec<PersonDefined>>()
+        })
     });
     let chips = move || {
-        let room = room.get()?;
-        let now = Utc::now();
-        let people: Vec<PersonDefined> = permits.with(|permits| {
-            directory.0.with(|m| {
-                m.values()
-                    .filter(|p| is_permitted(permits, &p.id, &room, now))
-                    .cloned()
-                    .collect()
+        permitted
+            .get()
+            .into_iter()
+            .map(|p| {
+                let (id, chosen) = (p.id.clone(), p.id.clone());
+                view! {
+                    <button type="button" class="chip" data-person=p.id.clone()
+                        aria-pressed=move || (person_id.get() == chosen).to_string()
+                        on:click=move |_| person_id.set(id.clone())>
+                        {p.name.clone()}
+                    </button>
+                }
             })
-        });
-        Some(
-            people
-                .into_iter()
-                .map(|p| {
-                    let id = p.id.clone();
-                    let chosen = p.id.clone();
-                    view! {
-                        <button type="button" class="chip" data-person=p.id.clone()
-                            aria-pressed=move || (person_id.get() == chosen).to_string()
-                            on:click=move |_| person_id.set(id.clone())>
-                            {p.name.clone()}
-                        </button>
-                    }
-                })
-                .collect_view(),
-        )
+            .collect_view()
     };
     view! { <div class="chips" role="group" aria-label="この室に入室できる方">{chips}</div> }
+}
+
+/// Fills `purpose`, while it is empty, with what `last` reads for the person chosen in
+/// `person`: the purpose they gave last time (in this room, for this key) is usually the
+/// purpose again. `last` is read again when the person, or a signal it reads, changes.
+pub fn fill_last_purpose<Fut>(
+    person: RwSignal<String>,
+    purpose: RwSignal<String>,
+    last: impl Fn(String) -> Fut + 'static,
+) where
+    Fut: Future<Output = Option<String>> + 'static,
+{
+    let read = LocalResource::new(move || {
+        let who = person.get();
+        let last = (!who.is_empty()).then(|| last(who.clone()));
+        async move { Some((who, last?.await?)) }
+    });
+    Effect::new(move |_| {
+        let Some(Some((who, last))) = read.get() else {
+            return;
+        };
+        // An answer for someone chosen before, read slower than the choice, is left unused.
+        let still = person.with_untracked(|id| *id == who);
+        if still && purpose.with_untracked(String::is_empty) {
+            purpose.set(last);
+        }
+    });
 }

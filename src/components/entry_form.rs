@@ -1,21 +1,22 @@
 //! The entry form: room → person from the people register (and, for a visitor, the staff
 //! member escorting them) → purpose → name tag → time → record. The store checks what the
-//! room's level requires (第17条第2項) and the form shows each refusal at its field.
+//! room's level requires (第17条第2項); the form shows each refusal at its field, and all of
+//! them under the form.
 
-use super::choices::PermittedChips;
-use super::field_error::FieldError;
+use super::choices::{fill_last_purpose, PermittedChips};
+use super::inside_list::{Notice, Occupancy};
+use super::record_form::{Field as RecordField, FieldRefusal, Outcome, RecordForm};
 use super::record_time::{self, ChosenTime, RecordTimeControl};
 use crate::auth::session::Session;
 use crate::directory::Directory;
+use crate::state::use_store;
 use crate::store::paging::LogQuery;
 use crate::store::StoreError;
 use chrono::Utc;
 use daicho_core::people::PersonDefined;
-use daicho_core::{EntryRecord, EntryRecorded, Field, Refusals, Room, SecurityLevel};
-use leptos::ev::SubmitEvent;
+use daicho_core::{wareki, EntryRecord, EntryRecorded, Field, Refusals, Room, SecurityLevel};
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 /// Purposes clerks type often (any other may be typed).
 const PURPOSES: [&str; 6] = [
@@ -27,178 +28,179 @@ const PURPOSES: [&str; 6] = [
     "監査",
 ];
 
-#[component]
-pub fn EntryForm(
-    #[prop(into)] room: Signal<Option<Room>>,
-    time: ChosenTime,
-    on_recorded: Callback<EntryRecord>,
-    /// Called when the input was refused (so an earlier success line can be withdrawn).
-    on_refused: Callback<()>,
-) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
-    let directory = expect_context::<Directory>();
-    let person_id = RwSignal::new(String::new());
-    let escort_id = RwSignal::new(String::new());
-    let purpose = RwSignal::new(String::new());
-    let errors = RwSignal::new(Refusals::default());
-    let failure = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let person_input = NodeRef::<html::Select>::new();
-    let person = move || directory.0.with(|m| m.get(&person_id.get()).cloned());
-    let needs_escort = move || {
-        let level_1 = room.get().is_some_and(|r| r.level == SecurityLevel::One);
-        level_1 && person().is_some_and(|p| !p.is_staff())
-    };
+/// What the form is filled with.
+#[derive(Clone, Copy)]
+struct Draft {
+    person_id: RwSignal<String>,
+    escort_id: RwSignal<String>,
+    purpose: RwSignal<String>,
+}
 
-    // The purpose a person gave last time in this room is usually the purpose again.
-    Effect::new(move |_| {
-        let (who, room_id) = (person_id.get(), room.get().map(|r| r.value.id));
-        let (Some(room_id), false) = (room_id, who.is_empty()) else {
-            return;
-        };
-        let store = store.get_value();
-        spawn_local(async move {
-            let recent = store
-                .entry_page(None, Some(&who), &LogQuery::newest(5))
-                .await;
-            // Another person or room chosen meanwhile: its own read fills the purpose.
-            let still = person_id.get_untracked() == who
-                && room.with_untracked(|r| r.as_ref().is_some_and(|r| r.id == room_id));
-            let last = recent.ok().filter(|_| still).and_then(|page| {
-                page.rows
-                    .into_iter()
-                    .find(|e| e.room_id == room_id)
-                    .map(|e| e.purpose)
-            });
-            if let (Some(last), true) = (last, purpose.get_untracked().is_empty()) {
-                purpose.set(last);
-            }
-        });
-    });
-
-    let clear = move || {
-        person_id.set(String::new());
-        escort_id.set(String::new());
-        purpose.set(String::new());
-        errors.set(Refusals::default());
-        failure.set(None);
-        if let Some(input) = person_input.get_untracked() {
-            input.set_value("");
-            let _ = input.focus();
+impl Draft {
+    fn new() -> Self {
+        Draft {
+            person_id: RwSignal::new(String::new()),
+            escort_id: RwSignal::new(String::new()),
+            purpose: RwSignal::new(String::new()),
         }
-    };
+    }
 
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let at = match record_time::resolve(time.get_untracked(), Utc::now()) {
-            Ok(at) => at,
-            Err(refusals) => {
-                on_refused.run(());
-                return errors.set(refusals);
-            }
-        };
-        let room_id = room.get_untracked().map(|r| r.value.id).unwrap_or_default();
-        let who = directory
-            .0
-            .with_untracked(|m| m.get(&person_id.get_untracked()).cloned());
-        let (name, affiliation) = who.map_or_else(Default::default, |p| (p.name, p.affiliation));
-        let escort = escort_id.get_untracked();
+    /// The entry as filled in, into `room` at the time chosen (unreadable: refused).
+    fn entry(
+        &self,
+        room: Option<Room>,
+        directory: Directory,
+        time: Option<String>,
+    ) -> Result<EntryRecorded, Refusals> {
+        let at = record_time::resolve(time, Utc::now())?;
+        let person_id = self.person_id.get_untracked();
+        let person = directory.0.with_untracked(|m| m.get(&person_id).cloned());
+        let (name, affiliation) = person.map_or_else(Default::default, |p| (p.name, p.affiliation));
+        let room_id = room.map(|r| r.value.id).unwrap_or_default();
+        let escort = self.escort_id.get_untracked();
         let entry = EntryRecorded::new(
             &room_id,
             &name,
             &affiliation,
-            &purpose.get_untracked(),
+            &self.purpose.get_untracked(),
             // The only way to record is the button confirming the name tag (第17条第2項).
             true,
             at,
-        )
-        .of(&person_id.get_untracked())
-        .escorted_by(Some(escort.as_str()));
-        busy.set(true);
-        let store = store.get_value();
-        spawn_local(async move {
-            let result = store
-                .record_entry(entry, &session.operator_id(), Utc::now())
-                .await;
-            busy.set(false);
-            match result {
+        );
+        Ok(entry.of(&person_id).escorted_by(Some(escort.as_str())))
+    }
+
+    /// Empty again for the next person (written once the write returns: the page may be gone).
+    fn clear(&self) {
+        for field in [self.person_id, self.escort_id, self.purpose] {
+            field.try_set(String::new());
+        }
+    }
+}
+
+#[component]
+pub fn EntryForm(
+    #[prop(into)] room: Signal<Option<Room>>,
+    time: ChosenTime,
+    /// Shows the entry recorded at once.
+    occupancy: Occupancy,
+    /// Says who was recorded, or withdraws that line when an entry is refused.
+    notice: Notice,
+) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let directory = expect_context::<Directory>();
+    let draft = Draft::new();
+    let person_input = NodeRef::<html::Select>::new();
+    let record = Action::new_local(move |_: &()| {
+        let entry = draft.entry(room.get_untracked(), directory, time.get_untracked());
+        let (store, operator) = (store.clone(), session.operator_id());
+        async move {
+            let result = match entry {
+                Ok(entry) => store.record_entry(entry, &operator, Utc::now()).await,
+                Err(refusals) => Err(StoreError::Refused(refusals)),
+            };
+            match &result {
                 Ok(record) => {
-                    clear();
-                    on_recorded.run(record);
+                    // Before anything else, so that the row is drawn from this answer.
+                    occupancy.entered(record);
+                    notice.try_set(Some(entered(record)));
+                    draft.clear();
+                    if let Some(input) = person_input.try_get_untracked().flatten() {
+                        let _ = input.focus();
+                    }
                 }
-                Err(StoreError::Refused(refusals)) => {
-                    on_refused.run(());
-                    errors.set(refusals);
-                }
-                Err(e) => {
-                    on_refused.run(());
-                    failure.set(Some(e.to_string()));
+                Err(_) => {
+                    notice.try_set(None);
                 }
             }
-        });
+            Outcome::of(result, "入室を記録しました。")
+        }
+    });
+    fill_purpose_from_last_entry(draft, room);
+    let refused = move |fields: &'static [Field]| move || refused_at(record, fields).to_string();
+    let person = move || directory.0.with(|m| m.get(&draft.person_id.get()).cloned());
+    let needs_escort = move || {
+        let level_1 = room.with(|r| r.as_ref().is_some_and(|r| r.level == SecurityLevel::One));
+        level_1 && person().is_some_and(|p| !p.is_staff())
     };
-
-    let invalid = move |field: Field| move || errors.with(|e| e.has(field)).to_string();
     view! {
-        <form class="entry-form" on:submit=submit novalidate>
+        <RecordForm class="entry-form" action=record>
             <h2>"入室を記録"</h2>
             <p class="form-room">
                 {move || room.get().map(|r| r.value.name).unwrap_or_else(|| "部屋を選んでください".into())}
             </p>
-            <FieldError errors field=Field::Room/>
+            <FieldRefusal field=Field::Room id="entry-room-error"/>
             <p class="requirement">{move || room.get().map(|r| requirement(r.level))}</p>
-            <div class="field">
-                <label for="entry-person">"入室する方"<small>"（職員・来訪者に登録された方）"</small></label>
-                <PermittedChips room person_id/>
-                <select id="entry-person" node_ref=person_input prop:value=move || person_id.get()
-                    on:change=move |ev| person_id.set(event_target_value(&ev))
-                    aria-invalid=move || errors.with(|e| e.has(Field::Name) || e.has(Field::Person)).to_string()>
+            <RecordField id="entry-person" label="入室する方（職員・来訪者に登録された方）" refusals=Field::Name>
+                <PermittedChips room person_id=draft.person_id/>
+                <select id="entry-person" node_ref=person_input prop:value=move || draft.person_id.get()
+                    on:change=move |ev| draft.person_id.set(event_target_value(&ev))
+                    aria-invalid=refused(&[Field::Name, Field::Person])
+                    aria-describedby="entry-person-error entry-person-permit-error entry-person-key-error">
                     <option value="">"選んでください"</option>
                     <PeopleOptions staff=true/>
                     <PeopleOptions staff=false/>
                 </select>
                 <p class="person-affiliation">{move || person().map(|p| format!("所属：{}", p.affiliation))}</p>
-                <FieldError errors field=Field::Name/>
-                <FieldError errors field=Field::Person/>
-                <FieldError errors field=Field::Key/>
-            </div>
+                <FieldRefusal field=Field::Person id="entry-person-permit-error"/>
+                <FieldRefusal field=Field::Key id="entry-person-key-error"/>
+            </RecordField>
             <Show when=needs_escort>
-                <div class="field">
-                    <label for="entry-escort">"同行する職員"<small>"（入室を許可された職員）"</small></label>
-                    <select id="entry-escort" on:change=move |ev| escort_id.set(event_target_value(&ev))
-                        aria-invalid=invalid(Field::Escort)>
+                <RecordField id="entry-escort" label="同行する職員（入室を許可された職員）" refusals=Field::Escort>
+                    <select id="entry-escort" on:change=move |ev| draft.escort_id.set(event_target_value(&ev))
+                        aria-invalid=refused(&[Field::Escort]) aria-describedby="entry-escort-error">
                         <option value="">"選んでください"</option>
                         <PeopleOptions staff=true plain=true/>
                     </select>
-                    <FieldError errors field=Field::Escort/>
-                </div>
+                </RecordField>
             </Show>
-            <div class="field">
-                <label for="entry-purpose">"目的"</label>
-                <input id="entry-purpose" list="purposes" autocomplete="off" bind:value=purpose
-                    aria-invalid=invalid(Field::Purpose)/>
+            <RecordField id="entry-purpose" label="目的" refusals=Field::Purpose>
+                <input id="entry-purpose" list="purposes" autocomplete="off" bind:value=draft.purpose
+                    aria-invalid=refused(&[Field::Purpose]) aria-describedby="entry-purpose-error"/>
                 <datalist id="purposes">
                     {PURPOSES.map(|p| view! { <option value=p></option> })}
                 </datalist>
-                <FieldError errors field=Field::Purpose/>
-            </div>
-            <FieldError errors field=Field::NameTag/>
-            <RecordTimeControl time errors/>
-            <FieldError errors field=Field::Record/>
+            </RecordField>
+            <RecordTimeControl time/>
+            <FieldRefusal field=Field::NameTag id="entry-name-tag-error"/>
             <button type="submit" id="record-entry" class="button primary big"
-                disabled=move || busy.get()>
+                disabled=move || record.pending().get()>
                 "名札を確認して入室を記録"
             </button>
             <p class="hint">"入室する方の名札の着用を確かめてから押してください（第17条第2項）。"</p>
-            <Show when=move || failure.get().is_some()>
-                <p class="form-error" role="alert">{move || failure.get()}</p>
-            </Show>
-        </form>
+        </RecordForm>
     }
+}
+
+/// Did the last submit of `action` refuse one of `fields`? (For the inputs' `aria-invalid`.)
+fn refused_at(action: Action<(), Outcome>, fields: &[Field]) -> bool {
+    action.value().with(|outcome| match outcome {
+        Some(Outcome::Refused(refusals)) => fields.iter().any(|f| refusals.has(*f)),
+        _ => false,
+    })
+}
+
+/// What the page says once an entry is recorded.
+fn entered(record: &EntryRecord) -> String {
+    let at = wareki::datetime_ja(record.entered_at);
+    format!("{}さんの入室を記録しました（{at}）。", record.name)
+}
+
+/// Fills the purpose with the one the person chosen gave last time in the room.
+fn fill_purpose_from_last_entry(draft: Draft, room: Signal<Option<Room>>) {
+    let store = use_store();
+    let room_id = Memo::new(move |_| room.with(|r| r.as_ref().map(|r| r.id.clone())));
+    fill_last_purpose(draft.person_id, draft.purpose, move |who| {
+        let (room_id, store) = (room_id.get(), store.clone());
+        async move {
+            let room_id = room_id?;
+            let recent = LogQuery::newest(5);
+            let rows = store.entry_page(None, Some(&who), &recent).await.ok()?.rows;
+            rows.into_iter()
+                .find(|e| e.room_id == room_id)
+                .map(|e| e.purpose)
+        }
+    });
 }
 
 /// What the room's level asks at the door (第17条第2項), shown above the form.

@@ -1,64 +1,181 @@
-//! Who is inside the room now, each with a one-tap exit.
+//! Who is inside each room now, and one room's list with a one-tap exit for each person.
 
 use super::ja_date::JaTime;
 use super::record_time::{self, ChosenTime};
 use crate::auth::session::Session;
-use crate::store::StoreError;
+use crate::state::{use_store, use_versions};
+use crate::store::{Store, StoreError};
 use chrono::Utc;
-use daicho_core::{EntryRecord, ExitRecorded};
+use daicho_core::{wareki, EntryRecord, ExitRecorded, Field, Room};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+
+/// A room and who is inside it, earliest entry first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoomInside {
+    pub room: Room,
+    pub inside: Vec<EntryRecord>,
+}
+
+/// Where the entry/exit page says what was recorded last (withdrawn when a tap is refused,
+/// so it cannot be taken for that tap's).
+pub type Notice = RwSignal<Option<String>>;
+
+/// Who is inside every room: read again after each write or sync. The page's own entries and
+/// exits show at once, from the write's own result; the read that follows brings the same
+/// rows, which stay in place (they are keyed).
+#[derive(Clone, Copy)]
+pub struct Occupancy(LocalResource<Result<Vec<RoomInside>, String>>);
+
+impl Occupancy {
+    pub fn read() -> Self {
+        let (store, versions) = (use_store(), use_versions());
+        Occupancy(LocalResource::new(move || {
+            versions.track();
+            let store = store.clone();
+            async move { read_rooms(&store).await.map_err(|e| e.to_string()) }
+        }))
+    }
+
+    /// Has the first read answered?
+    pub fn is_read(&self) -> bool {
+        self.0.with(Option::is_some)
+    }
+
+    pub fn error(&self) -> Option<String> {
+        self.0.with(|r| r.as_ref()?.as_ref().err().cloned())
+    }
+
+    /// Every room with who is inside it (none until read).
+    pub fn rooms(&self) -> Vec<RoomInside> {
+        self.0
+            .with(|r| r.as_ref()?.as_ref().ok().cloned())
+            .unwrap_or_default()
+    }
+
+    /// Who is inside `room_id`.
+    pub fn inside(&self, room_id: &str) -> Vec<EntryRecord> {
+        let inside = self.0.with(|r| {
+            let rooms = r.as_ref()?.as_ref().ok()?;
+            let room = rooms.iter().find(|r| r.room.id == room_id)?;
+            Some(room.inside.clone())
+        });
+        inside.unwrap_or_default()
+    }
+
+    /// Shows an entry this page recorded. Called as the write returns, before the read that
+    /// follows it starts: that read, not an older one still under way, replaces it.
+    pub fn entered(&self, record: &EntryRecord) {
+        self.change(&record.room_id, |inside| {
+            if !inside.iter().any(|e| e.id == record.id) {
+                inside.push(record.clone());
+            }
+        });
+    }
+
+    /// Shows an exit this page recorded (as `entered`).
+    pub fn exited(&self, record: &EntryRecord) {
+        self.change(&record.room_id, |inside| {
+            inside.retain(|e| e.id != record.id)
+        });
+    }
+
+    fn change(&self, room_id: &str, apply: impl FnOnce(&mut Vec<EntryRecord>)) {
+        self.0.try_update(|read| {
+            let rooms = read.as_mut().and_then(|r| r.as_mut().ok());
+            if let Some(room) =
+                rooms.and_then(|rooms| rooms.iter_mut().find(|r| r.room.id == room_id))
+            {
+                apply(&mut room.inside);
+            }
+        });
+    }
+
+    /// Reads again: the list was out of date (someone left on another tab or device).
+    pub fn refetch(&self) {
+        self.0.refetch();
+    }
+}
+
+async fn read_rooms(store: &Store) -> crate::store::Result<Vec<RoomInside>> {
+    let mut rooms = Vec::new();
+    for room in store.rooms().await? {
+        let inside = store.inside(&room.id).await?;
+        rooms.push(RoomInside { room, inside });
+    }
+    Ok(rooms)
+}
+
+/// Records the exit of `entry` at the time chosen.
+async fn record_exit(
+    store: &Store,
+    entry: &EntryRecord,
+    chosen: Option<String>,
+    operator: &str,
+) -> Result<EntryRecord, StoreError> {
+    let exited_at = record_time::resolve(chosen, Utc::now()).map_err(StoreError::Refused)?;
+    let exit = ExitRecorded {
+        entry: entry.id.clone(),
+        exited_at,
+    };
+    store.record_exit(exit, operator, Utc::now()).await
+}
+
+/// Why an exit recorded nothing, naming whose it was.
+fn refusal_text(entry: &EntryRecord, error: StoreError) -> String {
+    match error {
+        StoreError::Refused(refusals) => format!("{}さん: {refusals}", entry.name),
+        other => other.to_string(),
+    }
+}
 
 #[component]
 pub fn InsideList(
-    #[prop(into)] inside: Signal<Vec<EntryRecord>>,
+    /// Who is inside the room shown.
+    #[prop(into)]
+    inside: Signal<Vec<EntryRecord>>,
+    occupancy: Occupancy,
     time: ChosenTime,
-    on_exited: Callback<EntryRecord>,
-    /// Called when the list was out of date (someone left on another tab or device).
-    on_stale: Callback<()>,
-    /// Called when an exit was refused (so an earlier success line can be withdrawn).
-    on_refused: Callback<()>,
+    #[prop(optional)] notice: Option<Notice>,
 ) -> impl IntoView {
-    let store = crate::state::use_store_value();
+    let store = use_store();
     let session = expect_context::<Session>();
-    let error = RwSignal::new(None::<String>);
-    let refuse = move |message: String| {
-        on_refused.run(());
-        error.set(Some(message));
+    let say = move |text: Option<String>| {
+        if let Some(notice) = notice {
+            notice.try_set(text);
+        }
     };
-    let record_exit = move |entry: EntryRecord| {
-        let exited_at = match record_time::resolve(time.get_untracked(), Utc::now()) {
-            Ok(at) => at,
-            Err(refusals) => return refuse(refusals.to_string()),
-        };
-        let exit = ExitRecorded {
-            entry: entry.id.clone(),
-            exited_at,
-        };
-        let store = store.get_value();
-        spawn_local(async move {
-            match store
-                .record_exit(exit, &session.operator_id(), Utc::now())
-                .await
-            {
+    let exit = Action::new_local(move |entry: &EntryRecord| {
+        let (store, entry) = (store.clone(), entry.clone());
+        let (chosen, operator) = (time.get_untracked(), session.operator_id());
+        async move {
+            let result = record_exit(&store, &entry, chosen, &operator).await;
+            match &result {
                 Ok(record) => {
-                    error.set(None);
-                    on_exited.run(record);
+                    occupancy.exited(record);
+                    let at = record
+                        .exited_at
+                        .map(wareki::datetime_ja)
+                        .unwrap_or_default();
+                    say(Some(format!(
+                        "{}さんの退室を記録しました（{at}）。",
+                        record.name
+                    )));
                 }
-                Err(StoreError::Refused(refusals)) => {
-                    refuse(format!("{}さん: {refusals}", entry.name));
-                    if refusals.has(daicho_core::Field::Entry) {
-                        on_stale.run(());
+                Err(error) => {
+                    say(None);
+                    if matches!(error, StoreError::Refused(r) if r.has(Field::Entry)) {
+                        occupancy.refetch();
                     }
                 }
-                Err(e) => refuse(e.to_string()),
             }
-        });
-    };
+            result.map(|_| ()).map_err(|e| refusal_text(&entry, e))
+        }
+    });
+    let refusal = move || exit.value().get().and_then(Result::err);
     view! {
-        <Show when=move || error.get().is_some()>
-            <p class="field-error exit-error" role="alert">{move || error.get()}</p>
-        </Show>
+        {move || refusal().map(|text| view! {
+            <p class="field-error exit-error" role="alert">{text}</p>
+        })}
         <Show when=move || !inside.with(Vec::is_empty)
             fallback=|| view! { <p class="empty">"入室中の人はいません。"</p> }>
             <ul class="inside-list">
@@ -74,7 +191,7 @@ pub fn InsideList(
                             <span class="since">"入室 " <JaTime at=entry.entered_at/></span>
                             <span class="purpose">{entry.purpose.clone()}</span>
                             <button type="button" class="button exit" aria-label=label
-                                on:click=move |_| record_exit(exiting.clone())>
+                                on:click=move |_| { exit.dispatch(exiting.clone()); }>
                                 "退室"
                             </button>
                         </li>

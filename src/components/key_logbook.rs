@@ -3,17 +3,18 @@
 //! newest lines a page at a time (read through the store's indexes).
 
 use super::ja_date::JaDateTime;
-use super::pager::{PageShown, PageTrail};
+use super::log_table::LogTable;
+use super::pager::PageTrail;
 use crate::auth::session::Session;
 use crate::directory::Directory;
-use crate::store::paging::LogQuery;
+use crate::state::{use_store, use_versions};
+use crate::store::paging::{LogQuery, PageCursor};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use daicho_core::history::Printed;
 use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::wareki::{self, WarekiDate};
 use daicho_core::EventKind;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 /// Lines per page when no month is chosen.
 const PAGE_LINES: u32 = 50;
@@ -49,79 +50,82 @@ fn month_ja(value: &str) -> String {
         .unwrap_or_else(|| value.to_string())
 }
 
+/// The lines of a month (oldest first, as a book reads), or the newest lines a page at a time.
+fn loan_query(month: &str, after: Option<PageCursor>) -> LogQuery {
+    let range = month_range(month);
+    LogQuery {
+        prefix: Vec::new(),
+        from_ms: range.map(|r| r.0),
+        until_ms: range.map(|r| r.1),
+        newest_first: range.is_none(),
+        limit: if range.is_some() {
+            MONTH_LINES
+        } else {
+            PAGE_LINES
+        },
+        after,
+    }
+}
+
 #[component]
-pub fn KeyLogbook(
-    keys: RwSignal<Vec<KeyDefined>>,
-    /// Bumped after every loan or return.
-    changes: RwSignal<u32>,
-) -> impl IntoView {
-    let store = crate::state::use_store_value();
+pub fn KeyLogbook(#[prop(into)] keys: Signal<Vec<KeyDefined>>) -> impl IntoView {
+    let (store, versions) = (use_store(), use_versions());
     let key = RwSignal::new(String::new());
     let month = RwSignal::new(String::new());
     let pages = PageTrail::new();
-    let shown = PageShown::<KeyLoan>::new();
-    let PageShown { rows, total, error } = shown;
-    let load = move || {
-        let (k, m) = (key.get_untracked(), month.get_untracked());
-        let range = month_range(&m);
-        let query = LogQuery {
-            prefix: Vec::new(),
-            from_ms: range.map(|r| r.0),
-            until_ms: range.map(|r| r.1),
-            // A month reads as a book, oldest first; otherwise the newest lines first.
-            newest_first: range.is_none(),
-            limit: if range.is_some() {
-                MONTH_LINES
-            } else {
-                PAGE_LINES
-            },
-            after: pages.current(),
-        };
-        let (store, ticket) = (store.get_value(), pages.ask());
-        spawn_local(async move {
-            let key_id = (!k.is_empty()).then_some(k.as_str());
-            let page = store.loan_page(key_id, &query).await;
-            if !pages.is_newest(ticket) {
-                return; // a newer month or line came meanwhile; its read fills the page
+    // The page shown, read again after each write or sync: a loan or return shows at once.
+    let read = LocalResource::new({
+        let store = store.clone();
+        move || {
+            versions.track();
+            let (key_id, query) = (key.get(), loan_query(&month.get(), pages.cursor()));
+            let store = store.clone();
+            async move {
+                let key_id = (!key_id.is_empty()).then_some(key_id.as_str());
+                let page = store.loan_page(key_id, &query).await;
+                page.map_err(|e| e.to_string())
             }
-            shown.show(page, &pages);
-        });
-    };
-    Effect::new(move |_| {
-        key.track();
-        month.track();
-        changes.track();
-        pages.reset();
-        load();
+        }
     });
-    let go_next = move |_| {
-        pages.forward();
-        load();
-    };
-    let go_back = move |_| {
-        pages.back();
-        load();
+    pages.follow(read);
+    let loans = Signal::derive(move || {
+        read.get()
+            .and_then(Result::ok)
+            .map(|p| p.rows)
+            .unwrap_or_default()
+    });
+    let total = move || read.with(|r| r.as_ref()?.as_ref().ok().map(|p| p.total));
+    // A new key or month shows its first page.
+    let choose = move |what: RwSignal<String>| {
+        move |ev| {
+            what.set(event_target_value(&ev));
+            pages.reset();
+        }
     };
     let session = expect_context::<Session>();
-    let print = move |_| {
+    let print = Action::new_local(move |_: &()| {
         let kind = EventKind::Printed(Printed {
             what: "key_logbook".into(),
             period: month.get_untracked(),
         });
-        let store = store.get_value();
-        spawn_local(async move {
+        let (store, operator) = (store.clone(), session.operator_id());
+        async move {
             // The print is history (第12条); the book prints even if recording it fails.
-            let _ = store
-                .record_act(kind, &session.operator_id(), Utc::now())
-                .await;
+            let _ = store.record_act(kind, &operator, Utc::now()).await;
             if let Some(w) = web_sys::window() {
                 let _ = w.print();
             }
-        });
-    };
+        }
+    });
     let key_label = move |id: &str| {
         keys.with(|k| k.iter().find(|k| k.id == id).map(|k| k.label.clone()))
             .unwrap_or_else(|| id.to_string())
+    };
+    let row = move |loan: KeyLoan| {
+        // Follows the keys as they load (a line may be drawn before them).
+        let key_id = loan.key_id.clone();
+        let label = Signal::derive(move || key_label(&key_id));
+        view! { <LoanRow loan key_label=label/> }
     };
     view! {
         <section class="card wide log key-logbook" aria-labelledby="key-log-heading">
@@ -131,7 +135,7 @@ pub fn KeyLogbook(
             <div class="logbook-filters no-print" role="search">
                 <div class="field">
                     <label for="key-log-key">"鍵"</label>
-                    <select id="key-log-key" on:change=move |ev| key.set(event_target_value(&ev))>
+                    <select id="key-log-key" on:change=choose(key)>
                         <option value="">"すべての鍵"</option>
                         {move || keys.get().into_iter().map(|k| view! {
                             <option value=k.id.clone()>{k.label.clone()}</option>
@@ -140,48 +144,29 @@ pub fn KeyLogbook(
                 </div>
                 <div class="field">
                     <label for="key-log-month">"月"<small>"（選ぶと一か月分を表示・印刷）"</small></label>
-                    <input type="month" id="key-log-month" on:change=move |ev| month.set(event_target_value(&ev))/>
+                    <input type="month" id="key-log-month" on:change=choose(month)/>
                 </div>
-                <button type="button" id="print-key-log" class="button" on:click=print>"印刷（A4）"</button>
+                <button type="button" id="print-key-log" class="button" on:click=move |_| { print.dispatch(()); }>"印刷（A4）"</button>
             </div>
-            <p class="log-count" data-total=move || total.get().map(|t| t.to_string())>
-                {move || total.get().map(|n| format!("該当 {n} 件"))}
+            <p class="log-count" data-total=move || total().map(|t| t.to_string())>
+                {move || total().map(|n| format!("該当 {n} 件"))}
             </p>
-            <Show when=move || error.get().is_some()>
-                <p class="form-error" role="alert">{move || error.get()}</p>
-            </Show>
-            <table class="logbook key-log-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"鍵"</th>
-                        <th scope="col">"貸出先"</th>
-                        <th scope="col">"目的"</th>
-                        <th scope="col">"貸出日時"</th>
-                        <th scope="col">"貸出者"</th>
-                        <th scope="col">"返却予定"</th>
-                        <th scope="col">"返却日時"</th>
-                        <th scope="col">"受領者"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    <For each=move || rows.get()
-                        key=|l| (l.id.to_string(), l.returned_at)
-                        children=move |loan| {
-                            // Follows the keys as they load (a line may be drawn before them).
-                            let key_id = loan.key_id.clone();
-                            let label = Signal::derive(move || key_label(&key_id));
-                            view! { <LoanRow loan key_label=label/> }
-                        }/>
-                </tbody>
-            </table>
-            <Show when=move || rows.with(Vec::is_empty)>
-                <p class="empty">"該当する記録はありません。"</p>
-            </Show>
+            {move || read.get().and_then(Result::err).map(|e| view! {
+                <p class="form-error" role="alert">{e}</p>
+            })}
+            <LogTable
+                class="logbook key-log-table"
+                columns=vec!["鍵", "貸出先", "目的", "貸出日時", "貸出者", "返却予定", "返却日時", "受領者"]
+                rows=loans
+                key=|l: &KeyLoan| (l.id.to_string(), l.returned_at)
+                row
+                empty="該当する記録はありません。"
+            />
             <nav class="pager no-print" aria-label="鍵の管理簿のページ">
                 <button type="button" class="button" disabled=move || pages.at_first()
-                    on:click=go_back>"← 前へ"</button>
+                    on:click=move |_| pages.back()>"← 前へ"</button>
                 <button type="button" id="key-log-next" class="button" disabled=move || pages.at_last()
-                    on:click=go_next>"次へ →"</button>
+                    on:click=move |_| pages.forward()>"次へ →"</button>
             </nav>
         </section>
     }

@@ -2,14 +2,15 @@
 //! period, newest or oldest first, a page at a time (read through the store's indexes, so a
 //! logbook of any length pages alike), and printed on A4 as shown.
 
-use super::logbook_table::{Corrections, LogbookTable};
-use super::pager::{PageShown, PageTrail};
+use super::logbook_table::{Line, LogbookTable};
+use super::pager::PageTrail;
 use crate::directory::Directory;
-use crate::store::paging::{LogQuery, PageCursor};
+use crate::state::{use_store, use_versions};
+use crate::store::paging::{LogPage, LogQuery, PageCursor};
+use crate::store::Store;
 use chrono::{NaiveDate, TimeZone};
-use daicho_core::{wareki, EntryRecord, Room};
+use daicho_core::{wareki, Room};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 /// Lines per page: a screenful, and about two A4 pages when printed.
 pub const PAGE_LINES: u32 = 50;
@@ -47,61 +48,73 @@ fn day_start_ms(value: &str, days: i64) -> Option<i64> {
     Some(midnight.timestamp_millis() + days * 86_400_000)
 }
 
+/// One page of the logbook as `filters` choose it, each line with its corrections (few: one
+/// index read).
+async fn read_lines(
+    store: &Store,
+    filters: &Filters,
+    after: Option<PageCursor>,
+) -> crate::store::Result<LogPage<Line>> {
+    let room = (!filters.room.is_empty()).then_some(filters.room.as_str());
+    let person = (!filters.person.is_empty()).then_some(filters.person.as_str());
+    let corrections = store.corrections().await?;
+    let page = store
+        .entry_page(room, person, &filters.query(after))
+        .await?;
+    let rows = page.rows.into_iter().map(|entry| {
+        let trail = corrections.get(&entry.id).cloned().unwrap_or_default();
+        Line { entry, trail }
+    });
+    Ok(LogPage {
+        rows: rows.collect(),
+        total: page.total,
+        next: page.next,
+    })
+}
+
 #[component]
 pub fn LogbookBrowser(
-    rooms: RwSignal<Vec<Room>>,
+    #[prop(into)] rooms: Signal<Vec<Room>>,
     /// The room chosen at the top of the page: the logbook follows it.
-    selected: RwSignal<Option<String>>,
-    /// Bumped after every write, so the page shown includes it.
-    changes: RwSignal<u32>,
+    #[prop(into)]
+    selected: Signal<Option<String>>,
 ) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let filters = RwSignal::new(Filters::default());
+    let (store, versions) = (use_store(), use_versions());
+    let filters = RwSignal::new(Filters {
+        room: selected.get_untracked().unwrap_or_default(),
+        ..Filters::default()
+    });
     let pages = PageTrail::new();
-    let shown = PageShown::<EntryRecord>::new();
-    let PageShown { rows, total, error } = shown;
-    let corrections: Corrections = RwSignal::new(Default::default());
+    // A new filter shows its first page.
+    let refilter = move |apply: &dyn Fn(&mut Filters)| {
+        filters.update(|f| apply(f));
+        pages.reset();
+    };
     Effect::new(move |_| {
-        if let Some(room) = selected.get() {
-            filters.update(|f| f.room = room);
+        let Some(room) = selected.get() else { return };
+        if filters.with_untracked(|f| f.room != room) {
+            refilter(&|f| f.room = room.clone());
         }
     });
-    let load = move || {
-        let f = filters.get_untracked();
-        let query = f.query(pages.current());
-        let (store, ticket) = (store.get_value(), pages.ask());
-        spawn_local(async move {
-            let room = (!f.room.is_empty()).then_some(f.room.as_str());
-            let person = (!f.person.is_empty()).then_some(f.person.as_str());
-            // Corrections are few (one index read): read them with each page.
-            let read_corrections = store.corrections().await;
-            let page = store.entry_page(room, person, &query).await;
-            if !pages.is_newest(ticket) {
-                return; // a newer filter or line came meanwhile; its read fills the page
-            }
-            if let Ok(c) = read_corrections {
-                corrections.set(c);
-            }
-            shown.show(page, &pages);
-        });
-    };
-    // A new filter, or a new line recorded: back to the first page.
-    Effect::new(move |_| {
-        filters.track();
-        changes.track();
-        pages.reset();
-        load();
+    // The page shown, read again after each write or sync: a line recorded shows at once.
+    let read = LocalResource::new(move || {
+        versions.track();
+        let (f, after, store) = (filters.get(), pages.cursor(), store.clone());
+        async move {
+            read_lines(&store, &f, after)
+                .await
+                .map_err(|e| e.to_string())
+        }
     });
-    let go_next = move |_| {
-        pages.forward();
-        load();
-    };
-    let go_back = move |_| {
-        pages.back();
-        load();
-    };
+    pages.follow(read);
+    let page = move || read.get().and_then(Result::ok);
+    let lines = Signal::derive(move || page().map(|p| p.rows).unwrap_or_default());
+    let total = move || read.with(|r| r.as_ref()?.as_ref().ok().map(|p| p.total));
     let set = move |apply: fn(&mut Filters, String)| {
-        move |ev| filters.update(|f| apply(f, event_target_value(&ev)))
+        move |ev| {
+            let value = event_target_value(&ev);
+            refilter(&|f| apply(f, value.clone()));
+        }
     };
     view! {
         <div class="logbook-filters no-print" role="search">
@@ -115,7 +128,7 @@ pub fn LogbookBrowser(
                     }).collect_view()}
                 </select>
             </div>
-            <PersonFilter filters/>
+            <PersonFilter on_change=set(|f, v| f.person = v)/>
             <div class="field">
                 <label for="log-from">"期間（から）"</label>
                 <input type="date" id="log-from" on:change=set(|f, v| f.from = v)/>
@@ -132,27 +145,27 @@ pub fn LogbookBrowser(
                 </select>
             </div>
         </div>
-        <p class="log-count" data-total=move || total.get().map(|t| t.to_string())>
-            {move || match total.get() {
+        <p class="log-count" data-total=move || total().map(|t| t.to_string())>
+            {move || match total() {
                 Some(n) => format!("該当 {n} 件（{PAGE_LINES}件ずつ表示）"),
                 None => format!("{PAGE_LINES}件ずつ表示"),
             }}
         </p>
-        <Show when=move || error.get().is_some()>
-            <p class="form-error" role="alert">{move || error.get()}</p>
-        </Show>
-        <LogbookTable rows corrections/>
+        {move || read.get().and_then(Result::err).map(|e| view! {
+            <p class="form-error" role="alert">{e}</p>
+        })}
+        <LogbookTable lines/>
         <nav class="pager no-print" aria-label="管理簿のページ">
             <button type="button" id="log-prev" class="button" disabled=move || pages.at_first()
-                on:click=go_back>"← 前の" {PAGE_LINES} "件"</button>
+                on:click=move |_| pages.back()>"← 前の" {PAGE_LINES} "件"</button>
             <button type="button" id="log-next" class="button" disabled=move || pages.at_last()
-                on:click=go_next>"次の" {PAGE_LINES} "件 →"</button>
+                on:click=move |_| pages.forward()>"次の" {PAGE_LINES} "件 →"</button>
         </nav>
     }
 }
 
 #[component]
-fn PersonFilter(filters: RwSignal<Filters>) -> impl IntoView {
+fn PersonFilter(on_change: impl Fn(leptos::ev::Event) + 'static) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let people = move || {
         let mut people: Vec<_> = directory.0.with(|m| m.values().cloned().collect());
@@ -162,7 +175,7 @@ fn PersonFilter(filters: RwSignal<Filters>) -> impl IntoView {
     view! {
         <div class="field">
             <label for="log-person">"氏名"</label>
-            <select id="log-person" on:change=move |ev| filters.update(|f| f.person = event_target_value(&ev))>
+            <select id="log-person" on:change=on_change>
                 <option value="">"すべての方"</option>
                 {move || people().into_iter().map(|p| view! {
                     <option value=p.id.clone()>{format!("{}（{}）", p.name, p.affiliation)}</option>

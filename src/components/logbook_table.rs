@@ -1,45 +1,35 @@
 //! The logbook of a room as it prints: one line per entry, its exit beside it.
 
 use super::ja_date::{JaDateTime, JaTime};
+use super::log_table::LogTable;
 use crate::directory::Directory;
 use daicho_core::corrections::CorrectionTrail;
-use daicho_core::{wareki, EntryRecord, EventId};
+use daicho_core::{wareki, EntryRecord};
 use leptos::prelude::*;
-use std::collections::BTreeMap;
 
-/// The corrections of the logbook's lines, by the line's id.
-pub type Corrections = RwSignal<BTreeMap<EventId, CorrectionTrail>>;
+/// A line of the logbook: an entry (closed by its exit, once recorded) and its corrections.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub entry: EntryRecord,
+    pub trail: CorrectionTrail,
+}
 
 #[component]
-pub fn LogbookTable(rows: RwSignal<Vec<EntryRecord>>, corrections: Corrections) -> impl IntoView {
+pub fn LogbookTable(#[prop(into)] lines: Signal<Vec<Line>>) -> impl IntoView {
+    // A line is drawn again when its exit or a correction is recorded.
+    let key = |l: &Line| {
+        let exit = l.entry.exit_event.as_ref().map(ToString::to_string);
+        (l.entry.id.to_string(), exit, l.trail.corrections.len())
+    };
     view! {
-        <table class="logbook">
-            <thead>
-                <tr>
-                    <th scope="col">"入室"</th>
-                    <th scope="col">"退室"</th>
-                    <th scope="col">"氏名"</th>
-                    <th scope="col">"所属"</th>
-                    <th scope="col">"目的"</th>
-                    <th scope="col">"同行者"</th>
-                    <th scope="col">"名札"</th>
-                    <th scope="col">"記録者"</th>
-                </tr>
-            </thead>
-            <tbody>
-                <For
-                    each=move || rows.get()
-                    key=|e| (e.id.to_string(), e.exit_event.as_ref().map(ToString::to_string))
-                    children=move |entry| {
-                        let trail = corrections.with(|c| c.get(&entry.id).cloned()).unwrap_or_default();
-                        view! { <LogRow entry trail/> }
-                    }
-                />
-            </tbody>
-        </table>
-        <Show when=move || rows.with(Vec::is_empty)>
-            <p class="empty">"該当する記録はありません。"</p>
-        </Show>
+        <LogTable
+            class="logbook"
+            columns=vec!["入室", "退室", "氏名", "所属", "目的", "同行者", "名札", "記録者"]
+            rows=lines
+            key
+            row=|line: Line| view! { <LogRow entry=line.entry trail=line.trail/> }
+            empty="該当する記録はありません。"
+        />
     }
 }
 

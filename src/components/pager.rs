@@ -1,7 +1,6 @@
 //! Where a paged logbook is: the cursor of the page shown, those of the pages before it (for
 //! 前へ), and where the next page starts (for 次へ, absent on the last page).
 
-use super::newest_read::NewestRead;
 use crate::store::paging::{LogPage, PageCursor};
 use leptos::prelude::*;
 
@@ -10,8 +9,6 @@ pub struct PageTrail {
     current: RwSignal<Option<PageCursor>>,
     before: RwSignal<Vec<Option<PageCursor>>>,
     next: RwSignal<Option<PageCursor>>,
-    /// Only the newest read fills the page (a slower, older one would show the old filter's).
-    reads: NewestRead,
 }
 
 impl PageTrail {
@@ -20,7 +17,6 @@ impl PageTrail {
             current: RwSignal::new(None),
             before: RwSignal::new(Vec::new()),
             next: RwSignal::new(None),
-            reads: NewestRead::new(),
         }
     }
 
@@ -29,12 +25,18 @@ impl PageTrail {
         self.current.get_untracked()
     }
 
+    /// The cursor of the page shown, read reactively: a resource reading it reads the page
+    /// again when 前へ or 次へ moves it.
+    pub fn cursor(&self) -> Option<PageCursor> {
+        self.current.get()
+    }
+
     /// After a page is read: where the one after it starts.
     pub fn set_next(&self, next: Option<PageCursor>) {
         self.next.set(next);
     }
 
-    /// Back to the first page (a new filter, a new line).
+    /// Back to the first page (a new filter).
     pub fn reset(&self) {
         self.before.set(Vec::new());
         self.current.set(None);
@@ -50,14 +52,13 @@ impl PageTrail {
         self.current.set(previous);
     }
 
-    /// Before a read: its ticket (see `NewestRead`).
-    pub fn ask(&self) -> u64 {
-        self.reads.ask()
-    }
-
-    /// After a read: whether it may fill the page.
-    pub fn is_newest(&self, ticket: u64) -> bool {
-        self.reads.is_newest(ticket)
+    /// Learns where the next page starts from each page `read` answers.
+    pub fn follow<T: 'static, E: 'static>(&self, read: LocalResource<Result<LogPage<T>, E>>) {
+        let trail = *self;
+        Effect::new(move |_| {
+            let next = read.with(|r| r.as_ref().and_then(|r| r.as_ref().ok()?.next));
+            trail.set_next(next);
+        });
     }
 
     pub fn at_first(&self) -> bool {
@@ -70,51 +71,6 @@ impl PageTrail {
 }
 
 impl Default for PageTrail {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// What a paged logbook shows: the page's lines, how many match, and why a page could not be
-/// read (shown, never dropped).
-pub struct PageShown<T: Send + Sync + 'static> {
-    pub rows: RwSignal<Vec<T>>,
-    pub total: RwSignal<Option<u32>>, // None until the first page is read
-    pub error: RwSignal<Option<String>>,
-}
-
-impl<T: Send + Sync + 'static> Clone for PageShown<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T: Send + Sync + 'static> Copy for PageShown<T> {}
-
-impl<T: Send + Sync + 'static> PageShown<T> {
-    pub fn new() -> Self {
-        PageShown {
-            rows: RwSignal::new(Vec::new()),
-            total: RwSignal::new(None),
-            error: RwSignal::new(None),
-        }
-    }
-
-    /// Shows the page read (or why it could not be), and where the next one starts.
-    pub fn show(&self, read: crate::store::Result<LogPage<T>>, pages: &PageTrail) {
-        match read {
-            Ok(page) => {
-                self.rows.set(page.rows);
-                self.total.set(Some(page.total));
-                pages.set_next(page.next);
-                self.error.set(None);
-            }
-            Err(e) => self.error.set(Some(e.to_string())),
-        }
-    }
-}
-
-impl<T: Send + Sync + 'static> Default for PageShown<T> {
     fn default() -> Self {
         Self::new()
     }

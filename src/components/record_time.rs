@@ -1,7 +1,7 @@
 //! The time an entry or exit is recorded with: the moment of recording unless the clerk
 //! chooses another (writing up a paper slip afterwards, say).
 
-use super::field_error::FieldError;
+use super::record_form::{FieldRefusal, FormState, Outcome};
 use chrono::{DateTime, Utc};
 use daicho_core::wareki;
 use daicho_core::{Field, Refusal, RefusalCode, Refusals};
@@ -24,15 +24,22 @@ pub fn resolve(chosen: Option<String>, now: DateTime<Utc>) -> Result<DateTime<Ut
     }
 }
 
+/// The time control of a form: the moment of recording, or a time chosen. A refusal of the
+/// time shows under it (the enclosing `RecordForm` says which).
 #[component]
-pub fn RecordTimeControl(time: ChosenTime, errors: RwSignal<Refusals>) -> impl IntoView {
+pub fn RecordTimeControl(time: ChosenTime) -> impl IntoView {
+    let outcome = use_context::<FormState>().map(|s| s.outcome);
+    let refused = move || {
+        outcome.is_some_and(|o| o.with(|o| matches!(o, Outcome::Refused(r) if r.has(Field::Time))))
+    };
     let choose = move |_| time.set(Some(wareki::jst_input_value(Utc::now())));
     let chosen_input = move || {
         view! {
             <input
                 type="datetime-local"
                 id="record-time"
-                aria-invalid=move || errors.with(|e| e.has(Field::Time)).to_string()
+                aria-invalid=move || refused().to_string()
+                aria-describedby="record-time-error"
                 prop:value=move || time.get().unwrap_or_default()
                 on:input=move |ev| time.set(Some(event_target_value(&ev)))
             />
@@ -52,7 +59,7 @@ pub fn RecordTimeControl(time: ChosenTime, errors: RwSignal<Refusals>) -> impl I
             }>
                 {chosen_input}
             </Show>
-            <FieldError errors field=Field::Time/>
+            <FieldRefusal field=Field::Time id="record-time-error"/>
         </fieldset>
     }
 }

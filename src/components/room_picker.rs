@@ -1,19 +1,20 @@
 //! Choosing the room: one large button per room, with its level and how many are inside.
 
+use super::inside_list::Occupancy;
 use daicho_core::Room;
 use leptos::prelude::*;
-use std::collections::BTreeMap;
 
 #[component]
 pub fn RoomPicker(
-    rooms: RwSignal<Vec<Room>>,
-    selected: RwSignal<Option<String>>,
-    counts: RwSignal<BTreeMap<String, u32>>,
+    occupancy: Occupancy,
+    #[prop(into)] selected: Signal<Option<String>>,
+    on_choose: Callback<String>,
 ) -> impl IntoView {
     view! {
         <nav class="room-picker" aria-label="部屋を選ぶ">
-            <For each=move || rooms.get() key=|room| room.id.clone() children=move |room| {
-                view! { <RoomButton room selected counts/> }
+            // Keyed by the room's version: an edited room is drawn again.
+            <For each=move || occupancy.rooms() key=|r| r.room.version.clone() children=move |r| {
+                view! { <RoomButton room=r.room occupancy selected on_choose/> }
             }/>
         </nav>
     }
@@ -22,19 +23,20 @@ pub fn RoomPicker(
 #[component]
 fn RoomButton(
     room: Room,
-    selected: RwSignal<Option<String>>,
-    counts: RwSignal<BTreeMap<String, u32>>,
+    occupancy: Occupancy,
+    selected: Signal<Option<String>>,
+    on_choose: Callback<String>,
 ) -> impl IntoView {
     let id = StoredValue::new(room.id.clone());
-    let is_selected = move || id.with_value(|id| selected.get().as_ref() == Some(id));
-    let count = move || id.with_value(|id| counts.with(|c| c.get(id).copied().unwrap_or(0)));
+    let is_selected = move || id.with_value(|id| selected.with(|s| s.as_ref() == Some(id)));
+    let count = move || id.with_value(|id| occupancy.inside(id).len());
     view! {
         <button
             type="button"
             class="room"
             data-level=room.level.number()
             aria-pressed=move || is_selected().to_string()
-            on:click=move |_| selected.set(Some(id.get_value()))
+            on:click=move |_| on_choose.run(id.get_value())
         >
             <span class="level">{format!("レベル{}", room.level.number())}</span>
             <span class="name">{room.name.clone()}</span>

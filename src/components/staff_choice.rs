@@ -1,6 +1,7 @@
 //! Choosing staff members (not visitors): one in a labelled select, or several as checkboxes.
 //! The id is a `String` so rows added on the fly each get their own.
 
+use super::choices::labelled;
 use crate::directory::Directory;
 use daicho_core::people::PersonDefined;
 use leptos::prelude::*;
@@ -25,6 +26,9 @@ pub fn StaffSelect(
     /// A class for the select itself, for rows repeated in a form.
     #[prop(optional)]
     class: &'static str,
+    /// The field of daicho-core's refusals shown under it.
+    #[prop(optional)]
+    refusals: Option<daicho_core::Field>,
 ) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let options = move || {
@@ -37,15 +41,15 @@ pub fn StaffSelect(
             })
             .collect_view()
     };
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <select id=id class=class on:change=move |ev| value.set(event_target_value(&ev))>
-                <option value="" prop:selected=move || value.get().is_empty()>"選んでください"</option>
-                {options}
-            </select>
-        </div>
-    }
+    let described_by = refusals.map(|_| format!("{id}-error"));
+    let select = view! {
+        <select id=id.clone() class=class aria-describedby=described_by
+            on:change=move |ev| value.set(event_target_value(&ev))>
+            <option value="" prop:selected=move || value.get().is_empty()>"選んでください"</option>
+            {options}
+        </select>
+    };
+    labelled(id, label, refusals, select)
 }
 
 /// Checkboxes of every staff member under a legend; `chosen` holds the ticked ids.

@@ -3,40 +3,18 @@
 //! the person, then the name-tag confirmation.
 
 use crate::auth::session::Session;
-use crate::components::inside_list::InsideList;
+use crate::components::inside_list::{InsideList, Occupancy};
 use crate::components::ja_date::JaDateTime;
-use crate::components::newest_read::NewestRead;
 use crate::directory::Directory;
-use crate::store::Store;
+use crate::pages::keys::{read_keys, return_key, KeysNow};
+use crate::state::{use_store, use_versions};
 use chrono::Utc;
-use daicho_core::key_log::{KeyDefined, KeyLoan, KeyReturned};
-use daicho_core::{EntryRecord, Room};
+use daicho_core::key_log::KeyDefined;
+use daicho_core::Room;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-#[derive(Clone, Default)]
-struct Overview {
-    inside: Vec<(Room, Vec<EntryRecord>)>,
-    keys: Vec<KeyDefined>,
-    out: Vec<KeyLoan>,
-}
-
-async fn load(store: &Store) -> crate::store::Result<Overview> {
-    let mut inside = Vec::new();
-    for room in store.rooms().await? {
-        let people = store.inside(&room.id).await?;
-        inside.push((room, people));
-    }
-    let mut out = store.keys_out().await?;
-    let now = Utc::now();
-    out.sort_by_key(|l| (!l.is_overdue(now), l.due_back));
-    Ok(Overview {
-        inside,
-        keys: store.keys().await?,
-        out,
-    })
-}
-
+/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
+/// `EntryLogPage`).
 #[component]
 pub fn HomePage(
     /// Opens the entry/exit logbook at a room (or the room it showed last).
@@ -44,34 +22,19 @@ pub fn HomePage(
     /// Opens the key logbook.
     on_keys: Callback<()>,
 ) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let overview = RwSignal::new_local(None::<Overview>);
-    // Exits and returns tapped in quick succession each read the page again.
-    let reads = NewestRead::new();
-    let reload = move || {
-        let ticket = reads.ask();
-        spawn_local(async move {
-            let read = load(&store.get_value()).await;
-            if !reads.is_newest(ticket) {
-                return; // a newer read came meanwhile; it fills the page
-            }
-            if let Ok(o) = read {
-                overview.set(Some(o));
-            }
-        })
-    };
-    reload();
-    let changed = Callback::new(move |()| reload());
-    let rooms = move || {
-        overview.with(|o| {
-            o.iter()
-                .flat_map(|o| &o.inside)
-                .map(|(r, _)| r.clone())
-                .collect::<Vec<_>>()
-        })
-    };
+    view! { <Transition><Home on_entry_log on_keys/></Transition> }
+}
+
+#[component]
+fn Home(on_entry_log: Callback<Option<String>>, on_keys: Callback<()>) -> impl IntoView {
+    let occupancy = Occupancy::read();
+    let keys = read_keys();
+    let ready = move || (occupancy.is_read() && keys.with(Option::is_some)).then_some("true");
+    let keys_now = Memo::new(move |_| keys.get().and_then(Result::ok).unwrap_or_default());
+    // No time is chosen on home: exits are recorded at the moment of the tap.
+    let at_tap = RwSignal::new(None::<String>);
     view! {
-        <div class="home" data-ready=move || overview.with(Option::is_some).then_some("true")>
+        <div class="home" data-ready=ready>
             <BreaksNotice/>
             <div class="quick">
                 <button type="button" id="go-entry-log" class="button primary big" on:click=move |_| on_entry_log.run(None)>
@@ -81,16 +44,21 @@ pub fn HomePage(
                     "鍵の貸出・返却"
                 </button>
             </div>
+            {move || occupancy.error().or_else(|| keys.get().and_then(Result::err)).map(|e| view! {
+                <p class="form-error" role="alert">{e}</p>
+            })}
             <section class="card wide home-inside">
                 <h2>"入室中"</h2>
-                // Keyed by room, so a reload keeps each room's list (and an exit's refusal
-                // shown in it, as when the list was stale and is read again).
-                <For each=rooms key=|r| (r.id.clone(), r.name.clone(), r.level.number())
-                    children=move |room| view! { <HomeRoom room overview on_entry_log on_changed=changed/> }/>
+                // Keyed by the room's version, so a read again keeps each room's list (and an
+                // exit's refusal shown in it, as when the list was stale and is read again).
+                <For each=move || occupancy.rooms() key=|r| r.room.version.clone()
+                    children=move |r| view! { <HomeRoom room=r.room occupancy time=at_tap on_entry_log/> }/>
             </section>
             <section class="card wide home-keys">
                 <h2>"貸出中の鍵"</h2>
-                {move || overview.get().map(|o| view! { <KeysOut overview=o on_changed=changed on_keys/> })}
+                <Show when=move || keys.with(Option::is_some)>
+                    <KeysOut keys_now on_keys/>
+                </Show>
             </section>
         </div>
     }
@@ -99,17 +67,18 @@ pub fn HomePage(
 /// "あなた宛ての例外": rule breaks a sync revealed, for the manager signed in.
 #[component]
 fn BreaksNotice() -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let count = RwSignal::new(0usize);
-    let operator = expect_context::<crate::auth::session::Session>().operator_id();
-    spawn_local(async move {
-        let store = store.get_value();
-        count.set(crate::pages::rule_breaks::count_for_operator(&store, &operator).await);
+    let (store, versions) = (use_store(), use_versions());
+    let operator = expect_context::<Session>().operator_id();
+    let addressed = LocalResource::new(move || {
+        versions.track();
+        let (store, operator) = (store.clone(), operator.clone());
+        async move { crate::pages::rule_breaks::count_for_operator(&store, &operator).await }
     });
+    let count = move || addressed.get().unwrap_or(0);
     view! {
-        <Show when=move || { count.get() > 0 }>
+        <Show when=move || { count() > 0 }>
             <p class="notice breaks-notice" role="status">
-                <a href="#/exceptions">{move || format!("あなた宛ての例外が{}件あります（同期で判明した規則違反の疑い）。", count.get())}</a>
+                <a href="#/exceptions">{move || format!("あなた宛ての例外が{}件あります（同期で判明した規則違反の疑い）。", count())}</a>
             </p>
         </Show>
     }
@@ -118,21 +87,13 @@ fn BreaksNotice() -> impl IntoView {
 #[component]
 fn HomeRoom(
     room: Room,
-    overview: RwSignal<Option<Overview>, LocalStorage>,
+    occupancy: Occupancy,
+    time: RwSignal<Option<String>>,
     on_entry_log: Callback<Option<String>>,
-    on_changed: Callback<()>,
 ) -> impl IntoView {
-    let _store = crate::state::use_store_value();
     let id = room.id.clone();
-    let inside = Signal::derive(move || {
-        overview.with(|o| {
-            let room = o.iter().flat_map(|o| &o.inside).find(|(r, _)| r.id == id);
-            room.map(|(_, people)| people.clone()).unwrap_or_default()
-        })
-    });
-    let time = RwSignal::new(None::<String>);
+    let inside = Signal::derive(move || occupancy.inside(&id));
     let room_id = room.id.clone();
-    let on_exited = Callback::new(move |_: EntryRecord| on_changed.run(()));
     let label = format!("{}の入室を記録", room.name);
     let heading = format!("{}（レベル{}）", room.name, room.level.number());
     view! {
@@ -140,96 +101,92 @@ fn HomeRoom(
             <h3>{heading} " " {move || inside.with(Vec::len)} "人"</h3>
             <button type="button" class="button enter" id=format!("enter-{}", room.id) aria-label=label
                 on:click=move |_| on_entry_log.run(Some(room_id.clone()))>"入室を記録"</button>
-            <InsideList inside time on_exited on_stale=on_changed on_refused=Callback::new(|()| {})/>
+            <InsideList inside occupancy time/>
         </div>
     }
 }
 
+/// The keys out, overdue first, each returned with one tap; then the keys in the cabinet.
 #[component]
-fn KeysOut(overview: Overview, on_changed: Callback<()>, on_keys: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+fn KeysOut(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoView {
     let directory = expect_context::<Directory>();
-    let error = RwSignal::new(None::<String>);
-    let available = available_keys(&overview, on_keys);
-    if overview.out.is_empty() {
-        return view! { <p class="empty">"貸出中の鍵はありません。"</p> {available} }.into_any();
-    }
-    let key_label = move |id: &str| {
-        overview
-            .keys
-            .iter()
-            .find(|k| k.id == id)
-            .map_or_else(|| id.to_string(), |k| k.label.clone())
-    };
-    let give_back = move |loan: KeyLoan| {
-        let ret = KeyReturned {
-            loan: loan.id.clone(),
-            returned_at: Utc::now(),
-            received_by: session.operator_id(),
-        };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            match store.return_key(ret, &operator, Utc::now()).await {
-                Ok(_) => on_changed.run(()),
-                Err(e) => error.set(Some(e.to_string())),
-            }
-        });
-    };
-    let now = Utc::now();
-    let rows = overview
-        .out
-        .iter()
-        .map(|loan| {
-            let overdue = loan.is_overdue(now);
-            let label = key_label(&loan.key_id);
-            let returning = loan.clone();
-            view! {
-                <li class:overdue=overdue>
-                    <strong>{label.clone()}</strong> " — "
-                    {directory.name_of(&loan.person_id)} " ・ 返却予定 " <JaDateTime at=loan.due_back/>
-                    {overdue.then(|| view! { <span class="overdue-mark">"返却予定を過ぎています"</span> })}
-                    <button type="button" class="button exit" aria-label=format!("{label}の返却を記録")
-                        on:click=move |_| give_back(returning.clone())>"返却"</button>
-                </li>
-            }
+    let give_back = return_key();
+    let out = move || {
+        let now = Utc::now();
+        keys_now.with(|k| {
+            let mut out: Vec<_> = k
+                .out
+                .iter()
+                .map(|l| (l.clone(), key_name(&k.keys, &l.key_id)))
+                .collect();
+            out.sort_by_key(|(l, _)| (!l.is_overdue(now), l.due_back));
+            out
         })
-        .collect_view();
+    };
+    let row = move |(loan, label): (daicho_core::key_log::KeyLoan, String)| {
+        let overdue = loan.is_overdue(Utc::now());
+        let returning = loan.clone();
+        view! {
+            <li class:overdue=overdue>
+                <strong>{label.clone()}</strong> " — "
+                {directory.name_of(&loan.person_id)} " ・ 返却予定 " <JaDateTime at=loan.due_back/>
+                {overdue.then(|| view! { <span class="overdue-mark">"返却予定を過ぎています"</span> })}
+                <button type="button" class="button exit" aria-label=format!("{label}の返却を記録")
+                    on:click=move |_| { give_back.dispatch(returning.clone()); }>"返却"</button>
+            </li>
+        }
+    };
     view! {
-        <Show when=move || error.get().is_some()>
-            <p class="form-error" role="alert">{move || error.get()}</p>
+        {move || give_back.value().get().and_then(Result::err).map(|e| view! {
+            <p class="form-error" role="alert">{e}</p>
+        })}
+        <Show when=move || keys_now.with(|k| !k.out.is_empty())
+            fallback=|| view! { <p class="empty">"貸出中の鍵はありません。"</p> }>
+            <ul>
+                <For each=out key=|(loan, label)| (loan.id.to_string(), label.clone()) children=row/>
+            </ul>
         </Show>
-        <ul>{rows}</ul>
-        {available}
+        <AvailableKeys keys_now on_keys/>
     }
-    .into_any()
+}
+
+/// The name of key `id` (the id itself for a key not in the register).
+fn key_name(keys: &[KeyDefined], id: &str) -> String {
+    keys.iter()
+        .find(|k| k.id == id)
+        .map_or_else(|| id.to_string(), |k| k.label.clone())
 }
 
 /// The keys in the cabinet, each a tap away from its loan (the key logbook opens on it).
-fn available_keys(overview: &Overview, on_keys: Callback<()>) -> impl IntoView + use<> {
-    let in_cabinet: Vec<KeyDefined> = overview
-        .keys
-        .iter()
-        .filter(|k| !overview.out.iter().any(|l| l.key_id == k.id))
-        .cloned()
-        .collect();
-    (!in_cabinet.is_empty()).then(|| {
-        let buttons = in_cabinet
-            .into_iter()
-            .map(|k| {
-                let id = k.id.clone();
-                view! {
-                    <button type="button" class="button lend" data-key=k.id.clone()
-                        aria-label=format!("{}を貸し出す", k.label)
-                        on:click=move |_| {
-                            crate::pages::keys::choose_key(&id);
-                            on_keys.run(());
-                        }>
-                        {format!("{}を貸し出す", k.label)}
-                    </button>
-                }
-            })
-            .collect_view();
-        view! { <div class="available-keys">{buttons}</div> }
-    })
+#[component]
+fn AvailableKeys(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoView {
+    let in_cabinet = move || {
+        keys_now.with(|k| {
+            let out = |key: &&KeyDefined| k.out.iter().any(|l| l.key_id == key.id);
+            k.keys
+                .iter()
+                .filter(|key| !out(key))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    let button = move |key: KeyDefined| {
+        let text = format!("{}を貸し出す", key.label);
+        view! {
+            <button type="button" class="button lend" data-key=key.id.clone() aria-label=text.clone()
+                on:click=move |_| {
+                    crate::pages::keys::choose_key(&key.id);
+                    on_keys.run(());
+                }>
+                {text.clone()}
+            </button>
+        }
+    };
+    view! {
+        <Show when=move || !in_cabinet().is_empty()>
+            <div class="available-keys">
+                <For each=in_cabinet key=|k| (k.id.clone(), k.label.clone()) children=button/>
+            </div>
+        </Show>
+    }
 }

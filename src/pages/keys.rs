@@ -2,135 +2,147 @@
 //! permitted persons, one holder at a time; which keys are out, with whom, and overdue.
 
 use crate::auth::session::Session;
-use crate::components::choices::{PermittedChips, PersonSelect, RoomSelect};
-use crate::components::form_message::FormMessage;
+use crate::components::choices::{fill_last_purpose, PermittedChips, PersonSelect, RoomSelect};
 use crate::components::ja_date::JaDateTime;
 use crate::components::key_logbook::KeyLogbook;
-use crate::components::newest_read::NewestRead;
+use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::store::new_id;
+use crate::state::{use_store, use_versions};
+use crate::store::{new_id, Store};
 use chrono::{Duration, Utc};
 use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyReturned};
 use daicho_core::{Room, SecurityLevel};
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-#[derive(Clone, Copy)]
-struct KeyView {
-    rooms: RwSignal<Vec<Room>>,
-    keys: RwSignal<Vec<KeyDefined>>,
-    out: RwSignal<Vec<KeyLoan>>,
-    /// Bumped after every loan or return, so the logbook below shows it.
-    changes: RwSignal<u32>,
+/// The keys, their rooms and the loans out, as home and this page show them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeysNow {
+    pub rooms: Vec<Room>,
+    pub keys: Vec<KeyDefined>,
+    pub out: Vec<KeyLoan>,
 }
 
-impl KeyView {
-    fn key_label(&self, id: &str) -> String {
-        let label = self.keys.with(|k| k.iter().find(|k| k.id == id).cloned());
-        label.map_or_else(
-            || id.to_string(),
-            |k| format!("{}（{}）", k.label, self.room_name(&k.room_id)),
-        )
+impl KeysNow {
+    async fn read(store: &Store) -> crate::store::Result<KeysNow> {
+        Ok(KeysNow {
+            rooms: store.rooms().await?,
+            keys: store.keys().await?,
+            out: store.keys_out().await?,
+        })
     }
 
-    fn room_name(&self, id: &str) -> String {
-        self.rooms
-            .with(|r| r.iter().find(|r| r.id == id).map(|r| r.name.clone()))
-            .unwrap_or_else(|| id.to_string())
+    /// "電算室 1号鍵（電算室（サーバ室））": the key's name and its room's.
+    fn key_label(&self, id: &str) -> String {
+        let Some(key) = self.keys.iter().find(|k| k.id == id) else {
+            return id.to_string();
+        };
+        let room = self.rooms.iter().find(|r| r.id == key.room_id);
+        let room = room.map_or_else(|| key.room_id.clone(), |r| r.name.clone());
+        format!("{}（{room}）", key.label)
     }
+
+    fn room_of(&self, key_id: &str) -> Option<Room> {
+        let key = self.keys.iter().find(|k| k.id == key_id)?;
+        self.rooms.iter().find(|r| r.id == key.room_id).cloned()
+    }
+}
+
+/// The keys and the loans out: read again after each write or sync.
+pub fn read_keys() -> LocalResource<Result<KeysNow, String>> {
+    let (store, versions) = (use_store(), use_versions());
+    LocalResource::new(move || {
+        versions.track();
+        let store = store.clone();
+        async move { KeysNow::read(&store).await.map_err(|e| e.to_string()) }
+    })
+}
+
+/// Records the return of a loan now, received by the operator signed in.
+pub fn return_key() -> Action<KeyLoan, Result<(), String>> {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    Action::new_local(move |loan: &KeyLoan| {
+        let operator = session.operator_id();
+        let ret = KeyReturned {
+            loan: loan.id.clone(),
+            returned_at: Utc::now(),
+            received_by: operator.clone(),
+        };
+        let store = store.clone();
+        async move {
+            let returned = store.return_key(ret, &operator, Utc::now()).await;
+            returned.map(|_| ()).map_err(|e| e.to_string())
+        }
+    })
+}
+
+/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
+/// `EntryLogPage`).
+#[component]
+pub fn KeysPage() -> impl IntoView {
+    view! { <Transition><Keys/></Transition> }
 }
 
 #[component]
-pub fn KeysPage() -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let keys_view = KeyView {
-        rooms: RwSignal::new(Vec::new()),
-        keys: RwSignal::new(Vec::new()),
-        out: RwSignal::new(Vec::new()),
-        changes: RwSignal::new(0),
-    };
-    let loaded = RwSignal::new(false);
-    // Returns tapped in quick succession each read the page again.
-    let reads = NewestRead::new();
-    let reload = move || {
-        let ticket = reads.ask();
-        spawn_local(async move {
-            let store = store.get_value();
-            let read = (
-                store.rooms().await,
-                store.keys().await,
-                store.keys_out().await,
-            );
-            if !reads.is_newest(ticket) {
-                return; // a newer read came meanwhile; it fills the page
-            }
-            if let (Ok(r), Ok(k), Ok(o)) = read {
-                keys_view.rooms.set(r);
-                keys_view.keys.set(k);
-                keys_view.out.set(o);
-                keys_view.changes.update(|n| *n += 1);
-                loaded.set(true);
-            }
-        })
-    };
-    reload();
-    let changed = Callback::new(move |()| reload());
+fn Keys() -> impl IntoView {
+    let read = read_keys();
+    // A memo: a read that brings nothing new draws nothing again.
+    let now = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
+    let keys = Signal::derive(move || now.with(|n| n.keys.clone()));
     view! {
-        <div class="keys-page" data-ready=move || loaded.get().then_some("true")>
-            <KeysOut keys_view on_returned=changed/>
-            <LendKey keys_view on_lent=changed/>
-            <DefineKey keys_view on_defined=changed/>
-            <KeyLogbook keys=keys_view.keys changes=keys_view.changes/>
+        <div class="keys-page" data-ready=move || read.with(Option::is_some).then_some("true")>
+            {move || read.get().and_then(Result::err).map(|e| view! {
+                <p class="form-error" role="alert">"鍵の台帳を読めませんでした。" {e}</p>
+            })}
+            <KeysOut now/>
+            <LendKey now/>
+            <DefineKey now/>
+            <KeyLogbook keys/>
         </div>
     }
 }
 
 #[component]
-fn KeysOut(keys_view: KeyView, on_returned: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
     let directory = expect_context::<Directory>();
-    let message = RwSignal::new(None::<String>);
-    let give_back = move |loan: KeyLoan| {
-        let ret = KeyReturned {
-            loan: loan.id.clone(),
-            returned_at: Utc::now(),
-            received_by: session.operator_id(),
-        };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            match store.return_key(ret, &operator, Utc::now()).await {
-                Ok(_) => message.set(Some("返却を記録しました。".into())),
-                Err(e) => message.set(Some(e.to_string())),
+    let give_back = return_key();
+    let said = move || {
+        give_back.value().get().map(|returned| match returned {
+            Ok(()) => {
+                view! { <p class="status" role="status">"返却を記録しました。"</p> }.into_any()
             }
-            on_returned.run(());
-        });
+            Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+        })
+    };
+    // Each loan with its key's label, drawn again if the key or its room is renamed.
+    let out = move || {
+        now.with(|n| {
+            let labelled = n.out.iter().map(|l| (l.clone(), n.key_label(&l.key_id)));
+            labelled.collect::<Vec<_>>()
+        })
+    };
+    let row = move |(loan, label): (KeyLoan, String)| {
+        let overdue = loan.is_overdue(Utc::now());
+        let returning = loan.clone();
+        view! {
+            <li class="inside-row key-row" class:overdue=overdue data-key=loan.key_id.clone()>
+                <span class="who"><strong>{label.clone()}</strong></span>
+                <span class="since">{directory.name_of(&loan.person_id)} " ・ 返却予定 " <JaDateTime at=loan.due_back/>
+                    {overdue.then(|| view! { <span class="overdue-mark">"返却予定を過ぎています"</span> })}
+                </span>
+                <span class="purpose">{loan.purpose.clone()}</span>
+                <button type="button" class="button exit" aria-label=format!("{label}の返却を記録")
+                    on:click=move |_| { give_back.dispatch(returning.clone()); }>"返却"</button>
+            </li>
+        }
     };
     view! {
         <section class="card wide keys-out">
-            <h2>"貸出中の鍵 " <span class="count">{move || keys_view.out.with(Vec::len)} "本"</span></h2>
-            <p class="status" role="status">{move || message.get()}</p>
-            <Show when=move || !keys_view.out.with(Vec::is_empty)
+            <h2>"貸出中の鍵 " <span class="count">{move || now.with(|n| n.out.len())} "本"</span></h2>
+            {said}
+            <Show when=move || now.with(|n| !n.out.is_empty())
                 fallback=|| view! { <p class="empty">"貸出中の鍵はありません。"</p> }>
                 <ul class="inside-list">
-                    {move || keys_view.out.get().into_iter().map(|loan| {
-                        let overdue = loan.is_overdue(Utc::now());
-                        let who = directory.name_of(&loan.person_id);
-                        let label = format!("{}の返却を記録", keys_view.key_label(&loan.key_id));
-                        let returning = loan.clone();
-                        view! {
-                            <li class="inside-row key-row" class:overdue=overdue data-key=loan.key_id.clone()>
-                                <span class="who"><strong>{keys_view.key_label(&loan.key_id)}</strong></span>
-                                <span class="since">{who} " ・ 返却予定 " <JaDateTime at=loan.due_back/>
-                                    {overdue.then(|| view! { <span class="overdue-mark">"返却予定を過ぎています"</span> })}
-                                </span>
-                                <span class="purpose">{loan.purpose.clone()}</span>
-                                <button type="button" class="button exit" aria-label=label
-                                    on:click=move |_| give_back(returning.clone())>"返却"</button>
-                            </li>
-                        }
-                    }).collect_view()}
+                    <For each=out key=|(loan, label)| (loan.id.to_string(), label.clone()) children=row/>
                 </ul>
             </Show>
         </section>
@@ -162,144 +174,146 @@ fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }
 
-#[component]
-fn LendKey(keys_view: KeyView, on_lent: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
-    let key = RwSignal::new(take_chosen_key());
-    let person = RwSignal::new(String::new());
-    let purpose = RwSignal::new(String::new());
-    let hours = RwSignal::new("2".to_string());
-    let message = RwSignal::new(None::<(bool, String)>);
-    let room = Signal::derive(move || {
-        let room_id = keys_view.keys.with(|k| {
-            k.iter()
-                .find(|k| k.id == key.get())
-                .map(|k| k.room_id.clone())
-        })?;
-        keys_view
-            .rooms
-            .with(|r| r.iter().find(|r| r.id == room_id).cloned())
-    });
-    // The purpose this person gave when last borrowing this key is usually the purpose again.
-    Effect::new(move |_| {
-        let (key_id, who) = (key.get(), person.get());
-        if key_id.is_empty() || who.is_empty() {
-            return;
+/// What the lend form is filled with.
+#[derive(Clone, Copy)]
+struct LoanDraft {
+    key: RwSignal<String>,
+    person: RwSignal<String>,
+    purpose: RwSignal<String>,
+    hours: RwSignal<String>,
+}
+
+impl LoanDraft {
+    fn new() -> Self {
+        LoanDraft {
+            key: RwSignal::new(take_chosen_key()),
+            person: RwSignal::new(String::new()),
+            purpose: RwSignal::new(String::new()),
+            hours: RwSignal::new("2".to_string()),
         }
-        let store = store.get_value();
-        spawn_local(async move {
-            let log = store.key_log(&key_id, 20).await;
-            // Another key or person chosen meanwhile: its own read fills the purpose.
-            let still = key.get_untracked() == key_id && person.get_untracked() == who;
-            let last = log.ok().filter(|_| still).and_then(|log| {
-                log.into_iter()
-                    .find(|l| l.person_id == who)
-                    .map(|l| l.purpose)
-            });
-            if let (Some(last), true) = (last, purpose.get_untracked().is_empty()) {
-                purpose.set(last);
-            }
-        });
-    });
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    }
+
+    /// The loan as filled in, lent now by `operator`.
+    fn loan(&self, operator: String) -> KeyLent {
         let now = Utc::now();
-        let lent = KeyLent {
-            key_id: key.get_untracked(),
-            person_id: person.get_untracked(),
-            purpose: purpose.get_untracked().trim().to_string(),
+        let hours = self.hours.get_untracked().parse().unwrap_or(2);
+        KeyLent {
+            key_id: self.key.get_untracked(),
+            person_id: self.person.get_untracked(),
+            purpose: self.purpose.get_untracked().trim().to_string(),
             lent_at: now,
-            due_back: now + Duration::hours(hours.get_untracked().parse().unwrap_or(2)),
-            lent_by: session.operator_id(),
-        };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            match store.lend_key(lent, &operator, Utc::now()).await {
-                Ok(_) => {
-                    message.set(Some((true, "貸出を記録しました。".into())));
-                    purpose.set(String::new());
-                    on_lent.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
-            }
-        });
-    };
-    view! {
-        <form class="card wide lend-form" on:submit=submit>
-            <h2>"鍵を貸し出す"</h2>
-            <div class="field">
-                <label for="lend-key">"鍵"</label>
-                <select id="lend-key" prop:value=move || key.get()
-                    on:change=move |ev| key.set(event_target_value(&ev))>
-                    <option value="">"選んでください"</option>
-                    {move || keys_view.keys.get().into_iter().map(|k| view! {
-                        <option value=k.id.clone()>{keys_view.key_label(&k.id)}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            <PermittedChips room person_id=person/>
-            <PersonSelect id="lend-person" label="貸出先" value=person/>
-            <div class="field">
-                <label for="lend-purpose">"目的"</label>
-                <input id="lend-purpose" autocomplete="off" bind:value=purpose/>
-            </div>
-            <div class="field">
-                <label for="lend-hours">"返却予定"</label>
-                <select id="lend-hours" on:change=move |ev| hours.set(event_target_value(&ev))>
-                    {[1, 2, 4, 8].map(|h| view! { <option value=h.to_string() selected=h == 2>{format!("{h}時間後")}</option> })}
-                </select>
-            </div>
-            <button type="submit" id="lend" class="button primary big">"貸出を記録"</button>
-            <FormMessage outcome=message/>
-        </form>
+            due_back: now + Duration::hours(hours),
+            lent_by: operator,
+        }
     }
 }
 
 #[component]
-fn DefineKey(keys_view: KeyView, on_defined: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+fn LendKey(now: Memo<KeysNow>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let draft = LoanDraft::new();
+    let lend = Action::new_local({
+        let store = store.clone();
+        move |_: &()| {
+            let (store, operator) = (store.clone(), session.operator_id());
+            let lent = draft.loan(operator.clone());
+            async move {
+                let result = store.lend_key(lent, &operator, Utc::now()).await;
+                if result.is_ok() {
+                    draft.purpose.try_set(String::new());
+                }
+                Outcome::of(result, "貸出を記録しました。")
+            }
+        }
+    });
+    // The purpose this person gave when last borrowing this key is usually the purpose again.
+    fill_last_purpose(draft.person, draft.purpose, move |who| {
+        let (key_id, store) = (draft.key.get(), store.clone());
+        async move {
+            let log = store.key_log(&key_id, 20).await.ok()?;
+            log.into_iter()
+                .find(|l| l.person_id == who)
+                .map(|l| l.purpose)
+        }
+    });
+    let room = Signal::derive(move || now.with(|n| n.room_of(&draft.key.get())));
+    // Each option says whether it is chosen: the key home chose may come before the keys.
+    let key_options = move || {
+        now.with(|n| {
+            n.keys
+                .iter()
+                .map(|k| {
+                    let id = k.id.clone();
+                    view! {
+                        <option value=k.id.clone() prop:selected=move || draft.key.with(|key| *key == id)>
+                            {n.key_label(&k.id)}
+                        </option>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <RecordForm class="card wide lend-form" action=lend>
+            <h2>"鍵を貸し出す"</h2>
+            <Field id="lend-key" label="鍵" refusals=daicho_core::Field::Key>
+                <select id="lend-key" aria-describedby="lend-key-error"
+                    on:change=move |ev| draft.key.set(event_target_value(&ev))>
+                    <option value="">"選んでください"</option>
+                    {key_options}
+                </select>
+            </Field>
+            <PermittedChips room person_id=draft.person/>
+            <PersonSelect id="lend-person" label="貸出先" value=draft.person refusals=daicho_core::Field::Person/>
+            <Field id="lend-purpose" label="目的">
+                <input id="lend-purpose" autocomplete="off" bind:value=draft.purpose/>
+            </Field>
+            <Field id="lend-hours" label="返却予定" refusals=daicho_core::Field::Period>
+                <select id="lend-hours" aria-describedby="lend-hours-error"
+                    on:change=move |ev| draft.hours.set(event_target_value(&ev))>
+                    {[1, 2, 4, 8].map(|h| view! { <option value=h.to_string() selected=h == 2>{format!("{h}時間後")}</option> })}
+                </select>
+            </Field>
+            <button type="submit" id="lend" class="button primary big">"貸出を記録"</button>
+        </RecordForm>
+    }
+}
+
+#[component]
+fn DefineKey(now: Memo<KeysNow>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
     let room = RwSignal::new(String::new());
     let label = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<(bool, String)>);
-    let secure_rooms = Signal::derive(move || {
-        keys_view.rooms.with(|r| {
-            r.iter()
-                .filter(|r| r.level != SecurityLevel::One)
-                .cloned()
-                .collect()
-        })
-    });
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let define = Action::new_local(move |_: &()| {
         let key = KeyDefined {
             id: new_id(),
             room_id: room.get_untracked(),
             label: label.get_untracked().trim().to_string(),
         };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            match store.define_key(key, &operator, Utc::now()).await {
-                Ok(_) => {
-                    message.set(Some((true, "鍵を登録しました。".into())));
-                    label.set(String::new());
-                    on_defined.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
+        let (store, operator) = (store.clone(), session.operator_id());
+        async move {
+            let result = store.define_key(key, &operator, Utc::now()).await;
+            if result.is_ok() {
+                label.try_set(String::new());
             }
-        });
-    };
+            Outcome::of(result, "鍵を登録しました。")
+        }
+    });
+    // Keys belong to level-3 and level-2 rooms only (第19条第2項).
+    let secure_rooms = Signal::derive(move || {
+        now.with(|n| {
+            let rooms = n.rooms.iter().filter(|r| r.level != SecurityLevel::One);
+            rooms.cloned().collect()
+        })
+    });
     view! {
-        <form class="card wide key-form" on:submit=submit>
+        <RecordForm class="card wide key-form" action=define>
             <h2>"鍵を登録（レベル3・2の室）"</h2>
             <RoomSelect id="key-room" label="室" rooms=secure_rooms value=room/>
-            <div class="field">
-                <label for="key-label">"鍵の名称"</label>
-                <input id="key-label" autocomplete="off" bind:value=label/>
-            </div>
+            <Field id="key-label" label="鍵の名称" refusals=daicho_core::Field::Key>
+                <input id="key-label" autocomplete="off" aria-describedby="key-label-error" bind:value=label/>
+            </Field>
             <button type="submit" id="define-key" class="button primary">"登録"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }

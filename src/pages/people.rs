@@ -1,47 +1,74 @@
 //! 職員・来訪者: the people the registers name, their PINs, and lifting a PIN lock.
 
 use crate::auth::session::Session;
+use crate::components::log_table::LogTable;
+use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::store::new_id;
+use crate::state::{use_store, use_versions};
+use crate::store::{new_id, Store, StoreError};
 use chrono::Utc;
+use daicho_core::organisation::{Organisation, Position};
 use daicho_core::people::{PersonDefined, PersonKind};
-use daicho_core::sign_in::Credential;
-use leptos::ev::SubmitEvent;
+use daicho_core::sign_in::{pin_is_well_formed, Credential};
+use daicho_core::{Refusal, RefusalCode, Refusals};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::collections::BTreeMap;
 
+/// What the list shows beside each person: their PIN's state, and the positions they hold
+/// today (terms of office on 職と役割).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Standing {
+    credentials: BTreeMap<String, Credential>,
+    held: BTreeMap<String, Vec<String>>,
+}
+
+impl Standing {
+    async fn read(store: &Store, staff: Vec<PersonDefined>) -> crate::store::Result<Standing> {
+        let mut credentials = BTreeMap::new();
+        for person in staff {
+            credentials.insert(person.id.clone(), store.credential(&person.id).await?);
+        }
+        let (org, positions) = (store.organisation().await?, store.positions().await?);
+        Ok(Standing {
+            credentials,
+            held: positions_held_today(&org, &positions),
+        })
+    }
+}
+
+/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
+/// `EntryLogPage`).
 #[component]
 pub fn PeoplePage() -> impl IntoView {
-    let store = crate::state::use_store_value();
+    view! { <Transition><People/></Transition> }
+}
+
+#[component]
+fn People() -> impl IntoView {
+    let (store, versions) = (use_store(), use_versions());
     let directory = expect_context::<Directory>();
-    let credentials = RwSignal::new(BTreeMap::<String, Credential>::new());
-    let message = RwSignal::new(None::<String>);
-    let reload = move || {
-        spawn_local(async move {
-            let store = store.get_value();
-            let mut map = BTreeMap::new();
-            for person in directory.staff() {
-                if let Ok(c) = store.credential(&person.id).await {
-                    map.insert(person.id, c);
-                }
-            }
-            credentials.set(map);
-        })
-    };
-    reload();
-    // Positions held today, for the 職 column (terms of office on 職と役割).
-    let held = RwSignal::new(BTreeMap::<String, Vec<String>>::new());
-    spawn_local(async move {
-        let store = store.get_value();
-        if let (Ok(org), Ok(positions)) = (store.organisation().await, store.positions().await) {
-            held.set(positions_held_today(&org, &positions));
+    // Read again after each write or sync, and when the register gains someone.
+    let read = LocalResource::new(move || {
+        versions.track();
+        let (store, staff) = (store.clone(), directory.staff());
+        async move {
+            Standing::read(&store, staff)
+                .await
+                .map_err(|e| e.to_string())
         }
     });
+    let standing = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
+    let unlock = unlock_pin();
+    let said = move || {
+        unlock.value().get().map(|unlocked| match unlocked {
+            Ok(name) => format!("{name}さんの暗証番号のロックを解除しました。"),
+            Err(e) => e,
+        })
+    };
     let kind_filter = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
     // The register is small (the town's staff and its visitors) and already in memory.
-    let people = move || {
+    let people = Signal::derive(move || {
         let (kind, text) = (kind_filter.get(), text.get());
         let mut people: Vec<PersonDefined> = directory.0.with(|m| {
             m.values()
@@ -56,99 +83,91 @@ pub fn PeoplePage() -> impl IntoView {
         });
         people.sort_by(|a, b| (&a.affiliation, &a.name).cmp(&(&b.affiliation, &b.name)));
         people
-    };
+    });
+    let key = |p: &PersonDefined| (p.id.clone(), p.name.clone(), p.affiliation.clone());
+    let row = move |person| view! { <PersonRow person standing unlock/> };
     view! {
-        <div class="people-page" data-ready="true">
+        <div class="people-page" data-ready=move || read.with(Option::is_some).then_some("true")>
+            {move || read.get().and_then(Result::err).map(|e| view! {
+                <p class="form-error" role="alert">"暗証番号の状態を読めませんでした。" {e}</p>
+            })}
             <section class="card">
                 <h2>"職員・来訪者"</h2>
-                <p class="notice" role="status">{move || message.get()}</p>
+                <p class="notice" role="status">{said}</p>
                 <div class="logbook-filters" role="search">
-                    <div class="field">
-                        <label for="people-kind">"区分"</label>
+                    <Field id="people-kind" label="区分">
                         <select id="people-kind" on:change=move |ev| kind_filter.set(event_target_value(&ev))>
                             <option value="">"すべて"</option>
                             <option value="staff">"職員"</option>
                             <option value="visitor">"来訪者"</option>
                         </select>
-                    </div>
-                    <div class="field">
-                        <label for="people-text">"氏名・所属で検索"</label>
+                    </Field>
+                    <Field id="people-text" label="氏名・所属で検索">
                         <input id="people-text" autocomplete="off" bind:value=text/>
-                    </div>
+                    </Field>
                 </div>
-                <table class="register">
-                    <thead>
-                        <tr>
-                            <th scope="col">"氏名"</th>
-                            <th scope="col">"所属"</th>
-                            <th scope="col">"区分"</th>
-                            <th scope="col">"職（本日）"</th>
-                            <th scope="col">"暗証番号"</th>
-                            <th scope="col"></th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        <For each=people key=|p| (p.id.clone(), p.name.clone(), p.affiliation.clone())
-                            children=move |person| view! {
-                                <PersonRow person credentials held message on_change=Callback::new(move |()| reload())/>
-                            }/>
-                    </tbody>
-                </table>
+                <LogTable
+                    class="register"
+                    columns=vec!["氏名", "所属", "区分", "職（本日）", "暗証番号", ""]
+                    rows=people
+                    key
+                    row
+                    empty="該当する方はいません。"
+                />
             </section>
-            <AddPerson on_added=Callback::new(move |()| reload())/>
+            <AddPerson/>
         </div>
     }
+}
+
+/// Lifts a person's PIN lock (an administrator's act); says whose, by name.
+fn unlock_pin() -> Action<PersonDefined, Result<String, String>> {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    Action::new_local(move |person: &PersonDefined| {
+        let (store, operator, person) = (store.clone(), session.operator_id(), person.clone());
+        async move {
+            let unlocked = store.unlock_pin(&person.id, &operator, Utc::now()).await;
+            unlocked.map(|()| person.name).map_err(|e| e.to_string())
+        }
+    })
 }
 
 #[component]
 fn PersonRow(
     person: PersonDefined,
-    credentials: RwSignal<BTreeMap<String, Credential>>,
-    held: RwSignal<BTreeMap<String, Vec<String>>>,
-    message: RwSignal<Option<String>>,
-    on_change: Callback<()>,
+    standing: Memo<Standing>,
+    unlock: Action<PersonDefined, Result<String, String>>,
 ) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
     let id = StoredValue::new(person.id.clone());
-    let credential = move || id.with_value(|id| credentials.with(|c| c.get(id).cloned()));
+    let credential = move || id.with_value(|id| standing.with(|s| s.credentials.get(id).cloned()));
     let state = move || match credential() {
         Some(c) if c.is_locked() => "ロック中",
         Some(c) if c.pin.is_some() => "設定済み",
         _ => "未設定",
     };
-    let name = person.name.clone();
-    let unlock = move |_| {
-        let (store, operator, name) = (store.get_value(), session.operator_id(), name.clone());
-        spawn_local(async move {
-            match store
-                .unlock_pin(&id.get_value(), &operator, Utc::now())
-                .await
-            {
-                Ok(()) => message.set(Some(format!(
-                    "{name}さんの暗証番号のロックを解除しました。"
-                ))),
-                Err(e) => message.set(Some(e.to_string())),
-            }
-            on_change.run(());
-        });
-    };
+    let positions =
+        move || id.with_value(|id| standing.with(|s| s.held.get(id).map(|p| p.join("、"))));
     let kind = if person.is_staff() {
         "職員"
     } else {
         "来訪者"
     };
     let label = format!("{}さんのロックを解除", person.name);
+    let unlocking = person.clone();
     view! {
         <tr data-person=person.name.clone()>
             <td><a class="record-link" href=format!("#/history/person:{}", person.id)>{person.name.clone()}</a></td>
             <td>{person.affiliation.clone()}</td>
             <td>{kind}</td>
-            <td class="positions">{move || id.with_value(|id| held.with(|h| h.get(id).map(|p| p.join("、"))))}</td>
+            <td class="positions">{positions}</td>
             <td class="pin-state">{state}</td>
             <td>
                 <Show when=move || state() == "ロック中">
-                    <button type="button" class="button" aria-label=label.clone() on:click=unlock.clone()>
+                    <button type="button" class="button" aria-label=label.clone()
+                        on:click={
+                            let unlocking = unlocking.clone();
+                            move |_| { unlock.dispatch(unlocking.clone()); }
+                        }>
                         "ロック解除"
                     </button>
                 </Show>
@@ -157,89 +176,111 @@ fn PersonRow(
     }
 }
 
-#[component]
-fn AddPerson(on_added: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let directory = expect_context::<Directory>();
-    let session = expect_context::<Session>();
-    let name = RwSignal::new(String::new());
-    let affiliation = RwSignal::new(String::new());
-    let visitor = RwSignal::new(false);
-    let pin = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<String>);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let kind = if visitor.get_untracked() {
+/// What the form is filled with.
+#[derive(Clone, Copy)]
+struct Draft {
+    name: RwSignal<String>,
+    affiliation: RwSignal<String>,
+    visitor: RwSignal<bool>,
+    pin: RwSignal<String>,
+}
+
+impl Draft {
+    fn new() -> Self {
+        Draft {
+            name: RwSignal::new(String::new()),
+            affiliation: RwSignal::new(String::new()),
+            visitor: RwSignal::new(false),
+            pin: RwSignal::new(String::new()),
+        }
+    }
+
+    fn person(&self) -> PersonDefined {
+        let kind = if self.visitor.get_untracked() {
             PersonKind::Visitor
         } else {
             PersonKind::Staff
         };
-        let person = PersonDefined {
+        PersonDefined {
             id: new_id(),
-            name: name.get_untracked().trim().to_string(),
-            affiliation: affiliation.get_untracked().trim().to_string(),
+            name: self.name.get_untracked().trim().to_string(),
+            affiliation: self.affiliation.get_untracked().trim().to_string(),
             kind,
-        };
-        let (store, operator, pin_value) = (
-            store.get_value(),
-            session.operator_id(),
-            pin.get_untracked(),
-        );
-        if !pin_value.is_empty() && !daicho_core::sign_in::pin_is_well_formed(&pin_value) {
-            return message.set(Some("暗証番号は4〜8桁の数字にしてください。".into()));
         }
-        spawn_local(async move {
-            let now = Utc::now();
-            let result = match store.define_person(person, &operator, now).await {
-                Ok(p) if !pin_value.is_empty() => store
-                    .set_pin(&p.id, &pin_value, &operator, now)
-                    .await
-                    .map(|()| p),
-                other => other,
-            };
-            match result {
-                Ok(p) => {
-                    message.set(Some(format!("{}さんを登録しました。", p.name)));
-                    directory.put(p);
-                    name.set(String::new());
-                    affiliation.set(String::new());
-                    pin.set(String::new());
-                    on_added.run(());
-                }
-                Err(e) => message.set(Some(e.to_string())),
+    }
+
+    /// Empty again (written once the write returns: the page may be gone).
+    fn clear(&self) {
+        for field in [self.name, self.affiliation, self.pin] {
+            field.try_set(String::new());
+        }
+    }
+}
+
+/// Registers `person`, then sets their PIN if one was given. A PIN the store would refuse is
+/// refused before anything is written, so no one is registered without the PIN asked for.
+async fn add_person(
+    store: &Store,
+    person: PersonDefined,
+    pin: &str,
+    operator: &str,
+) -> crate::store::Result<PersonDefined> {
+    if !pin.is_empty() && !pin_is_well_formed(pin) {
+        let refusal = Refusal::new(RefusalCode::PinMalformed, daicho_core::Field::Pin, None);
+        return Err(StoreError::Refused(Refusals(vec![refusal])));
+    }
+    let now = Utc::now();
+    let person = store.define_person(person, operator, now).await?;
+    if !pin.is_empty() {
+        store.set_pin(&person.id, pin, operator, now).await?;
+    }
+    Ok(person)
+}
+
+#[component]
+fn AddPerson() -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let directory = expect_context::<Directory>();
+    let draft = Draft::new();
+    let add = Action::new_local(move |_: &()| {
+        let (store, operator) = (store.clone(), session.operator_id());
+        let (person, pin) = (draft.person(), draft.pin.get_untracked());
+        let done = format!("{}さんを登録しました。", person.name);
+        async move {
+            let result = add_person(&store, person, &pin, &operator).await;
+            if let Ok(person) = &result {
+                directory.put(person.clone());
+                draft.clear();
             }
-        });
-    };
+            Outcome::of(result, done)
+        }
+    });
     view! {
-        <form class="card add-person" on:submit=submit>
+        <RecordForm class="card add-person" action=add>
             <h2>"職員・来訪者を登録"</h2>
-            <div class="field">
-                <label for="person-name">"氏名"</label>
-                <input id="person-name" autocomplete="off" bind:value=name/>
-            </div>
-            <div class="field">
-                <label for="person-affiliation">"所属（来訪者は会社・団体名）"</label>
-                <input id="person-affiliation" autocomplete="off" bind:value=affiliation/>
-            </div>
+            <Field id="person-name" label="氏名" refusals=daicho_core::Field::Name>
+                <input id="person-name" autocomplete="off" aria-describedby="person-name-error" bind:value=draft.name/>
+            </Field>
+            <Field id="person-affiliation" label="所属（来訪者は会社・団体名）" refusals=daicho_core::Field::Affiliation>
+                <input id="person-affiliation" autocomplete="off" aria-describedby="person-affiliation-error"
+                    bind:value=draft.affiliation/>
+            </Field>
             <label class="check">
-                <input type="checkbox" id="person-visitor" bind:checked=visitor/> "来訪者"
+                <input type="checkbox" id="person-visitor" bind:checked=draft.visitor/> "来訪者"
             </label>
-            <div class="field">
-                <label for="person-pin">"暗証番号（職員がサインインする場合、4〜8桁）"</label>
-                <input id="person-pin" type="password" inputmode="numeric" autocomplete="off" bind:value=pin/>
-            </div>
+            <Field id="person-pin" label="暗証番号（職員がサインインする場合、4〜8桁）" refusals=daicho_core::Field::Pin>
+                <input id="person-pin" type="password" inputmode="numeric" autocomplete="off"
+                    aria-describedby="person-pin-error" bind:value=draft.pin/>
+            </Field>
             <button type="submit" id="add-person" class="button primary">"登録"</button>
-            <Show when=move || message.get().is_some()>
-                <p class="status" role="status">{move || message.get()}</p>
-            </Show>
-        </form>
+        </RecordForm>
     }
 }
 
 /// The names of the positions each person holds today.
 fn positions_held_today(
-    org: &daicho_core::organisation::Organisation,
-    positions: &[daicho_core::organisation::Position],
+    org: &Organisation,
+    positions: &[Position],
 ) -> BTreeMap<String, Vec<String>> {
     let today = daicho_core::wareki::to_jst(Utc::now()).date_naive();
     let mut held: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -3,111 +3,126 @@
 
 use crate::auth::session::Session;
 use crate::components::choices::{PersonSelect, RoomSelect};
-use crate::components::form_message::{FormMessage, Outcome};
-use crate::components::ja_day::ja_day;
+use crate::components::ja_day::{ja_day, parse_day};
+use crate::components::log_table::LogTable;
+use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
-use chrono::{NaiveDate, Utc};
+use crate::state::{use_store, use_versions};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
 use daicho_core::room_permit::{
     PermissionGranted, Permit, PermitRevoked, PermitScope, VisitPermitGranted,
 };
-use daicho_core::{wareki, Room, SecurityLevel};
-use leptos::ev::SubmitEvent;
+use daicho_core::{wareki, Refusal, RefusalCode, Refusals, Room, SecurityLevel};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
+/// The rooms and the permits of the register.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct PermitsNow {
+    rooms: Vec<Room>,
+    permits: Vec<Permit>,
+}
+
+impl PermitsNow {
+    async fn read(store: &Store) -> crate::store::Result<PermitsNow> {
+        Ok(PermitsNow {
+            rooms: store.rooms().await?,
+            permits: store.permits().await?,
+        })
+    }
+
+    fn room_name(&self, id: &str) -> String {
+        let room = self.rooms.iter().find(|r| r.id == id);
+        room.map_or_else(|| id.to_string(), |r| r.name.clone())
+    }
+}
+
+/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
+/// `EntryLogPage`).
 #[component]
 pub fn PermitsPage() -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let rooms = RwSignal::new(Vec::<Room>::new());
-    let permits = RwSignal::new(Vec::<Permit>::new());
-    let reload = move || {
-        spawn_local(async move {
-            let store = store.get_value();
-            if let (Ok(r), Ok(p)) = (store.rooms().await, store.permits().await) {
-                rooms.set(r);
-                permits.set(p);
-            }
-        })
-    };
-    reload();
-    let on_granted = Callback::new(move |()| reload());
+    view! { <Transition><Permits/></Transition> }
+}
+
+#[component]
+fn Permits() -> impl IntoView {
+    let (store, versions) = (use_store(), use_versions());
+    // Read again after each write or sync.
+    let read = LocalResource::new(move || {
+        versions.track();
+        let store = store.clone();
+        async move { PermitsNow::read(&store).await.map_err(|e| e.to_string()) }
+    });
+    let now = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
+    let rooms = Signal::derive(move || now.with(|n| n.rooms.clone()));
     let level3 = Signal::derive(move || {
-        rooms.with(|r| {
-            r.iter()
-                .filter(|r| r.level == SecurityLevel::Three)
-                .cloned()
-                .collect()
+        now.with(|n| {
+            let rooms = n.rooms.iter().filter(|r| r.level == SecurityLevel::Three);
+            rooms.cloned().collect()
         })
     });
     view! {
-        <div class="permits-page" data-ready="true">
-            <GrantStanding rooms=Signal::from(rooms) on_granted/>
-            <GrantVisit rooms=level3 on_granted/>
-            <PermitList permits rooms on_revoked=on_granted/>
+        <div class="permits-page" data-ready=move || read.with(Option::is_some).then_some("true")>
+            {move || read.get().and_then(Result::err).map(|e| view! {
+                <p class="form-error" role="alert">"許可の台帳を読めませんでした。" {e}</p>
+            })}
+            <GrantStanding rooms/>
+            <GrantVisit rooms=level3/>
+            <PermitList now/>
         </div>
     }
 }
 
-fn parse_day(value: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()
+/// A refusal of what the form itself cannot read (a date left empty), said as the store's are.
+fn missing(what: &str) -> Refusals {
+    let code = RefusalCode::Missing { what: what.into() };
+    Refusals(vec![Refusal::new(code, daicho_core::Field::Period, None)])
 }
 
 #[component]
-fn GrantStanding(rooms: Signal<Vec<Room>>, on_granted: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+fn GrantStanding(rooms: Signal<Vec<Room>>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
     let person = RwSignal::new(String::new());
     let room = RwSignal::new(String::new());
     let from = RwSignal::new(wareki::to_jst(Utc::now()).date_naive().to_string());
     let to = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<(bool, String)>);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let Some(start) = parse_day(&from.get_untracked()) else {
-            return message.set(Some((false, "開始日を入力してください。".into())));
-        };
-        let grant = PermissionGranted {
+    let grant = Action::new_local(move |_: &()| {
+        let (store, operator) = (store.clone(), session.operator_id());
+        let grant = parse_day(&from.get_untracked()).map(|start| PermissionGranted {
             person_id: person.get_untracked(),
             room_id: room.get_untracked(),
             from: start,
             to: parse_day(&to.get_untracked()),
-            granted_by: session.operator_id(),
-        };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            match store.grant_permission(grant, &operator, Utc::now()).await {
-                Ok(_) => {
-                    message.set(Some((true, "入室を許可しました。".into())));
-                    on_granted.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
-            }
+            granted_by: operator.clone(),
         });
-    };
+        async move {
+            let result = match grant {
+                Some(grant) => store.grant_permission(grant, &operator, Utc::now()).await,
+                None => Err(StoreError::Refused(missing("開始日"))),
+            };
+            Outcome::of(result, "入室を許可しました。")
+        }
+    });
     view! {
-        <form class="card wide standing-form" on:submit=submit>
+        <RecordForm class="card wide standing-form" action=grant>
             <h2>"入室許可（期間）"</h2>
             <p class="hint">"レベル2・1の室に、事前に期間を定めて許可します。許可できるのは室の入退室管理者です（第18条）。"</p>
             <PersonSelect id="standing-person" label="許可する人" value=person/>
-            <RoomSelect id="standing-room" label="室" rooms=rooms value=room/>
-            <div class="field">
-                <label for="standing-from">"開始日"</label>
-                <input id="standing-from" type="date" bind:value=from/>
-            </div>
-            <div class="field">
-                <label for="standing-to">"終了日（定めない場合は空欄）"</label>
+            <RoomSelect id="standing-room" label="室" rooms value=room refusals=daicho_core::Field::Room/>
+            <Field id="standing-from" label="開始日" refusals=daicho_core::Field::Period>
+                <input id="standing-from" type="date" aria-describedby="standing-from-error" bind:value=from/>
+            </Field>
+            <Field id="standing-to" label="終了日（定めない場合は空欄）">
                 <input id="standing-to" type="date" bind:value=to/>
-            </div>
+            </Field>
             <button type="submit" id="grant-standing" class="button primary">"許可"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }
 
 #[component]
-fn GrantVisit(rooms: Signal<Vec<Room>>, on_granted: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+fn GrantVisit(rooms: Signal<Vec<Room>>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
     let person = RwSignal::new(String::new());
     let room = RwSignal::new(String::new());
     let from = RwSignal::new(wareki::jst_input_value(Utc::now()));
@@ -115,139 +130,159 @@ fn GrantVisit(rooms: Signal<Vec<Room>>, on_granted: Callback<()>) -> impl IntoVi
         Utc::now() + chrono::Duration::hours(2),
     ));
     let purpose = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<(bool, String)>);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let grant = Action::new_local(move |_: &()| {
+        let (store, operator) = (store.clone(), session.operator_id());
         let window = (
             wareki::parse_jst_input(&from.get_untracked()),
             wareki::parse_jst_input(&until.get_untracked()),
         );
-        let (Some(valid_from), Some(valid_until)) = window else {
-            return message.set(Some((false, "許可する時間を入力してください。".into())));
+        let grant = match window {
+            (Some(valid_from), Some(valid_until)) => Some(VisitPermitGranted {
+                person_id: person.get_untracked(),
+                room_id: room.get_untracked(),
+                valid_from,
+                valid_until,
+                purpose: purpose.get_untracked().trim().to_string(),
+                granted_by: operator.clone(),
+            }),
+            _ => None,
         };
-        let grant = VisitPermitGranted {
-            person_id: person.get_untracked(),
-            room_id: room.get_untracked(),
-            valid_from,
-            valid_until,
-            purpose: purpose.get_untracked().trim().to_string(),
-            granted_by: session.operator_id(),
-        };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            match store.grant_visit_permit(grant, &operator, Utc::now()).await {
-                Ok(_) => {
-                    message.set(Some((true, "その都度の入室を許可しました。".into())));
-                    on_granted.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
-            }
-        });
-    };
+        async move {
+            let result = match grant {
+                Some(grant) => store.grant_visit_permit(grant, &operator, Utc::now()).await,
+                None => Err(StoreError::Refused(missing("許可する時間"))),
+            };
+            Outcome::of(result, "その都度の入室を許可しました。")
+        }
+    });
     view! {
-        <form class="card wide visit-form" on:submit=submit>
+        <RecordForm class="card wide visit-form" action=grant>
             <h2>"その都度の入室許可（レベル3）"</h2>
             <PersonSelect id="visit-person" label="許可する人" value=person/>
-            <RoomSelect id="visit-room" label="室" rooms=rooms value=room/>
-            <div class="field">
-                <label for="visit-from">"許可する時間（から）"</label>
-                <input id="visit-from" type="datetime-local" bind:value=from/>
-            </div>
-            <div class="field">
-                <label for="visit-until">"許可する時間（まで）"</label>
+            <RoomSelect id="visit-room" label="室" rooms value=room refusals=daicho_core::Field::Room/>
+            <Field id="visit-from" label="許可する時間（から）" refusals=daicho_core::Field::Period>
+                <input id="visit-from" type="datetime-local" aria-describedby="visit-from-error" bind:value=from/>
+            </Field>
+            <Field id="visit-until" label="許可する時間（まで）">
                 <input id="visit-until" type="datetime-local" bind:value=until/>
-            </div>
-            <div class="field">
-                <label for="visit-purpose">"目的"</label>
-                <input id="visit-purpose" autocomplete="off" bind:value=purpose/>
-            </div>
+            </Field>
+            <Field id="visit-purpose" label="目的" refusals=daicho_core::Field::Purpose>
+                <input id="visit-purpose" autocomplete="off" aria-describedby="visit-purpose-error" bind:value=purpose/>
+            </Field>
             <button type="submit" id="grant-visit" class="button primary">"許可"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }
 
-#[component]
-fn PermitList(
-    permits: RwSignal<Vec<Permit>>,
-    rooms: RwSignal<Vec<Room>>,
-    on_revoked: Callback<()>,
-) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let directory = expect_context::<Directory>();
-    let session = expect_context::<Session>();
-    let message: Outcome = RwSignal::new(None);
-    let revoke = move |permit: Permit| {
+/// Revokes a permit now, by the operator signed in.
+fn revoke_permit() -> Action<Permit, Result<(), String>> {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    Action::new_local(move |permit: &Permit| {
+        let operator = session.operator_id();
         let revocation = PermitRevoked {
             permit: permit.id.clone(),
             at: Utc::now(),
             reason: "取消".into(),
-            revoked_by: session.operator_id(),
+            revoked_by: operator.clone(),
         };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            match store.revoke_permit(revocation, &operator, Utc::now()).await {
-                Ok(_) => message.set(Some((true, "許可を取り消しました。".into()))),
-                Err(e) => message.set(Some((false, e.to_string()))),
-            }
-            on_revoked.run(());
-        });
-    };
-    let room_name = move |id: &str| {
-        rooms
-            .with(|r| r.iter().find(|r| r.id == id).map(|r| r.name.clone()))
-            .unwrap_or_else(|| id.to_string())
-    };
+        let store = store.clone();
+        async move {
+            let revoked = store.revoke_permit(revocation, &operator, Utc::now()).await;
+            revoked.map(|_| ()).map_err(|e| e.to_string())
+        }
+    })
+}
+
+/// A line of the permit list: the permit and the name of its room.
+#[derive(Clone)]
+struct PermitLine {
+    permit: Permit,
+    room: String,
+}
+
+#[component]
+fn PermitList(now: Memo<PermitsNow>) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let revoke = revoke_permit();
     let filter = PermitFilter::new();
-    let shown = move || {
-        let now = Utc::now();
-        let mut list: Vec<Permit> = permits.with(|all| {
-            all.iter()
-                .filter(|p| filter.keeps(p, &directory.name_of(&p.person_id), now))
-                .cloned()
-                .collect()
-        });
-        // Newest period first: what a manager reviews is what is valid now or soon.
-        list.sort_by_key(|p| std::cmp::Reverse(starts(p)));
-        list
+    let lines = Signal::derive(move || {
+        let at = Utc::now();
+        now.with(|n| {
+            let kept = n
+                .permits
+                .iter()
+                .filter(|p| filter.keeps(p, &directory.name_of(&p.person_id), at));
+            let mut lines: Vec<PermitLine> = kept
+                .map(|p| PermitLine {
+                    permit: p.clone(),
+                    room: n.room_name(&p.room_id),
+                })
+                .collect();
+            // Newest period first: what a manager reviews is what is valid now or soon.
+            lines.sort_by_key(|l| std::cmp::Reverse(starts(&l.permit)));
+            lines
+        })
+    });
+    // A line is drawn again when its permit is revoked.
+    let key = |l: &PermitLine| (l.permit.id.to_string(), l.permit.revoked_at, l.room.clone());
+    let row = move |line: PermitLine| view! { <PermitRow line revoke/> };
+    let said = move || {
+        revoke.value().get().map(|revoked| match revoked {
+            Ok(()) => {
+                view! { <p class="status" role="status">"許可を取り消しました。"</p> }.into_any()
+            }
+            Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+        })
     };
     view! {
         <section class="card wide">
             <h2>"許可の一覧"</h2>
-            <PermitFilters filter rooms/>
-            <table class="register permit-list">
-                <thead>
-                    <tr><th>"許可された人"</th><th>"室"</th><th>"期間"</th><th>"許可した人"</th><th></th></tr>
-                </thead>
-                <tbody>
-                    {move || shown().into_iter().map(|p| view! {
-                        <tr data-person=directory.name_of(&p.person_id)>
-                            <td><a class="record-link" href=format!("#/record/{}", p.id)>{directory.name_of(&p.person_id)}</a></td>
-                            <td>{room_name(&p.room_id)}</td>
-                            <td>{period(&p)}</td>
-                            <td>{directory.name_of(&p.granted_by)}</td>
-                            <td>{match p.revoked_at {
-                                Some(at) => view! { <span class="revoked">"取消 " {wareki::datetime_ja(at)}</span> }.into_any(),
-                                None => {
-                                    let label = format!("{}さんの許可を取り消す", directory.name_of(&p.person_id));
-                                    let revoking = p.clone();
-                                    view! {
-                                        <button type="button" class="button" aria-label=label
-                                            on:click=move |_| revoke(revoking.clone())>"取消"</button>
-                                    }.into_any()
-                                }
-                            }}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-            <FormMessage outcome=message/>
+            <PermitFilters filter rooms=Signal::derive(move || now.with(|n| n.rooms.clone()))/>
+            <LogTable
+                class="register permit-list"
+                columns=vec!["許可された人", "室", "期間", "許可した人", ""]
+                rows=lines
+                key
+                row
+                empty="該当する許可はありません。"
+            />
+            {said}
         </section>
     }
 }
 
+#[component]
+fn PermitRow(line: PermitLine, revoke: Action<Permit, Result<(), String>>) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let PermitLine { permit, room } = line;
+    let name = directory.name_of(&permit.person_id);
+    let state = match permit.revoked_at {
+        Some(at) => {
+            view! { <span class="revoked">"取消 " {wareki::datetime_ja(at)}</span> }.into_any()
+        }
+        None => {
+            let label = format!("{name}さんの許可を取り消す");
+            let revoking = permit.clone();
+            view! {
+                <button type="button" class="button" aria-label=label
+                    on:click=move |_| { revoke.dispatch(revoking.clone()); }>"取消"</button>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <tr data-person=name.clone()>
+            <td><a class="record-link" href=format!("#/record/{}", permit.id)>{name.clone()}</a></td>
+            <td>{room}</td>
+            <td>{period(&permit)}</td>
+            <td>{directory.name_of(&permit.granted_by)}</td>
+            <td>{state}</td>
+        </tr>
+    }
+}
+
 /// When a permit's period starts, for sorting.
-fn starts(p: &Permit) -> chrono::DateTime<Utc> {
+fn starts(p: &Permit) -> DateTime<Utc> {
     match &p.scope {
         PermitScope::Standing { from, .. } => from
             .and_hms_opt(0, 0, 0)
@@ -296,7 +331,7 @@ impl PermitFilter {
         }
     }
 
-    fn keeps(&self, p: &Permit, name: &str, now: chrono::DateTime<Utc>) -> bool {
+    fn keeps(&self, p: &Permit, name: &str, now: DateTime<Utc>) -> bool {
         let room = self.room.get();
         let text = self.text.get();
         let in_force = p.revoked_at.is_none_or(|r| r > now) && !has_ended(p, now);
@@ -310,7 +345,7 @@ impl PermitFilter {
 }
 
 /// A standing permission past its last day, or a visit permit past its window.
-fn has_ended(p: &Permit, now: chrono::DateTime<Utc>) -> bool {
+fn has_ended(p: &Permit, now: DateTime<Utc>) -> bool {
     match &p.scope {
         PermitScope::Standing { to, .. } => {
             to.is_some_and(|to| to < wareki::to_jst(now).date_naive())
@@ -320,30 +355,27 @@ fn has_ended(p: &Permit, now: chrono::DateTime<Utc>) -> bool {
 }
 
 #[component]
-fn PermitFilters(filter: PermitFilter, rooms: RwSignal<Vec<Room>>) -> impl IntoView {
+fn PermitFilters(filter: PermitFilter, rooms: Signal<Vec<Room>>) -> impl IntoView {
     view! {
         <div class="logbook-filters" role="search">
-            <div class="field">
-                <label for="permit-filter-room">"室"</label>
+            <Field id="permit-filter-room" label="室">
                 <select id="permit-filter-room" on:change=move |ev| filter.room.set(event_target_value(&ev))>
                     <option value="">"すべての室"</option>
                     {move || rooms.get().into_iter().map(|r| view! {
                         <option value=r.id.clone()>{r.name.clone()}</option>
                     }).collect_view()}
                 </select>
-            </div>
-            <div class="field">
-                <label for="permit-filter-state">"状態"</label>
+            </Field>
+            <Field id="permit-filter-state" label="状態">
                 <select id="permit-filter-state" on:change=move |ev| filter.state.set(event_target_value(&ev))>
                     <option value="valid">"有効なもの"</option>
                     <option value="ended">"取消・期間終了"</option>
                     <option value="all">"すべて"</option>
                 </select>
-            </div>
-            <div class="field">
-                <label for="permit-filter-text">"氏名で検索"</label>
+            </Field>
+            <Field id="permit-filter-text" label="氏名で検索">
                 <input id="permit-filter-text" autocomplete="off" bind:value=filter.text/>
-            </div>
+            </Field>
         </div>
     }
 }

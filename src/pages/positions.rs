@@ -2,22 +2,32 @@
 //! and "who held role X on day D" (第3–5, 9, 13, 18条).
 
 use crate::auth::session::Session;
-use crate::components::form_message::FormMessage;
-use crate::components::ja_day::{ja_day, today};
+use crate::components::ja_day::{ja_day, parse_day, today};
+use crate::components::log_table::LogTable;
+use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
+use crate::state::{use_store, use_versions};
+use crate::store::{Store, StoreError};
 use chrono::{NaiveDate, Utc};
 use daicho_core::organisation::{Organisation, Position, Role, RoleAssigned, TenureRecorded};
-use leptos::ev::SubmitEvent;
+use daicho_core::{Refusal, RefusalCode, Refusals};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-#[derive(Clone, Default)]
+/// The positions and who held them when.
+#[derive(Debug, Clone, Default, PartialEq)]
 struct OrgView {
     positions: Vec<Position>,
     organisation: Organisation,
 }
 
 impl OrgView {
+    async fn read(store: &Store) -> crate::store::Result<OrgView> {
+        Ok(OrgView {
+            positions: store.positions().await?,
+            organisation: store.organisation().await?,
+        })
+    }
+
     fn position_name(&self, id: &str) -> String {
         self.positions
             .iter()
@@ -26,160 +36,199 @@ impl OrgView {
     }
 }
 
+/// What the form itself refuses before the store is asked, said as the store's refusals are.
+fn missing(what: &str, field: daicho_core::Field) -> Refusal {
+    let code = RefusalCode::Missing { what: what.into() };
+    Refusal::new(code, field, None)
+}
+
+/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
+/// `EntryLogPage`).
 #[component]
 pub fn PositionsPage() -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let view_state = RwSignal::new_local(OrgView::default());
-    let reload = move || {
-        spawn_local(async move {
-            let store = store.get_value();
-            if let (Ok(positions), Ok(organisation)) =
-                (store.positions().await, store.organisation().await)
-            {
-                view_state.set(OrgView {
-                    positions,
-                    organisation,
-                });
-            }
-        })
-    };
-    reload();
+    view! { <Transition><Positions/></Transition> }
+}
+
+#[component]
+fn Positions() -> impl IntoView {
+    let (store, versions) = (use_store(), use_versions());
+    // Read again after each write or sync.
+    let read = LocalResource::new(move || {
+        versions.track();
+        let store = store.clone();
+        async move { OrgView::read(&store).await.map_err(|e| e.to_string()) }
+    });
+    let org = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
     view! {
-        <div class="positions-page" data-ready="true">
-            <RolesToday view_state/>
-            <RecordTenure view_state on_recorded=Callback::new(move |()| reload())/>
-            <WhoHeld view_state/>
-            <AmendMapping view_state on_amended=Callback::new(move |()| reload())/>
-            <DefinePosition on_defined=Callback::new(move |()| reload())/>
+        <div class="positions-page" data-ready=move || read.with(Option::is_some).then_some("true")>
+            {move || read.get().and_then(Result::err).map(|e| view! {
+                <p class="form-error" role="alert">"職と役割を読めませんでした。" {e}</p>
+            })}
+            <RolesToday org/>
+            <RecordTenure org/>
+            <WhoHeld org/>
+            <AmendMapping org/>
+            <DefinePosition/>
         </div>
     }
 }
 
+/// A line of the roles today: the role, the position that holds it, and who holds that.
+#[derive(Clone)]
+struct RoleLine {
+    role: Role,
+    position: String,
+    holder: String,
+}
+
 #[component]
-fn RolesToday(view_state: RwSignal<OrgView, LocalStorage>) -> impl IntoView {
+fn RolesToday(org: Memo<OrgView>) -> impl IntoView {
     let directory = expect_context::<Directory>();
-    let rows = move || {
+    let lines = Signal::derive(move || {
         let day = today();
-        view_state.with(|v| {
-            Role::ALL
-                .iter()
-                .map(|role| {
-                    let position = v.organisation.position_for(*role, day);
-                    let holder = v.organisation.who_held(*role, day);
-                    (
-                        *role,
-                        position.map(|p| v.position_name(p)).unwrap_or_default(),
-                        holder.map_or_else(|| "（未登録）".to_string(), |h| directory.name_of(h)),
-                    )
-                })
-                .collect::<Vec<_>>()
+        org.with(|v| {
+            let line = |role: &Role| {
+                let position = v.organisation.position_for(*role, day);
+                let holder = v.organisation.who_held(*role, day);
+                RoleLine {
+                    role: *role,
+                    position: position.map(|p| v.position_name(p)).unwrap_or_default(),
+                    holder: holder
+                        .map_or_else(|| "（未登録）".to_string(), |h| directory.name_of(h)),
+                }
+            };
+            Role::ALL.iter().map(line).collect()
         })
+    });
+    let key = |l: &RoleLine| (l.role, l.position.clone(), l.holder.clone());
+    let row = |line: RoleLine| {
+        view! {
+            <tr data-role=format!("{:?}", line.role)>
+                <td>{line.role.name_ja()}</td>
+                <td>{line.role.article().to_string()}</td>
+                <td>{line.position}</td>
+                <td class="holder">{line.holder}</td>
+            </tr>
+        }
     };
     view! {
         <section class="card wide">
             <h2>"役割と担当者（本日）"</h2>
-            <table class="register roles-today">
-                <thead>
-                    <tr><th>"役割"</th><th>"規程"</th><th>"職"</th><th>"担当者"</th></tr>
-                </thead>
-                <tbody>
-                    {move || rows().into_iter().map(|(role, position, holder)| view! {
-                        <tr data-role=format!("{role:?}")>
-                            <td>{role.name_ja()}</td>
-                            <td>{role.article().to_string()}</td>
-                            <td>{position}</td>
-                            <td class="holder">{holder}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
+            <LogTable
+                class="register roles-today"
+                columns=vec!["役割", "規程", "職", "担当者"]
+                rows=lines
+                key
+                row
+                empty="役割の定めがありません。"
+            />
         </section>
     }
 }
 
+/// The positions as options of a select.
+fn position_options(org: Memo<OrgView>) -> impl IntoView {
+    move || {
+        org.with(|v| {
+            v.positions
+                .iter()
+                .map(|p| view! { <option value=p.id.clone()>{p.name.clone()}</option> })
+                .collect_view()
+        })
+    }
+}
+
 #[component]
-fn RecordTenure(
-    view_state: RwSignal<OrgView, LocalStorage>,
-    on_recorded: Callback<()>,
-) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+fn RecordTenure(org: Memo<OrgView>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
     let directory = expect_context::<Directory>();
     let position = RwSignal::new(String::new());
     let holder = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<(bool, String)>);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let parse = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok();
-        let Some(start) = parse(from.get_untracked()) else {
-            return message.set(Some((false, "開始日を入力してください。".into())));
-        };
-        if position.get_untracked().is_empty() || holder.get_untracked().is_empty() {
-            return message.set(Some((false, "職と担当者を選んでください。".into())));
+    let record = Action::new_local(move |_: &()| {
+        let (store, operator) = (store.clone(), session.operator_id());
+        let tenure = tenure(position, holder, from, to);
+        async move {
+            let result = match tenure {
+                Ok(tenure) => store.record_tenure(tenure, &operator, Utc::now()).await,
+                Err(refusals) => Err(StoreError::Refused(refusals)),
+            };
+            Outcome::of(result, "任期を記録しました。")
         }
-        let tenure = TenureRecorded {
-            position_id: position.get_untracked(),
-            holder: holder.get_untracked(),
-            from: start,
-            to: parse(to.get_untracked()),
-        };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            match store.record_tenure(tenure, &operator, Utc::now()).await {
-                Ok(_) => {
-                    message.set(Some((true, "任期を記録しました。".into())));
-                    on_recorded.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
-            }
-        });
+    });
+    let staff_options = move || {
+        directory
+            .staff()
+            .into_iter()
+            .map(|p| {
+                let label = format!("{}（{}）", p.name, p.affiliation);
+                view! { <option value=p.id.clone()>{label}</option> }
+            })
+            .collect_view()
     };
     view! {
-        <form class="card wide tenure-form" on:submit=submit>
+        <RecordForm class="card wide tenure-form" action=record>
             <h2>"任期を記録"</h2>
-            <div class="field">
-                <label for="tenure-position">"職"</label>
+            <Field id="tenure-position" label="職">
                 <select id="tenure-position" on:change=move |ev| position.set(event_target_value(&ev))>
                     <option value="">"選んでください"</option>
-                    {move || view_state.with(|v| v.positions.iter().map(|p| view! {
-                        <option value=p.id.clone()>{p.name.clone()}</option>
-                    }).collect_view())}
+                    {position_options(org)}
                 </select>
-            </div>
-            <div class="field">
-                <label for="tenure-holder">"担当者"</label>
+            </Field>
+            <Field id="tenure-holder" label="担当者">
                 <select id="tenure-holder" on:change=move |ev| holder.set(event_target_value(&ev))>
                     <option value="">"選んでください"</option>
-                    {move || directory.staff().into_iter().map(|p| view! {
-                        <option value=p.id.clone()>{format!("{}（{}）", p.name, p.affiliation)}</option>
-                    }).collect_view()}
+                    {staff_options}
                 </select>
-            </div>
-            <div class="field">
-                <label for="tenure-from">"開始日"</label>
-                <input id="tenure-from" type="date" bind:value=from/>
-            </div>
-            <div class="field">
-                <label for="tenure-to">"終了日（在任中は空欄）"</label>
+            </Field>
+            <Field id="tenure-from" label="開始日" refusals=daicho_core::Field::Period>
+                <input id="tenure-from" type="date" aria-describedby="tenure-from-error" bind:value=from/>
+            </Field>
+            <Field id="tenure-to" label="終了日（在任中は空欄）">
                 <input id="tenure-to" type="date" bind:value=to/>
-            </div>
+            </Field>
             <button type="submit" id="record-tenure" class="button primary">"記録"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
+    }
+}
+
+/// The term as filled in; refused if its position, holder or first day is missing.
+fn tenure(
+    position: RwSignal<String>,
+    holder: RwSignal<String>,
+    from: RwSignal<String>,
+    to: RwSignal<String>,
+) -> Result<TenureRecorded, Refusals> {
+    let (position_id, holder) = (position.get_untracked(), holder.get_untracked());
+    let start = parse_day(&from.get_untracked());
+    let mut refusals = Refusals::default();
+    if position_id.is_empty() || holder.is_empty() {
+        refusals.push(missing("職と担当者", daicho_core::Field::Person));
+    }
+    if start.is_none() {
+        refusals.push(missing("開始日", daicho_core::Field::Period));
+    }
+    match start {
+        Some(from) if refusals.0.is_empty() => Ok(TenureRecorded {
+            position_id,
+            holder,
+            from,
+            to: parse_day(&to.get_untracked()),
+        }),
+        _ => Err(refusals),
     }
 }
 
 #[component]
-fn WhoHeld(view_state: RwSignal<OrgView, LocalStorage>) -> impl IntoView {
+fn WhoHeld(org: Memo<OrgView>) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let role = RwSignal::new(Role::GeneralManager);
     let day = RwSignal::new(today().to_string());
     let answer = move || {
         let d = NaiveDate::parse_from_str(&day.get(), "%Y-%m-%d").ok()?;
         let r = role.get();
-        Some(view_state.with(|v| {
+        Some(org.with(|v| {
             let position = v
                 .organisation
                 .position_for(r, d)
@@ -211,18 +260,16 @@ fn WhoHeld(view_state: RwSignal<OrgView, LocalStorage>) -> impl IntoView {
     view! {
         <section class="card wide who-held">
             <h2>"過去の担当者を調べる"</h2>
-            <div class="field">
-                <label for="query-role">"役割"</label>
+            <Field id="query-role" label="役割">
                 <select id="query-role" on:change=pick_role>
                     {Role::ALL.iter().enumerate().map(|(i, r)| view! {
                         <option value=i.to_string()>{r.name_ja()}</option>
                     }).collect_view()}
                 </select>
-            </div>
-            <div class="field">
-                <label for="query-date">"日付"</label>
+            </Field>
+            <Field id="query-date" label="日付">
                 <input id="query-date" type="date" bind:value=day/>
-            </div>
+            </Field>
             <p class="answer" role="status">{answer}</p>
         </section>
     }
@@ -231,109 +278,92 @@ fn WhoHeld(view_state: RwSignal<OrgView, LocalStorage>) -> impl IntoView {
 /// An amendment of the regulation's role → position mapping, from a date on (the mapping before
 /// it still answers for earlier days).
 #[component]
-fn AmendMapping(
-    view_state: RwSignal<OrgView, LocalStorage>,
-    on_amended: Callback<()>,
-) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+fn AmendMapping(org: Memo<OrgView>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
     let role = RwSignal::new(0usize);
     let position = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let basis = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<(bool, String)>);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let Ok(effective_from) = NaiveDate::parse_from_str(&from.get_untracked(), "%Y-%m-%d")
-        else {
-            return message.set(Some((false, "施行日を入力してください。".into())));
-        };
-        let assignment = RoleAssigned {
+    let amend = Action::new_local(move |_: &()| {
+        let (store, operator) = (store.clone(), session.operator_id());
+        let assignment = parse_day(&from.get_untracked()).map(|effective_from| RoleAssigned {
             role: Role::ALL[role.get_untracked().min(Role::ALL.len() - 1)],
             position_id: position.get_untracked(),
             effective_from,
             basis: basis.get_untracked().trim().to_string(),
-        };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            match store.amend_mapping(assignment, &operator, Utc::now()).await {
-                Ok(a) => {
-                    let text = format!("{}からの割当てを記録しました。", ja_day(a.effective_from));
-                    message.set(Some((true, text)));
-                    on_amended.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
-            }
         });
-    };
+        async move {
+            let result = match assignment {
+                Some(a) => store.amend_mapping(a, &operator, Utc::now()).await,
+                None => {
+                    let refusal = missing("施行日", daicho_core::Field::Period);
+                    Err(StoreError::Refused(Refusals(vec![refusal])))
+                }
+            };
+            let done = result
+                .as_ref()
+                .ok()
+                .map(|a| format!("{}からの割当てを記録しました。", ja_day(a.effective_from)));
+            Outcome::of(result, done.unwrap_or_default())
+        }
+    });
     view! {
-        <form class="card wide mapping-form" on:submit=submit>
+        <RecordForm class="card wide mapping-form" action=amend>
             <h2>"役割の割当てを改正"</h2>
             <p class="hint">"規程の改正で役割を担う職が変わったとき、施行日からの割当てを記録します。それより前の日は元の割当てのまま答えます。"</p>
-            <div class="field">
-                <label for="mapping-role">"役割"</label>
+            <Field id="mapping-role" label="役割">
                 <select id="mapping-role" on:change=move |ev| role.set(event_target_value(&ev).parse().unwrap_or(0))>
                     {Role::ALL.iter().enumerate().map(|(i, r)| view! {
                         <option value=i.to_string()>{r.name_ja()}</option>
                     }).collect_view()}
                 </select>
-            </div>
-            <div class="field">
-                <label for="mapping-position">"職"</label>
-                <select id="mapping-position" on:change=move |ev| position.set(event_target_value(&ev))>
+            </Field>
+            // The register names an unknown position as its Field::Person.
+            <Field id="mapping-position" label="職" refusals=daicho_core::Field::Person>
+                <select id="mapping-position" aria-describedby="mapping-position-error"
+                    on:change=move |ev| position.set(event_target_value(&ev))>
                     <option value="">"選んでください"</option>
-                    {move || view_state.with(|v| v.positions.iter().map(|p| view! {
-                        <option value=p.id.clone()>{p.name.clone()}</option>
-                    }).collect_view())}
+                    {position_options(org)}
                 </select>
-            </div>
-            <div class="field">
-                <label for="mapping-from">"施行日"</label>
-                <input id="mapping-from" type="date" bind:value=from/>
-            </div>
-            <div class="field">
-                <label for="mapping-basis">"改正の根拠"</label>
-                <input id="mapping-basis" autocomplete="off" bind:value=basis/>
-            </div>
+            </Field>
+            <Field id="mapping-from" label="施行日" refusals=daicho_core::Field::Period>
+                <input id="mapping-from" type="date" aria-describedby="mapping-from-error" bind:value=from/>
+            </Field>
+            <Field id="mapping-basis" label="改正の根拠" refusals=daicho_core::Field::Purpose>
+                <input id="mapping-basis" autocomplete="off" aria-describedby="mapping-basis-error" bind:value=basis/>
+            </Field>
             <button type="submit" id="amend-mapping" class="button primary">"記録"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }
 
 #[component]
-fn DefinePosition(on_defined: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+fn DefinePosition() -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
     let name = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<(bool, String)>);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let define = Action::new_local(move |_: &()| {
         let position = Position {
             id: crate::store::new_id(),
             name: name.get_untracked().trim().to_string(),
         };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            match store.define_position(position, &operator, Utc::now()).await {
-                Ok(p) => {
-                    message.set(Some((true, format!("{}を追加しました。", p.name))));
-                    name.set(String::new());
-                    on_defined.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
+        let done = format!("{}を追加しました。", position.name);
+        let (store, operator) = (store.clone(), session.operator_id());
+        async move {
+            let result = store.define_position(position, &operator, Utc::now()).await;
+            if result.is_ok() {
+                name.try_set(String::new());
             }
-        });
-    };
+            Outcome::of(result, done)
+        }
+    });
     view! {
-        <form class="card wide position-form" on:submit=submit>
+        <RecordForm class="card wide position-form" action=define>
             <h2>"職を追加"</h2>
-            <div class="field">
-                <label for="position-name">"職の名称"</label>
-                <input id="position-name" autocomplete="off" bind:value=name/>
-            </div>
+            // The register names a position without a name as its Field::Person.
+            <Field id="position-name" label="職の名称" refusals=daicho_core::Field::Person>
+                <input id="position-name" autocomplete="off" aria-describedby="position-name-error" bind:value=name/>
+            </Field>
             <button type="submit" id="define-position" class="button primary">"追加"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }

@@ -3,158 +3,236 @@
 //! its keys, and a form to add a room or correct one (a new version; the old stays in history).
 
 use crate::auth::session::Session;
-use crate::components::form_message::{FormMessage, Outcome};
+use crate::components::log_table::LogTable;
+use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::store::new_id;
+use crate::state::{use_store, use_versions};
+use crate::store::{new_id, StoreError};
 use chrono::Utc;
 use daicho_core::room_permit::entry_manager_role;
-use daicho_core::{wareki, Registers, Room, RoomDefined, SecurityLevel};
-use leptos::ev::SubmitEvent;
+use daicho_core::{
+    wareki, Refusal, RefusalCode, Refusals, Registers, Room, RoomDefined, SecurityLevel,
+};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-#[component]
-pub fn RoomsPage() -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let registers = RwSignal::new_local(None::<Registers>);
-    let reload = move || {
-        spawn_local(async move {
-            if let Ok(r) = store.get_value().registers().await {
-                registers.set(Some(r));
-            }
-        })
-    };
-    reload();
-    let editing = RwSignal::new(None::<Room>);
-    view! {
-        <div class="rooms-page" data-ready=move || registers.with(Option::is_some).then_some("true")>
-            <section class="card wide">
-                <h2>"室の一覧（第17条第1項）"</h2>
-                {move || registers.get().map(|r| view! { <RoomTable registers=r editing/> })}
-            </section>
-            <RoomForm editing on_saved=Callback::new(move |()| reload())/>
-        </div>
-    }
+/// A line of the room list: the room, who holds its entry manager's role today, its keys.
+#[derive(Clone)]
+struct RoomLine {
+    room: Room,
+    holder: String,
+    keys: String,
 }
 
-#[component]
-fn RoomTable(registers: Registers, editing: RwSignal<Option<Room>>) -> impl IntoView {
-    let directory = expect_context::<Directory>();
+/// The rooms, most secure first, each with its entry manager today and its keys.
+fn room_lines(registers: &Registers, directory: Directory) -> Vec<RoomLine> {
     let today = wareki::to_jst(Utc::now()).date_naive();
     let mut rooms: Vec<Room> = registers.rooms().cloned().collect();
     rooms.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name)));
-    let rows = rooms
+    rooms
         .into_iter()
         .map(|room| {
             let role = entry_manager_role(room.level);
-            let holder = registers
-                .organisation()
-                .who_held(role, today)
-                .map_or_else(|| "（未登録）".to_string(), |id| directory.name_of(id));
+            let holder = registers.organisation().who_held(role, today);
             let keys: Vec<String> = registers
                 .keys()
                 .filter(|k| k.room_id == room.id)
                 .map(|k| k.label.clone())
                 .collect();
-            let edit = room.clone();
-            let label = format!("{}を編集", room.name);
-            view! {
-                <tr data-room=room.id.clone()>
-                    <td>{room.name.clone()}
-                        {room.is_default.then(|| view! { <span class="default-tag">"初期値・要編集"</span> })}</td>
-                    <td>{format!("レベル{}", room.level.number())}<br/><small>{room.level.description_ja()}</small></td>
-                    <td>{room.place.clone()}</td>
-                    <td class="manager">{role.name_ja()}<br/><small>{holder}</small></td>
-                    <td>{if keys.is_empty() { "—".to_string() } else { keys.join("、") }}</td>
-                    <td><button type="button" class="button" aria-label=label
-                        on:click=move |_| editing.set(Some(edit.clone()))>"編集"</button>
-                        <a class="record-link" href=format!("#/history/room:{}", room.id)>"履歴"</a></td>
-                </tr>
+            RoomLine {
+                holder: holder.map_or_else(|| "（未登録）".to_string(), |id| directory.name_of(id)),
+                keys: if keys.is_empty() {
+                    "—".to_string()
+                } else {
+                    keys.join("、")
+                },
+                room,
             }
         })
-        .collect_view();
+        .collect()
+}
+
+/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
+/// `EntryLogPage`).
+#[component]
+pub fn RoomsPage() -> impl IntoView {
+    view! { <Transition><Rooms/></Transition> }
+}
+
+#[component]
+fn Rooms() -> impl IntoView {
+    let (store, versions) = (use_store(), use_versions());
+    let directory = expect_context::<Directory>();
+    // The registers: read again after each write or sync.
+    let read = LocalResource::new(move || {
+        versions.track();
+        let store = store.clone();
+        async move { store.registers().await.map_err(|e| e.to_string()) }
+    });
+    let lines = Signal::derive(move || {
+        let registers = read.with(|r| r.as_ref()?.as_ref().ok().map(|r| room_lines(r, directory)));
+        registers.unwrap_or_default()
+    });
+    let draft = Draft::new();
     view! {
-        <table class="register rooms">
-            <thead><tr>
-                <th scope="col">"室"</th><th scope="col">"レベル"</th><th scope="col">"場所"</th>
-                <th scope="col">"入退室管理者（第18条）"</th><th scope="col">"鍵"</th><th scope="col"></th>
-            </tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="rooms-page" data-ready=move || read.with(Option::is_some).then_some("true")>
+            {move || read.get().and_then(Result::err).map(|e| view! {
+                <p class="form-error" role="alert">"室の台帳を読めませんでした。" {e}</p>
+            })}
+            <section class="card wide">
+                <h2>"室の一覧（第17条第1項）"</h2>
+                <RoomTable lines draft/>
+            </section>
+            <RoomForm draft/>
+        </div>
     }
 }
 
 #[component]
-fn RoomForm(editing: RwSignal<Option<Room>>, on_saved: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
-    let name = RwSignal::new(String::new());
-    let place = RwSignal::new(String::new());
-    let level = RwSignal::new("1".to_string());
-    let outcome: Outcome = RwSignal::new(None);
-    Effect::new(move |_| {
-        if let Some(room) = editing.get() {
-            level.set(room.level.number().to_string());
-            name.set(room.value.name);
-            place.set(room.value.place);
+fn RoomTable(lines: Signal<Vec<RoomLine>>, draft: Draft) -> impl IntoView {
+    // A line is drawn again when its room is edited, or its manager or keys change.
+    let key = |l: &RoomLine| (l.room.version.clone(), l.holder.clone(), l.keys.clone());
+    let row = move |line: RoomLine| view! { <RoomRow line draft/> };
+    view! {
+        <LogTable
+            class="register rooms"
+            columns=vec!["室", "レベル", "場所", "入退室管理者（第18条）", "鍵", ""]
+            rows=lines
+            key
+            row
+            empty="室は登録されていません。"
+        />
+    }
+}
+
+#[component]
+fn RoomRow(line: RoomLine, draft: Draft) -> impl IntoView {
+    let RoomLine { room, holder, keys } = line;
+    let role = entry_manager_role(room.level);
+    let label = format!("{}を編集", room.name);
+    let edit = room.clone();
+    view! {
+        <tr data-room=room.id.clone()>
+            <td>{room.name.clone()}
+                {room.is_default.then(|| view! { <span class="default-tag">"初期値・要編集"</span> })}</td>
+            <td>{format!("レベル{}", room.level.number())}<br/><small>{room.level.description_ja()}</small></td>
+            <td>{room.place.clone()}</td>
+            <td class="manager">{role.name_ja()}<br/><small>{holder}</small></td>
+            <td>{keys}</td>
+            <td><button type="button" class="button" aria-label=label
+                on:click=move |_| draft.load(&edit)>"編集"</button>
+                <a class="record-link" href=format!("#/history/room:{}", room.id)>"履歴"</a></td>
+        </tr>
+    }
+}
+
+/// What the form is filled with: a new room, or a new version of the room being edited.
+#[derive(Clone, Copy)]
+struct Draft {
+    editing: RwSignal<Option<Room>>,
+    name: RwSignal<String>,
+    place: RwSignal<String>,
+    level: RwSignal<String>,
+}
+
+impl Draft {
+    fn new() -> Self {
+        Draft {
+            editing: RwSignal::new(None),
+            name: RwSignal::new(String::new()),
+            place: RwSignal::new(String::new()),
+            level: RwSignal::new("1".to_string()),
         }
-    });
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let id = editing.get_untracked().map_or_else(new_id, |r| r.value.id);
-        let level = level.get_untracked().parse::<u8>().ok();
+    }
+
+    fn load(&self, room: &Room) {
+        self.level.set(room.level.number().to_string());
+        self.name.set(room.name.clone());
+        self.place.set(room.place.clone());
+        self.editing.set(Some(room.clone()));
+    }
+
+    /// Back to a new room (written once the write returns: the page may be gone).
+    fn clear(&self) {
+        self.editing.try_set(None);
+        self.name.try_set(String::new());
+        self.place.try_set(String::new());
+    }
+
+    /// The room as filled in.
+    fn room(&self) -> Result<RoomDefined, Refusals> {
+        let level = self.level.get_untracked().parse::<u8>().ok();
         let Some(level) = level.and_then(|l| SecurityLevel::try_from(l).ok()) else {
-            return outcome.set(Some((false, "レベルを選んでください。".into())));
+            let code = RefusalCode::Missing {
+                what: "セキュリティレベル".into(),
+            };
+            return Err(Refusals(vec![Refusal::new(
+                code,
+                daicho_core::Field::Room,
+                None,
+            )]));
         };
-        let def = RoomDefined {
+        let id = self
+            .editing
+            .get_untracked()
+            .map_or_else(new_id, |r| r.value.id);
+        Ok(RoomDefined {
             id,
-            name: name.get_untracked().trim().to_string(),
-            place: place.get_untracked().trim().to_string(),
+            name: self.name.get_untracked().trim().to_string(),
+            place: self.place.get_untracked().trim().to_string(),
             level,
             is_default: false,
-        };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            match store.define_room(def, &operator, Utc::now()).await {
-                Ok(room) => {
-                    outcome.set(Some((true, format!("{}を記録しました。", room.name))));
-                    editing.set(None);
-                    name.set(String::new());
-                    place.set(String::new());
-                    on_saved.run(());
-                }
-                Err(e) => outcome.set(Some((false, e.to_string()))),
+        })
+    }
+}
+
+#[component]
+fn RoomForm(draft: Draft) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let save = Action::new_local(move |_: &()| {
+        let (store, operator, room) = (store.clone(), session.operator_id(), draft.room());
+        async move {
+            let result = match room {
+                Ok(room) => store.define_room(room, &operator, Utc::now()).await,
+                Err(refusals) => Err(StoreError::Refused(refusals)),
+            };
+            let done = result
+                .as_ref()
+                .ok()
+                .map(|room| format!("{}を記録しました。", room.name));
+            if result.is_ok() {
+                draft.clear();
             }
-        });
+            Outcome::of(result, done.unwrap_or_default())
+        }
+    });
+    let heading = move || match draft.editing.get() {
+        Some(r) => format!("{}を編集", r.name),
+        None => "室を追加".to_string(),
     };
     view! {
-        <form class="card wide room-form" on:submit=submit novalidate>
-            <h2>{move || match editing.get() {
-                Some(r) => format!("{}を編集", r.name),
-                None => "室を追加".to_string(),
-            }}</h2>
-            <div class="field">
-                <label for="room-name">"室の名称"</label>
-                <input id="room-name" autocomplete="off" bind:value=name/>
-            </div>
-            <div class="field">
-                <label for="room-place">"場所"</label>
-                <input id="room-place" autocomplete="off" bind:value=place/>
-            </div>
-            <div class="field">
-                <label for="room-level">"セキュリティレベル"</label>
-                <select id="room-level" prop:value=move || level.get()
-                    on:change=move |ev| level.set(event_target_value(&ev))>
+        <RecordForm class="card wide room-form" action=save>
+            <h2>{heading}</h2>
+            // The register refuses a room without its name or place as one (its Field::Room):
+            // under both inputs.
+            <Field id="room-name" label="室の名称">
+                <input id="room-name" autocomplete="off" aria-describedby="room-error" bind:value=draft.name/>
+            </Field>
+            <Field id="room-place" label="場所">
+                <input id="room-place" autocomplete="off" aria-describedby="room-error" bind:value=draft.place/>
+            </Field>
+            <FieldRefusal field=daicho_core::Field::Room id="room-error"/>
+            <Field id="room-level" label="セキュリティレベル">
+                <select id="room-level" prop:value=move || draft.level.get()
+                    on:change=move |ev| draft.level.set(event_target_value(&ev))>
                     {[SecurityLevel::Three, SecurityLevel::Two, SecurityLevel::One].map(|l| view! {
                         <option value=l.number().to_string()>{format!("レベル{}：{}", l.number(), l.description_ja())}</option>
                     })}
                 </select>
-            </div>
+            </Field>
             <button type="submit" id="save-room" class="button primary">"記録"</button>
-            <Show when=move || editing.with(Option::is_some)>
-                <button type="button" class="button" on:click=move |_| editing.set(None)>"編集をやめる"</button>
+            <Show when=move || draft.editing.with(Option::is_some)>
+                <button type="button" class="button" on:click=move |_| draft.clear()>"編集をやめる"</button>
             </Show>
-            <FormMessage outcome/>
-        </form>
+        </RecordForm>
     }
 }

@@ -5,89 +5,125 @@
 
 use crate::auth::session::Session;
 use crate::components::ja_day::today;
+use crate::components::log_table::LogTable;
 use crate::components::record_link::RecordLink;
 use crate::directory::Directory;
+use crate::state::{use_store, use_versions};
 use crate::store::Store;
 use daicho_core::organisation::{Organisation, Role};
 use daicho_core::rule_breaks::RuleBreak;
 use daicho_core::{wareki, Room};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::collections::HashMap;
 
-#[derive(Clone)]
+/// The rule breaks with what naming them needs: the rooms, and who held which role.
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Loaded {
     breaks: Vec<RuleBreak>,
     rooms: HashMap<String, Room>,
     organisation: Organisation,
 }
 
-async fn load(store: &Store) -> Option<Loaded> {
-    let breaks = store.rule_breaks().await.ok()?;
-    let rooms = store.rooms().await.ok()?;
-    let organisation = store.organisation().await.ok()?;
-    Some(Loaded {
-        breaks,
-        rooms: rooms.into_iter().map(|r| (r.id.clone(), r)).collect(),
-        organisation,
-    })
+impl Loaded {
+    async fn read(store: &Store) -> crate::store::Result<Loaded> {
+        let rooms = store.rooms().await?;
+        Ok(Loaded {
+            breaks: store.rule_breaks().await?,
+            rooms: rooms.into_iter().map(|r| (r.id.clone(), r)).collect(),
+            organisation: store.organisation().await?,
+        })
+    }
+}
+
+/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
+/// `EntryLogPage`).
+#[component]
+pub fn RuleBreaksPage() -> impl IntoView {
+    view! { <Transition><RuleBreaks/></Transition> }
 }
 
 #[component]
-pub fn RuleBreaksPage() -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let loaded = RwSignal::new(None::<Loaded>);
-    spawn_local(async move { loaded.set(load(&store.get_value()).await) });
+fn RuleBreaks() -> impl IntoView {
+    let (store, versions) = (use_store(), use_versions());
+    // Read again after each write or sync: a sync is what reveals a break.
+    let read = LocalResource::new(move || {
+        versions.track();
+        let store = store.clone();
+        async move { Loaded::read(&store).await.map_err(|e| e.to_string()) }
+    });
+    let loaded = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
     view! {
-        <section class="card wide rule-breaks-page" data-ready=move || loaded.with(Option::is_some).then_some("true")>
+        <section class="card wide rule-breaks-page" data-ready=move || read.with(Option::is_some).then_some("true")>
             <h2>"例外（同期で判明した規則違反の疑い）"</h2>
             <p class="hint">"オフラインの間に記録され、他の端末の記録と合わせると規則に合わないものです。記録は訂正も削除もせず、そのまま残しています。宛先の管理者が確認してください。"</p>
-            {move || loaded.get().map(|l| view! { <BreakTable loaded=l/> })}
+            {move || read.get().and_then(Result::err).map(|e| view! {
+                <p class="form-error" role="alert">"例外を読めませんでした。" {e}</p>
+            })}
+            <BreakTable loaded/>
         </section>
     }
 }
 
-#[component]
-fn BreakTable(loaded: Loaded) -> impl IntoView {
-    if loaded.breaks.is_empty() {
-        return view! { <p class="empty">"例外はありません。"</p> }.into_any();
-    }
-    let directory = expect_context::<Directory>();
-    let mine = my_roles(&loaded.organisation);
-    let rows = loaded
-        .breaks
-        .iter()
-        .map(|b| {
-            let room = loaded
-                .rooms
-                .get(&b.room_id)
-                .map_or(b.room_id.clone(), |r| r.name.clone());
-            let message = b.message_ja(&directory.name_of(&b.person_id), &room);
-            let to_me = is_addressed_to(b, &mine);
-            let addressees = addressees(b, &loaded.organisation, &directory);
-            view! {
-                <tr class="rule-break" class:to-me=to_me data-code=b.kind.code()>
-                    <td>{wareki::datetime_ja(b.at)}</td>
-                    <td class="message">{message}</td>
-                    <td class="addressed">{addressees}{to_me.then_some(" （あなた宛て）")}</td>
-                    <td><RecordLink id=b.record.clone()/></td>
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        <table class="register rule-breaks">
-            <thead><tr><th>"日時"</th><th>"内容"</th><th>"宛先"</th><th></th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
-    }
-    .into_any()
+/// A line of the table: a break as said to the operator signed in.
+#[derive(Clone)]
+struct BreakLine {
+    rule_break: RuleBreak,
+    message: String,
+    addressees: String,
+    to_me: bool,
 }
 
-/// The roles the signed-in operator holds today.
-fn my_roles(organisation: &Organisation) -> Vec<Role> {
+#[component]
+fn BreakTable(loaded: Memo<Loaded>) -> impl IntoView {
+    let directory = expect_context::<Directory>();
     let me = expect_context::<Session>().operator_id();
-    organisation.roles_of(&me, today())
+    let lines = Signal::derive(move || {
+        loaded.with(|l| {
+            // The roles the operator signed in holds today.
+            let mine = l.organisation.roles_of(&me, today());
+            let line = |b: &RuleBreak| {
+                let room = l
+                    .rooms
+                    .get(&b.room_id)
+                    .map_or(b.room_id.clone(), |r| r.name.clone());
+                BreakLine {
+                    message: b.message_ja(&directory.name_of(&b.person_id), &room),
+                    addressees: addressees(b, &l.organisation, &directory),
+                    to_me: is_addressed_to(b, &mine),
+                    rule_break: b.clone(),
+                }
+            };
+            l.breaks.iter().map(line).collect()
+        })
+    });
+    let key = |l: &BreakLine| {
+        (
+            l.rule_break.record.to_string(),
+            l.addressees.clone(),
+            l.to_me,
+        )
+    };
+    let row = |line: BreakLine| {
+        let b = line.rule_break;
+        view! {
+            <tr class="rule-break" class:to-me=line.to_me data-code=b.kind.code()>
+                <td>{wareki::datetime_ja(b.at)}</td>
+                <td class="message">{line.message}</td>
+                <td class="addressed">{line.addressees}{line.to_me.then_some(" （あなた宛て）")}</td>
+                <td><RecordLink id=b.record.clone()/></td>
+            </tr>
+        }
+    };
+    view! {
+        <LogTable
+            class="register rule-breaks"
+            columns=vec!["日時", "内容", "宛先", ""]
+            rows=lines
+            key
+            row
+            empty="例外はありません。"
+        />
+    }
 }
 
 /// "入退室管理者（レベル3・2）（佐藤）、セキュリティ総括責任者（…）".
