@@ -243,7 +243,9 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
         <Show when=signed_in fallback=move || view! { <SignInPage/> }>
             <OperatorBar page/>
             <ArrivedBanner arrived/>
-            {move || {
+            // A page's read again after a write or a sync keeps it on screen: without the
+            // Transition, the read would suspend the shell's Suspense and blank the app.
+            <Transition>{move || {
                 let shown = page.get();
                 // The wrapper is drawn with the page and names its tab: whoever waits for it
                 // (the e2e tests) knows the new page is on screen, not the one left behind.
@@ -268,7 +270,7 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
                 Page::History(key) => view! { <VersionsPage key/> }.into_any(),
                 };
                 view! { <div class="page" data-tab=label>{view}</div> }
-            }}
+            }}</Transition>
         </Show>
     }
 }

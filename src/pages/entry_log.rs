@@ -32,15 +32,8 @@ fn mark_ready() {
     }
 }
 
-/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (under
-/// the shell's `Suspense`, a read under way would blank the whole app until it answered).
 #[component]
 pub fn EntryLogPage() -> impl IntoView {
-    view! { <Transition><EntryLog/></Transition> }
-}
-
-#[component]
-fn EntryLog() -> impl IntoView {
     let occupancy = Occupancy::read();
     // A tablet stays at one door: it reopens on the room it showed last.
     let chosen = RwSignal::new(remembered_room());

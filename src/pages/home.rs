@@ -13,8 +13,6 @@ use daicho_core::key_log::KeyDefined;
 use daicho_core::Room;
 use leptos::prelude::*;
 
-/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
-/// `EntryLogPage`).
 #[component]
 pub fn HomePage(
     /// Opens the entry/exit logbook at a room (or the room it showed last).
@@ -22,11 +20,6 @@ pub fn HomePage(
     /// Opens the key logbook.
     on_keys: Callback<()>,
 ) -> impl IntoView {
-    view! { <Transition><Home on_entry_log on_keys/></Transition> }
-}
-
-#[component]
-fn Home(on_entry_log: Callback<Option<String>>, on_keys: Callback<()>) -> impl IntoView {
     let occupancy = Occupancy::read();
     let keys = read_keys();
     let ready = move || (occupancy.is_read() && keys.with(Option::is_some)).then_some("true");

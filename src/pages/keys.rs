@@ -75,15 +75,8 @@ pub fn return_key() -> Action<KeyLoan, Result<(), String>> {
     })
 }
 
-/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
-/// `EntryLogPage`).
 #[component]
 pub fn KeysPage() -> impl IntoView {
-    view! { <Transition><Keys/></Transition> }
-}
-
-#[component]
-fn Keys() -> impl IntoView {
     let read = read_keys();
     // A memo: a read that brings nothing new draws nothing again.
     let now = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());

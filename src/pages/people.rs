@@ -36,15 +36,8 @@ impl Standing {
     }
 }
 
-/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
-/// `EntryLogPage`).
 #[component]
 pub fn PeoplePage() -> impl IntoView {
-    view! { <Transition><People/></Transition> }
-}
-
-#[component]
-fn People() -> impl IntoView {
     let (store, versions) = (use_store(), use_versions());
     let directory = expect_context::<Directory>();
     // Read again after each write or sync, and when the register gains someone.

@@ -37,15 +37,8 @@ impl PermitsNow {
     }
 }
 
-/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
-/// `EntryLogPage`).
 #[component]
 pub fn PermitsPage() -> impl IntoView {
-    view! { <Transition><Permits/></Transition> }
-}
-
-#[component]
-fn Permits() -> impl IntoView {
     let (store, versions) = (use_store(), use_versions());
     // Read again after each write or sync.
     let read = LocalResource::new(move || {

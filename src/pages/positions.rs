@@ -42,15 +42,8 @@ fn missing(what: &str, field: daicho_core::Field) -> Refusal {
     Refusal::new(code, field, None)
 }
 
-/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
-/// `EntryLogPage`).
 #[component]
 pub fn PositionsPage() -> impl IntoView {
-    view! { <Transition><Positions/></Transition> }
-}
-
-#[component]
-fn Positions() -> impl IntoView {
     let (store, versions) = (use_store(), use_versions());
     // Read again after each write or sync.
     let read = LocalResource::new(move || {

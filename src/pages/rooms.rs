@@ -51,15 +51,8 @@ fn room_lines(registers: &Registers, directory: Directory) -> Vec<RoomLine> {
         .collect()
 }
 
-/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
-/// `EntryLogPage`).
 #[component]
 pub fn RoomsPage() -> impl IntoView {
-    view! { <Transition><Rooms/></Transition> }
-}
-
-#[component]
-fn Rooms() -> impl IntoView {
     let (store, versions) = (use_store(), use_versions());
     let directory = expect_context::<Directory>();
     // The registers: read again after each write or sync.

@@ -35,15 +35,8 @@ impl Loaded {
     }
 }
 
-/// Inside a `Transition`: a read again after a write or a sync keeps the page on screen (see
-/// `EntryLogPage`).
 #[component]
 pub fn RuleBreaksPage() -> impl IntoView {
-    view! { <Transition><RuleBreaks/></Transition> }
-}
-
-#[component]
-fn RuleBreaks() -> impl IntoView {
     let (store, versions) = (use_store(), use_versions());
     // Read again after each write or sync: a sync is what reveals a break.
     let read = LocalResource::new(move || {
