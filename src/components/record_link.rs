@@ -3,11 +3,16 @@
 use daicho_core::EventId;
 use leptos::prelude::*;
 
+/// The address of a record's own page.
+pub fn record_href(id: &EventId) -> String {
+    format!("#/record/{id}")
+}
+
 #[component]
 pub fn RecordLink(id: EventId, #[prop(optional)] label: &'static str) -> impl IntoView {
     let text = if label.is_empty() { "記録" } else { label };
     view! {
-        <a class="record-link" href=format!("#/record/{id}") data-event=id.to_string()>{text}</a>
+        <a class="record-link" href=record_href(&id) data-event=id.to_string()>{text}</a>
     }
 }
 
