@@ -6,7 +6,7 @@ mod forms;
 
 use crate::components::ja_day::{ja_day, today, JaDay};
 use crate::directory::Directory;
-use crate::pages::meetings::record_href;
+use crate::components::record_link::record_href;
 use daicho_core::instructions::{Addressee, Basis, Instruction, InstructionStatus};
 use daicho_core::office::Meeting;
 use leptos::prelude::*;
