@@ -15,15 +15,3 @@ pub fn RecordLink(id: EventId, #[prop(optional)] label: &'static str) -> impl In
         <a class="record-link" href=record_href(&id) data-event=id.to_string()>{text}</a>
     }
 }
-
-/// The latest event defining each master record (equipment, assets, kinds of ID), by the id
-/// `id_of` reads from it: `events` come in fold order, so the last one wins, as in the fold.
-pub fn latest_definitions(
-    events: &[daicho_core::Event],
-    id_of: impl Fn(&daicho_core::EventKind) -> Option<&str>,
-) -> std::collections::BTreeMap<String, EventId> {
-    events
-        .iter()
-        .filter_map(|e| id_of(&e.kind).map(|id| (id.to_string(), e.id())))
-        .collect()
-}
