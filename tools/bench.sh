@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# The bench command: builds the release PWA, serves it on 127.0.0.1, and measures it in Debian's
-# Chromium, printing each figure beside a floor measured in the same run; then the endpoint's
-# ingest rate beside plain INSERTs. Not part of the tests.
+# The bench command: builds the release PWA with its bench hook (the `bench` feature, into its
+# own dist-bench/, so the tests' dist/ stays without it), serves it on 127.0.0.1, and measures it
+# in Debian's Chromium, printing each figure beside a floor measured in the same run; then the
+# endpoint's ingest rate beside plain INSERTs. Not part of the tests.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$ROOT"
 install_build_tools
 install_test_tools
-build_pwa
+dist="$ROOT/dist-bench"
+say "trunk build --release --features bench"
+trunk build --release --features bench --dist "$dist"
 cargo build --profile server -p daicho-server --bin daicho-server --example sync_fixture --example plain_endpoint
 PORT=${DAICHO_BENCH_PORT:-8092}
 data=$(mktemp -d)
-"$ROOT/target/server/daicho-server" --port "$PORT" --data-dir "$data" --dist-dir "$ROOT/dist" >/dev/null &
+"$ROOT/target/server/daicho-server" --port "$PORT" --data-dir "$data" --dist-dir "$dist" >/dev/null &
 server=$!
 PLAIN_PORT=$((PORT + 1))
 "$ROOT/target/server/examples/plain_endpoint" "$PLAIN_PORT" "$data/plain.sqlite3" &
@@ -21,7 +24,7 @@ for _ in $(seq 100); do
   curl -sf "http://127.0.0.1:$PORT/api/health" >/dev/null 2>&1 && break
   sleep 0.1
 done
-(cd tests/e2e && node bench/bench.mjs "$ROOT/dist" "http://localhost:$PORT")
+(cd tests/e2e && node bench/bench.mjs "$dist" "http://localhost:$PORT")
 # The operation history (第12条) at 1,000,000 events: one operator's month and a year's counts
 # per day, beside raw IndexedDB reads and the anchor (30 days of one room), in a fresh profile.
 (cd tests/e2e && node bench/history-bench.mjs "http://localhost:$PORT")

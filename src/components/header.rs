@@ -3,17 +3,17 @@
 use crate::sync::is_online;
 use chrono::Utc;
 use daicho_core::wareki;
-use gloo::events::EventListener;
+use leptos::ev;
 use leptos::prelude::*;
 
 #[component]
 pub fn Header() -> impl IntoView {
     let online = RwSignal::new(is_online());
-    if let Some(window) = web_sys::window() {
-        for name in ["online", "offline"] {
-            EventListener::new(&window, name, move |_| online.set(is_online())).forget();
-        }
-    }
+    let listeners = [
+        window_event_listener(ev::online, move |_| online.set(is_online())),
+        window_event_listener(ev::offline, move |_| online.set(is_online())),
+    ];
+    on_cleanup(move || listeners.into_iter().for_each(|l| l.remove()));
     let today = Utc::now();
     view! {
         <header class="app-header">

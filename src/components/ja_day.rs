@@ -1,8 +1,9 @@
 //! A calendar day (a term, a ledger date) as the town writes it (和暦), with the Western date
-//! at hand; and the day helpers the office register forms share.
+//! at hand; and the helpers the office register forms share for their own checks.
 
 use chrono::{NaiveDate, Utc};
 use daicho_core::wareki::{self, WarekiDate};
+use daicho_core::{Article, Field, Refusal, RefusalCode, Refusals};
 use leptos::prelude::*;
 
 /// 令和8年11月26日 (the Western date alone before 明治6年).
@@ -18,6 +19,18 @@ pub fn today() -> NaiveDate {
 /// Reads an `<input type="date">` value; `None` when empty or unreadable.
 pub fn parse_day(value: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok()
+}
+
+/// A form's own check, before the store's: `what` is left empty. Worded and placed (at
+/// `field`) as daicho-core's refusals are, so the form shows it as it shows theirs.
+pub fn missing(what: &str, field: Field, article: Option<Article>) -> Refusals {
+    let code = RefusalCode::Missing { what: what.into() };
+    Refusals(vec![Refusal::new(code, field, article)])
+}
+
+/// A form's date input read, or refused at `field` as `what` left empty.
+pub fn day_in(value: &str, what: &str, field: Field) -> Result<NaiveDate, Refusals> {
+    parse_day(value).ok_or_else(|| missing(what, field, None))
 }
 
 #[component]

@@ -3,22 +3,15 @@
 use daicho_core::EventId;
 use leptos::prelude::*;
 
+/// The address of a record's own page.
+pub fn record_href(id: &EventId) -> String {
+    format!("#/record/{id}")
+}
+
 #[component]
 pub fn RecordLink(id: EventId, #[prop(optional)] label: &'static str) -> impl IntoView {
     let text = if label.is_empty() { "記録" } else { label };
     view! {
-        <a class="record-link" href=format!("#/record/{id}") data-event=id.to_string()>{text}</a>
+        <a class="record-link" href=record_href(&id) data-event=id.to_string()>{text}</a>
     }
-}
-
-/// The latest event defining each master record (equipment, assets, kinds of ID), by the id
-/// `id_of` reads from it: `events` come in fold order, so the last one wins, as in the fold.
-pub fn latest_definitions(
-    events: &[daicho_core::Event],
-    id_of: impl Fn(&daicho_core::EventKind) -> Option<&str>,
-) -> std::collections::BTreeMap<String, EventId> {
-    events
-        .iter()
-        .filter_map(|e| id_of(&e.kind).map(|id| (id.to_string(), e.id())))
-        .collect()
 }

@@ -4,26 +4,24 @@
 
 use crate::auth::session::Session;
 use crate::components::choices::PersonSelect;
-use crate::components::form_message::{FormMessage, Outcome};
-use crate::components::ja_day::{parse_day, today, JaDay};
-use crate::components::record_link::{latest_definitions, RecordLink};
+use crate::components::ja_day::{day_in, missing, parse_day, today, JaDay};
+use crate::components::log_table::LogTable;
+use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
+use crate::components::record_link::RecordLink;
 use crate::directory::Directory;
+use crate::state::{use_store, use_versions};
 use crate::store::new_id;
 use chrono::{NaiveDate, Utc};
 use daicho_core::assets::{AssetCategory, AssetRegistered, HandlerDesignated, MeasureRecorded};
 use daicho_core::organisation::{Organisation, Position, Role};
-use daicho_core::EventTag;
-use daicho_core::{EventId, EventKind};
-use leptos::ev::SubmitEvent;
+use daicho_core::{EventId, EventKind, Refusals, Versioned};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use std::collections::BTreeMap;
 
-/// The register as loaded, with what the manager is derived from.
-#[derive(Clone, Default)]
+/// The register as read, with what the manager is derived from.
+#[derive(Clone, Default, PartialEq)]
 struct AssetsView {
-    assets: Vec<AssetRegistered>,
-    defined_by: BTreeMap<String, EventId>,
+    /// Each asset as last registered, with the version that registered it.
+    assets: Vec<Versioned<AssetRegistered>>,
     designations: Vec<(EventId, HandlerDesignated)>,
     measures: Vec<(EventId, MeasureRecorded)>,
     organisation: Organisation,
@@ -87,44 +85,35 @@ fn category_of(key: &str) -> Option<AssetCategory> {
 
 #[component]
 pub fn AssetsPage() -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let loaded = RwSignal::new(AssetsView::default());
-    let ready = RwSignal::new(false);
-    let reload = move || {
-        spawn_local(async move {
-            let store = store.get_value();
-            let (Ok(registers), Ok(events), Ok(positions)) = (
-                store.registers().await,
-                store.events_of(&[EventTag::AssetRegistered]).await,
-                store.positions().await,
-            ) else {
-                return;
-            };
-            let defined_by = latest_definitions(&events, |k| match k {
-                EventKind::AssetRegistered(a) => Some(a.id.as_str()),
-                _ => None,
-            });
-            let office = registers.office().clone();
-            loaded.set(AssetsView {
-                assets: office.assets.into_values().map(|v| v.value).collect(),
-                defined_by,
-                designations: office.designations.into_iter().collect(),
-                measures: office.measures.into_iter().collect(),
+    let (store, versions) = (use_store(), use_versions());
+    // Read again after each write or sync.
+    let register = LocalResource::new(move || {
+        versions.track();
+        let store = store.clone();
+        async move {
+            let registers = store.registers().await.map_err(|e| e.to_string())?;
+            let positions = store.positions().await.map_err(|e| e.to_string())?;
+            let office = registers.office();
+            Ok::<_, String>(AssetsView {
+                assets: office.assets.values().cloned().collect(),
+                designations: office.designations.clone().into_iter().collect(),
+                measures: office.measures.clone().into_iter().collect(),
                 organisation: registers.organisation().clone(),
                 positions,
-            });
-            ready.set(true);
-        })
-    };
-    reload();
+            })
+        }
+    });
+    let loaded = Memo::new(move |_| register.get().and_then(Result::ok).unwrap_or_default());
     let draft = Draft::new();
-    let on_recorded = Callback::new(move |()| reload());
     view! {
-        <div class="assets-page" data-ready=move || ready.get().to_string()>
+        <div class="assets-page" data-ready=move || register.get().is_some().to_string()>
+            {move || register.get().and_then(Result::err).map(|e| view! {
+                <p class="form-error" role="alert">"情報資産の台帳を読めませんでした。" {e}</p>
+            })}
             <AssetList loaded draft/>
-            <AssetForm loaded draft on_recorded/>
-            <DesignationForm loaded on_recorded/>
-            <MeasureForm loaded on_recorded/>
+            <AssetForm loaded draft/>
+            <DesignationForm loaded/>
+            <MeasureForm loaded/>
         </div>
     }
 }
@@ -136,38 +125,88 @@ enum SortBy {
     Location,
 }
 
+/// An asset as its row shows it: the asset, its manager today, its handlers and measures.
+#[derive(Clone)]
+struct AssetLine {
+    asset: Versioned<AssetRegistered>,
+    manager_role: Role,
+    manager: String,
+    holder: String,
+    designations: Vec<(EventId, HandlerDesignated)>,
+    measures: Vec<(EventId, MeasureRecorded)>,
+}
+
+impl AssetLine {
+    fn new(asset: &Versioned<AssetRegistered>, view: &AssetsView, directory: &Directory) -> Self {
+        let manager = view.manager(asset.category, today());
+        let of_asset = |id: &str| id == asset.id;
+        AssetLine {
+            asset: asset.clone(),
+            manager_role: manager.role,
+            manager: manager.role_text(),
+            holder: manager.holder_text(directory),
+            designations: view
+                .designations
+                .iter()
+                .filter(|(_, d)| of_asset(&d.asset_id))
+                .cloned()
+                .collect(),
+            measures: view
+                .measures
+                .iter()
+                .filter(|(_, m)| of_asset(&m.asset_id))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// What the row shows changes with a new version of the asset, a new handler or measure,
+    /// or a new manager.
+    fn key(&self) -> (daicho_core::Version, usize, usize, String, String) {
+        (
+            self.asset.version.clone(),
+            self.designations.len(),
+            self.measures.len(),
+            self.manager.clone(),
+            self.holder.clone(),
+        )
+    }
+
+    fn matches(&self, category: Option<AssetCategory>, needle: &str) -> bool {
+        let a = &self.asset;
+        let texts = [&a.name, &a.location, &a.management_method];
+        category.is_none_or(|c| a.category == c)
+            && (needle.is_empty() || texts.iter().any(|s| s.contains(needle)))
+    }
+}
+
 #[component]
-fn AssetList(loaded: RwSignal<AssetsView>, draft: Draft) -> impl IntoView {
+fn AssetList(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
+    let directory = expect_context::<Directory>();
     let category = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
     let sort = RwSignal::new(SortBy::Category);
     // An office has tens of assets: filter and sort in memory.
-    let rows = move || {
+    let rows = Signal::derive(move || {
         let (wanted, needle) = (category_of(&category.get()), text.get().trim().to_string());
-        let mut assets: Vec<AssetRegistered> = loaded.with(|l| {
+        let mut lines: Vec<AssetLine> = loaded.with(|l| {
             l.assets
                 .iter()
-                .filter(|a| wanted.is_none_or(|c| a.category == c))
-                .filter(|a| {
-                    needle.is_empty()
-                        || [&a.name, &a.location, &a.management_method]
-                            .iter()
-                            .any(|s| s.contains(&needle))
-                })
-                .cloned()
+                .map(|a| AssetLine::new(a, l, &directory))
+                .filter(|line| line.matches(wanted, &needle))
                 .collect()
         });
-        match sort.get() {
-            SortBy::Category => {
-                assets.sort_by(|a, b| (a.category, &a.name).cmp(&(b.category, &b.name)))
+        let by = sort.get();
+        lines.sort_by(|a, b| {
+            let (a, b) = (&a.asset, &b.asset);
+            match by {
+                SortBy::Category => (a.category, &a.name).cmp(&(b.category, &b.name)),
+                SortBy::Name => a.name.cmp(&b.name),
+                SortBy::Location => (&a.location, &a.name).cmp(&(&b.location, &b.name)),
             }
-            SortBy::Name => assets.sort_by(|a, b| a.name.cmp(&b.name)),
-            SortBy::Location => {
-                assets.sort_by(|a, b| (&a.location, &a.name).cmp(&(&b.location, &b.name)))
-            }
-        }
-        assets
-    };
+        });
+        lines
+    });
     let pick_sort = move |ev| {
         sort.set(match event_target_value(&ev).as_str() {
             "name" => SortBy::Name,
@@ -175,104 +214,81 @@ fn AssetList(loaded: RwSignal<AssetsView>, draft: Draft) -> impl IntoView {
             _ => SortBy::Category,
         })
     };
+    let columns = vec![
+        "名称",
+        "区分",
+        "保管場所",
+        "管理方法",
+        "管理責任者（本日）",
+        "取扱者（第14条）",
+        "措置（第15条）",
+        "",
+    ];
     view! {
         <section class="card wide">
             <h2>"情報資産（第13条〜第15条）"</h2>
             <div class="filters">
-                <div class="field">
-                    <label for="asset-filter-category">"区分"</label>
+                <Field id="asset-filter-category" label="区分">
                     <select id="asset-filter-category" on:change=move |ev| category.set(event_target_value(&ev))>
                         <option value="">"すべて"</option>
                         {AssetCategory::ALL.map(|c| view! { <option value=category_key(c)>{c.name_ja()}</option> })}
                     </select>
-                </div>
-                <div class="field">
-                    <label for="asset-filter-text">"名称・保管場所・管理方法で絞り込む"</label>
+                </Field>
+                <Field id="asset-filter-text" label="名称・保管場所・管理方法で絞り込む">
                     <input id="asset-filter-text" type="search" autocomplete="off" bind:value=text/>
-                </div>
-                <div class="field">
-                    <label for="asset-sort">"並び順"</label>
+                </Field>
+                <Field id="asset-sort" label="並び順">
                     <select id="asset-sort" on:change=pick_sort>
                         <option value="category">"区分順"</option>
                         <option value="name">"名称順"</option>
                         <option value="location">"保管場所順"</option>
                     </select>
-                </div>
+                </Field>
             </div>
-            <table class="register asset-list">
-                <thead>
-                    <tr>
-                        <th>"名称"</th><th>"区分"</th><th>"保管場所"</th><th>"管理方法"</th>
-                        <th>"管理責任者（本日）"</th><th>"取扱者（第14条）"</th><th>"措置（第15条）"</th><th></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {move || rows().into_iter().map(|asset| view! { <AssetRow asset loaded draft/> }).collect_view()}
-                </tbody>
-            </table>
-            <Show when=move || rows().is_empty()>
-                <p class="empty">"該当する情報資産はありません。"</p>
-            </Show>
+            <LogTable
+                class="register asset-list"
+                columns
+                rows
+                key=AssetLine::key
+                row=move |line| view! { <AssetRow line draft/> }
+                empty="該当する情報資産はありません。"
+            />
         </section>
     }
 }
 
 #[component]
-fn AssetRow(asset: AssetRegistered, loaded: RwSignal<AssetsView>, draft: Draft) -> impl IntoView {
+fn AssetRow(line: AssetLine, draft: Draft) -> impl IntoView {
     let directory = expect_context::<Directory>();
-    let (manager, defined_by, designations, measures) = loaded.with_untracked(|l| {
-        let of_asset = |id: &str| id == asset.id;
-        (
-            l.manager(asset.category, today()),
-            l.defined_by.get(&asset.id).cloned(),
-            l.designations
-                .iter()
-                .filter(|(_, d)| of_asset(&d.asset_id))
-                .cloned()
-                .collect::<Vec<_>>(),
-            l.measures
-                .iter()
-                .filter(|(_, m)| of_asset(&m.asset_id))
-                .cloned()
-                .collect::<Vec<_>>(),
-        )
-    });
+    let defined_by = line.asset.version.event();
+    let asset = line.asset.value;
     let label = format!("{}を編集", asset.name);
     let editing = asset.clone();
+    let designations = line.designations.into_iter().map(|(id, d)| {
+        let name = directory.name_of(&d.person_id);
+        view! {
+            <li data-person=name.clone()>
+                {name.clone()} " " <JaDay day=d.from/> "〜"
+                {d.to.map(|to| view! { <JaDay day=to/> })}
+                " " <RecordLink id/>
+            </li>
+        }
+    });
+    let measures = line.measures.into_iter().map(|(id, m)| {
+        view! { <li>{m.measure} " " <JaDay day=m.on/> " " <RecordLink id/></li> }
+    });
     view! {
         <tr data-asset=asset.id.clone() data-category=category_key(asset.category)>
-            <td class="asset-name">
-                {asset.name.clone()}
-                {defined_by.map(|id| view! { <RecordLink id/> })}
-            </td>
+            <td class="asset-name">{asset.name.clone()} <RecordLink id=defined_by/></td>
             <td>{asset.category.name_ja()}</td>
             <td>{asset.location.clone()}</td>
             <td class="asset-method">{asset.management_method.clone()}</td>
-            <td class="asset-manager" data-role=format!("{:?}", manager.role)>
-                <span class="manager-role">{manager.role_text()}</span>
-                <span class="manager-holder">{manager.holder_text(&directory)}</span>
+            <td class="asset-manager" data-role=format!("{:?}", line.manager_role)>
+                <span class="manager-role">{line.manager}</span>
+                <span class="manager-holder">{line.holder}</span>
             </td>
-            <td>
-                <ul class="designations">
-                    {designations.into_iter().map(|(id, d)| view! {
-                        <li data-person=directory.name_of(&d.person_id)>
-                            {directory.name_of(&d.person_id)} " "
-                            <JaDay day=d.from/> "〜"
-                            {d.to.map(|to| view! { <JaDay day=to/> })}
-                            " " <RecordLink id/>
-                        </li>
-                    }).collect_view()}
-                </ul>
-            </td>
-            <td>
-                <ul class="measures">
-                    {measures.into_iter().map(|(id, m)| view! {
-                        <li>
-                            {m.measure.clone()} " " <JaDay day=m.on/> " " <RecordLink id/>
-                        </li>
-                    }).collect_view()}
-                </ul>
-            </td>
+            <td><ul class="designations">{designations.collect_view()}</ul></td>
+            <td><ul class="measures">{measures.collect_view()}</ul></td>
             <td>
                 <button type="button" class="button edit-asset" aria-label=label
                     on:click=move |_| draft.load(&editing)>"編集"</button>
@@ -316,46 +332,37 @@ impl Draft {
         self.location.set(String::new());
         self.method.set(String::new());
     }
+
+    fn asset(&self) -> AssetRegistered {
+        AssetRegistered {
+            id: self.editing.get_untracked().unwrap_or_else(new_id),
+            name: self.name.get_untracked().trim().to_string(),
+            category: self.category.get_untracked(),
+            location: self.location.get_untracked().trim().to_string(),
+            management_method: self.method.get_untracked().trim().to_string(),
+        }
+    }
 }
 
 #[component]
-fn AssetForm(
-    loaded: RwSignal<AssetsView>,
-    draft: Draft,
-    on_recorded: Callback<()>,
-) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+fn AssetForm(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
     let directory = expect_context::<Directory>();
-    let message: Outcome = RwSignal::new(None);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let editing = draft.editing.get_untracked();
-        let done = if editing.is_some() {
-            "情報資産の登録を更新しました。"
-        } else {
-            "情報資産を登録しました。"
+    let register = Action::new_local(move |_: &()| {
+        let done = match draft.editing.get_untracked() {
+            Some(_) => "情報資産の登録を更新しました。",
+            None => "情報資産を登録しました。",
         };
-        let asset = AssetRegistered {
-            id: editing.unwrap_or_else(new_id),
-            name: draft.name.get_untracked().trim().to_string(),
-            category: draft.category.get_untracked(),
-            location: draft.location.get_untracked().trim().to_string(),
-            management_method: draft.method.get_untracked().trim().to_string(),
-        };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            let kind = EventKind::AssetRegistered(asset);
-            match store.record(kind, &operator, Utc::now()).await {
-                Ok(_) => {
-                    message.set(Some((true, done.into())));
-                    draft.clear();
-                    on_recorded.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
+        let kind = EventKind::AssetRegistered(draft.asset());
+        let (store, operator) = (store.clone(), session.operator_id());
+        async move {
+            let outcome = Outcome::of(store.record(kind, &operator, Utc::now()).await, done);
+            if outcome.is_done() {
+                draft.clear();
             }
-        });
-    };
+            outcome
+        }
+    });
     let pick_category = move |ev| {
         if let Some(c) = category_of(&event_target_value(&ev)) {
             draft.category.set(c);
@@ -369,52 +376,49 @@ fn AssetForm(
             manager.holder_text(&directory)
         )
     };
+    let editing = move || draft.editing.get().is_some();
     view! {
-        <form class="card wide asset-form" on:submit=submit>
-            <h2>{move || if draft.editing.get().is_some() { "情報資産の登録を更新" } else { "情報資産を登録" }}</h2>
+        <RecordForm class="card wide asset-form" action=register>
+            <h2>{move || if editing() { "情報資産の登録を更新" } else { "情報資産を登録" }}</h2>
             <p class="hint">"管理責任者は区分から定まります（第13条第2項）。登録できるのはその管理責任者です。"</p>
-            <div class="field">
-                <label for="asset-name">"名称"</label>
-                <input id="asset-name" autocomplete="off" bind:value=draft.name/>
-            </div>
-            <div class="field">
-                <label for="asset-category">"区分"</label>
+            <Field id="asset-name" label="名称" refusals=daicho_core::Field::Name>
+                <input id="asset-name" autocomplete="off" aria-describedby="asset-name-error" bind:value=draft.name/>
+            </Field>
+            <Field id="asset-category" label="区分">
                 <select id="asset-category" on:change=pick_category>
                     {AssetCategory::ALL.map(|c| view! {
                         <option value=category_key(c) prop:selected=move || draft.category.get() == c>{c.name_ja()}</option>
                     })}
                 </select>
-            </div>
+            </Field>
             <p class="derived" id="asset-derived-manager" role="status">
                 "管理責任者: " {derived}
             </p>
-            <div class="field">
-                <label for="asset-location">"保管場所"</label>
+            <Field id="asset-location" label="保管場所">
                 <input id="asset-location" autocomplete="off" bind:value=draft.location/>
-            </div>
-            <div class="field">
-                <label for="asset-method">"管理方法（第14条第2項・第15条）"</label>
-                <textarea id="asset-method" rows="3" bind:value=draft.method></textarea>
-            </div>
+            </Field>
+            <Field id="asset-method" label="管理方法（第14条第2項・第15条）" refusals=daicho_core::Field::Purpose>
+                <textarea id="asset-method" rows="3" aria-describedby="asset-method-error" bind:value=draft.method></textarea>
+            </Field>
             <button type="submit" id="register-asset" class="button primary">
-                {move || if draft.editing.get().is_some() { "更新" } else { "登録" }}
+                {move || if editing() { "更新" } else { "登録" }}
             </button>
-            <Show when=move || draft.editing.get().is_some()>
+            <Show when=editing>
                 <button type="button" id="asset-new" class="button" on:click=move |_| draft.clear()>
                     "編集をやめて新規登録へ"
                 </button>
             </Show>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }
 
 /// Chooses an asset (only personal data when `personal_only`); `value` holds its id.
+/// daicho-core's refusals of the asset acted on are shown under it.
 #[component]
 fn AssetSelect(
     id: &'static str,
     label: &'static str,
-    loaded: RwSignal<AssetsView>,
+    loaded: Memo<AssetsView>,
     value: RwSignal<String>,
     #[prop(optional)] personal_only: bool,
 ) -> impl IntoView {
@@ -431,127 +435,131 @@ fn AssetSelect(
         })
     };
     view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <select id=id on:change=move |ev| value.set(event_target_value(&ev))>
+        <Field id=id label=label refusals=daicho_core::Field::Permit>
+            <select id=id aria-describedby=format!("{id}-error")
+                on:change=move |ev| value.set(event_target_value(&ev))>
                 <option value="">"選んでください"</option>
                 {options}
             </select>
-        </div>
+        </Field>
     }
 }
 
+/// A designation as filled in, by the manager of personal data on its first day (第14条第1項);
+/// or the form's own refusal. The store refuses an asset not chosen.
+fn designation(
+    view: &AssetsView,
+    asset_id: String,
+    person_id: String,
+    (from, to): (&str, &str),
+    operator: &str,
+) -> Result<HandlerDesignated, Refusals> {
+    let from = day_in(from, "開始日", daicho_core::Field::Time)?;
+    if person_id.is_empty() {
+        return Err(missing("取扱者", daicho_core::Field::Name, None));
+    }
+    let designated_by = view
+        .organisation
+        .who_held(Role::IdentityDataManager, from)
+        .unwrap_or(operator)
+        .to_string();
+    Ok(HandlerDesignated {
+        asset_id,
+        person_id,
+        from,
+        to: parse_day(to),
+        designated_by,
+    })
+}
+
 #[component]
-fn DesignationForm(loaded: RwSignal<AssetsView>, on_recorded: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+fn DesignationForm(loaded: Memo<AssetsView>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
     let asset = RwSignal::new(String::new());
     let person = RwSignal::new(String::new());
     let from = RwSignal::new(today().to_string());
     let to = RwSignal::new(String::new());
-    let message: Outcome = RwSignal::new(None);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let Some(start) = parse_day(&from.get_untracked()) else {
-            return message.set(Some((false, "開始日を入力してください。".into())));
-        };
-        if asset.get_untracked().is_empty() || person.get_untracked().is_empty() {
-            return message.set(Some((false, "情報資産と取扱者を選んでください。".into())));
-        }
+    let designate = Action::new_local(move |_: &()| {
         let operator = session.operator_id();
-        // The designation is the manager's act on its first day (第14条第1項).
-        let designated_by = loaded.with_untracked(|l| {
-            l.organisation
-                .who_held(Role::IdentityDataManager, start)
-                .map_or_else(|| operator.clone(), str::to_string)
+        let read = loaded.with_untracked(|l| {
+            let period = (from.get_untracked(), to.get_untracked());
+            let (asset, person) = (asset.get_untracked(), person.get_untracked());
+            designation(l, asset, person, (&period.0, &period.1), &operator)
         });
-        let designation = HandlerDesignated {
-            asset_id: asset.get_untracked(),
-            person_id: person.get_untracked(),
-            from: start,
-            to: parse_day(&to.get_untracked()),
-            designated_by,
-        };
-        let store = store.get_value();
-        spawn_local(async move {
+        let store = store.clone();
+        async move {
+            let designation = match read {
+                Ok(designation) => designation,
+                Err(refusals) => return Outcome::Refused(refusals),
+            };
             let kind = EventKind::HandlerDesignated(designation);
-            match store.record(kind, &operator, Utc::now()).await {
-                Ok(_) => {
-                    message.set(Some((true, "取扱者を指定しました。".into())));
-                    on_recorded.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
-            }
-        });
-    };
+            let done = "取扱者を指定しました。";
+            Outcome::of(store.record(kind, &operator, Utc::now()).await, done)
+        }
+    });
     view! {
-        <form class="card wide designation-form" on:submit=submit>
+        <RecordForm class="card wide designation-form" action=designate>
             <h2>"個人情報の取扱者を指定（第14条第1項）"</h2>
             <p class="hint">"指定できるのは本人確認情報管理責任者です。"</p>
             <AssetSelect id="designation-asset" label="情報資産（個人情報）" loaded value=asset personal_only=true/>
             <PersonSelect id="designation-person" label="取扱者" value=person/>
-            <div class="field">
-                <label for="designation-from">"開始日"</label>
-                <input id="designation-from" type="date" bind:value=from/>
-            </div>
-            <div class="field">
-                <label for="designation-to">"終了日（定めない場合は空欄）"</label>
-                <input id="designation-to" type="date" bind:value=to/>
-            </div>
+            <FieldRefusal field=daicho_core::Field::Name id="designation-person-error"/>
+            <Field id="designation-from" label="開始日" refusals=daicho_core::Field::Time>
+                <input id="designation-from" type="date" aria-describedby="designation-from-error" bind:value=from/>
+            </Field>
+            <Field id="designation-to" label="終了日（定めない場合は空欄）" refusals=daicho_core::Field::Period>
+                <input id="designation-to" type="date" aria-describedby="designation-to-error" bind:value=to/>
+            </Field>
             <button type="submit" id="designate-handler" class="button primary">"指定"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }
 
 #[component]
-fn MeasureForm(loaded: RwSignal<AssetsView>, on_recorded: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+fn MeasureForm(loaded: Memo<AssetsView>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
     let asset = RwSignal::new(String::new());
     let measure = RwSignal::new(String::new());
     let on = RwSignal::new(today().to_string());
-    let message: Outcome = RwSignal::new(None);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let Some(day) = parse_day(&on.get_untracked()) else {
-            return message.set(Some((false, "実施日を入力してください。".into())));
-        };
+    let record = Action::new_local(move |_: &()| {
         let operator = session.operator_id();
-        let recorded = MeasureRecorded {
-            asset_id: asset.get_untracked(),
-            measure: measure.get_untracked().trim().to_string(),
-            recorded_by: operator.clone(),
-            on: day,
-        };
-        let store = store.get_value();
-        spawn_local(async move {
-            let kind = EventKind::MeasureRecorded(recorded);
-            match store.record(kind, &operator, Utc::now()).await {
-                Ok(_) => {
-                    message.set(Some((true, "措置を記録しました。".into())));
-                    measure.set(String::new());
-                    on_recorded.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
+        let read = day_in(&on.get_untracked(), "実施日", daicho_core::Field::Time).map(|day| {
+            MeasureRecorded {
+                asset_id: asset.get_untracked(),
+                measure: measure.get_untracked().trim().to_string(),
+                recorded_by: operator.clone(),
+                on: day,
             }
         });
-    };
+        let store = store.clone();
+        async move {
+            let recorded = match read {
+                Ok(recorded) => recorded,
+                Err(refusals) => return Outcome::Refused(refusals),
+            };
+            let kind = EventKind::MeasureRecorded(recorded);
+            let outcome = Outcome::of(
+                store.record(kind, &operator, Utc::now()).await,
+                "措置を記録しました。",
+            );
+            if outcome.is_done() {
+                measure.set(String::new());
+            }
+            outcome
+        }
+    });
     view! {
-        <form class="card wide measure-form" on:submit=submit>
+        <RecordForm class="card wide measure-form" action=record>
             <h2>"漏えい・滅失・き損の防止措置（第15条）"</h2>
             <p class="hint">"記録できるのはその資産の管理責任者です。"</p>
             <AssetSelect id="measure-asset" label="情報資産" loaded value=asset/>
-            <div class="field">
-                <label for="measure-text">"措置の内容"</label>
-                <textarea id="measure-text" rows="3" bind:value=measure></textarea>
-            </div>
-            <div class="field">
-                <label for="measure-on">"実施日"</label>
-                <input id="measure-on" type="date" bind:value=on/>
-            </div>
+            <Field id="measure-text" label="措置の内容" refusals=daicho_core::Field::Purpose>
+                <textarea id="measure-text" rows="3" aria-describedby="measure-text-error" bind:value=measure></textarea>
+            </Field>
+            <Field id="measure-on" label="実施日" refusals=daicho_core::Field::Time>
+                <input id="measure-on" type="date" aria-describedby="measure-on-error" bind:value=on/>
+            </Field>
             <button type="submit" id="record-measure" class="button primary">"記録"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }

@@ -6,9 +6,12 @@
 use crate::auth::session::Session;
 use crate::components::ja_date::JaDateTime;
 use crate::components::ja_day::{ja_day, parse_day, today};
-use crate::components::pager::PageTrail;
+use crate::components::log_table::LogTable;
+use crate::components::record_form::Field;
 use crate::directory::Directory;
-use crate::store::history::{HistoryQuery, CSV_MAX_ROWS};
+use crate::state::{use_store, use_versions, Versions};
+use crate::store::history::{HistoryPage, HistoryQuery, CSV_MAX_ROWS};
+use crate::store::paging::PageCursor;
 use crate::store::Store;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use daicho_core::history::{
@@ -16,7 +19,6 @@ use daicho_core::history::{
 };
 use daicho_core::{wareki, Event, EventKind};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
@@ -73,212 +75,283 @@ fn date_of(day: i64) -> NaiveDate {
     NaiveDate::default() + chrono::Duration::days(day)
 }
 
-/// What the page shows for the filters chosen.
+/// The pages gone through for the filters chosen: where each starts (`None`: the newest
+/// line); the last is the page shown.
 #[derive(Clone, Copy)]
-struct Shown {
-    rows: RwSignal<Vec<Event>>,
-    days: RwSignal<Vec<DayCounts>>,
-    /// Which load the page shows (each filter change asks for a new one).
-    loaded: RwSignal<u32>,
-    asked: RwSignal<u32>,
-    error: RwSignal<Option<String>>,
+struct Trail(RwSignal<Vec<Option<PageCursor>>>);
+
+impl Trail {
+    fn new() -> Self {
+        Trail(RwSignal::new(vec![None]))
+    }
+
+    /// Where the page shown starts, read reactively.
+    fn current(&self) -> Option<PageCursor> {
+        self.0.with(|t| t.last().copied().flatten())
+    }
+
+    fn at_first(&self) -> bool {
+        self.0.with(|t| t.len() <= 1)
+    }
+
+    fn forward(&self, next: PageCursor) {
+        self.0.update(|t| t.push(Some(next)));
+    }
+
+    fn back(&self) {
+        self.0.update(|t| {
+            if t.len() > 1 {
+                t.pop();
+            }
+        });
+    }
+
+    /// Back to the newest line (new filters).
+    fn reset(&self) {
+        self.0.set(vec![None]);
+    }
 }
+
+/// One page of the history as read, with the question it answers.
+#[derive(Clone)]
+struct PageRead {
+    query: HistoryQuery,
+    after: Option<PageCursor>,
+    page: HistoryPage,
+}
+
+/// The day counts of a period as read, with the question they answer.
+#[derive(Clone)]
+struct DaysRead {
+    query: HistoryQuery,
+    days: Vec<DayCounts>,
+}
+
+impl DaysRead {
+    /// How many acts the filter matches over the period.
+    fn total(&self) -> u32 {
+        self.days.iter().map(|d| d.count(&self.query.filter)).sum()
+    }
+}
+
+const BAD_PERIOD: &str = "期間の指定が正しくありません（開始日は終了日以前）。";
 
 #[component]
 pub fn OperationsPage() -> impl IntoView {
-    let store = crate::state::use_store_value();
+    let (store, versions) = (use_store(), use_versions());
+    #[cfg(feature = "bench")]
+    bench::install_once(store.clone());
     let filters = RwSignal::new(Filters::this_month());
-    let pages = PageTrail::new();
-    let shown = Shown {
-        rows: RwSignal::new(Vec::new()),
-        days: RwSignal::new(Vec::new()),
-        loaded: RwSignal::new(0),
-        asked: RwSignal::new(0),
-        error: RwSignal::new(None),
+    let query = Memo::new(move |_| filters.with(Filters::query));
+    let trail = Trail::new();
+    let days = day_counts(store.clone(), versions, query);
+    let page = history_page(store.clone(), versions, query, trail);
+    let rooms = room_names(store.clone(), versions);
+    let days_read = move || days.get().and_then(Result::ok);
+    let page_read = move || page.get().and_then(Result::ok);
+    // Ready once both reads answer the filters and the page chosen, not earlier ones.
+    let ready = move || {
+        let (query, after) = (query.get(), trail.current());
+        let days_fresh = days_read().is_some_and(|d| Some(&d.query) == query.as_ref());
+        let page_fresh =
+            page_read().is_some_and(|p| Some(&p.query) == query.as_ref() && p.after == after);
+        days_fresh && page_fresh
     };
-    let rooms = RwSignal::new(HashMap::<String, String>::new());
-    spawn_local(async move {
-        if let Ok(all) = store.get_value().rooms().await {
-            rooms.set(
-                all.into_iter()
-                    .map(|r| (r.value.id, r.value.name))
-                    .collect(),
-            );
-        }
-    });
-    install_bench_hook(store.get_value());
-
-    let load_page = move |counts_too: bool| {
-        let Some(query) = filters.get_untracked().query() else {
-            shown.error.set(Some(
-                "期間の指定が正しくありません（開始日は終了日以前）。".into(),
-            ));
-            return;
-        };
-        let ticket = shown.asked.get_untracked() + 1;
-        shown.asked.set(ticket);
-        let (store, after) = (store.get_value(), pages.current());
-        spawn_local(async move {
-            let cells = query.filter.needs_cells();
-            let days = match counts_too {
-                true => store
-                    .history_days(query.from_day, query.to_day, cells)
-                    .await
-                    .map(Some),
-                false => Ok(None),
-            };
-            let page = store.history_page(&query, after, PAGE_LINES).await;
-            if shown.asked.get_untracked() != ticket {
-                return; // a newer filter was chosen meanwhile
-            }
-            match (days, page) {
-                (Ok(days), Ok(page)) => {
-                    if let Some(days) = days {
-                        shown.days.set(days);
-                    }
-                    shown.rows.set(page.rows);
-                    pages.set_next(page.next);
-                    shown.error.set(None);
-                    shown.loaded.set(ticket);
-                }
-                (Err(e), _) | (_, Err(e)) => shown.error.set(Some(e.to_string())),
-            }
-        });
+    // Both reads fail alike on a period that runs backwards: one message.
+    let error = move || {
+        let page_error = page.get().and_then(Result::err);
+        page_error.or_else(|| days.get().and_then(Result::err))
     };
-    Effect::new(move |_| {
-        filters.track();
-        pages.reset();
-        load_page(true);
-    });
+    let total = move || days_read().map_or(0, |d| d.total());
+    let rows = Signal::derive(move || page_read().map(|p| p.page.rows).unwrap_or_default());
+    let next = move || page_read().and_then(|p| p.page.next);
     let go_next = move |_| {
-        pages.forward();
-        load_page(false);
+        if let Some(next) = next() {
+            trail.forward(next);
+        }
     };
-    let go_back = move |_| {
-        pages.back();
-        load_page(false);
-    };
-    let set = move |apply: fn(&mut Filters, String)| {
-        move |ev: web_sys::Event| filters.update(|f| apply(f, event_target_value(&ev)))
-    };
-    let notice = RwSignal::new(None::<String>);
-    let export = move |_| export_csv(store.get_value(), filters, shown, rooms, notice);
-    let print = move |_| print_history(store.get_value(), filters.get_untracked());
-    let filter = move || filters.with(|f| f.query().map(|q| q.filter).unwrap_or_default());
-    let total = move || {
-        let filter = filter();
-        shown
-            .days
-            .with(|d| d.iter().map(|d| d.count(&filter)).sum::<u32>())
-    };
-    let devices = move || {
-        shown.days.with(|days| {
-            let all: BTreeSet<String> = days
-                .iter()
-                .flat_map(|d| d.devices.keys().cloned())
-                .collect();
-            all.into_iter().collect::<Vec<_>>()
-        })
-    };
+    let devices = Signal::derive(move || {
+        let all: BTreeSet<String> = days_read()
+            .map(|d| {
+                d.days
+                    .iter()
+                    .flat_map(|d| d.devices.keys().cloned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        all.into_iter().collect::<Vec<_>>()
+    });
+    let export = export_action(store.clone(), filters, days, rooms);
+    let print = print_action(store, filters);
     let directory = expect_context::<Directory>();
-    let ready = move || shown.loaded.get() == shown.asked.get() && shown.loaded.get() > 0;
-
+    let row = move |e: Event| {
+        let what = rooms.with(|r| summary(&e, &directory, r));
+        view! { <HistoryRow event=e what/> }
+    };
     view! {
         <section class="card wide operations-page" data-ready=move || ready().then_some("true")>
             <h2>"操作履歴 " <small>{move || filters.with(period_ja)}</small></h2>
             <p class="hint no-print">"すべての端末での操作（台帳の記録、サインイン・その失敗・サインアウト、印刷、書き出し、同期、端末の登録）です。第12条により七年間保存し、訂正も削除もできません。"</p>
             <div class="logbook-filters no-print" role="search">
-                <div class="field">
-                    <label for="ops-operator">"操作者"</label>
-                    <select id="ops-operator" on:change=set(|f, v| f.operator = v)>
-                        <option value="">"すべての操作者"</option>
-                        {move || directory.staff().into_iter().map(|p| view! {
-                            <option value=p.id.clone()>{format!("{}（{}）", p.name, p.affiliation)}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="ops-device">"端末"</label>
-                    <select id="ops-device" on:change=set(|f, v| f.device = v)
-                        prop:value=move || filters.with(|f| f.device.clone())>
-                        <option value="">"すべての端末"</option>
-                        {move || devices().into_iter().map(|d| view! {
-                            <option value=d.clone()>{d.clone()}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="ops-kind">"種別"</label>
-                    <select id="ops-kind" on:change=set(|f, v| f.kind = v)>
-                        <option value="">"すべての種別"</option>
-                        {KINDS.iter().map(|tag| view! { <option value=tag.as_str()>{tag.label_ja()}</option> }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="ops-from">"開始日"</label>
-                    <input type="date" id="ops-from" prop:value=move || filters.with(|f| f.from.clone())
-                        on:change=set(|f, v| f.from = v)/>
-                </div>
-                <div class="field">
-                    <label for="ops-to">"終了日"</label>
-                    <input type="date" id="ops-to" prop:value=move || filters.with(|f| f.to.clone())
-                        on:change=set(|f, v| f.to = v)/>
-                </div>
-                <button type="button" id="ops-csv" class="button" on:click=export>"CSVで書き出す"</button>
-                <button type="button" id="ops-print" class="button" on:click=print>"印刷（A4）"</button>
+                <FilterFields filters trail devices/>
+                <button type="button" id="ops-csv" class="button" disabled=move || export.pending().get()
+                    on:click=move |_| { export.dispatch(()); }>"CSVで書き出す"</button>
+                <button type="button" id="ops-print" class="button"
+                    on:click=move |_| { print.dispatch(()); }>"印刷（A4）"</button>
             </div>
-            <Show when=move || shown.error.get().is_some()>
-                <p class="form-error" role="alert">{move || shown.error.get()}</p>
-            </Show>
-            <p class="notice no-print" role="status">{move || notice.get()}</p>
+            {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            {move || export.value().get().and_then(Result::err).map(|e| view! {
+                <p class="form-error" role="alert">{e}</p>
+            })}
+            <p class="notice no-print" role="status">{move || export.value().get().and_then(Result::ok)}</p>
             <p class="log-count" data-total=move || ready().then(|| total().to_string())>
                 {move || format!("該当 {} 件", total())}
             </p>
             <div class="history-charts">
-                {move || filters.with(Filters::query).map(|q| {
-                    let days = shown.days.get();
-                    view! {
-                        <DayChart days=days.clone() query=q.clone()/>
-                        <OperatorCounts days query=q/>
-                    }
+                {move || days_read().map(|read| view! {
+                    <DayChart days=read.days.clone() query=read.query.clone()/>
+                    <OperatorCounts days=read.days query=read.query/>
                 })}
             </div>
-            <table class="logbook history-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"日時"</th>
-                        <th scope="col">"操作者"</th>
-                        <th scope="col">"端末"</th>
-                        <th scope="col">"種別"</th>
-                        <th scope="col">"内容"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {move || shown.rows.get().into_iter().map(|e| {
-                        let at = at_of(&e);
-                        let tag = e.kind.tag();
-                        let what = rooms.with(|r| summary(&e, &directory, r));
-                        view! {
-                            <tr data-event=e.id().to_string() data-kind=tag.as_str()>
-                                <td><JaDateTime at/></td>
-                                <td class="operator">{directory.name_of(&e.operator)}</td>
-                                <td class="device">{e.device.0.clone()}</td>
-                                <td class="kind">{tag.label_ja()}</td>
-                                <td class="what">{what}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-            <Show when=move || ready() && shown.rows.with(Vec::is_empty)>
-                <p class="empty">"該当する操作はありません。"</p>
-            </Show>
+            <LogTable
+                class="logbook history-table"
+                columns=vec!["日時", "操作者", "端末", "種別", "内容"]
+                rows
+                key=Event::id
+                row
+                empty="該当する操作はありません。"
+            />
             <nav class="pager no-print" aria-label="操作履歴のページ">
-                <button type="button" id="ops-prev" class="button" disabled=move || pages.at_first() on:click=go_back>"前へ"</button>
-                <button type="button" id="ops-next" class="button" disabled=move || pages.at_last() on:click=go_next>"次へ"</button>
+                <button type="button" id="ops-prev" class="button" disabled=move || trail.at_first()
+                    on:click=move |_| trail.back()>"前へ"</button>
+                <button type="button" id="ops-next" class="button" disabled=move || next().is_none()
+                    on:click=go_next>"次へ"</button>
             </nav>
         </section>
     }
+}
+
+/// The day counts of the period chosen (the charts and the total): read again when the
+/// filters change, and after each write or sync (an export, a print and a sync are acts of
+/// the history too).
+fn day_counts(
+    store: Rc<Store>,
+    versions: Versions,
+    query: Memo<Option<HistoryQuery>>,
+) -> LocalResource<Result<DaysRead, String>> {
+    LocalResource::new(move || {
+        versions.track();
+        let (store, query) = (store.clone(), query.get());
+        async move {
+            let query = query.ok_or(BAD_PERIOD)?;
+            let (from, to, cells) = (query.from_day, query.to_day, query.filter.needs_cells());
+            let days = store.history_days(from, to, cells).await;
+            let days = days.map_err(|e| e.to_string())?;
+            Ok(DaysRead { query, days })
+        }
+    })
+}
+
+/// The page of acts chosen: read again when the filters or the page change, and after each
+/// write or sync.
+fn history_page(
+    store: Rc<Store>,
+    versions: Versions,
+    query: Memo<Option<HistoryQuery>>,
+    trail: Trail,
+) -> LocalResource<Result<PageRead, String>> {
+    LocalResource::new(move || {
+        versions.track();
+        let (store, query, after) = (store.clone(), query.get(), trail.current());
+        async move {
+            let query = query.ok_or(BAD_PERIOD)?;
+            let page = store.history_page(&query, after, PAGE_LINES).await;
+            let page = page.map_err(|e| e.to_string())?;
+            Ok(PageRead { query, after, page })
+        }
+    })
+}
+
+/// The filters: operator, device, kind and period. A change goes back to the newest line.
+#[component]
+fn FilterFields(
+    filters: RwSignal<Filters>,
+    trail: Trail,
+    devices: Signal<Vec<String>>,
+) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let set = move |apply: fn(&mut Filters, String)| {
+        move |ev: web_sys::Event| {
+            filters.update(|f| apply(f, event_target_value(&ev)));
+            trail.reset();
+        }
+    };
+    view! {
+        <Field id="ops-operator" label="操作者">
+            <select id="ops-operator" on:change=set(|f, v| f.operator = v)>
+                <option value="">"すべての操作者"</option>
+                {move || directory.staff().into_iter().map(|p| view! {
+                    <option value=p.id.clone()>{format!("{}（{}）", p.name, p.affiliation)}</option>
+                }).collect_view()}
+            </select>
+        </Field>
+        <Field id="ops-device" label="端末">
+            <select id="ops-device" on:change=set(|f, v| f.device = v)
+                prop:value=move || filters.with(|f| f.device.clone())>
+                <option value="">"すべての端末"</option>
+                {move || devices.get().into_iter().map(|d| view! {
+                    <option value=d.clone()>{d.clone()}</option>
+                }).collect_view()}
+            </select>
+        </Field>
+        <Field id="ops-kind" label="種別">
+            <select id="ops-kind" on:change=set(|f, v| f.kind = v)>
+                <option value="">"すべての種別"</option>
+                {KINDS.iter().map(|tag| view! { <option value=tag.as_str()>{tag.label_ja()}</option> }).collect_view()}
+            </select>
+        </Field>
+        <Field id="ops-from" label="開始日">
+            <input type="date" id="ops-from" prop:value=move || filters.with(|f| f.from.clone())
+                on:change=set(|f, v| f.from = v)/>
+        </Field>
+        <Field id="ops-to" label="終了日">
+            <input type="date" id="ops-to" prop:value=move || filters.with(|f| f.to.clone())
+                on:change=set(|f, v| f.to = v)/>
+        </Field>
+    }
+}
+
+/// One act: when, who, on which device, what kind, and about what.
+#[component]
+fn HistoryRow(event: Event, what: String) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let tag = event.kind.tag();
+    view! {
+        <tr data-event=event.id().to_string() data-kind=tag.as_str()>
+            <td><JaDateTime at=at_of(&event)/></td>
+            <td class="operator">{directory.name_of(&event.operator)}</td>
+            <td class="device">{event.device.0.clone()}</td>
+            <td class="kind">{tag.label_ja()}</td>
+            <td class="what">{what}</td>
+        </tr>
+    }
+}
+
+/// The rooms' names by id, for the lines that name a room; read again after each write or
+/// sync.
+fn room_names(store: Rc<Store>, versions: Versions) -> Signal<HashMap<String, String>> {
+    let rooms = LocalResource::new(move || {
+        versions.track();
+        let store = store.clone();
+        async move {
+            let rooms = store.rooms().await.unwrap_or_default();
+            rooms
+                .into_iter()
+                .map(|r| (r.value.id, r.value.name))
+                .collect::<HashMap<_, _>>()
+        }
+    });
+    Signal::derive(move || rooms.get().unwrap_or_default())
 }
 
 /// Acts per day over the period as bars (SVG drawn here: no chart library for one bar chart).
@@ -403,77 +476,79 @@ fn what_ja(what: &str) -> &str {
     }
 }
 
-fn print_history(store: Rc<Store>, filters: Filters) {
-    let kind = EventKind::Printed(Printed {
-        what: "operation_history".into(),
-        period: format!("{}〜{}", filters.from, filters.to),
-    });
+/// Printing the history: the print is history too (第12条); the page prints even if recording
+/// it fails.
+fn print_action(store: Rc<Store>, filters: RwSignal<Filters>) -> Action<(), ()> {
     let session = expect_context::<Session>();
-    spawn_local(async move {
-        // The print is history too (第12条); the page prints even if recording it fails.
-        let _ = store
-            .record_act(kind, &session.operator_id(), Utc::now())
-            .await;
-        if let Some(w) = web_sys::window() {
-            let _ = w.print();
+    Action::new_local(move |_: &()| {
+        let f = filters.get_untracked();
+        let kind = EventKind::Printed(Printed {
+            what: "operation_history".into(),
+            period: format!("{}〜{}", f.from, f.to),
+        });
+        let (store, operator) = (store.clone(), session.operator_id());
+        async move {
+            let _ = store.record_act(kind, &operator, Utc::now()).await;
+            if let Some(w) = web_sys::window() {
+                let _ = w.print();
+            }
         }
-    });
+    })
 }
 
-/// Writes the filtered rows as CSV (a download), and records the export.
-fn export_csv(
+/// Writing the filtered rows as CSV (a download), and recording the export: what to tell the
+/// clerk, or why it failed.
+fn export_action(
     store: Rc<Store>,
     filters: RwSignal<Filters>,
-    shown: Shown,
-    rooms: RwSignal<HashMap<String, String>>,
-    notice: RwSignal<Option<String>>,
-) {
-    let f = filters.get_untracked();
-    let Some(query) = f.query() else {
-        return;
-    };
-    let total: u32 = shown
-        .days
-        .with_untracked(|d| d.iter().map(|d| d.count(&query.filter)).sum());
-    if total > CSV_MAX_ROWS {
-        shown.error.set(Some(format!(
-            "該当が{total}件あり、一度に書き出せる{CSV_MAX_ROWS}件を超えています。期間か条件を絞ってください。"
-        )));
-        return;
-    }
+    days: LocalResource<Result<DaysRead, String>>,
+    rooms: Signal<HashMap<String, String>>,
+) -> Action<(), Result<String, String>> {
     let directory = expect_context::<Directory>();
-    let operator = expect_context::<Session>().operator_id();
-    spawn_local(async move {
-        let rows = match store.history_rows(&query).await {
-            Ok(rows) => rows,
-            Err(e) => return shown.error.set(Some(e.to_string())),
-        };
-        let lines: Vec<[String; 6]> = rows
-            .iter()
-            .map(|e| rooms.with_untracked(|r| csv_line(e, &directory, r)))
-            .collect();
-        let name = format!("操作履歴_{}_{}.csv", f.from, f.to);
-        if let Err(e) = download(&csv_bytes(&lines), &name) {
-            return shown.error.set(Some(e));
-        }
-        let kind = EventKind::Exported(Exported {
-            what: "operation_history".into(),
-            rows: lines.len() as u32,
-            filter: filter_ja(&f, &directory),
+    let session = expect_context::<Session>();
+    Action::new_local(move |_: &()| {
+        let f = filters.get_untracked();
+        let total = days.with_untracked(|d| {
+            d.as_ref()
+                .and_then(|d| d.as_ref().ok())
+                .map(DaysRead::total)
         });
-        // The export is history (第12条): who took which rows out of the device.
-        match store.record_act(kind, &operator, Utc::now()).await {
-            Ok(_) => {
-                notice.set(Some(format!(
-                    "{}件をCSVで書き出しました（{name}）。",
-                    lines.len()
-                )));
-                // The export is in the history now: show it.
-                filters.update(|_| {});
+        let rooms = rooms.get_untracked();
+        let (store, operator) = (store.clone(), session.operator_id());
+        async move {
+            let query = f.query().ok_or(BAD_PERIOD)?;
+            let total = total.unwrap_or(0);
+            if total > CSV_MAX_ROWS {
+                return Err(format!(
+                    "該当が{total}件あり、一度に書き出せる{CSV_MAX_ROWS}件を超えています。期間か条件を絞ってください。"
+                ));
             }
-            Err(e) => shown.error.set(Some(e.to_string())),
+            let rows = store
+                .history_rows(&query)
+                .await
+                .map_err(|e| e.to_string())?;
+            let lines: Vec<[String; 6]> = rows
+                .iter()
+                .map(|e| csv_line(e, &directory, &rooms))
+                .collect();
+            let name = format!("操作履歴_{}_{}.csv", f.from, f.to);
+            download(&csv_bytes(&lines), &name)?;
+            // The export is history (第12条): who took which rows out of the device.
+            let kind = EventKind::Exported(Exported {
+                what: "operation_history".into(),
+                rows: lines.len() as u32,
+                filter: filter_ja(&f, &directory),
+            });
+            store
+                .record_act(kind, &operator, Utc::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(format!(
+                "{}件をCSVで書き出しました（{name}）。",
+                lines.len()
+            ))
         }
-    });
+    })
 }
 
 /// One CSV row: 和暦, ISO (JST), operator, device, kind, summary.
@@ -529,51 +604,67 @@ fn download(bytes: &[u8], name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `window.daichoHistory`, for the bench command: the page's own queries, timed from outside
-/// (`rows(operator, fromDay, toDay)` and `days(fromDay, toDay)` resolve to how many they read).
-/// Read only, and only what this page shows anyway.
-fn install_bench_hook(store: Rc<Store>) {
+/// `window.daichoHistory`, for the bench command only (the `bench` feature, which release
+/// builds leave out): the page's own queries, timed from outside (`rows(operator, fromDay,
+/// toDay)` and `days(fromDay, toDay)` resolve to how many they read). Read only, and only what
+/// this page shows anyway.
+#[cfg(feature = "bench")]
+mod bench {
+    use super::{per_operator, HistoryFilter, HistoryQuery, Store};
+    use std::rc::Rc;
+    use std::sync::Once;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsValue;
     use wasm_bindgen_futures::future_to_promise;
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let hook = js_sys::Object::new();
-    let s = store.clone();
-    let rows = Closure::<dyn Fn(String, f64, f64) -> js_sys::Promise>::new(move |op, from, to| {
-        let store = s.clone();
-        future_to_promise(async move {
-            let query = HistoryQuery {
-                filter: HistoryFilter {
-                    operator: Some(op),
-                    ..HistoryFilter::default()
-                },
-                from_day: from as i64,
-                to_day: to as i64,
-            };
-            let rows = store.history_rows(&query).await;
-            rows.map(|r| JsValue::from(r.len() as u32))
+
+    /// Installs the hook on the first visit of the page; it lives as long as the page load.
+    pub fn install_once(store: Rc<Store>) {
+        static INSTALLED: Once = Once::new();
+        INSTALLED.call_once(|| install(store));
+    }
+
+    fn install(store: Rc<Store>) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let hook = js_sys::Object::new();
+        let s = store.clone();
+        let rows =
+            Closure::<dyn Fn(String, f64, f64) -> js_sys::Promise>::new(move |op, from, to| {
+                let store = s.clone();
+                future_to_promise(async move {
+                    let query = HistoryQuery {
+                        filter: HistoryFilter {
+                            operator: Some(op),
+                            ..HistoryFilter::default()
+                        },
+                        from_day: from as i64,
+                        to_day: to as i64,
+                    };
+                    let rows = store.history_rows(&query).await;
+                    rows.map(|r| JsValue::from(r.len() as u32))
+                        .map_err(|e| JsValue::from_str(&e.to_string()))
+                })
+            });
+        let days = Closure::<dyn Fn(f64, f64) -> js_sys::Promise>::new(move |from, to| {
+            let store = store.clone();
+            future_to_promise(async move {
+                // What the page does for its charts: counts per day and per operator.
+                let days = store.history_days(from as i64, to as i64, false).await;
+                let filter = HistoryFilter::default();
+                days.map(|d| {
+                    let per_day: u32 = d.iter().map(|d| d.count(&filter)).sum();
+                    let operators = per_operator(&d, &filter);
+                    JsValue::from(per_day.min(operators.iter().map(|o| o.1).sum()))
+                })
                 .map_err(|e| JsValue::from_str(&e.to_string()))
-        })
-    });
-    let days = Closure::<dyn Fn(f64, f64) -> js_sys::Promise>::new(move |from, to| {
-        let store = store.clone();
-        future_to_promise(async move {
-            // What the page does for its charts: counts per day and per operator.
-            let days = store.history_days(from as i64, to as i64, false).await;
-            let filter = HistoryFilter::default();
-            days.map(|d| {
-                let per_day: u32 = d.iter().map(|d| d.count(&filter)).sum();
-                let operators = per_operator(&d, &filter);
-                JsValue::from(per_day.min(operators.iter().map(|o| o.1).sum()))
             })
-            .map_err(|e| JsValue::from_str(&e.to_string()))
-        })
-    });
-    let _ = js_sys::Reflect::set(&hook, &"rows".into(), rows.as_ref());
-    let _ = js_sys::Reflect::set(&hook, &"days".into(), days.as_ref());
-    let _ = js_sys::Reflect::set(&window, &"daichoHistory".into(), &hook);
-    rows.forget();
-    days.forget();
+        });
+        let _ = js_sys::Reflect::set(&hook, &"rows".into(), rows.as_ref());
+        let _ = js_sys::Reflect::set(&hook, &"days".into(), days.as_ref());
+        let _ = js_sys::Reflect::set(&window, &"daichoHistory".into(), &hook);
+        // Installed once per page load: the two closures live as long as it.
+        rows.forget();
+        days.forget();
+    }
 }

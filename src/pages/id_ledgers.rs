@@ -7,25 +7,23 @@ mod operator_kinds;
 
 use crate::auth::session::Session;
 use crate::components::choices::PersonSelect;
-use crate::components::form_message::{FormMessage, Outcome};
-use crate::components::ja_day::{parse_day, today, JaDay};
-use crate::components::record_link::{latest_definitions, RecordLink};
+use crate::components::ja_day::{day_in, missing, parse_day, today, JaDay};
+use crate::components::log_table::LogTable;
+use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
+use crate::components::record_link::RecordLink;
 use crate::directory::Directory;
+use crate::state::{use_store, use_versions};
 use chrono::{NaiveDate, Utc};
 use daicho_core::id_ledger::{
     CollationInfoRecorded, IdLedgerRecorded, IdRecord, IdState, Ledger, LedgerAction,
     OperatorIdKindDefined,
 };
 use daicho_core::organisation::{Organisation, Role};
-use daicho_core::EventTag;
-use daicho_core::{Event, EventId, EventKind};
-use leptos::ev::SubmitEvent;
+use daicho_core::{Event, EventId, EventKind, EventTag, Refusals, Versioned};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use std::collections::BTreeMap;
 
 /// One line of an ID's life, as the paper ledger writes it.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 struct HistoryLine {
     event: EventId,
     ledger: Ledger,
@@ -89,17 +87,28 @@ fn state_key(state: IdState) -> &'static str {
     }
 }
 
-/// The ledgers as loaded.
-#[derive(Clone, Default)]
+/// The ledgers as read.
+#[derive(Clone, Default, PartialEq)]
 struct LedgersView {
-    kinds: Vec<OperatorIdKindDefined>,
-    kind_defined_by: BTreeMap<String, EventId>,
+    /// Each kind of 操作者ID as last defined, with the version that defined it.
+    kinds: Vec<Versioned<OperatorIdKindDefined>>,
     ids: Vec<IdRecord>,
     history: Vec<HistoryLine>,
     organisation: Organisation,
 }
 
 impl LedgersView {
+    /// The ledgers in the registers, each ID's life from its ledger lines.
+    fn read(registers: &daicho_core::Registers, lines: &[Event]) -> Self {
+        let office = registers.office();
+        LedgersView {
+            kinds: office.operator_id_kinds.values().cloned().collect(),
+            ids: office.ids.values().cloned().collect(),
+            history: lines.iter().filter_map(HistoryLine::from_event).collect(),
+            organisation: registers.organisation().clone(),
+        }
+    }
+
     fn kind_name(&self, id: &str) -> String {
         self.kinds
             .iter()
@@ -179,44 +188,20 @@ fn ledger_ids(ledger: Ledger) -> LedgerIds {
 
 #[component]
 pub fn IdLedgersPage() -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let loaded = RwSignal::new(LedgersView::default());
-    let ready = RwSignal::new(false);
+    let (store, versions) = (use_store(), use_versions());
+    // Read again after each write or sync.
+    let register = LocalResource::new(move || {
+        versions.track();
+        let store = store.clone();
+        async move {
+            let tags = [EventTag::IdLedgerRecorded, EventTag::CollationInfoRecorded];
+            let registers = store.registers().await.map_err(|e| e.to_string())?;
+            let lines = store.events_of(&tags).await.map_err(|e| e.to_string())?;
+            Ok::<_, String>(LedgersView::read(&registers, &lines))
+        }
+    });
+    let loaded = Memo::new(move |_| register.get().and_then(Result::ok).unwrap_or_default());
     let tab = RwSignal::new(Ledger::Operator);
-    let reload = move || {
-        spawn_local(async move {
-            let store = store.get_value();
-            let kinds = [
-                EventTag::OperatorIdKindDefined,
-                EventTag::IdLedgerRecorded,
-                EventTag::CollationInfoRecorded,
-            ];
-            let (Ok(registers), Ok(events)) =
-                (store.registers().await, store.events_of(&kinds).await)
-            else {
-                return;
-            };
-            let kind_defined_by = latest_definitions(&events, |k| match k {
-                EventKind::OperatorIdKindDefined(d) => Some(d.id.as_str()),
-                _ => None,
-            });
-            let office = registers.office().clone();
-            loaded.set(LedgersView {
-                kinds: office
-                    .operator_id_kinds
-                    .into_values()
-                    .map(|v| v.value)
-                    .collect(),
-                kind_defined_by,
-                ids: office.ids.into_values().collect(),
-                history: events.iter().filter_map(HistoryLine::from_event).collect(),
-                organisation: registers.organisation().clone(),
-            });
-            ready.set(true);
-        })
-    };
-    reload();
-    let on_recorded = Callback::new(move |()| reload());
     let tab_button = move |ledger: Ledger, id: &'static str, label: &'static str| {
         view! {
             <button type="button" role="tab" id=id class="tab"
@@ -226,7 +211,10 @@ pub fn IdLedgersPage() -> impl IntoView {
         }
     };
     view! {
-        <div class="id-ledgers-page" data-ready=move || ready.get().to_string()>
+        <div class="id-ledgers-page" data-ready=move || register.get().is_some().to_string()>
+            {move || register.get().and_then(Result::err).map(|e| view! {
+                <p class="form-error" role="alert">"管理簿を読めませんでした。" {e}</p>
+            })}
             <div class="ledger-tabs" role="tablist" aria-label="管理簿">
                 {tab_button(Ledger::Operator, "tab-operator-ledger", "操作者ID管理簿")}
                 {tab_button(Ledger::Collation, "tab-collation-ledger", "照合ID管理簿")}
@@ -234,14 +222,14 @@ pub fn IdLedgersPage() -> impl IntoView {
             <p class="hint">"記録できるのはアクセス管理責任者です（第10条第1項）。承認者は記録する日のアクセス管理責任者です。"</p>
             {move || match tab.get() {
                 Ledger::Operator => view! {
-                    <operator_kinds::KindsSection loaded on_recorded/>
+                    <operator_kinds::KindsSection loaded/>
                     <IdList ledger=Ledger::Operator loaded/>
-                    <LedgerForm ledger=Ledger::Operator loaded on_recorded/>
+                    <LedgerForm ledger=Ledger::Operator loaded/>
                 }.into_any(),
                 Ledger::Collation => view! {
                     <IdList ledger=Ledger::Collation loaded/>
-                    <LedgerForm ledger=Ledger::Collation loaded on_recorded/>
-                    <CollationInfoForm loaded on_recorded/>
+                    <LedgerForm ledger=Ledger::Collation loaded/>
+                    <CollationInfoForm loaded/>
                 }.into_any(),
             }}
         </div>
@@ -254,38 +242,90 @@ enum SortBy {
     Person,
 }
 
+/// One ID as its row shows it: the record, its holder's name, the third column (its kind,
+/// or whether 照合情報 is registered) and its life line by line.
+#[derive(Clone)]
+struct IdLine {
+    record: IdRecord,
+    name: String,
+    third: String,
+    history: Vec<HistoryLine>,
+}
+
+impl IdLine {
+    fn new(record: &IdRecord, view: &LedgersView, directory: &Directory) -> Self {
+        let third = match record.ledger {
+            Ledger::Operator => record
+                .kind_id
+                .as_deref()
+                .map(|k| view.kind_name(k))
+                .unwrap_or_default(),
+            Ledger::Collation if record.collation_info_registered => "登録済み".into(),
+            Ledger::Collation => "未登録".into(),
+        };
+        let history = view
+            .history
+            .iter()
+            .filter(|h| h.ledger == record.ledger && h.id == record.id)
+            .cloned()
+            .collect();
+        IdLine {
+            record: record.clone(),
+            name: directory.name_of(&record.person_id),
+            third,
+            history,
+        }
+    }
+
+    /// What the row shows changes with each ledger line, and with a new name of its holder or
+    /// its kind.
+    fn key(&self) -> (String, usize, String, String) {
+        let id = self.record.id.clone();
+        (
+            id,
+            self.history.len(),
+            self.name.clone(),
+            self.third.clone(),
+        )
+    }
+
+    fn matches(&self, state: &str, needle: &str) -> bool {
+        let kind = match self.record.ledger {
+            Ledger::Operator => self.third.as_str(),
+            Ledger::Collation => "",
+        };
+        let texts = [self.record.id.as_str(), &self.name, kind];
+        (state.is_empty() || state_key(self.record.state) == state)
+            && (needle.is_empty() || texts.iter().any(|s| s.contains(needle)))
+    }
+}
+
 #[component]
-fn IdList(ledger: Ledger, loaded: RwSignal<LedgersView>) -> impl IntoView {
+fn IdList(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let ids = ledger_ids(ledger);
     let state = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
     let sort = RwSignal::new(SortBy::Id);
     // A town issues tens of IDs: filter and sort in memory.
-    let rows = move || {
+    let rows = Signal::derive(move || {
         let (wanted, needle) = (state.get(), text.get().trim().to_string());
-        let mut records: Vec<(IdRecord, String)> = loaded.with(|l| {
+        let mut lines: Vec<IdLine> = loaded.with(|l| {
             l.ids
                 .iter()
                 .filter(|r| r.ledger == ledger)
-                .filter(|r| wanted.is_empty() || state_key(r.state) == wanted)
-                .map(|r| (r.clone(), directory.name_of(&r.person_id)))
-                .filter(|(r, name)| {
-                    let kind = r
-                        .kind_id
-                        .as_deref()
-                        .map(|k| l.kind_name(k))
-                        .unwrap_or_default();
-                    needle.is_empty() || [&r.id, name, &kind].iter().any(|s| s.contains(&needle))
-                })
+                .map(|r| IdLine::new(r, l, &directory))
+                .filter(|line| line.matches(&wanted, &needle))
                 .collect()
         });
         match sort.get() {
-            SortBy::Id => records.sort_by(|a, b| a.0.id.cmp(&b.0.id)),
-            SortBy::Person => records.sort_by(|a, b| (&a.1, &a.0.id).cmp(&(&b.1, &b.0.id))),
+            SortBy::Id => lines.sort_by(|a, b| a.record.id.cmp(&b.record.id)),
+            SortBy::Person => {
+                lines.sort_by(|a, b| (&a.name, &a.record.id).cmp(&(&b.name, &b.record.id)))
+            }
         }
-        records
-    };
+        lines
+    });
     let pick_sort = move |ev| {
         let by = if event_target_value(&ev) == "person" {
             SortBy::Person
@@ -294,80 +334,58 @@ fn IdList(ledger: Ledger, loaded: RwSignal<LedgersView>) -> impl IntoView {
         };
         sort.set(by);
     };
-    let is_operator = ledger == Ledger::Operator;
+    let third = match ledger {
+        Ledger::Operator => "種類",
+        Ledger::Collation => "照合情報",
+    };
     view! {
         <section class="card wide">
             <h2>{format!("{}管理簿（第10条第1項第4号）", ids.title)}</h2>
             <div class="filters">
-                <div class="field">
-                    <label for=ids.filter_state>"状態"</label>
+                <Field id=ids.filter_state label="状態">
                     <select id=ids.filter_state on:change=move |ev| state.set(event_target_value(&ev))>
                         <option value="">"すべて"</option>
                         {[IdState::Active, IdState::Suspended, IdState::Deleted].map(|s| view! {
                             <option value=state_key(s)>{state_ja(s)}</option>
                         })}
                     </select>
-                </div>
-                <div class="field">
-                    <label for=ids.filter_text>"ID・氏名・種類で絞り込む"</label>
+                </Field>
+                <Field id=ids.filter_text label="ID・氏名・種類で絞り込む">
                     <input id=ids.filter_text type="search" autocomplete="off" bind:value=text/>
-                </div>
-                <div class="field">
-                    <label for=ids.sort>"並び順"</label>
+                </Field>
+                <Field id=ids.sort label="並び順">
                     <select id=ids.sort on:change=pick_sort>
                         <option value="id">"ID順"</option>
                         <option value="person">"氏名順"</option>
                     </select>
-                </div>
+                </Field>
             </div>
-            <table class="register id-list" data-ledger=ids.key>
-                <thead>
-                    <tr>
-                        <th>{ids.title}</th><th>"操作者"</th>
-                        {if is_operator { view! { <th>"種類"</th> }.into_any() } else { view! { <th>"照合情報"</th> }.into_any() }}
-                        <th>"状態"</th><th>"経過（承認者・日付）"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {move || rows().into_iter().map(|(record, name)| view! {
-                        <IdRow record name loaded/>
-                    }).collect_view()}
-                </tbody>
-            </table>
-            <Show when=move || rows().is_empty()>
-                <p class="empty">"該当するIDはありません。"</p>
-            </Show>
+            <LogTable
+                class="register id-list"
+                attr:data-ledger=ids.key
+                columns=vec![ids.title, "操作者", third, "状態", "経過（承認者・日付）"]
+                rows
+                key=IdLine::key
+                row=|line| view! { <IdRow line/> }
+                empty="該当するIDはありません。"
+            />
         </section>
     }
 }
 
 #[component]
-fn IdRow(record: IdRecord, name: String, loaded: RwSignal<LedgersView>) -> impl IntoView {
+fn IdRow(line: IdLine) -> impl IntoView {
     let directory = expect_context::<Directory>();
-    let (kind, history) = loaded.with_untracked(|l| {
-        let kind = record.kind_id.as_deref().map(|k| l.kind_name(k));
-        let history: Vec<HistoryLine> = l
-            .history
-            .iter()
-            .filter(|h| h.ledger == record.ledger && h.id == record.id)
-            .cloned()
-            .collect();
-        (kind, history)
-    });
-    let third = match record.ledger {
-        Ledger::Operator => kind.unwrap_or_default(),
-        Ledger::Collation if record.collation_info_registered => "登録済み".into(),
-        Ledger::Collation => "未登録".into(),
-    };
+    let record = line.record;
     view! {
         <tr data-id=record.id.clone() data-state=state_key(record.state)>
             <td class="id-number">{record.id.clone()}</td>
-            <td>{name}</td>
-            <td class="id-third">{third}</td>
+            <td>{line.name}</td>
+            <td class="id-third">{line.third}</td>
             <td class="id-state">{state_ja(record.state)}</td>
             <td>
                 <ul class="id-history">
-                    {history.into_iter().map(|h| view! {
+                    {line.history.into_iter().map(|h| view! {
                         <li>
                             <span class="what">{h.what}</span> " " <JaDay day=h.on/>
                             " 承認: " {directory.name_of(&h.approved_by)} " " <RecordLink id=h.event/>
@@ -388,117 +406,139 @@ const ACTIONS: [(&str, &str); 5] = [
     ("deleted", "削除"),
 ];
 
-/// The action chosen in the form; `Err` names what is missing.
-fn action_of(key: &str, note: &str) -> Result<LedgerAction, &'static str> {
+/// The action chosen in the form, or what it lacks (shown at the note, where its reason is
+/// typed).
+fn action_of(key: &str, note: &str) -> Result<LedgerAction, Refusals> {
     let note = note.trim().to_string();
-    let needs = |what| if note.is_empty() { Err(what) } else { Ok(()) };
+    let needs = |what| match note.is_empty() {
+        true => Err(missing(what, daicho_core::Field::Purpose, None)),
+        false => Ok(()),
+    };
     Ok(match key {
         "issued" => LedgerAction::Issued,
         "changed" => {
-            needs("変更の内容を入力してください。")?;
+            needs("変更の内容")?;
             LedgerAction::Changed { note }
         }
         "suspended" => {
-            needs("停止の理由を入力してください。")?;
+            needs("停止の理由")?;
             LedgerAction::Suspended { reason: note }
         }
         "reinstated" => LedgerAction::Reinstated,
         "deleted" => {
-            needs("削除の理由を入力してください。")?;
+            needs("削除の理由")?;
             LedgerAction::Deleted { reason: note }
         }
-        _ => return Err("操作を選んでください。"),
+        _ => return Err(missing("操作", daicho_core::Field::Purpose, None)),
     })
 }
 
-#[component]
-fn LedgerForm(
+/// What the ledger form is filled with.
+#[derive(Clone, Copy)]
+struct LineDraft {
     ledger: Ledger,
-    loaded: RwSignal<LedgersView>,
-    on_recorded: Callback<()>,
-) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
-    let directory = expect_context::<Directory>();
-    let ids = ledger_ids(ledger);
-    let action = RwSignal::new("issued".to_string());
-    let id = RwSignal::new(String::new());
-    let person = RwSignal::new(String::new());
-    let kind = RwSignal::new(String::new());
-    let note = RwSignal::new(String::new());
-    let on = RwSignal::new(today().to_string());
-    let message: Outcome = RwSignal::new(None);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let number = id.get_untracked().trim().to_string();
-        if number.is_empty() {
-            return message.set(Some((false, format!("{}を入力してください。", ids.title))));
+    action: RwSignal<String>,
+    id: RwSignal<String>,
+    person: RwSignal<String>,
+    kind: RwSignal<String>,
+    note: RwSignal<String>,
+    on: RwSignal<String>,
+}
+
+impl LineDraft {
+    fn new(ledger: Ledger) -> Self {
+        LineDraft {
+            ledger,
+            action: RwSignal::new("issued".to_string()),
+            id: RwSignal::new(String::new()),
+            person: RwSignal::new(String::new()),
+            kind: RwSignal::new(String::new()),
+            note: RwSignal::new(String::new()),
+            on: RwSignal::new(today().to_string()),
         }
-        let Some(day) = parse_day(&on.get_untracked()) else {
-            return message.set(Some((false, "日付を入力してください。".into())));
-        };
-        let act = match action_of(&action.get_untracked(), &note.get_untracked()) {
-            Ok(a) => a,
-            Err(why) => return message.set(Some((false, why.into()))),
-        };
-        let operator = session.operator_id();
-        let (current, approver) =
-            loaded.with_untracked(|l| (l.record(ledger, &number), l.approver(day)));
-        // Holder and kind carry over from the ID's record unless the form gives new ones.
+    }
+
+    /// The line as filled in, or the form's own refusal. Holder and kind carry over from the
+    /// ID's record unless the form gives new ones; the approver is the officer of the day
+    /// (with nobody in the role that day the store refuses, naming the role).
+    fn line(&self, view: &LedgersView, operator: &str) -> Result<IdLedgerRecorded, Refusals> {
+        let (ledger, title) = (self.ledger, ledger_ids(self.ledger).title);
+        let number = self.id.get_untracked().trim().to_string();
+        if number.is_empty() {
+            return Err(missing(title, daicho_core::Field::Permit, None));
+        }
+        let day = day_in(&self.on.get_untracked(), "日付", daicho_core::Field::Time)?;
+        let action = action_of(&self.action.get_untracked(), &self.note.get_untracked())?;
+        let current = view.record(ledger, &number);
         let chosen = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.is_empty());
-        let person_id = chosen(person)
+        let person_id = chosen(self.person)
             .or_else(|| current.as_ref().map(|c| c.person_id.clone()))
             .unwrap_or_default();
-        if person_id.is_empty() && act == LedgerAction::Issued {
-            return message.set(Some((false, "操作者を選んでください。".into())));
+        if person_id.is_empty() && action == LedgerAction::Issued {
+            return Err(missing("操作者", daicho_core::Field::Name, None));
         }
         let kind_id = match ledger {
-            Ledger::Operator => chosen(kind).or_else(|| current.and_then(|c| c.kind_id)),
+            Ledger::Operator => chosen(self.kind).or_else(|| current.and_then(|c| c.kind_id)),
             Ledger::Collation => None,
         };
-        let line = IdLedgerRecorded {
+        Ok(IdLedgerRecorded {
             ledger,
             id: number,
             person_id,
             kind_id,
-            action: act,
+            action,
             on: day,
-            // With nobody in the role that day the store refuses, naming the role.
-            approved_by: approver.unwrap_or_else(|| operator.clone()),
-        };
-        let store = store.get_value();
-        spawn_local(async move {
-            match store
-                .record(EventKind::IdLedgerRecorded(line), &operator, Utc::now())
-                .await
-            {
-                Ok(_) => {
-                    message.set(Some((true, format!("{}管理簿に記録しました。", ids.title))));
-                    id.set(String::new());
-                    note.set(String::new());
-                    on_recorded.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
+            approved_by: view.approver(day).unwrap_or_else(|| operator.to_string()),
+        })
+    }
+
+    /// Does the chosen action name the ID's holder (and kind)?
+    fn names_holder(&self) -> bool {
+        matches!(self.action.get().as_str(), "issued" | "changed")
+    }
+}
+
+#[component]
+fn LedgerForm(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let directory = expect_context::<Directory>();
+    let ids = ledger_ids(ledger);
+    let draft = LineDraft::new(ledger);
+    let record = Action::new_local(move |_: &()| {
+        let operator = session.operator_id();
+        let line = loaded.with_untracked(|l| draft.line(l, &operator));
+        let store = store.clone();
+        async move {
+            let line = match line {
+                Ok(line) => line,
+                Err(refusals) => return Outcome::Refused(refusals),
+            };
+            let kind = EventKind::IdLedgerRecorded(line);
+            let done = format!("{}管理簿に記録しました。", ids.title);
+            let outcome = Outcome::of(store.record(kind, &operator, Utc::now()).await, done);
+            if outcome.is_done() {
+                draft.id.set(String::new());
+                draft.note.set(String::new());
             }
-        });
-    };
-    let shows_holder = move || matches!(action.get().as_str(), "issued" | "changed");
+            outcome
+        }
+    });
     let pick_action = move |ev| {
-        action.set(event_target_value(&ev));
+        draft.action.set(event_target_value(&ev));
         // Hidden selects re-render empty when shown again: forget what they held.
-        if !matches!(action.get_untracked().as_str(), "issued" | "changed") {
-            person.set(String::new());
-            kind.set(String::new());
+        if !draft.names_holder() {
+            draft.person.set(String::new());
+            draft.kind.set(String::new());
         }
     };
-    let note_label = move || match action.get().as_str() {
+    let note_label = move || match draft.action.get().as_str() {
         "changed" => "変更の内容",
         "suspended" => "停止の理由",
         "deleted" => "削除の理由",
         _ => "備考（この操作では不要）",
     };
     let approver = move || {
-        let day = parse_day(&on.get())?;
+        let day = parse_day(&draft.on.get())?;
         let who = loaded.with(|l| l.approver(day));
         Some(who.map_or_else(
             || "その日のアクセス管理責任者が記録されていません。".to_string(),
@@ -527,104 +567,109 @@ fn LedgerForm(
     } else {
         "（変更では、変える場合だけ選びます）"
     };
+    let error_of = |id: &str| format!("{id}-error");
     view! {
-        <form class="card wide ledger-form" data-ledger=ids.key on:submit=submit>
+        <RecordForm class="card wide ledger-form" attr:data-ledger=ids.key action=record>
             <h2>{format!("{}管理簿に記録", ids.title)}</h2>
-            <div class="field">
-                <label for=ids.action>"操作"</label>
+            <Field id=ids.action label="操作">
                 <select id=ids.action on:change=pick_action>
                     {ACTIONS.map(|(key, label)| view! { <option value=key>{label}</option> })}
                 </select>
-            </div>
-            <div class="field">
-                <label for=ids.id>{ids.title}</label>
-                <input id=ids.id autocomplete="off" list=ids.ids_list bind:value=id/>
+            </Field>
+            <Field id=ids.id label=ids.title refusals=daicho_core::Field::Permit>
+                <input id=ids.id autocomplete="off" list=ids.ids_list aria-describedby=error_of(ids.id)
+                    bind:value=draft.id/>
                 <datalist id=ids.ids_list>{existing}</datalist>
-            </div>
-            <Show when=shows_holder>
+            </Field>
+            <Show when=move || draft.names_holder()>
                 <p class="hint">{holder_hint}</p>
-                <PersonSelect id=ids.person label="操作者" value=person/>
+                <PersonSelect id=ids.person label="操作者" value=draft.person/>
+                <FieldRefusal field=daicho_core::Field::Name id=error_of(ids.person)/>
                 {(ledger == Ledger::Operator).then(|| view! {
-                    <div class="field">
-                        <label for=ids.kind>"操作者IDの種類"</label>
-                        <select id=ids.kind on:change=move |ev| kind.set(event_target_value(&ev))>
+                    <Field id=ids.kind label="操作者IDの種類">
+                        <select id=ids.kind on:change=move |ev| draft.kind.set(event_target_value(&ev))>
                             <option value="">"選んでください"</option>
                             {kind_options}
                         </select>
-                    </div>
+                    </Field>
                 })}
             </Show>
+            // A field by hand: its label follows the action.
             <div class="field">
                 <label for=ids.note>{note_label}</label>
-                <input id=ids.note autocomplete="off" bind:value=note/>
+                <input id=ids.note autocomplete="off" aria-describedby=error_of(ids.note) bind:value=draft.note/>
+                <FieldRefusal field=daicho_core::Field::Purpose id=error_of(ids.note)/>
             </div>
-            <div class="field">
-                <label for=ids.on>"日付"</label>
-                <input id=ids.on type="date" bind:value=on/>
-            </div>
+            <Field id=ids.on label="日付" refusals=daicho_core::Field::Time>
+                <input id=ids.on type="date" aria-describedby=error_of(ids.on) bind:value=draft.on/>
+            </Field>
             <p class="derived" id=ids.approver role="status">{approver}</p>
+            <FieldRefusal field=daicho_core::Field::GrantedBy id=error_of(ids.approver)/>
             <button type="submit" id=ids.submit class="button primary">"記録"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }
 
+/// The 照合情報 act as filled in, with the holder of its 照合ID; or the form's own refusal.
+fn collation_info(
+    view: &LedgersView,
+    collation_id: String,
+    registered: bool,
+    on: &str,
+    operator: &str,
+) -> Result<(CollationInfoRecorded, Option<String>), Refusals> {
+    let day = day_in(on, "日付", daicho_core::Field::Time)?;
+    if collation_id.is_empty() {
+        return Err(missing("照合ID", daicho_core::Field::Permit, None));
+    }
+    let holder = view
+        .record(Ledger::Collation, &collation_id)
+        .map(|r| r.person_id);
+    let info = CollationInfoRecorded {
+        collation_id,
+        registered,
+        on: day,
+        approved_by: view.approver(day).unwrap_or_else(|| operator.to_string()),
+        credential: None,
+    };
+    Ok((info, holder))
+}
+
 #[component]
-fn CollationInfoForm(loaded: RwSignal<LedgersView>, on_recorded: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+fn CollationInfoForm(loaded: Memo<LedgersView>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
     let directory = expect_context::<Directory>();
     let collation_id = RwSignal::new(String::new());
     let registered = RwSignal::new(true);
     let on = RwSignal::new(today().to_string());
-    let message: Outcome = RwSignal::new(None);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let Some(day) = parse_day(&on.get_untracked()) else {
-            return message.set(Some((false, "日付を入力してください。".into())));
-        };
-        if collation_id.get_untracked().is_empty() {
-            return message.set(Some((false, "照合IDを選んでください。".into())));
-        }
+    let record = Action::new_local(move |_: &()| {
         let operator = session.operator_id();
-        let approver = loaded.with_untracked(|l| l.approver(day));
-        let holder = loaded.with_untracked(|l| {
-            let id = collation_id.get_untracked();
-            l.ids
-                .iter()
-                .find(|r| r.ledger == Ledger::Collation && r.id == id)
-                .map(|r| r.person_id.clone())
+        let read = loaded.with_untracked(|l| {
+            let (id, on) = (collation_id.get_untracked(), on.get_untracked());
+            collation_info(l, id, registered.get_untracked(), &on, &operator)
         });
-        let info = CollationInfoRecorded {
-            collation_id: collation_id.get_untracked(),
-            registered: registered.get_untracked(),
-            on: day,
-            approved_by: approver.unwrap_or_else(|| operator.clone()),
-            credential: None,
-        };
-        let done = if info.registered {
-            "照合情報の登録を記録しました。"
-        } else {
-            "照合情報の削除を記録しました。"
-        };
-        let store = store.get_value();
-        let name = directory.name_of(holder.as_deref().unwrap_or_default());
-        message.set(None);
-        spawn_local(async move {
-            let info = match with_passkey(info, holder, &name).await {
+        let name = read
+            .as_ref()
+            .ok()
+            .and_then(|(_, h)| h.as_deref().map(|h| directory.name_of(h)));
+        let store = store.clone();
+        async move {
+            let (info, holder) = match read {
+                Ok(read) => read,
+                Err(refusals) => return Outcome::Refused(refusals),
+            };
+            let done = match info.registered {
+                true => "照合情報の登録を記録しました。",
+                false => "照合情報の削除を記録しました。",
+            };
+            let info = match with_passkey(info, holder, &name.unwrap_or_default()).await {
                 Ok(info) => info,
-                Err(e) => return message.set(Some((false, e))),
+                Err(e) => return Outcome::Failed(e),
             };
             let kind = EventKind::CollationInfoRecorded(info);
-            match store.record(kind, &operator, Utc::now()).await {
-                Ok(_) => {
-                    message.set(Some((true, done.into())));
-                    on_recorded.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
-            }
-        });
-    };
+            Outcome::of(store.record(kind, &operator, Utc::now()).await, done)
+        }
+    });
     let options = move || {
         loaded.with(|l| {
             l.ids
@@ -638,31 +683,29 @@ fn CollationInfoForm(loaded: RwSignal<LedgersView>, on_recorded: Callback<()>) -
         })
     };
     view! {
-        <form class="card wide collation-info-form" on:submit=submit>
+        <RecordForm class="card wide collation-info-form" action=record>
             <h2>"照合情報の登録・削除（第8条第2項・第10条）"</h2>
             <p class="hint">"登録では、本人がこの端末の生体認証（指紋・顔）またはセキュリティキーで照合情報を登録します。照合情報そのものは認証器の中に保管され、ここには公開鍵と登録・削除の事実だけを記録します。"</p>
-            <div class="field">
-                <label for="collation-info-id">"照合ID"</label>
-                <select id="collation-info-id" on:change=move |ev| collation_id.set(event_target_value(&ev))>
+            <Field id="collation-info-id" label="照合ID" refusals=daicho_core::Field::Permit>
+                <select id="collation-info-id" aria-describedby="collation-info-id-error"
+                    on:change=move |ev| collation_id.set(event_target_value(&ev))>
                     <option value="">"選んでください"</option>
                     {options}
                 </select>
-            </div>
-            <div class="field">
-                <label for="collation-info-action">"操作"</label>
+            </Field>
+            <Field id="collation-info-action" label="操作">
                 <select id="collation-info-action"
                     on:change=move |ev| registered.set(event_target_value(&ev) == "registered")>
                     <option value="registered">"照合情報を登録"</option>
                     <option value="deleted">"照合情報を削除"</option>
                 </select>
-            </div>
-            <div class="field">
-                <label for="collation-info-on">"日付"</label>
-                <input id="collation-info-on" type="date" bind:value=on/>
-            </div>
+            </Field>
+            <Field id="collation-info-on" label="日付" refusals=daicho_core::Field::Time>
+                <input id="collation-info-on" type="date" aria-describedby="collation-info-on-error"
+                    bind:value=on/>
+            </Field>
             <button type="submit" id="record-collation-info" class="button primary">"記録"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }
 

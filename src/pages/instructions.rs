@@ -5,12 +5,13 @@
 mod forms;
 
 use crate::components::ja_day::{ja_day, today, JaDay};
+use crate::components::log_table::LogTable;
+use crate::components::record_link::{record_href, RecordLink};
 use crate::directory::Directory;
-use crate::pages::meetings::record_href;
+use crate::state::{use_store, use_versions};
 use daicho_core::instructions::{Addressee, Basis, Instruction, InstructionStatus};
 use daicho_core::office::Meeting;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 const STATUSES: [InstructionStatus; 3] = [
     InstructionStatus::Open,
@@ -57,34 +58,48 @@ fn meeting_label(m: &Meeting) -> String {
     format!("{}の会議（{}）", ja_day(m.held.date), m.held.place)
 }
 
+/// The register as read: the instructions, and the meetings they may come from (newest
+/// first).
+#[derive(Clone)]
+struct InstructionsRead {
+    instructions: Vec<Instruction>,
+    meetings: Vec<Meeting>,
+}
+
 #[component]
 pub fn InstructionsPage() -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let instructions = RwSignal::new(Vec::<Instruction>::new());
-    let meetings = RwSignal::new(Vec::<Meeting>::new());
-    let loaded = RwSignal::new(false);
+    let (store, versions) = (use_store(), use_versions());
+    // Read again after each write or sync.
+    let register = LocalResource::new(move || {
+        versions.track();
+        let store = store.clone();
+        async move {
+            let registers = store.registers().await.map_err(|e| e.to_string())?;
+            let office = registers.office();
+            let mut meetings: Vec<Meeting> = office.meetings.values().cloned().collect();
+            meetings.sort_by(|a, b| (b.held.date, &b.id).cmp(&(a.held.date, &a.id)));
+            let instructions = office.instructions.values().cloned().collect();
+            Ok::<_, String>(InstructionsRead {
+                instructions,
+                meetings,
+            })
+        }
+    });
+    let read = move || register.get().and_then(Result::ok);
+    let instructions = Signal::derive(move || read().map(|r| r.instructions).unwrap_or_default());
+    let meetings = Signal::derive(move || read().map(|r| r.meetings).unwrap_or_default());
     // The instruction a row's button chose for the report form, and for the close form.
     let (report_target, close_target) =
         (RwSignal::new(String::new()), RwSignal::new(String::new()));
-    let reload = move || {
-        spawn_local(async move {
-            if let Ok(registers) = store.get_value().registers().await {
-                let mut ms: Vec<Meeting> = registers.office().meetings.values().cloned().collect();
-                ms.sort_by(|a, b| (b.held.date, &b.id).cmp(&(a.held.date, &a.id)));
-                meetings.set(ms);
-                instructions.set(registers.office().instructions.values().cloned().collect());
-                loaded.set(true);
-            }
-        })
-    };
-    reload();
-    let on_recorded = Callback::new(move |()| reload());
     view! {
-        <div class="instructions-page" data-ready=move || loaded.get().then_some("true")>
+        <div class="instructions-page" data-ready=move || register.get().is_some().then_some("true")>
+            {move || register.get().and_then(Result::err).map(|e| view! {
+                <p class="form-error" role="alert">"指示・要請の記録を読めませんでした。" {e}</p>
+            })}
             <InstructionList instructions meetings report_target close_target/>
-            <forms::IssueForm meetings on_recorded/>
-            <forms::ReportForm instructions target=report_target on_recorded/>
-            <forms::CloseForm instructions target=close_target on_recorded/>
+            <forms::IssueForm meetings/>
+            <forms::ReportForm instructions target=report_target/>
+            <forms::CloseForm instructions target=close_target/>
         </div>
     }
 }
@@ -103,8 +118,8 @@ fn search_text(i: &Instruction, directory: &Directory) -> String {
 
 #[component]
 fn InstructionList(
-    instructions: RwSignal<Vec<Instruction>>,
-    meetings: RwSignal<Vec<Meeting>>,
+    instructions: Signal<Vec<Instruction>>,
+    meetings: Signal<Vec<Meeting>>,
     report_target: RwSignal<String>,
     close_target: RwSignal<String>,
 ) -> impl IntoView {
@@ -113,7 +128,7 @@ fn InstructionList(
     let text = RwSignal::new(String::new());
     let by_issued = RwSignal::new(false);
     // Tens of instructions a year: filtered and sorted in memory.
-    let shown = move || {
+    let rows = Signal::derive(move || {
         let wanted = status.get();
         let needle = text.get().trim().to_lowercase();
         let mut list: Vec<Instruction> = instructions.with(|is| {
@@ -129,6 +144,11 @@ fn InstructionList(
             list.sort_by(|a, b| (a.issued.due, &a.id).cmp(&(b.issued.due, &b.id)));
         }
         list
+    });
+    // An instruction changes after it is issued only by its reports and its closing.
+    let key = |i: &Instruction| (i.id.clone(), i.reports.len(), i.closed.is_some());
+    let row = move |instruction| {
+        view! { <InstructionRow instruction meetings report_target close_target/> }
     };
     view! {
         <section class="card wide instruction-list">
@@ -153,26 +173,20 @@ fn InstructionList(
                     </select>
                 </div>
             </div>
-            <table class="register instructions">
-                <thead>
-                    <tr>
-                        <th>"指示日"</th><th>"宛先"</th><th>"内容・報告"</th><th>"期限"</th>
-                        <th>"根拠"</th><th>"状況"</th><th></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {move || shown().into_iter().map(|i| view! { <InstructionRow instruction=i meetings report_target close_target/> }).collect_view()}
-                </tbody>
-            </table>
-            <Show when=move || shown().is_empty()>
-                <p class="empty">"該当する指示・要請はありません。"</p>
-            </Show>
+            <LogTable
+                class="register instructions"
+                columns=vec!["指示日", "宛先", "内容・報告", "期限", "根拠", "状況", ""]
+                rows
+                key
+                row
+                empty="該当する指示・要請はありません。"
+            />
         </section>
     }
 }
 
 /// The meeting or report an instruction came from; a meeting links to its record.
-fn basis_view(basis: &Basis, meetings: RwSignal<Vec<Meeting>>) -> AnyView {
+fn basis_view(basis: &Basis, meetings: Signal<Vec<Meeting>>) -> AnyView {
     match basis {
         Basis::Meeting { meeting } => {
             let label = meetings
@@ -189,7 +203,7 @@ fn basis_view(basis: &Basis, meetings: RwSignal<Vec<Meeting>>) -> AnyView {
 #[component]
 fn InstructionRow(
     instruction: Instruction,
-    meetings: RwSignal<Vec<Meeting>>,
+    meetings: Signal<Vec<Meeting>>,
     report_target: RwSignal<String>,
     close_target: RwSignal<String>,
 ) -> impl IntoView {
@@ -235,7 +249,7 @@ fn InstructionRow(
                     <button type="button" class="button pick-close"
                         on:click=move |_| close_target.set(pick_close.clone())>"完了にする"</button>
                 })}
-                <a class="record-link" href=record_href(&i.id)>"記録"</a>
+                <RecordLink id=i.id.clone()/>
             </td>
         </tr>
     }

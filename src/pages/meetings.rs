@@ -4,46 +4,56 @@
 mod detail;
 mod form;
 
-use crate::components::ja_day::{today, JaDay};
+use crate::components::ja_day::{ja_day, today, JaDay};
+use crate::components::log_table::LogTable;
+use crate::components::record_link::RecordLink;
 use crate::directory::Directory;
+use crate::state::{use_store, use_versions};
 use daicho_core::office::Meeting;
 use daicho_core::organisation::Role;
 use daicho_core::years::YearKind;
 use daicho_core::EventId;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-/// The link to a record's own page, with its history and corrections.
-pub(crate) fn record_href(id: &EventId) -> String {
-    format!("#/record/{id}")
+/// The register as read: every meeting, and who holds the general manager's role today.
+#[derive(Clone)]
+struct MeetingsRead {
+    meetings: Vec<Meeting>,
+    general_manager: Option<String>,
 }
 
 #[component]
 pub fn MeetingsPage() -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let meetings = RwSignal::new(Vec::<Meeting>::new());
-    let general_manager = RwSignal::new(None::<String>);
-    let loaded = RwSignal::new(false);
+    let (store, versions) = (use_store(), use_versions());
+    // Read again after each write or sync.
+    let register = LocalResource::new(move || {
+        versions.track();
+        let store = store.clone();
+        async move {
+            let registers = store.registers().await.map_err(|e| e.to_string())?;
+            let general_manager = registers
+                .organisation()
+                .who_held(Role::GeneralManager, today())
+                .map(str::to_string);
+            let meetings = registers.office().meetings.values().cloned().collect();
+            Ok::<_, String>(MeetingsRead {
+                meetings,
+                general_manager,
+            })
+        }
+    });
+    let read = move || register.get().and_then(Result::ok);
+    let meetings = Signal::derive(move || read().map(|r| r.meetings).unwrap_or_default());
+    let general_manager = Signal::derive(move || read().and_then(|r| r.general_manager));
     let selected = RwSignal::new(None::<EventId>);
-    let reload = move || {
-        spawn_local(async move {
-            if let Ok(registers) = store.get_value().registers().await {
-                let gm = registers
-                    .organisation()
-                    .who_held(Role::GeneralManager, today());
-                general_manager.set(gm.map(str::to_string));
-                meetings.set(registers.office().meetings.values().cloned().collect());
-                loaded.set(true);
-            }
-        })
-    };
-    reload();
-    let on_recorded = Callback::new(move |()| reload());
     view! {
-        <div class="meetings-page" data-ready=move || loaded.get().then_some("true")>
+        <div class="meetings-page" data-ready=move || register.get().is_some().then_some("true")>
+            {move || register.get().and_then(Result::err).map(|e| view! {
+                <p class="form-error" role="alert">"会議の記録を読めませんでした。" {e}</p>
+            })}
             <MeetingList meetings selected/>
-            <detail::MeetingDetail meetings selected on_recorded/>
-            <form::MeetingForm general_manager=general_manager.into() on_recorded/>
+            <detail::MeetingDetail meetings selected/>
+            <form::MeetingForm general_manager/>
         </div>
     }
 }
@@ -73,7 +83,7 @@ fn year_kind(value: &str) -> YearKind {
 
 #[component]
 fn MeetingList(
-    meetings: RwSignal<Vec<Meeting>>,
+    meetings: Signal<Vec<Meeting>>,
     selected: RwSignal<Option<EventId>>,
 ) -> impl IntoView {
     let directory = expect_context::<Directory>();
@@ -90,7 +100,7 @@ fn MeetingList(
         ys.into_iter().map(move |y| (y, k.label_ja(y)))
     };
     // A few meetings a year: filtered and sorted in memory.
-    let shown = move || {
+    let rows = Signal::derive(move || {
         let k = year_kind(&kind.get());
         let y: Option<i32> = year.get().parse().ok();
         let needle = text.get().trim().to_lowercase();
@@ -106,7 +116,10 @@ fn MeetingList(
             list.reverse();
         }
         list
-    };
+    });
+    // A meeting changes after it is recorded only by the opinions it receives.
+    let key = |m: &Meeting| (m.id.clone(), m.opinions.len());
+    let row = move |meeting| view! { <MeetingRow meeting selected/> };
     view! {
         <section class="card wide meeting-list">
             <h2>"セキュリティ会議の記録"</h2>
@@ -142,20 +155,14 @@ fn MeetingList(
                     </select>
                 </div>
             </div>
-            <table class="register meetings">
-                <thead>
-                    <tr>
-                        <th>"開催日"</th><th>"開催場所"</th><th>"議長"</th><th>"審議事項"</th>
-                        <th>"審査会の意見"</th><th></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {move || shown().into_iter().map(|m| view! { <MeetingRow meeting=m selected/> }).collect_view()}
-                </tbody>
-            </table>
-            <Show when=move || shown().is_empty()>
-                <p class="empty">"該当する会議の記録はありません。"</p>
-            </Show>
+            <LogTable
+                class="register meetings"
+                columns=vec!["開催日", "開催場所", "議長", "審議事項", "審査会の意見", ""]
+                rows
+                key
+                row
+                empty="該当する会議の記録はありません。"
+            />
         </section>
     }
 }
@@ -174,13 +181,10 @@ fn opinions_cell(m: &Meeting) -> String {
 fn MeetingRow(meeting: Meeting, selected: RwSignal<Option<EventId>>) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let id = meeting.id.clone();
-    let (is_open, choose) = (id.clone(), id.clone());
-    let label = format!(
-        "{}の会議の詳細",
-        crate::components::ja_day::ja_day(meeting.held.date)
-    );
+    let (is_open, choose, shown) = (id.clone(), id.clone(), id.to_string());
+    let label = format!("{}の会議の詳細", ja_day(meeting.held.date));
     view! {
-        <tr data-meeting=id.to_string() class:selected=move || selected.with(|s| s.as_ref() == Some(&is_open))>
+        <tr data-meeting=shown class:selected=move || selected.with(|s| s.as_ref() == Some(&is_open))>
             <td><JaDay day=meeting.held.date/></td>
             <td class="place">{meeting.held.place.clone()}</td>
             <td class="chair">{directory.name_of(&meeting.held.chair)}</td>
@@ -189,7 +193,7 @@ fn MeetingRow(meeting: Meeting, selected: RwSignal<Option<EventId>>) -> impl Int
             <td class="actions">
                 <button type="button" class="button" aria-label=label
                     on:click=move |_| selected.set(Some(choose.clone()))>"詳細"</button>
-                <a class="record-link" href=record_href(&id)>"記録"</a>
+                <RecordLink id/>
             </td>
         </tr>
     }

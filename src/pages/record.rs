@@ -3,74 +3,78 @@
 //! it. Nothing is edited: a correction is a new event beside the original.
 
 use crate::auth::session::Session;
-use crate::components::form_message::{FormMessage, Outcome};
 use crate::components::ja_date::JaDateTime;
+use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
+use crate::state::{use_store, use_versions};
+use crate::store::StoreError;
 use chrono::{DateTime, Utc};
-use daicho_core::corrections::{CorrectionKind, CorrectionRecorded, CorrectionTrail};
-use daicho_core::{Event, EventId, Registers};
-use leptos::ev::SubmitEvent;
+use daicho_core::corrections::{CorrectionKind, CorrectionRecorded};
+use daicho_core::{Event, EventId, Registers, Room};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
+/// A record's events as read, with the rooms they name by id.
 #[derive(Clone)]
 struct Loaded {
     history: Vec<Event>,
-    registers: Registers,
+    rooms: BTreeMap<String, Room>,
+    /// Whether the record was voided by a correction.
+    void: bool,
 }
 
 impl Loaded {
-    fn trail(&self, id: &EventId) -> CorrectionTrail {
-        self.registers
-            .corrections_of(id)
-            .cloned()
-            .unwrap_or_default()
+    fn new(history: Vec<Event>, registers: &Registers) -> Self {
+        let void = history.first().is_some_and(|original| {
+            registers
+                .corrections_of(&original.id())
+                .is_some_and(|trail| trail.is_void())
+        });
+        let rooms = registers
+            .rooms()
+            .map(|r| (r.id.clone(), r.clone()))
+            .collect();
+        Loaded {
+            history,
+            rooms,
+            void,
+        }
     }
 }
 
 #[component]
 pub fn RecordPage(id: String) -> impl IntoView {
-    let store = crate::state::use_store_value();
     let Ok(id) = id.parse::<EventId>() else {
         return view! { <p class="form-error" role="alert">"記録の番号が読めません: " {id}</p> }
             .into_any();
     };
-    let loaded = RwSignal::new_local(None::<Result<Loaded, String>>);
-    let target = id.clone();
-    let reload = move || {
-        let (store, id) = (store.get_value(), target.clone());
-        spawn_local(async move {
-            let result = async {
-                let history = store.history(&id).await?;
-                let registers = store.registers().await?;
-                Ok(Loaded { history, registers })
-            }
-            .await
-            .map_err(|e: crate::store::StoreError| e.to_string());
-            loaded.set(Some(result));
-        });
-    };
-    reload();
-    let on_corrected = Callback::new(move |()| reload());
-    // Kept here, not in the form: the reload after a correction draws the form anew, and the
-    // clerk must still read that the correction was recorded.
-    let outcome: Outcome = RwSignal::new(None);
+    let (store, versions) = (use_store(), use_versions());
+    // Read again after each write or sync: a correction, here or synced, joins the history.
+    let record = LocalResource::new(move || {
+        versions.track();
+        let (store, id) = (store.clone(), id.clone());
+        async move {
+            let history = store.history(&id).await?;
+            let registers = store.registers().await?;
+            Ok::<_, StoreError>(Loaded::new(history, &registers))
+        }
+    });
+    let loaded = move || record.get().and_then(Result::ok);
+    // The record itself: the correction form is drawn once for it, so it keeps how its submit
+    // went while the history refreshes.
+    let original = Memo::new(move |_| loaded().and_then(|l| l.history.first().cloned()));
+    let void = Signal::derive(move || loaded().is_some_and(|l| l.void));
     view! {
-        <div class="record-page" data-ready=move || loaded.with(Option::is_some).then_some("true")>
-            {move || loaded.get().map(|result| match result {
-                Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+        <div class="record-page" data-ready=move || record.get().is_some().then_some("true")>
+            {move || record.get().map(|result| match result {
+                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 Ok(l) if l.history.is_empty() => view! {
                     <p class="empty">"この記録はこの端末にありません。"</p>
                 }.into_any(),
-                Ok(l) => {
-                    let trail = l.trail(&id);
-                    view! {
-                        <RecordHistory loaded=l.clone() trail=trail.clone()/>
-                        <CorrectionForm target=l.history[0].clone() trail on_corrected outcome/>
-                    }.into_any()
-                }
+                Ok(l) => view! { <RecordHistory loaded=l/> }.into_any(),
             })}
+            {move || original.get().map(|target| view! { <CorrectionForm target void/> })}
         </div>
     }
     .into_any()
@@ -80,24 +84,20 @@ pub fn RecordPage(id: String) -> impl IntoView {
 /// recorded, by whom and when, oldest first. The latest is the one in force.
 #[component]
 pub fn VersionsPage(key: String) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let loaded = RwSignal::new_local(None::<Result<Loaded, String>>);
-    let record = key.clone();
-    spawn_local(async move {
-        let store = store.get_value();
-        let result = async {
-            let history = store.versions(&record).await?;
+    let (store, versions) = (use_store(), use_versions());
+    let record = LocalResource::new(move || {
+        versions.track();
+        let (store, key) = (store.clone(), key.clone());
+        async move {
+            let history = store.versions(&key).await?;
             let registers = store.registers().await?;
-            Ok(Loaded { history, registers })
+            Ok::<_, StoreError>(Loaded::new(history, &registers))
         }
-        .await
-        .map_err(|e: crate::store::StoreError| e.to_string());
-        loaded.set(Some(result));
     });
     view! {
-        <div class="record-page" data-ready=move || loaded.with(Option::is_some).then_some("true")>
-            {move || loaded.get().map(|result| match result {
-                Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+        <div class="record-page" data-ready=move || record.get().is_some().then_some("true")>
+            {move || record.get().map(|result| match result {
+                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 Ok(l) if l.history.is_empty() => view! {
                     <p class="empty">"この記録の履歴はこの端末にありません。"</p>
                 }.into_any(),
@@ -107,7 +107,7 @@ pub fn VersionsPage(key: String) -> impl IntoView {
                         <p class="record-id">"版の数 " {l.history.len()} "（最後の版が現在のものです）"</p>
                         <ol class="history">
                             {l.history.iter().map(|e| view! {
-                                <HistoryEvent event=e.clone() rooms=rooms_by_id(&l.registers)/>
+                                <HistoryEvent event=e.clone() rooms=l.rooms.clone()/>
                             }).collect_view()}
                         </ol>
                     </section>
@@ -117,28 +117,18 @@ pub fn VersionsPage(key: String) -> impl IntoView {
     }
 }
 
-/// The rooms of the registers by id (an event names its room by id).
-fn rooms_by_id(registers: &Registers) -> std::collections::BTreeMap<String, daicho_core::Room> {
-    registers
-        .rooms()
-        .map(|r| (r.id.clone(), r.clone()))
-        .collect()
-}
-
 #[component]
-fn RecordHistory(loaded: Loaded, trail: CorrectionTrail) -> impl IntoView {
+fn RecordHistory(loaded: Loaded) -> impl IntoView {
     let original = &loaded.history[0];
     let title = original.kind.tag().label_ja();
-    let void = trail.is_void();
-    let rooms = rooms_by_id(&loaded.registers);
     let events = loaded
         .history
         .iter()
-        .map(|e| view! { <HistoryEvent event=e.clone() rooms=rooms.clone()/> })
+        .map(|e| view! { <HistoryEvent event=e.clone() rooms=loaded.rooms.clone()/> })
         .collect_view();
     view! {
         <section class="card wide record-history">
-            <h2>{title} {void.then(|| view! { <span class="void-mark">"取消済み"</span> })}</h2>
+            <h2>{title} {loaded.void.then(|| view! { <span class="void-mark">"取消済み"</span> })}</h2>
             <p class="record-id">"記録番号 " <code>{original.id().to_string()}</code></p>
             <ol class="history">{events}</ol>
         </section>
@@ -146,10 +136,7 @@ fn RecordHistory(loaded: Loaded, trail: CorrectionTrail) -> impl IntoView {
 }
 
 #[component]
-fn HistoryEvent(
-    event: Event,
-    rooms: std::collections::BTreeMap<String, daicho_core::Room>,
-) -> impl IntoView {
+fn HistoryEvent(event: Event, rooms: BTreeMap<String, Room>) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let tag = event.kind.tag();
     let at = DateTime::<Utc>::from_timestamp_millis(event.hlc.wall_ms).unwrap_or_default();
@@ -233,7 +220,7 @@ fn shown(
     key: &str,
     value: &Value,
     directory: &Directory,
-    rooms: &std::collections::BTreeMap<String, daicho_core::Room>,
+    rooms: &BTreeMap<String, Room>,
 ) -> String {
     const PEOPLE: [&str; 10] = [
         "person_id",
@@ -323,23 +310,16 @@ fn amendable(original: &Event) -> Vec<String> {
 }
 
 #[component]
-fn CorrectionForm(
-    target: Event,
-    trail: CorrectionTrail,
-    on_corrected: Callback<()>,
-    outcome: Outcome,
-) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
-    let void = RwSignal::new(false);
+fn CorrectionForm(target: Event, void: Signal<bool>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let voiding = RwSignal::new(false);
     let field = RwSignal::new(String::new());
     let value = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
-    let fields = amendable(&target);
+    let fields = StoredValue::new(amendable(&target));
     let target_id = target.id();
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let kind = if void.get_untracked() {
+    let correct = Action::new_local(move |_: &()| {
+        let kind = if voiding.get_untracked() {
             CorrectionKind::Void
         } else {
             let amended = [(field.get_untracked(), value.get_untracked())]
@@ -353,58 +333,51 @@ fn CorrectionForm(
             kind,
             reason: reason.get_untracked().trim().to_string(),
         };
-        let store = store.get_value();
-        spawn_local(async move {
-            match store
-                .correct(correction, &session.operator_id(), Utc::now())
-                .await
-            {
-                Ok(_) => {
-                    outcome.set(Some((
-                        true,
-                        "訂正を記録しました。元の記録はそのまま残ります。".into(),
-                    )));
-                    on_corrected.run(());
-                }
-                Err(e) => outcome.set(Some((false, e.to_string()))),
-            }
-        });
+        let (store, operator) = (store.clone(), session.operator_id());
+        async move {
+            let done = "訂正を記録しました。元の記録はそのまま残ります。";
+            Outcome::of(store.correct(correction, &operator, Utc::now()).await, done)
+        }
+    });
+    let options = move || {
+        fields.with_value(|fields| {
+            fields
+                .iter()
+                .map(|k| view! { <option value=k.clone()>{field_label(k)}</option> })
+                .collect_view()
+        })
     };
-    if trail.is_void() {
-        return view! { <p class="notice">"この記録は取り消されています。これ以上の訂正はできません。"</p> }
-            .into_any();
-    }
+    let voided = || view! { <p class="notice">"この記録は取り消されています。これ以上の訂正はできません。"</p> };
     view! {
-        <form class="card wide correction-form no-print" on:submit=submit novalidate>
-            <h2>"訂正・取消を記録"</h2>
-            <p>"元の記録は消えません。訂正は理由とともに新しい記録として残ります。"</p>
-            <fieldset>
-                <legend>"種類"</legend>
-                <label class="check"><input type="radio" name="correction-kind" id="correction-amend"
-                    checked on:change=move |_| void.set(false)/> "訂正（項目の内容を正す）"</label>
-                <label class="check"><input type="radio" name="correction-kind" id="correction-void"
-                    on:change=move |_| void.set(true)/> "取消（記録すべきでなかった）"</label>
-            </fieldset>
-            <Show when=move || !void.get()>
-                <div class="field">
-                    <label for="correction-field">"訂正する項目"</label>
-                    <select id="correction-field" on:change=move |ev| field.set(event_target_value(&ev))>
-                        <option value="">"選んでください"</option>
-                        {fields.iter().map(|k| view! { <option value=k.clone()>{field_label(k)}</option> }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="correction-value">"訂正後の内容"</label>
-                    <input id="correction-value" autocomplete="off" bind:value=value/>
-                </div>
-            </Show>
-            <div class="field">
-                <label for="correction-reason">"理由"</label>
-                <input id="correction-reason" autocomplete="off" bind:value=reason/>
-            </div>
-            <button type="submit" id="record-correction" class="button primary">"訂正を記録"</button>
-            <FormMessage outcome/>
-        </form>
+        <Show when=move || !void.get() fallback=voided>
+            <RecordForm class="card wide correction-form no-print" action=correct>
+                <h2>"訂正・取消を記録"</h2>
+                <p>"元の記録は消えません。訂正は理由とともに新しい記録として残ります。"</p>
+                <fieldset>
+                    <legend>"種類"</legend>
+                    <label class="check"><input type="radio" name="correction-kind" id="correction-amend"
+                        checked on:change=move |_| voiding.set(false)/> "訂正（項目の内容を正す）"</label>
+                    <label class="check"><input type="radio" name="correction-kind" id="correction-void"
+                        on:change=move |_| voiding.set(true)/> "取消（記録すべきでなかった）"</label>
+                </fieldset>
+                <Show when=move || !voiding.get()>
+                    <Field id="correction-field" label="訂正する項目" refusals=daicho_core::Field::Entry>
+                        <select id="correction-field" aria-describedby="correction-field-error"
+                            on:change=move |ev| field.set(event_target_value(&ev))>
+                            <option value="">"選んでください"</option>
+                            {options}
+                        </select>
+                    </Field>
+                    <Field id="correction-value" label="訂正後の内容">
+                        <input id="correction-value" autocomplete="off" bind:value=value/>
+                    </Field>
+                </Show>
+                <Field id="correction-reason" label="理由" refusals=daicho_core::Field::Purpose>
+                    <input id="correction-reason" autocomplete="off" aria-describedby="correction-reason-error"
+                        bind:value=reason/>
+                </Field>
+                <button type="submit" id="record-correction" class="button primary">"訂正を記録"</button>
+            </RecordForm>
+        </Show>
     }
-    .into_any()
 }

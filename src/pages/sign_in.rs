@@ -3,13 +3,13 @@
 //! staff member (the administrator) instead.
 
 use crate::auth::session::{Operator, Session};
+use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
+use crate::state::use_store;
 use crate::store::{new_id, SignInOutcome, Store, StoreError};
 use chrono::Utc;
 use daicho_core::people::{PersonDefined, PersonKind};
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::rc::Rc;
 
 /// Recorded as the operator of the first-run registration, before anyone can sign in.
@@ -17,7 +17,6 @@ const FIRST_SETUP: &str = "初期設定";
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let _store = crate::state::use_store_value();
     let directory = expect_context::<Directory>();
     let has_staff = move || !directory.staff().is_empty();
     view! {
@@ -29,72 +28,94 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
+/// How an operator proves who they are.
+#[derive(Clone)]
+enum Proof {
+    Pin(String),
+    /// 照合情報認証 on this tablet's authenticator.
+    Passkey,
+}
+
+/// Signs `person` in with `proof`: who signed in, or what to tell them.
+async fn sign_in(store: &Store, person: &str, proof: Proof) -> Result<PersonDefined, String> {
+    let now = Utc::now();
+    match proof {
+        Proof::Pin(pin) => match store.sign_in(person, &pin, now).await {
+            Ok(SignInOutcome::SignedIn(p)) => Ok(p),
+            Ok(SignInOutcome::WrongPin { attempts_left: 0 }) => Err(
+                "暗証番号が違います。ロックされました。システム管理者に解除を依頼してください。"
+                    .into(),
+            ),
+            Ok(SignInOutcome::WrongPin { attempts_left }) => Err(format!(
+                "暗証番号が違います。あと{attempts_left}回間違えるとロックされます。"
+            )),
+            Err(e) => Err(e.to_string()),
+        },
+        Proof::Passkey => store
+            .passkey_sign_in(person, now)
+            .await
+            .map_err(|e| format!("{e} 暗証番号でもサインインできます。")),
+    }
+}
+
 #[component]
 fn PinSignIn() -> impl IntoView {
-    let store = crate::state::use_store_value();
+    let store = use_store();
     let directory = expect_context::<Directory>();
     let session = expect_context::<Session>();
     let chosen = RwSignal::new(None::<PersonDefined>);
-    let has_passkey = RwSignal::new(false);
-    let pin = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let choose = move |person: PersonDefined| {
-        let (store, id) = (store.get_value(), person.id.clone());
-        chosen.set(Some(person));
-        message.set(None);
-        has_passkey.set(false);
-        spawn_local(async move {
-            let registered = store.passkeys_of(&id).await.is_ok_and(|p| !p.is_empty());
-            if chosen.with_untracked(|c| c.as_ref().map(|c| c.id == id)) == Some(true) {
-                has_passkey.set(registered);
+    let chosen_id = Memo::new(move |_| chosen.with(|c| c.as_ref().map(|c| c.id.clone())));
+    // Whether the person chosen registered 照合情報 (a passkey) on a tablet, asked on each
+    // choice. An action, not a resource: this screen goes away in the same turn as a sign-in,
+    // and a resource read under the shell's Suspense that goes before it has run would hold
+    // the Suspense pending for good.
+    let lookup = {
+        let store = store.clone();
+        Action::new_local(move |id: &String| {
+            let (store, id) = (store.clone(), id.clone());
+            async move {
+                let registered = store.passkeys_of(&id).await.is_ok_and(|p| !p.is_empty());
+                (id, registered)
             }
-        });
-    };
-    let signed_in = move |p: PersonDefined| {
-        session.sign_in(Operator {
-            person_id: p.id,
-            name: p.name,
         })
     };
-    let with_passkey = move |_| {
-        let Some(person) = chosen.get_untracked() else {
-            return;
-        };
-        busy.set(true);
-        let store = store.get_value();
-        spawn_local(async move {
-            let outcome = store.passkey_sign_in(&person.id, Utc::now()).await;
-            busy.set(false);
-            match outcome {
-                Ok(p) => signed_in(p),
-                Err(e) => message.set(Some(format!("{e} 暗証番号でもサインインできます。"))),
-            }
-        });
+    // Only the answer for the person chosen now counts, not one for an earlier choice.
+    let has_passkey = move || {
+        let answer = lookup.value().get();
+        answer.is_some_and(|(id, registered)| registered && chosen_id.get() == Some(id))
     };
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let Some(person) = chosen.get_untracked() else {
-            return message.set(Some("名前を選んでください。".into()));
-        };
-        busy.set(true);
-        let (store, entered) = (store.get_value(), pin.get_untracked());
-        spawn_local(async move {
-            let outcome = store.sign_in(&person.id, &entered, Utc::now()).await;
-            busy.set(false);
+    let pin = RwSignal::new(String::new());
+    // One attempt at a time, by PIN or passkey: what to tell the operator when it fails.
+    let attempt = Action::new_local(move |proof: &Proof| {
+        let (store, person, proof) = (store.clone(), chosen.get_untracked(), proof.clone());
+        async move {
+            let Some(person) = person else {
+                return Some("名前を選んでください。".to_string());
+            };
+            let outcome = sign_in(&store, &person.id, proof).await;
             pin.set(String::new());
             match outcome {
-                Ok(SignInOutcome::SignedIn(p)) => signed_in(p),
-                Ok(SignInOutcome::WrongPin { attempts_left: 0 }) => message.set(Some(
-                    "暗証番号が違います。ロックされました。システム管理者に解除を依頼してください。"
-                        .into(),
-                )),
-                Ok(SignInOutcome::WrongPin { attempts_left }) => message.set(Some(format!(
-                    "暗証番号が違います。あと{attempts_left}回間違えるとロックされます。"
-                ))),
-                Err(e) => message.set(Some(e.to_string())),
+                Ok(p) => {
+                    session.sign_in(Operator {
+                        person_id: p.id,
+                        name: p.name,
+                    });
+                    None
+                }
+                Err(message) => Some(message),
             }
-        });
+        }
+    });
+    let message = move || attempt.value().get().flatten();
+    let busy = move || attempt.pending().get();
+    let choose = move |person: PersonDefined| {
+        lookup.dispatch(person.id.clone());
+        chosen.set(Some(person));
+        attempt.clear();
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        attempt.dispatch(Proof::Pin(pin.get_untracked()));
     };
     view! {
         <h2>"サインイン"</h2>
@@ -106,106 +127,94 @@ fn PinSignIn() -> impl IntoView {
                 let affiliation = person.affiliation.clone();
                 view! {
                     <button type="button" class="person"
-                        aria-pressed=move || (chosen.with(|c| c.as_ref().map(|c| c.id.clone())) == Some(id.clone())).to_string()
+                        aria-pressed=move || (chosen_id.get() == Some(id.clone())).to_string()
                         on:click=move |_| choose(person.clone())>
                         <strong>{label}</strong> <small>{affiliation}</small>
                     </button>
                 }
             }/>
         </div>
-        <Show when=move || has_passkey.get()>
+        <Show when=has_passkey>
             <div class="passkey-sign-in">
                 <button type="button" id="sign-in-passkey" class="button primary big"
-                    disabled=move || busy.get() on:click=with_passkey>
+                    disabled=busy on:click=move |_| { attempt.dispatch(Proof::Passkey); }>
                     "生体認証でサインイン"
                 </button>
             </div>
         </Show>
         <form class="pin-form" on:submit=submit>
             <label for="pin">
-                {move || if has_passkey.get() { "暗証番号（生体認証が使えないとき）" } else { "暗証番号" }}
+                {move || if has_passkey() { "暗証番号（生体認証が使えないとき）" } else { "暗証番号" }}
             </label>
             <input id="pin" type="password" inputmode="numeric" autocomplete="off" bind:value=pin/>
             <button type="submit" id="sign-in" class="button big"
-                class:primary=move || !has_passkey.get() disabled=move || busy.get()>
+                class:primary=move || !has_passkey() disabled=busy>
                 "サインイン"
             </button>
-            <Show when=move || message.get().is_some()>
-                <p class="form-error" role="alert">{move || message.get()}</p>
-            </Show>
+            {move || message().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
         </form>
     }
 }
 
 #[component]
 fn FirstSetup() -> impl IntoView {
-    let store = crate::state::use_store_value();
+    let store = use_store();
     let directory = expect_context::<Directory>();
     let session = expect_context::<Session>();
     let name = RwSignal::new(String::new());
     let affiliation = RwSignal::new(String::new());
     let pin = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if pin.get_untracked() != again.get_untracked() {
-            return message.set(Some("確認の暗証番号が一致しません。".into()));
-        }
+    let register = Action::new_local(move |_: &()| {
         let person = PersonDefined {
             id: new_id(),
             name: name.get_untracked().trim().to_string(),
             affiliation: affiliation.get_untracked().trim().to_string(),
             kind: PersonKind::Staff,
         };
-        busy.set(true);
-        let (store, pin) = (store.get_value(), pin.get_untracked());
-        spawn_local(async move {
-            let result = register_first(&store, person, &pin).await;
-            busy.set(false);
-            match result {
-                Ok(person) => {
-                    let operator = Operator {
-                        person_id: person.id.clone(),
-                        name: person.name.clone(),
-                    };
-                    directory.put(person);
-                    session.sign_in(operator);
-                }
-                Err(e) => message.set(Some(e.to_string())),
+        let (pin, again) = (pin.get_untracked(), again.get_untracked());
+        let store = store.clone();
+        async move {
+            // The form's own check: no rule of the registers, so not a refusal of theirs.
+            if pin != again {
+                return Outcome::Failed("確認の暗証番号が一致しません。".into());
             }
-        });
-    };
+            let registered = register_first(&store, person, &pin).await;
+            let signed_in = registered.map(|person| {
+                let operator = Operator {
+                    person_id: person.id.clone(),
+                    name: person.name.clone(),
+                };
+                directory.put(person);
+                session.sign_in(operator);
+            });
+            Outcome::of(signed_in, "登録しました。")
+        }
+    });
     view! {
         <h2>"初期設定"</h2>
         <p class="hint">
             "この端末にはまだ職員が登録されていません。最初の職員（システム管理者）を登録してください。"
         </p>
-        <form class="setup-form" on:submit=submit>
-            <div class="field">
-                <label for="setup-name">"氏名"</label>
-                <input id="setup-name" autocomplete="off" bind:value=name/>
-            </div>
-            <div class="field">
-                <label for="setup-affiliation">"所属"</label>
-                <input id="setup-affiliation" autocomplete="off" bind:value=affiliation/>
-            </div>
-            <div class="field">
-                <label for="setup-pin">"暗証番号（4〜8桁の数字）"</label>
-                <input id="setup-pin" type="password" inputmode="numeric" autocomplete="off" bind:value=pin/>
-            </div>
-            <div class="field">
-                <label for="setup-pin-again">"暗証番号（確認）"</label>
+        <RecordForm class="setup-form" action=register>
+            <Field id="setup-name" label="氏名" refusals=daicho_core::Field::Name>
+                <input id="setup-name" autocomplete="off" aria-describedby="setup-name-error" bind:value=name/>
+            </Field>
+            <Field id="setup-affiliation" label="所属" refusals=daicho_core::Field::Affiliation>
+                <input id="setup-affiliation" autocomplete="off" aria-describedby="setup-affiliation-error"
+                    bind:value=affiliation/>
+            </Field>
+            <Field id="setup-pin" label="暗証番号（4〜8桁の数字）" refusals=daicho_core::Field::Pin>
+                <input id="setup-pin" type="password" inputmode="numeric" autocomplete="off"
+                    aria-describedby="setup-pin-error" bind:value=pin/>
+            </Field>
+            <Field id="setup-pin-again" label="暗証番号（確認）">
                 <input id="setup-pin-again" type="password" inputmode="numeric" autocomplete="off" bind:value=again/>
-            </div>
-            <button type="submit" id="setup" class="button primary big" disabled=move || busy.get()>
+            </Field>
+            <button type="submit" id="setup" class="button primary big" disabled=move || register.pending().get()>
                 "登録してサインイン"
             </button>
-            <Show when=move || message.get().is_some()>
-                <p class="form-error" role="alert">{move || message.get()}</p>
-            </Show>
-        </form>
+        </RecordForm>
     }
 }
 
@@ -213,39 +222,32 @@ fn FirstSetup() -> impl IntoView {
 /// one-time code, it pulls everything recorded so far, and its staff sign in as usual.
 #[component]
 fn JoinTown() -> impl IntoView {
-    let store = crate::state::use_store_value();
+    let store = use_store();
     let directory = expect_context::<Directory>();
     let code = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        busy.set(true);
-        let (store, code) = (store.get_value(), code.get_untracked());
-        spawn_local(async move {
-            let joined = join(store, &code).await;
-            busy.set(false);
-            match joined {
-                Ok(people) => directory.replace(people),
-                Err(e) => message.set(Some(e)),
+    let join_town = Action::new_local(move |_: &()| {
+        let (store, code) = (store.clone(), code.get_untracked());
+        async move {
+            match join(store, &code).await {
+                Ok(people) => {
+                    directory.replace(people);
+                    Outcome::Done("登録し、記録を受信しました。".into())
+                }
+                Err(e) => Outcome::Failed(e),
             }
-        });
-    };
+        }
+    });
     view! {
-        <form class="join-form" on:submit=submit>
+        <RecordForm class="join-form" action=join_town>
             <h2>"既存の台帳に参加する"</h2>
             <p class="hint">"出張所のタブレットなど、すでに使っている台帳を引き継ぐ端末は、システム管理者が発行した登録コードを入力します。登録後、これまでの記録を受信します。"</p>
-            <div class="field">
-                <label for="join-code">"登録コード"</label>
+            <Field id="join-code" label="登録コード">
                 <input id="join-code" autocomplete="off" bind:value=code/>
-            </div>
-            <button type="submit" id="join" class="button big" disabled=move || busy.get()>
+            </Field>
+            <button type="submit" id="join" class="button big" disabled=move || join_town.pending().get()>
                 "登録して記録を受信"
             </button>
-            <Show when=move || message.get().is_some()>
-                <p class="form-error" role="alert">{move || message.get()}</p>
-            </Show>
-        </form>
+        </RecordForm>
     }
 }
 

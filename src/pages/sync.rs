@@ -1,16 +1,14 @@
 //! 端末と同期: enroll this device with the code the system administrator gives, and send its
 //! records to the shared endpoint; what is waiting, the last success and the last error.
 
-use crate::components::form_message::{FormMessage, Outcome};
-use crate::components::newest_read::NewestRead;
+use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::state::use_store;
 use crate::store::HistoryCheck;
-use crate::sync::runner::{sync_by_hand, SyncSignals};
+use crate::sync::runner::{notify_state_changed, request_soon, sync_by_hand, SyncSignals};
 use crate::sync::{self, is_online, SyncState};
 use chrono::DateTime;
 use daicho_core::wareki;
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 #[derive(Clone, Default)]
 struct Status {
@@ -20,61 +18,51 @@ struct Status {
 
 #[component]
 pub fn SyncPage() -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let status = RwSignal::new(None::<Status>);
-    // Syncs here, by hand and in other tabs change the state in bursts, each read again.
-    let reads = NewestRead::new();
-    let reload = move || {
-        let ticket = reads.ask();
-        spawn_local(async move {
-            let store = store.get_value();
-            let read = (
-                store.sync_record::<crate::sync::SyncState>().await,
-                store.device().await,
-            );
-            if !reads.is_newest(ticket) {
-                return; // a newer read came meanwhile; it shows the state
-            }
-            if let (Ok(state), Ok(device)) = read {
-                status.set(Some(Status {
+    let store = use_store();
+    let signals = expect_context::<SyncSignals>();
+    // Read again whenever a sync (here, by itself, or in another tab) or an enrollment changed
+    // the state; a burst of changes leaves only the newest read shown.
+    let status = {
+        let store = store.clone();
+        LocalResource::new(move || {
+            signals.state_changed.track();
+            let store = store.clone();
+            async move {
+                let state = store.sync_record::<SyncState>().await.ok()?;
+                let device = store.device().await.ok()?;
+                Some(Status {
                     state,
                     recorded: device.seq,
-                }));
+                })
             }
         })
     };
-    // Drawn again whenever a sync (here, by itself, or in another tab) changed the state.
-    let signals = expect_context::<SyncSignals>();
-    Effect::new(move |_| {
-        signals.state_changed.track();
-        reload();
-    });
-    let outcome: Outcome = RwSignal::new(None);
     // One sync by hand at a time: the button waits for it, so a second tap is not queued.
-    let busy = RwSignal::new(false);
-    let sync_now = move |_| {
-        let store = store.get_value();
-        busy.set(true);
-        spawn_local(async move {
-            match sync_by_hand(store, signals).await {
-                Ok(report) => outcome.set(Some((true, report.summary_ja()))),
-                Err(e) => outcome.set(Some((false, e.to_string()))),
-            }
-            busy.set(false);
-        });
-    };
+    let sync_now = Action::new_local(move |_: &()| {
+        let store = store.clone();
+        async move {
+            let report = sync_by_hand(store, signals).await;
+            report.map(|r| r.summary_ja()).map_err(|e| e.to_string())
+        }
+    });
+    let busy = move || sync_now.pending().get();
+    let shown = move || status.get().flatten();
     view! {
-        <div class="sync-page" data-ready=move || status.with(Option::is_some).then_some("true")>
+        <div class="sync-page" data-ready=move || shown().is_some().then_some("true")>
             <section class="card wide">
                 <h2>"この端末の同期"</h2>
-                {move || status.get().map(|s| view! { <SyncSummary status=s/> })}
-                <button type="button" id="sync-now" class="button primary" on:click=sync_now
-                    disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
-                    {move || if busy.get() { "同期中…" } else { "今すぐ同期" }}
+                {move || shown().map(|s| view! { <SyncSummary status=s/> })}
+                <button type="button" id="sync-now" class="button primary"
+                    on:click=move |_| { sync_now.dispatch(()); }
+                    disabled=busy aria-busy=move || busy().to_string()>
+                    {move || if busy() { "同期中…" } else { "今すぐ同期" }}
                 </button>
-                <FormMessage outcome/>
+                {move || sync_now.value().get().map(|report| match report {
+                    Ok(text) => view! { <p class="status" role="status">{text}</p> }.into_any(),
+                    Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
+                })}
             </section>
-            <EnrollForm on_enrolled=Callback::new(move |()| reload())/>
+            <EnrollForm/>
             <HistoryCheckCard/>
             <IdleSetting/>
         </div>
@@ -84,32 +72,28 @@ pub fn SyncPage() -> impl IntoView {
 /// Re-checks every stored record's hash and chain link, naming the first that fails.
 #[component]
 fn HistoryCheckCard() -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let result = RwSignal::new(None::<(bool, String)>);
-    let busy = RwSignal::new(false);
-    let check = move |_| {
-        busy.set(true);
-        let store = store.get_value();
-        spawn_local(async move {
-            let outcome = match store.check_history().await {
+    let store = use_store();
+    let check = Action::new_local(move |_: &()| {
+        let store = store.clone();
+        async move {
+            match store.check_history().await {
                 Ok(check) => (
                     matches!(check, HistoryCheck::Sound { .. }),
                     check.summary_ja(),
                 ),
                 Err(e) => (false, e.to_string()),
-            };
-            result.set(Some(outcome));
-            busy.set(false);
-        });
-    };
+            }
+        }
+    });
     view! {
         <section class="card wide">
             <h2>"記録の検証（第12条）"</h2>
             <p class="hint">"この端末が保存しているすべての記録について、内容とハッシュ、端末ごとの記録のつながりを確かめます。"</p>
-            <button type="button" id="check-history" class="button" disabled=move || busy.get() on:click=check>
+            <button type="button" id="check-history" class="button" disabled=move || check.pending().get()
+                on:click=move |_| { check.dispatch(()); }>
                 "記録を検証"
             </button>
-            {move || result.get().map(|(sound, text)| view! {
+            {move || check.value().get().map(|(sound, text)| view! {
                 <p class=if sound { "status history-check" } else { "form-error history-check" }
                     data-sound=sound.to_string() role="status">{text}</p>
             })}
@@ -136,10 +120,9 @@ fn IdleSetting() -> impl IntoView {
         <section class="card wide">
             <h2>"自動サインアウト"</h2>
             <p class="hint">"共用の端末は、操作がないまま次の時間がたつと自動的にサインアウトします。"</p>
-            <div class="field">
-                <label for="idle-minutes">"操作がない時間"</label>
+            <Field id="idle-minutes" label="操作がない時間">
                 <select id="idle-minutes" on:change=change>{options.to_vec()}</select>
-            </div>
+            </Field>
             <Show when=move || saved.get()>
                 <p class="status" role="status">"設定しました。"</p>
             </Show>
@@ -177,35 +160,32 @@ fn SyncSummary(status: Status) -> impl IntoView {
 }
 
 #[component]
-fn EnrollForm(on_enrolled: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
+fn EnrollForm() -> impl IntoView {
+    let store = use_store();
+    let signals = expect_context::<SyncSignals>();
     let code = RwSignal::new(String::new());
-    let outcome: Outcome = RwSignal::new(None);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let (store, code) = (store.get_value(), code.get_untracked());
-        spawn_local(async move {
+    let enroll = Action::new_local(move |_: &()| {
+        let (store, code) = (store.clone(), code.get_untracked());
+        async move {
             match sync::enroll(&store, &code).await {
                 Ok(()) => {
-                    outcome.set(Some((true, "この端末を登録しました。".into())));
-                    on_enrolled.run(());
+                    notify_state_changed(signals);
                     // The first sync follows by itself, shortly.
-                    crate::sync::runner::request_soon();
+                    request_soon();
+                    Outcome::Done("この端末を登録しました。".into())
                 }
-                Err(e) => outcome.set(Some((false, e.to_string()))),
+                Err(e) => Outcome::Failed(e.to_string()),
             }
-        });
-    };
+        }
+    });
     view! {
-        <form class="card wide enroll-form no-print" on:submit=submit>
+        <RecordForm class="card wide enroll-form no-print" action=enroll>
             <h2>"端末の登録"</h2>
             <p class="hint">"システム管理者が発行した登録コード（daicho-server enroll-token）を入力します。この端末の鍵は端末の外に出ません。"</p>
-            <div class="field">
-                <label for="enroll-code">"登録コード"</label>
+            <Field id="enroll-code" label="登録コード">
                 <input id="enroll-code" autocomplete="off" bind:value=code/>
-            </div>
+            </Field>
             <button type="submit" id="enroll" class="button primary">"登録"</button>
-            <FormMessage outcome/>
-        </form>
+        </RecordForm>
     }
 }

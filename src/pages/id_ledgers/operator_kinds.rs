@@ -4,16 +4,16 @@
 
 use super::LedgersView;
 use crate::auth::session::Session;
-use crate::components::form_message::{FormMessage, Outcome};
+use crate::components::log_table::LogTable;
+use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
 use crate::directory::Directory;
+use crate::state::use_store;
 use crate::store::new_id;
 use chrono::Utc;
 use daicho_core::id_ledger::{GovernedAct, IdState, OperatorIdKindDefined};
-use daicho_core::EventKind;
-use leptos::ev::SubmitEvent;
+use daicho_core::{EventKind, Versioned};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 /// The form's fields; `id` empty while a new kind is being defined.
 #[derive(Clone, Copy)]
@@ -74,112 +74,136 @@ fn acts_ja(acts: &[GovernedAct]) -> String {
 }
 
 #[component]
-pub(super) fn KindsSection(
-    loaded: RwSignal<LedgersView>,
-    on_recorded: Callback<()>,
-) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+pub(super) fn KindsSection(loaded: Memo<LedgersView>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
     let form = KindForm::new();
-    let message: Outcome = RwSignal::new(None);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let amending = !form.id.get_untracked().is_empty();
+    let define = Action::new_local(move |_: &()| {
+        let done = match form.id.get_untracked().is_empty() {
+            true => "操作者IDの種類を登録しました。",
+            false => "操作者IDの種類を変更しました（変更前の定義は履歴に残ります）。",
+        };
         let kind = EventKind::OperatorIdKindDefined(form.definition());
-        let (store, operator) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
-            match store.record(kind, &operator, Utc::now()).await {
-                Ok(_) => {
-                    let done = match amending {
-                        true => "操作者IDの種類を変更しました（変更前の定義は履歴に残ります）。",
-                        false => "操作者IDの種類を登録しました。",
-                    };
-                    message.set(Some((true, done.into())));
-                    form.load(None);
-                    on_recorded.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
+        let (store, operator) = (store.clone(), session.operator_id());
+        async move {
+            let outcome = Outcome::of(store.record(kind, &operator, Utc::now()).await, done);
+            if outcome.is_done() {
+                form.load(None);
             }
-        });
-    };
+            outcome
+        }
+    });
     view! {
         <section class="card wide">
             <h2>"操作者IDの種類（第10条第1項第3号・第11条）"</h2>
             <KindsTable loaded/>
-            <form class="kind-form" on:submit=submit>
+            <RecordForm class="kind-form" action=define>
                 <h3>"種類を登録・変更"</h3>
                 <KindChoice loaded form/>
-                <div class="field">
-                    <label for="kind-name">"種類の名称"</label>
-                    <input id="kind-name" autocomplete="off" bind:value=form.name/>
-                </div>
-                <div class="field">
-                    <label for="kind-permits">"許可される操作"</label>
-                    <input id="kind-permits" autocomplete="off" bind:value=form.permits/>
-                </div>
+                <Field id="kind-name" label="種類の名称" refusals=daicho_core::Field::Name>
+                    <input id="kind-name" autocomplete="off" aria-describedby="kind-name-error"
+                        bind:value=form.name/>
+                </Field>
+                <Field id="kind-permits" label="許可される操作" refusals=daicho_core::Field::Purpose>
+                    <input id="kind-permits" autocomplete="off" aria-describedby="kind-permits-error"
+                        bind:value=form.permits/>
+                </Field>
                 <ActChecks acts=form.acts/>
                 <button type="submit" id="define-kind" class="button primary">"登録"</button>
-                <FormMessage outcome=message/>
-            </form>
+            </RecordForm>
         </section>
     }
 }
 
+/// A kind as its row shows it, with who holds it: the operators with an active 操作者ID of
+/// it (第11条).
+#[derive(Clone)]
+struct KindLine {
+    kind: Versioned<OperatorIdKindDefined>,
+    holders: String,
+}
+
+impl KindLine {
+    fn new(
+        kind: &Versioned<OperatorIdKindDefined>,
+        view: &LedgersView,
+        directory: &Directory,
+    ) -> Self {
+        let holders = view
+            .ids
+            .iter()
+            .filter(|r| r.kind_id.as_deref() == Some(&kind.id) && r.state == IdState::Active)
+            .map(|r| directory.name_of(&r.person_id))
+            .collect::<Vec<_>>()
+            .join("、");
+        KindLine {
+            kind: kind.clone(),
+            holders,
+        }
+    }
+}
+
 #[component]
-fn KindsTable(loaded: RwSignal<LedgersView>) -> impl IntoView {
+fn KindsTable(loaded: Memo<LedgersView>) -> impl IntoView {
     let directory = expect_context::<Directory>();
-    // Who holds each kind: the operators with an active 操作者ID of it (第11条).
-    let holders = move |kind_id: &str| {
+    let rows = Signal::derive(move || {
         loaded.with(|l| {
-            l.ids
+            l.kinds
                 .iter()
-                .filter(|r| r.kind_id.as_deref() == Some(kind_id) && r.state == IdState::Active)
-                .map(|r| directory.name_of(&r.person_id))
-                .collect::<Vec<_>>()
-                .join("、")
+                .map(|k| KindLine::new(k, l, &directory))
+                .collect()
         })
+    });
+    // A row changes with a new definition of its kind, or a new holder.
+    let key = |line: &KindLine| (line.kind.version.clone(), line.holders.clone());
+    let row = |line: KindLine| {
+        let (kind, defined_by) = (line.kind.value, line.kind.version.event());
+        view! {
+            <tr data-kind=kind.id.clone()>
+                <td class="kind-name">{kind.name.clone()}</td>
+                <td>{kind.permits.clone()}</td>
+                <td class="kind-acts">{acts_ja(&kind.acts)}</td>
+                <td class="kind-holders">{line.holders}</td>
+                <td><RecordLink id=defined_by/></td>
+            </tr>
+        }
     };
     view! {
-        <table class="register operator-kinds">
-            <thead><tr>
-                <th>"種類"</th><th>"許可される操作"</th><th>"Daichōで管理する操作"</th>
-                <th>"保有者"</th><th></th>
-            </tr></thead>
-            <tbody>
-                {move || loaded.with(|l| l.kinds.clone()).into_iter().map(|k| {
-                    let link = loaded.with(|l| l.kind_defined_by.get(&k.id).cloned());
-                    view! {
-                        <tr data-kind=k.id.clone()>
-                            <td class="kind-name">{k.name.clone()}</td>
-                            <td>{k.permits.clone()}</td>
-                            <td class="kind-acts">{acts_ja(&k.acts)}</td>
-                            <td class="kind-holders">{holders(&k.id)}</td>
-                            <td>{link.map(|id| view! { <RecordLink id/> })}</td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
+        <LogTable
+            class="register operator-kinds"
+            columns=vec!["種類", "許可される操作", "Daichōで管理する操作", "保有者", ""]
+            rows
+            key
+            row
+            empty="操作者IDの種類はまだ登録されていません。"
+        />
     }
 }
 
 /// New kind, or one of the kinds to amend.
 #[component]
-fn KindChoice(loaded: RwSignal<LedgersView>, form: KindForm) -> impl IntoView {
+fn KindChoice(loaded: Memo<LedgersView>, form: KindForm) -> impl IntoView {
     let choose = move |ev| {
         let id = event_target_value(&ev);
-        form.load(loaded.with_untracked(|l| l.kinds.iter().find(|k| k.id == id).cloned()));
+        let kind = loaded.with_untracked(|l| l.kinds.iter().find(|k| k.id == id).cloned());
+        form.load(kind.map(|k| k.value));
+    };
+    let options = move || {
+        loaded.with(|l| {
+            l.kinds
+                .iter()
+                .map(
+                    |k| view! { <option value=k.id.clone()>{format!("{}を変更", k.name)}</option> },
+                )
+                .collect_view()
+        })
     };
     view! {
-        <div class="field">
-            <label for="kind-choice">"登録する種類"</label>
+        <Field id="kind-choice" label="登録する種類">
             <select id="kind-choice" prop:value=move || form.id.get() on:change=choose>
                 <option value="">"新しい種類"</option>
-                {move || loaded.with(|l| l.kinds.clone()).into_iter().map(|k| view! {
-                    <option value=k.id.clone()>{format!("{}を変更", k.name)}</option>
-                }).collect_view()}
+                {options}
             </select>
-        </div>
+        </Field>
     }
 }
 

@@ -3,10 +3,11 @@
 
 use super::{instruction_label, meeting_label};
 use crate::auth::session::Session;
-use crate::components::form_message::{FormMessage, Outcome};
-use crate::components::ja_day::{parse_day, today};
+use crate::components::ja_day::{day_in, missing, today};
+use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::components::staff_choice::StaffSelect;
 use crate::directory::Directory;
+use crate::state::use_store;
 use crate::store::Store;
 use chrono::Utc;
 use daicho_core::instructions::{
@@ -14,10 +15,8 @@ use daicho_core::instructions::{
     InstructionStatus,
 };
 use daicho_core::office::Meeting;
-use daicho_core::{EventId, EventKind};
-use leptos::ev::SubmitEvent;
+use daicho_core::{Article, EventId, EventKind, Refusals};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::rc::Rc;
 
 /// The administrative committees (行政委員会) of a town, offered when typing a request.
@@ -29,99 +28,129 @@ const COMMITTEES: [&str; 5] = [
     "固定資産評価審査委員会",
 ];
 
-/// Records `kind`, then says `done` and runs `after`; or shows why it was refused.
-fn record(
-    store: StoredValue<Rc<Store>, LocalStorage>,
+/// Records the act filled in, or says why the form refused it: how it went.
+async fn record(
+    store: Rc<Store>,
     operator: String,
-    kind: EventKind,
-    message: Outcome,
-    done: &'static str,
-    after: impl FnOnce() + 'static,
-) {
-    let store = store.get_value();
-    message.set(None);
-    spawn_local(async move {
-        match store.record(kind, &operator, Utc::now()).await {
-            Ok(_) => {
-                message.set(Some((true, done.into())));
-                after();
-            }
-            Err(e) => message.set(Some((false, e.to_string()))),
-        }
-    });
+    act: Result<EventKind, Refusals>,
+    done: &str,
+) -> Outcome {
+    match act {
+        Ok(kind) => Outcome::of(store.record(kind, &operator, Utc::now()).await, done),
+        Err(refusals) => Outcome::Refused(refusals),
+    }
 }
 
 fn trimmed(s: RwSignal<String>) -> String {
     s.get_untracked().trim().to_string()
 }
 
-#[component]
-pub fn IssueForm(meetings: RwSignal<Vec<Meeting>>, on_recorded: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
-    let to_committee = RwSignal::new(false);
-    let head = RwSignal::new(String::new());
-    let committee = RwSignal::new(String::new());
-    let content = RwSignal::new(String::new());
-    let issued_on = RwSignal::new(today().to_string());
-    let due = RwSignal::new(String::new());
-    let from_report = RwSignal::new(false);
-    let meeting = RwSignal::new(String::new());
-    let summary = RwSignal::new(String::new());
-    let message: Outcome = RwSignal::new(None);
-    let read = move || -> Result<InstructionIssued, &'static str> {
-        let addressee = if to_committee.get_untracked() {
-            let name = trimmed(committee);
-            if name.is_empty() {
-                return Err("要請する行政委員会を入力してください（第7条）。");
-            }
-            Addressee::Committee { name }
-        } else {
-            let person_id = head.get_untracked();
-            if person_id.is_empty() {
-                return Err("指示する部課長を選んでください（第7条）。");
-            }
-            Addressee::DepartmentHead { person_id }
-        };
-        let basis = if from_report.get_untracked() {
-            let summary = trimmed(summary);
-            if summary.is_empty() {
-                return Err("根拠となる報告の要旨を入力してください（第20条）。");
-            }
-            Basis::Report { summary }
-        } else {
-            let chosen: Option<EventId> = meeting.get_untracked().parse().ok();
-            let meeting = chosen.ok_or("根拠となるセキュリティ会議を選んでください（第7条）。")?;
-            Basis::Meeting { meeting }
-        };
-        Ok(InstructionIssued {
-            addressee,
-            content: trimmed(content),
-            due: parse_day(&due.get_untracked()).ok_or("期限を入力してください。")?,
-            basis,
-            issued_by: session.operator_id(),
-            issued_on: parse_day(&issued_on.get_untracked())
-                .ok_or("指示した日を入力してください。")?,
-        })
-    };
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        match read() {
-            Ok(issued) => record(
-                store,
-                session.operator_id(),
-                EventKind::InstructionIssued(issued),
-                message,
-                "指示・要請を記録しました。",
-                move || {
-                    content.set(String::new());
-                    due.set(String::new());
-                    on_recorded.run(());
-                },
-            ),
-            Err(e) => message.set(Some((false, e.into()))),
+/// What the issue form is filled with.
+#[derive(Clone, Copy)]
+struct IssueDraft {
+    to_committee: RwSignal<bool>,
+    head: RwSignal<String>,
+    committee: RwSignal<String>,
+    content: RwSignal<String>,
+    issued_on: RwSignal<String>,
+    due: RwSignal<String>,
+    from_report: RwSignal<bool>,
+    meeting: RwSignal<String>,
+    summary: RwSignal<String>,
+}
+
+impl IssueDraft {
+    fn new() -> Self {
+        IssueDraft {
+            to_committee: RwSignal::new(false),
+            head: RwSignal::new(String::new()),
+            committee: RwSignal::new(String::new()),
+            content: RwSignal::new(String::new()),
+            issued_on: RwSignal::new(today().to_string()),
+            due: RwSignal::new(String::new()),
+            from_report: RwSignal::new(false),
+            meeting: RwSignal::new(String::new()),
+            summary: RwSignal::new(String::new()),
         }
-    };
+    }
+
+    /// To whom, shown at the addressee (the one form input naming someone).
+    fn addressee(&self) -> Result<Addressee, Refusals> {
+        let refuse = |what| missing(what, daicho_core::Field::Name, Some(Article::new(7)));
+        if self.to_committee.get_untracked() {
+            let name = trimmed(self.committee);
+            if name.is_empty() {
+                return Err(refuse("要請する行政委員会"));
+            }
+            Ok(Addressee::Committee { name })
+        } else {
+            let person_id = self.head.get_untracked();
+            if person_id.is_empty() {
+                return Err(refuse("指示する部課長"));
+            }
+            Ok(Addressee::DepartmentHead { person_id })
+        }
+    }
+
+    /// What it comes from, shown at the basis (the record it refers to).
+    fn basis(&self) -> Result<Basis, Refusals> {
+        let field = daicho_core::Field::Entry;
+        if self.from_report.get_untracked() {
+            let summary = trimmed(self.summary);
+            if summary.is_empty() {
+                return Err(missing(
+                    "根拠となる報告の要旨",
+                    field,
+                    Some(Article::new(20)),
+                ));
+            }
+            Ok(Basis::Report { summary })
+        } else {
+            let chosen: Option<EventId> = self.meeting.get_untracked().parse().ok();
+            let refusal = || missing("根拠となるセキュリティ会議", field, Some(Article::new(7)));
+            let meeting = chosen.ok_or_else(refusal)?;
+            Ok(Basis::Meeting { meeting })
+        }
+    }
+
+    fn issued(&self, issued_by: String) -> Result<InstructionIssued, Refusals> {
+        Ok(InstructionIssued {
+            addressee: self.addressee()?,
+            content: trimmed(self.content),
+            due: day_in(
+                &self.due.get_untracked(),
+                "期限",
+                daicho_core::Field::Period,
+            )?,
+            basis: self.basis()?,
+            issued_by,
+            issued_on: day_in(
+                &self.issued_on.get_untracked(),
+                "指示した日",
+                daicho_core::Field::Time,
+            )?,
+        })
+    }
+}
+
+#[component]
+pub fn IssueForm(meetings: Signal<Vec<Meeting>>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let draft = IssueDraft::new();
+    let issue = Action::new_local(move |_: &()| {
+        let operator = session.operator_id();
+        let act = draft.issued(operator.clone());
+        let store = store.clone();
+        async move {
+            let act = act.map(EventKind::InstructionIssued);
+            let outcome = record(store, operator, act, "指示・要請を記録しました。").await;
+            if outcome.is_done() {
+                draft.content.set(String::new());
+                draft.due.set(String::new());
+            }
+            outcome
+        }
+    });
     let meeting_options = move || {
         meetings.with(|ms| {
             ms.iter()
@@ -132,72 +161,74 @@ pub fn IssueForm(meetings: RwSignal<Vec<Meeting>>, on_recorded: Callback<()>) ->
                 .collect_view()
         })
     };
+    let addressee_error = "instruction-addressee-error";
     view! {
-        <form class="card wide issue-form" on:submit=submit novalidate>
+        <RecordForm class="card wide issue-form" action=issue>
             <h2>"指示・要請を記録"</h2>
             <p class="hint">"会議の結果（第7条）や入退室管理者の報告（第20条）に基づき、セキュリティ総括責任者が部課長に指示し、行政委員会に要請します。"</p>
-            <div class="field">
-                <label for="instruction-addressee-kind">"宛先"</label>
+            <Field id="instruction-addressee-kind" label="宛先">
                 <select id="instruction-addressee-kind"
-                    on:change=move |ev| to_committee.set(event_target_value(&ev) == "committee")>
+                    on:change=move |ev| draft.to_committee.set(event_target_value(&ev) == "committee")>
                     <option value="department_head">"部課長への指示"</option>
                     <option value="committee">"行政委員会への要請"</option>
                 </select>
-            </div>
-            <Show when=move || to_committee.get() fallback=move || view! {
-                <StaffSelect id="instruction-head" label="指示する部課長" value=head/>
+            </Field>
+            <Show when=move || draft.to_committee.get() fallback=move || view! {
+                <StaffSelect id="instruction-head" label="指示する部課長" value=draft.head/>
             }>
-                <div class="field">
-                    <label for="instruction-committee">"要請する行政委員会"</label>
-                    <input id="instruction-committee" list="committees" autocomplete="off" bind:value=committee/>
+                <Field id="instruction-committee" label="要請する行政委員会">
+                    <input id="instruction-committee" list="committees" autocomplete="off"
+                        aria-describedby=addressee_error bind:value=draft.committee/>
                     <datalist id="committees">{COMMITTEES.map(|c| view! { <option value=c></option> })}</datalist>
-                </div>
+                </Field>
             </Show>
-            <div class="field">
-                <label for="instruction-content">"指示・要請の内容"</label>
-                <textarea id="instruction-content" rows="3" prop:value=move || content.get()
-                    on:input=move |ev| content.set(event_target_value(&ev))></textarea>
-            </div>
-            <div class="field">
-                <label for="instruction-issued-on">"指示した日"</label>
-                <input id="instruction-issued-on" type="date" bind:value=issued_on/>
-            </div>
-            <div class="field">
-                <label for="instruction-due">"期限"</label>
-                <input id="instruction-due" type="date" bind:value=due/>
-            </div>
-            <div class="field">
-                <label for="instruction-basis-kind">"根拠"</label>
+            <FieldRefusal field=daicho_core::Field::Name id=addressee_error/>
+            <Field id="instruction-content" label="指示・要請の内容" refusals=daicho_core::Field::Purpose>
+                <textarea id="instruction-content" rows="3" aria-describedby="instruction-content-error"
+                    prop:value=move || draft.content.get()
+                    on:input=move |ev| draft.content.set(event_target_value(&ev))></textarea>
+            </Field>
+            <Field id="instruction-issued-on" label="指示した日" refusals=daicho_core::Field::Time>
+                <input id="instruction-issued-on" type="date" aria-describedby="instruction-issued-on-error"
+                    bind:value=draft.issued_on/>
+            </Field>
+            <Field id="instruction-due" label="期限" refusals=daicho_core::Field::Period>
+                <input id="instruction-due" type="date" aria-describedby="instruction-due-error"
+                    bind:value=draft.due/>
+            </Field>
+            <Field id="instruction-basis-kind" label="根拠">
                 <select id="instruction-basis-kind"
-                    on:change=move |ev| from_report.set(event_target_value(&ev) == "report")>
+                    on:change=move |ev| draft.from_report.set(event_target_value(&ev) == "report")>
                     <option value="meeting">"セキュリティ会議の結果（第7条）"</option>
                     <option value="report">"入退室管理者からの報告（第20条）"</option>
                 </select>
-            </div>
-            <Show when=move || from_report.get() fallback=move || view! {
-                <div class="field">
-                    <label for="instruction-meeting">"根拠となる会議"</label>
-                    <select id="instruction-meeting" on:change=move |ev| meeting.set(event_target_value(&ev))>
-                        <option value="" prop:selected=move || meeting.get().is_empty()>"選んでください"</option>
+            </Field>
+            <Show when=move || draft.from_report.get() fallback=move || view! {
+                <Field id="instruction-meeting" label="根拠となる会議">
+                    <select id="instruction-meeting" aria-describedby="instruction-basis-error"
+                        on:change=move |ev| draft.meeting.set(event_target_value(&ev))>
+                        <option value="" prop:selected=move || draft.meeting.get().is_empty()>"選んでください"</option>
                         {meeting_options}
                     </select>
-                </div>
+                </Field>
             }>
-                <div class="field">
-                    <label for="instruction-report-summary">"報告の要旨（いつ、誰から、何の報告か）"</label>
-                    <input id="instruction-report-summary" autocomplete="off" bind:value=summary/>
-                </div>
+                <Field id="instruction-report-summary" label="報告の要旨（いつ、誰から、何の報告か）">
+                    <input id="instruction-report-summary" autocomplete="off"
+                        aria-describedby="instruction-basis-error" bind:value=draft.summary/>
+                </Field>
             </Show>
+            <FieldRefusal field=daicho_core::Field::Entry id="instruction-basis-error"/>
             <button type="submit" id="issue-instruction" class="button primary">"指示・要請を記録"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }
 
-/// A select of the instructions `offered` lets through, preselecting `target` when it is one.
-fn instruction_select(
+/// A select of the instructions `offered` lets through, preselecting `target` when it is one;
+/// daicho-core's refusals of the instruction acted on are shown under it.
+#[component]
+fn InstructionSelect(
     id: &'static str,
-    instructions: RwSignal<Vec<Instruction>>,
+    instructions: Signal<Vec<Instruction>>,
     offered: fn(InstructionStatus) -> bool,
     chosen: RwSignal<String>,
 ) -> impl IntoView {
@@ -219,132 +250,117 @@ fn instruction_select(
         })
     };
     view! {
-        <div class="field">
-            <label for=id>"指示・要請"</label>
-            <select id=id on:change=move |ev| chosen.set(event_target_value(&ev))>
+        <Field id=id label="指示・要請" refusals=daicho_core::Field::Permit>
+            <select id=id aria-describedby=format!("{id}-error")
+                on:change=move |ev| chosen.set(event_target_value(&ev))>
                 <option value="" prop:selected=move || chosen.get().is_empty()>"選んでください"</option>
                 {options}
             </select>
-        </div>
+        </Field>
     }
 }
 
-fn chosen_instruction(chosen: RwSignal<String>) -> Result<EventId, String> {
+fn chosen_instruction(chosen: RwSignal<String>) -> Result<EventId, Refusals> {
     chosen
         .get_untracked()
         .parse()
-        .map_err(|_| "指示・要請を選んでください。".to_string())
+        .map_err(|_| missing("指示・要請", daicho_core::Field::Permit, None))
 }
 
 #[component]
 pub fn ReportForm(
-    instructions: RwSignal<Vec<Instruction>>,
+    instructions: Signal<Vec<Instruction>>,
     target: RwSignal<String>,
-    on_recorded: Callback<()>,
 ) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+    let (store, session) = (use_store(), expect_context::<Session>());
     let on = RwSignal::new(today().to_string());
     let report = RwSignal::new(String::new());
-    let message: Outcome = RwSignal::new(None);
-    let read = move || -> Result<FollowUpReported, String> {
+    let read = move |reported_by| -> Result<FollowUpReported, Refusals> {
         Ok(FollowUpReported {
             instruction: chosen_instruction(target)?,
             report: trimmed(report),
-            reported_by: session.operator_id(),
-            on: parse_day(&on.get_untracked()).ok_or("報告した日を入力してください。")?,
+            reported_by,
+            on: day_in(&on.get_untracked(), "報告した日", daicho_core::Field::Time)?,
         })
     };
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        match read() {
-            Ok(r) => record(
-                store,
-                session.operator_id(),
-                EventKind::FollowUpReported(r),
-                message,
-                "報告を記録しました。",
-                move || {
-                    report.set(String::new());
-                    on_recorded.run(());
-                },
-            ),
-            Err(e) => message.set(Some((false, e))),
+    let record_report = Action::new_local(move |_: &()| {
+        let operator = session.operator_id();
+        let act = read(operator.clone()).map(EventKind::FollowUpReported);
+        let store = store.clone();
+        async move {
+            let outcome = record(store, operator, act, "報告を記録しました。").await;
+            if outcome.is_done() {
+                report.set(String::new());
+            }
+            outcome
         }
-    };
+    });
     view! {
-        <form class="card wide report-form" on:submit=submit novalidate>
+        <RecordForm class="card wide report-form" action=record_report>
             <h2>"措置の報告を記録"</h2>
             <p class="hint">"指示・要請を受けた部課・委員会からの報告を、職員が記録します。"</p>
-            {instruction_select("report-instruction", instructions, |s| s != InstructionStatus::Closed, target)}
-            <div class="field">
-                <label for="report-on">"報告した日"</label>
-                <input id="report-on" type="date" bind:value=on/>
-            </div>
-            <div class="field">
-                <label for="report-text">"報告の内容"</label>
-                <textarea id="report-text" rows="3" prop:value=move || report.get()
+            <InstructionSelect id="report-instruction" instructions
+                offered=|s| s != InstructionStatus::Closed chosen=target/>
+            <Field id="report-on" label="報告した日" refusals=daicho_core::Field::Time>
+                <input id="report-on" type="date" aria-describedby="report-on-error" bind:value=on/>
+            </Field>
+            <Field id="report-text" label="報告の内容" refusals=daicho_core::Field::Purpose>
+                <textarea id="report-text" rows="3" aria-describedby="report-text-error"
+                    prop:value=move || report.get()
                     on:input=move |ev| report.set(event_target_value(&ev))></textarea>
-            </div>
+            </Field>
             <button type="submit" id="record-report" class="button primary">"報告を記録"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }
 
 #[component]
 pub fn CloseForm(
-    instructions: RwSignal<Vec<Instruction>>,
+    instructions: Signal<Vec<Instruction>>,
     target: RwSignal<String>,
-    on_recorded: Callback<()>,
 ) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
+    let (store, session) = (use_store(), expect_context::<Session>());
     let on = RwSignal::new(today().to_string());
     let note = RwSignal::new(String::new());
-    let message: Outcome = RwSignal::new(None);
-    let read = move || -> Result<InstructionClosed, String> {
+    let read = move |closed_by| -> Result<InstructionClosed, Refusals> {
         Ok(InstructionClosed {
             instruction: chosen_instruction(target)?,
             note: trimmed(note),
-            closed_by: session.operator_id(),
-            on: parse_day(&on.get_untracked()).ok_or("完了とした日を入力してください。")?,
+            closed_by,
+            on: day_in(
+                &on.get_untracked(),
+                "完了とした日",
+                daicho_core::Field::Time,
+            )?,
         })
     };
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        match read() {
-            Ok(c) => record(
-                store,
-                session.operator_id(),
-                EventKind::InstructionClosed(c),
-                message,
-                "指示・要請を完了としました。",
-                move || {
-                    note.set(String::new());
-                    target.set(String::new());
-                    on_recorded.run(());
-                },
-            ),
-            Err(e) => message.set(Some((false, e))),
+    let close = Action::new_local(move |_: &()| {
+        let operator = session.operator_id();
+        let act = read(operator.clone()).map(EventKind::InstructionClosed);
+        let store = store.clone();
+        async move {
+            let outcome = record(store, operator, act, "指示・要請を完了としました。").await;
+            if outcome.is_done() {
+                note.set(String::new());
+                target.set(String::new());
+            }
+            outcome
         }
-    };
+    });
     view! {
-        <form class="card wide close-form" on:submit=submit novalidate>
+        <RecordForm class="card wide close-form" action=close>
             <h2>"完了とする"</h2>
             <p class="hint">"報告を確認した指示・要請を、セキュリティ総括責任者が完了とします（第7条）。"</p>
-            {instruction_select("close-instruction", instructions, |s| s == InstructionStatus::Reported, target)}
-            <div class="field">
-                <label for="close-on">"完了とした日"</label>
-                <input id="close-on" type="date" bind:value=on/>
-            </div>
-            <div class="field">
-                <label for="close-note">"確認の結果（所見）"</label>
+            <InstructionSelect id="close-instruction" instructions
+                offered=|s| s == InstructionStatus::Reported chosen=target/>
+            <Field id="close-on" label="完了とした日" refusals=daicho_core::Field::Time>
+                <input id="close-on" type="date" aria-describedby="close-on-error" bind:value=on/>
+            </Field>
+            <Field id="close-note" label="確認の結果（所見）">
                 <textarea id="close-note" rows="2" prop:value=move || note.get()
                     on:input=move |ev| note.set(event_target_value(&ev))></textarea>
-            </div>
+            </Field>
             <button type="submit" id="record-close" class="button primary">"完了として記録"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }

@@ -1,48 +1,56 @@
 //! One meeting in full, and the review board's opinion recorded when it arrives (第6条第4項).
 
-use super::record_href;
 use crate::auth::session::Session;
-use crate::components::form_message::{FormMessage, Outcome};
-use crate::components::ja_day::{ja_day, parse_day, today, JaDay};
+use crate::components::ja_day::{day_in, ja_day, missing, today, JaDay};
+use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::record_link::RecordLink;
 use crate::directory::Directory;
+use crate::state::use_store;
 use chrono::Utc;
 use daicho_core::meetings::OpinionReceived;
 use daicho_core::office::Meeting;
-use daicho_core::{EventId, EventKind};
-use leptos::ev::SubmitEvent;
+use daicho_core::{EventId, EventKind, Refusals};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 #[component]
 pub fn MeetingDetail(
-    meetings: RwSignal<Vec<Meeting>>,
+    meetings: Signal<Vec<Meeting>>,
     selected: RwSignal<Option<EventId>>,
-    on_recorded: Callback<()>,
 ) -> impl IntoView {
-    let _store = crate::state::use_store_value();
-    // Outlives the form, which is rebuilt when the record it added reloads the meeting.
-    let message: Outcome = RwSignal::new(None);
-    Effect::new(move |_| {
-        selected.track();
-        message.set(None);
-    });
-    let chosen = move || {
-        let id = selected.get()?;
-        meetings.with(|ms| ms.iter().find(|m| m.id == id).cloned())
-    };
+    // Drawn anew only when another meeting is chosen: a refresh redraws what the meeting
+    // shows, and the opinion form keeps how its submit went.
+    let chosen = Memo::new(move |_| selected.get());
     move || {
-        chosen().map(|meeting| {
-            let (id, title) = (meeting.id.to_string(), format!("{}の会議", ja_day(meeting.held.date)));
+        chosen
+            .get()
+            .map(|id| view! { <MeetingCard id meetings selected/> })
+    }
+}
+
+#[component]
+fn MeetingCard(
+    id: EventId,
+    meetings: Signal<Vec<Meeting>>,
+    selected: RwSignal<Option<EventId>>,
+) -> impl IntoView {
+    let (shown, meeting_id) = (id.to_string(), id.clone());
+    let meeting =
+        Memo::new(move |_| meetings.with(|ms| ms.iter().find(|m| m.id == meeting_id).cloned()));
+    let facts = move || {
+        meeting.get().map(|meeting| {
             view! {
-                <section id="meeting-detail" class="card wide meeting-detail" data-meeting=id>
-                    <h2>{title}</h2>
-                    <Held meeting=meeting.clone()/>
-                    <Consultations meeting=meeting.clone()/>
-                    <OpinionForm meeting message on_recorded/>
-                    <button type="button" class="button" on:click=move |_| selected.set(None)>"閉じる"</button>
-                </section>
+                <h2>{format!("{}の会議", ja_day(meeting.held.date))}</h2>
+                <Held meeting=meeting.clone()/>
+                <Consultations meeting/>
             }
         })
+    };
+    view! {
+        <section id="meeting-detail" class="card wide meeting-detail" data-meeting=shown>
+            {facts}
+            <OpinionForm id meeting/>
+            <button type="button" class="button" on:click=move |_| selected.set(None)>"閉じる"</button>
+        </section>
     }
 }
 
@@ -86,7 +94,7 @@ fn Held(meeting: Meeting) -> impl IntoView {
             } else {
                 view! { <ul class="explainers">{explainers}</ul> }.into_any()
             }}</dd>
-            <dt>"記録"</dt><dd><a class="record-link" href=record_href(&meeting.id)>"この記録の履歴・訂正"</a></dd>
+            <dt>"記録"</dt><dd><RecordLink id=meeting.id label="この記録の履歴・訂正"/></dd>
         </dl>
         <h3>"審議事項"</h3>
         <ol class="agenda-items">{agenda}</ol>
@@ -95,14 +103,17 @@ fn Held(meeting: Meeting) -> impl IntoView {
 
 #[component]
 fn Consultations(meeting: Meeting) -> impl IntoView {
+    if meeting.held.consultations.is_empty() {
+        return view! {
+            <h3>"審査会への意見聴取"</h3>
+            <p class="empty">"この会議では審査会に意見を求めていません。"</p>
+        }
+        .into_any();
+    }
     let rows = meeting
         .consultation_status()
         .into_iter()
         .map(|s| {
-            let (subject, data_subject) = (
-                s.consultation.subject.clone(),
-                s.consultation.subject.clone(),
-            );
             let opinion = match s.opinion {
                 Some((on, text)) => view! {
                     <span class="opinion">{ja_day(on)} "受領：" {text.to_string()}</span>
@@ -110,10 +121,11 @@ fn Consultations(meeting: Meeting) -> impl IntoView {
                 .into_any(),
                 None => view! { <span class="pending">"未着"</span> }.into_any(),
             };
+            let subject = &s.consultation.subject;
             view! {
-                <tr data-subject=data_subject>
+                <tr data-subject=subject.clone()>
                     <td><JaDay day=s.consultation.asked_on/></td>
-                    <td>{subject}</td>
+                    <td>{subject.clone()}</td>
                     <td>{opinion}</td>
                 </tr>
             }
@@ -121,96 +133,117 @@ fn Consultations(meeting: Meeting) -> impl IntoView {
         .collect_view();
     view! {
         <h3>"審査会への意見聴取"</h3>
-        {if meeting.held.consultations.is_empty() {
-            view! { <p class="empty">"この会議では審査会に意見を求めていません。"</p> }.into_any()
-        } else {
-            view! {
-                <table class="register consultations">
-                    <thead><tr><th>"意見を求めた日"</th><th>"事項"</th><th>"意見"</th></tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            }.into_any()
-        }}
+        <table class="register consultations">
+            <thead><tr><th>"意見を求めた日"</th><th>"事項"</th><th>"意見"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
+    .into_any()
 }
 
-#[component]
-fn OpinionForm(meeting: Meeting, message: Outcome, on_recorded: Callback<()>) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
-    let pending: Vec<String> = meeting
+/// The subjects of the meeting still waiting for the board's opinion, in the order asked.
+fn pending_subjects(meeting: &Meeting) -> Vec<String> {
+    meeting
         .consultation_status()
         .into_iter()
         .filter(|s| s.opinion.is_none())
         .map(|s| s.consultation.subject.clone())
-        .collect();
-    let subject = RwSignal::new(pending.first().cloned().unwrap_or_default());
+        .collect()
+}
+
+/// The opinion as filled in, or the form's own refusal.
+fn opinion_received(
+    meeting: EventId,
+    subject: String,
+    received_on: &str,
+    opinion: &str,
+) -> Result<OpinionReceived, Refusals> {
+    let received_on = day_in(
+        received_on,
+        "意見を受け取った日",
+        daicho_core::Field::Period,
+    )?;
+    let opinion = opinion.trim().to_string();
+    if opinion.is_empty() {
+        return Err(missing("審査会の意見", daicho_core::Field::Purpose, None));
+    }
+    Ok(OpinionReceived {
+        meeting,
+        subject,
+        received_on,
+        opinion,
+    })
+}
+
+#[component]
+fn OpinionForm(id: EventId, meeting: Memo<Option<Meeting>>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let pending =
+        Memo::new(move |_| meeting.with(|m| m.as_ref().map(pending_subjects).unwrap_or_default()));
+    let picked = RwSignal::new(String::new());
+    // The subject picked while it still waits, else the first that does.
+    let subject = move || {
+        let picked = picked.get();
+        pending.with(|p| {
+            p.iter()
+                .find(|s| **s == picked)
+                .or(p.first())
+                .cloned()
+                .unwrap_or_default()
+        })
+    };
     let received_on = RwSignal::new(today().to_string());
     let opinion = RwSignal::new(String::new());
-    let meeting_id = meeting.id.clone();
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let Some(on) = parse_day(&received_on.get_untracked()) else {
-            return message.set(Some((
-                false,
-                "意見を受け取った日を入力してください。".into(),
-            )));
-        };
-        let text = opinion.get_untracked().trim().to_string();
-        if text.is_empty() {
-            return message.set(Some((false, "審査会の意見を入力してください。".into())));
-        }
-        let received = OpinionReceived {
-            meeting: meeting_id.clone(),
-            subject: subject.get_untracked(),
-            received_on: on,
-            opinion: text,
-        };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        message.set(None);
-        spawn_local(async move {
+    let record = Action::new_local(move |_: &()| {
+        let received = opinion_received(
+            id.clone(),
+            subject(),
+            &received_on.get_untracked(),
+            &opinion.get_untracked(),
+        );
+        let (store, operator) = (store.clone(), session.operator_id());
+        async move {
+            let received = match received {
+                Ok(received) => received,
+                Err(refusals) => return Outcome::Refused(refusals),
+            };
             let kind = EventKind::OpinionReceived(received);
-            match store.record(kind, &operator, Utc::now()).await {
-                Ok(_) => {
-                    message.set(Some((true, "審査会の意見を記録しました。".into())));
-                    opinion.set(String::new());
-                    on_recorded.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
+            let done = "審査会の意見を記録しました。";
+            let outcome = Outcome::of(store.record(kind, &operator, Utc::now()).await, done);
+            if outcome.is_done() {
+                opinion.set(String::new());
             }
-        });
-    };
-    if pending.is_empty() {
-        return view! { <FormMessage outcome=message/> }.into_any();
-    }
-    let options = pending
-        .into_iter()
-        .map(|s| {
+            outcome
+        }
+    });
+    let options = move || {
+        pending.get().into_iter().map(|s| {
             let value = s.clone();
-            view! { <option value=value>{s}</option> }
-        })
-        .collect_view();
+            view! { <option value=value.clone() prop:selected=move || subject() == value>{s}</option> }
+        }).collect_view()
+    };
     view! {
-        <form class="opinion-form" on:submit=submit novalidate>
-            <h3>"審査会の意見を記録"</h3>
-            <div class="field">
-                <label for="opinion-subject">"意見を求めた事項"</label>
-                <select id="opinion-subject" on:change=move |ev| subject.set(event_target_value(&ev))>
-                    {options}
-                </select>
-            </div>
-            <div class="field">
-                <label for="opinion-received-on">"受け取った日"</label>
-                <input id="opinion-received-on" type="date" bind:value=received_on/>
-            </div>
-            <div class="field">
-                <label for="opinion-text">"意見"</label>
-                <textarea id="opinion-text" rows="3" prop:value=move || opinion.get()
-                    on:input=move |ev| opinion.set(event_target_value(&ev))></textarea>
-            </div>
-            <button type="submit" id="record-opinion" class="button primary">"意見を記録"</button>
-            <FormMessage outcome=message/>
-        </form>
+        <RecordForm class="opinion-form" action=record>
+            // Once every opinion is in, only how the last submit went is left.
+            <Show when=move || !pending.with(Vec::is_empty)>
+                <h3>"審査会の意見を記録"</h3>
+                <Field id="opinion-subject" label="意見を求めた事項" refusals=daicho_core::Field::Permit>
+                    <select id="opinion-subject" aria-describedby="opinion-subject-error"
+                        on:change=move |ev| picked.set(event_target_value(&ev))>
+                        {options}
+                    </select>
+                </Field>
+                <Field id="opinion-received-on" label="受け取った日" refusals=daicho_core::Field::Period>
+                    <input id="opinion-received-on" type="date" aria-describedby="opinion-received-on-error"
+                        bind:value=received_on/>
+                </Field>
+                <Field id="opinion-text" label="意見" refusals=daicho_core::Field::Purpose>
+                    <textarea id="opinion-text" rows="3" aria-describedby="opinion-text-error"
+                        prop:value=move || opinion.get()
+                        on:input=move |ev| opinion.set(event_target_value(&ev))></textarea>
+                </Field>
+                <button type="submit" id="record-opinion" class="button primary">"意見を記録"</button>
+            </Show>
+        </RecordForm>
     }
-    .into_any()
 }

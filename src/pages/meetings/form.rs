@@ -3,15 +3,14 @@
 //! but the general manager, naming the article.
 
 use crate::auth::session::Session;
-use crate::components::form_message::{FormMessage, Outcome};
-use crate::components::ja_day::{parse_day, today};
+use crate::components::ja_day::{day_in, missing, parse_day, today};
+use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::components::staff_choice::{StaffChecklist, StaffSelect};
+use crate::state::use_store;
 use chrono::Utc;
 use daicho_core::meetings::{AgendaCategory, AgendaItem, Consultation, Explainer, MeetingHeld};
-use daicho_core::EventKind;
-use leptos::ev::SubmitEvent;
+use daicho_core::{Article, EventKind, Refusals};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 /// The categories of 第6条第3項, with the value their `<option>` carries.
 const CATEGORIES: [(AgendaCategory, &str, &str); 3] = [
@@ -59,13 +58,22 @@ fn text(s: RwSignal<String>) -> String {
     s.get_untracked().trim().to_string()
 }
 
-/// Explainers from the rows (blank rows left out), or what is missing.
-fn explainers(rows: &[ExplainerRow]) -> Result<Vec<Explainer>, String> {
+/// Explainers from the rows (blank rows left out), or what is missing, shown at their
+/// fieldset: daicho-core has no field for them, and staff who accompany (`Escort`) is the
+/// nearest.
+fn explainers(rows: &[ExplainerRow]) -> Result<Vec<Explainer>, Refusals> {
+    let refuse = |what| {
+        missing(
+            what,
+            daicho_core::Field::Escort,
+            Some(Article::paragraph(6, 5)),
+        )
+    };
     rows.iter()
         .filter(|r| !(blank(r.person) && blank(r.topic)))
         .map(|r| match (blank(r.person), blank(r.topic)) {
-            (true, _) => Err("説明のため出席した職員を選んでください（第6条第5項）。".into()),
-            (_, true) => Err("説明を求めた事項を入力してください（第6条第5項）。".into()),
+            (true, _) => Err(refuse("説明のため出席した職員")),
+            (_, true) => Err(refuse("説明を求めた事項")),
             _ => Ok(Explainer {
                 person_id: text(r.person),
                 topic: text(r.topic),
@@ -88,14 +96,23 @@ fn agenda(rows: &[AgendaRow]) -> Vec<AgendaItem> {
         .collect()
 }
 
-fn consultations(rows: &[ConsultationRow]) -> Result<Vec<Consultation>, String> {
+/// Consultations from the rows (blank rows left out), or what is missing (shown at the
+/// fieldset, where daicho-core places its own refusal of their dates).
+fn consultations(rows: &[ConsultationRow]) -> Result<Vec<Consultation>, Refusals> {
+    let refuse = |what| {
+        missing(
+            what,
+            daicho_core::Field::Period,
+            Some(Article::paragraph(6, 4)),
+        )
+    };
     rows.iter()
         .filter(|r| !(blank(r.asked_on) && blank(r.subject)))
         .map(|r| {
             let asked_on = parse_day(&r.asked_on.get_untracked())
-                .ok_or("審査会に意見を求めた日を入力してください（第6条第4項）。")?;
+                .ok_or_else(|| refuse("審査会に意見を求めた日"))?;
             if blank(r.subject) {
-                return Err("審査会に意見を求めた事項を入力してください（第6条第4項）。".into());
+                return Err(refuse("審査会に意見を求めた事項"));
             }
             Ok(Consultation {
                 asked_on,
@@ -159,92 +176,109 @@ fn new_consultation(key: usize) -> ConsultationRow {
     }
 }
 
+/// What the form is filled with.
+#[derive(Clone, Copy)]
+struct Draft {
+    date: RwSignal<String>,
+    place: RwSignal<String>,
+    chair: RwSignal<String>,
+    members: RwSignal<Vec<String>>,
+    explainers: Rows<ExplainerRow>,
+    agenda: Rows<AgendaRow>,
+    consultations: Rows<ConsultationRow>,
+}
+
+impl Draft {
+    fn new() -> Self {
+        let draft = Draft {
+            date: RwSignal::new(today().to_string()),
+            place: RwSignal::new(String::new()),
+            chair: RwSignal::new(String::new()),
+            members: RwSignal::new(Vec::new()),
+            explainers: Rows::new(),
+            agenda: Rows::new(),
+            consultations: Rows::new(),
+        };
+        draft.agenda.add(new_agenda);
+        draft
+    }
+
+    /// The meeting as filled in, or the form's own refusal; the store checks the rest.
+    fn held(&self) -> Result<MeetingHeld, Refusals> {
+        Ok(MeetingHeld {
+            date: day_in(
+                &self.date.get_untracked(),
+                "開催日",
+                daicho_core::Field::Time,
+            )?,
+            place: text(self.place),
+            chair: self.chair.get_untracked(),
+            members: self.members.get_untracked(),
+            explainers: explainers(&self.explainers.list.get_untracked())?,
+            agenda: agenda(&self.agenda.list.get_untracked()),
+            consultations: consultations(&self.consultations.list.get_untracked())?,
+        })
+    }
+
+    /// Ready for the next meeting: the date and the chair stay.
+    fn clear(&self) {
+        self.place.set(String::new());
+        self.members.set(Vec::new());
+        self.explainers.list.set(Vec::new());
+        self.agenda.list.set(Vec::new());
+        self.agenda.add(new_agenda);
+        self.consultations.list.set(Vec::new());
+    }
+}
+
 #[component]
 pub fn MeetingForm(
     /// Who holds the general manager's role today: the chair unless another is chosen.
     general_manager: Signal<Option<String>>,
-    on_recorded: Callback<()>,
 ) -> impl IntoView {
-    let store = crate::state::use_store_value();
-    let session = expect_context::<Session>();
-    let date = RwSignal::new(today().to_string());
-    let place = RwSignal::new(String::new());
-    let chair = RwSignal::new(String::new());
-    let members = RwSignal::new(Vec::<String>::new());
-    let explainer_rows = Rows::<ExplainerRow>::new();
-    let agenda_rows = Rows::<AgendaRow>::new();
-    let consultation_rows = Rows::<ConsultationRow>::new();
-    let message: Outcome = RwSignal::new(None);
-    agenda_rows.add(new_agenda);
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let draft = Draft::new();
     Effect::new(move |_| {
         if let Some(gm) = general_manager.get() {
-            if chair.get_untracked().is_empty() {
-                chair.set(gm);
+            if draft.chair.get_untracked().is_empty() {
+                draft.chair.set(gm);
             }
         }
     });
-    let reset = move || {
-        place.set(String::new());
-        members.set(Vec::new());
-        explainer_rows.list.set(Vec::new());
-        agenda_rows.list.set(Vec::new());
-        agenda_rows.add(new_agenda);
-        consultation_rows.list.set(Vec::new());
-    };
-    let read = move || -> Result<MeetingHeld, String> {
-        let day = parse_day(&date.get_untracked()).ok_or("開催日を入力してください。")?;
-        Ok(MeetingHeld {
-            date: day,
-            place: text(place),
-            chair: chair.get_untracked(),
-            members: members.get_untracked(),
-            explainers: explainers(&explainer_rows.list.get_untracked())?,
-            agenda: agenda(&agenda_rows.list.get_untracked()),
-            consultations: consultations(&consultation_rows.list.get_untracked())?,
-        })
-    };
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let held = match read() {
-            Ok(held) => held,
-            Err(e) => return message.set(Some((false, e))),
-        };
-        let (store, operator) = (store.get_value(), session.operator_id());
-        message.set(None);
-        spawn_local(async move {
-            match store
-                .record(EventKind::MeetingHeld(held), &operator, Utc::now())
-                .await
-            {
-                Ok(_) => {
-                    message.set(Some((true, "会議を記録しました。".into())));
-                    reset();
-                    on_recorded.run(());
-                }
-                Err(e) => message.set(Some((false, e.to_string()))),
+    let record = Action::new_local(move |_: &()| {
+        let (store, operator, held) = (store.clone(), session.operator_id(), draft.held());
+        async move {
+            let held = match held {
+                Ok(held) => held,
+                Err(refusals) => return Outcome::Refused(refusals),
+            };
+            let kind = EventKind::MeetingHeld(held);
+            let done = "会議を記録しました。";
+            let outcome = Outcome::of(store.record(kind, &operator, Utc::now()).await, done);
+            if outcome.is_done() {
+                draft.clear();
             }
-        });
-    };
+            outcome
+        }
+    });
     view! {
-        <form class="card wide meeting-form" on:submit=submit novalidate>
+        <RecordForm class="card wide meeting-form" action=record>
             <h2>"開催した会議を記録"</h2>
             <p class="hint">"会議を招集し議長となるのはセキュリティ総括責任者です（第6条第1項）。記録もセキュリティ総括責任者が行います。"</p>
-            <div class="field">
-                <label for="meeting-date">"開催日"</label>
-                <input id="meeting-date" type="date" bind:value=date/>
-            </div>
-            <div class="field">
-                <label for="meeting-place">"開催場所"</label>
-                <input id="meeting-place" autocomplete="off" bind:value=place/>
-            </div>
-            <StaffSelect id="meeting-chair" label="議長（セキュリティ総括責任者）" value=chair/>
-            <StaffChecklist id="meeting-members" legend="出席者（第6条第2項）" chosen=members/>
-            <ExplainerRows rows=explainer_rows/>
-            <AgendaRows rows=agenda_rows/>
-            <ConsultationRows rows=consultation_rows/>
+            <Field id="meeting-date" label="開催日" refusals=daicho_core::Field::Time>
+                <input id="meeting-date" type="date" aria-describedby="meeting-date-error" bind:value=draft.date/>
+            </Field>
+            <Field id="meeting-place" label="開催場所" refusals=daicho_core::Field::Room>
+                <input id="meeting-place" autocomplete="off" aria-describedby="meeting-place-error" bind:value=draft.place/>
+            </Field>
+            <StaffSelect id="meeting-chair" label="議長（セキュリティ総括責任者）" value=draft.chair/>
+            <FieldRefusal field=daicho_core::Field::GrantedBy id="meeting-chair-error"/>
+            <StaffChecklist id="meeting-members" legend="出席者（第6条第2項）" chosen=draft.members/>
+            <ExplainerRows rows=draft.explainers/>
+            <AgendaRows rows=draft.agenda/>
+            <ConsultationRows rows=draft.consultations/>
             <button type="submit" id="record-meeting" class="button primary">"会議を記録"</button>
-            <FormMessage outcome=message/>
-        </form>
+        </RecordForm>
     }
 }
 
@@ -259,17 +293,17 @@ fn ExplainerRows(rows: Rows<ExplainerRow>) -> impl IntoView {
                     <div class="row explainer-row">
                         <StaffSelect id=format!("explainer-person-{}", r.key) label="職員"
                             value=r.person class="explainer-person"/>
-                        <div class="field">
-                            <label for=format!("explainer-topic-{}", r.key)>"説明を求めた事項"</label>
+                        <Field id=format!("explainer-topic-{}", r.key) label="説明を求めた事項">
                             <input id=format!("explainer-topic-{}", r.key) class="explainer-topic"
                                 autocomplete="off" bind:value=r.topic/>
-                        </div>
+                        </Field>
                         <button type="button" class="button remove-row" on:click=remove>"この行を削除"</button>
                     </div>
                 }
             }/>
             <button type="button" id="add-explainer" class="button"
                 on:click=move |_| rows.add(new_explainer)>"説明者を追加"</button>
+            <FieldRefusal field=daicho_core::Field::Escort id="explainers-error"/>
         </fieldset>
     }
 }
@@ -281,11 +315,10 @@ fn AgendaRows(rows: Rows<AgendaRow>) -> impl IntoView {
             <legend>"審議事項（第6条第3項）"</legend>
             <For each=move || rows.list.get() key=|r| r.key children=move |r| {
                 let remove = move |_| rows.remove(|x: &AgendaRow| x.key != r.key);
-                let id = |what: &str| format!("agenda-{what}-{}", r.key);
+                let id = move |what: &str| format!("agenda-{what}-{}", r.key);
                 view! {
                     <div class="row agenda-row">
-                        <div class="field">
-                            <label for=id("category")>"区分"</label>
+                        <Field id=id("category") label="区分">
                             <select id=id("category") class="agenda-category"
                                 on:change=move |ev| r.category.set(event_target_value(&ev))>
                                 {CATEGORIES.map(|(c, value, number)| view! {
@@ -294,29 +327,27 @@ fn AgendaRows(rows: Rows<AgendaRow>) -> impl IntoView {
                                     </option>
                                 })}
                             </select>
-                        </div>
-                        <div class="field">
-                            <label for=id("title")>"件名"</label>
+                        </Field>
+                        <Field id=id("title") label="件名">
                             <input id=id("title") class="agenda-title" autocomplete="off" bind:value=r.title/>
-                        </div>
-                        <div class="field">
-                            <label for=id("discussion")>"審議の内容"</label>
+                        </Field>
+                        <Field id=id("discussion") label="審議の内容">
                             <textarea id=id("discussion") class="agenda-discussion" rows="2"
                                 prop:value=move || r.discussion.get()
                                 on:input=move |ev| r.discussion.set(event_target_value(&ev))></textarea>
-                        </div>
-                        <div class="field">
-                            <label for=id("decision")>"結果（決定事項）"</label>
+                        </Field>
+                        <Field id=id("decision") label="結果（決定事項）">
                             <textarea id=id("decision") class="agenda-decision" rows="2"
                                 prop:value=move || r.decision.get()
                                 on:input=move |ev| r.decision.set(event_target_value(&ev))></textarea>
-                        </div>
+                        </Field>
                         <button type="button" class="button remove-row" on:click=remove>"この行を削除"</button>
                     </div>
                 }
             }/>
             <button type="button" id="add-agenda" class="button"
                 on:click=move |_| rows.add(new_agenda)>"審議事項を追加"</button>
+            <FieldRefusal field=daicho_core::Field::Purpose id="agenda-error"/>
         </fieldset>
     }
 }
@@ -329,23 +360,22 @@ fn ConsultationRows(rows: Rows<ConsultationRow>) -> impl IntoView {
             <p class="hint">"湧別町情報公開・個人情報保護・行政不服審査会に意見を求めた事項。意見は受け取った後、会議の詳細から記録します。"</p>
             <For each=move || rows.list.get() key=|r| r.key children=move |r| {
                 let remove = move |_| rows.remove(|x: &ConsultationRow| x.key != r.key);
-                let id = |what: &str| format!("consultation-{what}-{}", r.key);
+                let id = move |what: &str| format!("consultation-{what}-{}", r.key);
                 view! {
                     <div class="row consultation-row">
-                        <div class="field">
-                            <label for=id("asked")>"意見を求めた日"</label>
+                        <Field id=id("asked") label="意見を求めた日">
                             <input id=id("asked") class="consultation-asked" type="date" bind:value=r.asked_on/>
-                        </div>
-                        <div class="field">
-                            <label for=id("subject")>"意見を求めた事項"</label>
+                        </Field>
+                        <Field id=id("subject") label="意見を求めた事項">
                             <input id=id("subject") class="consultation-subject" autocomplete="off" bind:value=r.subject/>
-                        </div>
+                        </Field>
                         <button type="button" class="button remove-row" on:click=remove>"この行を削除"</button>
                     </div>
                 }
             }/>
             <button type="button" id="add-consultation" class="button"
                 on:click=move |_| rows.add(new_consultation)>"意見聴取を追加"</button>
+            <FieldRefusal field=daicho_core::Field::Period id="consultations-error"/>
         </fieldset>
     }
 }
