@@ -22,12 +22,11 @@ use crate::pages::rule_breaks::RuleBreaksPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pages::sync::SyncPage;
 use crate::pwa;
-use crate::state::{provide_app_state, use_store_value, use_versions, Editing, Versions};
+use crate::state::{provide_app_state, use_store, use_versions, Editing, SyncSignals, Versions};
 use crate::store::Store;
-use crate::sync::runner::{self, SyncSignals};
+use crate::sync::runner;
 use chrono::Utc;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::rc::Rc;
 
 /// The IndexedDB database of the app.
@@ -47,7 +46,7 @@ pub fn App() -> impl IntoView {
         <Header/>
         <UpdateBanner ready=update_ready/>
         <main id="main">
-            <Suspense fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
                 {move || {
                     opened
                         .get()
@@ -66,7 +65,7 @@ pub fn App() -> impl IntoView {
                             }
                         })
                 }}
-            </Suspense>
+            </Transition>
         </main>
     }
 }
@@ -174,27 +173,32 @@ fn page_signal() -> RwSignal<Page> {
     page
 }
 
+/// Keeps the people register the pages name people by (`Directory`) as the store holds it:
+/// read again after each write or sync.
+fn follow_people(store: Rc<Store>, versions: Versions) {
+    let directory = expect_context::<Directory>();
+    let people = LocalResource::new(move || {
+        versions.track();
+        let store = store.clone();
+        async move { store.people().await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(people)) = people.get() {
+            directory.replace(people);
+        }
+    });
+}
+
 /// Starts the sync runner for this tab and follows what it brings in: the pages' reads
 /// refresh in place (`Versions`); a form being filled in, or showing how its submit went, is
 /// told by a banner (`arrived`).
 fn start_sync(store: Rc<Store>, versions: Versions, editing: Editing) -> RwSignal<bool> {
-    let signals = SyncSignals {
-        arrived: RwSignal::new(0),
-        state_changed: RwSignal::new(0),
-    };
-    provide_context(signals);
-    runner::start(store.clone(), signals);
+    let signals = SyncSignals::provide();
+    runner::start(store);
     let arrived = RwSignal::new(false);
-    let directory = expect_context::<Directory>();
     Effect::new(move |previous: Option<u64>| {
         let count = signals.arrived.get();
         if previous.is_some() {
-            let store = store.clone();
-            spawn_local(async move {
-                if let Ok(people) = store.people().await {
-                    directory.replace(people);
-                }
-            });
             versions.synced();
             if editing.any() {
                 arrived.set(true);
@@ -237,6 +241,7 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
     });
     let to_keys = Callback::new(move |()| page.set(Page::Keys));
     let signed_in = move || session.0.with(Option::is_some);
+    follow_people(store.clone(), versions);
     let arrived = start_sync(store, versions, editing);
     crate::auth::idle::watch(session);
     view! {
@@ -277,17 +282,17 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
 
 #[component]
 fn OperatorBar(page: RwSignal<Page>) -> impl IntoView {
-    let store = use_store_value();
+    let store = use_store();
     let session = expect_context::<Session>();
     let name = move || session.0.with(|o| o.as_ref().map(|o| o.name.clone()));
-    let sign_out = move |_| {
-        let (store, id) = (store.get_value(), session.operator_id());
-        spawn_local(async move {
+    let sign_out = Action::new_local(move |_: &()| {
+        let (store, id) = (store.clone(), session.operator_id());
+        async move {
             // The sign-out is history (第12条); the tab signs out even if recording it fails.
             let _ = store.sign_out(&id, false, Utc::now()).await;
             session.sign_out();
-        });
-    };
+        }
+    });
     let tab = move |target: &Page, label: &'static str| {
         let (current, target) = (target.clone(), target.clone());
         view! {
@@ -302,7 +307,7 @@ fn OperatorBar(page: RwSignal<Page>) -> impl IntoView {
         <nav class="operator-bar" aria-label="ページ">
             {daily.iter().map(|(p, _, label)| tab(p, label)).collect_view()}
             <span class="operator">{name} " さん"</span>
-            <button type="button" id="sign-out" class="button" on:click=sign_out>"サインアウト"</button>
+            <button type="button" id="sign-out" class="button" on:click=move |_| { sign_out.dispatch(()); }>"サインアウト"</button>
         </nav>
         <nav class="register-bar" aria-label="台帳">
             {registers.iter().map(|(p, _, label)| tab(p, label)).collect_view()}

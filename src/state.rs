@@ -3,6 +3,7 @@
 //! follow, so a write or a sync refreshes the rows it changed, never the page.
 
 use crate::store::{Store, WRITTEN};
+use crate::sync::runner::{ARRIVED, STATE_CHANGED};
 use leptos::prelude::*;
 use std::rc::Rc;
 
@@ -60,16 +61,41 @@ pub fn provide_app_state(store: Rc<Store>) -> Versions {
         synced: RwSignal::new(0),
     };
     provide_context(versions);
+    follow(WRITTEN, versions.written);
+    versions
+}
+
+/// What the sync pages watch: bumped when records from elsewhere arrived and when the sync
+/// state changed, following the events the sync runner fires.
+#[derive(Clone, Copy)]
+pub struct SyncSignals {
+    pub arrived: RwSignal<u64>,
+    pub state_changed: RwSignal<u64>,
+}
+
+impl SyncSignals {
+    /// Provides the signals to everything below, for the life of the calling component.
+    pub fn provide() -> SyncSignals {
+        let signals = SyncSignals {
+            arrived: RwSignal::new(0),
+            state_changed: RwSignal::new(0),
+        };
+        provide_context(signals);
+        follow(ARRIVED, signals.arrived);
+        follow(STATE_CHANGED, signals.state_changed);
+        signals
+    }
+}
+
+/// Counts each `event` fired on `window` in `count`, while the calling component lives.
+fn follow(event: &'static str, count: RwSignal<u64>) {
     if let Some(window) = web_sys::window() {
-        let written = versions.written;
-        let listener = gloo::events::EventListener::new(&window, WRITTEN, move |_| {
-            written.try_update(|n| *n += 1);
+        let listener = gloo::events::EventListener::new(&window, event, move |_| {
+            count.try_update(|n| *n += 1);
         });
-        // The shell lives as long as the page: so does its listener.
         let listener = send_wrapper::SendWrapper::new(listener);
         on_cleanup(move || drop(listener));
     }
-    versions
 }
 
 /// The forms that hold what a clerk typed, or show how their submit went: a sync that brings

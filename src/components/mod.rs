@@ -2,8 +2,6 @@
 
 pub mod choices;
 pub mod entry_form;
-pub mod field_error;
-pub mod form_message;
 pub mod header;
 pub mod inside_list;
 pub mod ja_date;
@@ -12,7 +10,6 @@ pub mod key_logbook;
 pub mod log_table;
 pub mod logbook_browser;
 pub mod logbook_table;
-pub mod newest_read;
 pub mod pager;
 pub mod record_form;
 pub mod record_link;

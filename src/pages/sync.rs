@@ -3,8 +3,9 @@
 
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::state::use_store;
+use crate::state::SyncSignals;
 use crate::store::HistoryCheck;
-use crate::sync::runner::{notify_state_changed, request_soon, sync_by_hand, SyncSignals};
+use crate::sync::runner::{notify_state_changed, request_soon, sync_by_hand};
 use crate::sync::{self, is_online, SyncState};
 use chrono::DateTime;
 use daicho_core::wareki;
@@ -41,7 +42,7 @@ pub fn SyncPage() -> impl IntoView {
     let sync_now = Action::new_local(move |_: &()| {
         let store = store.clone();
         async move {
-            let report = sync_by_hand(store, signals).await;
+            let report = sync_by_hand(store).await;
             report.map(|r| r.summary_ja()).map_err(|e| e.to_string())
         }
     });
@@ -162,14 +163,13 @@ fn SyncSummary(status: Status) -> impl IntoView {
 #[component]
 fn EnrollForm() -> impl IntoView {
     let store = use_store();
-    let signals = expect_context::<SyncSignals>();
     let code = RwSignal::new(String::new());
     let enroll = Action::new_local(move |_: &()| {
         let (store, code) = (store.clone(), code.get_untracked());
         async move {
             match sync::enroll(&store, &code).await {
                 Ok(()) => {
-                    notify_state_changed(signals);
+                    notify_state_changed();
                     // The first sync follows by itself, shortly.
                     request_soon();
                     Outcome::Done("この端末を登録しました。".into())

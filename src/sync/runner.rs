@@ -1,16 +1,17 @@
 //! Syncing by itself: when the network comes back, shortly after each local write, every few
 //! minutes, and again after a failure (waiting longer each time). Only the tab holding the
 //! Web Lock syncs; it tells the other tabs over a BroadcastChannel, so they show what arrived.
+//! It says what happened by firing events on `window` (`ARRIVED`, `STATE_CHANGED`), as the store
+//! does after a write: whoever shows something listens, and the sync knows no page.
 
 use super::{is_online, sync_now, tab_lock, SyncReport};
 use crate::store::Store;
 use gloo::events::EventListener;
 use gloo::timers::callback::{Interval, Timeout};
-use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
 
 /// After a local write: soon, but after a burst of writes has settled.
 const AFTER_WRITE_MS: u32 = 1_500;
@@ -23,18 +24,13 @@ const MAX_RETRY_MS: u32 = 30_000;
 const LOCK: &str = "daicho-sync";
 /// The event the store fires on `window` after each write it issues.
 pub use crate::store::WRITTEN;
-
-/// What the pages watch: bumped when new records arrived (here or in another tab) and when
-/// the sync state changed.
-#[derive(Clone, Copy)]
-pub struct SyncSignals {
-    pub arrived: RwSignal<u64>,
-    pub state_changed: RwSignal<u64>,
-}
+/// Fired on `window` when records from elsewhere arrived (by this tab's sync or another's).
+pub const ARRIVED: &str = "daicho:arrived";
+/// Fired on `window` when the sync state changed (a sync ended, well or not; an enrollment).
+pub const STATE_CHANGED: &str = "daicho:sync-state";
 
 struct Runner {
     store: Rc<Store>,
-    signals: SyncSignals,
     failures: Cell<u32>,
     running: Cell<bool>,
     pending: RefCell<Option<Timeout>>,
@@ -47,10 +43,9 @@ thread_local! {
 }
 
 /// Starts syncing by itself for the life of the page.
-pub fn start(store: Rc<Store>, signals: SyncSignals) {
+pub fn start(store: Rc<Store>) {
     let runner = Rc::new(Runner {
         store,
-        signals,
         failures: Cell::new(0),
         running: Cell::new(false),
         pending: RefCell::new(None),
@@ -61,15 +56,12 @@ pub fn start(store: Rc<Store>, signals: SyncSignals) {
 
 /// A sync asked for by hand (今すぐ同期): after any sync under way in this or another tab,
 /// never beside it; the other tabs are told what arrived.
-pub async fn sync_by_hand(
-    store: Rc<Store>,
-    signals: SyncSignals,
-) -> Result<SyncReport, super::SyncError> {
+pub async fn sync_by_hand(store: Rc<Store>) -> Result<SyncReport, super::SyncError> {
     let result = sync_in_turn(store).await;
     if let Ok(report) = &result {
-        tell_arrival(signals, report);
+        tell_arrival(report);
     }
-    notify_state_changed(signals);
+    notify_state_changed();
     result
 }
 
@@ -81,12 +73,12 @@ pub async fn sync_in_turn(store: Rc<Store>) -> Result<SyncReport, super::SyncErr
 }
 
 /// Tells this tab's pages and the other tabs that records arrived (they draw again).
-fn tell_arrival(signals: SyncSignals, report: &SyncReport) {
+fn tell_arrival(report: &SyncReport) {
     // Other devices' sync records alone change nothing shown (but the history).
     if report.pulled == report.pulled_syncs {
         return;
     }
-    signals.arrived.update(|n| *n += 1);
+    fire(ARRIVED);
     CHANNEL.with(|channel| {
         if let Some(channel) = channel {
             let _ = channel.post_message(&JsValue::from(report.pulled as u32));
@@ -96,16 +88,20 @@ fn tell_arrival(signals: SyncSignals, report: &SyncReport) {
 
 /// Asks the runner for a sync shortly (as after a write): after enrolling, say.
 pub fn request_soon() {
-    if let Some(window) = web_sys::window() {
-        if let Ok(event) = web_sys::Event::new(WRITTEN) {
-            let _ = window.dispatch_event(&event);
-        }
-    }
+    fire(WRITTEN);
 }
 
 /// Tells the pages showing the sync state to draw it again.
-pub fn notify_state_changed(signals: SyncSignals) {
-    signals.state_changed.update(|n| *n += 1);
+pub fn notify_state_changed() {
+    fire(STATE_CHANGED);
+}
+
+fn fire(name: &str) {
+    if let Some(window) = web_sys::window() {
+        if let Ok(event) = web_sys::Event::new(name) {
+            let _ = window.dispatch_event(&event);
+        }
+    }
 }
 
 fn listen(runner: &Rc<Runner>) {
@@ -118,14 +114,13 @@ fn listen(runner: &Rc<Runner>) {
     EventListener::new(&window, WRITTEN, move |_| r.schedule(AFTER_WRITE_MS)).forget();
     let r = runner.clone();
     Interval::new(PERIOD_MS, move || r.schedule(0)).forget();
-    let signals = runner.signals;
     CHANNEL.with(|channel| {
         let Some(channel) = channel else {
             return;
         };
         let on_message = Closure::<dyn Fn()>::new(move || {
-            signals.arrived.update(|n| *n += 1);
-            signals.state_changed.update(|n| *n += 1);
+            fire(ARRIVED);
+            fire(STATE_CHANGED);
         });
         channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
@@ -166,11 +161,11 @@ impl Runner {
         let Some(outcome) = outcome else {
             return;
         };
-        notify_state_changed(self.signals);
+        notify_state_changed();
         match outcome {
             Ok(report) => {
                 self.failures.set(0);
-                tell_arrival(self.signals, &report);
+                tell_arrival(&report);
             }
             Err(_) => {
                 let failures = self.failures.get() + 1;
