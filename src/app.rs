@@ -22,7 +22,9 @@ use crate::pages::rule_breaks::RuleBreaksPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pages::sync::SyncPage;
 use crate::pwa;
-use crate::state::{provide_app_state, use_store, use_versions, Editing, SyncSignals, Versions};
+use crate::state::{
+    follow_store, provide_app_state, use_store, use_versions, Editing, SyncSignals, Versions,
+};
 use crate::store::Store;
 use crate::sync::runner;
 use chrono::Utc;
@@ -175,13 +177,9 @@ fn page_signal() -> RwSignal<Page> {
 
 /// Keeps the people register the pages name people by (`Directory`) as the store holds it:
 /// read again after each write or sync.
-fn follow_people(store: Rc<Store>, versions: Versions) {
+fn follow_people() {
     let directory = expect_context::<Directory>();
-    let people = LocalResource::new(move || {
-        versions.track();
-        let store = store.clone();
-        async move { store.people().await }
-    });
+    let people = follow_store(|store| async move { store.people().await });
     Effect::new(move |_| {
         if let Some(Ok(people)) = people.get() {
             directory.replace(people);
@@ -241,7 +239,7 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
     });
     let to_keys = Callback::new(move |()| page.set(Page::Keys));
     let signed_in = move || session.0.with(Option::is_some);
-    follow_people(store.clone(), versions);
+    follow_people();
     let arrived = start_sync(store, versions, editing);
     crate::auth::idle::watch(session);
     view! {

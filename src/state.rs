@@ -22,6 +22,21 @@ pub fn use_store_value() -> StoredValue<Rc<Store>, LocalStorage> {
     expect_context::<AppStore>().0
 }
 
+/// A read of the store for a page: read again after each write or sync (`Versions`), and
+/// whenever a signal `read` reads before its future changes. A newer read's answer replaces
+/// an older one's, however they finish.
+pub fn follow_store<T, Fut>(read: impl Fn(Rc<Store>) -> Fut + 'static) -> LocalResource<T>
+where
+    T: 'static,
+    Fut: std::future::Future<Output = T> + 'static,
+{
+    let (store, versions) = (use_store(), use_versions());
+    LocalResource::new(move || {
+        versions.track();
+        read(store.clone())
+    })
+}
+
 /// The versions the pages' reads follow: bumped after each write this tab commits, and after
 /// each sync (here or in another tab) that brought records.
 #[derive(Clone, Copy)]

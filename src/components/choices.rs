@@ -3,7 +3,7 @@
 
 use super::record_form::Field;
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::follow_store;
 use chrono::Utc;
 use daicho_core::people::PersonDefined;
 use daicho_core::room_permit::is_permitted;
@@ -100,14 +100,10 @@ pub fn labelled(
 /// The people permitted into the room now, as buttons: the usual case is one tap.
 #[component]
 pub fn PermittedChips(room: Signal<Option<Room>>, person_id: RwSignal<String>) -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
     let directory = expect_context::<Directory>();
     // Read again after each write or sync: a permission granted meanwhile adds its chip.
-    let permits = LocalResource::new(move || {
-        versions.track();
-        let store = store.clone();
-        async move { store.permits().await.unwrap_or_default() }
-    });
+    let permits =
+        follow_store(move |store| async move { store.permits().await.unwrap_or_default() });
     // Drawn again only when who is permitted changes, not at every read.
     let permitted = Memo::new(move |_| {
         let (Some(room), Some(permits)) = (room.get(), permits.get()) else {

@@ -3,7 +3,7 @@
 use super::ja_date::JaTime;
 use super::record_time::{self, ChosenTime};
 use crate::auth::session::Session;
-use crate::state::{use_store, use_versions};
+use crate::state::{follow_store, use_store};
 use crate::store::{Store, StoreError};
 use chrono::Utc;
 use daicho_core::{wareki, EntryRecord, ExitRecorded, Field, Room};
@@ -28,11 +28,8 @@ pub struct Occupancy(LocalResource<Result<Vec<RoomInside>, String>>);
 
 impl Occupancy {
     pub fn read() -> Self {
-        let (store, versions) = (use_store(), use_versions());
-        Occupancy(LocalResource::new(move || {
-            versions.track();
-            let store = store.clone();
-            async move { read_rooms(&store).await.map_err(|e| e.to_string()) }
+        Occupancy(follow_store(move |store| async move {
+            read_rooms(&store).await.map_err(|e| e.to_string())
         }))
     }
 

@@ -5,7 +5,7 @@
 use super::logbook_table::{Line, LogbookTable};
 use super::pager::PageTrail;
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::follow_store;
 use crate::store::paging::{LogPage, LogQuery, PageCursor};
 use crate::store::Store;
 use chrono::{NaiveDate, TimeZone};
@@ -79,7 +79,6 @@ pub fn LogbookBrowser(
     #[prop(into)]
     selected: Signal<Option<String>>,
 ) -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
     let filters = RwSignal::new(Filters {
         room: selected.get_untracked().unwrap_or_default(),
         ..Filters::default()
@@ -97,9 +96,8 @@ pub fn LogbookBrowser(
         }
     });
     // The page shown, read again after each write or sync: a line recorded shows at once.
-    let read = LocalResource::new(move || {
-        versions.track();
-        let (f, after, store) = (filters.get(), pages.cursor(), store.clone());
+    let read = follow_store(move |store| {
+        let (f, after) = (filters.get(), pages.cursor());
         async move {
             read_lines(&store, &f, after)
                 .await

@@ -9,7 +9,7 @@ use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::{follow_store, use_store};
 use crate::store::new_id;
 use chrono::{NaiveDate, Utc};
 use daicho_core::assets::{AssetCategory, AssetRegistered, HandlerDesignated, MeasureRecorded};
@@ -85,23 +85,18 @@ fn category_of(key: &str) -> Option<AssetCategory> {
 
 #[component]
 pub fn AssetsPage() -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
     // Read again after each write or sync.
-    let register = LocalResource::new(move || {
-        versions.track();
-        let store = store.clone();
-        async move {
-            let registers = store.registers().await.map_err(|e| e.to_string())?;
-            let positions = store.positions().await.map_err(|e| e.to_string())?;
-            let office = registers.office();
-            Ok::<_, String>(AssetsView {
-                assets: office.assets.values().cloned().collect(),
-                designations: office.designations.clone().into_iter().collect(),
-                measures: office.measures.clone().into_iter().collect(),
-                organisation: registers.organisation().clone(),
-                positions,
-            })
-        }
+    let register = follow_store(move |store| async move {
+        let registers = store.registers().await.map_err(|e| e.to_string())?;
+        let positions = store.positions().await.map_err(|e| e.to_string())?;
+        let office = registers.office();
+        Ok::<_, String>(AssetsView {
+            assets: office.assets.values().cloned().collect(),
+            designations: office.designations.clone().into_iter().collect(),
+            measures: office.measures.clone().into_iter().collect(),
+            organisation: registers.organisation().clone(),
+            positions,
+        })
     });
     let loaded = Memo::new(move |_| register.get().and_then(Result::ok).unwrap_or_default());
     let draft = Draft::new();

@@ -6,7 +6,7 @@ use crate::auth::session::Session;
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
-use crate::state::{use_store, use_versions};
+use crate::state::{follow_store, use_store};
 use crate::store::new_id;
 use chrono::Utc;
 use daicho_core::equipment::{EquipmentKind, EquipmentRegistered};
@@ -60,16 +60,11 @@ impl Draft {
 
 #[component]
 pub fn EquipmentPage() -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
     // Every machine, newest version: read again after each write or sync.
-    let register = LocalResource::new(move || {
-        versions.track();
-        let store = store.clone();
-        async move {
-            let registers = store.registers().await.map_err(|e| e.to_string())?;
-            let items = registers.office().equipment.values().cloned().collect();
-            Ok::<Vec<Versioned<EquipmentRegistered>>, String>(items)
-        }
+    let register = follow_store(move |store| async move {
+        let registers = store.registers().await.map_err(|e| e.to_string())?;
+        let items = registers.office().equipment.values().cloned().collect();
+        Ok::<Vec<Versioned<EquipmentRegistered>>, String>(items)
     });
     let items = Signal::derive(move || register.get().and_then(Result::ok).unwrap_or_default());
     let ready = move || register.get().is_some().to_string();

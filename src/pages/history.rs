@@ -9,7 +9,7 @@ use crate::components::ja_day::{ja_day, parse_day, today};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::Field;
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions, Versions};
+use crate::state::{follow_store, use_store, use_versions};
 use crate::store::history::{HistoryPage, HistoryQuery, CSV_MAX_ROWS};
 use crate::store::paging::PageCursor;
 use crate::store::Store;
@@ -138,15 +138,15 @@ const BAD_PERIOD: &str = "期間の指定が正しくありません（開始日
 
 #[component]
 pub fn OperationsPage() -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
+    let (store, _versions) = (use_store(), use_versions());
     #[cfg(feature = "bench")]
     bench::install_once(store.clone());
     let filters = RwSignal::new(Filters::this_month());
     let query = Memo::new(move |_| filters.with(Filters::query));
     let trail = Trail::new();
-    let days = day_counts(store.clone(), versions, query);
-    let page = history_page(store.clone(), versions, query, trail);
-    let rooms = room_names(store.clone(), versions);
+    let days = day_counts(query);
+    let page = history_page(query, trail);
+    let rooms = room_names();
     let days_read = move || days.get().and_then(Result::ok);
     let page_read = move || page.get().and_then(Result::ok);
     // Ready once both reads answer the filters and the page chosen, not earlier ones.
@@ -234,14 +234,9 @@ pub fn OperationsPage() -> impl IntoView {
 /// The day counts of the period chosen (the charts and the total): read again when the
 /// filters change, and after each write or sync (an export, a print and a sync are acts of
 /// the history too).
-fn day_counts(
-    store: Rc<Store>,
-    versions: Versions,
-    query: Memo<Option<HistoryQuery>>,
-) -> LocalResource<Result<DaysRead, String>> {
-    LocalResource::new(move || {
-        versions.track();
-        let (store, query) = (store.clone(), query.get());
+fn day_counts(query: Memo<Option<HistoryQuery>>) -> LocalResource<Result<DaysRead, String>> {
+    follow_store(move |store| {
+        let query = query.get();
         async move {
             let query = query.ok_or(BAD_PERIOD)?;
             let (from, to, cells) = (query.from_day, query.to_day, query.filter.needs_cells());
@@ -255,14 +250,11 @@ fn day_counts(
 /// The page of acts chosen: read again when the filters or the page change, and after each
 /// write or sync.
 fn history_page(
-    store: Rc<Store>,
-    versions: Versions,
     query: Memo<Option<HistoryQuery>>,
     trail: Trail,
 ) -> LocalResource<Result<PageRead, String>> {
-    LocalResource::new(move || {
-        versions.track();
-        let (store, query, after) = (store.clone(), query.get(), trail.current());
+    follow_store(move |store| {
+        let (query, after) = (query.get(), trail.current());
         async move {
             let query = query.ok_or(BAD_PERIOD)?;
             let page = store.history_page(&query, after, PAGE_LINES).await;
@@ -339,17 +331,13 @@ fn HistoryRow(event: Event, what: String) -> impl IntoView {
 
 /// The rooms' names by id, for the lines that name a room; read again after each write or
 /// sync.
-fn room_names(store: Rc<Store>, versions: Versions) -> Signal<HashMap<String, String>> {
-    let rooms = LocalResource::new(move || {
-        versions.track();
-        let store = store.clone();
-        async move {
-            let rooms = store.rooms().await.unwrap_or_default();
-            rooms
-                .into_iter()
-                .map(|r| (r.value.id, r.value.name))
-                .collect::<HashMap<_, _>>()
-        }
+fn room_names() -> Signal<HashMap<String, String>> {
+    let rooms = follow_store(move |store| async move {
+        let rooms = store.rooms().await.unwrap_or_default();
+        rooms
+            .into_iter()
+            .map(|r| (r.value.id, r.value.name))
+            .collect::<HashMap<_, _>>()
     });
     Signal::derive(move || rooms.get().unwrap_or_default())
 }

@@ -7,7 +7,7 @@ use crate::components::inside_list::{InsideList, Occupancy};
 use crate::components::ja_date::JaDateTime;
 use crate::directory::Directory;
 use crate::pages::keys::{read_keys, return_key, KeysNow};
-use crate::state::{use_store, use_versions};
+use crate::state::follow_store;
 use chrono::Utc;
 use daicho_core::key_log::KeyDefined;
 use daicho_core::Room;
@@ -60,11 +60,9 @@ pub fn HomePage(
 /// "あなた宛ての例外": rule breaks a sync revealed, for the manager signed in.
 #[component]
 fn BreaksNotice() -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
     let operator = expect_context::<Session>().operator_id();
-    let addressed = LocalResource::new(move || {
-        versions.track();
-        let (store, operator) = (store.clone(), operator.clone());
+    let addressed = follow_store(move |store| {
+        let operator = operator.clone();
         async move { crate::pages::rule_breaks::count_for_operator(&store, &operator).await }
     });
     let count = move || addressed.get().unwrap_or(0);

@@ -12,7 +12,7 @@ use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::{follow_store, use_store};
 use chrono::{NaiveDate, Utc};
 use daicho_core::id_ledger::{
     CollationInfoRecorded, IdLedgerRecorded, IdRecord, IdState, Ledger, LedgerAction,
@@ -188,17 +188,12 @@ fn ledger_ids(ledger: Ledger) -> LedgerIds {
 
 #[component]
 pub fn IdLedgersPage() -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
     // Read again after each write or sync.
-    let register = LocalResource::new(move || {
-        versions.track();
-        let store = store.clone();
-        async move {
-            let tags = [EventTag::IdLedgerRecorded, EventTag::CollationInfoRecorded];
-            let registers = store.registers().await.map_err(|e| e.to_string())?;
-            let lines = store.events_of(&tags).await.map_err(|e| e.to_string())?;
-            Ok::<_, String>(LedgersView::read(&registers, &lines))
-        }
+    let register = follow_store(move |store| async move {
+        let tags = [EventTag::IdLedgerRecorded, EventTag::CollationInfoRecorded];
+        let registers = store.registers().await.map_err(|e| e.to_string())?;
+        let lines = store.events_of(&tags).await.map_err(|e| e.to_string())?;
+        Ok::<_, String>(LedgersView::read(&registers, &lines))
     });
     let loaded = Memo::new(move |_| register.get().and_then(Result::ok).unwrap_or_default());
     let tab = RwSignal::new(Ledger::Operator);

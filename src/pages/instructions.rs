@@ -8,7 +8,7 @@ use crate::components::ja_day::{ja_day, today, JaDay};
 use crate::components::log_table::LogTable;
 use crate::components::record_link::{record_href, RecordLink};
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::follow_store;
 use daicho_core::instructions::{Addressee, Basis, Instruction, InstructionStatus};
 use daicho_core::office::Meeting;
 use leptos::prelude::*;
@@ -68,22 +68,17 @@ struct InstructionsRead {
 
 #[component]
 pub fn InstructionsPage() -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
     // Read again after each write or sync.
-    let register = LocalResource::new(move || {
-        versions.track();
-        let store = store.clone();
-        async move {
-            let registers = store.registers().await.map_err(|e| e.to_string())?;
-            let office = registers.office();
-            let mut meetings: Vec<Meeting> = office.meetings.values().cloned().collect();
-            meetings.sort_by(|a, b| (b.held.date, &b.id).cmp(&(a.held.date, &a.id)));
-            let instructions = office.instructions.values().cloned().collect();
-            Ok::<_, String>(InstructionsRead {
-                instructions,
-                meetings,
-            })
-        }
+    let register = follow_store(move |store| async move {
+        let registers = store.registers().await.map_err(|e| e.to_string())?;
+        let office = registers.office();
+        let mut meetings: Vec<Meeting> = office.meetings.values().cloned().collect();
+        meetings.sort_by(|a, b| (b.held.date, &b.id).cmp(&(a.held.date, &a.id)));
+        let instructions = office.instructions.values().cloned().collect();
+        Ok::<_, String>(InstructionsRead {
+            instructions,
+            meetings,
+        })
     });
     let read = move || register.get().and_then(Result::ok);
     let instructions = Signal::derive(move || read().map(|r| r.instructions).unwrap_or_default());

@@ -7,7 +7,7 @@ use crate::components::ja_date::JaDateTime;
 use crate::components::key_logbook::KeyLogbook;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::{follow_store, use_store};
 use crate::store::{new_id, Store};
 use chrono::{Duration, Utc};
 use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyReturned};
@@ -49,12 +49,7 @@ impl KeysNow {
 
 /// The keys and the loans out: read again after each write or sync.
 pub fn read_keys() -> LocalResource<Result<KeysNow, String>> {
-    let (store, versions) = (use_store(), use_versions());
-    LocalResource::new(move || {
-        versions.track();
-        let store = store.clone();
-        async move { KeysNow::read(&store).await.map_err(|e| e.to_string()) }
-    })
+    follow_store(move |store| async move { KeysNow::read(&store).await.map_err(|e| e.to_string()) })
 }
 
 /// Records the return of a loan now, received by the operator signed in.

@@ -8,7 +8,7 @@ use crate::components::ja_day::{ja_day, today, JaDay};
 use crate::components::log_table::LogTable;
 use crate::components::record_link::RecordLink;
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::follow_store;
 use daicho_core::office::Meeting;
 use daicho_core::organisation::Role;
 use daicho_core::years::YearKind;
@@ -24,23 +24,18 @@ struct MeetingsRead {
 
 #[component]
 pub fn MeetingsPage() -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
     // Read again after each write or sync.
-    let register = LocalResource::new(move || {
-        versions.track();
-        let store = store.clone();
-        async move {
-            let registers = store.registers().await.map_err(|e| e.to_string())?;
-            let general_manager = registers
-                .organisation()
-                .who_held(Role::GeneralManager, today())
-                .map(str::to_string);
-            let meetings = registers.office().meetings.values().cloned().collect();
-            Ok::<_, String>(MeetingsRead {
-                meetings,
-                general_manager,
-            })
-        }
+    let register = follow_store(move |store| async move {
+        let registers = store.registers().await.map_err(|e| e.to_string())?;
+        let general_manager = registers
+            .organisation()
+            .who_held(Role::GeneralManager, today())
+            .map(str::to_string);
+        let meetings = registers.office().meetings.values().cloned().collect();
+        Ok::<_, String>(MeetingsRead {
+            meetings,
+            general_manager,
+        })
     });
     let read = move || register.get().and_then(Result::ok);
     let meetings = Signal::derive(move || read().map(|r| r.meetings).unwrap_or_default());

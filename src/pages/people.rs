@@ -4,7 +4,7 @@ use crate::auth::session::Session;
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::{follow_store, use_store};
 use crate::store::{new_id, Store, StoreError};
 use chrono::Utc;
 use daicho_core::organisation::{Organisation, Position};
@@ -38,12 +38,10 @@ impl Standing {
 
 #[component]
 pub fn PeoplePage() -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
     let directory = expect_context::<Directory>();
     // Read again after each write or sync, and when the register gains someone.
-    let read = LocalResource::new(move || {
-        versions.track();
-        let (store, staff) = (store.clone(), directory.staff());
+    let read = follow_store(move |store| {
+        let staff = directory.staff();
         async move {
             Standing::read(&store, staff)
                 .await

@@ -7,7 +7,7 @@ use crate::components::ja_day::{ja_day, parse_day};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::{follow_store, use_store};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use daicho_core::room_permit::{
@@ -39,12 +39,9 @@ impl PermitsNow {
 
 #[component]
 pub fn PermitsPage() -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
     // Read again after each write or sync.
-    let read = LocalResource::new(move || {
-        versions.track();
-        let store = store.clone();
-        async move { PermitsNow::read(&store).await.map_err(|e| e.to_string()) }
+    let read = follow_store(move |store| async move {
+        PermitsNow::read(&store).await.map_err(|e| e.to_string())
     });
     let now = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
     let rooms = Signal::derive(move || now.with(|n| n.rooms.clone()));

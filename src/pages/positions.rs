@@ -6,7 +6,7 @@ use crate::components::ja_day::{ja_day, parse_day, today};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::{follow_store, use_store};
 use crate::store::{Store, StoreError};
 use chrono::{NaiveDate, Utc};
 use daicho_core::organisation::{Organisation, Position, Role, RoleAssigned, TenureRecorded};
@@ -44,13 +44,11 @@ fn missing(what: &str, field: daicho_core::Field) -> Refusal {
 
 #[component]
 pub fn PositionsPage() -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
     // Read again after each write or sync.
-    let read = LocalResource::new(move || {
-        versions.track();
-        let store = store.clone();
-        async move { OrgView::read(&store).await.map_err(|e| e.to_string()) }
-    });
+    let read =
+        follow_store(
+            move |store| async move { OrgView::read(&store).await.map_err(|e| e.to_string()) },
+        );
     let org = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
     view! {
         <div class="positions-page" data-ready=move || read.with(Option::is_some).then_some("true")>

@@ -6,7 +6,7 @@ use crate::auth::session::Session;
 use crate::components::ja_date::JaDateTime;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::{follow_store, use_store};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use daicho_core::corrections::{CorrectionKind, CorrectionRecorded};
@@ -49,11 +49,9 @@ pub fn RecordPage(id: String) -> impl IntoView {
         return view! { <p class="form-error" role="alert">"記録の番号が読めません: " {id}</p> }
             .into_any();
     };
-    let (store, versions) = (use_store(), use_versions());
     // Read again after each write or sync: a correction, here or synced, joins the history.
-    let record = LocalResource::new(move || {
-        versions.track();
-        let (store, id) = (store.clone(), id.clone());
+    let record = follow_store(move |store| {
+        let id = id.clone();
         async move {
             let history = store.history(&id).await?;
             let registers = store.registers().await?;
@@ -84,10 +82,8 @@ pub fn RecordPage(id: String) -> impl IntoView {
 /// recorded, by whom and when, oldest first. The latest is the one in force.
 #[component]
 pub fn VersionsPage(key: String) -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
-    let record = LocalResource::new(move || {
-        versions.track();
-        let (store, key) = (store.clone(), key.clone());
+    let record = follow_store(move |store| {
+        let key = key.clone();
         async move {
             let history = store.versions(&key).await?;
             let registers = store.registers().await?;

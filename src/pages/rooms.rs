@@ -6,7 +6,7 @@ use crate::auth::session::Session;
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::{follow_store, use_store};
 use crate::store::{new_id, StoreError};
 use chrono::Utc;
 use daicho_core::room_permit::entry_manager_role;
@@ -53,14 +53,12 @@ fn room_lines(registers: &Registers, directory: Directory) -> Vec<RoomLine> {
 
 #[component]
 pub fn RoomsPage() -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
     let directory = expect_context::<Directory>();
     // The registers: read again after each write or sync.
-    let read = LocalResource::new(move || {
-        versions.track();
-        let store = store.clone();
-        async move { store.registers().await.map_err(|e| e.to_string()) }
-    });
+    let read =
+        follow_store(
+            move |store| async move { store.registers().await.map_err(|e| e.to_string()) },
+        );
     let lines = Signal::derive(move || {
         let registers = read.with(|r| r.as_ref()?.as_ref().ok().map(|r| room_lines(r, directory)));
         registers.unwrap_or_default()

@@ -8,7 +8,7 @@ use crate::components::ja_day::today;
 use crate::components::log_table::LogTable;
 use crate::components::record_link::RecordLink;
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::follow_store;
 use crate::store::Store;
 use daicho_core::organisation::{Organisation, Role};
 use daicho_core::rule_breaks::RuleBreak;
@@ -37,13 +37,11 @@ impl Loaded {
 
 #[component]
 pub fn RuleBreaksPage() -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
     // Read again after each write or sync: a sync is what reveals a break.
-    let read = LocalResource::new(move || {
-        versions.track();
-        let store = store.clone();
-        async move { Loaded::read(&store).await.map_err(|e| e.to_string()) }
-    });
+    let read =
+        follow_store(
+            move |store| async move { Loaded::read(&store).await.map_err(|e| e.to_string()) },
+        );
     let loaded = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
     view! {
         <section class="card wide rule-breaks-page" data-ready=move || read.with(Option::is_some).then_some("true")>
