@@ -5,6 +5,7 @@
 use crate::store::{Store, WRITTEN};
 use crate::sync::runner::{ARRIVED, STATE_CHANGED};
 use leptos::prelude::*;
+use std::future::Future;
 use std::rc::Rc;
 
 /// The device's store, shared by every page. (A `StoredValue` in local storage: the store
@@ -28,7 +29,7 @@ pub fn use_store_value() -> StoredValue<Rc<Store>, LocalStorage> {
 pub fn follow_store<T, Fut>(read: impl Fn(Rc<Store>) -> Fut + 'static) -> LocalResource<T>
 where
     T: 'static,
-    Fut: std::future::Future<Output = T> + 'static,
+    Fut: Future<Output = T> + 'static,
 {
     let (store, versions) = (use_store(), use_versions());
     LocalResource::new(move || {

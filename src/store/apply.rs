@@ -6,7 +6,7 @@
 use super::codec::from_js;
 use super::{records, schema, stored_events, Result, StoreError};
 use daicho_core::projection::{self, Change, Found, Record, RecordKey};
-use daicho_core::{Event, EventId, EventKind};
+use daicho_core::{Event, EventKind};
 use rexie::Transaction;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -32,18 +32,21 @@ impl<'a> Projection<'a> {
         }
     }
 
-    /// Projects `event`: reads what it needs, keeps what it changes.
+    /// Projects `event`: reads what it needs (each round's reads issued together), keeps
+    /// what it changes.
     pub(super) async fn project(&mut self, event: &Event) -> Result<Vec<Change>> {
+        self.read_waited_for().await?;
         let (mut found, mut asked) = (Found::new(), BTreeSet::new());
         loop {
             let keys = projection::next_reads(event, &found, &mut asked);
             if keys.is_empty() {
                 break;
             }
-            for key in keys {
-                if let Some(record) = self.get(&key).await? {
-                    found.insert(key, record);
-                }
+            let reads = keys.iter().map(|key| self.get(key));
+            let records = futures::future::try_join_all(reads).await?;
+            for (key, record) in keys.into_iter().zip(records) {
+                self.held.insert(key.clone(), record.clone());
+                found.extend(record.map(|r| (key, r)));
             }
         }
         let changes = projection::project(event, &found);
@@ -61,32 +64,28 @@ impl<'a> Projection<'a> {
         Ok(changes)
     }
 
-    async fn get(&mut self, key: &RecordKey) -> Result<Option<Record>> {
+    /// A record as this transaction has it: held here, known not to wait, or read.
+    async fn get(&self, key: &RecordKey) -> Result<Option<Record>> {
         if let Some(held) = self.held.get(key) {
             return Ok(held.clone());
         }
+        let waited_for = self.waited_for.as_ref();
         if let RecordKey::Waiting(target) = key {
-            if !self.is_waited_for(target).await? {
+            if !waited_for.is_some_and(|w| w.contains(&target.to_string())) {
                 return Ok(None);
             }
         }
-        let record = records::read(self.tx, key).await?;
-        self.held.insert(key.clone(), record.clone());
-        Ok(record)
+        records::read(self.tx, key).await
     }
 
-    async fn is_waited_for(&mut self, target: &EventId) -> Result<bool> {
+    /// Reads which records something waits for, once per transaction.
+    async fn read_waited_for(&mut self) -> Result<()> {
         if self.waited_for.is_none() {
-            let keys = self
-                .tx
-                .store(schema::WAITING)?
-                .get_all_keys(None, None)
-                .await?;
-            let keys = keys.iter().filter_map(|k| k.as_string()).collect();
-            self.waited_for = Some(keys);
+            let store = self.tx.store(schema::WAITING)?;
+            let keys = store.get_all_keys(None, None).await?;
+            self.waited_for = Some(keys.iter().filter_map(|k| k.as_string()).collect());
         }
-        let waited = self.waited_for.as_ref().expect("read just above");
-        Ok(waited.contains(&target.to_string()))
+        Ok(())
     }
 
     /// Writes every record the events changed: all requests issued together, a failure of

@@ -19,24 +19,31 @@ use rexie::{KeyRange, Transaction};
 use std::collections::BTreeSet;
 use wasm_bindgen::JsValue;
 
-/// The verdict on `kind` by `operator` now, from what this transaction holds.
+/// The verdict on `kind` by `operator` now, from what this transaction holds. An entry's door
+/// facts are read beside what `needs` names, not after it.
 pub(super) async fn judge(
     tx: &Transaction,
     kind: &EventKind,
     operator: &str,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<(), Refusals>> {
-    let registers = read_needs(tx, kind, operator).await?;
-    Ok(match kind {
-        EventKind::EntryRecorded(entry) => {
-            let facts = door_facts(tx, entry).await?;
+    let door = async {
+        match kind {
+            EventKind::EntryRecorded(entry) => door_facts(tx, entry).await.map(Some),
+            _ => Ok(None),
+        }
+    };
+    let (registers, door) = futures::try_join!(read_needs(tx, kind, operator), door)?;
+    Ok(match (kind, door) {
+        (EventKind::EntryRecorded(entry), Some(facts)) => {
             registers.judge_entry(entry, &facts, operator, now)
         }
-        kind => registers.judge(kind, operator, now),
+        (kind, _) => registers.judge(kind, operator, now),
     })
 }
 
-/// Registers holding what `needs` names for the act, and nothing more.
+/// Registers holding what `needs` names for the act, and nothing more. Each round's reads
+/// are issued together: the transaction answers them in one go.
 pub(super) async fn read_needs(
     tx: &Transaction,
     kind: &EventKind,
@@ -48,75 +55,88 @@ pub(super) async fn read_needs(
         if new.is_empty() {
             return Ok(have);
         }
-        for need in new {
-            fill(tx, &mut have, need).await?;
+        let fetched = futures::future::try_join_all(new.into_iter().map(|n| fetch(tx, n)));
+        for found in fetched.await? {
+            found.put_into(&mut have);
         }
     }
 }
 
-async fn fill(tx: &Transaction, have: &mut Registers, need: Need) -> Result<()> {
-    match need {
-        Need::Organisation => organisation(tx, have).await,
+/// What one need brought back: records of the projection, or events to keep as registers.
+enum Found {
+    Records(Vec<(RecordKey, Record)>),
+    Events(Vec<Event>),
+}
+
+impl Found {
+    fn put_into(self, have: &mut Registers) {
+        match self {
+            Found::Records(records) => {
+                for (key, record) in records {
+                    have.put(key, Some(record));
+                }
+            }
+            Found::Events(events) => events.iter().for_each(|e| have.keep(e)),
+        }
+    }
+}
+
+async fn fetch(tx: &Transaction, need: Need) -> Result<Found> {
+    Ok(match need {
+        Need::Organisation => Found::Records(organisation(tx).await?),
         Need::Record(key) => {
             let record = records::read(tx, &key).await?;
-            have.put(key, record);
-            Ok(())
+            Found::Records(record.map(|r| (key, r)).into_iter().collect())
         }
         Need::PermitsOf { room_id, person_id } => {
-            for permit in permits_of(tx, &room_id, &person_id).await? {
-                have.put(
-                    RecordKey::Permit(permit.id.clone()),
-                    Some(Record::Permit(permit)),
-                );
-            }
-            Ok(())
+            let permits = permits_of(tx, &room_id, &person_id).await?.into_iter();
+            Found::Records(
+                permits
+                    .map(|p| (RecordKey::Permit(p.id.clone()), Record::Permit(p)))
+                    .collect(),
+            )
         }
         Need::LoansOutOf(key_id) => {
-            for loan in loans_out_of(tx, &key_id).await? {
-                have.put(RecordKey::Loan(loan.id.clone()), Some(Record::Loan(loan)));
-            }
-            Ok(())
+            let loans = loans_out_of(tx, &key_id).await?.into_iter();
+            Found::Records(
+                loans
+                    .map(|l| (RecordKey::Loan(l.id.clone()), Record::Loan(l)))
+                    .collect(),
+            )
         }
-        Need::Line(entry) => keep(have, line_events(tx, &entry).await?),
+        Need::Line(entry) => Found::Events(line_events(tx, &entry).await?),
         Need::Corrected(target) => {
-            let mut events: Vec<Event> = event(tx, &target).await?.into_iter().collect();
-            let corrections = referring(tx, &target).await?.into_iter();
-            events
-                .extend(corrections.filter(|e| matches!(e.kind, EventKind::CorrectionRecorded(_))));
-            keep(have, events)
+            let (own, acting) = futures::try_join!(event(tx, &target), referring(tx, &target))?;
+            let corrections = acting
+                .into_iter()
+                .filter(|e| matches!(e.kind, EventKind::CorrectionRecorded(_)));
+            Found::Events(own.into_iter().chain(corrections).collect())
         }
-        Need::Kinds(tags) => keep(have, events_of_kinds(tx, tags).await?),
-    }
-}
-
-fn keep(have: &mut Registers, events: Vec<Event>) -> Result<()> {
-    events.iter().for_each(|e| have.keep(e));
-    Ok(())
+        Need::Kinds(tags) => Found::Events(events_of_kinds(tx, tags).await?),
+    })
 }
 
 /// The role mapping and every term of office (small registers, read whole).
-async fn organisation(tx: &Transaction, have: &mut Registers) -> Result<()> {
+async fn organisation(tx: &Transaction) -> Result<Vec<(RecordKey, Record)>> {
     let (assignments, tenures) = (
         tx.store(schema::ROLE_ASSIGNMENTS)?,
         tx.store(schema::TENURES)?,
     );
     let (assignments, tenures) =
         futures::try_join!(assignments.get_all(None, None), tenures.get_all(None, None))?;
+    let mut records = Vec::new();
     for value in assignments {
         let a: Versioned<daicho_core::organisation::RoleAssigned> = from_js(value)?;
-        have.put(
+        records.push((
             RecordKey::RoleAssignment(a.version.event()),
-            Some(Record::RoleAssignment(a)),
-        );
+            Record::RoleAssignment(a),
+        ));
     }
     for value in tenures {
         let t: Versioned<daicho_core::organisation::TenureRecorded> = from_js(value)?;
-        have.put(
-            RecordKey::Tenure(t.version.event()),
-            Some(Record::Tenure(t)),
-        );
+        records.push((RecordKey::Tenure(t.version.event()), Record::Tenure(t)));
     }
-    Ok(())
+    Ok(records)
 }
 
 /// The event `id`, if this device holds it.

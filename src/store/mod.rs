@@ -153,10 +153,11 @@ impl Store {
     ) -> Result<Event> {
         let tx = self.write_transaction()?;
         let appended = async {
-            facts::judge(&tx, &kind, operator, now)
-                .await?
-                .map_err(StoreError::Refused)?;
-            append_in(&tx, kind, operator, now.timestamp_millis()).await
+            // The chain's head is read beside the verdict's facts, not after them.
+            let (verdict, head) =
+                futures::try_join!(facts::judge(&tx, &kind, operator, now), device::read(&tx))?;
+            verdict.map_err(StoreError::Refused)?;
+            append_after(&tx, head, kind, operator, now.timestamp_millis()).await
         };
         let appended = appended.await;
         self.finish(tx, appended).await
@@ -261,6 +262,17 @@ async fn append_in(
     now_ms: i64,
 ) -> Result<Event> {
     let state = device::read(tx).await?;
+    append_after(tx, state, kind, operator, now_ms).await
+}
+
+/// As `append_in`, after the chain's head `state` the caller read in this transaction.
+async fn append_after(
+    tx: &Transaction,
+    state: DeviceState,
+    kind: EventKind,
+    operator: &str,
+    now_ms: i64,
+) -> Result<Event> {
     let event = Event::seal(
         state.id.clone(),
         state.seq + 1,

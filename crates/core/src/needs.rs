@@ -7,7 +7,7 @@
 //! An entry's own rules read `admission::DoorFacts`, which the store fills apart; its
 //! authority is named here like any other act's.
 
-use crate::authority::governed_act;
+use crate::authority::{authority_for, governed_act, Authority};
 use crate::event::{EventId, EventKind, EventTag};
 use crate::office::{Office, OFFICE_KINDS, OPERATOR_ID_KINDS};
 use crate::projection::RecordKey;
@@ -64,10 +64,16 @@ pub fn next_needs(
 /// `authority::check_authority`: the role on the day (the organisation), the operator as
 /// staff, the room or asset whose manager acts, and the 操作者ID ledger of 第11条.
 fn authority_needs(kind: &EventKind, operator: &str, have: &Registers) -> Vec<Need> {
-    let mut needs = vec![
-        Need::Organisation,
-        record(RecordKey::Person(operator.to_string())),
-    ];
+    let mut needs = vec![record(RecordKey::Person(operator.to_string()))];
+    // Who held which role on the day matters only where a role decides (not for the daily
+    // acts any staff member records): the authority table itself says which.
+    let decided_by_role = matches!(
+        authority_for(kind, have),
+        Authority::Role(_) | Authority::SystemSetup
+    );
+    if decided_by_role {
+        needs.push(Need::Organisation);
+    }
     match kind {
         EventKind::PermissionGranted(g) => needs.push(record(RecordKey::Room(g.room_id.clone()))),
         EventKind::VisitPermitGranted(g) => needs.push(record(RecordKey::Room(g.room_id.clone()))),
