@@ -15,10 +15,17 @@ use std::rc::Rc;
 /// Recorded as the operator of the first-run registration, before anyone can sign in.
 const FIRST_SETUP: &str = "初期設定";
 
+/// Whether this tablet is joining the town: the join screen stays until every page is
+/// pulled, although the people register fills from the first page on.
+#[derive(Clone, Copy)]
+struct Joining(RwSignal<bool>);
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let directory = expect_context::<Directory>();
-    let has_staff = move || !directory.staff().is_empty();
+    let joining = Joining(RwSignal::new(false));
+    provide_context(joining);
+    let has_staff = move || !joining.0.get() && !directory.staff().is_empty();
     view! {
         <section class="sign-in" data-screen=move || if has_staff() { "sign-in" } else { "setup" }>
             <Show when=has_staff fallback=move || view! { <FirstSetup/><JoinTown/> }>
@@ -225,10 +232,14 @@ fn JoinTown() -> impl IntoView {
     let store = use_store();
     let directory = expect_context::<Directory>();
     let code = RwSignal::new(String::new());
+    let joining = expect_context::<Joining>();
     let join_town = Action::new_local(move |_: &()| {
+        joining.0.set(true);
         let (store, code) = (store.clone(), code.get_untracked());
         async move {
-            match join(store, &code).await {
+            let joined = join(store, &code).await;
+            joining.0.try_set(false);
+            match joined {
                 Ok(people) => {
                     directory.replace(people);
                     Outcome::Done("登録し、記録を受信しました。".into())

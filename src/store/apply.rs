@@ -5,10 +5,10 @@
 
 use super::codec::from_js;
 use super::{records, schema, stored_events, Result, StoreError};
-use daicho_core::projection::{self, Change, Found, Record, RecordKey};
+use daicho_core::projection::{self, Change, Found, Occupancy, Record, RecordKey, Update};
 use daicho_core::{Event, EventKind};
 use rexie::Transaction;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The projected registers as one transaction changes them: each record read from the store the first
 /// time it is asked for, then kept here, so a later event of a page reads what an earlier
@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 pub(super) struct Projection<'a> {
     tx: &'a Transaction,
     held: HashMap<RecordKey, Option<Record>>,
-    changed: BTreeMap<RecordKey, Option<Record>>,
+    /// The records to write at the end (their values are in `held`).
+    changed: BTreeSet<RecordKey>,
     /// The records something waits for (`WAITING`'s keys, read once): normally none, so an
     /// entry, loan or permit asks IndexedDB nothing about what waits for it.
     waited_for: Option<HashSet<String>>,
@@ -27,7 +28,7 @@ impl<'a> Projection<'a> {
         Projection {
             tx,
             held: HashMap::new(),
-            changed: BTreeMap::new(),
+            changed: BTreeSet::new(),
             waited_for: None,
         }
     }
@@ -51,9 +52,7 @@ impl<'a> Projection<'a> {
         }
         let changes = projection::project(event, &found);
         for change in &changes {
-            self.held.insert(change.key.clone(), change.record.clone());
-            self.changed
-                .insert(change.key.clone(), change.record.clone());
+            self.change(change).await?;
         }
         // An exit later in the same page finds its entry's room here (the page's events are
         // stored after its records are worked out).
@@ -62,6 +61,30 @@ impl<'a> Projection<'a> {
             self.held.insert(RecordKey::EntryRoom(event.id()), room);
         }
         Ok(changes)
+    }
+
+    /// Keeps `change` for the end. Who is inside changes by one id: the room's record is
+    /// read once, then changed in place, never copied.
+    async fn change(&mut self, change: &Change) -> Result<()> {
+        let key = change.key.clone();
+        match &change.update {
+            Update::Put(record) => {
+                self.held.insert(key.clone(), Some(record.clone()));
+            }
+            Update::Remove => {
+                self.held.insert(key.clone(), None);
+            }
+            update => {
+                if !self.held.contains_key(&key) {
+                    let stored = records::read(self.tx, &key).await?;
+                    self.held.insert(key.clone(), stored);
+                }
+                let held = self.held.get_mut(&key).expect("read just above");
+                move_inside(held, &key, update);
+            }
+        }
+        self.changed.insert(key);
+        Ok(())
     }
 
     /// A record as this transaction has it: held here, known not to wait, or read.
@@ -91,15 +114,28 @@ impl<'a> Projection<'a> {
     /// Writes every record the events changed: all requests issued together, a failure of
     /// any aborting the transaction.
     pub(super) async fn write(self) -> Result<()> {
-        let tx = self.tx;
-        let changes: Vec<Change> = self
-            .changed
-            .into_iter()
-            .map(|(key, record)| Change { key, record })
-            .collect();
-        let writes = changes.iter().map(|change| records::write(tx, change));
+        let writes = self.changed.iter().map(|key| {
+            let record = self.held.get(key).and_then(Option::as_ref);
+            records::write(self.tx, key, record)
+        });
         futures::future::try_join_all(writes).await?;
         Ok(())
+    }
+}
+
+/// Who is inside a room once `update` (an entry or an exit) applies to `held`, its record as
+/// this transaction has it (an empty room keeps no record).
+fn move_inside(held: &mut Option<Record>, key: &RecordKey, update: &Update) {
+    let RecordKey::Occupancy(room) = key else {
+        return;
+    };
+    let mut occupancy = match held.take() {
+        Some(Record::Occupancy(o)) => o,
+        _ => Occupancy::of(room),
+    };
+    occupancy.apply(update);
+    if !occupancy.inside.is_empty() {
+        *held = Some(Record::Occupancy(occupancy));
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::codec::{from_js, from_js_whole, to_js, to_js_whole};
 use super::{event_key, schema, Result};
-use daicho_core::projection::{Change, Record, RecordKey};
+use daicho_core::projection::{Record, RecordKey};
 use daicho_core::{Event, EventKind};
 use rexie::Transaction;
 use wasm_bindgen::JsValue;
@@ -78,11 +78,15 @@ async fn entry_room(tx: &Transaction, id: &daicho_core::EventId) -> Result<Optio
     })
 }
 
-/// Writes one change: the record's new value, or its removal.
-pub(super) async fn write(tx: &Transaction, change: &Change) -> Result<()> {
-    let place = place(&change.key);
+/// Writes `key`'s new value, or its removal.
+pub(super) async fn write(
+    tx: &Transaction,
+    key: &RecordKey,
+    record: Option<&Record>,
+) -> Result<()> {
+    let place = place(key);
     let store = tx.store(place.store)?;
-    match &change.record {
+    match record {
         None => store.delete(place.key).await?,
         Some(record) => {
             let key = (!place.in_line).then_some(&place.key);

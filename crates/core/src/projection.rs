@@ -66,23 +66,39 @@ pub enum Record {
     EntryRoom(String),
 }
 
-/// One record's new value, or its removal (a waiting closing, once its record came).
+/// What an event does to one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub key: RecordKey,
-    pub record: Option<Record>,
+    pub update: Update,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update {
+    /// The record's new value.
+    Put(Record),
+    /// The record goes (a closing that waited, once its record came).
+    Remove,
+    /// An entry joins who is inside the room (`Occupancy`): one id added, not a new copy of a
+    /// record that may hold thousands (a pulled page of entries would copy it each time).
+    Enter(EventId),
+    /// An entry leaves who is inside the room, if it is there; an empty room keeps no record.
+    Leave(EventId),
 }
 
 impl Change {
     fn put(key: RecordKey, record: Record) -> Change {
         Change {
             key,
-            record: Some(record),
+            update: Update::Put(record),
         }
     }
 
     fn remove(key: RecordKey) -> Change {
-        Change { key, record: None }
+        Change {
+            key,
+            update: Update::Remove,
+        }
     }
 }
 
@@ -104,16 +120,21 @@ impl Occupancy {
         }
     }
 
-    fn with(mut self, entry: &EventId) -> Self {
-        if let Err(at) = self.inside.binary_search(entry) {
-            self.inside.insert(at, entry.clone());
+    /// Who is inside once `update` (an `Enter` or a `Leave`) is applied.
+    pub fn apply(&mut self, update: &Update) {
+        match update {
+            Update::Enter(entry) => {
+                if let Err(at) = self.inside.binary_search(entry) {
+                    self.inside.insert(at, entry.clone());
+                }
+            }
+            Update::Leave(entry) => {
+                if let Ok(at) = self.inside.binary_search(entry) {
+                    self.inside.remove(at);
+                }
+            }
+            Update::Put(_) | Update::Remove => {}
         }
-        self
-    }
-
-    fn without(mut self, entry: &EventId) -> Self {
-        self.inside.retain(|id| id != entry);
-        self
     }
 }
 
@@ -204,9 +225,7 @@ pub fn reads(event: &Event, found: &Found) -> Vec<RecordKey> {
             vec![K::Permit(id.clone()), K::Waiting(id)]
         }
         EventKind::KeyLent(_) => vec![K::Loan(id.clone()), K::Waiting(id)],
-        EventKind::EntryRecorded(entry) => {
-            vec![K::Waiting(id), K::Occupancy(entry.room_id.clone())]
-        }
+        EventKind::EntryRecorded(_) => vec![K::Waiting(id)],
         EventKind::PermitRevoked(r) => closing_reads(K::Permit(r.permit.clone()), found),
         EventKind::KeyReturned(r) => closing_reads(K::Loan(r.loan.clone()), found),
         EventKind::ExitRecorded(exit) => exit_reads(&exit.entry, found),
@@ -242,7 +261,7 @@ fn closing_reads(target: RecordKey, found: &Found) -> Vec<RecordKey> {
 fn exit_reads(entry: &EventId, found: &Found) -> Vec<RecordKey> {
     let room = RecordKey::EntryRoom(entry.clone());
     match found.get(&room) {
-        Some(Record::EntryRoom(room_id)) => vec![room, RecordKey::Occupancy(room_id.clone())],
+        Some(Record::EntryRoom(_)) => vec![room],
         _ => vec![room, RecordKey::Waiting(entry.clone())],
     }
 }
@@ -401,7 +420,6 @@ fn returned(r: &KeyReturned, version: Version, found: &Found) -> Vec<Change> {
 
 /// An entry is inside its room unless its exit came first.
 fn entered(id: &EventId, room_id: &str, found: &Found) -> Vec<Change> {
-    let key = RecordKey::Occupancy(room_id.to_string());
     let exited = waiting(found, id).is_some_and(|w| {
         w.closings
             .iter()
@@ -410,11 +428,10 @@ fn entered(id: &EventId, room_id: &str, found: &Found) -> Vec<Change> {
     if exited {
         return vec![Change::remove(RecordKey::Waiting(id.clone()))];
     }
-    let occupancy = match found.get(&key) {
-        Some(Record::Occupancy(o)) => o.clone(),
-        _ => Occupancy::of(room_id),
-    };
-    vec![Change::put(key, Record::Occupancy(occupancy.with(id)))]
+    vec![Change {
+        key: RecordKey::Occupancy(room_id.to_string()),
+        update: Update::Enter(id.clone()),
+    }]
 }
 
 fn exited(exit: &ExitRecorded, version: Version, found: &Found) -> Vec<Change> {
@@ -422,18 +439,10 @@ fn exited(exit: &ExitRecorded, version: Version, found: &Found) -> Vec<Change> {
     let Some(Record::EntryRoom(room_id)) = room else {
         return wait_for(&exit.entry, Closed::Exit(exit.clone()), version, found);
     };
-    let key = RecordKey::Occupancy(room_id.clone());
-    match found.get(&key) {
-        Some(Record::Occupancy(o)) if o.inside.contains(&exit.entry) => {
-            // An empty room keeps no record, as one nobody entered.
-            let left = o.clone().without(&exit.entry);
-            match left.inside.is_empty() {
-                true => vec![Change::remove(key)],
-                false => vec![Change::put(key, Record::Occupancy(left))],
-            }
-        }
-        _ => Vec::new(),
-    }
+    vec![Change {
+        key: RecordKey::Occupancy(room_id.clone()),
+        update: Update::Leave(exit.entry.clone()),
+    }]
 }
 
 /// A closing of a record this device does not hold yet waits for it.

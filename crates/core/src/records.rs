@@ -6,7 +6,7 @@ use crate::event::EventId;
 use crate::key_log::{KeyDefined, KeyLoan};
 use crate::organisation::{Organisation, Position, RoleAssigned, TenureRecorded};
 use crate::people::PersonDefined;
-use crate::projection::{Change, Occupancy, Record, RecordKey, Waiting};
+use crate::projection::{Change, Occupancy, Record, RecordKey, Update, Waiting};
 use crate::room::Room;
 use crate::room_permit::Permit;
 use crate::sign_in::Credential;
@@ -72,7 +72,13 @@ impl Records {
     /// Writes one change of the projection (or one record read from the store).
     pub fn apply(&mut self, change: Change) {
         use RecordKey as K;
-        let record = change.record;
+        let record = match change.update {
+            Update::Put(record) => Some(record),
+            Update::Remove => None,
+            update @ (Update::Enter(_) | Update::Leave(_)) => {
+                return self.move_inside(&change.key, &update);
+            }
+        };
         match &change.key {
             K::Room(id) => register!(self, id, record, rooms => Room),
             K::Person(id) => register!(self, id, record, people => Person),
@@ -96,6 +102,21 @@ impl Records {
             K::Waiting(id) => register!(self, id, record, waiting => Waiting),
             K::Credential(id) => register!(self, id, record, credentials => Credential),
             K::EntryRoom(_) => {}
+        }
+    }
+
+    /// Who is inside a room after an entry or an exit (an empty room keeps no record).
+    fn move_inside(&mut self, key: &RecordKey, update: &Update) {
+        let RecordKey::Occupancy(room) = key else {
+            return;
+        };
+        let occupancy = self
+            .occupancy
+            .entry(room.clone())
+            .or_insert_with(|| Occupancy::of(room));
+        occupancy.apply(update);
+        if occupancy.inside.is_empty() {
+            self.occupancy.remove(room);
         }
     }
 

@@ -20,7 +20,7 @@ use crate::key_log::{check_loan, check_return, KeyDefined, KeyLent, KeyLoan, Loa
 use crate::office::Office;
 use crate::organisation::{Organisation, Position};
 use crate::people::PersonDefined;
-use crate::projection::{self, Change, Found, Record, RecordKey};
+use crate::projection::{self, Change, Found, Record, RecordKey, Update};
 use crate::records::Records;
 use crate::refusal::Refusals;
 use crate::room::Room;
@@ -152,7 +152,11 @@ impl Registers {
     /// Puts a record read from the store (or removes it): how the store fills registers for a
     /// check with the records the rules read.
     pub fn put(&mut self, key: RecordKey, record: Option<Record>) {
-        self.records.apply(Change { key, record });
+        let update = match record {
+            Some(record) => Update::Put(record),
+            None => Update::Remove,
+        };
+        self.records.apply(Change { key, update });
     }
 
     /// The projected registers, record by record.
