@@ -73,6 +73,9 @@ pub struct Change {
     pub update: Update,
 }
 
+// A change is made and consumed at once, never kept in bulk: boxing the record would only add
+// an allocation to each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Update {
     /// The record's new value.
