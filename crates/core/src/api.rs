@@ -46,6 +46,10 @@ pub enum ApiCode {
     CodeUsed,
     BadKey,
     DeviceExists,
+    /// A device id outside the documented format (`[A-Za-z0-9._:-]`, 1–64 characters).
+    BadDeviceId,
+    /// Too many enrollment attempts from one address (429, with `Retry-After`).
+    TooManyAttempts,
     // The request's signature (`devices`).
     Unsigned,
     UnknownDevice,
@@ -60,6 +64,13 @@ pub enum ApiCode {
     BadHash,
     BrokenLink,
     Fork,
+    /// A `seq` below 1: a chain starts at 1.
+    BadSeq,
+    /// An event's clock later than the receiver's clock plus the allowed skew, or before the
+    /// earliest plausible time.
+    EventClock,
+    /// Text no engine stores alike (a NUL character) in an event.
+    BadText,
     // The request itself.
     WrongContentType,
     MalformedJson,
@@ -68,6 +79,12 @@ pub enum ApiCode {
     BatchTooLarge,
     BodyTooLarge,
     BadTreeSize,
+    /// No route at this `/api/…` path.
+    NotFound,
+    /// The path exists; the method does not.
+    MethodNotAllowed,
+    /// The request's headers or body did not arrive in time.
+    RequestTimeout,
     StorageUnavailable,
 }
 

@@ -42,10 +42,19 @@ impl ApiError {
 fn status(code: ApiCode) -> StatusCode {
     use ApiCode::*;
     match code {
-        UnknownCode | CodeExpired | CodeUsed | BadKey | DeviceExists => StatusCode::BAD_REQUEST,
+        UnknownCode | CodeExpired | CodeUsed | BadKey | DeviceExists | BadDeviceId => {
+            StatusCode::BAD_REQUEST
+        }
+        TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         Unsigned | UnknownDevice | BadDigest | BadSignature | ClockSkew => StatusCode::UNAUTHORIZED,
         DeviceRevoked | NotOwnEvents => StatusCode::FORBIDDEN,
-        WrongDevice | NotContiguous | Gap | BadHash | BrokenLink | Fork => StatusCode::CONFLICT,
+        WrongDevice | NotContiguous | Gap | BadHash | BrokenLink | Fork | BadSeq => {
+            StatusCode::CONFLICT
+        }
+        EventClock | BadText => StatusCode::BAD_REQUEST,
+        NotFound => StatusCode::NOT_FOUND,
+        MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         WrongContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         MalformedJson | MalformedQuery | BadTreeSize => StatusCode::BAD_REQUEST,
         BatchTooLarge | BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
