@@ -24,6 +24,7 @@ mod registers;
 mod rooms;
 pub mod schema;
 
+use daicho_core::chain::ChainRefusal;
 use daicho_core::{Event, EventId, EventKind, Refusals};
 use rexie::{Rexie, Transaction, TransactionMode};
 
@@ -41,8 +42,9 @@ pub enum StoreError {
     Storage(String),
     /// A stored record could not be read back (damaged, or from an unknown version).
     Unreadable(String),
-    /// An event from the endpoint does not match its own hash: the page was not applied.
-    Damaged(EventId),
+    /// An event from the endpoint fails its own checks (its hash, seq, clock or text): the
+    /// page was not applied.
+    Damaged(EventId, ChainRefusal),
     /// The browser's cryptography failed (hashing a PIN, the device key).
     Crypto(String),
     /// This browser has no identity yet (the database was not opened through `Store::open`).
@@ -55,9 +57,10 @@ impl std::fmt::Display for StoreError {
             StoreError::Refused(refusals) => write!(f, "{refusals}"),
             StoreError::Storage(msg) => write!(f, "端末への保存に失敗しました: {msg}"),
             StoreError::Unreadable(msg) => write!(f, "保存されたデータを読めません: {msg}"),
-            StoreError::Damaged(id) => write!(
+            StoreError::Damaged(id, why) => write!(
                 f,
-                "サーバから受け取った記録が壊れています（{id}）。取り込みませんでした。"
+                "サーバから受け取った記録（{id}）を取り込みませんでした: {}",
+                why.message_ja()
             ),
             StoreError::Crypto(msg) => write!(f, "暗号処理に失敗しました: {msg}"),
             StoreError::NoDevice => f.write_str("この端末の識別情報がありません"),

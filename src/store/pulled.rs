@@ -11,6 +11,7 @@
 use super::codec::{from_js, to_js};
 use super::registers::read_all;
 use super::{apply, device, schema, Result, Store, StoreError};
+use daicho_core::chain::check_event;
 use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::projection::{Record, RecordKey};
 use daicho_core::room_permit::Permit;
@@ -47,7 +48,8 @@ pub struct Applied {
 
 impl Store {
     /// Applies `events` (another device's or the endpoint's page, in the endpoint's order).
-    /// A damaged event (its hash does not match its content) refuses the whole page.
+    /// An event that fails its own checks (`chain::check_event`: damaged, a forged clock, …)
+    /// refuses the whole page.
     pub async fn apply_pulled(&self, events: &[Event], now_ms: i64) -> Result<Applied> {
         self.apply_pulled_page(events, now_ms, None::<&()>).await
     }
@@ -60,8 +62,10 @@ impl Store {
         now_ms: i64,
         sync_record: Option<&S>,
     ) -> Result<Applied> {
-        if let Some(bad) = events.iter().find(|e| !e.hash_is_valid()) {
-            return Err(StoreError::Damaged(bad.id()));
+        // The endpoint's own checks of each event, again: a hostile or broken endpoint cannot
+        // hand this device a forged clock, a seq 0 or a damaged event.
+        for event in events {
+            check_event(event, now_ms).map_err(|why| StoreError::Damaged(event.id(), why))?;
         }
         let tx = self
             .db

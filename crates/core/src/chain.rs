@@ -7,6 +7,10 @@
 
 use crate::api::ApiCode;
 use crate::event::{DeviceId, Event, GENESIS_HASH};
+use crate::sync_limits::{
+    has_unstorable_char, value_has_unstorable_char, EARLIEST_EVENT_MS, MAX_CLOCK_AHEAD_MS,
+    MAX_HLC_COUNTER,
+};
 use serde::{Deserialize, Serialize};
 
 /// What is stored of one device's chain: every event of it, by `seq`, contiguous from 1.
@@ -44,6 +48,13 @@ pub enum ChainRefusal {
     BrokenLink { seq: u64 },
     /// A different event for a seq already stored: two histories for one device.
     Fork { seq: u64 },
+    /// A `seq` below 1: every chain starts at 1.
+    BadSeq { seq: u64 },
+    /// The event's clock is later than the receiver's clock plus the allowed skew, earlier
+    /// than any device recorded, or its counter beyond the bound (`sync_limits`).
+    EventClock { seq: u64, wall_ms: i64 },
+    /// A text of the event holds a NUL character (`sync_limits::has_unstorable_char`).
+    BadText { seq: u64 },
 }
 
 impl ChainRefusal {
@@ -67,6 +78,16 @@ impl ChainRefusal {
             ChainRefusal::Fork { seq } => format!(
                 "{seq}番にすでに別の記録があります。同じ端末に二つの履歴があり、セキュリティ上の例外として記録します。"
             ),
+            ChainRefusal::BadSeq { seq } => {
+                format!("記録の番号は1から始まります（{seq}番が送られました）。")
+            }
+            ChainRefusal::EventClock { seq, wall_ms } => format!(
+                "{seq}番の記録の時刻（{wall_ms}）が受け取った側の時計より{}分以上先か、ありえない値です。端末の時刻を確かめてください。",
+                MAX_CLOCK_AHEAD_MS / 60_000
+            ),
+            ChainRefusal::BadText { seq } => {
+                format!("{seq}番の記録に使えない制御文字（NUL）が含まれています。")
+            }
         }
     }
 }
@@ -86,6 +107,16 @@ impl ChainRefusal {
             ChainRefusal::Fork { seq } => format!(
                 "Event {seq} differs from the one stored: two histories for one device (recorded as a security exception)."
             ),
+            ChainRefusal::BadSeq { seq } => {
+                format!("A chain starts at seq 1 (seq {seq} was sent).")
+            }
+            ChainRefusal::EventClock { seq, wall_ms } => format!(
+                "Event {seq}'s clock ({wall_ms}) is more than {} minutes ahead of the receiver's, or impossible: check the device's time.",
+                MAX_CLOCK_AHEAD_MS / 60_000
+            ),
+            ChainRefusal::BadText { seq } => {
+                format!("Event {seq} contains a NUL control character.")
+            }
         }
     }
 
@@ -98,6 +129,9 @@ impl ChainRefusal {
             ChainRefusal::BadHash { .. } => ApiCode::BadHash,
             ChainRefusal::BrokenLink { .. } => ApiCode::BrokenLink,
             ChainRefusal::Fork { .. } => ApiCode::Fork,
+            ChainRefusal::BadSeq { .. } => ApiCode::BadSeq,
+            ChainRefusal::EventClock { .. } => ApiCode::EventClock,
+            ChainRefusal::BadText { .. } => ApiCode::BadText,
         }
     }
 }
@@ -154,7 +188,10 @@ fn check_shape(device: &DeviceId, batch: &[Event]) -> Result<(), ChainRefusal> {
         if &event.device != device {
             return Err(ChainRefusal::WrongDevice { seq: event.seq });
         }
-        if i > 0 && event.seq != batch[i - 1].seq + 1 {
+        if event.seq == 0 {
+            return Err(ChainRefusal::BadSeq { seq: 0 });
+        }
+        if i > 0 && Some(event.seq) != batch[i - 1].seq.checked_add(1) {
             return Err(ChainRefusal::NotContiguous { seq: event.seq });
         }
         if !event.hash_is_valid() {
@@ -162,6 +199,46 @@ fn check_shape(device: &DeviceId, batch: &[Event]) -> Result<(), ChainRefusal> {
         }
     }
     Ok(())
+}
+
+/// What a receiver checks of each event on its own, before its chain (the endpoint on a push,
+/// a device on a pull), each with its code: `seq` from 1, hashes of 64 lowercase hex digits
+/// and the content's, no NUL in any text, and a clock neither before `EARLIEST_EVENT_MS` nor
+/// more than `MAX_CLOCK_AHEAD_MS` after `now_ms`, its counter within `MAX_HLC_COUNTER`.
+pub fn check_event(event: &Event, now_ms: i64) -> Result<(), ChainRefusal> {
+    let seq = event.seq;
+    // The endpoint keeps seq as a signed 64-bit integer.
+    if seq == 0 || i64::try_from(seq).is_err() {
+        return Err(ChainRefusal::BadSeq { seq });
+    }
+    if !is_hash_form(&event.hash) || !is_hash_form(&event.prev_hash) || !event.hash_is_valid() {
+        return Err(ChainRefusal::BadHash { seq });
+    }
+    if !clock_is_plausible(event, now_ms) {
+        let wall_ms = event.hlc.wall_ms;
+        return Err(ChainRefusal::EventClock { seq, wall_ms });
+    }
+    if has_unstorable_text(event) {
+        return Err(ChainRefusal::BadText { seq });
+    }
+    Ok(())
+}
+
+/// 64 lowercase hex digits: the only form `Event::computed_hash` writes.
+fn is_hash_form(hash: &str) -> bool {
+    hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn clock_is_plausible(event: &Event, now_ms: i64) -> bool {
+    let latest = now_ms.saturating_add(MAX_CLOCK_AHEAD_MS);
+    (EARLIEST_EVENT_MS..=latest).contains(&event.hlc.wall_ms)
+        && event.hlc.counter <= MAX_HLC_COUNTER
+}
+
+fn has_unstorable_text(event: &Event) -> bool {
+    has_unstorable_char(&event.device.0)
+        || has_unstorable_char(&event.operator)
+        || serde_json::to_value(&event.kind).map_or(true, |v| value_has_unstorable_char(&v))
 }
 
 /// The hash the event at `seq` must link to: the stored one before it, or genesis.
@@ -325,6 +402,105 @@ mod tests {
             );
             assert!(!want.message_ja().is_empty() && !want.message_en().is_empty());
         }
+    }
+
+    /// `seq 0` linked to genesis would pass every other check: refused for a new device and
+    /// for one whose chain holds 1..3 (stored, it would break every later `verify`).
+    #[test]
+    fn seq_zero_is_refused_whatever_is_stored() {
+        let all = chain("a", 3, "室");
+        let zero = |prev: &str| {
+            let e = &all[0];
+            Event::seal(
+                e.device.clone(),
+                0,
+                e.hlc,
+                "op".into(),
+                e.kind.clone(),
+                prev,
+            )
+        };
+        let empty: &[Event] = &[];
+        let refused = Err(ChainRefusal::BadSeq { seq: 0 });
+        assert_eq!(check_continuation(empty, &[zero(GENESIS_HASH)]), refused);
+        let then_one = [zero(GENESIS_HASH), all[0].clone()];
+        assert_eq!(check_continuation(empty, &then_one), refused);
+        assert_eq!(check_continuation(&all[..], &[zero(GENESIS_HASH)]), refused);
+        assert_eq!(
+            check_event(&zero(GENESIS_HASH), NOW),
+            Err(ChainRefusal::BadSeq { seq: 0 })
+        );
+        assert_eq!(ChainRefusal::BadSeq { seq: 0 }.code(), ApiCode::BadSeq);
+    }
+
+    const NOW: i64 = 1_790_000_000_000;
+
+    /// Each way an event is refused on its own, on push and on pull alike, with its code.
+    #[test]
+    fn an_event_is_checked_on_its_own_before_its_chain() {
+        let base = chain("a", 1, "室").remove(0);
+        assert_eq!(check_event(&base, NOW), Ok(()));
+        let resealed = |f: &dyn Fn(&mut Event)| {
+            let mut e = base.clone();
+            f(&mut e);
+            Event::seal(e.device, e.seq, e.hlc, e.operator, e.kind, &e.prev_hash)
+        };
+        let clock = |wall_ms: i64, counter: u32| {
+            resealed(&|e: &mut Event| e.hlc = crate::Hlc { wall_ms, counter })
+        };
+        let ahead = NOW + MAX_CLOCK_AHEAD_MS;
+        assert_eq!(check_event(&clock(ahead, 0), NOW), Ok(()));
+        for (wall_ms, counter) in [
+            (ahead + 1, 0),
+            (i64::MAX, 0),
+            (i64::MIN, 0),
+            (EARLIEST_EVENT_MS - 1, 0),
+            (NOW, MAX_HLC_COUNTER + 1),
+            (NOW, u32::MAX),
+        ] {
+            let refused = check_event(&clock(wall_ms, counter), NOW);
+            assert_eq!(
+                refused,
+                Err(ChainRefusal::EventClock { seq: 1, wall_ms }),
+                "{wall_ms} {counter}"
+            );
+        }
+        // Checked arithmetic: a receiver at the end of time does not overflow.
+        assert_eq!(check_event(&clock(NOW, 0), i64::MAX), Ok(()));
+
+        let nul = resealed(&|e: &mut Event| e.operator = "kan\0ri".into());
+        assert_eq!(
+            check_event(&nul, NOW),
+            Err(ChainRefusal::BadText { seq: 1 })
+        );
+        let nul_device = resealed(&|e: &mut Event| e.device = DeviceId("a\0".into()));
+        assert_eq!(
+            check_event(&nul_device, NOW),
+            Err(ChainRefusal::BadText { seq: 1 })
+        );
+
+        // A prev_hash that is not hex would hash as no bytes at all: refused, not read so.
+        let not_hex = resealed(&|e: &mut Event| e.prev_hash = "zz".repeat(32));
+        assert_eq!(
+            check_event(&not_hex, NOW),
+            Err(ChainRefusal::BadHash { seq: 1 })
+        );
+        let upper = resealed(&|e: &mut Event| e.prev_hash = "A".repeat(64));
+        assert_eq!(
+            check_event(&upper, NOW),
+            Err(ChainRefusal::BadHash { seq: 1 })
+        );
+        let mut altered = base.clone();
+        altered.operator.push('x');
+        assert_eq!(
+            check_event(&altered, NOW),
+            Err(ChainRefusal::BadHash { seq: 1 })
+        );
+        let huge = resealed(&|e: &mut Event| e.seq = u64::MAX);
+        assert_eq!(
+            check_event(&huge, NOW),
+            Err(ChainRefusal::BadSeq { seq: u64::MAX })
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@
 use crate::merkle::Hash;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier as _, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 /// The signature type byte of Ed25519 in signed notes.
@@ -155,8 +155,8 @@ impl Verifier {
         if !valid_key_name(name) {
             return Err(NoteError::Malformed(format!("key name {name:?}")));
         }
-        let key = VerifyingKey::from_bytes(public_key)
-            .map_err(|_| NoteError::Malformed("not an Ed25519 public key".into()))?;
+        let key = crate::ed25519::public_key(public_key)
+            .ok_or_else(|| NoteError::Malformed("not a strong Ed25519 public key".into()))?;
         Ok(Verifier {
             name: name.to_string(),
             key,
@@ -249,10 +249,9 @@ pub fn open_note(note: &str, verifier: &Verifier) -> Result<String, NoteError> {
         }
         let signature =
             Signature::from_slice(&signature[4..]).map_err(|_| NoteError::BadSignature)?;
-        verifier
-            .key
-            .verify(text.as_bytes(), &signature)
-            .map_err(|_| NoteError::BadSignature)?;
+        if !crate::ed25519::verifies(&verifier.key, text.as_bytes(), &signature) {
+            return Err(NoteError::BadSignature);
+        }
         verified = true;
     }
     if verified {

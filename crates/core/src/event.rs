@@ -27,6 +27,21 @@ use std::str::FromStr;
 #[serde(transparent)]
 pub struct DeviceId(pub String);
 
+impl DeviceId {
+    /// The most characters a device id has.
+    pub const MAX_LEN: usize = 64;
+
+    /// True for the documented form, checked at enrollment: 1 to 64 ASCII letters, digits, `.`,
+    /// `_` or `-` (a UUID fits). It travels in a request header and names events as
+    /// `device:seq`, so no space, control character, colon or non-ASCII.
+    pub fn is_well_formed(id: &str) -> bool {
+        (1..=Self::MAX_LEN).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    }
+}
+
 impl fmt::Display for DeviceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -300,6 +315,22 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_device_id_is_a_short_ascii_name() {
+        for good in [
+            "tablet-a",
+            "7f1c2a9e-4b7d-4e0a-9a57-0c2d1e3f4a5b",
+            "a",
+            "x.y_z",
+        ] {
+            assert!(DeviceId::is_well_formed(good), "{good}");
+        }
+        let long = "a".repeat(DeviceId::MAX_LEN + 1);
+        for bad in ["", "a\0b", "tab\nlet", "端末", "a b", "a:1", long.as_str()] {
+            assert!(!DeviceId::is_well_formed(bad), "{bad:?}");
+        }
+    }
     use crate::room::{RoomDefined, SecurityLevel};
 
     fn room_event(seq: u64, prev: &str) -> Event {

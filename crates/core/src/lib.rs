@@ -13,6 +13,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod clock;
 pub mod corrections;
+pub mod ed25519;
 pub mod entry_log;
 pub mod equipment;
 pub mod event;

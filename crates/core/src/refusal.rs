@@ -125,6 +125,8 @@ pub enum RefusalCode {
         kib: usize,
         max_kib: usize,
     },
+    /// A text holds a NUL character, which one storage engine cannot keep.
+    UnstorableCharacter,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,6 +180,7 @@ impl Refusal {
                 "記録が大きすぎます（{kib}KiB）。1件の記録は{max_kib}KiBまでです（日本語でおよそ{}万字）。文章を短くするか、分けて記録してください。",
                 (max_kib * 1024 / 3 + 5_000) / 10_000
             ),
+            RefusalCode::UnstorableCharacter => "記録に使えない制御文字（NUL）が含まれています。貼り付けた文章を確かめてください。".to_string(),
             RefusalCode::PositionAlreadyHeld { holder } => format!(
                 "この期間、この職には{holder}さんが就いています。職に就くのは一度に一人です。前任者の任期を終えてから記録してください。"
             ),
@@ -268,6 +271,7 @@ impl Refusal {
             RefusalCode::RecordTooLarge { kib, max_kib } => format!(
                 "The record is too large ({kib} KiB): one record takes at most {max_kib} KiB. Shorten the text or record it in parts."
             ),
+            RefusalCode::UnstorableCharacter => "The record contains a NUL control character, which cannot be stored: check the pasted text.".to_string(),
             RefusalCode::PositionAlreadyHeld { holder } => {
                 format!("{holder} holds this position during that term: one holder at a time.")
             }

@@ -195,6 +195,7 @@ impl Registers {
         rules: impl FnOnce() -> Result<(), Refusals>,
     ) -> Result<(), Refusals> {
         crate::sync_limits::check_size(kind)?;
+        crate::sync_limits::check_text(kind)?;
         let day = crate::wareki::to_jst(now).date_naive();
         crate::authority::check_authority(self, operator, kind, day)?;
         rules()

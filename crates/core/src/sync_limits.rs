@@ -35,6 +35,51 @@ pub fn check_size(kind: &EventKind) -> Result<(), Refusals> {
     Err(Refusals(vec![Refusal::new(code, Field::Record, None)]))
 }
 
+/// How far ahead of the receiver's clock an event's clock may be: the same five minutes a
+/// request's timestamp may be off (a later clock would win "newest by clock" for ever).
+pub const MAX_CLOCK_AHEAD_MS: i64 = 5 * 60 * 1000;
+
+/// The earliest clock an event may carry: 2000-01-01T00:00:00Z, before any device of the
+/// town recorded anything (earlier, or negative, is a forged or broken clock).
+pub const EARLIEST_EVENT_MS: i64 = 946_684_800_000;
+
+/// The largest counter an event's clock may carry: about a million events in one millisecond
+/// of a stalled clock, far more than a device makes, and far from `u32::MAX`, so a device that
+/// receives it can still count on.
+pub const MAX_HLC_COUNTER: u32 = 1 << 20;
+
+/// True when `text` holds a character PostgreSQL's `text` cannot store (NUL): such a record
+/// would be kept on one engine and refused by the other, and jam its device's outbox.
+pub fn has_unstorable_char(text: &str) -> bool {
+    text.contains('\0')
+}
+
+/// Refuses a record with a NUL character in any of its texts (`has_unstorable_char`).
+pub fn check_text(kind: &EventKind) -> Result<(), Refusals> {
+    let value = serde_json::to_value(kind).unwrap_or_default();
+    if !value_has_unstorable_char(&value) {
+        return Ok(());
+    }
+    Err(Refusals(vec![Refusal::new(
+        RefusalCode::UnstorableCharacter,
+        Field::Record,
+        None,
+    )]))
+}
+
+/// True when any string (or object key) within `value` has a NUL.
+pub fn value_has_unstorable_char(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => has_unstorable_char(s),
+        Value::Array(items) => items.iter().any(value_has_unstorable_char),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| has_unstorable_char(k) || value_has_unstorable_char(v)),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +116,22 @@ mod tests {
             message.contains("1024KiBまでです（日本語でおよそ35万字）"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_nul_anywhere_in_a_record_is_refused_and_other_control_characters_are_kept() {
+        let with = |filter: &str| {
+            EventKind::Exported(Exported {
+                what: "operation_history".into(),
+                rows: 1,
+                filter: filter.into(),
+            })
+        };
+        assert_eq!(check_text(&with("tab\tand\nnewline")), Ok(()));
+        let refused = check_text(&with("before\0after")).unwrap_err();
+        assert_eq!(refused.0[0].code, RefusalCode::UnstorableCharacter);
+        assert_eq!(refused.0[0].field, Field::Record);
+        // A backslash and "0" typed as text are not a NUL.
+        assert_eq!(check_text(&with("\\0 and \\u0000")), Ok(()));
     }
 }

@@ -205,17 +205,17 @@ const ED25519_SPKI_PREFIX: [u8; 12] = [
 ];
 
 fn verify_ed25519(spki: &[u8], signed: &[u8], signature: &[u8]) -> Result<(), AssertionError> {
-    use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+    use ed25519_dalek::Signature;
     let raw = spki
         .strip_prefix(&ED25519_SPKI_PREFIX[..])
         .and_then(|k| <[u8; 32]>::try_from(k).ok())
         .ok_or(AssertionError::Malformed("public key"))?;
-    let key =
-        VerifyingKey::from_bytes(&raw).map_err(|_| AssertionError::Malformed("public key"))?;
+    let key = crate::ed25519::public_key(&raw).ok_or(AssertionError::Malformed("public key"))?;
     let signature =
         Signature::from_slice(signature).map_err(|_| AssertionError::Malformed("signature"))?;
-    key.verify(signed, &signature)
-        .map_err(|_| AssertionError::BadSignature)
+    crate::ed25519::verifies(&key, signed, &signature)
+        .then_some(())
+        .ok_or(AssertionError::BadSignature)
 }
 
 /// ES256: ECDSA on P-256 with SHA-256, the signature DER-encoded (WebAuthn's form).

@@ -161,11 +161,12 @@ mod tests {
     use daicho_core::event::GENESIS_HASH;
     use daicho_core::room::default_rooms;
     use daicho_core::{DeviceId, Event, EventKind, Hlc};
+    use ed25519_dalek::SigningKey;
 
     fn first_event(device: &str) -> Event {
         let kind = EventKind::RoomDefined(default_rooms().remove(0));
         let hlc = Hlc {
-            wall_ms: 1,
+            wall_ms: 1_790_000_000_000,
             counter: 0,
         };
         Event::seal(
@@ -235,7 +236,10 @@ mod tests {
         );
         // A new event goes after every old one.
         let new = first_event("tablet-c");
-        crate::event_log::push(&pool, &[new]).await.unwrap();
+        let log = crate::log_key::LogKey::new("daicho.test/log", SigningKey::from_bytes(&[9; 32]));
+        crate::event_log::push(&pool, &log.unwrap(), &[new])
+            .await
+            .unwrap();
         let (newest, cursor) = crate::event_log::pull(&pool, 7, 10).await.unwrap();
         assert_eq!((newest.len(), cursor > 7), (1, true));
         pool.close().await;

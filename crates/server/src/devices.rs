@@ -5,7 +5,7 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use daicho_core::api::ApiCode;
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, Row};
 
@@ -19,6 +19,7 @@ pub enum DeviceRefusal {
     CodeExpired,
     CodeUsed,
     BadKey,
+    BadDeviceId,
     DeviceExists,
     Unsigned,
     UnknownDevice,
@@ -36,6 +37,7 @@ impl DeviceRefusal {
             DeviceRefusal::CodeExpired => ApiCode::CodeExpired,
             DeviceRefusal::CodeUsed => ApiCode::CodeUsed,
             DeviceRefusal::BadKey => ApiCode::BadKey,
+            DeviceRefusal::BadDeviceId => ApiCode::BadDeviceId,
             DeviceRefusal::DeviceExists => ApiCode::DeviceExists,
             DeviceRefusal::Unsigned => ApiCode::Unsigned,
             DeviceRefusal::UnknownDevice => ApiCode::UnknownDevice,
@@ -53,7 +55,12 @@ impl DeviceRefusal {
                 "登録コードの有効期限が切れています。新しいコードを発行してください。"
             }
             DeviceRefusal::CodeUsed => "この登録コードはすでに使われています。",
-            DeviceRefusal::BadKey => "端末の公開鍵が読めません。",
+            DeviceRefusal::BadKey => {
+                "端末の公開鍵が読めないか、安全でない鍵です（Ed25519、32バイト）。"
+            }
+            DeviceRefusal::BadDeviceId => {
+                "端末の識別子は英数字と . _ - の1〜64文字で指定してください。"
+            }
             DeviceRefusal::DeviceExists => "この端末はすでに登録されています。",
             DeviceRefusal::Unsigned => "端末の署名がない要求です。",
             DeviceRefusal::UnknownDevice => "登録されていない端末です。",
@@ -71,7 +78,12 @@ impl DeviceRefusal {
             DeviceRefusal::UnknownCode => "Unknown enrollment code.",
             DeviceRefusal::CodeExpired => "The enrollment code has expired.",
             DeviceRefusal::CodeUsed => "The enrollment code was used already.",
-            DeviceRefusal::BadKey => "The device's public key cannot be read.",
+            DeviceRefusal::BadKey => {
+                "The device's public key is unreadable or weak (Ed25519, 32 bytes)."
+            }
+            DeviceRefusal::BadDeviceId => {
+                "A device id is 1 to 64 ASCII letters, digits, '.', '_' or '-'."
+            }
             DeviceRefusal::DeviceExists => "This device is enrolled already.",
             DeviceRefusal::Unsigned => "The request is not signed by a device.",
             DeviceRefusal::UnknownDevice => "Unknown device.",
@@ -134,7 +146,11 @@ pub async fn enroll(
     public_key: &str,
     now_ms: i64,
 ) -> Result<(), DeviceError> {
-    if verifying_key(public_key).is_none() || device.trim().is_empty() {
+    // Both before the code is looked up: a refused enrollment never spends a code.
+    if !daicho_core::DeviceId::is_well_formed(device) {
+        return refused(DeviceRefusal::BadDeviceId);
+    }
+    if verifying_key(public_key).is_none() {
         return refused(DeviceRefusal::BadKey);
     }
     let mut tx = crate::database::begin_write(pool).await?;
@@ -193,9 +209,10 @@ pub async fn revoke(pool: &AnyPool, device: &str, now_ms: i64) -> anyhow::Result
     Ok(done.rows_affected() == 1)
 }
 
+/// The device's public key from its base64, unless unreadable or weak (daicho-core `ed25519`).
 fn verifying_key(base64: &str) -> Option<VerifyingKey> {
     let bytes: [u8; 32] = BASE64.decode(base64.trim()).ok()?.try_into().ok()?;
-    VerifyingKey::from_bytes(&bytes).ok()
+    daicho_core::ed25519::public_key(&bytes)
 }
 
 /// The signed parts of a request (a documented equivalent of RFC 9421's signature base).
@@ -254,7 +271,9 @@ pub async fn verify(
         .and_then(|b| Signature::from_slice(&b).ok());
     let base = signature_base(device, timestamp, request.method, request.path, digest);
     match signature {
-        Some(s) if key.verify(base.as_bytes(), &s).is_ok() => Ok(device.to_string()),
+        Some(s) if daicho_core::ed25519::verifies(&key, base.as_bytes(), &s) => {
+            Ok(device.to_string())
+        }
         _ => refused(DeviceRefusal::BadSignature),
     }
 }

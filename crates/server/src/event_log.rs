@@ -3,9 +3,10 @@
 //! them. A batch is stored whole in one transaction, or not at all.
 
 use crate::database::{self, Engine};
+use crate::log_key::LogKey;
 use crate::{now_ms, rule_check, sign_in_check};
 use daicho_core::api::PushOutcome;
-use daicho_core::chain::{check_continuation, ChainRefusal, StoredChain};
+use daicho_core::chain::{check_continuation, check_event, ChainRefusal, StoredChain};
 use daicho_core::{DeviceId, Event};
 use sqlx::{Any, AnyPool, Row, Transaction};
 use std::collections::BTreeMap;
@@ -46,10 +47,17 @@ impl StoredChain for ChainWindow {
     }
 }
 
-/// Stores `batch` (one device's events, ascending) if it continues that device's chain.
-pub async fn push(pool: &AnyPool, batch: &[Event]) -> Result<PushOutcome, PushError> {
+/// Stores `batch` (one device's events, ascending) if it continues that device's chain, and
+/// signs the grown tree with `log` in the same transaction.
+pub async fn push(pool: &AnyPool, log: &LogKey, batch: &[Event]) -> Result<PushOutcome, PushError> {
     if batch.len() > MAX_BATCH_EVENTS {
         return Err(PushError::TooManyEvents { count: batch.len() });
+    }
+    // Each event on its own first: nothing of a batch with a forged clock, a seq 0 or a NUL
+    // reaches the transaction.
+    let now = now_ms();
+    for event in batch {
+        check_event(event, now).map_err(PushError::Chain)?;
     }
     let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
         return Ok(PushOutcome {
@@ -79,6 +87,7 @@ pub async fn push(pool: &AnyPool, batch: &[Event]) -> Result<PushOutcome, PushEr
     let new_events = continuation.new_events(batch);
     insert_all(&mut tx, new_events).await?;
     crate::transparency::append_new(&mut tx).await?;
+    crate::transparency::sign_tree(&mut tx, log).await?;
     let breaks = rule_check::breaks_in(&mut tx, new_events).await?;
     rule_check::record(&mut tx, &breaks).await?;
     let unverified = sign_in_check::unverified(&mut tx, new_events).await?;

@@ -31,7 +31,9 @@ pub async fn push(
             "A device pushes its own events only.",
         ));
     }
-    Ok(Json(event_log::push(&state.pool, &body.events).await?))
+    Ok(Json(
+        event_log::push(&state.pool, &state.log, &body.events).await?,
+    ))
 }
 
 /// Enrolls a device with a one-time code (the only unsigned request: the device has no

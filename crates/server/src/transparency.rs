@@ -154,7 +154,13 @@ pub async fn catch_up(pool: &AnyPool) -> sqlx::Result<u64> {
 /// the tree grew since the last. Every checkpoint signed is kept (`log_checkpoints`).
 pub async fn checkpoint(pool: &AnyPool, key: &LogKey) -> sqlx::Result<String> {
     let mut conn = pool.acquire().await?;
-    let (size, _) = leaf_head(&mut conn).await?;
+    sign_tree(&mut conn, key).await
+}
+
+/// `checkpoint` on `conn`: a pool's connection, or the push's transaction (which signs the
+/// tree its events grew, so no committed event is ever covered by no checkpoint).
+pub(crate) async fn sign_tree(conn: &mut AnyConnection, key: &LogKey) -> sqlx::Result<String> {
+    let (size, _) = leaf_head(conn).await?;
     let signed: Option<String> =
         sqlx::query_scalar("SELECT note FROM log_checkpoints WHERE size = $1")
             .bind(size as i64)
@@ -163,7 +169,7 @@ pub async fn checkpoint(pool: &AnyPool, key: &LogKey) -> sqlx::Result<String> {
     if let Some(note) = signed {
         return Ok(note);
     }
-    let root = frontier(&mut conn, size).await?.root();
+    let root = frontier(conn, size).await?.root();
     let note = key.sign(size, root);
     // Two signers at once sign the same text with the same key: the same note, kept once.
     sqlx::query(

@@ -188,7 +188,11 @@ async fn a_push_waits_for_a_write_under_way_so_no_position_is_skipped() {
     insert_unchecked(&mut under_way, &a[0]).await;
     let pushing = tokio::spawn({
         let pool = pool.clone();
-        async move { event_log::push(&pool, &b).await.unwrap() }
+        async move {
+            event_log::push(&pool, &common::log_key(), &b)
+                .await
+                .unwrap()
+        }
     });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(!pushing.is_finished(), "the push waits");

@@ -188,3 +188,50 @@ pub async fn enroll(server: &Running, id: &str, seed: u8) -> Device {
     assert_eq!(enroll_with(&server.base, &code, id, &key).await.0, 201);
     Device { id: id.into(), key }
 }
+
+/// A log key for tests that push through `event_log` directly, beside no server.
+pub fn log_key() -> daicho_server::log_key::LogKey {
+    daicho_server::log_key::LogKey::new("daicho.test/log", SigningKey::from_bytes(&[42; 32]))
+        .unwrap()
+}
+
+/// `device` pushes `events` (signed now): the status and the JSON answer.
+pub async fn push_events(device: &Device, base: &str, events: &[Event]) -> (u16, Value) {
+    let body = serde_json::to_vec(&json!({ "events": events })).unwrap();
+    let response = device
+        .request(reqwest::Method::POST, &format!("{base}/api/events"), &body)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Rows of `table` in the server's database, read beside it (what a refusal must not add to).
+pub async fn rows(server: &Running, table: &str) -> i64 {
+    let pool = server.open_database().await;
+    let count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    count
+}
+
+/// `daicho-server verify` on the live database passes: the summary of what it checked.
+pub async fn verifies(server: &Running) -> daicho_server::archive::Summary {
+    let pool = server.open_database().await;
+    let outcome = daicho_server::archive::verify_database(&pool, None).await;
+    pool.close().await;
+    outcome.unwrap().unwrap_or_else(|bad| panic!("verify: {bad}"))
+}
+
+/// Asserts a refusal: its status and code, and both messages present.
+pub fn assert_refused(answer: &(u16, Value), status: u16, code: &str) {
+    assert_eq!(answer.0, status, "{}", answer.1);
+    assert_eq!(answer.1["code"], code, "{}", answer.1);
+    assert!(answer.1["message_ja"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(answer.1["message_en"].as_str().is_some_and(|m| !m.is_empty()));
+}
