@@ -43,9 +43,10 @@ async fn main() -> anyhow::Result<()> {
 async fn verified_pushes(pool: &AnyPool, chains: &[Vec<Event>]) -> anyhow::Result<f64> {
     let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
     let log = daicho_server::log_key::LogKey::new("daicho.bench/log", key)?;
+    let rules = daicho_server::rule_check::RuleCache::default();
     let started = Instant::now();
     for events in chains {
-        let outcome = daicho_server::event_log::push(pool, &log, events)
+        let outcome = daicho_server::event_log::push(pool, &log, &rules, events)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         anyhow::ensure!(outcome.stored == events.len(), "all stored");

@@ -237,7 +237,8 @@ mod tests {
         // A new event goes after every old one.
         let new = first_event("tablet-c");
         let log = crate::log_key::LogKey::new("daicho.test/log", SigningKey::from_bytes(&[9; 32]));
-        crate::event_log::push(&pool, &log.unwrap(), &[new])
+        let rules = crate::rule_check::RuleCache::default();
+        crate::event_log::push(&pool, &log.unwrap(), &rules, &[new])
             .await
             .unwrap();
         let (newest, cursor) = crate::event_log::pull(&pool, 7, 10).await.unwrap();

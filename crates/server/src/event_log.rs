@@ -4,6 +4,7 @@
 
 use crate::database::{self, Engine};
 use crate::log_key::LogKey;
+use crate::rule_check::{Folded, RuleCache};
 use crate::{now_ms, rule_check, sign_in_check};
 use daicho_core::api::PushOutcome;
 use daicho_core::chain::{check_continuation, check_event, ChainRefusal, StoredChain};
@@ -47,9 +48,15 @@ impl StoredChain for ChainWindow {
     }
 }
 
-/// Stores `batch` (one device's events, ascending) if it continues that device's chain, and
-/// signs the grown tree with `log` in the same transaction.
-pub async fn push(pool: &AnyPool, log: &LogKey, batch: &[Event]) -> Result<PushOutcome, PushError> {
+/// Stores `batch` (one device's events, ascending) if it continues that device's chain,
+/// re-checks the rules with the fold `rules` keeps, and signs the grown tree with `log`, all
+/// in one transaction.
+pub async fn push(
+    pool: &AnyPool,
+    log: &LogKey,
+    rules: &RuleCache,
+    batch: &[Event],
+) -> Result<PushOutcome, PushError> {
     if batch.len() > MAX_BATCH_EVENTS {
         return Err(PushError::TooManyEvents { count: batch.len() });
     }
@@ -85,19 +92,37 @@ pub async fn push(pool: &AnyPool, log: &LogKey, batch: &[Event]) -> Result<PushO
         }
     };
     let new_events = continuation.new_events(batch);
-    insert_all(&mut tx, new_events).await?;
-    crate::transparency::append_new(&mut tx).await?;
-    crate::transparency::sign_tree(&mut tx, log).await?;
-    let breaks = rule_check::breaks_in(&mut tx, new_events).await?;
-    rule_check::record(&mut tx, &breaks).await?;
-    let unverified = sign_in_check::unverified(&mut tx, new_events).await?;
-    sign_in_check::raise(&mut tx, &unverified).await?;
-    tx.commit().await?;
+    let mut rules = rules.lock().await;
+    let stored = store_checked(&mut tx, log, &mut rules, new_events).await;
+    let committed = match stored {
+        Ok(breaks) => tx.commit().await.map(|()| breaks),
+        Err(e) => Err(e),
+    };
+    // The fold may hold events of a batch that was not stored after all.
+    let breaks = committed.inspect_err(|_| rules.forget())?;
     Ok(PushOutcome {
         stored: new_events.len(),
         already_stored: continuation.already_stored,
-        rule_breaks: breaks.len(),
+        rule_breaks: breaks,
     })
+}
+
+/// Stores `new_events` in the push's transaction `tx` with all that follows from them: their
+/// leaves and the signed tree, the rule breaks and the sign-ins that do not verify.
+async fn store_checked(
+    tx: &mut Transaction<'static, Any>,
+    log: &LogKey,
+    rules: &mut Folded,
+    new_events: &[Event],
+) -> sqlx::Result<usize> {
+    insert_all(tx, new_events).await?;
+    crate::transparency::append_new(tx).await?;
+    crate::transparency::sign_tree(tx, log).await?;
+    let breaks = rule_check::breaks_in(tx, rules, new_events).await?;
+    rule_check::record(tx, &breaks).await?;
+    let unverified = sign_in_check::unverified(tx, new_events).await?;
+    sign_in_check::raise(tx, &unverified).await?;
+    Ok(breaks.len())
 }
 
 /// A transaction that is the log's only writer until it ends. Positions are handed out at
@@ -149,7 +174,7 @@ async fn read_window(
 const ROWS_PER_INSERT: usize = 100;
 
 /// Stores `events` in the open push transaction, many rows per statement.
-async fn insert_all(tx: &mut Transaction<'_, Any>, events: &[Event]) -> Result<(), PushError> {
+async fn insert_all(tx: &mut Transaction<'_, Any>, events: &[Event]) -> sqlx::Result<()> {
     for chunk in events.chunks(ROWS_PER_INSERT) {
         let sql = insert_statement(chunk.len());
         let mut query = sqlx::query(&sql);

@@ -23,6 +23,7 @@ use axum::{Json, Router};
 use daicho_core::api::{paths, Health, HealthStatus};
 use database::Engine;
 use log_key::LogKey;
+use rule_check::RuleCache;
 use sqlx::AnyPool;
 use std::future::Future;
 use std::sync::Arc;
@@ -42,6 +43,8 @@ pub(crate) struct AppState {
     pub(crate) pool: AnyPool,
     /// The key checkpoints are signed with.
     pub(crate) log: Arc<LogKey>,
+    /// The rule kinds folded so far, for the pushes' re-check.
+    pub(crate) rules: Arc<RuleCache>,
 }
 
 /// One route of the API: a path, a method and its handler.
@@ -95,7 +98,11 @@ pub fn app(pool: AnyPool, log: Arc<LogKey>, config: &Config) -> Router {
         .layer(DefaultBodyLimit::max(
             daicho_core::sync_limits::MAX_BODY_BYTES,
         ))
-        .with_state(AppState { pool, log });
+        .with_state(AppState {
+            pool,
+            log,
+            rules: Arc::default(),
+        });
     api.merge(static_files::router(&config.dist_dir))
 }
 

@@ -24,24 +24,115 @@ fn sql_list(kinds: &[EventTag]) -> String {
     names.join(", ")
 }
 
-/// The rule breaks `new_events` reveal, with everything stored in `tx` (them included):
-/// their own loans and entries, and for each revocation among them, the loans and entries
-/// already stored from its moment on.
+/// The rule kinds folded so far and the last `pos` read, kept between pushes: a push reads
+/// only the events stored since (a room, a key, a permit or two), not every room of the town.
+/// Pushes are one at a time (`event_log::begin_log_write`), so the fold always follows the
+/// committed log; a push that does not commit forgets it, and the next reads it whole again.
+#[derive(Default)]
+pub struct RuleCache(tokio::sync::Mutex<Folded>);
+
+#[derive(Default)]
+pub struct Folded {
+    through_pos: i64,
+    registers: Registers,
+}
+
+impl RuleCache {
+    /// The fold, held until the push that locked it has committed (or forgotten it).
+    pub async fn lock(&self) -> tokio::sync::MutexGuard<'_, Folded> {
+        self.0.lock().await
+    }
+}
+
+impl Folded {
+    /// After a push that did not commit: what was folded may include its events.
+    pub fn forget(&mut self) {
+        *self = Folded::default();
+    }
+
+    /// Folds in the rule kinds stored after what was read before (this push's own included).
+    async fn catch_up(&mut self, tx: &mut Transaction<'_, Any>) -> sqlx::Result<()> {
+        let head: Option<i64> = sqlx::query_scalar("SELECT MAX(pos) FROM events")
+            .fetch_one(&mut **tx)
+            .await?;
+        let head = head.unwrap_or(0);
+        if head <= self.through_pos {
+            return Ok(());
+        }
+        let sql = format!(
+            "SELECT body FROM events WHERE pos > $1 AND pos <= $2 AND kind IN ({})",
+            sql_list(&RULE_KINDS)
+        );
+        let query = sqlx::query(&sql).bind(self.through_pos).bind(head);
+        for event in bodies(tx, query).await? {
+            self.registers.apply(&event);
+        }
+        self.through_pos = head;
+        Ok(())
+    }
+}
+
+/// The rule breaks `new_events` reveal, with everything stored in `tx` (them included): their
+/// own loans and entries, and the loans and entries already stored that a revocation among
+/// them falls on (of the revoked permit's person, from the revocation's moment on).
 pub async fn breaks_in(
     tx: &mut Transaction<'_, Any>,
+    rules: &mut Folded,
     new_events: &[Event],
 ) -> sqlx::Result<Vec<RuleBreak>> {
     if !new_events.iter().any(|e| may_break_rules(&e.kind)) {
         return Ok(Vec::new());
     }
-    let registers = rule_registers(tx).await?;
+    rules.catch_up(tx).await?;
+    let registers = &rules.registers;
     let mut candidates: Vec<Event> = new_events.to_vec();
-    for event in new_events {
-        if let EventKind::PermitRevoked(r) = &event.kind {
-            candidates.extend(records_since(tx, r.at.timestamp_millis()).await?);
-        }
-    }
+    candidates.extend(revoked_records(tx, registers, new_events).await?);
     Ok(registers.breaks_among(&candidates))
+}
+
+/// The stored loans and entries the revocations among `new_events` fall on: read once, from the
+/// earliest revocation on (by their devices' clocks), and kept if their person is one whose
+/// permit was revoked before them.
+async fn revoked_records(
+    tx: &mut Transaction<'_, Any>,
+    registers: &Registers,
+    new_events: &[Event],
+) -> sqlx::Result<Vec<Event>> {
+    let revoked: Vec<(&str, &str, i64)> = new_events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::PermitRevoked(r) => {
+                let permit = registers.permit(&r.permit)?;
+                let at = r.at.timestamp_millis();
+                Some((permit.person_id.as_str(), permit.room_id.as_str(), at))
+            }
+            _ => None,
+        })
+        .collect();
+    let Some(since) = revoked.iter().map(|(_, _, at)| *at).min() else {
+        return Ok(Vec::new());
+    };
+    let falls_on = |e: &Event| {
+        let (person, room, at) = match &e.kind {
+            EventKind::KeyLent(l) => {
+                let room = registers.key(&l.key_id).map(|k| k.room_id.as_str());
+                (&l.person_id, room, l.lent_at)
+            }
+            EventKind::EntryRecorded(en) => {
+                (&en.person_id, Some(en.room_id.as_str()), en.entered_at)
+            }
+            _ => return false,
+        };
+        let at = at.timestamp_millis();
+        revoked
+            .iter()
+            .any(|(p, r, from)| p == person && Some(*r) == room && at >= *from)
+    };
+    Ok(records_since(tx, since)
+        .await?
+        .into_iter()
+        .filter(falls_on)
+        .collect())
 }
 
 /// Stores each break once (a break found again, by a later push, is the same break).
@@ -69,16 +160,6 @@ pub async fn count(pool: &sqlx::AnyPool) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM rule_breaks")
         .fetch_one(pool)
         .await
-}
-
-/// Rooms, keys, permits and people folded from every stored event of their kinds.
-async fn rule_registers(tx: &mut Transaction<'_, Any>) -> sqlx::Result<Registers> {
-    let sql = format!(
-        "SELECT body FROM events WHERE kind IN ({})",
-        sql_list(&RULE_KINDS)
-    );
-    let events = bodies(tx, sqlx::query(&sql)).await?;
-    Ok(Registers::fold(&events))
 }
 
 /// Loans and entries recorded (by their device's clock) from `since_ms` on: a loan or entry

@@ -32,7 +32,7 @@ pub async fn push(
         ));
     }
     Ok(Json(
-        event_log::push(&state.pool, &state.log, &body.events).await?,
+        event_log::push(&state.pool, &state.log, &state.rules, &body.events).await?,
     ))
 }
 

@@ -192,7 +192,15 @@ async fn a_device_id_outside_the_format_is_refused_before_the_code_is_spent() {
     let code = code(&server, 10).await;
     let key = SigningKey::from_bytes(&[4; 32]).verifying_key().to_bytes();
     let long = "a".repeat(65);
-    for bad in ["tab\0let", "tab\nlet", "端末", "a:1", "", " ", long.as_str()] {
+    for bad in [
+        "tab\0let",
+        "tab\nlet",
+        "端末",
+        "a:1",
+        "",
+        " ",
+        long.as_str(),
+    ] {
         let answer = enroll_raw(&server.base, &code, bad, &key).await;
         assert_refused(&answer, 400, "bad_device_id");
     }
@@ -214,7 +222,11 @@ async fn a_batch_with_another_devices_events_is_refused_as_not_own() {
     let answer = push_events(&a, &server.base, &mixed).await;
     assert_refused(&answer, 403, "not_own_events");
     let only_b = chain("tablet-b", 1, "室");
-    assert_refused(&push_events(&a, &server.base, &only_b).await, 403, "not_own_events");
+    assert_refused(
+        &push_events(&a, &server.base, &only_b).await,
+        403,
+        "not_own_events",
+    );
     assert_eq!(rows(&server, "events").await, 0);
     verifies(&server).await;
     server.shut_down().await;
@@ -229,7 +241,10 @@ async fn a_push_nobody_pulled_is_covered_by_a_signed_checkpoint() {
     for part in [&all[..2], &all[2..]] {
         assert_eq!(push_events(&tablet, &server.base, part).await.0, 200);
         let summary = verifies(&server).await;
-        assert_eq!(summary.tree_size as usize, part.last().unwrap().seq as usize);
+        assert_eq!(
+            summary.tree_size as usize,
+            part.last().unwrap().seq as usize
+        );
     }
     assert_eq!(rows(&server, "log_checkpoints").await, 3, "empty, 2 and 5");
     server.shut_down().await;

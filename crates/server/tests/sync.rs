@@ -189,7 +189,8 @@ async fn a_push_waits_for_a_write_under_way_so_no_position_is_skipped() {
     let pushing = tokio::spawn({
         let pool = pool.clone();
         async move {
-            event_log::push(&pool, &common::log_key(), &b)
+            let rules = daicho_server::rule_check::RuleCache::default();
+            event_log::push(&pool, &common::log_key(), &rules, &b)
                 .await
                 .unwrap()
         }

@@ -225,13 +225,19 @@ pub async fn verifies(server: &Running) -> daicho_server::archive::Summary {
     let pool = server.open_database().await;
     let outcome = daicho_server::archive::verify_database(&pool, None).await;
     pool.close().await;
-    outcome.unwrap().unwrap_or_else(|bad| panic!("verify: {bad}"))
+    outcome
+        .unwrap()
+        .unwrap_or_else(|bad| panic!("verify: {bad}"))
 }
 
 /// Asserts a refusal: its status and code, and both messages present.
 pub fn assert_refused(answer: &(u16, Value), status: u16, code: &str) {
     assert_eq!(answer.0, status, "{}", answer.1);
     assert_eq!(answer.1["code"], code, "{}", answer.1);
-    assert!(answer.1["message_ja"].as_str().is_some_and(|m| !m.is_empty()));
-    assert!(answer.1["message_en"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(answer.1["message_ja"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    assert!(answer.1["message_en"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
 }
