@@ -7,7 +7,9 @@ use tokio::net::TcpListener;
 #[command(
     name = "daicho-server",
     version,
-    about = "台帳 (Daichō) shared endpoint"
+    about = "台帳 (Daichō) shared endpoint",
+    after_help = "Options may stand before or after the subcommand \
+                  (`daicho-server verify --data-dir d` = `daicho-server --data-dir d verify`)."
 )]
 struct Cli {
     #[command(subcommand)]
