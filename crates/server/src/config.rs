@@ -39,11 +39,12 @@ pub struct Config {
     #[arg(long, global = true, env = "DAICHO_MAX_CONNECTIONS", default_value_t = 512,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
-    /// Enrollment attempts a client address may make at once…
+    /// Enrollment attempts a client address may make at once, then one per `--enroll-interval`.
     #[arg(long, global = true, env = "DAICHO_ENROLL_BURST", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub enroll_burst: u32,
-    /// …then one more every this many seconds (`429 too_many_attempts` until then).
+    /// Seconds a client address past its burst waits for each further enrollment attempt
+    /// (`429 too_many_attempts` until then).
     #[arg(long, global = true, env = "DAICHO_ENROLL_INTERVAL", default_value_t = 6,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub enroll_interval: u64,

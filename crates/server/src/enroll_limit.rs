@@ -78,7 +78,10 @@ mod tests {
         assert!(limiter.attempt(a).is_ok());
         let wait = limiter.attempt(a).unwrap_err();
         assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60));
-        assert!(limiter.attempt(b).is_ok(), "another address has its own burst");
+        assert!(
+            limiter.attempt(b).is_ok(),
+            "another address has its own burst"
+        );
     }
 
     #[test]

@@ -74,9 +74,14 @@ impl FromRequestParts<AppState> for OptionalDevice {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let signed = ["daicho-device", "daicho-timestamp", "content-digest", "daicho-signature"]
-            .iter()
-            .any(|name| parts.headers.contains_key(*name));
+        let signed = [
+            "daicho-device",
+            "daicho-timestamp",
+            "content-digest",
+            "daicho-signature",
+        ]
+        .iter()
+        .any(|name| parts.headers.contains_key(*name));
         if !signed {
             return Ok(OptionalDevice(None));
         }

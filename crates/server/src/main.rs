@@ -170,3 +170,25 @@ async fn shutdown_signal() {
         _ = term => {},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Cli, Command};
+    use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn options_stand_before_or_after_the_subcommand() {
+        Cli::command().debug_assert();
+        for args in [
+            ["daicho-server", "--data-dir", "d", "--port", "9", "verify"],
+            ["daicho-server", "verify", "--data-dir", "d", "--port", "9"],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert!(matches!(cli.command, Some(Command::Verify { .. })));
+            assert_eq!(cli.config.data_dir, std::path::Path::new("d"));
+            assert_eq!(cli.config.port, 9);
+        }
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("before or after the subcommand"), "{help}");
+    }
+}

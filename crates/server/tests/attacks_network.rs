@@ -41,7 +41,15 @@ async fn target(configure: impl FnOnce(&mut Config)) -> Target {
     let server = start_configured(data.path(), dist.path(), configure).await;
     let device = enroll(&server, "tablet-a", 1).await;
     let body = serde_json::to_vec(&json!({ "events": chain("tablet-a", 2, "a") })).unwrap();
-    let (status, _) = send(&device, &server.base, "POST", "/api/events", &body, now_ms()).await;
+    let (status, _) = send(
+        &device,
+        &server.base,
+        "POST",
+        "/api/events",
+        &body,
+        now_ms(),
+    )
+    .await;
     assert_eq!(status, 200);
     let (status, _) = send(&device, &server.base, "GET", "/api/events", b"", now_ms()).await;
     assert_eq!(status, 200);
@@ -71,7 +79,12 @@ async fn stored(server: &Running) -> Stored {
     let pool = server.open_database().await;
     let count = |sql: &'static str| {
         let pool = pool.clone();
-        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
     };
     let stored = Stored {
         events: count("SELECT COUNT(*) FROM events").await,
@@ -135,7 +148,11 @@ async fn read_answer(stream: &mut TcpStream) -> RawAnswer {
             break end + 4;
         }
         let n = stream.read(&mut chunk).await.unwrap();
-        assert!(n > 0, "closed before an answer: {:?}", String::from_utf8_lossy(&buffer));
+        assert!(
+            n > 0,
+            "closed before an answer: {:?}",
+            String::from_utf8_lossy(&buffer)
+        );
         buffer.extend_from_slice(&chunk[..n]);
     };
     let headers = String::from_utf8_lossy(&buffer[..head_end]).to_lowercase();
@@ -204,7 +221,11 @@ async fn slow_headers_are_cut_off_at_the_header_timeout() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    assert!(asked.elapsed() < Duration::from_millis(500), "{:?}", asked.elapsed());
+    assert!(
+        asked.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        asked.elapsed()
+    );
 
     for (dripping, closed) in slow {
         let (after, received) = closed.await.unwrap();
@@ -252,7 +273,10 @@ async fn connections_past_the_cap_wait_for_a_free_slot() {
     );
     for connection in idle {
         let (after, received) = connection.await.unwrap();
-        assert!(after < Duration::from_millis(3000), "idle closed after {after:?}");
+        assert!(
+            after < Duration::from_millis(3000),
+            "idle closed after {after:?}"
+        );
         assert!(received.is_empty(), "nothing was answered");
     }
     target.assert_untouched().await;
@@ -282,6 +306,7 @@ async fn a_declared_oversize_body_is_refused_at_once() {
         assert!(asked.elapsed() < Duration::from_millis(500));
         assert_eq!(answer.status, 413, "{answer:?}");
         assert_eq!(answer.body["code"], "body_too_large", "{answer:?}");
+        assert!(answer.headers.contains("content-type: application/json"), "{answer:?}");
     }
     target.assert_untouched().await;
 }
@@ -328,7 +353,10 @@ async fn a_body_sent_too_slowly_is_refused_with_408() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains(r#""code":"request_timeout""#), "{answer}");
     let after = started.elapsed();
-    assert!(after < Duration::from_millis(2500), "answered after {after:?}");
+    assert!(
+        after < Duration::from_millis(2500),
+        "answered after {after:?}"
+    );
     // The code was never spent: it still enrolls.
     target.assert_untouched().await;
     let key = SigningKey::from_bytes(&[9; 32]);
@@ -357,17 +385,29 @@ async fn the_media_type_is_application_json_in_any_case() {
             .body(enrollment.to_string())
             .send()
     };
-    for look_alike in ["application/jsonp", "application/json-seq", "text/json", "application/json; charset=latin1"] {
+    for look_alike in [
+        "application/jsonp",
+        "application/json-seq",
+        "text/json",
+        "application/json; charset=latin1",
+    ] {
         let response = enroll_as(look_alike).await.unwrap();
         let answer = (response.status().as_u16(), response.json().await.unwrap());
-        assert_eq!(refusal(&answer), (415, "wrong_content_type"), "{look_alike}");
+        assert_eq!(
+            refusal(&answer),
+            (415, "wrong_content_type"),
+            "{look_alike}"
+        );
     }
     target.assert_untouched().await;
 
     let response = enroll_as("Application/JSON; charset=UTF-8").await.unwrap();
     assert_eq!(response.status(), 201);
     // A signed push reads its media type the same way.
-    let tablet_b = Device { id: "tablet-b".into(), key };
+    let tablet_b = Device {
+        id: "tablet-b".into(),
+        key,
+    };
     let body = serde_json::to_vec(&json!({ "events": chain("tablet-b", 1, "b") })).unwrap();
     let mut push = reqwest::Client::new()
         .post(format!("{}/api/events", target.server.base))
@@ -402,7 +442,9 @@ async fn unknown_api_paths_and_wrong_methods_are_coded() {
         assert_eq!(response.headers()["content-type"], "application/json");
         let answer = (response.status().as_u16(), response.json().await.unwrap());
         assert_eq!(refusal(&answer), (404, "not_found"), "{method} {path}");
-        assert!(answer.1["message_ja"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(answer.1["message_ja"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
     }
     for (method, path, allow) in [
         ("DELETE", "/api/events", "GET,HEAD,POST"),
@@ -415,7 +457,11 @@ async fn unknown_api_paths_and_wrong_methods_are_coded() {
         allowed.sort_unstable();
         assert_eq!(allowed.join(","), allow, "{method} {path}");
         let answer = (response.status().as_u16(), response.json().await.unwrap());
-        assert_eq!(refusal(&answer), (405, "method_not_allowed"), "{method} {path}");
+        assert_eq!(
+            refusal(&answer),
+            (405, "method_not_allowed"),
+            "{method} {path}"
+        );
     }
     let page = ask("GET", "/rooms/apiary").await.unwrap();
     assert_eq!(page.status(), 200);
@@ -493,7 +539,13 @@ async fn enrollment_attempts_are_limited_per_address() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let key = SigningKey::from_bytes(&[5; 32]);
     for guess in 0..3 {
-        let answer = enroll_with(base, &format!("0000-0000-0000-0000-000{guess}"), "tablet-g", &key).await;
+        let answer = enroll_with(
+            base,
+            &format!("0000-0000-0000-0000-000{guess}"),
+            "tablet-g",
+            &key,
+        )
+        .await;
         assert_eq!(refusal(&answer), (400, "unknown_code"));
     }
     let good = code(&target.server, 10).await;

@@ -268,11 +268,7 @@ async fn every_break_of_a_chain_is_refused_with_its_code_and_stores_nothing() {
             body["message_en"].as_str().is_some_and(|m| !m.is_empty()),
             "{what}"
         );
-        assert_eq!(
-            stored_count(&server).await,
-            2,
-            "{what}: nothing stored"
-        );
+        assert_eq!(stored_count(&server).await, 2, "{what}: nothing stored");
     }
 
     // Malformed JSON and a wrong content type, signed, are refused before any of this.

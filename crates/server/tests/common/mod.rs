@@ -47,7 +47,11 @@ pub async fn start(data: &Path, dist: &Path) -> Running {
 }
 
 /// A server whose configuration `configure` changes first (its limits, say).
-pub async fn start_configured(data: &Path, dist: &Path, configure: impl FnOnce(&mut Config)) -> Running {
+pub async fn start_configured(
+    data: &Path,
+    dist: &Path,
+    configure: impl FnOnce(&mut Config),
+) -> Running {
     let mut config = Config {
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port: 0,
