@@ -105,7 +105,7 @@ pub fn app(pool: AnyPool, log: Arc<LogKey>, config: &Config) -> Router {
         body_timeout: config.body_timeout(),
         enroll_limiter: Arc::new(EnrollLimiter::new(
             config.enroll_burst,
-            std::time::Duration::from_secs(config.enroll_interval),
+            Duration::from_secs(config.enroll_interval),
         )),
     };
     let api = endpoints()

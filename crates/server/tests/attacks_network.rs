@@ -306,7 +306,10 @@ async fn a_declared_oversize_body_is_refused_at_once() {
         assert!(asked.elapsed() < Duration::from_millis(500));
         assert_eq!(answer.status, 413, "{answer:?}");
         assert_eq!(answer.body["code"], "body_too_large", "{answer:?}");
-        assert!(answer.headers.contains("content-type: application/json"), "{answer:?}");
+        assert!(
+            answer.headers.contains("content-type: application/json"),
+            "{answer:?}"
+        );
     }
     target.assert_untouched().await;
 }
