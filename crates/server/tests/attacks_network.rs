@@ -231,7 +231,7 @@ async fn slow_headers_are_cut_off_at_the_header_timeout() {
         let (after, received) = closed.await.unwrap();
         dripping.abort();
         assert!(
-            after >= Duration::from_millis(1800) && after < Duration::from_millis(3500),
+            after >= Duration::from_millis(1800) && after < Duration::from_secs(6),
             "closed after {after:?}"
         );
         assert!(
@@ -251,14 +251,17 @@ async fn connections_past_the_cap_wait_for_a_free_slot() {
         c.header_timeout = 2;
     })
     .await;
-    // The three connections the cap allows, all idle.
+    // The three connections the cap allows: each answered once (so surely accepted), then
+    // kept alive and idle.
     let started = Instant::now();
     let mut idle = Vec::new();
     for _ in 0..3 {
-        let stream = TcpStream::connect(target.addr()).await.unwrap();
+        let mut stream = TcpStream::connect(target.addr()).await.unwrap();
+        let request = b"GET /api/health HTTP/1.1\r\nHost: daicho\r\n\r\n";
+        stream.write_all(request).await.unwrap();
+        assert_eq!(read_answer(&mut stream).await.status, 200);
         idle.push(tokio::spawn(closed_after(stream, started)));
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
 
     let asked = Instant::now();
     let health = reqwest::get(format!("{}/api/health", target.server.base))
@@ -268,16 +271,16 @@ async fn connections_past_the_cap_wait_for_a_free_slot() {
     assert_eq!(health.status(), 200);
     // Not served while the three held their slots, served once they were closed.
     assert!(
-        waited >= Duration::from_millis(1500) && waited < Duration::from_millis(3500),
+        waited >= Duration::from_millis(1500) && waited < Duration::from_secs(6),
         "the fourth waited {waited:?}"
     );
     for connection in idle {
         let (after, received) = connection.await.unwrap();
         assert!(
-            after < Duration::from_millis(3000),
+            after < Duration::from_secs(6),
             "idle closed after {after:?}"
         );
-        assert!(received.is_empty(), "nothing was answered");
+        assert!(received.is_empty(), "nothing more was answered");
     }
     target.assert_untouched().await;
 }
@@ -303,7 +306,7 @@ async fn a_declared_oversize_body_is_refused_at_once() {
         let answer = tokio::time::timeout(Duration::from_secs(2), read_answer(&mut stream))
             .await
             .expect("answered without waiting for the body");
-        assert!(asked.elapsed() < Duration::from_millis(500));
+        assert!(asked.elapsed() < Duration::from_secs(1));
         assert_eq!(answer.status, 413, "{answer:?}");
         assert_eq!(answer.body["code"], "body_too_large", "{answer:?}");
         assert!(
@@ -534,38 +537,50 @@ async fn health_tells_outsiders_only_that_it_is_alive() {
 async fn enrollment_attempts_are_limited_per_address() {
     let target = target(|c| {
         c.enroll_burst = 3;
-        c.enroll_interval = 1;
+        c.enroll_interval = 2;
     })
     .await;
     let base = &target.server.base;
-    // The burst: the fixture's own enrollment took one of the three; wait it back.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
     let key = SigningKey::from_bytes(&[5; 32]);
-    for guess in 0..3 {
-        let answer = enroll_with(
-            base,
-            &format!("0000-0000-0000-0000-000{guess}"),
-            "tablet-g",
-            &key,
-        )
-        .await;
-        assert_eq!(refusal(&answer), (400, "unknown_code"));
-    }
     let good = code(&target.server, 10).await;
-    let limited = reqwest::Client::new()
-        .post(format!("{base}/api/devices"))
-        .json(&json!({ "code": good, "device": "tablet-g", "public_key": public_key(&key) }))
-        .send()
-        .await
+    let enroll_good = || {
+        reqwest::Client::new()
+            .post(format!("{base}/api/devices"))
+            .json(&json!({ "code": good, "device": "tablet-g", "public_key": public_key(&key) }))
+            .send()
+    };
+    // Guesses until the address is limited: the burst of 3, less the fixture's enrollment
+    // (and plus what came back since, on a slow machine).
+    let mut guesses = 0;
+    loop {
+        let code = format!("0000-0000-0000-0000-{guesses:04}");
+        let answer = enroll_with(base, &code, "tablet-g", &key).await;
+        if answer.0 == 429 {
+            break;
+        }
+        assert_eq!(refusal(&answer), (400, "unknown_code"));
+        guesses += 1;
+        assert!(guesses <= 4, "never limited");
+    }
+    assert!(guesses >= 1);
+    // Right away the right code: refused all the same, and not spent.
+    let limited = enroll_good().await.unwrap();
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
         .unwrap();
-    assert_eq!(limited.headers()["retry-after"], "1");
+    assert!((1..=2).contains(&retry_after), "Retry-After: {retry_after}");
     let answer = (limited.status().as_u16(), limited.json().await.unwrap());
     assert_eq!(refusal(&answer), (429, "too_many_attempts"));
     target.assert_untouched().await;
 
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    let enrolled = enroll_with(base, &good, "tablet-g", &key).await;
-    assert_eq!(enrolled.0, 201, "{enrolled:?}");
+    // After the wait it says, the code enrolls.
+    tokio::time::sleep(Duration::from_secs(retry_after) + Duration::from_millis(100)).await;
+    let enrolled = enroll_good().await.unwrap();
+    assert_eq!(enrolled.status(), 201);
+    let after = stored(&target.server).await;
+    assert_eq!((after.devices, after.codes_used), (2, 2));
     assert_verifies(&target.server).await;
 }
 
