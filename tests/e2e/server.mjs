@@ -4,6 +4,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serverFigures } from './figures.mjs';
 
 const BIN = '../../target/debug/daicho-server';
 
@@ -55,14 +56,14 @@ export class TestServer {
     return execFileSync(BIN, ['--data-dir', this.dataDir, 'enroll-token'], { encoding: 'utf8' }).trim();
   }
 
-  /** How many events the server holds (its health answer counts the log). */
+  /** How many events the server holds (its health answer, signed, counts the log). */
   async eventCount() {
-    return (await (await fetch(`${this.base}/api/health`)).json()).events;
+    return (await serverFigures(this.base, this.dataDir)).events;
   }
 
   /** How many security exceptions the server raised. */
   async securityExceptions() {
-    return (await (await fetch(`${this.base}/api/health`)).json()).security_exceptions;
+    return (await serverFigures(this.base, this.dataDir)).security_exceptions;
   }
 
   async stop() {

@@ -228,17 +228,22 @@ impl ConsistencyProof {
     }
 }
 
-/// `GET /api/health`.
+/// `GET /api/health`: status and version for anyone; the figures (engine and counts) only
+/// when the request is signed by an enrolled device, else absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     /// The engine: `"sqlite"` or `"postgres"`.
-    pub database: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
     /// How many events are stored.
-    pub events: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<i64>,
     /// How many rule breaks were raised.
-    pub rule_breaks: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_breaks: Option<i64>,
     /// How many security exceptions were raised.
-    pub security_exceptions: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_exceptions: Option<i64>,
     pub status: HealthStatus,
     pub version: String,
 }
@@ -294,10 +299,10 @@ mod tests {
         );
         assert_eq!(proof.hashes(), Some(vec![[7; 32]]));
         let health = Health {
-            database: "sqlite".into(),
-            events: 2,
-            rule_breaks: 0,
-            security_exceptions: 1,
+            database: Some("sqlite".into()),
+            events: Some(2),
+            rule_breaks: Some(0),
+            security_exceptions: Some(1),
             status: HealthStatus::DatabaseUnavailable,
             version: "0.1.0".into(),
         };
@@ -311,6 +316,17 @@ mod tests {
                 "security_exceptions": 1,
                 "version": "0.1.0",
             }),
+        );
+        let anonymous = Health {
+            database: None,
+            events: None,
+            rule_breaks: None,
+            security_exceptions: None,
+            ..health
+        };
+        same(
+            serde_json::to_string(&anonymous).unwrap(),
+            json!({ "status": "database_unavailable", "version": "0.1.0" }),
         );
     }
 

@@ -3,33 +3,64 @@
 use clap::Args;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
+/// Every option is global: it may stand before or after the subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on. Loopback by default: put a TLS proxy in front for other hosts.
-    #[arg(long, env = "DAICHO_BIND", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    #[arg(long, global = true, env = "DAICHO_BIND", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     pub bind: IpAddr,
     /// Port to listen on (0 picks a free one).
-    #[arg(long, env = "DAICHO_PORT", default_value_t = 8080)]
+    #[arg(long, global = true, env = "DAICHO_PORT", default_value_t = 8080)]
     pub port: u16,
     /// Directory of the SQLite file, created on first start.
-    #[arg(long, env = "DAICHO_DATA_DIR", default_value = "data")]
+    #[arg(long, global = true, env = "DAICHO_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
     /// PostgreSQL instead of the SQLite file: `postgres://user:password@host:port/database`.
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, global = true, env = "DATABASE_URL")]
     pub database_url: Option<String>,
     /// The transparency log's name (a checkpoint's origin line), used when its key is made on
     /// first start; `daicho.<host name>/log` if not given.
-    #[arg(long, env = "DAICHO_LOG_ORIGIN")]
+    #[arg(long, global = true, env = "DAICHO_LOG_ORIGIN")]
     pub log_origin: Option<String>,
     /// The built PWA (`trunk build --release` writes it to `dist/`).
-    #[arg(long, env = "DAICHO_DIST_DIR", default_value = "dist")]
+    #[arg(long, global = true, env = "DAICHO_DIST_DIR", default_value = "dist")]
     pub dist_dir: PathBuf,
+    /// Seconds a client has to send a request's headers (and an idle connection stays open).
+    #[arg(long, global = true, env = "DAICHO_HEADER_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request's whole body (`408 request_timeout` after).
+    #[arg(long, global = true, env = "DAICHO_BODY_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout: u64,
+    /// Connections open at once; further ones wait to be accepted.
+    #[arg(long, global = true, env = "DAICHO_MAX_CONNECTIONS", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Enrollment attempts a client address may make at once, then one per `--enroll-interval`.
+    #[arg(long, global = true, env = "DAICHO_ENROLL_BURST", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub enroll_burst: u32,
+    /// Seconds a client address past its burst waits for each further enrollment attempt
+    /// (`429 too_many_attempts` until then).
+    #[arg(long, global = true, env = "DAICHO_ENROLL_INTERVAL", default_value_t = 6,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub enroll_interval: u64,
 }
 
 impl Config {
     pub fn socket_addr(&self) -> SocketAddr {
         SocketAddr::new(self.bind, self.port)
+    }
+
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout)
+    }
+
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout)
     }
 
     pub fn database_path(&self) -> PathBuf {

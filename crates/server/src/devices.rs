@@ -243,7 +243,8 @@ pub async fn verify(
         return refused(DeviceRefusal::Unsigned);
     };
     let at: i64 = timestamp.parse().or(refused(DeviceRefusal::Unsigned))?;
-    if (at - now_ms).abs() > CLOCK_WINDOW_MS {
+    // `abs_diff`: no timestamp, however far (`i64::MIN`, `i64::MAX`), overflows past the check.
+    if at.abs_diff(now_ms) > CLOCK_WINDOW_MS.unsigned_abs() {
         return refused(DeviceRefusal::ClockSkew);
     }
     if digest != content_digest(request.body) {

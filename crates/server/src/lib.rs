@@ -3,8 +3,10 @@
 mod api_error;
 pub mod archive;
 pub mod config;
+mod connections;
 pub mod database;
 pub mod devices;
+mod enroll_limit;
 pub mod event_log;
 mod extract;
 pub mod log_key;
@@ -14,19 +16,25 @@ mod static_files;
 mod sync_api;
 pub mod transparency;
 
-use axum::extract::{DefaultBodyLimit, State};
+use api_error::ApiError;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::handler::Handler;
 use axum::http::{header, Method};
-use axum::response::IntoResponse;
-use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, on, MethodFilter, MethodRouter};
 use axum::{Json, Router};
-use daicho_core::api::{paths, Health, HealthStatus};
+use daicho_core::api::{paths, ApiCode, Health, HealthStatus};
+use daicho_core::sync_limits::MAX_BODY_BYTES;
 use database::Engine;
+use enroll_limit::EnrollLimiter;
+use extract::OptionalDevice;
 use log_key::LogKey;
 use rule_check::RuleCache;
 use sqlx::AnyPool;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub use config::Config;
@@ -45,6 +53,9 @@ pub(crate) struct AppState {
     pub(crate) log: Arc<LogKey>,
     /// The rule kinds folded so far, for the pushes' re-check.
     pub(crate) rules: Arc<RuleCache>,
+    /// How long a request's whole body may take to arrive.
+    pub(crate) body_timeout: Duration,
+    pub(crate) enroll_limiter: Arc<EnrollLimiter>,
 }
 
 /// One route of the API: a path, a method and its handler.
@@ -91,37 +102,88 @@ pub fn api_routes() -> Vec<(&'static str, Method)> {
 
 /// The whole HTTP surface: `/api/…` and, for every other path, the PWA.
 pub fn app(pool: AnyPool, log: Arc<LogKey>, config: &Config) -> Router {
+    let state = AppState {
+        pool,
+        log,
+        rules: Arc::default(),
+        body_timeout: config.body_timeout(),
+        enroll_limiter: Arc::new(EnrollLimiter::new(
+            config.enroll_burst,
+            Duration::from_secs(config.enroll_interval),
+        )),
+    };
     let api = endpoints()
         .into_iter()
         .fold(Router::new(), |router, e| router.route(e.path, e.handler))
+        // A known path asked with another method: coded, with the `Allow` header kept.
+        .method_not_allowed_fallback(method_not_allowed)
+        // An unknown path under /api/ is no route of the app: coded, never the app's page.
+        .route("/api", any(not_found))
+        .route("/api/{*rest}", any(not_found))
         // A body is read up to the limit and no further; the extractors answer `body_too_large`.
-        .layer(DefaultBodyLimit::max(
-            daicho_core::sync_limits::MAX_BODY_BYTES,
-        ))
-        .with_state(AppState {
-            pool,
-            log,
-            rules: Arc::default(),
-        });
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state);
     api.merge(static_files::router(&config.dist_dir))
+        .layer(axum::middleware::from_fn(refuse_declared_oversize))
 }
 
-async fn health(State(state): State<AppState>) -> Json<Health> {
-    let events = crate::database::event_count(&state.pool).await;
-    let rule_breaks = rule_check::count(&state.pool).await;
-    let exceptions = event_log::exception_count(&state.pool).await;
-    Json(Health {
-        status: if events.is_ok() {
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ApiCode::MethodNotAllowed,
+        "このアドレスはその方法（メソッド）では使えません。",
+        "This path does not take that method (see the Allow header).",
+    )
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        ApiCode::NotFound,
+        "そのようなAPIはありません。",
+        "There is no such API path.",
+    )
+}
+
+/// A request whose `Content-Length` is over the limit is refused before any of its body is
+/// read: the client is not left waiting to send what would be refused anyway.
+async fn refuse_declared_oversize(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return extract::body_too_large().into_response();
+    }
+    next.run(request).await
+}
+
+/// Liveness for anyone (status and version); the log's figures only to an enrolled device
+/// that signs the request (they tell an outsider how busy and how troubled the town is).
+async fn health(
+    State(state): State<AppState>,
+    OptionalDevice(device): OptionalDevice,
+) -> Json<Health> {
+    let alive = sqlx::query("SELECT 1").execute(&state.pool).await.is_ok();
+    let mut health = Health {
+        database: None,
+        events: None,
+        rule_breaks: None,
+        security_exceptions: None,
+        status: if alive {
             HealthStatus::Ok
         } else {
             HealthStatus::DatabaseUnavailable
         },
-        database: Engine::of(&state.pool).name().into(),
-        events: events.unwrap_or_default(),
-        rule_breaks: rule_breaks.unwrap_or_default(),
-        security_exceptions: exceptions.unwrap_or_default(),
         version: env!("CARGO_PKG_VERSION").into(),
-    })
+    };
+    if device.is_some() {
+        let pool = &state.pool;
+        health.database = Some(Engine::of(pool).name().into());
+        health.events = database::event_count(pool).await.ok();
+        health.rule_breaks = rule_check::count(pool).await.ok();
+        health.security_exceptions = event_log::exception_count(pool).await.ok();
+    }
+    Json(health)
 }
 
 /// The OpenAPI 3.1 document of the API, written by hand (docs/decisions.md says why).
@@ -150,9 +212,11 @@ pub async fn serve(
     let pool = database::open(&config.database_url()?).await?;
     let log = Arc::new(open_log(&pool, &config).await?);
     let router = app(pool.clone(), log, &config);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let limits = connections::Limits {
+        max_connections: config.max_connections as usize,
+        header_timeout: config.header_timeout(),
+    };
+    connections::serve(listener, router, limits, shutdown).await;
     pool.close().await;
     Ok(())
 }

@@ -7,7 +7,9 @@ use tokio::net::TcpListener;
 #[command(
     name = "daicho-server",
     version,
-    about = "台帳 (Daichō) shared endpoint"
+    about = "台帳 (Daichō) shared endpoint",
+    after_help = "Options may stand before or after the subcommand \
+                  (`daicho-server verify --data-dir d` = `daicho-server --data-dir d verify`)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -166,5 +168,27 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cli, Command};
+    use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn options_stand_before_or_after_the_subcommand() {
+        Cli::command().debug_assert();
+        for args in [
+            ["daicho-server", "--data-dir", "d", "--port", "9", "verify"],
+            ["daicho-server", "verify", "--data-dir", "d", "--port", "9"],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert!(matches!(cli.command, Some(Command::Verify { .. })));
+            assert_eq!(cli.config.data_dir, std::path::Path::new("d"));
+            assert_eq!(cli.config.port, 9);
+        }
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("before or after the subcommand"), "{help}");
     }
 }

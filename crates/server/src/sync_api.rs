@@ -4,7 +4,7 @@
 //! `ApiError`, with a stable code and a message in Japanese and English.
 
 use crate::api_error::ApiError;
-use crate::extract::{JsonBody, SignedDevice, SignedJson};
+use crate::extract::{EnrollAttempt, JsonBody, SignedDevice, SignedJson};
 use crate::{devices, event_log, now_ms, transparency, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -37,9 +37,10 @@ pub async fn push(
 }
 
 /// Enrolls a device with a one-time code (the only unsigned request: the device has no
-/// enrolled key yet).
+/// enrolled key yet). Attempts are limited per client address, so codes cannot be guessed.
 pub async fn enroll(
     State(state): State<AppState>,
+    _: EnrollAttempt,
     JsonBody(request): JsonBody<EnrollRequest>,
 ) -> Result<(StatusCode, Json<Enrolled>), ApiError> {
     let EnrollRequest {

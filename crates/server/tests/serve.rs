@@ -27,9 +27,11 @@ async fn serves_the_shell_api_and_creates_the_database() {
         .json()
         .await
         .unwrap();
-    assert_eq!(health["status"], "ok");
-    assert_eq!(health["events"], 0);
-    assert_eq!(health["database"], common::engine());
+    // Liveness only: the figures are for enrolled devices (attacks_network.rs).
+    assert_eq!(
+        health,
+        serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })
+    );
     if common::engine() == "sqlite" {
         assert!(data_dir.join("daicho.sqlite3").exists());
         let pool = server.open_database().await;

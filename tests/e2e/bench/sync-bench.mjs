@@ -35,7 +35,8 @@ async function startEndpoint(port) {
   if (taken) throw new Error(`port ${port} is in use: stop what listens there first`);
   dataDir = mkdtempSync(join(tmpdir(), 'daicho-sync-bench-'));
   baseURL = `http://localhost:${port}`;
-  const args = ['--port', String(port), '--data-dir', dataDir, '--dist-dir', process.env.DIST || '../../dist'];
+  // Many devices enroll from this one address: past the default burst they would be refused.
+  const args = ['--port', String(port), '--data-dir', dataDir, '--dist-dir', process.env.DIST || '../../dist', '--enroll-burst', '1000'];
   const child = spawn(`${BIN}/daicho-server`, args, { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     try {

@@ -43,14 +43,29 @@ fn postgres_server() -> Option<String> {
 }
 
 pub async fn start(data: &Path, dist: &Path) -> Running {
-    let config = Config {
+    start_configured(data, dist, |_| {}).await
+}
+
+/// A server whose configuration `configure` changes first (its limits, say).
+pub async fn start_configured(
+    data: &Path,
+    dist: &Path,
+    configure: impl FnOnce(&mut Config),
+) -> Running {
+    let mut config = Config {
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port: 0,
         data_dir: data.to_path_buf(),
         dist_dir: dist.to_path_buf(),
         database_url: postgres_database(data).await,
         log_origin: Some("daicho.test/log".into()),
+        header_timeout: 10,
+        body_timeout: 30,
+        max_connections: 512,
+        enroll_burst: 10,
+        enroll_interval: 6,
     };
+    configure(&mut config);
     let database = config.database_url().unwrap();
     let listener = TcpListener::bind(config.socket_addr()).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
