@@ -26,8 +26,9 @@ use crate::state::{
     follow_store, provide_app_state, use_store, use_versions, Editing, SyncSignals, Versions,
 };
 use crate::store::Store;
-use crate::sync::runner;
-use chrono::Utc;
+use crate::sync::{runner, SyncState};
+use chrono::{DateTime, Utc};
+use daicho_core::wareki;
 use leptos::prelude::*;
 use std::rc::Rc;
 
@@ -224,6 +225,39 @@ fn ArrivedBanner(arrived: RwSignal<bool>) -> impl IntoView {
     }
 }
 
+/// A run of failed syncs (the endpoint answering errors, not the network being away), told on
+/// every page: the records wait on this tablet, and someone must look at the endpoint.
+#[component]
+fn SyncTrouble(page: RwSignal<Page>) -> impl IntoView {
+    let signals = expect_context::<SyncSignals>();
+    let store = use_store();
+    let state = LocalResource::new(move || {
+        signals.state_changed.track();
+        let store = store.clone();
+        async move { SyncState::of(&store).await.ok() }
+    });
+    let failing = move || state.get().flatten().filter(SyncState::is_failing);
+    view! {
+        {move || failing().map(|s| {
+            let since = s
+                .failing_since_ms
+                .and_then(DateTime::from_timestamp_millis)
+                .map(wareki::datetime_ja)
+                .unwrap_or_default();
+            let error = s.last_error.unwrap_or_default();
+            view! {
+                <p class="sync-trouble no-print" role="alert">
+                    {format!("同期が{}回続けて失敗しています（{since}から）: {error}", s.failed_in_a_row)}
+                    " 記録はこの端末に残っています。続く場合はシステム管理者に連絡してください。"
+                    <button type="button" class="button" on:click=move |_| page.set(Page::Sync)>
+                        "端末と同期を開く"
+                    </button>
+                </p>
+            }
+        })}
+    }
+}
+
 /// Sign-in first; then the nav and the chosen page.
 #[component]
 fn Gate(store: Rc<Store>) -> impl IntoView {
@@ -246,6 +280,7 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
         <Show when=signed_in fallback=move || view! { <SignInPage/> }>
             <OperatorBar page/>
             <ArrivedBanner arrived/>
+            <SyncTrouble page/>
             // A page's read again after a write or a sync keeps it on screen: without the
             // Transition, the read would suspend the shell's Suspense and blank the app.
             <Transition>{move || {

@@ -133,9 +133,40 @@ pub struct SyncState {
     /// The endpoint said this device is revoked, and that was recorded (once).
     #[serde(default)]
     pub revoked_seen: bool,
+    /// Syncs in a row the endpoint answered with an error (a refusal, `storage_unavailable`
+    /// …), and since when: one may be passing; a run of them is reported to the operator.
+    /// Being offline is not counted: a branch without network is working as meant.
+    #[serde(default)]
+    pub failed_in_a_row: u32,
+    #[serde(default)]
+    pub failing_since_ms: Option<i64>,
 }
 
+/// Syncs failed in a row from which the operator is told (`SyncState::failed_in_a_row`).
+pub const REPORTED_FAILURES: u32 = 3;
+
 impl SyncState {
+    /// Counts a sync that ended with `error` (an unreachable endpoint is not a failure), or
+    /// one that succeeded (`None`), in the run of failures.
+    pub fn count_failure(&mut self, error: Option<&SyncError>, now_ms: i64) {
+        match error {
+            None => {
+                self.failed_in_a_row = 0;
+                self.failing_since_ms = None;
+            }
+            Some(SyncError::Offline(_) | SyncError::NotStarted) => {}
+            Some(_) => {
+                self.failed_in_a_row = self.failed_in_a_row.saturating_add(1);
+                self.failing_since_ms.get_or_insert(now_ms);
+            }
+        }
+    }
+
+    /// True when a run of failures is long enough to report to the operator.
+    pub fn is_failing(&self) -> bool {
+        self.failed_in_a_row >= REPORTED_FAILURES
+    }
+
     /// This device's sync state, as the store keeps it (the default before the first sync).
     pub async fn of(store: &Store) -> Result<SyncState, StoreError> {
         store.sync_record().await
@@ -229,6 +260,7 @@ const AUTOMATIC: &str = "システム（自動同期）";
 pub async fn sync_now(store: &Store) -> Result<SyncReport, SyncError> {
     let result = push_then_pull(store).await;
     let mut state = SyncState::of(store).await?;
+    state.count_failure(result.as_ref().err(), js_sys::Date::now() as i64);
     match &result {
         Ok(report) => {
             state.last_success_ms = Some(js_sys::Date::now() as i64);

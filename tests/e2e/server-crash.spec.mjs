@@ -57,3 +57,48 @@ test('a push cut off by a killed server is retried: nothing lost, nothing stored
     await server.stop();
   }
 });
+
+test('an endpoint that keeps failing is reported on every page, and the records wait', async ({ page }) => {
+  test.setTimeout(120_000);
+  const server = await new TestServer(PORT + 23).start();
+  try {
+    await openApp(page, `${server.base}/#/entry-log`);
+    await addPerson(page, YAMADA);
+
+    // The endpoint's database is down: every push is answered 503 storage_unavailable.
+    let refused = 0;
+    await page.route('**/api/events', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      refused += 1;
+      await route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          code: 'storage_unavailable',
+          message_ja: 'サーバの記録に失敗しました。後で自動的に再送します。',
+          message_en: 'The server could not store or read the log; try again.',
+        }),
+      });
+    });
+    const state = await syncState(page);
+    await page.fill('#enroll-code', server.enrollmentCode());
+    await page.click('#enroll');
+    const trouble = page.locator('.sync-trouble[role="alert"]');
+    await expect(trouble).toContainText('回続けて失敗しています', { timeout: 30_000 });
+    await expect(trouble).toContainText('storage_unavailable');
+    expect(refused).toBeGreaterThanOrEqual(3);
+    // Told on the other pages too, with the way to the sync page.
+    await tab(page, '入退室管理簿');
+    await expect(trouble).toBeVisible();
+    expect(Number(await state.locator('.pending').getAttribute('data-pending'))).toBeGreaterThan(0);
+
+    // The endpoint recovers: the records go out by themselves and the report goes away.
+    await page.unroute('**/api/events');
+    await trouble.getByRole('button', { name: '端末と同期を開く' }).click();
+    await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 40_000 });
+    await expect(trouble).toHaveCount(0);
+    expect(await server.eventCount()).toBe((await storedEvents(page)).length);
+  } finally {
+    await server.stop();
+  }
+});
