@@ -65,7 +65,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn export(config: &Config, out: &std::path::Path) -> anyhow::Result<()> {
-    let pool = daicho_server::database::open(&config.database_url()?).await?;
+    let pool = config.open_database().await?;
     // The tree signed up to its last event first, so the archive ends on a checkpoint.
     daicho_server::open_log(&pool, config).await?;
     let file = std::fs::OpenOptions::new()
@@ -93,7 +93,7 @@ async fn verify(
             daicho_server::archive::verify_archive(reader, log_key.as_deref())?
         }
         None => {
-            let pool = daicho_server::database::open(&config.database_url()?).await?;
+            let pool = config.open_database().await?;
             let outcome =
                 daicho_server::archive::verify_database(&pool, log_key.as_deref()).await?;
             pool.close().await;
@@ -113,7 +113,7 @@ async fn verify(
 }
 
 async fn enroll_token(config: &Config, minutes: i64) -> anyhow::Result<()> {
-    let pool = daicho_server::database::open(&config.database_url()?).await?;
+    let pool = config.open_database().await?;
     let now = daicho_server::now_ms();
     let code = daicho_server::devices::create_code(&pool, minutes, now).await?;
     println!("{code}");
@@ -123,7 +123,7 @@ async fn enroll_token(config: &Config, minutes: i64) -> anyhow::Result<()> {
 }
 
 async fn revoke_device(config: &Config, device: &str) -> anyhow::Result<()> {
-    let pool = daicho_server::database::open(&config.database_url()?).await?;
+    let pool = config.open_database().await?;
     let revoked = daicho_server::devices::revoke(&pool, device, daicho_server::now_ms()).await?;
     pool.close().await;
     anyhow::ensure!(revoked, "no enrolled, unrevoked device {device}");
