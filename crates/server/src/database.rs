@@ -237,7 +237,11 @@ mod tests {
         let url = sqlite_url(&dir.path().join("old.sqlite3")).unwrap();
         sqlx::any::install_default_drivers();
         let mut old = AnyConnection::connect(&url).await.unwrap();
-        migrator_up_to(dir.path(), "0007").await.run(&mut old).await.unwrap();
+        migrator_up_to(dir.path(), "0007")
+            .await
+            .run(&mut old)
+            .await
+            .unwrap();
         for (device, seq, at) in [("a", 2, 10), ("a", 2, 30), ("a", 2, 20), ("b", 1, 5)] {
             sqlx::query(
                 "INSERT INTO security_exceptions (device, seq, code, detail, raised_at) \

@@ -99,8 +99,9 @@ const LOG_WRITER_LOCK: i64 = 0x6461_6963_686f;
 /// insert but seen by pullers at commit: were two pushes to overlap, the later position could
 /// commit first, a puller move its cursor past it, and the earlier position, committed after,
 /// never be pulled. One push at a time makes positions visible in order. It also keeps two
-/// pushes of one device from both passing the chain check on the same head.
-pub(crate) async fn begin_log_write(pool: &AnyPool) -> sqlx::Result<Transaction<'static, Any>> {
+/// pushes of one device from both passing the chain check on the same head. Every write to
+/// the log (events, tree, checkpoints) goes through it.
+pub async fn begin_log_write(pool: &AnyPool) -> sqlx::Result<Transaction<'static, Any>> {
     // On SQLite, begin_write's write lock is already the only one.
     let mut tx = database::begin_write(pool).await?;
     if Engine::of(pool) == Engine::Postgres {

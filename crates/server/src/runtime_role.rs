@@ -26,7 +26,10 @@ const GRANTS: &[(&str, &str)] = &[
         "SELECT, INSERT, UPDATE (occurrences, last_seen_at)",
     ),
     // A code is spent once (devices::enroll).
-    ("enrollment_codes", "SELECT, INSERT, UPDATE (used_at, used_by)"),
+    (
+        "enrollment_codes",
+        "SELECT, INSERT, UPDATE (used_at, used_by)",
+    ),
     // A device is revoked, never deleted (devices::revoke).
     ("devices", "SELECT, INSERT, UPDATE (revoked_at)"),
 ];

@@ -97,7 +97,12 @@ async fn a_fork_pushed_fifty_times_is_one_exception_counted_fifty_times() {
     let dist = tempfile::tempdir().unwrap();
     let server = start(data.path(), dist.path()).await;
     let tablet = enroll(&server, "tablet-a", 1).await;
-    assert_eq!(push(&tablet, &server.base, &chain("tablet-a", 3, "室")).await.0, 200);
+    assert_eq!(
+        push(&tablet, &server.base, &chain("tablet-a", 3, "室"))
+            .await
+            .0,
+        200
+    );
     let pool = server.open_database().await;
     let kept = stored_bodies(&pool, "tablet-a").await;
     let fork = chain("tablet-a", 3, "別室");
@@ -134,8 +139,14 @@ async fn forks_at_other_seqs_or_devices_are_other_exceptions() {
     let server = start(data.path(), dist.path()).await;
     let a = enroll(&server, "tablet-a", 1).await;
     let b = enroll(&server, "tablet-b", 2).await;
-    assert_eq!(push(&a, &server.base, &chain("tablet-a", 3, "室")).await.0, 200);
-    assert_eq!(push(&b, &server.base, &chain("tablet-b", 3, "室")).await.0, 200);
+    assert_eq!(
+        push(&a, &server.base, &chain("tablet-a", 3, "室")).await.0,
+        200
+    );
+    assert_eq!(
+        push(&b, &server.base, &chain("tablet-b", 3, "室")).await.0,
+        200
+    );
     // tablet-a's seq 3 forked (1 and 2 as stored), twice; its seq 1 forked once; b's once.
     let mut late = chain("tablet-a", 2, "室");
     late.extend(chain("tablet-a", 3, "別室").into_iter().skip(2));
@@ -191,7 +202,11 @@ async fn an_exception_count_only_counts_on() {
         refused.push("TRUNCATE security_exception_counts");
     }
     for sql in refused {
-        let message = sqlx::query(sql).execute(&pool).await.unwrap_err().to_string();
+        let message = sqlx::query(sql)
+            .execute(&pool)
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("第12条"), "{sql}: {message}");
     }
     let (rows, occurrences, ..) = fork_exception(&pool, "tablet-a").await;
@@ -268,7 +283,12 @@ async fn runtime_role_test(server: &Running) {
         key,
     };
     let reader = enroll(server, "reader", 2).await;
-    assert_eq!(push(&tablet, &server.base, &chain("tablet-a", 3, "室")).await.0, 200);
+    assert_eq!(
+        push(&tablet, &server.base, &chain("tablet-a", 3, "室"))
+            .await
+            .0,
+        200
+    );
     for _ in 0..2 {
         let fork = chain("tablet-a", 3, "別室");
         assert_eq!(push(&tablet, &server.base, &fork).await.0, 409);
@@ -278,12 +298,17 @@ async fn runtime_role_test(server: &Running) {
     assert!(checkpoint.contains("\n3\n"), "{checkpoint}");
     assert_eq!(fork_exception(&runtime, "tablet-a").await.1, 2);
     // Revoked by the runtime role, the device is refused.
-    assert!(daicho_server::devices::revoke(&runtime, "tablet-a", now_ms())
-        .await
-        .unwrap());
+    assert!(
+        daicho_server::devices::revoke(&runtime, "tablet-a", now_ms())
+            .await
+            .unwrap()
+    );
     let more = chain("tablet-a", 4, "室");
     let (status, refusal) = push(&tablet, &server.base, &more[3..]).await;
-    assert_eq!((status, refusal["code"].as_str()), (403, Some("device_revoked")));
+    assert_eq!(
+        (status, refusal["code"].as_str()),
+        (403, Some("device_revoked"))
+    );
 
     let before = count(&runtime, "events").await;
     for sql in forbidden_statements() {
