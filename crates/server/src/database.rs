@@ -51,11 +51,17 @@ pub fn sqlite_url(path: &Path) -> anyhow::Result<String> {
     Ok(options.to_url_lossy().to_string())
 }
 
-/// Connects to the database at `url` and brings its tables up to date, as the role of `url`
-/// (SQLite, or PostgreSQL with one role that owns the tables).
+/// Connects to the database at `url` and brings its tables up to date, as the role of `url`:
+/// SQLite, or PostgreSQL with one role that owns the tables. A PostgreSQL role that does not
+/// own them (runtime_role.rs) cannot migrate: for it the tables must be up to date already
+/// (`daicho-server migrate`, as the owner).
 pub async fn open(url: &str) -> anyhow::Result<AnyPool> {
     let pool = connect(url).await?;
-    migrate(&pool).await?;
+    if Engine::of(&pool) == Engine::Postgres && !crate::runtime_role::may_migrate(&pool).await? {
+        check_up_to_date(&pool).await?;
+    } else {
+        migrate(&pool).await?;
+    }
     Ok(pool)
 }
 
@@ -105,15 +111,38 @@ pub async fn connect(url: &str) -> anyhow::Result<AnyPool> {
         .with_context(|| format!("cannot open the {} database", engine.name()))
 }
 
-async fn migrate(pool: &AnyPool) -> anyhow::Result<()> {
-    let migrator = match Engine::of(pool) {
+fn migrator(engine: Engine) -> sqlx::migrate::Migrator {
+    match engine {
         Engine::Sqlite => sqlx::migrate!("./migrations/sqlite"),
         Engine::Postgres => sqlx::migrate!("./migrations/postgres"),
-    };
-    migrator.run(pool).await.context(
+    }
+}
+
+async fn migrate(pool: &AnyPool) -> anyhow::Result<()> {
+    migrator(Engine::of(pool)).run(pool).await.context(
         "cannot migrate the database (on PostgreSQL, only the tables' owner can: \
          give its URL in --migrate-database-url)",
     )
+}
+
+/// Every migration this build knows is applied (as a role that may not apply them itself).
+async fn check_up_to_date(pool: &AnyPool) -> anyhow::Result<()> {
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await
+            .context("cannot read which migrations the database has")?;
+    let missing: Vec<i64> = migrator(Engine::of(pool))
+        .iter()
+        .map(|m| m.version)
+        .filter(|v| !applied.contains(v))
+        .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "the database lacks migrations {missing:?}, and this role may not apply them: run \
+         `daicho-server --migrate-database-url <owner's URL> --database-url <this URL> migrate`"
+    );
+    Ok(())
 }
 
 fn create_data_dir(url: &str) -> anyhow::Result<()> {

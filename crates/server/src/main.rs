@@ -26,6 +26,10 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         minutes: i64,
     },
+    /// PostgreSQL: create or migrate the tables as their owner (--migrate-database-url) and
+    /// grant the server's role (--database-url) only reading and appending, then exit. The
+    /// server can then be started without the owner's URL.
+    Migrate,
     /// Revoke a device: its requests are refused from now on.
     RevokeDevice { device: String },
     /// Write the whole log (events, checkpoints, log and device public keys) as JSON lines.
@@ -58,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::EnrollToken { minutes } => enroll_token(&cli.config, minutes).await,
+        Command::Migrate => migrate(&cli.config).await,
         Command::RevokeDevice { device } => revoke_device(&cli.config, &device).await,
         Command::Export { out } => export(&cli.config, &out).await,
         Command::Verify { file, log_key } => verify(&cli.config, file, log_key).await,
@@ -119,6 +124,18 @@ async fn enroll_token(config: &Config, minutes: i64) -> anyhow::Result<()> {
     println!("{code}");
     eprintln!("one-time enrollment code, valid for {minutes} minutes");
     pool.close().await;
+    Ok(())
+}
+
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        config.migrate_database_url.is_some() && config.database_url.is_some(),
+        "migrate needs the owner's URL (--migrate-database-url) and the server's \
+         (--database-url); on SQLite the server migrates its file itself"
+    );
+    let pool = config.open_database().await?;
+    pool.close().await;
+    println!("migrated; the server's role may read and append, nothing more");
     Ok(())
 }
 

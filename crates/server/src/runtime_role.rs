@@ -1,9 +1,10 @@
 //! PostgreSQL: the role the server serves as may read the history and append to it, nothing
 //! more. The retention triggers refuse every UPDATE and DELETE of the history, but the tables'
 //! owner could drop them; a role that owns nothing cannot (no DROP, ALTER, TRUNCATE, DELETE).
-//! The owner migrates; then, on every start, this grants the server's role exactly `GRANTS`,
-//! so tables made by later migrations are covered as soon as they are listed here, and a start
-//! with a table not listed fails rather than serve without it.
+//! The owner migrates (`daicho-server migrate`, or at start with --migrate-database-url); then
+//! this grants the server's role exactly `GRANTS`, so tables made by later migrations are
+//! covered as soon as they are listed here, and a migration making a table not listed fails
+//! rather than leave the server without it.
 //!
 //! SQLite has no roles: the file belongs to the server's OS user, who can rewrite it at will.
 //! There, the triggers stop mistakes, and `verify` (the chain and the signed checkpoints) finds
@@ -32,10 +33,9 @@ const GRANTS: &[(&str, &str)] = &[
     ),
     // A device is revoked, never deleted (devices::revoke).
     ("devices", "SELECT, INSERT, UPDATE (revoked_at)"),
+    // Read to check the tables are up to date (database::open); written by the owner alone.
+    ("_sqlx_migrations", "SELECT"),
 ];
-
-/// sqlx's own record of the migrations: the owner's alone.
-const MIGRATIONS_TABLE: &str = "_sqlx_migrations";
 
 /// Grants the role of `runtime` exactly `GRANTS` (and the use of the id sequences), through
 /// `owner`, after checking that the role owns nothing and that every table is listed.
@@ -98,7 +98,7 @@ async fn refuse_unlisted_tables(owner: &AnyPool) -> anyhow::Result<()> {
             .await?;
     let unlisted: Vec<&String> = tables
         .iter()
-        .filter(|t| *t != MIGRATIONS_TABLE && !GRANTS.iter().any(|(g, _)| g == t))
+        .filter(|t| !GRANTS.iter().any(|(g, _)| g == t))
         .collect();
     anyhow::ensure!(
         unlisted.is_empty(),
@@ -106,6 +106,18 @@ async fn refuse_unlisted_tables(owner: &AnyPool) -> anyhow::Result<()> {
          crates/server/src/runtime_role.rs"
     );
     Ok(())
+}
+
+/// Whether the role of `pool` may migrate: it owns sqlx's record of the migrations, or there is
+/// none yet (a new database, which it must then be able to create tables in).
+pub async fn may_migrate(pool: &AnyPool) -> sqlx::Result<bool> {
+    let owns: Option<bool> = sqlx::query_scalar(
+        "SELECT tableowner = current_user FROM pg_tables \
+         WHERE schemaname = 'public' AND tablename = '_sqlx_migrations'",
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(owns.unwrap_or(true))
 }
 
 /// True when the server's own role owns the tables (one role for everything): then it could

@@ -340,5 +340,37 @@ async fn postgres_only_the_runtime_role_can_read_and_append_but_not_rewrite() {
         .await
         .unwrap_err();
     assert!(refused.to_string().contains("owns tables"), "{refused:#}");
+    let (owner, runtime) = (server.database.clone(), server.runtime_database.clone());
     server.shut_down().await;
+    migrate_then_serve_without_the_owner(&owner, &runtime).await;
+}
+
+/// `daicho-server migrate` as the owner, then the runtime role alone opens the database (it
+/// checks the migrations, applies none); one missing, it refuses to start and says what to run.
+async fn migrate_then_serve_without_the_owner(owner_url: &str, runtime_url: &str) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_daicho-server"))
+        .env_remove("DATABASE_URL")
+        .args(["--migrate-database-url", owner_url])
+        .args(["--database-url", runtime_url, "migrate"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let runtime = daicho_server::database::open(runtime_url).await.unwrap();
+    runtime.close().await;
+
+    let owner = daicho_server::database::connect(owner_url).await.unwrap();
+    sqlx::query(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+    )
+    .execute(&owner)
+    .await
+    .unwrap();
+    owner.close().await;
+    let stale = daicho_server::database::open(runtime_url)
+        .await
+        .unwrap_err();
+    assert!(
+        stale.to_string().contains("lacks migrations") && stale.to_string().contains("migrate"),
+        "{stale:#}"
+    );
 }
