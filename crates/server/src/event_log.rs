@@ -208,7 +208,7 @@ async fn raise_exception(
 /// never changed); every time, its count and last time in `security_exception_counts`. So a
 /// device repeating a refused fork adds no row. The upsert takes the count's row lock, so two
 /// raising it at once cannot both write the first row.
-pub(crate) async fn insert_exception(
+pub async fn insert_exception(
     tx: &mut Transaction<'_, Any>,
     device: &str,
     seq: u64,

@@ -131,6 +131,38 @@ async fn a_fork_pushed_fifty_times_is_one_exception_counted_fifty_times() {
     server.shut_down().await;
 }
 
+/// The same fork pushed 20 times at once (the exception is raised outside the push's lock): one
+/// row, counted 20 times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fork_pushed_twenty_times_at_once_is_still_one_exception() {
+    let data = tempfile::tempdir().unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let server = start(data.path(), dist.path()).await;
+    let tablet = std::sync::Arc::new(enroll(&server, "tablet-a", 1).await);
+    assert_eq!(
+        push(&tablet, &server.base, &chain("tablet-a", 2, "室"))
+            .await
+            .0,
+        200
+    );
+    let pushes: Vec<_> = (0..20)
+        .map(|_| {
+            let (tablet, base) = (tablet.clone(), server.base.clone());
+            tokio::spawn(async move { push(&tablet, &base, &chain("tablet-a", 2, "別室")).await })
+        })
+        .collect();
+    for push in pushes {
+        assert_eq!(push.await.unwrap().1["code"], "fork");
+    }
+    let pool = server.open_database().await;
+    let (rows, occurrences, ..) = fork_exception(&pool, "tablet-a").await;
+    assert_eq!((rows, occurrences), (1, 20));
+    assert_eq!(count(&pool, "events").await, 2);
+    pull_and_verify(&tablet, &server.base, &pool).await;
+    pool.close().await;
+    server.shut_down().await;
+}
+
 /// A fork at another seq is another exception; the same fork from another device too.
 #[tokio::test]
 async fn forks_at_other_seqs_or_devices_are_other_exceptions() {
@@ -373,4 +405,66 @@ async fn migrate_then_serve_without_the_owner(owner_url: &str, runtime_url: &str
         stale.to_string().contains("lacks migrations") && stale.to_string().contains("migrate"),
         "{stale:#}"
     );
+}
+
+/// PostgreSQL's migration of exceptions raised before the counts (SQLite's: database.rs): the
+/// duplicated rows stay, each exception is counted once with how many rows it had, and the
+/// runtime role then counts it on without a new row.
+#[tokio::test]
+#[ignore = "PostgreSQL only: run by tools/postgres-tests.sh"]
+async fn postgres_only_repeated_exceptions_from_before_the_counts_are_counted_once() {
+    let server = std::env::var("DAICHO_TEST_POSTGRES").expect("tools/postgres-tests.sh");
+    let name = format!("daicho_test_counts_{}_{}", std::process::id(), now_ms());
+    let url = daicho_server::database::create_postgres_database(&server, &name)
+        .await
+        .unwrap();
+    let owner = daicho_server::database::connect(&url).await.unwrap();
+    // The migrations before the counts, as an older server applied them.
+    let dir = tempfile::tempdir().unwrap();
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.as_str() < "0007" {
+            std::fs::copy(from.join(&name), dir.path().join(&name)).unwrap();
+        }
+    }
+    let older = sqlx::migrate::Migrator::new(dir.path()).await.unwrap();
+    older.run(&owner).await.unwrap();
+    for at in [10, 30, 20] {
+        sqlx::query(
+            "INSERT INTO security_exceptions (device, seq, code, detail, raised_at) \
+             VALUES ('tablet-a', 2, 'fork', 'x', $1)",
+        )
+        .bind(at as i64)
+        .execute(&owner)
+        .await
+        .unwrap();
+    }
+    owner.close().await;
+
+    let mut runtime_url = url::Url::parse(&url).unwrap();
+    runtime_url.set_username(&common::runtime_role()).unwrap();
+    let pool = daicho_server::database::open_as_runtime(runtime_url.as_str(), &url)
+        .await
+        .unwrap();
+    let counts: (i64, i64) = sqlx::query_as(
+        "SELECT occurrences, last_seen_at FROM security_exception_counts \
+         WHERE device = 'tablet-a' AND code = 'fork' AND seq = 2",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(counts, (3, 30));
+    let mut tx = daicho_server::database::begin_write(&pool).await.unwrap();
+    daicho_server::event_log::insert_exception(&mut tx, "tablet-a", 2, "fork", "again")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (rows, occurrences, ..) = fork_exception(&pool, "tablet-a").await;
+    // fork_exception joins each of the 3 old rows to the one count.
+    assert_eq!(occurrences, 4);
+    assert_eq!(count(&pool, "security_exceptions").await, 3, "no new row");
+    assert_eq!(rows, 3);
+    // The database stays, as every test's does: the cluster is thrown away.
+    pool.close().await;
 }
