@@ -107,8 +107,8 @@ pub async fn begin_log_write(pool: &AnyPool) -> sqlx::Result<Transaction<'static
     if Engine::of(pool) == Engine::Postgres {
         // A lock every writer of the log takes, released at commit; not the pulls' reads. An
         // advisory lock, not LOCK TABLE: that mode needs UPDATE or DELETE on the table, which
-        // the server's role does not have (runtime_role.rs).
-        // (Counted: the Any driver cannot read the void it answers.)
+        // the server's role does not have (runtime_role.rs). Wrapped in a COUNT because the
+        // Any driver cannot read the `void` the lock function answers.
         sqlx::query("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
             .bind(LOG_WRITER_LOCK)
             .execute(&mut *tx)

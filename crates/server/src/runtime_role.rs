@@ -67,24 +67,22 @@ pub async fn grant(owner: &AnyPool, runtime: &AnyPool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The server's role must not be a superuser nor own a table: either could undo the triggers.
+/// The server's role must not be a superuser nor own a table, even through a role it is a
+/// member of (SET ROLE): any of these could undo the triggers.
 async fn refuse_owner(runtime: &AnyPool, role: &str) -> anyhow::Result<()> {
-    let (superuser, owned): (bool, i64) = sqlx::query_as(
-        "SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), \
-         (SELECT COUNT(*) FROM pg_tables \
-          WHERE schemaname = 'public' AND tableowner = current_user)",
-    )
-    .fetch_one(runtime)
-    .await?;
+    let superuser: bool =
+        sqlx::query_scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            .fetch_one(runtime)
+            .await?;
     anyhow::ensure!(
-        !superuser && owned == 0,
+        !superuser && !owns_the_tables(runtime).await?,
         "the server's database role {role} {}: it could drop the retention triggers and \
          rewrite history. Serve as a role that owns nothing (--database-url) and migrate as \
          the owner (--migrate-database-url); README: PostgreSQL",
         if superuser {
             "is a superuser"
         } else {
-            "owns tables"
+            "owns tables (or is a member of their owner)"
         }
     );
     Ok(())
@@ -120,12 +118,13 @@ pub async fn may_migrate(pool: &AnyPool) -> sqlx::Result<bool> {
     Ok(owns.unwrap_or(true))
 }
 
-/// True when the server's own role owns the tables (one role for everything): then it could
-/// drop the retention triggers. A warning at start, not a refusal, so that a database set up
-/// before the two roles keeps working until it is moved to them.
+/// True when the role of `pool` owns a table, itself or as a member of its owner: then it could
+/// drop the retention triggers. For a server with one role, a warning at start, not a refusal,
+/// so that a database set up before the two roles keeps working until it is moved to them.
 pub async fn owns_the_tables(pool: &AnyPool) -> sqlx::Result<bool> {
     let owned: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user",
+        "SELECT COUNT(*) FROM pg_tables \
+         WHERE schemaname = 'public' AND pg_has_role(current_user, tableowner, 'MEMBER')",
     )
     .fetch_one(pool)
     .await?;
