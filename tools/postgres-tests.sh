@@ -3,7 +3,11 @@
 # postgresql if missing, starts a throwaway cluster on 127.0.0.1 (trust authentication, fsync
 # off: for tests only), runs the tests with DAICHO_TEST_POSTGRES pointing at it (each test makes
 # its own database), then stops the cluster and deletes it, whether the tests passed or not.
-# Only the integration tests run: they alone reach the database through tests/common.
+# Only the integration tests run: they alone reach the database through tests/common. Two roles,
+# as the README sets them up: `daicho` makes and owns each test's database and migrates it;
+# the server serves as `daicho_app`, which may only read and append. Arguments are test-name
+# filters (`tools/postgres-tests.sh fork`); the PostgreSQL-only tests (named `postgres_only_…`,
+# ignored on SQLite) run after the others.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$ROOT"
@@ -48,8 +52,17 @@ as_postgres "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/log" -w start -o \
   cat "$cluster/log" >&2
   exit 1
 }
-as_postgres "$bin/psql" -qX -h 127.0.0.1 -p "$port" -U postgres -d postgres \
-  -c "CREATE ROLE daicho LOGIN CREATEDB"
+as_postgres "$bin/psql" -qX -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres <<'SQL'
+CREATE ROLE daicho LOGIN CREATEDB;
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'daicho_app') THEN
+    CREATE ROLE daicho_app LOGIN;
+  END IF;
+END $$;
+SQL
 say "cluster ready in $((SECONDS - started)) s"
 
-DAICHO_TEST_POSTGRES="postgres://daicho@127.0.0.1:$port" cargo test -p daicho-server --test '*'
+export DAICHO_TEST_POSTGRES="postgres://daicho@127.0.0.1:$port"
+export DAICHO_TEST_POSTGRES_RUNTIME_ROLE=daicho_app
+cargo test -p daicho-server --test '*' -- "$@"
+cargo test -p daicho-server --test '*' -- --ignored postgres_only_

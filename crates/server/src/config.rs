@@ -17,9 +17,16 @@ pub struct Config {
     /// Directory of the SQLite file, created on first start.
     #[arg(long, global = true, env = "DAICHO_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
-    /// PostgreSQL instead of the SQLite file: `postgres://user:password@host:port/database`.
+    /// PostgreSQL instead of the SQLite file: `postgres://user:password@host:port/database`,
+    /// as the role the server serves as. With --migrate-database-url, a role that owns nothing
+    /// (it may only read and append the history: README, PostgreSQL).
     #[arg(long, global = true, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// PostgreSQL: the role that owns the tables, to create and migrate them and grant the
+    /// server's role (--database-url) its rights at start; its connection is closed before the
+    /// server serves. Without it, the server's role migrates, so must own the tables.
+    #[arg(long, global = true, env = "DAICHO_MIGRATE_DATABASE_URL")]
+    pub migrate_database_url: Option<String>,
     /// The transparency log's name (a checkpoint's origin line), used when its key is made on
     /// first start; `daicho.<host name>/log` if not given.
     #[arg(long, global = true, env = "DAICHO_LOG_ORIGIN")]
@@ -72,6 +79,15 @@ impl Config {
         match &self.database_url {
             Some(url) => Ok(url.clone()),
             None => crate::database::sqlite_url(&self.database_path()),
+        }
+    }
+
+    /// The database, its tables brought up to date: through the owner's URL when given.
+    pub async fn open_database(&self) -> anyhow::Result<sqlx::AnyPool> {
+        let url = self.database_url()?;
+        match &self.migrate_database_url {
+            Some(owner) => crate::database::open_as_runtime(&url, owner).await,
+            None => crate::database::open(&url).await,
         }
     }
 

@@ -51,15 +51,50 @@ pub fn sqlite_url(path: &Path) -> anyhow::Result<String> {
     Ok(options.to_url_lossy().to_string())
 }
 
-/// Connects to the database at `url` and brings its tables up to date.
+/// Connects to the database at `url` and brings its tables up to date, as the role of `url`:
+/// SQLite, or PostgreSQL with one role that owns the tables. A PostgreSQL role that does not
+/// own them (runtime_role.rs) cannot migrate: for it the tables must be up to date already
+/// (`daicho-server migrate`, as the owner).
 pub async fn open(url: &str) -> anyhow::Result<AnyPool> {
+    let pool = connect(url).await?;
+    if Engine::of(&pool) == Engine::Postgres && !crate::runtime_role::may_migrate(&pool).await? {
+        check_up_to_date(&pool).await?;
+    } else {
+        migrate(&pool).await?;
+    }
+    Ok(pool)
+}
+
+/// PostgreSQL with two roles: brings the tables up to date as their owner (`owner_url`), grants
+/// the server's role (`url`) only what it needs (runtime_role.rs), then answers the server's
+/// connections. The owner's connection is closed before the server serves.
+pub async fn open_as_runtime(url: &str, owner_url: &str) -> anyhow::Result<AnyPool> {
+    anyhow::ensure!(
+        Engine::of_url(url)? == Engine::Postgres && Engine::of_url(owner_url)? == Engine::Postgres,
+        "--migrate-database-url is for PostgreSQL: both URLs must start with postgres://"
+    );
+    let pool = connect(url).await?;
+    let owner = connect(owner_url).await?;
+    let granted = migrate_and_grant(&owner, &pool).await;
+    owner.close().await;
+    granted?;
+    Ok(pool)
+}
+
+async fn migrate_and_grant(owner: &AnyPool, runtime: &AnyPool) -> anyhow::Result<()> {
+    migrate(owner).await?;
+    crate::runtime_role::grant(owner, runtime).await
+}
+
+/// Connects to the database at `url` as it is (no migration).
+pub async fn connect(url: &str) -> anyhow::Result<AnyPool> {
     sqlx::any::install_default_drivers();
     let engine = Engine::of_url(url)?;
     if engine == Engine::Sqlite {
         create_data_dir(url)?;
     }
     let options: AnyConnectOptions = url.parse().context("cannot read the database URL")?;
-    let pool = AnyPoolOptions::new()
+    AnyPoolOptions::new()
         // SQLite has one writer at a time anyway; PostgreSQL serves the pulls in parallel.
         .max_connections(if engine == Engine::Sqlite { 4 } else { 16 })
         .after_connect(move |conn, _| {
@@ -73,16 +108,41 @@ pub async fn open(url: &str) -> anyhow::Result<AnyPool> {
         })
         .connect_with(options)
         .await
-        .with_context(|| format!("cannot open the {} database", engine.name()))?;
-    let migrator = match engine {
+        .with_context(|| format!("cannot open the {} database", engine.name()))
+}
+
+fn migrator(engine: Engine) -> sqlx::migrate::Migrator {
+    match engine {
         Engine::Sqlite => sqlx::migrate!("./migrations/sqlite"),
         Engine::Postgres => sqlx::migrate!("./migrations/postgres"),
-    };
-    migrator
-        .run(&pool)
-        .await
-        .context("cannot migrate the database")?;
-    Ok(pool)
+    }
+}
+
+async fn migrate(pool: &AnyPool) -> anyhow::Result<()> {
+    migrator(Engine::of(pool)).run(pool).await.context(
+        "cannot migrate the database (on PostgreSQL, only the tables' owner can: \
+         give its URL in --migrate-database-url)",
+    )
+}
+
+/// Every migration this build knows is applied (as a role that may not apply them itself).
+async fn check_up_to_date(pool: &AnyPool) -> anyhow::Result<()> {
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await
+            .context("cannot read which migrations the database has")?;
+    let missing: Vec<i64> = migrator(Engine::of(pool))
+        .iter()
+        .map(|m| m.version)
+        .filter(|v| !applied.contains(v))
+        .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "the database lacks migrations {missing:?}, and this role may not apply them: run \
+         `daicho-server --migrate-database-url <owner's URL> --database-url <this URL> migrate`"
+    );
+    Ok(())
 }
 
 fn create_data_dir(url: &str) -> anyhow::Result<()> {
@@ -181,17 +241,79 @@ mod tests {
 
     /// The migrations a file made before `pos` had applied: 0001–0003, as they are.
     async fn old_migrator(dir: &Path) -> sqlx::migrate::Migrator {
+        migrator_up_to(dir, "0003").await
+    }
+
+    /// The SQLite migrations up to the one numbered `last`, as an older file had applied them.
+    async fn migrator_up_to(dir: &Path, last: &str) -> sqlx::migrate::Migrator {
         let old = dir.join("old-migrations");
         std::fs::create_dir(&old).unwrap();
-        for file in [
-            "0001_events.sql",
-            "0002_security_exceptions.sql",
-            "0003_devices.sql",
-        ] {
-            let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-            std::fs::copy(from.join(file), old.join(file)).unwrap();
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        for entry in std::fs::read_dir(&from).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name[..4] <= *last {
+                std::fs::copy(from.join(&name), old.join(&name)).unwrap();
+            }
         }
         sqlx::migrate::Migrator::new(old).await.unwrap()
+    }
+
+    /// A file from before the counts, holding one exception raised three times (three rows):
+    /// the rows stay, the exception is counted once with occurrences 3, and raised again it
+    /// counts on without a new row.
+    #[tokio::test]
+    async fn repeated_exceptions_from_before_the_counts_are_counted_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = sqlite_url(&dir.path().join("old.sqlite3")).unwrap();
+        sqlx::any::install_default_drivers();
+        let mut old = AnyConnection::connect(&url).await.unwrap();
+        migrator_up_to(dir.path(), "0007")
+            .await
+            .run(&mut old)
+            .await
+            .unwrap();
+        for (device, seq, at) in [("a", 2, 10), ("a", 2, 30), ("a", 2, 20), ("b", 1, 5)] {
+            sqlx::query(
+                "INSERT INTO security_exceptions (device, seq, code, detail, raised_at) \
+                 VALUES ($1, $2, 'fork', 'x', $3)",
+            )
+            .bind(device)
+            .bind(seq)
+            .bind(at)
+            .execute(&mut old)
+            .await
+            .unwrap();
+        }
+        old.close().await.unwrap();
+
+        let pool = open(&url).await.unwrap();
+        let counts = || async {
+            let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+                "SELECT device, seq, occurrences, last_seen_at FROM security_exception_counts \
+                 ORDER BY device",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            rows
+        };
+        assert_eq!(
+            counts().await,
+            vec![("a".into(), 2, 3, 30), ("b".into(), 1, 1, 5)]
+        );
+        assert_eq!(crate::event_log::exception_count(&pool).await.unwrap(), 2);
+        let mut tx = begin_write(&pool).await.unwrap();
+        crate::event_log::insert_exception(&mut tx, "a", 2, "fork", "again")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(counts().await[0].2, 4);
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM security_exceptions")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 4, "the old rows kept, no new one");
+        pool.close().await;
     }
 
     /// A file made before `pos` (migrations 0001–0003, pulled by rowid) keeps its order, and

@@ -125,17 +125,26 @@ async fn store_checked(
     Ok(breaks.len())
 }
 
+/// The PostgreSQL advisory lock of the log's writer (any number the rest of the database does
+/// not use: "daicho" in ASCII).
+const LOG_WRITER_LOCK: i64 = 0x6461_6963_686f;
+
 /// A transaction that is the log's only writer until it ends. Positions are handed out at
 /// insert but seen by pullers at commit: were two pushes to overlap, the later position could
 /// commit first, a puller move its cursor past it, and the earlier position, committed after,
 /// never be pulled. One push at a time makes positions visible in order. It also keeps two
-/// pushes of one device from both passing the chain check on the same head.
-pub(crate) async fn begin_log_write(pool: &AnyPool) -> sqlx::Result<Transaction<'static, Any>> {
+/// pushes of one device from both passing the chain check on the same head. Every write to
+/// the log (events, tree, checkpoints) goes through it.
+pub async fn begin_log_write(pool: &AnyPool) -> sqlx::Result<Transaction<'static, Any>> {
     // On SQLite, begin_write's write lock is already the only one.
     let mut tx = database::begin_write(pool).await?;
     if Engine::of(pool) == Engine::Postgres {
-        // Conflicts with itself and with every INSERT, not with the pulls' reads.
-        sqlx::query("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+        // A lock every writer of the log takes, released at commit; not the pulls' reads. An
+        // advisory lock, not LOCK TABLE: that mode needs UPDATE or DELETE on the table, which
+        // the server's role does not have (runtime_role.rs). Wrapped in a COUNT because the
+        // Any driver cannot read the `void` the lock function answers.
+        sqlx::query("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
+            .bind(LOG_WRITER_LOCK)
             .execute(&mut *tx)
             .await?;
     }
@@ -213,7 +222,8 @@ fn insert_statement(rows: usize) -> String {
     )
 }
 
-/// Records a refusal that is a security exception (kept even though the batch is not).
+/// Records a refusal that is a security exception (kept even though the batch is not), in a
+/// write transaction of its own: the push's was rolled back.
 async fn raise_exception(
     pool: &AnyPool,
     device: &DeviceId,
@@ -221,30 +231,52 @@ async fn raise_exception(
     refusal: &ChainRefusal,
 ) -> Result<(), PushError> {
     let (code, detail) = (refusal.code(), refusal.message_ja());
-    insert_exception(pool, &device.0, seq, code.as_str(), &detail).await?;
+    let mut tx = database::begin_write(pool).await?;
+    insert_exception(&mut tx, &device.0, seq, code.as_str(), &detail).await?;
+    tx.commit().await?;
     Ok(())
 }
 
-/// Stores one security exception (a fork, a sign-in that does not verify …), through `db`: the
-/// pool, or the push's transaction.
-pub(crate) async fn insert_exception<'e>(
-    db: impl sqlx::Executor<'e, Database = Any>,
+/// Records one security exception (a fork, a sign-in that does not verify …) in `tx`: the
+/// first time a device's (code, seq) is raised, its row in `security_exceptions` (evidence,
+/// never changed); every time, its count and last time in `security_exception_counts`. So a
+/// device repeating a refused fork adds no row. The upsert takes the count's row lock, so two
+/// raising it at once cannot both write the first row.
+pub async fn insert_exception(
+    tx: &mut Transaction<'_, Any>,
     device: &str,
     seq: u64,
     code: &str,
     detail: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO security_exceptions (device, seq, code, detail, raised_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+    let now = now_ms();
+    let occurrences: i64 = sqlx::query_scalar(
+        "INSERT INTO security_exception_counts (device, code, seq, occurrences, last_seen_at) \
+         VALUES ($1, $2, $3, 1, $4) \
+         ON CONFLICT (device, code, seq) DO UPDATE SET \
+         occurrences = security_exception_counts.occurrences + 1, \
+         last_seen_at = excluded.last_seen_at \
+         RETURNING occurrences",
     )
     .bind(device)
-    .bind(seq as i64)
     .bind(code)
-    .bind(detail)
-    .bind(now_ms())
-    .execute(db)
+    .bind(seq as i64)
+    .bind(now)
+    .fetch_one(&mut **tx)
     .await?;
+    if occurrences == 1 {
+        sqlx::query(
+            "INSERT INTO security_exceptions (device, seq, code, detail, raised_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(device)
+        .bind(seq as i64)
+        .bind(code)
+        .bind(detail)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
 
@@ -314,9 +346,10 @@ pub async fn pull_for(
     })
 }
 
-/// How many security exceptions were raised, for the health answer and the tests.
+/// How many security exceptions were raised, for the health answer and the tests: one per
+/// device, code and seq, however often it recurred.
 pub async fn exception_count(pool: &AnyPool) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM security_exceptions")
+    sqlx::query_scalar("SELECT COUNT(*) FROM security_exception_counts")
         .fetch_one(pool)
         .await
 }

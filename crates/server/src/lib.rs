@@ -11,6 +11,7 @@ pub mod event_log;
 mod extract;
 pub mod log_key;
 pub mod rule_check;
+pub mod runtime_role;
 pub mod sign_in_check;
 mod static_files;
 mod sync_api;
@@ -209,7 +210,14 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let pool = database::open(&config.database_url()?).await?;
+    let pool = config.open_database().await?;
+    if Engine::of(&pool) == Engine::Postgres && runtime_role::owns_the_tables(&pool).await? {
+        tracing::warn!(
+            "the server's PostgreSQL role owns the tables: it could drop the retention \
+             triggers and rewrite history. Serve as a role that may only read and append \
+             (README: PostgreSQL, --migrate-database-url)"
+        );
+    }
     let log = Arc::new(open_log(&pool, &config).await?);
     let router = app(pool.clone(), log, &config);
     let limits = connections::Limits {

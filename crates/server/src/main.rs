@@ -28,6 +28,10 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         minutes: i64,
     },
+    /// PostgreSQL: create or migrate the tables as their owner (--migrate-database-url) and
+    /// grant the server's role (--database-url) only reading and appending, then exit. The
+    /// server can then be started without the owner's URL.
+    Migrate,
     /// Revoke a device: its requests are refused from now on.
     RevokeDevice { device: String },
     /// Write the whole log (events, checkpoints, log and device public keys) as JSON lines.
@@ -60,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::EnrollToken { minutes } => enroll_token(&cli.config, minutes).await,
+        Command::Migrate => migrate(&cli.config).await,
         Command::RevokeDevice { device } => revoke_device(&cli.config, &device).await,
         Command::Export { out } => export(&cli.config, &out).await,
         Command::Verify { file, log_key } => verify(&cli.config, file, log_key).await,
@@ -67,7 +72,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn export(config: &Config, out: &std::path::Path) -> anyhow::Result<()> {
-    let pool = daicho_server::database::open(&config.database_url()?).await?;
+    let pool = config.open_database().await?;
     // The tree signed up to its last event first, so the archive ends on a checkpoint.
     daicho_server::open_log(&pool, config).await?;
     let file = std::fs::OpenOptions::new()
@@ -95,7 +100,7 @@ async fn verify(
             daicho_server::archive::verify_archive(reader, log_key.as_deref())?
         }
         None => {
-            let pool = daicho_server::database::open(&config.database_url()?).await?;
+            let pool = config.open_database().await?;
             let outcome =
                 daicho_server::archive::verify_database(&pool, log_key.as_deref()).await?;
             pool.close().await;
@@ -115,7 +120,7 @@ async fn verify(
 }
 
 async fn enroll_token(config: &Config, minutes: i64) -> anyhow::Result<()> {
-    let pool = daicho_server::database::open(&config.database_url()?).await?;
+    let pool = config.open_database().await?;
     let now = daicho_server::now_ms();
     let code = daicho_server::devices::create_code(&pool, minutes, now).await?;
     println!("{code}");
@@ -124,8 +129,20 @@ async fn enroll_token(config: &Config, minutes: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        config.migrate_database_url.is_some() && config.database_url.is_some(),
+        "migrate needs the owner's URL (--migrate-database-url) and the server's \
+         (--database-url); on SQLite the server migrates its file itself"
+    );
+    let pool = config.open_database().await?;
+    pool.close().await;
+    println!("migrated; the server's role may read and append, nothing more");
+    Ok(())
+}
+
 async fn revoke_device(config: &Config, device: &str) -> anyhow::Result<()> {
-    let pool = daicho_server::database::open(&config.database_url()?).await?;
+    let pool = config.open_database().await?;
     let revoked = daicho_server::devices::revoke(&pool, device, daicho_server::now_ms()).await?;
     pool.close().await;
     anyhow::ensure!(revoked, "no enrolled, unrevoked device {device}");

@@ -50,7 +50,7 @@ pub async fn raise(
 ) -> sqlx::Result<()> {
     for (event, why) in unverified {
         let (device, seq) = (&event.device.0, event.seq);
-        crate::event_log::insert_exception(&mut **tx, device, seq, CODE, why).await?;
+        crate::event_log::insert_exception(tx, device, seq, CODE, why).await?;
     }
     Ok(())
 }

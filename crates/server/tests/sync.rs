@@ -174,9 +174,10 @@ async fn a_puller_misses_nothing_while_devices_push_at_once() {
     server.shut_down().await;
 }
 
-/// A push waits while another write to the log is under way. Were it not to, its events would
-/// take later positions yet be seen first, a puller's cursor would pass the write under way,
-/// and the events of that write, committed after, would never be pulled.
+/// A push waits while another write to the log (begin_log_write, as every write to it) is
+/// under way. Were it not to, its events would take later positions yet be seen first, a
+/// puller's cursor would pass the write under way, and the events of that write, committed
+/// after, would never be pulled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_waits_for_a_write_under_way_so_no_position_is_skipped() {
     let data = tempfile::tempdir().unwrap();
@@ -185,7 +186,7 @@ async fn a_push_waits_for_a_write_under_way_so_no_position_is_skipped() {
     let pool = server.open_database().await;
     let (a, b) = (chain("tablet-a", 1, "室"), chain("tablet-b", 1, "室"));
     // tablet-a's event inserted, so its position taken, and not yet committed.
-    let mut under_way = daicho_server::database::begin_write(&pool).await.unwrap();
+    let mut under_way = event_log::begin_log_write(&pool).await.unwrap();
     insert_unchecked(&mut under_way, &a[0]).await;
     let pushing = tokio::spawn({
         let pool = pool.clone();

@@ -2,7 +2,10 @@
 //!
 //! The engine: a temporary SQLite file by default; PostgreSQL when `DAICHO_TEST_POSTGRES` names
 //! a server (`postgres://daicho@127.0.0.1:54329`), on a fresh database for each test. The same
-//! tests run unchanged on either (`tools/postgres-tests.sh` runs them on PostgreSQL).
+//! tests run unchanged on either (`tools/postgres-tests.sh` runs them on PostgreSQL). On
+//! PostgreSQL the server runs as in production: it migrates as the role of that URL, which owns
+//! the test's database, and serves as the runtime role `daicho_app` (or
+//! `DAICHO_TEST_POSTGRES_RUNTIME_ROLE`), which may only read and append.
 #![allow(dead_code)] // each test file uses part of it
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -21,8 +24,11 @@ use tokio::sync::oneshot;
 
 pub struct Running {
     pub base: String,
-    /// The URL of the server's database, for tests that open it beside the server.
+    /// The URL of the server's database as its owner, for tests that open it beside the server
+    /// (as an administrator would, or an attacker holding the owner's password).
     pub database: String,
+    /// The same database as the role the server serves as (on SQLite, the same file).
+    pub runtime_database: String,
     pub stop: Option<oneshot::Sender<()>>,
     pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -52,12 +58,14 @@ pub async fn start_configured(
     dist: &Path,
     configure: impl FnOnce(&mut Config),
 ) -> Running {
+    let owner_url = postgres_database(data).await;
     let mut config = Config {
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port: 0,
         data_dir: data.to_path_buf(),
         dist_dir: dist.to_path_buf(),
-        database_url: postgres_database(data).await,
+        database_url: owner_url.as_deref().map(runtime_url),
+        migrate_database_url: owner_url.clone(),
         log_origin: Some("daicho.test/log".into()),
         header_timeout: 10,
         body_timeout: 30,
@@ -66,7 +74,8 @@ pub async fn start_configured(
         enroll_interval: 6,
     };
     configure(&mut config);
-    let database = config.database_url().unwrap();
+    let runtime_database = config.database_url().unwrap();
+    let database = owner_url.unwrap_or_else(|| runtime_database.clone());
     let listener = TcpListener::bind(config.socket_addr()).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = oneshot::channel::<()>();
@@ -83,6 +92,7 @@ pub async fn start_configured(
     Running {
         base,
         database,
+        runtime_database,
         stop: Some(tx),
         task,
     }
@@ -102,6 +112,19 @@ async fn postgres_database(data: &Path) -> Option<String> {
     std::fs::create_dir_all(data).unwrap();
     std::fs::write(&remembered, &url).unwrap();
     Some(url)
+}
+
+/// The role the server serves as on PostgreSQL; tools/postgres-tests.sh creates it.
+pub fn runtime_role() -> String {
+    std::env::var("DAICHO_TEST_POSTGRES_RUNTIME_ROLE").unwrap_or_else(|_| "daicho_app".into())
+}
+
+/// `owner_url` with the runtime role as its user (the test cluster trusts local connections).
+fn runtime_url(owner_url: &str) -> String {
+    let mut url = url::Url::parse(owner_url).unwrap();
+    url.set_username(&runtime_role()).unwrap();
+    url.set_password(None).unwrap();
+    url.to_string()
 }
 
 /// Unique among the test processes run against one cluster, and among runs.
