@@ -107,9 +107,14 @@ pub struct ApiRefusal {
     pub message_ja: String,
 }
 
-/// `POST /api/events`: one device's events, ascending `seq`, signed by that device.
+/// `POST /api/events`: one device's events, ascending `seq`, signed by that device. A request
+/// with a field the endpoint does not know is refused (it would not be read); an answer's
+/// unknown fields are ignored, so a newer endpoint can add some.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PushRequest {
+    /// Each event exactly in its canonical form (`canonical`).
+    #[serde(deserialize_with = "crate::canonical::exact_events")]
     pub events: Vec<Event>,
 }
 
@@ -148,6 +153,8 @@ impl PullQuery {
 /// A page of the log: other devices' events after the cursor, in the order stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullResponse {
+    /// Each event exactly in its canonical form (`canonical`).
+    #[serde(deserialize_with = "crate::canonical::exact_events")]
     pub events: Vec<Event>,
     /// Pass as `after` for the next page.
     pub cursor: i64,
@@ -162,6 +169,7 @@ pub struct PullResponse {
 
 /// `POST /api/devices`: enrolls a device with a one-time code (the only unsigned write).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     pub code: String,
     pub device: String,

@@ -9,6 +9,7 @@ pub mod api;
 pub mod article;
 pub mod assets;
 pub mod authority;
+pub mod canonical;
 pub mod chain;
 pub mod checkpoint;
 pub mod clock;

@@ -129,3 +129,67 @@ async fn a_query_changed_after_signing_is_refused_and_the_one_signed_passes() {
     pool.close().await;
     server.shut_down().await;
 }
+
+/// Refused pushes, each with its documented status and code; none stores anything.
+async fn assert_refused(device: &Device, server: &Running, body: &Value, want: (u16, &str)) {
+    let pool = server.open_database().await;
+    let before = stored(&pool).await;
+    let (status, refusal) = push_json(device, server, body).await;
+    assert_eq!(
+        (status, refusal["code"].as_str()),
+        (want.0, Some(want.1)),
+        "{body}: {refusal}"
+    );
+    assert!(refusal["message_en"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    assert_eq!(stored(&pool).await, before);
+    assert_verifies(&pool).await;
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn an_event_beside_its_canonical_form_is_refused_and_nothing_stored() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let server = start(data.path(), dist.path()).await;
+    let a = enroll(&server, "tablet-a", 1).await;
+    let events = serde_json::to_value(chain("tablet-a", 2, "室")).unwrap();
+    let malformed = (400, "malformed_json");
+    for (field, value) in [
+        ("/1/signature", json!("unsigned extra")),
+        ("/1/payload/note", json!("not hashed")),
+        ("/0/hlc/drift", json!(0)),
+    ] {
+        let mut events = events.clone();
+        let (at, key) = field.rsplit_once('/').unwrap();
+        events.pointer_mut(at).unwrap()[key] = value;
+        assert_refused(&a, &server, &json!({ "events": events }), malformed).await;
+    }
+    let mut float_seq = events.clone();
+    float_seq[0]["seq"] = json!(1.0);
+    assert_refused(&a, &server, &json!({ "events": float_seq }), malformed).await;
+    let extra = json!({ "events": events, "batch": 1 });
+    assert_refused(&a, &server, &extra, malformed).await;
+    // The same events, exactly as sealed, are stored.
+    let (status, outcome) = push_json(&a, &server, &json!({ "events": events })).await;
+    assert_eq!((status, &outcome["stored"]), (200, &json!(2)), "{outcome}");
+    server.shut_down().await;
+}
+
+/// The endpoint answers `not_own_events` for any event not of the signing device, mixed or
+/// not; `wrong_device` is what a device's own chain check names when a pulled page's run
+/// for one device holds another's event, and never reaches the wire from a push.
+#[tokio::test]
+async fn a_batch_holding_another_devices_event_is_refused_not_own_events() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let server = start(data.path(), dist.path()).await;
+    let a = enroll(&server, "tablet-a", 1).await;
+    let a_events = chain("tablet-a", 2, "室");
+    let b_events = chain("tablet-b", 2, "室");
+    let refused = (403, "not_own_events");
+    let mixed = json!({ "events": [a_events[0], b_events[1]] });
+    assert_refused(&a, &server, &mixed, refused).await;
+    let other = json!({ "events": b_events });
+    assert_refused(&a, &server, &other, refused).await;
+    server.shut_down().await;
+}
