@@ -37,6 +37,7 @@ pub mod paths {
     strum::IntoStaticStr,
     strum::Display,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum ApiCode {
@@ -101,6 +102,7 @@ impl ApiCode {
 
 /// The body of every refusal: a stable code, and what happened in Japanese and in English.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApiRefusal {
     pub code: ApiCode,
     pub message_en: String,
@@ -111,6 +113,7 @@ pub struct ApiRefusal {
 /// with a field the endpoint does not know is refused (it would not be read); an answer's
 /// unknown fields are ignored, so a newer endpoint can add some.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     /// Each event exactly in its canonical form (`canonical`).
@@ -120,6 +123,7 @@ pub struct PushRequest {
 
 /// The answer to a push: what it stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PushOutcome {
     /// Events new to the endpoint, now stored.
     pub stored: usize,
@@ -131,6 +135,7 @@ pub struct PushOutcome {
 
 /// `GET /api/events?after=…&limit=…`: a page of the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PullQuery {
     /// The cursor of the page before; 0 (the default) for the start.
     #[serde(default)]
@@ -152,6 +157,7 @@ impl PullQuery {
 
 /// A page of the log: other devices' events after the cursor, in the order stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PullResponse {
     /// Each event exactly in its canonical form (`canonical`).
     #[serde(deserialize_with = "crate::canonical::exact_events")]
@@ -169,6 +175,7 @@ pub struct PullResponse {
 
 /// `POST /api/devices`: enrolls a device with a one-time code (the only unsigned write).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     pub code: String,
@@ -179,6 +186,7 @@ pub struct EnrollRequest {
 
 /// The answer to an enrollment (`201`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Enrolled {
     pub device: String,
     /// The log's verifier key (as `LogKey::vkey`): the moment the device trusts this server.
@@ -189,6 +197,7 @@ pub struct Enrolled {
 
 /// `GET /api/log/key` (unsigned: the key is public).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LogKey {
     /// The key name, also every checkpoint's origin line.
     pub name: String,
@@ -200,6 +209,7 @@ pub struct LogKey {
 
 /// `GET /api/log/consistency?from=…&to=…`, signed like a pull.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConsistencyQuery {
     pub from: u64,
     pub to: u64,
@@ -214,6 +224,7 @@ impl ConsistencyQuery {
 
 /// The RFC 6962 §2.1.2 proof that the tree of `from` events is a prefix of the tree of `to`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConsistencyProof {
     pub from: u64,
     /// Each hash base64, in the proof's order.
@@ -238,6 +249,7 @@ impl ConsistencyProof {
 
 /// `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Health {
     /// The engine: `"sqlite"` or `"postgres"`.
     pub database: String,
@@ -252,10 +264,102 @@ pub struct Health {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HealthStatus {
     Ok,
     DatabaseUnavailable,
+}
+
+/// The JSON Schema of every body of the API, keyed by name as openapi.json's
+/// `components/schemas` holds them (generated from these types; crates/server's protocol test
+/// holds the document to them). `Refusal` is written by hand there, beside them.
+#[cfg(feature = "schema")]
+pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    settings.definitions_path = "/components/schemas".into();
+    // What is written: an event is accepted only as its own serialisation (`canonical`).
+    settings.contract = schemars::generate::Contract::Serialize;
+    let mut generator = settings.into_generator();
+    generator.subschema_for::<Event>();
+    generator.subschema_for::<PushRequest>();
+    generator.subschema_for::<PushOutcome>();
+    generator.subschema_for::<PullResponse>();
+    generator.subschema_for::<EnrollRequest>();
+    generator.subschema_for::<Enrolled>();
+    generator.subschema_for::<LogKey>();
+    generator.subschema_for::<ConsistencyProof>();
+    generator.subschema_for::<Health>();
+    let mut schemas = generator.take_definitions(true);
+    for (name, schema) in schemas.iter_mut() {
+        let read_leniently = ANSWERS.contains(&name.as_str());
+        canonical_only(schema, !read_leniently);
+    }
+    schemas
+}
+
+/// The answers a device reads ignoring fields it does not know (a newer endpoint may add
+/// some); every other body, and every event, holds nothing beside its fields.
+#[cfg(feature = "schema")]
+const ANSWERS: [&str; 7] = [
+    "PushOutcome",
+    "PullResponse",
+    "Enrolled",
+    "LogKey",
+    "ConsistencyProof",
+    "Health",
+    "HealthStatus",
+];
+
+/// What the canonical form says beyond serde's attributes: a field left out when empty is
+/// never `null`, and (when `closed`) an object holds nothing beside its fields.
+#[cfg(feature = "schema")]
+fn canonical_only(schema: &mut serde_json::Value, closed: bool) {
+    use serde_json::Value;
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let required: Vec<Value> = object
+        .get("required")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(Value::Object(properties)) = object.get_mut("properties") {
+        for (name, property) in properties.iter_mut() {
+            if !required.contains(&Value::String(name.clone())) {
+                drop_null(property);
+            }
+        }
+    }
+    let is_object = object.get("type") == Some(&Value::String("object".into()));
+    if closed && is_object && !object.contains_key("additionalProperties") {
+        object.insert("unevaluatedProperties".into(), Value::Bool(false));
+    }
+}
+
+/// `{"type": ["string", "null"]}` → `{"type": "string"}`; `{"anyOf": [X, {"type": "null"}]}` → X.
+#[cfg(feature = "schema")]
+fn drop_null(property: &mut serde_json::Value) {
+    use serde_json::Value;
+    let null = Value::String("null".into());
+    if let Some(Value::Array(types)) = property.get_mut("type") {
+        types.retain(|t| *t != null);
+        if let [only] = types.as_slice() {
+            property["type"] = only.clone();
+        }
+    }
+    let any_of = property.get_mut("anyOf").and_then(Value::as_array_mut);
+    if let Some(any_of) = any_of {
+        any_of.retain(|s| s.get("type") != Some(&null));
+        if let [only] = any_of.as_slice() {
+            let only = only.clone();
+            let object = property.as_object_mut().expect("a schema with anyOf");
+            object.remove("anyOf");
+            if let Value::Object(only) = only {
+                object.extend(only);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::fmt;
 
 /// The input a refusal is about, so the app can show the message at that field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Room,
@@ -30,6 +31,7 @@ pub enum Field {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum RefusalCode {
     UnknownRoom,
@@ -128,6 +130,7 @@ pub enum RefusalCode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Refusal {
     #[serde(flatten)]
     pub code: RefusalCode,
@@ -333,6 +336,7 @@ impl fmt::Display for Refusal {
 
 /// Every reason an input was refused, so a form can show all of them at once.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Refusals(pub Vec<Refusal>);
 
 impl Refusals {

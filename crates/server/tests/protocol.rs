@@ -7,8 +7,9 @@ mod common;
 
 use common::{chain, enroll, now_ms, start, Device, Running};
 use daicho_server::archive;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use sqlx::AnyPool;
+use std::path::Path;
 
 /// How many rows `table` holds.
 async fn rows(pool: &AnyPool, table: &str) -> i64 {
@@ -192,4 +193,43 @@ async fn a_batch_holding_another_devices_event_is_refused_not_own_events() {
     let other = json!({ "events": b_events });
     assert_refused(&a, &server, &other, refused).await;
     server.shut_down().await;
+}
+
+/// openapi.json's `components/schemas` are the Rust types' JSON Schemas (`api::schemas`),
+/// beside the hand-written `Refusal`. After changing a wire type, regenerate them with
+/// `DAICHO_WRITE_OPENAPI=1 cargo test -p daicho-server --test protocol openapi`.
+#[test]
+fn openapi_json_carries_the_schemas_of_the_rust_types() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    let document = std::fs::read_to_string(&path).unwrap();
+    let parsed: Value = serde_json::from_str(&document).unwrap();
+    let mut schemas = Map::new();
+    schemas.insert(
+        "Refusal".into(),
+        parsed["components"]["schemas"]["Refusal"].clone(),
+    );
+    schemas.extend(daicho_core::api::schemas());
+    let expected = with_schemas(&document, &schemas);
+    if std::env::var_os("DAICHO_WRITE_OPENAPI").is_some() {
+        std::fs::write(&path, expected).unwrap();
+    } else {
+        assert!(
+            document == expected,
+            "openapi.json's schemas differ from the Rust types': regenerate them with \
+             DAICHO_WRITE_OPENAPI=1 cargo test -p daicho-server --test protocol openapi"
+        );
+    }
+}
+
+/// `document` with its `components/schemas` (the document's last member) written anew.
+fn with_schemas(document: &str, schemas: &Map<String, Value>) -> String {
+    let start = document
+        .find("\n    \"schemas\": {")
+        .expect("components/schemas last in openapi.json");
+    let schemas = serde_json::to_string_pretty(schemas).unwrap();
+    let schemas = schemas.replace('\n', "\n    ");
+    format!(
+        "{}\n    \"schemas\": {schemas}\n  }}\n}}\n",
+        &document[..start]
+    )
 }
