@@ -131,6 +131,19 @@ mod tests {
         let first_canonical = r#"{"device":"tablet-a","seq":1,"hlc":{"wall_ms":1790000000001,"counter":0},"operator":"山田 太郎","kind":"room_defined","payload":{"id":"room-1","name":"電算室","place":"本庁舎 \"2F\"","level":2,"is_default":false},"prev_hash":"0000000000000000000000000000000000000000000000000000000000000000"}"#;
         let first_bytes = [&[0u8; 32][..], first_canonical.as_bytes()].concat();
         assert_eq!(first.hash, hex::encode(Sha256::digest(first_bytes)));
+        // Their leaves, and the root of the log of the two (the checkpoint's root, base64).
+        let leaves = [first.leaf_hash(), second.leaf_hash()];
+        assert_eq!(
+            hex::encode(leaves[0]),
+            "f3bf93fda180c80d1a63fd8f339d872f5790d673e34813cb268daad222ddac9f"
+        );
+        assert_eq!(
+            hex::encode(leaves[1]),
+            "ae3478a6e36a6acbbb3244f755091485f391d1ed0f76175e0dec2c9db13fcab8"
+        );
+        use base64::Engine;
+        let root = base64::engine::general_purpose::STANDARD.encode(crate::merkle::root(&leaves));
+        assert_eq!(root, "ncn6hhP/WbLkDrz6MdHAawSl89CxdQ0Jksf+Wtvq8JY=");
         // As sent: the canonical JSON with `hash` last.
         let sent = serde_json::to_string(&second).unwrap();
         assert_eq!(

@@ -35,6 +35,8 @@ pub mod request_signing;
 pub mod room;
 pub mod room_permit;
 pub mod rule_breaks;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod sign_in;
 pub mod sync_limits;
 #[cfg(any(test, feature = "test-support"))]

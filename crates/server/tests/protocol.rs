@@ -208,7 +208,7 @@ fn openapi_json_carries_the_schemas_of_the_rust_types() {
         "Refusal".into(),
         parsed["components"]["schemas"]["Refusal"].clone(),
     );
-    schemas.extend(daicho_core::api::schemas());
+    schemas.extend(daicho_core::schema::schemas());
     let expected = with_schemas(&document, &schemas);
     if std::env::var_os("DAICHO_WRITE_OPENAPI").is_some() {
         std::fs::write(&path, expected).unwrap();
