@@ -95,9 +95,7 @@ async fn extends(signer: &Signer, old: &KeptCheckpoint, new: &Checkpoint) -> Res
 
 async fn consistency_proof(signer: &Signer, from: u64, to: u64) -> Result<Vec<Hash>, SyncError> {
     let url = ConsistencyQuery { from, to }.url();
-    let request = signer
-        .sign(Request::get(&url), "GET", paths::CONSISTENCY, "")
-        .await?;
+    let request = signer.sign(Request::get(&url), "GET", &url, "").await?;
     let proof: ConsistencyProof = answer(request.build()).await?;
     Ok(proof.hashes().ok_or(LogCheckError::UnreadableProof)?)
 }

@@ -393,9 +393,8 @@ async fn fetch_page(signer: &Signer, cursor: i64) -> Result<PullResponse, SyncEr
         after: cursor,
         limit: Some(PULL_PAGE),
     };
-    let request = signer
-        .sign(Request::get(&query.url()), "GET", paths::EVENTS, "")
-        .await?;
+    let url = query.url();
+    let request = signer.sign(Request::get(&url), "GET", &url, "").await?;
     let page = answer(request.build()).await?;
     mark(PAGE_FETCHED);
     Ok(page)
@@ -416,18 +415,18 @@ impl Signer {
         })
     }
 
-    /// `request` with the device's signature over method, path (without the query), time and
-    /// body digest: the headers of docs/protocol.md.
+    /// `request` with the device's signature over method, path and query (`target`, as
+    /// requested), time and body digest: the headers of docs/protocol.md.
     async fn sign(
         &self,
         request: RequestBuilder,
         method: &str,
-        path: &str,
+        target: &str,
         body: &str,
     ) -> Result<RequestBuilder, SyncError> {
         let timestamp = (js_sys::Date::now() as i64).to_string();
         let digest = content_digest(body.as_bytes());
-        let base = signature_base(&self.device, &timestamp, method, path, &digest);
+        let base = signature_base(&self.device, &timestamp, method, target, &digest);
         let signature = self
             .key
             .sign(base.as_bytes())

@@ -37,6 +37,7 @@ pub mod paths {
     strum::IntoStaticStr,
     strum::Display,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum ApiCode {
@@ -101,20 +102,28 @@ impl ApiCode {
 
 /// The body of every refusal: a stable code, and what happened in Japanese and in English.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApiRefusal {
     pub code: ApiCode,
     pub message_en: String,
     pub message_ja: String,
 }
 
-/// `POST /api/events`: one device's events, ascending `seq`, signed by that device.
+/// `POST /api/events`: one device's events, ascending `seq`, signed by that device. A request
+/// with a field the endpoint does not know is refused (it would not be read); an answer's
+/// unknown fields are ignored, so a newer endpoint can add some.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct PushRequest {
+    /// Each event exactly in its canonical form (`canonical`).
+    #[serde(deserialize_with = "crate::canonical::exact_events")]
     pub events: Vec<Event>,
 }
 
 /// The answer to a push: what it stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PushOutcome {
     /// Events new to the endpoint, now stored.
     pub stored: usize,
@@ -126,6 +135,7 @@ pub struct PushOutcome {
 
 /// `GET /api/events?after=…&limit=…`: a page of the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PullQuery {
     /// The cursor of the page before; 0 (the default) for the start.
     #[serde(default)]
@@ -147,7 +157,10 @@ impl PullQuery {
 
 /// A page of the log: other devices' events after the cursor, in the order stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PullResponse {
+    /// Each event exactly in its canonical form (`canonical`).
+    #[serde(deserialize_with = "crate::canonical::exact_events")]
     pub events: Vec<Event>,
     /// Pass as `after` for the next page.
     pub cursor: i64,
@@ -162,6 +175,8 @@ pub struct PullResponse {
 
 /// `POST /api/devices`: enrolls a device with a one-time code (the only unsigned write).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     pub code: String,
     pub device: String,
@@ -171,6 +186,7 @@ pub struct EnrollRequest {
 
 /// The answer to an enrollment (`201`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Enrolled {
     pub device: String,
     /// The log's verifier key (as `LogKey::vkey`): the moment the device trusts this server.
@@ -181,6 +197,7 @@ pub struct Enrolled {
 
 /// `GET /api/log/key` (unsigned: the key is public).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LogKey {
     /// The key name, also every checkpoint's origin line.
     pub name: String,
@@ -192,6 +209,7 @@ pub struct LogKey {
 
 /// `GET /api/log/consistency?from=…&to=…`, signed like a pull.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConsistencyQuery {
     pub from: u64,
     pub to: u64,
@@ -206,6 +224,7 @@ impl ConsistencyQuery {
 
 /// The RFC 6962 §2.1.2 proof that the tree of `from` events is a prefix of the tree of `to`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConsistencyProof {
     pub from: u64,
     /// Each hash base64, in the proof's order.
@@ -231,6 +250,7 @@ impl ConsistencyProof {
 /// `GET /api/health`: status and version for anyone; the figures (engine and counts) only
 /// when the request is signed by an enrolled device, else absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Health {
     /// The engine: `"sqlite"` or `"postgres"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -249,6 +269,7 @@ pub struct Health {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HealthStatus {
     Ok,

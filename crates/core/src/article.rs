@@ -5,6 +5,7 @@ use std::fmt;
 
 /// An article (条) and, where it matters, its paragraph (項).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Article {
     pub number: u8,
     pub paragraph: Option<u8>,

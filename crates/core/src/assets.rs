@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssetCategory {
     /// 本人確認情報
@@ -69,6 +70,7 @@ impl AssetCategory {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AssetRegistered {
     pub id: String,
     pub name: String,
@@ -80,6 +82,7 @@ pub struct AssetRegistered {
 
 /// 第14条第1項: who may handle an asset of personal data, from when to when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HandlerDesignated {
     pub asset_id: String,
     pub person_id: String,
@@ -90,6 +93,7 @@ pub struct HandlerDesignated {
 
 /// 第14条第1項: a measure against leakage, loss or damage of an asset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MeasureRecorded {
     pub asset_id: String,
     pub measure: String,

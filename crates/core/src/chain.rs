@@ -34,6 +34,7 @@ impl StoredChain for [Event] {
 
 /// Why a batch does not continue the chain. Stable codes for the protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum ChainRefusal {
     /// A batch names one device; this event names another.

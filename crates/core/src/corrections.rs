@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "correction", rename_all = "snake_case")]
 pub enum CorrectionKind {
     /// The record stands, with these fields read as corrected (field name → corrected text).
@@ -17,6 +18,7 @@ pub enum CorrectionKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CorrectionRecorded {
     /// The event that made the record (an entry, an exit, a loan, …).
     pub target: EventId,
@@ -64,6 +66,7 @@ pub fn check_correction(
 
 /// The corrections of one record, in the order they were folded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CorrectionTrail {
     pub corrections: Vec<(EventId, CorrectionRecorded)>,
 }

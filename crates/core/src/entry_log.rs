@@ -14,6 +14,7 @@ pub const FUTURE_TOLERANCE_MINUTES: i64 = 5;
 
 /// The person entering: 氏名 and 所属 (a visitor's company or organisation).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Person {
     pub name: String,
     pub affiliation: String,
@@ -25,6 +26,7 @@ fn squash(s: &str) -> String {
 
 /// Somebody entered a room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EntryRecorded {
     pub room_id: String,
     /// The person in the people register; `person` keeps their name and 所属 as written then.
@@ -38,6 +40,7 @@ pub struct EntryRecorded {
     /// 名札: confirmed worn at the door (第17条第2項).
     pub name_tag_worn: bool,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "i64"))]
     pub entered_at: DateTime<Utc>,
 }
 
@@ -82,14 +85,17 @@ impl EntryRecorded {
 
 /// Somebody left: closes the entry it names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExitRecorded {
     pub entry: EventId,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "i64"))]
     pub exited_at: DateTime<Utc>,
 }
 
 /// One line of the logbook: an entry and, once recorded, its exit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EntryRecord {
     /// The event that recorded the entry.
     pub id: EventId,
@@ -103,9 +109,11 @@ pub struct EntryRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escort_id: Option<String>,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "i64"))]
     pub entered_at: DateTime<Utc>,
     pub entered_by: String,
     #[serde(default, with = "chrono::serde::ts_milliseconds_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<i64>"))]
     pub exited_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub exited_by: Option<String>,

@@ -4,6 +4,7 @@ use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EquipmentKind {
     /// サーバ
@@ -23,6 +24,7 @@ impl EquipmentKind {
 
 /// A machine in the equipment register (master data: the latest definition wins).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EquipmentRegistered {
     pub id: String,
     pub kind: EquipmentKind,

@@ -24,6 +24,7 @@ use std::str::FromStr;
 
 /// The device an event was recorded on (a tablet, a browser profile).
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct DeviceId(pub String);
 
@@ -92,9 +93,25 @@ impl<'de> Deserialize<'de> for EventId {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for EventId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EventId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^.+:[0-9]+$",
+            "description": "An event named by its device and its seq: `<device>:<seq>`."
+        })
+    }
+}
+
 /// What a person recorded: one variant per thing the regulation asks to be kept. Its tag
 /// (`EventTag`, derived) is the kind's stored name, `"meeting_held"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, strum::EnumDiscriminants)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
 #[strum_discriminants(
     name(EventTag),
@@ -223,15 +240,26 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 
 /// A recorded event with its place in its device's chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Event {
+    /// The device that recorded it (enrolled under this id).
     pub device: DeviceId,
+    /// Its place in the device's chain: 1, 2, 3 … without gaps.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
     pub seq: u64,
+    /// When, as the device's hybrid logical clock: wall milliseconds and a counter.
     pub hlc: Hlc,
     /// Who was signed in when it was recorded (the operation history of 第12条).
     pub operator: String,
+    /// `kind` names what was recorded (`room_defined` …) and `payload` holds it.
     #[serde(flatten)]
     pub kind: EventKind,
+    /// The `hash` of the device's event before (64 lowercase hex), or 64 zeros for seq 1.
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = r"^[0-9a-f]{64}$")))]
     pub prev_hash: String,
+    /// SHA-256, 64 lowercase hex, over the 32 bytes `prev_hash` names and the canonical JSON
+    /// of every other field (docs/protocol.md).
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = r"^[0-9a-f]{64}$")))]
     pub hash: String,
 }
 

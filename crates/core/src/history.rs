@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 /// A register printed (the key logbook's month on A4): what, and which period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Printed {
     /// `"key_logbook"`.
     pub what: String,
@@ -18,6 +19,7 @@ pub struct Printed {
 
 /// Records taken out of the device as a file: what, how many rows, and the filter used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Exported {
     /// `"operation_history"`.
     pub what: String,
@@ -28,6 +30,7 @@ pub struct Exported {
 
 /// A sync that moved something (empty periodic syncs are not recorded: they would flood it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Synced {
     pub pushed: u32,
     pub pulled: u32,
@@ -35,6 +38,7 @@ pub struct Synced {
 
 /// This device enrolled with the endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeviceEnrolled {
     pub device: String,
 }
@@ -42,6 +46,7 @@ pub struct DeviceEnrolled {
 /// The endpoint told this device its enrollment was revoked (the revocation itself is the
 /// server's act; the device records when it learnt of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeviceRevoked {
     pub device: String,
 }
@@ -181,6 +186,7 @@ const SEP: char = '\u{1f}';
 /// 365 records), never by counting seven years of events. The combined cells are the bulk, and
 /// are read only for a filter on device or kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DayCounts {
     pub day: i64,
     /// Every act of the day.

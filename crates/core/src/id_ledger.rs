@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Ledger {
     /// 操作者ID: one per kind of permission an operator holds.
@@ -28,6 +29,7 @@ impl Ledger {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum LedgerAction {
     Issued,
@@ -40,6 +42,7 @@ pub enum LedgerAction {
 /// A kind of 操作者ID and what it permits (第10条第1項第3号). Defined again under the same id,
 /// the newest definition holds (a kind is amended, never deleted: its IDs name it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OperatorIdKindDefined {
     pub id: String,
     pub name: String,
@@ -54,6 +57,7 @@ pub struct OperatorIdKindDefined {
 /// The acts of Daichō a kind of 操作者ID can govern (第11条). What it does not list (the
 /// office's master data, the roles' own registers, signing in) follows the roles alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GovernedAct {
     /// 入退室管理簿の記録 (entries and exits).
@@ -106,6 +110,7 @@ impl GovernedAct {
 
 /// One line of a ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IdLedgerRecorded {
     pub ledger: Ledger,
     pub id: String,
@@ -121,6 +126,7 @@ pub struct IdLedgerRecorded {
 /// 照合情報 registered (`registered: true`) or deleted for a 照合ID. Only the fact is kept: the
 /// template stays in the reader or authenticator (第8条第2項).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CollationInfoRecorded {
     pub collation_id: String,
     pub registered: bool,
@@ -132,6 +138,7 @@ pub struct CollationInfoRecorded {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IdState {
     Active,
@@ -151,6 +158,7 @@ impl IdState {
 
 /// An ID as its ledger lines leave it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IdRecord {
     pub ledger: Ledger,
     pub id: String,

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum Addressee {
     /// 指示: to the head of a department (by person id).
@@ -21,6 +22,7 @@ pub enum Addressee {
 /// Where an instruction comes from: a meeting's results (第7条) or an entry manager's report
 /// (第20条).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "from", rename_all = "snake_case")]
 pub enum Basis {
     Meeting { meeting: EventId },
@@ -28,6 +30,7 @@ pub enum Basis {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InstructionIssued {
     pub addressee: Addressee,
     pub content: String,
@@ -38,6 +41,7 @@ pub struct InstructionIssued {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FollowUpReported {
     pub instruction: EventId,
     pub report: String,
@@ -46,6 +50,7 @@ pub struct FollowUpReported {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InstructionClosed {
     pub instruction: EventId,
     pub note: String,
@@ -54,6 +59,7 @@ pub struct InstructionClosed {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InstructionStatus {
     Open,
@@ -72,6 +78,7 @@ impl InstructionStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Instruction {
     pub id: EventId,
     pub issued: InstructionIssued,

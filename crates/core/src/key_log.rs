@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// A key of a room, as registered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KeyDefined {
     pub id: String,
     pub room_id: String,
@@ -20,21 +21,26 @@ pub struct KeyDefined {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KeyLent {
     pub key_id: String,
     pub person_id: String,
     pub purpose: String,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "i64"))]
     pub lent_at: DateTime<Utc>,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "i64"))]
     pub due_back: DateTime<Utc>,
     pub lent_by: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KeyReturned {
     pub loan: EventId,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "i64"))]
     pub returned_at: DateTime<Utc>,
     pub received_by: String,
 }
@@ -42,17 +48,21 @@ pub struct KeyReturned {
 /// One line of the key logbook: a loan and, once recorded, its return. (Its room is its key's:
 /// a key never changes room.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KeyLoan {
     pub id: EventId,
     pub key_id: String,
     pub person_id: String,
     pub purpose: String,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "i64"))]
     pub lent_at: DateTime<Utc>,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "i64"))]
     pub due_back: DateTime<Utc>,
     pub lent_by: String,
     #[serde(default, with = "chrono::serde::ts_milliseconds_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<i64>"))]
     pub returned_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub received_by: Option<String>,

@@ -9,6 +9,7 @@ pub mod api;
 pub mod article;
 pub mod assets;
 pub mod authority;
+pub mod canonical;
 pub mod chain;
 pub mod checkpoint;
 pub mod clock;
@@ -35,6 +36,8 @@ pub mod request_signing;
 pub mod room;
 pub mod room_permit;
 pub mod rule_breaks;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod sign_in;
 pub mod sync_limits;
 #[cfg(any(test, feature = "test-support"))]

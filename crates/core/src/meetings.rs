@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// 第6条第3項: what the meeting deliberates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AgendaCategory {
     /// (1) セキュリティ対策の決定及び見直し
@@ -30,6 +31,7 @@ impl AgendaCategory {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AgendaItem {
     pub category: AgendaCategory,
     pub title: String,
@@ -39,6 +41,7 @@ pub struct AgendaItem {
 
 /// 第6条第5項: staff called to attend and explain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Explainer {
     pub person_id: String,
     pub topic: String,
@@ -46,6 +49,7 @@ pub struct Explainer {
 
 /// 第6条第4項: the review board (湧別町情報公開・個人情報保護・行政不服審査会) consulted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Consultation {
     pub asked_on: NaiveDate,
     pub subject: String,
@@ -54,6 +58,7 @@ pub struct Consultation {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MeetingHeld {
     pub date: NaiveDate,
     pub place: String,
@@ -66,6 +71,7 @@ pub struct MeetingHeld {
 
 /// The board's opinion, received after the meeting that asked for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OpinionReceived {
     pub meeting: crate::event::EventId,
     pub subject: String,

@@ -54,6 +54,7 @@ fn put_latest<T: Clone>(
 
 /// A meeting with the review board's opinions received after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Meeting {
     pub id: EventId,
     pub held: MeetingHeld,

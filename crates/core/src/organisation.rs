@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// R3 セキュリティ総括責任者
@@ -72,6 +73,7 @@ impl Role {
 
 /// A post in the town's organisation (副町長, 総務課長, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Position {
     pub id: String,
     pub name: String,
@@ -80,6 +82,7 @@ pub struct Position {
 /// From `effective_from` on, `role` is held by `position_id` (the regulation's text, or an
 /// amendment of it named in `basis`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RoleAssigned {
     pub role: Role,
     pub position_id: String,
@@ -90,6 +93,7 @@ pub struct RoleAssigned {
 /// `holder` (a staff id) holds `position_id` from `from` to `to` (inclusive; open-ended while
 /// `None`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TenureRecorded {
     pub position_id: String,
     pub holder: String,

@@ -4,6 +4,7 @@ use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PersonKind {
     /// Town staff; 所属 is their section (the positions they hold are terms of office).
@@ -14,6 +15,7 @@ pub enum PersonKind {
 
 /// A person as defined or redefined (master data: the latest definition wins).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PersonDefined {
     pub id: String,
     pub name: String,

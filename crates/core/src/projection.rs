@@ -51,6 +51,7 @@ pub enum RecordKey {
 
 /// A record of a register, as the projection reads and writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Record {
     Room(Room),
     Person(Versioned<PersonDefined>),
@@ -110,6 +111,7 @@ pub type Found = BTreeMap<RecordKey, Record>;
 
 /// Who is inside a room: the entries recorded there with no exit known, in id order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Occupancy {
     pub room_id: String,
     pub inside: Vec<EventId>,
@@ -143,6 +145,7 @@ impl Occupancy {
 
 /// What closes a record: an exit its entry, a return its loan, a revocation its permit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Closed {
     Exit(ExitRecorded),
@@ -152,6 +155,7 @@ pub enum Closed {
 
 /// A closing event, with its version (which also names it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Closing {
     pub version: Version,
     pub closed: Closed,
@@ -161,6 +165,7 @@ pub struct Closing {
 /// a record over before anything that closes it, so this stays empty unless events come some
 /// other way; it is what keeps the registers the same in any order of arrival.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Waiting {
     pub target: EventId,
     pub closings: Vec<Closing>,

@@ -7,6 +7,7 @@ use std::fmt;
 
 /// The input a refusal is about, so the app can show the message at that field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Room,
@@ -30,6 +31,7 @@ pub enum Field {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum RefusalCode {
     UnknownRoom,
@@ -130,6 +132,7 @@ pub enum RefusalCode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Refusal {
     #[serde(flatten)]
     pub code: RefusalCode,
@@ -337,6 +340,7 @@ impl fmt::Display for Refusal {
 
 /// Every reason an input was refused, so a form can show all of them at once.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Refusals(pub Vec<Refusal>);
 
 impl Refusals {

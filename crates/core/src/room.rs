@@ -5,6 +5,7 @@ use crate::version::Versioned;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "u8", into = "u8")]
 pub enum SecurityLevel {
     One,
@@ -52,6 +53,7 @@ impl TryFrom<u8> for SecurityLevel {
 
 /// A room as defined or redefined by a person (master data: the latest definition wins).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RoomDefined {
     pub id: String,
     pub name: String,

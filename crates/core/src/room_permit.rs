@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// Permission for `person_id` to enter `room_id` on the days `from`..=`to` (open-ended while
 /// `to` is `None`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PermissionGranted {
     pub person_id: String,
     pub room_id: String,
@@ -24,12 +25,15 @@ pub struct PermissionGranted {
 
 /// Permission for one visit of a level-3 room, valid between two instants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VisitPermitGranted {
     pub person_id: String,
     pub room_id: String,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "i64"))]
     pub valid_from: DateTime<Utc>,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "i64"))]
     pub valid_until: DateTime<Utc>,
     pub purpose: String,
     pub granted_by: String,
@@ -37,15 +41,18 @@ pub struct VisitPermitGranted {
 
 /// Withdraws a permission or permit from `at` on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PermitRevoked {
     pub permit: EventId,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "i64"))]
     pub at: DateTime<Utc>,
     pub reason: String,
     pub revoked_by: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PermitScope {
     Standing {
@@ -54,8 +61,10 @@ pub enum PermitScope {
     },
     Visit {
         #[serde(with = "chrono::serde::ts_milliseconds")]
+        #[cfg_attr(feature = "schema", schemars(with = "i64"))]
         valid_from: DateTime<Utc>,
         #[serde(with = "chrono::serde::ts_milliseconds")]
+        #[cfg_attr(feature = "schema", schemars(with = "i64"))]
         valid_until: DateTime<Utc>,
         purpose: String,
     },
@@ -63,6 +72,7 @@ pub enum PermitScope {
 
 /// A permission or permit in the register, with its revocation once recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Permit {
     pub id: EventId,
     pub person_id: String,
@@ -70,6 +80,7 @@ pub struct Permit {
     pub scope: PermitScope,
     pub granted_by: String,
     #[serde(default, with = "chrono::serde::ts_milliseconds_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<i64>"))]
     pub revoked_at: Option<DateTime<Utc>>,
     /// The revocation that took effect: the earliest by version, if several were recorded.
     #[serde(default)]

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 /// What rule a kept record broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BreakKind {
     /// A key lent to someone not permitted into its room at that moment (第18条第4項).
@@ -48,6 +49,7 @@ impl BreakKind {
 
 /// One rule break, named by the record that broke the rule (one break per record).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RuleBreak {
     /// The loan's or the entry's event.
     pub record: EventId,
@@ -55,6 +57,7 @@ pub struct RuleBreak {
     pub room_id: String,
     pub person_id: String,
     #[serde(with = "chrono::serde::ts_milliseconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "i64"))]
     pub at: DateTime<Utc>,
     /// Who must look at it: the room's entry manager, then the general manager.
     pub addressed_to: Vec<Role>,

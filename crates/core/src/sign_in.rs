@@ -19,6 +19,7 @@ pub const PIN_ITERATIONS: u32 = 600_000;
 
 /// A person's PIN set or changed: only its salt and hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PinSet {
     pub person_id: String,
     pub salt: String,
@@ -27,6 +28,7 @@ pub struct PinSet {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SignInMethod {
     #[default]
@@ -42,6 +44,7 @@ impl SignInMethod {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SignedIn {
     pub person_id: String,
     pub method: SignInMethod,
@@ -65,6 +68,7 @@ impl SignedIn {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SignInFailed {
     pub person_id: String,
     /// Only PIN failures count towards the lock.
@@ -76,6 +80,7 @@ pub struct SignInFailed {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SignedOut {
     pub person_id: String,
     /// Signed out by the shared tablet after the idle time, not by the person.
@@ -85,6 +90,7 @@ pub struct SignedOut {
 
 /// An administrator lifts a PIN lock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PinUnlocked {
     pub person_id: String,
 }
@@ -93,6 +99,7 @@ pub struct PinUnlocked {
 /// events of several tablets arrive in: the newest PIN by version, and the PIN failures since
 /// the newest success, PIN change or unlock.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Credential {
     pub pin: Option<Versioned<PinSet>>,
     /// The newest success, PIN change or unlock: failures before it no longer count.

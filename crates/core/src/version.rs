@@ -9,6 +9,7 @@ use std::ops::Deref;
 /// An event's place in the fold order: its clock, then its device, then its place in that
 /// device's chain. Two events never share one, so "newest" and "earliest" are never a tie.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Version {
     pub hlc: Hlc,
     pub device: DeviceId,
@@ -47,6 +48,7 @@ impl Version {
 /// A record of master data (a room, a person, a key …) with the version that defined it.
 /// Stored flat (`{"id": …, …, "version": {…}}`), so the register's key path reaches its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Versioned<T> {
     #[serde(flatten)]
     pub value: T,

@@ -19,6 +19,7 @@ pub const ALG_ES256: i64 = -7;
 /// A registered authenticator credential: its id and public key (SubjectPublicKeyInfo DER, as
 /// `AuthenticatorAttestationResponse.getPublicKey()` gives it), both base64url.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PasskeyCredential {
     pub id: String,
     pub algorithm: i64,
@@ -27,6 +28,7 @@ pub struct PasskeyCredential {
 
 /// What a WebAuthn `get()` returned, recorded in the sign-in event (all byte strings base64url).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Assertion {
     pub credential_id: String,
     pub rp_id: String,

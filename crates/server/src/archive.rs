@@ -41,12 +41,18 @@ enum Line {
     },
     Event {
         pos: i64,
+        /// Exactly in its canonical form: a field added beside what the hash covers is found.
+        #[serde(deserialize_with = "exact_event")]
         event: Box<Event>,
     },
     Checkpoint {
         size: u64,
         note: String,
     },
+}
+
+fn exact_event<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Box<Event>, D::Error> {
+    daicho_core::canonical::exact_event(d).map(Box::new)
 }
 
 /// What is wrong, and where: the first bad record found.
@@ -531,7 +537,9 @@ pub async fn verify_database(
 /// The event of a stored row, if its body reads and its columns say the same as the body.
 fn stored_event(stored: &StoredEvent) -> Result<Event, Problem> {
     let record = format!("event at pos {}", stored.pos);
-    let event: Event = serde_json::from_str(&stored.body)
+    let event = serde_json::from_str(&stored.body)
+        .map_err(|e| e.to_string())
+        .and_then(|json| Event::from_exact_json(&json))
         .or_else(|e| problem(&record, format!("its body is unreadable: {e}")))?;
     let from_body = (
         event.device.0.clone(),

@@ -222,6 +222,7 @@ pub struct SignedRequest<'a> {
     pub digest: Option<&'a str>,
     pub signature: Option<&'a str>,
     pub method: &'a str,
+    /// The path and query as sent (`/api/events?after=0`).
     pub path: &'a str,
     pub body: &'a [u8],
 }

@@ -116,12 +116,14 @@ impl FromRequestParts<AppState> for EnrollAttempt {
     }
 }
 
-/// The path the device signed: the request's as it arrived, before any routing rewrote it.
+/// The path and query the device signed: the request's as it arrived, before any routing
+/// rewrote it (the query as sent, undecoded: RFC 9421's `@query`).
 fn signed_path<'a>(extensions: &'a Extensions, uri: &'a Uri) -> &'a str {
-    extensions
+    let uri = extensions
         .get::<OriginalUri>()
-        .map_or(uri, |original| &original.0)
-        .path()
+        .map_or(uri, |original| &original.0);
+    uri.path_and_query()
+        .map_or(uri.path(), |target| target.as_str())
 }
 
 /// The enrolled, unrevoked device whose signature headers cover this request and `body`.

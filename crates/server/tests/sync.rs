@@ -48,7 +48,8 @@ async fn stored_count(server: &Running) -> i64 {
 async fn pull_page(device: &Device, base: &str, after: i64, limit: i64) -> (Vec<Event>, i64, bool) {
     let mut request =
         reqwest::Client::new().get(format!("{base}/api/events?after={after}&limit={limit}"));
-    for (name, value) in device.sign("GET", "/api/events", b"", now_ms()) {
+    let signed = format!("/api/events?after={after}&limit={limit}");
+    for (name, value) in device.sign("GET", &signed, b"", now_ms()) {
         request = request.header(name, value);
     }
     let page: Value = request.send().await.unwrap().json().await.unwrap();
@@ -294,7 +295,7 @@ async fn every_break_of_a_chain_is_refused_with_its_code_and_stores_nothing() {
     assert_eq!(stored_count(&server).await, 2);
     // A pull whose cursor is not a number, signed, is refused with its code.
     let mut request = reqwest::Client::new().get(format!("{}/api/events?after=first", server.base));
-    for (name, value) in ta.sign("GET", "/api/events", b"", now_ms()) {
+    for (name, value) in ta.sign("GET", "/api/events?after=first", b"", now_ms()) {
         request = request.header(name, value);
     }
     let response = request.send().await.unwrap();

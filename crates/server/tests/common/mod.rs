@@ -165,7 +165,8 @@ pub struct Device {
 }
 
 impl Device {
-    /// Signs a request as the client does: the covered parts, each on its line.
+    /// Signs a request as the client does: the covered parts, each on its line. `path` is the
+    /// path and query as sent (`/api/events?after=0`).
     pub fn sign(&self, method: &str, path: &str, body: &[u8], at_ms: i64) -> Vec<(String, String)> {
         let digest = content_digest(body);
         let timestamp = at_ms.to_string();
@@ -179,14 +180,18 @@ impl Device {
         ]
     }
 
-    /// A signed request to `url` (its path signed), as the client makes it.
+    /// A signed request to `url` (its path and query signed), as the client makes it.
     pub fn request(
         &self,
         method: reqwest::Method,
         url: &str,
         body: &[u8],
     ) -> reqwest::RequestBuilder {
-        let path = url::Url::parse(url).unwrap().path().to_string();
+        let parsed = url::Url::parse(url).unwrap();
+        let path = match parsed.query() {
+            Some(query) => format!("{}?{query}", parsed.path()),
+            None => parsed.path().to_string(),
+        };
         let mut request = reqwest::Client::new().request(method.clone(), url);
         for (name, value) in self.sign(method.as_str(), &path, body, now_ms()) {
             request = request.header(name, value);
