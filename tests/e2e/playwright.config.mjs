@@ -26,7 +26,9 @@ export default defineConfig({
     launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
   },
   webServer: {
-    command: `../../target/debug/daicho-server --port ${PORT} --data-dir ../../target/e2e-data --dist-dir ../../dist`,
+    // Every test's tablets enroll from 127.0.0.1: the per-address enrollment limit (tested in
+    // crates/server/tests/attacks_network.rs) is opened wide for them.
+    command: `../../target/debug/daicho-server --port ${PORT} --data-dir ../../target/e2e-data --dist-dir ../../dist --enroll-burst 1000`,
     url: `http://127.0.0.1:${PORT}/api/health`,
     reuseExistingServer: false,
     timeout: 30_000,

@@ -87,10 +87,10 @@ test('an endpoint that keeps failing is reported on every page, and the records 
     await expect(trouble).toContainText('回続けて失敗しています', { timeout: 30_000 });
     await expect(trouble).toContainText('storage_unavailable');
     expect(refused).toBeGreaterThanOrEqual(3);
+    expect(Number(await state.locator('.pending').getAttribute('data-pending'))).toBeGreaterThan(0);
     // Told on the other pages too, with the way to the sync page.
     await tab(page, '入退室管理簿');
     await expect(trouble).toBeVisible();
-    expect(Number(await state.locator('.pending').getAttribute('data-pending'))).toBeGreaterThan(0);
 
     // The endpoint recovers: the records go out by themselves and the report goes away.
     await page.unroute('**/api/events');
