@@ -32,6 +32,14 @@ impl Engine {
         Engine::of_url(pool.connect_options().database_url.as_str()).unwrap_or(Engine::Sqlite)
     }
 
+    /// The engine behind a connection (or a transaction, through its `Deref`).
+    pub fn of_connection(conn: &AnyConnection) -> Engine {
+        match conn.backend_name() {
+            "PostgreSQL" => Engine::Postgres,
+            _ => Engine::Sqlite,
+        }
+    }
+
     /// As `/api/health` names it.
     pub fn name(self) -> &'static str {
         match self {

@@ -4,6 +4,7 @@
 //! the same breaks every device finds when it pulls the same events (daicho-core
 //! `rule_breaks`).
 
+use crate::database::Engine;
 use daicho_core::rule_breaks::{may_break_rules, RuleBreak};
 use daicho_core::{Event, EventKind, EventTag, Registers};
 use sqlx::{Any, Row, Transaction};
@@ -90,9 +91,9 @@ pub async fn breaks_in(
     Ok(registers.breaks_among(&candidates))
 }
 
-/// The stored loans and entries the revocations among `new_events` fall on: read once, from the
-/// earliest revocation on (by their devices' clocks), and kept if their person is one whose
-/// permit was revoked before them.
+/// The stored loans and entries the revocations among `new_events` fall on: those of each
+/// revoked permit's person and room from the revocation's moment on, read through the index
+/// by person and time (`events_person_time`), many persons a statement.
 async fn revoked_records(
     tx: &mut Transaction<'_, Any>,
     registers: &Registers,
@@ -109,9 +110,6 @@ async fn revoked_records(
             _ => None,
         })
         .collect();
-    let Some(since) = revoked.iter().map(|(_, _, at)| *at).min() else {
-        return Ok(Vec::new());
-    };
     let falls_on = |e: &Event| {
         let (person, room, at) = match &e.kind {
             EventKind::KeyLent(l) => {
@@ -128,11 +126,33 @@ async fn revoked_records(
             .iter()
             .any(|(p, r, from)| p == person && Some(*r) == room && at >= *from)
     };
-    Ok(records_since(tx, since)
-        .await?
-        .into_iter()
-        .filter(falls_on)
-        .collect())
+    let mut found = Vec::new();
+    for chunk in revoked.chunks(PERSONS_PER_READ) {
+        let persons: Vec<&str> = chunk.iter().map(|(person, _, _)| *person).collect();
+        let since = chunk.iter().map(|(_, _, at)| *at).min().unwrap_or_default();
+        let records = records_of(tx, &persons, since).await?;
+        found.extend(records.into_iter().filter(falls_on));
+    }
+    Ok(found)
+}
+
+/// Persons a read of their loans and entries names (one bound parameter each).
+const PERSONS_PER_READ: usize = 500;
+
+/// Loans and entries of `persons` recorded (by their device's clock) from `since_ms` on: a
+/// loan or entry at or after a revocation cannot have been recorded before it. The person is
+/// read from the body by the same expression the index `events_person_time` is built on.
+async fn records_of(
+    tx: &mut Transaction<'_, Any>,
+    persons: &[&str],
+    since_ms: i64,
+) -> sqlx::Result<Vec<Event>> {
+    let sql = records_of_sql(Engine::of_connection(tx), persons.len());
+    let mut query = sqlx::query(&sql).bind(since_ms);
+    for person in persons {
+        query = query.bind(*person);
+    }
+    bodies(tx, query).await
 }
 
 /// Stores each break once (a break found again, by a later push, is the same break).
@@ -162,14 +182,19 @@ pub async fn count(pool: &sqlx::AnyPool) -> sqlx::Result<i64> {
         .await
 }
 
-/// Loans and entries recorded (by their device's clock) from `since_ms` on: a loan or entry
-/// at or after a revocation cannot have been recorded before it.
-async fn records_since(tx: &mut Transaction<'_, Any>, since_ms: i64) -> sqlx::Result<Vec<Event>> {
-    let sql = format!(
-        "SELECT body FROM events WHERE kind IN ({}) AND hlc_wall_ms >= $1",
-        sql_list(&[EventTag::KeyLent, EventTag::EntryRecorded])
-    );
-    bodies(tx, sqlx::query(&sql).bind(since_ms)).await
+/// The statement `records_of` reads with, for `persons` persons (`$1` the time, then the
+/// persons): public so a test can hold the index to it.
+pub fn records_of_sql(engine: Engine, persons: usize) -> String {
+    let person = match engine {
+        Engine::Sqlite => "json_extract(body, '$.payload.person_id')",
+        Engine::Postgres => "((body::jsonb) -> 'payload' ->> 'person_id')",
+    };
+    let params: Vec<String> = (2..persons + 2).map(|n| format!("${n}")).collect();
+    format!(
+        "SELECT body FROM events WHERE kind IN ({}) AND {person} IN ({}) AND hlc_wall_ms >= $1",
+        sql_list(&[EventTag::KeyLent, EventTag::EntryRecorded]),
+        params.join(", ")
+    )
 }
 
 pub(crate) async fn bodies<'q>(

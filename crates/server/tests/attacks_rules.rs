@@ -150,3 +150,46 @@ async fn a_thousand_revocations_over_three_thousand_loans_raise_each_break_once(
     verifies(&server).await;
     server.shut_down().await;
 }
+
+/// The re-check of a revocation reads a person's loans and entries through the index built on
+/// the same expression (`events_person_time`), never by scanning every loan since.
+#[tokio::test]
+async fn a_revocations_reads_go_through_the_person_index() {
+    use daicho_server::database::Engine;
+    let data = tempfile::tempdir().unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let server = start(data.path(), dist.path()).await;
+    let pool = server.open_database().await;
+    let mut conn = pool.acquire().await.unwrap();
+    let engine = Engine::of_connection(&conn);
+    let sql = daicho_server::rule_check::records_of_sql(engine, 2);
+    let (explain, plan_column) = match engine {
+        Engine::Sqlite => (format!("EXPLAIN QUERY PLAN {sql}"), "detail"),
+        Engine::Postgres => {
+            // On a table this small the planner would rather scan: ask whether it can use it.
+            sqlx::query("SET enable_seqscan = off")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            (format!("EXPLAIN {sql}"), "QUERY PLAN")
+        }
+    };
+    let rows = sqlx::query(&explain)
+        .bind(0_i64)
+        .bind("person-1")
+        .bind("person-2")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    let plan: Vec<String> = rows
+        .iter()
+        .map(|row| sqlx::Row::get::<String, _>(row, plan_column))
+        .collect();
+    assert!(
+        plan.iter().any(|line| line.contains("events_person_time")),
+        "{plan:#?}"
+    );
+    drop(conn);
+    pool.close().await;
+    server.shut_down().await;
+}
