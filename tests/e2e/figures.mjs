@@ -37,6 +37,7 @@ export async function serverFigures(base, dataDir) {
     `daicho-timestamp: ${timestamp}`,
     '@method: GET',
     '@path: /api/health',
+    '@query: ?',
     `content-digest: ${digest}`,
   ].join('\n');
   const signature = sign(null, Buffer.from(signatureBase), privateKey).toString('base64');
