@@ -5,9 +5,9 @@
 //! `DATABASE_URL=postgres://…` set, both go into fresh databases on that PostgreSQL server
 //! instead (made for the run and dropped after).
 //!
-//! Then concurrent ingest over HTTP: 20 enrolled devices each push 500 logbook entries at once
-//! (signed requests to a server on 127.0.0.1, a fresh SQLite file; `INGEST_BATCH` events a
-//! push, 500 by default: a device's whole outbox, as the PWA sends it), checked afterwards
+//! Then concurrent ingest over HTTP: 20 enrolled devices (`INGEST_DEVICES`) each push 500
+//! logbook entries at once (signed requests to a server on 127.0.0.1, a fresh SQLite file;
+//! `INGEST_BATCH` events a push, 500 by default: a device's whole outbox, as the PWA sends it), checked afterwards
 //! (count, each device's seqs 1..=500 once, `verify_database`), beside plain INSERTs of the
 //! same rows, a device's batch a transaction.
 
@@ -54,16 +54,14 @@ const HTTP_PER_DEVICE: usize = 500;
 
 /// 20 devices pushing 500 entries each at once over HTTP, beside plain INSERTs.
 async fn concurrent() -> anyhow::Result<()> {
-    let batch: usize = std::env::var("INGEST_BATCH")
-        .ok()
-        .and_then(|b| b.parse().ok())
-        .unwrap_or(HTTP_PER_DEVICE);
-    let chains: Vec<Vec<Event>> = (0..HTTP_DEVICES).map(entries).collect();
-    let total = (HTTP_DEVICES * HTTP_PER_DEVICE) as f64;
+    let batch = setting("INGEST_BATCH", HTTP_PER_DEVICE);
+    let device_count = setting("INGEST_DEVICES", HTTP_DEVICES);
+    let chains: Vec<Vec<Event>> = (0..device_count).map(entries).collect();
+    let total = (device_count * HTTP_PER_DEVICE) as f64;
     let dir = tempfile::tempdir()?;
     let server = bench_support::start(dir.path()).await;
     let mut devices = Vec::new();
-    for d in 0..HTTP_DEVICES {
+    for d in 0..device_count {
         devices.push(common::enroll(&server, &device_name(d), d as u8 + 1).await);
     }
     let started = Instant::now();
@@ -88,12 +86,12 @@ async fn concurrent() -> anyhow::Result<()> {
         done??;
     }
     let ours = started.elapsed().as_secs_f64();
-    let checked = check_stored(server, dir.path()).await?;
+    let checked = check_stored(server, dir.path(), device_count).await?;
     let scratch = Scratch::new("concurrent-floor").await?;
     let floor = plain_inserts(&scratch.pool, &batches(&chains, batch)).await?;
     scratch.remove().await?;
     println!(
-        "\nDaichō concurrent ingest over HTTP ({} engine, {HTTP_DEVICES} devices × {HTTP_PER_DEVICE} entries at once, {batch} a push)",
+        "\nDaichō concurrent ingest over HTTP ({} engine, {device_count} devices × {HTTP_PER_DEVICE} entries at once, {batch} a push)",
         common::engine()
     );
     println!(
@@ -103,6 +101,14 @@ async fn concurrent() -> anyhow::Result<()> {
         ours / floor
     );
     Ok(())
+}
+
+/// A number from the environment, or `default`.
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn device_name(d: usize) -> String {
@@ -141,16 +147,20 @@ fn batches(chains: &[Vec<Event>], batch: usize) -> Vec<Vec<Event>> {
 
 /// Nothing lost, nothing twice, and the log verifies (live, or else after a restart, which
 /// signs a checkpoint over the tail): what the check found, or the error. Stops the server.
-async fn check_stored(server: common::Running, dir: &std::path::Path) -> anyhow::Result<String> {
+async fn check_stored(
+    server: common::Running,
+    dir: &std::path::Path,
+    device_count: usize,
+) -> anyhow::Result<String> {
     let pool = server.open_database().await;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
         .fetch_one(&pool)
         .await?;
     anyhow::ensure!(
-        count as usize == HTTP_DEVICES * HTTP_PER_DEVICE,
+        count as usize == device_count * HTTP_PER_DEVICE,
         "{count} events stored"
     );
-    for d in 0..HTTP_DEVICES {
+    for d in 0..device_count {
         let seqs: Vec<i64> =
             sqlx::query_scalar("SELECT seq FROM events WHERE device = $1 ORDER BY seq")
                 .bind(device_name(d))
