@@ -246,7 +246,7 @@ fn replace_somewhere(value: &mut serde_json::Value, mut pick: u64, new: serde_js
             serde_json::Value::Array(items) => items.len(),
             _ => 0,
         };
-        if children == 0 || pick % 4 == 0 {
+        if children == 0 || pick.is_multiple_of(4) {
             *here = new;
             return;
         }
