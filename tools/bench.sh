@@ -2,7 +2,9 @@
 # The bench command: builds the release PWA with its bench hook (the `bench` feature, into its
 # own dist-bench/, so the tests' dist/ stays without it), serves it on 127.0.0.1, and measures it
 # in Debian's Chromium, printing each figure beside a floor measured in the same run; then the
-# endpoint's ingest rate beside plain INSERTs. Not part of the tests.
+# endpoint's ingest rate beside plain INSERTs (alone and 20 devices at once over HTTP), the worst
+# rule re-check, and a bounded run of the fuzz targets (FUZZ_SECONDS, default 600). Not part of
+# the tests.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$ROOT"
@@ -11,7 +13,8 @@ install_test_tools
 dist="$ROOT/dist-bench"
 say "trunk build --release --features bench"
 trunk build --release --features bench --dist "$dist"
-cargo build --profile server -p daicho-server --bin daicho-server --example sync_fixture --example plain_endpoint
+cargo build --profile server -p daicho-server --bin daicho-server --example sync_fixture --example plain_endpoint \
+  --example ingest --example revocation
 PORT=${DAICHO_BENCH_PORT:-8092}
 data=$(mktemp -d)
 "$ROOT/target/server/daicho-server" --port "$PORT" --data-dir "$data" --dist-dir "$dist" >/dev/null &
@@ -33,5 +36,10 @@ done
 (cd tests/e2e && node bench/sync-bench.mjs "http://localhost:$PLAIN_PORT" "$((PLAIN_PORT + 1))")
 # What a pulled line costs IndexedDB by the way it is stored: the app's layout beside others.
 (cd tests/e2e && node bench/layout-bench.mjs)
-# The endpoint's ingest: verified pushes beside plain INSERTs, in a fresh SQLite file.
+# The endpoint's ingest: verified pushes beside plain INSERTs, in a fresh SQLite file; then 20
+# devices pushing 500 events each at once over HTTP, checked for loss, duplicates and verify.
 cargo run -q --profile server -p daicho-server --example ingest
+# The worst rule re-check: 1,000 revocations over 3,000 loans, and another device's push during it.
+cargo run -q --profile server -p daicho-server --example revocation
+# The fuzz targets (push body, chain check, request signature): executions and crashes each.
+"$ROOT/tools/fuzz.sh"

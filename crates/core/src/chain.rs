@@ -160,18 +160,21 @@ pub fn check_continuation(
         return Ok(Continuation { already_stored: 0 });
     };
     check_shape(&first.device, batch)?;
-    let head = stored.head_seq();
-    if first.seq > head + 1 {
+    // Saturating: a stored head or a pushed seq of u64::MAX must not overflow (fuzz: chain).
+    let next = stored.head_seq().saturating_add(1);
+    if first.seq > next {
         return Err(ChainRefusal::Gap {
-            expected: head + 1,
+            expected: next,
             got: first.seq,
         });
     }
     let mut already_stored = 0;
     let mut prev_hash = previous_hash(stored, first.seq)?;
-    for event in batch {
+    for (i, event) in batch.iter().enumerate() {
         if let Some(existing) = stored.at(event.seq) {
-            if existing != event {
+            // Stored after one that is not: the stored chain has a hole (fuzz: chain). Were
+            // it counted as already stored, `new_events` would skip the wrong events.
+            if existing != event || already_stored != i {
                 return Err(ChainRefusal::Fork { seq: event.seq });
             }
             already_stored += 1;
@@ -251,7 +254,7 @@ fn previous_hash(stored: &(impl StoredChain + ?Sized), seq: u64) -> Result<Strin
         .at(seq - 1)
         .map(|e| e.hash.clone())
         .ok_or(ChainRefusal::Gap {
-            expected: stored.head_seq() + 1,
+            expected: stored.head_seq().saturating_add(1),
             got: seq,
         })
 }

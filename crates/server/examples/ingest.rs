@@ -4,6 +4,16 @@
 //! same transactions, both into a fresh SQLite file (WAL) measured in this run. With
 //! `DATABASE_URL=postgres://…` set, both go into fresh databases on that PostgreSQL server
 //! instead (made for the run and dropped after).
+//!
+//! Then concurrent ingest over HTTP: 20 enrolled devices (`INGEST_DEVICES`) each push 500
+//! logbook entries at once (signed requests to a server on 127.0.0.1, a fresh SQLite file;
+//! `INGEST_BATCH` events a push, 500 by default: a device's whole outbox, as the PWA sends it), checked afterwards
+//! (count, each device's seqs 1..=500 once, `verify_database`), beside plain INSERTs of the
+//! same rows, a device's batch a transaction.
+
+mod bench_support;
+
+use bench_support::{common, Sealer};
 
 use daicho_core::Event;
 use sqlx::AnyPool;
@@ -36,7 +46,152 @@ async fn main() -> anyhow::Result<()> {
         total / floor,
         ours / floor
     );
+    concurrent().await
+}
+
+const HTTP_DEVICES: usize = 20;
+const HTTP_PER_DEVICE: usize = 500;
+
+/// 20 devices pushing 500 entries each at once over HTTP, beside plain INSERTs.
+async fn concurrent() -> anyhow::Result<()> {
+    let batch = setting("INGEST_BATCH", HTTP_PER_DEVICE);
+    let device_count = setting("INGEST_DEVICES", HTTP_DEVICES);
+    let chains: Vec<Vec<Event>> = (0..device_count).map(entries).collect();
+    let total = (device_count * HTTP_PER_DEVICE) as f64;
+    let dir = tempfile::tempdir()?;
+    let server = bench_support::start(dir.path()).await;
+    let mut devices = Vec::new();
+    for d in 0..device_count {
+        devices.push(common::enroll(&server, &device_name(d), d as u8 + 1).await);
+    }
+    let started = Instant::now();
+    let mut pushing = tokio::task::JoinSet::new();
+    for (device, events) in devices.into_iter().zip(chains.clone()) {
+        let base = server.base.clone();
+        pushing.spawn(async move {
+            for part in events.chunks(batch) {
+                let timeout = std::time::Duration::from_secs(120);
+                let pushed = bench_support::push(&base, &device, part, timeout).await;
+                anyhow::ensure!(
+                    pushed.status == 200,
+                    "{} answered {}",
+                    device.id,
+                    pushed.status
+                );
+            }
+            anyhow::Ok(())
+        });
+    }
+    while let Some(done) = pushing.join_next().await {
+        done??;
+    }
+    let ours = started.elapsed().as_secs_f64();
+    let checked = check_stored(server, dir.path(), device_count).await?;
+    let scratch = Scratch::new("concurrent-floor").await?;
+    let floor = plain_inserts(&scratch.pool, &batches(&chains, batch)).await?;
+    scratch.remove().await?;
+    println!(
+        "\nDaichō concurrent ingest over HTTP ({} engine, {device_count} devices × {HTTP_PER_DEVICE} entries at once, {batch} a push)",
+        common::engine()
+    );
+    println!(
+        "verified events/s: {:.0} ({ours:.2} s)  vs plain INSERTs {:.0} events/s ({floor:.2} s) → {:.2}× floor; target ≥ 5,000; {checked}",
+        total / ours,
+        total / floor,
+        ours / floor
+    );
     Ok(())
+}
+
+/// A number from the environment, or `default`.
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn device_name(d: usize) -> String {
+    format!("ingest-{d:02}")
+}
+
+/// Device `d`'s 500 logbook entries (no register id, as on paper: sync is measured, not
+/// thousands of rule breaks), a second apart, a day ago.
+fn entries(d: usize) -> Vec<Event> {
+    let mut chain = Sealer::new(&device_name(d));
+    let start = daicho_server::now_ms() - 86_400_000;
+    (0..HTTP_PER_DEVICE)
+        .map(|n| {
+            let at_ms = start + n as i64 * 1000;
+            let at = chrono::DateTime::from_timestamp_millis(at_ms).expect("in range");
+            let entry = daicho_core::EntryRecorded::new(
+                "default-level-1",
+                "計測 花子",
+                "総務課",
+                "計測",
+                true,
+                at,
+            );
+            chain.seal(daicho_core::EventKind::EntryRecorded(entry), "bench", at_ms)
+        })
+        .collect()
+}
+
+/// Each chain cut into pushes of `batch` events.
+fn batches(chains: &[Vec<Event>], batch: usize) -> Vec<Vec<Event>> {
+    chains
+        .iter()
+        .flat_map(|c| c.chunks(batch).map(<[Event]>::to_vec))
+        .collect()
+}
+
+/// Nothing lost, nothing twice, and the log verifies (live, or else after a restart, which
+/// signs a checkpoint over the tail): what the check found, or the error. Stops the server.
+async fn check_stored(
+    server: common::Running,
+    dir: &std::path::Path,
+    device_count: usize,
+) -> anyhow::Result<String> {
+    let pool = server.open_database().await;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
+        .fetch_one(&pool)
+        .await?;
+    anyhow::ensure!(
+        count as usize == device_count * HTTP_PER_DEVICE,
+        "{count} events stored"
+    );
+    for d in 0..device_count {
+        let seqs: Vec<i64> =
+            sqlx::query_scalar("SELECT seq FROM events WHERE device = $1 ORDER BY seq")
+                .bind(device_name(d))
+                .fetch_all(&pool)
+                .await?;
+        let expected: Vec<i64> = (1..=HTTP_PER_DEVICE as i64).collect();
+        anyhow::ensure!(
+            seqs == expected,
+            "{}: seqs not 1..={HTTP_PER_DEVICE} once each",
+            device_name(d)
+        );
+    }
+    let live = daicho_server::archive::verify_database(&pool, None).await?;
+    pool.close().await;
+    server.shut_down().await;
+    let stored = format!("{count} stored, 0 lost, 0 duplicated");
+    let Err(problem) = live else {
+        return Ok(format!("{stored}, verify OK"));
+    };
+    let server = bench_support::start(dir).await;
+    let pool = server.open_database().await;
+    let restarted = daicho_server::archive::verify_database(&pool, None).await?;
+    pool.close().await;
+    server.shut_down().await;
+    match restarted {
+        Ok(_) => Ok(format!(
+            "{stored}, verify OK after a restart (live: {} {})",
+            problem.record, problem.what
+        )),
+        Err(problem) => anyhow::bail!("verify: {problem:?}"),
+    }
 }
 
 /// Seconds to store every chain through the endpoint's push.

@@ -229,28 +229,73 @@ pub struct SignedRequest<'a> {
 
 pub use daicho_core::request_signing::{content_digest, signature_base};
 
-/// The enrolled, unrevoked device that signed `request`, or why not.
-pub async fn verify(
-    pool: &AnyPool,
-    request: &SignedRequest<'_>,
+/// The signature headers of a request, present and checked against the body and the clock.
+pub struct SignedHeaders<'a> {
+    pub device: &'a str,
+    pub timestamp: &'a str,
+    pub digest: &'a str,
+    pub signature: &'a str,
+}
+
+/// What can be checked of a request before its device is looked up: the four headers present,
+/// the timestamp within the window of `now_ms`, the digest the body's. Pure (no database), so
+/// the fuzz target (tests/fuzz.rs) reaches it with arbitrary headers.
+pub fn check_headers<'a>(
+    request: &SignedRequest<'a>,
     now_ms: i64,
-) -> Result<String, DeviceError> {
+) -> Result<SignedHeaders<'a>, DeviceRefusal> {
     let (Some(device), Some(timestamp), Some(digest), Some(signature)) = (
         request.device,
         request.timestamp,
         request.digest,
         request.signature,
     ) else {
-        return refused(DeviceRefusal::Unsigned);
+        return Err(DeviceRefusal::Unsigned);
     };
-    let at: i64 = timestamp.parse().or(refused(DeviceRefusal::Unsigned))?;
-    // `abs_diff`: no timestamp, however far (`i64::MIN`, `i64::MAX`), overflows past the check.
+    let at: i64 = timestamp.parse().or(Err(DeviceRefusal::Unsigned))?;
+    // abs_diff: `at - now_ms` overflows for a timestamp near i64::MIN (found by the fuzz target).
     if at.abs_diff(now_ms) > CLOCK_WINDOW_MS.unsigned_abs() {
-        return refused(DeviceRefusal::ClockSkew);
+        return Err(DeviceRefusal::ClockSkew);
     }
     if digest != content_digest(request.body) {
-        return refused(DeviceRefusal::BadDigest);
+        return Err(DeviceRefusal::BadDigest);
     }
+    Ok(SignedHeaders {
+        device,
+        timestamp,
+        digest,
+        signature,
+    })
+}
+
+/// Whether the request's signature is `key`'s over its signature base.
+pub fn signature_verifies(
+    key: &VerifyingKey,
+    request: &SignedRequest<'_>,
+    headers: &SignedHeaders<'_>,
+) -> bool {
+    let signature = BASE64
+        .decode(headers.signature.trim())
+        .ok()
+        .and_then(|b| Signature::from_slice(&b).ok());
+    let base = signature_base(
+        headers.device,
+        headers.timestamp,
+        request.method,
+        request.path,
+        headers.digest,
+    );
+    signature.is_some_and(|s| daicho_core::ed25519::verifies(key, base.as_bytes(), &s))
+}
+
+/// The enrolled, unrevoked device that signed `request`, or why not.
+pub async fn verify(
+    pool: &AnyPool,
+    request: &SignedRequest<'_>,
+    now_ms: i64,
+) -> Result<String, DeviceError> {
+    let headers = check_headers(request, now_ms).map_err(DeviceError::Refused)?;
+    let device = headers.device;
     let row = sqlx::query("SELECT public_key, revoked_at FROM devices WHERE device = $1")
         .bind(device)
         .fetch_optional(pool)
@@ -267,15 +312,9 @@ pub async fn verify(
     let Some(key) = verifying_key(&row.get::<String, _>("public_key")) else {
         return refused(DeviceRefusal::BadKey);
     };
-    let signature = BASE64
-        .decode(signature.trim())
-        .ok()
-        .and_then(|b| Signature::from_slice(&b).ok());
-    let base = signature_base(device, timestamp, request.method, request.path, digest);
-    match signature {
-        Some(s) if daicho_core::ed25519::verifies(&key, base.as_bytes(), &s) => {
-            Ok(device.to_string())
-        }
-        _ => refused(DeviceRefusal::BadSignature),
+    if signature_verifies(&key, request, &headers) {
+        Ok(device.to_string())
+    } else {
+        refused(DeviceRefusal::BadSignature)
     }
 }
