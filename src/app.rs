@@ -247,8 +247,9 @@ fn SyncTrouble(page: RwSignal<Page>) -> impl IntoView {
             let error = s.last_error.unwrap_or_default();
             view! {
                 <p class="sync-trouble no-print" role="alert">
-                    {format!("同期が{}回続けて失敗しています（{since}から）: {error}", s.failed_in_a_row)}
-                    " 記録はこの端末に残っています。続く場合はシステム管理者に連絡してください。"
+                    <strong>{format!("⚠ 同期が{}回続けて失敗しています（{since}から）", s.failed_in_a_row)}</strong>
+                    <span>{error}</span>
+                    <span>"記録はこの端末に残っています。続く場合はシステム管理者に連絡してください。"</span>
                     <button type="button" class="button" on:click=move |_| page.set(Page::Sync)>
                         "端末と同期を開く"
                     </button>
