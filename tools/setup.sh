@@ -43,6 +43,7 @@ install_build_tools() {
   command -v cc >/dev/null || apt_install gcc libc6-dev
   command -v node >/dev/null || apt_install nodejs npm
   command -v npm >/dev/null || apt_install npm
+  command -v brotli >/dev/null || apt_install brotli
   # The toolchain, components and wasm32 target that rust-toolchain.toml pins.
   (cd "$ROOT" && rustup toolchain install >/dev/null)
   if ! trunk --version 2>/dev/null | grep -qF "$TRUNK_VERSION"; then
@@ -78,5 +79,14 @@ postgres_bin() {
 
 build_pwa() {
   say "trunk build --release"
-  (cd "$ROOT" && trunk build --release)
+  (cd "$ROOT" && trunk build --release) && precompress "$ROOT/dist"
+}
+
+# Every file of a build also as .br and .gz beside it: the server sends the one the browser
+# accepts (crates/server/src/static_files.rs), compressed once here, not on every request.
+precompress() {
+  find "$1" -type f ! -name '*.br' ! -name '*.gz' ! -name '*.png' -print0 |
+    while IFS= read -r -d '' file; do
+      brotli -f -q 11 -o "$file.br" "$file" && gzip -f -9 -k "$file" || return 1
+    done
 }

@@ -37,6 +37,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 
 pub use config::Config;
 
@@ -123,6 +124,9 @@ pub fn app(pool: AnyPool, log: Arc<LogKey>, config: &Config) -> Router {
         .route("/api/{*rest}", any(not_found))
         // A body is read up to the limit and no further; the extractors answer `body_too_large`.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // The API's answers (a pulled page of a thousand events above all) compressed for a
+        // client that accepts brotli or gzip; the static files come precompressed instead.
+        .layer(CompressionLayer::new().br(true).gzip(true))
         .with_state(state);
     api.merge(static_files::router(&config.dist_dir))
         .layer(axum::middleware::from_fn(refuse_declared_oversize))

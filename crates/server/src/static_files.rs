@@ -1,5 +1,7 @@
 //! Serving the built PWA: hashed build files are cached for good; the files that name them
 //! (index.html, sw.js, the manifest) are revalidated on every load so a new build is seen.
+//! Each file goes out as the `.br` or `.gz` the build wrote beside it (`tools/setup.sh`
+//! `precompress`) when the browser accepts that encoding, else as it is.
 
 use axum::http::{header, HeaderValue, Request};
 use axum::middleware::Next;
@@ -9,9 +11,14 @@ use std::path::Path;
 use tower_http::services::{ServeDir, ServeFile};
 
 pub fn router(dist: &Path) -> Router {
-    let index = ServeFile::new(dist.join("index.html"));
+    let index = ServeFile::new(dist.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
     // Unknown paths are routes of the app: answer with the shell, the app routes itself.
-    let files = ServeDir::new(dist).fallback(index);
+    let files = ServeDir::new(dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(index);
     Router::new()
         .fallback_service(files)
         .layer(axum::middleware::from_fn(cache_control))
@@ -25,9 +32,10 @@ async fn cache_control(request: Request<axum::body::Body>, next: Next) -> Respon
     } else {
         "no-cache"
     };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    // One URL, several encodings: a cache must keep them apart.
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     response
 }
 

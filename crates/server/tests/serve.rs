@@ -104,3 +104,47 @@ async fn a_restart_keeps_the_same_database() {
         assert!(data.path().join("daicho.sqlite3").exists());
     }
 }
+
+/// A build file goes out as the precompressed variant the client accepts (brotli before gzip),
+/// with `Vary: accept-encoding`, and as it is to a client that accepts neither; the API's JSON
+/// is compressed on the fly for a client that accepts it.
+#[tokio::test]
+async fn build_files_go_out_precompressed_and_the_api_compressed() {
+    let data = tempfile::tempdir().unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    fake_dist(dist.path());
+    let wasm = "daicho-0123456789abcdef_bg.wasm";
+    std::fs::write(dist.path().join(format!("{wasm}.br")), b"brotli bytes").unwrap();
+    std::fs::write(dist.path().join(format!("{wasm}.gz")), b"gzip bytes").unwrap();
+    let server = start(data.path(), dist.path()).await;
+    let client = reqwest::Client::new();
+    let get = |path: String, accept: &'static str| {
+        let request = client.get(format!("{}{path}", server.base));
+        let request = match accept {
+            "" => request,
+            accept => request.header("accept-encoding", accept),
+        };
+        async move { request.send().await.unwrap() }
+    };
+    for (accept, encoding, body) in [
+        ("gzip, deflate, br", Some("br"), &b"brotli bytes"[..]),
+        ("gzip", Some("gzip"), &b"gzip bytes"[..]),
+        ("", None, &b"\0asm"[..]),
+    ] {
+        let answer = get(format!("/{wasm}"), accept).await;
+        let headers = answer.headers().clone();
+        assert_eq!(
+            headers.get("content-encoding").map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(headers["vary"], "accept-encoding", "{accept}");
+        assert_eq!(headers["content-type"], "application/wasm", "{accept}");
+        assert_eq!(&answer.bytes().await.unwrap()[..], body, "{accept}");
+    }
+    let openapi = get("/api/openapi.json".into(), "gzip").await;
+    assert_eq!(openapi.headers()["content-encoding"], "gzip");
+    let plain = get("/api/openapi.json".into(), "").await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    server.shut_down().await;
+}
