@@ -9,7 +9,9 @@ const DIST = '../../dist';
 function builtFiles(dir = DIST) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? builtFiles(path) : [`/${relative(DIST, path)}`];
+    if (statSync(path).isDirectory()) return builtFiles(path);
+    // The .br and .gz beside a file are encodings the server sends of it, not files of their own.
+    return /\.(br|gz)$/.test(name) ? [] : [`/${relative(DIST, path)}`];
   });
 }
 

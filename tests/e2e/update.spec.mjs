@@ -3,6 +3,7 @@
 import { test, expect } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { counterTown, waitForServiceWorker, chooseRoom, recordEntry, insideRow } from './helpers.mjs';
@@ -46,7 +47,11 @@ test('a new build is offered, and taking it removes the old cache', async ({ pag
     // Deploy a new build: the worker script changes, as it does when any built file changes.
     const swPath = join(dist, 'sw.js');
     const sw = readFileSync(swPath, 'utf8');
-    writeFileSync(swPath, sw.replace(/const BUILD = "[0-9a-f]+"/, 'const BUILD = "0e2e000000000001"'));
+    const newSw = sw.replace(/const BUILD = "[0-9a-f]+"/, 'const BUILD = "0e2e000000000001"');
+    writeFileSync(swPath, newSw);
+    // A build writes its precompressed copies too (tools/setup.sh precompress).
+    writeFileSync(`${swPath}.br`, brotliCompressSync(newSw));
+    writeFileSync(`${swPath}.gz`, gzipSync(newSw));
     await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
 
     const banner = page.getByText('新しい版の台帳があります');
