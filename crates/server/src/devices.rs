@@ -9,8 +9,9 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, Row};
 
-/// How far a request's timestamp may be from the server's clock (the replay window).
-pub const CLOCK_WINDOW_MS: i64 = 5 * 60 * 1000;
+/// How far a request's timestamp may be from the server's clock (the replay window): the
+/// same five minutes an event's clock may run ahead (`sync_limits`).
+pub const CLOCK_WINDOW_MS: i64 = daicho_core::sync_limits::MAX_CLOCK_AHEAD_MS;
 
 /// Why a device was not enrolled or a request not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,21 +6,12 @@ mod common;
 use common::{chain, enroll, now_ms, start, Device, Running};
 use daicho_core::Event;
 use daicho_server::archive;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::AnyPool;
 
+/// `device` pushes `events`: the status and the answer.
 async fn push(device: &Device, base: &str, events: &[Event]) -> (u16, Value) {
-    let body = serde_json::to_vec(&json!({ "events": events })).unwrap();
-    let url = format!("{base}/api/events");
-    let response = device
-        .request(reqwest::Method::POST, &url, &body)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    common::push_events(device, base, events).await
 }
 
 /// Pulls the whole log: its events and the last page's checkpoint.

@@ -28,20 +28,8 @@ async fn push(device: &Device, base: &str, events: &[Event]) -> (u16, Value) {
     push_as(device, base, events, now_ms()).await
 }
 
-/// A count read from the server's database (`events`, `rule_breaks`): the health answer gives
-/// it only to a signed request.
-async fn count(server: &Running, table: &str) -> i64 {
-    let pool = server.open_database().await;
-    let count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    count
-}
-
 async fn stored_count(server: &Running) -> i64 {
-    count(server, "events").await
+    common::rows(server, "events").await
 }
 
 /// One page of the log after `after`: its events, its cursor, and whether it is the last.
@@ -592,7 +580,7 @@ fn branch_loan() -> Vec<Event> {
 }
 
 async fn rule_break_count(server: &Running) -> i64 {
-    count(server, "rule_breaks").await
+    common::rows(server, "rule_breaks").await
 }
 
 /// The core rules run again on what arrives: a loan made offline after a revocation recorded

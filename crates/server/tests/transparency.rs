@@ -13,7 +13,7 @@ use daicho_core::merkle::{self, Hash, ProofError};
 use daicho_core::Event;
 use daicho_server::archive;
 use ed25519_dalek::SigningKey;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// A chain of `n` room events of `device`.
 fn chain(device: &str, n: u64) -> Vec<Event> {
@@ -31,15 +31,8 @@ async fn enroll(server: &Running, id: &str, seed: u8) -> (Device, String) {
 }
 
 async fn push(device: &Device, base: &str, events: &[Event]) {
-    let body = serde_json::to_vec(&json!({ "events": events })).unwrap();
-    let response = device
-        .request(reqwest::Method::POST, &format!("{base}/api/events"), &body)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let (status, answer) = common::push_events(device, base, events).await;
+    assert_eq!(status, 200, "{answer}");
 }
 
 /// Pulls the whole log as `device`, answering the last page's checkpoint note.
