@@ -8,12 +8,24 @@ const SHELL = "/index.html";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(CACHE).then((cache) =>
-      // Bypass the HTTP cache: the worker must hold this build's files, not older copies.
-      cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" }))),
-    ),
+    caches.open(CACHE).then(async (cache) => {
+      const responses = await Promise.all(PRECACHE.map(buildFile));
+      await Promise.all(PRECACHE.map((url, i) => cache.put(url, responses[i])));
+    }),
   );
 });
+
+// One file of this build. The page has just loaded the big ones (the wasm, the script, the
+// style) into the HTTP cache; a file the server marked immutable (a Trunk-hashed name, whose
+// content its name fixes) is taken from there instead of crossing the wire twice. Any other
+// file (index.html, the manifest, the icons) may be an older build's copy: fetched fresh.
+async function buildFile(url) {
+  const cached = await fetch(url, { cache: "only-if-cached", mode: "same-origin" }).catch(() => null);
+  if (cached?.ok && /\bimmutable\b/.test(cached.headers.get("cache-control") ?? "")) return cached;
+  const fresh = await fetch(url, { cache: "reload" });
+  if (!fresh.ok) throw new Error(`precache ${url}: HTTP ${fresh.status}`);
+  return fresh;
+}
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(

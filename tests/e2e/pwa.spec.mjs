@@ -46,3 +46,24 @@ test('the service worker caches exactly the files of this build', async ({ page 
   // Trunk's hashed build files are among them: the list is this build's, not hand-written.
   expect(cached.some((f) => /^\/daicho-[0-9a-f]{12,16}_bg\.wasm$/.test(f))).toBe(true);
 });
+
+test('a first visit downloads each hashed build file once: the worker takes the page\'s copy', async ({ page, context }) => {
+  await openApp(page);
+  await waitForServiceWorker(page);
+  // What crossed the wire for each file, as the page and the worker each saw it (a transfer
+  // size of 0 is a copy from the HTTP cache).
+  const transfers = (entries) =>
+    Object.fromEntries(entries.map((e) => [new URL(e.name).pathname, e.transferSize]));
+  const pageSaw = transfers(await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.toJSON())));
+  const [worker] = context.serviceWorkers();
+  const workerSaw = transfers(await worker.evaluate(() => performance.getEntriesByType('resource').map((e) => e.toJSON())));
+  const wasm = Object.keys(pageSaw).find((f) => /_bg\.wasm$/.test(f));
+  expect(pageSaw[wasm], 'the page downloads the wasm').toBeGreaterThan(100_000);
+  const hashed = builtFiles().filter((f) => /-[0-9a-f]{12,16}(_bg)?\.(wasm|js|css)$/.test(f));
+  expect(hashed.length).toBeGreaterThanOrEqual(3);
+  for (const file of hashed) {
+    expect(workerSaw[file] ?? 0, `the worker downloads ${file} again`).toBe(0);
+  }
+  // The unhashed files may be another build's in the HTTP cache: the worker fetches them.
+  expect(workerSaw['/index.html'], 'index.html fetched fresh').toBeGreaterThan(0);
+});
