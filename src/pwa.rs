@@ -1,11 +1,26 @@
 //! The service worker: registered on start; when a new build has installed and waits, the
-//! page offers to reload into it (the worker takes over only when the user says so).
+//! page offers to reload into it (the worker takes over only when the user says so). And the
+//! static first screen of `index.html`, which the app replaces.
 
 use gloo::events::EventListener;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState};
+
+/// The id of the static first screen `index.html` shows until the wasm has loaded.
+const FIRST_SCREEN: &str = "first-screen";
+
+/// Removes `index.html`'s first screen. Called right before the app mounts, in the same task,
+/// so the browser never paints both: the app's header takes the place of the static one.
+pub fn leave_first_screen() {
+    let screen = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(FIRST_SCREEN));
+    if let Some(screen) = screen {
+        screen.remove();
+    }
+}
 
 /// The message `sw.js` answers by activating the waiting version.
 const SKIP_WAITING: &str = "skip-waiting";

@@ -162,6 +162,9 @@ pub fn OperationsPage() -> impl IntoView {
         let page_error = page.get().and_then(Result::err);
         page_error.or_else(|| days.get().and_then(Result::err))
     };
+    // The charts, the table and the pager appear together once both reads have answered, in
+    // place of one line: nothing on the page moves when the data arrives (layout shift).
+    let shown = Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || ready());
     let total = move || days_read().map_or(0, |d| d.total());
     let rows = Signal::derive(move || page_read().map(|p| p.page.rows).unwrap_or_default());
     let next = move || page_read().and_then(|p| p.page.next);
@@ -207,26 +210,28 @@ pub fn OperationsPage() -> impl IntoView {
             <p class="log-count" data-total=move || ready().then(|| total().to_string())>
                 {move || format!("該当 {} 件", total())}
             </p>
-            <div class="history-charts">
-                {move || days_read().map(|read| view! {
-                    <DayChart days=read.days.clone() query=read.query.clone()/>
-                    <OperatorCounts days=read.days query=read.query/>
-                })}
-            </div>
-            <LogTable
-                class="logbook history-table"
-                columns=vec!["日時", "操作者", "端末", "種別", "内容"]
-                rows
-                key=Event::id
-                row
-                empty="該当する操作はありません。"
-            />
-            <nav class="pager no-print" aria-label="操作履歴のページ">
-                <button type="button" id="ops-prev" class="button" disabled=move || trail.at_first()
-                    on:click=move |_| trail.back()>"前へ"</button>
-                <button type="button" id="ops-next" class="button" disabled=move || next().is_none()
-                    on:click=go_next>"次へ"</button>
-            </nav>
+            <Show when=move || shown.get() fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+                <div class="history-charts">
+                    {move || days_read().map(|read| view! {
+                        <DayChart days=read.days.clone() query=read.query.clone()/>
+                        <OperatorCounts days=read.days query=read.query/>
+                    })}
+                </div>
+                <LogTable
+                    class="logbook history-table"
+                    columns=vec!["日時", "操作者", "端末", "種別", "内容"]
+                    rows
+                    key=Event::id
+                    row
+                    empty="該当する操作はありません。"
+                />
+                <nav class="pager no-print" aria-label="操作履歴のページ">
+                    <button type="button" id="ops-prev" class="button" disabled=move || trail.at_first()
+                        on:click=move |_| trail.back()>"前へ"</button>
+                    <button type="button" id="ops-next" class="button" disabled=move || next().is_none()
+                        on:click=go_next>"次へ"</button>
+                </nav>
+            </Show>
         </section>
     }
 }

@@ -253,3 +253,25 @@ export async function syncAll(page) {
   await syncByHand(page);
   await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 15_000 });
 }
+
+/**
+ * The layout shifts the page has had so far, without those right after an input (as CLS
+ * counts them): their sum, an upper bound of the CLS, and what moved.
+ */
+export async function layoutShifts(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const shifts = [];
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) {
+            if (e.hadRecentInput) continue;
+            const moved = e.sources.map((s) => s.node?.nodeName + '.' + (s.node?.className ?? ''));
+            shifts.push({ value: e.value, moved });
+          }
+        }).observe({ type: 'layout-shift', buffered: true });
+        // Buffered entries arrive in a task of their own.
+        setTimeout(() => resolve({ total: shifts.reduce((t, s) => t + s.value, 0), shifts }), 200);
+      }),
+  );
+}

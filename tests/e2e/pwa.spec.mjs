@@ -2,7 +2,7 @@
 import { test, expect } from '@playwright/test';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { openApp, waitForServiceWorker } from './helpers.mjs';
+import { layoutShifts, openApp, waitForServiceWorker } from './helpers.mjs';
 
 const DIST = '../../dist';
 
@@ -66,4 +66,27 @@ test('a first visit downloads each hashed build file once: the worker takes the 
   }
   // The unhashed files may be another build's in the HTTP cache: the worker fetches them.
   expect(workerSaw['/index.html'], 'index.html fetched fresh').toBeGreaterThan(0);
+});
+
+test('the first screen shows at once, before the wasm, and the app takes its place', async ({ page }) => {
+  // Hold the wasm back: what shows meanwhile is index.html's own first screen.
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route(/_bg\.wasm$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/');
+  const first = page.locator('#first-screen');
+  await expect(first.locator('header.app-header h1')).toContainText('台帳');
+  await expect(first.locator('main')).toContainText('台帳を起動しています');
+  await expect(first.locator('main')).toHaveAttribute('aria-busy', 'true');
+  await page.screenshot({ path: 'test-results/first-screen.png' });
+  release();
+  await expect(page.locator('[data-screen], [data-ready="true"]').first()).toBeVisible();
+  await expect(first).toHaveCount(0);
+  await expect(page.locator('header.app-header')).toHaveCount(1);
+  await expect(page.locator('main')).toHaveCount(1);
+  const { total, shifts } = await layoutShifts(page);
+  expect(total, JSON.stringify(shifts)).toBeLessThanOrEqual(0.01);
 });
