@@ -2,6 +2,7 @@
 
 use crate::auth::session::Session;
 use crate::components::header::Header;
+use crate::components::storage_warning::StorageWarning;
 use crate::components::update_banner::UpdateBanner;
 use crate::directory::Directory;
 use crate::pages::assets::AssetsPage;
@@ -39,6 +40,7 @@ pub const DB_NAME: &str = "daicho";
 pub fn App() -> impl IntoView {
     let update_ready = RwSignal::new(false);
     pwa::register_service_worker(update_ready);
+    wasm_bindgen_futures::spawn_local(crate::device_storage::ask_again_if_refused());
     provide_context(Session::restore());
     let opened = LocalResource::new(|| async {
         let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
@@ -284,7 +286,11 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
             <SyncTrouble page/>
             // A page's read again after a write or a sync keeps it on screen: without the
             // Transition, the read would suspend the shell's Suspense and blank the app.
-            <Transition>{move || {
+            <Transition>
+            // Inside the Transition: its first read is waited for with the page's, so the
+            // warning does not push the page down when it arrives.
+            <StorageWarning/>
+            {move || {
                 let shown = page.get();
                 // The wrapper is drawn with the page and names its tab: whoever waits for it
                 // (the e2e tests) knows the new page is on screen, not the one left behind.

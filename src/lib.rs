@@ -5,6 +5,7 @@
 pub mod app;
 pub mod auth;
 pub mod components;
+pub mod device_storage;
 pub mod directory;
 pub mod pages;
 pub mod pwa;

@@ -16,4 +16,5 @@ pub mod record_link;
 pub mod record_time;
 pub mod room_picker;
 pub mod staff_choice;
+pub mod storage_warning;
 pub mod update_banner;

@@ -173,6 +173,8 @@ fn FirstSetup() -> impl IntoView {
     let pin = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
     let register = Action::new_local(move |_: &()| {
+        // In the gesture of the setup: the records this tablet will hold should stay.
+        crate::device_storage::ask_to_persist_in_background();
         let person = PersonDefined {
             id: new_id(),
             name: name.get_untracked().trim().to_string(),

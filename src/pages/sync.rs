@@ -2,6 +2,7 @@
 //! records to the shared endpoint; what is waiting, the last success and the last error.
 
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::device_storage::{self, megabytes_ja, StorageReport};
 use crate::state::use_store;
 use crate::state::SyncSignals;
 use crate::store::HistoryCheck;
@@ -63,6 +64,7 @@ pub fn SyncPage() -> impl IntoView {
                     Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
                 })}
             </section>
+            <StorageCard/>
             <EnrollForm/>
             <HistoryCheckCard/>
             <IdleSetting/>
@@ -133,7 +135,7 @@ fn IdleSetting() -> impl IntoView {
 
 #[component]
 fn SyncSummary(status: Status) -> impl IntoView {
-    let pending = status.recorded.saturating_sub(status.state.pushed_seq);
+    let pending = status.state.unsent(status.recorded);
     let last = status
         .state
         .last_success_ms
@@ -187,5 +189,69 @@ fn EnrollForm() -> impl IntoView {
             </Field>
             <button type="submit" id="enroll" class="button primary">"登録"</button>
         </RecordForm>
+    }
+}
+
+/// This tablet's storage, for the administrator: kept for good or not, used and left, what
+/// to do about it, and the browser asked again for persistence.
+#[component]
+fn StorageCard() -> impl IntoView {
+    let store = use_store();
+    let signals = expect_context::<SyncSignals>();
+    let status = LocalResource::new(move || {
+        signals.state_changed.track();
+        let store = store.clone();
+        async move { device_storage::status(&store).await }
+    });
+    let ask = Action::new_local(|_: &()| device_storage::ask_to_persist());
+    let refused = move || ask.value().get() == Some(Some(false));
+    view! {
+        <section class="card wide storage-card">
+            <h2>"この端末の保存領域"</h2>
+            {move || status.get().map(|(report, unsent)| {
+                let concerns = report.concerns(unsent);
+                let unprotected = report.persisted == Some(false);
+                view! {
+                    <StorageSummary report/>
+                    {(!concerns.is_empty()).then(|| view! {
+                        <ul class="storage-concerns" role="alert">
+                            {concerns.iter().map(|c| view! { <li>{c.message_ja()}</li> }).collect_view()}
+                        </ul>
+                    })}
+                    {unprotected.then(|| view! {
+                        <button type="button" id="ask-persist" class="button"
+                            on:click=move |_| { ask.dispatch(()); }>"保存領域の保護をブラウザに求める"</button>
+                    })}
+                }
+            })}
+            <Show when=refused>
+                <p class="hint" role="status">"ブラウザは保護を認めませんでした。アプリをインストールする（ホーム画面に追加する）と認められることがあります。"</p>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn StorageSummary(report: StorageReport) -> impl IntoView {
+    let persisted = match report.persisted {
+        Some(true) => "保護されています（ブラウザが消去しません）",
+        Some(false) => "保護されていません（空き容量が不足するとブラウザが消去することがあります）",
+        None => "このブラウザでは確認できません",
+    };
+    let size = |bytes: Option<u64>| bytes.map_or_else(|| "不明".to_string(), megabytes_ja);
+    let state = report
+        .persisted
+        .map_or("unknown", |p| if p { "true" } else { "false" });
+    view! {
+        <dl class="storage-state">
+            <dt>"保護"</dt>
+            <dd class="persisted" data-persisted=state>{persisted}</dd>
+            <dt>"使用量"</dt>
+            <dd class="usage" data-bytes=report.usage.map(|u| u.to_string())>{size(report.usage)}</dd>
+            <dt>"空き（上限まで）"</dt>
+            <dd class="available" data-bytes=report.available().map(|a| a.to_string())>
+                {size(report.available())} {report.quota.map(|q| format!("（上限 {}）", megabytes_ja(q)))}
+            </dd>
+        </dl>
     }
 }

@@ -191,7 +191,7 @@ impl super::Store {
         device
             .put(&wasm_bindgen::JsValue::TRUE, Some(&marker))
             .await?;
-        tx.done().await?;
+        super::committed(tx).await?;
         Ok(())
     }
 }

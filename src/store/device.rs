@@ -102,7 +102,7 @@ impl super::Store {
                 fresh
             }
         };
-        tx.done().await?;
+        super::committed(tx).await?;
         Ok(key)
     }
 
@@ -153,7 +153,7 @@ impl super::Store {
             .db
             .transaction(&[schema::DEVICE], rexie::TransactionMode::ReadWrite)?;
         write_sync_record(&tx, record).await?;
-        tx.done().await?;
+        super::committed(tx).await?;
         Ok(())
     }
 

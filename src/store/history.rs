@@ -170,7 +170,7 @@ impl Store {
         let events = tx.store(schema::EVENTS)?.get_all(None, None).await?;
         count_acts(&tx, &events).await?;
         device.put(&JsValue::TRUE, Some(&marker)).await?;
-        tx.done().await?;
+        super::committed(tx).await?;
         Ok(())
     }
 }

@@ -38,8 +38,11 @@ pub use pulled::Applied;
 pub enum StoreError {
     /// A rule of the regulation refused the act.
     Refused(Refusals),
-    /// The browser's storage failed (quota, blocked, closed); its own words.
+    /// The browser's storage failed (blocked, closed); its own words.
     Storage(String),
+    /// The browser refused to store a write (its quota reached, the disk full): nothing of it
+    /// was stored. What the browser says of the space left.
+    NotSaved(String),
     /// A stored record could not be read back (damaged, or from an unknown version).
     Unreadable(String),
     /// An event from the endpoint fails its own checks (its hash, seq, clock or text): the
@@ -56,6 +59,10 @@ impl std::fmt::Display for StoreError {
         match self {
             StoreError::Refused(refusals) => write!(f, "{refusals}"),
             StoreError::Storage(msg) => write!(f, "端末への保存に失敗しました: {msg}"),
+            StoreError::NotSaved(space) => write!(
+                f,
+                "端末の保存領域が足りないため、記録は保存されていません（{space}）。同期を済ませ、システム管理者に連絡してください。"
+            ),
             StoreError::Unreadable(msg) => write!(f, "保存されたデータを読めません: {msg}"),
             StoreError::Damaged(id, why) => write!(
                 f,
@@ -76,7 +83,23 @@ impl From<rexie::Error> for StoreError {
             rexie::Error::IdbError(inner) => inner.to_string(),
             other => other.to_string(),
         };
+        if detail.contains("QuotaExceededError") {
+            return StoreError::NotSaved(detail);
+        }
         StoreError::Storage(detail)
+    }
+}
+
+/// Waits until a write has committed. The browser aborts a transaction it cannot store (its
+/// quota reached, the disk full) without any request failing: `done` then answers `Aborted`,
+/// which must never pass for saved.
+pub(crate) async fn committed(tx: Transaction) -> Result<()> {
+    match tx.done().await? {
+        rexie::TransactionResult::Committed => Ok(()),
+        rexie::TransactionResult::Aborted => {
+            let space = crate::device_storage::report().await;
+            Err(StoreError::NotSaved(space.summary_ja()))
+        }
     }
 }
 
@@ -197,7 +220,7 @@ impl Store {
     async fn finish<T>(&self, tx: Transaction, outcome: Result<T>) -> Result<T> {
         match outcome {
             Ok(value) => {
-                tx.done().await?;
+                committed(tx).await?;
                 announce_written();
                 Ok(value)
             }

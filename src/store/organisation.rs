@@ -28,7 +28,7 @@ impl Store {
                 append_in(&tx, kind, operator, now_ms).await?;
             }
         }
-        tx.done().await?;
+        super::committed(tx).await?;
         Ok(())
     }
 
@@ -45,7 +45,7 @@ impl Store {
                 append_in(&tx, kind, operator, now_ms).await?;
             }
         }
-        tx.done().await?;
+        super::committed(tx).await?;
         Ok(())
     }
 

@@ -22,7 +22,7 @@ impl Store {
                 append_in(&tx, kind, SYSTEM_OPERATOR, now_ms).await?;
             }
         }
-        tx.done().await?;
+        super::committed(tx).await?;
         Ok(())
     }
 

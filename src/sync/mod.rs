@@ -146,6 +146,23 @@ pub struct SyncState {
 pub const REPORTED_FAILURES: u32 = 3;
 
 impl SyncState {
+    /// The records of this device (its chain holds `recorded`) the endpoint has not got yet:
+    /// until sent, this tablet is their only copy.
+    pub fn unsent(&self, recorded: u64) -> u64 {
+        recorded.saturating_sub(self.pushed_seq)
+    }
+
+    /// The unsent records the sync is not moving: all of them on a tablet not enrolled, or
+    /// whose last sync failed (offline included); none while syncs succeed, since those
+    /// leave at the next one.
+    pub fn held_back(&self, recorded: u64) -> u64 {
+        if self.enrolled && self.last_error.is_none() {
+            0
+        } else {
+            self.unsent(recorded)
+        }
+    }
+
     /// Counts a sync that ended with `error` (an unreachable endpoint is not a failure), or
     /// one that succeeded (`None`), in the run of failures.
     pub fn count_failure(&mut self, error: Option<&SyncError>, now_ms: i64) {
