@@ -2,7 +2,7 @@
 //! records to the shared endpoint; what is waiting, the last success and the last error.
 
 use crate::components::record_form::{Field, Outcome, RecordForm};
-use crate::device_storage::{self, megabytes_ja, StorageReport};
+use crate::device_storage::{self, size_ja, StorageReport};
 use crate::state::use_store;
 use crate::state::SyncSignals;
 use crate::store::HistoryCheck;
@@ -238,7 +238,7 @@ fn StorageSummary(report: StorageReport) -> impl IntoView {
         Some(false) => "保護されていません（空き容量が不足するとブラウザが消去することがあります）",
         None => "このブラウザでは確認できません",
     };
-    let size = |bytes: Option<u64>| bytes.map_or_else(|| "不明".to_string(), megabytes_ja);
+    let size = |bytes: Option<u64>| bytes.map_or_else(|| "不明".to_string(), size_ja);
     let state = report
         .persisted
         .map_or("unknown", |p| if p { "true" } else { "false" });
@@ -250,7 +250,7 @@ fn StorageSummary(report: StorageReport) -> impl IntoView {
             <dd class="usage" data-bytes=report.usage.map(|u| u.to_string())>{size(report.usage)}</dd>
             <dt>"空き（上限まで）"</dt>
             <dd class="available" data-bytes=report.available().map(|a| a.to_string())>
-                {size(report.available())} {report.quota.map(|q| format!("（上限 {}）", megabytes_ja(q)))}
+                {size(report.available())} {report.quota.map(|q| format!("（上限 {}）", size_ja(q)))}
             </dd>
         </dl>
     }
