@@ -90,3 +90,21 @@ test('the first screen shows at once, before the wasm, and the app takes its pla
   const { total, shifts } = await layoutShifts(page);
   expect(total, JSON.stringify(shifts)).toBeLessThanOrEqual(0.01);
 });
+
+test('on a phone, the first screen stays the largest paint: the first visit\'s LCP is its first paint', async ({ page }) => {
+  await page.setViewportSize({ width: 412, height: 823 });
+  await page.goto('/');
+  await expect(page.locator('[data-screen="setup"]')).toBeVisible();
+  // A larger element of the app, painted once the wasm has run, would be a later entry.
+  const paints = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const seen = [];
+        new PerformanceObserver((list) => seen.push(...list.getEntries())).observe({ type: 'largest-contentful-paint', buffered: true });
+        const [fcp] = performance.getEntriesByName('first-contentful-paint');
+        setTimeout(() => resolve({ fcp: fcp.startTime, lcp: seen.map((e) => ({ at: e.startTime, size: e.size })) }), 200);
+      }),
+  );
+  expect(paints.lcp.length, JSON.stringify(paints)).toBe(1);
+  expect(paints.lcp[0].at).toBe(paints.fcp);
+});
