@@ -183,7 +183,8 @@ async fn a_failed_projection_write_leaves_no_event_behind() {
         .record_entry(entry("鈴木 一郎", true), OPERATOR, Utc::now())
         .await;
     restore.call0(&JsValue::NULL).unwrap();
-    let Err(StoreError::Storage(message)) = result else {
+    // A request refused for the quota (as Firefox refuses one) is told as not saved.
+    let Err(StoreError::NotSaved(message)) = result else {
         panic!("the failed write must fail the entry, got {result:?}");
     };
     assert!(

@@ -91,20 +91,31 @@ test('the first screen shows at once, before the wasm, and the app takes its pla
   expect(total, JSON.stringify(shifts)).toBeLessThanOrEqual(0.01);
 });
 
-test('on a phone, the first screen stays the largest paint: the first visit\'s LCP is its first paint', async ({ page }) => {
+test('on a phone, the first screen stays the largest paint: nothing the app shows after is larger', async ({ page }) => {
   await page.setViewportSize({ width: 412, height: 823 });
+  // The first screen painted for sure before the wasm runs, as on a slow link.
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route(/_bg\.wasm$/, async (route) => {
+    await held;
+    await route.continue();
+  });
   await page.goto('/');
+  await expect(page.locator('#first-screen p.loading')).toBeVisible();
+  const released = await page.evaluate(
+    () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())))),
+  );
+  release();
   await expect(page.locator('[data-screen="setup"]')).toBeVisible();
-  // A larger element of the app, painted once the wasm has run, would be a later entry.
+  // A larger element of the app would be a later largest-contentful-paint entry.
   const paints = await page.evaluate(
     () =>
       new Promise((resolve) => {
         const seen = [];
         new PerformanceObserver((list) => seen.push(...list.getEntries())).observe({ type: 'largest-contentful-paint', buffered: true });
-        const [fcp] = performance.getEntriesByName('first-contentful-paint');
-        setTimeout(() => resolve({ fcp: fcp.startTime, lcp: seen.map((e) => ({ at: e.startTime, size: e.size })) }), 200);
+        setTimeout(() => resolve(seen.map((e) => ({ at: e.startTime, size: e.size }))), 200);
       }),
   );
-  expect(paints.lcp.length, JSON.stringify(paints)).toBe(1);
-  expect(paints.lcp[0].at).toBe(paints.fcp);
+  expect(paints.length).toBeGreaterThanOrEqual(1);
+  for (const paint of paints) expect(paint.at, JSON.stringify({ released, paints })).toBeLessThan(released);
 });
