@@ -6,17 +6,18 @@
 # devices at once over HTTP), the worst rule re-check, and a bounded run of the fuzz targets
 # (FUZZ_SECONDS, default 600). Not part of the tests.
 #
-# BENCH_PARTS=pwa,history,sync,layout,ingest,revocation,fuzz (default: all) runs only
+# BENCH_PARTS=pwa,lighthouse,history,sync,layout,ingest,revocation,fuzz (default: all) runs only
 # those parts. BENCH_DIST=<dir> measures that build as it is instead of building dist-bench/
 # (the history part needs a build with the `bench` feature).
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$ROOT"
-parts=",${BENCH_PARTS:-pwa,history,sync,layout,ingest,revocation,fuzz},"
+parts=",${BENCH_PARTS:-pwa,lighthouse,history,sync,layout,ingest,revocation,fuzz},"
 part() { [[ "$parts" == *",$1,"* ]]; }
 
 install_build_tools
 install_test_tools
+install_bench_tools
 if [ -n "${BENCH_DIST:-}" ]; then
   dist=$(cd "$BENCH_DIST" && pwd)
   say "measuring the build in $dist as it is"
@@ -44,6 +45,8 @@ done
 # Bytes on the wire of a first visit (page and service worker), tap → row (quiet, and with one
 # core kept busy), the logbook's page turns, offline reload → interactive.
 part pwa && (cd tests/e2e && node bench/bench.mjs "$dist" "http://localhost:$PORT")
+# Lighthouse 12, mobile preset: the first screen, and 操作履歴 signed in.
+part lighthouse && (cd tests/e2e && CHROME_PATH=/usr/bin/chromium node bench/lighthouse-bench.mjs "http://localhost:$PORT")
 # The operation history (第12条) at 1,000,000 events: one operator's month and a year's counts
 # per day, beside raw IndexedDB reads and the anchor (30 days of one room), in a fresh profile.
 part history && (cd tests/e2e && node bench/history-bench.mjs "http://localhost:$PORT")
