@@ -15,6 +15,29 @@ cd "$ROOT"
 parts=",${BENCH_PARTS:-pwa,lighthouse,history,sync,layout,ingest,revocation,fuzz},"
 part() { [[ "$parts" == *",$1,"* ]]; }
 
+# The PouchDB anchor (../shared/anchors/pouchdb-sync, read-only): copied to a directory of its
+# own under the temp dir, its packages installed from its lockfiles and its bundle built, each
+# step skipped when already done. Prints the directory.
+pouchdb_anchor() {
+  local src="${POUCHDB_ANCHOR:-$ROOT/../shared/anchors/pouchdb-sync}"
+  local dir="${TMPDIR:-/tmp}/daicho-pouchdb-anchor"
+  [ -f "$src/run.js" ] || { echo "no PouchDB anchor at $src (POUCHDB_ANCHOR=…)" >&2; return 1; }
+  mkdir -p "$dir"
+  # -p keeps the lockfiles' times, so npm_ci sees them unchanged on the next run.
+  (cd "$src" && find . -path ./node_modules -prune -o -path ./server/node_modules -prune -o \
+    -path ./results -prune -o -path ./profile -prune -o -type f -print0 |
+    xargs -0 cp -p --parents -t "$dir") >&2
+  npm_ci "$dir" >&2
+  npm_ci "$dir/server" >&2
+  if [ ! -f "$dir/www/pouchdb-browser.bundle.js" ] || [ "$dir/package-lock.json" -nt "$dir/www/pouchdb-browser.bundle.js" ]; then
+    say "PouchDB anchor: bundle" >&2
+    (cd "$dir" && cp node_modules/dexie/dist/dexie.min.js www/ &&
+      npx esbuild node_modules/pouchdb-browser/lib/index.es.js --bundle --format=iife \
+        --global-name=PouchDBMod --minify --outfile=www/pouchdb-browser.bundle.js --log-level=warning) >&2
+  fi
+  echo "$dir"
+}
+
 install_build_tools
 install_test_tools
 install_bench_tools
@@ -51,8 +74,12 @@ part lighthouse && (cd tests/e2e && CHROME_PATH=/usr/bin/chromium node bench/lig
 # per day, beside raw IndexedDB reads and the anchor (30 days of one room), in a fresh profile.
 part history && (cd tests/e2e && node bench/history-bench.mjs "http://localhost:$PORT")
 # Sync: push and pull + apply of 10,000 events beside a plain POST/GET (each run on a fresh
-# endpoint of its own, on the ports after the plain one).
-part sync && (cd tests/e2e && DIST="${DIST:-$dist}" node bench/sync-bench.mjs "http://localhost:$PLAIN_PORT" "$((PLAIN_PORT + 1))")
+# endpoint of its own, on the ports after the plain one), then PouchDB's replication of the same
+# 10,000 documents in the same run.
+if part sync; then
+  anchor=$(pouchdb_anchor)
+  (cd tests/e2e && DIST="${DIST:-$dist}" POUCHDB_ANCHOR_DIR="$anchor" node bench/sync-bench.mjs "http://localhost:$PLAIN_PORT" "$((PLAIN_PORT + 1))")
+fi
 # What a pulled line costs IndexedDB by the way it is stored: the app's layout beside others.
 part layout && (cd tests/e2e && node bench/layout-bench.mjs)
 # The endpoint's ingest: verified pushes beside plain INSERTs, in a fresh SQLite file; then 20
