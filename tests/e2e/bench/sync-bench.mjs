@@ -8,7 +8,8 @@
 // pull + apply as ratios to its push and pull, with its defaults and with batch_size 1000.
 // Usage: node bench/sync-bench.mjs <plain endpoint url> <first free port>
 // RUNS=n (3), DISK=1 (browser profiles on disk, not in memory), PHASES=1 (each page's times),
-// PROFILE=<file> (a CPU profile of the pull), POUCHDB_ANCHOR_DIR= (unset: PouchDB not run),
+// PROFILE=<file> (a CPU profile of the pull), PUSH_PROFILE=<file> (of the push),
+// POUCHDB_ANCHOR_DIR= (unset: PouchDB not run),
 // POUCHDB_REPS=n (RUNS).
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
@@ -151,11 +152,13 @@ async function pushRun(browser) {
   await page.reload();
   await page.waitForSelector(`.sync-state .pending[data-pending="${EVENTS}"]`);
   await page.waitForFunction(() => typeof window.benchRelease === 'function');
+  const cdp = process.env.PUSH_PROFILE ? await startProfile(context, page) : null;
   const started = Date.now();
   await page.click('#sync-now');
   await page.evaluate(() => window.benchRelease());
   await page.waitForSelector('.sync-page > .card .status', { timeout: 300_000 });
   const ms = Date.now() - started;
+  if (cdp) await stopProfile(cdp, process.env.PUSH_PROFILE);
   const status = await page.locator('.sync-page > .card .status').innerText();
   if (!status.includes(`${EVENTS}件を送信し`)) throw new Error(`push: ${status}`);
   const push = await page.evaluate(() => {
@@ -163,6 +166,16 @@ async function pushRun(browser) {
     const [end] = performance.getEntriesByName('daicho:push:end');
     return end.startTime - start.startTime;
   });
+  if (process.env.PHASES) {
+    // Each batch's POST: sent at (from the first batch read), the endpoint's answer, and the gap
+    // before the next was sent (the browser's reading, signing and sending).
+    const posts = await page.evaluate(() => {
+      const [start] = performance.getEntriesByName('daicho:push:start');
+      return performance.getEntriesByType('resource').filter((r) => r.initiatorType === 'fetch' && r.name.endsWith('/api/events'))
+        .map((r) => [r.startTime - start.startTime, r.responseStart - r.requestStart, r.responseEnd - r.responseStart]);
+    });
+    console.log(`  batches (sent at, endpoint's answer, body): ${posts.map((r) => r.map((x) => x.toFixed(0)).join('/')).join(' ')}`);
+  }
   console.log(`  push ${push.toFixed(0)} ms; the whole sync by hand (the push, an empty pull, its sync record, until the page says so) ${ms} ms`);
   await close();
   return { ms: push, whole: ms, events };
