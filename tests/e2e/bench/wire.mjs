@@ -10,8 +10,10 @@
 // its network is recorded; Playwright keeps the sessions it attaches that way to itself.
 //
 // Check that nothing is missed: the browser talks to the server through a counting TCP proxy,
-// and its count of the bytes the server sent is printed beside the CDP sum (they agree within
-// the few hundred bytes of connection-level framing when every request is counted).
+// and its count of the bytes the server sent is printed beside the CDP sum. They differ by the
+// service worker's own script (sw.js, under 1 KB brotli), which the browser fetches before the
+// worker's target exists and CDP reports with almost no bytes; a missed precache request
+// would show as hundreds of KB.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, existsSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
