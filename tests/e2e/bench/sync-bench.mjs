@@ -177,7 +177,10 @@ async function pushRun(browser) {
   const started = Date.now();
   await page.click('#sync-now');
   await page.evaluate(() => window.benchRelease());
-  await page.waitForSelector('.sync-page > .card .status', { timeout: 300_000 });
+  await page.waitForSelector('.sync-page > .card .status', { timeout: 300_000 }).catch(async (e) => {
+    const marks = await page.evaluate(() => performance.getEntriesByType('mark').map((m) => `${m.name}@${m.startTime.toFixed(0)}`).join(' '));
+    throw new Error(`sync by hand did not report: ${await page.locator('.sync-page').innerText()}\nmarks: ${marks}\n${e.message}`);
+  });
   const ms = Date.now() - started;
   if (cdp) await stopProfile(cdp, process.env.PUSH_PROFILE);
   const status = await page.locator('.sync-page > .card .status').innerText();
