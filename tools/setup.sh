@@ -67,6 +67,12 @@ install_test_tools() {
   npm_ci "$ROOT/tests/e2e"
 }
 
+# The benches' Lighthouse and the puppeteer-core it drives (tests/e2e/bench/package-lock.json;
+# no browser download: they run Debian's Chromium).
+install_bench_tools() {
+  PUPPETEER_SKIP_DOWNLOAD=1 npm_ci "$ROOT/tests/e2e/bench"
+}
+
 # Debian's PostgreSQL, for the server's tests on PostgreSQL (tools/postgres-tests.sh).
 install_postgres() {
   apt_install postgresql

@@ -184,8 +184,9 @@ const ROWS_PER_INSERT: usize = 100;
 
 /// Stores `events` in the open push transaction, many rows per statement.
 async fn insert_all(tx: &mut Transaction<'_, Any>, events: &[Event]) -> sqlx::Result<()> {
+    let engine = Engine::of_connection(tx);
     for chunk in events.chunks(ROWS_PER_INSERT) {
-        let sql = insert_statement(chunk.len());
+        let sql = insert_statement(engine, chunk.len());
         let mut query = sqlx::query(&sql);
         let received_at = now_ms();
         for event in chunk {
@@ -207,18 +208,12 @@ async fn insert_all(tx: &mut Transaction<'_, Any>, events: &[Event]) -> sqlx::Re
     Ok(())
 }
 
-/// `INSERT … VALUES ($1, …, $10), ($11, …, $20), …` for `rows` events.
-fn insert_statement(rows: usize) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|row| {
-            let params: Vec<String> = (1..=10).map(|n| format!("${}", row * 10 + n)).collect();
-            format!("({})", params.join(", "))
-        })
-        .collect();
+/// `INSERT … VALUES ($1, …, $10), ($11, …, $20), …` for `rows` events (`?` on SQLite).
+fn insert_statement(engine: Engine, rows: usize) -> String {
     format!(
         "INSERT INTO events (device, seq, hlc_wall_ms, hlc_counter, operator, kind, body, \
          prev_hash, hash, received_at) VALUES {}",
-        values.join(", ")
+        database::values_rows(engine, rows, 10)
     )
 }
 

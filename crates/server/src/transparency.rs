@@ -7,6 +7,7 @@
 //! ever inserted, about two per event; the root and any proof are a few of them folded, never
 //! a pass over the leaves.
 
+use crate::database::{self, Engine};
 use crate::log_key::LogKey;
 use daicho_core::merkle::{self, Frontier, Hash};
 use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
@@ -112,21 +113,11 @@ pub async fn append_new(tx: &mut Transaction<'_, Any>) -> sqlx::Result<u64> {
             nodes.push((level, idx, node, (level == 0).then_some(pos)));
         }
     }
+    let engine = Engine::of_connection(tx);
     for chunk in nodes.chunks(ROWS_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                format!(
-                    "(${}, ${}, ${}, ${})",
-                    4 * r + 1,
-                    4 * r + 2,
-                    4 * r + 3,
-                    4 * r + 4
-                )
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO log_tree (level, idx, hash, pos) VALUES {}",
-            values.join(", ")
+            database::values_rows(engine, chunk.len(), 4)
         );
         let mut query = sqlx::query(&sql);
         for (level, idx, node, pos) in chunk {
