@@ -2,7 +2,7 @@
 //! daicho-core's `needs` names for the act, and for an entry the door's `DoorFacts`. Nothing
 //! else is read, and never a whole logbook.
 
-use super::codec::{from_js, from_js_whole};
+use super::codec::from_js;
 use super::registers::{events_of_kinds, only, referring};
 use super::{event_key, records, schema, Result};
 use chrono::{DateTime, Utc};
@@ -260,7 +260,7 @@ pub(super) async fn read_occupancy(tx: &Transaction, room_id: &str) -> Result<Oc
         .get(JsValue::from_str(room_id))
         .await?;
     match stored {
-        Some(value) => from_js_whole(&value),
+        Some(value) => from_js(value),
         None => Ok(Occupancy::of(room_id)),
     }
 }

@@ -176,14 +176,14 @@ impl Store {
             );
         }
         for value in tx.store(schema::OCCUPANCY)?.get_all(None, None).await? {
-            let o: daicho_core::projection::Occupancy = super::codec::from_js_whole(&value)?;
+            let o: daicho_core::projection::Occupancy = super::codec::from_js(value)?;
             all.insert(
                 RecordKey::Occupancy(o.room_id.clone()),
                 Record::Occupancy(o),
             );
         }
         for value in tx.store(schema::WAITING)?.get_all(None, None).await? {
-            let w: daicho_core::projection::Waiting = super::codec::from_js_whole(&value)?;
+            let w: daicho_core::projection::Waiting = super::codec::from_js(value)?;
             all.insert(RecordKey::Waiting(w.target.clone()), Record::Waiting(w));
         }
         Ok(all)
