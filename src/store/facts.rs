@@ -12,6 +12,7 @@ use daicho_core::needs::{next_needs, Need};
 use daicho_core::people::PersonDefined;
 use daicho_core::projection::{Occupancy, Record, RecordKey};
 use daicho_core::room_permit::Permit;
+use daicho_core::sort::sort_by_key;
 use daicho_core::{
     EntryRecord, EntryRecorded, Event, EventId, EventKind, Refusals, Registers, Room, Versioned,
 };
@@ -249,7 +250,7 @@ pub(super) async fn inside(tx: &Transaction, room_id: &str) -> Result<Vec<EntryR
         let entry: Event = from_js(value)?;
         inside.extend(EntryRecord::of_events(&entry, []));
     }
-    inside.sort_by_key(|e| e.entered_at);
+    sort_by_key(&mut inside, |e| e.entered_at);
     Ok(inside)
 }
 
