@@ -4,6 +4,7 @@
 //! The biometric itself never leaves the authenticator (第8条第2項).
 
 use daicho_core::webauthn::PasskeyCredential;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
@@ -52,7 +53,7 @@ pub async fn register(person_id: &str, name: &str) -> Result<PasskeyCredential, 
     let value = create_passkey(&rp_id(), person_id, person_id, name)
         .await
         .map_err(|e| refusal_ja(&e))?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+    from_answer(value)
 }
 
 /// Asks the authenticator to sign `challenge` with one of `credential_ids`.
@@ -63,7 +64,14 @@ pub async fn assert(
     let value = get_assertion(&rp_id(), credential_ids, challenge)
         .await
         .map_err(|e| refusal_ja(&e))?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+    from_answer(value)
+}
+
+/// What `webauthn.js` answered (a plain object), read through its JSON as the store reads its
+/// records (`store::codec`).
+fn from_answer<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
+    let text = js_sys::JSON::stringify(&value).map_err(|e| format!("{e:?}"))?;
+    serde_json::from_str(&String::from(text)).map_err(|e| e.to_string())
 }
 
 /// The browser's refusal in words for the person at the tablet.

@@ -7,6 +7,7 @@ use crate::state::follow_store;
 use chrono::Utc;
 use daicho_core::people::PersonDefined;
 use daicho_core::room_permit::is_permitted;
+use daicho_core::sort::sort_by_key;
 use daicho_core::Room;
 use leptos::prelude::*;
 use std::future::Future;
@@ -24,7 +25,9 @@ pub fn PersonSelect(
     let directory = expect_context::<Directory>();
     let choices = move || {
         let mut people: Vec<_> = directory.0.with(|m| m.values().cloned().collect());
-        people.sort_by_key(|p| (!p.is_staff(), p.affiliation.clone(), p.name.clone()));
+        sort_by_key(&mut people, |p| {
+            (!p.is_staff(), p.affiliation.clone(), p.name.clone())
+        });
         people
             .into_iter()
             .map(|p| (p.id, format!("{}（{}）", p.name, p.affiliation)))

@@ -14,6 +14,7 @@ use crate::store::paging::LogQuery;
 use crate::store::StoreError;
 use chrono::Utc;
 use daicho_core::people::PersonDefined;
+use daicho_core::sort::sort_by;
 use daicho_core::{wareki, EntryRecord, EntryRecorded, Field, Refusals, Room, SecurityLevel};
 use leptos::html;
 use leptos::prelude::*;
@@ -223,7 +224,9 @@ fn PeopleOptions(staff: bool, #[prop(optional)] plain: bool) -> impl IntoView {
                 .cloned()
                 .collect()
         });
-        people.sort_by(|a, b| (&a.affiliation, &a.name).cmp(&(&b.affiliation, &b.name)));
+        sort_by(&mut people, |a, b| {
+            (&a.affiliation, &a.name).cmp(&(&b.affiliation, &b.name))
+        });
         people
             .into_iter()
             .map(|p| {

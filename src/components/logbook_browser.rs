@@ -9,6 +9,7 @@ use crate::state::follow_store;
 use crate::store::paging::{LogPage, LogQuery, PageCursor};
 use crate::store::Store;
 use chrono::{NaiveDate, TimeZone};
+use daicho_core::sort::sort_by_key;
 use daicho_core::{wareki, Room};
 use leptos::prelude::*;
 
@@ -167,7 +168,9 @@ fn PersonFilter(on_change: impl Fn(leptos::ev::Event) + 'static) -> impl IntoVie
     let directory = expect_context::<Directory>();
     let people = move || {
         let mut people: Vec<_> = directory.0.with(|m| m.values().cloned().collect());
-        people.sort_by_key(|p| (!p.is_staff(), p.affiliation.clone(), p.name.clone()));
+        sort_by_key(&mut people, |p| {
+            (!p.is_staff(), p.affiliation.clone(), p.name.clone())
+        });
         people
     };
     view! {

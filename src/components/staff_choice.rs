@@ -4,12 +4,15 @@
 use super::choices::labelled;
 use crate::directory::Directory;
 use daicho_core::people::PersonDefined;
+use daicho_core::sort::sort_by;
 use leptos::prelude::*;
 
 /// Staff sorted as the town lists them: by section, then name.
 fn staff_sorted(directory: Directory) -> Vec<PersonDefined> {
     let mut staff = directory.staff();
-    staff.sort_by(|a, b| (&a.affiliation, &a.name).cmp(&(&b.affiliation, &b.name)));
+    sort_by(&mut staff, |a, b| {
+        (&a.affiliation, &a.name).cmp(&(&b.affiliation, &b.name))
+    });
     staff
 }
 

@@ -14,6 +14,7 @@ use crate::store::new_id;
 use chrono::{NaiveDate, Utc};
 use daicho_core::assets::{AssetCategory, AssetRegistered, HandlerDesignated, MeasureRecorded};
 use daicho_core::organisation::{Organisation, Position, Role};
+use daicho_core::sort::sort_by;
 use daicho_core::{EventId, EventKind, Refusals, Versioned};
 use leptos::prelude::*;
 
@@ -192,7 +193,7 @@ fn AssetList(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
                 .collect()
         });
         let by = sort.get();
-        lines.sort_by(|a, b| {
+        sort_by(&mut lines, |a, b| {
             let (a, b) = (&a.asset, &b.asset);
             match by {
                 SortBy::Category => (a.category, &a.name).cmp(&(b.category, &b.name)),

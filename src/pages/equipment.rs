@@ -10,6 +10,7 @@ use crate::state::{follow_store, use_store};
 use crate::store::new_id;
 use chrono::Utc;
 use daicho_core::equipment::{EquipmentKind, EquipmentRegistered};
+use daicho_core::sort::sort_by;
 use daicho_core::{EventKind, Versioned};
 use leptos::prelude::*;
 
@@ -110,8 +111,12 @@ fn EquipmentList(
             })
             .collect();
         match sort.get() {
-            SortBy::Place => rows.sort_by(|a, b| (&a.place, &a.name).cmp(&(&b.place, &b.name))),
-            SortBy::Name => rows.sort_by(|a, b| (&a.name, &a.place).cmp(&(&b.name, &b.place))),
+            SortBy::Place => sort_by(&mut rows, |a, b| {
+                (&a.place, &a.name).cmp(&(&b.place, &b.name))
+            }),
+            SortBy::Name => sort_by(&mut rows, |a, b| {
+                (&a.name, &a.place).cmp(&(&b.name, &b.place))
+            }),
         }
         rows
     });

@@ -10,6 +10,7 @@ use crate::pages::keys::{read_keys, return_key, KeysNow};
 use crate::state::follow_store;
 use chrono::Utc;
 use daicho_core::key_log::KeyDefined;
+use daicho_core::sort::sort_by_key;
 use daicho_core::Room;
 use leptos::prelude::*;
 
@@ -110,7 +111,7 @@ fn KeysOut(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoView {
                 .iter()
                 .map(|l| (l.clone(), key_name(&k.keys, &l.key_id)))
                 .collect();
-            out.sort_by_key(|(l, _)| (!l.is_overdue(now), l.due_back));
+            sort_by_key(&mut out, |(l, _)| (!l.is_overdue(now), l.due_back));
             out
         })
     };

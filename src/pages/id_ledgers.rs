@@ -19,6 +19,7 @@ use daicho_core::id_ledger::{
     OperatorIdKindDefined,
 };
 use daicho_core::organisation::{Organisation, Role};
+use daicho_core::sort::sort_by;
 use daicho_core::{Event, EventId, EventKind, EventTag, Refusals, Versioned};
 use leptos::prelude::*;
 
@@ -314,10 +315,10 @@ fn IdList(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
                 .collect()
         });
         match sort.get() {
-            SortBy::Id => lines.sort_by(|a, b| a.record.id.cmp(&b.record.id)),
-            SortBy::Person => {
-                lines.sort_by(|a, b| (&a.name, &a.record.id).cmp(&(&b.name, &b.record.id)))
-            }
+            SortBy::Id => sort_by(&mut lines, |a, b| a.record.id.cmp(&b.record.id)),
+            SortBy::Person => sort_by(&mut lines, |a, b| {
+                (&a.name, &a.record.id).cmp(&(&b.name, &b.record.id))
+            }),
         }
         lines
     });

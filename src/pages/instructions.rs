@@ -11,6 +11,7 @@ use crate::directory::Directory;
 use crate::state::follow_store;
 use daicho_core::instructions::{Addressee, Basis, Instruction, InstructionStatus};
 use daicho_core::office::Meeting;
+use daicho_core::sort::sort_by;
 use leptos::prelude::*;
 
 const STATUSES: [InstructionStatus; 3] = [
@@ -73,7 +74,9 @@ pub fn InstructionsPage() -> impl IntoView {
         let registers = store.registers().await.map_err(|e| e.to_string())?;
         let office = registers.office();
         let mut meetings: Vec<Meeting> = office.meetings.values().cloned().collect();
-        meetings.sort_by(|a, b| (b.held.date, &b.id).cmp(&(a.held.date, &a.id)));
+        sort_by(&mut meetings, |a, b| {
+            (b.held.date, &b.id).cmp(&(a.held.date, &a.id))
+        });
         let instructions = office.instructions.values().cloned().collect();
         Ok::<_, String>(InstructionsRead {
             instructions,
@@ -134,9 +137,13 @@ fn InstructionList(
                 .collect()
         });
         if by_issued.get() {
-            list.sort_by(|a, b| (b.issued.issued_on, &b.id).cmp(&(a.issued.issued_on, &a.id)));
+            sort_by(&mut list, |a, b| {
+                (b.issued.issued_on, &b.id).cmp(&(a.issued.issued_on, &a.id))
+            });
         } else {
-            list.sort_by(|a, b| (a.issued.due, &a.id).cmp(&(b.issued.due, &b.id)));
+            sort_by(&mut list, |a, b| {
+                (a.issued.due, &a.id).cmp(&(b.issued.due, &b.id))
+            });
         }
         list
     });

@@ -11,6 +11,7 @@ use crate::directory::Directory;
 use crate::state::follow_store;
 use daicho_core::office::Meeting;
 use daicho_core::organisation::Role;
+use daicho_core::sort::sort_by;
 use daicho_core::years::YearKind;
 use daicho_core::EventId;
 use leptos::prelude::*;
@@ -90,7 +91,7 @@ fn MeetingList(
         let k = year_kind(&kind.get());
         let mut ys: Vec<i32> =
             meetings.with(|ms| ms.iter().map(|m| k.year_of(m.held.date)).collect());
-        ys.sort_unstable_by(|a, b| b.cmp(a));
+        sort_by(&mut ys, |a, b| b.cmp(a));
         ys.dedup();
         ys.into_iter().map(move |y| (y, k.label_ja(y)))
     };
@@ -106,7 +107,9 @@ fn MeetingList(
                 .cloned()
                 .collect()
         });
-        list.sort_by(|a, b| (a.held.date, &a.id).cmp(&(b.held.date, &b.id)));
+        sort_by(&mut list, |a, b| {
+            (a.held.date, &a.id).cmp(&(b.held.date, &b.id))
+        });
         if !oldest_first.get() {
             list.reverse();
         }

@@ -10,6 +10,7 @@ use chrono::Utc;
 use daicho_core::organisation::{Organisation, Position};
 use daicho_core::people::{PersonDefined, PersonKind};
 use daicho_core::sign_in::{pin_is_well_formed, Credential};
+use daicho_core::sort::sort_by;
 use daicho_core::{Refusal, RefusalCode, Refusals};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -72,7 +73,9 @@ pub fn PeoplePage() -> impl IntoView {
                 .cloned()
                 .collect()
         });
-        people.sort_by(|a, b| (&a.affiliation, &a.name).cmp(&(&b.affiliation, &b.name)));
+        sort_by(&mut people, |a, b| {
+            (&a.affiliation, &a.name).cmp(&(&b.affiliation, &b.name))
+        });
         people
     });
     let key = |p: &PersonDefined| (p.id.clone(), p.name.clone(), p.affiliation.clone());

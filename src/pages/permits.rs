@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use daicho_core::room_permit::{
     PermissionGranted, Permit, PermitRevoked, PermitScope, VisitPermitGranted,
 };
+use daicho_core::sort::sort_by_key;
 use daicho_core::{wareki, Refusal, RefusalCode, Refusals, Room, SecurityLevel};
 use leptos::prelude::*;
 
@@ -209,7 +210,7 @@ fn PermitList(now: Memo<PermitsNow>) -> impl IntoView {
                 })
                 .collect();
             // Newest period first: what a manager reviews is what is valid now or soon.
-            lines.sort_by_key(|l| std::cmp::Reverse(starts(&l.permit)));
+            sort_by_key(&mut lines, |l| std::cmp::Reverse(starts(&l.permit)));
             lines
         })
     });

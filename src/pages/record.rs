@@ -10,6 +10,7 @@ use crate::state::{follow_store, use_store};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use daicho_core::corrections::{CorrectionKind, CorrectionRecorded};
+use daicho_core::sort::sort_by_key;
 use daicho_core::{Event, EventId, Registers, Room};
 use leptos::prelude::*;
 use serde_json::Value;
@@ -185,7 +186,7 @@ fn fields_of(payload: &Value) -> Vec<(String, Value)> {
         return Vec::new();
     };
     let mut keys: Vec<&String> = object.keys().collect();
-    keys.sort_by_key(|k| {
+    sort_by_key(&mut keys, |k| {
         FIELD_ORDER
             .iter()
             .position(|o| o == k)

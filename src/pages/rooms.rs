@@ -10,6 +10,7 @@ use crate::state::{follow_store, use_store};
 use crate::store::{new_id, StoreError};
 use chrono::Utc;
 use daicho_core::room_permit::entry_manager_role;
+use daicho_core::sort::sort_by;
 use daicho_core::{
     wareki, Refusal, RefusalCode, Refusals, Registers, Room, RoomDefined, SecurityLevel,
 };
@@ -27,7 +28,9 @@ struct RoomLine {
 fn room_lines(registers: &Registers, directory: Directory) -> Vec<RoomLine> {
     let today = wareki::to_jst(Utc::now()).date_naive();
     let mut rooms: Vec<Room> = registers.rooms().cloned().collect();
-    rooms.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name)));
+    sort_by(&mut rooms, |a, b| {
+        b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name))
+    });
     rooms
         .into_iter()
         .map(|room| {

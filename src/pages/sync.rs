@@ -124,7 +124,7 @@ fn IdleSetting() -> impl IntoView {
             <h2>"自動サインアウト"</h2>
             <p class="hint">"共用の端末は、操作がないまま次の時間がたつと自動的にサインアウトします。"</p>
             <Field id="idle-minutes" label="操作がない時間">
-                <select id="idle-minutes" on:change=change>{options.to_vec()}</select>
+                <select id="idle-minutes" on:change=change>{options.into_iter().collect_view()}</select>
             </Field>
             <Show when=move || saved.get()>
                 <p class="status" role="status">"設定しました。"</p>

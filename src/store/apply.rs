@@ -6,6 +6,7 @@
 use super::codec::from_js;
 use super::{records, schema, stored_events, Result, StoreError};
 use daicho_core::projection::{self, Change, Found, Occupancy, Record, RecordKey, Update};
+use daicho_core::sort::sort_by;
 use daicho_core::{Event, EventKind};
 use rexie::Transaction;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -182,7 +183,7 @@ impl super::Store {
             tx.store(store)?.clear().await?;
         }
         let mut events = projected_events(&tx).await?;
-        events.sort_by(|a, b| a.fold_key().cmp(&b.fold_key()));
+        sort_by(&mut events, |a, b| a.fold_key().cmp(&b.fold_key()));
         let mut projection = Projection::new(&tx);
         for event in &events {
             projection.project(event).await?;

@@ -2,7 +2,7 @@
 //! daicho-core's `needs` names for the act, and for an entry the door's `DoorFacts`. Nothing
 //! else is read, and never a whole logbook.
 
-use super::codec::{from_js, from_js_whole};
+use super::codec::from_js;
 use super::registers::{events_of_kinds, only, referring};
 use super::{event_key, records, schema, Result};
 use chrono::{DateTime, Utc};
@@ -12,6 +12,7 @@ use daicho_core::needs::{next_needs, Need};
 use daicho_core::people::PersonDefined;
 use daicho_core::projection::{Occupancy, Record, RecordKey};
 use daicho_core::room_permit::Permit;
+use daicho_core::sort::sort_by_key;
 use daicho_core::{
     EntryRecord, EntryRecorded, Event, EventId, EventKind, Refusals, Registers, Room, Versioned,
 };
@@ -249,7 +250,7 @@ pub(super) async fn inside(tx: &Transaction, room_id: &str) -> Result<Vec<EntryR
         let entry: Event = from_js(value)?;
         inside.extend(EntryRecord::of_events(&entry, []));
     }
-    inside.sort_by_key(|e| e.entered_at);
+    sort_by_key(&mut inside, |e| e.entered_at);
     Ok(inside)
 }
 
@@ -260,7 +261,7 @@ pub(super) async fn read_occupancy(tx: &Transaction, room_id: &str) -> Result<Oc
         .get(JsValue::from_str(room_id))
         .await?;
     match stored {
-        Some(value) => from_js_whole(&value),
+        Some(value) => from_js(value),
         None => Ok(Occupancy::of(room_id)),
     }
 }

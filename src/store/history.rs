@@ -3,7 +3,7 @@
 //! from one record per JST day kept in the same transaction as the events. Nothing here
 //! changes or deletes an event: the history has no such path (第12条, seven years).
 
-use super::codec::{from_js, to_js};
+use super::codec::{from_js, from_js_all, to_js};
 use super::paging::PageCursor;
 use super::{schema, Result, Store, StoreError};
 use daicho_core::history::{day_start_ms, jst_day, Act, DayCounts, HistoryFilter};
@@ -138,11 +138,11 @@ impl Store {
         };
         let (totals, cells) =
             futures::try_join!(async { Ok::<_, StoreError>(totals.await?) }, cells)?;
-        let mut cells: BTreeMap<i64, DayCells> = from_json::<DayCells>(cells)?
+        let mut cells: BTreeMap<i64, DayCells> = from_js_all::<DayCells>(cells)?
             .into_iter()
             .map(|c| (c.day, c))
             .collect();
-        let totals = from_json::<DayTotals>(totals)?.into_iter().map(|t| {
+        let totals = from_js_all::<DayTotals>(totals)?.into_iter().map(|t| {
             let day_cells = cells.remove(&t.day).map(|c| c.cells);
             t.with_cells(day_cells.unwrap_or_default())
         });
@@ -272,21 +272,6 @@ pub(super) async fn count_acts(tx: &Transaction, values: &[JsValue]) -> Result<(
         cells.put_all(cell_rows.into_iter())
     )?;
     Ok(())
-}
-
-/// Many small maps (a year of days, each naming dozens of operators) decode several times
-/// faster as one JSON text than through serde-wasm-bindgen, which crosses into JavaScript for
-/// every key and value (measured: the history bench's counts per day over a year).
-fn from_json<T: serde::de::DeserializeOwned>(values: Vec<JsValue>) -> Result<Vec<T>> {
-    if values.is_empty() {
-        return Ok(Vec::new());
-    }
-    let array: js_sys::Array = values.into_iter().collect();
-    let text = js_sys::JSON::stringify(&array)
-        .map_err(|e| StoreError::Unreadable(format!("{e:?}")))?
-        .as_string()
-        .unwrap_or_default();
-    serde_json::from_str(&text).map_err(|e| StoreError::Unreadable(e.to_string()))
 }
 
 /// The index the query reads: by operator and time when one operator is chosen, else by time.

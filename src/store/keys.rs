@@ -8,6 +8,7 @@ use super::{schema, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyReturned};
 use daicho_core::room_permit::{PermissionGranted, Permit, PermitRevoked, VisitPermitGranted};
+use daicho_core::sort::sort_by_key;
 use daicho_core::{EventKind, Versioned};
 use rexie::{Direction, KeyRange, TransactionMode};
 use wasm_bindgen::JsValue;
@@ -123,7 +124,7 @@ impl Store {
             .into_iter()
             .map(super::codec::from_js)
             .collect::<Result<_>>()?;
-        out.sort_by_key(|l| l.due_back);
+        sort_by_key(&mut out, |l| l.due_back);
         Ok(out)
     }
 

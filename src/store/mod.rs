@@ -243,9 +243,8 @@ fn event_key(id: &EventId) -> wasm_bindgen::JsValue {
 }
 
 /// Events as stored: each its JSON, plus `refers` (the record it acts on, or the master record
-/// it defines a version of) for the history index. Converted together: one JSON text, parsed
-/// by the browser. Building each object field by field across the wasm boundary (`to_js`)
-/// decodes every key and string on its own, which was a third of a pulled page's time.
+/// it defines a version of) for the history index. Converted together: one JSON text for the
+/// whole page, parsed by the browser.
 fn stored_events(events: &[&Event]) -> Vec<wasm_bindgen::JsValue> {
     #[derive(serde::Serialize)]
     struct Stored<'a> {
@@ -261,7 +260,7 @@ fn stored_events(events: &[&Event]) -> Vec<wasm_bindgen::JsValue> {
             refers: event.kind.history_key(),
         })
         .collect();
-    let parsed = codec::to_js_whole(&stored);
+    let parsed = codec::to_js(&stored);
     js_sys::Array::from(&parsed).iter().collect()
 }
 

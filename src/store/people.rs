@@ -10,6 +10,7 @@ use daicho_core::sign_in::{
     digests_match, pin_is_well_formed, Credential, PinSet, PinUnlocked, SignInFailed, SignInMethod,
     SignedIn, SignedOut, PIN_ITERATIONS,
 };
+use daicho_core::sort::sort_by;
 use daicho_core::{EventKind, Field, Refusal, RefusalCode, Refusals, Versioned};
 use rexie::{Transaction, TransactionMode};
 use wasm_bindgen::JsValue;
@@ -38,7 +39,7 @@ impl Store {
         let people: Vec<Versioned<PersonDefined>> =
             values.into_iter().map(from_js).collect::<Result<_>>()?;
         let mut people: Vec<PersonDefined> = people.into_iter().map(|p| p.value).collect();
-        people.sort_by(|a, b| {
+        sort_by(&mut people, |a, b| {
             (!a.is_staff(), &a.affiliation, &a.name).cmp(&(!b.is_staff(), &b.affiliation, &b.name))
         });
         Ok(people)

@@ -16,6 +16,7 @@ use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::projection::{Record, RecordKey};
 use daicho_core::room_permit::Permit;
 use daicho_core::rule_breaks::{may_break_rules, RuleBreak};
+use daicho_core::sort::sort_by_key;
 use daicho_core::{Event, EventKind, Registers, Room, Versioned};
 use rexie::{KeyRange, Transaction, TransactionMode};
 use std::collections::HashMap;
@@ -105,7 +106,7 @@ impl Store {
             .db
             .transaction(&[schema::RULE_BREAKS], TransactionMode::ReadOnly)?;
         let mut breaks: Vec<RuleBreak> = read_all(&tx, schema::RULE_BREAKS).await?;
-        breaks.sort_by_key(|b| std::cmp::Reverse(b.at));
+        sort_by_key(&mut breaks, |b| std::cmp::Reverse(b.at));
         Ok(breaks)
     }
 }

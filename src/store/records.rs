@@ -2,7 +2,7 @@
 //! written there: one place that maps `RecordKey` to a store and a key, for every path that
 //! writes registers (the device's own write, the pull, the rebuild).
 
-use super::codec::{from_js, from_js_whole, to_js, to_js_whole};
+use super::codec::{from_js, to_js};
 use super::{event_key, schema, Result};
 use daicho_core::projection::{Record, RecordKey};
 use daicho_core::{Event, EventKind};
@@ -59,8 +59,8 @@ pub(super) async fn read(tx: &Transaction, key: &RecordKey) -> Result<Option<Rec
         K::Tenure(_) => Record::Tenure(from_js(value)?),
         K::Permit(_) => Record::Permit(from_js(value)?),
         K::Loan(_) => Record::Loan(from_js(value)?),
-        K::Occupancy(_) => Record::Occupancy(from_js_whole(&value)?),
-        K::Waiting(_) => Record::Waiting(from_js_whole(&value)?),
+        K::Occupancy(_) => Record::Occupancy(from_js(value)?),
+        K::Waiting(_) => Record::Waiting(from_js(value)?),
         K::Credential(_) => Record::Credential(from_js(value)?),
         K::EntryRoom(_) => unreachable!("read above"),
     };
@@ -96,8 +96,7 @@ pub(super) async fn write(
     Ok(())
 }
 
-/// A record as IndexedDB keeps it: a plain object (who is inside, and what waits, through one
-/// JSON text: they may hold many ids).
+/// A record as IndexedDB keeps it: a plain object.
 fn value(record: &Record) -> JsValue {
     match record {
         Record::Room(r) => to_js(r),
@@ -108,8 +107,8 @@ fn value(record: &Record) -> JsValue {
         Record::Tenure(r) => to_js(r),
         Record::Permit(r) => to_js(r),
         Record::Loan(r) => to_js(r),
-        Record::Occupancy(r) => to_js_whole(r),
-        Record::Waiting(r) => to_js_whole(r),
+        Record::Occupancy(r) => to_js(r),
+        Record::Waiting(r) => to_js(r),
         Record::Credential(r) => to_js(r),
         Record::EntryRoom(_) => unreachable!("an entry's room is never written"),
     }

@@ -7,6 +7,7 @@ use super::{event_key, schema, Result, Store};
 use daicho_core::corrections::CorrectionTrail;
 use daicho_core::office::OFFICE_KINDS;
 use daicho_core::projection::{Record, RecordKey};
+use daicho_core::sort::sort_by;
 use daicho_core::{Event, EventId, EventTag, Registers};
 use rexie::{KeyRange, Transaction, TransactionMode};
 use std::collections::BTreeMap;
@@ -61,7 +62,7 @@ pub(super) async fn events_of_kinds(tx: &Transaction, kinds: &[EventTag]) -> Res
             events.push(from_js::<Event>(value)?);
         }
     }
-    events.sort_by(|a, b| a.fold_key().cmp(&b.fold_key()));
+    sort_by(&mut events, |a, b| a.fold_key().cmp(&b.fold_key()));
     Ok(events)
 }
 
@@ -129,7 +130,7 @@ impl Store {
             .into_iter()
             .map(from_js)
             .collect::<Result<_>>()?;
-        events.sort_by(|a, b| a.fold_key().cmp(&b.fold_key()));
+        sort_by(&mut events, |a, b| a.fold_key().cmp(&b.fold_key()));
         Ok(events)
     }
 
@@ -146,7 +147,7 @@ impl Store {
         }
         events.extend(referring(&tx, id).await?);
         let own = usize::from(!events.is_empty());
-        events[own..].sort_by(|a, b| a.fold_key().cmp(&b.fold_key()));
+        sort_by(&mut events[own..], |a, b| a.fold_key().cmp(&b.fold_key()));
         Ok(events)
     }
 
@@ -176,14 +177,14 @@ impl Store {
             );
         }
         for value in tx.store(schema::OCCUPANCY)?.get_all(None, None).await? {
-            let o: daicho_core::projection::Occupancy = super::codec::from_js_whole(&value)?;
+            let o: daicho_core::projection::Occupancy = super::codec::from_js(value)?;
             all.insert(
                 RecordKey::Occupancy(o.room_id.clone()),
                 Record::Occupancy(o),
             );
         }
         for value in tx.store(schema::WAITING)?.get_all(None, None).await? {
-            let w: daicho_core::projection::Waiting = super::codec::from_js_whole(&value)?;
+            let w: daicho_core::projection::Waiting = super::codec::from_js(value)?;
             all.insert(RecordKey::Waiting(w.target.clone()), Record::Waiting(w));
         }
         Ok(all)

@@ -4,6 +4,7 @@ use super::codec::from_js;
 use super::device::{self, DeviceState};
 use super::{append_in, schema, Result, Store};
 use daicho_core::room::default_rooms;
+use daicho_core::sort::sort_by;
 use daicho_core::{EventKind, Room, RoomDefined, Version};
 use rexie::TransactionMode;
 
@@ -46,7 +47,9 @@ impl Store {
             .transaction(&[schema::ROOMS], TransactionMode::ReadOnly)?;
         let values = tx.store(schema::ROOMS)?.get_all(None, None).await?;
         let mut rooms: Vec<Room> = values.into_iter().map(from_js).collect::<Result<_>>()?;
-        rooms.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name)));
+        sort_by(&mut rooms, |a, b| {
+            b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name))
+        });
         Ok(rooms)
     }
 }

@@ -4,6 +4,7 @@
 //! for the counts, and writes the history as CSV for Excel.
 
 use crate::event::EventTag;
+use crate::sort::sort_by;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -273,7 +274,9 @@ pub fn per_operator(days: &[DayCounts], filter: &HistoryFilter) -> Vec<(String, 
         .into_iter()
         .map(|(op, n)| (op.to_string(), n))
         .collect();
-    totals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    sort_by(&mut totals, |a, b| {
+        b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0))
+    });
     totals
 }
 

@@ -39,6 +39,7 @@ pub mod rule_breaks;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod sign_in;
+pub mod sort;
 pub mod sync_limits;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_town;

@@ -26,6 +26,7 @@ use crate::refusal::Refusals;
 use crate::room::Room;
 use crate::room_permit::{check_permission, check_revocation, check_visit_permit, Permit};
 use crate::sign_in::{check_sign_in_event, Credential};
+use crate::sort::{sort_by, sort_by_key};
 use crate::version::Version;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -74,7 +75,7 @@ impl Registers {
     /// Folds events, whatever order they are given in.
     pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> Registers {
         let mut sorted: Vec<&Event> = events.into_iter().collect();
-        sorted.sort_by(|a, b| a.fold_key().cmp(&b.fold_key()));
+        sort_by(&mut sorted, |a, b| a.fold_key().cmp(&b.fold_key()));
         let mut registers = Registers::default();
         for event in sorted {
             registers.apply(event);
@@ -393,7 +394,7 @@ impl Registers {
             .filter_map(|id| self.line(id))
             .filter(EntryRecord::is_inside)
             .collect();
-        inside.sort_by_key(|e| e.entered_at);
+        sort_by_key(&mut inside, |e| e.entered_at);
         inside
     }
 

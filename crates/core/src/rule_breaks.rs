@@ -17,6 +17,7 @@ use crate::organisation::Role;
 use crate::registers::Registers;
 use crate::room::{Room, SecurityLevel};
 use crate::room_permit::{entry_manager_role, is_permitted, Permit};
+use crate::sort::sort_by_key;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -137,7 +138,7 @@ impl Registers {
             .into_iter()
             .filter_map(|e| self.break_of(e, &permits))
             .collect();
-        breaks.sort_by_key(|b| b.record.to_string());
+        sort_by_key(&mut breaks, |b| b.record.to_string());
         breaks.dedup_by(|a, b| a.record == b.record);
         breaks
     }

@@ -12,6 +12,7 @@ use crate::state::use_store;
 use crate::store::new_id;
 use chrono::Utc;
 use daicho_core::id_ledger::{GovernedAct, IdState, OperatorIdKindDefined};
+use daicho_core::sort::sort;
 use daicho_core::{EventKind, Versioned};
 use leptos::prelude::*;
 
@@ -51,7 +52,7 @@ impl KindForm {
     fn definition(&self) -> OperatorIdKindDefined {
         let id = self.id.get_untracked();
         let mut acts = self.acts.get_untracked();
-        acts.sort();
+        sort(&mut acts);
         OperatorIdKindDefined {
             id: if id.is_empty() { new_id() } else { id },
             name: self.name.get_untracked().trim().to_string(),
