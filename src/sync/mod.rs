@@ -92,9 +92,33 @@ fn offline(e: impl std::fmt::Display) -> SyncError {
     SyncError::Offline(e.to_string())
 }
 
-/// The endpoint's answer to `request`, read as `T`; or why not: unreachable (or an answer
-/// that cannot be read), or refused.
+/// How long one request to the endpoint may take, its answer read. A request left hanging (a
+/// stalled connection, an endpoint that accepted and never answered) would otherwise hold the
+/// sync's lock, and every later sync of every tab behind it, until the tab is closed. A push
+/// whose answer came too late is sent again: the endpoint counts it as stored already.
+pub const REQUEST_TIMEOUT_MS: u32 = 30_000;
+
+/// The endpoint's answer to `request`, read as `T`; or why not: unreachable, too slow (or an
+/// answer that cannot be read), or refused.
 async fn answer<T: DeserializeOwned>(
+    request: Result<Request, gloo::net::Error>,
+) -> Result<T, SyncError> {
+    let (expired, expiry) = futures::channel::oneshot::channel::<()>();
+    // Dropped when the answer comes first, which cancels the timer.
+    let _timer = gloo::timers::callback::Timeout::new(REQUEST_TIMEOUT_MS, move || {
+        let _ = expired.send(());
+    });
+    let exchange = std::pin::pin!(exchange(request));
+    match futures::future::select(exchange, expiry).await {
+        futures::future::Either::Left((answer, _)) => answer,
+        futures::future::Either::Right(_) => Err(SyncError::Offline(format!(
+            "サーバが{}秒以内に応答しませんでした",
+            REQUEST_TIMEOUT_MS / 1000
+        ))),
+    }
+}
+
+async fn exchange<T: DeserializeOwned>(
     request: Result<Request, gloo::net::Error>,
 ) -> Result<T, SyncError> {
     let response = request.map_err(offline)?.send().await.map_err(offline)?;

@@ -98,7 +98,7 @@ test('the filter reads a past month, and the chart has a bar for each of its day
 });
 
 test('on a slow phone, 操作履歴 opens without moving, also when its own sync adds a line', async ({ page }) => {
-  const server = await new TestServer(PORT + 15).start();
+  const server = await new TestServer(PORT + 24).start();
   try {
     await openApp(page, `${server.base}/`);
     await enroll(page, server.enrollmentCode());

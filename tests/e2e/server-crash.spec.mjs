@@ -4,7 +4,7 @@
 import { test, expect } from '@playwright/test';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
-import { YAMADA, addPerson, openApp, storedEvents, tab } from './helpers.mjs';
+import { YAMADA, addPerson, enroll, openApp, storedEvents, tab } from './helpers.mjs';
 
 // The service worker would hide the app's requests from page.route.
 test.use({ serviceWorkers: 'block' });
@@ -98,6 +98,31 @@ test('an endpoint that keeps failing is reported on every page, and the records 
     await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 40_000 });
     await expect(trouble).toHaveCount(0);
     expect(await server.eventCount()).toBe((await storedEvents(page)).length);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('an endpoint that never answers: the sync gives up after 30 s and the next one goes through', async ({ page }) => {
+  test.setTimeout(90_000);
+  const server = await new TestServer(PORT + 25).start();
+  try {
+    await openApp(page, `${server.base}/`);
+    await enroll(page, server.enrollmentCode());
+    await addPerson(page, YAMADA);
+    // The endpoint takes the push and never answers (a stalled connection).
+    await page.route('**/api/events', () => {});
+    await tab(page, '端末と同期');
+    await page.click('#sync-now');
+    await expect(page.locator('#sync-now')).toBeDisabled();
+    const error = page.locator('.sync-page > .card .form-error');
+    await expect(error).toContainText('サーバが30秒以内に応答しませんでした', { timeout: 40_000 });
+    // The lock is free again: the next sync, with the endpoint answering, sends the records.
+    await page.unroute('**/api/events');
+    await expect(page.locator('#sync-now')).toBeEnabled();
+    await page.click('#sync-now');
+    await expect(page.locator('.sync-page > .card .status')).toContainText('受信しました', { timeout: 20_000 });
+    await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0');
   } finally {
     await server.stop();
   }
