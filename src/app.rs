@@ -48,6 +48,8 @@ pub fn App() -> impl IntoView {
         Ok::<_, String>((Rc::new(store), people))
     });
     view! {
+        // Opaque, over index.html's first screen (`pwa::leave_first_screen`).
+        <div class="app-layer">
         <Header/>
         <UpdateBanner ready=update_ready/>
         <main id="main">
@@ -72,6 +74,7 @@ pub fn App() -> impl IntoView {
                 }}
             </Transition>
         </main>
+        </div>
     }
 }
 

@@ -11,14 +11,26 @@ use web_sys::{ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerSt
 /// The id of the static first screen `index.html` shows until the wasm has loaded.
 const FIRST_SCREEN: &str = "first-screen";
 
-/// Removes `index.html`'s first screen. Called right before the app mounts, in the same task,
-/// so the browser never paints both: the app's header takes the place of the static one.
+/// Puts `index.html`'s first screen out of use, right before the app mounts over it: hidden
+/// from assistive technology and from focus, and covered by the app's opaque layer. It is not
+/// removed: Chromium stops counting a removed element as the page's largest paint, and the
+/// app's own screen, painted seconds later on a slow link, would count instead.
 pub fn leave_first_screen() {
     let screen = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(FIRST_SCREEN));
     if let Some(screen) = screen {
-        screen.remove();
+        let _ = screen.set_attribute("aria-hidden", "true");
+        let _ = screen.set_attribute("inert", "");
+        // Its header goes (the app's own takes its place: one header on the page), its height
+        // kept as padding so nothing below it moves.
+        if let Ok(Some(header)) = screen.query_selector("header") {
+            let height = header
+                .dyn_ref::<web_sys::HtmlElement>()
+                .map_or(0, |h| h.offset_height());
+            let _ = screen.set_attribute("style", &format!("padding-top: {height}px"));
+            header.remove();
+        }
     }
 }
 
