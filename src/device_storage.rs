@@ -119,9 +119,15 @@ pub fn ask_to_persist_in_background() {
 /// At start: asks again while the storage is not persistent (Chromium may grant it now that
 /// the app is installed).
 pub async fn ask_again_if_refused() {
-    if report().await.persisted == Some(false) {
+    if persisted().await == Some(false) {
         ask_to_persist().await;
     }
+}
+
+/// Whether the browser keeps this site's storage for good (`None`: it does not tell).
+async fn persisted() -> Option<bool> {
+    let promise = manager()?.persisted().ok()?;
+    JsFuture::from(promise).await.ok()?.as_bool()
 }
 
 /// What the browser says now of this site's storage.
@@ -129,10 +135,7 @@ pub async fn report() -> StorageReport {
     let Some(manager) = manager() else {
         return StorageReport::default();
     };
-    let persisted = match manager.persisted() {
-        Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_bool()),
-        Err(_) => None,
-    };
+    let persisted = persisted().await;
     let estimate = match manager.estimate() {
         Ok(p) => JsFuture::from(p).await.ok(),
         Err(_) => None,

@@ -1,21 +1,26 @@
 //! The tablet's storage running low, or not kept for good while records wait unsent: told on
 //! every page, so the operator syncs before anything is lost and calls the administrator.
 
-use crate::device_storage::{self, Concern};
+use crate::device_storage::{self, Concern, StorageReport};
 use crate::state::{use_store, SyncSignals};
 use leptos::prelude::*;
 
-#[component]
-pub fn StorageWarning() -> impl IntoView {
+/// The storage's report and the records held back (`device_storage::status`), read at start
+/// and after each sync: not after every write, whose painted row must not wait for the
+/// browser's quota manager (a write beyond the quota is refused by itself).
+pub fn follow_storage() -> LocalResource<(StorageReport, u64)> {
     let store = use_store();
     let signals = expect_context::<SyncSignals>();
-    // Read at start and after each sync: not after every write, whose painted row must not
-    // wait for the browser's quota manager (a write beyond the quota is refused by itself).
-    let status = LocalResource::new(move || {
+    LocalResource::new(move || {
         signals.state_changed.track();
         let store = store.clone();
         async move { device_storage::status(&store).await }
-    });
+    })
+}
+
+#[component]
+pub fn StorageWarning() -> impl IntoView {
+    let status = follow_storage();
     let concerns = move || {
         status
             .get()

@@ -2,6 +2,7 @@
 //! records to the shared endpoint; what is waiting, the last success and the last error.
 
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::storage_warning::follow_storage;
 use crate::device_storage::{self, size_ja, StorageReport};
 use crate::state::use_store;
 use crate::state::SyncSignals;
@@ -196,13 +197,7 @@ fn EnrollForm() -> impl IntoView {
 /// to do about it, and the browser asked again for persistence.
 #[component]
 fn StorageCard() -> impl IntoView {
-    let store = use_store();
-    let signals = expect_context::<SyncSignals>();
-    let status = LocalResource::new(move || {
-        signals.state_changed.track();
-        let store = store.clone();
-        async move { device_storage::status(&store).await }
-    });
+    let status = follow_storage();
     let ask = Action::new_local(|_: &()| device_storage::ask_to_persist());
     let refused = move || ask.value().get() == Some(Some(false));
     view! {

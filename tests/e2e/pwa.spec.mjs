@@ -15,6 +15,18 @@ function builtFiles(dir = DIST) {
   });
 }
 
+/** Holds the wasm back until the returned function is called: the page shows meanwhile what
+ *  it shows on a slow link before the app runs. */
+async function holdWasm(page) {
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route(/_bg\.wasm$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
+
 test('the manifest names the app 台帳 and its icons load', async ({ page, request }) => {
   await openApp(page);
   const href = await page.locator('link[rel="manifest"]').getAttribute('href');
@@ -70,12 +82,7 @@ test('a first visit downloads each hashed build file once: the worker takes the 
 
 test('the first screen shows at once, before the wasm, and the app takes its place', async ({ page }) => {
   // Hold the wasm back: what shows meanwhile is index.html's own first screen.
-  let release;
-  const held = new Promise((resolve) => (release = resolve));
-  await page.route(/_bg\.wasm$/, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdWasm(page);
   await page.goto('/');
   const first = page.locator('#first-screen');
   await expect(first.locator('header.app-header h1')).toContainText('台帳');
@@ -102,12 +109,7 @@ test('the first screen shows at once, before the wasm, and the app takes its pla
 test('on a phone, the first screen stays the largest paint: nothing the app shows after is larger', async ({ page }) => {
   await page.setViewportSize({ width: 412, height: 823 });
   // The first screen painted for sure before the wasm runs, as on a slow link.
-  let release;
-  const held = new Promise((resolve) => (release = resolve));
-  await page.route(/_bg\.wasm$/, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdWasm(page);
   await page.goto('/');
   await expect(page.locator('#first-screen p.loading')).toBeVisible();
   const released = await page.evaluate(
