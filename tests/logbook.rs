@@ -4,11 +4,13 @@
 
 mod common;
 
+use chrono::NaiveDate;
 use chrono::{DateTime, Duration, Utc};
 use common::{permit, town, ADMIN, COUNTER, STAFF, STORAGE_ROOM, VISITOR};
 use daicho::store::paging::LogQuery;
 use daicho::store::{Store, StoreError};
-use daicho_core::key_log::{KeyDefined, KeyLent};
+use daicho_core::entry_measures::{EntryMeasure, EntryMeasureSet};
+use daicho_core::key_log::{KeyDefined, KeyLent, KeyReturned};
 use daicho_core::room_permit::VisitPermitGranted;
 use daicho_core::{EntryRecorded, ExitRecorded, RefusalCode};
 use std::collections::BTreeSet;
@@ -35,23 +37,48 @@ async fn refused_codes(store: &Store, entry: EntryRecorded) -> Vec<RefusalCode> 
     }
 }
 
+/// The entry manager's measure for `room_id` from `from` on (第18条第2項).
+async fn set_measure(store: &Store, room_id: &str, measure: EntryMeasure, from: NaiveDate) {
+    let set = EntryMeasureSet {
+        room_id: room_id.into(),
+        measure,
+        in_force: true,
+        from,
+        reason: "監査の指摘".into(),
+    };
+    store
+        .set_entry_measure(set, ADMIN, Utc::now())
+        .await
+        .unwrap();
+}
+
+async fn lend(store: &Store, lent_at: DateTime<Utc>) {
+    let lent = KeyLent {
+        key_id: "key-storage".into(),
+        person_id: "yamada".into(),
+        purpose: "媒体の保管".into(),
+        lent_at,
+        due_back: lent_at + Duration::hours(2),
+        lent_by: ADMIN.into(),
+    };
+    store.lend_key(lent, ADMIN, Utc::now()).await.unwrap();
+}
+
+/// Level 3 as the text reads (第17条第2項): prior permission, and the key lent for each entry
+/// (the store finds the previous entry through its index); then the measure of a permit per
+/// visit, named with its day.
 #[wasm_bindgen_test]
-async fn level_3_needs_a_visit_permit_and_the_key_lent_for_this_visit() {
+async fn level_3_needs_prior_permission_and_the_key_lent_for_each_entry() {
     let store = town("t-level3").await;
     let now = Utc::now();
-    let at = now - Duration::minutes(5);
+    let at = now - Duration::minutes(30);
     let codes = refused_codes(&store, entry(STORAGE_ROOM, "yamada", at)).await;
-    assert_eq!(codes, vec![RefusalCode::NotPermitted { level: 3 }]);
-
-    let grant = VisitPermitGranted {
-        person_id: "yamada".into(),
-        room_id: STORAGE_ROOM.into(),
-        valid_from: now - Duration::hours(1),
-        valid_until: now + Duration::hours(1),
-        purpose: "媒体の保管".into(),
-        granted_by: ADMIN.into(),
-    };
-    store.grant_visit_permit(grant, ADMIN, now).await.unwrap();
+    let key_not_held = RefusalCode::KeyNotHeld { level: 3 };
+    assert_eq!(
+        codes,
+        vec![RefusalCode::NotPermitted { level: 3 }, key_not_held]
+    );
+    permit(&store, "yamada", STORAGE_ROOM).await;
     let codes = refused_codes(&store, entry(STORAGE_ROOM, "yamada", at)).await;
     assert_eq!(codes, vec![RefusalCode::KeyNotHeld { level: 3 }]);
 
@@ -61,45 +88,82 @@ async fn level_3_needs_a_visit_permit_and_the_key_lent_for_this_visit() {
         label: "保管室の鍵".into(),
     };
     store.define_key(key, ADMIN, now).await.unwrap();
-    let lent = KeyLent {
-        key_id: "key-storage".into(),
-        person_id: "yamada".into(),
-        purpose: "媒体の保管".into(),
-        lent_at: now - Duration::minutes(10),
-        due_back: now + Duration::hours(1),
-        lent_by: ADMIN.into(),
-    };
-    store.lend_key(lent, ADMIN, now).await.unwrap();
-    let record = store
+    lend(&store, at - Duration::minutes(5)).await;
+    let first = store
         .record_entry(entry(STORAGE_ROOM, "yamada", at), ADMIN, now)
         .await
         .unwrap();
-    assert_eq!(store.inside(STORAGE_ROOM).await.unwrap(), vec![record]);
+    assert_eq!(
+        store.inside(STORAGE_ROOM).await.unwrap(),
+        vec![first.clone()]
+    );
+    let exit = ExitRecorded {
+        entry: first.id.clone(),
+        exited_at: at + Duration::minutes(5),
+    };
+    store.record_exit(exit, ADMIN, now).await.unwrap();
+    // Back with the same loan: 「その都度」 the key is lent again.
+    let again = at + Duration::minutes(10);
+    let codes = refused_codes(&store, entry(STORAGE_ROOM, "yamada", again)).await;
+    assert_eq!(codes, vec![RefusalCode::KeyNotHeld { level: 3 }]);
+    let loan = store.keys_out().await.unwrap().remove(0);
+    let ret = KeyReturned {
+        loan: loan.id,
+        returned_at: at + Duration::minutes(6),
+        received_by: ADMIN.into(),
+    };
+    store.return_key(ret, ADMIN, now).await.unwrap();
+    lend(&store, at + Duration::minutes(8)).await;
+    store
+        .record_entry(entry(STORAGE_ROOM, "yamada", again), ADMIN, now)
+        .await
+        .unwrap();
+
+    // The town's measure: a permit per visit, from today (never backwards).
+    let since = daicho_core::wareki::to_jst(now).date_naive();
+    set_measure(&store, STORAGE_ROOM, EntryMeasure::PerVisitPermit, since).await;
+    let codes = refused_codes(&store, entry(STORAGE_ROOM, "sato", now)).await;
+    assert_eq!(codes, vec![RefusalCode::NotPermitted { level: 3 }]);
+    permit(&store, "sato", STORAGE_ROOM).await;
+    let codes = refused_codes(&store, entry(STORAGE_ROOM, "sato", now)).await;
+    assert_eq!(codes, vec![RefusalCode::VisitPermitRequired { since }]);
+    let grant = VisitPermitGranted {
+        person_id: "sato".into(),
+        room_id: STORAGE_ROOM.into(),
+        valid_from: now - Duration::hours(1),
+        valid_until: now + Duration::hours(1),
+        purpose: "媒体の保管".into(),
+        granted_by: ADMIN.into(),
+    };
+    store.grant_visit_permit(grant, ADMIN, now).await.unwrap();
+    let codes = refused_codes(&store, entry(STORAGE_ROOM, "sato", now)).await;
+    assert_eq!(codes, vec![RefusalCode::KeyNotHeld { level: 3 }]);
 }
 
+/// A visitor as the text reads: permitted beforehand like anyone, an escort only recorded;
+/// under the measure "visitors escorted", escorted by staff permitted into the room.
 #[wasm_bindgen_test]
-async fn a_visitor_enters_the_counter_room_only_escorted_by_permitted_staff() {
+async fn a_visitor_needs_permission_and_under_the_measure_an_escort() {
     let store = town("t-escort").await;
-    let at = Utc::now() - Duration::minutes(5);
+    let at = Utc::now();
     let alone = entry(COUNTER, VISITOR.0, at);
+    let not_permitted = vec![RefusalCode::NotPermitted { level: 1 }];
+    assert_eq!(refused_codes(&store, alone.clone()).await, not_permitted);
+    let escorted = alone.clone().escorted_by(Some("yamada"));
+    assert_eq!(refused_codes(&store, escorted.clone()).await, not_permitted);
+    permit(&store, VISITOR.0, COUNTER).await;
+    let since = daicho_core::wareki::to_jst(at).date_naive();
+    set_measure(&store, COUNTER, EntryMeasure::VisitorsEscorted, since).await;
     let codes = refused_codes(&store, alone.clone()).await;
-    assert_eq!(codes, vec![RefusalCode::EscortRequired]);
+    assert_eq!(codes, vec![RefusalCode::EscortRequired { since }]);
     // The administrator is staff but holds no permission for the counter room.
-    let codes = refused_codes(&store, alone.clone().escorted_by(Some(ADMIN))).await;
-    assert_eq!(codes, vec![RefusalCode::EscortNotPermitted]);
-    let escorted = alone.escorted_by(Some("yamada"));
+    let codes = refused_codes(&store, alone.escorted_by(Some(ADMIN))).await;
+    assert_eq!(codes, vec![RefusalCode::EscortNotPermitted { since }]);
     let record = store
         .record_entry(escorted, ADMIN, Utc::now())
         .await
         .unwrap();
     assert_eq!(record.escort_id.as_deref(), Some("yamada"));
-    permit(&store, VISITOR.0, COUNTER).await;
-    // With a permission of their own a visitor needs no escort (and is already inside).
-    let codes = refused_codes(&store, entry(COUNTER, VISITOR.0, at)).await;
-    assert!(
-        matches!(codes[..], [RefusalCode::AlreadyInside { .. }]),
-        "{codes:?}"
-    );
 }
 
 /// Records `n` entries (and exits) into the counter room, two at each minute, from `start`.

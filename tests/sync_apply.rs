@@ -170,6 +170,76 @@ async fn a_key_lent_offline_after_a_revocation_elsewhere_is_kept_and_raised_on_b
     );
 }
 
+/// Issue 16's story: the branch knows yamada holds the server room's key; head office, offline
+/// from it, records the key back. The branch's entry after that moment was made without the
+/// key: kept, and raised on both devices (`entry_without_key`); the entry before, none.
+#[wasm_bindgen_test]
+async fn an_entry_recorded_offline_after_the_key_went_back_elsewhere_is_raised_on_both() {
+    let head = town("pull-head-k").await;
+    let now = Utc::now() - Duration::minutes(30);
+    let key = KeyDefined {
+        id: "key-server".into(),
+        room_id: SERVER_ROOM.into(),
+        label: "電算室の鍵".into(),
+    };
+    head.define_key(key, ADMIN, now).await.unwrap();
+    common::permit(&head, "yamada", SERVER_ROOM).await;
+    let lent = KeyLent {
+        key_id: "key-server".into(),
+        person_id: "yamada".into(),
+        purpose: "保守".into(),
+        lent_at: now,
+        due_back: now + Duration::hours(2),
+        lent_by: ADMIN.into(),
+    };
+    let loan = head.lend_key(lent, ADMIN, now).await.unwrap();
+    let branch = fresh("pull-branch-k").await;
+    pull(&head, &branch).await;
+
+    let entry = |minutes: i64| {
+        let at = now + Duration::minutes(minutes);
+        EntryRecorded::new(SERVER_ROOM, "山田 太郎", "総務課", "保守", true, at).of("yamada")
+    };
+    let with_key = branch
+        .record_entry(entry(5), ADMIN, Utc::now())
+        .await
+        .unwrap();
+    let exit = ExitRecorded {
+        entry: with_key.id.clone(),
+        exited_at: now + Duration::minutes(8),
+    };
+    branch.record_exit(exit, ADMIN, Utc::now()).await.unwrap();
+    let ret = daicho_core::key_log::KeyReturned {
+        loan: loan.id.clone(),
+        returned_at: now + Duration::minutes(10),
+        received_by: ADMIN.into(),
+    };
+    head.return_key(ret, ADMIN, Utc::now()).await.unwrap();
+    // Offline, the branch still believes the key lent.
+    let without = branch
+        .record_entry(entry(15), ADMIN, Utc::now())
+        .await
+        .unwrap();
+
+    let at_head = pull(&branch, &head).await;
+    let at_branch = pull(&head, &branch).await;
+    assert_eq!(at_head.breaks.len(), 1, "{at_head:?}");
+    assert_eq!(
+        at_branch.breaks.len(),
+        1,
+        "the return falls on the entry: {at_branch:?}"
+    );
+    for store in [&head, &branch] {
+        let breaks = store.rule_breaks().await.unwrap();
+        assert_eq!(breaks.len(), 1);
+        assert_eq!(breaks[0].record, without.id);
+        assert_eq!(breaks[0].kind, BreakKind::EntryWithoutKey);
+        assert!(breaks[0]
+            .message_ja("山田 太郎", "電算室")
+            .contains("第17条第2項"));
+    }
+}
+
 /// Yamada's entry into the counter room, `minutes_ago`.
 fn yamada_enters(minutes_ago: i64) -> EntryRecorded {
     let at = Utc::now() - Duration::minutes(minutes_ago);

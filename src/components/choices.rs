@@ -5,8 +5,8 @@ use super::record_form::Field;
 use crate::directory::Directory;
 use crate::state::follow_store;
 use chrono::Utc;
+use daicho_core::admission::prior_permission;
 use daicho_core::people::PersonDefined;
-use daicho_core::room_permit::is_permitted;
 use daicho_core::sort::sort_by_key;
 use daicho_core::Room;
 use leptos::prelude::*;
@@ -105,17 +105,20 @@ pub fn labelled(
 pub fn PermittedChips(room: Signal<Option<Room>>, person_id: RwSignal<String>) -> impl IntoView {
     let directory = expect_context::<Directory>();
     // Read again after each write or sync: a permission granted meanwhile adds its chip.
-    let permits =
-        follow_store(move |store| async move { store.permits().await.unwrap_or_default() });
+    let permits = follow_store(move |store| async move {
+        let (permits, measures) = futures::join!(store.permits(), store.entry_measures());
+        (permits.unwrap_or_default(), measures.unwrap_or_default())
+    });
     // Drawn again only when who is permitted changes, not at every read.
     let permitted = Memo::new(move |_| {
-        let (Some(room), Some(permits)) = (room.get(), permits.get()) else {
+        let (Some(room), Some((permits, measures))) = (room.get(), permits.get()) else {
             return Vec::new();
         };
         let now = Utc::now();
+        let permitted = |id: &str| prior_permission(&permits, &measures, id, &room, now).is_ok();
         directory.0.with(|m| {
             m.values()
-                .filter(|p| is_permitted(&permits, &p.id, &room, now))
+                .filter(|p| permitted(&p.id))
                 .cloned()
                 .collect::<Vec<PersonDefined>>()
         })

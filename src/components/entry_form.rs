@@ -9,7 +9,8 @@ use super::record_form::{Field as RecordField, FieldRefusal, Outcome, RecordForm
 use super::record_time::{self, ChosenTime, RecordTimeControl};
 use crate::auth::session::Session;
 use crate::directory::Directory;
-use crate::state::use_store;
+use crate::pages::room_measures::measures_today;
+use crate::state::{follow_store, use_store};
 use crate::store::paging::LogQuery;
 use crate::store::StoreError;
 use chrono::Utc;
@@ -120,9 +121,15 @@ pub fn EntryForm(
     fill_purpose_from_last_entry(draft, room);
     let refused = move |fields: &'static [Field]| move || refused_at(record, fields).to_string();
     let person = move || directory.0.with(|m| m.get(&draft.person_id.get()).cloned());
-    let needs_escort = move || {
-        let level_1 = room.with(|r| r.as_ref().is_some_and(|r| r.level == SecurityLevel::One));
-        level_1 && person().is_some_and(|p| !p.is_staff())
+    // A visitor's escort is recorded on the line at every level; the room's measure may
+    // require one (第18条第2項).
+    let needs_escort = move || person().is_some_and(|p| !p.is_staff());
+    let measures =
+        follow_store(move |store| async move { store.entry_measures().await.unwrap_or_default() });
+    let measures_here = move || {
+        let (room, measures) = (room.get()?, measures.get()?);
+        let lines = measures_today(&measures, &room, directory);
+        (!lines.is_empty()).then(|| format!("この室の措置（第18条第2項）：{}", lines.join("／")))
     };
     view! {
         <RecordForm class="entry-form" action=record>
@@ -132,6 +139,7 @@ pub fn EntryForm(
             </p>
             <FieldRefusal field=Field::Room id="entry-room-error"/>
             <p class="requirement">{move || room.get().map(|r| requirement(r.level))}</p>
+            <p class="requirement measure">{measures_here}</p>
             <RecordField id="entry-person" label="入室する方（職員・来訪者に登録された方）" refusals=Field::Name>
                 <PermittedChips room person_id=draft.person_id/>
                 <select id="entry-person" node_ref=person_input prop:value=move || draft.person_id.get()
@@ -147,7 +155,7 @@ pub fn EntryForm(
                 <FieldRefusal field=Field::Key id="entry-person-key-error"/>
             </RecordField>
             <Show when=needs_escort>
-                <RecordField id="entry-escort" label="同行する職員（入室を許可された職員）" refusals=Field::Escort>
+                <RecordField id="entry-escort" label="同行する職員" refusals=Field::Escort>
                     <select id="entry-escort" on:change=move |ev| draft.escort_id.set(event_target_value(&ev))
                         aria-invalid=refused(&[Field::Escort]) aria-describedby="entry-escort-error">
                         <option value="">"選んでください"</option>
@@ -207,9 +215,9 @@ fn fill_purpose_from_last_entry(draft: Draft, room: Signal<Option<Room>>) {
 /// What the room's level asks at the door (第17条第2項), shown above the form.
 fn requirement(level: SecurityLevel) -> &'static str {
     match level {
-        SecurityLevel::Three => "レベル3：その都度の入室許可と、この入室のために借りた鍵が必要です（第17条第2項）。",
-        SecurityLevel::Two => "レベル2：事前の入室許可と、この室の鍵が必要です（第17条第2項）。",
-        SecurityLevel::One => "レベル1：事前の入室許可が必要です。許可のない来訪者は許可を受けた職員が同行します（第17条第2項）。",
+        SecurityLevel::Three => "レベル3：入退室管理者の事前の許可と、入室のたびに貸出しを受けた鍵が必要です（第17条第2項）。",
+        SecurityLevel::Two => "レベル2：入退室管理者の事前の許可と、この室の鍵が必要です（第17条第2項）。",
+        SecurityLevel::One => "レベル1：入退室管理者の事前の許可が必要です。来訪者も許可を受けて入室します（第17条第2項）。",
     }
 }
 

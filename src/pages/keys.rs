@@ -108,7 +108,11 @@ fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
             labelled.collect::<Vec<_>>()
         })
     };
+    // A key out on two loans at once (two tablets offline): held by neither at the door.
+    let in_conflict =
+        move |key_id: &str| now.with(|n| n.out.iter().filter(|l| l.key_id == key_id).count() > 1);
     let row = move |(loan, label): (KeyLoan, String)| {
+        let conflict = in_conflict(&loan.key_id);
         let overdue = loan.is_overdue(Utc::now());
         let returning = loan.clone();
         view! {
@@ -116,6 +120,10 @@ fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
                 <span class="who"><strong>{label.clone()}</strong></span>
                 <span class="since">{directory.name_of(&loan.person_id)} " ・ 返却予定 " <JaDateTime at=loan.due_back/>
                     {overdue.then(|| view! { <span class="overdue-mark">"返却予定を過ぎています"</span> })}
+                    {conflict.then(|| view! {
+                        <span class="conflict-mark" role="alert">"競合：この鍵は同じ時に2人に貸し出されています。"
+                            "どちらの貸出しが正しいか入退室管理者が記録するまで、この鍵では入室できません（第18条第3項）。"</span>
+                    })}
                 </span>
                 <span class="purpose">{loan.purpose.clone()}</span>
                 <button type="button" class="button exit" aria-label=format!("{label}の返却を記録")
@@ -130,7 +138,7 @@ fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
             <Show when=move || now.with(|n| !n.out.is_empty())
                 fallback=|| view! { <p class="empty">"貸出中の鍵はありません。"</p> }>
                 <ul class="inside-list">
-                    <For each=out key=|(loan, label)| (loan.id.to_string(), label.clone()) children=row/>
+                    <For each=out key=move |(loan, label)| (loan.id.to_string(), label.clone(), in_conflict(&loan.key_id)) children=row/>
                 </ul>
             </Show>
         </section>

@@ -77,6 +77,7 @@ fn GrantStanding(rooms: Signal<Vec<Room>>) -> impl IntoView {
     let room = RwSignal::new(String::new());
     let from = RwSignal::new(wareki::to_jst(Utc::now()).date_naive().to_string());
     let to = RwSignal::new(String::new());
+    one_day_for_visitors(person, from, to);
     let grant = Action::new_local(move |_: &()| {
         let (store, operator) = (store.clone(), session.operator_id());
         let grant = parse_day(&from.get_untracked()).map(|start| PermissionGranted {
@@ -97,7 +98,7 @@ fn GrantStanding(rooms: Signal<Vec<Room>>) -> impl IntoView {
     view! {
         <RecordForm class="card wide standing-form" action=grant>
             <h2>"入室許可（期間）"</h2>
-            <p class="hint">"レベル2・1の室に、事前に期間を定めて許可します。許可できるのは室の入退室管理者です（第18条）。"</p>
+            <p class="hint">"レベル3〜1の室に、事前に期間を定めて許可します（第17条第2項）。来訪者を選ぶと、開始日1日限りの許可になります（終了日は変えられます）。許可できるのは室の入退室管理者です（第18条）。"</p>
             <PersonSelect id="standing-person" label="許可する人" value=person/>
             <RoomSelect id="standing-room" label="室" rooms value=room refusals=daicho_core::Field::Room/>
             <Field id="standing-from" label="開始日" refusals=daicho_core::Field::Period>
@@ -109,6 +110,21 @@ fn GrantStanding(rooms: Signal<Vec<Room>>) -> impl IntoView {
             <button type="submit" id="grant-standing" class="button primary">"許可"</button>
         </RecordForm>
     }
+}
+
+/// A visitor's permission is for the day by default: choosing a visitor with no end day set
+/// ends it on its first day (one form, today, one tap).
+fn one_day_for_visitors(person: RwSignal<String>, from: RwSignal<String>, to: RwSignal<String>) {
+    let directory = expect_context::<Directory>();
+    Effect::new(move |_| {
+        let id = person.get();
+        let visitor = directory
+            .0
+            .with_untracked(|m| m.get(&id).is_some_and(|p| !p.is_staff()));
+        if visitor && to.get_untracked().is_empty() {
+            to.set(from.get_untracked());
+        }
+    });
 }
 
 #[component]
@@ -149,6 +165,7 @@ fn GrantVisit(rooms: Signal<Vec<Room>>) -> impl IntoView {
     view! {
         <RecordForm class="card wide visit-form" action=grant>
             <h2>"その都度の入室許可（レベル3）"</h2>
+            <p class="hint">"入室のたびの許可の措置（第18条第2項）をとる室で使います。措置のない室では、期間の許可で入室できます。"</p>
             <PersonSelect id="visit-person" label="許可する人" value=person/>
             <RoomSelect id="visit-room" label="室" rooms value=room refusals=daicho_core::Field::Room/>
             <Field id="visit-from" label="許可する時間（から）" refusals=daicho_core::Field::Period>

@@ -6,6 +6,7 @@ use crate::auth::session::Session;
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::directory::Directory;
+use crate::pages::room_measures::{measures_today, MeasureForm};
 use crate::state::{follow_store, use_store};
 use crate::store::{new_id, StoreError};
 use chrono::Utc;
@@ -22,12 +23,15 @@ struct RoomLine {
     room: Room,
     holder: String,
     keys: String,
+    /// The entry manager's measures in force today (第18条第2項).
+    measures: Vec<String>,
 }
 
 /// The rooms, most secure first, each with its entry manager today and its keys.
 fn room_lines(registers: &Registers, directory: Directory) -> Vec<RoomLine> {
     let today = wareki::to_jst(Utc::now()).date_naive();
     let mut rooms: Vec<Room> = registers.rooms().cloned().collect();
+    let measures = registers.entry_measures();
     sort_by(&mut rooms, |a, b| {
         b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name))
     });
@@ -48,6 +52,7 @@ fn room_lines(registers: &Registers, directory: Directory) -> Vec<RoomLine> {
                 } else {
                     keys.join("、")
                 },
+                measures: measures_today(&measures, &room, directory),
                 room,
             }
         })
@@ -67,6 +72,7 @@ pub fn RoomsPage() -> impl IntoView {
         registers.unwrap_or_default()
     });
     let draft = Draft::new();
+    let rooms = Signal::derive(move || lines.get().into_iter().map(|l| l.room).collect());
     view! {
         <div class="rooms-page" data-ready=move || read.with(Option::is_some).then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
@@ -77,6 +83,7 @@ pub fn RoomsPage() -> impl IntoView {
                 <RoomTable lines draft/>
             </section>
             <RoomForm draft/>
+            <MeasureForm rooms/>
         </div>
     }
 }
@@ -84,12 +91,20 @@ pub fn RoomsPage() -> impl IntoView {
 #[component]
 fn RoomTable(lines: Signal<Vec<RoomLine>>, draft: Draft) -> impl IntoView {
     // A line is drawn again when its room is edited, or its manager or keys change.
-    let key = |l: &RoomLine| (l.room.version.clone(), l.holder.clone(), l.keys.clone());
+    let key = |l: &RoomLine| {
+        let measures = l.measures.clone();
+        (
+            l.room.version.clone(),
+            l.holder.clone(),
+            l.keys.clone(),
+            measures,
+        )
+    };
     let row = move |line: RoomLine| view! { <RoomRow line draft/> };
     view! {
         <LogTable
             class="register rooms"
-            columns=vec!["室", "レベル", "場所", "入退室管理者（第18条）", "鍵", ""]
+            columns=vec!["室", "レベル", "場所", "入退室管理者（第18条）", "鍵", "措置（第18条第2項）", ""]
             rows=lines
             key
             row
@@ -100,7 +115,21 @@ fn RoomTable(lines: Signal<Vec<RoomLine>>, draft: Draft) -> impl IntoView {
 
 #[component]
 fn RoomRow(line: RoomLine, draft: Draft) -> impl IntoView {
-    let RoomLine { room, holder, keys } = line;
+    let RoomLine {
+        room,
+        holder,
+        keys,
+        measures,
+    } = line;
+    let measures = if measures.is_empty() {
+        view! { <span class="none">"規程どおり"</span> }.into_any()
+    } else {
+        let items = measures
+            .into_iter()
+            .map(|m| view! { <li>{m}</li> })
+            .collect_view();
+        view! { <ul class="measures">{items}</ul> }.into_any()
+    };
     let role = entry_manager_role(room.level);
     let label = format!("{}を編集", room.name);
     let edit = room.clone();
@@ -112,6 +141,7 @@ fn RoomRow(line: RoomLine, draft: Draft) -> impl IntoView {
             <td>{room.place.clone()}</td>
             <td class="manager">{role.name_ja()}<br/><small>{holder}</small></td>
             <td>{keys}</td>
+            <td class="measures-cell">{measures}</td>
             <td><button type="button" class="button" aria-label=label
                 on:click=move |_| draft.load(&edit)>"編集"</button>
                 <a class="record-link" href=format!("#/history/room:{}", room.id)>"履歴"</a></td>

@@ -7,6 +7,7 @@ use super::registers::{events_of_kinds, only, referring};
 use super::{event_key, records, schema, Result};
 use chrono::{DateTime, Utc};
 use daicho_core::admission::DoorFacts;
+use daicho_core::entry_measures::RoomMeasure;
 use daicho_core::key_log::KeyLoan;
 use daicho_core::needs::{next_needs, Need};
 use daicho_core::people::PersonDefined;
@@ -181,7 +182,7 @@ async fn loans_out_of(tx: &Transaction, key_id: &str) -> Result<Vec<KeyLoan>> {
 pub(super) async fn door_facts(tx: &Transaction, entry: &EntryRecorded) -> Result<DoorFacts> {
     let person_id = entry.person_id.as_str();
     let escort_id = entry.escort_id.as_deref();
-    let (room, person, escort, permits, escort_permits, loans_out, inside) = futures::try_join!(
+    let (room, person, escort, permits, escort_permits, loans_out, inside, measures, previous) = futures::try_join!(
         get::<Room>(tx, schema::ROOMS, &entry.room_id),
         get::<Versioned<PersonDefined>>(tx, schema::PEOPLE, person_id),
         async {
@@ -199,6 +200,8 @@ pub(super) async fn door_facts(tx: &Transaction, entry: &EntryRecorded) -> Resul
         },
         loans_out_of_room(tx, &entry.room_id),
         inside(tx, &entry.room_id),
+        measures_of(tx, &entry.room_id),
+        previous_entry_at(tx, entry),
     )?;
     Ok(DoorFacts {
         room,
@@ -207,6 +210,52 @@ pub(super) async fn door_facts(tx: &Transaction, entry: &EntryRecorded) -> Resul
         permits: permits.into_iter().chain(escort_permits).collect(),
         loans_out,
         inside,
+        measures,
+        previous_entry_at: previous,
+    })
+}
+
+/// The entry manager's measures recorded for the room (a handful a room: one kind read).
+async fn measures_of(tx: &Transaction, room_id: &str) -> Result<Vec<RoomMeasure>> {
+    let mut registers = Registers::default();
+    for event in events_of_kinds(tx, &daicho_core::entry_measures::MEASURE_KINDS).await? {
+        registers.keep(&event);
+    }
+    Ok(registers.measures_of(room_id))
+}
+
+/// When the person last entered the room before `entry`: one step back along the index of
+/// lines by room, person and time.
+async fn previous_entry_at(
+    tx: &Transaction,
+    entry: &EntryRecorded,
+) -> Result<Option<DateTime<Utc>>> {
+    let index = tx
+        .store(schema::EVENTS)?
+        .index(schema::ENTRY_LINES_BY_ROOM_PERSON_TIME)?;
+    let key = |ms: f64| {
+        js_sys::Array::of3(
+            &JsValue::from_str(&entry.room_id),
+            &JsValue::from_str(&entry.person_id),
+            &JsValue::from_f64(ms),
+        )
+    };
+    let (room_start, before) = (
+        key(f64::MIN),
+        key(entry.entered_at.timestamp_millis() as f64),
+    );
+    let range = KeyRange::bound(&room_start, &before, Some(false), Some(true))
+        .map_err(rexie::Error::from)?;
+    let found = index
+        .scan(Some(range), Some(1), None, Some(rexie::Direction::Prev))
+        .await?;
+    let Some((_, value)) = found.into_iter().next() else {
+        return Ok(None);
+    };
+    let event: Event = from_js(value)?;
+    Ok(match event.kind {
+        EventKind::EntryRecorded(e) => Some(e.entered_at),
+        _ => None,
     })
 }
 

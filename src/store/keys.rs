@@ -6,6 +6,7 @@ use super::paging::{read_page, LogIndexes, LogPage, LogQuery};
 use super::registers::read_all;
 use super::{schema, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
+use daicho_core::entry_measures::{EntryMeasureSet, RoomMeasure};
 use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyReturned};
 use daicho_core::room_permit::{PermissionGranted, Permit, PermitRevoked, VisitPermitGranted};
 use daicho_core::sort::sort_by_key;
@@ -19,6 +20,28 @@ impl Store {
             .db
             .transaction(&[schema::PERMITS], TransactionMode::ReadOnly)?;
         read_all(&tx, schema::PERMITS).await
+    }
+
+    /// Every entry manager's measure recorded (第18条第2項), in the order recorded.
+    pub async fn entry_measures(&self) -> Result<Vec<RoomMeasure>> {
+        let kinds = &daicho_core::entry_measures::MEASURE_KINDS;
+        let mut registers = daicho_core::Registers::default();
+        for event in self.events_of(kinds).await? {
+            registers.keep(&event);
+        }
+        Ok(registers.entry_measures())
+    }
+
+    /// Records an entry manager's measure for a room, in force or lifted from its day.
+    pub async fn set_entry_measure(
+        &self,
+        set: EntryMeasureSet,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.record(EventKind::EntryMeasureSet(set), operator, now)
+            .await
+            .map(|_| ())
     }
 
     /// Grants a standing permission (by the room's entry manager, 第18条).

@@ -9,7 +9,7 @@
 //!   written in one transaction: a closed tab leaves the page applied whole or not at all.
 
 use super::codec::{from_js, to_js};
-use super::registers::read_all;
+use super::registers::{events_of_kinds, read_all};
 use super::{apply, device, schema, Result, Store, StoreError};
 use daicho_core::chain::check_event;
 use daicho_core::key_log::{KeyDefined, KeyLoan};
@@ -165,8 +165,20 @@ async fn rule_breaks(tx: &Transaction, fresh: &[&Event]) -> Result<Vec<RuleBreak
         if let EventKind::PermitRevoked(r) = &event.kind {
             if let Some(permit) = registers.permit(&r.permit) {
                 let since = r.at.timestamp_millis();
-                candidates.extend(entries_since(tx, permit, since).await?);
+                let (room, person) = (&permit.room_id, &permit.person_id);
+                candidates.extend(entries_since(tx, room, person, since).await?);
                 candidates.extend(loans_since(tx, &registers, permit, since).await?);
+            }
+        }
+        // A return recorded elsewhere falls on its holder's later entries into the room.
+        if let EventKind::KeyReturned(r) = &event.kind {
+            let loan = registers.loan(&r.loan);
+            let room = loan
+                .and_then(|l| registers.key(&l.key_id))
+                .map(|k| &k.room_id);
+            if let (Some(loan), Some(room)) = (loan, room) {
+                let since = r.returned_at.timestamp_millis() - FUTURE_TOLERANCE_MS;
+                candidates.extend(entries_since(tx, room, &loan.person_id, since).await?);
             }
         }
     }
@@ -179,15 +191,22 @@ async fn rule_breaks(tx: &Transaction, fresh: &[&Event]) -> Result<Vec<RuleBreak
     Ok(breaks)
 }
 
-/// What the re-check reads: rooms, keys, permits and people (small registers, read whole).
+/// What the re-check reads: rooms, keys, permits, people, the entry managers' measures and the
+/// key logbook's loans (small registers, read whole; the endpoint folds the same).
 async fn rule_registers(tx: &Transaction) -> Result<Registers> {
-    let (rooms, keys, permits, people) = futures::try_join!(
+    let (rooms, keys, permits, people, measures, loans) = futures::try_join!(
         read_all::<Room>(tx, schema::ROOMS),
         read_all::<Versioned<KeyDefined>>(tx, schema::KEYS),
         read_all::<Permit>(tx, schema::PERMITS),
         read_all::<Versioned<daicho_core::people::PersonDefined>>(tx, schema::PEOPLE),
+        events_of_kinds(tx, &daicho_core::entry_measures::MEASURE_KINDS),
+        read_all::<KeyLoan>(tx, schema::LOANS),
     )?;
     let mut registers = Registers::default();
+    measures.iter().for_each(|e| registers.keep(e));
+    for loan in loans {
+        registers.put(RecordKey::Loan(loan.id.clone()), Some(Record::Loan(loan)));
+    }
     let mut put = |key, record| registers.put(key, Some(record));
     rooms
         .into_iter()
@@ -203,13 +222,21 @@ async fn rule_registers(tx: &Transaction) -> Result<Registers> {
     Ok(registers)
 }
 
-/// The permit's person's entry events into its room from `since_ms` on.
-async fn entries_since(tx: &Transaction, permit: &Permit, since_ms: i64) -> Result<Vec<Event>> {
+/// How far ahead of its device's clock an entry's moment may lie: an entry at or after a
+/// return may have been recorded this much before it.
+const FUTURE_TOLERANCE_MS: i64 = daicho_core::entry_log::FUTURE_TOLERANCE_MINUTES * 60 * 1000;
+
+/// A person's entry events into a room from `since_ms` on (by the moment entered).
+async fn entries_since(
+    tx: &Transaction,
+    room_id: &str,
+    person_id: &str,
+    since_ms: i64,
+) -> Result<Vec<Event>> {
     let index = tx
         .store(schema::EVENTS)?
         .index(schema::ENTRY_LINES_BY_ROOM_PERSON_TIME)?;
-    let prefix = [permit.room_id.as_str(), permit.person_id.as_str()];
-    read_since(&index, &prefix, since_ms).await
+    read_since(&index, &[room_id, person_id], since_ms).await
 }
 
 /// The lending events of the permit's room's keys to its person from `since_ms` on.

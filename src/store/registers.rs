@@ -91,6 +91,7 @@ impl Store {
         }
         let mut kinds = OFFICE_KINDS.to_vec();
         kinds.push(EventTag::CorrectionRecorded);
+        kinds.extend(daicho_core::entry_measures::MEASURE_KINDS);
         for event in events_of_kinds(&tx, &kinds).await? {
             registers.keep(&event);
         }

@@ -3,32 +3,74 @@
 import { test, expect } from '@playwright/test';
 import {
   SATO, YAMADA, counterTown, chooseRoom, fillEntry, recordEntry, insideRow, exitButton, logRows,
-  eventCount, storedEvents,
+  eventCount, storedEvents, tab,
 } from './helpers.mjs';
 
 const VISITOR = { name: '保守 業者', affiliation: '株式会社ほっかい', visitor: true };
 
-test('a visitor enters the counter room only escorted by permitted staff', async ({ page }) => {
+// As the text reads (第17条第2項), a visitor needs the entry manager's permission like anyone,
+// escorted or not; the escort is recorded on the line. The town's measure "visitors escorted"
+// (第18条第2項) is recorded on 室・鍵 and named, with its day, in the refusal it causes.
+test('a visitor needs permission; under the measure, an escort too', async ({ page }) => {
   await counterTown(page, [YAMADA, VISITOR]);
   await chooseRoom(page, '住民窓口');
-  await expect(page.locator('.requirement')).toContainText('同行');
+  await expect(page.locator('.requirement').first()).toContainText('来訪者も許可');
   const before = await eventCount(page);
+  await fillEntry(page, { ...VISITOR, escort: YAMADA });
+  await page.click('#record-entry');
+  const unpermitted = page.locator('.field-error[data-field="Person"]');
+  await expect(unpermitted).toContainText('事前の入室許可がありません');
+  await expect(unpermitted).toContainText('第17条第2項');
+  expect(await eventCount(page)).toBe(before);
+
+  // A one-day permission: choosing a visitor ends it on its first day.
+  await tab(page, '入室許可');
+  await page.selectOption('#standing-person', { label: `${VISITOR.name}（${VISITOR.affiliation}）` });
+  await expect(page.locator('#standing-to')).toHaveValue(await page.locator('#standing-from').inputValue());
+  await page.selectOption('#standing-room', { label: '住民窓口（レベル1）' });
+  await page.click('#grant-standing');
+  await expect(page.locator('.standing-form .status')).toContainText('入室を許可しました');
+  const grant = (await storedEvents(page)).filter((e) => e.kind === 'permission_granted').pop();
+  expect(grant.payload.to).toBe(grant.payload.from);
+
+  // Permitted: the visitor enters; the escort chosen is kept on the line.
+  await tab(page, '入退室管理簿');
+  await chooseRoom(page, '住民窓口');
+  await fillEntry(page, { ...VISITOR, escort: YAMADA });
+  await page.click('#record-entry');
+  await expect(insideRow(page, VISITOR.name)).toBeVisible();
+  await expect(logRows(page).filter({ hasText: VISITOR.name })).toContainText(YAMADA.name);
+  await exitButton(page, VISITOR.name).click();
+  await expect(insideRow(page, VISITOR.name)).toHaveCount(0);
+
+  // The entry manager (住民税務課長 for the counter) records the measure on 室・鍵.
+  await tab(page, '室・鍵');
+  await page.selectOption('#measure-room', { label: '住民窓口（レベル1）' });
+  await page.selectOption('#measure-kind', 'visitors_escorted');
+  await page.fill('#measure-reason', '監査の指摘による');
+  await page.click('#record-measure');
+  await expect(page.locator('.measure-form .status')).toContainText('措置を記録しました');
+  await expect(page.locator('tr[data-room="default-level-1"] .measures')).toContainText('来訪者は職員が同行');
+
+  await tab(page, '入退室管理簿');
+  await chooseRoom(page, '住民窓口');
+  await expect(page.locator('.requirement.measure')).toContainText('来訪者は職員が同行');
+  const beforeMeasure = await eventCount(page);
   await fillEntry(page, VISITOR);
   await page.click('#record-entry');
   const refusal = page.locator('.field-error[data-field="Escort"]');
+  await expect(refusal).toContainText('入退室管理者の措置（令和');
   await expect(refusal).toContainText('同行が必要です');
-  await expect(refusal).toContainText('第17条第2項');
-  expect(await eventCount(page)).toBe(before);
+  await expect(refusal).toContainText('第18条第2項');
+  expect(await eventCount(page)).toBe(beforeMeasure);
 
   // Nothing chosen was lost: choosing the escort and recording again succeeds.
   await page.selectOption('#entry-escort', { label: `${YAMADA.name}（${YAMADA.affiliation}）` });
   await page.click('#record-entry');
   await expect(insideRow(page, VISITOR.name)).toBeVisible();
-  const line = logRows(page).filter({ hasText: VISITOR.name });
-  await expect(line).toContainText(YAMADA.name);
-  const entry = (await storedEvents(page)).find((e) => e.kind === 'entry_recorded');
-  expect(entry.payload.escort_id).toBeTruthy();
-  expect(entry.payload.person.name).toBe(VISITOR.name);
+  const entries = (await storedEvents(page)).filter((e) => e.kind === 'entry_recorded');
+  expect(entries.at(-1).payload.escort_id).toBeTruthy();
+  expect(entries.at(-1).payload.person.name).toBe(VISITOR.name);
 });
 
 test('a manager filters the logbook, opens a line and corrects it; the original stays', async ({ page }) => {

@@ -6,7 +6,8 @@ import { test, expect } from '@playwright/test';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
 import {
-  ADMIN, YAMADA, SATO, chooseRoom, enroll, keyTown, openApp, recordEntry, shownRows, signIn, submitLoan, syncAll, tab,
+  ADMIN, YAMADA, SATO, SERVER_ROOM, chooseRoom, enroll, fillEntry, grantPermission, keyTown, openApp, recordEntry,
+  shownRows, signIn, submitLoan, syncAll, tab,
 } from './helpers.mjs';
 
 async function lendKey(page, who) {
@@ -24,26 +25,83 @@ async function revokeServerRoom(page, who) {
   await expect(row).toHaveCount(0);
 }
 
+/** Head office set up as `keyTown` and enrolled, and the branch joined and signed in. */
+async function twoTablets(server, head, branch, setUp) {
+  const hq = await head.newPage();
+  await openApp(hq, `${server.base}/#/entry-log`);
+  await keyTown(hq);
+  if (setUp) await setUp(hq);
+  await enroll(hq, server.enrollmentCode());
+  await expect(hq.locator('.sync-state .enrolled')).toHaveText('登録済み');
+  const br = await branch.newPage();
+  await br.goto(`${server.base}/`);
+  await br.fill('#join-code', server.enrollmentCode());
+  await br.click('#join');
+  await expect(br.locator('[data-screen="sign-in"]')).toBeVisible({ timeout: 15_000 });
+  await signIn(br, ADMIN);
+  await expect(br.locator('[data-ready="true"]')).toBeVisible();
+  return { hq, br };
+}
+
+// Issue 16's story: both tablets offline lend the server room's key, to 佐藤 and to 山田. Once
+// they meet, the conflict is raised on both (第18条第3項), both show it on 鍵の管理簿, and the
+// door lets neither holder in with that key.
+test('one key lent twice offline: a conflict on both tablets, the door closed to both holders', async ({ browser }) => {
+  test.setTimeout(150_000);
+  const server = await new TestServer(PORT + 26).start();
+  const head = await browser.newContext();
+  const branch = await browser.newContext();
+  try {
+    const { hq, br } = await twoTablets(server, head, branch, (page) => grantPermission(page, SATO, SERVER_ROOM));
+    await head.setOffline(true);
+    await branch.setOffline(true);
+    await lendKey(hq, SATO);
+    await lendKey(br, YAMADA);
+    for (const page of [hq, br]) await tab(page, '端末と同期');
+    await head.setOffline(false);
+    await branch.setOffline(false);
+    for (const page of [hq, br]) {
+      await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 15_000 });
+    }
+    await syncAll(br);
+    await syncAll(hq);
+
+    for (const page of [hq, br]) {
+      await tab(page, '例外');
+      const raised = page.locator('tr.rule-break');
+      await expect(raised).toHaveCount(1);
+      await expect(raised).toHaveAttribute('data-code', 'key_lent_twice');
+      await expect(raised).toContainText('第18条第3項');
+      await expect(raised.locator('.addressed')).toContainText('入退室管理者（レベル3・2）');
+      await expect(raised.locator('.addressed')).toContainText('セキュリティ総括責任者');
+
+      await tab(page, '鍵の管理簿');
+      await expect(page.locator('.keys-out .conflict-mark')).toHaveCount(2);
+
+      await tab(page, '入退室管理簿');
+      await chooseRoom(page, '電算室');
+      for (const who of [YAMADA, SATO]) {
+        await fillEntry(page, { name: who.name, affiliation: who.affiliation, purpose: 'サーバ点検' });
+        await page.click('#record-entry');
+        const refusal = page.locator('.field-error[data-field="Key"]');
+        await expect(refusal).toContainText('この鍵では入室できません');
+        await expect(refusal).toContainText('第18条第3項');
+      }
+    }
+  } finally {
+    await head.close();
+    await branch.close();
+    await server.stop();
+  }
+});
+
 test('two devices offline, reconnected: identical registers and the offline loan raised on both', async ({ browser }) => {
   test.setTimeout(120_000);
   const server = await new TestServer(PORT + 11).start();
   const head = await browser.newContext();
   const branch = await browser.newContext();
   try {
-    const hq = await head.newPage();
-    await openApp(hq, `${server.base}/#/entry-log`);
-    await keyTown(hq);
-    await enroll(hq, server.enrollmentCode());
-    await expect(hq.locator('.sync-state .enrolled')).toHaveText('登録済み');
-
-    // The branch tablet joins the town's registers and signs in as the same administrator.
-    const br = await branch.newPage();
-    await br.goto(`${server.base}/`);
-    await br.fill('#join-code', server.enrollmentCode());
-    await br.click('#join');
-    await expect(br.locator('[data-screen="sign-in"]')).toBeVisible({ timeout: 15_000 });
-    await signIn(br, ADMIN);
-    await expect(br.locator('[data-ready="true"]')).toBeVisible();
+    const { hq, br } = await twoTablets(server, head, branch);
 
     await head.setOffline(true);
     await branch.setOffline(true);

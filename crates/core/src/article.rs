@@ -30,6 +30,10 @@ impl Article {
     pub const ENTRY_RULES: Article = Article::paragraph(17, 2);
     /// 第18条第1項: who the entry manager of each kind of room is.
     pub const ENTRY_MANAGER: Article = Article::paragraph(18, 1);
+    /// 第18条第2項: the entry manager's necessary measures (what a town adds to the text).
+    pub const ENTRY_MEASURES: Article = Article::paragraph(18, 2);
+    /// 第18条第3項: the entry manager manages the keys.
+    pub const KEYS: Article = Article::paragraph(18, 3);
     /// 第18条第4項: keys of level-3 and level-2 rooms only to permitted persons.
     pub const KEY_LENDING: Article = Article::paragraph(18, 4);
     /// 第19条第1項: an entry/exit logbook for every room of levels 3 to 1.

@@ -2,6 +2,7 @@
 //! operator's positions on the day of the act. Refusals name the role and its article.
 
 use crate::article::Article;
+use crate::entry_measures::{in_force_since, EntryMeasure};
 use crate::event::EventKind;
 use crate::id_ledger::{check_operator_act, GovernedAct};
 use crate::organisation::Role;
@@ -18,6 +19,9 @@ pub enum Authority {
     /// Master data of the system: the system administrator (第4条), or anyone while nobody
     /// holds that role yet (the town's first setup).
     SystemSetup,
+    /// The room's entry manager (this role on the day), or a key keeper they appointed for the
+    /// room (第18条第3項・第4項, and the manager's measure under 第18条第2項).
+    KeyHandler(Role),
     /// Any registered staff member (daily logbook work, reports, corrections).
     Staff,
     /// Anybody: signing in and out is checked by the sign-in rules themselves.
@@ -64,6 +68,9 @@ pub fn authority_for(kind: &EventKind, registers: &Registers) -> Authority {
             .map_or(Authority::Role(Role::EntryManagerSecureRooms), |p| {
                 room_manager(&p.room_id)
             }),
+        EntryMeasureSet(m) => room_manager(&m.room_id),
+        // Keys are of level-3 and level-2 rooms: their entry manager, or a key keeper.
+        KeyLent(_) | KeyReturned(_) => Authority::KeyHandler(Role::EntryManagerSecureRooms),
         OperatorIdKindDefined(_) | IdLedgerRecorded(_) | CollationInfoRecorded(_) => {
             Authority::Role(Role::AccessManagementOfficer)
         }
@@ -73,12 +80,9 @@ pub fn authority_for(kind: &EventKind, registers: &Registers) -> Authority {
         MeetingHeld(_) | OpinionReceived(_) | InstructionIssued(_) | InstructionClosed(_) => {
             Authority::Role(Role::GeneralManager)
         }
-        EntryRecorded(_)
-        | ExitRecorded(_)
-        | KeyLent(_)
-        | KeyReturned(_)
-        | FollowUpReported(_)
-        | CorrectionRecorded(_) => Authority::Staff,
+        EntryRecorded(_) | ExitRecorded(_) | FollowUpReported(_) | CorrectionRecorded(_) => {
+            Authority::Staff
+        }
     }
 }
 
@@ -96,6 +100,8 @@ pub fn article_for(kind: &EventKind) -> Option<Article> {
         | PinSet(_)
         | PinUnlocked(_) => Article::new(4),
         PermissionGranted(_) | VisitPermitGranted(_) | PermitRevoked(_) => Article::ENTRY_MANAGER,
+        EntryMeasureSet(_) => Article::ENTRY_MEASURES,
+        KeyLent(_) | KeyReturned(_) => Article::KEYS,
         OperatorIdKindDefined(_) | IdLedgerRecorded(_) | CollationInfoRecorded(_) => {
             Article::paragraph(10, 1)
         }
@@ -105,8 +111,6 @@ pub fn article_for(kind: &EventKind) -> Option<Article> {
         InstructionIssued(_) | InstructionClosed(_) => Article::new(7),
         EntryRecorded(_)
         | ExitRecorded(_)
-        | KeyLent(_)
-        | KeyReturned(_)
         | FollowUpReported(_)
         | CorrectionRecorded(_)
         | SignedIn(_)
@@ -126,7 +130,9 @@ pub fn governed_act(kind: &EventKind) -> Option<GovernedAct> {
     Some(match kind {
         EntryRecorded(_) | ExitRecorded(_) => GovernedAct::EntryLog,
         KeyLent(_) | KeyReturned(_) => GovernedAct::KeyLog,
-        PermissionGranted(_) | VisitPermitGranted(_) | PermitRevoked(_) => GovernedAct::Permits,
+        PermissionGranted(_) | VisitPermitGranted(_) | PermitRevoked(_) | EntryMeasureSet(_) => {
+            GovernedAct::Permits
+        }
         AssetRegistered(_) | HandlerDesignated(_) | MeasureRecorded(_) => GovernedAct::Assets,
         CorrectionRecorded(_) => GovernedAct::Corrections,
         FollowUpReported(_) => GovernedAct::FollowUps,
@@ -169,6 +175,11 @@ fn check_role(
             Some(admin) => admin == operator,
             None => true,
         },
+        Authority::KeyHandler(role) => {
+            check_handled_by_operator(kind, operator)?;
+            org.who_held(role, day) == Some(operator)
+                || is_key_keeper(registers, kind, operator, day)
+        }
         Authority::Staff => registers.person(operator).is_some_and(|p| p.is_staff()),
         Authority::Anyone => true,
     };
@@ -179,11 +190,54 @@ fn check_role(
     let refusal = match authority_for(kind, registers) {
         Authority::Role(role) => not_in_role(role, article),
         Authority::SystemSetup => not_in_role(Role::SystemAdministrator, article),
+        Authority::KeyHandler(role) => {
+            let manager = role.name_ja().to_string();
+            Refusal::new(
+                RefusalCode::NotKeyHandler { manager },
+                Field::Person,
+                article,
+            )
+        }
         Authority::Staff | Authority::Anyone => {
             Refusal::new(RefusalCode::NotStaff, Field::Person, None)
         }
     };
     Err(Refusals(vec![refusal]))
+}
+
+/// The lender of a key, or its receiver back, is the operator who records it: never a name
+/// typed for someone else.
+fn check_handled_by_operator(kind: &EventKind, operator: &str) -> Result<(), Refusals> {
+    let handler = match kind {
+        EventKind::KeyLent(lent) => &lent.lent_by,
+        EventKind::KeyReturned(ret) => &ret.received_by,
+        _ => return Ok(()),
+    };
+    if handler == operator {
+        return Ok(());
+    }
+    let refusal = Refusal::new(
+        RefusalCode::HandledByAnother,
+        Field::Person,
+        Some(Article::KEYS),
+    );
+    Err(Refusals(vec![refusal]))
+}
+
+/// Was `operator` a key keeper of the room of the key lent or returned, on `day`?
+fn is_key_keeper(registers: &Registers, kind: &EventKind, operator: &str, day: NaiveDate) -> bool {
+    let key_id = match kind {
+        EventKind::KeyLent(lent) => Some(lent.key_id.as_str()),
+        EventKind::KeyReturned(ret) => registers.loan(&ret.loan).map(|l| l.key_id.as_str()),
+        _ => None,
+    };
+    let Some(key) = key_id.and_then(|id| registers.key(id)) else {
+        return false;
+    };
+    let keeper = EntryMeasure::KeyKeeper {
+        person_id: operator.to_string(),
+    };
+    in_force_since(&registers.entry_measures(), &key.room_id, &keeper, day).is_some()
 }
 
 fn not_in_role(role: Role, article: Option<Article>) -> Refusal {
@@ -216,6 +270,11 @@ pub(crate) mod tests {
 
     /// The town with 副町長 fukuchou, 総務課長 soumu, 住民税務課長 juumin, and staff yamada.
     fn town() -> Registers {
+        town_with(Vec::new())
+    }
+
+    /// That town, then `extra` recorded after its setup.
+    fn town_with(extra: Vec<EventKind>) -> Registers {
         let mut seq = 0;
         let mut event = |kind| {
             seq += 1;
@@ -264,6 +323,9 @@ pub(crate) mod tests {
                 kind,
             };
             events.push(event(EventKind::PersonDefined(person)));
+        }
+        for kind in extra {
+            events.push(event(kind));
         }
         Registers::fold(&events)
     }
@@ -526,7 +588,10 @@ pub(crate) mod tests {
             MeetingHeld(_) | OpinionReceived(_) | InstructionIssued(_) | InstructionClosed(_) => {
                 Authority::Role(Role::GeneralManager)
             }
-            EntryRecorded(_) | ExitRecorded(_) | KeyLent(_) | KeyReturned(_) => Authority::Staff,
+            // The measure is for the level-3 room; the key is the level-2 room's.
+            EntryMeasureSet(_) => Authority::Role(Role::EntryManagerSecureRooms),
+            KeyLent(_) | KeyReturned(_) => Authority::KeyHandler(Role::EntryManagerSecureRooms),
+            EntryRecorded(_) | ExitRecorded(_) => Authority::Staff,
             FollowUpReported(_) | CorrectionRecorded(_) => Authority::Staff,
         }
     }
@@ -574,6 +639,13 @@ pub(crate) mod tests {
                 id: "k".into(),
                 room_id: default_rooms()[1].id.clone(),
                 label: "鍵".into(),
+            }),
+            EventKind::EntryMeasureSet(crate::entry_measures::EntryMeasureSet {
+                room_id: default_rooms()[0].id.clone(),
+                measure: crate::entry_measures::EntryMeasure::PerVisitPermit,
+                in_force: true,
+                from: day(),
+                reason: "監査の指摘".into(),
             }),
             EventKind::PinSet(PinSet {
                 person_id: who(),
@@ -691,12 +763,12 @@ pub(crate) mod tests {
                 purpose: "点検".into(),
                 lent_at: at,
                 due_back: at,
-                lent_by: "x".into(),
+                lent_by: "soumu".into(),
             }),
             EventKind::KeyReturned(KeyReturned {
                 loan: id.clone(),
                 returned_at: at,
-                received_by: "x".into(),
+                received_by: "soumu".into(),
             }),
             EventKind::CorrectionRecorded(corrections::CorrectionRecorded {
                 target: id,
@@ -732,7 +804,7 @@ pub(crate) mod tests {
         let kinds = every_kind();
         let tags: std::collections::BTreeSet<String> =
             kinds.iter().map(|k| k.tag().to_string()).collect();
-        assert_eq!(tags.len(), 36, "one sample of every kind of event");
+        assert_eq!(tags.len(), 37, "one sample of every kind of event");
         // …and each has its Japanese name for the operation history (第12条).
         let labelled = crate::history::KINDS.iter().map(|t| t.to_string());
         assert_eq!(
@@ -749,7 +821,9 @@ pub(crate) mod tests {
             let authority = authority_for(kind, &town);
             assert_eq!(authority, expected(kind), "{}", kind.tag());
             let allowed = match authority {
-                Authority::Role(role) => holder(role).expect("the town fills every role"),
+                Authority::Role(role) | Authority::KeyHandler(role) => {
+                    holder(role).expect("the town fills every role")
+                }
                 Authority::SystemSetup => "soumu".to_string(),
                 Authority::Staff | Authority::Anyone => "yamada".to_string(),
             };
@@ -762,6 +836,78 @@ pub(crate) mod tests {
             if authority != Authority::Anyone {
                 let refused = check_authority(&town, "vendor", kind, day());
                 assert!(refused.is_err(), "a visitor may not record {}", kind.tag());
+            }
+        }
+    }
+
+    /// Who lends a key and takes it back (第18条第3項・第4項): the room's entry manager, or a
+    /// key keeper the manager appointed, from the day of the appointment, for that room only;
+    /// always as the operator signed in.
+    #[test]
+    fn keys_are_lent_and_received_by_the_entry_manager_or_a_key_keeper() {
+        use crate::entry_measures::{EntryMeasure, EntryMeasureSet};
+        use crate::key_log::{KeyDefined, KeyLent};
+        let key = |id: &str, level: usize| {
+            EventKind::KeyDefined(KeyDefined {
+                id: id.into(),
+                room_id: default_rooms()[3 - level].id.clone(),
+                label: "1号鍵".into(),
+            })
+        };
+        let keeper_from = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let keeper = EventKind::EntryMeasureSet(EntryMeasureSet {
+            room_id: default_rooms()[1].id.clone(),
+            measure: EntryMeasure::KeyKeeper {
+                person_id: "yamada".into(),
+            },
+            in_force: true,
+            from: keeper_from,
+            reason: "夜間の保守対応".into(),
+        });
+        let town = town_with(vec![key("k2", 2), key("k3", 3), keeper]);
+        let lend = |key_id: &str, lent_by: &str| {
+            EventKind::KeyLent(KeyLent {
+                key_id: key_id.into(),
+                person_id: "yamada".into(),
+                purpose: "点検".into(),
+                lent_at: Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap(),
+                due_back: Utc.with_ymd_and_hms(2026, 11, 26, 2, 0, 0).unwrap(),
+                lent_by: lent_by.into(),
+            })
+        };
+        let not_handler = RefusalCode::NotKeyHandler {
+            manager: Role::EntryManagerSecureRooms.name_ja().into(),
+        };
+        let before = NaiveDate::from_ymd_opt(2026, 11, 19).unwrap();
+        // (operator, key, lender recorded, day, refusal)
+        let rows: Vec<(&str, &str, &str, NaiveDate, Option<RefusalCode>)> = vec![
+            ("soumu", "k2", "soumu", day(), None),
+            ("soumu", "k3", "soumu", day(), None),
+            ("yamada", "k2", "yamada", day(), None),
+            ("yamada", "k2", "yamada", keeper_from, None),
+            ("yamada", "k2", "yamada", before, Some(not_handler.clone())),
+            ("yamada", "k3", "yamada", day(), Some(not_handler.clone())),
+            ("juumin", "k2", "juumin", day(), Some(not_handler.clone())),
+            ("fukuchou", "k2", "fukuchou", day(), Some(not_handler)),
+            (
+                "soumu",
+                "k2",
+                "yamada",
+                day(),
+                Some(RefusalCode::HandledByAnother),
+            ),
+        ];
+        for (operator, key_id, lender, on, want) in rows {
+            let got = check_authority(&town, operator, &lend(key_id, lender), on);
+            let got = got.err().map(|r| r.0[0].clone());
+            assert_eq!(
+                got.as_ref().map(|r| r.code.clone()),
+                want,
+                "{operator} lends {key_id} as {lender} on {on}"
+            );
+            if let Some(refusal) = got {
+                assert_eq!(refusal.article, Some(Article::KEYS));
+                assert!(refusal.message_ja().ends_with("（第18条第3項）"));
             }
         }
     }

@@ -6,6 +6,7 @@ use crate::assets::{AssetRegistered, HandlerDesignated, MeasureRecorded};
 use crate::clock::Hlc;
 use crate::corrections::CorrectionRecorded;
 use crate::entry_log::{EntryRecorded, ExitRecorded};
+use crate::entry_measures::EntryMeasureSet;
 use crate::equipment::EquipmentRegistered;
 use crate::history::{DeviceEnrolled, DeviceRevoked, Exported, Printed, Synced};
 use crate::id_ledger::{CollationInfoRecorded, IdLedgerRecorded, OperatorIdKindDefined};
@@ -139,6 +140,7 @@ pub enum EventKind {
     PermissionGranted(PermissionGranted),
     VisitPermitGranted(VisitPermitGranted),
     PermitRevoked(PermitRevoked),
+    EntryMeasureSet(EntryMeasureSet),
     KeyDefined(KeyDefined),
     KeyLent(KeyLent),
     KeyReturned(KeyReturned),

@@ -53,7 +53,7 @@ pub struct DeviceRevoked {
 }
 
 /// Every kind, in the order the history's filter lists them (the daily logbooks first).
-pub const KINDS: [EventTag; 36] = [
+pub const KINDS: [EventTag; 37] = [
     EventTag::EntryRecorded,
     EventTag::ExitRecorded,
     EventTag::KeyLent,
@@ -61,6 +61,7 @@ pub const KINDS: [EventTag; 36] = [
     EventTag::PermissionGranted,
     EventTag::VisitPermitGranted,
     EventTag::PermitRevoked,
+    EventTag::EntryMeasureSet,
     EventTag::MeetingHeld,
     EventTag::OpinionReceived,
     EventTag::InstructionIssued,
@@ -103,6 +104,7 @@ impl EventTag {
             EventTag::PermissionGranted => "入室許可",
             EventTag::VisitPermitGranted => "その都度の入室許可",
             EventTag::PermitRevoked => "許可の取消",
+            EventTag::EntryMeasureSet => "入退室管理の措置",
             EventTag::MeetingHeld => "セキュリティ会議",
             EventTag::OpinionReceived => "審査会の意見",
             EventTag::InstructionIssued => "指示・依頼",

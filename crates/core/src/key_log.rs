@@ -1,12 +1,14 @@
 //! The key logbook (鍵の管理簿, 第19条第2項) of level-3 and level-2 rooms: keys are lent only to
 //! persons permitted for the room (第18条第4項), one holder at a time, and come back.
 
+use crate::admission::prior_permission;
 use crate::article::Article;
 use crate::entry_log::check_not_future;
+use crate::entry_measures::RoomMeasure;
 use crate::event::EventId;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 use crate::room::{Room, SecurityLevel};
-use crate::room_permit::{is_permitted, Permit};
+use crate::room_permit::Permit;
 use crate::version::Version;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -106,6 +108,12 @@ impl KeyLoan {
         self.returned_at.is_none()
     }
 
+    /// Was the key out on this loan at `at` (lent by then, not yet returned)? What the door
+    /// asks now, and the sync-time re-check asks of an entry's own moment.
+    pub fn was_out_at(&self, at: DateTime<Utc>) -> bool {
+        self.lent_at <= at && self.returned_at.is_none_or(|returned| returned > at)
+    }
+
     /// Out past its due time: highlighted on the home screen.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         self.is_out() && now > self.due_back
@@ -117,6 +125,8 @@ impl KeyLoan {
 pub struct LoanFacts<'a> {
     pub room: Option<&'a Room>,
     pub permits: &'a [Permit],
+    /// The entry manager's measures for the room (a permit per visit changes who is permitted).
+    pub measures: &'a [RoomMeasure],
     pub open_loan: Option<&'a KeyLoan>,
 }
 
@@ -134,15 +144,18 @@ pub fn check_loan(
             Some(Article::KEY_LOGBOOK),
         )),
         Some(room) => {
-            if !is_permitted(facts.permits, &lent.person_id, room, lent.lent_at) {
-                let code = RefusalCode::NotPermitted {
-                    level: room.level.number(),
-                };
-                refusals.push(Refusal::new(
-                    code,
-                    Field::Person,
-                    Some(Article::KEY_LENDING),
-                ));
+            // Lent "only to permitted persons" (第18条第4項): the door's own rule of permission.
+            if let Err(mut refused) = prior_permission(
+                facts.permits,
+                facts.measures,
+                &lent.person_id,
+                room,
+                lent.lent_at,
+            ) {
+                if matches!(refused.code, RefusalCode::NotPermitted { .. }) {
+                    refused.article = Some(Article::KEY_LENDING);
+                }
+                refusals.push(refused);
             }
         }
     }
@@ -302,29 +315,45 @@ mod tests {
         result.map_or_else(|r| r.0.into_iter().map(|r| r.code).collect(), |()| vec![])
     }
 
-    /// Level × permission × key state → allowed, or refused with these codes.
+    /// Level × permission × key state × the measure of a permit per visit → allowed, or
+    /// refused with these codes. As the text reads (第18条第4項), a key goes to whoever holds
+    /// prior permission; under the measure (第18条第2項), at level 3 to a per-visit permit.
     #[test]
-    fn lending_follows_the_level_the_permits_and_the_key() {
+    fn lending_follows_the_level_the_permits_the_key_and_the_measure() {
         use PermitState::*;
         let not_permitted = |level| RefusalCode::NotPermitted { level };
+        let since = crate::wareki::to_jst(now()).date_naive() - Duration::days(10);
+        let per_visit_needed = RefusalCode::VisitPermitRequired { since };
         let out = RefusalCode::KeyAlreadyOut {
             holder: "sato".into(),
         };
-        let cases: Vec<(u8, PermitState, bool, Vec<RefusalCode>)> = vec![
-            (3, Visit, false, vec![]),
-            (3, Standing, false, vec![not_permitted(3)]),
-            (3, VisitLater, false, vec![not_permitted(3)]),
-            (3, None, false, vec![not_permitted(3)]),
-            (3, Visit, true, vec![out.clone()]),
-            (2, Standing, false, vec![]),
-            (2, StandingExpired, false, vec![not_permitted(2)]),
-            (2, StandingRevoked, false, vec![not_permitted(2)]),
-            (2, None, false, vec![not_permitted(2)]),
-            (2, Standing, true, vec![out.clone()]),
-            (1, Standing, false, vec![RefusalCode::KeyNotForThisLevel]),
-            (1, None, false, vec![RefusalCode::KeyNotForThisLevel]),
+        let cases: Vec<(u8, PermitState, bool, bool, Vec<RefusalCode>)> = vec![
+            (3, Visit, false, false, vec![]),
+            (3, Standing, false, false, vec![]),
+            (3, Visit, false, true, vec![]),
+            (3, Standing, false, true, vec![per_visit_needed]),
+            (3, VisitLater, false, false, vec![not_permitted(3)]),
+            (3, VisitLater, false, true, vec![not_permitted(3)]),
+            (3, None, false, false, vec![not_permitted(3)]),
+            (3, None, false, true, vec![not_permitted(3)]),
+            (3, Visit, true, false, vec![out.clone()]),
+            (2, Standing, false, false, vec![]),
+            // The measure is level 3's: a level-2 room keeps the text.
+            (2, Standing, false, true, vec![]),
+            (2, StandingExpired, false, false, vec![not_permitted(2)]),
+            (2, StandingRevoked, false, false, vec![not_permitted(2)]),
+            (2, None, false, false, vec![not_permitted(2)]),
+            (2, Standing, true, false, vec![out.clone()]),
+            (
+                1,
+                Standing,
+                false,
+                false,
+                vec![RefusalCode::KeyNotForThisLevel],
+            ),
+            (1, None, false, false, vec![RefusalCode::KeyNotForThisLevel]),
         ];
-        for (level, state, key_out, expected) in cases {
+        for (level, state, key_out, per_visit, expected) in cases {
             let room = room(level);
             let permits = permits(state, &room);
             let lent = lend(&room);
@@ -333,15 +362,40 @@ mod tests {
                 ..lent.clone()
             };
             let open = KeyLoan::opened(id(9), &other);
+            let measures: Vec<RoomMeasure> = per_visit
+                .then(|| {
+                    let set = crate::entry_measures::EntryMeasureSet {
+                        room_id: room.id.clone(),
+                        measure: crate::entry_measures::EntryMeasure::PerVisitPermit,
+                        in_force: true,
+                        from: since,
+                        reason: "監査の指摘".into(),
+                    };
+                    crate::version::Versioned::new(set, Version::default())
+                })
+                .into_iter()
+                .collect();
             let facts = LoanFacts {
                 room: Some(&room),
                 permits: &permits,
+                measures: &measures,
                 open_loan: key_out.then_some(&open),
             };
+            let result = check_loan(&lent, facts, now());
+            if let Err(refusals) = &result {
+                for r in &refusals.0 {
+                    let article = match r.code {
+                        RefusalCode::NotPermitted { .. } => Some(Article::KEY_LENDING),
+                        RefusalCode::VisitPermitRequired { .. } => Some(Article::ENTRY_MEASURES),
+                        _ => r.article,
+                    };
+                    assert_eq!(r.article, article, "{:?}", r.code);
+                }
+            }
             assert_eq!(
-                codes(check_loan(&lent, facts, now())),
+                codes(result),
                 expected,
-                "level {level}, {state:?}, key out: {key_out}"
+                "level {level}, {state:?}, key out: {key_out}, per-visit measure: {per_visit}"
             );
         }
     }
@@ -352,6 +406,7 @@ mod tests {
         let facts = LoanFacts {
             room: Some(&room),
             permits: &[],
+            measures: &[],
             open_loan: None,
         };
         let refusal = &check_loan(&lend(&room), facts, now()).unwrap_err().0[0];
@@ -361,6 +416,7 @@ mod tests {
         let facts = LoanFacts {
             room: Some(&level1),
             permits: &[],
+            measures: &[],
             open_loan: None,
         };
         let refusal = &check_loan(&lend(&level1), facts, now()).unwrap_err().0[0];
@@ -376,6 +432,7 @@ mod tests {
         let facts = || LoanFacts {
             room: Some(&room),
             permits: &permits,
+            measures: &[],
             open_loan: None,
         };
         assert_eq!(

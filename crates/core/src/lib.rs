@@ -16,6 +16,7 @@ pub mod clock;
 pub mod corrections;
 pub mod ed25519;
 pub mod entry_log;
+pub mod entry_measures;
 pub mod equipment;
 pub mod event;
 pub mod history;

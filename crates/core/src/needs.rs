@@ -8,6 +8,7 @@
 //! authority is named here like any other act's.
 
 use crate::authority::{authority_for, governed_act, Authority};
+use crate::entry_measures::{EntryMeasure, EntryMeasureSet, MEASURE_KINDS};
 use crate::event::{EventId, EventKind, EventTag};
 use crate::office::{Office, OFFICE_KINDS, OPERATOR_ID_KINDS};
 use crate::projection::RecordKey;
@@ -69,7 +70,7 @@ fn authority_needs(kind: &EventKind, operator: &str, have: &Registers) -> Vec<Ne
     // acts any staff member records): the authority table itself says which.
     let decided_by_role = matches!(
         authority_for(kind, have),
-        Authority::Role(_) | Authority::SystemSetup
+        Authority::Role(_) | Authority::SystemSetup | Authority::KeyHandler(_)
     );
     if decided_by_role {
         needs.push(Need::Organisation);
@@ -79,6 +80,12 @@ fn authority_needs(kind: &EventKind, operator: &str, have: &Registers) -> Vec<Ne
         EventKind::VisitPermitGranted(g) => needs.push(record(RecordKey::Room(g.room_id.clone()))),
         EventKind::PermitRevoked(r) => needs.extend(permit_and_room(&r.permit, have)),
         EventKind::MeasureRecorded(_) => needs.push(Need::Kinds(&OFFICE_KINDS)),
+        EventKind::EntryMeasureSet(m) => needs.push(record(RecordKey::Room(m.room_id.clone()))),
+        // A key keeper is a measure of the key's room: the loan, its key, its room's measures.
+        EventKind::KeyLent(_) | EventKind::KeyReturned(_) => {
+            needs.extend(key_of(kind, have));
+            needs.push(Need::Kinds(&MEASURE_KINDS));
+        }
         _ => {}
     }
     if governed_act(kind).is_some() {
@@ -93,6 +100,7 @@ fn rule_needs(kind: &EventKind, have: &Registers) -> Vec<Need> {
         EventKind::RoleAssigned(a) => vec![record(RecordKey::Position(a.position_id.clone()))],
         EventKind::ExitRecorded(exit) => vec![Need::Line(exit.entry.clone())],
         EventKind::KeyDefined(k) => vec![record(RecordKey::Room(k.room_id.clone()))],
+        EventKind::EntryMeasureSet(m) => measure_needs(m),
         EventKind::KeyLent(lent) => loan_needs(&lent.key_id, &lent.person_id, have),
         EventKind::KeyReturned(r) => vec![record(RecordKey::Loan(r.loan.clone()))],
         EventKind::CorrectionRecorded(c) => correction_needs(&c.target, have),
@@ -108,6 +116,35 @@ fn rule_needs(kind: &EventKind, have: &Registers) -> Vec<Need> {
             None => Vec::new(),
         },
     }
+}
+
+/// The key lent or returned (a return reads its loan first, then the loan's key).
+fn key_of(kind: &EventKind, have: &Registers) -> Vec<Need> {
+    let key_id = match kind {
+        EventKind::KeyLent(lent) => Some(lent.key_id.clone()),
+        EventKind::KeyReturned(ret) => have.loan(&ret.loan).map(|l| l.key_id.clone()),
+        _ => None,
+    };
+    let mut needs = Vec::new();
+    if let EventKind::KeyReturned(ret) = kind {
+        needs.push(record(RecordKey::Loan(ret.loan.clone())));
+    }
+    if let Some(key_id) = key_id {
+        if let Some(key) = have.key(&key_id) {
+            needs.push(record(RecordKey::Room(key.room_id.clone())));
+        }
+        needs.push(record(RecordKey::Key(key_id)));
+    }
+    needs
+}
+
+/// A measure reads its room and, for a key keeper, the person appointed.
+fn measure_needs(set: &EntryMeasureSet) -> Vec<Need> {
+    let mut needs = vec![record(RecordKey::Room(set.room_id.clone()))];
+    if let EntryMeasure::KeyKeeper { person_id } = &set.measure {
+        needs.push(record(RecordKey::Person(person_id.clone())));
+    }
+    needs
 }
 
 /// A permit, then its room.

@@ -2,6 +2,8 @@
 //! the article it applies, and a message a clerk can act on (Japanese first, English beside).
 
 use crate::article::Article;
+use crate::wareki::WarekiDate;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -113,10 +115,33 @@ pub enum RefusalCode {
     KeyNotHeld {
         level: u8,
     },
-    /// A visitor without a standing permission enters a level-1 room only escorted.
-    EscortRequired,
-    /// The escort is not staff permitted into the room.
-    EscortNotPermitted,
+    /// Under the entry manager's measure since `since`, a visitor enters only escorted.
+    EscortRequired {
+        since: NaiveDate,
+    },
+    /// Under that measure, the escort must be staff permitted into the room.
+    EscortNotPermitted {
+        since: NaiveDate,
+    },
+    /// Under the entry manager's measure since `since`, a level-3 room needs a permit for this
+    /// visit: a standing permission is not enough.
+    VisitPermitRequired {
+        since: NaiveDate,
+    },
+    /// A key keeper is appointed from the staff.
+    KeyKeeperNotStaff,
+    /// A measure takes effect from the day it is recorded or later, never before.
+    MeasureBackdated,
+    /// Only the room's entry manager (`manager`, the role) or a key keeper they appointed
+    /// lends its keys and takes them back.
+    NotKeyHandler {
+        manager: String,
+    },
+    /// The lender or receiver recorded is not the operator signed in.
+    HandledByAnother,
+    /// The person's key was also lent to someone else at once (two tablets offline): held by
+    /// neither until the entry manager records which loan was real.
+    KeyInConflict,
     /// The position has another holder during that term (one holder at a time).
     PositionAlreadyHeld {
         holder: String,
@@ -138,6 +163,11 @@ pub struct Refusal {
     pub code: RefusalCode,
     pub field: Field,
     pub article: Option<Article>,
+}
+
+/// 令和8年12月6日, for a measure's day.
+fn date_ja(day: NaiveDate) -> String {
+    WarekiDate::from_date(day).map_or_else(|| day.to_string(), |w| w.to_string())
 }
 
 impl Refusal {
@@ -197,11 +227,8 @@ impl Refusal {
             RefusalCode::KeyNotForThisLevel => {
                 "鍵の管理簿はレベル3・2の室の鍵について作成します。".to_string()
             }
-            RefusalCode::NotPermitted { level: 3 } => {
-                "この方にはこの時刻に有効な入室許可（その都度の許可）がありません。".to_string()
-            }
             RefusalCode::NotPermitted { .. } => {
-                "この方にはこの室への事前の入室許可がありません。".to_string()
+                "この方にはこの室への、この時刻に有効な事前の入室許可がありません。入退室管理者の許可を先に記録してください。".to_string()
             }
             RefusalCode::KeyAlreadyOut { holder } => format!(
                 "この鍵は{holder}さんに貸出中です。返却を記録してから貸し出してください。"
@@ -211,16 +238,37 @@ impl Refusal {
                 "入室する方を職員・来訪者の登録から選んでください。".to_string()
             }
             RefusalCode::KeyNotHeld { level: 3 } => {
-                "この入室のために貸し出された鍵がありません。レベル3の室は、許可を得た上で、その都度鍵を借りて入室します。".to_string()
+                "この入室のために貸し出された鍵がありません。レベル3の室は、許可を得た上で、入室のたびに鍵の貸出しを受けて入室します（前回の入室より後の貸出しが必要です）。".to_string()
             }
             RefusalCode::KeyNotHeld { .. } => {
                 "この室の鍵がこの方に貸し出されていません。鍵を借りてから入室してください。".to_string()
             }
-            RefusalCode::EscortRequired => {
-                "入室許可のない来訪者は、入室を許可された職員の同行が必要です。同行者を選んでください。".to_string()
+            RefusalCode::EscortRequired { since } => format!(
+                "この室では入退室管理者の措置（{}から）により、来訪者には入室を許可された職員の同行が必要です。同行者を選んでください。",
+                date_ja(*since)
+            ),
+            RefusalCode::EscortNotPermitted { since } => format!(
+                "この室では入退室管理者の措置（{}から）により、同行者はこの室への入室を許可された職員でなければなりません。",
+                date_ja(*since)
+            ),
+            RefusalCode::VisitPermitRequired { since } => format!(
+                "この室では入退室管理者の措置（{}から）により、入室のたびの許可（その都度の許可）が必要です。常時の許可だけでは入室できません。",
+                date_ja(*since)
+            ),
+            RefusalCode::KeyKeeperNotStaff => {
+                "鍵取扱者には職員を指名してください。".to_string()
             }
-            RefusalCode::EscortNotPermitted => {
-                "同行者は、この室への入室を許可された職員でなければなりません。".to_string()
+            RefusalCode::MeasureBackdated => {
+                "措置は記録する日以降の日から行います。さかのぼって行うことはできません。".to_string()
+            }
+            RefusalCode::NotKeyHandler { manager } => format!(
+                "鍵の貸出しと返却の受領は、この室の入退室管理者（{manager}）か、入退室管理者が指名した鍵取扱者だけが記録できます。"
+            ),
+            RefusalCode::HandledByAnother => {
+                "貸出者・受領者は、サインインしている方として記録します。".to_string()
+            }
+            RefusalCode::KeyInConflict => {
+                "この鍵は同じ時に別の方にも貸し出されたことになっています（オフラインの端末どうしの貸出し）。入退室管理者がどちらの貸出しが正しいかを記録するまで、この鍵では入室できません。".to_string()
             }
             RefusalCode::Missing { what } => format!("{what}を入力してください。"),
             RefusalCode::UnknownRecord { what } => format!("該当する{what}がありません。"),
@@ -302,11 +350,28 @@ impl Refusal {
             RefusalCode::KeyNotHeld { .. } => {
                 "The room's key is not lent to this person.".to_string()
             }
-            RefusalCode::EscortRequired => {
-                "A visitor without permission must be escorted by permitted staff.".to_string()
+            RefusalCode::EscortRequired { since } => format!(
+                "Under the entry manager's measure in force since {since}, a visitor must be escorted by permitted staff."
+            ),
+            RefusalCode::EscortNotPermitted { since } => format!(
+                "Under the entry manager's measure in force since {since}, the escort must be staff permitted into this room."
+            ),
+            RefusalCode::VisitPermitRequired { since } => format!(
+                "Under the entry manager's measure in force since {since}, this room needs a permit for each visit."
+            ),
+            RefusalCode::KeyKeeperNotStaff => "Appoint a staff member as key keeper.".to_string(),
+            RefusalCode::MeasureBackdated => {
+                "A measure takes effect from the day it is recorded or later, never earlier."
+                    .to_string()
             }
-            RefusalCode::EscortNotPermitted => {
-                "The escort must be staff permitted into this room.".to_string()
+            RefusalCode::NotKeyHandler { manager } => format!(
+                "Only the room's entry manager ({manager}) or a key keeper they appointed lends its keys and takes them back."
+            ),
+            RefusalCode::HandledByAnother => {
+                "The lender or receiver is recorded as the person signed in.".to_string()
+            }
+            RefusalCode::KeyInConflict => {
+                "This key was also lent to someone else at the same time (two tablets offline): it admits neither until the entry manager records which loan was real.".to_string()
             }
             RefusalCode::Missing { what } => format!("Enter {what}."),
             RefusalCode::UnknownRecord { what } => format!("No such {what}."),

@@ -15,6 +15,7 @@
 use crate::admission::{self, DoorFacts};
 use crate::corrections::{check_correction, CorrectionTrail};
 use crate::entry_log::{check_exit, EntryRecord, EntryRecorded};
+use crate::entry_measures::{check_measure, EntryMeasure, EntryMeasureSet, RoomMeasure};
 use crate::event::{Event, EventId, EventKind};
 use crate::key_log::{check_loan, check_return, KeyDefined, KeyLent, KeyLoan, LoanFacts};
 use crate::office::Office;
@@ -27,7 +28,7 @@ use crate::room::Room;
 use crate::room_permit::{check_permission, check_revocation, check_visit_permit, Permit};
 use crate::sign_in::{check_sign_in_event, Credential};
 use crate::sort::{sort_by, sort_by_key};
-use crate::version::Version;
+use crate::version::{Version, Versioned};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +40,8 @@ pub struct Registers {
     /// The entry events (the logbook's lines) and the exits naming each entry.
     entries: BTreeMap<EventId, Version>,
     exits: BTreeMap<EventId, BTreeSet<Version>>,
+    /// The entry managers' measures (第18条第2項), by the version that recorded each.
+    measures: BTreeMap<Version, EntryMeasureSet>,
     /// The office registers and corrections, folded from their events in version order.
     folded: Folded,
 }
@@ -132,6 +135,9 @@ impl Registers {
                 let exits = self.exits.entry(exit.entry.clone()).or_default();
                 exits.insert(version.clone());
             }
+            EventKind::EntryMeasureSet(set) => {
+                self.measures.insert(version.clone(), set.clone());
+            }
             _ => {}
         }
         if Folded::holds(&event.kind) {
@@ -148,6 +154,21 @@ impl Registers {
         for held in self.events.values().filter(|e| Folded::holds(&e.kind)) {
             self.folded.fold(held);
         }
+    }
+
+    /// Every entry manager's measure held, in the order recorded.
+    pub fn entry_measures(&self) -> Vec<RoomMeasure> {
+        self.measures
+            .iter()
+            .map(|(version, set)| Versioned::new(set.clone(), version.clone()))
+            .collect()
+    }
+
+    /// The measures recorded for one room.
+    pub fn measures_of(&self, room_id: &str) -> Vec<RoomMeasure> {
+        let mut all = self.entry_measures();
+        all.retain(|m| m.value.room_id == room_id);
+        all
     }
 
     /// Puts a record read from the store (or removes it): how the store fills registers for a
@@ -228,6 +249,14 @@ impl Registers {
                 let room = permit.and_then(|p| self.room(&p.room_id));
                 check_revocation(revocation, permit, room, org)
             }
+            EventKind::EntryMeasureSet(set) => {
+                let keeper = match &set.measure {
+                    EntryMeasure::KeyKeeper { person_id } => self.person(person_id),
+                    _ => None,
+                };
+                let today = crate::wareki::to_jst(now).date_naive();
+                check_measure(set, self.room(&set.room_id), keeper, today)
+            }
             EventKind::KeyDefined(key) => {
                 crate::key_log::check_key_definition(key, self.room(&key.room_id))
             }
@@ -273,25 +302,35 @@ impl Registers {
     /// What the door reads for `entry`, from these registers (the store reads the same
     /// through its indexes).
     pub fn door_facts(&self, entry: &EntryRecorded) -> DoorFacts {
-        let room = self.room(&entry.room_id).cloned();
+        DoorFacts {
+            loans_out: self.room_loans(entry, |l| l.is_out()),
+            inside: self.inside(&entry.room_id),
+            previous_entry_at: self.previous_entry_at(entry),
+            ..self.named_facts(entry)
+        }
+    }
+
+    /// What the sync-time re-check reads for `entry`: the door's facts as at the entry's
+    /// moment — the loans of the room's keys out then. Whether a level-3 key was lent for this
+    /// very entry is the door's to judge: the endpoint keeps no logbook to step back along.
+    pub fn door_facts_then(&self, entry: &EntryRecorded) -> DoorFacts {
+        DoorFacts {
+            loans_out: self.room_loans(entry, |l| l.was_out_at(entry.entered_at)),
+            ..self.named_facts(entry)
+        }
+    }
+
+    /// The facts of the room and the people the entry names: the room, the person and the
+    /// escort, their permits into it, the room's measures.
+    fn named_facts(&self, entry: &EntryRecorded) -> DoorFacts {
         let named = [Some(entry.person_id.as_str()), entry.escort_id.as_deref()];
         let permits = self
             .permits()
             .filter(|p| p.room_id == entry.room_id && named.contains(&Some(p.person_id.as_str())))
             .cloned()
             .collect();
-        let room_keys: BTreeSet<&str> = self
-            .keys()
-            .filter(|k| k.room_id == entry.room_id)
-            .map(|k| k.id.as_str())
-            .collect();
-        let loans_out = self
-            .loans()
-            .filter(|l| l.is_out() && room_keys.contains(l.key_id.as_str()))
-            .cloned()
-            .collect();
         DoorFacts {
-            room,
+            room: self.room(&entry.room_id).cloned(),
             person: self.person(&entry.person_id).cloned(),
             escort: entry
                 .escort_id
@@ -299,9 +338,33 @@ impl Registers {
                 .and_then(|id| self.person(id))
                 .cloned(),
             permits,
-            loans_out,
-            inside: self.inside(&entry.room_id),
+            measures: self.measures_of(&entry.room_id),
+            ..DoorFacts::default()
         }
+    }
+
+    /// The loans of the entry's room's keys that `keep` keeps.
+    fn room_loans(&self, entry: &EntryRecorded, keep: impl Fn(&KeyLoan) -> bool) -> Vec<KeyLoan> {
+        let room_keys: BTreeSet<&str> = self
+            .keys()
+            .filter(|k| k.room_id == entry.room_id)
+            .map(|k| k.id.as_str())
+            .collect();
+        self.loans()
+            .filter(|l| room_keys.contains(l.key_id.as_str()) && keep(l))
+            .cloned()
+            .collect()
+    }
+
+    /// When the person last entered the room before `entry` (a level-3 key is lent for one
+    /// entry: "その都度").
+    fn previous_entry_at(&self, entry: &EntryRecorded) -> Option<DateTime<Utc>> {
+        self.entry_events()
+            .map(|(_, e)| e)
+            .filter(|e| e.room_id == entry.room_id && e.person_id == entry.person_id)
+            .map(|e| e.entered_at)
+            .filter(|at| *at < entry.entered_at)
+            .max()
     }
 
     fn check_loan(&self, lent: &KeyLent, now: DateTime<Utc>) -> Result<(), Refusals> {
@@ -314,9 +377,11 @@ impl Registers {
             .cloned()
             .collect();
         let open_loan = self.loans().find(|l| l.is_out() && l.key_id == lent.key_id);
+        let measures = room.map_or_else(Vec::new, |r| self.measures_of(&r.id));
         let facts = LoanFacts {
             room,
             permits: &permits,
+            measures: &measures,
             open_loan,
         };
         check_loan(lent, facts, now).map_err(|refusals| self.with_names(refusals))
@@ -1050,7 +1115,7 @@ mod tests {
             due_back: town.now + Duration::hours(1),
             lent_by: ADMIN.into(),
         };
-        assert!(town.tablets[0].record(EventKind::KeyLent(lent), STAFF[0], town.now));
+        assert!(town.tablets[0].record(EventKind::KeyLent(lent), ADMIN, town.now));
         town.settle();
         let loan = town.tablets[0].view.loans().next().unwrap().id.clone();
         let lent_at = town.now;
@@ -1066,8 +1131,8 @@ mod tests {
             lent_at + Duration::minutes(39),
         );
         // Offline, the second tablet's return is a minute later by its own clock.
-        assert!(town.tablets[1].record(give_back(38), STAFF[1], at_38));
-        assert!(town.tablets[2].record(give_back(39), STAFF[1], at_39));
+        assert!(town.tablets[1].record(give_back(38), ADMIN, at_38));
+        assert!(town.tablets[2].record(give_back(39), ADMIN, at_39));
         let second = town.tablets[2].arrived.last().unwrap().id();
         town.settle();
         let returned: Vec<_> = town

@@ -151,7 +151,7 @@ impl Permit {
         }
     }
 
-    fn is_visit(&self) -> bool {
+    pub fn is_visit(&self) -> bool {
         matches!(self.scope, PermitScope::Visit { .. })
     }
 }
@@ -162,15 +162,6 @@ pub fn entry_manager_role(level: SecurityLevel) -> Role {
         SecurityLevel::Three | SecurityLevel::Two => Role::EntryManagerSecureRooms,
         SecurityLevel::One => Role::EntryManagerCounters,
     }
-}
-
-/// Is `person_id` permitted into `room` at `at`, as the room's level requires (第17条第2項)?
-/// Level 3 needs a per-visit permit; levels 2 and 1 a standing permission.
-pub fn is_permitted(permits: &[Permit], person_id: &str, room: &Room, at: DateTime<Utc>) -> bool {
-    let needs_visit = room.level == SecurityLevel::Three;
-    permits
-        .iter()
-        .any(|p| p.allows(person_id, &room.id, at) && p.is_visit() == needs_visit)
 }
 
 /// Only the room's entry manager on that day grants its permissions.
@@ -380,18 +371,8 @@ mod tests {
             &grant(2, "soumu"),
         );
         let at = Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap();
-        assert!(is_permitted(
-            std::slice::from_ref(&permit),
-            "yamada",
-            &room,
-            at
-        ));
-        assert!(!is_permitted(
-            std::slice::from_ref(&permit),
-            "sato",
-            &room,
-            at
-        ));
+        assert!(permit.allows("yamada", &room.id, at));
+        assert!(!permit.allows("sato", &room.id, at));
         let revocation = PermitRevoked {
             permit: permit.id.clone(),
             at,
@@ -404,18 +385,8 @@ mod tests {
         );
         permit.revoked_at = Some(at);
         let before = at - Duration::minutes(1);
-        assert!(is_permitted(
-            std::slice::from_ref(&permit),
-            "yamada",
-            &room,
-            before
-        ));
-        assert!(!is_permitted(
-            std::slice::from_ref(&permit),
-            "yamada",
-            &room,
-            at
-        ));
+        assert!(permit.allows("yamada", &room.id, before));
+        assert!(!permit.allows("yamada", &room.id, at));
         assert_eq!(
             codes(check_revocation(
                 &revocation,

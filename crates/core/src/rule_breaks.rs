@@ -11,12 +11,13 @@
 use crate::admission::{self, DoorFacts};
 use crate::article::Article;
 use crate::entry_log::EntryRecorded;
+use crate::entry_measures::RoomMeasure;
 use crate::event::{Event, EventId, EventKind};
 use crate::key_log::KeyLoan;
 use crate::organisation::Role;
 use crate::registers::Registers;
 use crate::room::{Room, SecurityLevel};
-use crate::room_permit::{entry_manager_role, is_permitted, Permit};
+use crate::room_permit::{entry_manager_role, Permit};
 use crate::sort::sort_by_key;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,12 @@ pub enum BreakKind {
     KeyLentUnpermitted,
     /// An entry of someone not permitted into the room at that moment (第17条第2項).
     EntryUnpermitted,
+    /// An entry into a level-3 or level-2 room by someone who did not hold its key at that
+    /// moment (第17条第2項): the key was returned, or lent to someone else, elsewhere.
+    EntryWithoutKey,
+    /// A key lent while another loan of it was out (two tablets offline each lent it; one
+    /// holder at a time, 第18条第3項・第19条第2項): named by the later loan.
+    KeyLentTwice,
 }
 
 impl BreakKind {
@@ -37,13 +44,16 @@ impl BreakKind {
         match self {
             BreakKind::KeyLentUnpermitted => "key_lent_unpermitted",
             BreakKind::EntryUnpermitted => "entry_unpermitted",
+            BreakKind::EntryWithoutKey => "entry_without_key",
+            BreakKind::KeyLentTwice => "key_lent_twice",
         }
     }
 
     pub fn article(self) -> Article {
         match self {
             BreakKind::KeyLentUnpermitted => Article::KEY_LENDING,
-            BreakKind::EntryUnpermitted => Article::ENTRY_RULES,
+            BreakKind::EntryUnpermitted | BreakKind::EntryWithoutKey => Article::ENTRY_RULES,
+            BreakKind::KeyLentTwice => Article::KEYS,
         }
     }
 }
@@ -87,6 +97,8 @@ impl RuleBreak {
         let what = match self.kind {
             BreakKind::KeyLentUnpermitted => "入室許可のない人に鍵が貸し出されていました",
             BreakKind::EntryUnpermitted => "入室許可のない人の入室が記録されていました",
+            BreakKind::EntryWithoutKey => "鍵の貸出しを受けていない人の入室が記録されていました",
+            BreakKind::KeyLentTwice => "同じ鍵が同じ時に2人に貸し出されていました（解決を記録するまで、どちらもこの鍵では入室できません）",
         };
         format!(
             "{what}（{person_name}・{room_name}）。記録はそのまま残しています。{}",
@@ -97,20 +109,32 @@ impl RuleBreak {
 
 /// The break `loan` makes, if its person was not permitted into its key's room when lent.
 /// A room not (yet) known here cannot be judged, and level 1 rooms have no keys to lend.
-pub fn loan_break(loan: &KeyLoan, room: Option<&Room>, permits: &[Permit]) -> Option<RuleBreak> {
+pub fn loan_break(
+    loan: &KeyLoan,
+    room: Option<&Room>,
+    permits: &[Permit],
+    measures: &[RoomMeasure],
+) -> Option<RuleBreak> {
     let room = room.filter(|r| r.level != SecurityLevel::One)?;
-    let permitted = is_permitted(permits, &loan.person_id, room, loan.lent_at);
+    let at = loan.lent_at;
+    let permitted =
+        admission::prior_permission(permits, measures, &loan.person_id, room, at).is_ok();
     let kind = BreakKind::KeyLentUnpermitted;
     (!permitted).then(|| RuleBreak::new(kind, &loan.id, room, &loan.person_id, loan.lent_at))
 }
 
-/// The break the entry `id` makes, if the door's own permission rule
-/// (`admission::permission`), judged with everything now known, refuses it. An entry whose
-/// room or person is not (yet) known here cannot be judged.
+/// The break the entry `id` makes, if the door's own rules, judged with everything now known
+/// (`facts` as at the entry's moment), refuse it: the permission first, then the key. An
+/// entry whose room or person is not (yet) known here cannot be judged.
 pub fn entry_break(id: &EventId, entry: &EntryRecorded, facts: &DoorFacts) -> Option<RuleBreak> {
     let (room, person) = (facts.room.as_ref()?, facts.person.as_ref()?);
-    admission::permission(entry, person, room, facts).err()?;
-    let kind = BreakKind::EntryUnpermitted;
+    let kind = if admission::permission(entry, person, room, facts).is_err() {
+        BreakKind::EntryUnpermitted
+    } else if admission::key_held(entry, person, room, facts).is_err() {
+        BreakKind::EntryWithoutKey
+    } else {
+        return None;
+    };
     Some(RuleBreak::new(
         kind,
         id,
@@ -120,12 +144,16 @@ pub fn entry_break(id: &EventId, entry: &EntryRecorded, facts: &DoorFacts) -> Op
     ))
 }
 
-/// Can an event of this kind reveal a rule break (a loan, an entry, or a revocation that
-/// makes earlier-recorded loans and entries unpermitted)?
+/// Can an event of this kind reveal a rule break (a loan, an entry, a revocation that makes
+/// earlier-recorded loans and entries unpermitted, or a return that leaves later entries
+/// without the key)?
 pub fn may_break_rules(kind: &EventKind) -> bool {
     matches!(
         kind,
-        EventKind::KeyLent(_) | EventKind::EntryRecorded(_) | EventKind::PermitRevoked(_)
+        EventKind::KeyLent(_)
+            | EventKind::EntryRecorded(_)
+            | EventKind::PermitRevoked(_)
+            | EventKind::KeyReturned(_)
     )
 }
 
@@ -136,11 +164,44 @@ impl Registers {
         let permits: Vec<Permit> = self.permits().cloned().collect();
         let mut breaks: Vec<RuleBreak> = events
             .into_iter()
-            .filter_map(|e| self.break_of(e, &permits))
+            .flat_map(|e| self.breaks_of(e, &permits))
             .collect();
-        sort_by_key(&mut breaks, |b| b.record.to_string());
-        breaks.dedup_by(|a, b| a.record == b.record);
+        one_per_record(&mut breaks);
         breaks
+    }
+
+    /// The breaks a loan or entry event reveals: the lending rule, the door's rules, and a
+    /// loan of the same key out at once (named by the later loan, which may be another).
+    fn breaks_of(&self, event: &Event, permits: &[Permit]) -> Vec<RuleBreak> {
+        let mut breaks: Vec<RuleBreak> = self.break_of(event, permits).into_iter().collect();
+        if let EventKind::KeyLent(lent) = &event.kind {
+            breaks.extend(self.loan_conflicts(&KeyLoan::opened(event.id(), lent)));
+        }
+        breaks
+    }
+
+    /// Each pair of `loan` and another loan of its key out at once, as a break of the later
+    /// of the two (by the moment lent, then by id).
+    fn loan_conflicts(&self, loan: &KeyLoan) -> Vec<RuleBreak> {
+        let Some(room) = self.key(&loan.key_id).and_then(|k| self.room(&k.room_id)) else {
+            return Vec::new();
+        };
+        let order = |l: &KeyLoan| (l.lent_at, l.id.clone());
+        self.loans()
+            .filter(|other| other.key_id == loan.key_id && other.id != loan.id)
+            .filter(|other| overlap(loan, other))
+            .map(|other| {
+                if order(other) > order(loan) {
+                    other
+                } else {
+                    loan
+                }
+            })
+            .map(|later| {
+                let kind = BreakKind::KeyLentTwice;
+                RuleBreak::new(kind, &later.id, room, &later.person_id, later.lent_at)
+            })
+            .collect()
     }
 
     /// The break a loan or entry event makes: the lending rule and the door's permission rule.
@@ -148,10 +209,11 @@ impl Registers {
         match &event.kind {
             EventKind::KeyLent(lent) => {
                 let room = self.room(&self.key(&lent.key_id)?.room_id);
-                loan_break(&KeyLoan::opened(event.id(), lent), room, permits)
+                let measures = room.map_or_else(Vec::new, |r| self.measures_of(&r.id));
+                loan_break(&KeyLoan::opened(event.id(), lent), room, permits, &measures)
             }
             EventKind::EntryRecorded(entry) => {
-                entry_break(&event.id(), entry, &self.door_facts(entry))
+                entry_break(&event.id(), entry, &self.door_facts_then(entry))
             }
             _ => None,
         }
@@ -161,15 +223,32 @@ impl Registers {
     /// as now known, at its own time. The whole scan; devices check only what a sync touched.
     pub fn rule_breaks(&self) -> Vec<RuleBreak> {
         let permits: Vec<Permit> = self.permits().cloned().collect();
-        let loans = self.loans().filter_map(|l| {
+        let loans = self.loans().flat_map(|l| {
             let room = self.key(&l.key_id).and_then(|k| self.room(&k.room_id));
-            loan_break(l, room, &permits)
+            let measures = room.map_or_else(Vec::new, |r| self.measures_of(&r.id));
+            let unpermitted = loan_break(l, room, &permits, &measures);
+            unpermitted.into_iter().chain(self.loan_conflicts(l))
         });
         let entries = self
             .entry_events()
-            .filter_map(|(id, entry)| entry_break(id, entry, &self.door_facts(entry)));
-        loans.chain(entries).collect()
+            .filter_map(|(id, entry)| entry_break(id, entry, &self.door_facts_then(entry)));
+        let mut breaks: Vec<RuleBreak> = loans.chain(entries).collect();
+        one_per_record(&mut breaks);
+        breaks
     }
+}
+
+/// Were the two loans out at once (each lent before the other came back)?
+fn overlap(a: &KeyLoan, b: &KeyLoan) -> bool {
+    a.was_out_at(b.lent_at) || b.was_out_at(a.lent_at)
+}
+
+/// One break per record, whatever order they were found in: by record, and for a record that
+/// broke two rules the first kind in `BreakKind`'s order (an unpermitted loan before a loan of
+/// a key out twice).
+fn one_per_record(breaks: &mut Vec<RuleBreak>) {
+    sort_by_key(breaks, |b| (b.record.to_string(), b.kind as u8));
+    breaks.dedup_by(|a, b| a.record == b.record);
 }
 
 #[cfg(test)]
@@ -288,8 +367,15 @@ mod tests {
         );
         let permit = head.record(at(0), permission("yamada", "r2"));
         let mut branch = Device::new("branch");
-        // The branch synced the setup before going offline: it lends on day 1 (allowed).
-        branch.record(at(1), lend("yamada", at(1)));
+        // The branch synced the setup before going offline: it lends on day 1 (allowed), and
+        // takes the key back on day 2.
+        let first = branch.record(at(1), lend("yamada", at(1)));
+        let back = crate::key_log::KeyReturned {
+            loan: first,
+            returned_at: at(2),
+            received_by: "clerk".into(),
+        };
+        branch.record(at(2), EventKind::KeyReturned(back));
         head.record(at(3), revoke(&permit, at(3)));
         let late = branch.record(at(4), lend("yamada", at(4)));
         (head, branch, late)
@@ -346,8 +432,10 @@ mod tests {
         assert_eq!(breaks[0].addressed_to[0], Role::EntryManagerCounters);
     }
 
+    /// The text has no escort exception (第17条第2項): a visitor escorted by permitted staff
+    /// but not permitted is a break; permitted for the day, none.
     #[test]
-    fn a_visitor_escorted_by_permitted_staff_at_a_counter_is_no_break() {
+    fn a_visitor_at_a_counter_needs_permission_escorted_or_not() {
         let mut head = Device::new("head");
         head.record(at(0), room("r1", SecurityLevel::One));
         head.record(at(0), person("sato", crate::people::PersonKind::Staff));
@@ -357,9 +445,17 @@ mod tests {
         let EventKind::EntryRecorded(e) = entry else {
             unreachable!()
         };
-        let escorted = EventKind::EntryRecorded(e.escorted_by(Some("sato")));
-        head.record(at(1), escorted);
-        assert!(Registers::fold(&head.events).rule_breaks().is_empty());
+        let escorted = EventKind::EntryRecorded(e.clone().escorted_by(Some("sato")));
+        let line = head.record(at(1), escorted);
+        let breaks = Registers::fold(&head.events).rule_breaks();
+        assert_eq!(breaks.len(), 1);
+        assert_eq!(breaks[0].record, line);
+        assert_eq!(breaks[0].kind, BreakKind::EntryUnpermitted);
+        let mut permitted = Device::new("head");
+        permitted.events = head.events[..4].to_vec();
+        permitted.record(at(0), permission("guest", "r1"));
+        permitted.record(at(1), EventKind::EntryRecorded(e.escorted_by(Some("sato"))));
+        assert!(Registers::fold(&permitted.events).rule_breaks().is_empty());
     }
 
     #[test]
@@ -367,5 +463,116 @@ mod tests {
         let mut branch = Device::new("branch");
         branch.record(at(1), enter("sato", "elsewhere", at(1)));
         assert!(Registers::fold(&branch.events).rule_breaks().is_empty());
+    }
+
+    /// The story of issue 16: the branch knew yamada held the server room's key; head office
+    /// took it back on day 2. The branch's entry on day 3, offline, was without the key: a
+    /// break once the two meet; the entry of day 1, with the key, is none. In every order.
+    #[test]
+    fn an_entry_after_the_key_went_back_elsewhere_is_a_break() {
+        use crate::key_log::KeyReturned;
+        let mut head = Device::new("head");
+        head.record(at(0), room("r2", SecurityLevel::Two));
+        head.record(at(0), person("yamada", crate::people::PersonKind::Staff));
+        head.record(at(0), key("k1", "r2"));
+        head.record(at(0), permission("yamada", "r2"));
+        let loan = head.record(at(0), lend("yamada", at(0)));
+        let mut branch = Device::new("branch");
+        branch.events = head.events.clone();
+        branch.id = DeviceId("branch".into());
+        let with_key = branch.record(at(1), enter("yamada", "r2", at(1)));
+        let returned = KeyReturned {
+            loan,
+            returned_at: at(2),
+            received_by: "manager".into(),
+        };
+        head.record(at(2), EventKind::KeyReturned(returned));
+        let without = branch.record(at(3), enter("yamada", "r2", at(3)));
+        let all: Vec<&Event> = head.events.iter().chain(&branch.events[5..]).collect();
+        let breaks = Registers::fold(all.iter().copied()).rule_breaks();
+        assert_eq!(breaks.len(), 1, "{breaks:?}");
+        assert_eq!(breaks[0].record, without);
+        assert_eq!(breaks[0].kind, BreakKind::EntryWithoutKey);
+        assert_eq!(breaks[0].kind.article(), Article::ENTRY_RULES);
+        assert_eq!(breaks[0].addressed_to[0], Role::EntryManagerSecureRooms);
+        assert!(breaks.iter().all(|b| b.record != with_key));
+        // What the endpoint and a pull raise: the same, whichever arrives last.
+        let mut reversed = all.clone();
+        reversed.reverse();
+        assert_eq!(
+            Registers::fold(reversed.iter().copied()).rule_breaks(),
+            breaks
+        );
+        let among = Registers::fold(all.iter().copied()).breaks_among(all.iter().copied());
+        assert_eq!(among, breaks);
+    }
+
+    fn key(id: &str, room: &str) -> EventKind {
+        EventKind::KeyDefined(KeyDefined {
+            id: id.into(),
+            room_id: room.into(),
+            label: id.into(),
+        })
+    }
+
+    /// Two tablets offline each lend the server room's key, to yamada and to sato: one break,
+    /// named by the later loan, in every order; and the door lets neither in with it.
+    #[test]
+    fn one_key_lent_twice_offline_is_one_break_and_admits_neither() {
+        let mut head = Device::new("head");
+        head.record(at(0), room("r2", SecurityLevel::Two));
+        for who in ["yamada", "sato"] {
+            head.record(at(0), person(who, crate::people::PersonKind::Staff));
+            head.record(at(0), permission(who, "r2"));
+        }
+        head.record(at(0), key("k1", "r2"));
+        let mut a = Device::new("a");
+        let mut b = Device::new("b");
+        a.record(at(1), lend("yamada", at(1)));
+        let later = b.record(
+            at(1) + chrono::Duration::minutes(3),
+            lend("sato", at(1) + chrono::Duration::minutes(3)),
+        );
+        let forward: Vec<&Event> = head
+            .events
+            .iter()
+            .chain(&a.events)
+            .chain(&b.events)
+            .collect();
+        let backward: Vec<&Event> = forward.iter().rev().copied().collect();
+        let breaks = Registers::fold(forward.iter().copied()).rule_breaks();
+        assert_eq!(breaks.len(), 1, "{breaks:?}");
+        assert_eq!(breaks[0].record, later);
+        assert_eq!(breaks[0].kind, BreakKind::KeyLentTwice);
+        assert_eq!(breaks[0].kind.article(), Article::KEYS);
+        assert_eq!(
+            breaks[0].addressed_to,
+            vec![Role::EntryManagerSecureRooms, Role::GeneralManager]
+        );
+        assert_eq!(
+            Registers::fold(backward.iter().copied()).rule_breaks(),
+            breaks
+        );
+        // A device that held only the earlier loan raises it when the later one arrives, and
+        // one that held the later raises it when the earlier arrives: the same break.
+        let registers = Registers::fold(forward.iter().copied());
+        assert_eq!(registers.breaks_among(&a.events), breaks);
+        assert_eq!(registers.breaks_among(&b.events), breaks);
+        // The door: neither holder is let in with the key in conflict.
+        for (who, minutes) in [("yamada", 10), ("sato", 11)] {
+            let EventKind::EntryRecorded(entry) =
+                enter(who, "r2", at(1) + chrono::Duration::minutes(minutes))
+            else {
+                unreachable!()
+            };
+            let facts = registers.door_facts(&entry);
+            let refused = admission::judge(&entry, &facts, at(2)).unwrap_err();
+            assert_eq!(
+                refused.0[0].code,
+                crate::RefusalCode::KeyInConflict,
+                "{who}"
+            );
+            assert!(refused.0[0].message_ja().ends_with("（第18条第3項）"));
+        }
     }
 }

@@ -116,6 +116,7 @@ fn canonical_orders() -> Vec<(String, Vec<&'static str>)> {
         room_permit::PermissionGranted,
         room_permit::PermitRevoked,
         room_permit::VisitPermitGranted,
+        entry_measures::EntryMeasureSet,
         people::PersonDefined,
         sign_in::PinSet,
         sign_in::PinUnlocked,

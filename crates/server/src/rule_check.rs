@@ -9,14 +9,18 @@ use daicho_core::rule_breaks::{may_break_rules, RuleBreak};
 use daicho_core::{Event, EventKind, EventTag, Registers};
 use sqlx::{Any, Row, Transaction};
 
-/// The kinds the rules read: rooms, keys, permits and people (small registers, read whole).
-const RULE_KINDS: [EventTag; 6] = [
+/// The kinds the rules read: rooms, keys, permits, people, the entry managers' measures and
+/// the key logbook (small registers, read whole; the key logbook grows by a few lines a day).
+const RULE_KINDS: [EventTag; 9] = [
     EventTag::RoomDefined,
     EventTag::KeyDefined,
     EventTag::PersonDefined,
     EventTag::PermissionGranted,
     EventTag::VisitPermitGranted,
     EventTag::PermitRevoked,
+    EventTag::EntryMeasureSet,
+    EventTag::KeyLent,
+    EventTag::KeyReturned,
 ];
 
 /// `kinds` as an SQL list of their stored names: `'room_defined', 'key_defined'`.
@@ -88,6 +92,7 @@ pub async fn breaks_in(
     let registers = &rules.registers;
     let mut candidates: Vec<Event> = new_events.to_vec();
     candidates.extend(revoked_records(tx, registers, new_events).await?);
+    candidates.extend(returned_records(tx, registers, new_events).await?);
     Ok(registers.breaks_among(&candidates))
 }
 
@@ -126,15 +131,60 @@ async fn revoked_records(
             .iter()
             .any(|(p, r, from)| p == person && Some(*r) == room && at >= *from)
     };
+    records_falling_on(tx, &revoked, 0, falls_on).await
+}
+
+/// The stored loans and entries of the persons of `targets` (person, room, from) recorded from
+/// each chunk's earliest moment on, less `slack_ms`, that `falls_on` keeps: many persons a
+/// statement, through the index by person and time.
+async fn records_falling_on(
+    tx: &mut Transaction<'_, Any>,
+    targets: &[(&str, &str, i64)],
+    slack_ms: i64,
+    falls_on: impl Fn(&Event) -> bool,
+) -> sqlx::Result<Vec<Event>> {
     let mut found = Vec::new();
-    for chunk in revoked.chunks(PERSONS_PER_READ) {
+    for chunk in targets.chunks(PERSONS_PER_READ) {
         let persons: Vec<&str> = chunk.iter().map(|(person, _, _)| *person).collect();
         let since = chunk.iter().map(|(_, _, at)| *at).min().unwrap_or_default();
-        let records = records_of(tx, &persons, since).await?;
-        found.extend(records.into_iter().filter(falls_on));
+        let records = records_of(tx, &persons, since - slack_ms).await?;
+        found.extend(records.into_iter().filter(|e| falls_on(e)));
     }
     Ok(found)
 }
+
+/// The stored entries a key's return among `new_events` falls on: those of the loan's person
+/// into the key's room from the moment of the return on (recorded elsewhere, while that
+/// device still believed the key lent).
+async fn returned_records(
+    tx: &mut Transaction<'_, Any>,
+    registers: &Registers,
+    new_events: &[Event],
+) -> sqlx::Result<Vec<Event>> {
+    let returned: Vec<(&str, &str, i64)> = new_events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::KeyReturned(r) => {
+                let loan = registers.loan(&r.loan)?;
+                let key = registers.key(&loan.key_id)?;
+                let at = r.returned_at.timestamp_millis();
+                Some((loan.person_id.as_str(), key.room_id.as_str(), at))
+            }
+            _ => None,
+        })
+        .collect();
+    let falls_on = |e: &Event| match &e.kind {
+        EventKind::EntryRecorded(en) => returned.iter().any(|(p, r, from)| {
+            *p == en.person_id && *r == en.room_id && en.entered_at.timestamp_millis() >= *from
+        }),
+        _ => false,
+    };
+    // An entry may be recorded up to the clock's tolerance before the moment it names.
+    records_falling_on(tx, &returned, FUTURE_TOLERANCE_MS, falls_on).await
+}
+
+/// How far ahead of its device's clock a recorded moment may lie (`check_not_future`).
+const FUTURE_TOLERANCE_MS: i64 = daicho_core::entry_log::FUTURE_TOLERANCE_MINUTES * 60 * 1000;
 
 /// Persons a read of their loans and entries names (one bound parameter each).
 const PERSONS_PER_READ: usize = 500;

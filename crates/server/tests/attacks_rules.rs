@@ -43,12 +43,19 @@ fn sealed(device: &str, kinds: Vec<(i64, EventKind)>) -> Vec<Event> {
     events
 }
 
+/// The key the branch's `n`-th loan lends.
+fn loan_key(n: usize) -> String {
+    format!("key-loan-{n}")
+}
+
 fn person(i: usize) -> String {
     format!("person-{i}")
 }
 
-/// Head office: the level-2 room, its key, a standing permission for each person (seq 3…),
-/// then a revocation of each permission from minute 25.
+/// Head office: the level-2 room, its key, a standing permission for each person (seq 3…), a
+/// key of its own for each loan the branch makes (one holder a key at a time: the same key
+/// lent to a thousand people at once would be a thousand conflicts), then a revocation of each
+/// permission from minute 25.
 fn head_office() -> (Vec<Event>, Vec<Event>) {
     let room = default_rooms().remove(1);
     let mut kinds = vec![
@@ -72,6 +79,14 @@ fn head_office() -> (Vec<Event>, Vec<Event>) {
         };
         (1, EventKind::PermissionGranted(grant))
     }));
+    kinds.extend((0..PEOPLE * LOANS_EACH).map(|n| {
+        let key = KeyDefined {
+            id: loan_key(n),
+            room_id: room.id.clone(),
+            label: format!("電算室の鍵 {n}"),
+        };
+        (1, EventKind::KeyDefined(key))
+    }));
     kinds.extend((0..PEOPLE).map(|i| {
         let permit = EventId {
             device: DeviceId("head".into()),
@@ -86,7 +101,7 @@ fn head_office() -> (Vec<Event>, Vec<Event>) {
         (25, EventKind::PermitRevoked(revoked))
     }));
     let mut all = sealed("head", kinds);
-    let revocations = all.split_off(2 + PEOPLE);
+    let revocations = all.split_off(2 + PEOPLE + PEOPLE * LOANS_EACH);
     (all, revocations)
 }
 
@@ -96,7 +111,7 @@ fn branch_loans() -> Vec<Event> {
     let kinds = (0..PEOPLE * LOANS_EACH).map(|n| {
         let minute = 10 * (n / PEOPLE + 1) as i64;
         let lent = KeyLent {
-            key_id: "key-1".into(),
+            key_id: loan_key(n),
             person_id: person(n % PEOPLE),
             purpose: "保守".into(),
             lent_at: at_minute(minute),
@@ -146,7 +161,11 @@ async fn a_thousand_revocations_over_three_thousand_loans_raise_each_break_once(
         .collect();
     expected.sort();
     assert_eq!(raised, expected);
-    assert_eq!(rows(&server, "events").await as usize, 2 + PEOPLE * 5 + 1);
+    let keys = PEOPLE * LOANS_EACH;
+    assert_eq!(
+        rows(&server, "events").await as usize,
+        2 + PEOPLE * 5 + keys + 1
+    );
     verifies(&server).await;
     server.shut_down().await;
 }

@@ -625,6 +625,101 @@ async fn a_loan_made_offline_after_a_revocation_is_stored_and_raised_once_in_eit
     }
 }
 
+/// Issue 16's story at the endpoint: head office lent 山田 the server room's key (minute 6) and
+/// took it back (minute 15); the branch, offline since the loan, recorded his entries at
+/// minutes 12 and 20. The second was made without the key: raised once (`entry_without_key`),
+/// whichever push arrives first; the first entry, with the key, is not.
+#[tokio::test]
+async fn an_entry_made_offline_after_the_key_went_back_is_raised_once_in_either_order() {
+    use daicho_core::key_log::{KeyLent, KeyReturned};
+    use daicho_core::people::{PersonDefined, PersonKind};
+    use daicho_core::{EntryRecorded, ExitRecorded};
+    let room = default_rooms().remove(1).id;
+    let mut setup = head_office(None);
+    let more = vec![
+        EventKind::PersonDefined(PersonDefined {
+            id: "yamada".into(),
+            name: "山田 太郎".into(),
+            affiliation: "総務課".into(),
+            kind: PersonKind::Staff,
+        }),
+        EventKind::KeyLent(KeyLent {
+            key_id: "key-1".into(),
+            person_id: "yamada".into(),
+            purpose: "保守".into(),
+            lent_at: at_minute(6),
+            due_back: at_minute(60),
+            lent_by: "kanri".into(),
+        }),
+    ];
+    let mut kinds: Vec<EventKind> = setup.iter().map(|e| e.kind.clone()).collect();
+    kinds.extend(more);
+    setup = sealed("head", kinds, 0);
+    let loan = setup.last().unwrap().id();
+    let ret = KeyReturned {
+        loan,
+        returned_at: at_minute(15),
+        received_by: "kanri".into(),
+    };
+    let mut all = setup.iter().map(|e| e.kind.clone()).collect::<Vec<_>>();
+    all.push(EventKind::KeyReturned(ret));
+    let with_return = sealed("head", all, 0);
+    let entry = |minute| {
+        let e = EntryRecorded::new(
+            &room,
+            "山田 太郎",
+            "総務課",
+            "保守",
+            true,
+            at_minute(minute),
+        );
+        EventKind::EntryRecorded(e.of("yamada"))
+    };
+    let exit = ExitRecorded {
+        entry: daicho_core::EventId {
+            device: DeviceId("branch".into()),
+            seq: 1,
+        },
+        exited_at: at_minute(14),
+    };
+    let branch_events = sealed(
+        "branch",
+        vec![entry(12), EventKind::ExitRecorded(exit), entry(20)],
+        12,
+    );
+    for return_first in [true, false] {
+        let data = tempfile::tempdir().unwrap();
+        let dist = tempfile::tempdir().unwrap();
+        let server = start(data.path(), dist.path()).await;
+        let head = enroll(&server, "head", 1).await;
+        let branch = enroll(&server, "branch", 2).await;
+        assert_eq!(push(&head, &server.base, &setup).await.0, 200);
+        let give_back = &with_return[setup.len()..];
+        let (first, second) = if return_first {
+            (
+                push(&head, &server.base, give_back).await,
+                push(&branch, &server.base, &branch_events).await,
+            )
+        } else {
+            (
+                push(&branch, &server.base, &branch_events).await,
+                push(&head, &server.base, give_back).await,
+            )
+        };
+        assert_eq!(first.1["rule_breaks"], 0, "{first:?}");
+        assert_eq!(second.1["rule_breaks"], 1, "{second:?}");
+        assert_eq!(rule_break_count(&server).await, 1);
+        let pool = server.open_database().await;
+        let code: String = sqlx::query_scalar("SELECT code FROM rule_breaks")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        assert_eq!(code, "entry_without_key");
+        server.shut_down().await;
+    }
+}
+
 /// Without the revocation the same loan is within the rules: nothing is raised.
 #[tokio::test]
 async fn a_permitted_loan_raises_nothing() {
