@@ -240,6 +240,58 @@ async fn an_entry_recorded_offline_after_the_key_went_back_elsewhere_is_raised_o
     }
 }
 
+/// Issue 13's story raised (issue 16): both tablets, offline, record the return of one loan.
+/// The earlier return closes it on both; the later is raised on both as `key_returned_twice`.
+#[wasm_bindgen_test]
+async fn a_loan_returned_on_both_tablets_offline_raises_the_later_return_on_both() {
+    let head = town("pull-head-r").await;
+    let now = Utc::now() - Duration::minutes(30);
+    let key = KeyDefined {
+        id: "key-server".into(),
+        room_id: SERVER_ROOM.into(),
+        label: "電算室の鍵".into(),
+    };
+    head.define_key(key, ADMIN, now).await.unwrap();
+    common::permit(&head, "yamada", SERVER_ROOM).await;
+    let lent = KeyLent {
+        key_id: "key-server".into(),
+        person_id: "yamada".into(),
+        purpose: "保守".into(),
+        lent_at: now,
+        due_back: now + Duration::hours(2),
+        lent_by: ADMIN.into(),
+    };
+    let loan = head.lend_key(lent, ADMIN, now).await.unwrap();
+    let branch = fresh("pull-branch-r").await;
+    pull(&head, &branch).await;
+    let give_back = |minutes: i64| daicho_core::key_log::KeyReturned {
+        loan: loan.id.clone(),
+        returned_at: now + Duration::minutes(minutes),
+        received_by: ADMIN.into(),
+    };
+    head.return_key(give_back(10), ADMIN, now + Duration::minutes(10))
+        .await
+        .unwrap();
+    branch
+        .return_key(give_back(12), ADMIN, now + Duration::minutes(12))
+        .await
+        .unwrap();
+    let later = branch.events().await.unwrap().pop().unwrap().id();
+
+    let at_head = pull(&branch, &head).await;
+    let at_branch = pull(&head, &branch).await;
+    assert_eq!(at_head.breaks.len(), 1, "{at_head:?}");
+    assert_eq!(at_branch.breaks.len(), 1, "{at_branch:?}");
+    for store in [&head, &branch] {
+        let breaks = store.rule_breaks().await.unwrap();
+        assert_eq!(breaks.len(), 1);
+        assert_eq!(breaks[0].record, later);
+        assert_eq!(breaks[0].kind, BreakKind::KeyReturnedTwice);
+        let out = store.keys_out().await.unwrap();
+        assert!(out.is_empty(), "returned on both: {out:?}");
+    }
+}
+
 /// Yamada's entry into the counter room, `minutes_ago`.
 fn yamada_enters(minutes_ago: i64) -> EntryRecorded {
     let at = Utc::now() - Duration::minutes(minutes_ago);

@@ -9,7 +9,7 @@
 //!   written in one transaction: a closed tab leaves the page applied whole or not at all.
 
 use super::codec::{from_js, to_js};
-use super::registers::{events_of_kinds, read_all};
+use super::registers::{events_of_kinds, read_all, referring};
 use super::{apply, device, schema, Result, Store, StoreError};
 use daicho_core::chain::check_event;
 use daicho_core::key_log::{KeyDefined, KeyLoan};
@@ -159,7 +159,17 @@ async fn rule_breaks(tx: &Transaction, fresh: &[&Event]) -> Result<Vec<RuleBreak
     if !fresh.iter().any(|e| may_break_rules(&e.kind)) {
         return Ok(Vec::new());
     }
-    let registers = rule_registers(tx).await?;
+    let mut registers = rule_registers(tx).await?;
+    // A return is judged beside every return of its loan (a second one is a break).
+    for event in fresh {
+        if let EventKind::KeyReturned(r) = &event.kind {
+            let returns = referring(tx, &r.loan).await?;
+            let returns = returns
+                .iter()
+                .filter(|e| matches!(e.kind, EventKind::KeyReturned(_)));
+            returns.for_each(|e| registers.keep(e));
+        }
+    }
     let mut candidates: Vec<Event> = fresh.iter().map(|e| (*e).clone()).collect();
     for event in fresh {
         if let EventKind::PermitRevoked(r) = &event.kind {

@@ -17,7 +17,9 @@ use crate::corrections::{check_correction, CorrectionTrail};
 use crate::entry_log::{check_exit, EntryRecord, EntryRecorded};
 use crate::entry_measures::{check_measure, EntryMeasure, EntryMeasureSet, RoomMeasure};
 use crate::event::{Event, EventId, EventKind};
-use crate::key_log::{check_loan, check_return, KeyDefined, KeyLent, KeyLoan, LoanFacts};
+use crate::key_log::{
+    check_loan, check_return, KeyDefined, KeyLent, KeyLoan, KeyReturned, LoanFacts,
+};
 use crate::office::Office;
 use crate::organisation::{Organisation, Position};
 use crate::people::PersonDefined;
@@ -40,6 +42,8 @@ pub struct Registers {
     /// The entry events (the logbook's lines) and the exits naming each entry.
     entries: BTreeMap<EventId, Version>,
     exits: BTreeMap<EventId, BTreeSet<Version>>,
+    /// The returns recorded of each loan (two tablets offline may each record one).
+    returns: BTreeMap<EventId, BTreeSet<Version>>,
     /// The entry managers' measures (第18条第2項), by the version that recorded each.
     measures: BTreeMap<Version, EntryMeasureSet>,
     /// The office registers and corrections, folded from their events in version order.
@@ -137,6 +141,10 @@ impl Registers {
             }
             EventKind::EntryMeasureSet(set) => {
                 self.measures.insert(version.clone(), set.clone());
+            }
+            EventKind::KeyReturned(ret) => {
+                let returns = self.returns.entry(ret.loan.clone()).or_default();
+                returns.insert(version.clone());
             }
             _ => {}
         }
@@ -411,6 +419,15 @@ impl Registers {
     fn is_exit(&self, id: &EventId) -> bool {
         self.event(id)
             .is_some_and(|e| matches!(e.kind, EventKind::ExitRecorded(_)))
+    }
+
+    /// The returns held of the loan `loan`, by version (the earliest closes it).
+    pub fn returns_of(&self, loan: &EventId) -> impl Iterator<Item = (&Version, &KeyReturned)> {
+        let versions = self.returns.get(loan).into_iter().flatten();
+        versions.filter_map(|v| match &self.events.get(v)?.kind {
+            EventKind::KeyReturned(ret) => Some((v, ret)),
+            _ => None,
+        })
     }
 
     /// Every event held, in version order.

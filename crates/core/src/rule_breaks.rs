@@ -37,6 +37,9 @@ pub enum BreakKind {
     /// A key lent while another loan of it was out (two tablets offline each lent it; one
     /// holder at a time, 第18条第3項・第19条第2項): named by the later loan.
     KeyLentTwice,
+    /// A second return of one loan (two tablets offline each recorded one): the earliest
+    /// closes the loan, the other is named here (第19条第2項).
+    KeyReturnedTwice,
 }
 
 impl BreakKind {
@@ -46,6 +49,7 @@ impl BreakKind {
             BreakKind::EntryUnpermitted => "entry_unpermitted",
             BreakKind::EntryWithoutKey => "entry_without_key",
             BreakKind::KeyLentTwice => "key_lent_twice",
+            BreakKind::KeyReturnedTwice => "key_returned_twice",
         }
     }
 
@@ -54,6 +58,7 @@ impl BreakKind {
             BreakKind::KeyLentUnpermitted => Article::KEY_LENDING,
             BreakKind::EntryUnpermitted | BreakKind::EntryWithoutKey => Article::ENTRY_RULES,
             BreakKind::KeyLentTwice => Article::KEYS,
+            BreakKind::KeyReturnedTwice => Article::KEY_LOGBOOK,
         }
     }
 }
@@ -99,6 +104,7 @@ impl RuleBreak {
             BreakKind::EntryUnpermitted => "入室許可のない人の入室が記録されていました",
             BreakKind::EntryWithoutKey => "鍵の貸出しを受けていない人の入室が記録されていました",
             BreakKind::KeyLentTwice => "同じ鍵が同じ時に2人に貸し出されていました（解決を記録するまで、どちらもこの鍵では入室できません）",
+            BreakKind::KeyReturnedTwice => "同じ貸出しの返却が2回記録されていました（先の返却を正としています）",
         };
         format!(
             "{what}（{person_name}・{room_name}）。記録はそのまま残しています。{}",
@@ -174,10 +180,32 @@ impl Registers {
     /// loan of the same key out at once (named by the later loan, which may be another).
     fn breaks_of(&self, event: &Event, permits: &[Permit]) -> Vec<RuleBreak> {
         let mut breaks: Vec<RuleBreak> = self.break_of(event, permits).into_iter().collect();
-        if let EventKind::KeyLent(lent) = &event.kind {
-            breaks.extend(self.loan_conflicts(&KeyLoan::opened(event.id(), lent)));
+        match &event.kind {
+            EventKind::KeyLent(lent) => {
+                breaks.extend(self.loan_conflicts(&KeyLoan::opened(event.id(), lent)));
+            }
+            EventKind::KeyReturned(ret) => breaks.extend(self.second_returns(&ret.loan)),
+            _ => {}
         }
         breaks
+    }
+
+    /// The returns of `loan` other than the one that closed it, each a break.
+    fn second_returns(&self, loan: &EventId) -> Vec<RuleBreak> {
+        let Some(loan) = self.loan(loan) else {
+            return Vec::new();
+        };
+        let Some(room) = self.key(&loan.key_id).and_then(|k| self.room(&k.room_id)) else {
+            return Vec::new();
+        };
+        self.returns_of(&loan.id)
+            .filter(|(version, _)| loan.closed_by.as_ref() != Some(*version))
+            .map(|(version, ret)| {
+                let kind = BreakKind::KeyReturnedTwice;
+                let record = version.event();
+                RuleBreak::new(kind, &record, room, &loan.person_id, ret.returned_at)
+            })
+            .collect()
     }
 
     /// Each pair of `loan` and another loan of its key out at once, as a break of the later
@@ -227,7 +255,11 @@ impl Registers {
             let room = self.key(&l.key_id).and_then(|k| self.room(&k.room_id));
             let measures = room.map_or_else(Vec::new, |r| self.measures_of(&r.id));
             let unpermitted = loan_break(l, room, &permits, &measures);
-            unpermitted.into_iter().chain(self.loan_conflicts(l))
+            let twice = self.loan_conflicts(l).into_iter();
+            unpermitted
+                .into_iter()
+                .chain(twice)
+                .chain(self.second_returns(&l.id))
         });
         let entries = self
             .entry_events()
@@ -574,5 +606,49 @@ mod tests {
             );
             assert!(refused.0[0].message_ja().ends_with("（第18条第3項）"));
         }
+    }
+
+    /// Issue 13's story, raised: two tablets offline each record the return of one loan. The
+    /// earlier closes it; the later is a break, on every device whatever arrives last.
+    #[test]
+    fn a_loan_returned_on_two_tablets_is_one_break_named_by_the_later_return() {
+        use crate::key_log::KeyReturned;
+        let mut head = Device::new("head");
+        head.record(at(0), room("r2", SecurityLevel::Two));
+        head.record(at(0), person("yamada", crate::people::PersonKind::Staff));
+        head.record(at(0), permission("yamada", "r2"));
+        head.record(at(0), key("k1", "r2"));
+        let loan = head.record(at(1), lend("yamada", at(1)));
+        let give_back = |minutes: i64| {
+            EventKind::KeyReturned(KeyReturned {
+                loan: loan.clone(),
+                returned_at: at(1) + chrono::Duration::minutes(minutes),
+                received_by: "clerk".into(),
+            })
+        };
+        let mut a = Device::new("a");
+        let mut b = Device::new("b");
+        a.record(at(1) + chrono::Duration::minutes(38), give_back(38));
+        let later = b.record(at(1) + chrono::Duration::minutes(39), give_back(39));
+        let forward: Vec<&Event> = head
+            .events
+            .iter()
+            .chain(&a.events)
+            .chain(&b.events)
+            .collect();
+        let registers = Registers::fold(forward.iter().copied());
+        let breaks = registers.rule_breaks();
+        assert_eq!(breaks.len(), 1, "{breaks:?}");
+        assert_eq!(breaks[0].record, later);
+        assert_eq!(breaks[0].kind, BreakKind::KeyReturnedTwice);
+        assert_eq!(breaks[0].kind.article(), Article::KEY_LOGBOOK);
+        // Either return arriving last raises the same break.
+        assert_eq!(registers.breaks_among(&a.events), breaks);
+        assert_eq!(registers.breaks_among(&b.events), breaks);
+        let backward: Vec<&Event> = forward.iter().rev().copied().collect();
+        assert_eq!(
+            Registers::fold(backward.iter().copied()).rule_breaks(),
+            breaks
+        );
     }
 }

@@ -720,6 +720,62 @@ async fn an_entry_made_offline_after_the_key_went_back_is_raised_once_in_either_
     }
 }
 
+/// Two tablets offline each record the return of one loan: the later return is raised once
+/// (`key_returned_twice`), whichever reaches the endpoint first.
+#[tokio::test]
+async fn a_loan_returned_on_two_tablets_raises_the_later_return_once_in_either_order() {
+    use daicho_core::key_log::{KeyLent, KeyReturned};
+    let mut kinds: Vec<EventKind> = head_office(None).iter().map(|e| e.kind.clone()).collect();
+    kinds.push(EventKind::KeyLent(KeyLent {
+        key_id: "key-1".into(),
+        person_id: "yamada".into(),
+        purpose: "保守".into(),
+        lent_at: at_minute(6),
+        due_back: at_minute(60),
+        lent_by: "kanri".into(),
+    }));
+    let setup = sealed("head", kinds.clone(), 0);
+    let loan = setup.last().unwrap().id();
+    let give_back = |minute| {
+        EventKind::KeyReturned(KeyReturned {
+            loan: loan.clone(),
+            returned_at: at_minute(minute),
+            received_by: "kanri".into(),
+        })
+    };
+    kinds.push(give_back(15));
+    let at_head = sealed("head", kinds, 0).split_off(setup.len());
+    let at_branch = sealed("branch", vec![give_back(16)], 16);
+    for head_first in [true, false] {
+        let data = tempfile::tempdir().unwrap();
+        let dist = tempfile::tempdir().unwrap();
+        let server = start(data.path(), dist.path()).await;
+        let head = enroll(&server, "head", 1).await;
+        let branch = enroll(&server, "branch", 2).await;
+        assert_eq!(push(&head, &server.base, &setup).await.0, 200);
+        let (first, second) = if head_first {
+            let first = push(&head, &server.base, &at_head).await;
+            (first, push(&branch, &server.base, &at_branch).await)
+        } else {
+            let first = push(&branch, &server.base, &at_branch).await;
+            (first, push(&head, &server.base, &at_head).await)
+        };
+        assert_eq!(first.1["rule_breaks"], 0, "{first:?}");
+        assert_eq!(second.1["rule_breaks"], 1, "{second:?}");
+        let pool = server.open_database().await;
+        let raised: (String, String) = sqlx::query_as("SELECT record, code FROM rule_breaks")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        assert_eq!(
+            raised,
+            ("branch:1".to_string(), "key_returned_twice".to_string())
+        );
+        server.shut_down().await;
+    }
+}
+
 /// Without the revocation the same loan is within the rules: nothing is raised.
 #[tokio::test]
 async fn a_permitted_loan_raises_nothing() {
