@@ -115,14 +115,22 @@ fn KeysOut(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoView {
             out
         })
     };
+    // A key out on two loans at once (two tablets offline) admits neither holder.
+    let in_conflict = move |key_id: &str| {
+        keys_now.with(|k| k.out.iter().filter(|l| l.key_id == key_id).count() > 1)
+    };
     let row = move |(loan, label): (daicho_core::key_log::KeyLoan, String)| {
         let overdue = loan.is_overdue(Utc::now());
+        let conflict = in_conflict(&loan.key_id);
         let returning = loan.clone();
         view! {
             <li class:overdue=overdue>
                 <strong>{label.clone()}</strong> " — "
                 {directory.name_of(&loan.person_id)} " ・ 返却予定 " <JaDateTime at=loan.due_back/>
                 {overdue.then(|| view! { <span class="overdue-mark">"返却予定を過ぎています"</span> })}
+                {conflict.then(|| view! {
+                    <span class="conflict-mark" role="alert">"競合：同じ鍵が同じ時に2人に貸し出されています（第18条第3項）。"</span>
+                })}
                 <button type="button" class="button exit" aria-label=format!("{label}の返却を記録")
                     on:click=move |_| { give_back.dispatch(returning.clone()); }>"返却"</button>
             </li>
@@ -135,7 +143,7 @@ fn KeysOut(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoView {
         <Show when=move || keys_now.with(|k| !k.out.is_empty())
             fallback=|| view! { <p class="empty">"貸出中の鍵はありません。"</p> }>
             <ul>
-                <For each=out key=|(loan, label)| (loan.id.to_string(), label.clone()) children=row/>
+                <For each=out key=move |(loan, label)| (loan.id.to_string(), label.clone(), in_conflict(&loan.key_id)) children=row/>
             </ul>
         </Show>
         <AvailableKeys keys_now on_keys/>

@@ -77,6 +77,8 @@ test('one key lent twice offline: a conflict on both tablets, the door closed to
 
       await tab(page, '鍵の管理簿');
       await expect(page.locator('.keys-out .conflict-mark')).toHaveCount(2);
+      await tab(page, 'ホーム');
+      await expect(page.locator('.conflict-mark')).toHaveCount(2);
 
       await tab(page, '入退室管理簿');
       await chooseRoom(page, '電算室');
