@@ -177,7 +177,7 @@ fn LoanRow(loan: KeyLoan, key_label: Signal<String>) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let overdue = loan.is_overdue(Utc::now());
     view! {
-        <tr class:open=loan.is_out() class:overdue=overdue data-loan=loan.id.to_string()>
+        <tr class:open=loan.is_out() class:overdue=overdue class:voided=loan.voided data-loan=loan.id.to_string()>
             <td>{key_label}</td>
             <td><a class="record-link" href=format!("#/record/{}", loan.id)>{directory.name_of(&loan.person_id)}</a></td>
             <td>{loan.purpose.clone()}</td>
@@ -185,6 +185,8 @@ fn LoanRow(loan: KeyLoan, key_label: Signal<String>) -> impl IntoView {
             <td>{directory.name_of(&loan.lent_by)}</td>
             <td><JaDateTime at=loan.due_back/></td>
             <td>{match loan.returned_at {
+                // A loan found not real when the key was lent twice: struck, never out.
+                _ if loan.voided => view! { <span class="voided">"取消（競合の解決）"</span> }.into_any(),
                 Some(at) => view! { <JaDateTime at/> }.into_any(),
                 None => view! { <span class="inside-mark">"貸出中"</span> }.into_any(),
             }}</td>

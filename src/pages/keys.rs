@@ -10,7 +10,7 @@ use crate::directory::Directory;
 use crate::state::{follow_store, use_store};
 use crate::store::{new_id, Store};
 use chrono::{Duration, Utc};
-use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyReturned};
+use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyLoanVoided, KeyReturned};
 use daicho_core::{Room, SecurityLevel};
 use leptos::prelude::*;
 
@@ -70,6 +70,27 @@ pub fn return_key() -> Action<KeyLoan, Result<(), String>> {
     })
 }
 
+/// Records that `loan` was not real (the entry manager resolving a key lent twice at once),
+/// the other loan of its key out being the real one; the note says what happened.
+fn void_loan() -> Action<(KeyLoan, Option<KeyLoan>, String), Result<(), String>> {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    Action::new_local(
+        move |(loan, real, note): &(KeyLoan, Option<KeyLoan>, String)| {
+            let operator = session.operator_id();
+            let void = KeyLoanVoided {
+                loan: loan.id.clone(),
+                real_loan: real.as_ref().map(|r| r.id.clone()),
+                note: note.trim().to_string(),
+            };
+            let store = store.clone();
+            async move {
+                let voided = store.void_loan(void, &operator, Utc::now()).await;
+                voided.map_err(|e| e.to_string())
+            }
+        },
+    )
+}
+
 #[component]
 pub fn KeysPage() -> impl IntoView {
     let read = read_keys();
@@ -93,6 +114,14 @@ pub fn KeysPage() -> impl IntoView {
 fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let give_back = return_key();
+    let void = void_loan();
+    let void_said = move || {
+        void.value().get().map(|voided| match voided {
+            Ok(()) => view! { <p class="status" role="status">"貸出しの取消を記録しました。"</p> }
+                .into_any(),
+            Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+        })
+    };
     let said = move || {
         give_back.value().get().map(|returned| match returned {
             Ok(()) => {
@@ -111,8 +140,30 @@ fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
     // A key out on two loans at once (two tablets offline): held by neither at the door.
     let in_conflict =
         move |key_id: &str| now.with(|n| n.out.iter().filter(|l| l.key_id == key_id).count() > 1);
+    // The other loan of the same key out, for a loan in conflict.
+    let other_loan = move |loan: &KeyLoan| {
+        now.with(|n| {
+            let other = n
+                .out
+                .iter()
+                .find(|l| l.key_id == loan.key_id && l.id != loan.id);
+            other.cloned()
+        })
+    };
     let row = move |(loan, label): (KeyLoan, String)| {
         let conflict = in_conflict(&loan.key_id);
+        let note = RwSignal::new(String::new());
+        let (voiding, real) = (loan.clone(), other_loan(&loan));
+        let who = directory.name_of(&loan.person_id);
+        let resolve = conflict.then(|| view! {
+            <span class="resolve">
+                <input class="void-note" aria-label=format!("{who}さんへの貸出しを取り消す経緯") placeholder="経緯（例：記入の誤り）" bind:value=note/>
+                <button type="button" class="button" aria-label=format!("{who}さんへの貸出しは誤り（取り消す）")
+                    on:click=move |_| { void.dispatch((voiding.clone(), real.clone(), note.get_untracked())); }>
+                    "この貸出しは誤り"
+                </button>
+            </span>
+        });
         let overdue = loan.is_overdue(Utc::now());
         let returning = loan.clone();
         view! {
@@ -126,6 +177,7 @@ fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
                     })}
                 </span>
                 <span class="purpose">{loan.purpose.clone()}</span>
+                {resolve}
                 <button type="button" class="button exit" aria-label=format!("{label}の返却を記録")
                     on:click=move |_| { give_back.dispatch(returning.clone()); }>"返却"</button>
             </li>
@@ -135,6 +187,7 @@ fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
         <section class="card wide keys-out">
             <h2>"貸出中の鍵 " <span class="count">{move || now.with(|n| n.out.len())} "本"</span></h2>
             {said}
+            {void_said}
             <Show when=move || now.with(|n| !n.out.is_empty())
                 fallback=|| view! { <p class="empty">"貸出中の鍵はありません。"</p> }>
                 <ul class="inside-list">

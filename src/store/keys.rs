@@ -7,7 +7,7 @@ use super::registers::read_all;
 use super::{schema, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use daicho_core::entry_measures::{EntryMeasureSet, RoomMeasure};
-use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyReturned};
+use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyLoanVoided, KeyReturned};
 use daicho_core::room_permit::{PermissionGranted, Permit, PermitRevoked, VisitPermitGranted};
 use daicho_core::sort::sort_by_key;
 use daicho_core::{EventKind, Versioned};
@@ -20,6 +20,18 @@ impl Store {
             .db
             .transaction(&[schema::PERMITS], TransactionMode::ReadOnly)?;
         read_all(&tx, schema::PERMITS).await
+    }
+
+    /// Records that a loan of a key lent twice at once was not real (by the entry manager).
+    pub async fn void_loan(
+        &self,
+        void: KeyLoanVoided,
+        operator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.record(EventKind::KeyLoanVoided(void), operator, now)
+            .await
+            .map(|_| ())
     }
 
     /// Every entry manager's measure recorded (第18条第2項), in the order recorded.

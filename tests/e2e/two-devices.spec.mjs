@@ -90,6 +90,30 @@ test('one key lent twice offline: a conflict on both tablets, the door closed to
         await expect(refusal).toContainText('第18条第3項');
       }
     }
+
+    // The entry manager resolves it on head office's tablet: 佐藤's loan was not real.
+    await tab(hq, '鍵の管理簿');
+    await hq.getByLabel(`${SATO.name}さんへの貸出しを取り消す経緯`).fill('出張所からの連絡で、鍵は山田さんに貸したと確認');
+    await hq.getByRole('button', { name: `${SATO.name}さんへの貸出しは誤り（取り消す）` }).click();
+    await expect(hq.locator('.keys-out .status')).toContainText('貸出しの取消を記録しました');
+    await syncAll(hq);
+    await syncAll(br);
+    for (const page of [hq, br]) {
+      await tab(page, '鍵の管理簿');
+      await expect(page.locator('.keys-out .conflict-mark')).toHaveCount(0);
+      await expect(page.locator('tr.voided')).toHaveCount(1);
+      await expect(page.locator('tr.voided')).toContainText(SATO.name);
+      await expect(page.locator('tr.voided')).toContainText('取消（競合の解決）');
+      await tab(page, '例外');
+      await expect(page.locator('tr.rule-break')).toHaveCount(1);
+    }
+    // The door: 山田 holds the key now; 佐藤 holds none.
+    await tab(hq, '入退室管理簿');
+    await chooseRoom(hq, '電算室');
+    await fillEntry(hq, { name: SATO.name, affiliation: SATO.affiliation, purpose: 'サーバ点検' });
+    await hq.click('#record-entry');
+    await expect(hq.locator('.field-error[data-field="Key"]')).toContainText('鍵を借りてから');
+    await recordEntry(hq, { name: YAMADA.name, affiliation: YAMADA.affiliation, purpose: 'サーバ点検' });
   } finally {
     await head.close();
     await branch.close();

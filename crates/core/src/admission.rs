@@ -411,6 +411,7 @@ mod tests {
             received_by: None,
             closed_by: None,
             out_key: Some(format!("key-{}", room.id)),
+            voided: false,
         })
     }
 

@@ -71,6 +71,8 @@ pub fn authority_for(kind: &EventKind, registers: &Registers) -> Authority {
         EntryMeasureSet(m) => room_manager(&m.room_id),
         // Keys are of level-3 and level-2 rooms: their entry manager, or a key keeper.
         KeyLent(_) | KeyReturned(_) => Authority::KeyHandler(Role::EntryManagerSecureRooms),
+        // Which of two loans was real is the entry manager's to say (第18条第3項).
+        KeyLoanVoided(_) => Authority::Role(Role::EntryManagerSecureRooms),
         OperatorIdKindDefined(_) | IdLedgerRecorded(_) | CollationInfoRecorded(_) => {
             Authority::Role(Role::AccessManagementOfficer)
         }
@@ -101,7 +103,7 @@ pub fn article_for(kind: &EventKind) -> Option<Article> {
         | PinUnlocked(_) => Article::new(4),
         PermissionGranted(_) | VisitPermitGranted(_) | PermitRevoked(_) => Article::ENTRY_MANAGER,
         EntryMeasureSet(_) => Article::ENTRY_MEASURES,
-        KeyLent(_) | KeyReturned(_) => Article::KEYS,
+        KeyLent(_) | KeyReturned(_) | KeyLoanVoided(_) => Article::KEYS,
         OperatorIdKindDefined(_) | IdLedgerRecorded(_) | CollationInfoRecorded(_) => {
             Article::paragraph(10, 1)
         }
@@ -129,7 +131,7 @@ pub fn governed_act(kind: &EventKind) -> Option<GovernedAct> {
     use EventKind::*;
     Some(match kind {
         EntryRecorded(_) | ExitRecorded(_) => GovernedAct::EntryLog,
-        KeyLent(_) | KeyReturned(_) => GovernedAct::KeyLog,
+        KeyLent(_) | KeyReturned(_) | KeyLoanVoided(_) => GovernedAct::KeyLog,
         PermissionGranted(_) | VisitPermitGranted(_) | PermitRevoked(_) | EntryMeasureSet(_) => {
             GovernedAct::Permits
         }
@@ -591,6 +593,7 @@ pub(crate) mod tests {
             // The measure is for the level-3 room; the key is the level-2 room's.
             EntryMeasureSet(_) => Authority::Role(Role::EntryManagerSecureRooms),
             KeyLent(_) | KeyReturned(_) => Authority::KeyHandler(Role::EntryManagerSecureRooms),
+            KeyLoanVoided(_) => Authority::Role(Role::EntryManagerSecureRooms),
             EntryRecorded(_) | ExitRecorded(_) => Authority::Staff,
             FollowUpReported(_) | CorrectionRecorded(_) => Authority::Staff,
         }
@@ -770,6 +773,11 @@ pub(crate) mod tests {
                 returned_at: at,
                 received_by: "soumu".into(),
             }),
+            EventKind::KeyLoanVoided(crate::key_log::KeyLoanVoided {
+                loan: id.clone(),
+                real_loan: None,
+                note: "二重の貸出し".into(),
+            }),
             EventKind::CorrectionRecorded(corrections::CorrectionRecorded {
                 target: id,
                 kind: corrections::CorrectionKind::Void,
@@ -804,7 +812,7 @@ pub(crate) mod tests {
         let kinds = every_kind();
         let tags: std::collections::BTreeSet<String> =
             kinds.iter().map(|k| k.tag().to_string()).collect();
-        assert_eq!(tags.len(), 37, "one sample of every kind of event");
+        assert_eq!(tags.len(), 38, "one sample of every kind of event");
         // …and each has its Japanese name for the operation history (第12条).
         let labelled = crate::history::KINDS.iter().map(|t| t.to_string());
         assert_eq!(

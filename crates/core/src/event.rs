@@ -11,7 +11,7 @@ use crate::equipment::EquipmentRegistered;
 use crate::history::{DeviceEnrolled, DeviceRevoked, Exported, Printed, Synced};
 use crate::id_ledger::{CollationInfoRecorded, IdLedgerRecorded, OperatorIdKindDefined};
 use crate::instructions::{FollowUpReported, InstructionClosed, InstructionIssued};
-use crate::key_log::{KeyDefined, KeyLent, KeyReturned};
+use crate::key_log::{KeyDefined, KeyLent, KeyLoanVoided, KeyReturned};
 use crate::meetings::{MeetingHeld, OpinionReceived};
 use crate::organisation::{Position, RoleAssigned, TenureRecorded};
 use crate::people::PersonDefined;
@@ -144,6 +144,7 @@ pub enum EventKind {
     KeyDefined(KeyDefined),
     KeyLent(KeyLent),
     KeyReturned(KeyReturned),
+    KeyLoanVoided(KeyLoanVoided),
     PersonDefined(PersonDefined),
     EquipmentRegistered(EquipmentRegistered),
     AssetRegistered(AssetRegistered),
@@ -179,6 +180,7 @@ impl EventKind {
         match self {
             ExitRecorded(x) => Some(&x.entry),
             KeyReturned(x) => Some(&x.loan),
+            KeyLoanVoided(x) => Some(&x.loan),
             PermitRevoked(x) => Some(&x.permit),
             OpinionReceived(x) => Some(&x.meeting),
             FollowUpReported(x) => Some(&x.instruction),

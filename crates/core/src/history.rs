@@ -53,11 +53,12 @@ pub struct DeviceRevoked {
 }
 
 /// Every kind, in the order the history's filter lists them (the daily logbooks first).
-pub const KINDS: [EventTag; 37] = [
+pub const KINDS: [EventTag; 38] = [
     EventTag::EntryRecorded,
     EventTag::ExitRecorded,
     EventTag::KeyLent,
     EventTag::KeyReturned,
+    EventTag::KeyLoanVoided,
     EventTag::PermissionGranted,
     EventTag::VisitPermitGranted,
     EventTag::PermitRevoked,
@@ -101,6 +102,7 @@ impl EventTag {
             EventTag::ExitRecorded => "退室の記録",
             EventTag::KeyLent => "鍵の貸出",
             EventTag::KeyReturned => "鍵の返却",
+            EventTag::KeyLoanVoided => "貸出しの取消（競合の解決）",
             EventTag::PermissionGranted => "入室許可",
             EventTag::VisitPermitGranted => "その都度の入室許可",
             EventTag::PermitRevoked => "許可の取消",

@@ -47,6 +47,17 @@ pub struct KeyReturned {
     pub received_by: String,
 }
 
+/// The entry manager resolves a key lent twice at once (two tablets offline): `loan` was not
+/// real, `real_loan` (if either) was; `note` says what happened. The loan stays in the key
+/// logbook, struck through: it never counted as out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct KeyLoanVoided {
+    pub loan: EventId,
+    pub real_loan: Option<EventId>,
+    pub note: String,
+}
+
 /// One line of the key logbook: a loan and, once recorded, its return. (Its room is its key's:
 /// a key never changes room.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +85,9 @@ pub struct KeyLoan {
     /// The key while it is out, absent once returned (an index of keys out, as `inside_room`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_key: Option<String>,
+    /// Found not real when the key was lent twice at once (`KeyLoanVoided`): never out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub voided: bool,
 }
 
 impl KeyLoan {
@@ -90,7 +104,21 @@ impl KeyLoan {
             received_by: None,
             closed_by: None,
             out_key: Some(lent.key_id.clone()),
+            voided: false,
         }
+    }
+
+    /// The loan found not real (recorded at `version`), if nothing closed it earlier: as if
+    /// back the moment it was lent, so it never counts as out.
+    pub fn voided(&self, version: &Version) -> Option<Self> {
+        version.precedes(self.closed_by.as_ref()).then(|| KeyLoan {
+            returned_at: Some(self.lent_at),
+            received_by: None,
+            closed_by: Some(version.clone()),
+            out_key: None,
+            voided: true,
+            ..self.clone()
+        })
     }
 
     /// The loan closed by `ret` (recorded at `version`), if no earlier return closed it.
@@ -100,6 +128,7 @@ impl KeyLoan {
             received_by: Some(ret.received_by.clone()),
             closed_by: Some(version.clone()),
             out_key: None,
+            voided: false,
             ..self.clone()
         })
     }
@@ -188,6 +217,45 @@ pub fn check_key_definition(key: &KeyDefined, room: Option<&Room>) -> Result<(),
     };
     let article = Some(Article::KEY_LOGBOOK);
     Err(Refusals(vec![Refusal::new(code, Field::Key, article)]))
+}
+
+/// A loan is found not real only while out with another loan of its key at once (what the
+/// door shows as a conflict), beside a real one of the same key, and with what happened.
+pub fn check_void(
+    void: &KeyLoanVoided,
+    loan: Option<&KeyLoan>,
+    real: Option<&KeyLoan>,
+    conflicting: bool,
+) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    let state = |state: &str| RefusalCode::WrongState {
+        what: "貸出し".into(),
+        state: state.into(),
+    };
+    match loan {
+        None => refusals.push(Refusal::new(RefusalCode::KeyNotOut, Field::Key, None)),
+        Some(l) if !l.is_out() => refusals.push(Refusal::new(state("返却済み"), Field::Key, None)),
+        Some(_) if !conflicting => {
+            let code = state("競合していない");
+            refusals.push(Refusal::new(code, Field::Key, Some(Article::KEYS)));
+        }
+        Some(l) => {
+            let other_key = real.is_some_and(|r| r.key_id != l.key_id || r.id == l.id);
+            if other_key || (void.real_loan.is_some() && real.is_none()) {
+                let code = RefusalCode::UnknownRecord {
+                    what: "正しい貸出し".into(),
+                };
+                refusals.push(Refusal::new(code, Field::Key, None));
+            }
+        }
+    }
+    if void.note.trim().is_empty() {
+        let code = RefusalCode::Missing {
+            what: "経緯".into(),
+        };
+        refusals.push(Refusal::new(code, Field::Purpose, None));
+    }
+    refusals.into_result()
 }
 
 pub fn check_return(

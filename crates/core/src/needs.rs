@@ -10,6 +10,7 @@
 use crate::authority::{authority_for, governed_act, Authority};
 use crate::entry_measures::{EntryMeasure, EntryMeasureSet, MEASURE_KINDS};
 use crate::event::{EventId, EventKind, EventTag};
+use crate::key_log::KeyLoanVoided;
 use crate::office::{Office, OFFICE_KINDS, OPERATOR_ID_KINDS};
 use crate::projection::RecordKey;
 use crate::registers::Registers;
@@ -103,6 +104,7 @@ fn rule_needs(kind: &EventKind, have: &Registers) -> Vec<Need> {
         EventKind::EntryMeasureSet(m) => measure_needs(m),
         EventKind::KeyLent(lent) => loan_needs(&lent.key_id, &lent.person_id, have),
         EventKind::KeyReturned(r) => vec![record(RecordKey::Loan(r.loan.clone()))],
+        EventKind::KeyLoanVoided(v) => void_needs(v, have),
         EventKind::CorrectionRecorded(c) => correction_needs(&c.target, have),
         EventKind::PersonDefined(_) | EventKind::RoomDefined(_) | EventKind::PositionDefined(_) => {
             Vec::new()
@@ -134,6 +136,20 @@ fn key_of(kind: &EventKind, have: &Registers) -> Vec<Need> {
             needs.push(record(RecordKey::Room(key.room_id.clone())));
         }
         needs.push(record(RecordKey::Key(key_id)));
+    }
+    needs
+}
+
+/// A void reads its loan, the real one named, and the loans out of the key (the conflict).
+fn void_needs(void: &KeyLoanVoided, have: &Registers) -> Vec<Need> {
+    let mut needs = vec![record(RecordKey::Loan(void.loan.clone()))];
+    needs.extend(
+        void.real_loan
+            .iter()
+            .map(|r| record(RecordKey::Loan(r.clone()))),
+    );
+    if let Some(loan) = have.loan(&void.loan) {
+        needs.push(Need::LoansOutOf(loan.key_id.clone()));
     }
     needs
 }

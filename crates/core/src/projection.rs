@@ -18,7 +18,7 @@
 
 use crate::entry_log::ExitRecorded;
 use crate::event::{Event, EventId, EventKind, EventTag};
-use crate::key_log::{KeyDefined, KeyLoan, KeyReturned};
+use crate::key_log::{KeyDefined, KeyLoan, KeyLoanVoided, KeyReturned};
 use crate::organisation::{Position, RoleAssigned, TenureRecorded};
 use crate::people::PersonDefined;
 use crate::room::Room;
@@ -151,6 +151,8 @@ pub enum Closed {
     Exit(ExitRecorded),
     Return(KeyReturned),
     Revocation(PermitRevoked),
+    /// A loan found not real (a key lent twice at once).
+    Void(KeyLoanVoided),
 }
 
 /// A closing event, with its version (which also names it).
@@ -209,6 +211,7 @@ pub fn writes_records(tag: EventTag) -> bool {
             | T::PermitRevoked
             | T::KeyLent
             | T::KeyReturned
+            | T::KeyLoanVoided
             | T::EntryRecorded
             | T::ExitRecorded
             | T::PinSet
@@ -236,6 +239,7 @@ pub fn reads(event: &Event, found: &Found) -> Vec<RecordKey> {
         EventKind::EntryRecorded(_) => vec![K::Waiting(id)],
         EventKind::PermitRevoked(r) => closing_reads(K::Permit(r.permit.clone()), found),
         EventKind::KeyReturned(r) => closing_reads(K::Loan(r.loan.clone()), found),
+        EventKind::KeyLoanVoided(v) => closing_reads(K::Loan(v.loan.clone()), found),
         EventKind::ExitRecorded(exit) => exit_reads(&exit.entry, found),
         kind => person_of(kind)
             .map(|person| vec![K::Credential(person.to_string())])
@@ -316,6 +320,7 @@ pub fn project(event: &Event, found: &Found) -> Vec<Change> {
         EventKind::PermitRevoked(r) => revoked(r, version, found),
         EventKind::KeyLent(l) => lent(KeyLoan::opened(id, l), found),
         EventKind::KeyReturned(r) => returned(r, version, found),
+        EventKind::KeyLoanVoided(v) => voided(v, version, found),
         EventKind::EntryRecorded(e) => entered(&id, &e.room_id, found),
         EventKind::ExitRecorded(x) => exited(x, version, found),
         kind => credential(kind, &version, found),
@@ -401,16 +406,18 @@ fn lent(loan: KeyLoan, found: &Found) -> Vec<Change> {
     if found.contains_key(&key) {
         return Vec::new();
     }
+    // The earliest closing waiting, a return or a void.
     let earliest = waiting(found, &loan.id).and_then(|w| {
-        w.earliest(|c| match c {
-            Closed::Return(r) => Some(r),
-            _ => None,
-        })
+        w.closings
+            .iter()
+            .find(|c| matches!(c.closed, Closed::Return(_) | Closed::Void(_)))
     });
-    let loan = match earliest {
-        Some((r, version)) => loan.closed(r, version).unwrap_or(loan),
-        None => loan,
-    };
+    let closed = earliest.and_then(|c| match &c.closed {
+        Closed::Return(r) => loan.closed(r, &c.version),
+        Closed::Void(_) => loan.voided(&c.version),
+        _ => None,
+    });
+    let loan = closed.unwrap_or(loan);
     let id = loan.id.clone();
     with_waiting(Change::put(key, Record::Loan(loan)), &id, found)
 }
@@ -423,6 +430,17 @@ fn returned(r: &KeyReturned, version: Version, found: &Found) -> Vec<Change> {
             .map(|l| vec![Change::put(key, Record::Loan(l))])
             .unwrap_or_default(),
         _ => wait_for(&r.loan, Closed::Return(r.clone()), version, found),
+    }
+}
+
+fn voided(v: &KeyLoanVoided, version: Version, found: &Found) -> Vec<Change> {
+    let key = RecordKey::Loan(v.loan.clone());
+    match found.get(&key) {
+        Some(Record::Loan(loan)) => loan
+            .voided(&version)
+            .map(|l| vec![Change::put(key, Record::Loan(l))])
+            .unwrap_or_default(),
+        _ => wait_for(&v.loan, Closed::Void(v.clone()), version, found),
     }
 }
 

@@ -270,6 +270,7 @@ impl Registers {
             }
             EventKind::KeyLent(lent) => self.check_loan(lent, now),
             EventKind::KeyReturned(ret) => check_return(ret, self.loan(&ret.loan), now),
+            EventKind::KeyLoanVoided(void) => self.check_void(void),
             EventKind::CorrectionRecorded(c) => {
                 let void = self.corrections_of(&c.target).is_some_and(|t| t.is_void());
                 check_correction(c, self.has_record(&c.target), void)
@@ -393,6 +394,17 @@ impl Registers {
             open_loan,
         };
         check_loan(lent, facts, now).map_err(|refusals| self.with_names(refusals))
+    }
+
+    /// A void names a loan out at once with another loan of its key.
+    fn check_void(&self, void: &crate::key_log::KeyLoanVoided) -> Result<(), Refusals> {
+        let loan = self.loan(&void.loan);
+        let real = void.real_loan.as_ref().and_then(|id| self.loan(id));
+        let conflicting = loan.is_some_and(|l| {
+            let out = |o: &&KeyLoan| o.key_id == l.key_id && o.id != l.id && o.is_out();
+            self.loans().any(|o| out(&o))
+        });
+        crate::key_log::check_void(void, loan, real, conflicting)
     }
 
     /// Shows people in refusals by name where the register knows them.

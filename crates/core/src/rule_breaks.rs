@@ -270,9 +270,11 @@ impl Registers {
     }
 }
 
-/// Were the two loans out at once (each lent before the other came back)?
+/// Were the two loans out at once (each lent before the other came back)? A loan found not
+/// real was never out.
 fn overlap(a: &KeyLoan, b: &KeyLoan) -> bool {
-    a.was_out_at(b.lent_at) || b.was_out_at(a.lent_at)
+    let back = |l: &KeyLoan| l.returned_at.unwrap_or(DateTime::<Utc>::MAX_UTC);
+    !a.voided && !b.voided && a.lent_at < back(b) && b.lent_at < back(a)
 }
 
 /// One break per record, whatever order they were found in: by record, and for a record that
@@ -606,6 +608,49 @@ mod tests {
             );
             assert!(refused.0[0].message_ja().ends_with("（第18条第3項）"));
         }
+
+        // The entry manager records that sato's loan was not real: yamada's key admits him,
+        // sato holds none, and the conflict is gone — in whatever order the void arrives.
+        let real = a.events[0].id();
+        let void = crate::key_log::KeyLoanVoided {
+            loan: later.clone(),
+            real_loan: Some(real),
+            note: "出張所の貸出しは記入の誤り。鍵は本庁で山田さんに貸し出した".into(),
+        };
+        let check = registers.check(&EventKind::KeyLoanVoided(void.clone()), at(2));
+        assert_eq!(check, Ok(()));
+        let mut manager = Device::new("manager");
+        manager.record(at(2), EventKind::KeyLoanVoided(void));
+        let with_void: Vec<&Event> = forward.iter().copied().chain(&manager.events).collect();
+        let void_first: Vec<&Event> = with_void.iter().rev().copied().collect();
+        let resolved = Registers::fold(with_void.iter().copied());
+        assert_eq!(resolved.records(), Registers::fold(void_first).records());
+        assert!(
+            resolved.rule_breaks().is_empty(),
+            "the voided loan never counted as out"
+        );
+        let voided = resolved.loan(&later).unwrap();
+        assert!(voided.voided && !voided.is_out());
+        let admitted = |who: &str| {
+            let kind = enter(who, "r2", at(1) + chrono::Duration::minutes(20));
+            let EventKind::EntryRecorded(entry) = kind else {
+                unreachable!()
+            };
+            let facts = resolved.door_facts(&entry);
+            admission::judge(&entry, &facts, at(2)).map_err(|r| r.0[0].code.clone())
+        };
+        assert_eq!(admitted("yamada"), Ok(()));
+        let no_key = crate::RefusalCode::KeyNotHeld { level: 2 };
+        assert_eq!(admitted("sato"), Err(no_key));
+        // Once resolved there is nothing left to void.
+        let again = crate::key_log::KeyLoanVoided {
+            loan: a.events[0].id(),
+            real_loan: None,
+            note: "再度".into(),
+        };
+        let kind = EventKind::KeyLoanVoided(again);
+        let refused = resolved.check(&kind, at(2)).unwrap_err();
+        assert!(refused.0[0].message_ja().contains("競合していない"));
     }
 
     /// Issue 13's story, raised: two tablets offline each record the return of one loan. The

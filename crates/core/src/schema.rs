@@ -113,6 +113,7 @@ fn canonical_orders() -> Vec<(String, Vec<&'static str>)> {
         key_log::KeyDefined,
         key_log::KeyLent,
         key_log::KeyReturned,
+        key_log::KeyLoanVoided,
         room_permit::PermissionGranted,
         room_permit::PermitRevoked,
         room_permit::VisitPermitGranted,

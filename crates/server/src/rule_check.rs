@@ -11,7 +11,7 @@ use sqlx::{Any, Row, Transaction};
 
 /// The kinds the rules read: rooms, keys, permits, people, the entry managers' measures and
 /// the key logbook (small registers, read whole; the key logbook grows by a few lines a day).
-const RULE_KINDS: [EventTag; 9] = [
+const RULE_KINDS: [EventTag; 10] = [
     EventTag::RoomDefined,
     EventTag::KeyDefined,
     EventTag::PersonDefined,
@@ -21,6 +21,7 @@ const RULE_KINDS: [EventTag; 9] = [
     EventTag::EntryMeasureSet,
     EventTag::KeyLent,
     EventTag::KeyReturned,
+    EventTag::KeyLoanVoided,
 ];
 
 /// `kinds` as an SQL list of their stored names: `'room_defined', 'key_defined'`.
