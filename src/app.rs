@@ -24,7 +24,8 @@ use crate::pages::sign_in::SignInPage;
 use crate::pages::sync::SyncPage;
 use crate::pwa;
 use crate::state::{
-    follow_store, provide_app_state, use_store, use_versions, Editing, SyncSignals, Versions,
+    follow_store, local_action, provide_app_state, use_store, use_versions, Editing, SyncSignals,
+    Versions,
 };
 use crate::store::Store;
 use crate::sync::{runner, SyncState};
@@ -328,7 +329,7 @@ fn OperatorBar(page: RwSignal<Page>) -> impl IntoView {
     let store = use_store();
     let session = expect_context::<Session>();
     let name = move || session.0.with(|o| o.as_ref().map(|o| o.name.clone()));
-    let sign_out = Action::new_local(move |_: &()| {
+    let sign_out = local_action(move |_: &()| {
         let (store, id) = (store.clone(), session.operator_id());
         async move {
             // The sign-out is history (第12条); the tab signs out even if recording it fails.

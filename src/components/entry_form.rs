@@ -9,7 +9,7 @@ use super::record_form::{Field as RecordField, FieldRefusal, Outcome, RecordForm
 use super::record_time::{self, ChosenTime, RecordTimeControl};
 use crate::auth::session::Session;
 use crate::directory::Directory;
-use crate::state::use_store;
+use crate::state::{local_action, use_store};
 use crate::store::paging::LogQuery;
 use crate::store::StoreError;
 use chrono::Utc;
@@ -92,7 +92,7 @@ pub fn EntryForm(
     let directory = expect_context::<Directory>();
     let draft = Draft::new();
     let person_input = NodeRef::<html::Select>::new();
-    let record = Action::new_local(move |_: &()| {
+    let record = local_action(move |_: &()| {
         let entry = draft.entry(room.get_untracked(), directory, time.get_untracked());
         let (store, operator) = (store.clone(), session.operator_id());
         async move {

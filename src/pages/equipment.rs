@@ -6,7 +6,7 @@ use crate::auth::session::Session;
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
-use crate::state::{follow_store, use_store};
+use crate::state::{follow_store, local_action, use_store};
 use crate::store::new_id;
 use chrono::Utc;
 use daicho_core::equipment::{EquipmentKind, EquipmentRegistered};
@@ -196,7 +196,7 @@ fn kind_key(kind: EquipmentKind) -> &'static str {
 #[component]
 fn EquipmentForm(draft: Draft) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
-    let register = Action::new_local(move |_: &()| {
+    let register = local_action(move |_: &()| {
         let done = match draft.editing.get_untracked() {
             Some(_) => "機器の登録を更新しました。",
             None => "機器を登録しました。",

@@ -23,7 +23,7 @@ pub fn HomePage(
 ) -> impl IntoView {
     let occupancy = Occupancy::read();
     let keys = read_keys();
-    let ready = move || (occupancy.is_read() && keys.with(Option::is_some)).then_some("true");
+    let ready = move || (occupancy.is_read() && keys.is_read()).then_some("true");
     let keys_now = Memo::new(move |_| keys.get().and_then(Result::ok).unwrap_or_default());
     // No time is chosen on home: exits are recorded at the moment of the tap.
     let at_tap = RwSignal::new(None::<String>);
@@ -50,7 +50,7 @@ pub fn HomePage(
             </section>
             <section class="card wide home-keys">
                 <h2>"貸出中の鍵"</h2>
-                <Show when=move || keys.with(Option::is_some)>
+                <Show when=move || keys.is_read()>
                     <KeysOut keys_now on_keys/>
                 </Show>
             </section>

@@ -7,7 +7,7 @@ use crate::components::ja_date::JaDateTime;
 use crate::components::key_logbook::KeyLogbook;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::state::{follow_store, use_store};
+use crate::state::{follow_store, local_action, use_store, StoreRead};
 use crate::store::{new_id, Store};
 use chrono::{Duration, Utc};
 use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyReturned};
@@ -48,14 +48,14 @@ impl KeysNow {
 }
 
 /// The keys and the loans out: read again after each write or sync.
-pub fn read_keys() -> LocalResource<Result<KeysNow, String>> {
+pub fn read_keys() -> StoreRead<Result<KeysNow, String>> {
     follow_store(move |store| async move { KeysNow::read(&store).await.map_err(|e| e.to_string()) })
 }
 
 /// Records the return of a loan now, received by the operator signed in.
 pub fn return_key() -> Action<KeyLoan, Result<(), String>> {
     let (store, session) = (use_store(), expect_context::<Session>());
-    Action::new_local(move |loan: &KeyLoan| {
+    local_action(move |loan: &KeyLoan| {
         let operator = session.operator_id();
         let ret = KeyReturned {
             loan: loan.id.clone(),
@@ -77,7 +77,7 @@ pub fn KeysPage() -> impl IntoView {
     let now = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
     let keys = Signal::derive(move || now.with(|n| n.keys.clone()));
     view! {
-        <div class="keys-page" data-ready=move || read.with(Option::is_some).then_some("true")>
+        <div class="keys-page" data-ready=move || read.is_read().then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
                 <p class="form-error" role="alert">"鍵の台帳を読めませんでした。" {e}</p>
             })}
@@ -200,7 +200,7 @@ impl LoanDraft {
 fn LendKey(now: Memo<KeysNow>) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let draft = LoanDraft::new();
-    let lend = Action::new_local({
+    let lend = local_action({
         let store = store.clone();
         move |_: &()| {
             let (store, operator) = (store.clone(), session.operator_id());
@@ -272,7 +272,7 @@ fn DefineKey(now: Memo<KeysNow>) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let room = RwSignal::new(String::new());
     let label = RwSignal::new(String::new());
-    let define = Action::new_local(move |_: &()| {
+    let define = local_action(move |_: &()| {
         let key = KeyDefined {
             id: new_id(),
             room_id: room.get_untracked(),

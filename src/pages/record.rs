@@ -6,7 +6,7 @@ use crate::auth::session::Session;
 use crate::components::ja_date::JaDateTime;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::state::{follow_store, use_store};
+use crate::state::{follow_store, local_action, use_store};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use daicho_core::corrections::{CorrectionKind, CorrectionRecorded};
@@ -315,7 +315,7 @@ fn CorrectionForm(target: Event, void: Signal<bool>) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let fields = StoredValue::new(amendable(&target));
     let target_id = target.id();
-    let correct = Action::new_local(move |_: &()| {
+    let correct = local_action(move |_: &()| {
         let kind = if voiding.get_untracked() {
             CorrectionKind::Void
         } else {

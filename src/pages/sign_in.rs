@@ -5,7 +5,7 @@
 use crate::auth::session::{Operator, Session};
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::state::use_store;
+use crate::state::{local_action, use_store};
 use crate::store::{new_id, SignInOutcome, Store, StoreError};
 use chrono::Utc;
 use daicho_core::people::{PersonDefined, PersonKind};
@@ -78,7 +78,7 @@ fn PinSignIn() -> impl IntoView {
     // the Suspense pending for good.
     let lookup = {
         let store = store.clone();
-        Action::new_local(move |id: &String| {
+        local_action(move |id: &String| {
             let (store, id) = (store.clone(), id.clone());
             async move {
                 let registered = store.passkeys_of(&id).await.is_ok_and(|p| !p.is_empty());
@@ -93,7 +93,7 @@ fn PinSignIn() -> impl IntoView {
     };
     let pin = RwSignal::new(String::new());
     // One attempt at a time, by PIN or passkey: what to tell the operator when it fails.
-    let attempt = Action::new_local(move |proof: &Proof| {
+    let attempt = local_action(move |proof: &Proof| {
         let (store, person, proof) = (store.clone(), chosen.get_untracked(), proof.clone());
         async move {
             let Some(person) = person else {
@@ -172,7 +172,7 @@ fn FirstSetup() -> impl IntoView {
     let affiliation = RwSignal::new(String::new());
     let pin = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
-    let register = Action::new_local(move |_: &()| {
+    let register = local_action(move |_: &()| {
         // In the gesture of the setup: the records this tablet will hold should stay.
         crate::device_storage::ask_to_persist_in_background();
         let person = PersonDefined {
@@ -235,7 +235,7 @@ fn JoinTown() -> impl IntoView {
     let directory = expect_context::<Directory>();
     let code = RwSignal::new(String::new());
     let joining = expect_context::<Joining>();
-    let join_town = Action::new_local(move |_: &()| {
+    let join_town = local_action(move |_: &()| {
         joining.0.set(true);
         let (store, code) = (store.clone(), code.get_untracked());
         async move {

@@ -7,7 +7,7 @@ use crate::components::ja_day::{day_in, missing, today};
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::components::staff_choice::StaffSelect;
 use crate::directory::Directory;
-use crate::state::use_store;
+use crate::state::{local_action, use_store};
 use crate::store::Store;
 use chrono::Utc;
 use daicho_core::instructions::{
@@ -137,7 +137,7 @@ impl IssueDraft {
 pub fn IssueForm(meetings: Signal<Vec<Meeting>>) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let draft = IssueDraft::new();
-    let issue = Action::new_local(move |_: &()| {
+    let issue = local_action(move |_: &()| {
         let operator = session.operator_id();
         let act = draft.issued(operator.clone());
         let store = store.clone();
@@ -283,7 +283,7 @@ pub fn ReportForm(
             on: day_in(&on.get_untracked(), "報告した日", daicho_core::Field::Time)?,
         })
     };
-    let record_report = Action::new_local(move |_: &()| {
+    let record_report = local_action(move |_: &()| {
         let operator = session.operator_id();
         let act = read(operator.clone()).map(EventKind::FollowUpReported);
         let store = store.clone();
@@ -334,7 +334,7 @@ pub fn CloseForm(
             )?,
         })
     };
-    let close = Action::new_local(move |_: &()| {
+    let close = local_action(move |_: &()| {
         let operator = session.operator_id();
         let act = read(operator.clone()).map(EventKind::InstructionClosed);
         let store = store.clone();

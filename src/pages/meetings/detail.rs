@@ -5,7 +5,7 @@ use crate::components::ja_day::{day_in, ja_day, missing, today, JaDay};
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
 use crate::directory::Directory;
-use crate::state::use_store;
+use crate::state::{local_action, use_store};
 use chrono::Utc;
 use daicho_core::meetings::OpinionReceived;
 use daicho_core::office::Meeting;
@@ -194,7 +194,7 @@ fn OpinionForm(id: EventId, meeting: Memo<Option<Meeting>>) -> impl IntoView {
     };
     let received_on = RwSignal::new(today().to_string());
     let opinion = RwSignal::new(String::new());
-    let record = Action::new_local(move |_: &()| {
+    let record = local_action(move |_: &()| {
         let received = opinion_received(
             id.clone(),
             subject(),

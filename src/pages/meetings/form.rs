@@ -6,7 +6,7 @@ use crate::auth::session::Session;
 use crate::components::ja_day::{day_in, missing, parse_day, today};
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::components::staff_choice::{StaffChecklist, StaffSelect};
-use crate::state::use_store;
+use crate::state::{local_action, use_store};
 use chrono::Utc;
 use daicho_core::meetings::{AgendaCategory, AgendaItem, Consultation, Explainer, MeetingHeld};
 use daicho_core::{Article, EventKind, Refusals};
@@ -245,7 +245,7 @@ pub fn MeetingForm(
             }
         }
     });
-    let record = Action::new_local(move |_: &()| {
+    let record = local_action(move |_: &()| {
         let (store, operator, held) = (store.clone(), session.operator_id(), draft.held());
         async move {
             let held = match held {
