@@ -1,6 +1,7 @@
 //! Who is inside each room now, and one room's list with a one-tap exit for each person.
 
 use super::ja_date::JaTime;
+use super::keyed::Keyed;
 use super::record_time::{self, ChosenTime};
 use crate::auth::session::Session;
 use crate::state::{follow_store, local_action, use_store, StoreRead};
@@ -176,7 +177,7 @@ pub fn InsideList(
         <Show when=move || !inside.with(Vec::is_empty)
             fallback=|| view! { <p class="empty">"入室中の人はいません。"</p> }>
             <ul class="inside-list">
-                <For each=move || inside.get() key=|e| e.id.to_string() children=move |entry| {
+                <Keyed each=move || inside.get() key=|e| e.id.to_string() children=move |entry| {
                     let label = format!("{}さんの退室を記録", entry.name);
                     let exiting = entry.clone();
                     view! {

@@ -7,6 +7,7 @@ pub mod inside_list;
 pub mod ja_date;
 pub mod ja_day;
 pub mod key_logbook;
+pub mod keyed;
 pub mod log_table;
 pub mod logbook_browser;
 pub mod logbook_table;

@@ -5,6 +5,7 @@
 use crate::auth::session::Session;
 use crate::components::inside_list::{InsideList, Occupancy};
 use crate::components::ja_date::JaDateTime;
+use crate::components::keyed::Keyed;
 use crate::directory::Directory;
 use crate::pages::keys::{read_keys, return_key, KeysNow};
 use crate::state::follow_store;
@@ -45,7 +46,7 @@ pub fn HomePage(
                 <h2>"入室中"</h2>
                 // Keyed by the room's version, so a read again keeps each room's list (and an
                 // exit's refusal shown in it, as when the list was stale and is read again).
-                <For each=move || occupancy.rooms() key=|r| r.room.version.clone()
+                <Keyed each=move || occupancy.rooms() key=|r| r.room.version.clone()
                     children=move |r| view! { <HomeRoom room=r.room occupancy time=at_tap on_entry_log/> }/>
             </section>
             <section class="card wide home-keys">
@@ -135,7 +136,7 @@ fn KeysOut(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoView {
         <Show when=move || keys_now.with(|k| !k.out.is_empty())
             fallback=|| view! { <p class="empty">"貸出中の鍵はありません。"</p> }>
             <ul>
-                <For each=out key=|(loan, label)| (loan.id.to_string(), label.clone()) children=row/>
+                <Keyed each=out key=|(loan, label)| (loan.id.to_string(), label.clone()) children=row/>
             </ul>
         </Show>
         <AvailableKeys keys_now on_keys/>
@@ -177,7 +178,7 @@ fn AvailableKeys(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoVie
     view! {
         <Show when=move || !in_cabinet().is_empty()>
             <div class="available-keys">
-                <For each=in_cabinet key=|k| (k.id.clone(), k.label.clone()) children=button/>
+                <Keyed each=in_cabinet key=|k| (k.id.clone(), k.label.clone()) children=button/>
             </div>
         </Show>
     }

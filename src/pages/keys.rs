@@ -5,6 +5,7 @@ use crate::auth::session::Session;
 use crate::components::choices::{fill_last_purpose, PermittedChips, PersonSelect, RoomSelect};
 use crate::components::ja_date::JaDateTime;
 use crate::components::key_logbook::KeyLogbook;
+use crate::components::keyed::Keyed;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store, StoreRead};
@@ -130,7 +131,7 @@ fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
             <Show when=move || now.with(|n| !n.out.is_empty())
                 fallback=|| view! { <p class="empty">"貸出中の鍵はありません。"</p> }>
                 <ul class="inside-list">
-                    <For each=out key=|(loan, label)| (loan.id.to_string(), label.clone()) children=row/>
+                    <Keyed each=out key=|(loan, label)| (loan.id.to_string(), label.clone()) children=row/>
                 </ul>
             </Show>
         </section>

@@ -3,6 +3,7 @@
 //! staff member (the administrator) instead.
 
 use crate::auth::session::{Operator, Session};
+use crate::components::keyed::Keyed;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
 use crate::state::{local_action, use_store};
@@ -128,7 +129,7 @@ fn PinSignIn() -> impl IntoView {
         <h2>"サインイン"</h2>
         <p class="hint">"名前を選び、生体認証（照合情報を登録した方）または暗証番号でサインインしてください。"</p>
         <div class="person-picker" role="group" aria-label="名前">
-            <For each=move || directory.staff() key=|p| p.id.clone() children=move |person| {
+            <Keyed each=move || directory.staff() key=|p| p.id.clone() children=move |person| {
                 let label = person.name.clone();
                 let id = person.id.clone();
                 let affiliation = person.affiliation.clone();
