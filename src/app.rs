@@ -2,6 +2,7 @@
 
 use crate::auth::session::Session;
 use crate::components::header::Header;
+use crate::components::shown::Shown;
 use crate::components::storage_warning::StorageWarning;
 use crate::components::update_banner::UpdateBanner;
 use crate::directory::Directory;
@@ -222,12 +223,12 @@ fn ArrivedBanner(arrived: RwSignal<bool>) -> impl IntoView {
         versions.synced();
     };
     view! {
-        <Show when=move || arrived.get()>
+        <Shown when=move || arrived.get()>
             <p class="arrived-banner no-print" role="status">
                 "他の端末の記録を受信しました。"
                 <button type="button" class="button" on:click=show_all>"表示を更新"</button>
             </p>
-        </Show>
+        </Shown>
     }
 }
 
@@ -284,7 +285,7 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
     let arrived = start_sync(store, versions, editing);
     crate::auth::idle::watch(session);
     view! {
-        <Show when=signed_in fallback=move || view! { <SignInPage/> }>
+        <Shown when=signed_in fallback=move || view! { <SignInPage/> }>
             <OperatorBar page/>
             <ArrivedBanner arrived/>
             <SyncTrouble page/>
@@ -320,7 +321,7 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
                 };
                 view! { <div class="page" data-tab=label>{view}</div> }
             }}</Transition>
-        </Show>
+        </Shown>
     }
 }
 

@@ -7,6 +7,7 @@ use super::choices::{fill_last_purpose, PermittedChips};
 use super::inside_list::{Notice, Occupancy};
 use super::record_form::{Field as RecordField, FieldRefusal, Outcome, RecordForm};
 use super::record_time::{self, ChosenTime, RecordTimeControl};
+use super::shown::Shown;
 use crate::auth::session::Session;
 use crate::directory::Directory;
 use crate::state::{local_action, use_store};
@@ -146,7 +147,7 @@ pub fn EntryForm(
                 <FieldRefusal field=Field::Person id="entry-person-permit-error"/>
                 <FieldRefusal field=Field::Key id="entry-person-key-error"/>
             </RecordField>
-            <Show when=needs_escort>
+            <Shown when=needs_escort>
                 <RecordField id="entry-escort" label="同行する職員（入室を許可された職員）" refusals=Field::Escort>
                     <select id="entry-escort" on:change=move |ev| draft.escort_id.set(event_target_value(&ev))
                         aria-invalid=refused(&[Field::Escort]) aria-describedby="entry-escort-error">
@@ -154,7 +155,7 @@ pub fn EntryForm(
                         <PeopleOptions staff=true plain=true/>
                     </select>
                 </RecordField>
-            </Show>
+            </Shown>
             <RecordField id="entry-purpose" label="目的" refusals=Field::Purpose>
                 <input id="entry-purpose" list="purposes" autocomplete="off" bind:value=draft.purpose
                     aria-invalid=refused(&[Field::Purpose]) aria-describedby="entry-purpose-error"/>

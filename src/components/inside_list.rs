@@ -3,6 +3,7 @@
 use super::ja_date::JaTime;
 use super::keyed::Keyed;
 use super::record_time::{self, ChosenTime};
+use super::shown::Shown;
 use crate::auth::session::Session;
 use crate::state::{follow_store, local_action, use_store, StoreRead};
 use crate::store::{Store, StoreError};
@@ -174,7 +175,7 @@ pub fn InsideList(
         {move || refusal().map(|text| view! {
             <p class="field-error exit-error" role="alert">{text}</p>
         })}
-        <Show when=move || !inside.with(Vec::is_empty)
+        <Shown when=move || !inside.with(Vec::is_empty)
             fallback=|| view! { <p class="empty">"入室中の人はいません。"</p> }>
             <ul class="inside-list">
                 <Keyed each=move || inside.get() key=|e| e.id.to_string() children=move |entry| {
@@ -196,6 +197,6 @@ pub fn InsideList(
                     }
                 }/>
             </ul>
-        </Show>
+        </Shown>
     }
 }

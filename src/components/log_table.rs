@@ -2,6 +2,7 @@
 //! place as rows come and go, and a line saying so when there are none.
 
 use super::keyed::Keyed;
+use super::shown::Shown;
 use leptos::prelude::*;
 use std::hash::Hash;
 use std::sync::Arc;
@@ -55,9 +56,9 @@ fn table(
             <thead><tr>{headings}</tr></thead>
             <tbody>{body}</tbody>
         </table>
-        <Show when=move || is_empty()>
+        <Shown when=move || is_empty()>
             <p class="empty">{empty.clone()}</p>
-        </Show>
+        </Shown>
     }
     .into_any()
 }

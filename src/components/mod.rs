@@ -16,6 +16,7 @@ pub mod record_form;
 pub mod record_link;
 pub mod record_time;
 pub mod room_picker;
+pub mod shown;
 pub mod staff_choice;
 pub mod storage_warning;
 pub mod update_banner;

@@ -8,6 +8,7 @@ use crate::components::ja_day::{day_in, missing, parse_day, today, JaDay};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
+use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store};
 use crate::store::new_id;
@@ -399,11 +400,11 @@ fn AssetForm(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
             <button type="submit" id="register-asset" class="button primary">
                 {move || if editing() { "更新" } else { "登録" }}
             </button>
-            <Show when=editing>
+            <Shown when=editing>
                 <button type="button" id="asset-new" class="button" on:click=move |_| draft.clear()>
                     "編集をやめて新規登録へ"
                 </button>
-            </Show>
+            </Shown>
         </RecordForm>
     }
 }

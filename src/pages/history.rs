@@ -8,6 +8,7 @@ use crate::components::ja_date::JaDateTime;
 use crate::components::ja_day::{ja_day, parse_day, today};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::Field;
+use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store, use_versions, StoreRead};
 use crate::store::history::{HistoryPage, HistoryQuery, CSV_MAX_ROWS};
@@ -210,7 +211,7 @@ pub fn OperationsPage() -> impl IntoView {
             <p class="log-count" data-total=move || ready().then(|| total().to_string())>
                 {move || format!("該当 {} 件", total())}
             </p>
-            <Show when=move || shown.get() fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            <Shown when=move || shown.get() fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
                 <div class="history-charts">
                     {move || days_read().map(|read| view! {
                         <DayChart days=read.days.clone() query=read.query.clone()/>
@@ -231,7 +232,7 @@ pub fn OperationsPage() -> impl IntoView {
                     <button type="button" id="ops-next" class="button" disabled=move || next().is_none()
                         on:click=go_next>"次へ"</button>
                 </nav>
-            </Show>
+            </Shown>
         </section>
     }
 }

@@ -6,6 +6,7 @@ use crate::auth::session::Session;
 use crate::components::inside_list::{InsideList, Occupancy};
 use crate::components::ja_date::JaDateTime;
 use crate::components::keyed::Keyed;
+use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::pages::keys::{read_keys, return_key, KeysNow};
 use crate::state::follow_store;
@@ -51,9 +52,9 @@ pub fn HomePage(
             </section>
             <section class="card wide home-keys">
                 <h2>"貸出中の鍵"</h2>
-                <Show when=move || keys.is_read()>
+                <Shown when=move || keys.is_read()>
                     <KeysOut keys_now on_keys/>
-                </Show>
+                </Shown>
             </section>
         </div>
     }
@@ -69,11 +70,11 @@ fn BreaksNotice() -> impl IntoView {
     });
     let count = move || addressed.get().unwrap_or(0);
     view! {
-        <Show when=move || { count() > 0 }>
+        <Shown when=move || { count() > 0 }>
             <p class="notice breaks-notice" role="status">
                 <a href="#/exceptions">{move || format!("あなた宛ての例外が{}件あります（同期で判明した規則違反の疑い）。", count())}</a>
             </p>
-        </Show>
+        </Shown>
     }
 }
 
@@ -133,12 +134,12 @@ fn KeysOut(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoView {
         {move || give_back.value().get().and_then(Result::err).map(|e| view! {
             <p class="form-error" role="alert">{e}</p>
         })}
-        <Show when=move || keys_now.with(|k| !k.out.is_empty())
+        <Shown when=move || keys_now.with(|k| !k.out.is_empty())
             fallback=|| view! { <p class="empty">"貸出中の鍵はありません。"</p> }>
             <ul>
                 <Keyed each=out key=|(loan, label)| (loan.id.to_string(), label.clone()) children=row/>
             </ul>
-        </Show>
+        </Shown>
         <AvailableKeys keys_now on_keys/>
     }
 }
@@ -176,10 +177,10 @@ fn AvailableKeys(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoVie
         }
     };
     view! {
-        <Show when=move || !in_cabinet().is_empty()>
+        <Shown when=move || !in_cabinet().is_empty()>
             <div class="available-keys">
                 <Keyed each=in_cabinet key=|k| (k.id.clone(), k.label.clone()) children=button/>
             </div>
-        </Show>
+        </Shown>
     }
 }

@@ -11,6 +11,7 @@ use crate::components::ja_day::{day_in, missing, parse_day, today, JaDay};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
+use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store};
 use chrono::{NaiveDate, Utc};
@@ -577,7 +578,7 @@ fn LedgerForm(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
                     bind:value=draft.id/>
                 <datalist id=ids.ids_list>{existing}</datalist>
             </Field>
-            <Show when=move || draft.names_holder()>
+            <Shown when=move || draft.names_holder()>
                 <p class="hint">{holder_hint}</p>
                 <PersonSelect id=ids.person label="操作者" value=draft.person/>
                 <FieldRefusal field=daicho_core::Field::Name id=error_of(ids.person)/>
@@ -589,7 +590,7 @@ fn LedgerForm(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
                         </select>
                     </Field>
                 })}
-            </Show>
+            </Shown>
             // A field by hand: its label follows the action.
             <div class="field">
                 <label for=ids.note>{note_label}</label>

@@ -7,6 +7,7 @@ use crate::components::ja_date::JaDateTime;
 use crate::components::key_logbook::KeyLogbook;
 use crate::components::keyed::Keyed;
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store, StoreRead};
 use crate::store::{new_id, Store};
@@ -128,12 +129,12 @@ fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
         <section class="card wide keys-out">
             <h2>"貸出中の鍵 " <span class="count">{move || now.with(|n| n.out.len())} "本"</span></h2>
             {said}
-            <Show when=move || now.with(|n| !n.out.is_empty())
+            <Shown when=move || now.with(|n| !n.out.is_empty())
                 fallback=|| view! { <p class="empty">"貸出中の鍵はありません。"</p> }>
                 <ul class="inside-list">
                     <Keyed each=out key=|(loan, label)| (loan.id.to_string(), label.clone()) children=row/>
                 </ul>
-            </Show>
+            </Shown>
         </section>
     }
 }

@@ -3,6 +3,7 @@
 use crate::auth::session::Session;
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store};
 use crate::store::{new_id, Store, StoreError};
@@ -156,7 +157,7 @@ fn PersonRow(
             <td class="positions">{positions}</td>
             <td class="pin-state">{state}</td>
             <td>
-                <Show when=move || state() == "ロック中">
+                <Shown when=move || state() == "ロック中">
                     <button type="button" class="button" aria-label=label.clone()
                         on:click={
                             let unlocking = unlocking.clone();
@@ -164,7 +165,7 @@ fn PersonRow(
                         }>
                         "ロック解除"
                     </button>
-                </Show>
+                </Shown>
             </td>
         </tr>
     }

@@ -5,6 +5,7 @@
 use crate::auth::session::Session;
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
+use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store};
 use crate::store::{new_id, StoreError};
@@ -224,9 +225,9 @@ fn RoomForm(draft: Draft) -> impl IntoView {
                 </select>
             </Field>
             <button type="submit" id="save-room" class="button primary">"記録"</button>
-            <Show when=move || draft.editing.with(Option::is_some)>
+            <Shown when=move || draft.editing.with(Option::is_some)>
                 <button type="button" class="button" on:click=move |_| draft.clear()>"編集をやめる"</button>
-            </Show>
+            </Shown>
         </RecordForm>
     }
 }

@@ -5,6 +5,7 @@
 use crate::auth::session::{Operator, Session};
 use crate::components::keyed::Keyed;
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::state::{local_action, use_store};
 use crate::store::{new_id, SignInOutcome, Store, StoreError};
@@ -29,9 +30,9 @@ pub fn SignInPage() -> impl IntoView {
     let has_staff = move || !joining.0.get() && !directory.staff().is_empty();
     view! {
         <section class="sign-in" data-screen=move || if has_staff() { "sign-in" } else { "setup" }>
-            <Show when=has_staff fallback=move || view! { <FirstSetup/><JoinTown/> }>
+            <Shown when=has_staff fallback=move || view! { <FirstSetup/><JoinTown/> }>
                 <PinSignIn/>
-            </Show>
+            </Shown>
         </section>
     }
 }
@@ -142,14 +143,14 @@ fn PinSignIn() -> impl IntoView {
                 }
             }/>
         </div>
-        <Show when=has_passkey>
+        <Shown when=has_passkey>
             <div class="passkey-sign-in">
                 <button type="button" id="sign-in-passkey" class="button primary big"
                     disabled=busy on:click=move |_| { attempt.dispatch(Proof::Passkey); }>
                     "生体認証でサインイン"
                 </button>
             </div>
-        </Show>
+        </Shown>
         <form class="pin-form" on:submit=submit>
             <label for="pin">
                 {move || if has_passkey() { "暗証番号（生体認証が使えないとき）" } else { "暗証番号" }}

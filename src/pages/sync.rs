@@ -2,6 +2,7 @@
 //! records to the shared endpoint; what is waiting, the last success and the last error.
 
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::shown::Shown;
 use crate::components::storage_warning::follow_storage;
 use crate::device_storage::{self, size_ja, StorageReport};
 use crate::state::SyncSignals;
@@ -127,9 +128,9 @@ fn IdleSetting() -> impl IntoView {
             <Field id="idle-minutes" label="操作がない時間">
                 <select id="idle-minutes" on:change=change>{options.into_iter().collect_view()}</select>
             </Field>
-            <Show when=move || saved.get()>
+            <Shown when=move || saved.get()>
                 <p class="status" role="status">"設定しました。"</p>
-            </Show>
+            </Shown>
         </section>
     }
 }
@@ -219,9 +220,9 @@ fn StorageCard() -> impl IntoView {
                     })}
                 }
             })}
-            <Show when=refused>
+            <Shown when=refused>
                 <p class="hint" role="status">"ブラウザは保護を認めませんでした。アプリをインストールする（ホーム画面に追加する）と認められることがあります。"</p>
-            </Show>
+            </Shown>
         </section>
     }
 }
