@@ -2,6 +2,7 @@
 
 use crate::auth::session::Session;
 use crate::components::header::Header;
+use crate::components::shown::Shown;
 use crate::components::storage_warning::StorageWarning;
 use crate::components::update_banner::UpdateBanner;
 use crate::directory::Directory;
@@ -24,7 +25,8 @@ use crate::pages::sign_in::SignInPage;
 use crate::pages::sync::SyncPage;
 use crate::pwa;
 use crate::state::{
-    follow_store, provide_app_state, use_store, use_versions, Editing, SyncSignals, Versions,
+    follow_store, local_action, provide_app_state, use_store, use_versions, Editing, SyncSignals,
+    Versions,
 };
 use crate::store::Store;
 use crate::sync::{runner, SyncState};
@@ -221,12 +223,12 @@ fn ArrivedBanner(arrived: RwSignal<bool>) -> impl IntoView {
         versions.synced();
     };
     view! {
-        <Show when=move || arrived.get()>
+        <Shown when=move || arrived.get()>
             <p class="arrived-banner no-print" role="status">
                 "他の端末の記録を受信しました。"
                 <button type="button" class="button" on:click=show_all>"表示を更新"</button>
             </p>
-        </Show>
+        </Shown>
     }
 }
 
@@ -283,7 +285,7 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
     let arrived = start_sync(store, versions, editing);
     crate::auth::idle::watch(session);
     view! {
-        <Show when=signed_in fallback=move || view! { <SignInPage/> }>
+        <Shown when=signed_in fallback=move || view! { <SignInPage/> }>
             <OperatorBar page/>
             <ArrivedBanner arrived/>
             <SyncTrouble page/>
@@ -319,7 +321,7 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
                 };
                 view! { <div class="page" data-tab=label>{view}</div> }
             }}</Transition>
-        </Show>
+        </Shown>
     }
 }
 
@@ -328,7 +330,7 @@ fn OperatorBar(page: RwSignal<Page>) -> impl IntoView {
     let store = use_store();
     let session = expect_context::<Session>();
     let name = move || session.0.with(|o| o.as_ref().map(|o| o.name.clone()));
-    let sign_out = Action::new_local(move |_: &()| {
+    let sign_out = local_action(move |_: &()| {
         let (store, id) = (store.clone(), session.operator_id());
         async move {
             // The sign-out is history (第12条); the tab signs out even if recording it fails.

@@ -4,8 +4,11 @@
 
 use crate::store::{Store, WRITTEN};
 use crate::sync::runner::{ARRIVED, STATE_CHANGED};
+use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
+use std::any::Any;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::rc::Rc;
 
 /// The device's store, shared by every page. (A `StoredValue` in local storage: the store
@@ -26,16 +29,118 @@ pub fn use_store_value() -> StoredValue<Rc<Store>, LocalStorage> {
 /// A read of the store for a page: read again after each write or sync (`Versions`), and
 /// whenever a signal `read` reads before its future changes. A newer read's answer replaces
 /// an older one's, however they finish.
-pub fn follow_store<T, Fut>(read: impl Fn(Rc<Store>) -> Fut + 'static) -> LocalResource<T>
+pub fn follow_store<T, Fut>(read: impl Fn(Rc<Store>) -> Fut + 'static) -> StoreRead<T>
 where
     T: 'static,
     Fut: Future<Output = T> + 'static,
 {
+    let read = move |store| -> LocalBoxFuture<'static, Answer> {
+        let answer = read(store);
+        Box::pin(async move { Rc::new(answer.await) as Answer })
+    };
+    StoreRead {
+        answer: follow_erased(Box::new(read)),
+        _type: PhantomData,
+    }
+}
+
+/// What a read answered, its type known to its `StoreRead`.
+type Answer = Rc<dyn Any>;
+
+/// A read's work, its future boxed.
+type Read = Box<dyn Fn(Rc<Store>) -> LocalBoxFuture<'static, Answer>>;
+
+/// The one resource behind every `StoreRead`. Leptos compiles its async machinery (the
+/// derived future, its polls, its effects) once per resource type and future: read through
+/// a boxed future into an `Rc<dyn Any>`, the pages' reads share one copy of it.
+fn follow_erased(read: Read) -> LocalResource<Answer> {
     let (store, versions) = (use_store(), use_versions());
     LocalResource::new(move || {
         versions.track();
         read(store.clone())
     })
+}
+
+/// A page's read of the store (`follow_store`): `None` until its first answer, then the
+/// latest answer. Reading it in a reactive closure follows it, as a `LocalResource` would.
+pub struct StoreRead<T> {
+    answer: LocalResource<Answer>,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for StoreRead<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for StoreRead<T> {}
+
+impl<T: 'static> StoreRead<T> {
+    /// Applies `f` to the latest answer (`None` until the first).
+    pub fn with<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
+        self.answer
+            .with(|answer| f(answer.as_ref().and_then(|a| a.downcast_ref::<T>())))
+    }
+
+    /// As `with`, without following the read.
+    pub fn with_untracked<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
+        self.answer
+            .with_untracked(|answer| f(answer.as_ref().and_then(|a| a.downcast_ref::<T>())))
+    }
+
+    /// Changes the latest answer in place (nothing before the first), notifying its readers.
+    pub fn update(&self, change: impl FnOnce(&mut T))
+    where
+        T: Clone,
+    {
+        self.answer.try_update(|answer| {
+            if let Some(latest) = answer.as_ref().and_then(|a| a.downcast_ref::<T>()) {
+                let mut changed = latest.clone();
+                change(&mut changed);
+                *answer = Some(Rc::new(changed));
+            }
+        });
+    }
+
+    /// Reads again.
+    pub fn refetch(&self) {
+        self.answer.refetch();
+    }
+
+    /// Has the first read answered?
+    pub fn is_read(&self) -> bool {
+        self.with(|answer| answer.is_some())
+    }
+
+    /// The latest answer (`None` until the first).
+    pub fn get(&self) -> Option<T>
+    where
+        T: Clone,
+    {
+        self.with(|answer| answer.cloned())
+    }
+}
+
+/// A page's action: `act` runs for each input dispatched. Leptos compiles an action's
+/// machinery once per closure and future type; through a boxed future it is compiled once
+/// per input and output type, which most forms share (`()` in, `Outcome` out).
+pub fn local_action<I, O, Fut>(act: impl Fn(&I) -> Fut + 'static) -> Action<I, O>
+where
+    I: 'static,
+    O: 'static,
+    Fut: Future<Output = O> + 'static,
+{
+    erased_action(Box::new(move |input: &I| -> LocalBoxFuture<'static, O> {
+        Box::pin(act(input))
+    }))
+}
+
+/// An action's work, its future boxed.
+type Act<I, O> = Box<dyn Fn(&I) -> LocalBoxFuture<'static, O>>;
+
+fn erased_action<I: 'static, O: 'static>(act: Act<I, O>) -> Action<I, O> {
+    Action::new_local(move |input: &I| act(input))
 }
 
 /// The versions the pages' reads follow: bumped after each write this tab commits, and after

@@ -7,10 +7,11 @@ use super::choices::{fill_last_purpose, PermittedChips};
 use super::inside_list::{Notice, Occupancy};
 use super::record_form::{Field as RecordField, FieldRefusal, Outcome, RecordForm};
 use super::record_time::{self, ChosenTime, RecordTimeControl};
+use super::shown::Shown;
 use crate::auth::session::Session;
 use crate::directory::Directory;
 use crate::pages::room_measures::measures_today;
-use crate::state::{follow_store, use_store};
+use crate::state::{follow_store, local_action, use_store};
 use crate::store::paging::LogQuery;
 use crate::store::StoreError;
 use chrono::Utc;
@@ -93,7 +94,7 @@ pub fn EntryForm(
     let directory = expect_context::<Directory>();
     let draft = Draft::new();
     let person_input = NodeRef::<html::Select>::new();
-    let record = Action::new_local(move |_: &()| {
+    let record = local_action(move |_: &()| {
         let entry = draft.entry(room.get_untracked(), directory, time.get_untracked());
         let (store, operator) = (store.clone(), session.operator_id());
         async move {
@@ -154,7 +155,7 @@ pub fn EntryForm(
                 <FieldRefusal field=Field::Person id="entry-person-permit-error"/>
                 <FieldRefusal field=Field::Key id="entry-person-key-error"/>
             </RecordField>
-            <Show when=needs_escort>
+            <Shown when=needs_escort>
                 <RecordField id="entry-escort" label="同行する職員" refusals=Field::Escort>
                     <select id="entry-escort" on:change=move |ev| draft.escort_id.set(event_target_value(&ev))
                         aria-invalid=refused(&[Field::Escort]) aria-describedby="entry-escort-error">
@@ -162,7 +163,7 @@ pub fn EntryForm(
                         <PeopleOptions staff=true plain=true/>
                     </select>
                 </RecordField>
-            </Show>
+            </Shown>
             <RecordField id="entry-purpose" label="目的" refusals=Field::Purpose>
                 <input id="entry-purpose" list="purposes" autocomplete="off" bind:value=draft.purpose
                     aria-invalid=refused(&[Field::Purpose]) aria-describedby="entry-purpose-error"/>

@@ -1,9 +1,11 @@
 //! Who is inside each room now, and one room's list with a one-tap exit for each person.
 
 use super::ja_date::JaTime;
+use super::keyed::Keyed;
 use super::record_time::{self, ChosenTime};
+use super::shown::Shown;
 use crate::auth::session::Session;
-use crate::state::{follow_store, use_store};
+use crate::state::{follow_store, local_action, use_store, StoreRead};
 use crate::store::{Store, StoreError};
 use chrono::Utc;
 use daicho_core::{wareki, EntryRecord, ExitRecorded, Field, Room};
@@ -24,7 +26,7 @@ pub type Notice = RwSignal<Option<String>>;
 /// exits show at once, from the write's own result; the read that follows brings the same
 /// rows, which stay in place (they are keyed).
 #[derive(Clone, Copy)]
-pub struct Occupancy(LocalResource<Result<Vec<RoomInside>, String>>);
+pub struct Occupancy(StoreRead<Result<Vec<RoomInside>, String>>);
 
 impl Occupancy {
     pub fn read() -> Self {
@@ -35,24 +37,24 @@ impl Occupancy {
 
     /// Has the first read answered?
     pub fn is_read(&self) -> bool {
-        self.0.with(Option::is_some)
+        self.0.is_read()
     }
 
     pub fn error(&self) -> Option<String> {
-        self.0.with(|r| r.as_ref()?.as_ref().err().cloned())
+        self.0.with(|r| r?.as_ref().err().cloned())
     }
 
     /// Every room with who is inside it (none until read).
     pub fn rooms(&self) -> Vec<RoomInside> {
         self.0
-            .with(|r| r.as_ref()?.as_ref().ok().cloned())
+            .with(|r| r?.as_ref().ok().cloned())
             .unwrap_or_default()
     }
 
     /// Who is inside `room_id`.
     pub fn inside(&self, room_id: &str) -> Vec<EntryRecord> {
         let inside = self.0.with(|r| {
-            let rooms = r.as_ref()?.as_ref().ok()?;
+            let rooms = r?.as_ref().ok()?;
             let room = rooms.iter().find(|r| r.room.id == room_id)?;
             Some(room.inside.clone())
         });
@@ -77,8 +79,8 @@ impl Occupancy {
     }
 
     fn change(&self, room_id: &str, apply: impl FnOnce(&mut Vec<EntryRecord>)) {
-        self.0.try_update(|read| {
-            let rooms = read.as_mut().and_then(|r| r.as_mut().ok());
+        self.0.update(|read| {
+            let rooms = read.as_mut().ok();
             if let Some(room) =
                 rooms.and_then(|rooms| rooms.iter_mut().find(|r| r.room.id == room_id))
             {
@@ -141,7 +143,7 @@ pub fn InsideList(
             notice.try_set(text);
         }
     };
-    let exit = Action::new_local(move |entry: &EntryRecord| {
+    let exit = local_action(move |entry: &EntryRecord| {
         let (store, entry) = (store.clone(), entry.clone());
         let (chosen, operator) = (time.get_untracked(), session.operator_id());
         async move {
@@ -173,10 +175,10 @@ pub fn InsideList(
         {move || refusal().map(|text| view! {
             <p class="field-error exit-error" role="alert">{text}</p>
         })}
-        <Show when=move || !inside.with(Vec::is_empty)
+        <Shown when=move || !inside.with(Vec::is_empty)
             fallback=|| view! { <p class="empty">"入室中の人はいません。"</p> }>
             <ul class="inside-list">
-                <For each=move || inside.get() key=|e| e.id.to_string() children=move |entry| {
+                <Keyed each=move || inside.get() key=|e| e.id.to_string() children=move |entry| {
                     let label = format!("{}さんの退室を記録", entry.name);
                     let exiting = entry.clone();
                     view! {
@@ -195,6 +197,6 @@ pub fn InsideList(
                     }
                 }/>
             </ul>
-        </Show>
+        </Shown>
     }
 }

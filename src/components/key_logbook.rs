@@ -7,7 +7,7 @@ use super::log_table::LogTable;
 use super::pager::PageTrail;
 use crate::auth::session::Session;
 use crate::directory::Directory;
-use crate::state::{use_store, use_versions};
+use crate::state::{follow_store, local_action, use_store};
 use crate::store::paging::{LogQuery, PageCursor};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use daicho_core::history::Printed;
@@ -69,22 +69,17 @@ fn loan_query(month: &str, after: Option<PageCursor>) -> LogQuery {
 
 #[component]
 pub fn KeyLogbook(#[prop(into)] keys: Signal<Vec<KeyDefined>>) -> impl IntoView {
-    let (store, versions) = (use_store(), use_versions());
+    let store = use_store();
     let key = RwSignal::new(String::new());
     let month = RwSignal::new(String::new());
     let pages = PageTrail::new();
     // The page shown, read again after each write or sync: a loan or return shows at once.
-    let read = LocalResource::new({
-        let store = store.clone();
-        move || {
-            versions.track();
-            let (key_id, query) = (key.get(), loan_query(&month.get(), pages.cursor()));
-            let store = store.clone();
-            async move {
-                let key_id = (!key_id.is_empty()).then_some(key_id.as_str());
-                let page = store.loan_page(key_id, &query).await;
-                page.map_err(|e| e.to_string())
-            }
+    let read = follow_store(move |store| {
+        let (key_id, query) = (key.get(), loan_query(&month.get(), pages.cursor()));
+        async move {
+            let key_id = (!key_id.is_empty()).then_some(key_id.as_str());
+            let page = store.loan_page(key_id, &query).await;
+            page.map_err(|e| e.to_string())
         }
     });
     pages.follow(read);
@@ -103,7 +98,7 @@ pub fn KeyLogbook(#[prop(into)] keys: Signal<Vec<KeyDefined>>) -> impl IntoView 
         }
     };
     let session = expect_context::<Session>();
-    let print = Action::new_local(move |_: &()| {
+    let print = local_action(move |_: &()| {
         let kind = EventKind::Printed(Printed {
             what: "key_logbook".into(),
             period: month.get_untracked(),

@@ -1,8 +1,11 @@
 //! A register's table: its column headings, one row per record (drawn by the page), kept in
 //! place as rows come and go, and a line saying so when there are none.
 
+use super::keyed::Keyed;
+use super::shown::Shown;
 use leptos::prelude::*;
 use std::hash::Hash;
+use std::sync::Arc;
 
 #[component]
 pub fn LogTable<T, K, KF, R, V>(
@@ -22,11 +25,24 @@ pub fn LogTable<T, K, KF, R, V>(
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
-    K: Eq + Hash + Clone + 'static,
-    KF: Fn(&T) -> K + Clone + Send + Sync + 'static,
-    R: Fn(T) -> V + Clone + Send + Sync + 'static,
+    K: Eq + Hash + Send + Sync + 'static,
+    KF: Fn(&T) -> K + Send + Sync + 'static,
+    R: Fn(T) -> V + Send + Sync + 'static,
     V: IntoView + 'static,
 {
+    let body = view! { <Keyed each=move || rows.get() key children=row/> }.into_any();
+    let is_empty = Arc::new(move || rows.with(Vec::is_empty));
+    table(class, columns, body, is_empty, empty)
+}
+
+/// The table around its rows, compiled once for every register (some 25 draw one).
+fn table(
+    class: String,
+    columns: Vec<&'static str>,
+    body: AnyView,
+    is_empty: Arc<dyn Fn() -> bool + Send + Sync>,
+    empty: String,
+) -> AnyView {
     let headings = columns
         .into_iter()
         .map(|heading| match heading {
@@ -38,12 +54,11 @@ where
     view! {
         <table class=class>
             <thead><tr>{headings}</tr></thead>
-            <tbody>
-                <For each=move || rows.get() key=key children=row/>
-            </tbody>
+            <tbody>{body}</tbody>
         </table>
-        <Show when=move || rows.with(Vec::is_empty)>
+        <Shown when=move || is_empty()>
             <p class="empty">{empty.clone()}</p>
-        </Show>
+        </Shown>
     }
+    .into_any()
 }

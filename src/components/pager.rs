@@ -1,6 +1,7 @@
 //! Where a paged logbook is: the cursor of the page shown, those of the pages before it (for
 //! 前へ), and where the next page starts (for 次へ, absent on the last page).
 
+use crate::state::StoreRead;
 use crate::store::paging::{LogPage, PageCursor};
 use leptos::prelude::*;
 
@@ -53,10 +54,10 @@ impl PageTrail {
     }
 
     /// Learns where the next page starts from each page `read` answers.
-    pub fn follow<T: 'static, E: 'static>(&self, read: LocalResource<Result<LogPage<T>, E>>) {
+    pub fn follow<T: 'static, E: 'static>(&self, read: StoreRead<Result<LogPage<T>, E>>) {
         let trail = *self;
         Effect::new(move |_| {
-            let next = read.with(|r| r.as_ref().and_then(|r| r.as_ref().ok()?.next));
+            let next = read.with(|r| r?.as_ref().ok()?.next);
             trail.set_next(next);
         });
     }

@@ -2,6 +2,7 @@
 //! it under it (`Field`), and how its submit went under the form (`RecordForm`). The refusals
 //! are daicho-core's, naming what, why and which article; the form only places them.
 
+use super::shown::Shown;
 use crate::state::Editing;
 use crate::store::StoreError;
 use daicho_core::Refusals;
@@ -159,10 +160,10 @@ pub fn FieldRefusal(field: daicho_core::Field, #[prop(into)] id: String) -> impl
             .unwrap_or_default()
     };
     view! {
-        <Show when=move || !messages().is_empty()>
+        <Shown when=move || !messages().is_empty()>
             <p class="field-error" id=id.clone() data-field=format!("{field:?}")>
                 {move || messages().join(" ")}
             </p>
-        </Show>
+        </Shown>
     }
 }

@@ -2,6 +2,7 @@
 //! chooses another (writing up a paper slip afterwards, say).
 
 use super::record_form::{FieldRefusal, FormState, Outcome};
+use super::shown::Shown;
 use chrono::{DateTime, Utc};
 use daicho_core::wareki;
 use daicho_core::{Field, Refusal, RefusalCode, Refusals};
@@ -51,14 +52,14 @@ pub fn RecordTimeControl(time: ChosenTime) -> impl IntoView {
     view! {
         <fieldset class="record-time">
             <legend>"記録する時刻（入室・退室）"</legend>
-            <Show when=move || time.get().is_some() fallback=move || view! {
+            <Shown when=move || time.get().is_some() fallback=move || view! {
                 <span class="now-label">"現在時刻"</span>
                 <button type="button" class="button" id="choose-time" on:click=choose>
                     "時刻を指定"
                 </button>
             }>
                 {chosen_input}
-            </Show>
+            </Shown>
             <FieldRefusal field=Field::Time id="record-time-error"/>
         </fieldset>
     }

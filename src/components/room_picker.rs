@@ -1,6 +1,7 @@
 //! Choosing the room: one large button per room, with its level and how many are inside.
 
 use super::inside_list::Occupancy;
+use super::keyed::Keyed;
 use daicho_core::Room;
 use leptos::prelude::*;
 
@@ -13,7 +14,7 @@ pub fn RoomPicker(
     view! {
         <nav class="room-picker" aria-label="部屋を選ぶ">
             // Keyed by the room's version: an edited room is drawn again.
-            <For each=move || occupancy.rooms() key=|r| r.room.version.clone() children=move |r| {
+            <Keyed each=move || occupancy.rooms() key=|r| r.room.version.clone() children=move |r| {
                 view! { <RoomButton room=r.room occupancy selected on_choose/> }
             }/>
         </nav>

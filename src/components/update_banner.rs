@@ -1,18 +1,19 @@
 //! Offers to reload when a new build of the app has been installed.
 
+use super::shown::Shown;
 use crate::pwa;
 use leptos::prelude::*;
 
 #[component]
 pub fn UpdateBanner(ready: RwSignal<bool>) -> impl IntoView {
     view! {
-        <Show when=move || ready.get()>
+        <Shown when=move || ready.get()>
             <div class="update-banner" role="status">
                 <span>"新しい版の台帳があります。"</span>
                 <button type="button" class="button primary" on:click=|_| pwa::apply_update()>
                     "再読み込みして更新"
                 </button>
             </div>
-        </Show>
+        </Shown>
     }
 }

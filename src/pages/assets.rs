@@ -8,8 +8,9 @@ use crate::components::ja_day::{day_in, missing, parse_day, today, JaDay};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
+use crate::components::shown::Shown;
 use crate::directory::Directory;
-use crate::state::{follow_store, use_store};
+use crate::state::{follow_store, local_action, use_store};
 use crate::store::new_id;
 use chrono::{NaiveDate, Utc};
 use daicho_core::assets::{AssetCategory, AssetRegistered, HandlerDesignated, MeasureRecorded};
@@ -344,7 +345,7 @@ impl Draft {
 fn AssetForm(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let directory = expect_context::<Directory>();
-    let register = Action::new_local(move |_: &()| {
+    let register = local_action(move |_: &()| {
         let done = match draft.editing.get_untracked() {
             Some(_) => "情報資産の登録を更新しました。",
             None => "情報資産を登録しました。",
@@ -399,11 +400,11 @@ fn AssetForm(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
             <button type="submit" id="register-asset" class="button primary">
                 {move || if editing() { "更新" } else { "登録" }}
             </button>
-            <Show when=editing>
+            <Shown when=editing>
                 <button type="button" id="asset-new" class="button" on:click=move |_| draft.clear()>
                     "編集をやめて新規登録へ"
                 </button>
-            </Show>
+            </Shown>
         </RecordForm>
     }
 }
@@ -475,7 +476,7 @@ fn DesignationForm(loaded: Memo<AssetsView>) -> impl IntoView {
     let person = RwSignal::new(String::new());
     let from = RwSignal::new(today().to_string());
     let to = RwSignal::new(String::new());
-    let designate = Action::new_local(move |_: &()| {
+    let designate = local_action(move |_: &()| {
         let operator = session.operator_id();
         let read = loaded.with_untracked(|l| {
             let period = (from.get_untracked(), to.get_untracked());
@@ -517,7 +518,7 @@ fn MeasureForm(loaded: Memo<AssetsView>) -> impl IntoView {
     let asset = RwSignal::new(String::new());
     let measure = RwSignal::new(String::new());
     let on = RwSignal::new(today().to_string());
-    let record = Action::new_local(move |_: &()| {
+    let record = local_action(move |_: &()| {
         let operator = session.operator_id();
         let read = day_in(&on.get_untracked(), "実施日", daicho_core::Field::Time).map(|day| {
             MeasureRecorded {

@@ -6,7 +6,8 @@ use crate::auth::session::Session;
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
-use crate::state::{follow_store, use_store};
+use crate::components::shown::Shown;
+use crate::state::{follow_store, local_action, use_store};
 use crate::store::new_id;
 use chrono::Utc;
 use daicho_core::equipment::{EquipmentKind, EquipmentRegistered};
@@ -196,7 +197,7 @@ fn kind_key(kind: EquipmentKind) -> &'static str {
 #[component]
 fn EquipmentForm(draft: Draft) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
-    let register = Action::new_local(move |_: &()| {
+    let register = local_action(move |_: &()| {
         let done = match draft.editing.get_untracked() {
             Some(_) => "機器の登録を更新しました。",
             None => "機器を登録しました。",
@@ -223,11 +224,11 @@ fn EquipmentForm(draft: Draft) -> impl IntoView {
         <RecordForm class="card wide equipment-form" action=register>
             <h2>{move || if editing() { "機器の登録を更新" } else { "機器を登録" }}</h2>
             <p class="hint">"登録できるのはシステム管理者です（第4条）。更新すると新しい版として記録され、前の版も記録に残ります。"</p>
-            <Show when=editing>
+            <Shown when=editing>
                 <p class="editing" id="equipment-editing">
                     "編集中の機器: " {move || draft.editing.get()}
                 </p>
-            </Show>
+            </Shown>
             <Field id="equipment-kind" label="区分">
                 <select id="equipment-kind" on:change=pick_kind>
                     {[EquipmentKind::Server, EquipmentKind::Terminal].map(|k| view! {
@@ -244,11 +245,11 @@ fn EquipmentForm(draft: Draft) -> impl IntoView {
             <button type="submit" id="register-equipment" class="button primary">
                 {move || if editing() { "更新" } else { "登録" }}
             </button>
-            <Show when=editing>
+            <Shown when=editing>
                 <button type="button" id="equipment-new" class="button" on:click=move |_| draft.clear()>
                     "編集をやめて新規登録へ"
                 </button>
-            </Show>
+            </Shown>
         </RecordForm>
     }
 }

@@ -8,8 +8,9 @@ use crate::components::ja_date::JaDateTime;
 use crate::components::ja_day::{ja_day, parse_day, today};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::Field;
+use crate::components::shown::Shown;
 use crate::directory::Directory;
-use crate::state::{follow_store, use_store, use_versions};
+use crate::state::{follow_store, local_action, use_store, use_versions, StoreRead};
 use crate::store::history::{HistoryPage, HistoryQuery, CSV_MAX_ROWS};
 use crate::store::paging::PageCursor;
 use crate::store::Store;
@@ -210,7 +211,7 @@ pub fn OperationsPage() -> impl IntoView {
             <p class="log-count" data-total=move || ready().then(|| total().to_string())>
                 {move || format!("該当 {} 件", total())}
             </p>
-            <Show when=move || shown.get() fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            <Shown when=move || shown.get() fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
                 <div class="history-charts">
                     {move || days_read().map(|read| view! {
                         <DayChart days=read.days.clone() query=read.query.clone()/>
@@ -231,7 +232,7 @@ pub fn OperationsPage() -> impl IntoView {
                     <button type="button" id="ops-next" class="button" disabled=move || next().is_none()
                         on:click=go_next>"次へ"</button>
                 </nav>
-            </Show>
+            </Shown>
         </section>
     }
 }
@@ -239,7 +240,7 @@ pub fn OperationsPage() -> impl IntoView {
 /// The day counts of the period chosen (the charts and the total): read again when the
 /// filters change, and after each write or sync (an export, a print and a sync are acts of
 /// the history too).
-fn day_counts(query: Memo<Option<HistoryQuery>>) -> LocalResource<Result<DaysRead, String>> {
+fn day_counts(query: Memo<Option<HistoryQuery>>) -> StoreRead<Result<DaysRead, String>> {
     follow_store(move |store| {
         let query = query.get();
         async move {
@@ -257,7 +258,7 @@ fn day_counts(query: Memo<Option<HistoryQuery>>) -> LocalResource<Result<DaysRea
 fn history_page(
     query: Memo<Option<HistoryQuery>>,
     trail: Trail,
-) -> LocalResource<Result<PageRead, String>> {
+) -> StoreRead<Result<PageRead, String>> {
     follow_store(move |store| {
         let (query, after) = (query.get(), trail.current());
         async move {
@@ -473,7 +474,7 @@ fn what_ja(what: &str) -> &str {
 /// it fails.
 fn print_action(store: Rc<Store>, filters: RwSignal<Filters>) -> Action<(), ()> {
     let session = expect_context::<Session>();
-    Action::new_local(move |_: &()| {
+    local_action(move |_: &()| {
         let f = filters.get_untracked();
         let kind = EventKind::Printed(Printed {
             what: "operation_history".into(),
@@ -494,18 +495,14 @@ fn print_action(store: Rc<Store>, filters: RwSignal<Filters>) -> Action<(), ()> 
 fn export_action(
     store: Rc<Store>,
     filters: RwSignal<Filters>,
-    days: LocalResource<Result<DaysRead, String>>,
+    days: StoreRead<Result<DaysRead, String>>,
     rooms: Signal<HashMap<String, String>>,
 ) -> Action<(), Result<String, String>> {
     let directory = expect_context::<Directory>();
     let session = expect_context::<Session>();
-    Action::new_local(move |_: &()| {
+    local_action(move |_: &()| {
         let f = filters.get_untracked();
-        let total = days.with_untracked(|d| {
-            d.as_ref()
-                .and_then(|d| d.as_ref().ok())
-                .map(DaysRead::total)
-        });
+        let total = days.with_untracked(|d| d.and_then(|d| d.as_ref().ok()).map(DaysRead::total));
         let rooms = rooms.get_untracked();
         let (store, operator) = (store.clone(), session.operator_id());
         async move {

@@ -5,6 +5,8 @@
 use crate::auth::session::Session;
 use crate::components::inside_list::{InsideList, Occupancy};
 use crate::components::ja_date::JaDateTime;
+use crate::components::keyed::Keyed;
+use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::pages::keys::{read_keys, return_key, KeysNow};
 use crate::state::follow_store;
@@ -23,7 +25,7 @@ pub fn HomePage(
 ) -> impl IntoView {
     let occupancy = Occupancy::read();
     let keys = read_keys();
-    let ready = move || (occupancy.is_read() && keys.with(Option::is_some)).then_some("true");
+    let ready = move || (occupancy.is_read() && keys.is_read()).then_some("true");
     let keys_now = Memo::new(move |_| keys.get().and_then(Result::ok).unwrap_or_default());
     // No time is chosen on home: exits are recorded at the moment of the tap.
     let at_tap = RwSignal::new(None::<String>);
@@ -45,14 +47,14 @@ pub fn HomePage(
                 <h2>"入室中"</h2>
                 // Keyed by the room's version, so a read again keeps each room's list (and an
                 // exit's refusal shown in it, as when the list was stale and is read again).
-                <For each=move || occupancy.rooms() key=|r| r.room.version.clone()
+                <Keyed each=move || occupancy.rooms() key=|r| r.room.version.clone()
                     children=move |r| view! { <HomeRoom room=r.room occupancy time=at_tap on_entry_log/> }/>
             </section>
             <section class="card wide home-keys">
                 <h2>"貸出中の鍵"</h2>
-                <Show when=move || keys.with(Option::is_some)>
+                <Shown when=move || keys.is_read()>
                     <KeysOut keys_now on_keys/>
-                </Show>
+                </Shown>
             </section>
         </div>
     }
@@ -68,11 +70,11 @@ fn BreaksNotice() -> impl IntoView {
     });
     let count = move || addressed.get().unwrap_or(0);
     view! {
-        <Show when=move || { count() > 0 }>
+        <Shown when=move || { count() > 0 }>
             <p class="notice breaks-notice" role="status">
                 <a href="#/exceptions">{move || format!("あなた宛ての例外が{}件あります（同期で判明した規則違反の疑い）。", count())}</a>
             </p>
-        </Show>
+        </Shown>
     }
 }
 
@@ -140,12 +142,12 @@ fn KeysOut(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoView {
         {move || give_back.value().get().and_then(Result::err).map(|e| view! {
             <p class="form-error" role="alert">{e}</p>
         })}
-        <Show when=move || keys_now.with(|k| !k.out.is_empty())
+        <Shown when=move || keys_now.with(|k| !k.out.is_empty())
             fallback=|| view! { <p class="empty">"貸出中の鍵はありません。"</p> }>
             <ul>
-                <For each=out key=move |(loan, label)| (loan.id.to_string(), label.clone(), in_conflict(&loan.key_id)) children=row/>
+                <Keyed each=out key=move |(loan, label)| (loan.id.to_string(), label.clone(), in_conflict(&loan.key_id)) children=row/>
             </ul>
-        </Show>
+        </Shown>
         <AvailableKeys keys_now on_keys/>
     }
 }
@@ -183,10 +185,10 @@ fn AvailableKeys(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoVie
         }
     };
     view! {
-        <Show when=move || !in_cabinet().is_empty()>
+        <Shown when=move || !in_cabinet().is_empty()>
             <div class="available-keys">
-                <For each=in_cabinet key=|k| (k.id.clone(), k.label.clone()) children=button/>
+                <Keyed each=in_cabinet key=|k| (k.id.clone(), k.label.clone()) children=button/>
             </div>
-        </Show>
+        </Shown>
     }
 }

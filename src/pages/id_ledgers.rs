@@ -11,8 +11,9 @@ use crate::components::ja_day::{day_in, missing, parse_day, today, JaDay};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
+use crate::components::shown::Shown;
 use crate::directory::Directory;
-use crate::state::{follow_store, use_store};
+use crate::state::{follow_store, local_action, use_store};
 use chrono::{NaiveDate, Utc};
 use daicho_core::id_ledger::{
     CollationInfoRecorded, IdLedgerRecorded, IdRecord, IdState, Ledger, LedgerAction,
@@ -500,7 +501,7 @@ fn LedgerForm(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let ids = ledger_ids(ledger);
     let draft = LineDraft::new(ledger);
-    let record = Action::new_local(move |_: &()| {
+    let record = local_action(move |_: &()| {
         let operator = session.operator_id();
         let line = loaded.with_untracked(|l| draft.line(l, &operator));
         let store = store.clone();
@@ -577,7 +578,7 @@ fn LedgerForm(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
                     bind:value=draft.id/>
                 <datalist id=ids.ids_list>{existing}</datalist>
             </Field>
-            <Show when=move || draft.names_holder()>
+            <Shown when=move || draft.names_holder()>
                 <p class="hint">{holder_hint}</p>
                 <PersonSelect id=ids.person label="操作者" value=draft.person/>
                 <FieldRefusal field=daicho_core::Field::Name id=error_of(ids.person)/>
@@ -589,7 +590,7 @@ fn LedgerForm(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
                         </select>
                     </Field>
                 })}
-            </Show>
+            </Shown>
             // A field by hand: its label follows the action.
             <div class="field">
                 <label for=ids.note>{note_label}</label>
@@ -638,7 +639,7 @@ fn CollationInfoForm(loaded: Memo<LedgersView>) -> impl IntoView {
     let collation_id = RwSignal::new(String::new());
     let registered = RwSignal::new(true);
     let on = RwSignal::new(today().to_string());
-    let record = Action::new_local(move |_: &()| {
+    let record = local_action(move |_: &()| {
         let operator = session.operator_id();
         let read = loaded.with_untracked(|l| {
             let (id, on) = (collation_id.get_untracked(), on.get_untracked());

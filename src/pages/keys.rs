@@ -5,9 +5,11 @@ use crate::auth::session::Session;
 use crate::components::choices::{fill_last_purpose, PermittedChips, PersonSelect, RoomSelect};
 use crate::components::ja_date::JaDateTime;
 use crate::components::key_logbook::KeyLogbook;
+use crate::components::keyed::Keyed;
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::shown::Shown;
 use crate::directory::Directory;
-use crate::state::{follow_store, use_store};
+use crate::state::{follow_store, local_action, use_store, StoreRead};
 use crate::store::{new_id, Store};
 use chrono::{Duration, Utc};
 use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyLoanVoided, KeyReturned};
@@ -48,14 +50,14 @@ impl KeysNow {
 }
 
 /// The keys and the loans out: read again after each write or sync.
-pub fn read_keys() -> LocalResource<Result<KeysNow, String>> {
+pub fn read_keys() -> StoreRead<Result<KeysNow, String>> {
     follow_store(move |store| async move { KeysNow::read(&store).await.map_err(|e| e.to_string()) })
 }
 
 /// Records the return of a loan now, received by the operator signed in.
 pub fn return_key() -> Action<KeyLoan, Result<(), String>> {
     let (store, session) = (use_store(), expect_context::<Session>());
-    Action::new_local(move |loan: &KeyLoan| {
+    local_action(move |loan: &KeyLoan| {
         let operator = session.operator_id();
         let ret = KeyReturned {
             loan: loan.id.clone(),
@@ -74,7 +76,7 @@ pub fn return_key() -> Action<KeyLoan, Result<(), String>> {
 /// the other loan of its key out being the real one; the note says what happened.
 fn void_loan() -> Action<(KeyLoan, Option<KeyLoan>, String), Result<(), String>> {
     let (store, session) = (use_store(), expect_context::<Session>());
-    Action::new_local(
+    local_action(
         move |(loan, real, note): &(KeyLoan, Option<KeyLoan>, String)| {
             let operator = session.operator_id();
             let void = KeyLoanVoided {
@@ -98,7 +100,7 @@ pub fn KeysPage() -> impl IntoView {
     let now = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
     let keys = Signal::derive(move || now.with(|n| n.keys.clone()));
     view! {
-        <div class="keys-page" data-ready=move || read.with(Option::is_some).then_some("true")>
+        <div class="keys-page" data-ready=move || read.is_read().then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
                 <p class="form-error" role="alert">"鍵の台帳を読めませんでした。" {e}</p>
             })}
@@ -188,12 +190,12 @@ fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
             <h2>"貸出中の鍵 " <span class="count">{move || now.with(|n| n.out.len())} "本"</span></h2>
             {said}
             {void_said}
-            <Show when=move || now.with(|n| !n.out.is_empty())
+            <Shown when=move || now.with(|n| !n.out.is_empty())
                 fallback=|| view! { <p class="empty">"貸出中の鍵はありません。"</p> }>
                 <ul class="inside-list">
-                    <For each=out key=move |(loan, label)| (loan.id.to_string(), label.clone(), in_conflict(&loan.key_id)) children=row/>
+                    <Keyed each=out key=move |(loan, label)| (loan.id.to_string(), label.clone(), in_conflict(&loan.key_id)) children=row/>
                 </ul>
-            </Show>
+            </Shown>
         </section>
     }
 }
@@ -261,7 +263,7 @@ impl LoanDraft {
 fn LendKey(now: Memo<KeysNow>) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let draft = LoanDraft::new();
-    let lend = Action::new_local({
+    let lend = local_action({
         let store = store.clone();
         move |_: &()| {
             let (store, operator) = (store.clone(), session.operator_id());
@@ -333,7 +335,7 @@ fn DefineKey(now: Memo<KeysNow>) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let room = RwSignal::new(String::new());
     let label = RwSignal::new(String::new());
-    let define = Action::new_local(move |_: &()| {
+    let define = local_action(move |_: &()| {
         let key = KeyDefined {
             id: new_id(),
             room_id: room.get_untracked(),

@@ -3,8 +3,9 @@
 use crate::auth::session::Session;
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::shown::Shown;
 use crate::directory::Directory;
-use crate::state::{follow_store, use_store};
+use crate::state::{follow_store, local_action, use_store};
 use crate::store::{new_id, Store, StoreError};
 use chrono::Utc;
 use daicho_core::organisation::{Organisation, Position};
@@ -81,7 +82,7 @@ pub fn PeoplePage() -> impl IntoView {
     let key = |p: &PersonDefined| (p.id.clone(), p.name.clone(), p.affiliation.clone());
     let row = move |person| view! { <PersonRow person standing unlock/> };
     view! {
-        <div class="people-page" data-ready=move || read.with(Option::is_some).then_some("true")>
+        <div class="people-page" data-ready=move || read.is_read().then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
                 <p class="form-error" role="alert">"暗証番号の状態を読めませんでした。" {e}</p>
             })}
@@ -117,7 +118,7 @@ pub fn PeoplePage() -> impl IntoView {
 /// Lifts a person's PIN lock (an administrator's act); says whose, by name.
 fn unlock_pin() -> Action<PersonDefined, Result<String, String>> {
     let (store, session) = (use_store(), expect_context::<Session>());
-    Action::new_local(move |person: &PersonDefined| {
+    local_action(move |person: &PersonDefined| {
         let (store, operator, person) = (store.clone(), session.operator_id(), person.clone());
         async move {
             let unlocked = store.unlock_pin(&person.id, &operator, Utc::now()).await;
@@ -156,7 +157,7 @@ fn PersonRow(
             <td class="positions">{positions}</td>
             <td class="pin-state">{state}</td>
             <td>
-                <Show when=move || state() == "ロック中">
+                <Shown when=move || state() == "ロック中">
                     <button type="button" class="button" aria-label=label.clone()
                         on:click={
                             let unlocking = unlocking.clone();
@@ -164,7 +165,7 @@ fn PersonRow(
                         }>
                         "ロック解除"
                     </button>
-                </Show>
+                </Shown>
             </td>
         </tr>
     }
@@ -236,7 +237,7 @@ fn AddPerson() -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let directory = expect_context::<Directory>();
     let draft = Draft::new();
-    let add = Action::new_local(move |_: &()| {
+    let add = local_action(move |_: &()| {
         let (store, operator) = (store.clone(), session.operator_id());
         let (person, pin) = (draft.person(), draft.pin.get_untracked());
         let done = format!("{}さんを登録しました。", person.name);

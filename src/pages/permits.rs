@@ -7,7 +7,7 @@ use crate::components::ja_day::{ja_day, parse_day};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::state::{follow_store, use_store};
+use crate::state::{follow_store, local_action, use_store};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use daicho_core::room_permit::{
@@ -53,7 +53,7 @@ pub fn PermitsPage() -> impl IntoView {
         })
     });
     view! {
-        <div class="permits-page" data-ready=move || read.with(Option::is_some).then_some("true")>
+        <div class="permits-page" data-ready=move || read.is_read().then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
                 <p class="form-error" role="alert">"許可の台帳を読めませんでした。" {e}</p>
             })}
@@ -78,7 +78,7 @@ fn GrantStanding(rooms: Signal<Vec<Room>>) -> impl IntoView {
     let from = RwSignal::new(wareki::to_jst(Utc::now()).date_naive().to_string());
     let to = RwSignal::new(String::new());
     one_day_for_visitors(person, from, to);
-    let grant = Action::new_local(move |_: &()| {
+    let grant = local_action(move |_: &()| {
         let (store, operator) = (store.clone(), session.operator_id());
         let grant = parse_day(&from.get_untracked()).map(|start| PermissionGranted {
             person_id: person.get_untracked(),
@@ -137,7 +137,7 @@ fn GrantVisit(rooms: Signal<Vec<Room>>) -> impl IntoView {
         Utc::now() + chrono::Duration::hours(2),
     ));
     let purpose = RwSignal::new(String::new());
-    let grant = Action::new_local(move |_: &()| {
+    let grant = local_action(move |_: &()| {
         let (store, operator) = (store.clone(), session.operator_id());
         let window = (
             wareki::parse_jst_input(&from.get_untracked()),
@@ -185,7 +185,7 @@ fn GrantVisit(rooms: Signal<Vec<Room>>) -> impl IntoView {
 /// Revokes a permit now, by the operator signed in.
 fn revoke_permit() -> Action<Permit, Result<(), String>> {
     let (store, session) = (use_store(), expect_context::<Session>());
-    Action::new_local(move |permit: &Permit| {
+    local_action(move |permit: &Permit| {
         let operator = session.operator_id();
         let revocation = PermitRevoked {
             permit: permit.id.clone(),

@@ -6,7 +6,7 @@ use crate::components::ja_day::{ja_day, parse_day, today};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::directory::Directory;
-use crate::state::{follow_store, use_store};
+use crate::state::{follow_store, local_action, use_store};
 use crate::store::{Store, StoreError};
 use chrono::{NaiveDate, Utc};
 use daicho_core::organisation::{Organisation, Position, Role, RoleAssigned, TenureRecorded};
@@ -51,7 +51,7 @@ pub fn PositionsPage() -> impl IntoView {
         );
     let org = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
     view! {
-        <div class="positions-page" data-ready=move || read.with(Option::is_some).then_some("true")>
+        <div class="positions-page" data-ready=move || read.is_read().then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
                 <p class="form-error" role="alert">"職と役割を読めませんでした。" {e}</p>
             })}
@@ -137,7 +137,7 @@ fn RecordTenure(org: Memo<OrgView>) -> impl IntoView {
     let holder = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
-    let record = Action::new_local(move |_: &()| {
+    let record = local_action(move |_: &()| {
         let (store, operator) = (store.clone(), session.operator_id());
         let tenure = tenure(position, holder, from, to);
         async move {
@@ -275,7 +275,7 @@ fn AmendMapping(org: Memo<OrgView>) -> impl IntoView {
     let position = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let basis = RwSignal::new(String::new());
-    let amend = Action::new_local(move |_: &()| {
+    let amend = local_action(move |_: &()| {
         let (store, operator) = (store.clone(), session.operator_id());
         let assignment = parse_day(&from.get_untracked()).map(|effective_from| RoleAssigned {
             role: Role::ALL[role.get_untracked().min(Role::ALL.len() - 1)],
@@ -332,7 +332,7 @@ fn AmendMapping(org: Memo<OrgView>) -> impl IntoView {
 fn DefinePosition() -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let name = RwSignal::new(String::new());
-    let define = Action::new_local(move |_: &()| {
+    let define = local_action(move |_: &()| {
         let position = Position {
             id: crate::store::new_id(),
             name: name.get_untracked().trim().to_string(),

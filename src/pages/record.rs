@@ -5,8 +5,9 @@
 use crate::auth::session::Session;
 use crate::components::ja_date::JaDateTime;
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::shown::Shown;
 use crate::directory::Directory;
-use crate::state::{follow_store, use_store};
+use crate::state::{follow_store, local_action, use_store};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use daicho_core::corrections::{CorrectionKind, CorrectionRecorded};
@@ -315,7 +316,7 @@ fn CorrectionForm(target: Event, void: Signal<bool>) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let fields = StoredValue::new(amendable(&target));
     let target_id = target.id();
-    let correct = Action::new_local(move |_: &()| {
+    let correct = local_action(move |_: &()| {
         let kind = if voiding.get_untracked() {
             CorrectionKind::Void
         } else {
@@ -346,7 +347,7 @@ fn CorrectionForm(target: Event, void: Signal<bool>) -> impl IntoView {
     };
     let voided = || view! { <p class="notice">"この記録は取り消されています。これ以上の訂正はできません。"</p> };
     view! {
-        <Show when=move || !void.get() fallback=voided>
+        <Shown when=move || !void.get() fallback=voided>
             <RecordForm class="card wide correction-form no-print" action=correct>
                 <h2>"訂正・取消を記録"</h2>
                 <p>"元の記録は消えません。訂正は理由とともに新しい記録として残ります。"</p>
@@ -357,7 +358,7 @@ fn CorrectionForm(target: Event, void: Signal<bool>) -> impl IntoView {
                     <label class="check"><input type="radio" name="correction-kind" id="correction-void"
                         on:change=move |_| voiding.set(true)/> "取消（記録すべきでなかった）"</label>
                 </fieldset>
-                <Show when=move || !voiding.get()>
+                <Shown when=move || !voiding.get()>
                     <Field id="correction-field" label="訂正する項目" refusals=daicho_core::Field::Entry>
                         <select id="correction-field" aria-describedby="correction-field-error"
                             on:change=move |ev| field.set(event_target_value(&ev))>
@@ -368,13 +369,13 @@ fn CorrectionForm(target: Event, void: Signal<bool>) -> impl IntoView {
                     <Field id="correction-value" label="訂正後の内容">
                         <input id="correction-value" autocomplete="off" bind:value=value/>
                     </Field>
-                </Show>
+                </Shown>
                 <Field id="correction-reason" label="理由" refusals=daicho_core::Field::Purpose>
                     <input id="correction-reason" autocomplete="off" aria-describedby="correction-reason-error"
                         bind:value=reason/>
                 </Field>
                 <button type="submit" id="record-correction" class="button primary">"訂正を記録"</button>
             </RecordForm>
-        </Show>
+        </Shown>
     }
 }

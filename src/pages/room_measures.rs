@@ -7,9 +7,10 @@ use crate::auth::session::Session;
 use crate::components::choices::RoomSelect;
 use crate::components::ja_day::{day_in, ja_day, today};
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::shown::Shown;
 use crate::components::staff_choice::StaffSelect;
 use crate::directory::Directory;
-use crate::state::use_store;
+use crate::state::{local_action, use_store};
 use crate::store::StoreError;
 use chrono::Utc;
 use daicho_core::entry_measures::{in_force_on, EntryMeasure, EntryMeasureSet, RoomMeasure};
@@ -53,7 +54,7 @@ pub fn MeasureForm(rooms: Signal<Vec<Room>>) -> impl IntoView {
     let in_force = RwSignal::new("true".to_string());
     let from = RwSignal::new(today().to_string());
     let reason = RwSignal::new(String::new());
-    let save = Action::new_local(move |_: &()| {
+    let save = local_action(move |_: &()| {
         let (store, operator) = (store.clone(), session.operator_id());
         let measure = measure_of(&kind.get_untracked(), keeper.get_untracked());
         let set = day_in(&from.get_untracked(), "開始日", daicho_core::Field::Period).map(|day| {
@@ -91,9 +92,9 @@ pub fn MeasureForm(rooms: Signal<Vec<Room>>) -> impl IntoView {
                     <option value="key_keeper">"鍵取扱者の指名（鍵の貸出し・返却の受領）"</option>
                 </select>
             </Field>
-            <Show when=move || kind.get() == "key_keeper">
+            <Shown when=move || kind.get() == "key_keeper">
                 <StaffSelect id="measure-keeper" label="鍵取扱者" value=keeper refusals=daicho_core::Field::Person/>
-            </Show>
+            </Shown>
             <Field id="measure-in-force" label="行うか">
                 <select id="measure-in-force" prop:value=move || in_force.get()
                     on:change=move |ev| in_force.set(event_target_value(&ev))>

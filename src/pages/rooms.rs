@@ -5,9 +5,10 @@
 use crate::auth::session::Session;
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
+use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::pages::room_measures::{measures_today, MeasureForm};
-use crate::state::{follow_store, use_store};
+use crate::state::{follow_store, local_action, use_store};
 use crate::store::{new_id, StoreError};
 use chrono::Utc;
 use daicho_core::room_permit::entry_manager_role;
@@ -74,7 +75,7 @@ pub fn RoomsPage() -> impl IntoView {
     let draft = Draft::new();
     let rooms = Signal::derive(move || lines.get().into_iter().map(|l| l.room).collect());
     view! {
-        <div class="rooms-page" data-ready=move || read.with(Option::is_some).then_some("true")>
+        <div class="rooms-page" data-ready=move || read.is_read().then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
                 <p class="form-error" role="alert">"室の台帳を読めませんでした。" {e}</p>
             })}
@@ -212,7 +213,7 @@ impl Draft {
 #[component]
 fn RoomForm(draft: Draft) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
-    let save = Action::new_local(move |_: &()| {
+    let save = local_action(move |_: &()| {
         let (store, operator, room) = (store.clone(), session.operator_id(), draft.room());
         async move {
             let result = match room {
@@ -254,9 +255,9 @@ fn RoomForm(draft: Draft) -> impl IntoView {
                 </select>
             </Field>
             <button type="submit" id="save-room" class="button primary">"記録"</button>
-            <Show when=move || draft.editing.with(Option::is_some)>
+            <Shown when=move || draft.editing.with(Option::is_some)>
                 <button type="button" class="button" on:click=move |_| draft.clear()>"編集をやめる"</button>
-            </Show>
+            </Shown>
         </RecordForm>
     }
 }

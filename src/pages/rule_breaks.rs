@@ -44,7 +44,7 @@ pub fn RuleBreaksPage() -> impl IntoView {
         );
     let loaded = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
     view! {
-        <section class="card wide rule-breaks-page" data-ready=move || read.with(Option::is_some).then_some("true")>
+        <section class="card wide rule-breaks-page" data-ready=move || read.is_read().then_some("true")>
             <h2>"例外（同期で判明した規則違反の疑い）"</h2>
             <p class="hint">"オフラインの間に記録され、他の端末の記録と合わせると規則に合わないものです。記録は訂正も削除もせず、そのまま残しています。宛先の管理者が確認してください。"</p>
             {move || read.get().and_then(Result::err).map(|e| view! {

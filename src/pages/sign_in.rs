@@ -3,9 +3,11 @@
 //! staff member (the administrator) instead.
 
 use crate::auth::session::{Operator, Session};
+use crate::components::keyed::Keyed;
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::shown::Shown;
 use crate::directory::Directory;
-use crate::state::use_store;
+use crate::state::{local_action, use_store};
 use crate::store::{new_id, SignInOutcome, Store, StoreError};
 use chrono::Utc;
 use daicho_core::people::{PersonDefined, PersonKind};
@@ -28,9 +30,9 @@ pub fn SignInPage() -> impl IntoView {
     let has_staff = move || !joining.0.get() && !directory.staff().is_empty();
     view! {
         <section class="sign-in" data-screen=move || if has_staff() { "sign-in" } else { "setup" }>
-            <Show when=has_staff fallback=move || view! { <FirstSetup/><JoinTown/> }>
+            <Shown when=has_staff fallback=move || view! { <FirstSetup/><JoinTown/> }>
                 <PinSignIn/>
-            </Show>
+            </Shown>
         </section>
     }
 }
@@ -78,7 +80,7 @@ fn PinSignIn() -> impl IntoView {
     // the Suspense pending for good.
     let lookup = {
         let store = store.clone();
-        Action::new_local(move |id: &String| {
+        local_action(move |id: &String| {
             let (store, id) = (store.clone(), id.clone());
             async move {
                 let registered = store.passkeys_of(&id).await.is_ok_and(|p| !p.is_empty());
@@ -93,7 +95,7 @@ fn PinSignIn() -> impl IntoView {
     };
     let pin = RwSignal::new(String::new());
     // One attempt at a time, by PIN or passkey: what to tell the operator when it fails.
-    let attempt = Action::new_local(move |proof: &Proof| {
+    let attempt = local_action(move |proof: &Proof| {
         let (store, person, proof) = (store.clone(), chosen.get_untracked(), proof.clone());
         async move {
             let Some(person) = person else {
@@ -128,7 +130,7 @@ fn PinSignIn() -> impl IntoView {
         <h2>"サインイン"</h2>
         <p class="hint">"名前を選び、生体認証（照合情報を登録した方）または暗証番号でサインインしてください。"</p>
         <div class="person-picker" role="group" aria-label="名前">
-            <For each=move || directory.staff() key=|p| p.id.clone() children=move |person| {
+            <Keyed each=move || directory.staff() key=|p| p.id.clone() children=move |person| {
                 let label = person.name.clone();
                 let id = person.id.clone();
                 let affiliation = person.affiliation.clone();
@@ -141,14 +143,14 @@ fn PinSignIn() -> impl IntoView {
                 }
             }/>
         </div>
-        <Show when=has_passkey>
+        <Shown when=has_passkey>
             <div class="passkey-sign-in">
                 <button type="button" id="sign-in-passkey" class="button primary big"
                     disabled=busy on:click=move |_| { attempt.dispatch(Proof::Passkey); }>
                     "生体認証でサインイン"
                 </button>
             </div>
-        </Show>
+        </Shown>
         <form class="pin-form" on:submit=submit>
             <label for="pin">
                 {move || if has_passkey() { "暗証番号（生体認証が使えないとき）" } else { "暗証番号" }}
@@ -172,7 +174,7 @@ fn FirstSetup() -> impl IntoView {
     let affiliation = RwSignal::new(String::new());
     let pin = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
-    let register = Action::new_local(move |_: &()| {
+    let register = local_action(move |_: &()| {
         // In the gesture of the setup: the records this tablet will hold should stay.
         crate::device_storage::ask_to_persist_in_background();
         let person = PersonDefined {
@@ -235,7 +237,7 @@ fn JoinTown() -> impl IntoView {
     let directory = expect_context::<Directory>();
     let code = RwSignal::new(String::new());
     let joining = expect_context::<Joining>();
-    let join_town = Action::new_local(move |_: &()| {
+    let join_town = local_action(move |_: &()| {
         joining.0.set(true);
         let (store, code) = (store.clone(), code.get_untracked());
         async move {

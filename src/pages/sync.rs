@@ -2,10 +2,11 @@
 //! records to the shared endpoint; what is waiting, the last success and the last error.
 
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::shown::Shown;
 use crate::components::storage_warning::follow_storage;
 use crate::device_storage::{self, size_ja, StorageReport};
-use crate::state::use_store;
 use crate::state::SyncSignals;
+use crate::state::{local_action, use_store};
 use crate::store::HistoryCheck;
 use crate::sync::runner::{notify_state_changed, request_soon, sync_by_hand};
 use crate::sync::{self, is_online, SyncState};
@@ -41,7 +42,7 @@ pub fn SyncPage() -> impl IntoView {
         })
     };
     // One sync by hand at a time: the button waits for it, so a second tap is not queued.
-    let sync_now = Action::new_local(move |_: &()| {
+    let sync_now = local_action(move |_: &()| {
         let store = store.clone();
         async move {
             let report = sync_by_hand(store).await;
@@ -77,7 +78,7 @@ pub fn SyncPage() -> impl IntoView {
 #[component]
 fn HistoryCheckCard() -> impl IntoView {
     let store = use_store();
-    let check = Action::new_local(move |_: &()| {
+    let check = local_action(move |_: &()| {
         let store = store.clone();
         async move {
             match store.check_history().await {
@@ -127,9 +128,9 @@ fn IdleSetting() -> impl IntoView {
             <Field id="idle-minutes" label="操作がない時間">
                 <select id="idle-minutes" on:change=change>{options.into_iter().collect_view()}</select>
             </Field>
-            <Show when=move || saved.get()>
+            <Shown when=move || saved.get()>
                 <p class="status" role="status">"設定しました。"</p>
-            </Show>
+            </Shown>
         </section>
     }
 }
@@ -167,7 +168,7 @@ fn SyncSummary(status: Status) -> impl IntoView {
 fn EnrollForm() -> impl IntoView {
     let store = use_store();
     let code = RwSignal::new(String::new());
-    let enroll = Action::new_local(move |_: &()| {
+    let enroll = local_action(move |_: &()| {
         let (store, code) = (store.clone(), code.get_untracked());
         async move {
             match sync::enroll(&store, &code).await {
@@ -198,7 +199,7 @@ fn EnrollForm() -> impl IntoView {
 #[component]
 fn StorageCard() -> impl IntoView {
     let status = follow_storage();
-    let ask = Action::new_local(|_: &()| device_storage::ask_to_persist());
+    let ask = local_action(|_: &()| device_storage::ask_to_persist());
     let refused = move || ask.value().get() == Some(Some(false));
     view! {
         <section class="card wide storage-card">
@@ -219,9 +220,9 @@ fn StorageCard() -> impl IntoView {
                     })}
                 }
             })}
-            <Show when=refused>
+            <Shown when=refused>
                 <p class="hint" role="status">"ブラウザは保護を認めませんでした。アプリをインストールする（ホーム画面に追加する）と認められることがあります。"</p>
-            </Show>
+            </Shown>
         </section>
     }
 }

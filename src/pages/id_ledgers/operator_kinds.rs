@@ -8,7 +8,7 @@ use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
 use crate::directory::Directory;
-use crate::state::use_store;
+use crate::state::{local_action, use_store};
 use crate::store::new_id;
 use chrono::Utc;
 use daicho_core::id_ledger::{GovernedAct, IdState, OperatorIdKindDefined};
@@ -78,7 +78,7 @@ fn acts_ja(acts: &[GovernedAct]) -> String {
 pub(super) fn KindsSection(loaded: Memo<LedgersView>) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let form = KindForm::new();
-    let define = Action::new_local(move |_: &()| {
+    let define = local_action(move |_: &()| {
         let done = match form.id.get_untracked().is_empty() {
             true => "操作者IDの種類を登録しました。",
             false => "操作者IDの種類を変更しました（変更前の定義は履歴に残ります）。",

@@ -5,9 +5,10 @@ use super::{instruction_label, meeting_label};
 use crate::auth::session::Session;
 use crate::components::ja_day::{day_in, missing, today};
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
+use crate::components::shown::Shown;
 use crate::components::staff_choice::StaffSelect;
 use crate::directory::Directory;
-use crate::state::use_store;
+use crate::state::{local_action, use_store};
 use crate::store::Store;
 use chrono::Utc;
 use daicho_core::instructions::{
@@ -137,7 +138,7 @@ impl IssueDraft {
 pub fn IssueForm(meetings: Signal<Vec<Meeting>>) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let draft = IssueDraft::new();
-    let issue = Action::new_local(move |_: &()| {
+    let issue = local_action(move |_: &()| {
         let operator = session.operator_id();
         let act = draft.issued(operator.clone());
         let store = store.clone();
@@ -173,7 +174,7 @@ pub fn IssueForm(meetings: Signal<Vec<Meeting>>) -> impl IntoView {
                     <option value="committee">"行政委員会への要請"</option>
                 </select>
             </Field>
-            <Show when=move || draft.to_committee.get() fallback=move || view! {
+            <Shown when=move || draft.to_committee.get() fallback=move || view! {
                 <StaffSelect id="instruction-head" label="指示する部課長" value=draft.head/>
             }>
                 <Field id="instruction-committee" label="要請する行政委員会">
@@ -181,7 +182,7 @@ pub fn IssueForm(meetings: Signal<Vec<Meeting>>) -> impl IntoView {
                         aria-describedby=addressee_error bind:value=draft.committee/>
                     <datalist id="committees">{COMMITTEES.map(|c| view! { <option value=c></option> })}</datalist>
                 </Field>
-            </Show>
+            </Shown>
             <FieldRefusal field=daicho_core::Field::Name id=addressee_error/>
             <Field id="instruction-content" label="指示・要請の内容" refusals=daicho_core::Field::Purpose>
                 <textarea id="instruction-content" rows="3" aria-describedby="instruction-content-error"
@@ -203,7 +204,7 @@ pub fn IssueForm(meetings: Signal<Vec<Meeting>>) -> impl IntoView {
                     <option value="report">"入退室管理者からの報告（第20条）"</option>
                 </select>
             </Field>
-            <Show when=move || draft.from_report.get() fallback=move || view! {
+            <Shown when=move || draft.from_report.get() fallback=move || view! {
                 <Field id="instruction-meeting" label="根拠となる会議">
                     <select id="instruction-meeting" aria-describedby="instruction-basis-error"
                         on:change=move |ev| draft.meeting.set(event_target_value(&ev))>
@@ -216,7 +217,7 @@ pub fn IssueForm(meetings: Signal<Vec<Meeting>>) -> impl IntoView {
                     <input id="instruction-report-summary" autocomplete="off"
                         aria-describedby="instruction-basis-error" bind:value=draft.summary/>
                 </Field>
-            </Show>
+            </Shown>
             <FieldRefusal field=daicho_core::Field::Entry id="instruction-basis-error"/>
             <button type="submit" id="issue-instruction" class="button primary">"指示・要請を記録"</button>
         </RecordForm>
@@ -283,7 +284,7 @@ pub fn ReportForm(
             on: day_in(&on.get_untracked(), "報告した日", daicho_core::Field::Time)?,
         })
     };
-    let record_report = Action::new_local(move |_: &()| {
+    let record_report = local_action(move |_: &()| {
         let operator = session.operator_id();
         let act = read(operator.clone()).map(EventKind::FollowUpReported);
         let store = store.clone();
@@ -334,7 +335,7 @@ pub fn CloseForm(
             )?,
         })
     };
-    let close = Action::new_local(move |_: &()| {
+    let close = local_action(move |_: &()| {
         let operator = session.operator_id();
         let act = read(operator.clone()).map(EventKind::InstructionClosed);
         let store = store.clone();

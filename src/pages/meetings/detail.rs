@@ -4,8 +4,9 @@ use crate::auth::session::Session;
 use crate::components::ja_day::{day_in, ja_day, missing, today, JaDay};
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
+use crate::components::shown::Shown;
 use crate::directory::Directory;
-use crate::state::use_store;
+use crate::state::{local_action, use_store};
 use chrono::Utc;
 use daicho_core::meetings::OpinionReceived;
 use daicho_core::office::Meeting;
@@ -194,7 +195,7 @@ fn OpinionForm(id: EventId, meeting: Memo<Option<Meeting>>) -> impl IntoView {
     };
     let received_on = RwSignal::new(today().to_string());
     let opinion = RwSignal::new(String::new());
-    let record = Action::new_local(move |_: &()| {
+    let record = local_action(move |_: &()| {
         let received = opinion_received(
             id.clone(),
             subject(),
@@ -225,7 +226,7 @@ fn OpinionForm(id: EventId, meeting: Memo<Option<Meeting>>) -> impl IntoView {
     view! {
         <RecordForm class="opinion-form" action=record>
             // Once every opinion is in, only how the last submit went is left.
-            <Show when=move || !pending.with(Vec::is_empty)>
+            <Shown when=move || !pending.with(Vec::is_empty)>
                 <h3>"審査会の意見を記録"</h3>
                 <Field id="opinion-subject" label="意見を求めた事項" refusals=daicho_core::Field::Permit>
                     <select id="opinion-subject" aria-describedby="opinion-subject-error"
@@ -243,7 +244,7 @@ fn OpinionForm(id: EventId, meeting: Memo<Option<Meeting>>) -> impl IntoView {
                         on:input=move |ev| opinion.set(event_target_value(&ev))></textarea>
                 </Field>
                 <button type="submit" id="record-opinion" class="button primary">"意見を記録"</button>
-            </Show>
+            </Shown>
         </RecordForm>
     }
 }

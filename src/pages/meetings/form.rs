@@ -4,9 +4,10 @@
 
 use crate::auth::session::Session;
 use crate::components::ja_day::{day_in, missing, parse_day, today};
+use crate::components::keyed::Keyed;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::components::staff_choice::{StaffChecklist, StaffSelect};
-use crate::state::use_store;
+use crate::state::{local_action, use_store};
 use chrono::Utc;
 use daicho_core::meetings::{AgendaCategory, AgendaItem, Consultation, Explainer, MeetingHeld};
 use daicho_core::{Article, EventKind, Refusals};
@@ -245,7 +246,7 @@ pub fn MeetingForm(
             }
         }
     });
-    let record = Action::new_local(move |_: &()| {
+    let record = local_action(move |_: &()| {
         let (store, operator, held) = (store.clone(), session.operator_id(), draft.held());
         async move {
             let held = match held {
@@ -287,7 +288,7 @@ fn ExplainerRows(rows: Rows<ExplainerRow>) -> impl IntoView {
     view! {
         <fieldset class="rows explainers">
             <legend>"説明のため出席を求めた職員（第6条第5項）"</legend>
-            <For each=move || rows.list.get() key=|r| r.key children=move |r| {
+            <Keyed each=move || rows.list.get() key=|r| r.key children=move |r| {
                 let remove = move |_| rows.remove(|x: &ExplainerRow| x.key != r.key);
                 view! {
                     <div class="row explainer-row">
@@ -313,7 +314,7 @@ fn AgendaRows(rows: Rows<AgendaRow>) -> impl IntoView {
     view! {
         <fieldset class="rows agenda">
             <legend>"審議事項（第6条第3項）"</legend>
-            <For each=move || rows.list.get() key=|r| r.key children=move |r| {
+            <Keyed each=move || rows.list.get() key=|r| r.key children=move |r| {
                 let remove = move |_| rows.remove(|x: &AgendaRow| x.key != r.key);
                 let id = move |what: &str| format!("agenda-{what}-{}", r.key);
                 view! {
@@ -358,7 +359,7 @@ fn ConsultationRows(rows: Rows<ConsultationRow>) -> impl IntoView {
         <fieldset class="rows consultations">
             <legend>"審査会への意見聴取（第6条第4項）"</legend>
             <p class="hint">"湧別町情報公開・個人情報保護・行政不服審査会に意見を求めた事項。意見は受け取った後、会議の詳細から記録します。"</p>
-            <For each=move || rows.list.get() key=|r| r.key children=move |r| {
+            <Keyed each=move || rows.list.get() key=|r| r.key children=move |r| {
                 let remove = move |_| rows.remove(|x: &ConsultationRow| x.key != r.key);
                 let id = move |what: &str| format!("consultation-{what}-{}", r.key);
                 view! {
