@@ -8,7 +8,7 @@ pub mod runner;
 mod tab_lock;
 mod timing;
 
-use crate::store::{Store, StoreError};
+use crate::store::{CheckedEvents, Store, StoreError};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use daicho_core::api::{
@@ -441,17 +441,32 @@ async fn pull_all(store: &Store, signer: &Signer) -> Result<(usize, usize, usize
     }
 }
 
-/// One page of other devices' events after `cursor`.
-async fn fetch_page(signer: &Signer, cursor: i64) -> Result<PullResponse, SyncError> {
+/// A page of the pull, its events checked.
+struct Page {
+    events: CheckedEvents,
+    cursor: i64,
+    done: bool,
+    checkpoint: Option<String>,
+}
+
+/// One page of other devices' events after `cursor`, each event checked on its own as it
+/// arrives (`CheckedEvents`: one that fails refuses the page, nothing of it stored).
+async fn fetch_page(signer: &Signer, cursor: i64) -> Result<Page, SyncError> {
     let query = PullQuery {
         after: cursor,
         limit: Some(PULL_PAGE),
     };
     let url = query.url();
     let request = signer.sign(Request::get(&url), "GET", &url, "").await?;
-    let page = answer(request.build()).await?;
+    let page: PullResponse = answer(request.build()).await?;
     mark(PAGE_FETCHED);
-    Ok(page)
+    let events = CheckedEvents::check(page.events, js_sys::Date::now() as i64)?;
+    Ok(Page {
+        events,
+        cursor: page.cursor,
+        done: page.done,
+        checkpoint: page.checkpoint,
+    })
 }
 
 /// The device's identity and key, read once per sync: signing a request then touches no
