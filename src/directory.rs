@@ -15,9 +15,13 @@ impl Directory {
     }
 
     /// The whole register again (after a sync brought other devices' people).
+    /// Unchanged (a write that was not a person's), nothing that shows people is drawn again.
     pub fn replace(&self, people: Vec<PersonDefined>) {
-        self.0
-            .set(people.into_iter().map(|p| (p.id.clone(), p)).collect());
+        let map: BTreeMap<String, PersonDefined> =
+            people.into_iter().map(|p| (p.id.clone(), p)).collect();
+        if self.0.with_untracked(|m| *m != map) {
+            self.0.set(map);
+        }
     }
 
     pub fn put(&self, person: PersonDefined) {

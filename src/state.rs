@@ -10,6 +10,7 @@ use std::any::Any;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 
 /// The device's store, shared by every page. (A `StoredValue` in local storage: the store
 /// lives on this thread, and the handle is `Copy`.)
@@ -182,7 +183,7 @@ pub fn provide_app_state(store: Rc<Store>) -> Versions {
         synced: RwSignal::new(0),
     };
     provide_context(versions);
-    follow(WRITTEN, versions.written);
+    follow_after_paint(WRITTEN, versions.written);
     versions
 }
 
@@ -218,6 +219,48 @@ fn follow(event: &'static str, count: RwSignal<u64>) {
         on_cleanup(move || drop(listener));
     }
 }
+
+/// Counts each `event` fired on `window` in `count`, as `follow`, once the next frame is
+/// painted: the write's own result (the row a tap added) is drawn first, and the reads that
+/// follow every write start after it (several writes before that frame, one count). A tab that
+/// paints no frame (hidden) counts after `UNPAINTED_MS`.
+fn follow_after_paint(event: &'static str, count: RwSignal<u64>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let waiting = std::rc::Rc::new(std::cell::Cell::new(false));
+    let listener = gloo::events::EventListener::new(&window.clone(), event, move |_| {
+        if waiting.replace(true) {
+            return;
+        }
+        let bump = {
+            let waiting = waiting.clone();
+            move || {
+                if waiting.replace(false) {
+                    count.try_update(|n| *n += 1);
+                }
+            }
+        };
+        let after_frame = bump.clone();
+        let window_ = window.clone();
+        // The frame's callback runs before it is painted; the task it queues, after.
+        let frame = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let task = wasm_bindgen::closure::Closure::once_into_js(after_frame);
+            let _ = window_.set_timeout_with_callback(task.unchecked_ref());
+        });
+        let _ = window.request_animation_frame(frame.unchecked_ref());
+        let unpainted = wasm_bindgen::closure::Closure::once_into_js(bump);
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+            unpainted.unchecked_ref(),
+            UNPAINTED_MS,
+        );
+    });
+    let listener = send_wrapper::SendWrapper::new(listener);
+    on_cleanup(move || drop(listener));
+}
+
+/// How long a write's count waits for a frame that a hidden tab does not paint.
+const UNPAINTED_MS: i32 = 100;
 
 /// The forms that hold what a clerk typed, or show how their submit went: a sync that brings
 /// records while one does says so (the rows refresh in place either way).

@@ -4,12 +4,13 @@
 //! as atuin's records come to its tables whether made here or pulled.
 
 use super::codec::from_js;
-use super::{records, schema, stored_events, Result, StoreError};
+use super::{records, schema, Result, StoreError};
 use daicho_core::projection::{self, Change, Found, Occupancy, Record, RecordKey, Update};
 use daicho_core::sort::sort_by;
 use daicho_core::{Event, EventKind};
 use rexie::Transaction;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use wasm_bindgen::JsValue;
 
 /// The projected registers as one transaction changes them: each record read from the store the first
 /// time it is asked for, then kept here, so a later event of a page reads what an earlier
@@ -103,7 +104,7 @@ impl<'a> Projection<'a> {
     }
 
     /// Reads which records something waits for, once per transaction.
-    async fn read_waited_for(&mut self) -> Result<()> {
+    pub(super) async fn read_waited_for(&mut self) -> Result<()> {
         if self.waited_for.is_none() {
             let store = self.tx.store(schema::WAITING)?;
             let keys = store.get_all_keys(None, None).await?;
@@ -142,24 +143,30 @@ fn move_inside(held: &mut Option<Record>, key: &RecordKey, update: &Update) {
 
 /// Stores `events` (never stored before) with their records, and counts them in the
 /// history's days: the whole of what an event does to this device, in the caller's
-/// transaction.
-pub(super) async fn apply(tx: &Transaction, events: &[&Event]) -> Result<()> {
-    let mut projection = Projection::new(tx);
-    for event in events {
-        projection.project(event).await?;
-    }
+/// transaction, through `projection` (of that transaction, which may have read what waits
+/// already). `values` are the events as stored (`stored_events` of the same events, in the
+/// same order), made before: a pulled page's are made as it arrives.
+pub(super) async fn apply_stored(
+    mut projection: Projection<'_>,
+    events: &[&Event],
+    values: &[JsValue],
+) -> Result<()> {
+    debug_assert_eq!(events.len(), values.len());
+    let tx = projection.tx;
+    // The history's day counts are read and written while the records are worked out: the
+    // projection never reads those stores.
+    let project = async {
+        for event in events {
+            projection.project(event).await?;
+        }
+        Ok::<_, StoreError>(())
+    };
+    futures::try_join!(project, super::history::count_acts(tx, values))?;
     // The events first: the browser stores them while the records are still handed over.
-    futures::try_join!(store_events(tx, events), projection.write())?;
-    Ok(())
-}
-
-/// Stores the events and counts them in the history's days (one read and write per day).
-async fn store_events(tx: &Transaction, events: &[&Event]) -> Result<()> {
-    let values = stored_events(events);
     let adds = values.iter().map(|v| (v.clone(), None));
     futures::try_join!(
         async { Ok::<_, StoreError>(tx.store(schema::EVENTS)?.add_all(adds).await?) },
-        super::history::count_acts(tx, &values),
+        projection.write()
     )?;
     Ok(())
 }

@@ -31,7 +31,7 @@ use rexie::{Rexie, Transaction, TransactionMode};
 pub use audit::HistoryCheck;
 pub use device::DeviceState;
 pub use people::SignInOutcome;
-pub use pulled::Applied;
+pub use pulled::{Applied, CheckedEvents};
 
 /// Why the store did not record or read something. Nothing is written in any case.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,11 +179,17 @@ impl Store {
     ) -> Result<Event> {
         let tx = self.write_transaction()?;
         let appended = async {
-            // The chain's head is read beside the verdict's facts, not after them.
-            let (verdict, head) =
-                futures::try_join!(facts::judge(&tx, &kind, operator, now), device::read(&tx))?;
+            // The chain's head, and what waits for a record (the projection's first read), are
+            // read beside the verdict's facts, not after them.
+            let mut projection = apply::Projection::new(&tx);
+            let (verdict, head, ()) = futures::try_join!(
+                facts::judge(&tx, &kind, operator, now),
+                device::read(&tx),
+                projection.read_waited_for()
+            )?;
             verdict.map_err(StoreError::Refused)?;
-            append_after(&tx, head, kind, operator, now.timestamp_millis()).await
+            let now_ms = now.timestamp_millis();
+            append_through(&tx, projection, head, kind, operator, now_ms).await
         };
         let appended = appended.await;
         self.finish(tx, appended).await
@@ -287,12 +293,22 @@ async fn append_in(
     now_ms: i64,
 ) -> Result<Event> {
     let state = device::read(tx).await?;
-    append_after(tx, state, kind, operator, now_ms).await
+    append_through(
+        tx,
+        apply::Projection::new(tx),
+        state,
+        kind,
+        operator,
+        now_ms,
+    )
+    .await
 }
 
-/// As `append_in`, after the chain's head `state` the caller read in this transaction.
-async fn append_after(
+/// Seals the next event after the chain's head `state` (read by the caller in this
+/// transaction) and applies it through `projection`, of the same transaction.
+async fn append_through(
     tx: &Transaction,
+    projection: apply::Projection<'_>,
     state: DeviceState,
     kind: EventKind,
     operator: &str,
@@ -307,7 +323,10 @@ async fn append_after(
         &state.head,
     );
     let head = state.after(&event);
-    let events = [&event];
-    futures::try_join!(apply::apply(tx, &events), device::write(tx, &head))?;
+    let (events, values) = ([&event], stored_events(&[&event]));
+    futures::try_join!(
+        apply::apply_stored(projection, &events, &values),
+        device::write(tx, &head)
+    )?;
     Ok(event)
 }

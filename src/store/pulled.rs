@@ -47,33 +47,60 @@ pub struct Applied {
     pub breaks: Vec<RuleBreak>,
 }
 
+/// Pulled events that each passed their own checks (`chain::check_event`: not damaged, no
+/// forged clock, no seq 0 …): what a page must be before anything of it is stored. The sync
+/// checks a page as it arrives, while the page before is still being stored.
+pub struct CheckedEvents {
+    events: Vec<Event>,
+    /// Each event as the events store holds it (`stored_events`), made with the check, so
+    /// that the page's transaction only hands them over.
+    stored: Vec<JsValue>,
+}
+
+impl CheckedEvents {
+    /// `events` if every one passes its checks at `now_ms`; the first that does not refuses
+    /// them all. A hostile or broken endpoint cannot hand this device a forged clock, a seq 0
+    /// or a damaged event: the endpoint's own checks, again.
+    pub fn check(events: Vec<Event>, now_ms: i64) -> Result<CheckedEvents> {
+        for event in &events {
+            check_event(event, now_ms).map_err(|why| StoreError::Damaged(event.id(), why))?;
+        }
+        let stored = super::stored_events(&events.iter().collect::<Vec<_>>());
+        Ok(CheckedEvents { events, stored })
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+}
+
 impl Store {
     /// Applies `events` (another device's or the endpoint's page, in the endpoint's order).
     /// An event that fails its own checks (`chain::check_event`: damaged, a forged clock, …)
     /// refuses the whole page.
     pub async fn apply_pulled(&self, events: &[Event], now_ms: i64) -> Result<Applied> {
-        self.apply_pulled_page(events, now_ms, None::<&()>).await
+        let checked = CheckedEvents::check(events.to_vec(), now_ms)?;
+        self.apply_pulled_page(&checked, now_ms, None::<&()>).await
     }
 
-    /// As `apply_pulled`, saving the caller's `sync_record` (the cursor past this page) in
-    /// the page's own transaction: the page is applied and the cursor moved together.
+    /// As `apply_pulled`, for events checked already, saving the caller's `sync_record` (the
+    /// cursor past this page) in the page's own transaction: the page is applied and the
+    /// cursor moved together.
     pub async fn apply_pulled_page<S: serde::Serialize>(
         &self,
-        events: &[Event],
+        checked: &CheckedEvents,
         now_ms: i64,
         sync_record: Option<&S>,
     ) -> Result<Applied> {
-        // The endpoint's own checks of each event, again: a hostile or broken endpoint cannot
-        // hand this device a forged clock, a seq 0 or a damaged event.
-        for event in events {
-            check_event(event, now_ms).map_err(|why| StoreError::Damaged(event.id(), why))?;
-        }
+        let events = checked.events();
         let tx = self
             .db
             .transaction(&page_stores(), TransactionMode::ReadWrite)?;
         let applied = async {
             let fresh = new_events(&tx, events).await?;
-            apply::apply(&tx, &fresh).await?;
+            let stored: Vec<JsValue> = fresh.iter().map(|&i| checked.stored[i].clone()).collect();
+            let fresh: Vec<&Event> = fresh.into_iter().map(|i| &events[i]).collect();
+            apply::apply_stored(apply::Projection::new(&tx), &fresh, &stored).await?;
             // Read after the page's records are written, so the re-check sees its permits.
             let (breaks, _, _) = futures::try_join!(
                 rule_breaks(&tx, &fresh),
@@ -111,9 +138,9 @@ impl Store {
     }
 }
 
-/// The events of `events` not stored yet: one key read per device the page names, over the
-/// range of its seqs there, not one request per event.
-async fn new_events<'a>(tx: &Transaction, events: &'a [Event]) -> Result<Vec<&'a Event>> {
+/// The events of `events` not stored yet (their positions in `events`): one key read per
+/// device the page names, over the range of its seqs there, not one request per event.
+async fn new_events(tx: &Transaction, events: &[Event]) -> Result<Vec<usize>> {
     let store = tx.store(schema::EVENTS)?;
     let mut ranges: HashMap<&str, (u64, u64)> = HashMap::new();
     for e in events {
@@ -135,9 +162,10 @@ async fn new_events<'a>(tx: &Transaction, events: &'a [Event]) -> Result<Vec<&'a
         }
     }
     // The same event twice in one page is stored once.
-    let fresh = events
-        .iter()
-        .filter(|e| known.insert((e.device.0.clone(), e.seq)));
+    let fresh = (0..events.len()).filter(|&i| {
+        let e = &events[i];
+        known.insert((e.device.0.clone(), e.seq))
+    });
     Ok(fresh.collect())
 }
 

@@ -8,7 +8,7 @@ pub mod runner;
 mod tab_lock;
 mod timing;
 
-use crate::store::{Store, StoreError};
+use crate::store::{CheckedEvents, Store, StoreError};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use daicho_core::api::{
@@ -351,19 +351,20 @@ async fn push_then_pull(store: &Store) -> Result<SyncReport, SyncError> {
     })
 }
 
-/// Pushes batch after batch; the next batch is read from IndexedDB while the endpoint checks
-/// the one before (pushes stay in chain order: each waits for the answer to the last).
+/// Pushes batch after batch, in chain order: each is sent once the endpoint has answered the
+/// one before and `pushed_seq` is saved. While the endpoint checks a batch, the next is read
+/// from IndexedDB and signed, so only the save stands between an answer and the next batch.
 async fn push_all(store: &Store, signer: &Signer) -> Result<usize, SyncError> {
     let mut state = SyncState::of(store).await?;
     let mut stored = 0;
     mark(PUSH_START);
-    let mut next = store.own_events_json_after(state.pushed_seq, BATCH).await?;
-    while let Some((body, last)) = next {
-        let (pushed, following) = futures::join!(
-            push_batch(signer, body),
-            store.own_events_json_after(last, BATCH)
+    let mut next = prepare_batch(store, signer, state.pushed_seq).await?;
+    while let Some(Prepared { request, last }) = next {
+        let (outcome, following) = futures::join!(
+            answer::<PushOutcome>(request),
+            prepare_batch(store, signer, last)
         );
-        stored += pushed?;
+        stored += outcome?.stored;
         state.pushed_seq = last;
         state.save(store).await?;
         next = following?;
@@ -372,16 +373,28 @@ async fn push_all(store: &Store, signer: &Signer) -> Result<usize, SyncError> {
     Ok(stored)
 }
 
-/// Sends one batch, a `PushRequest` as the store wrote it (`{"events":[…]}`), signed by this
-/// device.
-async fn push_batch(signer: &Signer, body: String) -> Result<usize, SyncError> {
+/// A batch read and signed, ready to send, and the seq of its last event.
+struct Prepared {
+    request: Result<Request, gloo::net::Error>,
+    last: u64,
+}
+
+/// The batch of this device's events after `seq`, a `PushRequest` as the store wrote it
+/// (`{"events":[…]}`), signed by this device; `None` when nothing is after `seq`.
+async fn prepare_batch(
+    store: &Store,
+    signer: &Signer,
+    seq: u64,
+) -> Result<Option<Prepared>, SyncError> {
+    let Some((body, last)) = store.own_events_json_after(seq, BATCH).await? else {
+        return Ok(None);
+    };
     let request = signer
         .sign(Request::post(paths::EVENTS), "POST", paths::EVENTS, &body)
         .await?
         .header("content-type", "application/json")
         .body(body);
-    let outcome: PushOutcome = answer(request).await?;
-    Ok(outcome.stored)
+    Ok(Some(Prepared { request, last }))
 }
 
 /// Pulls page after page from the saved cursor, applying each before moving the cursor
@@ -428,17 +441,32 @@ async fn pull_all(store: &Store, signer: &Signer) -> Result<(usize, usize, usize
     }
 }
 
-/// One page of other devices' events after `cursor`.
-async fn fetch_page(signer: &Signer, cursor: i64) -> Result<PullResponse, SyncError> {
+/// A page of the pull, its events checked.
+struct Page {
+    events: CheckedEvents,
+    cursor: i64,
+    done: bool,
+    checkpoint: Option<String>,
+}
+
+/// One page of other devices' events after `cursor`, each event checked on its own as it
+/// arrives (`CheckedEvents`: one that fails refuses the page, nothing of it stored).
+async fn fetch_page(signer: &Signer, cursor: i64) -> Result<Page, SyncError> {
     let query = PullQuery {
         after: cursor,
         limit: Some(PULL_PAGE),
     };
     let url = query.url();
     let request = signer.sign(Request::get(&url), "GET", &url, "").await?;
-    let page = answer(request.build()).await?;
+    let page: PullResponse = answer(request.build()).await?;
     mark(PAGE_FETCHED);
-    Ok(page)
+    let events = CheckedEvents::check(page.events, js_sys::Date::now() as i64)?;
+    Ok(Page {
+        events,
+        cursor: page.cursor,
+        done: page.done,
+        checkpoint: page.checkpoint,
+    })
 }
 
 /// The device's identity and key, read once per sync: signing a request then touches no
