@@ -132,7 +132,8 @@ async fn revoked_records(
             .iter()
             .any(|(p, r, from)| p == person && Some(*r) == room && at >= *from)
     };
-    records_falling_on(tx, &revoked, 0, falls_on).await
+    // A loan or entry may be recorded up to the clock's tolerance before the moment it names.
+    records_falling_on(tx, &revoked, FUTURE_TOLERANCE_MS, falls_on).await
 }
 
 /// The stored loans and entries of the persons of `targets` (person, room, from) recorded from
@@ -191,7 +192,8 @@ const FUTURE_TOLERANCE_MS: i64 = daicho_core::entry_log::FUTURE_TOLERANCE_MINUTE
 const PERSONS_PER_READ: usize = 500;
 
 /// Loans and entries of `persons` recorded (by their device's clock) from `since_ms` on: a
-/// loan or entry at or after a revocation cannot have been recorded before it. The person is
+/// loan or entry at or after a moment cannot have been recorded more than the clock's
+/// tolerance before it (the callers subtract it). The person is
 /// read from the body by the same expression the index `events_person_time` is built on.
 async fn records_of(
     tx: &mut Transaction<'_, Any>,

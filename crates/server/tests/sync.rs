@@ -776,6 +776,36 @@ async fn a_loan_returned_on_two_tablets_raises_the_later_return_once_in_either_o
     }
 }
 
+/// A loan recorded on a clock up to the tolerance behind the moment it names (recorded at
+/// minute 22 as lent at 26) falls after a revocation from minute 25 just the same, when the
+/// revocation arrives last.
+#[tokio::test]
+async fn a_loan_recorded_ahead_of_its_clock_is_raised_by_a_later_revocation() {
+    let data = tempfile::tempdir().unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    let server = start(data.path(), dist.path()).await;
+    let head = enroll(&server, "head", 1).await;
+    let branch = enroll(&server, "branch", 2).await;
+    let (setup, with_revocation) = (head_office(None), head_office(Some(25)));
+    assert_eq!(push(&head, &server.base, &setup).await.0, 200);
+    let lent = daicho_core::key_log::KeyLent {
+        key_id: "key-1".into(),
+        person_id: "yamada".into(),
+        purpose: "保守".into(),
+        lent_at: at_minute(26),
+        due_back: at_minute(70),
+        lent_by: "kanri".into(),
+    };
+    let ahead = sealed("branch", vec![EventKind::KeyLent(lent)], 22);
+    assert_eq!(
+        push(&branch, &server.base, &ahead).await.1["rule_breaks"],
+        0
+    );
+    let revoked = push(&head, &server.base, &with_revocation[3..]).await;
+    assert_eq!(revoked.1["rule_breaks"], 1, "{revoked:?}");
+    server.shut_down().await;
+}
+
 /// Without the revocation the same loan is within the rules: nothing is raised.
 #[tokio::test]
 async fn a_permitted_loan_raises_nothing() {
