@@ -37,6 +37,9 @@ pub enum BreakKind {
     /// A key lent while another loan of it was out (two tablets offline each lent it; one
     /// holder at a time, 第18条第3項・第19条第2項): named by the later loan.
     KeyLentTwice,
+    /// An entry recorded without the name tag confirmed (第17条第2項): every tablet refuses
+    /// one, so it came from a device that did not (an old or altered app).
+    EntryWithoutNameTag,
     /// A second return of one loan (two tablets offline each recorded one): the earliest
     /// closes the loan, the other is named here (第19条第2項).
     KeyReturnedTwice,
@@ -50,6 +53,7 @@ impl BreakKind {
             BreakKind::EntryWithoutKey => "entry_without_key",
             BreakKind::KeyLentTwice => "key_lent_twice",
             BreakKind::KeyReturnedTwice => "key_returned_twice",
+            BreakKind::EntryWithoutNameTag => "entry_without_name_tag",
         }
     }
 
@@ -59,6 +63,7 @@ impl BreakKind {
             BreakKind::EntryUnpermitted | BreakKind::EntryWithoutKey => Article::ENTRY_RULES,
             BreakKind::KeyLentTwice => Article::KEYS,
             BreakKind::KeyReturnedTwice => Article::KEY_LOGBOOK,
+            BreakKind::EntryWithoutNameTag => Article::ENTRY_RULES,
         }
     }
 }
@@ -105,6 +110,7 @@ impl RuleBreak {
             BreakKind::EntryWithoutKey => "鍵の貸出しを受けていない人の入室が記録されていました",
             BreakKind::KeyLentTwice => "同じ鍵が同じ時に2人に貸し出されていました（解決を記録するまで、どちらもこの鍵では入室できません）",
             BreakKind::KeyReturnedTwice => "同じ貸出しの返却が2回記録されていました（先の返却を正としています）",
+            BreakKind::EntryWithoutNameTag => "名札の着用を確認せずに入室が記録されていました",
         };
         format!(
             "{what}（{person_name}・{room_name}）。記録はそのまま残しています。{}",
@@ -138,6 +144,8 @@ pub fn entry_break(id: &EventId, entry: &EntryRecorded, facts: &DoorFacts) -> Op
         BreakKind::EntryUnpermitted
     } else if admission::key_held(entry, person, room, facts).is_err() {
         BreakKind::EntryWithoutKey
+    } else if !entry.name_tag_worn {
+        BreakKind::EntryWithoutNameTag
     } else {
         return None;
     };
@@ -695,5 +703,25 @@ mod tests {
             Registers::fold(backward.iter().copied()).rule_breaks(),
             breaks
         );
+    }
+
+    /// An entry that arrives without its name tag confirmed (no tablet records one) is kept
+    /// and raised, naming 第17条第2項.
+    #[test]
+    fn an_entry_arriving_without_the_name_tag_is_a_break() {
+        let mut head = Device::new("head");
+        head.record(at(0), room("r1", SecurityLevel::One));
+        head.record(at(0), person("sato", crate::people::PersonKind::Staff));
+        head.record(at(0), permission("sato", "r1"));
+        let mut old_app = Device::new("old-app");
+        let entry = EntryRecorded::new("r1", "佐藤", "総務課", "窓口", false, at(1)).of("sato");
+        let line = old_app.record(at(1), EventKind::EntryRecorded(entry));
+        old_app.record(at(1), enter("sato", "r1", at(2)));
+        let all: Vec<&Event> = head.events.iter().chain(&old_app.events).collect();
+        let breaks = Registers::fold(all.iter().copied()).rule_breaks();
+        assert_eq!(breaks.len(), 1, "{breaks:?}");
+        assert_eq!(breaks[0].record, line);
+        assert_eq!(breaks[0].kind, BreakKind::EntryWithoutNameTag);
+        assert!(breaks[0].message_ja("佐藤", "窓口").contains("第17条第2項"));
     }
 }
