@@ -11,7 +11,7 @@ use crate::directory::Directory;
 use crate::pages::keys::{read_keys, return_key, KeysNow};
 use crate::state::follow_store;
 use chrono::Utc;
-use daicho_core::key_log::KeyDefined;
+use daicho_core::key_log::{lent_twice, KeyDefined};
 use daicho_core::sort::sort_by_key;
 use daicho_core::Room;
 use leptos::prelude::*;
@@ -118,9 +118,7 @@ fn KeysOut(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoView {
         })
     };
     // A key out on two loans at once (two tablets offline) admits neither holder.
-    let in_conflict = move |key_id: &str| {
-        keys_now.with(|k| k.out.iter().filter(|l| l.key_id == key_id).count() > 1)
-    };
+    let in_conflict = move |key_id: &str| keys_now.with(|k| lent_twice(&k.out, key_id));
     let row = move |(loan, label): (daicho_core::key_log::KeyLoan, String)| {
         let overdue = loan.is_overdue(Utc::now());
         let conflict = in_conflict(&loan.key_id);

@@ -12,7 +12,7 @@ use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store, StoreRead};
 use crate::store::{new_id, Store};
 use chrono::{Duration, Utc};
-use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan, KeyLoanVoided, KeyReturned};
+use daicho_core::key_log::{lent_twice, KeyDefined, KeyLent, KeyLoan, KeyLoanVoided, KeyReturned};
 use daicho_core::{Room, SecurityLevel};
 use leptos::prelude::*;
 
@@ -140,8 +140,7 @@ fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
         })
     };
     // A key out on two loans at once (two tablets offline): held by neither at the door.
-    let in_conflict =
-        move |key_id: &str| now.with(|n| n.out.iter().filter(|l| l.key_id == key_id).count() > 1);
+    let in_conflict = move |key_id: &str| now.with(|n| lent_twice(&n.out, key_id));
     // The other loan of the same key out, for a loan in conflict.
     let other_loan = move |loan: &KeyLoan| {
         now.with(|n| {

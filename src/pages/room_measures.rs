@@ -5,7 +5,7 @@
 
 use crate::auth::session::Session;
 use crate::components::choices::RoomSelect;
-use crate::components::ja_day::{day_in, ja_day, today};
+use crate::components::ja_day::{day_in, ja_day, missing, today};
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::components::shown::Shown;
 use crate::components::staff_choice::StaffSelect;
@@ -69,7 +69,12 @@ pub fn MeasureForm(rooms: Signal<Vec<Room>>) -> impl IntoView {
         async move {
             let result = match set {
                 Ok(Some(set)) => store.set_entry_measure(set, &operator, Utc::now()).await,
-                Ok(None) => Ok(()),
+                // Not a measure the form offers: said, never recorded as done.
+                Ok(None) => Err(StoreError::Refused(missing(
+                    "措置",
+                    daicho_core::Field::Record,
+                    None,
+                ))),
                 Err(refusals) => Err(StoreError::Refused(refusals)),
             };
             if result.is_ok() {

@@ -215,13 +215,21 @@ pub(super) async fn door_facts(tx: &Transaction, entry: &EntryRecorded) -> Resul
     })
 }
 
-/// The entry manager's measures recorded for the room (a handful a room: one kind read).
-async fn measures_of(tx: &Transaction, room_id: &str) -> Result<Vec<RoomMeasure>> {
+/// Every entry manager's measure recorded, in the order recorded (a handful a room: one kind
+/// read through the kind index).
+pub(super) async fn measures(tx: &Transaction) -> Result<Vec<RoomMeasure>> {
     let mut registers = Registers::default();
     for event in events_of_kinds(tx, &daicho_core::entry_measures::MEASURE_KINDS).await? {
         registers.keep(&event);
     }
-    Ok(registers.measures_of(room_id))
+    Ok(registers.entry_measures())
+}
+
+/// The measures recorded for one room.
+async fn measures_of(tx: &Transaction, room_id: &str) -> Result<Vec<RoomMeasure>> {
+    let mut all = measures(tx).await?;
+    all.retain(|m| m.value.room_id == room_id);
+    Ok(all)
 }
 
 /// When the person last entered the room before `entry`: one step back along the index of

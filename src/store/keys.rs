@@ -36,12 +36,10 @@ impl Store {
 
     /// Every entry manager's measure recorded (第18条第2項), in the order recorded.
     pub async fn entry_measures(&self) -> Result<Vec<RoomMeasure>> {
-        let kinds = &daicho_core::entry_measures::MEASURE_KINDS;
-        let mut registers = daicho_core::Registers::default();
-        for event in self.events_of(kinds).await? {
-            registers.keep(&event);
-        }
-        Ok(registers.entry_measures())
+        let tx = self
+            .db
+            .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
+        super::facts::measures(&tx).await
     }
 
     /// Records an entry manager's measure for a room, in force or lifted from its day.

@@ -13,7 +13,7 @@
 use crate::article::Article;
 use crate::entry_log::{check_entry, EntryRecord, EntryRecorded};
 use crate::entry_measures::{self, in_force_since, EntryMeasure, RoomMeasure};
-use crate::key_log::KeyLoan;
+use crate::key_log::{lent_twice, KeyLoan};
 use crate::people::PersonDefined;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 use crate::room::{Room, SecurityLevel};
@@ -253,7 +253,7 @@ fn holding<'a>(facts: &'a DoorFacts, person_id: &str, at: DateTime<Utc>) -> Hold
         .iter()
         .filter(|l| l.was_out_at(at))
         .collect();
-    let in_conflict = |loan: &KeyLoan| out.iter().filter(|l| l.key_id == loan.key_id).count() > 1;
+    let in_conflict = |loan: &KeyLoan| lent_twice(out.iter().copied(), &loan.key_id);
     let mine: Vec<&KeyLoan> = out
         .iter()
         .copied()

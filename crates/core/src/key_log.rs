@@ -149,6 +149,12 @@ impl KeyLoan {
     }
 }
 
+/// Is `key_id` out on more than one of `out` at once (two tablets offline each lent it)? Such
+/// a key admits neither holder until the entry manager says which loan was real.
+pub fn lent_twice<'a>(out: impl IntoIterator<Item = &'a KeyLoan>, key_id: &str) -> bool {
+    out.into_iter().filter(|l| l.key_id == key_id).count() > 1
+}
+
 /// The facts a loan is checked against: the key's room, the permits of the person, and the
 /// key's loan still open, if any.
 pub struct LoanFacts<'a> {

@@ -400,10 +400,8 @@ impl Registers {
     fn check_void(&self, void: &crate::key_log::KeyLoanVoided) -> Result<(), Refusals> {
         let loan = self.loan(&void.loan);
         let real = void.real_loan.as_ref().and_then(|id| self.loan(id));
-        let conflicting = loan.is_some_and(|l| {
-            let out = |o: &&KeyLoan| o.key_id == l.key_id && o.id != l.id && o.is_out();
-            self.loans().any(|o| out(&o))
-        });
+        let out = || self.loans().filter(|l| l.is_out());
+        let conflicting = loan.is_some_and(|l| crate::key_log::lent_twice(out(), &l.key_id));
         crate::key_log::check_void(void, loan, real, conflicting)
     }
 
