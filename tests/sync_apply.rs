@@ -5,10 +5,10 @@
 
 mod common;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use common::{person, town, ADMIN, COUNTER};
 use daicho::store::{Applied, Store};
-use daicho_core::key_log::{KeyDefined, KeyLent};
+use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan};
 use daicho_core::people::PersonKind;
 use daicho_core::room_permit::{PermissionGranted, PermitRevoked};
 use daicho_core::rule_breaks::BreakKind;
@@ -170,12 +170,10 @@ async fn a_key_lent_offline_after_a_revocation_elsewhere_is_kept_and_raised_on_b
     );
 }
 
-/// Issue 16's story: the branch knows yamada holds the server room's key; head office, offline
-/// from it, records the key back. The branch's entry after that moment was made without the
-/// key: kept, and raised on both devices (`entry_without_key`); the entry before, none.
-#[wasm_bindgen_test]
-async fn an_entry_recorded_offline_after_the_key_went_back_elsewhere_is_raised_on_both() {
-    let head = town("pull-head-k").await;
+/// Head office (`pull-head-<name>`) lends yamada the server room's key half an hour ago; the
+/// branch (`pull-branch-<name>`) pulls it: both know the loan. The loan, and that moment.
+async fn key_lent_on_both(name: &str) -> (Store, Store, KeyLoan, DateTime<Utc>) {
+    let head = town(&format!("pull-head-{name}")).await;
     let now = Utc::now() - Duration::minutes(30);
     let key = KeyDefined {
         id: "key-server".into(),
@@ -193,8 +191,17 @@ async fn an_entry_recorded_offline_after_the_key_went_back_elsewhere_is_raised_o
         lent_by: ADMIN.into(),
     };
     let loan = head.lend_key(lent, ADMIN, now).await.unwrap();
-    let branch = fresh("pull-branch-k").await;
+    let branch = fresh(&format!("pull-branch-{name}")).await;
     pull(&head, &branch).await;
+    (head, branch, loan, now)
+}
+
+/// Issue 16's story: the branch knows yamada holds the server room's key; head office, offline
+/// from it, records the key back. The branch's entry after that moment was made without the
+/// key: kept, and raised on both devices (`entry_without_key`); the entry before, none.
+#[wasm_bindgen_test]
+async fn an_entry_recorded_offline_after_the_key_went_back_elsewhere_is_raised_on_both() {
+    let (head, branch, loan, now) = key_lent_on_both("k").await;
 
     let entry = |minutes: i64| {
         let at = now + Duration::minutes(minutes);
@@ -244,26 +251,7 @@ async fn an_entry_recorded_offline_after_the_key_went_back_elsewhere_is_raised_o
 /// The earlier return closes it on both; the later is raised on both as `key_returned_twice`.
 #[wasm_bindgen_test]
 async fn a_loan_returned_on_both_tablets_offline_raises_the_later_return_on_both() {
-    let head = town("pull-head-r").await;
-    let now = Utc::now() - Duration::minutes(30);
-    let key = KeyDefined {
-        id: "key-server".into(),
-        room_id: SERVER_ROOM.into(),
-        label: "電算室の鍵".into(),
-    };
-    head.define_key(key, ADMIN, now).await.unwrap();
-    common::permit(&head, "yamada", SERVER_ROOM).await;
-    let lent = KeyLent {
-        key_id: "key-server".into(),
-        person_id: "yamada".into(),
-        purpose: "保守".into(),
-        lent_at: now,
-        due_back: now + Duration::hours(2),
-        lent_by: ADMIN.into(),
-    };
-    let loan = head.lend_key(lent, ADMIN, now).await.unwrap();
-    let branch = fresh("pull-branch-r").await;
-    pull(&head, &branch).await;
+    let (head, branch, loan, now) = key_lent_on_both("r").await;
     let give_back = |minutes: i64| daicho_core::key_log::KeyReturned {
         loan: loan.id.clone(),
         returned_at: now + Duration::minutes(minutes),

@@ -43,6 +43,18 @@ async function twoTablets(server, head, branch, setUp) {
   return { hq, br };
 }
 
+/** Back online: each tablet syncs by itself until nothing waits (on 端末と同期); one more by
+ *  hand, branch then head office, lets each see the other's last. */
+async function reconnect(contexts, [hq, br]) {
+  for (const page of [hq, br]) await tab(page, '端末と同期');
+  for (const context of contexts) await context.setOffline(false);
+  for (const page of [hq, br]) {
+    await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 15_000 });
+  }
+  await syncAll(br);
+  await syncAll(hq);
+}
+
 // Issue 16's story: both tablets offline lend the server room's key, to 佐藤 and to 山田. Once
 // they meet, the conflict is raised on both (第18条第3項), both show it on 鍵の管理簿, and the
 // door lets neither holder in with that key.
@@ -57,14 +69,7 @@ test('one key lent twice offline: a conflict on both tablets, the door closed to
     await branch.setOffline(true);
     await lendKey(hq, SATO);
     await lendKey(br, YAMADA);
-    for (const page of [hq, br]) await tab(page, '端末と同期');
-    await head.setOffline(false);
-    await branch.setOffline(false);
-    for (const page of [hq, br]) {
-      await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 15_000 });
-    }
-    await syncAll(br);
-    await syncAll(hq);
+    await reconnect([head, branch], [hq, br]);
 
     for (const page of [hq, br]) {
       await tab(page, '例外');
@@ -146,14 +151,7 @@ test('two devices offline, reconnected: identical registers and the offline loan
       expect(Number(await page.locator('.sync-state .pending').getAttribute('data-pending'))).toBeGreaterThan(0);
     }
 
-    // Reconnected, each syncs by itself; one more by hand lets each see the other's last.
-    await head.setOffline(false);
-    await branch.setOffline(false);
-    for (const page of [hq, br]) {
-      await expect(page.locator('.sync-state .pending')).toHaveAttribute('data-pending', '0', { timeout: 15_000 });
-    }
-    await syncAll(br);
-    await syncAll(hq);
+    await reconnect([head, branch], [hq, br]);
 
     const entriesHq = await shownRows(hq, '入退室管理簿', 'table.logbook');
     const entriesBr = await shownRows(br, '入退室管理簿', 'table.logbook');

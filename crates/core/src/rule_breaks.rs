@@ -513,11 +513,7 @@ mod tests {
     #[test]
     fn an_entry_after_the_key_went_back_elsewhere_is_a_break() {
         use crate::key_log::KeyReturned;
-        let mut head = Device::new("head");
-        head.record(at(0), room("r2", SecurityLevel::Two));
-        head.record(at(0), person("yamada", crate::people::PersonKind::Staff));
-        head.record(at(0), key("k1", "r2"));
-        head.record(at(0), permission("yamada", "r2"));
+        let mut head = server_room(&["yamada"]);
         let loan = head.record(at(0), lend("yamada", at(0)));
         let mut branch = Device::new("branch");
         branch.events = head.events.clone();
@@ -549,6 +545,19 @@ mod tests {
         assert_eq!(among, breaks);
     }
 
+    /// Head office's events: the level-2 room r2, each of `staff` registered and permitted
+    /// into it, and its key k1.
+    fn server_room(staff: &[&str]) -> Device {
+        let mut head = Device::new("head");
+        head.record(at(0), room("r2", SecurityLevel::Two));
+        for who in staff {
+            head.record(at(0), person(who, crate::people::PersonKind::Staff));
+            head.record(at(0), permission(who, "r2"));
+        }
+        head.record(at(0), key("k1", "r2"));
+        head
+    }
+
     fn key(id: &str, room: &str) -> EventKind {
         EventKind::KeyDefined(KeyDefined {
             id: id.into(),
@@ -561,13 +570,7 @@ mod tests {
     /// named by the later loan, in every order; and the door lets neither in with it.
     #[test]
     fn one_key_lent_twice_offline_is_one_break_and_admits_neither() {
-        let mut head = Device::new("head");
-        head.record(at(0), room("r2", SecurityLevel::Two));
-        for who in ["yamada", "sato"] {
-            head.record(at(0), person(who, crate::people::PersonKind::Staff));
-            head.record(at(0), permission(who, "r2"));
-        }
-        head.record(at(0), key("k1", "r2"));
+        let head = server_room(&["yamada", "sato"]);
         let mut a = Device::new("a");
         let mut b = Device::new("b");
         a.record(at(1), lend("yamada", at(1)));
@@ -666,11 +669,7 @@ mod tests {
     #[test]
     fn a_loan_returned_on_two_tablets_is_one_break_named_by_the_later_return() {
         use crate::key_log::KeyReturned;
-        let mut head = Device::new("head");
-        head.record(at(0), room("r2", SecurityLevel::Two));
-        head.record(at(0), person("yamada", crate::people::PersonKind::Staff));
-        head.record(at(0), permission("yamada", "r2"));
-        head.record(at(0), key("k1", "r2"));
+        let mut head = server_room(&["yamada"]);
         let loan = head.record(at(1), lend("yamada", at(1)));
         let give_back = |minutes: i64| {
             EventKind::KeyReturned(KeyReturned {

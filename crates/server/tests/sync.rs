@@ -589,30 +589,16 @@ async fn rule_break_count(server: &Running) -> i64 {
 #[tokio::test]
 async fn a_loan_made_offline_after_a_revocation_is_stored_and_raised_once_in_either_order() {
     for revocation_first in [true, false] {
-        let data = tempfile::tempdir().unwrap();
-        let dist = tempfile::tempdir().unwrap();
-        let server = start(data.path(), dist.path()).await;
-        let head = enroll(&server, "head", 1).await;
-        let branch = enroll(&server, "branch", 2).await;
         let (setup, with_revocation) = (head_office(None), head_office(Some(5)));
-        assert_eq!(push(&head, &server.base, &setup).await.0, 200);
         let revoke = &with_revocation[3..];
-        let (first, second) = if revocation_first {
-            (
-                push(&head, &server.base, revoke).await,
-                push(&branch, &server.base, &branch_loan()).await,
-            )
-        } else {
-            (
-                push(&branch, &server.base, &branch_loan()).await,
-                push(&head, &server.base, revoke).await,
-            )
-        };
+        let (story, first, second) =
+            pushed_in_order(&setup, revoke, &branch_loan(), revocation_first).await;
+        let Story { server, branch, .. } = &story;
         assert_eq!(first.1["rule_breaks"], 0, "{first:?}");
         assert_eq!(second.1["rule_breaks"], 1, "{second:?}");
-        assert_eq!(stored_count(&server).await, 5, "both records kept");
+        assert_eq!(stored_count(server).await, 5, "both records kept");
         // Sent again: already stored, nothing raised twice.
-        let again = push(&branch, &server.base, &branch_loan()).await;
+        let again = push(branch, &server.base, &branch_loan()).await;
         assert_eq!(
             again,
             (
@@ -620,9 +606,55 @@ async fn a_loan_made_offline_after_a_revocation_is_stored_and_raised_once_in_eit
                 json!({"stored": 0, "already_stored": 1, "rule_breaks": 0})
             )
         );
-        assert_eq!(rule_break_count(&server).await, 1);
-        server.shut_down().await;
+        assert_eq!(rule_break_count(server).await, 1);
+        story.server.shut_down().await;
     }
+}
+
+/// An endpoint of its own, with its directories and the branch's device.
+struct Story {
+    server: Running,
+    branch: Device,
+    _dirs: [tempfile::TempDir; 2],
+}
+
+/// A fresh endpoint with head office's `setup` pushed, then head office's `at_head` and the
+/// branch's `at_branch`, in the order given: the endpoint and the two pushes' answers.
+async fn pushed_in_order(
+    setup: &[Event],
+    at_head: &[Event],
+    at_branch: &[Event],
+    head_first: bool,
+) -> (Story, (u16, Value), (u16, Value)) {
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let server = start(dirs[0].path(), dirs[1].path()).await;
+    let head = enroll(&server, "head", 1).await;
+    let branch = enroll(&server, "branch", 2).await;
+    assert_eq!(push(&head, &server.base, setup).await.0, 200);
+    let (first, second) = if head_first {
+        let first = push(&head, &server.base, at_head).await;
+        (first, push(&branch, &server.base, at_branch).await)
+    } else {
+        let first = push(&branch, &server.base, at_branch).await;
+        (first, push(&head, &server.base, at_head).await)
+    };
+    let story = Story {
+        server,
+        branch,
+        _dirs: dirs,
+    };
+    (story, first, second)
+}
+
+/// The rule breaks the endpoint raised, as (record, code).
+async fn raised(server: &Running) -> Vec<(String, String)> {
+    let pool = server.open_database().await;
+    let raised = sqlx::query_as("SELECT record, code FROM rule_breaks ORDER BY record")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    raised
 }
 
 /// Issue 16's story at the endpoint: head office lent 山田 the server room's key (minute 6) and
@@ -687,36 +719,20 @@ async fn an_entry_made_offline_after_the_key_went_back_is_raised_once_in_either_
         vec![entry(12), EventKind::ExitRecorded(exit), entry(20)],
         12,
     );
+    let give_back = &with_return[setup.len()..];
     for return_first in [true, false] {
-        let data = tempfile::tempdir().unwrap();
-        let dist = tempfile::tempdir().unwrap();
-        let server = start(data.path(), dist.path()).await;
-        let head = enroll(&server, "head", 1).await;
-        let branch = enroll(&server, "branch", 2).await;
-        assert_eq!(push(&head, &server.base, &setup).await.0, 200);
-        let give_back = &with_return[setup.len()..];
-        let (first, second) = if return_first {
-            (
-                push(&head, &server.base, give_back).await,
-                push(&branch, &server.base, &branch_events).await,
-            )
-        } else {
-            (
-                push(&branch, &server.base, &branch_events).await,
-                push(&head, &server.base, give_back).await,
-            )
-        };
+        let (story, first, second) =
+            pushed_in_order(&setup, give_back, &branch_events, return_first).await;
         assert_eq!(first.1["rule_breaks"], 0, "{first:?}");
         assert_eq!(second.1["rule_breaks"], 1, "{second:?}");
-        assert_eq!(rule_break_count(&server).await, 1);
-        let pool = server.open_database().await;
-        let code: String = sqlx::query_scalar("SELECT code FROM rule_breaks")
-            .fetch_one(&pool)
+        assert_eq!(rule_break_count(&story.server).await, 1);
+        let codes: Vec<String> = raised(&story.server)
             .await
-            .unwrap();
-        pool.close().await;
-        assert_eq!(code, "entry_without_key");
-        server.shut_down().await;
+            .into_iter()
+            .map(|r| r.1)
+            .collect();
+        assert_eq!(codes, vec!["entry_without_key".to_string()]);
+        story.server.shut_down().await;
     }
 }
 
@@ -747,32 +763,15 @@ async fn a_loan_returned_on_two_tablets_raises_the_later_return_once_in_either_o
     let at_head = sealed("head", kinds, 0).split_off(setup.len());
     let at_branch = sealed("branch", vec![give_back(16)], 16);
     for head_first in [true, false] {
-        let data = tempfile::tempdir().unwrap();
-        let dist = tempfile::tempdir().unwrap();
-        let server = start(data.path(), dist.path()).await;
-        let head = enroll(&server, "head", 1).await;
-        let branch = enroll(&server, "branch", 2).await;
-        assert_eq!(push(&head, &server.base, &setup).await.0, 200);
-        let (first, second) = if head_first {
-            let first = push(&head, &server.base, &at_head).await;
-            (first, push(&branch, &server.base, &at_branch).await)
-        } else {
-            let first = push(&branch, &server.base, &at_branch).await;
-            (first, push(&head, &server.base, &at_head).await)
-        };
+        let (story, first, second) =
+            pushed_in_order(&setup, &at_head, &at_branch, head_first).await;
         assert_eq!(first.1["rule_breaks"], 0, "{first:?}");
         assert_eq!(second.1["rule_breaks"], 1, "{second:?}");
-        let pool = server.open_database().await;
-        let raised: (String, String) = sqlx::query_as("SELECT record, code FROM rule_breaks")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
         assert_eq!(
-            raised,
-            ("branch:1".to_string(), "key_returned_twice".to_string())
+            raised(&story.server).await,
+            vec![("branch:1".to_string(), "key_returned_twice".to_string())]
         );
-        server.shut_down().await;
+        story.server.shut_down().await;
     }
 }
 
