@@ -42,6 +42,16 @@ pub struct DoorFacts {
     pub measures: Vec<RoomMeasure>,
     /// When the person last entered this room before this entry.
     pub previous_entry_at: Option<DateTime<Utc>>,
+    /// The person's lines in other rooms that were open at the entry's moment (at the door:
+    /// still without exit), each with its room's name.
+    pub elsewhere: Vec<Elsewhere>,
+}
+
+/// A line of another room the logbook shows the person inside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Elsewhere {
+    pub line: EntryRecord,
+    pub room_name: String,
 }
 
 /// The door's whole rule for one entry: the logbook's fields, the name tag, the time, nobody
@@ -53,7 +63,30 @@ pub fn judge(entry: &EntryRecorded, facts: &DoorFacts, now: DateTime<Utc>) -> Re
     if let Some(room) = &facts.room {
         check_admission(entry, room, facts, &mut refusals);
     }
+    refusals.0.extend(inside_elsewhere(entry, &facts.elsewhere));
     refusals.into_result()
+}
+
+/// One person is in one room at a time (第19条第1項: the logbook must say where each person
+/// is). A line of another room still open warns, and the operator may record the entry over
+/// it (an exit not recorded there), naming that line: the entry keeps the confirmation, and
+/// the re-check raises it for the entry manager all the same (`rule_breaks`).
+fn inside_elsewhere(entry: &EntryRecorded, elsewhere: &[Elsewhere]) -> Option<Refusal> {
+    let open = elsewhere.iter().find(|e| {
+        e.line.room_id != entry.room_id
+            && e.line.was_inside_at(entry.entered_at)
+            && entry.inside_elsewhere.as_ref() != Some(&e.line.id)
+    })?;
+    let code = RefusalCode::InsideAnotherRoom {
+        entry: open.line.id.to_string(),
+        room: open.room_name.clone(),
+        since: wareki::datetime_ja(open.line.entered_at),
+    };
+    Some(Refusal::new(
+        code,
+        Field::Name,
+        Some(Article::ENTRY_LOGBOOK),
+    ))
 }
 
 /// What the room's level refuses about this entry: the permission, then the key.
@@ -468,6 +501,7 @@ mod tests {
             escort: escort.and_then(person),
             permits: permits.into_iter().flatten().collect(),
             loans_out: loan(&room, case.key).into_iter().collect(),
+            elsewhere: Vec::new(),
             room: Some(room),
             inside: Vec::new(),
             measures,

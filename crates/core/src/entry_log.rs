@@ -42,6 +42,11 @@ pub struct EntryRecorded {
     #[serde(with = "chrono::serde::ts_milliseconds")]
     #[cfg_attr(feature = "schema", schemars(with = "i64"))]
     pub entered_at: DateTime<Utc>,
+    /// The line of another room the logbook still shows the person inside, which the operator
+    /// was warned of at the door and recorded the entry over (an exit not recorded there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+    pub inside_elsewhere: Option<EventId>,
 }
 
 impl EntryRecorded {
@@ -65,6 +70,7 @@ impl EntryRecorded {
             purpose: purpose.trim().to_string(),
             name_tag_worn,
             entered_at,
+            inside_elsewhere: None,
         }
     }
 }
@@ -76,12 +82,24 @@ impl EntryRecorded {
         self
     }
 
+    /// The entry recorded over the warning that the logbook shows the person inside the line
+    /// `elsewhere` of another room.
+    pub fn confirming_inside(mut self, elsewhere: Option<EventId>) -> Self {
+        self.inside_elsewhere = elsewhere;
+        self
+    }
+
     /// The entry of a visitor accompanied by `escort_id`.
     pub fn escorted_by(mut self, escort_id: Option<&str>) -> Self {
         self.escort_id = escort_id.filter(|e| !e.is_empty()).map(str::to_string);
         self
     }
 }
+
+/// How long a line without its exit keeps its person inside, for the rule of one room at a
+/// time: an exit forgotten yesterday is a line without exit for the entry manager's report,
+/// not a reason to flag every later entry of the person (docs/decisions.md).
+pub const STAY_LIMIT_HOURS: i64 = 24;
 
 /// Somebody left: closes the entry it names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +193,28 @@ impl EntryRecord {
 
     pub fn is_inside(&self) -> bool {
         self.exited_at.is_none()
+    }
+
+    /// Until when the person counts as inside, for the rule of one room at a time: the exit,
+    /// at the latest `STAY_LIMIT_HOURS` after entering.
+    pub fn stay_end(&self) -> DateTime<Utc> {
+        let limit = self.entered_at + Duration::hours(STAY_LIMIT_HOURS);
+        self.exited_at.map_or(limit, |exit| exit.min(limit))
+    }
+
+    /// Was the person inside on this line at `at`?
+    pub fn was_inside_at(&self, at: DateTime<Utc>) -> bool {
+        self.entered_at <= at && at < self.stay_end()
+    }
+
+    /// Do the two lines put one registered person inside twice at once (two rooms, or one room
+    /// recorded on two tablets)? A line leaving before it entered overlaps nothing.
+    pub fn overlaps(&self, other: &EntryRecord) -> bool {
+        self.id != other.id
+            && !self.person_id.is_empty()
+            && self.person_id == other.person_id
+            && self.entered_at < other.stay_end()
+            && other.entered_at < self.stay_end()
     }
 
     /// Still inside, and the same person: the same register id, or for entries without one,

@@ -57,6 +57,13 @@ pub enum RefusalCode {
     AlreadyInside {
         name: String,
     },
+    /// The logbook shows the same person inside another room since `since` (the line
+    /// `entry`): recorded only when the operator confirms it (an exit not recorded there).
+    InsideAnotherRoom {
+        entry: String,
+        room: String,
+        since: String,
+    },
     /// A period (term, permission, loan) that ends before it starts.
     EndsBeforeStart,
     /// Only the holder of `role` may do this.
@@ -208,6 +215,9 @@ impl Refusal {
             RefusalCode::AlreadyInside { name } => format!(
                 "{name}さんはこの部屋に入室中です。先に退室を記録してください。"
             ),
+            RefusalCode::InsideAnotherRoom { room, since, .. } => format!(
+                "この方は{since}から{room}に入室中と記録されています。{room}の退室の記録漏れであることを確かめたうえで、確認欄にチェックして記録してください（例外として入退室管理者に報告されます）。"
+            ),
             RefusalCode::EndsBeforeStart => "終了が開始より前になっています。".to_string(),
             RefusalCode::RecordTooLarge { kib, max_kib } => format!(
                 "記録が大きすぎます（{kib}KiB）。1件の記録は{max_kib}KiBまでです（日本語でおよそ{}万字）。文章を短くするか、分けて記録してください。",
@@ -318,6 +328,9 @@ impl Refusal {
             RefusalCode::AlreadyInside { name } => {
                 format!("{name} is already inside this room: record the exit first.")
             }
+            RefusalCode::InsideAnotherRoom { room, since, .. } => format!(
+                "The logbook shows this person inside {room} since {since}. If the exit there was not recorded, tick the confirmation and record again (it is reported to the entry manager as an exception)."
+            ),
             RefusalCode::EndsBeforeStart => "The period ends before it starts.".to_string(),
             RefusalCode::RecordTooLarge { kib, max_kib } => format!(
                 "The record is too large ({kib} KiB): one record takes at most {max_kib} KiB. Shorten the text or record it in parts."

@@ -315,8 +315,27 @@ impl Registers {
             loans_out: self.room_loans(entry, |l| l.is_out()),
             inside: self.inside(&entry.room_id),
             previous_entry_at: self.previous_entry_at(entry),
+            elsewhere: self.elsewhere(entry),
             ..self.named_facts(entry)
         }
+    }
+
+    /// The person's lines in other rooms open at the entry's moment, with their rooms' names.
+    fn elsewhere(&self, entry: &EntryRecorded) -> Vec<admission::Elsewhere> {
+        let lines = self.lines().into_iter().filter(|l| {
+            !entry.person_id.is_empty()
+                && l.person_id == entry.person_id
+                && l.room_id != entry.room_id
+                && l.was_inside_at(entry.entered_at)
+        });
+        lines
+            .map(|line| admission::Elsewhere {
+                room_name: self
+                    .room(&line.room_id)
+                    .map_or_else(|| line.room_id.clone(), |r| r.name.clone()),
+                line,
+            })
+            .collect()
     }
 
     /// What the sync-time re-check reads for `entry`: the door's facts as at the entry's

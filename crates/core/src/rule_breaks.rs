@@ -10,7 +10,7 @@
 
 use crate::admission::{self, DoorFacts};
 use crate::article::Article;
-use crate::entry_log::EntryRecorded;
+use crate::entry_log::{EntryRecord, EntryRecorded, ExitRecorded, STAY_LIMIT_HOURS};
 use crate::entry_measures::RoomMeasure;
 use crate::event::{Event, EventId, EventKind};
 use crate::key_log::KeyLoan;
@@ -43,6 +43,12 @@ pub enum BreakKind {
     /// A second return of one loan (two tablets offline each recorded one): the earliest
     /// closes the loan, the other is named here (第19条第2項).
     KeyReturnedTwice,
+    /// An entry of someone the logbook shows inside another room (or this one, recorded on
+    /// another tablet) at that moment (第19条第1項): one person, one room at a time. Named by
+    /// the later of the two entries; an entry confirmed over the door's warning is one too.
+    EntryWhileInside,
+    /// An exit recorded as earlier than its entry (第19条第1項): every tablet refuses one.
+    ExitBeforeEntry,
 }
 
 impl BreakKind {
@@ -54,6 +60,8 @@ impl BreakKind {
             BreakKind::KeyLentTwice => "key_lent_twice",
             BreakKind::KeyReturnedTwice => "key_returned_twice",
             BreakKind::EntryWithoutNameTag => "entry_without_name_tag",
+            BreakKind::EntryWhileInside => "entry_while_inside",
+            BreakKind::ExitBeforeEntry => "exit_before_entry",
         }
     }
 
@@ -64,6 +72,7 @@ impl BreakKind {
             BreakKind::KeyLentTwice => Article::KEYS,
             BreakKind::KeyReturnedTwice => Article::KEY_LOGBOOK,
             BreakKind::EntryWithoutNameTag => Article::ENTRY_RULES,
+            BreakKind::EntryWhileInside | BreakKind::ExitBeforeEntry => Article::ENTRY_LOGBOOK,
         }
     }
 }
@@ -111,6 +120,8 @@ impl RuleBreak {
             BreakKind::KeyLentTwice => "同じ鍵が同じ時に2人に貸し出されていました（解決を記録するまで、どちらもこの鍵では入室できません）",
             BreakKind::KeyReturnedTwice => "同じ貸出しの返却が2回記録されていました（先の返却を正としています）",
             BreakKind::EntryWithoutNameTag => "名札の着用を確認せずに入室が記録されていました",
+            BreakKind::EntryWhileInside => "別の部屋（または別の端末）で入室中と記録されている人の入室が記録されていました（退室の記録漏れを確かめてください）",
+            BreakKind::ExitBeforeEntry => "入室より前の時刻で退室が記録されていました",
         };
         format!(
             "{what}（{person_name}・{room_name}）。記録はそのまま残しています。{}",
@@ -159,40 +170,110 @@ pub fn entry_break(id: &EventId, entry: &EntryRecorded, facts: &DoorFacts) -> Op
 }
 
 /// Can an event of this kind reveal a rule break (a loan, an entry, a revocation that makes
-/// earlier-recorded loans and entries unpermitted, or a return that leaves later entries
-/// without the key)?
+/// earlier-recorded loans and entries unpermitted, a return that leaves later entries
+/// without the key, an exit before its entry)?
 pub fn may_break_rules(kind: &EventKind) -> bool {
     matches!(
         kind,
         EventKind::KeyLent(_)
             | EventKind::EntryRecorded(_)
+            | EventKind::ExitRecorded(_)
             | EventKind::PermitRevoked(_)
             | EventKind::KeyReturned(_)
     )
 }
 
+/// The stays of one person overlapping `own`'s, each a break of the later of the two (by the
+/// moment entered, then by id): one person, one room at a time.
+fn stay_conflicts<'a>(
+    own: &'a EntryRecord,
+    lines: &'a [EntryRecord],
+    room_of: impl Fn(&str) -> Option<&'a Room> + 'a,
+) -> impl Iterator<Item = RuleBreak> + 'a {
+    let order = |l: &EntryRecord| (l.entered_at, l.id.clone());
+    lines
+        .iter()
+        .filter(|other| own.overlaps(other))
+        .filter_map(move |other| {
+            let later = if order(other) > order(own) {
+                other
+            } else {
+                own
+            };
+            let room = room_of(&later.room_id)?;
+            let kind = BreakKind::EntryWhileInside;
+            Some(RuleBreak::new(
+                kind,
+                &later.id,
+                room,
+                &later.person_id,
+                later.entered_at,
+            ))
+        })
+}
+
+/// The break the exit `id` makes if it is earlier than the entry it closes (its `line`).
+fn exit_break(
+    id: &EventId,
+    exit: &ExitRecorded,
+    line: &EntryRecord,
+    room: Option<&Room>,
+) -> Option<RuleBreak> {
+    let room = room.filter(|_| exit.exited_at < line.entered_at)?;
+    let kind = BreakKind::ExitBeforeEntry;
+    Some(RuleBreak::new(
+        kind,
+        id,
+        room,
+        &line.person_id,
+        exit.exited_at,
+    ))
+}
+
 impl Registers {
-    /// The breaks among `events` (loans and entries; others break nothing), judged against
-    /// these registers, once per record: what the pull and the endpoint raise.
-    pub fn breaks_among<'a>(&self, events: impl IntoIterator<Item = &'a Event>) -> Vec<RuleBreak> {
+    /// The breaks among `events` (loans, entries, exits; others break nothing), judged
+    /// against these registers and the logbook's `lines` the caller read for them (`lines_for`
+    /// says which), once per record: what the pull and the endpoint raise.
+    pub fn breaks_among<'a>(
+        &self,
+        events: impl IntoIterator<Item = &'a Event>,
+        lines: &[EntryRecord],
+    ) -> Vec<RuleBreak> {
         let permits: Vec<Permit> = self.permits().cloned().collect();
         let mut breaks: Vec<RuleBreak> = events
             .into_iter()
-            .flat_map(|e| self.breaks_of(e, &permits))
+            .flat_map(|e| self.breaks_of(e, &permits, lines))
             .collect();
         one_per_record(&mut breaks);
         breaks
     }
 
-    /// The breaks a loan or entry event reveals: the lending rule, the door's rules, and a
-    /// loan of the same key out at once (named by the later loan, which may be another).
-    fn breaks_of(&self, event: &Event, permits: &[Permit]) -> Vec<RuleBreak> {
+    /// The breaks a loan, entry or exit event reveals: the lending rule, the door's rules, a
+    /// loan of the same key or a stay of the same person at once (named by the later, which
+    /// may be another record), an exit before its entry.
+    fn breaks_of(
+        &self,
+        event: &Event,
+        permits: &[Permit],
+        lines: &[EntryRecord],
+    ) -> Vec<RuleBreak> {
         let mut breaks: Vec<RuleBreak> = self.break_of(event, permits).into_iter().collect();
+        let room_of = |id: &str| self.room(id);
         match &event.kind {
             EventKind::KeyLent(lent) => {
                 breaks.extend(self.loan_conflicts(&KeyLoan::opened(event.id(), lent)));
             }
             EventKind::KeyReturned(ret) => breaks.extend(self.second_returns(&ret.loan)),
+            EventKind::EntryRecorded(entry) => {
+                let own = lines.iter().find(|l| l.id == event.id()).cloned();
+                let own = own.unwrap_or_else(|| EntryRecord::opened(event.id(), entry, ""));
+                breaks.extend(stay_conflicts(&own, lines, room_of).collect::<Vec<_>>());
+            }
+            EventKind::ExitRecorded(exit) => {
+                let line = lines.iter().find(|l| l.id == exit.entry);
+                let room = line.and_then(|l| self.room(&l.room_id));
+                breaks.extend(line.and_then(|l| exit_break(&event.id(), exit, l, room)));
+            }
             _ => {}
         }
         breaks
@@ -272,10 +353,55 @@ impl Registers {
         let entries = self
             .entry_events()
             .filter_map(|(id, entry)| entry_break(id, entry, &self.door_facts_then(entry)));
-        let mut breaks: Vec<RuleBreak> = loans.chain(entries).collect();
+        let lines = self.lines();
+        let stays = lines
+            .iter()
+            .flat_map(|own| stay_conflicts(own, &lines, |id| self.room(id)));
+        let exits = self.events().filter_map(|e| match &e.kind {
+            EventKind::ExitRecorded(exit) => {
+                let line = lines.iter().find(|l| l.id == exit.entry)?;
+                exit_break(&e.id(), exit, line, self.room(&line.room_id))
+            }
+            _ => None,
+        });
+        let mut breaks: Vec<RuleBreak> = loans.chain(entries).chain(stays).chain(exits).collect();
         one_per_record(&mut breaks);
         breaks
     }
+}
+
+/// Which lines of the logbook `breaks_among` needs for `events`: for each entry, its person's
+/// lines entered within `STAY_LIMIT_HOURS` of it either way (all a stay can overlap); for each
+/// exit, the line it closes. The store and the endpoint read these through their indexes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinesNeeded {
+    /// (person, from, to): lines of `person` entered in `[from, to]` (ms since the epoch),
+    /// one span a person.
+    pub stays: Vec<(String, i64, i64)>,
+    /// Entries the exits close.
+    pub closed: Vec<EventId>,
+}
+
+pub fn lines_for<'a>(events: impl IntoIterator<Item = &'a Event>) -> LinesNeeded {
+    let limit = STAY_LIMIT_HOURS * 3_600_000;
+    let mut spans: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
+    let mut needed = LinesNeeded::default();
+    for event in events {
+        match &event.kind {
+            EventKind::EntryRecorded(e) if !e.person_id.is_empty() => {
+                let at = e.entered_at.timestamp_millis();
+                let span = spans.entry(&e.person_id).or_insert((at, at));
+                *span = (span.0.min(at), span.1.max(at));
+            }
+            EventKind::ExitRecorded(x) => needed.closed.push(x.entry.clone()),
+            _ => {}
+        }
+    }
+    needed.stays = spans
+        .into_iter()
+        .map(|(person, (from, to))| (person.to_string(), from - limit, to + limit))
+        .collect();
+    needed
 }
 
 /// Were the two loans out at once (each lent before the other came back)? A loan found not
@@ -541,7 +667,8 @@ mod tests {
             Registers::fold(reversed.iter().copied()).rule_breaks(),
             breaks
         );
-        let among = Registers::fold(all.iter().copied()).breaks_among(all.iter().copied());
+        let folded = Registers::fold(all.iter().copied());
+        let among = folded.breaks_among(all.iter().copied(), &folded.lines());
         assert_eq!(among, breaks);
     }
 
@@ -601,8 +728,14 @@ mod tests {
         // A device that held only the earlier loan raises it when the later one arrives, and
         // one that held the later raises it when the earlier arrives: the same break.
         let registers = Registers::fold(forward.iter().copied());
-        assert_eq!(registers.breaks_among(&a.events), breaks);
-        assert_eq!(registers.breaks_among(&b.events), breaks);
+        assert_eq!(
+            registers.breaks_among(&a.events, &registers.lines()),
+            breaks
+        );
+        assert_eq!(
+            registers.breaks_among(&b.events, &registers.lines()),
+            breaks
+        );
         // The door: neither holder is let in with the key in conflict.
         for (who, minutes) in [("yamada", 10), ("sato", 11)] {
             let EventKind::EntryRecorded(entry) =
@@ -695,8 +828,14 @@ mod tests {
         assert_eq!(breaks[0].kind, BreakKind::KeyReturnedTwice);
         assert_eq!(breaks[0].kind.article(), Article::KEY_LOGBOOK);
         // Either return arriving last raises the same break.
-        assert_eq!(registers.breaks_among(&a.events), breaks);
-        assert_eq!(registers.breaks_among(&b.events), breaks);
+        assert_eq!(
+            registers.breaks_among(&a.events, &registers.lines()),
+            breaks
+        );
+        assert_eq!(
+            registers.breaks_among(&b.events, &registers.lines()),
+            breaks
+        );
         let backward: Vec<&Event> = forward.iter().rev().copied().collect();
         assert_eq!(
             Registers::fold(backward.iter().copied()).rule_breaks(),
@@ -722,5 +861,202 @@ mod tests {
         assert_eq!(breaks[0].record, line);
         assert_eq!(breaks[0].kind, BreakKind::EntryWithoutNameTag);
         assert!(breaks[0].message_ja("佐藤", "窓口").contains("第17条第2項"));
+    }
+
+    fn minutes(day: i64, minutes: i64) -> DateTime<Utc> {
+        at(day) + chrono::Duration::minutes(minutes)
+    }
+
+    /// Head office's rooms r1 and r2 (level 1), sato permitted into both.
+    fn two_counters() -> Device {
+        let mut head = Device::new("head");
+        head.record(at(0), room("r1", SecurityLevel::One));
+        head.record(at(0), room("r2", SecurityLevel::One));
+        head.record(at(0), person("sato", crate::people::PersonKind::Staff));
+        head.record(at(0), permission("sato", "r1"));
+        head.record(at(0), permission("sato", "r2"));
+        head
+    }
+
+    /// One person, one room at a time (第19条第1項): sato enters r1 on one tablet at 10:00,
+    /// and r2 on another; each case is (minute of the exit from r1, if any; minute of the
+    /// entry into r2; is it a break?). A line without exit counts for a day at most.
+    #[test]
+    fn a_person_inside_two_rooms_at_once_is_a_break_of_the_later_entry() {
+        let day = 24 * 60;
+        let cases: [(Option<i64>, i64, bool); 6] = [
+            (None, 630, true),           // r1 still open: inside two rooms
+            (Some(620), 630, false),     // left r1 first
+            (Some(640), 630, true),      // left r1 after entering r2
+            (Some(630), 630, false),     // left r1 the minute r2 was entered
+            (None, 600 + day - 1, true), // the open line of r1 still counts …
+            (None, 600 + day, false),    // … for a day, not longer
+        ];
+        for (exit, second, is_break) in cases {
+            let mut first = Device::new("first");
+            let line = first.record(minutes(1, 600), enter("sato", "r1", minutes(1, 600)));
+            if let Some(exit) = exit {
+                let left = ExitRecorded {
+                    entry: line.clone(),
+                    exited_at: minutes(1, exit),
+                };
+                first.record(minutes(1, exit), EventKind::ExitRecorded(left));
+            }
+            let mut other = Device::new("other");
+            let later = other.record(minutes(1, second), enter("sato", "r2", minutes(1, second)));
+            let head = two_counters();
+            let all: Vec<&Event> = head
+                .events
+                .iter()
+                .chain(&first.events)
+                .chain(&other.events)
+                .collect();
+            let breaks = Registers::fold(all.iter().copied()).rule_breaks();
+            let case = format!("exit {exit:?}, second entry at {second}");
+            if !is_break {
+                assert!(breaks.is_empty(), "{case}: {breaks:?}");
+                continue;
+            }
+            assert_eq!(breaks.len(), 1, "{case}: {breaks:?}");
+            assert_eq!(
+                (&breaks[0].record, breaks[0].kind),
+                (&later, BreakKind::EntryWhileInside)
+            );
+            assert_eq!(breaks[0].room_id, "r2");
+            assert!(
+                breaks[0]
+                    .message_ja("佐藤", "窓口2")
+                    .contains("第19条第1項"),
+                "{case}"
+            );
+            // The same break in the other order of arrival, and from either tablet's side.
+            let backward: Vec<&Event> = all.iter().rev().copied().collect();
+            assert_eq!(Registers::fold(backward).rule_breaks(), breaks, "{case}");
+            let registers = Registers::fold(all.iter().copied());
+            for side in [&first.events, &other.events] {
+                let among = registers.breaks_among(side, &registers.lines());
+                assert_eq!(among, breaks, "{case}");
+            }
+        }
+    }
+
+    /// Two tablets at one door each record sato entering: one stay recorded twice is a break
+    /// too (every tablet refuses it knowing the other).
+    #[test]
+    fn one_person_entering_one_room_on_two_tablets_at_once_is_a_break() {
+        let mut a = Device::new("a");
+        a.record(minutes(1, 600), enter("sato", "r1", minutes(1, 600)));
+        let mut b = Device::new("b");
+        let later = b.record(minutes(1, 601), enter("sato", "r1", minutes(1, 601)));
+        let head = two_counters();
+        let all = head.events.iter().chain(&a.events).chain(&b.events);
+        let breaks = Registers::fold(all).rule_breaks();
+        assert_eq!(breaks.len(), 1, "{breaks:?}");
+        assert_eq!(
+            (&breaks[0].record, breaks[0].kind),
+            (&later, BreakKind::EntryWhileInside)
+        );
+    }
+
+    /// The door warns of a line still open in another room; the operator may record over it,
+    /// naming that line, and the entry is raised for the entry manager all the same.
+    #[test]
+    fn the_door_warns_of_another_room_and_records_the_entry_when_confirmed() {
+        let mut head = two_counters();
+        let open = head.record(minutes(1, 600), enter("sato", "r1", minutes(1, 600)));
+        let registers = Registers::fold(&head.events);
+        let EventKind::EntryRecorded(entry) = enter("sato", "r2", minutes(1, 630)) else {
+            unreachable!()
+        };
+        let now = minutes(1, 631);
+        let refused = registers.check(&EventKind::EntryRecorded(entry.clone()), now);
+        let refusals = refused.expect_err("the door warns");
+        assert_eq!(refusals.0.len(), 1, "{refusals:?}");
+        let warning = &refusals.0[0];
+        assert_eq!(warning.article, Some(Article::ENTRY_LOGBOOK));
+        assert!(matches!(&warning.code,
+            crate::refusal::RefusalCode::InsideAnotherRoom { entry, room, .. }
+                if *entry == open.to_string() && room == "r1"));
+        assert!(
+            warning.message_ja().contains("r1に入室中"),
+            "{}",
+            warning.message_ja()
+        );
+        // Confirmed over some other line, it still warns; over this one, it is recorded.
+        let wrong = entry.clone().confirming_inside(Some(later_id()));
+        assert!(registers
+            .check(&EventKind::EntryRecorded(wrong), now)
+            .is_err());
+        let confirmed = EventKind::EntryRecorded(entry.confirming_inside(Some(open)));
+        registers
+            .check(&confirmed, now)
+            .expect("recorded when confirmed");
+        let line = head.record(minutes(1, 630), confirmed);
+        let breaks = Registers::fold(&head.events).rule_breaks();
+        assert_eq!(breaks.len(), 1, "{breaks:?}");
+        assert_eq!(
+            (&breaks[0].record, breaks[0].kind),
+            (&line, BreakKind::EntryWhileInside)
+        );
+    }
+
+    fn later_id() -> EventId {
+        EventId {
+            device: DeviceId("other".into()),
+            seq: 9,
+        }
+    }
+
+    /// An exit earlier than its entry (no tablet records one) is kept and raised.
+    #[test]
+    fn an_exit_arriving_before_its_entry_is_a_break() {
+        let mut head = two_counters();
+        let line = head.record(minutes(1, 600), enter("sato", "r1", minutes(1, 600)));
+        let mut altered = Device::new("altered");
+        let early = ExitRecorded {
+            entry: line,
+            exited_at: minutes(1, 590),
+        };
+        let exit = altered.record(minutes(1, 610), EventKind::ExitRecorded(early));
+        let all: Vec<&Event> = head.events.iter().chain(&altered.events).collect();
+        let registers = Registers::fold(all.iter().copied());
+        let breaks = registers.rule_breaks();
+        assert_eq!(breaks.len(), 1, "{breaks:?}");
+        assert_eq!(
+            (&breaks[0].record, breaks[0].kind),
+            (&exit, BreakKind::ExitBeforeEntry)
+        );
+        assert!(breaks[0].message_ja("佐藤", "窓口").contains("第19条第1項"));
+        assert_eq!(
+            registers.breaks_among(&altered.events, &registers.lines()),
+            breaks
+        );
+        // The lines the re-check reads for it: the line the exit closes.
+        assert_eq!(
+            lines_for(&altered.events).closed,
+            vec![breaks[0].record.clone()]
+                .into_iter()
+                .map(|_| head.events[5].id())
+                .collect::<Vec<_>>()
+        );
+    }
+
+    /// What the re-check reads for entries: each person's lines within a day either way of
+    /// their entries, one span a person.
+    #[test]
+    fn the_lines_an_entry_needs_span_a_day_either_way_one_span_a_person() {
+        let mut d = Device::new("d");
+        d.record(minutes(1, 600), enter("sato", "r1", minutes(1, 600)));
+        d.record(minutes(1, 700), enter("sato", "r2", minutes(1, 700)));
+        d.record(minutes(1, 650), enter("ito", "r2", minutes(1, 650)));
+        let day = 86_400_000;
+        let ms = |m: i64| minutes(1, m).timestamp_millis();
+        assert_eq!(
+            lines_for(&d.events).stays,
+            vec![
+                ("ito".to_string(), ms(650) - day, ms(650) + day),
+                ("sato".to_string(), ms(600) - day, ms(700) + day),
+            ]
+        );
     }
 }

@@ -5,7 +5,9 @@
 //! `rule_breaks`).
 
 use crate::database::Engine;
-use daicho_core::rule_breaks::{may_break_rules, RuleBreak};
+use daicho_core::rule_breaks::{lines_for, may_break_rules, RuleBreak};
+use daicho_core::sort::sort_by_key;
+use daicho_core::EntryRecord;
 use daicho_core::{Event, EventKind, EventTag, Registers};
 use sqlx::{Any, Row, Transaction};
 
@@ -94,7 +96,84 @@ pub async fn breaks_in(
     let mut candidates: Vec<Event> = new_events.to_vec();
     candidates.extend(revoked_records(tx, registers, new_events).await?);
     candidates.extend(returned_records(tx, registers, new_events).await?);
-    Ok(registers.breaks_among(&candidates))
+    let lines = lines_needed(tx, &candidates).await?;
+    Ok(registers.breaks_among(&candidates, &lines))
+}
+
+/// The logbook's lines the re-check of `candidates` reads (daicho-core `lines_for`): each
+/// entry's person's lines near its moment, and the lines the exits close, each closed by the
+/// exits naming it. Read through `events_entry_person_entered` and `events_exit_entry`.
+async fn lines_needed(
+    tx: &mut Transaction<'_, Any>,
+    candidates: &[Event],
+) -> sqlx::Result<Vec<EntryRecord>> {
+    let needed = lines_for(candidates);
+    let engine = Engine::of_connection(tx);
+    let mut entries: Vec<Event> = Vec::new();
+    for (person, from, to) in &needed.stays {
+        let query = sqlx::query(entries_between_sql(engine))
+            .bind(person)
+            .bind(from)
+            .bind(to);
+        entries.extend(bodies(tx, query).await?);
+    }
+    for id in &needed.closed {
+        let query = sqlx::query("SELECT body FROM events WHERE device = $1 AND seq = $2")
+            .bind(&id.device.0)
+            .bind(id.seq as i64);
+        entries.extend(bodies(tx, query).await?);
+    }
+    sort_by_key(&mut entries, |e| e.id().to_string());
+    entries.dedup_by_key(|e| e.id());
+    let mut exits = Vec::new();
+    for chunk in entries.chunks(PERSONS_PER_READ) {
+        let ids: Vec<String> = chunk.iter().map(|e| e.id().to_string()).collect();
+        let sql = exits_of_sql(engine, ids.len());
+        let mut query = sqlx::query(&sql);
+        for id in &ids {
+            query = query.bind(id.clone());
+        }
+        exits.extend(bodies(tx, query).await?);
+    }
+    Ok(entries
+        .iter()
+        .filter_map(|e| EntryRecord::of_events(e, &exits))
+        .collect())
+}
+
+/// The entries of one person (`$1`) entered in `[$2, $3]` (ms), by the expressions the index
+/// `events_entry_person_entered` is built on: public so a test can hold the index to it.
+pub fn entries_between_sql(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => {
+            "SELECT body FROM events INDEXED BY events_entry_person_entered \
+             WHERE kind = 'entry_recorded' \
+             AND json_extract(body, '$.payload.person_id') = $1 \
+             AND json_extract(body, '$.payload.entered_at') BETWEEN $2 AND $3"
+        }
+        Engine::Postgres => {
+            "SELECT body FROM events WHERE kind = 'entry_recorded' \
+             AND ((body::jsonb) -> 'payload' ->> 'person_id') = $1 \
+             AND (((body::jsonb) -> 'payload' ->> 'entered_at')::bigint) BETWEEN $2 AND $3"
+        }
+    }
+}
+
+/// The exits naming any of `entries` entries (`$1`…), through `events_exit_entry` (SQLite
+/// is told so: without statistics it would rather read every exit through the kind's index).
+pub fn exits_of_sql(engine: Engine, entries: usize) -> String {
+    let (table, entry) = match engine {
+        Engine::Sqlite => (
+            "events INDEXED BY events_exit_entry",
+            "json_extract(body, '$.payload.entry')",
+        ),
+        Engine::Postgres => ("events", "((body::jsonb) -> 'payload' ->> 'entry')"),
+    };
+    let params: Vec<String> = (1..=entries).map(|n| format!("${n}")).collect();
+    format!(
+        "SELECT body FROM {table} WHERE kind = 'exit_recorded' AND {entry} IN ({})",
+        params.join(", ")
+    )
 }
 
 /// The stored loans and entries the revocations among `new_events` fall on: those of each

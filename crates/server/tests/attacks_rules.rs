@@ -171,44 +171,78 @@ async fn a_thousand_revocations_over_three_thousand_loans_raise_each_break_once(
 }
 
 /// The re-check of a revocation reads a person's loans and entries through the index built on
-/// the same expression (`events_person_time`), never by scanning every loan since.
+/// the same expression (`events_person_time`), never by scanning every loan since; the rule
+/// of one room at a time reads a person's lines by the moment entered
+/// (`events_entry_person_entered`) and their exits by the entry they close
+/// (`events_exit_entry`).
 #[tokio::test]
-async fn a_revocations_reads_go_through_the_person_index() {
+async fn the_re_checks_reads_go_through_their_indexes() {
     use daicho_server::database::Engine;
+    use daicho_server::rule_check::{entries_between_sql, exits_of_sql, records_of_sql};
     let data = tempfile::tempdir().unwrap();
     let dist = tempfile::tempdir().unwrap();
     let server = start(data.path(), dist.path()).await;
     let pool = server.open_database().await;
     let mut conn = pool.acquire().await.unwrap();
     let engine = Engine::of_connection(&conn);
-    let sql = daicho_server::rule_check::records_of_sql(engine, 2);
     let (explain, plan_column) = match engine {
-        Engine::Sqlite => (format!("EXPLAIN QUERY PLAN {sql}"), "detail"),
+        Engine::Sqlite => ("EXPLAIN QUERY PLAN", "detail"),
         Engine::Postgres => {
             // On a table this small the planner would rather scan: ask whether it can use it.
             sqlx::query("SET enable_seqscan = off")
                 .execute(&mut *conn)
                 .await
                 .unwrap();
-            (format!("EXPLAIN {sql}"), "QUERY PLAN")
+            ("EXPLAIN", "QUERY PLAN")
         }
     };
-    let rows = sqlx::query(&explain)
-        .bind(0_i64)
-        .bind("person-1")
-        .bind("person-2")
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap();
-    let plan: Vec<String> = rows
-        .iter()
-        .map(|row| sqlx::Row::get::<String, _>(row, plan_column))
-        .collect();
-    assert!(
-        plan.iter().any(|line| line.contains("events_person_time")),
-        "{plan:#?}"
-    );
+    let statements: [(String, Vec<Binding>, &str); 3] = [
+        (
+            records_of_sql(engine, 2),
+            vec![
+                Binding::Int(0),
+                Binding::Text("person-1"),
+                Binding::Text("person-2"),
+            ],
+            "events_person_time",
+        ),
+        (
+            entries_between_sql(engine).to_string(),
+            vec![Binding::Text("person-1"), Binding::Int(0), Binding::Int(1)],
+            "events_entry_person_entered",
+        ),
+        (
+            exits_of_sql(engine, 2),
+            vec![Binding::Text("head:1"), Binding::Text("head:2")],
+            "events_exit_entry",
+        ),
+    ];
+    for (sql, bindings, index) in statements {
+        let explained = format!("{explain} {sql}");
+        let mut query = sqlx::query(&explained);
+        for binding in bindings {
+            query = match binding {
+                Binding::Int(n) => query.bind(n),
+                Binding::Text(t) => query.bind(t),
+            };
+        }
+        let rows = query.fetch_all(&mut *conn).await.unwrap();
+        let plan: Vec<String> = rows
+            .iter()
+            .map(|row| sqlx::Row::get::<String, _>(row, plan_column))
+            .collect();
+        assert!(
+            plan.iter().any(|line| line.contains(index)),
+            "{sql}: {plan:#?}"
+        );
+    }
     drop(conn);
     pool.close().await;
     server.shut_down().await;
+}
+
+/// A parameter of a statement whose plan is asked for.
+enum Binding {
+    Int(i64),
+    Text(&'static str),
 }

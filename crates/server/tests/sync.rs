@@ -927,3 +927,104 @@ async fn passkey_sign_ins_are_verified_again_and_a_forged_one_is_raised() {
         server.shut_down().await;
     }
 }
+
+/// Two counters (level 1) with 山田 registered and permitted into both, and his entry into
+/// the first at minute 10, with no exit.
+fn two_counters() -> Vec<Event> {
+    use daicho_core::people::{PersonDefined, PersonKind};
+    use daicho_core::room_permit::PermissionGranted;
+    use daicho_core::{EntryRecorded, RoomDefined, SecurityLevel};
+    let counter = |id: &str| RoomDefined {
+        id: id.into(),
+        name: id.into(),
+        place: "本庁舎".into(),
+        level: SecurityLevel::One,
+        is_default: false,
+    };
+    let permitted = |room: &str| PermissionGranted {
+        person_id: "yamada".into(),
+        room_id: room.into(),
+        from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        to: None,
+        granted_by: "kanri".into(),
+    };
+    let entry = EntryRecorded::new("c1", "山田 太郎", "総務課", "窓口", true, at_minute(10));
+    let kinds = vec![
+        EventKind::RoomDefined(counter("c1")),
+        EventKind::RoomDefined(counter("c2")),
+        EventKind::PersonDefined(PersonDefined {
+            id: "yamada".into(),
+            name: "山田 太郎".into(),
+            affiliation: "総務課".into(),
+            kind: PersonKind::Staff,
+        }),
+        EventKind::PermissionGranted(permitted("c1")),
+        EventKind::PermissionGranted(permitted("c2")),
+        EventKind::EntryRecorded(entry.of("yamada")),
+    ];
+    sealed("head", kinds, 5)
+}
+
+/// 山田 is recorded inside two rooms at once: head office's line of counter 1 is open when
+/// the branch records him entering counter 2 (minute 12). The later entry is raised once
+/// (`entry_while_inside`, 第19条第1項), whichever push arrives first; had he left counter 1
+/// first (an exit at minute 11), nothing is.
+#[tokio::test]
+async fn a_person_recorded_inside_two_rooms_is_raised_once_in_either_order() {
+    use daicho_core::{EntryRecorded, ExitRecorded};
+    let all = two_counters();
+    let (setup, line) = all.split_at(5);
+    let entry = EntryRecorded::new("c2", "山田 太郎", "総務課", "窓口", true, at_minute(12));
+    let at_branch = sealed(
+        "branch",
+        vec![EventKind::EntryRecorded(entry.of("yamada"))],
+        12,
+    );
+    for head_first in [true, false] {
+        let (story, first, second) = pushed_in_order(setup, line, &at_branch, head_first).await;
+        assert_eq!(first.1["rule_breaks"], 0, "{first:?}");
+        assert_eq!(second.1["rule_breaks"], 1, "{second:?}");
+        assert_eq!(
+            raised(&story.server).await,
+            vec![("branch:1".to_string(), "entry_while_inside".to_string())]
+        );
+        story.server.shut_down().await;
+    }
+    let left = ExitRecorded {
+        entry: line[0].id(),
+        exited_at: at_minute(11),
+    };
+    let mut kinds: Vec<EventKind> = all.iter().map(|e| e.kind.clone()).collect();
+    kinds.push(EventKind::ExitRecorded(left));
+    let with_exit = sealed("head", kinds, 5).split_off(5);
+    let (story, first, second) = pushed_in_order(setup, &with_exit, &at_branch, false).await;
+    assert_eq!(
+        (
+            first.1["rule_breaks"].clone(),
+            second.1["rule_breaks"].clone()
+        ),
+        (json!(0), json!(0))
+    );
+    assert!(raised(&story.server).await.is_empty());
+    story.server.shut_down().await;
+}
+
+/// An exit earlier than the entry it closes (no tablet records one: an altered device's) is
+/// stored and raised (`exit_before_entry`).
+#[tokio::test]
+async fn an_exit_before_its_entry_is_stored_and_raised() {
+    use daicho_core::ExitRecorded;
+    let all = two_counters();
+    let early = ExitRecorded {
+        entry: all[5].id(),
+        exited_at: at_minute(9),
+    };
+    let at_branch = sealed("branch", vec![EventKind::ExitRecorded(early)], 12);
+    let (story, _, second) = pushed_in_order(&all[..5], &all[5..], &at_branch, true).await;
+    assert_eq!(second.1["rule_breaks"], 1, "{second:?}");
+    assert_eq!(
+        raised(&story.server).await,
+        vec![("branch:1".to_string(), "exit_before_entry".to_string())]
+    );
+    story.server.shut_down().await;
+}
