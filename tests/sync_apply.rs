@@ -394,3 +394,93 @@ async fn a_pulled_event_is_stored_exactly_as_the_device_that_made_it_stored_it()
     assert!(at_head.iter().any(|json| json.contains("\"refers\"")));
     assert_eq!(at_branch, at_head);
 }
+
+/// Issue 16's story of one person in two rooms: head office records yamada entering the
+/// counter (no exit yet); the branch, offline, records him entering the server room with the
+/// key lent. Once the two meet, the later entry is raised on both (`entry_while_inside`,
+/// 第19条第1項); both lines are kept.
+#[wasm_bindgen_test]
+async fn a_person_recorded_inside_two_rooms_offline_is_raised_on_both() {
+    let (head, branch, _, now) = key_lent_on_both("two-rooms").await;
+    let at = |minutes: i64| now + Duration::minutes(minutes);
+    let counter = EntryRecorded::new(COUNTER, "山田 太郎", "総務課", "窓口業務", true, at(5));
+    head.record_entry(counter.of("yamada"), ADMIN, Utc::now())
+        .await
+        .unwrap();
+    let server = EntryRecorded::new(SERVER_ROOM, "山田 太郎", "総務課", "保守", true, at(7));
+    let later = branch
+        .record_entry(server.of("yamada"), ADMIN, Utc::now())
+        .await
+        .unwrap();
+
+    let at_head = pull(&branch, &head).await;
+    let at_branch = pull(&head, &branch).await;
+    assert_eq!(at_head.breaks.len(), 1, "{at_head:?}");
+    assert_eq!(at_branch.breaks.len(), 1, "{at_branch:?}");
+    for store in [&head, &branch] {
+        let breaks = store.rule_breaks().await.unwrap();
+        assert_eq!(breaks.len(), 1, "{breaks:?}");
+        assert_eq!(breaks[0].record, later.id);
+        assert_eq!(breaks[0].kind, BreakKind::EntryWhileInside);
+        assert!(breaks[0]
+            .message_ja("山田 太郎", "電算室")
+            .contains("第19条第1項"));
+        assert_eq!(store.inside_count(COUNTER).await.unwrap(), 1);
+        assert_eq!(store.inside_count(SERVER_ROOM).await.unwrap(), 1);
+    }
+}
+
+/// At the door, the store reads the person's open line in another room through its indexes:
+/// the entry is refused with the warning, nothing written; recorded over that very line when
+/// the operator confirms it, the entry keeps the confirmation.
+#[wasm_bindgen_test]
+async fn the_door_warns_of_a_line_open_in_another_room_and_records_when_confirmed() {
+    let (head, _, _, now) = key_lent_on_both("door-warns").await;
+    let at = |minutes: i64| now + Duration::minutes(minutes);
+    let counter = EntryRecorded::new(COUNTER, "山田 太郎", "総務課", "窓口業務", true, at(5));
+    let open = head
+        .record_entry(counter.of("yamada"), ADMIN, Utc::now())
+        .await
+        .unwrap();
+    let server = EntryRecorded::new(SERVER_ROOM, "山田 太郎", "総務課", "保守", true, at(7));
+    let server = server.of("yamada");
+    let before = head.events().await.unwrap().len();
+    let refused = head
+        .record_entry(server.clone(), ADMIN, Utc::now())
+        .await
+        .unwrap_err();
+    let daicho::store::StoreError::Refused(refusals) = refused else {
+        panic!("refused by the rule: {refused:?}")
+    };
+    assert_eq!(refusals.0.len(), 1, "{refusals:?}");
+    assert!(matches!(&refusals.0[0].code,
+        daicho_core::RefusalCode::InsideAnotherRoom { entry, .. } if *entry == open.id.to_string()));
+    assert!(
+        refusals.0[0].message_ja().contains("住民窓口に入室中"),
+        "{}",
+        refusals.0[0].message_ja()
+    );
+    assert_eq!(
+        head.events().await.unwrap().len(),
+        before,
+        "nothing written"
+    );
+    let confirmed = server.confirming_inside(Some(open.id.clone()));
+    let line = head
+        .record_entry(confirmed, ADMIN, Utc::now())
+        .await
+        .unwrap();
+    let events = head.events().await.unwrap();
+    let stored = events.iter().find(|e| e.id() == line.id).unwrap();
+    let daicho_core::EventKind::EntryRecorded(entry) = &stored.kind else {
+        panic!("an entry")
+    };
+    assert_eq!(entry.inside_elsewhere.as_ref(), Some(&open.id));
+    // Raised on this device at once, as every other device raises it on pulling the entry.
+    let breaks = head.rule_breaks().await.unwrap();
+    assert_eq!(breaks.len(), 1, "{breaks:?}");
+    assert_eq!(
+        (&breaks[0].record, breaks[0].kind),
+        (&line.id, BreakKind::EntryWhileInside)
+    );
+}

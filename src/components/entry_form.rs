@@ -17,7 +17,9 @@ use crate::store::StoreError;
 use chrono::Utc;
 use daicho_core::people::PersonDefined;
 use daicho_core::sort::sort_by;
-use daicho_core::{wareki, EntryRecord, EntryRecorded, Field, Refusals, Room, SecurityLevel};
+use daicho_core::{
+    wareki, EntryRecord, EntryRecorded, EventId, Field, RefusalCode, Refusals, Room, SecurityLevel,
+};
 use leptos::html;
 use leptos::prelude::*;
 
@@ -37,6 +39,9 @@ struct Draft {
     person_id: RwSignal<String>,
     escort_id: RwSignal<String>,
     purpose: RwSignal<String>,
+    /// The line of another room the operator confirmed the person left unrecorded (the
+    /// door's warning, 第19条第1項).
+    confirmed_elsewhere: RwSignal<Option<EventId>>,
 }
 
 impl Draft {
@@ -45,6 +50,7 @@ impl Draft {
             person_id: RwSignal::new(String::new()),
             escort_id: RwSignal::new(String::new()),
             purpose: RwSignal::new(String::new()),
+            confirmed_elsewhere: RwSignal::new(None),
         }
     }
 
@@ -70,7 +76,11 @@ impl Draft {
             true,
             at,
         );
-        Ok(entry.of(&person_id).escorted_by(Some(escort.as_str())))
+        let confirmed = self.confirmed_elsewhere.get_untracked();
+        Ok(entry
+            .of(&person_id)
+            .escorted_by(Some(escort.as_str()))
+            .confirming_inside(confirmed))
     }
 
     /// Empty again for the next person (written once the write returns: the page may be gone).
@@ -78,6 +88,7 @@ impl Draft {
         for field in [self.person_id, self.escort_id, self.purpose] {
             field.try_set(String::new());
         }
+        self.confirmed_elsewhere.try_set(None);
     }
 }
 
@@ -144,7 +155,10 @@ pub fn EntryForm(
             <RecordField id="entry-person" label="入室する方（職員・来訪者に登録された方）" refusals=Field::Name>
                 <PermittedChips room person_id=draft.person_id/>
                 <select id="entry-person" node_ref=person_input prop:value=move || draft.person_id.get()
-                    on:change=move |ev| draft.person_id.set(event_target_value(&ev))
+                    on:change=move |ev| {
+                        draft.person_id.set(event_target_value(&ev));
+                        draft.confirmed_elsewhere.set(None);
+                    }
                     aria-invalid=refused(&[Field::Name, Field::Person])
                     aria-describedby="entry-person-error entry-person-permit-error entry-person-key-error">
                     <option value="">"選んでください"</option>
@@ -154,6 +168,7 @@ pub fn EntryForm(
                 <p class="person-affiliation">{move || person().map(|p| format!("所属：{}", p.affiliation))}</p>
                 <FieldRefusal field=Field::Person id="entry-person-permit-error"/>
                 <FieldRefusal field=Field::Key id="entry-person-key-error"/>
+                <ConfirmElsewhere action=record confirmed=draft.confirmed_elsewhere/>
             </RecordField>
             <Shown when=needs_escort>
                 <RecordField id="entry-escort" label="同行する職員" refusals=Field::Escort>
@@ -179,6 +194,42 @@ pub fn EntryForm(
             </button>
             <p class="hint">"入室する方の名札の着用を確かめてから押してください（第17条第2項）。"</p>
         </RecordForm>
+    }
+}
+
+/// After the door's warning that the logbook shows the person inside another room: a box the
+/// operator ticks to record the entry all the same (an exit not recorded there). The entry
+/// names that line, and is reported to the entry manager as an exception.
+#[component]
+fn ConfirmElsewhere(
+    action: Action<(), Outcome>,
+    confirmed: RwSignal<Option<EventId>>,
+) -> impl IntoView {
+    let warned = move || {
+        action.value().with(|outcome| match outcome {
+            Some(Outcome::Refused(refusals)) => refusals.0.iter().find_map(|r| match &r.code {
+                RefusalCode::InsideAnotherRoom { entry, room, .. } => {
+                    Some((entry.parse::<EventId>().ok()?, room.clone()))
+                }
+                _ => None,
+            }),
+            _ => None,
+        })
+    };
+    view! {
+        <Shown when=move || warned().is_some()>
+            <label class="confirm-elsewhere" for="entry-confirm-elsewhere">
+                <input type="checkbox" id="entry-confirm-elsewhere"
+                    prop:checked=move || confirmed.get().is_some()
+                    on:change=move |ev| {
+                        let line = warned().map(|(line, _)| line);
+                        confirmed.set(line.filter(|_| event_target_checked(&ev)));
+                    }/>
+                {move || warned().map(|(_, room)| format!(
+                    "{room}の退室が記録されていないことを確かめました。このまま入室を記録します（例外として入退室管理者に報告されます）。"
+                ))}
+            </label>
+        </Shown>
     }
 }
 

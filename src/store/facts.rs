@@ -6,7 +6,7 @@ use super::codec::from_js;
 use super::registers::{events_of_kinds, only, referring};
 use super::{event_key, records, schema, Result};
 use chrono::{DateTime, Utc};
-use daicho_core::admission::DoorFacts;
+use daicho_core::admission::{DoorFacts, Elsewhere};
 use daicho_core::entry_measures::RoomMeasure;
 use daicho_core::key_log::KeyLoan;
 use daicho_core::needs::{next_needs, Need};
@@ -182,7 +182,18 @@ async fn loans_out_of(tx: &Transaction, key_id: &str) -> Result<Vec<KeyLoan>> {
 pub(super) async fn door_facts(tx: &Transaction, entry: &EntryRecorded) -> Result<DoorFacts> {
     let person_id = entry.person_id.as_str();
     let escort_id = entry.escort_id.as_deref();
-    let (room, person, escort, permits, escort_permits, loans_out, inside, measures, previous) = futures::try_join!(
+    let (
+        room,
+        person,
+        escort,
+        permits,
+        escort_permits,
+        loans_out,
+        inside,
+        measures,
+        previous,
+        elsewhere,
+    ) = futures::try_join!(
         get::<Room>(tx, schema::ROOMS, &entry.room_id),
         get::<Versioned<PersonDefined>>(tx, schema::PEOPLE, person_id),
         async {
@@ -202,6 +213,7 @@ pub(super) async fn door_facts(tx: &Transaction, entry: &EntryRecorded) -> Resul
         inside(tx, &entry.room_id),
         measures_of(tx, &entry.room_id),
         previous_entry_at(tx, entry),
+        elsewhere(tx, entry),
     )?;
     Ok(DoorFacts {
         room,
@@ -212,7 +224,59 @@ pub(super) async fn door_facts(tx: &Transaction, entry: &EntryRecorded) -> Resul
         inside,
         measures,
         previous_entry_at: previous,
+        elsewhere,
     })
+}
+
+/// The person's lines of other rooms open at the entry's moment (entered within the stay
+/// limit before it), with their rooms' names: one index read, and the exits of what it finds.
+async fn elsewhere(tx: &Transaction, entry: &EntryRecorded) -> Result<Vec<Elsewhere>> {
+    if entry.person_id.is_empty() {
+        return Ok(Vec::new());
+    }
+    let at = entry.entered_at.timestamp_millis();
+    let from = at - daicho_core::entry_log::STAY_LIMIT_HOURS * 3_600_000;
+    let lines = person_lines(tx, &entry.person_id, from, at).await?;
+    let open = lines
+        .into_iter()
+        .filter(|l| l.room_id != entry.room_id && l.was_inside_at(entry.entered_at));
+    let mut found = Vec::new();
+    for line in open {
+        let room = get::<Room>(tx, schema::ROOMS, &line.room_id).await?;
+        let room_name = room.map_or_else(|| line.room_id.clone(), |r| r.value.name);
+        found.push(Elsewhere { line, room_name });
+    }
+    Ok(found)
+}
+
+/// A person's lines entered in `[from_ms, to_ms]`, each closed by the exits naming it: one
+/// read of the lines by person and time, then the exits of each (the `refers` index).
+pub(super) async fn person_lines(
+    tx: &Transaction,
+    person_id: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<EntryRecord>> {
+    let index = tx
+        .store(schema::EVENTS)?
+        .index(schema::ENTRY_LINES_BY_PERSON_TIME)?;
+    let key =
+        |ms: i64| js_sys::Array::of2(&JsValue::from_str(person_id), &JsValue::from_f64(ms as f64));
+    let range =
+        KeyRange::bound(&key(from_ms), &key(to_ms), None, None).map_err(rexie::Error::from)?;
+    let entries: Vec<Event> = index
+        .get_all(Some(range), None)
+        .await?
+        .into_iter()
+        .map(from_js)
+        .collect::<Result<_>>()?;
+    let ids: Vec<EventId> = entries.iter().map(Event::id).collect();
+    let exits = futures::future::try_join_all(ids.iter().map(|id| referring(tx, id)));
+    let exits: Vec<Event> = exits.await?.into_iter().flatten().collect();
+    Ok(entries
+        .iter()
+        .filter_map(|e| EntryRecord::of_events(e, &exits))
+        .collect())
 }
 
 /// Every entry manager's measure recorded, in the order recorded (a handful a room: one kind

@@ -177,7 +177,8 @@ impl Store {
         operator: &str,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Event> {
-        let tx = self.write_transaction()?;
+        let raises = raised_when_recorded(&kind);
+        let tx = self.write_transaction(raises)?;
         let appended = async {
             // The chain's head, and what waits for a record (the projection's first read), are
             // read beside the verdict's facts, not after them.
@@ -189,7 +190,12 @@ impl Store {
             )?;
             verdict.map_err(StoreError::Refused)?;
             let now_ms = now.timestamp_millis();
-            append_through(&tx, projection, head, kind, operator, now_ms).await
+            let event = append_through(&tx, projection, head, kind, operator, now_ms).await?;
+            if raises {
+                // Raised here as every other device will raise it on pulling it.
+                pulled::raise_breaks(&tx, &[&event]).await?;
+            }
+            Ok(event)
         };
         let appended = appended.await;
         self.finish(tx, appended).await
@@ -207,8 +213,8 @@ impl Store {
     }
 
     /// A transaction over every store a write may touch: the events, the device's chain, the
-    /// history's counts and the registers.
-    fn write_transaction(&self) -> Result<Transaction> {
+    /// history's counts and the registers (and the rule breaks, for a write that `raises`).
+    fn write_transaction(&self, raises: bool) -> Result<Transaction> {
         let mut stores = vec![
             schema::EVENTS,
             schema::DEVICE,
@@ -216,6 +222,9 @@ impl Store {
             schema::HISTORY_CELLS,
         ];
         stores.extend_from_slice(&schema::REGISTERS);
+        if raises {
+            stores.push(schema::RULE_BREAKS);
+        }
         Ok(self.db.transaction(&stores, TransactionMode::ReadWrite)?)
     }
 
@@ -237,6 +246,13 @@ impl Store {
             }
         }
     }
+}
+
+/// Does recording `kind` on this device raise a rule break at once? Only an entry the operator
+/// recorded over the door's warning of a line open in another room: the door lets nothing
+/// else that breaks a rule through.
+fn raised_when_recorded(kind: &EventKind) -> bool {
+    matches!(kind, EventKind::EntryRecorded(e) if e.inside_elsewhere.is_some())
 }
 
 /// The store key of the event `id`: `[device, seq]`.

@@ -14,7 +14,7 @@ use rexie::{Transaction, TransactionMode};
 impl Store {
     /// Seeds the positions and the 2024 mapping once (also on a database made before them).
     pub(super) async fn seed_organisation(&self) -> Result<()> {
-        let tx = self.write_transaction()?;
+        let tx = self.write_transaction(false)?;
         if tx.store(schema::POSITIONS)?.count(None).await? == 0 {
             let now_ms = js_sys::Date::now() as i64;
             let operator = super::rooms::SYSTEM_OPERATOR;
@@ -34,7 +34,7 @@ impl Store {
 
     /// Seeds the equipment of 第16条 once, as events marked as defaults to edit.
     pub(super) async fn seed_equipment(&self) -> Result<()> {
-        let tx = self.write_transaction()?;
+        let tx = self.write_transaction(false)?;
         let index = tx.store(schema::EVENTS)?.index(schema::EVENTS_BY_KIND)?;
         let tag = EventTag::EquipmentRegistered.as_str();
         if index.count(Some(super::registers::only(tag)?)).await? == 0 {

@@ -9,15 +9,16 @@
 //!   written in one transaction: a closed tab leaves the page applied whole or not at all.
 
 use super::codec::{from_js, to_js};
+use super::facts::{line_events, person_lines};
 use super::registers::{events_of_kinds, read_all, referring};
 use super::{apply, device, schema, Result, Store, StoreError};
 use daicho_core::chain::check_event;
 use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::projection::{Record, RecordKey};
 use daicho_core::room_permit::Permit;
-use daicho_core::rule_breaks::{may_break_rules, RuleBreak};
+use daicho_core::rule_breaks::{lines_for, may_break_rules, RuleBreak};
 use daicho_core::sort::sort_by_key;
-use daicho_core::{Event, EventKind, Registers, Room, Versioned};
+use daicho_core::{EntryRecord, Event, EventKind, Registers, Room, Versioned};
 use rexie::{KeyRange, Transaction, TransactionMode};
 use std::collections::HashMap;
 use wasm_bindgen::JsValue;
@@ -103,7 +104,7 @@ impl Store {
             apply::apply_stored(apply::Projection::new(&tx), &fresh, &stored).await?;
             // Read after the page's records are written, so the re-check sees its permits.
             let (breaks, _, _) = futures::try_join!(
-                rule_breaks(&tx, &fresh),
+                raise_breaks(&tx, &fresh),
                 observe_clock(&tx, &fresh, now_ms),
                 async {
                     match sync_record {
@@ -183,7 +184,7 @@ async fn observe_clock(tx: &Transaction, events: &[&Event], now_ms: i64) -> Resu
 /// The rule breaks the page reveals: its loans and entries judged against the registers as
 /// now known, and for each revocation it brings, the loans and entries of that permit's
 /// person and room from that moment on. Each is kept in the rule-break register.
-async fn rule_breaks(tx: &Transaction, fresh: &[&Event]) -> Result<Vec<RuleBreak>> {
+pub(super) async fn raise_breaks(tx: &Transaction, fresh: &[&Event]) -> Result<Vec<RuleBreak>> {
     if !fresh.iter().any(|e| may_break_rules(&e.kind)) {
         return Ok(Vec::new());
     }
@@ -220,13 +221,39 @@ async fn rule_breaks(tx: &Transaction, fresh: &[&Event]) -> Result<Vec<RuleBreak
             }
         }
     }
-    let breaks = registers.breaks_among(&candidates);
+    let lines = lines_needed(tx, &candidates).await?;
+    let breaks = registers.breaks_among(&candidates, &lines);
     let store = tx.store(schema::RULE_BREAKS)?;
     for b in &breaks {
         let key = JsValue::from_str(&b.record.to_string());
         store.put(&to_js(b), Some(&key)).await?;
     }
     Ok(breaks)
+}
+
+/// The logbook's lines the re-check of `candidates` reads (daicho-core `lines_for`): each
+/// entry's person's lines near its moment, and the lines the exits close.
+async fn lines_needed(tx: &Transaction, candidates: &[Event]) -> Result<Vec<EntryRecord>> {
+    let needed = lines_for(candidates);
+    let spans = needed
+        .stays
+        .iter()
+        .map(|(person, from, to)| person_lines(tx, person, *from, *to));
+    let closed = needed.closed.iter().map(|id| line_events(tx, id));
+    let (spans, closed) = futures::try_join!(
+        futures::future::try_join_all(spans),
+        futures::future::try_join_all(closed)
+    )?;
+    let mut lines: Vec<EntryRecord> = spans.into_iter().flatten().collect();
+    for events in closed {
+        let (entry, exits) = events
+            .split_first()
+            .map_or((None, &[][..]), |(e, x)| (Some(e), x));
+        lines.extend(entry.and_then(|e| EntryRecord::of_events(e, exits)));
+    }
+    sort_by_key(&mut lines, |l| l.id.to_string());
+    lines.dedup_by(|a, b| a.id == b.id);
+    Ok(lines)
 }
 
 /// What the re-check reads: rooms, keys, permits, people, the entry managers' measures and the

@@ -14,7 +14,7 @@ pub const SYSTEM_OPERATOR: &str = "システム（初期設定）";
 impl Store {
     /// On the first open of this browser: a device id, and the default rooms as events.
     pub(super) async fn first_run_setup(&self) -> Result<()> {
-        let tx = self.write_transaction()?;
+        let tx = self.write_transaction(false)?;
         if device::read_optional(&tx).await?.is_none() {
             device::write(&tx, &DeviceState::new(device::new_id())).await?;
             let now_ms = js_sys::Date::now() as i64;

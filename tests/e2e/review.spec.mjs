@@ -3,7 +3,7 @@
 import { test, expect } from '@playwright/test';
 import {
   SATO, YAMADA, counterTown, chooseRoom, fillEntry, recordEntry, insideRow, exitButton, logRows,
-  eventCount, storedEvents, tab,
+  eventCount, storedEvents, tab, grantPermission,
 } from './helpers.mjs';
 
 const VISITOR = { name: '保守 業者', affiliation: '株式会社ほっかい', visitor: true };
@@ -71,6 +71,47 @@ test('a visitor needs permission; under the measure, an escort too', async ({ pa
   const entries = (await storedEvents(page)).filter((e) => e.kind === 'entry_recorded');
   expect(entries.at(-1).payload.escort_id).toBeTruthy();
   expect(entries.at(-1).payload.person.name).toBe(VISITOR.name);
+});
+
+// One person, one room at a time (第19条第1項): the door warns of a line still open in another
+// room and records nothing; the clerk confirms the exit there was not recorded, and the entry
+// is recorded naming that line, and raised as an exception for the entry manager.
+test('the door warns of a person inside another room and records the entry when confirmed', async ({ page }) => {
+  await counterTown(page, [YAMADA]);
+  await tab(page, '室・鍵');
+  await page.fill('#room-name', '中湧別出張所 窓口');
+  await page.fill('#room-place', '中湧別出張所');
+  await page.selectOption('#room-level', '1');
+  await page.click('#save-room');
+  await expect(page.locator('.room-form .status')).toContainText('中湧別出張所 窓口を記録しました');
+  await grantPermission(page, YAMADA, '中湧別出張所 窓口（レベル1）');
+  await tab(page, '入退室管理簿');
+  await chooseRoom(page, '住民窓口');
+  await recordEntry(page, YAMADA);
+
+  await chooseRoom(page, '中湧別出張所 窓口');
+  const before = await eventCount(page);
+  await fillEntry(page, YAMADA);
+  await page.click('#record-entry');
+  const warning = page.locator('.field-error[data-field="Name"]');
+  await expect(warning).toContainText('住民窓口に入室中');
+  await expect(warning).toContainText('第19条第1項');
+  expect(await eventCount(page)).toBe(before);
+  await expect(insideRow(page, YAMADA.name)).toHaveCount(0);
+
+  await page.check('#entry-confirm-elsewhere');
+  await page.click('#record-entry');
+  await expect(insideRow(page, YAMADA.name)).toBeVisible();
+  const entries = (await storedEvents(page)).filter((e) => e.kind === 'entry_recorded');
+  expect(entries).toHaveLength(2);
+  expect(entries[1].payload.inside_elsewhere).toBe(`${entries[0].device}:${entries[0].seq}`);
+
+  await tab(page, '例外');
+  const raised = page.locator('tr.rule-break');
+  await expect(raised).toHaveCount(1);
+  await expect(raised).toHaveAttribute('data-code', 'entry_while_inside');
+  await expect(raised).toContainText('第19条第1項');
+  await expect(raised).toContainText('中湧別出張所 窓口');
 });
 
 test('a manager filters the logbook, opens a line and corrects it; the original stays', async ({ page }) => {
