@@ -5,15 +5,13 @@
 use super::ja_date::JaDateTime;
 use super::log_table::LogTable;
 use super::pager::PageTrail;
-use crate::auth::session::Session;
+use super::register_output::RegisterOutput;
 use crate::directory::Directory;
-use crate::state::{follow_store, local_action, use_store};
+use crate::state::follow_store;
 use crate::store::paging::{LogQuery, PageCursor};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
-use daicho_core::history::Printed;
 use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::wareki::{self, WarekiDate};
-use daicho_core::EventKind;
 use leptos::prelude::*;
 
 /// Lines per page when no month is chosen.
@@ -69,7 +67,6 @@ fn loan_query(month: &str, after: Option<PageCursor>) -> LogQuery {
 
 #[component]
 pub fn KeyLogbook(#[prop(into)] keys: Signal<Vec<KeyDefined>>) -> impl IntoView {
-    let store = use_store();
     let key = RwSignal::new(String::new());
     let month = RwSignal::new(String::new());
     let pages = PageTrail::new();
@@ -97,21 +94,7 @@ pub fn KeyLogbook(#[prop(into)] keys: Signal<Vec<KeyDefined>>) -> impl IntoView 
             pages.reset();
         }
     };
-    let session = expect_context::<Session>();
-    let print = local_action(move |_: &()| {
-        let kind = EventKind::Printed(Printed {
-            what: "key_logbook".into(),
-            period: month.get_untracked(),
-        });
-        let (store, operator) = (store.clone(), session.operator_id());
-        async move {
-            // The print is history (第12条); the book prints even if recording it fails.
-            let _ = store.record_act(kind, &operator, Utc::now()).await;
-            if let Some(w) = web_sys::window() {
-                let _ = w.print();
-            }
-        }
-    });
+    let directory = expect_context::<Directory>();
     let key_label = move |id: &str| {
         keys.with(|k| k.iter().find(|k| k.id == id).map(|k| k.label.clone()))
             .unwrap_or_else(|| id.to_string())
@@ -141,8 +124,15 @@ pub fn KeyLogbook(#[prop(into)] keys: Signal<Vec<KeyDefined>>) -> impl IntoView 
                     <label for="key-log-month">"月"<small>"（選ぶと一か月分を表示・印刷）"</small></label>
                     <input type="month" id="key-log-month" on:change=choose(month)/>
                 </div>
-                <button type="button" id="print-key-log" class="button" on:click=move |_| { print.dispatch(()); }>"印刷（A4）"</button>
             </div>
+            <RegisterOutput what="key_logbook" header=&CSV_HEADER
+                rows=Signal::derive(move || {
+                    loans.get().iter().map(|l| csv_row(l, &key_label(&l.key_id), &directory)).collect()
+                })
+                covers=Signal::derive(move || {
+                    let m = month.get();
+                    if m.is_empty() { format!("新しい順 {PAGE_LINES}件まで（表示中のページ）") } else { month_ja(&m) }
+                })/>
             <p class="log-count" data-total=move || total().map(|t| t.to_string())>
                 {move || total().map(|n| format!("該当 {n} 件"))}
             </p>
@@ -165,6 +155,46 @@ pub fn KeyLogbook(#[prop(into)] keys: Signal<Vec<KeyDefined>>) -> impl IntoView 
             </nav>
         </section>
     }
+}
+
+/// The CSV's columns: the book's, with 和暦 times.
+const CSV_HEADER: [&str; 9] = [
+    "鍵",
+    "貸出先",
+    "目的",
+    "貸出日時",
+    "貸出者",
+    "返却予定",
+    "返却日時",
+    "受領者",
+    "備考",
+];
+
+/// A loan's line for the CSV, as the book reads (names and the key's label, never ids).
+fn csv_row(loan: &KeyLoan, key_label: &str, directory: &Directory) -> Vec<String> {
+    let returned = match loan.returned_at {
+        _ if loan.voided => String::new(),
+        Some(at) => wareki::datetime_ja(at),
+        None => "貸出中".into(),
+    };
+    vec![
+        key_label.to_string(),
+        directory.name_of(&loan.person_id),
+        loan.purpose.clone(),
+        wareki::datetime_ja(loan.lent_at),
+        directory.name_of(&loan.lent_by),
+        wareki::datetime_ja(loan.due_back),
+        returned,
+        loan.received_by
+            .as_deref()
+            .map(|id| directory.name_of(id))
+            .unwrap_or_default(),
+        if loan.voided {
+            "取消（競合の解決）".into()
+        } else {
+            String::new()
+        },
+    ]
 }
 
 #[component]

@@ -2,15 +2,18 @@
 //! period, newest or oldest first, a page at a time (read through the store's indexes, so a
 //! logbook of any length pages alike), and printed on A4 as shown.
 
+use super::ja_day::ja_day;
 use super::logbook_table::{Line, LogbookTable};
 use super::pager::PageTrail;
+use super::register_output::{ReadAll, RegisterOutput};
 use crate::directory::Directory;
-use crate::state::follow_store;
+use crate::state::{follow_store, use_store};
 use crate::store::paging::{LogPage, LogQuery, PageCursor};
 use crate::store::Store;
 use chrono::{NaiveDate, TimeZone};
+use daicho_core::corrections::CorrectionTrail;
 use daicho_core::sort::sort_by_key;
-use daicho_core::{wareki, Room};
+use daicho_core::{wareki, EntryRecord, Room};
 use leptos::prelude::*;
 
 /// Lines per page: a screenful, and about two A4 pages when printed.
@@ -27,6 +30,22 @@ struct Filters {
 }
 
 impl Filters {
+    /// The filters in words, for the printout's heading and the export's record.
+    fn in_words(&self, rooms: &[Room], directory: &Directory) -> String {
+        let room = rooms.iter().find(|r| r.id == self.room);
+        let mut parts = vec![room.map_or_else(|| "すべての室".to_string(), |r| r.name.clone())];
+        if !self.person.is_empty() {
+            parts.push(directory.name_of(&self.person));
+        }
+        let day = |v: &str| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_or_else(|_| v.to_string(), ja_day)
+        };
+        if !self.from.is_empty() || !self.to.is_empty() {
+            parts.push(format!("{}〜{}", day(&self.from), day(&self.to)));
+        }
+        parts.join("・")
+    }
+
     fn query(&self, after: Option<PageCursor>) -> LogQuery {
         LogQuery {
             prefix: Vec::new(),
@@ -109,6 +128,7 @@ pub fn LogbookBrowser(
     let page = move || read.get().and_then(Result::ok);
     let lines = Signal::derive(move || page().map(|p| p.rows).unwrap_or_default());
     let total = move || read.with(|r| r.as_ref()?.as_ref().ok().map(|p| p.total));
+    let (store, directory) = (use_store(), expect_context::<Directory>());
     let set = move |apply: fn(&mut Filters, String)| {
         move |ev| {
             let value = event_target_value(&ev);
@@ -153,6 +173,13 @@ pub fn LogbookBrowser(
         {move || read.get().and_then(Result::err).map(|e| view! {
             <p class="form-error" role="alert">{e}</p>
         })}
+        <RegisterOutput what="entry_logbook" header=&CSV_HEADER
+            rows=Signal::derive(Vec::new)
+            covers=Signal::derive(move || filters.with(|f| f.in_words(&rooms.get(), &directory)))
+            read_all=ReadAll(std::rc::Rc::new(move || {
+                let (store, f) = (store.clone(), filters.get_untracked());
+                Box::pin(async move { read_all(&store, &f, &directory).await })
+            }))/>
         <LogbookTable lines/>
         <nav class="pager no-print" aria-label="管理簿のページ">
             <button type="button" id="log-prev" class="button" disabled=move || pages.at_first()
@@ -161,6 +188,97 @@ pub fn LogbookBrowser(
                 on:click=move |_| pages.forward()>"次の" {PAGE_LINES} "件 →"</button>
         </nav>
     }
+}
+
+/// The most lines one CSV takes: a year of a busy counter. More is refused with a way out.
+const CSV_MAX_LINES: u32 = 20_000;
+
+/// The CSV's columns: the book's, with 和暦 times and the correction beside the original.
+const CSV_HEADER: [&str; 10] = [
+    "入室",
+    "退室",
+    "室",
+    "氏名",
+    "所属",
+    "目的",
+    "同行者",
+    "名札",
+    "記録者",
+    "訂正・取消",
+];
+
+/// Every line the filters cover, oldest first, as CSV rows (refused past `CSV_MAX_LINES`).
+async fn read_all(
+    store: &Store,
+    f: &Filters,
+    directory: &Directory,
+) -> Result<Vec<Vec<String>>, String> {
+    let query = LogQuery {
+        newest_first: false,
+        limit: CSV_MAX_LINES,
+        ..f.query(None)
+    };
+    let room = (!f.room.is_empty()).then_some(f.room.as_str());
+    let person = (!f.person.is_empty()).then_some(f.person.as_str());
+    let page = store
+        .entry_page(room, person, &query)
+        .await
+        .map_err(|e| e.to_string())?;
+    if page.total > CSV_MAX_LINES {
+        return Err(format!(
+            "該当が{}件あり、一度に書き出せる{CSV_MAX_LINES}件を超えています。期間か条件を絞ってください。",
+            page.total
+        ));
+    }
+    let corrections = store.corrections().await.map_err(|e| e.to_string())?;
+    let rooms: Vec<Room> = store.rooms().await.map_err(|e| e.to_string())?;
+    Ok(page
+        .rows
+        .iter()
+        .map(|entry| {
+            let trail = corrections.get(&entry.id).cloned().unwrap_or_default();
+            let mut row = csv_row(entry, &trail, directory);
+            let room = rooms.iter().find(|r| r.id == entry.room_id);
+            row[2] = room.map_or_else(|| entry.room_id.clone(), |r| r.name.clone());
+            row
+        })
+        .collect())
+}
+
+/// A line's CSV row as the book reads (the room's name is filled by the caller that knows it).
+fn csv_row(entry: &EntryRecord, trail: &CorrectionTrail, directory: &Directory) -> Vec<String> {
+    let corrected = trail
+        .corrected("purpose")
+        .map(|v| format!("目的の訂正：{v}"));
+    let note = if trail.is_void() {
+        Some("取消".to_string())
+    } else {
+        corrected
+    };
+    vec![
+        wareki::datetime_ja(entry.entered_at),
+        entry
+            .exited_at
+            .map(wareki::datetime_ja)
+            .unwrap_or_else(|| "入室中".into()),
+        String::new(),
+        entry.name.clone(),
+        entry.affiliation.clone(),
+        entry.purpose.clone(),
+        entry
+            .escort_id
+            .as_deref()
+            .map(|id| directory.name_of(id))
+            .unwrap_or_default(),
+        if entry.name_tag_worn {
+            "着用"
+        } else {
+            "未確認"
+        }
+        .into(),
+        directory.name_of(&entry.entered_by),
+        note.unwrap_or_default(),
+    ]
 }
 
 #[component]

@@ -4,10 +4,11 @@
 
 use crate::auth::session::Session;
 use crate::components::choices::PersonSelect;
-use crate::components::ja_day::{day_in, missing, parse_day, today, JaDay};
+use crate::components::ja_day::{day_in, ja_day, missing, parse_day, today, JaDay};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
+use crate::components::register_output::RegisterOutput;
 use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store};
@@ -133,7 +134,43 @@ struct AssetLine {
     measures: Vec<(EventId, MeasureRecorded)>,
 }
 
+/// The CSV's columns.
+const CSV_HEADER: [&str; 7] = [
+    "名称",
+    "区分",
+    "保管場所",
+    "管理方法",
+    "管理責任者（本日）",
+    "取扱者（第14条）",
+    "措置（第15条）",
+];
+
 impl AssetLine {
+    /// The line for the CSV and print, as the list says it (和暦 days, names).
+    fn csv_row(&self, directory: &Directory) -> Vec<String> {
+        let asset = &self.asset.value;
+        let designations = self.designations.iter().map(|(_, d)| {
+            let to = d.to.map(ja_day).unwrap_or_default();
+            format!(
+                "{} {}〜{to}",
+                directory.name_of(&d.person_id),
+                ja_day(d.from)
+            )
+        });
+        let measures = self
+            .measures
+            .iter()
+            .map(|(_, m)| format!("{} {}", m.measure, ja_day(m.on)));
+        vec![
+            asset.name.clone(),
+            asset.category.name_ja().to_string(),
+            asset.location.clone(),
+            asset.management_method.clone(),
+            format!("{} {}", self.manager, self.holder),
+            designations.collect::<Vec<_>>().join("／"),
+            measures.collect::<Vec<_>>().join("／"),
+        ]
+    }
     fn new(asset: &Versioned<AssetRegistered>, view: &AssetsView, directory: &Directory) -> Self {
         let manager = view.manager(asset.category, today());
         let of_asset = |id: &str| id == asset.id;
@@ -242,6 +279,15 @@ fn AssetList(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
                     </select>
                 </Field>
             </div>
+            <RegisterOutput what="assets" header=&CSV_HEADER
+                rows=Signal::derive(move || rows.get().iter().map(|l| l.csv_row(&directory)).collect())
+                covers=Signal::derive(move || {
+                    let kind = category_of(&category.get()).map_or("すべての区分", |c| c.name_ja());
+                    match text.get().trim() {
+                        "" => kind.to_string(),
+                        t => format!("{kind}・「{t}」で絞り込み"),
+                    }
+                })/>
             <LogTable
                 class="register asset-list"
                 columns

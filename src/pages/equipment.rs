@@ -6,6 +6,7 @@ use crate::auth::session::Session;
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
+use crate::components::register_output::RegisterOutput;
 use crate::components::shown::Shown;
 use crate::state::{follow_store, local_action, use_store};
 use crate::store::new_id;
@@ -151,6 +152,19 @@ fn EquipmentList(
                     </select>
                 </Field>
             </div>
+            <RegisterOutput what="equipment" header=&CSV_HEADER
+                rows=Signal::derive(move || rows.get().iter().map(|e| csv_row(&e.value)).collect())
+                covers=Signal::derive(move || {
+                    let kind = match kind_filter.get().as_str() {
+                        "server" => EquipmentKind::Server.name_ja(),
+                        "terminal" => EquipmentKind::Terminal.name_ja(),
+                        _ => "すべての機器",
+                    };
+                    match text.get().trim() {
+                        "" => kind.to_string(),
+                        t => format!("{kind}・「{t}」で絞り込み"),
+                    }
+                })/>
             <LogTable
                 class="register equipment-list"
                 columns=vec!["区分", "名称", "設置場所", "", ""]
@@ -184,6 +198,17 @@ fn EquipmentRow(item: Versioned<EquipmentRegistered>, draft: Draft) -> impl Into
             </td>
         </tr>
     }
+}
+
+/// The CSV's columns.
+const CSV_HEADER: [&str; 3] = ["区分", "名称", "設置場所"];
+
+fn csv_row(item: &EquipmentRegistered) -> Vec<String> {
+    vec![
+        item.kind.name_ja().to_string(),
+        item.name.clone(),
+        item.place.clone(),
+    ]
 }
 
 /// The value of a kind in the selects.

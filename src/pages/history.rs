@@ -16,14 +16,14 @@ use crate::store::paging::PageCursor;
 use crate::store::Store;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use daicho_core::history::{
-    csv_bytes, kind_label_ja, per_operator, DayCounts, Exported, HistoryFilter, Printed, KINDS,
+    csv_bytes, kind_label_ja, output_name_ja, per_operator, DayCounts, Exported, HistoryFilter,
+    Printed, KINDS,
 };
 use daicho_core::{wareki, Event, EventKind};
 use leptos::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 
 /// Lines per page, as in the logbooks.
 const PAGE_LINES: u32 = 50;
@@ -451,7 +451,7 @@ fn summary(event: &Event, directory: &Directory, rooms: &HashMap<String, String>
             let text = match (*key, value) {
                 ("person_id", Value::String(id)) => directory.name_of(id),
                 ("room_id", Value::String(id)) => rooms.get(id).cloned().unwrap_or(id.clone()),
-                ("what", Value::String(w)) => what_ja(w).to_string(),
+                ("what", Value::String(w)) => output_name_ja(w).to_string(),
                 (_, Value::String(s)) => s.clone(),
                 (_, Value::Number(n)) => n.to_string(),
                 _ => return None,
@@ -460,14 +460,6 @@ fn summary(event: &Event, directory: &Directory, rooms: &HashMap<String, String>
         })
         .collect::<Vec<_>>()
         .join("、")
-}
-
-fn what_ja(what: &str) -> &str {
-    match what {
-        "key_logbook" => "鍵の管理簿",
-        "operation_history" => "操作履歴",
-        other => other,
-    }
 }
 
 /// Printing the history: the print is history too (第12条); the page prints even if recording
@@ -522,7 +514,7 @@ fn export_action(
                 .map(|e| csv_line(e, &directory, &rooms))
                 .collect();
             let name = format!("操作履歴_{}_{}.csv", f.from, f.to);
-            download(&csv_bytes(&lines), &name)?;
+            crate::components::register_output::download(&csv_bytes(&lines), &name)?;
             // The export is history (第12条): who took which rows out of the device.
             let kind = EventKind::Exported(Exported {
                 what: "operation_history".into(),
@@ -571,27 +563,6 @@ fn filter_ja(f: &Filters, directory: &Directory) -> String {
         parts.push(format!("種別 {}", kind_label_ja(&f.kind)));
     }
     parts.join(" ")
-}
-
-/// Offers `bytes` as a file download through a Blob link.
-fn download(bytes: &[u8], name: &str) -> Result<(), String> {
-    let fail = |e: wasm_bindgen::JsValue| format!("書き出しに失敗しました（{e:?}）。");
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/csv;charset=utf-8");
-    let blob =
-        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("document がありません")?;
-    let link: web_sys::HtmlAnchorElement =
-        document.create_element("a").map_err(fail)?.unchecked_into();
-    link.set_href(&url);
-    link.set_download(name);
-    link.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
-    Ok(())
 }
 
 /// `window.daichoHistory`, for the bench command only (the `bench` feature, which release

@@ -7,10 +7,11 @@ mod operator_kinds;
 
 use crate::auth::session::Session;
 use crate::components::choices::PersonSelect;
-use crate::components::ja_day::{day_in, missing, parse_day, today, JaDay};
+use crate::components::ja_day::{day_in, ja_day, missing, parse_day, today, JaDay};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
+use crate::components::register_output::RegisterOutput;
 use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store};
@@ -249,7 +250,35 @@ struct IdLine {
     history: Vec<HistoryLine>,
 }
 
+const OPERATOR_CSV_HEADER: [&str; 5] =
+    ["操作者ID", "操作者", "種類", "状態", "経過（承認者・日付）"];
+const COLLATION_CSV_HEADER: [&str; 5] = [
+    "照合ID",
+    "操作者",
+    "照合情報",
+    "状態",
+    "経過（承認者・日付）",
+];
+
 impl IdLine {
+    /// The line for the CSV and print, as the ledger shows it.
+    fn csv_row(&self, directory: &Directory) -> Vec<String> {
+        let history: Vec<String> = self
+            .history
+            .iter()
+            .map(|h| {
+                let by = directory.name_of(&h.approved_by);
+                format!("{} {} 承認: {by}", h.what, ja_day(h.on))
+            })
+            .collect();
+        vec![
+            self.record.id.clone(),
+            self.name.clone(),
+            self.third.clone(),
+            state_ja(self.record.state).to_string(),
+            history.join("／"),
+        ]
+    }
     fn new(record: &IdRecord, view: &LedgersView, directory: &Directory) -> Self {
         let third = match record.ledger {
             Ledger::Operator => record
@@ -335,6 +364,10 @@ fn IdList(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
         Ledger::Operator => "種類",
         Ledger::Collation => "照合情報",
     };
+    let output: (&'static str, &'static [&'static str]) = match ledger {
+        Ledger::Operator => ("operator_ids", &OPERATOR_CSV_HEADER),
+        Ledger::Collation => ("collation_ids", &COLLATION_CSV_HEADER),
+    };
     view! {
         <section class="card wide">
             <h2>{format!("{}管理簿（第10条第1項第4号）", ids.title)}</h2>
@@ -357,6 +390,19 @@ fn IdList(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
                     </select>
                 </Field>
             </div>
+            <RegisterOutput what=output.0 header=output.1
+                rows=Signal::derive(move || rows.get().iter().map(|l| l.csv_row(&directory)).collect())
+                covers=Signal::derive(move || {
+                    let wanted = state.get();
+                    let shown = [IdState::Active, IdState::Suspended, IdState::Deleted]
+                        .into_iter()
+                        .find(|s| state_key(*s) == wanted)
+                        .map_or("すべての状態", state_ja);
+                    match text.get().trim() {
+                        "" => shown.to_string(),
+                        t => format!("{shown}・「{t}」で絞り込み"),
+                    }
+                })/>
             <LogTable
                 class="register id-list"
                 attr:data-ledger=ids.key

@@ -7,6 +7,7 @@ mod forms;
 use crate::components::ja_day::{ja_day, today, JaDay};
 use crate::components::log_table::LogTable;
 use crate::components::record_link::{record_href, RecordLink};
+use crate::components::register_output::RegisterOutput;
 use crate::directory::Directory;
 use crate::state::follow_store;
 use daicho_core::instructions::{Addressee, Basis, Instruction, InstructionStatus};
@@ -175,6 +176,22 @@ fn InstructionList(
                     </select>
                 </div>
             </div>
+            <RegisterOutput what="instructions" header=&CSV_HEADER
+                rows=Signal::derive(move || {
+                    let ms = meetings.get();
+                    rows.get().iter().map(|i| csv_row(i, &ms, &directory)).collect()
+                })
+                covers=Signal::derive(move || {
+                    let wanted = status.get();
+                    let state = STATUSES
+                        .into_iter()
+                        .find(|s| status_key(*s) == wanted)
+                        .map_or("すべての状況", |s| s.name_ja());
+                    match text.get().trim() {
+                        "" => state.to_string(),
+                        t => format!("{state}・「{t}」で検索"),
+                    }
+                })/>
             <LogTable
                 class="register instructions"
                 columns=vec!["指示日", "宛先", "内容・報告", "期限", "根拠", "状況", ""]
@@ -185,6 +202,57 @@ fn InstructionList(
             />
         </section>
     }
+}
+
+/// The CSV's columns.
+const CSV_HEADER: [&str; 9] = [
+    "指示日",
+    "指示した人",
+    "宛先",
+    "内容",
+    "期限",
+    "根拠",
+    "状況",
+    "報告",
+    "完了",
+];
+
+/// An instruction's line for the CSV and print: names, 和暦 days, its reports and closing.
+fn csv_row(i: &Instruction, meetings: &[Meeting], directory: &Directory) -> Vec<String> {
+    let basis = match &i.issued.basis {
+        Basis::Meeting { meeting } => meetings
+            .iter()
+            .find(|m| m.id == *meeting)
+            .map_or_else(|| "セキュリティ会議".into(), meeting_label),
+        Basis::Report { summary } => format!("報告：{summary}"),
+    };
+    let reports: Vec<String> = i
+        .reports
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}：{}",
+                ja_day(r.on),
+                directory.name_of(&r.reported_by),
+                r.report
+            )
+        })
+        .collect();
+    let closed = i
+        .closed
+        .as_ref()
+        .map(|c| format!("{} {}", ja_day(c.on), c.note));
+    vec![
+        ja_day(i.issued.issued_on),
+        directory.name_of(&i.issued.issued_by),
+        addressee_ja(&i.issued.addressee, directory),
+        i.issued.content.clone(),
+        ja_day(i.issued.due),
+        basis,
+        i.status().name_ja().to_string(),
+        reports.join("／"),
+        closed.unwrap_or_default(),
+    ]
 }
 
 /// The meeting or report an instruction came from; a meeting links to its record.

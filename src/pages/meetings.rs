@@ -7,6 +7,7 @@ mod form;
 use crate::components::ja_day::{ja_day, today, JaDay};
 use crate::components::log_table::LogTable;
 use crate::components::record_link::RecordLink;
+use crate::components::register_output::RegisterOutput;
 use crate::directory::Directory;
 use crate::state::follow_store;
 use daicho_core::office::Meeting;
@@ -153,6 +154,17 @@ fn MeetingList(
                     </select>
                 </div>
             </div>
+            <RegisterOutput what="meetings" header=&CSV_HEADER
+                rows=Signal::derive(move || rows.get().iter().map(|m| csv_row(m, &directory)).collect())
+                covers=Signal::derive(move || {
+                    let k = year_kind(&kind.get());
+                    let y: Option<i32> = year.get().parse().ok();
+                    let period = y.map_or_else(|| "すべての年".to_string(), |y| k.label_ja(y));
+                    match text.get().trim() {
+                        "" => period,
+                        t => format!("{period}・「{t}」で検索"),
+                    }
+                })/>
             <LogTable
                 class="register meetings"
                 columns=vec!["開催日", "開催場所", "議長", "審議事項", "審査会の意見", ""]
@@ -163,6 +175,40 @@ fn MeetingList(
             />
         </section>
     }
+}
+
+/// The CSV's columns.
+const CSV_HEADER: [&str; 6] = [
+    "開催日",
+    "開催場所",
+    "議長",
+    "出席者",
+    "審議事項（決定）",
+    "審査会の意見",
+];
+
+/// A meeting's line for the CSV and print: names, and each agenda item with its decision.
+fn csv_row(m: &Meeting, directory: &Directory) -> Vec<String> {
+    let members: Vec<String> = m
+        .held
+        .members
+        .iter()
+        .map(|id| directory.name_of(id))
+        .collect();
+    let agenda: Vec<String> = m
+        .held
+        .agenda
+        .iter()
+        .map(|a| format!("{}（{}）", a.title, a.decision))
+        .collect();
+    vec![
+        ja_day(m.held.date),
+        m.held.place.clone(),
+        directory.name_of(&m.held.chair),
+        members.join("、"),
+        agenda.join("／"),
+        opinions_cell(m),
+    ]
 }
 
 /// 審査会の意見: how many consultations still wait for an opinion, and how many have one.

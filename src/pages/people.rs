@@ -3,6 +3,7 @@
 use crate::auth::session::Session;
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::register_output::RegisterOutput;
 use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store};
@@ -25,6 +26,20 @@ struct Standing {
 }
 
 impl Standing {
+    /// The state of the person's PIN, as the list and the CSV say it.
+    fn pin_state(&self, person_id: &str) -> &'static str {
+        match self.credentials.get(person_id) {
+            Some(c) if c.is_locked() => "ロック中",
+            Some(c) if c.pin.is_some() => "設定済み",
+            _ => "未設定",
+        }
+    }
+
+    /// The positions the person holds today, in words.
+    fn positions(&self, person_id: &str) -> Option<String> {
+        self.held.get(person_id).map(|p| p.join("、"))
+    }
+
     async fn read(store: &Store, staff: Vec<PersonDefined>) -> crate::store::Result<Standing> {
         let mut credentials = BTreeMap::new();
         for person in staff {
@@ -37,6 +52,9 @@ impl Standing {
         })
     }
 }
+
+/// The CSV's columns (the list's, without its button).
+const CSV_HEADER: [&str; 5] = ["氏名", "所属", "区分", "職（本日）", "暗証番号"];
 
 #[component]
 pub fn PeoplePage() -> impl IntoView {
@@ -80,6 +98,19 @@ pub fn PeoplePage() -> impl IntoView {
         people
     });
     let key = |p: &PersonDefined| (p.id.clone(), p.name.clone(), p.affiliation.clone());
+    let csv = Signal::derive(move || standing.with(|s| csv_rows(&people.get(), s)));
+    let covers = Signal::derive(move || {
+        let kind = match kind_filter.get().as_str() {
+            "staff" => "職員",
+            "visitor" => "来訪者",
+            _ => "職員・来訪者すべて",
+        };
+        let text = text.get();
+        match text.trim() {
+            "" => kind.to_string(),
+            t => format!("{kind}（「{t}」で検索）"),
+        }
+    });
     let row = move |person| view! { <PersonRow person standing unlock/> };
     view! {
         <div class="people-page" data-ready=move || read.is_read().then_some("true")>
@@ -101,6 +132,7 @@ pub fn PeoplePage() -> impl IntoView {
                         <input id="people-text" autocomplete="off" bind:value=text/>
                     </Field>
                 </div>
+                <RegisterOutput what="people" header=&CSV_HEADER rows=csv covers/>
                 <LogTable
                     class="register"
                     columns=vec!["氏名", "所属", "区分", "職（本日）", "暗証番号", ""]
@@ -113,6 +145,31 @@ pub fn PeoplePage() -> impl IntoView {
             <AddPerson/>
         </div>
     }
+}
+
+/// 職員 or 来訪者.
+fn kind_ja(person: &PersonDefined) -> &'static str {
+    if person.is_staff() {
+        "職員"
+    } else {
+        "来訪者"
+    }
+}
+
+/// The register's lines for its CSV and print: the people shown, as the list shows them.
+fn csv_rows(people: &[PersonDefined], standing: &Standing) -> Vec<Vec<String>> {
+    people
+        .iter()
+        .map(|p| {
+            vec![
+                p.name.clone(),
+                p.affiliation.clone(),
+                kind_ja(p).to_string(),
+                standing.positions(&p.id).unwrap_or_default(),
+                standing.pin_state(&p.id).to_string(),
+            ]
+        })
+        .collect()
 }
 
 /// Lifts a person's PIN lock (an administrator's act); says whose, by name.
@@ -134,19 +191,9 @@ fn PersonRow(
     unlock: Action<PersonDefined, Result<String, String>>,
 ) -> impl IntoView {
     let id = StoredValue::new(person.id.clone());
-    let credential = move || id.with_value(|id| standing.with(|s| s.credentials.get(id).cloned()));
-    let state = move || match credential() {
-        Some(c) if c.is_locked() => "ロック中",
-        Some(c) if c.pin.is_some() => "設定済み",
-        _ => "未設定",
-    };
-    let positions =
-        move || id.with_value(|id| standing.with(|s| s.held.get(id).map(|p| p.join("、"))));
-    let kind = if person.is_staff() {
-        "職員"
-    } else {
-        "来訪者"
-    };
+    let state = move || id.with_value(|id| standing.with(|s| s.pin_state(id)));
+    let positions = move || id.with_value(|id| standing.with(|s| s.positions(id)));
+    let kind = kind_ja(&person);
     let label = format!("{}さんのロックを解除", person.name);
     let unlocking = person.clone();
     view! {

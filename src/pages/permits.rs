@@ -6,6 +6,7 @@ use crate::components::choices::{PersonSelect, RoomSelect};
 use crate::components::ja_day::{ja_day, parse_day};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::register_output::RegisterOutput;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store};
 use crate::store::{Store, StoreError};
@@ -246,6 +247,9 @@ fn PermitList(now: Memo<PermitsNow>) -> impl IntoView {
         <section class="card wide">
             <h2>"許可の一覧"</h2>
             <PermitFilters filter rooms=Signal::derive(move || now.with(|n| n.rooms.clone()))/>
+            <RegisterOutput what="permits" header=&CSV_HEADER
+                rows=Signal::derive(move || csv_rows(&lines.get(), directory))
+                covers=Signal::derive(move || filter.in_words(now))/>
             <LogTable
                 class="register permit-list"
                 columns=vec!["許可された人", "室", "期間", "許可した人", ""]
@@ -257,6 +261,30 @@ fn PermitList(now: Memo<PermitsNow>) -> impl IntoView {
             {said}
         </section>
     }
+}
+
+/// The CSV's columns.
+const CSV_HEADER: [&str; 6] = ["許可された人", "所属", "室", "期間", "許可した人", "取消"];
+
+/// The permit list's lines for its CSV and print, as the list shows them.
+fn csv_rows(lines: &[PermitLine], directory: Directory) -> Vec<Vec<String>> {
+    lines
+        .iter()
+        .map(|l| {
+            let p = &l.permit;
+            let affiliation = directory
+                .0
+                .with_untracked(|m| m.get(&p.person_id).map(|x| x.affiliation.clone()));
+            vec![
+                directory.name_of(&p.person_id),
+                affiliation.unwrap_or_default(),
+                l.room.clone(),
+                period(p),
+                directory.name_of(&p.granted_by),
+                p.revoked_at.map(wareki::datetime_ja).unwrap_or_default(),
+            ]
+        })
+        .collect()
 }
 
 #[component]
@@ -349,6 +377,25 @@ impl PermitFilter {
             _ => true,
         };
         (room.is_empty() || p.room_id == room) && state_ok && name.contains(text.trim())
+    }
+
+    /// The filter in words, for the printout's heading and the export's record.
+    fn in_words(&self, now: Memo<PermitsNow>) -> String {
+        let room = self.room.get();
+        let room = if room.is_empty() {
+            "すべての室".to_string()
+        } else {
+            now.with(|n| n.room_name(&room))
+        };
+        let state = match self.state.get().as_str() {
+            "valid" => "有効なもの",
+            "ended" => "取消・期間終了",
+            _ => "すべて",
+        };
+        match self.text.get().trim() {
+            "" => format!("{room}・{state}"),
+            t => format!("{room}・{state}・「{t}」で検索"),
+        }
     }
 }
 

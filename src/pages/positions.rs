@@ -5,6 +5,7 @@ use crate::auth::session::Session;
 use crate::components::ja_day::{ja_day, parse_day, today};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::register_output::RegisterOutput;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store};
 use crate::store::{Store, StoreError};
@@ -56,6 +57,7 @@ pub fn PositionsPage() -> impl IntoView {
                 <p class="form-error" role="alert">"職と役割を読めませんでした。" {e}</p>
             })}
             <RolesToday org/>
+            <Terms org/>
             <RecordTenure org/>
             <WhoHeld org/>
             <AmendMapping org/>
@@ -115,6 +117,67 @@ fn RolesToday(org: Memo<OrgView>) -> impl IntoView {
             />
         </section>
     }
+}
+
+/// The register of terms of office: each position's holders, newest first within it.
+#[component]
+fn Terms(org: Memo<OrgView>) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let lines = Signal::derive(move || {
+        org.with(|v| {
+            let mut terms: Vec<TenureRecorded> = v.organisation.tenures.iter().cloned().collect();
+            terms.sort_by(|a, b| (&a.position_id, b.from).cmp(&(&b.position_id, a.from)));
+            terms
+                .iter()
+                .map(|t| term_line(t, v, &directory))
+                .collect::<Vec<Vec<String>>>()
+        })
+    });
+    let row = |line: Vec<String>| {
+        let cells = line
+            .into_iter()
+            .map(|c| view! { <td>{c}</td> })
+            .collect_view();
+        view! { <tr class="term">{cells}</tr> }
+    };
+    let key = |l: &Vec<String>| l.clone();
+    view! {
+        <section class="card wide terms">
+            <h2>"任期の一覧"</h2>
+            <RegisterOutput what="terms" header=&TERMS_HEADER rows=lines covers="すべての任期"/>
+            <LogTable
+                class="register terms-list"
+                columns=TERMS_HEADER.to_vec()
+                rows=lines
+                key
+                row
+                empty="任期は記録されていません。"
+            />
+        </section>
+    }
+}
+
+const TERMS_HEADER: [&str; 6] = ["職", "担当者", "所属", "就任", "退任", "役割（本日）"];
+
+/// A term as the list and the CSV say it: names, 和暦 days, and the roles its position holds
+/// today.
+fn term_line(t: &TenureRecorded, v: &OrgView, directory: &Directory) -> Vec<String> {
+    let affiliation = directory
+        .0
+        .with_untracked(|m| m.get(&t.holder).map(|p| p.affiliation.clone()));
+    let roles: Vec<&str> = Role::ALL
+        .iter()
+        .filter(|r| v.organisation.position_for(**r, today()) == Some(t.position_id.as_str()))
+        .map(|r| r.name_ja())
+        .collect();
+    vec![
+        v.position_name(&t.position_id),
+        directory.name_of(&t.holder),
+        affiliation.unwrap_or_default(),
+        ja_day(t.from),
+        t.to.map(ja_day).unwrap_or_else(|| "（定めなし）".into()),
+        roles.join("、"),
+    ]
 }
 
 /// The positions as options of a select.

@@ -5,6 +5,7 @@
 use crate::auth::session::Session;
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, FieldRefusal, Outcome, RecordForm};
+use crate::components::register_output::RegisterOutput;
 use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::pages::room_measures::{measures_today, MeasureForm};
@@ -60,6 +61,39 @@ fn room_lines(registers: &Registers, directory: Directory) -> Vec<RoomLine> {
         .collect()
 }
 
+/// The CSV's columns.
+const CSV_HEADER: [&str; 7] = [
+    "室",
+    "レベル",
+    "場所",
+    "入退室管理者（第18条）",
+    "入退室管理者（本日）",
+    "鍵",
+    "措置（第18条第2項）",
+];
+
+/// The room list's lines for its CSV and print, as the list shows them.
+fn csv_rows(lines: &[RoomLine]) -> Vec<Vec<String>> {
+    lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.room.name.clone(),
+                format!("レベル{}", l.room.level.number()),
+                l.room.place.clone(),
+                entry_manager_role(l.room.level).name_ja().to_string(),
+                l.holder.clone(),
+                l.keys.clone(),
+                if l.measures.is_empty() {
+                    "規程どおり".to_string()
+                } else {
+                    l.measures.join("／")
+                },
+            ]
+        })
+        .collect()
+}
+
 #[component]
 pub fn RoomsPage() -> impl IntoView {
     let directory = expect_context::<Directory>();
@@ -81,6 +115,8 @@ pub fn RoomsPage() -> impl IntoView {
             })}
             <section class="card wide">
                 <h2>"室の一覧（第17条第1項）"</h2>
+                <RegisterOutput what="rooms" header=&CSV_HEADER
+                    rows=Signal::derive(move || csv_rows(&lines.get())) covers="すべての室"/>
                 <RoomTable lines draft/>
             </section>
             <RoomForm draft/>

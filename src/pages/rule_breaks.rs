@@ -7,6 +7,7 @@ use crate::auth::session::Session;
 use crate::components::ja_day::today;
 use crate::components::log_table::LogTable;
 use crate::components::record_link::RecordLink;
+use crate::components::register_output::RegisterOutput;
 use crate::directory::Directory;
 use crate::state::follow_store;
 use crate::store::Store;
@@ -84,7 +85,7 @@ fn BreakTable(loaded: Memo<Loaded>) -> impl IntoView {
                     rule_break: b.clone(),
                 }
             };
-            l.breaks.iter().map(line).collect()
+            l.breaks.iter().map(line).collect::<Vec<BreakLine>>()
         })
     });
     let key = |l: &BreakLine| {
@@ -105,7 +106,9 @@ fn BreakTable(loaded: Memo<Loaded>) -> impl IntoView {
             </tr>
         }
     };
+    let csv = Signal::derive(move || lines.get().iter().map(csv_row).collect());
     view! {
+        <RegisterOutput what="rule_breaks" header=&CSV_HEADER rows=csv covers="すべての例外"/>
         <LogTable
             class="register rule-breaks"
             columns=vec!["日時", "内容", "宛先", ""]
@@ -115,6 +118,21 @@ fn BreakTable(loaded: Memo<Loaded>) -> impl IntoView {
             empty="例外はありません。"
         />
     }
+}
+
+/// The CSV's columns.
+const CSV_HEADER: [&str; 5] = ["日時（和暦）", "日時（西暦 ISO）", "種別", "内容", "宛先"];
+
+/// A break's line for the CSV and print, as the table says it.
+fn csv_row(line: &BreakLine) -> Vec<String> {
+    let at = line.rule_break.at;
+    vec![
+        wareki::datetime_ja(at),
+        wareki::to_jst(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        line.rule_break.kind.code().to_string(),
+        line.message.clone(),
+        line.addressees.clone(),
+    ]
 }
 
 /// "入退室管理者（レベル3・2）（佐藤）、セキュリティ総括責任者（…）".

@@ -30,7 +30,7 @@ test('every act is in the history; filtered by operator it counts, charts and ex
     await page.fill('#pin', KATO.pin);
     await page.click('#sign-in');
     await tab(page, '鍵の管理簿');
-    await page.click('#print-key-log');
+    await page.click('#key_logbook-print');
 
     await tab(page, '操作履歴');
     const history = page.locator('.operations-page[data-ready="true"]');

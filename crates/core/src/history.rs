@@ -18,6 +18,35 @@ pub struct Printed {
     pub period: String,
 }
 
+/// The registers a person can print or export, by the code `Printed` and `Exported` record
+/// (`what`), with the name the printout, the file and 操作履歴 give them.
+pub const OUTPUTS: [(&str, &str); 16] = [
+    ("entry_logbook", "入退室管理簿"),
+    ("key_logbook", "鍵の管理簿"),
+    ("permits", "入室許可の一覧"),
+    ("rooms", "室の一覧"),
+    ("people", "職員・来訪者"),
+    ("terms", "職と任期"),
+    ("meetings", "セキュリティ会議の記録"),
+    ("instructions", "指示・要請の一覧"),
+    ("equipment", "アクセス管理の対象機器"),
+    ("operator_ids", "操作者ID管理簿"),
+    ("collation_ids", "照合ID管理簿"),
+    ("assets", "情報資産"),
+    ("rule_breaks", "例外"),
+    ("reports", "入退室管理者の報告"),
+    ("operation_history", "操作履歴"),
+    ("room_measures", "入退室管理者の措置"),
+];
+
+/// The name of the register `what` (the code itself if unknown: an event from a newer app).
+pub fn output_name_ja(what: &str) -> &str {
+    OUTPUTS
+        .iter()
+        .find(|(code, _)| *code == what)
+        .map_or(what, |(_, name)| name)
+}
+
 /// Records taken out of the device as a file: what, how many rows, and the filter used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -294,21 +323,9 @@ pub const CSV_HEADER: [&str; 6] = [
     "内容",
 ];
 
-/// CSV as Excel opens it on a Japanese Windows: UTF-8 with a BOM (without it Excel reads
-/// Shift_JIS), CRLF line ends, every field quoted (a comma, quote or line break in a name or
-/// a purpose stays inside its cell). Written by hand: quoting every field is the whole of it.
+/// The operation history's rows as CSV (`csv::table_bytes`).
 pub fn csv_bytes(rows: &[[String; 6]]) -> Vec<u8> {
-    let mut out = String::from("\u{feff}");
-    let header = CSV_HEADER.map(String::from);
-    for row in std::iter::once(&header).chain(rows) {
-        let fields: Vec<String> = row
-            .iter()
-            .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
-            .collect();
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
-    }
-    out.into_bytes()
+    crate::csv::table_bytes(&CSV_HEADER, rows)
 }
 
 #[cfg(test)]

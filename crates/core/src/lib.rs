@@ -14,6 +14,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod clock;
 pub mod corrections;
+pub mod csv;
 pub mod ed25519;
 pub mod entry_log;
 pub mod entry_measures;

@@ -1,0 +1,146 @@
+//! A register taken out of the screen: as CSV (UTF-8 with a BOM, headers in Japanese, names
+//! not ids) and printed on A4 (its title, what it covers, the town, the day printed and page
+//! numbers), each recorded in the operation history (第12条) as who took what out.
+
+use crate::auth::session::Session;
+use crate::state::{local_action, use_store};
+use chrono::Utc;
+use daicho_core::csv::table_bytes;
+use daicho_core::history::{output_name_ja, Exported, Printed};
+use daicho_core::{wareki, EventKind};
+use futures::future::LocalBoxFuture;
+use leptos::prelude::*;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+
+/// Reads every line of a register that pages its screen (the entry logbook): what the CSV
+/// holds instead of the page shown.
+#[derive(Clone)]
+pub struct ReadAll(pub Rc<dyn Fn() -> LocalBoxFuture<'static, Rows>>);
+
+/// A register's lines as CSV cells, or why they could not be read.
+pub type Rows = Result<Vec<Vec<String>>, String>;
+
+/// The town whose registers these are (the regulation's own).
+const TOWN: &str = "湧別町";
+
+/// The CSV and print buttons of one register, and the heading its printout carries. `rows`
+/// are the register's lines as a person reads them, in the order shown, under `header`.
+#[component]
+pub fn RegisterOutput(
+    /// Recorded in the history: `"people"`, `"rooms"`, ….
+    what: &'static str,
+    header: &'static [&'static str],
+    #[prop(into)] rows: Signal<Vec<Vec<String>>>,
+    /// What the rows cover, in words: a month, a filter, or 「すべて」.
+    #[prop(into)]
+    covers: Signal<String>,
+    /// For a register shown a page at a time: every line the filter covers, for the CSV.
+    #[prop(optional)]
+    read_all: Option<ReadAll>,
+) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    // The register's name: the printout's title, the file's name, 操作履歴's wording.
+    let title = output_name_ja(what);
+    let export = {
+        let store = store.clone();
+        local_action(move |_: &()| {
+            let (shown, covers) = (rows.get_untracked(), covers.get_untracked());
+            let (store, operator) = (store.clone(), session.operator_id());
+            let read_all = read_all.clone();
+            async move {
+                let rows = match read_all {
+                    Some(ReadAll(read)) => read().await?,
+                    None => shown,
+                };
+                let day = wareki::to_jst(Utc::now()).format("%Y%m%d");
+                let name = format!("{title}_{day}.csv");
+                download(&table_bytes(header, &rows), &name)?;
+                let kind = EventKind::Exported(Exported {
+                    what: what.into(),
+                    rows: rows.len() as u32,
+                    filter: covers,
+                });
+                store
+                    .record_act(kind, &operator, Utc::now())
+                    .await
+                    .map_err(|e| {
+                        format!("書き出しましたが、操作履歴に記録できませんでした（{e}）。")
+                    })?;
+                Ok::<_, String>(format!("{}件をCSVで書き出しました（{name}）。", rows.len()))
+            }
+        })
+    };
+    let print = local_action(move |_: &()| {
+        let kind = EventKind::Printed(Printed {
+            what: what.into(),
+            period: covers.get_untracked(),
+        });
+        let (store, operator) = (store.clone(), session.operator_id());
+        async move {
+            // The print is history (第12条); the register prints even if recording it fails.
+            let _ = store.record_act(kind, &operator, Utc::now()).await;
+            print_only_this_register(what);
+        }
+    });
+    let said = move || export.value().get();
+    view! {
+        <div class="register-output no-print" data-what=what>
+            <button type="button" id=format!("{what}-csv") class="button"
+                disabled=move || export.pending().get() on:click=move |_| { export.dispatch(()); }>
+                "CSVで書き出す"
+            </button>
+            <button type="button" id=format!("{what}-print") class="button"
+                on:click=move |_| { print.dispatch(()); }>
+                "印刷（A4）"
+            </button>
+            {move || said().map(|said| match said {
+                Ok(done) => view! { <p class="status" role="status">{done}</p> }.into_any(),
+                Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+            })}
+        </div>
+        <header class="print-heading print-only" data-what=what>
+            <p class="print-title">{title}</p>
+            <p class="print-covers">
+                {move || covers.get()} "　" {TOWN} "　印刷 " {wareki::date_ja(Utc::now())}
+            </p>
+        </header>
+    }
+}
+
+/// Prints the page with only the card of the register `what` (the print stylesheet hides the
+/// rest while `data-printing` is set), and puts the page back after.
+fn print_only_this_register(what: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let root = window.document().and_then(|d| d.document_element());
+    if let Some(root) = &root {
+        let _ = root.set_attribute("data-printing", what);
+    }
+    let _ = window.print();
+    if let Some(root) = &root {
+        let _ = root.remove_attribute("data-printing");
+    }
+}
+
+/// Offers `bytes` as a CSV file download through a Blob link.
+pub fn download(bytes: &[u8], name: &str) -> Result<(), String> {
+    let fail = |e: wasm_bindgen::JsValue| format!("書き出しに失敗しました（{e:?}）。");
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/csv;charset=utf-8");
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("document がありません")?;
+    let link: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(fail)?.unchecked_into();
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
