@@ -69,6 +69,7 @@ pub fn authority_for(kind: &EventKind, registers: &Registers) -> Authority {
                 room_manager(&p.room_id)
             }),
         EntryMeasureSet(m) => room_manager(&m.room_id),
+        ReportSubmitted(r) => room_manager(&r.room_id),
         // Keys are of level-3 and level-2 rooms: their entry manager, or a key keeper.
         KeyLent(_) | KeyReturned(_) => Authority::KeyHandler(Role::EntryManagerSecureRooms),
         // Which of two loans was real is the entry manager's to say (第18条第3項).
@@ -103,6 +104,7 @@ pub fn article_for(kind: &EventKind) -> Option<Article> {
         | PinUnlocked(_) => Article::new(4),
         PermissionGranted(_) | VisitPermitGranted(_) | PermitRevoked(_) => Article::ENTRY_MANAGER,
         EntryMeasureSet(_) => Article::ENTRY_MEASURES,
+        ReportSubmitted(_) => crate::reports::ARTICLE,
         KeyLent(_) | KeyReturned(_) | KeyLoanVoided(_) => Article::KEYS,
         OperatorIdKindDefined(_) | IdLedgerRecorded(_) | CollationInfoRecorded(_) => {
             Article::paragraph(10, 1)
@@ -592,6 +594,8 @@ pub(crate) mod tests {
             }
             // The measure is for the level-3 room; the key is the level-2 room's.
             EntryMeasureSet(_) => Authority::Role(Role::EntryManagerSecureRooms),
+            // The report is the level-1 counter's.
+            ReportSubmitted(_) => Authority::Role(Role::EntryManagerCounters),
             KeyLent(_) | KeyReturned(_) => Authority::KeyHandler(Role::EntryManagerSecureRooms),
             KeyLoanVoided(_) => Authority::Role(Role::EntryManagerSecureRooms),
             EntryRecorded(_) | ExitRecorded(_) => Authority::Staff,
@@ -649,6 +653,16 @@ pub(crate) mod tests {
                 in_force: true,
                 from: day(),
                 reason: "監査の指摘".into(),
+            }),
+            EventKind::ReportSubmitted(crate::reports::ReportSubmitted {
+                room_id: default_rooms()[2].id.clone(),
+                from: day() - chrono::Duration::days(40),
+                to: day() - chrono::Duration::days(10),
+                figures: Default::default(),
+                remarks: "特記事項なし".into(),
+                supersedes: None,
+                submitted_by: who(),
+                submitted_on: day(),
             }),
             EventKind::PinSet(PinSet {
                 person_id: who(),
@@ -812,7 +826,7 @@ pub(crate) mod tests {
         let kinds = every_kind();
         let tags: std::collections::BTreeSet<String> =
             kinds.iter().map(|k| k.tag().to_string()).collect();
-        assert_eq!(tags.len(), 38, "one sample of every kind of event");
+        assert_eq!(tags.len(), 39, "one sample of every kind of event");
         // …and each has its Japanese name for the operation history (第12条).
         let labelled = crate::history::KINDS.iter().map(|t| t.to_string());
         assert_eq!(

@@ -15,6 +15,7 @@ use crate::key_log::{KeyDefined, KeyLent, KeyLoanVoided, KeyReturned};
 use crate::meetings::{MeetingHeld, OpinionReceived};
 use crate::organisation::{Position, RoleAssigned, TenureRecorded};
 use crate::people::PersonDefined;
+use crate::reports::ReportSubmitted;
 use crate::room::RoomDefined;
 use crate::room_permit::{PermissionGranted, PermitRevoked, VisitPermitGranted};
 use crate::sign_in::{PinSet, PinUnlocked, SignInFailed, SignedIn, SignedOut};
@@ -158,6 +159,7 @@ pub enum EventKind {
     InstructionIssued(InstructionIssued),
     FollowUpReported(FollowUpReported),
     InstructionClosed(InstructionClosed),
+    ReportSubmitted(ReportSubmitted),
     CorrectionRecorded(CorrectionRecorded),
     PinSet(PinSet),
     SignedIn(SignedIn),
@@ -186,6 +188,7 @@ impl EventKind {
             FollowUpReported(x) => Some(&x.instruction),
             InstructionClosed(x) => Some(&x.instruction),
             CorrectionRecorded(x) => Some(&x.target),
+            ReportSubmitted(x) => x.supersedes.as_ref(),
             _ => None,
         }
     }

@@ -82,7 +82,7 @@ pub struct DeviceRevoked {
 }
 
 /// Every kind, in the order the history's filter lists them (the daily logbooks first).
-pub const KINDS: [EventTag; 38] = [
+pub const KINDS: [EventTag; 39] = [
     EventTag::EntryRecorded,
     EventTag::ExitRecorded,
     EventTag::KeyLent,
@@ -97,6 +97,7 @@ pub const KINDS: [EventTag; 38] = [
     EventTag::InstructionIssued,
     EventTag::FollowUpReported,
     EventTag::InstructionClosed,
+    EventTag::ReportSubmitted,
     EventTag::HandlerDesignated,
     EventTag::MeasureRecorded,
     EventTag::IdLedgerRecorded,
@@ -141,6 +142,7 @@ impl EventTag {
             EventTag::InstructionIssued => "指示・依頼",
             EventTag::FollowUpReported => "措置状況の報告",
             EventTag::InstructionClosed => "指示・依頼の完了",
+            EventTag::ReportSubmitted => "入退室管理者の報告",
             EventTag::HandlerDesignated => "取扱者の指定",
             EventTag::MeasureRecorded => "情報資産の措置",
             EventTag::IdLedgerRecorded => "ID管理簿の記録",

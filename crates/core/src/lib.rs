@@ -34,6 +34,7 @@ pub mod projection;
 pub mod records;
 pub mod refusal;
 pub mod registers;
+pub mod reports;
 pub mod request_signing;
 pub mod room;
 pub mod room_permit;

@@ -82,6 +82,7 @@ fn authority_needs(kind: &EventKind, operator: &str, have: &Registers) -> Vec<Ne
         EventKind::PermitRevoked(r) => needs.extend(permit_and_room(&r.permit, have)),
         EventKind::MeasureRecorded(_) => needs.push(Need::Kinds(&OFFICE_KINDS)),
         EventKind::EntryMeasureSet(m) => needs.push(record(RecordKey::Room(m.room_id.clone()))),
+        EventKind::ReportSubmitted(r) => needs.push(record(RecordKey::Room(r.room_id.clone()))),
         // A key keeper is a measure of the key's room: the loan, its key, its room's measures.
         EventKind::KeyLent(_) | EventKind::KeyReturned(_) => {
             needs.extend(key_of(kind, have));

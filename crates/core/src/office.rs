@@ -15,12 +15,14 @@ use crate::instructions::{
 use crate::meetings::{MeetingHeld, OpinionReceived};
 use crate::organisation::Organisation;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::reports::Report;
 use crate::version::{Version, Versioned};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The kinds of the office registers, read through the kind index and folded in order.
-pub const OFFICE_KINDS: [EventTag; 12] = [
+pub const OFFICE_KINDS: [EventTag; 13] = [
     EventTag::EquipmentRegistered,
     EventTag::AssetRegistered,
     EventTag::HandlerDesignated,
@@ -33,6 +35,7 @@ pub const OFFICE_KINDS: [EventTag; 12] = [
     EventTag::InstructionIssued,
     EventTag::FollowUpReported,
     EventTag::InstructionClosed,
+    EventTag::ReportSubmitted,
 ];
 
 /// The kinds the 操作者ID rule reads (第11条): which kinds govern an act, and who holds them.
@@ -71,6 +74,8 @@ pub struct Office {
     pub ids: BTreeMap<(Ledger, String), IdRecord>,
     pub meetings: BTreeMap<EventId, Meeting>,
     pub instructions: BTreeMap<EventId, Instruction>,
+    /// The entry managers' reports (第20条), every version kept.
+    pub reports: BTreeMap<EventId, Report>,
 }
 
 impl Office {
@@ -112,6 +117,14 @@ impl Office {
             }
             EventKind::FollowUpReported(r) => self.report_on_instruction(r),
             EventKind::InstructionClosed(c) => self.close_instruction(c),
+            EventKind::ReportSubmitted(r) => {
+                let report = Report {
+                    id: event.id(),
+                    submitted: r.clone(),
+                };
+                self.reports.insert(event.id(), report);
+                true
+            }
             _ => true,
         }
     }
@@ -274,6 +287,24 @@ impl Office {
         org: &Organisation,
     ) -> Result<(), Refusals> {
         check_close(close, self.instructions.get(&close.instruction), org)
+    }
+
+    /// The newest version of the report of `room_id` for `from`..=`to`, if one is in: the one
+    /// no other version replaces.
+    pub fn latest_report(&self, room_id: &str, from: NaiveDate, to: NaiveDate) -> Option<&Report> {
+        let of_period: Vec<&Report> = self
+            .reports
+            .values()
+            .filter(|r| {
+                r.submitted.room_id == room_id && r.submitted.from == from && r.submitted.to == to
+            })
+            .collect();
+        let replaced = |r: &Report| {
+            of_period
+                .iter()
+                .any(|o| o.submitted.supersedes.as_ref() == Some(&r.id))
+        };
+        of_period.iter().copied().find(|r| !replaced(r))
     }
 
     /// Records of the office registers a correction may point at.

@@ -64,6 +64,11 @@ pub enum RefusalCode {
         room: String,
         since: String,
     },
+    /// A report covers a period that has not ended yet (第20条).
+    PeriodNotEnded,
+    /// The room's report for that period is in already: a correction names the version it
+    /// replaces (第20条).
+    ReportAlreadySubmitted,
     /// A period (term, permission, loan) that ends before it starts.
     EndsBeforeStart,
     /// Only the holder of `role` may do this.
@@ -218,6 +223,12 @@ impl Refusal {
             RefusalCode::InsideAnotherRoom { room, since, .. } => format!(
                 "この方は{since}から{room}に入室中と記録されています。{room}の退室の記録漏れであることを確かめたうえで、確認欄にチェックして記録してください（例外として入退室管理者に報告されます）。"
             ),
+            RefusalCode::PeriodNotEnded => {
+                "報告は期間が終わってから提出します（期間の最終日の翌日以降）。".to_string()
+            }
+            RefusalCode::ReportAlreadySubmitted => {
+                "この室のこの期間の報告は提出済みです。訂正は、提出済みの最新の版を訂正する新しい版として提出してください。".to_string()
+            }
             RefusalCode::EndsBeforeStart => "終了が開始より前になっています。".to_string(),
             RefusalCode::RecordTooLarge { kib, max_kib } => format!(
                 "記録が大きすぎます（{kib}KiB）。1件の記録は{max_kib}KiBまでです（日本語でおよそ{}万字）。文章を短くするか、分けて記録してください。",
@@ -331,6 +342,12 @@ impl Refusal {
             RefusalCode::InsideAnotherRoom { room, since, .. } => format!(
                 "The logbook shows this person inside {room} since {since}. If the exit there was not recorded, tick the confirmation and record again (it is reported to the entry manager as an exception)."
             ),
+            RefusalCode::PeriodNotEnded => {
+                "A report is submitted once its period has ended.".to_string()
+            }
+            RefusalCode::ReportAlreadySubmitted => {
+                "This room's report for this period is in already: submit a correction as a new version of the latest one.".to_string()
+            }
             RefusalCode::EndsBeforeStart => "The period ends before it starts.".to_string(),
             RefusalCode::RecordTooLarge { kib, max_kib } => format!(
                 "The record is too large ({kib} KiB): one record takes at most {max_kib} KiB. Shorten the text or record it in parts."

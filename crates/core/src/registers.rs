@@ -304,6 +304,10 @@ impl Registers {
             EventKind::InstructionIssued(i) => crate::instructions::check_instruction(i, org),
             EventKind::FollowUpReported(r) => office.check_report(r),
             EventKind::InstructionClosed(c) => office.check_close(c, org),
+            EventKind::ReportSubmitted(r) => {
+                let latest = office.latest_report(&r.room_id, r.from, r.to);
+                crate::reports::check_report(r, self.room(&r.room_id), latest)
+            }
             _ => Ok(()),
         }
     }

@@ -110,6 +110,7 @@ fn canonical_orders() -> Vec<(String, Vec<&'static str>)> {
         instructions::FollowUpReported,
         instructions::InstructionClosed,
         instructions::InstructionIssued,
+        reports::ReportSubmitted,
         key_log::KeyDefined,
         key_log::KeyLent,
         key_log::KeyReturned,
@@ -127,6 +128,7 @@ fn canonical_orders() -> Vec<(String, Vec<&'static str>)> {
         organisation::Position,
         organisation::RoleAssigned,
         organisation::TenureRecorded,
+        reports::ReportFigures,
         room::RoomDefined,
     ];
     for (name, order) in FLATTENED {

@@ -1,0 +1,427 @@
+//! The entry manager's report to the general manager (第20条: 「入退室管理者から報告を受け」):
+//! for each of their rooms and each period (a calendar month), figures generated from the
+//! registers, reviewed, remarked on and submitted. A submitted report never changes; a later
+//! correction is a new version naming the one it replaces. The general manager sees which
+//! rooms' reports are in and which are missing for the last period.
+
+use crate::article::Article;
+use crate::entry_log::EntryRecord;
+use crate::event::EventId;
+use crate::key_log::KeyLoan;
+use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::room::Room;
+use crate::rule_breaks::RuleBreak;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// 第20条: the general manager hears the entry managers' reports, investigates, instructs.
+pub const ARTICLE: Article = Article::new(20);
+
+/// What the registers say of one room over one period, as the report states it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ReportFigures {
+    /// Entries recorded in the period, and the people they name.
+    pub entries: u32,
+    pub people: u32,
+    /// Of those, lines with no exit recorded (as of the report).
+    pub without_exit: u32,
+    /// Entries of visitors (not staff).
+    pub visitor_entries: u32,
+    /// Loans of the room's keys made in the period; of those, returned after their due time,
+    /// and not returned (as of the report).
+    pub keys_lent: u32,
+    pub returned_late: u32,
+    pub not_returned: u32,
+    /// The rule breaks (例外) raised on records of the room in the period, in words.
+    pub exceptions: Vec<String>,
+    /// Lines of the period corrected or voided.
+    pub corrections: u32,
+    /// The entry manager's measures in force at the period's end, in words (第18条第2項).
+    pub measures: Vec<String>,
+}
+
+/// The entry manager submits the report of `room_id` for `from`..=`to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ReportSubmitted {
+    pub room_id: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub figures: ReportFigures,
+    /// The entry manager's remarks on the period (what happened, what was done).
+    pub remarks: String,
+    /// The version this one corrects (a report once submitted never changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+    pub supersedes: Option<EventId>,
+    pub submitted_by: String,
+    pub submitted_on: NaiveDate,
+}
+
+/// A submitted report as the register keeps it: the event that submitted it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Report {
+    pub id: EventId,
+    pub submitted: ReportSubmitted,
+}
+
+/// The calendar month `day` falls in, first and last day.
+pub fn month_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first = day.with_day(1).unwrap_or(day);
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    (first, next.pred_opt().unwrap_or(first))
+}
+
+/// The period last ended before `today`: the previous calendar month.
+pub fn last_period(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let (first, _) = month_of(today);
+    month_of(first.pred_opt().unwrap_or(first))
+}
+
+/// What the report reads for one room and period; the caller reads it through its indexes.
+pub struct PeriodFacts<'a> {
+    /// The room's lines entered in the period.
+    pub lines: &'a [EntryRecord],
+    /// The loans of the room's keys lent in the period.
+    pub loans: &'a [KeyLoan],
+    /// The rule breaks of the room whose record falls in the period, each with its message.
+    pub breaks: &'a [(RuleBreak, String)],
+    /// How many of the lines were corrected or voided.
+    pub corrected: u32,
+    /// The measures in force at the period's end, in words.
+    pub measures: Vec<String>,
+    /// Is this person id a visitor (not staff)?
+    pub is_visitor: &'a dyn Fn(&str) -> bool,
+}
+
+/// The figures of a report, from the facts of its room and period, judged `now` (a line still
+/// open, a key not back).
+pub fn figures(facts: &PeriodFacts, now: DateTime<Utc>) -> ReportFigures {
+    let mut people: Vec<&str> = facts.lines.iter().map(person_of).collect();
+    people.sort_unstable();
+    people.dedup();
+    let real_loans = facts.loans.iter().filter(|l| !l.voided);
+    let count = |n: usize| n as u32;
+    ReportFigures {
+        entries: count(facts.lines.len()),
+        people: count(people.len()),
+        without_exit: count(facts.lines.iter().filter(|l| l.is_inside()).count()),
+        visitor_entries: count(
+            facts
+                .lines
+                .iter()
+                .filter(|l| (facts.is_visitor)(&l.person_id))
+                .count(),
+        ),
+        keys_lent: count(real_loans.clone().count()),
+        returned_late: count(
+            real_loans
+                .clone()
+                .filter(|l| l.returned_at.is_some_and(|r| r > l.due_back))
+                .count(),
+        ),
+        not_returned: count(
+            real_loans
+                .filter(|l| l.is_out() && now >= l.lent_at)
+                .count(),
+        ),
+        exceptions: facts.breaks.iter().map(|(_, said)| said.clone()).collect(),
+        corrections: facts.corrected,
+        measures: facts.measures.clone(),
+    }
+}
+
+/// A line's person: the register id, or for a line without one its name and 所属.
+fn person_of(line: &EntryRecord) -> &str {
+    if line.person_id.is_empty() {
+        &line.name
+    } else {
+        &line.person_id
+    }
+}
+
+/// The rules for submitting a report (the entry manager's authority is checked apart): a
+/// room that exists, a period that has ended, remarks written, and at most one report per
+/// room and period — a correction names the version it replaces (`latest`, the newest report
+/// of that room and period, if any).
+pub fn check_report(
+    report: &ReportSubmitted,
+    room: Option<&Room>,
+    latest: Option<&Report>,
+) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    let article = Some(ARTICLE);
+    if room.is_none() {
+        refusals.push(Refusal::new(RefusalCode::UnknownRoom, Field::Room, article));
+    }
+    if report.to < report.from {
+        refusals.push(Refusal::new(
+            RefusalCode::EndsBeforeStart,
+            Field::Time,
+            article,
+        ));
+    } else if report.to >= report.submitted_on {
+        refusals.push(Refusal::new(
+            RefusalCode::PeriodNotEnded,
+            Field::Time,
+            article,
+        ));
+    }
+    if report.remarks.trim().is_empty() {
+        let code = RefusalCode::Missing {
+            what: "所見".into(),
+        };
+        refusals.push(Refusal::new(code, Field::Purpose, article));
+    }
+    let supersedes_latest = report.supersedes.as_ref() == latest.map(|r| &r.id);
+    if !supersedes_latest {
+        let code = match latest {
+            Some(_) => RefusalCode::ReportAlreadySubmitted,
+            None => RefusalCode::UnknownRecord {
+                what: "訂正する報告".into(),
+            },
+        };
+        refusals.push(Refusal::new(code, Field::Entry, article));
+    }
+    refusals.into_result()
+}
+
+/// The rooms without a report for `from`..=`to` among `reports`, in the order given.
+pub fn missing<'a>(
+    rooms: &'a [Room],
+    reports: &[Report],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<&'a Room> {
+    rooms
+        .iter()
+        .filter(|room| {
+            !reports.iter().any(|r| {
+                let s = &r.submitted;
+                s.room_id == room.id && s.from == from && s.to == to
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry_log::EntryRecorded;
+    use crate::event::DeviceId;
+    use crate::key_log::KeyLent;
+    use crate::room::{default_rooms, Room};
+    use chrono::TimeZone;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn id(seq: u64) -> EventId {
+        EventId {
+            device: DeviceId("d".into()),
+            seq,
+        }
+    }
+
+    fn at(d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn the_period_is_a_calendar_month_and_the_last_one_has_ended() {
+        assert_eq!(
+            month_of(day(2026, 12, 6)),
+            (day(2026, 12, 1), day(2026, 12, 31))
+        );
+        assert_eq!(
+            month_of(day(2027, 2, 28)),
+            (day(2027, 2, 1), day(2027, 2, 28))
+        );
+        assert_eq!(
+            last_period(day(2026, 12, 6)),
+            (day(2026, 11, 1), day(2026, 11, 30))
+        );
+        assert_eq!(
+            last_period(day(2027, 1, 1)),
+            (day(2026, 12, 1), day(2026, 12, 31))
+        );
+    }
+
+    fn line(
+        seq: u64,
+        person: &str,
+        entered: DateTime<Utc>,
+        exited: Option<DateTime<Utc>>,
+    ) -> EntryRecord {
+        let e = EntryRecorded::new("r", person, "総務課", "点検", true, entered).of(person);
+        let mut line = EntryRecord::opened(id(seq), &e, "op");
+        line.exited_at = exited;
+        line
+    }
+
+    fn loan(
+        seq: u64,
+        lent: DateTime<Utc>,
+        due: DateTime<Utc>,
+        back: Option<DateTime<Utc>>,
+    ) -> KeyLoan {
+        let lent = KeyLent {
+            key_id: "k".into(),
+            person_id: "yamada".into(),
+            purpose: "保守".into(),
+            lent_at: lent,
+            due_back: due,
+            lent_by: "op".into(),
+        };
+        let mut loan = KeyLoan::opened(id(seq), &lent);
+        loan.returned_at = back;
+        loan
+    }
+
+    /// Each figure counts what the registers hold: entries and people, lines still open,
+    /// visitors' entries, loans late or out, a voided loan not at all.
+    #[test]
+    fn the_figures_count_the_registers_of_the_period() {
+        let lines = [
+            line(1, "yamada", at(2, 1), Some(at(2, 2))),
+            line(2, "yamada", at(3, 1), None),
+            line(3, "guest", at(4, 1), Some(at(4, 3))),
+        ];
+        let mut voided = loan(13, at(9, 1), at(9, 2), None);
+        voided.voided = true;
+        let loans = [
+            loan(10, at(2, 0), at(2, 4), Some(at(2, 3))),
+            loan(11, at(5, 0), at(5, 4), Some(at(5, 6))),
+            loan(12, at(8, 0), at(8, 4), None),
+            voided,
+        ];
+        let is_visitor = |p: &str| p == "guest";
+        let facts = PeriodFacts {
+            lines: &lines,
+            loans: &loans,
+            breaks: &[],
+            corrected: 1,
+            measures: vec!["来訪者の同行".into()],
+            is_visitor: &is_visitor,
+        };
+        let f = figures(&facts, at(30, 0));
+        assert_eq!(
+            (f.entries, f.people, f.without_exit, f.visitor_entries),
+            (3, 2, 1, 1)
+        );
+        assert_eq!((f.keys_lent, f.returned_late, f.not_returned), (3, 1, 1));
+        assert_eq!(f.corrections, 1);
+        assert_eq!(f.measures, vec!["来訪者の同行".to_string()]);
+    }
+
+    fn report(
+        supersedes: Option<EventId>,
+        remarks: &str,
+        submitted_on: NaiveDate,
+    ) -> ReportSubmitted {
+        ReportSubmitted {
+            room_id: default_rooms()[2].id.clone(),
+            from: day(2026, 11, 1),
+            to: day(2026, 11, 30),
+            figures: ReportFigures::default(),
+            remarks: remarks.into(),
+            supersedes,
+            submitted_by: "soumu".into(),
+            submitted_on,
+        }
+    }
+
+    /// 第20条: one report per room and period, after the period; a correction names the
+    /// version it replaces; remarks are written. Each refusal names the article.
+    #[test]
+    fn a_report_is_submitted_once_per_period_and_corrected_by_a_new_version() {
+        let room = Room::new(default_rooms()[2].clone(), Default::default());
+        let dec = day(2026, 12, 1);
+        check_report(&report(None, "特記事項なし", dec), Some(&room), None).unwrap();
+        let first = Report {
+            id: id(1),
+            submitted: report(None, "特記事項なし", dec),
+        };
+        let cases: [(ReportSubmitted, Option<&Report>, Option<RefusalCode>); 6] = [
+            (
+                report(None, "二度目", dec),
+                Some(&first),
+                Some(RefusalCode::ReportAlreadySubmitted),
+            ),
+            (report(Some(id(1)), "訂正", dec), Some(&first), None),
+            (
+                report(Some(id(9)), "訂正", dec),
+                Some(&first),
+                Some(RefusalCode::ReportAlreadySubmitted),
+            ),
+            (
+                report(Some(id(1)), "訂正", dec),
+                None,
+                Some(RefusalCode::UnknownRecord {
+                    what: "訂正する報告".into(),
+                }),
+            ),
+            (
+                report(None, "早すぎる", day(2026, 11, 30)),
+                None,
+                Some(RefusalCode::PeriodNotEnded),
+            ),
+            (
+                report(None, " ", dec),
+                None,
+                Some(RefusalCode::Missing {
+                    what: "所見".into(),
+                }),
+            ),
+        ];
+        for (submitted, latest, refused) in cases {
+            let verdict = check_report(&submitted, Some(&room), latest);
+            match refused {
+                None => verdict.unwrap(),
+                Some(code) => {
+                    let refusals = verdict.expect_err(&submitted.remarks);
+                    assert_eq!(refusals.0.len(), 1, "{refusals:?}");
+                    assert_eq!(refusals.0[0].code, code);
+                    assert_eq!(refusals.0[0].article, Some(ARTICLE));
+                    assert!(
+                        refusals.0[0].message_ja().contains("第20条"),
+                        "{}",
+                        refusals.0[0].message_ja()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_rooms_without_a_report_for_the_period_are_missing() {
+        let rooms: Vec<Room> = default_rooms()
+            .into_iter()
+            .map(|r| Room::new(r, Default::default()))
+            .collect();
+        let (from, to) = (day(2026, 11, 1), day(2026, 11, 30));
+        let mut october = report(None, "十月", day(2026, 11, 2));
+        october.from = day(2026, 10, 1);
+        october.to = day(2026, 10, 31);
+        let reports = [
+            Report {
+                id: id(1),
+                submitted: report(None, "済", day(2026, 12, 1)),
+            },
+            Report {
+                id: id(2),
+                submitted: october,
+            },
+        ];
+        let missing: Vec<&str> = missing(&rooms, &reports, from, to)
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(missing, vec![rooms[0].id.as_str(), rooms[1].id.as_str()]);
+    }
+}
