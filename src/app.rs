@@ -93,6 +93,7 @@ enum Page {
     Positions,
     Meetings,
     Instructions,
+    Reports,
     Equipment,
     IdLedgers,
     Assets,
@@ -107,7 +108,7 @@ enum Page {
 }
 
 /// Every page of the nav, its address and its label: the daily logbooks first.
-const PAGES: [(Page, &str, &str); 15] = [
+const PAGES: [(Page, &str, &str); 16] = [
     (Page::Home, "#/", "ホーム"),
     (Page::EntryLog, "#/entry-log", "入退室管理簿"),
     (Page::Keys, "#/keys", "鍵の管理簿"),
@@ -117,6 +118,7 @@ const PAGES: [(Page, &str, &str); 15] = [
     (Page::Positions, "#/positions", "職と役割"),
     (Page::Meetings, "#/meetings", "セキュリティ会議"),
     (Page::Instructions, "#/instructions", "指示・依頼"),
+    (Page::Reports, "#/reports", "報告"),
     (Page::Equipment, "#/equipment", "機器"),
     (Page::IdLedgers, "#/id-ledgers", "ID管理簿"),
     (Page::Assets, "#/assets", "情報資産"),
@@ -310,6 +312,7 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
                 Page::Positions => view! { <PositionsPage/> }.into_any(),
                 Page::Meetings => view! { <MeetingsPage/> }.into_any(),
                 Page::Instructions => view! { <InstructionsPage/> }.into_any(),
+                Page::Reports => view! { <crate::pages::reports::ReportsPage/> }.into_any(),
                 Page::Equipment => view! { <EquipmentPage/> }.into_any(),
                 Page::IdLedgers => view! { <IdLedgersPage/> }.into_any(),
                 Page::Assets => view! { <AssetsPage/> }.into_any(),

@@ -13,6 +13,7 @@ pub mod people;
 pub mod permits;
 pub mod positions;
 pub mod record;
+pub mod reports;
 pub mod room_measures;
 pub mod rooms;
 pub mod rule_breaks;

@@ -19,7 +19,17 @@ use leptos::prelude::*;
 
 /// What the room's measures in force today say, one line each: "入室のたびの許可（令和8年12月1日から）：理由".
 pub fn measures_today(measures: &[RoomMeasure], room: &Room, directory: Directory) -> Vec<String> {
-    in_force_on(measures, &room.id, today())
+    measures_on(measures, room, today(), directory)
+}
+
+/// The room's measures in force on `day`, one line each, as `measures_today` says them.
+pub fn measures_on(
+    measures: &[RoomMeasure],
+    room: &Room,
+    day: chrono::NaiveDate,
+    directory: Directory,
+) -> Vec<String> {
+    in_force_on(measures, &room.id, day)
         .into_iter()
         .map(|m| {
             let what = match &m.value.measure {

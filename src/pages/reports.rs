@@ -1,0 +1,441 @@
+//! 報告（第20条）: the entry manager's report on each of their rooms for a month — generated
+//! from the registers, reviewed, remarked on and submitted (a correction is a new version) —
+//! and, for the general manager, which rooms' reports for last month are in and which are
+//! missing. The rules are daicho-core's `reports`.
+
+use crate::auth::session::Session;
+use crate::components::ja_day::{ja_day, today};
+use crate::components::log_table::LogTable;
+use crate::components::register_output::RegisterOutput;
+use crate::directory::Directory;
+use crate::pages::room_measures::measures_on;
+use crate::state::{follow_store, local_action, use_store};
+use crate::store::paging::LogQuery;
+use crate::store::Store;
+use chrono::{NaiveDate, TimeZone, Utc};
+use daicho_core::reports::{
+    figures, last_period, missing, month_of, PeriodFacts, Report, ReportFigures, ReportSubmitted,
+};
+use daicho_core::room_permit::entry_manager_role;
+use daicho_core::sort::sort_by;
+use daicho_core::{wareki, EventKind, Registers, Room};
+use leptos::prelude::*;
+
+/// The most lines a month's report reads: a busy counter's month many times over.
+const MONTH_LINES: u32 = 20_000;
+
+/// Midnight (JST) starting `day`, in epoch milliseconds.
+fn day_start_ms(day: NaiveDate) -> i64 {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    wareki::jst()
+        .from_local_datetime(&midnight)
+        .single()
+        .map_or(0, |t| t.timestamp_millis())
+}
+
+/// The month `value` (`YYYY-MM`) as its first and last day.
+fn month_value(value: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let first = NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d").ok()?;
+    Some(month_of(first))
+}
+
+/// "令和8年11月1日〜令和8年11月30日".
+fn period_ja(from: NaiveDate, to: NaiveDate) -> String {
+    format!("{}〜{}", ja_day(from), ja_day(to))
+}
+
+/// The report's figures for `room` over `from`..=`to`, read through the store's indexes: the
+/// room's lines and key loans of the period, its rule breaks, corrections and measures.
+async fn generate(
+    store: &Store,
+    registers: &Registers,
+    room: &Room,
+    (from, to): (NaiveDate, NaiveDate),
+    directory: Directory,
+) -> crate::store::Result<ReportFigures> {
+    let range = LogQuery {
+        prefix: Vec::new(),
+        from_ms: Some(day_start_ms(from)),
+        until_ms: Some(day_start_ms(to) + 86_400_000),
+        newest_first: false,
+        limit: MONTH_LINES,
+        after: None,
+    };
+    let lines = store.entry_page(Some(&room.id), None, &range).await?.rows;
+    let room_keys: Vec<String> = registers
+        .keys()
+        .filter(|k| k.room_id == room.id)
+        .map(|k| k.id.clone())
+        .collect();
+    let loans = store.loan_page(None, &range).await?.rows;
+    let loans: Vec<_> = loans
+        .into_iter()
+        .filter(|l| room_keys.contains(&l.key_id))
+        .collect();
+    let in_period = |at: chrono::DateTime<Utc>| {
+        let day = wareki::to_jst(at).date_naive();
+        from <= day && day <= to
+    };
+    let breaks: Vec<_> = store
+        .rule_breaks()
+        .await?
+        .into_iter()
+        .filter(|b| b.room_id == room.id && in_period(b.at))
+        .map(|b| {
+            let said = b.message_ja(&directory.name_of(&b.person_id), &room.name);
+            let said = format!("{} {said}", wareki::datetime_ja(b.at));
+            (b, said)
+        })
+        .collect();
+    let corrected = lines
+        .iter()
+        .filter(|l| registers.corrections_of(&l.id).is_some())
+        .count() as u32;
+    let is_visitor = |id: &str| {
+        directory
+            .0
+            .with_untracked(|m| m.get(id).is_some_and(|p| !p.is_staff()))
+    };
+    let facts = PeriodFacts {
+        lines: &lines,
+        loans: &loans,
+        breaks: &breaks,
+        corrected,
+        measures: measures_on(&registers.entry_measures(), room, to, directory),
+        is_visitor: &is_visitor,
+    };
+    Ok(figures(&facts, Utc::now()))
+}
+
+#[component]
+pub fn ReportsPage() -> impl IntoView {
+    let read =
+        follow_store(
+            move |store| async move { store.registers().await.map_err(|e| e.to_string()) },
+        );
+    let registers = Memo::new(move |_| read.get().and_then(Result::ok));
+    view! {
+        <div class="reports-page" data-ready=move || read.is_read().then_some("true")>
+            {move || read.get().and_then(Result::err).map(|e| view! {
+                <p class="form-error" role="alert">"報告を読めませんでした。" {e}</p>
+            })}
+            <ReportStatus registers/>
+            <DraftReport registers/>
+            <ReportList registers/>
+        </div>
+    }
+}
+
+/// The rooms, most secure first.
+fn rooms_of(registers: &Registers) -> Vec<Room> {
+    let mut rooms: Vec<Room> = registers.rooms().cloned().collect();
+    sort_by(&mut rooms, |a, b| {
+        b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name))
+    });
+    rooms
+}
+
+/// Every report submitted, each version.
+fn reports_of(registers: &Registers) -> Vec<Report> {
+    registers.office().reports.values().cloned().collect()
+}
+
+/// For the general manager: each room's report for last month, in or missing (第20条).
+#[component]
+fn ReportStatus(registers: Memo<Option<Registers>>) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let (from, to) = last_period(today());
+    let lines = Signal::derive(move || {
+        registers.with(|r| {
+            let Some(r) = r else { return Vec::new() };
+            let rooms = rooms_of(r);
+            let reports = reports_of(r);
+            let absent: Vec<String> = missing(&rooms, &reports, from, to)
+                .iter()
+                .map(|m| m.id.clone())
+                .collect();
+            let day = today();
+            rooms
+                .into_iter()
+                .map(|room| {
+                    let manager = r
+                        .organisation()
+                        .who_held(entry_manager_role(room.level), day);
+                    let latest = r.office().latest_report(&room.id, from, to).cloned();
+                    let state = match latest {
+                        Some(report) => format!(
+                            "提出済み（{}・{}）",
+                            ja_day(report.submitted.submitted_on),
+                            directory.name_of(&report.submitted.submitted_by)
+                        ),
+                        None => "未提出".to_string(),
+                    };
+                    let missing = absent.contains(&room.id);
+                    let manager = format!(
+                        "{}（{}）",
+                        entry_manager_role(room.level).name_ja(),
+                        manager.map_or_else(|| "未登録".to_string(), |m| directory.name_of(m))
+                    );
+                    (room, manager, state, missing)
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let key = |l: &(Room, String, String, bool)| (l.0.id.clone(), l.2.clone());
+    let row = |(room, manager, state, missing): (Room, String, String, bool)| {
+        view! {
+            <tr class="report-state" class:missing=missing data-room=room.id.clone()>
+                <td>{room.name.clone()}</td>
+                <td>{manager}</td>
+                <td class="state">
+                    {missing.then(|| view! { <span class="missing-mark">"未提出"</span> })}
+                    {(!missing).then(|| state.clone())}
+                </td>
+            </tr>
+        }
+    };
+    view! {
+        <section class="card wide report-status">
+            <h2>"入退室管理者の報告の状況（" {period_ja(from, to)} "）"</h2>
+            <p class="hint">"セキュリティ総括責任者は、各室の入退室管理者から報告を受けます（第20条）。未提出の室が一目で分かります。"</p>
+            <LogTable class="register report-states" columns=vec!["室", "入退室管理者", "状況"]
+                rows=lines key row empty="室が登録されていません。"/>
+        </section>
+    }
+}
+
+/// The entry manager's report: choose the room and month, generate, review, remark, submit.
+#[component]
+fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let directory = expect_context::<Directory>();
+    let room_id = RwSignal::new(String::new());
+    let (last_from, _) = last_period(today());
+    let month = RwSignal::new(last_from.format("%Y-%m").to_string());
+    let remarks = RwSignal::new(String::new());
+    let rooms =
+        Signal::derive(move || registers.with(|r| r.as_ref().map(rooms_of).unwrap_or_default()));
+    let chosen = move || {
+        let room = rooms.with(|rs| rs.iter().find(|r| r.id == room_id.get()).cloned())?;
+        Some((room, month_value(&month.get())?))
+    };
+    let generated = {
+        let store = store.clone();
+        local_action(move |_: &()| {
+            let (store, chosen, registers) = (store.clone(), chosen(), registers.get_untracked());
+            async move {
+                let (Some((room, period)), Some(registers)) = (chosen, registers) else {
+                    return Err("室と月を選んでください。".to_string());
+                };
+                let figures = generate(&store, &registers, &room, period, directory).await;
+                figures
+                    .map(|f| (room, period, f))
+                    .map_err(|e| e.to_string())
+            }
+        })
+    };
+    let draft = move || generated.value().get().and_then(Result::ok);
+    let latest = move || {
+        let (room, (from, to), _) = draft()?;
+        registers.with(|r| {
+            r.as_ref()?
+                .office()
+                .latest_report(&room.id, from, to)
+                .cloned()
+        })
+    };
+    let submit = local_action(move |_: &()| {
+        let (store, operator) = (store.clone(), session.operator_id());
+        let (draft, supersedes) = (draft(), latest().map(|r| r.id));
+        let remarks = remarks.get_untracked();
+        async move {
+            let (room, (from, to), figures) = draft.ok_or("先に報告を作成してください。")?;
+            let report = ReportSubmitted {
+                room_id: room.id.clone(),
+                from,
+                to,
+                figures,
+                remarks,
+                supersedes,
+                submitted_by: operator.clone(),
+                submitted_on: today(),
+            };
+            let recorded = store
+                .record(EventKind::ReportSubmitted(report), &operator, Utc::now())
+                .await;
+            recorded.map_err(|e| e.to_string())?;
+            Ok::<_, String>(format!(
+                "{}の{}の報告を提出しました。",
+                room.name,
+                period_ja(from, to)
+            ))
+        }
+    });
+    let said = move || {
+        let refused = generated.value().get().and_then(Result::err);
+        let submitted = submit.value().get();
+        match (refused, submitted) {
+            (Some(e), _) | (None, Some(Err(e))) => {
+                Some(view! { <p class="form-error" role="alert">{e}</p> }.into_any())
+            }
+            (None, Some(Ok(done))) => {
+                Some(view! { <p class="status" role="status">{done}</p> }.into_any())
+            }
+            (None, None) => None,
+        }
+    };
+    view! {
+        <section class="card wide report-draft">
+            <h2>"報告を作成・提出する（入退室管理者、第20条）"</h2>
+            <div class="filters">
+                <div class="field">
+                    <label for="report-room">"室"</label>
+                    <select id="report-room" on:change=move |ev| room_id.set(event_target_value(&ev))>
+                        <option value="">"選んでください"</option>
+                        {move || rooms.get().into_iter().map(|r| view! {
+                            <option value=r.id.clone()>{format!("{}（レベル{}）", r.name, r.level.number())}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="report-month">"月"</label>
+                    <input type="month" id="report-month" bind:value=month/>
+                </div>
+                <button type="button" id="report-generate" class="button" on:click=move |_| { generated.dispatch(()); }>
+                    "登録簿から作成"
+                </button>
+            </div>
+            {move || draft().map(|(room, (from, to), f)| view! {
+                <div class="report-figures" data-room=room.id.clone()>
+                    <h3>{room.name.clone()} "　" {period_ja(from, to)}</h3>
+                    <FiguresTable figures=f/>
+                </div>
+            })}
+            <div class="field">
+                <label for="report-remarks">"所見（期間中の出来事と対応。提出後は変更できません）"</label>
+                <textarea id="report-remarks" rows="4" bind:value=remarks></textarea>
+            </div>
+            <button type="button" id="report-submit" class="button primary" disabled=move || draft().is_none() || submit.pending().get()
+                on:click=move |_| { submit.dispatch(()); }>
+                {move || if latest().is_some() { "訂正版を提出" } else { "提出" }}
+            </button>
+            {said}
+        </section>
+    }
+}
+
+/// A report's figures as the entry manager reviews them and the general manager reads them.
+#[component]
+fn FiguresTable(figures: ReportFigures) -> impl IntoView {
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            view! { <span>"なし"</span> }.into_any()
+        } else {
+            view! { <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> }
+                .into_any()
+        }
+    };
+    let f = figures;
+    view! {
+        <table class="register figures">
+            <tbody>
+                <tr><th>"入室の記録"</th><td data-figure="entries">{format!("{}件（{}人）", f.entries, f.people)}</td></tr>
+                <tr><th>"退室の記録がない入室"</th><td data-figure="without_exit">{format!("{}件", f.without_exit)}</td></tr>
+                <tr><th>"来訪者の入室"</th><td data-figure="visitor_entries">{format!("{}件", f.visitor_entries)}</td></tr>
+                <tr><th>"鍵の貸出し"</th><td data-figure="keys">{format!("{}件（返却遅れ {}件・未返却 {}件）", f.keys_lent, f.returned_late, f.not_returned)}</td></tr>
+                <tr><th>"例外"</th><td data-figure="exceptions">{list(f.exceptions)}</td></tr>
+                <tr><th>"訂正・取消した記録"</th><td data-figure="corrections">{format!("{}件", f.corrections)}</td></tr>
+                <tr><th>"入退室管理者の措置（第18条第2項）"</th><td data-figure="measures">{list(f.measures)}</td></tr>
+            </tbody>
+        </table>
+    }
+}
+
+/// The CSV's columns.
+const CSV_HEADER: [&str; 12] = [
+    "期間",
+    "室",
+    "提出日",
+    "提出者",
+    "入室",
+    "退室の記録がない入室",
+    "来訪者の入室",
+    "鍵の貸出し",
+    "返却遅れ・未返却",
+    "例外",
+    "所見",
+    "版",
+];
+
+/// Every report submitted, newest period first, each version (a correction beside the one it
+/// replaces).
+#[component]
+fn ReportList(registers: Memo<Option<Registers>>) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let lines = Signal::derive(move || {
+        registers.with(|r| {
+            let Some(r) = r else { return Vec::new() };
+            let mut reports = reports_of(r);
+            sort_by(&mut reports, |a, b| {
+                (b.submitted.from, &a.submitted.room_id, &b.id).cmp(&(
+                    a.submitted.from,
+                    &b.submitted.room_id,
+                    &a.id,
+                ))
+            });
+            reports
+                .into_iter()
+                .map(|report| {
+                    let room = r
+                        .room(&report.submitted.room_id)
+                        .map_or_else(|| report.submitted.room_id.clone(), |x| x.name.clone());
+                    csv_row(&report, &room, &directory)
+                })
+                .collect::<Vec<Vec<String>>>()
+        })
+    });
+    let key = |l: &Vec<String>| l.clone();
+    let row = |line: Vec<String>| {
+        let cells = line
+            .into_iter()
+            .map(|c| view! { <td>{c}</td> })
+            .collect_view();
+        view! { <tr class="report">{cells}</tr> }
+    };
+    view! {
+        <section class="card wide report-list">
+            <h2>"提出された報告"</h2>
+            <RegisterOutput what="reports" header=&CSV_HEADER rows=lines covers="すべての報告"/>
+            <LogTable class="register reports" columns=CSV_HEADER.to_vec() rows=lines key row
+                empty="提出された報告はありません。"/>
+        </section>
+    }
+}
+
+/// A report as the list and the CSV say it.
+fn csv_row(report: &Report, room: &str, directory: &Directory) -> Vec<String> {
+    let s = &report.submitted;
+    let f = &s.figures;
+    vec![
+        period_ja(s.from, s.to),
+        room.to_string(),
+        ja_day(s.submitted_on),
+        directory.name_of(&s.submitted_by),
+        format!("{}件（{}人）", f.entries, f.people),
+        format!("{}件", f.without_exit),
+        format!("{}件", f.visitor_entries),
+        format!("{}件", f.keys_lent),
+        format!("{}件・{}件", f.returned_late, f.not_returned),
+        if f.exceptions.is_empty() {
+            "なし".into()
+        } else {
+            f.exceptions.join("／")
+        },
+        s.remarks.clone(),
+        if s.supersedes.is_some() {
+            "訂正版".into()
+        } else {
+            "初版".into()
+        },
+    ]
+}
