@@ -60,12 +60,31 @@ fn meeting_label(m: &Meeting) -> String {
     format!("{}の会議（{}）", ja_day(m.held.date), m.held.place)
 }
 
+/// "住民窓口 令和8年11月1日〜令和8年11月30日の報告": a submitted report as the form offers it.
+pub fn report_label(
+    r: &daicho_core::reports::Report,
+    registers: &daicho_core::Registers,
+) -> String {
+    let s = &r.submitted;
+    let room = registers
+        .room(&s.room_id)
+        .map_or_else(|| s.room_id.clone(), |x| x.name.clone());
+    let version = if s.supersedes.is_some() {
+        "（訂正版）"
+    } else {
+        ""
+    };
+    format!("{room} {}〜{}の報告{version}", ja_day(s.from), ja_day(s.to))
+}
+
 /// The register as read: the instructions, and the meetings they may come from (newest
 /// first).
 #[derive(Clone)]
 struct InstructionsRead {
     instructions: Vec<Instruction>,
     meetings: Vec<Meeting>,
+    /// The submitted reports (第20条) an instruction may come from, as (id, label).
+    reports: Vec<(String, String)>,
 }
 
 #[component]
@@ -79,14 +98,21 @@ pub fn InstructionsPage() -> impl IntoView {
             (b.held.date, &b.id).cmp(&(a.held.date, &a.id))
         });
         let instructions = office.instructions.values().cloned().collect();
+        let reports = office
+            .reports
+            .values()
+            .map(|r| (r.id.to_string(), report_label(r, &registers)))
+            .collect();
         Ok::<_, String>(InstructionsRead {
             instructions,
             meetings,
+            reports,
         })
     });
     let read = move || register.get().and_then(Result::ok);
     let instructions = Signal::derive(move || read().map(|r| r.instructions).unwrap_or_default());
     let meetings = Signal::derive(move || read().map(|r| r.meetings).unwrap_or_default());
+    let reports = Signal::derive(move || read().map(|r| r.reports).unwrap_or_default());
     // The instruction a row's button chose for the report form, and for the close form.
     let (report_target, close_target) =
         (RwSignal::new(String::new()), RwSignal::new(String::new()));
@@ -96,7 +122,7 @@ pub fn InstructionsPage() -> impl IntoView {
                 <p class="form-error" role="alert">"指示・要請の記録を読めませんでした。" {e}</p>
             })}
             <InstructionList instructions meetings report_target close_target/>
-            <forms::IssueForm meetings/>
+            <forms::IssueForm meetings reports/>
             <forms::ReportForm instructions target=report_target/>
             <forms::CloseForm instructions target=close_target/>
         </div>
@@ -108,7 +134,7 @@ fn search_text(i: &Instruction, directory: &Directory) -> String {
         i.issued.content.clone(),
         addressee_ja(&i.issued.addressee, directory),
     ];
-    if let Basis::Report { summary } = &i.issued.basis {
+    if let Basis::Report { summary, .. } = &i.issued.basis {
         words.push(summary.clone());
     }
     words.extend(i.reports.iter().map(|r| r.report.clone()));
@@ -224,7 +250,7 @@ fn csv_row(i: &Instruction, meetings: &[Meeting], directory: &Directory) -> Vec<
             .iter()
             .find(|m| m.id == *meeting)
             .map_or_else(|| "セキュリティ会議".into(), meeting_label),
-        Basis::Report { summary } => format!("報告：{summary}"),
+        Basis::Report { summary, .. } => format!("報告：{summary}"),
     };
     let reports: Vec<String> = i
         .reports
@@ -264,7 +290,7 @@ fn basis_view(basis: &Basis, meetings: Signal<Vec<Meeting>>) -> AnyView {
                 .unwrap_or_else(|| "セキュリティ会議".into());
             view! { <a class="basis-link" href=record_href(meeting)>{label}</a> }.into_any()
         }
-        Basis::Report { summary } => {
+        Basis::Report { summary, .. } => {
             view! { <span class="basis-report">"報告：" {summary.clone()}</span> }.into_any()
         }
     }

@@ -7,17 +7,23 @@ use crate::auth::session::Session;
 use crate::components::ja_day::{ja_day, today};
 use crate::components::log_table::LogTable;
 use crate::components::register_output::RegisterOutput;
+use crate::components::shown::Shown;
+use crate::components::staff_choice::StaffSelect;
 use crate::directory::Directory;
 use crate::pages::room_measures::measures_on;
 use crate::state::{follow_store, local_action, use_store};
 use crate::store::paging::LogQuery;
 use crate::store::Store;
 use chrono::{NaiveDate, TimeZone, Utc};
+use daicho_core::key_log::KeyLoan;
 use daicho_core::reports::{
-    figures, last_period, missing, month_of, PeriodFacts, Report, ReportFigures, ReportSubmitted,
+    figures, last_period, missing, month_of, Investigation, InvestigationConcluded, PeriodFacts,
+    Report, ReportFigures, ReportReviewed, ReportState, ReportSubmitted,
 };
 use daicho_core::room_permit::entry_manager_role;
+use daicho_core::rule_breaks::RuleBreak;
 use daicho_core::sort::sort_by;
+use daicho_core::EventId;
 use daicho_core::{wareki, EventKind, Registers, Room};
 use leptos::prelude::*;
 
@@ -107,22 +113,137 @@ async fn generate(
     Ok(figures(&facts, Utc::now()))
 }
 
+/// What the page reads: the registers (reports, reviews, instructions), and for the general
+/// manager's glance the rule breaks and the keys out.
+#[derive(Clone, PartialEq)]
+struct Read {
+    registers: Registers,
+    breaks: Vec<RuleBreak>,
+    keys_out: Vec<KeyLoan>,
+}
+
 #[component]
 pub fn ReportsPage() -> impl IntoView {
-    let read =
-        follow_store(
-            move |store| async move { store.registers().await.map_err(|e| e.to_string()) },
-        );
-    let registers = Memo::new(move |_| read.get().and_then(Result::ok));
+    let read = follow_store(move |store| async move {
+        let (registers, breaks, keys_out) =
+            futures::try_join!(store.registers(), store.rule_breaks(), store.keys_out())
+                .map_err(|e| e.to_string())?;
+        Ok::<_, String>(Read {
+            registers,
+            breaks,
+            keys_out,
+        })
+    });
+    let loaded = Memo::new(move |_| read.get().and_then(Result::ok));
+    let registers = Memo::new(move |_| loaded.with(|l| l.as_ref().map(|l| l.registers.clone())));
+    let review_target = RwSignal::new(String::new());
     view! {
         <div class="reports-page" data-ready=move || read.is_read().then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
                 <p class="form-error" role="alert">"報告を読めませんでした。" {e}</p>
             })}
+            <Glance loaded/>
             <ReportStatus registers/>
             <DraftReport registers/>
-            <ReportList registers/>
+            <ReportList registers review_target/>
+            <ReviewForm registers target=review_target/>
+            <ConcludeForm registers/>
         </div>
+    }
+}
+
+/// One line of the glance: its key, what it counts, how many, where to look.
+type GlanceLine = (&'static str, String, usize, &'static str);
+
+/// What the general manager's glance counts, from what the page read.
+fn glance_lines(l: &Read) -> Vec<GlanceLine> {
+    let (from, to) = last_period(today());
+    let office = l.registers.office();
+    let rooms = rooms_of(&l.registers);
+    let missing = missing(&rooms, &reports_of(&l.registers), from, to).len();
+    let states: Vec<ReportState> = office
+        .current_reports()
+        .iter()
+        .map(|r| office.report_state(&r.id))
+        .collect();
+    let count = |s: ReportState| states.iter().filter(|x| **x == s).count();
+    let now = Utc::now();
+    let aged = |days: std::ops::RangeInclusive<i64>| {
+        l.breaks
+            .iter()
+            .filter(|b| days.contains(&(now - b.at).num_days()))
+            .count()
+    };
+    let overdue_keys = l.keys_out.iter().filter(|k| k.is_overdue(now)).count();
+    let past_due = office
+        .instructions
+        .values()
+        .filter(|i| i.is_overdue(today()))
+        .count();
+    let last_month = format!("先月（{}）の報告の未提出", period_ja(from, to));
+    vec![
+        ("missing", last_month, missing, "#/reports"),
+        (
+            "unreviewed",
+            "未確認の報告".into(),
+            count(ReportState::Unreviewed),
+            "#/reports",
+        ),
+        (
+            "investigating",
+            "調査中".into(),
+            count(ReportState::Investigating),
+            "#/reports",
+        ),
+        (
+            "breaks-week",
+            "例外（7日以内）".into(),
+            aged(0..=7),
+            "#/exceptions",
+        ),
+        (
+            "breaks-month",
+            "例外（8〜30日）".into(),
+            aged(8..=30),
+            "#/exceptions",
+        ),
+        (
+            "breaks-older",
+            "例外（31日以上）".into(),
+            aged(31..=i64::MAX),
+            "#/exceptions",
+        ),
+        (
+            "overdue-keys",
+            "返却予定を過ぎた鍵".into(),
+            overdue_keys,
+            "#/keys",
+        ),
+        (
+            "past-due",
+            "期限を過ぎた指示".into(),
+            past_due,
+            "#/instructions",
+        ),
+    ]
+}
+
+/// For the general manager, at a glance (第20条): last month's missing reports, reports not
+/// yet reviewed, open investigations, exceptions by age, keys overdue, instructions past due.
+#[component]
+fn Glance(loaded: Memo<Option<Read>>) -> impl IntoView {
+    let lines = move || loaded.with(|l| l.as_ref().map(glance_lines).unwrap_or_default());
+    view! {
+        <section class="card wide glance">
+            <h2>"総括責任者の確認（第20条）"</h2>
+            <ul class="glance-list">
+                {move || lines().into_iter().map(|(key, label, n, href)| view! {
+                    <li class="glance-item" class:attention={n > 0} data-glance=key data-count=n>
+                        <a href=href><span class="glance-count">{n}</span>" " {label}</a>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }
 
@@ -352,7 +473,7 @@ fn FiguresTable(figures: ReportFigures) -> impl IntoView {
 }
 
 /// The CSV's columns.
-const CSV_HEADER: [&str; 12] = [
+const CSV_HEADER: [&str; 14] = [
     "期間",
     "室",
     "提出日",
@@ -365,12 +486,17 @@ const CSV_HEADER: [&str; 12] = [
     "例外",
     "所見",
     "版",
+    "状況",
+    "確認・調査",
 ];
 
 /// Every report submitted, newest period first, each version (a correction beside the one it
-/// replaces).
+/// replaces), with where it stands and a button to review it.
 #[component]
-fn ReportList(registers: Memo<Option<Registers>>) -> impl IntoView {
+fn ReportList(
+    registers: Memo<Option<Registers>>,
+    review_target: RwSignal<String>,
+) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let lines = Signal::derive(move || {
         registers.with(|r| {
@@ -389,33 +515,97 @@ fn ReportList(registers: Memo<Option<Registers>>) -> impl IntoView {
                     let room = r
                         .room(&report.submitted.room_id)
                         .map_or_else(|| report.submitted.room_id.clone(), |x| x.name.clone());
-                    csv_row(&report, &room, &directory)
+                    let row = csv_row(&report, &room, r, &directory);
+                    (report.id, row)
                 })
-                .collect::<Vec<Vec<String>>>()
+                .collect::<Vec<(EventId, Vec<String>)>>()
         })
     });
-    let key = |l: &Vec<String>| l.clone();
-    let row = |line: Vec<String>| {
-        let cells = line
+    let csv = Signal::derive(move || {
+        lines
+            .get()
             .into_iter()
-            .map(|c| view! { <td>{c}</td> })
-            .collect_view();
-        view! { <tr class="report">{cells}</tr> }
+            .map(|(_, row)| row)
+            .collect::<Vec<_>>()
+    });
+    let key = |l: &(EventId, Vec<String>)| l.clone();
+    // On screen the figures go in one cell; the CSV keeps a column each.
+    let row = move |(id, line): (EventId, Vec<String>)| {
+        let state = line[12].clone();
+        let figures = format!(
+            "入室 {}・退室なし {}・来訪者 {}・鍵 {}（返却遅れ・未返却 {}）・例外 {}",
+            line[4], line[5], line[6], line[7], line[8], line[9]
+        );
+        let submitted = format!("{} {}", line[2], line[3]);
+        let cells = [
+            &line[0], &line[1], &submitted, &figures, &line[10], &line[11], &line[12], &line[13],
+        ]
+        .map(|c| view! { <td>{c.clone()}</td> });
+        let chosen = id.to_string();
+        view! {
+            <tr class="report" data-report=id.to_string() data-state=state>
+                {cells.into_iter().collect_view()}
+                <td><button type="button" class="button pick-review"
+                    on:click=move |_| review_target.set(chosen.clone())>"確認を記録"</button></td>
+            </tr>
+        }
     };
+    let columns = vec![
+        "期間",
+        "室",
+        "提出",
+        "件数",
+        "所見",
+        "版",
+        "状況",
+        "確認・調査",
+        "",
+    ];
     view! {
         <section class="card wide report-list">
             <h2>"提出された報告"</h2>
-            <RegisterOutput what="reports" header=&CSV_HEADER rows=lines covers="すべての報告"/>
-            <LogTable class="register reports" columns=CSV_HEADER.to_vec() rows=lines key row
+            <RegisterOutput what="reports" header=&CSV_HEADER rows=csv covers="すべての報告"/>
+            <LogTable class="register reports" columns rows=lines key row
                 empty="提出された報告はありません。"/>
         </section>
     }
 }
 
-/// A report as the list and the CSV say it.
-fn csv_row(report: &Report, room: &str, directory: &Directory) -> Vec<String> {
+/// A report as the list and the CSV say it: its figures, where it stands, its reviews.
+fn csv_row(
+    report: &Report,
+    room: &str,
+    registers: &Registers,
+    directory: &Directory,
+) -> Vec<String> {
     let s = &report.submitted;
     let f = &s.figures;
+    let office = registers.office();
+    let reviews: Vec<String> = office
+        .reviews_of(&report.id)
+        .iter()
+        .map(|v| {
+            let r = &v.reviewed;
+            let investigation = r.investigation.as_ref().map_or_else(String::new, |i| {
+                let outcome = v
+                    .concluded
+                    .as_ref()
+                    .map_or_else(|| "調査中".to_string(), |c| format!("結果：{}", c.outcome));
+                format!(
+                    "　調査：{}（{}・{}まで）{outcome}",
+                    i.subject,
+                    directory.name_of(&i.investigator),
+                    ja_day(i.until)
+                )
+            });
+            format!(
+                "{} {}：{}{investigation}",
+                ja_day(r.reviewed_on),
+                directory.name_of(&r.reviewed_by),
+                r.findings
+            )
+        })
+        .collect();
     vec![
         period_ja(s.from, s.to),
         room.to_string(),
@@ -437,5 +627,189 @@ fn csv_row(report: &Report, room: &str, directory: &Directory) -> Vec<String> {
         } else {
             "初版".into()
         },
+        state_ja(office, report),
+        reviews.join("／"),
     ]
+}
+
+/// Where a report stands; a version a correction replaced says so instead.
+fn state_ja(office: &daicho_core::office::Office, report: &Report) -> String {
+    let current = office.current_reports().iter().any(|r| r.id == report.id);
+    if current {
+        office.report_state(&report.id).name_ja().to_string()
+    } else {
+        "新しい版に置換".to_string()
+    }
+}
+
+/// The general manager reviews a report: the findings and, if it needs one, an investigation
+/// (who, what, by when). Instructions from it are issued on 指示・依頼, naming the report.
+#[component]
+fn ReviewForm(registers: Memo<Option<Registers>>, target: RwSignal<String>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let findings = RwSignal::new(String::new());
+    let investigate = RwSignal::new(false);
+    let investigator = RwSignal::new(String::new());
+    let subject = RwSignal::new(String::new());
+    let until = RwSignal::new(String::new());
+    let options = move || {
+        registers.with(|r| {
+            let Some(r) = r else { return Vec::new() };
+            let label = |rep: &Report| crate::pages::instructions::report_label(rep, r);
+            let reports = reports_of(r);
+            reports
+                .iter()
+                .map(|rep| (rep.id.to_string(), label(rep)))
+                .collect::<Vec<_>>()
+        })
+    };
+    let review = local_action(move |_: &()| {
+        let (store, operator) = (store.clone(), session.operator_id());
+        let report = target.get_untracked().parse::<EventId>();
+        let investigation = investigate.get_untracked().then(|| {
+            let until = NaiveDate::parse_from_str(&until.get_untracked(), "%Y-%m-%d");
+            (investigator.get_untracked(), subject.get_untracked(), until)
+        });
+        let findings = findings.get_untracked();
+        async move {
+            let report = report.map_err(|_| "確認する報告を選んでください。".to_string())?;
+            let investigation = match investigation {
+                None => None,
+                Some((investigator, subject, Ok(until))) => Some(Investigation {
+                    investigator,
+                    subject,
+                    until,
+                }),
+                Some((_, _, Err(_))) => {
+                    return Err("調査の期限を日付で入力してください。".to_string())
+                }
+            };
+            let reviewed = ReportReviewed {
+                report,
+                findings,
+                investigation,
+                reviewed_by: operator.clone(),
+                reviewed_on: today(),
+            };
+            let kind = EventKind::ReportReviewed(reviewed);
+            let recorded = store.record(kind, &operator, Utc::now()).await;
+            recorded.map_err(|e| e.to_string())?;
+            Ok::<_, String>("報告の確認を記録しました。".to_string())
+        }
+    });
+    view! {
+        <section class="card wide review-form">
+            <h2>"報告の確認・調査（セキュリティ総括責任者、第20条）"</h2>
+            <div class="field">
+                <label for="review-report">"報告"</label>
+                <select id="review-report" prop:value=move || target.get()
+                    on:change=move |ev| target.set(event_target_value(&ev))>
+                    <option value="">"選んでください"</option>
+                    {move || options().into_iter().map(|(id, label)| view! {
+                        <option value=id.clone() selected=move || target.get() == id>{label}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="review-findings">"確認の結果（指摘事項）"</label>
+                <textarea id="review-findings" rows="3" bind:value=findings></textarea>
+            </div>
+            <label class="check" for="review-investigate">
+                <input type="checkbox" id="review-investigate" bind:checked=investigate/>
+                "調査を行う"
+            </label>
+            <Shown when=move || investigate.get()>
+                <StaffSelect id="review-investigator" label="調査する人" value=investigator/>
+                <div class="field">
+                    <label for="review-subject">"調査する事項"</label>
+                    <input id="review-subject" autocomplete="off" bind:value=subject/>
+                </div>
+                <div class="field">
+                    <label for="review-until">"調査の期限"</label>
+                    <input id="review-until" type="date" bind:value=until/>
+                </div>
+            </Shown>
+            <button type="button" id="record-review" class="button primary"
+                disabled=move || review.pending().get()
+                on:click=move |_| { review.dispatch(()); }>"確認を記録"</button>
+            {move || review.value().get().map(said)}
+            <p class="hint">"調査の結果から指示を出すときは、指示・依頼で根拠に「入退室管理者からの報告」とこの報告を選びます。その指示が完了すると、報告も完了になります。"</p>
+        </section>
+    }
+}
+
+/// What a form's action answered: done, or why not (an error, announced).
+fn said(outcome: Result<String, String>) -> AnyView {
+    match outcome {
+        Ok(done) => view! { <p class="status" role="status">{done}</p> }.into_any(),
+        Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+    }
+}
+
+/// The outcome of an investigation a review opened.
+#[component]
+fn ConcludeForm(registers: Memo<Option<Registers>>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let directory = expect_context::<Directory>();
+    let chosen = RwSignal::new(String::new());
+    let outcome = RwSignal::new(String::new());
+    let open = move || {
+        registers.with(|r| {
+            let Some(r) = r else { return Vec::new() };
+            let investigating = r.office().reviews.values().filter(|v| v.is_investigating());
+            investigating
+                .map(|v| {
+                    let label = v
+                        .reviewed
+                        .investigation
+                        .as_ref()
+                        .map_or_else(String::new, |i| {
+                            let who = directory.name_of(&i.investigator);
+                            format!("{}（{who}・{}まで）", i.subject, ja_day(i.until))
+                        });
+                    (v.id.to_string(), label)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let conclude = local_action(move |_: &()| {
+        let (store, operator) = (store.clone(), session.operator_id());
+        let review = chosen.get_untracked().parse::<EventId>();
+        let outcome = outcome.get_untracked();
+        async move {
+            let review = review.map_err(|_| "結果を記録する調査を選んでください。".to_string())?;
+            let concluded = InvestigationConcluded {
+                review,
+                outcome,
+                concluded_by: operator.clone(),
+                concluded_on: today(),
+            };
+            let kind = EventKind::InvestigationConcluded(concluded);
+            let recorded = store.record(kind, &operator, Utc::now()).await;
+            recorded.map_err(|e| e.to_string())?;
+            Ok::<_, String>("調査の結果を記録しました。".to_string())
+        }
+    });
+    view! {
+        <section class="card wide conclude-form">
+            <h2>"調査の結果"</h2>
+            <div class="field">
+                <label for="conclude-review">"調査中の事項"</label>
+                <select id="conclude-review" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                    <option value="">"選んでください"</option>
+                    {move || open().into_iter().map(|(id, label)| view! {
+                        <option value=id>{label}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="conclude-outcome">"結果"</label>
+                <textarea id="conclude-outcome" rows="3" bind:value=outcome></textarea>
+            </div>
+            <button type="button" id="record-conclusion" class="button primary"
+                disabled=move || conclude.pending().get()
+                on:click=move |_| { conclude.dispatch(()); }>"結果を記録"</button>
+            {move || conclude.value().get().map(said)}
+        </section>
+    }
 }

@@ -4,7 +4,9 @@
 // which are missing. A report of a month not yet ended, or of another manager's room, is
 // refused naming the article; nothing is stored.
 import { test, expect } from '@playwright/test';
-import { SATO, YAMADA, chooseRoom, counterTown, eventCount, recordEntry, storedEvents, tab } from './helpers.mjs';
+import {
+  ADMIN, SATO, YAMADA, chooseRoom, counterTown, eventCount, option, recordEntry, recordTenure, storedEvents, tab,
+} from './helpers.mjs';
 
 const thisMonth = () => {
   const now = new Date(new Date().toLocaleString('en-US', { timeZone: 'Asia/Tokyo' }));
@@ -12,6 +14,7 @@ const thisMonth = () => {
 };
 
 test('an entry manager generates, reviews and submits a month report; missing ones are flagged', async ({ page }) => {
+  test.setTimeout(90_000);
   await counterTown(page, [YAMADA, SATO]);
   await chooseRoom(page, '住民窓口');
   await recordEntry(page, YAMADA);
@@ -57,6 +60,7 @@ test('an entry manager generates, reviews and submits a month report; missing on
   await page.click('#report-submit');
   await expect(page.locator('tr.report')).toHaveCount(2);
   await expect(page.locator('tr.report').filter({ hasText: '訂正版' })).toHaveCount(1);
+  await expect(page.locator('tr.report').filter({ hasText: '初版' })).toHaveAttribute('data-state', '新しい版に置換');
   const reports = (await storedEvents(page)).filter((e) => e.kind === 'report_submitted');
   expect(reports).toHaveLength(2);
   expect(reports[1].payload.supersedes).toBe(`${reports[0].device}:${reports[0].seq}`);
@@ -73,5 +77,68 @@ test('an entry manager generates, reviews and submits a month report; missing on
 
   // The reports leave as CSV and print like every register.
   await expect(page.locator('#reports-csv')).toBeVisible();
+
+  // The general manager (副町長) sees it arrive, unreviewed, beside last month's missing ones.
+  await recordTenure(page, '副町長', ADMIN);
+  await tab(page, '報告');
+  const glance = (key) => page.locator(`.glance-item[data-glance="${key}"]`);
+  await expect(glance('missing')).toHaveAttribute('data-count', '2');
+  await expect(glance('unreviewed')).toHaveAttribute('data-count', '1');
+
+  // Findings, and an investigation: who, what, until when.
+  const latest = page.locator('tr.report').filter({ hasText: '訂正版' });
+  await latest.getByRole('button', { name: '確認を記録' }).click();
+  await page.fill('#review-findings', '来訪者の入室の記録方法を確かめる必要がある');
+  await page.check('#review-investigate');
+  await page.selectOption('#review-investigator', option(SATO));
+  await page.fill('#review-subject', '来訪者の入室の記録方法');
+  await page.fill('#review-until', '2099-12-31');
+  await page.click('#record-review');
+  await expect(page.locator('.review-form .status')).toContainText('確認を記録しました');
+  await expect(latest).toHaveAttribute('data-state', '調査中');
+  await expect(glance('investigating')).toHaveAttribute('data-count', '1');
+  await expect(glance('unreviewed')).toHaveAttribute('data-count', '0');
+
+  // An instruction issued from the report names it (指示・依頼, the existing register).
+  const period = await reportPeriodLabel(page);
+  await tab(page, '指示・依頼');
+  await page.selectOption('#instruction-head', option(YAMADA));
+  await page.fill('#instruction-content', '来訪者の入室は同行者を記録すること');
+  await page.fill('#instruction-due', '2099-12-31');
+  await page.selectOption('#instruction-basis-kind', 'report');
+  await page.selectOption('#instruction-report', { label: `住民窓口 ${period}の報告（訂正版）` });
+  await expect(page.locator('#instruction-report-summary')).not.toHaveValue('');
+  await page.click('#issue-instruction');
+  await expect(page.locator('.issue-form .status')).toContainText('指示・要請を記録しました');
+  const [issued] = (await storedEvents(page)).filter((e) => e.kind === 'instruction_issued');
+  expect(issued.payload.basis.report).toBe(`${reports[1].device}:${reports[1].seq}`);
+
+  // The investigation's outcome; the instruction waits for its follow-up.
+  await tab(page, '報告');
+  await page.selectOption('#conclude-review', { index: 1 });
+  await page.fill('#conclude-outcome', '同行者の欄が使われていなかった');
+  await page.click('#record-conclusion');
+  await expect(page.locator('.conclude-form .status')).toContainText('調査の結果を記録しました');
+  await expect(latest).toHaveAttribute('data-state', '指示の措置待ち');
+
+  // The follow-up is reported and the instruction closed: the loop is closed.
+  await tab(page, '指示・依頼');
+  const row = page.locator(`tr[data-instruction="${issued.device}:${issued.seq}"]`);
+  await row.getByRole('button', { name: '報告を記録' }).click();
+  await page.fill('#report-text', '窓口の手順書に同行者の記録を加えました');
+  await page.click('#record-report');
+  await expect(row).toHaveAttribute('data-status', 'reported');
+  await row.getByRole('button', { name: '完了にする' }).click();
+  await page.fill('#close-note', '手順書を確認した');
+  await page.click('#record-close');
+  await expect(row).toHaveAttribute('data-status', 'closed');
+  await tab(page, '報告');
+  await expect(latest).toHaveAttribute('data-state', '完了');
+  await expect(latest).toContainText('結果：同行者の欄が使われていなかった');
   await page.screenshot({ path: test.info().outputPath('reports.png'), fullPage: true });
 });
+
+/** Last month as the report list writes it: "令和8年11月1日〜令和8年11月30日". */
+async function reportPeriodLabel(page) {
+  return (await page.locator('tr.report').first().locator('td').first().innerText()).trim();
+}

@@ -83,6 +83,7 @@ pub fn authority_for(kind: &EventKind, registers: &Registers) -> Authority {
         MeetingHeld(_) | OpinionReceived(_) | InstructionIssued(_) | InstructionClosed(_) => {
             Authority::Role(Role::GeneralManager)
         }
+        ReportReviewed(_) | InvestigationConcluded(_) => Authority::Role(Role::GeneralManager),
         EntryRecorded(_) | ExitRecorded(_) | FollowUpReported(_) | CorrectionRecorded(_) => {
             Authority::Staff
         }
@@ -104,7 +105,9 @@ pub fn article_for(kind: &EventKind) -> Option<Article> {
         | PinUnlocked(_) => Article::new(4),
         PermissionGranted(_) | VisitPermitGranted(_) | PermitRevoked(_) => Article::ENTRY_MANAGER,
         EntryMeasureSet(_) => Article::ENTRY_MEASURES,
-        ReportSubmitted(_) => crate::reports::ARTICLE,
+        ReportSubmitted(_) | ReportReviewed(_) | InvestigationConcluded(_) => {
+            crate::reports::ARTICLE
+        }
         KeyLent(_) | KeyReturned(_) | KeyLoanVoided(_) => Article::KEYS,
         OperatorIdKindDefined(_) | IdLedgerRecorded(_) | CollationInfoRecorded(_) => {
             Article::paragraph(10, 1)
@@ -363,6 +366,7 @@ pub(crate) mod tests {
             due: day(),
             basis: Basis::Report {
                 summary: "報告".into(),
+                report: None,
             },
             issued_by: "fukuchou".into(),
             issued_on: day(),
@@ -596,6 +600,7 @@ pub(crate) mod tests {
             EntryMeasureSet(_) => Authority::Role(Role::EntryManagerSecureRooms),
             // The report is the level-1 counter's.
             ReportSubmitted(_) => Authority::Role(Role::EntryManagerCounters),
+            ReportReviewed(_) | InvestigationConcluded(_) => Authority::Role(Role::GeneralManager),
             KeyLent(_) | KeyReturned(_) => Authority::KeyHandler(Role::EntryManagerSecureRooms),
             KeyLoanVoided(_) => Authority::Role(Role::EntryManagerSecureRooms),
             EntryRecorded(_) | ExitRecorded(_) => Authority::Staff,
@@ -663,6 +668,29 @@ pub(crate) mod tests {
                 supersedes: None,
                 submitted_by: who(),
                 submitted_on: day(),
+            }),
+            EventKind::ReportReviewed(crate::reports::ReportReviewed {
+                report: crate::event::EventId {
+                    device: crate::event::DeviceId("d".into()),
+                    seq: 1,
+                },
+                findings: "鍵の返却遅れが続いている".into(),
+                investigation: Some(crate::reports::Investigation {
+                    investigator: who(),
+                    subject: "返却遅れの理由".into(),
+                    until: day(),
+                }),
+                reviewed_by: who(),
+                reviewed_on: day(),
+            }),
+            EventKind::InvestigationConcluded(crate::reports::InvestigationConcluded {
+                review: crate::event::EventId {
+                    device: crate::event::DeviceId("d".into()),
+                    seq: 2,
+                },
+                outcome: "保守業者の作業時間の見積もり不足".into(),
+                concluded_by: who(),
+                concluded_on: day(),
             }),
             EventKind::PinSet(PinSet {
                 person_id: who(),
@@ -826,7 +854,7 @@ pub(crate) mod tests {
         let kinds = every_kind();
         let tags: std::collections::BTreeSet<String> =
             kinds.iter().map(|k| k.tag().to_string()).collect();
-        assert_eq!(tags.len(), 39, "one sample of every kind of event");
+        assert_eq!(tags.len(), 41, "one sample of every kind of event");
         // …and each has its Japanese name for the operation history (第12条).
         let labelled = crate::history::KINDS.iter().map(|t| t.to_string());
         assert_eq!(

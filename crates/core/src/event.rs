@@ -15,7 +15,7 @@ use crate::key_log::{KeyDefined, KeyLent, KeyLoanVoided, KeyReturned};
 use crate::meetings::{MeetingHeld, OpinionReceived};
 use crate::organisation::{Position, RoleAssigned, TenureRecorded};
 use crate::people::PersonDefined;
-use crate::reports::ReportSubmitted;
+use crate::reports::{InvestigationConcluded, ReportReviewed, ReportSubmitted};
 use crate::room::RoomDefined;
 use crate::room_permit::{PermissionGranted, PermitRevoked, VisitPermitGranted};
 use crate::sign_in::{PinSet, PinUnlocked, SignInFailed, SignedIn, SignedOut};
@@ -160,6 +160,8 @@ pub enum EventKind {
     FollowUpReported(FollowUpReported),
     InstructionClosed(InstructionClosed),
     ReportSubmitted(ReportSubmitted),
+    ReportReviewed(ReportReviewed),
+    InvestigationConcluded(InvestigationConcluded),
     CorrectionRecorded(CorrectionRecorded),
     PinSet(PinSet),
     SignedIn(SignedIn),
@@ -189,6 +191,8 @@ impl EventKind {
             InstructionClosed(x) => Some(&x.instruction),
             CorrectionRecorded(x) => Some(&x.target),
             ReportSubmitted(x) => x.supersedes.as_ref(),
+            ReportReviewed(x) => Some(&x.report),
+            InvestigationConcluded(x) => Some(&x.review),
             _ => None,
         }
     }

@@ -82,7 +82,7 @@ pub struct DeviceRevoked {
 }
 
 /// Every kind, in the order the history's filter lists them (the daily logbooks first).
-pub const KINDS: [EventTag; 39] = [
+pub const KINDS: [EventTag; 41] = [
     EventTag::EntryRecorded,
     EventTag::ExitRecorded,
     EventTag::KeyLent,
@@ -98,6 +98,8 @@ pub const KINDS: [EventTag; 39] = [
     EventTag::FollowUpReported,
     EventTag::InstructionClosed,
     EventTag::ReportSubmitted,
+    EventTag::ReportReviewed,
+    EventTag::InvestigationConcluded,
     EventTag::HandlerDesignated,
     EventTag::MeasureRecorded,
     EventTag::IdLedgerRecorded,
@@ -143,6 +145,8 @@ impl EventTag {
             EventTag::FollowUpReported => "措置状況の報告",
             EventTag::InstructionClosed => "指示・依頼の完了",
             EventTag::ReportSubmitted => "入退室管理者の報告",
+            EventTag::ReportReviewed => "報告の確認（指摘・調査）",
+            EventTag::InvestigationConcluded => "調査の結果",
             EventTag::HandlerDesignated => "取扱者の指定",
             EventTag::MeasureRecorded => "情報資産の措置",
             EventTag::IdLedgerRecorded => "ID管理簿の記録",

@@ -25,8 +25,16 @@ pub enum Addressee {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "from", rename_all = "snake_case")]
 pub enum Basis {
-    Meeting { meeting: EventId },
-    Report { summary: String },
+    Meeting {
+        meeting: EventId,
+    },
+    Report {
+        summary: String,
+        /// The entry manager's report it comes from, when submitted in Daichō (第20条).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+        report: Option<EventId>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,6 +215,7 @@ mod tests {
             due: day(7, 31),
             basis: Basis::Report {
                 summary: "6月の入退室管理報告".into(),
+                report: None,
             },
             issued_by: by.into(),
             issued_on: day(7, 1),

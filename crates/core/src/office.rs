@@ -9,20 +9,21 @@ use crate::id_ledger::{
     check_collation_info, check_ledger_line, CollationInfoRecorded, IdLedgerRecorded, IdRecord,
     Ledger, OperatorIdKindDefined,
 };
+use crate::instructions::Basis;
 use crate::instructions::{
     check_close, check_report, FollowUpReported, Instruction, InstructionClosed, InstructionIssued,
 };
 use crate::meetings::{MeetingHeld, OpinionReceived};
 use crate::organisation::Organisation;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
-use crate::reports::Report;
+use crate::reports::{Report, ReportState, Review};
 use crate::version::{Version, Versioned};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The kinds of the office registers, read through the kind index and folded in order.
-pub const OFFICE_KINDS: [EventTag; 13] = [
+pub const OFFICE_KINDS: [EventTag; 15] = [
     EventTag::EquipmentRegistered,
     EventTag::AssetRegistered,
     EventTag::HandlerDesignated,
@@ -36,6 +37,8 @@ pub const OFFICE_KINDS: [EventTag; 13] = [
     EventTag::FollowUpReported,
     EventTag::InstructionClosed,
     EventTag::ReportSubmitted,
+    EventTag::ReportReviewed,
+    EventTag::InvestigationConcluded,
 ];
 
 /// The kinds the 操作者ID rule reads (第11条): which kinds govern an act, and who holds them.
@@ -76,6 +79,8 @@ pub struct Office {
     pub instructions: BTreeMap<EventId, Instruction>,
     /// The entry managers' reports (第20条), every version kept.
     pub reports: BTreeMap<EventId, Report>,
+    /// The general manager's reviews of them, by the review's event.
+    pub reviews: BTreeMap<EventId, Review>,
 }
 
 impl Office {
@@ -125,6 +130,22 @@ impl Office {
                 self.reports.insert(event.id(), report);
                 true
             }
+            EventKind::ReportReviewed(r) => {
+                let review = Review {
+                    id: event.id(),
+                    reviewed: r.clone(),
+                    concluded: None,
+                };
+                self.reviews.entry(event.id()).or_insert(review);
+                true
+            }
+            EventKind::InvestigationConcluded(c) => match self.reviews.get_mut(&c.review) {
+                Some(r) if r.concluded.is_none() => {
+                    r.concluded = Some(c.clone());
+                    true
+                }
+                _ => false,
+            },
             _ => true,
         }
     }
@@ -305,6 +326,65 @@ impl Office {
                 .any(|o| o.submitted.supersedes.as_ref() == Some(&r.id))
         };
         of_period.iter().copied().find(|r| !replaced(r))
+    }
+
+    /// The reports no later version replaces: one per room and period.
+    pub fn current_reports(&self) -> Vec<&Report> {
+        let replaced: Vec<&EventId> = self
+            .reports
+            .values()
+            .filter_map(|r| r.submitted.supersedes.as_ref())
+            .collect();
+        self.reports
+            .values()
+            .filter(|r| !replaced.contains(&&r.id))
+            .collect()
+    }
+
+    /// The reviews of the report `id`, in the order recorded.
+    pub fn reviews_of(&self, id: &EventId) -> Vec<&Review> {
+        self.reviews
+            .values()
+            .filter(|r| r.reviewed.report == *id)
+            .collect()
+    }
+
+    /// Where the report `id` stands: its reviews, and the instructions issued from it.
+    pub fn report_state(&self, id: &EventId) -> ReportState {
+        let from_it = self.instructions.values().filter(
+            |i| matches!(&i.issued.basis, Basis::Report { report: Some(r), .. } if r == id),
+        );
+        let open = from_it
+            .into_iter()
+            .any(|i| i.status() != crate::instructions::InstructionStatus::Closed);
+        ReportState::of(&self.reviews_of(id), open)
+    }
+
+    /// An instruction from a report names one submitted (or none, for a report on paper).
+    pub fn check_issued(
+        &self,
+        issued: &InstructionIssued,
+        org: &Organisation,
+    ) -> Result<(), Refusals> {
+        let mut refusals = crate::instructions::check_instruction(issued, org)
+            .err()
+            .unwrap_or_default();
+        if let Basis::Report {
+            report: Some(r), ..
+        } = &issued.basis
+        {
+            if !self.reports.contains_key(r) {
+                let code = RefusalCode::UnknownRecord {
+                    what: "根拠となる報告".into(),
+                };
+                refusals.push(Refusal::new(
+                    code,
+                    Field::Entry,
+                    Some(crate::reports::ARTICLE),
+                ));
+            }
+        }
+        refusals.into_result()
     }
 
     /// Records of the office registers a correction may point at.

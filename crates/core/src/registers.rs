@@ -301,12 +301,18 @@ impl Registers {
             EventKind::CollationInfoRecorded(info) => office.check_collation_info(info, org),
             EventKind::MeetingHeld(m) => crate::meetings::check_meeting(m, org),
             EventKind::OpinionReceived(o) => office.check_opinion(o),
-            EventKind::InstructionIssued(i) => crate::instructions::check_instruction(i, org),
+            EventKind::InstructionIssued(i) => office.check_issued(i, org),
             EventKind::FollowUpReported(r) => office.check_report(r),
             EventKind::InstructionClosed(c) => office.check_close(c, org),
             EventKind::ReportSubmitted(r) => {
                 let latest = office.latest_report(&r.room_id, r.from, r.to);
                 crate::reports::check_report(r, self.room(&r.room_id), latest)
+            }
+            EventKind::ReportReviewed(r) => {
+                crate::reports::check_review(r, office.reports.get(&r.report))
+            }
+            EventKind::InvestigationConcluded(c) => {
+                crate::reports::check_conclusion(c, office.reviews.get(&c.review))
             }
             _ => Ok(()),
         }

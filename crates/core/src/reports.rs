@@ -67,6 +67,168 @@ pub struct Report {
     pub submitted: ReportSubmitted,
 }
 
+/// The general manager's review of a report (第20条: 「調査し、…指示する」): the findings,
+/// and the investigation opened from them, if one is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ReportReviewed {
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub report: EventId,
+    pub findings: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub investigation: Option<Investigation>,
+    pub reviewed_by: String,
+    pub reviewed_on: NaiveDate,
+}
+
+/// Who investigates what, until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Investigation {
+    pub investigator: String,
+    pub subject: String,
+    pub until: NaiveDate,
+}
+
+/// The outcome of the investigation a review opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct InvestigationConcluded {
+    /// The review that opened it.
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub review: EventId,
+    pub outcome: String,
+    pub concluded_by: String,
+    pub concluded_on: NaiveDate,
+}
+
+/// A review as the register keeps it, with the outcome once recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub id: EventId,
+    pub reviewed: ReportReviewed,
+    pub concluded: Option<InvestigationConcluded>,
+}
+
+impl Review {
+    /// An investigation opened and not concluded.
+    pub fn is_investigating(&self) -> bool {
+        self.reviewed.investigation.is_some() && self.concluded.is_none()
+    }
+}
+
+/// Where a report stands in the general manager's cycle (第20条).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportState {
+    /// Submitted, not yet reviewed.
+    Unreviewed,
+    /// An investigation is open.
+    Investigating,
+    /// Instructions issued from it wait for their follow-up or closing.
+    Instructed,
+    /// Reviewed; every investigation concluded and every instruction from it closed.
+    Closed,
+}
+
+impl ReportState {
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            ReportState::Unreviewed => "未確認",
+            ReportState::Investigating => "調査中",
+            ReportState::Instructed => "指示の措置待ち",
+            ReportState::Closed => "完了",
+        }
+    }
+
+    /// From the report's reviews and whether the instructions issued from it are all closed.
+    pub fn of(reviews: &[&Review], instructions_open: bool) -> ReportState {
+        if reviews.is_empty() {
+            ReportState::Unreviewed
+        } else if reviews.iter().any(|r| r.is_investigating()) {
+            ReportState::Investigating
+        } else if instructions_open {
+            ReportState::Instructed
+        } else {
+            ReportState::Closed
+        }
+    }
+}
+
+/// A review names a submitted report, says what was found, and an investigation it opens has
+/// an investigator, a subject and a day to report by no earlier than the review.
+pub fn check_review(review: &ReportReviewed, report: Option<&Report>) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    let article = Some(ARTICLE);
+    if report.is_none() {
+        let code = RefusalCode::UnknownRecord {
+            what: "報告".into(),
+        };
+        refusals.push(Refusal::new(code, Field::Entry, article));
+    }
+    if review.findings.trim().is_empty() {
+        let code = RefusalCode::Missing {
+            what: "確認の結果（指摘事項）".into(),
+        };
+        refusals.push(Refusal::new(code, Field::Purpose, article));
+    }
+    if let Some(inv) = &review.investigation {
+        for (value, what) in [
+            (&inv.investigator, "調査する人"),
+            (&inv.subject, "調査する事項"),
+        ] {
+            if value.trim().is_empty() {
+                let code = RefusalCode::Missing { what: what.into() };
+                refusals.push(Refusal::new(code, Field::Name, article));
+            }
+        }
+        if inv.until < review.reviewed_on {
+            refusals.push(Refusal::new(
+                RefusalCode::EndsBeforeStart,
+                Field::Period,
+                article,
+            ));
+        }
+    }
+    refusals.into_result()
+}
+
+/// An outcome concludes an investigation still open, and says what was found.
+pub fn check_conclusion(
+    concluded: &InvestigationConcluded,
+    review: Option<&Review>,
+) -> Result<(), Refusals> {
+    let mut refusals = Refusals::default();
+    let article = Some(ARTICLE);
+    match review {
+        Some(r) if r.is_investigating() => {}
+        Some(r) => {
+            let state = if r.concluded.is_some() {
+                "結果の記録済み"
+            } else {
+                "調査なしの確認"
+            };
+            let code = RefusalCode::WrongState {
+                what: "調査".into(),
+                state: state.into(),
+            };
+            refusals.push(Refusal::new(code, Field::Entry, article));
+        }
+        None => {
+            let code = RefusalCode::UnknownRecord {
+                what: "調査".into(),
+            };
+            refusals.push(Refusal::new(code, Field::Entry, article));
+        }
+    }
+    if concluded.outcome.trim().is_empty() {
+        let code = RefusalCode::Missing {
+            what: "調査の結果".into(),
+        };
+        refusals.push(Refusal::new(code, Field::Purpose, article));
+    }
+    refusals.into_result()
+}
+
 /// The calendar month `day` falls in, first and last day.
 pub fn month_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
     let first = day.with_day(1).unwrap_or(day);
@@ -423,5 +585,116 @@ mod tests {
             .map(|r| r.id.as_str())
             .collect();
         assert_eq!(missing, vec![rooms[0].id.as_str(), rooms[1].id.as_str()]);
+    }
+
+    /// 第20条's cycle in the office registers: a report, reviewed with an investigation
+    /// (調査中), an instruction issued from it (指示の措置待ち once concluded), its follow-up
+    /// and closing (完了); each step's own rule refuses what does not fit.
+    #[test]
+    fn a_report_goes_from_review_and_investigation_to_an_instruction_closed() {
+        use crate::event::{Event, EventKind, GENESIS_HASH};
+        use crate::instructions::{
+            Addressee, Basis, FollowUpReported, InstructionClosed, InstructionIssued,
+        };
+        use crate::office::Office;
+        use crate::Hlc;
+        let mut events: Vec<Event> = Vec::new();
+        let mut seal = |kind: EventKind| {
+            let prev = events
+                .last()
+                .map_or(GENESIS_HASH.to_string(), |e| e.hash.clone());
+            let seq = events.len() as u64 + 1;
+            let hlc = Hlc {
+                wall_ms: 1_790_000_000_000 + seq as i64,
+                counter: 0,
+            };
+            let e = Event::seal(DeviceId("d".into()), seq, hlc, "op".into(), kind, &prev);
+            events.push(e.clone());
+            e
+        };
+        let dec = day(2026, 12, 2);
+        let mut office = Office::default();
+        let report = seal(EventKind::ReportSubmitted(report(None, "返却遅れ2件", dec)));
+        office.apply(&report);
+        assert_eq!(office.report_state(&report.id()), ReportState::Unreviewed);
+
+        let investigation = Investigation {
+            investigator: "sato".into(),
+            subject: "返却遅れの理由".into(),
+            until: day(2026, 12, 20),
+        };
+        let reviewed = ReportReviewed {
+            report: report.id(),
+            findings: "鍵の返却遅れが続いている".into(),
+            investigation: Some(investigation.clone()),
+            reviewed_by: "fukuchou".into(),
+            reviewed_on: dec,
+        };
+        check_review(&reviewed, office.reports.get(&report.id())).unwrap();
+        let unknown = ReportReviewed {
+            report: id(99),
+            ..reviewed.clone()
+        };
+        let refused = check_review(&unknown, None).unwrap_err();
+        assert!(refused.0[0].message_ja().contains("第20条"));
+        let late = ReportReviewed {
+            investigation: Some(Investigation {
+                until: day(2026, 12, 1),
+                ..investigation
+            }),
+            ..reviewed.clone()
+        };
+        assert!(check_review(&late, office.reports.get(&report.id())).is_err());
+        let review = seal(EventKind::ReportReviewed(reviewed));
+        office.apply(&review);
+        assert_eq!(
+            office.report_state(&report.id()),
+            ReportState::Investigating
+        );
+
+        let issued = InstructionIssued {
+            addressee: Addressee::DepartmentHead {
+                person_id: "soumu".into(),
+            },
+            content: "鍵の返却予定を見直すこと".into(),
+            due: day(2026, 12, 25),
+            basis: Basis::Report {
+                summary: "11月の報告".into(),
+                report: Some(report.id()),
+            },
+            issued_by: "fukuchou".into(),
+            issued_on: dec,
+        };
+        let instruction = seal(EventKind::InstructionIssued(issued.clone()));
+        office.apply(&instruction);
+        let concluded = InvestigationConcluded {
+            review: review.id(),
+            outcome: "保守の作業時間の見積もり不足".into(),
+            concluded_by: "fukuchou".into(),
+            concluded_on: day(2026, 12, 10),
+        };
+        check_conclusion(&concluded, office.reviews.get(&review.id())).unwrap();
+        office.apply(&seal(EventKind::InvestigationConcluded(concluded.clone())));
+        assert!(
+            check_conclusion(&concluded, office.reviews.get(&review.id())).is_err(),
+            "concluded once"
+        );
+        assert_eq!(office.report_state(&report.id()), ReportState::Instructed);
+
+        office.apply(&seal(EventKind::FollowUpReported(FollowUpReported {
+            instruction: instruction.id(),
+            report: "返却予定を作業ごとに記入する運用にした".into(),
+            reported_by: "soumu".into(),
+            on: day(2026, 12, 15),
+        })));
+        assert_eq!(office.report_state(&report.id()), ReportState::Instructed);
+        office.apply(&seal(EventKind::InstructionClosed(InstructionClosed {
+            instruction: instruction.id(),
+            note: "確認した".into(),
+            closed_by: "fukuchou".into(),
+            on: day(2026, 12, 16),
+        })));
+        assert_eq!(office.report_state(&report.id()), ReportState::Closed);
+        assert_eq!(ReportState::Closed.name_ja(), "完了");
     }
 }

@@ -111,6 +111,8 @@ fn canonical_orders() -> Vec<(String, Vec<&'static str>)> {
         instructions::InstructionClosed,
         instructions::InstructionIssued,
         reports::ReportSubmitted,
+        reports::ReportReviewed,
+        reports::InvestigationConcluded,
         key_log::KeyDefined,
         key_log::KeyLent,
         key_log::KeyReturned,
@@ -129,6 +131,7 @@ fn canonical_orders() -> Vec<(String, Vec<&'static str>)> {
         organisation::RoleAssigned,
         organisation::TenureRecorded,
         reports::ReportFigures,
+        reports::Investigation,
         room::RoomDefined,
     ];
     for (name, order) in FLATTENED {

@@ -58,6 +58,8 @@ struct IssueDraft {
     from_report: RwSignal<bool>,
     meeting: RwSignal<String>,
     summary: RwSignal<String>,
+    /// The submitted report it comes from (第20条), if chosen.
+    report: RwSignal<String>,
 }
 
 impl IssueDraft {
@@ -72,6 +74,7 @@ impl IssueDraft {
             from_report: RwSignal::new(false),
             meeting: RwSignal::new(String::new()),
             summary: RwSignal::new(String::new()),
+            report: RwSignal::new(String::new()),
         }
     }
 
@@ -105,7 +108,8 @@ impl IssueDraft {
                     Some(Article::new(20)),
                 ));
             }
-            Ok(Basis::Report { summary })
+            let report = self.report.get_untracked().parse().ok();
+            Ok(Basis::Report { summary, report })
         } else {
             let chosen: Option<EventId> = self.meeting.get_untracked().parse().ok();
             let refusal = || missing("根拠となるセキュリティ会議", field, Some(Article::new(7)));
@@ -135,7 +139,11 @@ impl IssueDraft {
 }
 
 #[component]
-pub fn IssueForm(meetings: Signal<Vec<Meeting>>) -> impl IntoView {
+pub fn IssueForm(
+    meetings: Signal<Vec<Meeting>>,
+    /// The submitted reports an instruction may come from, as (id, label).
+    reports: Signal<Vec<(String, String)>>,
+) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let draft = IssueDraft::new();
     let issue = local_action(move |_: &()| {
@@ -213,6 +221,21 @@ pub fn IssueForm(meetings: Signal<Vec<Meeting>>) -> impl IntoView {
                     </select>
                 </Field>
             }>
+                <Field id="instruction-report" label="根拠となる報告（台帳で提出されたもの）">
+                    <select id="instruction-report" on:change=move |ev| {
+                        let chosen = event_target_value(&ev);
+                        let label = reports.with(|rs| rs.iter().find(|(id, _)| *id == chosen).map(|(_, l)| l.clone()));
+                        draft.report.set(chosen);
+                        if let Some(label) = label {
+                            draft.summary.set(label);
+                        }
+                    }>
+                        <option value="">"（紙などで受けた報告）"</option>
+                        {move || reports.get().into_iter().map(|(id, label)| view! {
+                            <option value=id>{label}</option>
+                        }).collect_view()}
+                    </select>
+                </Field>
                 <Field id="instruction-report-summary" label="報告の要旨（いつ、誰から、何の報告か）">
                     <input id="instruction-report-summary" autocomplete="off"
                         aria-describedby="instruction-basis-error" bind:value=draft.summary/>
