@@ -110,7 +110,7 @@ pub fn RegisterOutput(
 
 /// Prints the page with only the card of the register `what` (the print stylesheet hides the
 /// rest while `data-printing` is set), and puts the page back after.
-fn print_only_this_register(what: &str) {
+pub fn print_only_this_register(what: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };

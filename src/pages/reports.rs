@@ -498,6 +498,8 @@ fn ReportList(
     review_target: RwSignal<String>,
 ) -> impl IntoView {
     let directory = expect_context::<Directory>();
+    let printing = RwSignal::new(None::<EventId>);
+    let print = print_report(registers, printing);
     let lines = Signal::derive(move || {
         registers.with(|r| {
             let Some(r) = r else { return Vec::new() };
@@ -542,11 +544,16 @@ fn ReportList(
         ]
         .map(|c| view! { <td>{c.clone()}</td> });
         let chosen = id.to_string();
+        let printed = id.clone();
         view! {
             <tr class="report" data-report=id.to_string() data-state=state>
                 {cells.into_iter().collect_view()}
-                <td><button type="button" class="button pick-review"
-                    on:click=move |_| review_target.set(chosen.clone())>"確認を記録"</button></td>
+                <td class="actions">
+                    <button type="button" class="button pick-review"
+                        on:click=move |_| review_target.set(chosen.clone())>"確認を記録"</button>
+                    <button type="button" class="button print-report"
+                        on:click=move |_| { print.dispatch(printed.clone()); }>"印刷"</button>
+                </td>
             </tr>
         }
     };
@@ -568,6 +575,78 @@ fn ReportList(
             <LogTable class="register reports" columns rows=lines key row
                 empty="提出された報告はありません。"/>
         </section>
+        <ReportSheet registers printing/>
+    }
+}
+
+/// Prints one report alone on A4 (its sheet), recorded in 操作履歴 as the report's room and
+/// period.
+fn print_report(
+    registers: Memo<Option<Registers>>,
+    printing: RwSignal<Option<EventId>>,
+) -> Action<EventId, ()> {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    local_action(move |id: &EventId| {
+        printing.set(Some(id.clone()));
+        let period = registers.with_untracked(|r| {
+            let r = r.as_ref()?;
+            let report = r.office().reports.get(id)?;
+            Some(crate::pages::instructions::report_label(report, r))
+        });
+        let kind = EventKind::Printed(daicho_core::history::Printed {
+            what: "report".into(),
+            period: period.unwrap_or_default(),
+        });
+        let (store, operator) = (store.clone(), session.operator_id());
+        async move {
+            // The print is history (第12条); the report prints even if recording it fails.
+            let _ = store.record_act(kind, &operator, Utc::now()).await;
+            crate::components::register_output::print_only_this_register("report");
+        }
+    })
+}
+
+/// The report chosen for printing, as the paper the entry manager hands in: the room and
+/// period, who submitted it when, the figures, the remarks, and where it stands.
+#[component]
+fn ReportSheet(
+    registers: Memo<Option<Registers>>,
+    printing: RwSignal<Option<EventId>>,
+) -> impl IntoView {
+    let directory = expect_context::<Directory>();
+    let sheet = move || {
+        let id = printing.get()?;
+        registers.with(|r| {
+            let r = r.as_ref()?;
+            let report = r.office().reports.get(&id)?.clone();
+            let room = r
+                .room(&report.submitted.room_id)
+                .map_or_else(|| report.submitted.room_id.clone(), |x| x.name.clone());
+            let line = csv_row(&report, &room, r, &directory);
+            Some((report, room, line))
+        })
+    };
+    move || {
+        sheet().map(|(report, room, line)| {
+            let s = report.submitted;
+            view! {
+                <section class="card wide report-sheet" data-report=report.id.to_string()>
+                    <header class="print-heading">
+                        <p class="print-title">"入退室管理者の報告（第20条）"</p>
+                        <p class="print-covers">
+                            {room.clone()} "　" {period_ja(s.from, s.to)} "　湧別町　印刷 "
+                            {wareki::date_ja(Utc::now())}
+                        </p>
+                    </header>
+                    <p>"提出：" {line[2].clone()} "　" {line[3].clone()} "（" {line[11].clone()} "）　状況：" {line[12].clone()}</p>
+                    <FiguresTable figures=s.figures/>
+                    <h3>"所見"</h3>
+                    <p class="remarks">{s.remarks}</p>
+                    <h3>"確認・調査"</h3>
+                    <p>{if line[13].is_empty() { "（未確認）".to_string() } else { line[13].clone() }}</p>
+                </section>
+            }
+        })
     }
 }
 

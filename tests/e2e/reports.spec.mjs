@@ -136,6 +136,30 @@ test('an entry manager generates, reviews and submits a month report; missing on
   await expect(latest).toHaveAttribute('data-state', '完了');
   await expect(latest).toContainText('結果：同行者の欄が使われていなかった');
   await page.screenshot({ path: test.info().outputPath('reports.png'), fullPage: true });
+
+  // One report prints alone on one A4 page: the room and month, the figures, the remarks and
+  // where it stands; the print is in the history.
+  await page.evaluate(() => {
+    window.print = () => {
+      window.printedRegister = document.documentElement.getAttribute('data-printing');
+    };
+  });
+  await latest.getByRole('button', { name: '印刷' }).click();
+  await expect.poll(() => page.evaluate(() => window.printedRegister)).toBe('report');
+  await page.evaluate(() => document.documentElement.setAttribute('data-printing', 'report'));
+  await page.emulateMedia({ media: 'print' });
+  const sheet = page.locator('.report-sheet');
+  await expect(sheet).toBeVisible();
+  await expect(sheet.locator('.print-title')).toHaveText('入退室管理者の報告（第20条）');
+  await expect(sheet.locator('.print-covers')).toContainText(`住民窓口　${period}`);
+  await expect(sheet).toContainText('状況：完了');
+  await expect(sheet.locator('.remarks')).toHaveText('入退室に異常はありませんでした。鍵の貸出しもありません。');
+  await expect(page.locator('.report-list')).toBeHidden();
+  const pdf = await page.pdf({ path: test.info().outputPath('report.pdf'), format: 'A4' });
+  expect(pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)).toHaveLength(1);
+  await page.emulateMedia({ media: 'screen' });
+  const printed = (await storedEvents(page)).filter((e) => e.kind === 'printed');
+  expect(printed.at(-1).payload).toEqual({ what: 'report', period: `住民窓口 ${period}の報告（訂正版）` });
 });
 
 /** Last month as the report list writes it: "令和8年11月1日〜令和8年11月30日". */

@@ -20,7 +20,7 @@ pub struct Printed {
 
 /// The registers a person can print or export, by the code `Printed` and `Exported` record
 /// (`what`), with the name the printout, the file and 操作履歴 give them.
-pub const OUTPUTS: [(&str, &str); 16] = [
+pub const OUTPUTS: [(&str, &str); 17] = [
     ("entry_logbook", "入退室管理簿"),
     ("key_logbook", "鍵の管理簿"),
     ("permits", "入室許可の一覧"),
@@ -34,7 +34,8 @@ pub const OUTPUTS: [(&str, &str); 16] = [
     ("collation_ids", "照合ID管理簿"),
     ("assets", "情報資産"),
     ("rule_breaks", "例外"),
-    ("reports", "入退室管理者の報告"),
+    ("reports", "入退室管理者の報告の一覧"),
+    ("report", "入退室管理者の報告"),
     ("operation_history", "操作履歴"),
     ("room_measures", "入退室管理者の措置"),
 ];
