@@ -9,7 +9,8 @@ use super::register_output::RegisterOutput;
 use crate::directory::Directory;
 use crate::state::follow_store;
 use crate::store::paging::{LogQuery, PageCursor};
-use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
+use daicho_core::history::date_start_ms;
 use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::wareki::{self, WarekiDate};
 use leptos::prelude::*;
@@ -27,13 +28,7 @@ fn month_range(value: &str) -> Option<(i64, i64)> {
     } else {
         NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)?
     };
-    let start = |d: NaiveDate| {
-        wareki::jst()
-            .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
-            .single()
-            .map(|t| t.timestamp_millis())
-    };
-    Some((start(first)?, start(next)?))
+    Some((date_start_ms(first), date_start_ms(next)))
 }
 
 /// "令和8年11月" for the heading of a printed month.

@@ -10,8 +10,9 @@ use crate::directory::Directory;
 use crate::state::{follow_store, use_store};
 use crate::store::paging::{LogPage, LogQuery, PageCursor};
 use crate::store::Store;
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use daicho_core::corrections::CorrectionTrail;
+use daicho_core::history::date_start_ms;
 use daicho_core::sort::sort_by_key;
 use daicho_core::{wareki, EntryRecord, Room};
 use leptos::prelude::*;
@@ -62,10 +63,9 @@ impl Filters {
 /// Midnight (JST) of the day `value` (`YYYY-MM-DD`) plus `days`, in epoch milliseconds.
 fn day_start_ms(value: &str, days: i64) -> Option<i64> {
     let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
-    let midnight = wareki::jst()
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
-        .single()?;
-    Some(midnight.timestamp_millis() + days * 86_400_000)
+    Some(date_start_ms(
+        day.checked_add_days(chrono::Days::new(days as u64))?,
+    ))
 }
 
 /// One page of the logbook as `filters` choose it, each line with its corrections (few: one

@@ -14,7 +14,8 @@ use crate::pages::room_measures::measures_on;
 use crate::state::{follow_store, local_action, use_store};
 use crate::store::paging::LogQuery;
 use crate::store::Store;
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, Utc};
+use daicho_core::history::date_start_ms;
 use daicho_core::key_log::KeyLoan;
 use daicho_core::reports::{
     figures, last_period, missing, month_of, Investigation, InvestigationConcluded, PeriodFacts,
@@ -29,15 +30,6 @@ use leptos::prelude::*;
 
 /// The most lines a month's report reads: a busy counter's month many times over.
 const MONTH_LINES: u32 = 20_000;
-
-/// Midnight (JST) starting `day`, in epoch milliseconds.
-fn day_start_ms(day: NaiveDate) -> i64 {
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    wareki::jst()
-        .from_local_datetime(&midnight)
-        .single()
-        .map_or(0, |t| t.timestamp_millis())
-}
 
 /// The month `value` (`YYYY-MM`) as its first and last day.
 fn month_value(value: &str) -> Option<(NaiveDate, NaiveDate)> {
@@ -61,8 +53,8 @@ async fn generate(
 ) -> crate::store::Result<ReportFigures> {
     let range = LogQuery {
         prefix: Vec::new(),
-        from_ms: Some(day_start_ms(from)),
-        until_ms: Some(day_start_ms(to) + 86_400_000),
+        from_ms: Some(date_start_ms(from)),
+        until_ms: Some(date_start_ms(to + chrono::Days::new(1))),
         newest_first: false,
         limit: MONTH_LINES,
         after: None,

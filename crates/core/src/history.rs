@@ -196,6 +196,14 @@ pub fn day_start_ms(day: i64) -> i64 {
     day * DAY_MS - JST_MS
 }
 
+/// The instant the JST calendar day `date` starts.
+pub fn date_start_ms(date: chrono::NaiveDate) -> i64 {
+    day_start_ms(
+        date.signed_duration_since(chrono::NaiveDate::default())
+            .num_days(),
+    )
+}
+
 /// The operator, device and kind an act is counted under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Act<'a> {
@@ -345,6 +353,17 @@ mod tests {
             device,
             kind,
         }
+    }
+
+    #[test]
+    fn a_calendar_day_starts_at_jst_midnight() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        // 2026-11-26 00:00 in Japan is 2026-11-25 15:00 UTC.
+        assert_eq!(date_start_ms(day), 1_795_618_800_000);
+        assert_eq!(
+            jst_day(date_start_ms(day)),
+            jst_day(date_start_ms(day) - 1) + 1
+        );
     }
 
     #[test]
