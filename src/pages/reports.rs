@@ -261,20 +261,15 @@ fn ReportStatus(registers: Memo<Option<Registers>>) -> impl IntoView {
     let lines = Signal::derive(move || {
         registers.with(|r| {
             let Some(r) = r else { return Vec::new() };
-            let rooms = rooms_of(r);
-            let reports = reports_of(r);
-            let absent: Vec<String> = missing(&rooms, &reports, from, to)
-                .iter()
-                .map(|m| m.id.clone())
-                .collect();
             let day = today();
-            rooms
+            rooms_of(r)
                 .into_iter()
                 .map(|room| {
                     let manager = r
                         .organisation()
                         .who_held(entry_manager_role(room.level), day);
                     let latest = r.office().latest_report(&room.id, from, to).cloned();
+                    let missing = latest.is_none();
                     let state = match latest {
                         Some(report) => format!(
                             "提出済み（{}・{}）",
@@ -283,7 +278,6 @@ fn ReportStatus(registers: Memo<Option<Registers>>) -> impl IntoView {
                         ),
                         None => "未提出".to_string(),
                     };
-                    let missing = absent.contains(&room.id);
                     let manager = format!(
                         "{}（{}）",
                         entry_manager_role(room.level).name_ja(),
@@ -373,15 +367,12 @@ fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
                 submitted_by: operator.clone(),
                 submitted_on: today(),
             };
-            let recorded = store
-                .record(EventKind::ReportSubmitted(report), &operator, Utc::now())
-                .await;
-            recorded.map_err(|e| e.to_string())?;
-            Ok::<_, String>(format!(
+            let done = format!(
                 "{}の{}の報告を提出しました。",
                 room.name,
                 period_ja(from, to)
-            ))
+            );
+            record(&store, &operator, EventKind::ReportSubmitted(report), done).await
         }
     });
     let said = move || {
@@ -763,9 +754,7 @@ fn ReviewForm(registers: Memo<Option<Registers>>, target: RwSignal<String>) -> i
                 reviewed_on: today(),
             };
             let kind = EventKind::ReportReviewed(reviewed);
-            let recorded = store.record(kind, &operator, Utc::now()).await;
-            recorded.map_err(|e| e.to_string())?;
-            Ok::<_, String>("報告の確認を記録しました。".to_string())
+            record(&store, &operator, kind, "報告の確認を記録しました。".into()).await
         }
     });
     view! {
@@ -807,6 +796,17 @@ fn ReviewForm(registers: Memo<Option<Registers>>, target: RwSignal<String>) -> i
             <p class="hint">"調査の結果から指示を出すときは、指示・依頼で根拠に「入退室管理者からの報告」とこの報告を選びます。その指示が完了すると、報告も完了になります。"</p>
         </section>
     }
+}
+
+/// Records `kind` by `operator` now and says `done`; refused or failed, says why.
+async fn record(
+    store: &Store,
+    operator: &str,
+    kind: EventKind,
+    done: String,
+) -> Result<String, String> {
+    let recorded = store.record(kind, operator, Utc::now()).await;
+    recorded.map(|_| done).map_err(|e| e.to_string())
 }
 
 /// What a form's action answered: done, or why not (an error, announced).
@@ -856,9 +856,7 @@ fn ConcludeForm(registers: Memo<Option<Registers>>) -> impl IntoView {
                 concluded_on: today(),
             };
             let kind = EventKind::InvestigationConcluded(concluded);
-            let recorded = store.record(kind, &operator, Utc::now()).await;
-            recorded.map_err(|e| e.to_string())?;
-            Ok::<_, String>("調査の結果を記録しました。".to_string())
+            record(&store, &operator, kind, "調査の結果を記録しました。".into()).await
         }
     });
     view! {

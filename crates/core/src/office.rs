@@ -313,19 +313,10 @@ impl Office {
     /// The newest version of the report of `room_id` for `from`..=`to`, if one is in: the one
     /// no other version replaces.
     pub fn latest_report(&self, room_id: &str, from: NaiveDate, to: NaiveDate) -> Option<&Report> {
-        let of_period: Vec<&Report> = self
-            .reports
-            .values()
-            .filter(|r| {
-                r.submitted.room_id == room_id && r.submitted.from == from && r.submitted.to == to
-            })
-            .collect();
-        let replaced = |r: &Report| {
-            of_period
-                .iter()
-                .any(|o| o.submitted.supersedes.as_ref() == Some(&r.id))
-        };
-        of_period.iter().copied().find(|r| !replaced(r))
+        self.current_reports().into_iter().find(|r| {
+            let s = &r.submitted;
+            s.room_id == room_id && s.from == from && s.to == to
+        })
     }
 
     /// The reports no later version replaces: one per room and period.
