@@ -220,6 +220,11 @@ export async function keyTown(page) {
     await grantPermission(page, who);
   }
   await grantPermission(page, YAMADA, SERVER_ROOM);
+  await defineServerKey(page);
+}
+
+/** Registers the server room's key, 電算室 1号鍵, on 鍵の管理簿. */
+export async function defineServerKey(page) {
   await tab(page, '鍵の管理簿');
   await page.selectOption('#key-room', { label: SERVER_ROOM });
   await page.fill('#key-label', '電算室 1号鍵');

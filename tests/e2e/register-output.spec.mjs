@@ -5,7 +5,7 @@
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import {
-  ADMIN, SATO, SERVER_ROOM, YAMADA, chooseRoom, counterTown, grantPermission, recordEntry,
+  ADMIN, SATO, SERVER_ROOM, YAMADA, chooseRoom, counterTown, defineServerKey, grantPermission, recordEntry,
   recordTenure, storedEvents, submitLoan, tab,
 } from './helpers.mjs';
 
@@ -150,9 +150,5 @@ async function keyTownExtras(page) {
   await recordTenure(page, '総務課長', ADMIN);
   await recordTenure(page, '副町長', ADMIN);
   await grantPermission(page, YAMADA, SERVER_ROOM);
-  await tab(page, '鍵の管理簿');
-  await page.selectOption('#key-room', { label: SERVER_ROOM });
-  await page.fill('#key-label', '電算室 1号鍵');
-  await page.click('#define-key');
-  await expect(page.locator('.key-form .status')).toContainText('鍵を登録しました');
+  await defineServerKey(page);
 }
