@@ -242,9 +242,7 @@ fn Glance(loaded: Memo<Option<Read>>) -> impl IntoView {
 /// The rooms, most secure first.
 fn rooms_of(registers: &Registers) -> Vec<Room> {
     let mut rooms: Vec<Room> = registers.rooms().cloned().collect();
-    sort_by(&mut rooms, |a, b| {
-        b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name))
-    });
+    sort_by(&mut rooms, daicho_core::room::most_secure_first);
     rooms
 }
 

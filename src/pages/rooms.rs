@@ -34,9 +34,7 @@ fn room_lines(registers: &Registers, directory: Directory) -> Vec<RoomLine> {
     let today = wareki::to_jst(Utc::now()).date_naive();
     let mut rooms: Vec<Room> = registers.rooms().cloned().collect();
     let measures = registers.entry_measures();
-    sort_by(&mut rooms, |a, b| {
-        b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name))
-    });
+    sort_by(&mut rooms, daicho_core::room::most_secure_first);
     rooms
         .into_iter()
         .map(|room| {

@@ -47,9 +47,7 @@ impl Store {
             .transaction(&[schema::ROOMS], TransactionMode::ReadOnly)?;
         let values = tx.store(schema::ROOMS)?.get_all(None, None).await?;
         let mut rooms: Vec<Room> = values.into_iter().map(from_js).collect::<Result<_>>()?;
-        sort_by(&mut rooms, |a, b| {
-            b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name))
-        });
+        sort_by(&mut rooms, daicho_core::room::most_secure_first);
         Ok(rooms)
     }
 }

@@ -66,6 +66,11 @@ pub struct RoomDefined {
 /// A room in the register: its newest definition, with that definition's version.
 pub type Room = Versioned<RoomDefined>;
 
+/// The order rooms are listed in: the highest security level first, then by name.
+pub fn most_secure_first(a: &Room, b: &Room) -> std::cmp::Ordering {
+    b.level.cmp(&a.level).then_with(|| a.name.cmp(&b.name))
+}
+
 /// One example room per level, seeded on first run (第16条・第17条). Fixed ids, so that every
 /// device seeds the same three rooms rather than three each.
 /// A room needs a name and a place (第17条第1項 names rooms by what they hold and where).
