@@ -8,7 +8,7 @@ use crate::database::Engine;
 use daicho_core::rule_breaks::{lines_for, may_break_rules, RuleBreak};
 use daicho_core::sort::sort_by_key;
 use daicho_core::EntryRecord;
-use daicho_core::{Event, EventKind, EventTag, Registers};
+use daicho_core::{Event, EventId, EventKind, EventTag, Registers};
 use sqlx::{Any, Row, Transaction};
 
 /// The kinds the rules read: rooms, keys, permits, people, the entry managers' measures and
@@ -117,11 +117,25 @@ async fn lines_needed(
             .bind(to);
         entries.extend(bodies(tx, query).await?);
     }
-    for id in &needed.closed {
-        let query = sqlx::query("SELECT body FROM events WHERE device = $1 AND seq = $2")
-            .bind(&id.device.0)
-            .bind(id.seq as i64);
-        entries.extend(bodies(tx, query).await?);
+    // The entries the exits close: most came with them, or in a person's span just read.
+    let mut known: Vec<&Event> = candidates.iter().chain(&entries).collect();
+    known.retain(|e| matches!(e.kind, EventKind::EntryRecorded(_)));
+    let have: std::collections::BTreeSet<EventId> = known.iter().map(|e| e.id()).collect();
+    entries.extend(known.into_iter().cloned().collect::<Vec<_>>());
+    let unread: Vec<&EventId> = needed
+        .closed
+        .iter()
+        .filter(|id| !have.contains(id))
+        .collect();
+    for (device, seqs) in by_device(&unread) {
+        for chunk in seqs.chunks(PERSONS_PER_READ) {
+            let sql = events_of_device_sql(chunk.len());
+            let mut query = sqlx::query(&sql).bind(device);
+            for seq in chunk {
+                query = query.bind(*seq);
+            }
+            entries.extend(bodies(tx, query).await?);
+        }
     }
     sort_by_key(&mut entries, |e| e.id().to_string());
     entries.dedup_by_key(|e| e.id());
@@ -139,6 +153,24 @@ async fn lines_needed(
         .iter()
         .filter_map(|e| EntryRecord::of_events(e, &exits))
         .collect())
+}
+
+/// `ids` grouped by device, each with its seqs: one read a device.
+fn by_device<'a>(ids: &[&'a EventId]) -> std::collections::BTreeMap<&'a str, Vec<i64>> {
+    let mut grouped: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    for id in ids {
+        grouped.entry(&id.device.0).or_default().push(id.seq as i64);
+    }
+    grouped
+}
+
+/// Events of one device (`$1`) by `seqs` seqs (`$2`…), through the primary key.
+fn events_of_device_sql(seqs: usize) -> String {
+    let params: Vec<String> = (2..seqs + 2).map(|n| format!("${n}")).collect();
+    format!(
+        "SELECT body FROM events WHERE device = $1 AND seq IN ({})",
+        params.join(", ")
+    )
 }
 
 /// The entries of one person (`$1`) entered in `[$2, $3]` (ms), by the expressions the index
