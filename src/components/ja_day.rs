@@ -2,13 +2,13 @@
 //! at hand; and the helpers the office register forms share for their own checks.
 
 use chrono::{NaiveDate, Utc};
-use daicho_core::wareki::{self, WarekiDate};
+use daicho_core::wareki;
 use daicho_core::{Article, Field, Refusal, RefusalCode, Refusals};
 use leptos::prelude::*;
 
 /// 令和8年11月26日 (the Western date alone before 明治6年).
 pub fn ja_day(day: NaiveDate) -> String {
-    WarekiDate::from_date(day).map_or_else(|| day.to_string(), |w| w.to_string())
+    wareki::day_ja(day)
 }
 
 /// Today in Japan, whatever the device's time zone.

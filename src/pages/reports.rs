@@ -1,7 +1,8 @@
-//! 報告（第20条）: the entry manager's report on each of their rooms for a month — generated
-//! from the registers, reviewed, remarked on and submitted (a correction is a new version) —
-//! and, for the general manager, which rooms' reports for last month are in and which are
-//! missing. The rules are daicho-core's `reports`.
+//! 報告（第20条）: the entry manager's report on each of their rooms for a period (monthly
+//! unless the general manager set another cycle) — generated from the registers, reviewed,
+//! remarked on and submitted (a correction is a new version) — and, for the general manager,
+//! which rooms' reports for the last period are in and which are missing. The rules are
+//! daicho-core's `reports`.
 
 use crate::auth::session::Session;
 use crate::components::ja_day::{ja_day, today};
@@ -18,23 +19,47 @@ use chrono::{NaiveDate, Utc};
 use daicho_core::history::date_start_ms;
 use daicho_core::key_log::KeyLoan;
 use daicho_core::reports::{
-    figures, last_period, missing, month_of, Investigation, InvestigationConcluded, PeriodFacts,
-    Report, ReportFigures, ReportReviewed, ReportState, ReportSubmitted,
+    cycle_on, figures, last_period, missing, period_on, Investigation, InvestigationConcluded,
+    PeriodFacts, Report, ReportCycle, ReportCycleSet, ReportFigures, ReportReviewed, ReportState,
+    ReportSubmitted,
 };
 use daicho_core::room_permit::entry_manager_role;
-use daicho_core::rule_breaks::RuleBreak;
+use daicho_core::rule_breaks::{handled_ja, RuleBreak};
 use daicho_core::sort::sort_by;
 use daicho_core::EventId;
 use daicho_core::{wareki, EventKind, Registers, Room};
 use leptos::prelude::*;
 
-/// The most lines a month's report reads: a busy counter's month many times over.
-const MONTH_LINES: u32 = 20_000;
+/// The most lines a period's report reads: a busy counter's year several times over.
+const PERIOD_LINES: u32 = 50_000;
 
-/// The month `value` (`YYYY-MM`) as its first and last day.
-fn month_value(value: &str) -> Option<(NaiveDate, NaiveDate)> {
-    let first = NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d").ok()?;
-    Some(month_of(first))
+/// How many periods the draft offers: the current one and those before it.
+const PERIODS_OFFERED: usize = 24;
+
+/// The periods a report may be drafted for, newest first: the current one (generated to look
+/// at, refused if submitted) and the ones before it, under the cycles in force then.
+fn periods_offered(cycles: &[ReportCycleSet], today: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut periods = vec![period_on(cycles, today)];
+    while periods.len() < PERIODS_OFFERED {
+        let before = periods[periods.len() - 1].0.pred_opt();
+        let Some(before) = before else { break };
+        periods.push(period_on(cycles, before));
+    }
+    periods
+}
+
+/// The period starting on `value` (`YYYY-MM-DD`), under the cycles.
+fn period_value(cycles: &[ReportCycleSet], value: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let from = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
+    Some(period_on(cycles, from)).filter(|p| p.0 == from)
+}
+
+/// The report cycles recorded (monthly when none are).
+fn cycles_of(registers: &Option<Registers>) -> Vec<ReportCycleSet> {
+    registers
+        .as_ref()
+        .map(|r| r.office().report_cycles.clone())
+        .unwrap_or_default()
 }
 
 /// "令和8年11月1日〜令和8年11月30日".
@@ -56,7 +81,7 @@ async fn generate(
         from_ms: Some(date_start_ms(from)),
         until_ms: Some(date_start_ms(to + chrono::Days::new(1))),
         newest_first: false,
-        limit: MONTH_LINES,
+        limit: PERIOD_LINES,
         after: None,
     };
     let lines = store.entry_page(Some(&room.id), None, &range).await?.rows;
@@ -74,6 +99,7 @@ async fn generate(
         let day = wareki::to_jst(at).date_naive();
         from <= day && day <= to
     };
+    let office = registers.office();
     let breaks: Vec<_> = store
         .rule_breaks()
         .await?
@@ -81,7 +107,8 @@ async fn generate(
         .filter(|b| b.room_id == room.id && in_period(b.at))
         .map(|b| {
             let said = b.message_ja(&directory.name_of(&b.person_id), &room.name);
-            let said = format!("{} {said}", wareki::datetime_ja(b.at));
+            let handled = handled_ja(&office.handlings_of(&b.record), |id| directory.name_of(id));
+            let said = format!("{} {said}【処置】{handled}", wareki::datetime_ja(b.at));
             (b, said)
         })
         .collect();
@@ -136,6 +163,7 @@ pub fn ReportsPage() -> impl IntoView {
             })}
             <Glance loaded/>
             <ReportStatus registers/>
+            <CycleForm registers/>
             <DraftReport registers/>
             <ReportList registers review_target/>
             <ReviewForm registers target=review_target/>
@@ -149,8 +177,8 @@ type GlanceLine = (&'static str, String, usize, &'static str);
 
 /// What the general manager's glance counts, from what the page read.
 fn glance_lines(l: &Read) -> Vec<GlanceLine> {
-    let (from, to) = last_period(today());
     let office = l.registers.office();
+    let (from, to) = last_period(&office.report_cycles, today());
     let rooms = rooms_of(&l.registers);
     let missing = missing(&rooms, &reports_of(&l.registers), from, to).len();
     let states: Vec<ReportState> = office
@@ -160,9 +188,11 @@ fn glance_lines(l: &Read) -> Vec<GlanceLine> {
         .collect();
     let count = |s: ReportState| states.iter().filter(|x| **x == s).count();
     let now = Utc::now();
+    // Open: no handling recorded yet.
     let aged = |days: std::ops::RangeInclusive<i64>| {
         l.breaks
             .iter()
+            .filter(|b| office.handlings_of(&b.record).is_empty())
             .filter(|b| days.contains(&(now - b.at).num_days()))
             .count()
     };
@@ -172,9 +202,9 @@ fn glance_lines(l: &Read) -> Vec<GlanceLine> {
         .values()
         .filter(|i| i.is_overdue(today()))
         .count();
-    let last_month = format!("先月（{}）の報告の未提出", period_ja(from, to));
+    let last = format!("前の期間（{}）の報告の未提出", period_ja(from, to));
     vec![
-        ("missing", last_month, missing, "#/reports"),
+        ("missing", last, missing, "#/reports"),
         (
             "unreviewed",
             "未確認の報告".into(),
@@ -189,19 +219,19 @@ fn glance_lines(l: &Read) -> Vec<GlanceLine> {
         ),
         (
             "breaks-week",
-            "例外（7日以内）".into(),
+            "未処置の例外（7日以内）".into(),
             aged(0..=7),
             "#/exceptions",
         ),
         (
             "breaks-month",
-            "例外（8〜30日）".into(),
+            "未処置の例外（8〜30日）".into(),
             aged(8..=30),
             "#/exceptions",
         ),
         (
             "breaks-older",
-            "例外（31日以上）".into(),
+            "未処置の例外（31日以上）".into(),
             aged(31..=i64::MAX),
             "#/exceptions",
         ),
@@ -220,8 +250,9 @@ fn glance_lines(l: &Read) -> Vec<GlanceLine> {
     ]
 }
 
-/// For the general manager, at a glance (第20条): last month's missing reports, reports not
-/// yet reviewed, open investigations, exceptions by age, keys overdue, instructions past due.
+/// For the general manager, at a glance (第20条): the last period's missing reports, reports
+/// not yet reviewed, open investigations, exceptions not handled by age, keys overdue,
+/// instructions past due.
 #[component]
 fn Glance(loaded: Memo<Option<Read>>) -> impl IntoView {
     let lines = move || loaded.with(|l| l.as_ref().map(glance_lines).unwrap_or_default());
@@ -239,6 +270,92 @@ fn Glance(loaded: Memo<Option<Read>>) -> impl IntoView {
     }
 }
 
+/// How often reports are due (第20条 leaves it to the general manager): the cycle in force,
+/// and a new one from the start of a period.
+#[component]
+fn CycleForm(registers: Memo<Option<Registers>>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let cycles = Memo::new(move |_| registers.with(cycles_of));
+    let cycle = RwSignal::new(ReportCycle::Quarterly.code().to_string());
+    // The day the current period ends, and the next starts.
+    let next_start = move || {
+        let (_, to) = cycles.with(|c| period_on(c, today()));
+        to.succ_opt().unwrap_or(to).to_string()
+    };
+    let from = RwSignal::new(String::new());
+    let set = local_action(move |_: &()| {
+        let (store, operator) = (store.clone(), session.operator_id());
+        let chosen = ReportCycle::from_code(&cycle.get_untracked());
+        let day = crate::components::ja_day::parse_day(&from.get_untracked())
+            .or_else(|| crate::components::ja_day::parse_day(&next_start()));
+        async move {
+            let (Some(cycle), Some(from)) = (chosen, day) else {
+                return Err("周期と開始日を選んでください。".to_string());
+            };
+            let done = format!(
+                "報告の周期を{}から「{}」にしました。",
+                ja_day(from),
+                cycle.name_ja()
+            );
+            let kind = EventKind::ReportCycleSet(ReportCycleSet { cycle, from });
+            record(&store, &operator, kind, done).await
+        }
+    });
+    let in_force = move || {
+        let today = today();
+        cycles.with(|c| {
+            let since = c.iter().filter(|s| s.from <= today).map(|s| s.from).max();
+            let since = since
+                .map(|d| format!("（{}から）", ja_day(d)))
+                .unwrap_or_default();
+            format!("{}{since}", cycle_on(c, today).name_ja())
+        })
+    };
+    // Set for a later day: each day a new cycle begins, and the cycle then.
+    let upcoming = move || {
+        let today = today();
+        cycles.with(|c| {
+            let mut days: Vec<NaiveDate> =
+                c.iter().map(|s| s.from).filter(|d| *d > today).collect();
+            days.sort_unstable();
+            days.dedup();
+            days.into_iter()
+                .map(|d| (d, cycle_on(c, d)))
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <section class="card wide report-cycle">
+            <h2>"報告の周期（セキュリティ総括責任者）"</h2>
+            <p class="hint">"第20条は報告の時期を定めていません。総括責任者が定めるまでは毎月です。期間は年度（4月1日）から数え、周期は期間の区切りの日から変えられます。"</p>
+            <p class="cycle-in-force" data-cycle=move || cycles.with(|c| cycle_on(c, today()).code())>"現在の周期：" {in_force}</p>
+            {move || upcoming().into_iter().map(|(from, cycle)| view! {
+                <p class="cycle-upcoming" data-cycle=cycle.code() data-from=from.to_string()>
+                    {format!("{}から：{}", ja_day(from), cycle.name_ja())}
+                </p>
+            }).collect_view()}
+            <div class="filters">
+                <div class="field">
+                    <label for="report-cycle">"新しい周期"</label>
+                    <select id="report-cycle" on:change=move |ev| cycle.set(event_target_value(&ev))>
+                        {ReportCycle::ALL.into_iter().map(|c| view! {
+                            <option value=c.code() selected=move || cycle.get() == c.code()>{c.name_ja()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="report-cycle-from">"開始日"</label>
+                    <input type="date" id="report-cycle-from" prop:value=move || { let f = from.get(); if f.is_empty() { next_start() } else { f } }
+                        on:input=move |ev| from.set(event_target_value(&ev))/>
+                </div>
+                <button type="button" id="report-cycle-set" class="button" disabled=move || set.pending().get()
+                    on:click=move |_| { set.dispatch(()); }>"周期を定める"</button>
+            </div>
+            {move || set.value().get().map(said)}
+        </section>
+    }
+}
+
 /// The rooms, most secure first.
 fn rooms_of(registers: &Registers) -> Vec<Room> {
     let mut rooms: Vec<Room> = registers.rooms().cloned().collect();
@@ -251,15 +368,16 @@ fn reports_of(registers: &Registers) -> Vec<Report> {
     registers.office().reports.values().cloned().collect()
 }
 
-/// For the general manager: each room's report for last month, in or missing (第20条).
+/// For the general manager: each room's report for the last period, in or missing (第20条).
 #[component]
 fn ReportStatus(registers: Memo<Option<Registers>>) -> impl IntoView {
     let directory = expect_context::<Directory>();
-    let (from, to) = last_period(today());
+    let period = Memo::new(move |_| registers.with(|r| last_period(&cycles_of(r), today())));
     let lines = Signal::derive(move || {
         registers.with(|r| {
             let Some(r) = r else { return Vec::new() };
             let day = today();
+            let (from, to) = period.get();
             rooms_of(r)
                 .into_iter()
                 .map(|room| {
@@ -301,7 +419,7 @@ fn ReportStatus(registers: Memo<Option<Registers>>) -> impl IntoView {
     };
     view! {
         <section class="card wide report-status">
-            <h2>"入退室管理者の報告の状況（" {period_ja(from, to)} "）"</h2>
+            <h2>"入退室管理者の報告の状況（" {move || { let (from, to) = period.get(); period_ja(from, to) }} "）"</h2>
             <p class="hint">"セキュリティ総括責任者は、各室の入退室管理者から報告を受けます（第20条）。未提出の室が一目で分かります。"</p>
             <LogTable class="register report-states" columns=vec!["室", "入退室管理者", "状況"]
                 rows=lines key row empty="室が登録されていません。"/>
@@ -309,20 +427,28 @@ fn ReportStatus(registers: Memo<Option<Registers>>) -> impl IntoView {
     }
 }
 
-/// The entry manager's report: choose the room and month, generate, review, remark, submit.
+/// The entry manager's report: choose the room and period, generate, review, remark, submit.
 #[component]
 fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let directory = expect_context::<Directory>();
     let room_id = RwSignal::new(String::new());
-    let (last_from, _) = last_period(today());
-    let month = RwSignal::new(last_from.format("%Y-%m").to_string());
+    let cycles = Memo::new(move |_| registers.with(cycles_of));
+    let periods = Memo::new(move |_| cycles.with(|c| periods_offered(c, today())));
+    // The last period ended, until the entry manager chooses another.
+    let period = RwSignal::new(None::<String>);
+    let period_chosen = move || {
+        period.get().unwrap_or_else(|| {
+            let (from, _) = cycles.with(|c| last_period(c, today()));
+            from.to_string()
+        })
+    };
     let remarks = RwSignal::new(String::new());
     let rooms =
         Signal::derive(move || registers.with(|r| r.as_ref().map(rooms_of).unwrap_or_default()));
     let chosen = move || {
         let room = rooms.with(|rs| rs.iter().find(|r| r.id == room_id.get()).cloned())?;
-        Some((room, month_value(&month.get())?))
+        Some((room, cycles.with(|c| period_value(c, &period_chosen()))?))
     };
     let generated = {
         let store = store.clone();
@@ -330,7 +456,7 @@ fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
             let (store, chosen, registers) = (store.clone(), chosen(), registers.get_untracked());
             async move {
                 let (Some((room, period)), Some(registers)) = (chosen, registers) else {
-                    return Err("室と月を選んでください。".to_string());
+                    return Err("室と期間を選んでください。".to_string());
                 };
                 let figures = generate(&store, &registers, &room, period, directory).await;
                 figures
@@ -400,8 +526,14 @@ fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
                     </select>
                 </div>
                 <div class="field">
-                    <label for="report-month">"月"</label>
-                    <input type="month" id="report-month" bind:value=month/>
+                    <label for="report-period">"期間（" {move || cycles.with(|c| cycle_on(c, today()).name_ja())} "）"</label>
+                    <select id="report-period" on:change=move |ev| period.set(Some(event_target_value(&ev)))>
+                        {move || periods.get().into_iter().map(|(from, to)| {
+                            let value = from.to_string();
+                            let selected = value == period_chosen();
+                            view! { <option value=value selected=selected>{period_ja(from, to)}</option> }
+                        }).collect_view()}
+                    </select>
                 </div>
                 <button type="button" id="report-generate" class="button" on:click=move |_| { generated.dispatch(()); }>
                     "登録簿から作成"

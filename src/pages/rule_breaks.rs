@@ -1,7 +1,8 @@
 //! 例外: what a sync showed to have broken a rule (a key lent offline to someone whose
 //! permission was revoked elsewhere, say). The records stay as they were made; each case is
 //! addressed to the room's entry manager and the general manager, and marked for the
-//! operator signed in when it is theirs to look at.
+//! operator signed in when it is theirs to look at. The entry manager records how each was
+//! dealt with (`BreakHandled`); the report of 第20条 states it.
 
 use crate::auth::session::Session;
 use crate::components::ja_day::today;
@@ -9,13 +10,15 @@ use crate::components::log_table::LogTable;
 use crate::components::record_link::RecordLink;
 use crate::components::register_output::RegisterOutput;
 use crate::directory::Directory;
-use crate::state::follow_store;
+use crate::state::{follow_store, local_action, use_store};
 use crate::store::Store;
+use chrono::Utc;
 use daicho_core::organisation::{Organisation, Role};
-use daicho_core::rule_breaks::RuleBreak;
-use daicho_core::{wareki, Room};
+use daicho_core::room_permit::entry_manager_role;
+use daicho_core::rule_breaks::{handled_ja, BreakHandled, Handling, RuleBreak};
+use daicho_core::{wareki, EventId, EventKind, Room};
 use leptos::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The rule breaks with what naming them needs: the rooms, and who held which role.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,16 +26,24 @@ struct Loaded {
     breaks: Vec<RuleBreak>,
     rooms: HashMap<String, Room>,
     organisation: Organisation,
+    /// How each break was dealt with, by the break's record.
+    handlings: BTreeMap<EventId, Vec<Handling>>,
 }
 
 impl Loaded {
     async fn read(store: &Store) -> crate::store::Result<Loaded> {
-        let rooms = store.rooms().await?;
+        let (rooms, breaks, registers) =
+            futures::try_join!(store.rooms(), store.rule_breaks(), store.registers())?;
         Ok(Loaded {
-            breaks: store.rule_breaks().await?,
+            breaks,
             rooms: rooms.into_iter().map(|r| (r.id.clone(), r)).collect(),
-            organisation: store.organisation().await?,
+            organisation: registers.organisation().clone(),
+            handlings: registers.office().handlings.clone(),
         })
+    }
+
+    fn handlings_of(&self, record: &EventId) -> Vec<&Handling> {
+        self.handlings.get(record).into_iter().flatten().collect()
     }
 }
 
@@ -44,6 +55,7 @@ pub fn RuleBreaksPage() -> impl IntoView {
             move |store| async move { Loaded::read(&store).await.map_err(|e| e.to_string()) },
         );
     let loaded = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
+    let target = RwSignal::new(None::<RuleBreak>);
     view! {
         <section class="card wide rule-breaks-page" data-ready=move || read.is_read().then_some("true")>
             <h2>"例外（同期で判明した規則違反の疑い）"</h2>
@@ -51,7 +63,8 @@ pub fn RuleBreaksPage() -> impl IntoView {
             {move || read.get().and_then(Result::err).map(|e| view! {
                 <p class="form-error" role="alert">"例外を読めませんでした。" {e}</p>
             })}
-            <BreakTable loaded/>
+            <BreakTable loaded target/>
+            <HandlingForm loaded target/>
         </section>
     }
 }
@@ -63,10 +76,15 @@ struct BreakLine {
     message: String,
     addressees: String,
     to_me: bool,
+    /// How it was dealt with, in words ("未処置" for not yet).
+    handled: String,
+    is_handled: bool,
+    /// May the operator record its handling (the room's entry manager today)?
+    mine_to_handle: bool,
 }
 
 #[component]
-fn BreakTable(loaded: Memo<Loaded>) -> impl IntoView {
+fn BreakTable(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let me = expect_context::<Session>().operator_id();
     let lines = Signal::derive(move || {
@@ -74,14 +92,17 @@ fn BreakTable(loaded: Memo<Loaded>) -> impl IntoView {
             // The roles the operator signed in holds today.
             let mine = l.organisation.roles_of(&me, today());
             let line = |b: &RuleBreak| {
-                let room = l
-                    .rooms
-                    .get(&b.room_id)
-                    .map_or(b.room_id.clone(), |r| r.name.clone());
+                let room = l.rooms.get(&b.room_id);
+                let room_name = room.map_or(b.room_id.clone(), |r| r.name.clone());
+                let steps = l.handlings_of(&b.record);
+                let manager = room.map(|r| entry_manager_role(r.level));
                 BreakLine {
-                    message: b.message_ja(&directory.name_of(&b.person_id), &room),
+                    message: b.message_ja(&directory.name_of(&b.person_id), &room_name),
                     addressees: addressees(b, &l.organisation, &directory),
                     to_me: is_addressed_to(b, &mine),
+                    handled: handled_ja(&steps, |id| directory.name_of(id)),
+                    is_handled: !steps.is_empty(),
+                    mine_to_handle: manager.is_some_and(|m| mine.contains(&m)),
                     rule_break: b.clone(),
                 }
             };
@@ -93,16 +114,31 @@ fn BreakTable(loaded: Memo<Loaded>) -> impl IntoView {
             l.rule_break.record.to_string(),
             l.addressees.clone(),
             l.to_me,
+            l.handled.clone(),
         )
     };
-    let row = |line: BreakLine| {
+    let row = move |line: BreakLine| {
         let b = line.rule_break;
+        let chosen = b.clone();
+        let handle = line.mine_to_handle.then(|| {
+            let label = if line.is_handled {
+                "処置を追記"
+            } else {
+                "処置を記録"
+            };
+            view! {
+                <button type="button" class="button pick-handling"
+                    on:click=move |_| target.set(Some(chosen.clone()))>{label}</button>
+            }
+        });
         view! {
-            <tr class="rule-break" class:to-me=line.to_me data-code=b.kind.code()>
+            <tr class="rule-break" class:to-me=line.to_me class:handled=line.is_handled
+                data-code=b.kind.code() data-handled=line.is_handled.to_string()>
                 <td>{wareki::datetime_ja(b.at)}</td>
                 <td class="message">{line.message}</td>
                 <td class="addressed">{line.addressees}{line.to_me.then_some(" （あなた宛て）")}</td>
-                <td><RecordLink id=b.record.clone()/></td>
+                <td class="handling">{line.handled}</td>
+                <td class="actions"><RecordLink id=b.record.clone()/>{handle}</td>
             </tr>
         }
     };
@@ -111,7 +147,7 @@ fn BreakTable(loaded: Memo<Loaded>) -> impl IntoView {
         <RegisterOutput what="rule_breaks" header=&CSV_HEADER rows=csv covers="すべての例外"/>
         <LogTable
             class="register rule-breaks"
-            columns=vec!["日時", "内容", "宛先", ""]
+            columns=vec!["日時", "内容", "宛先", "処置", ""]
             rows=lines
             key
             row
@@ -121,7 +157,14 @@ fn BreakTable(loaded: Memo<Loaded>) -> impl IntoView {
 }
 
 /// The CSV's columns.
-const CSV_HEADER: [&str; 5] = ["日時（和暦）", "日時（西暦 ISO）", "種別", "内容", "宛先"];
+const CSV_HEADER: [&str; 6] = [
+    "日時（和暦）",
+    "日時（西暦 ISO）",
+    "種別",
+    "内容",
+    "宛先",
+    "処置",
+];
 
 /// A break's line for the CSV and print, as the table says it.
 fn csv_row(line: &BreakLine) -> Vec<String> {
@@ -132,7 +175,69 @@ fn csv_row(line: &BreakLine) -> Vec<String> {
         line.rule_break.kind.code().to_string(),
         line.message.clone(),
         line.addressees.clone(),
+        line.handled.clone(),
     ]
+}
+
+/// The entry manager records how the chosen break was dealt with (第18条第1項): what was found
+/// and done. A further step follows the latest one recorded.
+#[component]
+fn HandlingForm(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> impl IntoView {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    let how = RwSignal::new(String::new());
+    let record = local_action(move |_: &()| {
+        let (store, operator) = (store.clone(), session.operator_id());
+        let chosen = target.get_untracked();
+        let follows = chosen.as_ref().and_then(|b| {
+            loaded.with_untracked(|l| l.handlings_of(&b.record).last().map(|h| h.id.clone()))
+        });
+        let how = how.get_untracked();
+        async move {
+            let b = chosen.ok_or("処置を記録する例外を選んでください。")?;
+            let handled = BreakHandled {
+                record: b.record.clone(),
+                room_id: b.room_id.clone(),
+                how,
+                follows,
+                handled_on: today(),
+            };
+            let kind = EventKind::BreakHandled(handled);
+            store
+                .record(kind, &operator, Utc::now())
+                .await
+                .map(|_| "例外の処置を記録しました。".to_string())
+                .map_err(|e| e.to_string())
+        }
+    });
+    // Done: the form closes, its text cleared, and the page reads the store again.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = record.value().get() {
+            how.set(String::new());
+            target.set(None);
+        }
+    });
+    let said = move || {
+        record.value().get().map(|outcome| match outcome {
+            Ok(done) => view! { <p class="status" role="status">{done}</p> }.into_any(),
+            Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+        })
+    };
+    view! {
+        {move || target.get().map(|b| view! {
+            <div class="handling-form" data-record=b.record.to_string()>
+                <h3>"例外の処置を記録する（入退室管理者、第18条第1項）"</h3>
+                <p class="hint">{wareki::datetime_ja(b.at)} "の例外。何を確かめ、どう対応したかを書いてください。記録した処置は変えられません（追記はできます）。"</p>
+                <div class="field">
+                    <label for="break-handling">"処置の内容"</label>
+                    <textarea id="break-handling" rows="3" bind:value=how></textarea>
+                </div>
+                <button type="button" id="break-handle" class="button primary" disabled=move || record.pending().get()
+                    on:click=move |_| { record.dispatch(()); }>"処置を記録"</button>
+                <button type="button" class="button" on:click=move |_| target.set(None)>"やめる"</button>
+            </div>
+        })}
+        {said}
+    }
 }
 
 /// "入退室管理者（レベル3・2）（佐藤）、セキュリティ総括責任者（…）".

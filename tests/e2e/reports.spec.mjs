@@ -5,7 +5,8 @@
 // refused naming the article; nothing is stored.
 import { test, expect } from '@playwright/test';
 import {
-  ADMIN, SATO, YAMADA, chooseRoom, counterTown, eventCount, option, recordEntry, recordTenure, storedEvents, tab,
+  ADMIN, SATO, YAMADA, addBranchCounter, chooseRoom, counterTown, eventCount, fillEntry, option, recordEntry,
+  recordTenure, storedEvents, tab,
 } from './helpers.mjs';
 
 const thisMonth = () => {
@@ -26,7 +27,7 @@ test('an entry manager generates, reviews and submits a month report; missing on
 
   // This month's figures come from the registers; it has not ended, so it is not submitted.
   await page.selectOption('#report-room', { label: '住民窓口（レベル1）' });
-  await page.fill('#report-month', thisMonth());
+  await page.selectOption('#report-period', `${thisMonth()}-01`);
   await page.click('#report-generate');
   const figures = page.locator('.report-figures');
   await expect(figures.locator('[data-figure="entries"]')).toHaveText('1件（1人）');
@@ -166,3 +167,97 @@ test('an entry manager generates, reviews and submits a month report; missing on
 async function reportPeriodLabel(page) {
   return (await page.locator('tr.report').first().locator('td').first().innerText()).trim();
 }
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** The next quarter of the fiscal year (Apr–Jun, Jul–Sep, Oct–Dec, Jan–Mar) in Japan: its
+ *  first day, its second (no period starts there), and 1 April a year ago, as `YYYY-MM-DD`. */
+function quarters() {
+  const now = new Date(new Date().toLocaleString('en-US', { timeZone: 'Asia/Tokyo' }));
+  const [y, m] = [now.getFullYear(), now.getMonth() + 1];
+  const qm = m - (((m + 8) % 12) % 3);
+  const [ny, nm] = qm < 10 ? [y, qm + 3] : [y + 1, qm - 9];
+  return { next: `${ny}-${pad(nm)}-01`, notAStart: `${ny}-${pad(nm)}-02`, lastYear: `${y - 1}-04-01` };
+}
+
+// The entry manager records how an exception was dealt with (第18条第1項): the exception stays,
+// the handling is beside it, the general manager's glance no longer counts it open, and the
+// report states it. The general manager sets a quarterly cycle (第20条 names none): only from
+// the start of a period, and the reports' periods follow it.
+test('an exception is handled by its entry manager and stated in the report; the reporting cycle is set', async ({ page }) => {
+  test.setTimeout(90_000);
+  await counterTown(page, [YAMADA]);
+  await addBranchCounter(page, YAMADA);
+  await tab(page, '入退室管理簿');
+  await chooseRoom(page, '住民窓口');
+  await recordEntry(page, YAMADA);
+  await chooseRoom(page, '中湧別出張所 窓口');
+  await fillEntry(page, YAMADA);
+  await page.click('#record-entry');
+  await expect(page.locator('.field-error[data-field="Name"]')).toContainText('第19条第1項');
+  await page.check('#entry-confirm-elsewhere');
+  await page.click('#record-entry');
+  await expect(page.locator('.inside-row', { hasText: YAMADA.name })).toBeVisible();
+  await recordTenure(page, '副町長', ADMIN);
+
+  await tab(page, '報告');
+  const glance = (key) => page.locator(`.glance-item[data-glance="${key}"]`);
+  await expect(glance('breaks-week')).toHaveAttribute('data-count', '1');
+
+  await tab(page, '例外');
+  const raised = page.locator('tr.rule-break');
+  await expect(raised).toHaveAttribute('data-handled', 'false');
+  await expect(raised.locator('.handling')).toHaveText('未処置');
+  await raised.getByRole('button', { name: '処置を記録' }).click();
+  const before = await eventCount(page);
+  await page.click('#break-handle');
+  const refusal = page.locator('.rule-breaks-page .form-error');
+  await expect(refusal).toContainText('処置の内容');
+  await expect(refusal).toContainText('第18条第1項');
+  expect(await eventCount(page)).toBe(before);
+  const how = '住民窓口の退室の記録漏れ。本人に確かめ、退室時の記録を指導した';
+  await page.fill('#break-handling', how);
+  await page.click('#break-handle');
+  await expect(page.locator('.rule-breaks-page .status')).toContainText('例外の処置を記録しました');
+  await expect(raised).toHaveAttribute('data-handled', 'true');
+  await expect(raised.locator('.handling')).toContainText(how);
+  await expect(raised).toHaveAttribute('data-code', 'entry_while_inside');
+  await expect(raised.getByRole('button', { name: '処置を追記' })).toBeVisible();
+  const [handled] = (await storedEvents(page)).filter((e) => e.kind === 'break_handled');
+  expect(handled.payload.how).toBe(how);
+  expect(handled.payload.follows).toBeUndefined();
+
+  // The glance counts it no longer; this period's report states the exception and its handling.
+  await tab(page, '報告');
+  await expect(glance('breaks-week')).toHaveAttribute('data-count', '0');
+  await page.selectOption('#report-room', { label: '中湧別出張所 窓口（レベル1）' });
+  await page.selectOption('#report-period', `${thisMonth()}-01`);
+  await page.click('#report-generate');
+  const exceptions = page.locator('.report-figures [data-figure="exceptions"]');
+  await expect(exceptions).toContainText('第19条第1項');
+  await expect(exceptions).toContainText(`【処置】`);
+  await expect(exceptions).toContainText(how);
+
+  // A quarterly cycle: refused from a day that starts no period, and from before the period in
+  // force (the reports already in keep their periods); set from the next quarter's first day.
+  const q = quarters();
+  await expect(page.locator('.cycle-in-force')).toHaveAttribute('data-cycle', 'monthly');
+  await page.selectOption('#report-cycle', 'quarterly');
+  const beforeCycle = await eventCount(page);
+  for (const [from, said] of [[q.notAStart, '期間の区切りの日'], [q.lastYear, '今の期間の初日より前']]) {
+    await page.fill('#report-cycle-from', from);
+    await page.click('#report-cycle-set');
+    await expect(page.locator('.report-cycle .form-error')).toContainText(said);
+    await expect(page.locator('.report-cycle .form-error')).toContainText('第20条');
+  }
+  expect(await eventCount(page)).toBe(beforeCycle);
+  await page.fill('#report-cycle-from', q.next);
+  await page.click('#report-cycle-set');
+  await expect(page.locator('.report-cycle .status')).toContainText('報告の周期を');
+  // Monthly until then; the change is shown beside it.
+  await expect(page.locator('.cycle-in-force')).toHaveAttribute('data-cycle', 'monthly');
+  await expect(page.locator('.cycle-upcoming')).toHaveAttribute('data-cycle', 'quarterly');
+  await expect(page.locator('.cycle-upcoming')).toHaveAttribute('data-from', q.next);
+  const [set] = (await storedEvents(page)).filter((e) => e.kind === 'report_cycle_set');
+  expect(set.payload).toEqual({ cycle: 'quarterly', from: q.next });
+});

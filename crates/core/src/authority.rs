@@ -83,7 +83,11 @@ pub fn authority_for(kind: &EventKind, registers: &Registers) -> Authority {
         MeetingHeld(_) | OpinionReceived(_) | InstructionIssued(_) | InstructionClosed(_) => {
             Authority::Role(Role::GeneralManager)
         }
-        ReportReviewed(_) | InvestigationConcluded(_) => Authority::Role(Role::GeneralManager),
+        ReportReviewed(_) | InvestigationConcluded(_) | ReportCycleSet(_) => {
+            Authority::Role(Role::GeneralManager)
+        }
+        // How a rule break in a room was dealt with is its entry manager's (第18条第1項).
+        BreakHandled(h) => room_manager(&h.room_id),
         EntryRecorded(_) | ExitRecorded(_) | FollowUpReported(_) | CorrectionRecorded(_) => {
             Authority::Staff
         }
@@ -105,9 +109,10 @@ pub fn article_for(kind: &EventKind) -> Option<Article> {
         | PinUnlocked(_) => Article::new(4),
         PermissionGranted(_) | VisitPermitGranted(_) | PermitRevoked(_) => Article::ENTRY_MANAGER,
         EntryMeasureSet(_) => Article::ENTRY_MEASURES,
-        ReportSubmitted(_) | ReportReviewed(_) | InvestigationConcluded(_) => {
+        ReportSubmitted(_) | ReportReviewed(_) | InvestigationConcluded(_) | ReportCycleSet(_) => {
             crate::reports::ARTICLE
         }
+        BreakHandled(_) => Article::ENTRY_MANAGER,
         KeyLent(_) | KeyReturned(_) | KeyLoanVoided(_) => Article::KEYS,
         OperatorIdKindDefined(_) | IdLedgerRecorded(_) | CollationInfoRecorded(_) => {
             Article::paragraph(10, 1)
@@ -600,7 +605,11 @@ pub(crate) mod tests {
             EntryMeasureSet(_) => Authority::Role(Role::EntryManagerSecureRooms),
             // The report is the level-1 counter's.
             ReportSubmitted(_) => Authority::Role(Role::EntryManagerCounters),
-            ReportReviewed(_) | InvestigationConcluded(_) => Authority::Role(Role::GeneralManager),
+            ReportReviewed(_) | InvestigationConcluded(_) | ReportCycleSet(_) => {
+                Authority::Role(Role::GeneralManager)
+            }
+            // The exception is in the level-1 counter.
+            BreakHandled(_) => Authority::Role(Role::EntryManagerCounters),
             KeyLent(_) | KeyReturned(_) => Authority::KeyHandler(Role::EntryManagerSecureRooms),
             KeyLoanVoided(_) => Authority::Role(Role::EntryManagerSecureRooms),
             EntryRecorded(_) | ExitRecorded(_) => Authority::Staff,
@@ -691,6 +700,17 @@ pub(crate) mod tests {
                 outcome: "保守業者の作業時間の見積もり不足".into(),
                 concluded_by: who(),
                 concluded_on: day(),
+            }),
+            EventKind::ReportCycleSet(crate::reports::ReportCycleSet {
+                cycle: crate::reports::ReportCycle::Quarterly,
+                from: day(),
+            }),
+            EventKind::BreakHandled(crate::rule_breaks::BreakHandled {
+                record: id.clone(),
+                room_id: counter.clone(),
+                how: "退室の記録漏れと本人に確認".into(),
+                follows: None,
+                handled_on: day(),
             }),
             EventKind::PinSet(PinSet {
                 person_id: who(),
@@ -854,7 +874,7 @@ pub(crate) mod tests {
         let kinds = every_kind();
         let tags: std::collections::BTreeSet<String> =
             kinds.iter().map(|k| k.tag().to_string()).collect();
-        assert_eq!(tags.len(), 41, "one sample of every kind of event");
+        assert_eq!(tags.len(), 43, "one sample of every kind of event");
         // …and each has its Japanese name for the operation history (第12条).
         let labelled = crate::history::KINDS.iter().map(|t| t.to_string());
         assert_eq!(

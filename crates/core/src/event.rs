@@ -15,9 +15,10 @@ use crate::key_log::{KeyDefined, KeyLent, KeyLoanVoided, KeyReturned};
 use crate::meetings::{MeetingHeld, OpinionReceived};
 use crate::organisation::{Position, RoleAssigned, TenureRecorded};
 use crate::people::PersonDefined;
-use crate::reports::{InvestigationConcluded, ReportReviewed, ReportSubmitted};
+use crate::reports::{InvestigationConcluded, ReportCycleSet, ReportReviewed, ReportSubmitted};
 use crate::room::RoomDefined;
 use crate::room_permit::{PermissionGranted, PermitRevoked, VisitPermitGranted};
+use crate::rule_breaks::BreakHandled;
 use crate::sign_in::{PinSet, PinUnlocked, SignInFailed, SignedIn, SignedOut};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -162,6 +163,8 @@ pub enum EventKind {
     ReportSubmitted(ReportSubmitted),
     ReportReviewed(ReportReviewed),
     InvestigationConcluded(InvestigationConcluded),
+    ReportCycleSet(ReportCycleSet),
+    BreakHandled(BreakHandled),
     CorrectionRecorded(CorrectionRecorded),
     PinSet(PinSet),
     SignedIn(SignedIn),
@@ -193,6 +196,7 @@ impl EventKind {
             ReportSubmitted(x) => x.supersedes.as_ref(),
             ReportReviewed(x) => Some(&x.report),
             InvestigationConcluded(x) => Some(&x.review),
+            BreakHandled(x) => Some(&x.record),
             _ => None,
         }
     }

@@ -83,7 +83,7 @@ pub struct DeviceRevoked {
 }
 
 /// Every kind, in the order the history's filter lists them (the daily logbooks first).
-pub const KINDS: [EventTag; 41] = [
+pub const KINDS: [EventTag; 43] = [
     EventTag::EntryRecorded,
     EventTag::ExitRecorded,
     EventTag::KeyLent,
@@ -101,6 +101,8 @@ pub const KINDS: [EventTag; 41] = [
     EventTag::ReportSubmitted,
     EventTag::ReportReviewed,
     EventTag::InvestigationConcluded,
+    EventTag::ReportCycleSet,
+    EventTag::BreakHandled,
     EventTag::HandlerDesignated,
     EventTag::MeasureRecorded,
     EventTag::IdLedgerRecorded,
@@ -148,6 +150,8 @@ impl EventTag {
             EventTag::ReportSubmitted => "入退室管理者の報告",
             EventTag::ReportReviewed => "報告の確認（指摘・調査）",
             EventTag::InvestigationConcluded => "調査の結果",
+            EventTag::ReportCycleSet => "報告の周期",
+            EventTag::BreakHandled => "例外の処置",
             EventTag::HandlerDesignated => "取扱者の指定",
             EventTag::MeasureRecorded => "情報資産の措置",
             EventTag::IdLedgerRecorded => "ID管理簿の記録",

@@ -83,6 +83,7 @@ fn authority_needs(kind: &EventKind, operator: &str, have: &Registers) -> Vec<Ne
         EventKind::MeasureRecorded(_) => needs.push(Need::Kinds(&OFFICE_KINDS)),
         EventKind::EntryMeasureSet(m) => needs.push(record(RecordKey::Room(m.room_id.clone()))),
         EventKind::ReportSubmitted(r) => needs.push(record(RecordKey::Room(r.room_id.clone()))),
+        EventKind::BreakHandled(h) => needs.push(record(RecordKey::Room(h.room_id.clone()))),
         // A key keeper is a measure of the key's room: the loan, its key, its room's measures.
         EventKind::KeyLent(_) | EventKind::KeyReturned(_) => {
             needs.extend(key_of(kind, have));
@@ -107,6 +108,7 @@ fn rule_needs(kind: &EventKind, have: &Registers) -> Vec<Need> {
         EventKind::KeyReturned(r) => vec![record(RecordKey::Loan(r.loan.clone()))],
         EventKind::KeyLoanVoided(v) => void_needs(v, have),
         EventKind::CorrectionRecorded(c) => correction_needs(&c.target, have),
+        EventKind::BreakHandled(h) => handling_needs(&h.record, have),
         EventKind::PersonDefined(_) | EventKind::RoomDefined(_) | EventKind::PositionDefined(_) => {
             Vec::new()
         }
@@ -137,6 +139,26 @@ fn key_of(kind: &EventKind, have: &Registers) -> Vec<Need> {
             needs.push(record(RecordKey::Room(key.room_id.clone())));
         }
         needs.push(record(RecordKey::Key(key_id)));
+    }
+    needs
+}
+
+/// A handling reads the office registers (the handlings before it), the record's event, and
+/// what gives that record its room: an exit's line, a loan's key, a return's loan and key.
+fn handling_needs(record_id: &EventId, have: &Registers) -> Vec<Need> {
+    let mut needs = vec![
+        Need::Kinds(&OFFICE_KINDS),
+        Need::Corrected(record_id.clone()),
+    ];
+    let key = |id: &str| record(RecordKey::Key(id.to_string()));
+    match have.event(record_id).map(|e| &e.kind) {
+        Some(EventKind::ExitRecorded(x)) => needs.push(Need::Line(x.entry.clone())),
+        Some(EventKind::KeyLent(lent)) => needs.push(key(&lent.key_id)),
+        Some(EventKind::KeyReturned(r)) => {
+            needs.push(record(RecordKey::Loan(r.loan.clone())));
+            needs.extend(have.loan(&r.loan).map(|l| key(&l.key_id)));
+        }
+        _ => {}
     }
     needs
 }
@@ -274,6 +296,33 @@ mod tests {
         }
     }
 
+    /// The handling of a record that may break a rule (an entry, exit, loan or return of the
+    /// story), named in each of two rooms (one of them its own, at most) and following nothing.
+    fn handlings(
+        rng: &mut Rng,
+        full: &Registers,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<EventKind> {
+        let records: Vec<&crate::Event> = full
+            .events()
+            .filter(|e| crate::rule_breaks::may_break_rules(&e.kind))
+            .collect();
+        let Some(record) = rng.pick(&records) else {
+            return Vec::new();
+        };
+        ["default-level-1", "default-level-2"]
+            .map(|room| {
+                EventKind::BreakHandled(crate::rule_breaks::BreakHandled {
+                    record: record.id(),
+                    room_id: room.into(),
+                    how: "本人に確認".into(),
+                    follows: None,
+                    handled_on: now.date_naive(),
+                })
+            })
+            .to_vec()
+    }
+
     const OPERATORS: [&str; 6] = [
         ADMIN,
         COUNTER_MANAGER,
@@ -299,6 +348,7 @@ mod tests {
                     .filter_map(|_| next_act(&mut rng, full, town.now).map(|(k, _)| k))
                     .collect();
                 acts.extend((0..4).filter_map(|_| wild_act(&mut rng, full, town.now)));
+                acts.extend(handlings(&mut rng, full, town.now));
                 if step % 20 == 0 {
                     acts.extend(samples.iter().cloned());
                 }

@@ -16,14 +16,15 @@ use crate::instructions::{
 use crate::meetings::{MeetingHeld, OpinionReceived};
 use crate::organisation::Organisation;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
-use crate::reports::{Report, ReportState, Review};
+use crate::reports::{Report, ReportCycleSet, ReportState, Review};
+use crate::rule_breaks::Handling;
 use crate::version::{Version, Versioned};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The kinds of the office registers, read through the kind index and folded in order.
-pub const OFFICE_KINDS: [EventTag; 15] = [
+pub const OFFICE_KINDS: [EventTag; 17] = [
     EventTag::EquipmentRegistered,
     EventTag::AssetRegistered,
     EventTag::HandlerDesignated,
@@ -39,6 +40,8 @@ pub const OFFICE_KINDS: [EventTag; 15] = [
     EventTag::ReportSubmitted,
     EventTag::ReportReviewed,
     EventTag::InvestigationConcluded,
+    EventTag::ReportCycleSet,
+    EventTag::BreakHandled,
 ];
 
 /// The kinds the 操作者ID rule reads (第11条): which kinds govern an act, and who holds them.
@@ -81,6 +84,10 @@ pub struct Office {
     pub reports: BTreeMap<EventId, Report>,
     /// The general manager's reviews of them, by the review's event.
     pub reviews: BTreeMap<EventId, Review>,
+    /// How often reports are due, every setting in the order recorded.
+    pub report_cycles: Vec<ReportCycleSet>,
+    /// How each rule break was dealt with, by the break's record, in the order recorded.
+    pub handlings: BTreeMap<EventId, Vec<Handling>>,
 }
 
 impl Office {
@@ -146,6 +153,22 @@ impl Office {
                 }
                 _ => false,
             },
+            EventKind::ReportCycleSet(set) => {
+                self.report_cycles.push(set.clone());
+                true
+            }
+            EventKind::BreakHandled(h) => {
+                let handling = Handling {
+                    id: event.id(),
+                    by: event.operator.clone(),
+                    handled: h.clone(),
+                };
+                self.handlings
+                    .entry(h.record.clone())
+                    .or_default()
+                    .push(handling);
+                true
+            }
             _ => true,
         }
     }
@@ -330,6 +353,11 @@ impl Office {
             .values()
             .filter(|r| !replaced.contains(&&r.id))
             .collect()
+    }
+
+    /// The handlings of the break on `record`, in the order recorded (empty: not handled).
+    pub fn handlings_of(&self, record: &EventId) -> Vec<&Handling> {
+        self.handlings.get(record).into_iter().flatten().collect()
     }
 
     /// The reviews of the report `id`, in the order recorded.

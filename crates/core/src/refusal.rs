@@ -69,6 +69,21 @@ pub enum RefusalCode {
     /// The room's report for that period is in already: a correction names the version it
     /// replaces (第20条).
     ReportAlreadySubmitted,
+    /// A report covers something other than one whole period of the cycle in force (第20条).
+    NotReportPeriod {
+        cycle: String,
+    },
+    /// A new report cycle must start where a period of `cycle` starts (第20条).
+    NotPeriodStart {
+        cycle: String,
+    },
+    /// The rule break's handling is recorded already: a further step is recorded as a new
+    /// handling naming the latest one (第18条).
+    BreakAlreadyHandled,
+    /// A new report cycle cannot reach back before the period in force today (第20条).
+    CycleBeforeCurrentPeriod,
+    /// A handling names a record that broke no rule here (or in another room).
+    NotARuleBreak,
     /// A period (term, permission, loan) that ends before it starts.
     EndsBeforeStart,
     /// Only the holder of `role` may do this.
@@ -229,6 +244,15 @@ impl Refusal {
             RefusalCode::ReportAlreadySubmitted => {
                 "この室のこの期間の報告は提出済みです。訂正は、提出済みの最新の版を訂正する新しい版として提出してください。".to_string()
             }
+            RefusalCode::NotReportPeriod { cycle } => format!(
+                "報告の期間が、定められた報告の周期（{cycle}）の一つの期間と合っていません。期間の初日から最終日までを選んでください。"
+            ),
+            RefusalCode::NotPeriodStart { cycle } => format!(
+                "報告の周期は、期間の区切りの日からしか変えられません（{cycle}の期間の初日を選んでください）。"
+            ),
+            RefusalCode::CycleBeforeCurrentPeriod => "報告の周期は、今の期間の初日より前からは変えられません（提出済みの報告の期間が変わってしまうため）。".to_string(),
+            RefusalCode::BreakAlreadyHandled => "この例外の処置は記録済みです。追加の処置は、記録済みの最新の処置に続けて記録してください。".to_string(),
+            RefusalCode::NotARuleBreak => "処置を記録しようとした記録は、この室の例外ではありません。".to_string(),
             RefusalCode::EndsBeforeStart => "終了が開始より前になっています。".to_string(),
             RefusalCode::RecordTooLarge { kib, max_kib } => format!(
                 "記録が大きすぎます（{kib}KiB）。1件の記録は{max_kib}KiBまでです（日本語でおよそ{}万字）。文章を短くするか、分けて記録してください。",
@@ -348,6 +372,15 @@ impl Refusal {
             RefusalCode::ReportAlreadySubmitted => {
                 "This room's report for this period is in already: submit a correction as a new version of the latest one.".to_string()
             }
+            RefusalCode::NotReportPeriod { cycle } => format!(
+                "The report's period is not one whole period of the reporting cycle in force ({cycle}): choose its first to last day."
+            ),
+            RefusalCode::NotPeriodStart { cycle } => format!(
+                "The reporting cycle can change only where a period starts (the first day of a period, {cycle})."
+            ),
+            RefusalCode::CycleBeforeCurrentPeriod => "The reporting cycle cannot change from before the current period's first day (reports already in would no longer match their periods).".to_string(),
+            RefusalCode::BreakAlreadyHandled => "This exception's handling is recorded already: record a further step after the latest one.".to_string(),
+            RefusalCode::NotARuleBreak => "The record named is not an exception of this room.".to_string(),
             RefusalCode::EndsBeforeStart => "The period ends before it starts.".to_string(),
             RefusalCode::RecordTooLarge { kib, max_kib } => format!(
                 "The record is too large ({kib} KiB): one record takes at most {max_kib} KiB. Shorten the text or record it in parts."

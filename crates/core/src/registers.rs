@@ -284,11 +284,11 @@ impl Registers {
                 |id| self.credential(id),
                 |id| self.person(id).is_some(),
             ),
-            other => self.check_office(other),
+            other => self.check_office(other, now),
         }
     }
 
-    fn check_office(&self, kind: &EventKind) -> Result<(), Refusals> {
+    fn check_office(&self, kind: &EventKind, now: DateTime<Utc>) -> Result<(), Refusals> {
         let (office, org) = (self.office(), self.organisation());
         match kind {
             EventKind::PersonDefined(p) => crate::people::check_person(p),
@@ -306,13 +306,24 @@ impl Registers {
             EventKind::InstructionClosed(c) => office.check_close(c, org),
             EventKind::ReportSubmitted(r) => {
                 let latest = office.latest_report(&r.room_id, r.from, r.to);
-                crate::reports::check_report(r, self.room(&r.room_id), latest)
+                let cycles = &office.report_cycles;
+                crate::reports::check_report(r, self.room(&r.room_id), latest, cycles)
             }
             EventKind::ReportReviewed(r) => {
                 crate::reports::check_review(r, office.reports.get(&r.report))
             }
             EventKind::InvestigationConcluded(c) => {
                 crate::reports::check_conclusion(c, office.reviews.get(&c.review))
+            }
+            EventKind::ReportCycleSet(set) => {
+                let today = crate::wareki::to_jst(now).date_naive();
+                crate::reports::check_cycle(set, &office.report_cycles, today)
+            }
+            EventKind::BreakHandled(h) => {
+                let latest = office.handlings_of(&h.record).last().copied();
+                let record_room = self.room_of_record(&h.record);
+                let room = self.room(&h.room_id);
+                crate::rule_breaks::check_handling(h, room, record_room.as_deref(), latest)
             }
             _ => Ok(()),
         }
@@ -472,6 +483,19 @@ impl Registers {
     /// Every event held, in version order.
     pub fn events(&self) -> impl Iterator<Item = &Event> {
         self.events.values()
+    }
+
+    /// The room of a record that may break a rule: an entry's, an exit's line's, a loan's or
+    /// a return's key's (`None` when what it takes is not held).
+    pub fn room_of_record(&self, id: &EventId) -> Option<String> {
+        let key_room = |key_id: &str| self.key(key_id).map(|k| k.room_id.clone());
+        match &self.event(id)?.kind {
+            EventKind::EntryRecorded(e) => Some(e.room_id.clone()),
+            EventKind::ExitRecorded(x) => self.line(&x.entry).map(|l| l.room_id),
+            EventKind::KeyLent(lent) => key_room(&lent.key_id),
+            EventKind::KeyReturned(r) => key_room(&self.loan(&r.loan)?.key_id),
+            _ => None,
+        }
     }
 
     /// The event `id`, if held.

@@ -1,6 +1,6 @@
 //! The entry manager's report to the general manager (第20条: 「入退室管理者から報告を受け」):
-//! for each of their rooms and each period (a calendar month), figures generated from the
-//! registers, reviewed, remarked on and submitted. A submitted report never changes; a later
+//! for each of their rooms and each period (monthly unless the general manager set another
+//! cycle, `ReportCycleSet`), figures generated from the registers, reviewed, remarked on and submitted. A submitted report never changes; a later
 //! correction is a new version naming the one it replaces. The general manager sees which
 //! rooms' reports are in and which are missing for the last period.
 
@@ -229,19 +229,141 @@ pub fn check_conclusion(
     refusals.into_result()
 }
 
-/// The calendar month `day` falls in, first and last day.
-pub fn month_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let first = day.with_day(1).unwrap_or(day);
-    let next = first
-        .checked_add_months(chrono::Months::new(1))
-        .unwrap_or(first);
-    (first, next.pred_opt().unwrap_or(first))
+/// How often the entry managers report. 第20条 names no period: how often the general
+/// manager hears the reports is theirs to set; monthly until they do. Periods are counted from
+/// the start of the fiscal year (年度, 1 April), so every cycle's periods meet there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReportCycle {
+    #[default]
+    Monthly,
+    Quarterly,
+    HalfYearly,
+    Yearly,
 }
 
-/// The period last ended before `today`: the previous calendar month.
-pub fn last_period(today: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let (first, _) = month_of(today);
-    month_of(first.pred_opt().unwrap_or(first))
+impl ReportCycle {
+    pub const ALL: [ReportCycle; 4] = [
+        ReportCycle::Monthly,
+        ReportCycle::Quarterly,
+        ReportCycle::HalfYearly,
+        ReportCycle::Yearly,
+    ];
+
+    pub fn months(self) -> u32 {
+        match self {
+            ReportCycle::Monthly => 1,
+            ReportCycle::Quarterly => 3,
+            ReportCycle::HalfYearly => 6,
+            ReportCycle::Yearly => 12,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ReportCycle::Monthly => "monthly",
+            ReportCycle::Quarterly => "quarterly",
+            ReportCycle::HalfYearly => "half_yearly",
+            ReportCycle::Yearly => "yearly",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ReportCycle> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            ReportCycle::Monthly => "毎月",
+            ReportCycle::Quarterly => "四半期ごと（4〜6月・7〜9月・10〜12月・1〜3月）",
+            ReportCycle::HalfYearly => "半年ごと（4〜9月・10〜3月）",
+            ReportCycle::Yearly => "年度ごと（4〜3月）",
+        }
+    }
+
+    /// The period of this cycle `day` falls in, first and last day.
+    pub fn period_of(self, day: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let n = self.months();
+        // Months since 1 April of the fiscal year `day` is in.
+        let into_year = (day.month0() + 9) % 12;
+        let year = if day.month() >= 4 {
+            day.year()
+        } else {
+            day.year() - 1
+        };
+        let april = NaiveDate::from_ymd_opt(year, 4, 1).unwrap_or(day);
+        let first = april + chrono::Months::new(into_year - into_year % n);
+        let next = first + chrono::Months::new(n);
+        (first, next.pred_opt().unwrap_or(first))
+    }
+
+    /// Does a period of this cycle start on `day`?
+    pub fn starts_period(self, day: NaiveDate) -> bool {
+        self.period_of(day).0 == day
+    }
+}
+
+/// The general manager sets how often the entry managers report, from the day `from` on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ReportCycleSet {
+    pub cycle: ReportCycle,
+    /// The first day of the first period under the new cycle.
+    pub from: NaiveDate,
+}
+
+/// The cycle in force on `day` among the settings (in the order recorded): the one from the
+/// latest day not after `day`, the later-recorded of two from the same day; monthly before any.
+pub fn cycle_on(settings: &[ReportCycleSet], day: NaiveDate) -> ReportCycle {
+    settings
+        .iter()
+        .filter(|s| s.from <= day)
+        .max_by_key(|s| s.from)
+        .map_or_else(ReportCycle::default, |s| s.cycle)
+}
+
+/// The report period `day` falls in, under the cycle in force then.
+pub fn period_on(settings: &[ReportCycleSet], day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    cycle_on(settings, day).period_of(day)
+}
+
+/// The period last ended before `today`.
+pub fn last_period(settings: &[ReportCycleSet], today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let (first, _) = period_on(settings, today);
+    period_on(settings, first.pred_opt().unwrap_or(first))
+}
+
+/// A new cycle starts where a period of the cycle in force ends and one of its own begins, so
+/// no period is cut in two; and not before the period in force `today`, whose reports (and
+/// those before) keep the periods they were submitted for.
+pub fn check_cycle(
+    set: &ReportCycleSet,
+    settings: &[ReportCycleSet],
+    today: NaiveDate,
+) -> Result<(), Refusals> {
+    if set.from < period_on(settings, today).0 {
+        let code = RefusalCode::CycleBeforeCurrentPeriod;
+        return Err(Refusals(vec![Refusal::new(
+            code,
+            Field::Period,
+            Some(ARTICLE),
+        )]));
+    }
+    let before = cycle_on(settings, set.from);
+    for cycle in [before, set.cycle] {
+        if !cycle.starts_period(set.from) {
+            let code = RefusalCode::NotPeriodStart {
+                cycle: cycle.name_ja().to_string(),
+            };
+            return Err(Refusals(vec![Refusal::new(
+                code,
+                Field::Period,
+                Some(ARTICLE),
+            )]));
+        }
+    }
+    Ok(())
 }
 
 /// What the report reads for one room and period; the caller reads it through its indexes.
@@ -307,25 +429,26 @@ fn person_of(line: &EntryRecord) -> &str {
 }
 
 /// The rules for submitting a report (the entry manager's authority is checked apart): a
-/// room that exists, a period that has ended, remarks written, and at most one report per
+/// room that exists, one whole period of the cycle in force (`cycles`) that has ended, remarks written, and at most one report per
 /// room and period — a correction names the version it replaces (`latest`, the newest report
 /// of that room and period, if any).
 pub fn check_report(
     report: &ReportSubmitted,
     room: Option<&Room>,
     latest: Option<&Report>,
+    cycles: &[ReportCycleSet],
 ) -> Result<(), Refusals> {
     let mut refusals = Refusals::default();
     let article = Some(ARTICLE);
     if room.is_none() {
         refusals.push(Refusal::new(RefusalCode::UnknownRoom, Field::Room, article));
     }
-    if report.to < report.from {
-        refusals.push(Refusal::new(
-            RefusalCode::EndsBeforeStart,
-            Field::Time,
-            article,
-        ));
+    let period = period_on(cycles, report.from);
+    if (report.from, report.to) != period {
+        let code = RefusalCode::NotReportPeriod {
+            cycle: cycle_on(cycles, report.from).name_ja().to_string(),
+        };
+        refusals.push(Refusal::new(code, Field::Period, article));
     } else if report.to >= report.submitted_on {
         refusals.push(Refusal::new(
             RefusalCode::PeriodNotEnded,
@@ -394,24 +517,82 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap()
     }
 
+    /// Each cycle's periods, counted from 1 April: the period a day falls in, and the last one
+    /// ended before it (monthly with no setting).
     #[test]
-    fn the_period_is_a_calendar_month_and_the_last_one_has_ended() {
+    fn each_cycle_counts_its_periods_from_the_fiscal_year() {
+        use ReportCycle::*;
+        // (cycle, a day, the period it falls in)
+        #[rustfmt::skip]
+        let cases = [
+            (Monthly, day(2026, 12, 6), (day(2026, 12, 1), day(2026, 12, 31))),
+            (Monthly, day(2027, 2, 28), (day(2027, 2, 1), day(2027, 2, 28))),
+            (Quarterly, day(2026, 12, 6), (day(2026, 10, 1), day(2026, 12, 31))),
+            (Quarterly, day(2027, 3, 31), (day(2027, 1, 1), day(2027, 3, 31))),
+            (Quarterly, day(2026, 4, 1), (day(2026, 4, 1), day(2026, 6, 30))),
+            (HalfYearly, day(2027, 1, 15), (day(2026, 10, 1), day(2027, 3, 31))),
+            (HalfYearly, day(2026, 9, 30), (day(2026, 4, 1), day(2026, 9, 30))),
+            (Yearly, day(2027, 3, 31), (day(2026, 4, 1), day(2027, 3, 31))),
+            (Yearly, day(2026, 4, 1), (day(2026, 4, 1), day(2027, 3, 31))),
+        ];
+        for (cycle, on, period) in cases {
+            assert_eq!(cycle.period_of(on), period, "{cycle:?} on {on}");
+            assert!(cycle.starts_period(period.0));
+        }
         assert_eq!(
-            month_of(day(2026, 12, 6)),
-            (day(2026, 12, 1), day(2026, 12, 31))
-        );
-        assert_eq!(
-            month_of(day(2027, 2, 28)),
-            (day(2027, 2, 1), day(2027, 2, 28))
-        );
-        assert_eq!(
-            last_period(day(2026, 12, 6)),
+            last_period(&[], day(2026, 12, 6)),
             (day(2026, 11, 1), day(2026, 11, 30))
         );
         assert_eq!(
-            last_period(day(2027, 1, 1)),
+            last_period(&[], day(2027, 1, 1)),
             (day(2026, 12, 1), day(2026, 12, 31))
         );
+        let quarterly = [ReportCycleSet {
+            cycle: Quarterly,
+            from: day(2026, 10, 1),
+        }];
+        assert_eq!(
+            last_period(&quarterly, day(2026, 12, 6)),
+            (day(2026, 9, 1), day(2026, 9, 30)),
+            "the month before the quarterly cycle began"
+        );
+        assert_eq!(
+            last_period(&quarterly, day(2027, 1, 6)),
+            (day(2026, 10, 1), day(2026, 12, 31))
+        );
+    }
+
+    /// A new cycle begins where a period of the old one ends and one of its own starts; a
+    /// setting recorded later for the same day wins.
+    #[test]
+    fn a_cycle_changes_only_between_periods_of_both() {
+        use ReportCycle::*;
+        let set = |cycle, from| ReportCycleSet { cycle, from };
+        let quarterly = [set(Quarterly, day(2026, 10, 1))];
+        let cases = [
+            (&[][..], set(Quarterly, day(2027, 1, 1)), true),
+            (&[][..], set(Quarterly, day(2026, 12, 1)), false),
+            (&[][..], set(Yearly, day(2026, 10, 1)), false),
+            (&quarterly[..], set(Monthly, day(2027, 1, 1)), true),
+            (&quarterly[..], set(Monthly, day(2026, 11, 1)), false),
+            (&quarterly[..], set(HalfYearly, day(2027, 4, 1)), true),
+            (&[][..], set(Quarterly, day(2026, 10, 1)), true),
+            (&[][..], set(Quarterly, day(2026, 7, 1)), false),
+        ];
+        for (settings, new, allowed) in cases {
+            let verdict = check_cycle(&new, settings, day(2026, 10, 5));
+            assert_eq!(verdict.is_ok(), allowed, "{new:?} after {settings:?}");
+            if let Err(refusals) = verdict {
+                let said = refusals.0[0].message_ja();
+                assert!(said.contains("第20条"), "{said}");
+            }
+        }
+        let twice = [
+            set(Quarterly, day(2026, 10, 1)),
+            set(Monthly, day(2026, 10, 1)),
+        ];
+        assert_eq!(cycle_on(&twice, day(2026, 11, 5)), Monthly);
+        assert_eq!(cycle_on(&twice, day(2026, 9, 5)), Monthly);
     }
 
     fn line(
@@ -504,12 +685,12 @@ mod tests {
     fn a_report_is_submitted_once_per_period_and_corrected_by_a_new_version() {
         let room = Room::new(default_rooms()[2].clone(), Default::default());
         let dec = day(2026, 12, 1);
-        check_report(&report(None, "特記事項なし", dec), Some(&room), None).unwrap();
+        check_report(&report(None, "特記事項なし", dec), Some(&room), None, &[]).unwrap();
         let first = Report {
             id: id(1),
             submitted: report(None, "特記事項なし", dec),
         };
-        let cases: [(ReportSubmitted, Option<&Report>, Option<RefusalCode>); 6] = [
+        let cases: [(ReportSubmitted, Option<&Report>, Option<RefusalCode>); 7] = [
             (
                 report(None, "二度目", dec),
                 Some(&first),
@@ -540,9 +721,19 @@ mod tests {
                     what: "所見".into(),
                 }),
             ),
+            (
+                ReportSubmitted {
+                    to: day(2026, 11, 15),
+                    ..report(None, "半月", dec)
+                },
+                None,
+                Some(RefusalCode::NotReportPeriod {
+                    cycle: "毎月".into(),
+                }),
+            ),
         ];
         for (submitted, latest, refused) in cases {
-            let verdict = check_report(&submitted, Some(&room), latest);
+            let verdict = check_report(&submitted, Some(&room), latest, &[]);
             match refused {
                 None => verdict.unwrap(),
                 Some(code) => {
@@ -558,6 +749,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Under a quarterly cycle, a month is not a period; the quarter is, once it has ended.
+    #[test]
+    fn a_report_covers_one_period_of_the_cycle_in_force() {
+        let room = Room::new(default_rooms()[2].clone(), Default::default());
+        let quarterly = [ReportCycleSet {
+            cycle: ReportCycle::Quarterly,
+            from: day(2026, 10, 1),
+        }];
+        let month = report(None, "十一月", day(2027, 1, 5));
+        let refused = check_report(&month, Some(&room), None, &quarterly).unwrap_err();
+        assert_eq!(
+            refused.0[0].code,
+            RefusalCode::NotReportPeriod {
+                cycle: ReportCycle::Quarterly.name_ja().into()
+            }
+        );
+        let quarter = ReportSubmitted {
+            from: day(2026, 10, 1),
+            to: day(2026, 12, 31),
+            ..month.clone()
+        };
+        check_report(&quarter, Some(&room), None, &quarterly).unwrap();
+        let early = ReportSubmitted {
+            submitted_on: day(2026, 12, 31),
+            ..quarter
+        };
+        let refused = check_report(&early, Some(&room), None, &quarterly).unwrap_err();
+        assert_eq!(refused.0[0].code, RefusalCode::PeriodNotEnded);
     }
 
     #[test]

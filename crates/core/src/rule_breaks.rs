@@ -130,6 +130,85 @@ impl RuleBreak {
     }
 }
 
+/// The room's entry manager records how a rule break was dealt with (第18条第1項: the entry
+/// manager answers for the room's entry control; the report of 第20条 states it). The break
+/// itself stays as raised; a further step names the handling before it (`follows`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BreakHandled {
+    /// The record that broke the rule (the break's `record`).
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub record: EventId,
+    pub room_id: String,
+    /// What was found and done.
+    pub how: String,
+    /// The latest handling of this break, for a further step (none for the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+    pub follows: Option<EventId>,
+    pub handled_on: chrono::NaiveDate,
+}
+
+/// A handling as the register keeps it: the event that recorded it, and who did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handling {
+    pub id: EventId,
+    pub by: String,
+    pub handled: BreakHandled,
+}
+
+/// A handling names a record of the room that may break a rule (`record_room`, the room the
+/// registers give the record), says what was done, and is the first or follows the latest.
+/// Whether the record was raised as a break is the device's register of breaks: the page
+/// offers the form only there.
+pub fn check_handling(
+    handled: &BreakHandled,
+    room: Option<&Room>,
+    record_room: Option<&str>,
+    latest: Option<&Handling>,
+) -> Result<(), crate::refusal::Refusals> {
+    use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+    let article = Some(Article::ENTRY_MANAGER);
+    let mut refusals = Refusals::default();
+    if room.is_none() {
+        refusals.push(Refusal::new(RefusalCode::UnknownRoom, Field::Room, article));
+    } else if record_room != Some(handled.room_id.as_str()) {
+        refusals.push(Refusal::new(
+            RefusalCode::NotARuleBreak,
+            Field::Entry,
+            article,
+        ));
+    }
+    if handled.how.trim().is_empty() {
+        let code = RefusalCode::Missing {
+            what: "処置の内容".into(),
+        };
+        refusals.push(Refusal::new(code, Field::Purpose, article));
+    }
+    if handled.follows.as_ref() != latest.map(|h| &h.id) {
+        let code = match latest {
+            Some(_) => RefusalCode::BreakAlreadyHandled,
+            None => RefusalCode::UnknownRecord {
+                what: "先の処置".into(),
+            },
+        };
+        refusals.push(Refusal::new(code, Field::Entry, article));
+    }
+    refusals.into_result()
+}
+
+/// "令和8年12月6日 佐藤 花子：…" for each handling, in order; "未処置" for none.
+pub fn handled_ja(handlings: &[&Handling], name_of: impl Fn(&str) -> String) -> String {
+    if handlings.is_empty() {
+        return "未処置".to_string();
+    }
+    let step = |h: &&Handling| {
+        let on = crate::wareki::day_ja(h.handled.handled_on);
+        format!("{on} {}：{}", name_of(&h.by), h.handled.how)
+    };
+    handlings.iter().map(step).collect::<Vec<_>>().join(" ／ ")
+}
+
 /// The break `loan` makes, if its person was not permitted into its key's room when lent.
 /// A room not (yet) known here cannot be judged, and level 1 rooms have no keys to lend.
 pub fn loan_break(
@@ -938,6 +1017,77 @@ mod tests {
                 assert_eq!(among, breaks, "{case}");
             }
         }
+    }
+
+    /// The entry manager records how a break was dealt with (第18条第1項): of a record of the
+    /// room, in words, once; a further step names the latest. The break stays raised.
+    #[test]
+    fn a_break_is_handled_once_in_words_and_further_steps_follow_the_latest() {
+        let mut head = two_counters();
+        head.record(minutes(1, 600), enter("sato", "r1", minutes(1, 600)));
+        let later = head.record(minutes(1, 630), enter("sato", "r2", minutes(1, 630)));
+        let exit = ExitRecorded {
+            entry: later.clone(),
+            exited_at: minutes(1, 700),
+        };
+        let exit_id = head.record(minutes(1, 700), EventKind::ExitRecorded(exit));
+        let registers = Registers::fold(head.events.iter());
+        assert_eq!(registers.rule_breaks().len(), 1);
+        let day = NaiveDate::from_ymd_opt(2026, 1, 3).unwrap();
+        let handled = |record: &EventId, room: &str, how: &str, follows: Option<EventId>| {
+            EventKind::BreakHandled(BreakHandled {
+                record: record.clone(),
+                room_id: room.into(),
+                how: how.into(),
+                follows,
+                handled_on: day,
+            })
+        };
+        use crate::refusal::RefusalCode as C;
+        let how = "r1の退室の記録漏れ。本人に確認し、記録の仕方を指導";
+        let cases = [
+            (handled(&later, "r2", how, None), None),
+            (handled(&exit_id, "r2", how, None), None),
+            (handled(&later, "r1", how, None), Some(C::NotARuleBreak)),
+            (handled(&later, "r9", how, None), Some(C::UnknownRoom)),
+            (
+                handled(&later, "r2", " ", None),
+                Some(C::Missing {
+                    what: "処置の内容".into(),
+                }),
+            ),
+        ];
+        for (kind, refused) in cases {
+            let verdict = registers.check(&kind, minutes(2, 0));
+            assert_eq!(
+                verdict.err().map(|r| r.0[0].code.clone()),
+                refused,
+                "{kind:?}"
+            );
+        }
+        let first = head.record(minutes(2, 0), handled(&later, "r2", how, None));
+        let registers = Registers::fold(head.events.iter());
+        let again = handled(&later, "r2", "再度", None);
+        let refusal = registers.check(&again, minutes(2, 1)).unwrap_err();
+        assert_eq!(refusal.0[0].code, C::BreakAlreadyHandled);
+        assert!(refusal.0[0].message_ja().contains("第18条第1項"));
+        let further = handled(&later, "r2", "翌月の点検で再発なし", Some(first.clone()));
+        registers.check(&further, minutes(2, 1)).unwrap();
+        head.record(minutes(2, 1), further);
+        let registers = Registers::fold(head.events.iter());
+        let steps = registers.office().handlings_of(&later);
+        assert_eq!(steps.len(), 2);
+        let said = handled_ja(&steps, |id| format!("<{id}>"));
+        assert_eq!(
+            said,
+            format!("令和8年1月3日 <op>：{how} ／ 令和8年1月3日 <op>：翌月の点検で再発なし")
+        );
+        assert_eq!(handled_ja(&[], |id| id.to_string()), "未処置");
+        assert_eq!(
+            registers.rule_breaks().len(),
+            1,
+            "the break itself stays raised"
+        );
     }
 
     /// Two tablets at one door each record sato entering: one stay recorded twice is a break

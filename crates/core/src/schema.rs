@@ -113,6 +113,8 @@ fn canonical_orders() -> Vec<(String, Vec<&'static str>)> {
         reports::ReportSubmitted,
         reports::ReportReviewed,
         reports::InvestigationConcluded,
+        reports::ReportCycleSet,
+        rule_breaks::BreakHandled,
         key_log::KeyDefined,
         key_log::KeyLent,
         key_log::KeyReturned,

@@ -86,10 +86,14 @@ pub fn to_jst(at: DateTime<Utc>) -> DateTime<FixedOffset> {
 
 /// 令和8年11月26日 (the Western date alone before 明治6年).
 pub fn date_ja(at: DateTime<Utc>) -> String {
-    let local = to_jst(at).date_naive();
-    match WarekiDate::from_date(local) {
+    day_ja(to_jst(at).date_naive())
+}
+
+/// A calendar day as `date_ja` writes it.
+pub fn day_ja(day: NaiveDate) -> String {
+    match WarekiDate::from_date(day) {
         Some(w) => w.to_string(),
-        None => local.format("%Y-%m-%d").to_string(),
+        None => day.format("%Y-%m-%d").to_string(),
     }
 }
 
