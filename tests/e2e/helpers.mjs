@@ -103,6 +103,17 @@ export async function grantPermission(page, who, room = '住民窓口（レベ�
  * The town most logbook tests need: ADMIN is 住民税務課長 (so the entry manager of the
  * level-1 counter room, 第18条), and each of `people` is registered and permitted into it.
  */
+/** The Nakayubetsu branch's counter (level 1), with `who` permitted into it. */
+export async function addBranchCounter(page, who) {
+  await tab(page, '室・鍵');
+  await page.fill('#room-name', '中湧別出張所 窓口');
+  await page.fill('#room-place', '中湧別出張所');
+  await page.selectOption('#room-level', '1');
+  await page.click('#save-room');
+  await expect(page.locator('.room-form .status')).toContainText('中湧別出張所 窓口を記録しました');
+  await grantPermission(page, who, '中湧別出張所 窓口（レベル1）');
+}
+
 export async function counterTown(page, people = [YAMADA, SATO], url = '/#/entry-log') {
   await openApp(page, url);
   await recordTenure(page, '住民税務課長', ADMIN);

@@ -3,7 +3,7 @@
 import { test, expect } from '@playwright/test';
 import {
   SATO, YAMADA, counterTown, chooseRoom, fillEntry, recordEntry, insideRow, exitButton, logRows,
-  eventCount, storedEvents, tab, grantPermission,
+  eventCount, storedEvents, tab, addBranchCounter,
 } from './helpers.mjs';
 
 const VISITOR = { name: '保守 業者', affiliation: '株式会社ほっかい', visitor: true };
@@ -78,13 +78,7 @@ test('a visitor needs permission; under the measure, an escort too', async ({ pa
 // is recorded naming that line, and raised as an exception for the entry manager.
 test('the door warns of a person inside another room and records the entry when confirmed', async ({ page }) => {
   await counterTown(page, [YAMADA]);
-  await tab(page, '室・鍵');
-  await page.fill('#room-name', '中湧別出張所 窓口');
-  await page.fill('#room-place', '中湧別出張所');
-  await page.selectOption('#room-level', '1');
-  await page.click('#save-room');
-  await expect(page.locator('.room-form .status')).toContainText('中湧別出張所 窓口を記録しました');
-  await grantPermission(page, YAMADA, '中湧別出張所 窓口（レベル1）');
+  await addBranchCounter(page, YAMADA);
   await tab(page, '入退室管理簿');
   await chooseRoom(page, '住民窓口');
   await recordEntry(page, YAMADA);
