@@ -10,8 +10,13 @@ pub fn record_href(id: &EventId) -> String {
 
 #[component]
 pub fn RecordLink(id: EventId, #[prop(optional)] label: &'static str) -> impl IntoView {
-    let text = if label.is_empty() { "記録" } else { label };
+    // The bare link ("記録") is a way to the record on screen, nothing to read on paper.
+    let (text, bare) = if label.is_empty() {
+        ("記録", true)
+    } else {
+        (label, false)
+    };
     view! {
-        <a class="record-link" href=record_href(&id) data-event=id.to_string()>{text}</a>
+        <a class="record-link" class:bare=bare href=record_href(&id) data-event=id.to_string()>{text}</a>
     }
 }

@@ -114,7 +114,11 @@ pub fn print_only_this_register(what: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let root = window.document().and_then(|d| d.document_element());
+    let document = window.document();
+    if let Some(document) = &document {
+        mark_short_cells(document);
+    }
+    let root = document.and_then(|d| d.document_element());
     if let Some(root) = &root {
         let _ = root.set_attribute("data-printing", what);
     }
@@ -122,6 +126,55 @@ pub fn print_only_this_register(what: &str) {
     if let Some(root) = &root {
         let _ = root.remove_attribute("data-printing");
     }
+}
+
+/// The longest value kept on one line on paper: a name, a 和暦 date, a room, a label.
+const UNBROKEN_CHARS: usize = 11;
+
+/// What a cell holds that paper does not show: buttons, bare record links, hidden labels.
+const NOT_PRINTED: &str = "button, .record-link.bare, .visually-hidden, .no-print";
+
+/// Marks each table cell whose value is short (`unbroken`: never wrapped on paper) or made of
+/// short parts (`in-parts`: wrapped only between them, a date and its time), so the print
+/// stylesheet breaks no name or date mid-word while long text still wraps. CSS cannot see
+/// a cell's length, so it is measured here, just before printing.
+fn mark_short_cells(document: &web_sys::Document) {
+    use wasm_bindgen::JsCast;
+    let Ok(cells) = document.query_selector_all("main td, main th") else {
+        return;
+    };
+    for i in 0..cells.length() {
+        let Some(cell) = cells
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        else {
+            continue;
+        };
+        let text = printed_text(&cell);
+        let short = |t: &str| t.chars().count() <= UNBROKEN_CHARS;
+        let unbroken = short(text.trim());
+        let in_parts = !unbroken && text.split_whitespace().all(short);
+        let classes = cell.class_list();
+        let _ = classes.toggle_with_force("unbroken", unbroken);
+        let _ = classes.toggle_with_force("in-parts", in_parts);
+    }
+}
+
+/// The text of `cell` as printed: without what `NOT_PRINTED` names.
+fn printed_text(cell: &web_sys::Element) -> String {
+    use wasm_bindgen::JsCast;
+    let mut text = cell.text_content().unwrap_or_default();
+    if let Ok(hidden) = cell.query_selector_all(NOT_PRINTED) {
+        for i in 0..hidden.length() {
+            let part = hidden
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok());
+            if let Some(part) = part.and_then(|p| p.text_content()) {
+                text = text.replacen(&part, "", 1);
+            }
+        }
+    }
+    text
 }
 
 /// Offers `bytes` as a CSV file download through a Blob link.

@@ -136,7 +136,7 @@ fn BreakTable(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> impl
                 data-code=b.kind.code() data-handled=line.is_handled.to_string()>
                 <td>{wareki::datetime_ja(b.at)}</td>
                 <td class="message">{line.message}</td>
-                <td class="addressed">{line.addressees}{line.to_me.then_some(" （あなた宛て）")}</td>
+                <td class="addressed">{line.addressees}{line.to_me.then(|| view! { <span class="no-print">" （あなた宛て）"</span> })}</td>
                 <td class="handling">{line.handled}</td>
                 <td class="actions"><RecordLink id=b.record.clone()/>{handle}</td>
             </tr>
