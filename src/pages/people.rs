@@ -70,10 +70,14 @@ pub fn PeoplePage() -> impl IntoView {
     });
     let standing = Memo::new(move |_| read.get().and_then(Result::ok).unwrap_or_default());
     let unlock = unlock_pin();
+    // Done in green; refused (only the system administrator unlocks, 第4条) as an error.
     let said = move || {
         unlock.value().get().map(|unlocked| match unlocked {
-            Ok(name) => format!("{name}さんの暗証番号のロックを解除しました。"),
-            Err(e) => e,
+            Ok(name) => view! {
+                <p class="notice status" role="status">{format!("{name}さんの暗証番号のロックを解除しました。")}</p>
+            }
+            .into_any(),
+            Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
         })
     };
     let kind_filter = RwSignal::new(String::new());
@@ -119,7 +123,7 @@ pub fn PeoplePage() -> impl IntoView {
             })}
             <section class="card">
                 <h2>"職員・来訪者"</h2>
-                <p class="notice" role="status">{said}</p>
+                {said}
                 <div class="logbook-filters" role="search">
                     <Field id="people-kind" label="区分">
                         <select id="people-kind" on:change=move |ev| kind_filter.set(event_target_value(&ev))>

@@ -66,6 +66,8 @@ test('five wrong PINs lock; an administrator unlocks; no PIN is stored', async (
   await expect(page.locator('tr[data-person="佐藤 花子"] .pin-state')).toHaveText('ロック中');
   await page.getByRole('button', { name: '佐藤 花子さんのロックを解除' }).click();
   await expect(page.locator('tr[data-person="佐藤 花子"] .pin-state')).toHaveText('設定済み');
+  // Done reads as done (a refusal would be an alert).
+  await expect(page.getByRole('status').filter({ hasText: 'ロックを解除しました' })).toHaveClass(/status/);
   await signOut(page);
   await signIn(page, SATO);
   await expect(page.locator('.operator')).toContainText(SATO.name);
