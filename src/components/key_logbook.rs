@@ -43,6 +43,19 @@ fn month_ja(value: &str) -> String {
         .unwrap_or_else(|| value.to_string())
 }
 
+/// How many months back the month choice reaches: the seven years history is kept (第12条).
+const MONTHS_OFFERED: u32 = 7 * 12;
+
+/// The months to choose from, newest first, as `YYYY-MM`: a list every browser shows alike
+/// (Firefox's month field is free text, and a typo would show an empty register).
+fn months_offered(today: NaiveDate) -> Vec<String> {
+    let first = today.with_day(1).unwrap_or(today);
+    (0..MONTHS_OFFERED)
+        .filter_map(|back| first.checked_sub_months(chrono::Months::new(back)))
+        .map(|m| m.format("%Y-%m").to_string())
+        .collect()
+}
+
 /// The lines of a month (oldest first, as a book reads), or the newest lines a page at a time.
 fn loan_query(month: &str, after: Option<PageCursor>) -> LogQuery {
     let range = month_range(month);
@@ -117,7 +130,13 @@ pub fn KeyLogbook(#[prop(into)] keys: Signal<Vec<KeyDefined>>) -> impl IntoView 
                 </div>
                 <div class="field">
                     <label for="key-log-month">"月"<small>"（選ぶと一か月分を表示・印刷）"</small></label>
-                    <input type="month" id="key-log-month" on:change=choose(month)/>
+                    <select id="key-log-month" on:change=choose(month)>
+                        <option value="">"新しい順（月を選ばない）"</option>
+                        {months_offered(crate::components::ja_day::today()).into_iter().map(|m| {
+                            let label = month_ja(&m);
+                            view! { <option value=m>{label}</option> }
+                        }).collect_view()}
+                    </select>
                 </div>
             </div>
             <RegisterOutput what="key_logbook" header=&CSV_HEADER
