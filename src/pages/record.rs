@@ -5,6 +5,7 @@
 use crate::auth::session::Session;
 use crate::components::ja_date::JaDateTime;
 use crate::components::record_form::{Field, Outcome, RecordForm};
+use crate::components::record_link::RecordLink;
 use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store};
@@ -145,8 +146,12 @@ fn HistoryEvent(event: Event, rooms: BTreeMap<String, Room>) -> impl IntoView {
     let fields = fields_of(&payload)
         .into_iter()
         .map(|(key, value)| {
-            let text = shown(&key, &value, &directory, &rooms);
-            view! { <dt>{field_label(&key)}</dt><dd data-field=key>{text}</dd> }
+            // Another record is a link to it, never its number.
+            let shown = match reference(&key, &value) {
+                Some(id) => view! { <RecordLink id label="記録を開く"/> }.into_any(),
+                None => shown(&key, &value, &directory, &rooms).into_any(),
+            };
+            view! { <dt>{field_label(&key)}</dt><dd data-field=key>{shown}</dd> }
         })
         .collect_view();
     view! {
@@ -213,6 +218,29 @@ fn fields_of(payload: &Value) -> Vec<(String, Value)> {
     out
 }
 
+/// The fields that name another record by its event.
+const REFERENCES: [&str; 13] = [
+    "target",
+    "entry",
+    "loan",
+    "real_loan",
+    "record",
+    "follows",
+    "permit",
+    "report",
+    "review",
+    "meeting",
+    "instruction",
+    "supersedes",
+    "inside_elsewhere",
+];
+
+/// The record `value` names, if `key` is a reference to one.
+fn reference(key: &str, value: &Value) -> Option<EventId> {
+    let id = value.as_str().filter(|_| REFERENCES.contains(&key))?;
+    id.parse().ok()
+}
+
 /// A stored value as a clerk reads it: people and rooms by name, times in 和暦.
 fn shown(
     key: &str,
@@ -245,6 +273,13 @@ fn shown(
     match value {
         Value::String(s) if PEOPLE.contains(&key) => directory.name_of(s),
         Value::String(s) if key == "room_id" => rooms.get(s).map_or(s.clone(), |r| r.name.clone()),
+        Value::String(s) if key == "correction" => match s.as_str() {
+            "amend" => "訂正（項目を訂正）".to_string(),
+            "void" => "取消".to_string(),
+            other => other.to_string(),
+        },
+        Value::String(s) if key == "cycle" => daicho_core::reports::ReportCycle::from_code(s)
+            .map_or(s.clone(), |c| c.name_ja().to_string()),
         Value::String(s) => s.clone(),
         Value::Number(n) if TIMES.contains(&key) => n
             .as_i64()
@@ -289,6 +324,16 @@ fn field_label(key: &str) -> String {
         "chair" => "議長",
         "content" => "内容",
         "due" => "期限",
+        "correction" => "訂正の種類",
+        "record" => "例外となった記録",
+        "how" => "処置の内容",
+        "follows" => "先の処置",
+        "handled_on" => "処置日",
+        "cycle" => "報告の周期",
+        "remarks" => "所見",
+        "findings" => "確認の結果",
+        "outcome" => "結果",
+        "note" => "備考",
         other => return other.to_string(),
     };
     label.to_string()

@@ -141,6 +141,9 @@ test('a manager filters the logbook, opens a line and corrects it; the original 
   await expect(page.locator('.correction-form .status')).toContainText('元の記録はそのまま残ります');
   await expect(page.locator('.history-event')).toHaveCount(2);
   await expect(page.locator('.history-event').nth(1)).toContainText('目的の誤記');
+  // Written for a person: the kind of correction in words, no stored names of fields.
+  await expect(page.locator('.history-event').nth(1)).toContainText('訂正（項目を訂正）');
+  await expect(page.locator('.history-event').nth(1)).not.toContainText(/amend|correction|target/);
 
   await page.goBack();
   await expect(page.locator('[data-ready="true"]')).toBeVisible();

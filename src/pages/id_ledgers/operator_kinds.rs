@@ -171,7 +171,7 @@ fn KindsTable(loaded: Memo<LedgersView>) -> impl IntoView {
     view! {
         <LogTable
             class="register operator-kinds"
-            columns=vec!["種類", "許可される操作", "Daichōで管理する操作", "保有者", ""]
+            columns=vec!["種類", "許可される操作", "台帳で管理する操作", "保有者", ""]
             rows
             key
             row
@@ -222,7 +222,7 @@ fn ActChecks(acts: RwSignal<Vec<GovernedAct>>) -> impl IntoView {
     };
     view! {
         <fieldset id="kind-acts" class="staff-checklist">
-            <legend>"Daichōで管理する操作（第11条）"</legend>
+            <legend>"台帳で管理する操作（第11条）"</legend>
             <p class="hint">
                 "選んだ操作は、この種類の操作者IDを有効に持つ方だけが記録できるようになります。"
             </p>
