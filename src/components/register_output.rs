@@ -128,6 +128,18 @@ pub fn print_only_this_register(what: &str) {
     }
 }
 
+/// Prints the page as it is (a page that is one register, as 操作履歴), its short cells kept
+/// whole as every register's are.
+pub fn print_page() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Some(document) = window.document() {
+        mark_short_cells(&document);
+    }
+    let _ = window.print();
+}
+
 /// The longest value kept on one line on paper: a name, a 和暦 date, a room, a label.
 const UNBROKEN_CHARS: usize = 11;
 

@@ -10,18 +10,17 @@ use crate::components::log_table::LogTable;
 use crate::components::record_form::Field;
 use crate::components::shown::Shown;
 use crate::directory::Directory;
+use crate::pages::history_summary::Naming;
 use crate::state::{follow_store, local_action, use_store, use_versions, StoreRead};
 use crate::store::history::{HistoryPage, HistoryQuery, CSV_MAX_ROWS};
 use crate::store::paging::PageCursor;
 use crate::store::Store;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use daicho_core::history::{
-    csv_bytes, kind_label_ja, output_name_ja, per_operator, DayCounts, Exported, HistoryFilter,
-    Printed, KINDS,
+    csv_bytes, kind_label_ja, per_operator, DayCounts, Exported, HistoryFilter, Printed, KINDS,
 };
 use daicho_core::{wareki, Event, EventKind};
 use leptos::prelude::*;
-use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
@@ -119,6 +118,8 @@ struct PageRead {
     query: HistoryQuery,
     after: Option<PageCursor>,
     page: HistoryPage,
+    /// What its acts are named by.
+    naming: Naming,
 }
 
 /// The day counts of a period as read, with the question they answer.
@@ -147,7 +148,6 @@ pub fn OperationsPage() -> impl IntoView {
     let trail = Trail::new();
     let days = day_counts(query);
     let page = history_page(query, trail);
-    let rooms = room_names();
     let days_read = move || days.get().and_then(Result::ok);
     let page_read = move || page.get().and_then(Result::ok);
     // Ready once both reads answer the filters and the page chosen, not earlier ones.
@@ -183,14 +183,21 @@ pub fn OperationsPage() -> impl IntoView {
                     .collect()
             })
             .unwrap_or_default();
-        all.into_iter().collect::<Vec<_>>()
+        let naming = page_read().map(|p| p.naming).unwrap_or_default();
+        all.into_iter()
+            .map(|id| {
+                let name = naming.device(&id);
+                (id, name)
+            })
+            .collect::<Vec<_>>()
     });
-    let export = export_action(store.clone(), filters, days, rooms);
+    let export = export_action(store.clone(), filters, days);
     let print = print_action(store, filters);
     let directory = expect_context::<Directory>();
     let row = move |e: Event| {
-        let what = rooms.with(|r| summary(&e, &directory, r));
-        view! { <HistoryRow event=e what/> }
+        let naming = page_read().map(|p| p.naming).unwrap_or_default();
+        let (what, device) = (naming.summary(&e, &directory), naming.device(&e.device.0));
+        view! { <HistoryRow event=e what device/> }
     };
     view! {
         <section class="card wide operations-page" data-ready=move || ready().then_some("true")>
@@ -265,7 +272,14 @@ fn history_page(
             let query = query.ok_or(BAD_PERIOD)?;
             let page = store.history_page(&query, after, PAGE_LINES).await;
             let page = page.map_err(|e| e.to_string())?;
-            Ok(PageRead { query, after, page })
+            let naming = Naming::read(&store, &page.rows).await;
+            let naming = naming.map_err(|e| e.to_string())?;
+            Ok(PageRead {
+                query,
+                after,
+                page,
+                naming,
+            })
         }
     })
 }
@@ -275,7 +289,7 @@ fn history_page(
 fn FilterFields(
     filters: RwSignal<Filters>,
     trail: Trail,
-    devices: Signal<Vec<String>>,
+    devices: Signal<Vec<(String, String)>>,
 ) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let set = move |apply: fn(&mut Filters, String)| {
@@ -297,8 +311,8 @@ fn FilterFields(
             <select id="ops-device" on:change=set(|f, v| f.device = v)
                 prop:value=move || filters.with(|f| f.device.clone())>
                 <option value="">"すべての端末"</option>
-                {move || devices.get().into_iter().map(|d| view! {
-                    <option value=d.clone()>{d.clone()}</option>
+                {move || devices.get().into_iter().map(|(id, name)| view! {
+                    <option value=id>{name}</option>
                 }).collect_view()}
             </select>
         </Field>
@@ -321,31 +335,18 @@ fn FilterFields(
 
 /// One act: when, who, on which device, what kind, and about what.
 #[component]
-fn HistoryRow(event: Event, what: String) -> impl IntoView {
+fn HistoryRow(event: Event, what: String, device: String) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let tag = event.kind.tag();
     view! {
         <tr data-event=event.id().to_string() data-kind=tag.as_str()>
             <td><JaDateTime at=at_of(&event)/></td>
             <td class="operator">{directory.name_of(&event.operator)}</td>
-            <td class="device">{event.device.0.clone()}</td>
+            <td class="device">{device}</td>
             <td class="kind">{tag.label_ja()}</td>
             <td class="what">{what}</td>
         </tr>
     }
-}
-
-/// The rooms' names by id, for the lines that name a room; read again after each write or
-/// sync.
-fn room_names() -> Signal<HashMap<String, String>> {
-    let rooms = follow_store(move |store| async move {
-        let rooms = store.rooms().await.unwrap_or_default();
-        rooms
-            .into_iter()
-            .map(|r| (r.value.id, r.value.name))
-            .collect::<HashMap<_, _>>()
-    });
-    Signal::derive(move || rooms.get().unwrap_or_default())
 }
 
 /// Acts per day over the period as bars (SVG drawn here: no chart library for one bar chart).
@@ -422,46 +423,6 @@ fn at_of(event: &Event) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(event.hlc.wall_ms).unwrap_or_default()
 }
 
-/// A short line of what the act was about: its main fields, names for ids.
-fn summary(event: &Event, directory: &Directory, rooms: &HashMap<String, String>) -> String {
-    const FIELDS: [(&str, &str); 14] = [
-        ("person_id", "対象者"),
-        ("room_id", "室"),
-        ("key_id", "鍵"),
-        ("name", "名称"),
-        ("purpose", "目的"),
-        ("what", "対象"),
-        ("period", "期間"),
-        ("rows", "件数"),
-        ("filter", "条件"),
-        ("pushed", "送信"),
-        ("pulled", "受信"),
-        ("device", "端末"),
-        ("target", "対象の記録"),
-        ("reason", "理由"),
-    ];
-    let payload = serde_json::to_value(&event.kind)
-        .ok()
-        .and_then(|v| v.get("payload").cloned())
-        .unwrap_or(Value::Null);
-    FIELDS
-        .iter()
-        .filter_map(|(key, label)| {
-            let value = payload.get(*key)?;
-            let text = match (*key, value) {
-                ("person_id", Value::String(id)) => directory.name_of(id),
-                ("room_id", Value::String(id)) => rooms.get(id).cloned().unwrap_or(id.clone()),
-                ("what", Value::String(w)) => output_name_ja(w).to_string(),
-                (_, Value::String(s)) => s.clone(),
-                (_, Value::Number(n)) => n.to_string(),
-                _ => return None,
-            };
-            Some(format!("{label}：{text}"))
-        })
-        .collect::<Vec<_>>()
-        .join("、")
-}
-
 /// Printing the history: the print is history too (第12条); the page prints even if recording
 /// it fails.
 fn print_action(store: Rc<Store>, filters: RwSignal<Filters>) -> Action<(), ()> {
@@ -475,9 +436,7 @@ fn print_action(store: Rc<Store>, filters: RwSignal<Filters>) -> Action<(), ()> 
         let (store, operator) = (store.clone(), session.operator_id());
         async move {
             let _ = store.record_act(kind, &operator, Utc::now()).await;
-            if let Some(w) = web_sys::window() {
-                let _ = w.print();
-            }
+            crate::components::register_output::print_page();
         }
     })
 }
@@ -488,14 +447,12 @@ fn export_action(
     store: Rc<Store>,
     filters: RwSignal<Filters>,
     days: StoreRead<Result<DaysRead, String>>,
-    rooms: Signal<HashMap<String, String>>,
 ) -> Action<(), Result<String, String>> {
     let directory = expect_context::<Directory>();
     let session = expect_context::<Session>();
     local_action(move |_: &()| {
         let f = filters.get_untracked();
         let total = days.with_untracked(|d| d.and_then(|d| d.as_ref().ok()).map(DaysRead::total));
-        let rooms = rooms.get_untracked();
         let (store, operator) = (store.clone(), session.operator_id());
         async move {
             let query = f.query().ok_or(BAD_PERIOD)?;
@@ -509,9 +466,11 @@ fn export_action(
                 .history_rows(&query)
                 .await
                 .map_err(|e| e.to_string())?;
+            let naming = Naming::read(&store, &rows).await;
+            let naming = naming.map_err(|e| e.to_string())?;
             let lines: Vec<[String; 6]> = rows
                 .iter()
-                .map(|e| csv_line(e, &directory, &rooms))
+                .map(|e| csv_line(e, &directory, &naming))
                 .collect();
             let name = format!("操作履歴_{}_{}.csv", f.from, f.to);
             crate::components::register_output::download(&csv_bytes(&lines), &name)?;
@@ -534,7 +493,7 @@ fn export_action(
 }
 
 /// One CSV row: 和暦, ISO (JST), operator, device, kind, summary.
-fn csv_line(e: &Event, directory: &Directory, rooms: &HashMap<String, String>) -> [String; 6] {
+fn csv_line(e: &Event, directory: &Directory, naming: &Naming) -> [String; 6] {
     let at = at_of(e);
     [
         format!(
@@ -544,9 +503,9 @@ fn csv_line(e: &Event, directory: &Directory, rooms: &HashMap<String, String>) -
         ),
         wareki::to_jst(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         directory.name_of(&e.operator),
-        e.device.0.clone(),
+        naming.device(&e.device.0),
         e.kind.tag().label_ja().to_string(),
-        summary(e, directory, rooms),
+        naming.summary(e, directory),
     ]
 }
 

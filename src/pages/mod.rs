@@ -4,6 +4,7 @@ pub mod assets;
 pub mod entry_log;
 pub mod equipment;
 pub mod history;
+pub mod history_summary;
 pub mod home;
 pub mod id_ledgers;
 pub mod instructions;

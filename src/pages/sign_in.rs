@@ -236,12 +236,13 @@ fn JoinTown() -> impl IntoView {
     let store = use_store();
     let directory = expect_context::<Directory>();
     let code = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
     let joining = expect_context::<Joining>();
     let join_town = local_action(move |_: &()| {
         joining.0.set(true);
-        let (store, code) = (store.clone(), code.get_untracked());
+        let (store, code, name) = (store.clone(), code.get_untracked(), name.get_untracked());
         async move {
-            let joined = join(store, &code).await;
+            let joined = join(store, &code, &name).await;
             joining.0.try_set(false);
             match joined {
                 Ok(people) => {
@@ -256,6 +257,9 @@ fn JoinTown() -> impl IntoView {
         <RecordForm class="join-form" action=join_town>
             <h2>"既存の台帳に参加する"</h2>
             <p class="hint">"出張所のタブレットなど、すでに使っている台帳を引き継ぐ端末は、システム管理者が発行した登録コードを入力します。登録後、これまでの記録を受信します。"</p>
+            <Field id="join-name" label="この端末の名前（例：中湧別出張所 タブレット1）">
+                <input id="join-name" autocomplete="off" bind:value=name/>
+            </Field>
             <Field id="join-code" label="登録コード">
                 <input id="join-code" autocomplete="off" bind:value=code/>
             </Field>
@@ -269,8 +273,9 @@ fn JoinTown() -> impl IntoView {
 /// Enrolls this device and pulls the town's records; the people register it now holds. The
 /// pull holds the tabs' sync lock: enrolling is a write, and the runner's sync it prompts
 /// would otherwise pull every page beside this one.
-async fn join(store: Rc<Store>, code: &str) -> Result<Vec<PersonDefined>, String> {
-    crate::sync::enroll(&store, code)
+async fn join(store: Rc<Store>, code: &str, name: &str) -> Result<Vec<PersonDefined>, String> {
+    let name = daicho_core::history::device_name(name)?;
+    crate::sync::enroll(&store, code, &name)
         .await
         .map_err(|e| e.to_string())?;
     crate::sync::runner::sync_in_turn(store.clone())

@@ -168,10 +168,15 @@ fn SyncSummary(status: Status) -> impl IntoView {
 fn EnrollForm() -> impl IntoView {
     let store = use_store();
     let code = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
     let enroll = local_action(move |_: &()| {
-        let (store, code) = (store.clone(), code.get_untracked());
+        let (store, code, name) = (store.clone(), code.get_untracked(), name.get_untracked());
         async move {
-            match sync::enroll(&store, &code).await {
+            let name = match daicho_core::history::device_name(&name) {
+                Ok(name) => name,
+                Err(e) => return Outcome::Failed(e),
+            };
+            match sync::enroll(&store, &code, &name).await {
                 Ok(()) => {
                     notify_state_changed();
                     // The first sync follows by itself, shortly.
@@ -186,6 +191,9 @@ fn EnrollForm() -> impl IntoView {
         <RecordForm class="card wide enroll-form no-print" action=enroll>
             <h2>"端末の登録"</h2>
             <p class="hint">"システム管理者が発行した登録コード（daicho-server enroll-token）を入力します。この端末の鍵は端末の外に出ません。"</p>
+            <Field id="enroll-name" label="この端末の名前（例：本庁 住民窓口 タブレット1）">
+                <input id="enroll-name" autocomplete="off" bind:value=name/>
+            </Field>
             <Field id="enroll-code" label="登録コード">
                 <input id="enroll-code" autocomplete="off" bind:value=code/>
             </Field>

@@ -7,7 +7,7 @@ use super::codec::{from_js, from_js_all, to_js};
 use super::paging::PageCursor;
 use super::{schema, Result, Store, StoreError};
 use daicho_core::history::{day_start_ms, jst_day, Act, DayCounts, HistoryFilter};
-use daicho_core::Event;
+use daicho_core::{Event, EventId, EventTag};
 use rexie::{Direction, KeyRange, StoreIndex, Transaction, TransactionMode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -109,6 +109,21 @@ impl Store {
             .collect::<Result<_>>()?;
         rows.truncate(CSV_MAX_ROWS as usize);
         Ok(rows)
+    }
+
+    /// What 操作履歴 names its acts by, in one transaction: every enrollment (the devices'
+    /// names) and the events `refs` names (what an exit, a return or a correction acted on;
+    /// those held).
+    pub async fn history_naming(&self, refs: &[EventId]) -> Result<(Vec<Event>, Vec<Event>)> {
+        let tx = self
+            .db
+            .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
+        let enrolled = super::registers::events_of_kinds(&tx, &[EventTag::DeviceEnrolled]).await?;
+        let store = tx.store(schema::EVENTS)?;
+        let reads = refs.iter().map(|id| store.get(super::event_key(id)));
+        let referred = futures::future::try_join_all(reads).await?;
+        let referred = referred.into_iter().flatten().map(from_js);
+        Ok((enrolled, referred.collect::<Result<_>>()?))
     }
 
     /// The day counts from `from_day` to `to_day` (both inclusive), with the combined cells

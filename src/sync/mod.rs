@@ -256,9 +256,10 @@ impl SyncReport {
     }
 }
 
-/// Enrolls this device with the code the system administrator gave (`daicho-server
-/// enroll-token`), sending the public half of its key.
-pub async fn enroll(store: &Store, code: &str) -> Result<(), SyncError> {
+/// Enrolls this device under `name` (checked by daicho-core `history::device_name` first) with
+/// the code the system administrator gave (`daicho-server enroll-token`), sending the public
+/// half of its key.
+pub async fn enroll(store: &Store, code: &str, name: &str) -> Result<(), SyncError> {
     let key = store.device_key().await?;
     let device = store.device().await?.id;
     let public_key = key
@@ -276,7 +277,10 @@ pub async fn enroll(store: &Store, code: &str) -> Result<(), SyncError> {
     state.log_key = enrolled.log_key;
     state.revoked_seen = false;
     state.save(store).await?;
-    let kind = EventKind::DeviceEnrolled(DeviceEnrolled { device: device.0 });
+    let kind = EventKind::DeviceEnrolled(DeviceEnrolled {
+        device: device.0,
+        name: name.to_string(),
+    });
     record(store, kind).await?;
     Ok(())
 }

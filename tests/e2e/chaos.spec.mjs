@@ -43,6 +43,7 @@ async function join(context, server, ahead = 0) {
   const page = await context.newPage();
   if (ahead) await page.clock.install({ time: Date.now() + ahead });
   await page.goto(`${server.base}/`);
+  await page.fill('#join-name', '中湧別出張所 タブレット1');
   await page.fill('#join-code', server.enrollmentCode());
   await page.click('#join');
   await expect(page.locator('[data-screen="sign-in"]')).toBeVisible({ timeout: 15_000 });

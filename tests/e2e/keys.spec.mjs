@@ -5,6 +5,8 @@ import {
   ADMIN, YAMADA, addPerson, counterTown, grantPermission, openApp, recordEntry, recordTenure,
 } from './helpers.mjs';
 
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
 const SATO = { name: '佐藤 花子', affiliation: '住民税務課' };
 const option = (who) => ({ label: `${who.name}（${who.affiliation}）` });
 
@@ -75,6 +77,15 @@ test('a key is lent only to the permitted, one holder at a time, and returned', 
   await tab(page, '鍵の管理簿');
   await lend(page, SATO);
   await expect(page.locator('.lend-form .form-error')).toContainText('事前の入室許可がありません');
+
+  // 操作履歴 says what the return acted on: the loan's person and key, by name and label; the
+  // device by name (this one is not enrolled yet); never an id.
+  await tab(page, '操作履歴');
+  const returned = page.locator('tr[data-kind="key_returned"]').first();
+  await expect(returned.locator('.what')).toContainText('鍵の貸出：対象者：佐藤 花子');
+  await expect(returned.locator('.what')).toContainText('・鍵：電算室 1号鍵（電算室（サーバ室））');
+  await expect(returned.locator('.device')).toHaveText('この端末（未登録）');
+  await expect(page.locator('table.history-table')).not.toContainText(UUID);
 });
 
 test('per-visit permits are granted by the entry manager only for level-3 rooms', async ({ page }) => {
@@ -106,6 +117,11 @@ test('home shows who is inside and which keys are out; entry and exit take at mo
   // Exit: one tap on home.
   await counter.getByRole('button', { name: `${YAMADA.name}さんの退室を記録` }).click();
   await expect(counter.locator('h3')).toContainText('0人');
+  // 操作履歴 names the exit's person and room (the exit's own record names only its entry).
+  await tab(page, '操作履歴');
+  await expect(page.locator('tr[data-kind="exit_recorded"] .what').first())
+    .toContainText(`入室の記録：対象者：${YAMADA.name}・室：住民窓口`);
+  await tab(page, 'ホーム');
 
   // Entry: the room on home, the person, the name-tag confirmation — three taps, no typing
   // (the purpose is the one the person gave last time in this room).

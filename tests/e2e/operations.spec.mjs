@@ -80,6 +80,15 @@ test('every act is in the history; filtered by operator it counts, charts and ex
 
     // The history page offers no way to change or delete a line.
     await expect(page.locator('.operations-page button', { hasText: /削除|訂正|取消/ })).toHaveCount(0);
+
+    // Printed on A4 as shown (kept as a PDF to be looked at): no filter, no pager on paper.
+    await page.selectOption('#ops-kind', { label: 'すべての種別' });
+    await page.click('#ops-print');
+    await page.emulateMedia({ media: 'print' });
+    await expect(page.locator('.operations-page .logbook-filters')).toBeHidden();
+    await expect(page.locator('.operations-page .pager')).toBeHidden();
+    await page.pdf({ path: test.info().outputPath('operation_history.pdf'), format: 'A4' });
+    await page.emulateMedia({ media: 'screen' });
   } finally {
     await server.stop();
   }

@@ -32,6 +32,7 @@ test('a push cut off by a killed server is retried: nothing lost, nothing stored
       await route.abort('connectionreset');
     });
     const state = await syncState(page);
+    await page.fill('#enroll-name', '本庁 タブレット1');
     await page.fill('#enroll-code', server.enrollmentCode());
     await page.click('#enroll');
     await expect(state.locator('.last-error')).toContainText('サーバに接続できません', { timeout: 15_000 });
@@ -81,6 +82,7 @@ test('an endpoint that keeps failing is reported on every page, and the records 
       });
     });
     const state = await syncState(page);
+    await page.fill('#enroll-name', '本庁 タブレット1');
     await page.fill('#enroll-code', server.enrollmentCode());
     await page.click('#enroll');
     const trouble = page.locator('.sync-trouble[role="alert"]');

@@ -29,7 +29,11 @@ test('a device enrolls with a one-time code and sends its records once', async (
   await expect(page.locator('.sync-page .form-error').first()).toContainText('まだ登録されていません');
   await expect(page.locator('.sync-state .last-error')).toContainText('まだ登録されていません');
 
+  // A device is named at enrollment: the name is what 操作履歴 and the printouts call it.
   await page.fill('#enroll-code', '0000-0000-0000');
+  await page.click('#enroll');
+  await expect(page.locator('.enroll-form .form-error')).toContainText('端末の名前を入力してください');
+  await page.fill('#enroll-name', '本庁 タブレット1');
   await page.click('#enroll');
   await expect(page.locator('.enroll-form .form-error')).toContainText('unknown_code');
 

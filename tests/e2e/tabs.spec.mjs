@@ -21,6 +21,7 @@ test('a sync in one tab shows in the other; a form being filled in keeps its tex
 
     const first = await branch.newPage();
     await first.goto(`${server.base}/`);
+    await first.fill('#join-name', '中湧別出張所 タブレット1');
     await first.fill('#join-code', server.enrollmentCode());
     await first.click('#join');
     await expect(first.locator('[data-screen="sign-in"]')).toBeVisible({ timeout: 15_000 });

@@ -36,6 +36,7 @@ async function twoTablets(server, head, branch, setUp) {
   await expect(hq.locator('.sync-state .enrolled')).toHaveText('登録済み');
   const br = await branch.newPage();
   await br.goto(`${server.base}/`);
+  await br.fill('#join-name', '中湧別出張所 タブレット1');
   await br.fill('#join-code', server.enrollmentCode());
   await br.click('#join');
   await expect(br.locator('[data-screen="sign-in"]')).toBeVisible({ timeout: 15_000 });

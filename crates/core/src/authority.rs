@@ -744,7 +744,10 @@ pub(crate) mod tests {
                 pushed: 1,
                 pulled: 0,
             }),
-            EventKind::DeviceEnrolled(crate::history::DeviceEnrolled { device: "d".into() }),
+            EventKind::DeviceEnrolled(crate::history::DeviceEnrolled {
+                device: "d".into(),
+                name: "本庁 タブレット1".into(),
+            }),
             EventKind::DeviceRevoked(crate::history::DeviceRevoked { device: "d".into() }),
             permission(1),
             EventKind::PermitRevoked(PermitRevoked {

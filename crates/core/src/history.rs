@@ -67,11 +67,43 @@ pub struct Synced {
     pub pulled: u32,
 }
 
-/// This device enrolled with the endpoint.
+/// This device enrolled with the endpoint, under the name the administrator gave it
+/// (「中湧別出張所 タブレット1」): what every page and printout calls the device. Devices enrolled
+/// before names were asked for have none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeviceEnrolled {
     pub device: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+}
+
+/// The longest name a device may be given.
+pub const DEVICE_NAME_MAX_CHARS: usize = 40;
+
+/// A device's name as given at enrollment: trimmed, not empty, not too long. `Err` says why,
+/// for the form.
+pub fn device_name(given: &str) -> Result<String, String> {
+    let name = given.trim();
+    if name.is_empty() {
+        return Err("端末の名前を入力してください（例：中湧別出張所 タブレット1）。操作履歴や印刷でこの名前が使われます。".into());
+    }
+    if name.chars().count() > DEVICE_NAME_MAX_CHARS {
+        return Err(format!("端末の名前は{DEVICE_NAME_MAX_CHARS}文字までです。"));
+    }
+    Ok(name.to_string())
+}
+
+/// The devices' names by id, from their enrollments (the latest of a device's, if it enrolled
+/// again).
+pub fn device_names<'a>(
+    enrollments: impl IntoIterator<Item = &'a DeviceEnrolled>,
+) -> std::collections::HashMap<String, String> {
+    enrollments
+        .into_iter()
+        .filter(|e| !e.name.is_empty())
+        .map(|e| (e.device.clone(), e.name.clone()))
+        .collect()
 }
 
 /// The endpoint told this device its enrollment was revoked (the revocation itself is the
@@ -357,6 +389,28 @@ mod tests {
             device,
             kind,
         }
+    }
+
+    /// A device is named at enrollment: trimmed, required, bounded; a device enrolled before
+    /// names were asked for keeps its JSON (and so its hash) without one.
+    #[test]
+    fn a_device_is_named_at_enrollment() {
+        assert_eq!(
+            device_name("  中湧別出張所 タブレット1 ").unwrap(),
+            "中湧別出張所 タブレット1"
+        );
+        assert!(device_name(" ").unwrap_err().contains("端末の名前"));
+        let long = "端".repeat(DEVICE_NAME_MAX_CHARS + 1);
+        assert!(device_name(&long).unwrap_err().contains("40文字"));
+        let old: DeviceEnrolled = serde_json::from_str(r#"{"device":"d1"}"#).unwrap();
+        assert_eq!(serde_json::to_string(&old).unwrap(), r#"{"device":"d1"}"#);
+        let named = DeviceEnrolled {
+            device: "d2".into(),
+            name: "本庁 タブレット1".into(),
+        };
+        let names = device_names([&old, &named]);
+        assert_eq!(names.len(), 1);
+        assert_eq!(names["d2"], "本庁 タブレット1");
     }
 
     #[test]

@@ -159,6 +159,7 @@ async function pushRun(browser) {
   const { context, close } = await freshContext(browser);
   const page = await context.newPage();
   await openApp(page, `${baseURL}/#/sync`);
+  await page.fill('#enroll-name', '本庁 タブレット1');
   await page.fill('#enroll-code', code());
   await page.click('#enroll');
   await syncSettled(page).catch(async () => {
@@ -228,6 +229,7 @@ async function pullRun(browser, expected) {
   const page = await context.newPage();
   await page.goto(`${baseURL}/`);
   await page.waitForSelector('#join-code');
+  await page.fill('#join-name', '中湧別出張所 タブレット1');
   await page.fill('#join-code', code());
   const cdp = process.env.PROFILE ? await startProfile(context, page) : null;
   await page.evaluate(() => performance.mark('bench:join'));

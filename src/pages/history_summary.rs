@@ -1,0 +1,141 @@
+//! 操作履歴's 内容 and 端末: what an act was about, in words — people by name, rooms by name,
+//! keys by label, devices by the name given at enrollment, and for an act on another record
+//! (an exit, a return, a correction, a handling) that record's kind, person and place. Never
+//! an id: the screen and the CSV read the same words.
+
+use crate::directory::Directory;
+use crate::store::Store;
+use daicho_core::history::{device_names, output_name_ja};
+use daicho_core::{Event, EventId, EventKind};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// What the acts of a page (or an export) are named by.
+#[derive(Clone, Default)]
+pub struct Naming {
+    rooms: HashMap<String, String>,
+    /// Each key's label and room.
+    keys: HashMap<String, (String, String)>,
+    devices: HashMap<String, String>,
+    /// This device's id: unnamed, it is "this device", not yet enrolled.
+    this_device: String,
+    referred: HashMap<EventId, Event>,
+}
+
+impl Naming {
+    /// Reads what `events` are named by: rooms, keys, the devices' enrollments and the records
+    /// they act on.
+    pub async fn read(store: &Store, events: &[Event]) -> crate::store::Result<Naming> {
+        let refs: Vec<EventId> = events
+            .iter()
+            .filter_map(|e| e.kind.refers_to().cloned())
+            .collect();
+        let (rooms, keys, (enrolled, referred), device) = futures::try_join!(
+            store.rooms(),
+            store.keys(),
+            store.history_naming(&refs),
+            store.device()
+        )?;
+        let enrollments = enrolled.iter().filter_map(|e| match &e.kind {
+            EventKind::DeviceEnrolled(d) => Some(d),
+            _ => None,
+        });
+        Ok(Naming {
+            rooms: rooms
+                .into_iter()
+                .map(|r| (r.value.id, r.value.name))
+                .collect(),
+            keys: keys
+                .into_iter()
+                .map(|k| (k.id, (k.label, k.room_id)))
+                .collect(),
+            devices: device_names(enrollments),
+            this_device: device.id.0,
+            referred: referred.into_iter().map(|e| (e.id(), e)).collect(),
+        })
+    }
+
+    /// The device's name; this one not enrolled yet, or one enrolled before names were asked
+    /// for, says so.
+    pub fn device(&self, id: &str) -> String {
+        match self.devices.get(id) {
+            Some(name) => name.clone(),
+            None if id == self.this_device => "この端末（未登録）".to_string(),
+            None => "名前のない端末".to_string(),
+        }
+    }
+
+    /// "退室の記録：山田 太郎・住民窓口" for an act on another record, then its own fields.
+    pub fn summary(&self, event: &Event, directory: &Directory) -> String {
+        let mut parts = Vec::new();
+        if let Some(target) = event.kind.refers_to() {
+            parts.push(match self.referred.get(target) {
+                Some(r) => {
+                    let about = self.fields(r, directory).join("・");
+                    format!("{}：{about}", r.kind.tag().label_ja())
+                }
+                None => "対象の記録はこの端末にありません".to_string(),
+            });
+        }
+        parts.extend(self.fields(event, directory));
+        parts.join("、")
+    }
+
+    /// The act's own fields a person reads, each as "label：value".
+    fn fields(&self, event: &Event, directory: &Directory) -> Vec<String> {
+        const FIELDS: [(&str, &str); 15] = [
+            ("person_id", "対象者"),
+            ("room_id", "室"),
+            ("key_id", "鍵"),
+            ("name", "名称"),
+            ("purpose", "目的"),
+            ("what", "対象"),
+            ("period", "期間"),
+            ("rows", "件数"),
+            ("filter", "条件"),
+            ("pushed", "送信"),
+            ("pulled", "受信"),
+            ("device", "端末"),
+            ("reason", "理由"),
+            ("how", "処置"),
+            ("note", "経緯"),
+        ];
+        let payload = serde_json::to_value(&event.kind)
+            .ok()
+            .and_then(|v| v.get("payload").cloned())
+            .unwrap_or(Value::Null);
+        let person = |id: &str| directory.name_of(id);
+        FIELDS
+            .iter()
+            .filter_map(|(key, label)| {
+                let text = match (*key, payload.get(*key)?) {
+                    ("person_id", Value::String(id)) => person(id),
+                    ("room_id", Value::String(id)) => self.room(id),
+                    ("key_id", Value::String(id)) => self.key(id),
+                    ("device", Value::String(id)) => self.device(id),
+                    ("what", Value::String(w)) => output_name_ja(w).to_string(),
+                    (_, Value::String(s)) if s.is_empty() => return None,
+                    (_, Value::String(s)) => s.clone(),
+                    (_, Value::Number(n)) => n.to_string(),
+                    _ => return None,
+                };
+                Some(format!("{label}：{text}"))
+            })
+            .collect()
+    }
+
+    fn room(&self, id: &str) -> String {
+        self.rooms
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "（登録されていない室）".into())
+    }
+
+    /// "電算室 1号鍵（電算室）".
+    fn key(&self, id: &str) -> String {
+        match self.keys.get(id) {
+            Some((label, room)) => format!("{label}（{}）", self.room(room)),
+            None => "（登録されていない鍵）".into(),
+        }
+    }
+}
