@@ -72,7 +72,7 @@ fn BreaksNotice() -> impl IntoView {
     view! {
         <Shown when=move || { count() > 0 }>
             <p class="notice breaks-notice" role="status">
-                <a href="#/exceptions">{move || format!("あなた宛ての例外が{}件あります（同期で判明した規則違反の疑い）。", count())}</a>
+                <a href="#/exceptions">{move || format!("あなた宛ての未処置の例外が{}件あります（同期で判明した規則違反の疑い）。", count())}</a>
             </p>
         </Shown>
     }

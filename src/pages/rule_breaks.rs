@@ -255,14 +255,20 @@ fn addressees(b: &RuleBreak, organisation: &Organisation, directory: &Directory)
         .join("、")
 }
 
-/// How many rule breaks are addressed to the operator signed in (for ホーム's notice).
+/// How many rule breaks not yet handled are addressed to the operator signed in (for ホーム's
+/// notice).
 pub async fn count_for_operator(store: &Store, operator: &str) -> usize {
-    let (Ok(breaks), Ok(organisation)) = (store.rule_breaks().await, store.organisation().await)
-    else {
+    let read = futures::try_join!(
+        store.rule_breaks(),
+        store.organisation(),
+        store.handled_breaks()
+    );
+    let Ok((breaks, organisation, handled)) = read else {
         return 0;
     };
     let mine = organisation.roles_of(operator, today());
-    breaks.iter().filter(|b| is_addressed_to(b, &mine)).count()
+    let open = breaks.iter().filter(|b| !handled.contains(&b.record));
+    open.filter(|b| is_addressed_to(b, &mine)).count()
 }
 
 /// Is the break for someone holding `roles`?

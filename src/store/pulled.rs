@@ -18,7 +18,7 @@ use daicho_core::projection::{Record, RecordKey};
 use daicho_core::room_permit::Permit;
 use daicho_core::rule_breaks::{lines_for, may_break_rules, RuleBreak};
 use daicho_core::sort::sort_by_key;
-use daicho_core::{EntryRecord, Event, EventKind, Registers, Room, Versioned};
+use daicho_core::{EntryRecord, Event, EventId, EventKind, EventTag, Registers, Room, Versioned};
 use rexie::{KeyRange, Transaction, TransactionMode};
 use std::collections::HashMap;
 use wasm_bindgen::JsValue;
@@ -126,6 +126,22 @@ impl Store {
             new_syncs,
             breaks,
         })
+    }
+
+    /// The records of the rule breaks whose handling is recorded (`BreakHandled`), through the
+    /// kind index: what tells an open exception from a handled one without the registers.
+    pub async fn handled_breaks(&self) -> Result<std::collections::BTreeSet<EventId>> {
+        let tx = self
+            .db
+            .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
+        let handled = events_of_kinds(&tx, &[EventTag::BreakHandled]).await?;
+        Ok(handled
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EventKind::BreakHandled(h) => Some(h.record),
+                _ => None,
+            })
+            .collect())
     }
 
     /// Every rule break raised on this device, newest record first.

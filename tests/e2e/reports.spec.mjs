@@ -161,6 +161,18 @@ test('an entry manager generates, reviews and submits a month report; missing on
   await page.emulateMedia({ media: 'screen' });
   const printed = (await storedEvents(page)).filter((e) => e.kind === 'printed');
   expect(printed.at(-1).payload).toEqual({ what: 'report', period: `住民窓口 ${period}の報告（訂正版）` });
+
+  // The list of reports prints as a register too (every version, where each stands).
+  await page.evaluate(() => document.documentElement.removeAttribute('data-printing'));
+  await page.click('#reports-print');
+  await expect.poll(() => page.evaluate(() => window.printedRegister)).toBe('reports');
+  await page.evaluate(() => document.documentElement.setAttribute('data-printing', 'reports'));
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.locator('.print-heading[data-what="reports"] .print-title')).toHaveText('入退室管理者の報告の一覧');
+  await expect(page.locator('.report-list tr.report')).toHaveCount(2);
+  const list = await page.pdf({ path: test.info().outputPath('reports.pdf'), format: 'A4' });
+  expect(list.toString('latin1').match(/\/Type\s*\/Page[^s]/g)).toHaveLength(1);
+  await page.emulateMedia({ media: 'screen' });
 });
 
 /** Last month as the report list writes it: "令和8年11月1日〜令和8年11月30日". */
@@ -200,6 +212,8 @@ test('an exception is handled by its entry manager and stated in the report; the
   await expect(page.locator('.inside-row', { hasText: YAMADA.name })).toBeVisible();
   await recordTenure(page, '副町長', ADMIN);
 
+  await tab(page, 'ホーム');
+  await expect(page.locator('.breaks-notice')).toContainText('未処置の例外が1件');
   await tab(page, '報告');
   const glance = (key) => page.locator(`.glance-item[data-glance="${key}"]`);
   await expect(glance('breaks-week')).toHaveAttribute('data-count', '1');
@@ -227,7 +241,10 @@ test('an exception is handled by its entry manager and stated in the report; the
   expect(handled.payload.how).toBe(how);
   expect(handled.payload.follows).toBeUndefined();
 
-  // The glance counts it no longer; this period's report states the exception and its handling.
+  // Home and the glance count it no longer; this period's report states it and its handling.
+  await tab(page, 'ホーム');
+  await expect(page.locator('.home')).toBeVisible();
+  await expect(page.locator('.breaks-notice')).toHaveCount(0);
   await tab(page, '報告');
   await expect(glance('breaks-week')).toHaveAttribute('data-count', '0');
   await page.selectOption('#report-room', { label: '中湧別出張所 窓口（レベル1）' });
