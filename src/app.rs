@@ -1,6 +1,7 @@
 //! The application shell: header, update banner, sign-in, and the page chosen in the nav.
 
 use crate::auth::session::Session;
+use crate::components::focus::SkipLink;
 use crate::components::header::Header;
 use crate::components::shown::Shown;
 use crate::components::storage_warning::StorageWarning;
@@ -52,6 +53,7 @@ pub fn App() -> impl IntoView {
     view! {
         // Opaque, over index.html's first screen (`pwa::leave_first_screen`).
         <div class="app-layer">
+        <SkipLink/>
         <Header/>
         <UpdateBanner ready=update_ready/>
         <main id="main">
@@ -322,7 +324,8 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
                 Page::Record(id) => view! { <RecordPage id/> }.into_any(),
                 Page::History(key) => view! { <VersionsPage key/> }.into_any(),
                 };
-                view! { <div class="page" data-tab=label>{view}</div> }
+                // The skip link's target: the page itself, past the bars of tabs.
+                view! { <div class="page" id="page-content" tabindex="-1" data-tab=label>{view}</div> }
             }}</Transition>
         </Shown>
     }

@@ -2,6 +2,7 @@
 
 pub mod choices;
 pub mod entry_form;
+pub mod focus;
 pub mod header;
 pub mod inside_list;
 pub mod ja_date;

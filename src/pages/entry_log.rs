@@ -70,7 +70,11 @@ pub fn EntryLogPage() -> impl IntoView {
     });
     let time = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
-    let choose = Callback::new(move |id: String| chosen.set(Some(id)));
+    // The room chosen, the entry goes on with the person.
+    let choose = Callback::new(move |id: String| {
+        chosen.set(Some(id));
+        crate::components::focus::focus_next("entry-person");
+    });
     view! {
         <div class="entry-log" data-ready=move || occupancy.is_read().then_some("true")>
             {move || occupancy.error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
