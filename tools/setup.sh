@@ -62,8 +62,9 @@ install_build_tools() {
 }
 
 install_test_tools() {
+  # firefox-esr: the e2e tests' Firefox project (Playwright over WebDriver BiDi, no download).
   # sqlite3: the e2e test of a rewritten server history edits the database as an attacker would.
-  apt_install chromium chromium-driver fonts-noto-cjk sqlite3
+  apt_install chromium chromium-driver firefox-esr fonts-noto-cjk sqlite3
   npm_ci "$ROOT/tests/e2e"
 }
 
