@@ -44,6 +44,7 @@ pub fn App() -> impl IntoView {
     let update_ready = RwSignal::new(false);
     pwa::register_service_worker(update_ready);
     wasm_bindgen_futures::spawn_local(crate::device_storage::ask_again_if_refused());
+    crate::components::register_output::mark_before_every_print();
     provide_context(Session::restore());
     let opened = LocalResource::new(|| async {
         let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;

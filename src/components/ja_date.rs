@@ -7,8 +7,9 @@ use leptos::prelude::*;
 #[component]
 pub fn JaDateTime(at: DateTime<Utc>) -> impl IntoView {
     view! {
+        // The day and the time each whole on a line (a narrow column wraps between them).
         <time datetime=at.to_rfc3339() title=wareki::date_western(at) class="ja-date">
-            {wareki::datetime_ja(at)}
+            <span class="day">{wareki::date_ja(at)}</span>" "<span class="clock">{wareki::time_ja(at)}</span>
             <small class="western">{wareki::date_western(at)}</small>
         </time>
     }

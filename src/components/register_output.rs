@@ -128,6 +128,20 @@ pub fn print_only_this_register(what: &str) {
     }
 }
 
+/// Marks the cells again whenever the browser is about to print (Ctrl+P as well as the print
+/// buttons): rows drawn since the last mark are measured too. Installed once, at start.
+pub fn mark_before_every_print() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    gloo::events::EventListener::new(&window, "beforeprint", |_| {
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            mark_short_cells(&document);
+        }
+    })
+    .forget();
+}
+
 /// Prints the page as it is (a page that is one register, as 操作履歴), its short cells kept
 /// whole as every register's are.
 pub fn print_page() {
@@ -165,7 +179,9 @@ fn mark_short_cells(document: &web_sys::Document) {
         let text = printed_text(&cell);
         let short = |t: &str| t.chars().count() <= UNBROKEN_CHARS;
         let unbroken = short(text.trim());
-        let in_parts = !unbroken && text.split_whitespace().all(short);
+        // Parts: between spaces, and after a 〜 or 、 (a period, a list), where a line may end.
+        let parts = text.split(|c: char| c.is_whitespace() || c == '〜' || c == '、');
+        let in_parts = !unbroken && parts.into_iter().all(short);
         let classes = cell.class_list();
         let _ = classes.toggle_with_force("unbroken", unbroken);
         let _ = classes.toggle_with_force("in-parts", in_parts);

@@ -83,7 +83,12 @@ test('every act is in the history; filtered by operator it counts, charts and ex
 
     // Printed on A4 as shown (kept as a PDF to be looked at): no filter, no pager on paper.
     await page.selectOption('#ops-kind', { label: 'すべての種別' });
+    const prints = await page.locator('tr[data-kind="printed"]').count();
     await page.click('#ops-print');
+    // The print is history at once; then the browser starts printing (as its print dialog does).
+    await expect(page.locator('tr[data-kind="printed"]')).toHaveCount(prints + 1);
+    await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+    await expect(page.locator('table.history-table td.device.unbroken').first()).toHaveText('本庁 タブレット1');
     await page.emulateMedia({ media: 'print' });
     await expect(page.locator('.operations-page .logbook-filters')).toBeHidden();
     await expect(page.locator('.operations-page .pager')).toBeHidden();
