@@ -17,6 +17,7 @@ pub mod record_form;
 pub mod record_link;
 pub mod record_time;
 pub mod register_output;
+pub mod remedy;
 pub mod room_picker;
 pub mod shown;
 pub mod staff_choice;

@@ -2,6 +2,7 @@
 //! it under it (`Field`), and how its submit went under the form (`RecordForm`). The refusals
 //! are daicho-core's, naming what, why and which article; the form only places them.
 
+use super::remedy::RemedyLinks;
 use super::shown::Shown;
 use crate::state::Editing;
 use crate::store::StoreError;
@@ -42,6 +43,16 @@ impl Outcome {
         match self {
             Outcome::Refused(refusals) => {
                 refusals.for_field(field).map(|r| r.message_ja()).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The codes of one field's refusals (for their remedies).
+    fn codes_of(&self, field: daicho_core::Field) -> Vec<daicho_core::RefusalCode> {
+        match self {
+            Outcome::Refused(refusals) => {
+                refusals.for_field(field).map(|r| r.code.clone()).collect()
             }
             _ => Vec::new(),
         }
@@ -119,7 +130,10 @@ pub fn FormOutcome(outcome: RwSignal<Outcome>) -> impl IntoView {
             Some(view! { <p class="status" role="status">{text}</p> }.into_any())
         }
         Outcome::Refused(refusals) => {
-            Some(view! { <p class="form-error" role="alert">{refusals.to_string()}</p> }.into_any())
+            let codes = refusals.0.iter().map(|r| r.code.clone()).collect();
+            Some(view! {
+                <p class="form-error" role="alert">{refusals.to_string()} <RemedyLinks codes/></p>
+            }.into_any())
         }
         Outcome::Failed(text) => {
             Some(view! { <p class="form-error" role="alert">{text}</p> }.into_any())
@@ -163,6 +177,11 @@ pub fn FieldRefusal(field: daicho_core::Field, #[prop(into)] id: String) -> impl
         <Shown when=move || !messages().is_empty()>
             <p class="field-error" id=id.clone() data-field=format!("{field:?}")>
                 {move || messages().join(" ")}
+                " "
+                {move || {
+                    let codes = state.map(|s| s.outcome.with(|o| o.codes_of(field))).unwrap_or_default();
+                    view! { <RemedyLinks codes/> }
+                }}
             </p>
         </Shown>
     }

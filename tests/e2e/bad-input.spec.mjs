@@ -29,6 +29,10 @@ test('staff without a permission for the room are refused, citing 第17条第2�
   await fillEntry(page, ADMIN);
   await expectRefused(page, 'Person', '事前の入室許可がありません');
   await expect(page.locator('.field-error[data-field="Person"]')).toContainText('第17条第2項');
+  // The refusal says where to go: the permission is recorded on 入室許可.
+  await page.locator('.field-error[data-field="Person"] a.remedy', { hasText: '入室許可を記録する' }).click();
+  await expect(page).toHaveURL(/#\/permits$/);
+  await expect(page.locator('.page[data-tab="入室許可"]')).toBeVisible();
 });
 
 test('a refusal keeps the choices, and withdraws an earlier success line', async ({ page }) => {
