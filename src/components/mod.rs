@@ -19,6 +19,7 @@ pub mod record_time;
 pub mod register_output;
 pub mod remedy;
 pub mod room_picker;
+pub mod setup_checklist;
 pub mod shown;
 pub mod staff_choice;
 pub mod storage_warning;

@@ -6,6 +6,7 @@ use crate::auth::session::Session;
 use crate::components::inside_list::{InsideList, Occupancy};
 use crate::components::ja_date::JaDateTime;
 use crate::components::keyed::Keyed;
+use crate::components::setup_checklist::SetupChecklist;
 use crate::components::shown::Shown;
 use crate::directory::Directory;
 use crate::pages::keys::{read_keys, return_key, KeysNow};
@@ -56,6 +57,8 @@ pub fn HomePage(
                     <KeysOut keys_now on_keys/>
                 </Shown>
             </section>
+            // Last on the page: it arrives after the daily content and moves none of it.
+            <SetupChecklist/>
         </div>
     }
 }

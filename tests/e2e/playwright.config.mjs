@@ -23,6 +23,7 @@ const FIREFOX_SPECS = [
   'positions.spec.mjs',
   'sync.spec.mjs',
   'keyboard.spec.mjs',
+  'setup.spec.mjs',
 ];
 
 export default defineConfig({

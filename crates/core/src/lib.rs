@@ -41,6 +41,7 @@ pub mod room_permit;
 pub mod rule_breaks;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod setup;
 pub mod sign_in;
 pub mod sort;
 pub mod sync_limits;

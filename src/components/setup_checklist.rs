@@ -1,0 +1,76 @@
+//! 初期設定の進み具合: for the first administrator, what of the town's setup is done and what
+//! is next (daicho-core `setup`), each step a link to where it is recorded. Shown on ホーム to
+//! the system administrator (or anyone while nobody holds that role) until every step is done.
+
+use crate::auth::session::Session;
+use crate::components::ja_day::today;
+use crate::state::follow_store;
+use daicho_core::organisation::Role;
+use daicho_core::setup::{progress, SetupStep, StepState};
+use leptos::prelude::*;
+
+/// Where each step is recorded.
+fn page_of(step: SetupStep) -> (&'static str, &'static str) {
+    match step {
+        SetupStep::Terms => ("#/positions", "職と役割"),
+        SetupStep::RoomsAndKeys => ("#/rooms", "室・鍵"),
+        SetupStep::Staff => ("#/people", "職員・来訪者"),
+        SetupStep::Permissions => ("#/permits", "入室許可"),
+        SetupStep::Enrollment => ("#/sync", "端末と同期"),
+    }
+}
+
+#[component]
+pub fn SetupChecklist() -> impl IntoView {
+    let operator = expect_context::<Session>().operator_id();
+    // Read again after each write or sync: a step done elsewhere shows at once.
+    let steps = follow_store(move |store| {
+        let operator = operator.clone();
+        async move {
+            let (registers, sync) =
+                futures::join!(store.registers(), crate::sync::SyncState::of(&store));
+            let registers = registers.ok()?;
+            let day = today();
+            let admin = registers
+                .organisation()
+                .who_held(Role::SystemAdministrator, day);
+            if admin.is_some_and(|a| a != operator) {
+                return None;
+            }
+            let enrolled = sync.is_ok_and(|s| s.enrolled);
+            let steps = progress(&registers, day, enrolled);
+            (!steps.iter().all(StepState::is_done)).then_some(steps)
+        }
+    });
+    let shown = move || steps.get().flatten();
+    view! {
+        {move || shown().map(|steps| {
+            let next = steps.iter().position(|s| !s.is_done());
+            view! {
+                <section class="card wide setup-checklist" aria-labelledby="setup-heading">
+                    <h2 id="setup-heading">"初期設定の進み具合"</h2>
+                    <ol class="setup-steps">
+                        {steps.into_iter().enumerate().map(|(i, s)| step_line(s, Some(i) == next)).collect_view()}
+                    </ol>
+                </section>
+            }
+        })}
+    }
+}
+
+/// One step: done (✓) or what it lacks, the next one marked, and the page that records it.
+fn step_line(state: StepState, is_next: bool) -> impl IntoView {
+    let (href, page) = page_of(state.step);
+    let done = state.is_done();
+    view! {
+        <li class="setup-step" class:done=done class:next=is_next data-step=state.step.code()
+            data-done=done.to_string()>
+            <span class="mark">{if done { "✓ 済み" } else if is_next { "▶ 次" } else { "未" }}</span>
+            " " <strong>{state.step.name_ja()}</strong>
+            {(!done).then(|| view! {
+                <ul class="missing">{state.missing.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+                <a class="remedy" href=href>{format!("{page}を開く →")}</a>
+            })}
+        </li>
+    }
+}

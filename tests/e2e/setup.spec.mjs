@@ -1,0 +1,34 @@
+// The first administrator's way forward (issue 17): ホーム shows the town's setup step by step
+// — terms of office, rooms and keys, staff, permissions, this tablet's enrollment — what each
+// lacks, the next one marked, each a link to where it is recorded; a step done shows at once.
+import { test, expect } from '@playwright/test';
+import { ADMIN, YAMADA, addPerson, grantPermission, openApp, recordTenure, tab } from './helpers.mjs';
+
+test('the setup checklist shows what is done and what is next, each step a link', async ({ page }) => {
+  await openApp(page, '/#/');
+  const step = (code) => page.locator(`.setup-checklist [data-step="${code}"]`);
+  await expect(page.locator('.setup-checklist')).toBeVisible();
+  await expect(step('terms')).toHaveAttribute('data-done', 'false');
+  await expect(step('terms')).toHaveClass(/next/);
+  await expect(step('terms')).toContainText('セキュリティ総括責任者の担当者がいません');
+  await expect(step('rooms')).toContainText('初期値のままです');
+  await expect(step('rooms')).toContainText('鍵が登録されていません');
+  await expect(step('staff')).toContainText('職員が登録されていません');
+
+  // The step's link leads to where it is recorded.
+  await step('terms').getByRole('link', { name: '職と役割を開く →' }).click();
+  await expect(page).toHaveURL(/#\/positions$/);
+  for (const position of ['副町長', '総務課長', '住民税務課長']) await recordTenure(page, position, ADMIN);
+  await tab(page, 'ホーム');
+  await expect(step('terms')).toHaveAttribute('data-done', 'true');
+  await expect(step('terms')).toContainText('済み');
+  await expect(step('rooms')).toHaveClass(/next/);
+
+  await addPerson(page, YAMADA);
+  await grantPermission(page, YAMADA);
+  await tab(page, 'ホーム');
+  await expect(step('staff')).toHaveAttribute('data-done', 'true');
+  await expect(step('permissions')).toHaveAttribute('data-done', 'true');
+  await expect(step('enrollment')).toHaveAttribute('data-done', 'false');
+  await expect(step('enrollment').getByRole('link')).toHaveAttribute('href', '#/sync');
+});
