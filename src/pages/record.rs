@@ -8,6 +8,7 @@ use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
 use crate::components::shown::Shown;
 use crate::directory::Directory;
+use crate::pages::history_summary::Naming;
 use crate::state::{follow_store, local_action, use_store};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -25,6 +26,8 @@ struct Loaded {
     rooms: BTreeMap<String, Room>,
     /// Whether the record was voided by a correction.
     void: bool,
+    /// The name of the device that made the record (as enrolled).
+    device: String,
 }
 
 impl Loaded {
@@ -42,6 +45,7 @@ impl Loaded {
             history,
             rooms,
             void,
+            device: String::new(),
         }
     }
 }
@@ -58,7 +62,12 @@ pub fn RecordPage(id: String) -> impl IntoView {
         async move {
             let history = store.history(&id).await?;
             let registers = store.registers().await?;
-            Ok::<_, StoreError>(Loaded::new(history, &registers))
+            let naming = Naming::read(&store, &history[..history.len().min(1)]).await?;
+            let device = naming.device(&id.device.0);
+            Ok::<_, StoreError>(Loaded {
+                device,
+                ..Loaded::new(history, &registers)
+            })
         }
     });
     let loaded = move || record.get().and_then(Result::ok);
@@ -128,7 +137,9 @@ fn RecordHistory(loaded: Loaded) -> impl IntoView {
     view! {
         <section class="card wide record-history">
             <h2>{title} {loaded.void.then(|| view! { <span class="void-mark">"取消済み"</span> })}</h2>
-            <p class="record-id">"記録番号 " <code>{original.id().to_string()}</code></p>
+            <p class="record-id">
+                {format!("記録した端末：{}（その端末の{}件目の記録）", loaded.device, original.seq)}
+            </p>
             <ol class="history">{events}</ol>
         </section>
     }

@@ -15,7 +15,8 @@ use leptos::prelude::*;
 use std::rc::Rc;
 
 /// Recorded as the operator of the first-run registration, before anyone can sign in.
-const FIRST_SETUP: &str = "初期設定";
+/// The operator of the first setup's acts: the same name as the rooms seeded with it.
+const FIRST_SETUP: &str = crate::store::SYSTEM_OPERATOR;
 
 /// Whether this tablet is joining the town: the join screen stays until every page is
 /// pulled, although the people register fills from the first page on.

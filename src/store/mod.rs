@@ -22,6 +22,8 @@ mod pulled;
 mod records;
 mod registers;
 mod rooms;
+/// Who the first setup's acts are recorded by (the rooms it seeds, the first person).
+pub use rooms::SYSTEM_OPERATOR;
 pub mod schema;
 
 use daicho_core::chain::ChainRefusal;

@@ -1,0 +1,63 @@
+// Nothing a person reads is an internal id (issue 17): after a day's work on an enrolled tablet
+// — a loan and its return, an entry and its exit, a correction — every page, a record's page
+// and a room's history are read whole, and none shows UUID-shaped text or a stored field's
+// English name.
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import {
+  YAMADA, chooseRoom, enroll, exitButton, keyTown, logRows, openApp, recordEntry, submitLoan, tab,
+} from './helpers.mjs';
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+/** Stored names that would mean raw data on screen. */
+const RAW = /\b(amend|correction|payload|undefined|null|NaN|entry_recorded|key_lent)\b/;
+
+const PAGES = [
+  'ホーム', '入退室管理簿', '鍵の管理簿', '入室許可', '室・鍵', '職員・来訪者', '職と役割', 'セキュリティ会議',
+  '指示・依頼', '報告', '機器', 'ID管理簿', '情報資産', '端末と同期', '例外', '操作履歴',
+];
+
+function enrollmentCode() {
+  return execFileSync('../../target/debug/daicho-server', ['--data-dir', '../../target/e2e-data', 'enroll-token'], {
+    encoding: 'utf8',
+  }).trim();
+}
+
+/** The page's text as read, checked for ids and raw names. */
+async function expectNoIds(page, where) {
+  await expect(page.locator('[data-ready="true"]').first()).toBeVisible();
+  const text = await page.locator('main').innerText();
+  expect(text, `${where}: ${text.match(UUID)?.[0]}`).not.toMatch(UUID);
+  expect(text, `${where}: ${text.match(RAW)?.[0]}`).not.toMatch(RAW);
+}
+
+test('no page shows an internal id or a raw field name', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openApp(page);
+  await keyTown(page);
+  await enroll(page, enrollmentCode());
+  await submitLoan(page, YAMADA);
+  await expect(page.locator('.lend-form .status')).toContainText('貸出を記録しました');
+  await page.getByRole('button', { name: '電算室 1号鍵（電算室（サーバ室））の返却を記録' }).click();
+  await tab(page, '入退室管理簿');
+  await chooseRoom(page, '住民窓口');
+  await recordEntry(page, YAMADA);
+  await exitButton(page, YAMADA.name).click();
+  // A correction of the line, so its record page has two events.
+  await logRows(page).first().getByRole('link', { name: YAMADA.name }).click();
+  await page.selectOption('#correction-field', { label: '目的' });
+  await page.fill('#correction-value', '窓口相談');
+  await page.fill('#correction-reason', '目的の誤記');
+  await page.click('#record-correction');
+  await expect(page.locator('.history-event')).toHaveCount(3);
+  await expectNoIds(page, 'the record page');
+  await expect(page.locator('.record-id')).toContainText('記録した端末：本庁 タブレット1');
+
+  for (const name of PAGES) {
+    await tab(page, name);
+    await expectNoIds(page, name);
+  }
+  await tab(page, '室・鍵');
+  await page.locator('.rooms a.record-link', { hasText: '履歴' }).first().click();
+  await expectNoIds(page, "a room's history");
+});
