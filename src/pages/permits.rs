@@ -301,7 +301,7 @@ fn PermitRow(line: PermitLine, revoke: Action<Permit, Result<(), String>>) -> im
             let revoking = permit.clone();
             view! {
                 <button type="button" class="button" aria-label=label
-                    on:click=move |_| { revoke.dispatch(revoking.clone()); }>"取消"</button>
+                    on:click=move |_| { revoke.dispatch(revoking.clone()); }>"取り消す"</button>
             }
             .into_any()
         }

@@ -218,9 +218,12 @@ fn StorageCard() -> impl IntoView {
                 view! {
                     <StorageSummary report/>
                     {(!concerns.is_empty()).then(|| view! {
-                        <ul class="storage-concerns" role="alert">
-                            {concerns.iter().map(|c| view! { <li>{c.message_ja()}</li> }).collect_view()}
-                        </ul>
+                        // The alert wraps the list: a list keeps its role (and its items theirs).
+                        <div role="alert">
+                            <ul class="storage-concerns">
+                                {concerns.iter().map(|c| view! { <li>{c.message_ja()}</li> }).collect_view()}
+                            </ul>
+                        </div>
                     })}
                     {unprotected.then(|| view! {
                         <button type="button" id="ask-persist" class="button"
