@@ -37,7 +37,9 @@ pub fn is_online() -> bool {
 /// the sync state's last error, and shown).
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyncError {
-    /// The endpoint could not be reached, or its answer could not be read.
+    /// The endpoint could not be reached, or its answer could not be read: why, in words for
+    /// the clerk (empty when the browser's own message is all there is; that goes to the
+    /// console, not the screen).
     Offline(String),
     /// The endpoint refused the request, with its code and message.
     Refused(ApiRefusal),
@@ -58,10 +60,13 @@ pub enum SyncError {
 impl std::fmt::Display for SyncError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            SyncError::Offline(e) if e.is_empty() => {
+                f.write_str("サーバに接続できません。接続が戻ると送信します。")
+            }
             SyncError::Offline(e) => {
                 write!(f, "サーバに接続できません（{e}）。接続が戻ると送信します。")
             }
-            SyncError::Refused(r) => write!(f, "{}（{}）", r.message_ja, r.code),
+            SyncError::Refused(r) => write!(f, "{}（エラーコード {}）", r.message_ja, r.code),
             SyncError::Unexplained { status } => {
                 write!(f, "サーバが要求を断りました（{status}）。")
             }
@@ -88,8 +93,11 @@ impl From<LogCheckError> for SyncError {
     }
 }
 
+/// The endpoint unreachable: the browser's message (「TypeError: Load failed」) is for whoever
+/// looks at the console, not for the clerk.
 fn offline(e: impl std::fmt::Display) -> SyncError {
-    SyncError::Offline(e.to_string())
+    web_sys::console::warn_1(&format!("daicho sync: {e}").into());
+    SyncError::Offline(String::new())
 }
 
 /// How long one request to the endpoint may take, its answer read. A request left hanging (a
