@@ -121,6 +121,26 @@ fn track_editing(typed: RwSignal<bool>, outcome: RwSignal<Outcome>) {
     });
 }
 
+/// Records `kind` by `operator` now and says `done`; refused or failed, says why (for a form
+/// whose outcome is one line, `said`).
+pub async fn record(
+    store: &crate::store::Store,
+    operator: &str,
+    kind: daicho_core::EventKind,
+    done: String,
+) -> Result<String, String> {
+    let recorded = store.record(kind, operator, chrono::Utc::now()).await;
+    recorded.map(|_| done).map_err(|e| e.to_string())
+}
+
+/// What a form's action answered: done, or why not (an error, announced).
+pub fn said(outcome: Result<String, String>) -> AnyView {
+    match outcome {
+        Ok(done) => view! { <p class="status" role="status">{done}</p> }.into_any(),
+        Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+    }
+}
+
 /// How the submit went, under the form: done (status), or refused and failed (alert).
 #[component]
 pub fn FormOutcome(outcome: RwSignal<Outcome>) -> impl IntoView {

@@ -7,6 +7,7 @@
 use crate::auth::session::Session;
 use crate::components::ja_day::{ja_day, today};
 use crate::components::log_table::LogTable;
+use crate::components::record_form::{record, said};
 use crate::components::register_output::RegisterOutput;
 use crate::components::shown::Shown;
 use crate::components::staff_choice::StaffSelect;
@@ -925,25 +926,6 @@ fn ReviewForm(registers: Memo<Option<Registers>>, target: RwSignal<String>) -> i
             {move || review.value().get().map(said)}
             <p class="hint">"調査の結果から指示を出すときは、指示・依頼で根拠に「入退室管理者からの報告」とこの報告を選びます。その指示が完了すると、報告も完了になります。"</p>
         </section>
-    }
-}
-
-/// Records `kind` by `operator` now and says `done`; refused or failed, says why.
-async fn record(
-    store: &Store,
-    operator: &str,
-    kind: EventKind,
-    done: String,
-) -> Result<String, String> {
-    let recorded = store.record(kind, operator, Utc::now()).await;
-    recorded.map(|_| done).map_err(|e| e.to_string())
-}
-
-/// What a form's action answered: done, or why not (an error, announced).
-fn said(outcome: Result<String, String>) -> AnyView {
-    match outcome {
-        Ok(done) => view! { <p class="status" role="status">{done}</p> }.into_any(),
-        Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
     }
 }
 

@@ -7,43 +7,30 @@
 use crate::auth::session::Session;
 use crate::components::ja_day::today;
 use crate::components::log_table::LogTable;
+use crate::components::record_form::{record, said};
 use crate::components::record_link::RecordLink;
 use crate::components::register_output::RegisterOutput;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store};
 use crate::store::Store;
-use chrono::Utc;
 use daicho_core::organisation::{Organisation, Role};
 use daicho_core::room_permit::entry_manager_role;
-use daicho_core::rule_breaks::{handled_ja, BreakHandled, Handling, RuleBreak};
-use daicho_core::{wareki, EventId, EventKind, Room};
+use daicho_core::rule_breaks::{handled_ja, BreakHandled, RuleBreak};
+use daicho_core::{wareki, EventKind, Registers};
 use leptos::prelude::*;
-use std::collections::{BTreeMap, HashMap};
 
-/// The rule breaks with what naming them needs: the rooms, and who held which role.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The rule breaks with what naming them needs: the registers (rooms, who held which role,
+/// and how each break was handled).
+#[derive(Clone, Default, PartialEq)]
 struct Loaded {
     breaks: Vec<RuleBreak>,
-    rooms: HashMap<String, Room>,
-    organisation: Organisation,
-    /// How each break was dealt with, by the break's record.
-    handlings: BTreeMap<EventId, Vec<Handling>>,
+    registers: Registers,
 }
 
 impl Loaded {
     async fn read(store: &Store) -> crate::store::Result<Loaded> {
-        let (rooms, breaks, registers) =
-            futures::try_join!(store.rooms(), store.rule_breaks(), store.registers())?;
-        Ok(Loaded {
-            breaks,
-            rooms: rooms.into_iter().map(|r| (r.id.clone(), r)).collect(),
-            organisation: registers.organisation().clone(),
-            handlings: registers.office().handlings.clone(),
-        })
-    }
-
-    fn handlings_of(&self, record: &EventId) -> Vec<&Handling> {
-        self.handlings.get(record).into_iter().flatten().collect()
+        let (breaks, registers) = futures::try_join!(store.rule_breaks(), store.registers())?;
+        Ok(Loaded { breaks, registers })
     }
 }
 
@@ -90,15 +77,16 @@ fn BreakTable(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> impl
     let lines = Signal::derive(move || {
         loaded.with(|l| {
             // The roles the operator signed in holds today.
-            let mine = l.organisation.roles_of(&me, today());
+            let organisation = l.registers.organisation();
+            let mine = organisation.roles_of(&me, today());
             let line = |b: &RuleBreak| {
-                let room = l.rooms.get(&b.room_id);
+                let room = l.registers.room(&b.room_id);
                 let room_name = room.map_or(b.room_id.clone(), |r| r.name.clone());
-                let steps = l.handlings_of(&b.record);
+                let steps = l.registers.office().handlings_of(&b.record);
                 let manager = room.map(|r| entry_manager_role(r.level));
                 BreakLine {
                     message: b.message_ja(&directory.name_of(&b.person_id), &room_name),
-                    addressees: addressees(b, &l.organisation, &directory),
+                    addressees: addressees(b, organisation, &directory),
                     to_me: is_addressed_to(b, &mine),
                     handled: handled_ja(&steps, |id| directory.name_of(id)),
                     is_handled: !steps.is_empty(),
@@ -185,11 +173,18 @@ fn csv_row(line: &BreakLine) -> Vec<String> {
 fn HandlingForm(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let how = RwSignal::new(String::new());
-    let record = local_action(move |_: &()| {
+    let handle = local_action(move |_: &()| {
         let (store, operator) = (store.clone(), session.operator_id());
         let chosen = target.get_untracked();
         let follows = chosen.as_ref().and_then(|b| {
-            loaded.with_untracked(|l| l.handlings_of(&b.record).last().map(|h| h.id.clone()))
+            let office = |l: &Loaded| {
+                l.registers
+                    .office()
+                    .handlings_of(&b.record)
+                    .last()
+                    .map(|h| h.id.clone())
+            };
+            loaded.with_untracked(office)
         });
         let how = how.get_untracked();
         async move {
@@ -202,26 +197,16 @@ fn HandlingForm(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> im
                 handled_on: today(),
             };
             let kind = EventKind::BreakHandled(handled);
-            store
-                .record(kind, &operator, Utc::now())
-                .await
-                .map(|_| "例外の処置を記録しました。".to_string())
-                .map_err(|e| e.to_string())
+            record(&store, &operator, kind, "例外の処置を記録しました。".into()).await
         }
     });
     // Done: the form closes, its text cleared, and the page reads the store again.
     Effect::new(move |_| {
-        if let Some(Ok(_)) = record.value().get() {
+        if let Some(Ok(_)) = handle.value().get() {
             how.set(String::new());
             target.set(None);
         }
     });
-    let said = move || {
-        record.value().get().map(|outcome| match outcome {
-            Ok(done) => view! { <p class="status" role="status">{done}</p> }.into_any(),
-            Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
-        })
-    };
     view! {
         {move || target.get().map(|b| view! {
             <div class="handling-form" data-record=b.record.to_string()>
@@ -231,12 +216,12 @@ fn HandlingForm(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> im
                     <label for="break-handling">"処置の内容"</label>
                     <textarea id="break-handling" rows="3" bind:value=how></textarea>
                 </div>
-                <button type="button" id="break-handle" class="button primary" disabled=move || record.pending().get()
-                    on:click=move |_| { record.dispatch(()); }>"処置を記録"</button>
+                <button type="button" id="break-handle" class="button primary" disabled=move || handle.pending().get()
+                    on:click=move |_| { handle.dispatch(()); }>"処置を記録"</button>
                 <button type="button" class="button" on:click=move |_| target.set(None)>"やめる"</button>
             </div>
         })}
-        {said}
+        {move || handle.value().get().map(said)}
     }
 }
 

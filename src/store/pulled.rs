@@ -128,20 +128,18 @@ impl Store {
         })
     }
 
-    /// The records of the rule breaks whose handling is recorded (`BreakHandled`), through the
-    /// kind index: what tells an open exception from a handled one without the registers.
+    /// The records of the rule breaks whose handling is recorded, read through the kind index
+    /// and folded as the office registers fold them: an open exception told from a handled one
+    /// without reading every register.
     pub async fn handled_breaks(&self) -> Result<std::collections::BTreeSet<EventId>> {
         let tx = self
             .db
             .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
-        let handled = events_of_kinds(&tx, &[EventTag::BreakHandled]).await?;
-        Ok(handled
-            .into_iter()
-            .filter_map(|e| match e.kind {
-                EventKind::BreakHandled(h) => Some(h.record),
-                _ => None,
-            })
-            .collect())
+        let mut office = daicho_core::office::Office::default();
+        for event in events_of_kinds(&tx, &[EventTag::BreakHandled]).await? {
+            office.apply(&event);
+        }
+        Ok(office.handlings.into_keys().collect())
     }
 
     /// Every rule break raised on this device, newest record first.
