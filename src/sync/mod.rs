@@ -37,10 +37,11 @@ pub fn is_online() -> bool {
 /// the sync state's last error, and shown).
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyncError {
-    /// The endpoint could not be reached, or its answer could not be read: why, in words for
-    /// the clerk (empty when the browser's own message is all there is; that goes to the
-    /// console, not the screen).
-    Offline(String),
+    /// The endpoint could not be reached, or its answer could not be read (the browser's own
+    /// message goes to the console, not the screen).
+    Unreachable,
+    /// The endpoint did not answer within this many seconds.
+    TimedOut(u32),
     /// The endpoint refused the request, with its code and message.
     Refused(ApiRefusal),
     /// The endpoint answered an error status without a refusal body (a proxy, say).
@@ -60,12 +61,13 @@ pub enum SyncError {
 impl std::fmt::Display for SyncError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SyncError::Offline(e) if e.is_empty() => {
+            SyncError::Unreachable => {
                 f.write_str("サーバに接続できません。接続が戻ると送信します。")
             }
-            SyncError::Offline(e) => {
-                write!(f, "サーバに接続できません（{e}）。接続が戻ると送信します。")
-            }
+            SyncError::TimedOut(seconds) => write!(
+                f,
+                "サーバに接続できません（サーバが{seconds}秒以内に応答しませんでした）。接続が戻ると送信します。"
+            ),
             SyncError::Refused(r) => write!(f, "{}（エラーコード {}）", r.message_ja, r.code),
             SyncError::Unexplained { status } => {
                 write!(f, "サーバが要求を断りました（{status}）。")
@@ -97,7 +99,7 @@ impl From<LogCheckError> for SyncError {
 /// looks at the console, not for the clerk.
 fn offline(e: impl std::fmt::Display) -> SyncError {
     web_sys::console::warn_1(&format!("daicho sync: {e}").into());
-    SyncError::Offline(String::new())
+    SyncError::Unreachable
 }
 
 /// How long one request to the endpoint may take, its answer read. A request left hanging (a
@@ -119,10 +121,7 @@ async fn answer<T: DeserializeOwned>(
     let exchange = std::pin::pin!(exchange(request));
     match futures::future::select(exchange, expiry).await {
         futures::future::Either::Left((answer, _)) => answer,
-        futures::future::Either::Right(_) => Err(SyncError::Offline(format!(
-            "サーバが{}秒以内に応答しませんでした",
-            REQUEST_TIMEOUT_MS / 1000
-        ))),
+        futures::future::Either::Right(_) => Err(SyncError::TimedOut(REQUEST_TIMEOUT_MS / 1000)),
     }
 }
 
@@ -203,7 +202,7 @@ impl SyncState {
                 self.failed_in_a_row = 0;
                 self.failing_since_ms = None;
             }
-            Some(SyncError::Offline(_) | SyncError::NotStarted) => {}
+            Some(SyncError::Unreachable | SyncError::TimedOut(_) | SyncError::NotStarted) => {}
             Some(_) => {
                 self.failed_in_a_row = self.failed_in_a_row.saturating_add(1);
                 self.failing_since_ms.get_or_insert(now_ms);
