@@ -114,11 +114,8 @@ pub fn print_only_this_register(what: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let document = window.document();
-    if let Some(document) = &document {
-        mark_short_cells(document);
-    }
-    let root = document.and_then(|d| d.document_element());
+    // The cells are marked by the `beforeprint` listener (`mark_before_every_print`).
+    let root = window.document().and_then(|d| d.document_element());
     if let Some(root) = &root {
         let _ = root.set_attribute("data-printing", what);
     }
@@ -128,8 +125,8 @@ pub fn print_only_this_register(what: &str) {
     }
 }
 
-/// Marks the cells again whenever the browser is about to print (Ctrl+P as well as the print
-/// buttons): rows drawn since the last mark are measured too. Installed once, at start.
+/// Marks the cells whenever the browser is about to print, from a print button or Ctrl+P
+/// alike: the one place they are measured. Installed once, at start.
 pub fn mark_before_every_print() {
     let Some(window) = web_sys::window() else {
         return;
@@ -140,18 +137,6 @@ pub fn mark_before_every_print() {
         }
     })
     .forget();
-}
-
-/// Prints the page as it is (a page that is one register, as 操作履歴), its short cells kept
-/// whole as every register's are.
-pub fn print_page() {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    if let Some(document) = window.document() {
-        mark_short_cells(&document);
-    }
-    let _ = window.print();
 }
 
 /// The longest value kept on one line on paper: a name, a 和暦 date, a room, a label.

@@ -436,7 +436,9 @@ fn print_action(store: Rc<Store>, filters: RwSignal<Filters>) -> Action<(), ()> 
         let (store, operator) = (store.clone(), session.operator_id());
         async move {
             let _ = store.record_act(kind, &operator, Utc::now()).await;
-            crate::components::register_output::print_page();
+            if let Some(w) = web_sys::window() {
+                let _ = w.print();
+            }
         }
     })
 }
