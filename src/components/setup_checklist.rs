@@ -23,23 +23,28 @@ fn page_of(step: SetupStep) -> (&'static str, &'static str) {
 #[component]
 pub fn SetupChecklist() -> impl IntoView {
     let operator = expect_context::<Session>().operator_id();
-    // Read again after each write or sync: a step done elsewhere shows at once.
+    // Once every step is done, ホーム reads nothing more for it (until the page is opened again).
+    let finished = StoredValue::new(false);
+    // Read again after each write or sync: a step done elsewhere shows at once. For anyone but
+    // the system administrator only the small organisation register is read.
     let steps = follow_store(move |store| {
         let operator = operator.clone();
         async move {
-            let (registers, sync) =
-                futures::join!(store.registers(), crate::sync::SyncState::of(&store));
-            let registers = registers.ok()?;
+            if finished.get_value() {
+                return None;
+            }
             let day = today();
-            let admin = registers
-                .organisation()
-                .who_held(Role::SystemAdministrator, day);
+            let organisation = store.organisation().await.ok()?;
+            let admin = organisation.who_held(Role::SystemAdministrator, day);
             if admin.is_some_and(|a| a != operator) {
                 return None;
             }
+            let (registers, sync) =
+                futures::join!(store.registers(), crate::sync::SyncState::of(&store));
             let enrolled = sync.is_ok_and(|s| s.enrolled);
-            let steps = progress(&registers, day, enrolled);
-            (!steps.iter().all(StepState::is_done)).then_some(steps)
+            let steps = progress(&registers.ok()?, day, enrolled);
+            finished.set_value(steps.iter().all(StepState::is_done));
+            (!finished.get_value()).then_some(steps)
         }
     });
     let shown = move || steps.get().flatten();

@@ -16,10 +16,45 @@ pub struct Naming {
     rooms: HashMap<String, String>,
     /// Each key's label and room.
     keys: HashMap<String, (String, String)>,
-    devices: HashMap<String, String>,
-    /// This device's id: unnamed, it is "this device", not yet enrolled.
-    this_device: String,
+    devices: Devices,
     referred: HashMap<EventId, Event>,
+}
+
+/// The devices' names as enrolled, and this device's id (unnamed, it is "this device", not
+/// yet enrolled).
+#[derive(Clone, Default)]
+pub struct Devices {
+    names: HashMap<String, String>,
+    this_device: String,
+}
+
+impl Devices {
+    pub async fn read(store: &Store) -> crate::store::Result<Devices> {
+        let ((enrolled, _), device) =
+            futures::try_join!(store.history_naming(&[]), store.device())?;
+        Ok(Devices::of(&enrolled, device.id.0))
+    }
+
+    fn of(enrolled: &[Event], this_device: String) -> Devices {
+        let enrollments = enrolled.iter().filter_map(|e| match &e.kind {
+            EventKind::DeviceEnrolled(d) => Some(d),
+            _ => None,
+        });
+        Devices {
+            names: device_names(enrollments),
+            this_device,
+        }
+    }
+
+    /// The device's name; this one not enrolled yet, or one enrolled before names were asked
+    /// for, says so.
+    pub fn name(&self, id: &str) -> String {
+        match self.names.get(id) {
+            Some(name) => name.clone(),
+            None if id == self.this_device => "この端末（未登録）".to_string(),
+            None => "名前のない端末".to_string(),
+        }
+    }
 }
 
 impl Naming {
@@ -36,10 +71,6 @@ impl Naming {
             store.history_naming(&refs),
             store.device()
         )?;
-        let enrollments = enrolled.iter().filter_map(|e| match &e.kind {
-            EventKind::DeviceEnrolled(d) => Some(d),
-            _ => None,
-        });
         Ok(Naming {
             rooms: rooms
                 .into_iter()
@@ -49,20 +80,14 @@ impl Naming {
                 .into_iter()
                 .map(|k| (k.id, (k.label, k.room_id)))
                 .collect(),
-            devices: device_names(enrollments),
-            this_device: device.id.0,
+            devices: Devices::of(&enrolled, device.id.0),
             referred: referred.into_iter().map(|e| (e.id(), e)).collect(),
         })
     }
 
-    /// The device's name; this one not enrolled yet, or one enrolled before names were asked
-    /// for, says so.
+    /// The device's name (`Devices::name`).
     pub fn device(&self, id: &str) -> String {
-        match self.devices.get(id) {
-            Some(name) => name.clone(),
-            None if id == self.this_device => "この端末（未登録）".to_string(),
-            None => "名前のない端末".to_string(),
-        }
+        self.devices.name(id)
     }
 
     /// "退室の記録：山田 太郎・住民窓口" for an act on another record, then its own fields.

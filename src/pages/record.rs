@@ -8,7 +8,7 @@ use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::components::record_link::RecordLink;
 use crate::components::shown::Shown;
 use crate::directory::Directory;
-use crate::pages::history_summary::Naming;
+use crate::pages::history_summary::Devices;
 use crate::state::{follow_store, local_action, use_store};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -62,8 +62,7 @@ pub fn RecordPage(id: String) -> impl IntoView {
         async move {
             let history = store.history(&id).await?;
             let registers = store.registers().await?;
-            let naming = Naming::read(&store, &history[..history.len().min(1)]).await?;
-            let device = naming.device(&id.device.0);
+            let device = Devices::read(&store).await?.name(&id.device.0);
             Ok::<_, StoreError>(Loaded {
                 device,
                 ..Loaded::new(history, &registers)

@@ -103,6 +103,18 @@ export async function grantPermission(page, who, room = '住民窓口（レベ�
  * The town most logbook tests need: ADMIN is 住民税務課長 (so the entry manager of the
  * level-1 counter room, 第18条), and each of `people` is registered and permitted into it.
  */
+/** `who` entered into the room chosen while the logbook shows them inside another: the door
+ *  warns (第19条第1項) and records nothing; confirmed, the entry is recorded (an exception). */
+export async function enterWhileInside(page, who) {
+  await fillEntry(page, who);
+  await page.click('#record-entry');
+  await expect(page.locator('.field-error[data-field="Name"]')).toContainText('第19条第1項');
+  await expect(insideRow(page, who.name)).toHaveCount(0);
+  await page.check('#entry-confirm-elsewhere');
+  await page.click('#record-entry');
+  await expect(insideRow(page, who.name)).toBeVisible();
+}
+
 /** The Nakayubetsu branch's counter (level 1), with `who` permitted into it. */
 export async function addBranchCounter(page, who) {
   await tab(page, '室・鍵');
