@@ -30,7 +30,9 @@ pub fn SetupChecklist() -> impl IntoView {
     let steps = follow_store(move |store| {
         let operator = operator.clone();
         async move {
-            if finished.get_value() {
+            // A read may outlive ホーム (the page left while it ran): its value is then gone,
+            // and so is the need to read.
+            if finished.try_get_value().unwrap_or(true) {
                 return None;
             }
             let day = today();
@@ -43,8 +45,9 @@ pub fn SetupChecklist() -> impl IntoView {
                 futures::join!(store.registers(), crate::sync::SyncState::of(&store));
             let enrolled = sync.is_ok_and(|s| s.enrolled);
             let steps = progress(&registers.ok()?, day, enrolled);
-            finished.set_value(steps.iter().all(StepState::is_done));
-            (!finished.get_value()).then_some(steps)
+            let done = steps.iter().all(StepState::is_done);
+            let _ = finished.try_set_value(done);
+            (!done).then_some(steps)
         }
     });
     let shown = move || steps.get().flatten();

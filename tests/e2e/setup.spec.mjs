@@ -2,7 +2,20 @@
 // — terms of office, rooms and keys, staff, permissions, this tablet's enrollment — what each
 // lacks, the next one marked, each a link to where it is recorded; a step done shows at once.
 import { test, expect } from '@playwright/test';
-import { ADMIN, YAMADA, addPerson, grantPermission, openApp, recordTenure, tab } from './helpers.mjs';
+import {
+  ADMIN,
+  YAMADA,
+  addPerson,
+  chooseRoom,
+  counterTown,
+  grantPermission,
+  insideRow,
+  openApp,
+  recordEntry,
+  recordTenure,
+  tab,
+  watchFailures,
+} from './helpers.mjs';
 
 test('the setup checklist shows what is done and what is next, each step a link', async ({ page }) => {
   await openApp(page, '/#/');
@@ -31,4 +44,27 @@ test('the setup checklist shows what is done and what is next, each step a link'
   await expect(step('permissions')).toHaveAttribute('data-done', 'true');
   await expect(step('enrollment')).toHaveAttribute('data-done', 'false');
   await expect(step('enrollment').getByRole('link')).toHaveAttribute('href', '#/sync');
+});
+
+test('leaving ホーム while the checklist is still being read: no panic, the page left works', async ({ page }) => {
+  const failures = watchFailures(page);
+  const panics = [];
+  page.on('console', (m) => {
+    if (m.text().includes('panicked')) panics.push(m.text());
+  });
+  await counterTown(page, [YAMADA]);
+  // ホーム shown, then left at once, over and over: each of its reads ends after it is gone.
+  for (let delay = 0; delay < 24; delay++) {
+    await page.evaluate(async (ms) => {
+      location.hash = '#/';
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      location.hash = '#/entry-log';
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }, delay % 12);
+  }
+  await chooseRoom(page, '住民窓口');
+  await recordEntry(page, YAMADA);
+  await expect(insideRow(page, YAMADA.name)).toBeVisible();
+  expect(panics).toEqual([]);
+  expect(failures).toEqual([]);
 });
