@@ -32,8 +32,9 @@ use crate::state::{
 use crate::store::Store;
 use crate::sync::{runner, SyncState};
 use chrono::{DateTime, Utc};
-use daicho_core::wareki;
+use daicho_core::{tr, wareki};
 use leptos::prelude::*;
+use std::borrow::Cow;
 use std::rc::Rc;
 
 /// The IndexedDB database of the app.
@@ -58,7 +59,7 @@ pub fn App() -> impl IntoView {
         <Header/>
         <UpdateBanner ready=update_ready/>
         <main id="main">
-            <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            <Transition fallback=|| view! { <p class="loading">{tr!("読み込み中…")}</p> }>
                 {move || {
                     opened
                         .get()
@@ -70,7 +71,7 @@ pub fn App() -> impl IntoView {
                             Err(e) => {
                                 view! {
                                     <p class="fatal" role="alert">
-                                        "この端末の記録を開けませんでした。" {e}
+                                        {tr!("この端末の記録を開けませんでした。")} {e}
                                     </p>
                                 }
                                     .into_any()
@@ -110,25 +111,48 @@ enum Page {
     History(String),
 }
 
-/// Every page of the nav, its address and its label: the daily logbooks first.
-const PAGES: [(Page, &str, &str); 16] = [
-    (Page::Home, "#/", "ホーム"),
-    (Page::EntryLog, "#/entry-log", "入退室管理簿"),
-    (Page::Keys, "#/keys", "鍵の管理簿"),
-    (Page::Permits, "#/permits", "入室許可"),
-    (Page::Rooms, "#/rooms", "室・鍵"),
-    (Page::People, "#/people", "職員・来訪者"),
-    (Page::Positions, "#/positions", "職と役割"),
-    (Page::Meetings, "#/meetings", "セキュリティ会議"),
-    (Page::Instructions, "#/instructions", "指示・依頼"),
-    (Page::Reports, "#/reports", "報告"),
-    (Page::Equipment, "#/equipment", "機器"),
-    (Page::IdLedgers, "#/id-ledgers", "ID管理簿"),
-    (Page::Assets, "#/assets", "情報資産"),
-    (Page::Sync, "#/sync", "端末と同期"),
-    (Page::RuleBreaks, "#/exceptions", "例外"),
-    (Page::Operations, "#/operations", "操作履歴"),
+/// Every page of the nav and its address: the daily logbooks first.
+const PAGES: [(Page, &str); 16] = [
+    (Page::Home, "#/"),
+    (Page::EntryLog, "#/entry-log"),
+    (Page::Keys, "#/keys"),
+    (Page::Permits, "#/permits"),
+    (Page::Rooms, "#/rooms"),
+    (Page::People, "#/people"),
+    (Page::Positions, "#/positions"),
+    (Page::Meetings, "#/meetings"),
+    (Page::Instructions, "#/instructions"),
+    (Page::Reports, "#/reports"),
+    (Page::Equipment, "#/equipment"),
+    (Page::IdLedgers, "#/id-ledgers"),
+    (Page::Assets, "#/assets"),
+    (Page::Sync, "#/sync"),
+    (Page::RuleBreaks, "#/exceptions"),
+    (Page::Operations, "#/operations"),
 ];
+
+/// A page's label in the nav (and the name its wrapper carries).
+fn label(page: &Page) -> Option<Cow<'static, str>> {
+    Some(match page {
+        Page::Home => tr!("ホーム"),
+        Page::EntryLog => tr!("入退室管理簿"),
+        Page::Keys => tr!("鍵の管理簿"),
+        Page::Permits => tr!("入室許可"),
+        Page::Rooms => tr!("室・鍵"),
+        Page::People => tr!("職員・来訪者"),
+        Page::Positions => tr!("職と役割"),
+        Page::Meetings => tr!("セキュリティ会議"),
+        Page::Instructions => tr!("指示・依頼"),
+        Page::Reports => tr!("報告"),
+        Page::Equipment => tr!("機器"),
+        Page::IdLedgers => tr!("ID管理簿"),
+        Page::Assets => tr!("情報資産"),
+        Page::Sync => tr!("端末と同期"),
+        Page::RuleBreaks => tr!("例外"),
+        Page::Operations => tr!("操作履歴"),
+        Page::Record(_) | Page::History(_) => return None,
+    })
+}
 
 const RECORD_PREFIX: &str = "#/record/";
 const HISTORY_PREFIX: &str = "#/history/";
@@ -149,8 +173,8 @@ fn page_from_hash() -> Page {
     }
     PAGES
         .iter()
-        .find(|(_, h, _)| *h == hash)
-        .map_or(Page::Home, |(p, _, _)| p.clone())
+        .find(|(_, h)| *h == hash)
+        .map_or(Page::Home, |(p, _)| p.clone())
 }
 
 fn hash_of(page: &Page) -> Option<String> {
@@ -161,8 +185,8 @@ fn hash_of(page: &Page) -> Option<String> {
     }
     PAGES
         .iter()
-        .find(|(p, _, _)| p == page)
-        .map(|(_, h, _)| h.to_string())
+        .find(|(p, _)| p == page)
+        .map(|(_, h)| h.to_string())
 }
 
 /// The page signal, kept in step with the address in both directions.
@@ -230,8 +254,8 @@ fn ArrivedBanner(arrived: RwSignal<bool>) -> impl IntoView {
     view! {
         <Shown when=move || arrived.get()>
             <p class="arrived-banner no-print" role="status">
-                "他の端末の記録を受信しました。"
-                <button type="button" class="button" on:click=show_all>"表示を更新"</button>
+                {tr!("他の端末の記録を受信しました。")}
+                <button type="button" class="button" on:click=show_all>{tr!("表示を更新")}</button>
             </p>
         </Shown>
     }
@@ -254,16 +278,16 @@ fn SyncTrouble(page: RwSignal<Page>) -> impl IntoView {
             let since = s
                 .failing_since_ms
                 .and_then(DateTime::from_timestamp_millis)
-                .map(wareki::datetime_ja)
+                .map(wareki::datetime_text)
                 .unwrap_or_default();
             let error = s.last_error.unwrap_or_default();
             view! {
                 <p class="sync-trouble no-print" role="alert">
-                    <strong>{format!("⚠ 同期が{}回続けて失敗しています（{since}から）", s.failed_in_a_row)}</strong>
+                    <strong>{tr!("⚠ 同期が%{count}回続けて失敗しています（%{since}から）", count = s.failed_in_a_row, since = since)}</strong>
                     <span>{error}</span>
-                    <span>"記録はこの端末に残っています。続く場合はシステム管理者に連絡してください。"</span>
+                    <span>{tr!("記録はこの端末に残っています。続く場合はシステム管理者に連絡してください。")}</span>
                     <button type="button" class="button" on:click=move |_| page.set(Page::Sync)>
-                        "端末と同期を開く"
+                        {tr!("端末と同期を開く")}
                     </button>
                 </p>
             }
@@ -304,7 +328,7 @@ fn Gate(store: Rc<Store>) -> impl IntoView {
                 let shown = page.get();
                 // The wrapper is drawn with the page and names its tab: whoever waits for it
                 // (the e2e tests) knows the new page is on screen, not the one left behind.
-                let label = PAGES.iter().find(|(p, _, _)| *p == shown).map(|(_, _, l)| *l);
+                let label = label(&shown);
                 let view = match shown {
                 Page::Home => view! { <HomePage on_entry_log=to_entry_log on_keys=to_keys/> }.into_any(),
                 Page::EntryLog => view! { <EntryLogPage/> }.into_any(),
@@ -345,7 +369,8 @@ fn OperatorBar(page: RwSignal<Page>) -> impl IntoView {
             session.sign_out();
         }
     });
-    let tab = move |target: &Page, label: &'static str| {
+    let tab = move |target: &Page| {
+        let label = label(target);
         let (current, target) = (target.clone(), target.clone());
         view! {
             <button type="button" class="tab" aria-current=move || page.with(|p| *p == current).then_some("page")
@@ -356,13 +381,13 @@ fn OperatorBar(page: RwSignal<Page>) -> impl IntoView {
     };
     let (daily, registers) = PAGES.split_at(3);
     view! {
-        <nav class="operator-bar" aria-label="ページ">
-            {daily.iter().map(|(p, _, label)| tab(p, label)).collect_view()}
-            <span class="operator">{name} " さん"</span>
-            <button type="button" id="sign-out" class="button" on:click=move |_| { sign_out.dispatch(()); }>"サインアウト"</button>
+        <nav class="operator-bar" aria-label=tr!("ページ")>
+            {daily.iter().map(|(p, _)| tab(p)).collect_view()}
+            <span class="operator">{move || name().map(|name| tr!("%{name} さん", name = name))}</span>
+            <button type="button" id="sign-out" class="button" on:click=move |_| { sign_out.dispatch(()); }>{tr!("サインアウト")}</button>
         </nav>
-        <nav class="register-bar" aria-label="台帳">
-            {registers.iter().map(|(p, _, label)| tab(p, label)).collect_view()}
+        <nav class="register-bar" aria-label=tr!("台帳")>
+            {registers.iter().map(|(p, _)| tab(p)).collect_view()}
         </nav>
     }
 }

@@ -40,10 +40,10 @@ impl StorageReport {
     }
 
     /// The space used and left, as the error of a refused write says it.
-    pub fn summary_ja(&self) -> String {
+    pub fn summary_text(&self) -> String {
         match (self.usage, self.quota) {
             (Some(usage), Some(quota)) => {
-                format!("使用 {} ／ 上限 {}", size_ja(usage), size_ja(quota))
+                format!("使用 {} ／ 上限 {}", size_text(usage), size_text(quota))
             }
             _ => "ブラウザが保存を中止しました".to_string(),
         }
@@ -71,7 +71,7 @@ impl Concern {
         match self {
             Concern::LowSpace { available } => format!(
                 "この端末の保存領域の残りが少なくなっています（残り {}）。記録を保存できなくなる前に同期し、システム管理者に連絡してください。",
-                size_ja(*available)
+                size_text(*available)
             ),
             Concern::MayBeEvicted { unsent } => format!(
                 "この端末の保存領域は保護されていません（ブラウザが空き容量の不足時に消去することがあります）。まだ送信していない記録が {unsent} 件あります。早めに同期してください。"
@@ -81,7 +81,7 @@ impl Concern {
 }
 
 /// A size as the page writes it: "12.3 MB", "10.7 GB".
-pub fn size_ja(bytes: u64) -> String {
+pub fn size_text(bytes: u64) -> String {
     match bytes as f64 {
         b if b >= 1e9 => format!("{:.1} GB", b / 1e9),
         b => format!("{:.1} MB", b / 1e6),

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod components;
 pub mod device_storage;
 pub mod directory;
+pub mod lang;
 pub mod pages;
 pub mod pwa;
 pub mod state;

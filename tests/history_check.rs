@@ -71,7 +71,7 @@ async fn a_byte_changed_in_indexeddb_is_found_and_the_record_named() {
     };
     assert_eq!(record.to_string(), format!("{device}:3"));
     assert_eq!(*why, ChainRefusal::BadHash { seq: 3 });
-    assert!(check.summary_ja().contains(&format!("記録 {device}:3")));
+    assert!(check.summary_text().contains(&format!("記録 {device}:3")));
 }
 
 #[wasm_bindgen_test]
@@ -103,5 +103,5 @@ async fn a_removed_event_is_found_as_a_gap() {
             }
         }
     );
-    assert!(check.summary_ja().contains("2番の記録が欠けています"));
+    assert!(check.summary_text().contains("2番の記録が欠けています"));
 }

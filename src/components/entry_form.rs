@@ -243,7 +243,7 @@ fn refused_at(action: Action<(), Outcome>, fields: &[Field]) -> bool {
 
 /// What the page says once an entry is recorded.
 fn entered(record: &EntryRecord) -> String {
-    let at = wareki::datetime_ja(record.entered_at);
+    let at = wareki::datetime_text(record.entered_at);
     format!("{}さんの入室を記録しました（{at}）。", record.name)
 }
 

@@ -1,8 +1,10 @@
-//! The top bar: the app's name, today in 和暦, and whether the network is reachable.
+//! The top bar: the app's name, today in 和暦 (ISO in English), whether the network is
+//! reachable, and the switch of language.
 
+use crate::lang::LanguageSwitch;
 use crate::sync::is_online;
 use chrono::Utc;
-use daicho_core::wareki;
+use daicho_core::{lang, tr, wareki};
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -18,20 +20,22 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="app-header">
             <h1>
-                "台帳" <span class="subtitle">"住基ネット セキュリティ管理簿"</span>
+                {tr!("台帳")} <span class="subtitle">{tr!("住基ネット セキュリティ管理簿")}</span>
             </h1>
             <p class="today">
-                {wareki::date_ja(today)} <small>{wareki::date_western(today)}</small>
+                {wareki::date_text(today)}
+                {(!lang::is_english()).then(|| view! { <small>{wareki::date_western(today)}</small> })}
             </p>
             <p class="network" class:offline=move || !online.get() role="status">
                 {move || {
                     if online.get() {
-                        "オンライン"
+                        tr!("オンライン")
                     } else {
-                        "オフライン（この端末に記録します）"
+                        tr!("オフライン（この端末に記録します）")
                     }
                 }}
             </p>
+            <LanguageSwitch/>
         </header>
     }
 }

@@ -153,7 +153,7 @@ pub fn InsideList(
                     occupancy.exited(record);
                     let at = record
                         .exited_at
-                        .map(wareki::datetime_ja)
+                        .map(wareki::datetime_text)
                         .unwrap_or_default();
                     say(Some(format!(
                         "{}さんの退室を記録しました（{at}）。",

@@ -2,13 +2,13 @@
 //! at hand; and the helpers the office register forms share for their own checks.
 
 use chrono::{NaiveDate, Utc};
-use daicho_core::wareki;
+use daicho_core::{lang, wareki};
 use daicho_core::{Article, Field, Refusal, RefusalCode, Refusals};
 use leptos::prelude::*;
 
 /// 令和8年11月26日 (the Western date alone before 明治6年).
 pub fn ja_day(day: NaiveDate) -> String {
-    wareki::day_ja(day)
+    wareki::day_text(day)
 }
 
 /// Today in Japan, whatever the device's time zone.
@@ -38,7 +38,7 @@ pub fn JaDay(day: NaiveDate) -> impl IntoView {
     view! {
         <time datetime=day.to_string() title=day.to_string() class="ja-date ja-day">
             {ja_day(day)}
-            <small class="western">{day.to_string()}</small>
+            {(!lang::is_english()).then(|| view! { <small class="western">{day.to_string()}</small> })}
         </time>
     }
 }

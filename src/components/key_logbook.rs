@@ -32,7 +32,7 @@ fn month_range(value: &str) -> Option<(i64, i64)> {
 }
 
 /// "令和8年11月" for the heading of a printed month.
-fn month_ja(value: &str) -> String {
+fn month_text(value: &str) -> String {
     NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d")
         .ok()
         .and_then(WarekiDate::from_date)
@@ -116,7 +116,7 @@ pub fn KeyLogbook(#[prop(into)] keys: Signal<Vec<KeyDefined>>) -> impl IntoView 
     view! {
         <section class="card wide log key-logbook" aria-labelledby="key-log-heading">
             <h2 id="key-log-heading">
-                "鍵の管理簿 " {move || { let m = month.get(); (!m.is_empty()).then(|| month_ja(&m)) }}
+                "鍵の管理簿 " {move || { let m = month.get(); (!m.is_empty()).then(|| month_text(&m)) }}
             </h2>
             <div class="logbook-filters no-print" role="search">
                 <div class="field">
@@ -133,7 +133,7 @@ pub fn KeyLogbook(#[prop(into)] keys: Signal<Vec<KeyDefined>>) -> impl IntoView 
                     <select id="key-log-month" on:change=choose(month)>
                         <option value="">"新しい順（月を選ばない）"</option>
                         {months_offered(crate::components::ja_day::today()).into_iter().map(|m| {
-                            let label = month_ja(&m);
+                            let label = month_text(&m);
                             view! { <option value=m>{label}</option> }
                         }).collect_view()}
                     </select>
@@ -145,7 +145,7 @@ pub fn KeyLogbook(#[prop(into)] keys: Signal<Vec<KeyDefined>>) -> impl IntoView 
                 })
                 covers=Signal::derive(move || {
                     let m = month.get();
-                    if m.is_empty() { format!("新しい順 {PAGE_LINES}件まで（表示中のページ）") } else { month_ja(&m) }
+                    if m.is_empty() { format!("新しい順 {PAGE_LINES}件まで（表示中のページ）") } else { month_text(&m) }
                 })/>
             <p class="log-count" data-total=move || total().map(|t| t.to_string())>
                 {move || total().map(|n| format!("該当 {n} 件"))}
@@ -188,16 +188,16 @@ const CSV_HEADER: [&str; 9] = [
 fn csv_row(loan: &KeyLoan, key_label: &str, directory: &Directory) -> Vec<String> {
     let returned = match loan.returned_at {
         _ if loan.voided => String::new(),
-        Some(at) => wareki::datetime_ja(at),
+        Some(at) => wareki::datetime_text(at),
         None => "貸出中".into(),
     };
     vec![
         key_label.to_string(),
         directory.name_of(&loan.person_id),
         loan.purpose.clone(),
-        wareki::datetime_ja(loan.lent_at),
+        wareki::datetime_text(loan.lent_at),
         directory.name_of(&loan.lent_by),
-        wareki::datetime_ja(loan.due_back),
+        wareki::datetime_text(loan.due_back),
         returned,
         loan.received_by
             .as_deref()

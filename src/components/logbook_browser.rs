@@ -256,10 +256,10 @@ fn csv_row(entry: &EntryRecord, trail: &CorrectionTrail, directory: &Directory) 
         corrected
     };
     vec![
-        wareki::datetime_ja(entry.entered_at),
+        wareki::datetime_text(entry.entered_at),
         entry
             .exited_at
-            .map(wareki::datetime_ja)
+            .map(wareki::datetime_text)
             .unwrap_or_else(|| "入室中".into()),
         String::new(),
         entry.name.clone(),

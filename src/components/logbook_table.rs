@@ -37,7 +37,7 @@ pub fn LogbookTable(#[prop(into)] lines: Signal<Vec<Line>>) -> impl IntoView {
 fn LogRow(entry: EntryRecord, trail: CorrectionTrail) -> impl IntoView {
     let exit = entry.exited_at.map(|out| {
         // Same day as the entry: the time is enough; otherwise the whole date.
-        if wareki::date_ja(out) == wareki::date_ja(entry.entered_at) {
+        if wareki::date_text(out) == wareki::date_text(entry.entered_at) {
             view! { <JaTime at=out/> }.into_any()
         } else {
             view! { <JaDateTime at=out/> }.into_any()

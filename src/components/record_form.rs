@@ -41,9 +41,7 @@ impl Outcome {
     /// The refusals of one field.
     fn refusals_of(&self, field: daicho_core::Field) -> Vec<String> {
         match self {
-            Outcome::Refused(refusals) => {
-                refusals.for_field(field).map(|r| r.message_ja()).collect()
-            }
+            Outcome::Refused(refusals) => refusals.for_field(field).map(|r| r.message()).collect(),
             _ => Vec::new(),
         }
     }

@@ -6,7 +6,7 @@ use crate::auth::session::Session;
 use crate::state::{local_action, use_store};
 use chrono::Utc;
 use daicho_core::csv::table_bytes;
-use daicho_core::history::{output_name_ja, Exported, Printed};
+use daicho_core::history::{output_name_text, Exported, Printed};
 use daicho_core::{wareki, EventKind};
 use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
@@ -41,7 +41,7 @@ pub fn RegisterOutput(
 ) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     // The register's name: the printout's title, the file's name, 操作履歴's wording.
-    let title = output_name_ja(what);
+    let title = output_name_text(what);
     let export = {
         let store = store.clone();
         local_action(move |_: &()| {
@@ -102,7 +102,7 @@ pub fn RegisterOutput(
         <header class="print-heading print-only" data-what=what>
             <p class="print-title">{title}</p>
             <p class="print-covers">
-                {move || covers.get()} "　" {TOWN} "　印刷 " {wareki::date_ja(Utc::now())}
+                {move || covers.get()} "　" {TOWN} "　印刷 " {wareki::date_text(Utc::now())}
             </p>
         </header>
     }

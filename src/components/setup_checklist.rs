@@ -74,7 +74,7 @@ fn step_line(state: StepState, is_next: bool) -> impl IntoView {
         <li class="setup-step" class:done=done class:next=is_next data-step=state.step.code()
             data-done=done.to_string()>
             <span class="mark">{if done { "✓ 済み" } else if is_next { "▶ 次" } else { "未" }}</span>
-            " " <strong>{state.step.name_ja()}</strong>
+            " " <strong>{state.step.name_text()}</strong>
             {(!done).then(|| view! {
                 <ul class="missing">{state.missing.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
                 <a class="remedy" href=href>{format!("{page}を開く →")}</a>

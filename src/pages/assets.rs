@@ -63,8 +63,8 @@ impl Manager {
     /// 本人確認情報管理責任者（住民税務課長）
     fn role_text(&self) -> String {
         match &self.position {
-            Some(p) => format!("{}（{p}）", self.role.name_ja()),
-            None => self.role.name_ja().to_string(),
+            Some(p) => format!("{}（{p}）", self.role.name_text()),
+            None => self.role.name_text().to_string(),
         }
     }
 
@@ -163,7 +163,7 @@ impl AssetLine {
             .map(|(_, m)| format!("{} {}", m.measure, ja_day(m.on)));
         vec![
             asset.name.clone(),
-            asset.category.name_ja().to_string(),
+            asset.category.name_text().to_string(),
             asset.location.clone(),
             asset.management_method.clone(),
             format!("{} {}", self.manager, self.holder),
@@ -265,7 +265,7 @@ fn AssetList(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
                 <Field id="asset-filter-category" label="区分">
                     <select id="asset-filter-category" on:change=move |ev| category.set(event_target_value(&ev))>
                         <option value="">"すべて"</option>
-                        {AssetCategory::ALL.map(|c| view! { <option value=category_key(c)>{c.name_ja()}</option> })}
+                        {AssetCategory::ALL.map(|c| view! { <option value=category_key(c)>{c.name_text()}</option> })}
                     </select>
                 </Field>
                 <Field id="asset-filter-text" label="名称・保管場所・管理方法で絞り込む">
@@ -282,7 +282,7 @@ fn AssetList(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
             <RegisterOutput what="assets" header=&CSV_HEADER
                 rows=Signal::derive(move || rows.get().iter().map(|l| l.csv_row(&directory)).collect())
                 covers=Signal::derive(move || {
-                    let kind = category_of(&category.get()).map_or("すべての区分", |c| c.name_ja());
+                    let kind = category_of(&category.get()).map_or("すべての区分", |c| c.name_text());
                     match text.get().trim() {
                         "" => kind.to_string(),
                         t => format!("{kind}・「{t}」で絞り込み"),
@@ -323,7 +323,7 @@ fn AssetRow(line: AssetLine, draft: Draft) -> impl IntoView {
     view! {
         <tr data-asset=asset.id.clone() data-category=category_key(asset.category)>
             <td class="asset-name">{asset.name.clone()} <RecordLink id=defined_by/></td>
-            <td>{asset.category.name_ja()}</td>
+            <td>{asset.category.name_text()}</td>
             <td>{asset.location.clone()}</td>
             <td class="asset-method">{asset.management_method.clone()}</td>
             <td class="asset-manager" data-role=format!("{:?}", line.manager_role)>
@@ -430,7 +430,7 @@ fn AssetForm(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
             <Field id="asset-category" label="区分">
                 <select id="asset-category" on:change=pick_category>
                     {AssetCategory::ALL.map(|c| view! {
-                        <option value=category_key(c) prop:selected=move || draft.category.get() == c>{c.name_ja()}</option>
+                        <option value=category_key(c) prop:selected=move || draft.category.get() == c>{c.name_text()}</option>
                     })}
                 </select>
             </Field>
@@ -471,7 +471,7 @@ fn AssetSelect(
                 .iter()
                 .filter(|a| !personal_only || a.category.is_personal_data())
                 .map(|a| {
-                    let text = format!("{}（{}）", a.name, a.category.name_ja());
+                    let text = format!("{}（{}）", a.name, a.category.name_text());
                     view! { <option value=a.id.clone()>{text}</option> }
                 })
                 .collect_view()

@@ -138,8 +138,8 @@ fn EquipmentList(
                 <Field id="equipment-filter-kind" label="区分">
                     <select id="equipment-filter-kind" on:change=move |ev| kind_filter.set(event_target_value(&ev))>
                         <option value="">"すべて"</option>
-                        <option value=kind_key(EquipmentKind::Server)>{EquipmentKind::Server.name_ja()}</option>
-                        <option value=kind_key(EquipmentKind::Terminal)>{EquipmentKind::Terminal.name_ja()}</option>
+                        <option value=kind_key(EquipmentKind::Server)>{EquipmentKind::Server.name_text()}</option>
+                        <option value=kind_key(EquipmentKind::Terminal)>{EquipmentKind::Terminal.name_text()}</option>
                     </select>
                 </Field>
                 <Field id="equipment-filter-text" label="名称・設置場所で絞り込む">
@@ -156,8 +156,8 @@ fn EquipmentList(
                 rows=Signal::derive(move || rows.get().iter().map(|e| csv_row(&e.value)).collect())
                 covers=Signal::derive(move || {
                     let kind = match kind_filter.get().as_str() {
-                        "server" => EquipmentKind::Server.name_ja(),
-                        "terminal" => EquipmentKind::Terminal.name_ja(),
+                        "server" => EquipmentKind::Server.name_text(),
+                        "terminal" => EquipmentKind::Terminal.name_text(),
                         _ => "すべての機器",
                     };
                     match text.get().trim() {
@@ -185,7 +185,7 @@ fn EquipmentRow(item: Versioned<EquipmentRegistered>, draft: Draft) -> impl Into
     let editing = item.clone();
     view! {
         <tr data-equipment=item.id.clone() data-kind=kind_key(item.kind)>
-            <td>{item.kind.name_ja()}</td>
+            <td>{item.kind.name_text()}</td>
             <td class="equipment-name">
                 {item.name.clone()}
                 {item.is_default.then(|| view! { <span class="default-tag">"初期値・要編集"</span> })}
@@ -205,7 +205,7 @@ const CSV_HEADER: [&str; 3] = ["区分", "名称", "設置場所"];
 
 fn csv_row(item: &EquipmentRegistered) -> Vec<String> {
     vec![
-        item.kind.name_ja().to_string(),
+        item.kind.name_text().to_string(),
         item.name.clone(),
         item.place.clone(),
     ]
@@ -257,7 +257,7 @@ fn EquipmentForm(draft: Draft) -> impl IntoView {
             <Field id="equipment-kind" label="区分">
                 <select id="equipment-kind" on:change=pick_kind>
                     {[EquipmentKind::Server, EquipmentKind::Terminal].map(|k| view! {
-                        <option value=kind_key(k) prop:selected=move || draft.kind.get() == k>{k.name_ja()}</option>
+                        <option value=kind_key(k) prop:selected=move || draft.kind.get() == k>{k.name_text()}</option>
                     })}
                 </select>
             </Field>

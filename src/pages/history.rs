@@ -17,7 +17,7 @@ use crate::store::paging::PageCursor;
 use crate::store::Store;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use daicho_core::history::{
-    csv_bytes, kind_label_ja, per_operator, DayCounts, Exported, HistoryFilter, Printed, KINDS,
+    csv_bytes, kind_label_text, per_operator, DayCounts, Exported, HistoryFilter, Printed, KINDS,
 };
 use daicho_core::{wareki, Event, EventKind};
 use leptos::prelude::*;
@@ -201,7 +201,7 @@ pub fn OperationsPage() -> impl IntoView {
     };
     view! {
         <section class="card wide operations-page" data-ready=move || ready().then_some("true")>
-            <h2>"操作履歴 " <small>{move || filters.with(period_ja)}</small></h2>
+            <h2>"操作履歴 " <small>{move || filters.with(period_text)}</small></h2>
             <p class="hint no-print">"すべての端末での操作（台帳の記録、サインイン・その失敗・サインアウト、印刷、書き出し、同期、端末の登録）です。第12条により七年間保存し、訂正も削除もできません。"</p>
             <div class="logbook-filters no-print" role="search">
                 <FilterFields filters trail devices/>
@@ -319,7 +319,7 @@ fn FilterFields(
         <Field id="ops-kind" label="種別">
             <select id="ops-kind" on:change=set(|f, v| f.kind = v)>
                 <option value="">"すべての種別"</option>
-                {KINDS.iter().map(|tag| view! { <option value=tag.as_str()>{tag.label_ja()}</option> }).collect_view()}
+                {KINDS.iter().map(|tag| view! { <option value=tag.as_str()>{tag.label_text()}</option> }).collect_view()}
             </select>
         </Field>
         <Field id="ops-from" label="開始日">
@@ -343,7 +343,7 @@ fn HistoryRow(event: Event, what: String, device: String) -> impl IntoView {
             <td><JaDateTime at=at_of(&event)/></td>
             <td class="operator">{directory.name_of(&event.operator)}</td>
             <td class="device">{device}</td>
-            <td class="kind">{tag.label_ja()}</td>
+            <td class="kind">{tag.label_text()}</td>
             <td class="what">{what}</td>
         </tr>
     }
@@ -412,7 +412,7 @@ fn OperatorCounts(days: Vec<DayCounts>, query: HistoryQuery) -> impl IntoView {
 }
 
 /// 令和8年11月1日〜令和8年11月26日
-fn period_ja(f: &Filters) -> String {
+fn period_text(f: &Filters) -> String {
     match (parse_day(&f.from), parse_day(&f.to)) {
         (Some(from), Some(to)) => format!("{}〜{}", ja_day(from), ja_day(to)),
         _ => String::new(),
@@ -500,13 +500,13 @@ fn csv_line(e: &Event, directory: &Directory, naming: &Naming) -> [String; 6] {
     [
         format!(
             "{} {}",
-            wareki::date_ja(at),
+            wareki::date_text(at),
             wareki::to_jst(at).format("%H:%M:%S")
         ),
         wareki::to_jst(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         directory.name_of(&e.operator),
         naming.device(&e.device.0),
-        e.kind.tag().label_ja().to_string(),
+        e.kind.tag().label_text().to_string(),
         naming.summary(e, directory),
     ]
 }
@@ -521,7 +521,7 @@ fn filter_ja(f: &Filters, directory: &Directory) -> String {
         parts.push(format!("端末 {}", f.device));
     }
     if !f.kind.is_empty() {
-        parts.push(format!("種別 {}", kind_label_ja(&f.kind)));
+        parts.push(format!("種別 {}", kind_label_text(&f.kind)));
     }
     parts.join(" ")
 }

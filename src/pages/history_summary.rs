@@ -5,7 +5,7 @@
 
 use crate::directory::Directory;
 use crate::store::Store;
-use daicho_core::history::{device_names, output_name_ja};
+use daicho_core::history::{device_names, output_name_text};
 use daicho_core::{Event, EventId, EventKind};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -97,7 +97,7 @@ impl Naming {
             parts.push(match self.referred.get(target) {
                 Some(r) => {
                     let about = self.fields(r, directory).join("・");
-                    format!("{}：{about}", r.kind.tag().label_ja())
+                    format!("{}：{about}", r.kind.tag().label_text())
                 }
                 None => "対象の記録はこの端末にありません".to_string(),
             });
@@ -138,7 +138,7 @@ impl Naming {
                     ("room_id", Value::String(id)) => self.room(id),
                     ("key_id", Value::String(id)) => self.key(id),
                     ("device", Value::String(id)) => self.device(id),
-                    ("what", Value::String(w)) => output_name_ja(w).to_string(),
+                    ("what", Value::String(w)) => output_name_text(w).to_string(),
                     (_, Value::String(s)) if s.is_empty() => return None,
                     (_, Value::String(s)) => s.clone(),
                     (_, Value::Number(n)) => n.to_string(),

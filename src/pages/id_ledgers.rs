@@ -39,9 +39,13 @@ struct HistoryLine {
 impl HistoryLine {
     fn from_event(event: &Event) -> Option<HistoryLine> {
         let (ledger, id, what, on, approved_by) = match &event.kind {
-            EventKind::IdLedgerRecorded(l) => {
-                (l.ledger, &l.id, action_ja(&l.action), l.on, &l.approved_by)
-            }
+            EventKind::IdLedgerRecorded(l) => (
+                l.ledger,
+                &l.id,
+                action_text(&l.action),
+                l.on,
+                &l.approved_by,
+            ),
             EventKind::CollationInfoRecorded(c) => {
                 let what = if c.registered {
                     "照合情報登録"
@@ -64,7 +68,7 @@ impl HistoryLine {
     }
 }
 
-fn action_ja(action: &LedgerAction) -> String {
+fn action_text(action: &LedgerAction) -> String {
     match action {
         LedgerAction::Issued => "発行".into(),
         LedgerAction::Changed { note } => format!("変更（{note}）"),
@@ -74,7 +78,7 @@ fn action_ja(action: &LedgerAction) -> String {
     }
 }
 
-fn state_ja(state: IdState) -> &'static str {
+fn state_text(state: IdState) -> &'static str {
     match state {
         IdState::Active => "有効",
         IdState::Suspended => "停止中",
@@ -275,7 +279,7 @@ impl IdLine {
             self.record.id.clone(),
             self.name.clone(),
             self.third.clone(),
-            state_ja(self.record.state).to_string(),
+            state_text(self.record.state).to_string(),
             history.join("／"),
         ]
     }
@@ -376,7 +380,7 @@ fn IdList(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
                     <select id=ids.filter_state on:change=move |ev| state.set(event_target_value(&ev))>
                         <option value="">"すべて"</option>
                         {[IdState::Active, IdState::Suspended, IdState::Deleted].map(|s| view! {
-                            <option value=state_key(s)>{state_ja(s)}</option>
+                            <option value=state_key(s)>{state_text(s)}</option>
                         })}
                     </select>
                 </Field>
@@ -397,7 +401,7 @@ fn IdList(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
                     let shown = [IdState::Active, IdState::Suspended, IdState::Deleted]
                         .into_iter()
                         .find(|s| state_key(*s) == wanted)
-                        .map_or("すべての状態", state_ja);
+                        .map_or("すべての状態", state_text);
                     match text.get().trim() {
                         "" => shown.to_string(),
                         t => format!("{shown}・「{t}」で絞り込み"),
@@ -425,7 +429,7 @@ fn IdRow(line: IdLine) -> impl IntoView {
             <td class="id-number">{record.id.clone()}</td>
             <td>{line.name}</td>
             <td class="id-third">{line.third}</td>
-            <td class="id-state">{state_ja(record.state)}</td>
+            <td class="id-state">{state_text(record.state)}</td>
             <td>
                 <ul class="id-history">
                     {line.history.into_iter().map(|h| view! {

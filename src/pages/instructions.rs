@@ -31,7 +31,7 @@ fn status_key(status: InstructionStatus) -> &'static str {
 }
 
 /// 指示：総務 太郎 / 要請：教育委員会
-fn addressee_ja(addressee: &Addressee, directory: &Directory) -> String {
+fn addressee_text(addressee: &Addressee, directory: &Directory) -> String {
     match addressee {
         Addressee::DepartmentHead { person_id } => {
             format!("指示：{}", directory.name_of(person_id))
@@ -51,7 +51,7 @@ fn instruction_label(i: &Instruction, directory: &Directory) -> String {
     format!(
         "{} {content}{more}（{}）",
         ja_day(i.issued.issued_on),
-        addressee_ja(&i.issued.addressee, directory)
+        addressee_text(&i.issued.addressee, directory)
     )
 }
 
@@ -132,7 +132,7 @@ pub fn InstructionsPage() -> impl IntoView {
 fn search_text(i: &Instruction, directory: &Directory) -> String {
     let mut words = vec![
         i.issued.content.clone(),
-        addressee_ja(&i.issued.addressee, directory),
+        addressee_text(&i.issued.addressee, directory),
     ];
     if let Basis::Report { summary, .. } = &i.issued.basis {
         words.push(summary.clone());
@@ -187,7 +187,7 @@ fn InstructionList(
                     <label for="instruction-status">"状況"</label>
                     <select id="instruction-status" on:change=move |ev| status.set(event_target_value(&ev))>
                         <option value="">"すべて"</option>
-                        {STATUSES.map(|s| view! { <option value=status_key(s)>{s.name_ja()}</option> })}
+                        {STATUSES.map(|s| view! { <option value=status_key(s)>{s.name_text()}</option> })}
                     </select>
                 </div>
                 <div class="field">
@@ -212,7 +212,7 @@ fn InstructionList(
                     let state = STATUSES
                         .into_iter()
                         .find(|s| status_key(*s) == wanted)
-                        .map_or("すべての状況", |s| s.name_ja());
+                        .map_or("すべての状況", |s| s.name_text());
                     match text.get().trim() {
                         "" => state.to_string(),
                         t => format!("{state}・「{t}」で検索"),
@@ -271,11 +271,11 @@ fn csv_row(i: &Instruction, meetings: &[Meeting], directory: &Directory) -> Vec<
     vec![
         ja_day(i.issued.issued_on),
         directory.name_of(&i.issued.issued_by),
-        addressee_ja(&i.issued.addressee, directory),
+        addressee_text(&i.issued.addressee, directory),
         i.issued.content.clone(),
         ja_day(i.issued.due),
         basis,
-        i.status().name_ja().to_string(),
+        i.status().name_text().to_string(),
         reports.join("／"),
         closed.unwrap_or_default(),
     ]
@@ -324,7 +324,7 @@ fn InstructionRow(
     view! {
         <tr data-instruction=id.clone() data-status=status_key(status) class:overdue=overdue>
             <td><JaDay day=i.issued.issued_on/></td>
-            <td class="addressee">{addressee_ja(&i.issued.addressee, &directory)}</td>
+            <td class="addressee">{addressee_text(&i.issued.addressee, &directory)}</td>
             <td class="content">
                 <p>{i.issued.content.clone()}</p>
                 <ul class="reports">{reports}</ul>
@@ -335,7 +335,7 @@ fn InstructionRow(
                 {overdue.then(|| view! { <span class="overdue-mark">"期限超過"</span> })}
             </td>
             <td class="basis">{basis_view(&i.issued.basis, meetings)}</td>
-            <td class="state"><span class="status-badge" data-status=status_key(status)>{status.name_ja()}</span></td>
+            <td class="state"><span class="status-badge" data-status=status_key(status)>{status.name_text()}</span></td>
             <td class="actions">
                 {(status != InstructionStatus::Closed).then(|| view! {
                     <button type="button" class="button pick-report"

@@ -94,7 +94,7 @@ fn MeetingList(
             meetings.with(|ms| ms.iter().map(|m| k.year_of(m.held.date)).collect());
         sort_by(&mut ys, |a, b| b.cmp(a));
         ys.dedup();
-        ys.into_iter().map(move |y| (y, k.label_ja(y)))
+        ys.into_iter().map(move |y| (y, k.label_text(y)))
     };
     // A few meetings a year: filtered and sorted in memory.
     let rows = Signal::derive(move || {
@@ -159,7 +159,7 @@ fn MeetingList(
                 covers=Signal::derive(move || {
                     let k = year_kind(&kind.get());
                     let y: Option<i32> = year.get().parse().ok();
-                    let period = y.map_or_else(|| "すべての年".to_string(), |y| k.label_ja(y));
+                    let period = y.map_or_else(|| "すべての年".to_string(), |y| k.label_text(y));
                     match text.get().trim() {
                         "" => period,
                         t => format!("{period}・「{t}」で検索"),

@@ -152,7 +152,7 @@ pub fn PeoplePage() -> impl IntoView {
 }
 
 /// 職員 or 来訪者.
-fn kind_ja(person: &PersonDefined) -> &'static str {
+fn kind_text(person: &PersonDefined) -> &'static str {
     if person.is_staff() {
         "職員"
     } else {
@@ -168,7 +168,7 @@ fn csv_rows(people: &[PersonDefined], standing: &Standing) -> Vec<Vec<String>> {
             vec![
                 p.name.clone(),
                 p.affiliation.clone(),
-                kind_ja(p).to_string(),
+                kind_text(p).to_string(),
                 standing.positions(&p.id).unwrap_or_default(),
                 standing.pin_state(&p.id).to_string(),
             ]
@@ -197,7 +197,7 @@ fn PersonRow(
     let id = StoredValue::new(person.id.clone());
     let state = move || id.with_value(|id| standing.with(|s| s.pin_state(id)));
     let positions = move || id.with_value(|id| standing.with(|s| s.positions(id)));
-    let kind = kind_ja(&person);
+    let kind = kind_text(&person);
     let label = format!("{}さんのロックを解除", person.name);
     let unlocking = person.clone();
     view! {

@@ -281,7 +281,7 @@ fn csv_rows(lines: &[PermitLine], directory: Directory) -> Vec<Vec<String>> {
                 l.room.clone(),
                 period(p),
                 directory.name_of(&p.granted_by),
-                p.revoked_at.map(wareki::datetime_ja).unwrap_or_default(),
+                p.revoked_at.map(wareki::datetime_text).unwrap_or_default(),
             ]
         })
         .collect()
@@ -294,7 +294,7 @@ fn PermitRow(line: PermitLine, revoke: Action<Permit, Result<(), String>>) -> im
     let name = directory.name_of(&permit.person_id);
     let state = match permit.revoked_at {
         Some(at) => {
-            view! { <span class="revoked">"取消 " {wareki::datetime_ja(at)}</span> }.into_any()
+            view! { <span class="revoked">"取消 " {wareki::datetime_text(at)}</span> }.into_any()
         }
         None => {
             let label = format!("{name}さんの許可を取り消す");
@@ -342,7 +342,7 @@ fn period(p: &Permit) -> String {
             purpose,
         } => format!(
             "{} 〜 {}（{purpose}）",
-            wareki::datetime_ja(*valid_from),
+            wareki::datetime_text(*valid_from),
             wareki::time_ja(*valid_until)
         ),
     }

@@ -97,7 +97,7 @@ fn RolesToday(org: Memo<OrgView>) -> impl IntoView {
     let row = |line: RoleLine| {
         view! {
             <tr data-role=format!("{:?}", line.role)>
-                <td>{line.role.name_ja()}</td>
+                <td>{line.role.name_text()}</td>
                 <td>{line.role.article().to_string()}</td>
                 <td>{line.position}</td>
                 <td class="holder">{line.holder}</td>
@@ -168,7 +168,7 @@ fn term_line(t: &TenureRecorded, v: &OrgView, directory: &Directory) -> Vec<Stri
     let roles: Vec<&str> = Role::ALL
         .iter()
         .filter(|r| v.organisation.position_for(**r, today()) == Some(t.position_id.as_str()))
-        .map(|r| r.name_ja())
+        .map(|r| r.name_text())
         .collect();
     vec![
         v.position_name(&t.position_id),
@@ -291,7 +291,7 @@ fn WhoHeld(org: Memo<OrgView>) -> impl IntoView {
                 (Some(h), Some(p)) => format!(
                     "{}の{}は{}さん（{}）です。",
                     ja_day(d),
-                    r.name_ja(),
+                    r.name_text(),
                     directory.name_of(h),
                     p
                 ),
@@ -299,11 +299,11 @@ fn WhoHeld(org: Memo<OrgView>) -> impl IntoView {
                     format!(
                         "{}の{}（{}）の担当者は記録されていません。",
                         ja_day(d),
-                        r.name_ja(),
+                        r.name_text(),
                         p
                     )
                 }
-                _ => format!("{}には{}の定めがありません。", ja_day(d), r.name_ja()),
+                _ => format!("{}には{}の定めがありません。", ja_day(d), r.name_text()),
             }
         }))
     };
@@ -317,7 +317,7 @@ fn WhoHeld(org: Memo<OrgView>) -> impl IntoView {
             <Field id="query-role" label="役割">
                 <select id="query-role" on:change=pick_role>
                     {Role::ALL.iter().enumerate().map(|(i, r)| view! {
-                        <option value=i.to_string()>{r.name_ja()}</option>
+                        <option value=i.to_string()>{r.name_text()}</option>
                     }).collect_view()}
                 </select>
             </Field>
@@ -368,7 +368,7 @@ fn AmendMapping(org: Memo<OrgView>) -> impl IntoView {
             <Field id="mapping-role" label="役割">
                 <select id="mapping-role" on:change=move |ev| role.set(event_target_value(&ev).parse().unwrap_or(0))>
                     {Role::ALL.iter().enumerate().map(|(i, r)| view! {
-                        <option value=i.to_string()>{r.name_ja()}</option>
+                        <option value=i.to_string()>{r.name_text()}</option>
                     }).collect_view()}
                 </select>
             </Field>

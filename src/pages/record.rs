@@ -110,7 +110,7 @@ pub fn VersionsPage(key: String) -> impl IntoView {
                 }.into_any(),
                 Ok(l) => view! {
                     <section class="card wide record-history">
-                        <h2>{l.history[0].kind.tag().label_ja()} "の履歴"</h2>
+                        <h2>{l.history[0].kind.tag().label_text()} "の履歴"</h2>
                         <p class="record-id">"版の数 " {l.history.len()} "（最後の版が現在のものです）"</p>
                         <ol class="history">
                             {l.history.iter().map(|e| view! {
@@ -127,7 +127,7 @@ pub fn VersionsPage(key: String) -> impl IntoView {
 #[component]
 fn RecordHistory(loaded: Loaded) -> impl IntoView {
     let original = &loaded.history[0];
-    let title = original.kind.tag().label_ja();
+    let title = original.kind.tag().label_text();
     let events = loaded
         .history
         .iter()
@@ -166,7 +166,7 @@ fn HistoryEvent(event: Event, rooms: BTreeMap<String, Room>) -> impl IntoView {
         .collect_view();
     view! {
         <li class="history-event" data-kind=tag.as_str()>
-            <h3>{tag.label_ja()}</h3>
+            <h3>{tag.label_text()}</h3>
             <p class="meta">
                 <JaDateTime at/> " ・ 記録者 " {directory.name_of(&event.operator)}
             </p>
@@ -289,12 +289,12 @@ fn shown(
             other => other.to_string(),
         },
         Value::String(s) if key == "cycle" => daicho_core::reports::ReportCycle::from_code(s)
-            .map_or(s.clone(), |c| c.name_ja().to_string()),
+            .map_or(s.clone(), |c| c.name_text().to_string()),
         Value::String(s) => s.clone(),
         Value::Number(n) if TIMES.contains(&key) => n
             .as_i64()
             .and_then(DateTime::<Utc>::from_timestamp_millis)
-            .map_or(n.to_string(), daicho_core::wareki::datetime_ja),
+            .map_or(n.to_string(), daicho_core::wareki::datetime_text),
         Value::Bool(b) => if *b { "はい" } else { "いいえ" }.to_string(),
         Value::Null => "—".to_string(),
         other => other.to_string(),

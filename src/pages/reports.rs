@@ -25,7 +25,7 @@ use daicho_core::reports::{
     ReportSubmitted,
 };
 use daicho_core::room_permit::entry_manager_role;
-use daicho_core::rule_breaks::{handled_ja, RuleBreak};
+use daicho_core::rule_breaks::{handled_text, RuleBreak};
 use daicho_core::sort::sort_by;
 use daicho_core::EventId;
 use daicho_core::{wareki, EventKind, Registers, Room};
@@ -64,7 +64,7 @@ fn cycles_of(registers: &Option<Registers>) -> Vec<ReportCycleSet> {
 }
 
 /// "令和8年11月1日〜令和8年11月30日".
-fn period_ja(from: NaiveDate, to: NaiveDate) -> String {
+fn period_text(from: NaiveDate, to: NaiveDate) -> String {
     format!("{}〜{}", ja_day(from), ja_day(to))
 }
 
@@ -108,8 +108,8 @@ async fn generate(
         .filter(|b| b.room_id == room.id && in_period(b.at))
         .map(|b| {
             let said = b.message_ja(&directory.name_of(&b.person_id), &room.name);
-            let handled = handled_ja(&office.handlings_of(&b.record), |id| directory.name_of(id));
-            let said = format!("{} {said}【処置】{handled}", wareki::datetime_ja(b.at));
+            let handled = handled_text(&office.handlings_of(&b.record), |id| directory.name_of(id));
+            let said = format!("{} {said}【処置】{handled}", wareki::datetime_text(b.at));
             (b, said)
         })
         .collect();
@@ -203,7 +203,7 @@ fn glance_lines(l: &Read) -> Vec<GlanceLine> {
         .values()
         .filter(|i| i.is_overdue(today()))
         .count();
-    let last = format!("前の期間（{}）の報告の未提出", period_ja(from, to));
+    let last = format!("前の期間（{}）の報告の未提出", period_text(from, to));
     vec![
         ("missing", last, missing, "#/reports"),
         (
@@ -296,7 +296,7 @@ fn CycleForm(registers: Memo<Option<Registers>>) -> impl IntoView {
             let done = format!(
                 "報告の周期を{}から「{}」にしました。",
                 ja_day(from),
-                cycle.name_ja()
+                cycle.name_text()
             );
             let kind = EventKind::ReportCycleSet(ReportCycleSet { cycle, from });
             record(&store, &operator, kind, done).await
@@ -309,7 +309,7 @@ fn CycleForm(registers: Memo<Option<Registers>>) -> impl IntoView {
             let since = since
                 .map(|d| format!("（{}から）", ja_day(d)))
                 .unwrap_or_default();
-            format!("{}{since}", cycle_on(c, today).name_ja())
+            format!("{}{since}", cycle_on(c, today).name_text())
         })
     };
     // Set for a later day: each day a new cycle begins, and the cycle then.
@@ -332,7 +332,7 @@ fn CycleForm(registers: Memo<Option<Registers>>) -> impl IntoView {
             <p class="cycle-in-force" data-cycle=move || cycles.with(|c| cycle_on(c, today()).code())>"現在の周期：" {in_force}</p>
             {move || upcoming().into_iter().map(|(from, cycle)| view! {
                 <p class="cycle-upcoming" data-cycle=cycle.code() data-from=from.to_string()>
-                    {format!("{}から：{}", ja_day(from), cycle.name_ja())}
+                    {format!("{}から：{}", ja_day(from), cycle.name_text())}
                 </p>
             }).collect_view()}
             <div class="filters">
@@ -340,7 +340,7 @@ fn CycleForm(registers: Memo<Option<Registers>>) -> impl IntoView {
                     <label for="report-cycle">"新しい周期"</label>
                     <select id="report-cycle" on:change=move |ev| cycle.set(event_target_value(&ev))>
                         {ReportCycle::ALL.into_iter().map(|c| view! {
-                            <option value=c.code() selected=move || cycle.get() == c.code()>{c.name_ja()}</option>
+                            <option value=c.code() selected=move || cycle.get() == c.code()>{c.name_text()}</option>
                         }).collect_view()}
                     </select>
                 </div>
@@ -397,7 +397,7 @@ fn ReportStatus(registers: Memo<Option<Registers>>) -> impl IntoView {
                     };
                     let manager = format!(
                         "{}（{}）",
-                        entry_manager_role(room.level).name_ja(),
+                        entry_manager_role(room.level).name_text(),
                         manager.map_or_else(|| "未登録".to_string(), |m| directory.name_of(m))
                     );
                     (room, manager, state, missing)
@@ -420,7 +420,7 @@ fn ReportStatus(registers: Memo<Option<Registers>>) -> impl IntoView {
     };
     view! {
         <section class="card wide report-status">
-            <h2>"入退室管理者の報告の状況（" {move || { let (from, to) = period.get(); period_ja(from, to) }} "）"</h2>
+            <h2>"入退室管理者の報告の状況（" {move || { let (from, to) = period.get(); period_text(from, to) }} "）"</h2>
             <p class="hint">"セキュリティ総括責任者は、各室の入退室管理者から報告を受けます（第20条）。未提出の室が一目で分かります。"</p>
             <LogTable class="register report-states" columns=vec!["室", "入退室管理者", "状況"]
                 rows=lines key row empty="室が登録されていません。"/>
@@ -495,7 +495,7 @@ fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
             let done = format!(
                 "{}の{}の報告を提出しました。",
                 room.name,
-                period_ja(from, to)
+                period_text(from, to)
             );
             record(&store, &operator, EventKind::ReportSubmitted(report), done).await
         }
@@ -527,12 +527,12 @@ fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
                     </select>
                 </div>
                 <div class="field">
-                    <label for="report-period">"期間（" {move || cycles.with(|c| cycle_on(c, today()).name_ja())} "）"</label>
+                    <label for="report-period">"期間（" {move || cycles.with(|c| cycle_on(c, today()).name_text())} "）"</label>
                     <select id="report-period" on:change=move |ev| period.set(Some(event_target_value(&ev)))>
                         {move || periods.get().into_iter().map(|(from, to)| {
                             let value = from.to_string();
                             let selected = value == period_chosen();
-                            view! { <option value=value selected=selected>{period_ja(from, to)}</option> }
+                            view! { <option value=value selected=selected>{period_text(from, to)}</option> }
                         }).collect_view()}
                     </select>
                 </div>
@@ -542,7 +542,7 @@ fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
             </div>
             {move || draft().map(|(room, (from, to), f)| view! {
                 <div class="report-figures" data-room=room.id.clone()>
-                    <h3>{room.name.clone()} "　" {period_ja(from, to)}</h3>
+                    <h3>{room.name.clone()} "　" {period_text(from, to)}</h3>
                     <FiguresTable figures=f/>
                 </div>
             })}
@@ -748,8 +748,8 @@ fn ReportSheet(
                     <header class="print-heading">
                         <p class="print-title">"入退室管理者の報告（第20条）"</p>
                         <p class="print-covers">
-                            {room.clone()} "　" {period_ja(s.from, s.to)} "　湧別町　印刷 "
-                            {wareki::date_ja(Utc::now())}
+                            {room.clone()} "　" {period_text(s.from, s.to)} "　湧別町　印刷 "
+                            {wareki::date_text(Utc::now())}
                         </p>
                     </header>
                     <p>"提出：" {line[2].clone()} "　" {line[3].clone()} "（" {line[11].clone()} "）　状況：" {line[12].clone()}</p>
@@ -800,7 +800,7 @@ fn csv_row(
         })
         .collect();
     vec![
-        period_ja(s.from, s.to),
+        period_text(s.from, s.to),
         room.to_string(),
         ja_day(s.submitted_on),
         directory.name_of(&s.submitted_by),
@@ -820,16 +820,16 @@ fn csv_row(
         } else {
             "初版".into()
         },
-        state_ja(office, report),
+        state_text(office, report),
         reviews.join("／"),
     ]
 }
 
 /// Where a report stands; a version a correction replaced says so instead.
-fn state_ja(office: &daicho_core::office::Office, report: &Report) -> String {
+fn state_text(office: &daicho_core::office::Office, report: &Report) -> String {
     let current = office.current_reports().iter().any(|r| r.id == report.id);
     if current {
-        office.report_state(&report.id).name_ja().to_string()
+        office.report_state(&report.id).name_text().to_string()
     } else {
         "新しい版に置換".to_string()
     }

@@ -36,7 +36,7 @@ pub fn measures_on(
                 EntryMeasure::KeyKeeper { person_id } => {
                     format!("鍵取扱者 {}", directory.name_of(person_id))
                 }
-                other => other.name_ja().to_string(),
+                other => other.name_text().to_string(),
             };
             format!("{what}（{}から）：{}", ja_day(m.value.from), m.value.reason)
         })

@@ -79,7 +79,7 @@ fn csv_rows(lines: &[RoomLine]) -> Vec<Vec<String>> {
                 l.room.name.clone(),
                 format!("レベル{}", l.room.level.number()),
                 l.room.place.clone(),
-                entry_manager_role(l.room.level).name_ja().to_string(),
+                entry_manager_role(l.room.level).name_text().to_string(),
                 l.holder.clone(),
                 l.keys.clone(),
                 if l.measures.is_empty() {
@@ -172,9 +172,9 @@ fn RoomRow(line: RoomLine, draft: Draft) -> impl IntoView {
         <tr data-room=room.id.clone()>
             <td>{room.name.clone()}
                 {room.is_default.then(|| view! { <span class="default-tag">"初期値・要編集"</span> })}</td>
-            <td>{format!("レベル{}", room.level.number())}<br/><small>{room.level.description_ja()}</small></td>
+            <td>{format!("レベル{}", room.level.number())}<br/><small>{room.level.description_text()}</small></td>
             <td>{room.place.clone()}</td>
-            <td class="manager">{role.name_ja()}<br/><small>{holder}</small></td>
+            <td class="manager">{role.name_text()}<br/><small>{holder}</small></td>
             <td>{keys}</td>
             <td class="measures-cell">{measures}</td>
             <td><button type="button" class="button" aria-label=label
@@ -284,7 +284,7 @@ fn RoomForm(draft: Draft) -> impl IntoView {
                 <select id="room-level" prop:value=move || draft.level.get()
                     on:change=move |ev| draft.level.set(event_target_value(&ev))>
                     {[SecurityLevel::Three, SecurityLevel::Two, SecurityLevel::One].map(|l| view! {
-                        <option value=l.number().to_string()>{format!("レベル{}：{}", l.number(), l.description_ja())}</option>
+                        <option value=l.number().to_string()>{format!("レベル{}：{}", l.number(), l.description_text())}</option>
                     })}
                 </select>
             </Field>

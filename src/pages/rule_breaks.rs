@@ -15,7 +15,7 @@ use crate::state::{follow_store, local_action, use_store};
 use crate::store::Store;
 use daicho_core::organisation::{Organisation, Role};
 use daicho_core::room_permit::entry_manager_role;
-use daicho_core::rule_breaks::{handled_ja, BreakHandled, RuleBreak};
+use daicho_core::rule_breaks::{handled_text, BreakHandled, RuleBreak};
 use daicho_core::{wareki, EventKind, Registers};
 use leptos::prelude::*;
 
@@ -88,7 +88,7 @@ fn BreakTable(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> impl
                     message: b.message_ja(&directory.name_of(&b.person_id), &room_name),
                     addressees: addressees(b, organisation, &directory),
                     to_me: is_addressed_to(b, &mine),
-                    handled: handled_ja(&steps, |id| directory.name_of(id)),
+                    handled: handled_text(&steps, |id| directory.name_of(id)),
                     is_handled: !steps.is_empty(),
                     mine_to_handle: manager.is_some_and(|m| mine.contains(&m)),
                     rule_break: b.clone(),
@@ -122,7 +122,7 @@ fn BreakTable(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> impl
         view! {
             <tr class="rule-break" class:to-me=line.to_me class:handled=line.is_handled
                 data-code=b.kind.code() data-handled=line.is_handled.to_string()>
-                <td>{wareki::datetime_ja(b.at)}</td>
+                <td>{wareki::datetime_text(b.at)}</td>
                 <td class="message">{line.message}</td>
                 <td class="addressed">{line.addressees}{line.to_me.then(|| view! { <span class="no-print">" （あなた宛て）"</span> })}</td>
                 <td class="handling">{line.handled}</td>
@@ -158,7 +158,7 @@ const CSV_HEADER: [&str; 6] = [
 fn csv_row(line: &BreakLine) -> Vec<String> {
     let at = line.rule_break.at;
     vec![
-        wareki::datetime_ja(at),
+        wareki::datetime_text(at),
         wareki::to_jst(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         line.rule_break.kind.code().to_string(),
         line.message.clone(),
@@ -211,7 +211,7 @@ fn HandlingForm(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> im
         {move || target.get().map(|b| view! {
             <div class="handling-form" data-record=b.record.to_string()>
                 <h3>"例外の処置を記録する（入退室管理者、第18条第1項）"</h3>
-                <p class="hint">{wareki::datetime_ja(b.at)} "の例外。何を確かめ、どう対応したかを書いてください。記録した処置は変えられません（追記はできます）。"</p>
+                <p class="hint">{wareki::datetime_text(b.at)} "の例外。何を確かめ、どう対応したかを書いてください。記録した処置は変えられません（追記はできます）。"</p>
                 <div class="field">
                     <label for="break-handling">"処置の内容"</label>
                     <textarea id="break-handling" rows="3" bind:value=how></textarea>
@@ -234,7 +234,7 @@ fn addressees(b: &RuleBreak, organisation: &Organisation, directory: &Directory)
             let holder = organisation
                 .who_held(*role, day)
                 .map_or_else(|| "未登録".to_string(), |id| directory.name_of(id));
-            format!("{}（{holder}）", role.name_ja())
+            format!("{}（{holder}）", role.name_text())
         })
         .collect::<Vec<_>>()
         .join("、")

@@ -4,7 +4,7 @@
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::components::shown::Shown;
 use crate::components::storage_warning::follow_storage;
-use crate::device_storage::{self, size_ja, StorageReport};
+use crate::device_storage::{self, size_text, StorageReport};
 use crate::state::SyncSignals;
 use crate::state::{local_action, use_store};
 use crate::store::HistoryCheck;
@@ -46,7 +46,7 @@ pub fn SyncPage() -> impl IntoView {
         let store = store.clone();
         async move {
             let report = sync_by_hand(store).await;
-            report.map(|r| r.summary_ja()).map_err(|e| e.to_string())
+            report.map(|r| r.summary_text()).map_err(|e| e.to_string())
         }
     });
     let busy = move || sync_now.pending().get();
@@ -84,7 +84,7 @@ fn HistoryCheckCard() -> impl IntoView {
             match store.check_history().await {
                 Ok(check) => (
                     matches!(check, HistoryCheck::Sound { .. }),
-                    check.summary_ja(),
+                    check.summary_text(),
                 ),
                 Err(e) => (false, e.to_string()),
             }
@@ -142,7 +142,7 @@ fn SyncSummary(status: Status) -> impl IntoView {
         .state
         .last_success_ms
         .and_then(DateTime::from_timestamp_millis)
-        .map_or_else(|| "まだありません".to_string(), wareki::datetime_ja);
+        .map_or_else(|| "まだありません".to_string(), wareki::datetime_text);
     view! {
         <dl class="sync-state">
             <dt>"登録"</dt>
@@ -245,7 +245,7 @@ fn StorageSummary(report: StorageReport) -> impl IntoView {
         Some(false) => "保護されていません（空き容量が不足するとブラウザが消去することがあります）",
         None => "このブラウザでは確認できません",
     };
-    let size = |bytes: Option<u64>| bytes.map_or_else(|| "不明".to_string(), size_ja);
+    let size = |bytes: Option<u64>| bytes.map_or_else(|| "不明".to_string(), size_text);
     let state = report
         .persisted
         .map_or("unknown", |p| if p { "true" } else { "false" });
@@ -257,7 +257,7 @@ fn StorageSummary(report: StorageReport) -> impl IntoView {
             <dd class="usage" data-bytes=report.usage.map(|u| u.to_string())>{size(report.usage)}</dd>
             <dt>"空き（上限まで）"</dt>
             <dd class="available" data-bytes=report.available().map(|a| a.to_string())>
-                {size(report.available())} {report.quota.map(|q| format!("（上限 {}）", size_ja(q)))}
+                {size(report.available())} {report.quota.map(|q| format!("（上限 {}）", size_text(q)))}
             </dd>
         </dl>
     }

@@ -26,23 +26,23 @@ pub enum HistoryCheck {
 }
 
 impl HistoryCheck {
-    pub fn summary_ja(&self) -> String {
+    pub fn summary_text(&self) -> String {
         match self {
             HistoryCheck::Sound { events, devices } => format!(
                 "正常：{devices}台の端末の記録{events}件のハッシュと連鎖をすべて確認しました。"
             ),
             HistoryCheck::Broken { record, why } => format!(
                 "異常：記録 {record} — {}改ざんまたは破損の可能性があります。システム管理者に連絡してください。",
-                reason_ja(why)
+                reason_text(why)
             ),
         }
     }
 }
 
-fn reason_ja(why: &ChainRefusal) -> String {
+fn reason_text(why: &ChainRefusal) -> String {
     match why {
         ChainRefusal::Gap { expected, .. } => format!("その前の{expected}番の記録が欠けています。"),
-        other => other.message_ja(),
+        other => other.message(),
     }
 }
 

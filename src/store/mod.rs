@@ -69,7 +69,7 @@ impl std::fmt::Display for StoreError {
             StoreError::Damaged(id, why) => write!(
                 f,
                 "サーバから受け取った記録（{id}）を取り込みませんでした: {}",
-                why.message_ja()
+                why.message()
             ),
             StoreError::Crypto(msg) => write!(f, "暗号処理に失敗しました: {msg}"),
             StoreError::NoDevice => f.write_str("この端末の識別情報がありません"),
@@ -100,7 +100,7 @@ pub(crate) async fn committed(tx: Transaction) -> Result<()> {
         rexie::TransactionResult::Committed => Ok(()),
         rexie::TransactionResult::Aborted => {
             let space = crate::device_storage::report().await;
-            Err(StoreError::NotSaved(space.summary_ja()))
+            Err(StoreError::NotSaved(space.summary_text()))
         }
     }
 }

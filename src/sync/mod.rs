@@ -248,7 +248,7 @@ impl SyncReport {
 }
 
 impl SyncReport {
-    pub fn summary_ja(&self) -> String {
+    pub fn summary_text(&self) -> String {
         let mut text = format!(
             "{}件を送信し、{}件を受信しました。",
             self.pushed, self.pulled

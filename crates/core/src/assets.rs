@@ -37,7 +37,7 @@ impl AssetCategory {
         AssetCategory::MagneticDisk,
     ];
 
-    pub fn name_ja(self) -> &'static str {
+    pub fn name_text(self) -> &'static str {
         match self {
             AssetCategory::IdentityData => "本人確認情報",
             AssetCategory::OtherPersonalData => "その他の個人情報",

@@ -203,7 +203,7 @@ fn check_role(
         Authority::Role(role) => not_in_role(role, article),
         Authority::SystemSetup => not_in_role(Role::SystemAdministrator, article),
         Authority::KeyHandler(role) => {
-            let manager = role.name_ja().to_string();
+            let manager = role.name_text().to_string();
             Refusal::new(
                 RefusalCode::NotKeyHandler { manager },
                 Field::Person,
@@ -254,7 +254,7 @@ fn is_key_keeper(registers: &Registers, kind: &EventKind, operator: &str, day: N
 
 fn not_in_role(role: Role, article: Option<Article>) -> Refusal {
     let code = RefusalCode::NotInRole {
-        role: role.name_ja().to_string(),
+        role: role.name_text().to_string(),
     };
     Refusal::new(code, Field::Person, article)
 }
@@ -949,7 +949,7 @@ pub(crate) mod tests {
             })
         };
         let not_handler = RefusalCode::NotKeyHandler {
-            manager: Role::EntryManagerSecureRooms.name_ja().into(),
+            manager: Role::EntryManagerSecureRooms.name_text().into(),
         };
         let before = NaiveDate::from_ymd_opt(2026, 11, 19).unwrap();
         // (operator, key, lender recorded, day, refusal)

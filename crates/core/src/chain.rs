@@ -59,6 +59,15 @@ pub enum ChainRefusal {
 }
 
 impl ChainRefusal {
+    /// The message in the reader's language (`lang`).
+    pub fn message(&self) -> String {
+        if crate::lang::is_english() {
+            self.message_en()
+        } else {
+            self.message_ja()
+        }
+    }
+
     pub fn message_ja(&self) -> String {
         match self {
             ChainRefusal::WrongDevice { seq } => {

@@ -103,6 +103,15 @@ impl NoteError {
         }
     }
 
+    /// The message in the reader's language (`lang`).
+    pub fn message(&self) -> String {
+        if crate::lang::is_english() {
+            self.message_en()
+        } else {
+            self.message_ja()
+        }
+    }
+
     pub fn message_ja(&self) -> String {
         match self {
             NoteError::Malformed(why) => format!("署名付きの記録として読めません（{why}）。"),

@@ -36,7 +36,7 @@ pub enum EntryMeasure {
 
 impl EntryMeasure {
     /// The measure as the room's page and a refusal name it.
-    pub fn name_ja(&self) -> &'static str {
+    pub fn name_text(&self) -> &'static str {
         match self {
             EntryMeasure::PerVisitPermit => "入室のたびの許可（その都度の許可）",
             EntryMeasure::VisitorsEscorted => "来訪者は職員が同行",

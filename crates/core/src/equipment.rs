@@ -14,7 +14,7 @@ pub enum EquipmentKind {
 }
 
 impl EquipmentKind {
-    pub fn name_ja(self) -> &'static str {
+    pub fn name_text(self) -> &'static str {
         match self {
             EquipmentKind::Server => "サーバ",
             EquipmentKind::Terminal => "業務端末",

@@ -41,7 +41,7 @@ pub const OUTPUTS: [(&str, &str); 17] = [
 ];
 
 /// The name of the register `what` (the code itself if unknown: an event from a newer app).
-pub fn output_name_ja(what: &str) -> &str {
+pub fn output_name_text(what: &str) -> &str {
     OUTPUTS
         .iter()
         .find(|(code, _)| *code == what)
@@ -163,7 +163,7 @@ pub const KINDS: [EventTag; 43] = [
 
 impl EventTag {
     /// The kind's Japanese name, as the history and a record's page show it.
-    pub fn label_ja(self) -> &'static str {
+    pub fn label_text(self) -> &'static str {
         match self {
             EventTag::EntryRecorded => "入室の記録",
             EventTag::ExitRecorded => "退室の記録",
@@ -214,8 +214,8 @@ impl EventTag {
 
 /// The Japanese name of an event kind by its stored name (`"meeting_held"`); `記録` for a
 /// name no kind has.
-pub fn kind_label_ja(tag: &str) -> &'static str {
-    tag.parse::<EventTag>().map_or("記録", EventTag::label_ja)
+pub fn kind_label_text(tag: &str) -> &'static str {
+    tag.parse::<EventTag>().map_or("記録", EventTag::label_text)
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -492,6 +492,6 @@ mod tests {
         tags.sort();
         tags.dedup();
         assert_eq!(tags.len(), KINDS.len());
-        assert_eq!(kind_label_ja("signed_out"), "サインアウト");
+        assert_eq!(kind_label_text("signed_out"), "サインアウト");
     }
 }

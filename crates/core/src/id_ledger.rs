@@ -20,7 +20,7 @@ pub enum Ledger {
 }
 
 impl Ledger {
-    fn name_ja(self) -> &'static str {
+    fn name_text(self) -> &'static str {
         match self {
             Ledger::Operator => "操作者ID",
             Ledger::Collation => "照合ID",
@@ -84,7 +84,7 @@ impl GovernedAct {
         GovernedAct::FollowUps,
     ];
 
-    pub fn name_ja(self) -> &'static str {
+    pub fn name_text(self) -> &'static str {
         match self {
             GovernedAct::EntryLog => "入退室の記録",
             GovernedAct::KeyLog => "鍵の貸出・返却",
@@ -147,7 +147,7 @@ pub enum IdState {
 }
 
 impl IdState {
-    fn name_ja(self) -> &'static str {
+    fn name_text(self) -> &'static str {
         match self {
             IdState::Active => "有効",
             IdState::Suspended => "停止中",
@@ -218,12 +218,12 @@ pub fn check_ledger_line(
         refusals.push(Refusal::new(code, Field::Permit, Some(Article::new(11))));
     }
     if IdRecord::after(current, line).is_none() {
-        let what = line.ledger.name_ja().to_string();
+        let what = line.ledger.name_text().to_string();
         let code = match current {
             None => RefusalCode::UnknownRecord { what },
             Some(c) => RefusalCode::WrongState {
                 what,
-                state: c.state.name_ja().to_string(),
+                state: c.state.name_text().to_string(),
             },
         };
         refusals.push(Refusal::new(code, Field::Permit, None));
@@ -251,7 +251,7 @@ pub fn check_collation_info(
                 let state = match (c.state, c.collation_info_registered) {
                     (IdState::Active, true) => "照合情報登録済み",
                     (IdState::Active, false) => "照合情報未登録",
-                    (other, _) => other.name_ja(),
+                    (other, _) => other.name_text(),
                 };
                 let state = state.to_string();
                 refusals.push(Refusal::new(
@@ -306,7 +306,7 @@ pub fn check_operator_act(
         .map(|k| k.name.as_str())
         .collect::<Vec<_>>();
     let code = RefusalCode::NoOperatorId {
-        act: act.name_ja().to_string(),
+        act: act.name_text().to_string(),
         kinds: kinds.join("、"),
     };
     Err(Refusal::new(code, Field::Person, Some(Article::new(11))))

@@ -76,7 +76,7 @@ pub enum InstructionStatus {
 }
 
 impl InstructionStatus {
-    pub fn name_ja(self) -> &'static str {
+    pub fn name_text(self) -> &'static str {
         match self {
             InstructionStatus::Open => "未報告",
             InstructionStatus::Reported => "報告済み",
@@ -144,7 +144,7 @@ pub fn check_instruction(issued: &InstructionIssued, org: &Organisation) -> Resu
 fn wrong_state(instruction: &Instruction) -> Refusal {
     let code = RefusalCode::WrongState {
         what: "指示".into(),
-        state: instruction.status().name_ja().into(),
+        state: instruction.status().name_text().into(),
     };
     Refusal::new(code, Field::Permit, None)
 }

@@ -24,6 +24,7 @@ pub mod history;
 pub mod id_ledger;
 pub mod instructions;
 pub mod key_log;
+pub mod lang;
 pub mod meetings;
 pub mod merkle;
 pub mod needs;
@@ -51,6 +52,9 @@ pub mod version;
 pub mod wareki;
 pub mod webauthn;
 pub mod years;
+
+// The English catalogue of every text a person reads, app and core alike (`lang`).
+rust_i18n::i18n!("../../locales");
 
 pub use article::Article;
 pub use clock::Hlc;

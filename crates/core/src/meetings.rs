@@ -21,7 +21,7 @@ pub enum AgendaCategory {
 }
 
 impl AgendaCategory {
-    pub fn name_ja(self) -> &'static str {
+    pub fn name_text(self) -> &'static str {
         match self {
             AgendaCategory::Measures => "セキュリティ対策の決定及び見直し",
             AgendaCategory::Compliance => "セキュリティ対策の遵守状況確認",

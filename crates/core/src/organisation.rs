@@ -45,7 +45,7 @@ impl Role {
         Role::EntryManagerCounters,
     ];
 
-    pub fn name_ja(self) -> &'static str {
+    pub fn name_text(self) -> &'static str {
         match self {
             Role::GeneralManager => "セキュリティ総括責任者",
             Role::SystemAdministrator => "システム管理者",
@@ -239,7 +239,7 @@ impl Organisation {
     ) {
         if self.who_held(role, day) != Some(person) {
             let code = RefusalCode::NotInRole {
-                role: role.name_ja().to_string(),
+                role: role.name_text().to_string(),
             };
             refusals.push(Refusal::new(code, Field::GrantedBy, Some(article)));
         }
@@ -437,7 +437,7 @@ mod tests {
     fn every_role_names_its_article() {
         assert_eq!(Role::GeneralManager.article().to_string(), "第3条第2項");
         assert_eq!(Role::EntryManagerCounters.article().to_string(), "第18条");
-        assert!(Role::ALL.iter().all(|r| !r.name_ja().is_empty()));
+        assert!(Role::ALL.iter().all(|r| !r.name_text().is_empty()));
     }
 
     #[test]

@@ -207,6 +207,15 @@ impl Refusal {
     }
 
     /// The message shown to the person at the field, with the article where one applies.
+    /// The message in the reader's language (`lang`): what a screen shows.
+    pub fn message(&self) -> String {
+        if crate::lang::is_english() {
+            self.message_en()
+        } else {
+            self.message_ja()
+        }
+    }
+
     pub fn message_ja(&self) -> String {
         let text = match &self.code {
             RefusalCode::UnknownRoom => "部屋を選んでください。".to_string(),
@@ -462,7 +471,7 @@ impl Refusal {
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message_ja())
+        f.write_str(&self.message())
     }
 }
 
@@ -500,7 +509,7 @@ impl Refusals {
 
 impl fmt::Display for Refusals {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let messages: Vec<String> = self.0.iter().map(Refusal::message_ja).collect();
+        let messages: Vec<String> = self.0.iter().map(Refusal::message).collect();
         f.write_str(&messages.join(" "))
     }
 }

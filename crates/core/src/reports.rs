@@ -131,7 +131,7 @@ pub enum ReportState {
 }
 
 impl ReportState {
-    pub fn name_ja(self) -> &'static str {
+    pub fn name_text(self) -> &'static str {
         match self {
             ReportState::Unreviewed => "未確認",
             ReportState::Investigating => "調査中",
@@ -273,7 +273,7 @@ impl ReportCycle {
         Self::ALL.into_iter().find(|c| c.code() == code)
     }
 
-    pub fn name_ja(self) -> &'static str {
+    pub fn name_text(self) -> &'static str {
         match self {
             ReportCycle::Monthly => "毎月",
             ReportCycle::Quarterly => "四半期ごと（4〜6月・7〜9月・10〜12月・1〜3月）",
@@ -354,7 +354,7 @@ pub fn check_cycle(
     for cycle in [before, set.cycle] {
         if !cycle.starts_period(set.from) {
             let code = RefusalCode::NotPeriodStart {
-                cycle: cycle.name_ja().to_string(),
+                cycle: cycle.name_text().to_string(),
             };
             return Err(Refusals(vec![Refusal::new(
                 code,
@@ -446,7 +446,7 @@ pub fn check_report(
     let period = period_on(cycles, report.from);
     if (report.from, report.to) != period {
         let code = RefusalCode::NotReportPeriod {
-            cycle: cycle_on(cycles, report.from).name_ja().to_string(),
+            cycle: cycle_on(cycles, report.from).name_text().to_string(),
         };
         refusals.push(Refusal::new(code, Field::Period, article));
     } else if report.to >= report.submitted_on {
@@ -764,7 +764,7 @@ mod tests {
         assert_eq!(
             refused.0[0].code,
             RefusalCode::NotReportPeriod {
-                cycle: ReportCycle::Quarterly.name_ja().into()
+                cycle: ReportCycle::Quarterly.name_text().into()
             }
         );
         let quarter = ReportSubmitted {
@@ -916,6 +916,6 @@ mod tests {
             on: day(2026, 12, 16),
         })));
         assert_eq!(office.report_state(&report.id()), ReportState::Closed);
-        assert_eq!(ReportState::Closed.name_ja(), "完了");
+        assert_eq!(ReportState::Closed.name_text(), "完了");
     }
 }

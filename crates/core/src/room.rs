@@ -23,7 +23,7 @@ impl SecurityLevel {
     }
 
     /// What the level means, as 第17条第1項 describes it.
-    pub fn description_ja(self) -> &'static str {
+    pub fn description_text(self) -> &'static str {
         match self {
             SecurityLevel::Three => "ネットワーク関係データ・セキュリティ情報の保管室",
             SecurityLevel::Two => "サーバ・ネットワーク機器の設置室",

@@ -304,10 +304,10 @@ mod tests {
     fn only_the_rooms_entry_manager_grants_permission() {
         let org = org();
         let soumu = RefusalCode::NotInRole {
-            role: Role::EntryManagerSecureRooms.name_ja().into(),
+            role: Role::EntryManagerSecureRooms.name_text().into(),
         };
         let juumin = RefusalCode::NotInRole {
-            role: Role::EntryManagerCounters.name_ja().into(),
+            role: Role::EntryManagerCounters.name_text().into(),
         };
         let cases = [
             (3, "soumu", vec![]),

@@ -198,7 +198,7 @@ pub fn check_handling(
 }
 
 /// "令和8年12月6日 佐藤 花子：…" for each handling, in order; "未処置" for none.
-pub fn handled_ja(handlings: &[&Handling], name_of: impl Fn(&str) -> String) -> String {
+pub fn handled_text(handlings: &[&Handling], name_of: impl Fn(&str) -> String) -> String {
     if handlings.is_empty() {
         return "未処置".to_string();
     }
@@ -1077,12 +1077,12 @@ mod tests {
         let registers = Registers::fold(head.events.iter());
         let steps = registers.office().handlings_of(&later);
         assert_eq!(steps.len(), 2);
-        let said = handled_ja(&steps, |id| format!("<{id}>"));
+        let said = handled_text(&steps, |id| format!("<{id}>"));
         assert_eq!(
             said,
             format!("令和8年1月3日 <op>：{how} ／ 令和8年1月3日 <op>：翌月の点検で再発なし")
         );
-        assert_eq!(handled_ja(&[], |id| id.to_string()), "未処置");
+        assert_eq!(handled_text(&[], |id| id.to_string()), "未処置");
         assert_eq!(
             registers.rule_breaks().len(),
             1,

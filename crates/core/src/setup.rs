@@ -27,7 +27,7 @@ impl SetupStep {
         SetupStep::Enrollment,
     ];
 
-    pub fn name_ja(self) -> &'static str {
+    pub fn name_text(self) -> &'static str {
         match self {
             SetupStep::Terms => "職と任期（役割の担当者）",
             SetupStep::RoomsAndKeys => "室と鍵",
@@ -77,7 +77,7 @@ fn missing(step: SetupStep, r: &Registers, today: NaiveDate, enrolled: bool) -> 
         SetupStep::Terms => Role::ALL
             .into_iter()
             .filter(|role| r.organisation().who_held(*role, today).is_none())
-            .map(|role| format!("{}の担当者がいません", role.name_ja()))
+            .map(|role| format!("{}の担当者がいません", role.name_text()))
             .collect(),
         SetupStep::RoomsAndKeys => rooms_missing(r),
         SetupStep::Staff => {

@@ -102,6 +102,26 @@ pub fn datetime_ja(at: DateTime<Utc>) -> String {
     format!("{} {}", date_ja(at), time_ja(at))
 }
 
+/// A day as the reader's language writes it: 和暦 in Japanese, ISO 8601 in English.
+pub fn day_text(day: NaiveDate) -> String {
+    if crate::lang::is_english() {
+        day.format("%Y-%m-%d").to_string()
+    } else {
+        day_ja(day)
+    }
+}
+
+/// The JST date of `at` as `day_text` writes it.
+pub fn date_text(at: DateTime<Utc>) -> String {
+    day_text(to_jst(at).date_naive())
+}
+
+/// The JST date and time of `at` as `day_text` writes the date: 令和8年11月26日 11:47, or
+/// 2026-11-26 11:47.
+pub fn datetime_text(at: DateTime<Utc>) -> String {
+    format!("{} {}", date_text(at), time_ja(at))
+}
+
 /// 11:47
 pub fn time_ja(at: DateTime<Utc>) -> String {
     to_jst(at).format("%H:%M").to_string()

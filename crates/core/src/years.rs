@@ -38,7 +38,7 @@ impl YearKind {
     /// 令和8年度（2026年度）/ 令和8年（2026年）. A year an era began in is named by the new era
     /// (2019 → 令和元年度), unless the new era began after the year's own start (1988年度, whose
     /// last months fell in 平成, stays 昭和63年度).
-    pub fn label_ja(self, year: i32) -> String {
+    pub fn label_text(self, year: i32) -> String {
         let suffix = match self {
             YearKind::Fiscal => "年度",
             YearKind::Calendar => "年",
@@ -75,12 +75,12 @@ mod tests {
 
     #[test]
     fn years_are_named_in_wareki_with_the_western_year() {
-        assert_eq!(YearKind::Fiscal.label_ja(2026), "令和8年度（2026年度）");
-        assert_eq!(YearKind::Calendar.label_ja(2026), "令和8年（2026年）");
-        assert_eq!(YearKind::Fiscal.label_ja(2019), "令和元年度（2019年度）");
-        assert_eq!(YearKind::Calendar.label_ja(2019), "令和元年（2019年）");
-        assert_eq!(YearKind::Fiscal.label_ja(1988), "昭和63年度（1988年度）");
-        assert_eq!(YearKind::Calendar.label_ja(1989), "平成元年（1989年）");
-        assert_eq!(YearKind::Calendar.label_ja(1850), "1850年");
+        assert_eq!(YearKind::Fiscal.label_text(2026), "令和8年度（2026年度）");
+        assert_eq!(YearKind::Calendar.label_text(2026), "令和8年（2026年）");
+        assert_eq!(YearKind::Fiscal.label_text(2019), "令和元年度（2019年度）");
+        assert_eq!(YearKind::Calendar.label_text(2019), "令和元年（2019年）");
+        assert_eq!(YearKind::Fiscal.label_text(1988), "昭和63年度（1988年度）");
+        assert_eq!(YearKind::Calendar.label_text(1989), "平成元年（1989年）");
+        assert_eq!(YearKind::Calendar.label_text(1850), "1850年");
     }
 }

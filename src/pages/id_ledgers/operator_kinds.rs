@@ -63,12 +63,12 @@ impl KindForm {
 }
 
 /// The acts a kind governs, as the table and the print show them.
-fn acts_ja(acts: &[GovernedAct]) -> String {
+fn acts_text(acts: &[GovernedAct]) -> String {
     match acts.is_empty() {
         true => "—".to_string(),
         false => acts
             .iter()
-            .map(|a| a.name_ja())
+            .map(|a| a.name_text())
             .collect::<Vec<_>>()
             .join("、"),
     }
@@ -162,7 +162,7 @@ fn KindsTable(loaded: Memo<LedgersView>) -> impl IntoView {
             <tr data-kind=kind.id.clone()>
                 <td class="kind-name">{kind.name.clone()}</td>
                 <td>{kind.permits.clone()}</td>
-                <td class="kind-acts">{acts_ja(&kind.acts)}</td>
+                <td class="kind-acts">{acts_text(&kind.acts)}</td>
                 <td class="kind-holders">{line.holders}</td>
                 <td><RecordLink id=defined_by/></td>
             </tr>
@@ -231,7 +231,7 @@ fn ActChecks(acts: RwSignal<Vec<GovernedAct>>) -> impl IntoView {
                     <input type="checkbox" value=act.key()
                         prop:checked=move || acts.with(|a| a.contains(&act))
                         on:change=move |ev| toggle(act, event_target_checked(&ev))/>
-                    {act.name_ja()}
+                    {act.name_text()}
                 </label>
             }).collect_view()}
         </fieldset>

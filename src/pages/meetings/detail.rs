@@ -76,7 +76,7 @@ fn Held(meeting: Meeting) -> impl IntoView {
         .map(|a| {
             view! {
                 <li class="agenda-item" data-category=format!("{:?}", a.category)>
-                    <p><span class="category">{a.category.name_ja()}</span> " " <strong>{a.title.clone()}</strong></p>
+                    <p><span class="category">{a.category.name_text()}</span> " " <strong>{a.title.clone()}</strong></p>
                     <p class="discussion">"審議の内容：" {a.discussion.clone()}</p>
                     <p class="decision">"結果：" {a.decision.clone()}</p>
                 </li>

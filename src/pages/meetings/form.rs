@@ -324,7 +324,7 @@ fn AgendaRows(rows: Rows<AgendaRow>) -> impl IntoView {
                                 on:change=move |ev| r.category.set(event_target_value(&ev))>
                                 {CATEGORIES.map(|(c, value, number)| view! {
                                     <option value=value prop:selected=move || r.category.get() == value>
-                                        {format!("{number}{}", c.name_ja())}
+                                        {format!("{number}{}", c.name_text())}
                                     </option>
                                 })}
                             </select>
