@@ -5,6 +5,7 @@
 
 use crate::store::Store;
 use crate::sync::SyncState;
+use daicho_core::tr;
 use std::future::Future;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -42,11 +43,14 @@ impl StorageReport {
     /// The space used and left, as the error of a refused write says it.
     pub fn summary_text(&self) -> String {
         match (self.usage, self.quota) {
-            (Some(usage), Some(quota)) => {
-                format!("使用 {} ／ 上限 {}", size_text(usage), size_text(quota))
-            }
-            _ => "ブラウザが保存を中止しました".to_string(),
+            (Some(usage), Some(quota)) => tr!(
+                "使用 %{usage} ／ 上限 %{quota}",
+                usage = size_text(usage),
+                quota = size_text(quota)
+            ),
+            _ => tr!("ブラウザが保存を中止しました"),
         }
+        .into_owned()
     }
 
     /// What to warn of, given the records this device holds that no other place has yet.
@@ -67,16 +71,13 @@ impl StorageReport {
 }
 
 impl Concern {
-    pub fn message_ja(&self) -> String {
+    /// The warning in the reader's language.
+    pub fn message(&self) -> String {
         match self {
-            Concern::LowSpace { available } => format!(
-                "この端末の保存領域の残りが少なくなっています（残り {}）。記録を保存できなくなる前に同期し、システム管理者に連絡してください。",
-                size_text(*available)
-            ),
-            Concern::MayBeEvicted { unsent } => format!(
-                "この端末の保存領域は保護されていません（ブラウザが空き容量の不足時に消去することがあります）。まだ送信していない記録が {unsent} 件あります。早めに同期してください。"
-            ),
+            Concern::LowSpace { available } => tr!("この端末の保存領域の残りが少なくなっています（残り %{available}）。記録を保存できなくなる前に同期し、システム管理者に連絡してください。", available = size_text(*available)),
+            Concern::MayBeEvicted { unsent } => tr!("この端末の保存領域は保護されていません（ブラウザが空き容量の不足時に消去することがあります）。まだ送信していない記録が %{unsent} 件あります。早めに同期してください。", unsent = unsent),
         }
+        .into_owned()
     }
 }
 

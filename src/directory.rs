@@ -2,6 +2,7 @@
 //! person id).
 
 use daicho_core::people::PersonDefined;
+use daicho_core::tr;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
@@ -34,6 +35,7 @@ impl Directory {
     pub fn name_of(&self, id: &str) -> String {
         self.0
             .with(|m| m.get(id).map(|p| p.name.clone()))
+            .or_else(|| system_name(id))
             .unwrap_or_else(|| id.to_string())
     }
 
@@ -41,4 +43,16 @@ impl Directory {
         self.0
             .with(|m| m.values().filter(|p| p.is_staff()).cloned().collect())
     }
+}
+
+/// The app's own operators, recorded under a Japanese id, in the reader's language.
+fn system_name(id: &str) -> Option<String> {
+    let name = if id == crate::sync::AUTOMATIC {
+        tr!("システム（自動同期）")
+    } else if id == crate::store::SYSTEM_OPERATOR {
+        tr!("システム（初期設定）")
+    } else {
+        return None;
+    };
+    Some(name.into_owned())
 }

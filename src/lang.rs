@@ -25,8 +25,12 @@ pub fn remembered() -> Lang {
 pub fn apply_remembered() {
     let chosen = remembered();
     lang::set(chosen);
-    if let Some(root) = gloo::utils::document().document_element() {
+    let document = gloo::utils::document();
+    if let Some(root) = document.document_element() {
         let _ = root.set_attribute("lang", chosen.code());
+    }
+    if chosen == Lang::En {
+        document.set_title(&tr!("台帳 — 入退室管理簿"));
     }
 }
 
@@ -50,7 +54,7 @@ pub fn LanguageSwitch() -> impl IntoView {
         Lang::Ja => ("日本語", tr!("表示言語を日本語に切り替える")),
     };
     view! {
-        <button type="button" class="language-switch" lang=other.code() title=hint.clone()
+        <button type="button" class="language-switch no-print" lang=other.code() title=hint.clone()
             aria-label=format!("{label} — {hint}") on:click=move |_| choose(other)>
             {label}
         </button>

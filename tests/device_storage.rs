@@ -64,11 +64,11 @@ fn eviction_is_a_concern_only_while_records_wait_unsent() {
     };
     assert_eq!(unknown.concerns(3), vec![]);
     assert!(Concern::MayBeEvicted { unsent: 3 }
-        .message_ja()
+        .message()
         .contains("まだ送信していない記録が 3 件"));
     assert!(Concern::LowSpace {
         available: 1_500_000
     }
-    .message_ja()
+    .message()
     .contains("残り 1.5 MB"));
 }

@@ -3,6 +3,7 @@
 //! assertion over a challenge bound to the sign-in (daicho-core `webauthn::challenge`).
 //! The biometric itself never leaves the authenticator (第8条第2項).
 
+use daicho_core::tr;
 use daicho_core::webauthn::PasskeyCredential;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -52,7 +53,7 @@ pub fn is_available() -> bool {
 pub async fn register(person_id: &str, name: &str) -> Result<PasskeyCredential, String> {
     let value = create_passkey(&rp_id(), person_id, person_id, name)
         .await
-        .map_err(|e| refusal_ja(&e))?;
+        .map_err(|e| refusal_text(&e))?;
     from_answer(value)
 }
 
@@ -63,7 +64,7 @@ pub async fn assert(
 ) -> Result<AuthenticatorAnswer, String> {
     let value = get_assertion(&rp_id(), credential_ids, challenge)
         .await
-        .map_err(|e| refusal_ja(&e))?;
+        .map_err(|e| refusal_text(&e))?;
     from_answer(value)
 }
 
@@ -75,20 +76,21 @@ fn from_answer<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
 }
 
 /// The browser's refusal in words for the person at the tablet.
-fn refusal_ja(error: &JsValue) -> String {
+fn refusal_text(error: &JsValue) -> String {
     let name = js_sys::Reflect::get(error, &"name".into())
         .ok()
         .and_then(|n| n.as_string())
         .unwrap_or_default();
     match name.as_str() {
         "NotAllowedError" => {
-            "生体認証が確認できませんでした（取り消し、時間切れ、または本人確認の失敗）。".into()
+            tr!("生体認証が確認できませんでした（取り消し、時間切れ、または本人確認の失敗）。")
         }
         "SecurityError" => {
-            "この接続では生体認証を使えません（HTTPSのホスト名で開いてください）。".into()
+            tr!("この接続では生体認証を使えません（HTTPSのホスト名で開いてください）。")
         }
-        "InvalidStateError" => "この認証器はすでに登録されています。".into(),
-        "NotSupportedError" => "この端末の認証器は対応する方式を持っていません。".into(),
-        _ => format!("生体認証でエラーが発生しました（{name}）。"),
+        "InvalidStateError" => tr!("この認証器はすでに登録されています。"),
+        "NotSupportedError" => tr!("この端末の認証器は対応する方式を持っていません。"),
+        _ => tr!("生体認証でエラーが発生しました（%{name}）。", name = name),
     }
+    .into_owned()
 }

@@ -2,13 +2,14 @@
 //! permitted into a room as one-tap chips, and the purpose a person gave last time.
 
 use super::record_form::Field;
+use crate::components::staff_choice::person_label;
 use crate::directory::Directory;
 use crate::state::follow_store;
 use chrono::Utc;
 use daicho_core::admission::prior_permission;
 use daicho_core::people::PersonDefined;
 use daicho_core::sort::sort_by_key;
-use daicho_core::Room;
+use daicho_core::{tr, Room};
 use leptos::prelude::*;
 use std::future::Future;
 
@@ -16,7 +17,9 @@ use std::future::Future;
 #[component]
 pub fn PersonSelect(
     id: &'static str,
-    label: &'static str,
+    /// The field's label (a `tr!` text, or a plain `&'static str`).
+    #[prop(into)]
+    label: String,
     value: RwSignal<String>,
     /// The field of daicho-core's refusals shown under it.
     #[prop(optional)]
@@ -30,7 +33,10 @@ pub fn PersonSelect(
         });
         people
             .into_iter()
-            .map(|p| (p.id, format!("{}（{}）", p.name, p.affiliation)))
+            .map(|p| {
+                let text = person_label(&p);
+                (p.id, text)
+            })
             .collect()
     };
     labelled_select(id, label, value, refusals, choices)
@@ -40,7 +46,9 @@ pub fn PersonSelect(
 #[component]
 pub fn RoomSelect(
     id: &'static str,
-    label: &'static str,
+    /// The field's label (a `tr!` text, or a plain `&'static str`).
+    #[prop(into)]
+    label: String,
     #[prop(into)] rooms: Signal<Vec<Room>>,
     value: RwSignal<String>,
     /// The field of daicho-core's refusals shown under it.
@@ -52,10 +60,9 @@ pub fn RoomSelect(
             .get()
             .into_iter()
             .map(|r| {
-                (
-                    r.id.clone(),
-                    format!("{}（レベル{}）", r.name, r.level.number()),
-                )
+                let (name, level) = (&r.name, r.level.number());
+                let text = tr!("%{name}（レベル%{level}）", name = name, level = level);
+                (r.id.clone(), text.into_owned())
             })
             .collect()
     };
@@ -65,7 +72,7 @@ pub fn RoomSelect(
 /// A labelled select of `(value, text)` choices after an empty "選んでください".
 fn labelled_select(
     id: &'static str,
-    label: &'static str,
+    label: String,
     value: RwSignal<String>,
     refusals: Option<daicho_core::Field>,
     choices: impl Fn() -> Vec<(String, String)> + Send + Sync + 'static,
@@ -80,7 +87,7 @@ fn labelled_select(
     let select = view! {
         <select id=id aria-describedby=described_by prop:value=move || value.get()
             on:change=move |ev| value.set(event_target_value(&ev))>
-            <option value="">"選んでください"</option>
+            <option value="">{tr!("選んでください")}</option>
             {options}
         </select>
     };
@@ -90,7 +97,7 @@ fn labelled_select(
 /// `input` in a `Field`, with the refusals of `refusals` (if any) under it.
 pub fn labelled(
     id: String,
-    label: &'static str,
+    label: String,
     refusals: Option<daicho_core::Field>,
     input: impl IntoView + 'static,
 ) -> AnyView {
@@ -139,7 +146,7 @@ pub fn PermittedChips(room: Signal<Option<Room>>, person_id: RwSignal<String>) -
             })
             .collect_view()
     };
-    view! { <div class="chips" role="group" aria-label="この室に入室できる方">{chips}</div> }
+    view! { <div class="chips" role="group" aria-label=tr!("この室に入室できる方")>{chips}</div> }
 }
 
 /// Fills `purpose`, while it is empty, with what `last` reads for the person chosen in

@@ -9,6 +9,7 @@ use super::record_form::{Field as RecordField, FieldRefusal, Outcome, RecordForm
 use super::record_time::{self, ChosenTime, RecordTimeControl};
 use super::shown::Shown;
 use crate::auth::session::Session;
+use crate::components::staff_choice::person_label;
 use crate::directory::Directory;
 use crate::pages::room_measures::measures_today;
 use crate::state::{follow_store, local_action, use_store};
@@ -18,20 +19,24 @@ use chrono::Utc;
 use daicho_core::people::PersonDefined;
 use daicho_core::sort::sort_by;
 use daicho_core::{
-    wareki, EntryRecord, EntryRecorded, EventId, Field, RefusalCode, Refusals, Room, SecurityLevel,
+    tr, wareki, EntryRecord, EntryRecorded, EventId, Field, RefusalCode, Refusals, Room,
+    SecurityLevel,
 };
 use leptos::html;
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 /// Purposes clerks type often (any other may be typed).
-const PURPOSES: [&str; 6] = [
-    "システム保守",
-    "サーバ点検",
-    "データの保管・搬出入",
-    "窓口業務",
-    "清掃",
-    "監査",
-];
+fn purposes() -> [Cow<'static, str>; 6] {
+    [
+        tr!("システム保守"),
+        tr!("サーバ点検"),
+        tr!("データの保管・搬出入"),
+        tr!("窓口業務"),
+        tr!("清掃"),
+        tr!("監査"),
+    ]
+}
 
 /// What the form is filled with.
 #[derive(Clone, Copy)]
@@ -127,7 +132,7 @@ pub fn EntryForm(
                     notice.try_set(None);
                 }
             }
-            Outcome::of(result, "入室を記録しました。")
+            Outcome::of(result, tr!("入室を記録しました。"))
         }
     });
     fill_purpose_from_last_entry(draft, room);
@@ -141,18 +146,20 @@ pub fn EntryForm(
     let measures_here = move || {
         let (room, measures) = (room.get()?, measures.get()?);
         let lines = measures_today(&measures, &room, directory);
-        (!lines.is_empty()).then(|| format!("この室の措置（第18条第2項）：{}", lines.join("／")))
+        let list = lines.join(&*tr!("／"));
+        let text = tr!("この室の措置（第18条第2項）：%{list}", list = list);
+        (!lines.is_empty()).then_some(text)
     };
     view! {
         <RecordForm class="entry-form" action=record>
-            <h2>"入室を記録"</h2>
+            <h2>{tr!("入室を記録")}</h2>
             <p class="form-room">
-                {move || room.get().map(|r| r.value.name).unwrap_or_else(|| "部屋を選んでください".into())}
+                {move || room.get().map(|r| r.value.name).unwrap_or_else(|| tr!("部屋を選んでください").into_owned())}
             </p>
             <FieldRefusal field=Field::Room id="entry-room-error"/>
             <p class="requirement">{move || room.get().map(|r| requirement(r.level))}</p>
             <p class="requirement measure">{measures_here}</p>
-            <RecordField id="entry-person" label="入室する方（職員・来訪者に登録された方）" refusals=Field::Name>
+            <RecordField id="entry-person" label=tr!("入室する方（職員・来訪者に登録された方）") refusals=Field::Name>
                 <PermittedChips room person_id=draft.person_id/>
                 <select id="entry-person" node_ref=person_input prop:value=move || draft.person_id.get()
                     on:change=move |ev| {
@@ -161,38 +168,38 @@ pub fn EntryForm(
                     }
                     aria-invalid=refused(&[Field::Name, Field::Person])
                     aria-describedby="entry-person-error entry-person-permit-error entry-person-key-error">
-                    <option value="">"選んでください"</option>
+                    <option value="">{tr!("選んでください")}</option>
                     <PeopleOptions staff=true/>
                     <PeopleOptions staff=false/>
                 </select>
-                <p class="person-affiliation">{move || person().map(|p| format!("所属：{}", p.affiliation))}</p>
+                <p class="person-affiliation">{move || person().map(|p| tr!("所属：%{affiliation}", affiliation = p.affiliation))}</p>
                 <FieldRefusal field=Field::Person id="entry-person-permit-error"/>
                 <FieldRefusal field=Field::Key id="entry-person-key-error"/>
                 <ConfirmElsewhere action=record confirmed=draft.confirmed_elsewhere/>
             </RecordField>
             <Shown when=needs_escort>
-                <RecordField id="entry-escort" label="同行する職員" refusals=Field::Escort>
+                <RecordField id="entry-escort" label=tr!("同行する職員") refusals=Field::Escort>
                     <select id="entry-escort" on:change=move |ev| draft.escort_id.set(event_target_value(&ev))
                         aria-invalid=refused(&[Field::Escort]) aria-describedby="entry-escort-error">
-                        <option value="">"選んでください"</option>
+                        <option value="">{tr!("選んでください")}</option>
                         <PeopleOptions staff=true plain=true/>
                     </select>
                 </RecordField>
             </Shown>
-            <RecordField id="entry-purpose" label="目的" refusals=Field::Purpose>
+            <RecordField id="entry-purpose" label=tr!("目的") refusals=Field::Purpose>
                 <input id="entry-purpose" list="purposes" autocomplete="off" bind:value=draft.purpose
                     aria-invalid=refused(&[Field::Purpose]) aria-describedby="entry-purpose-error"/>
                 <datalist id="purposes">
-                    {PURPOSES.map(|p| view! { <option value=p></option> })}
+                    {purposes().map(|p| view! { <option value=p></option> })}
                 </datalist>
             </RecordField>
             <RecordTimeControl time/>
             <FieldRefusal field=Field::NameTag id="entry-name-tag-error"/>
             <button type="submit" id="record-entry" class="button primary big"
                 disabled=move || record.pending().get()>
-                "名札を確認して入室を記録"
+                {tr!("名札を確認して入室を記録")}
             </button>
-            <p class="hint">"入室する方の名札の着用を確かめてから押してください（第17条第2項）。"</p>
+            <p class="hint">{tr!("入室する方の名札の着用を確かめてから押してください（第17条第2項）。")}</p>
         </RecordForm>
     }
 }
@@ -225,9 +232,7 @@ fn ConfirmElsewhere(
                         let line = warned().map(|(line, _)| line);
                         confirmed.set(line.filter(|_| event_target_checked(&ev)));
                     }/>
-                {move || warned().map(|(_, room)| format!(
-                    "{room}の退室が記録されていないことを確かめました。このまま入室を記録します（例外として入退室管理者に報告されます）。"
-                ))}
+                {move || warned().map(|(_, room)| tr!("%{room}の退室が記録されていないことを確かめました。このまま入室を記録します（例外として入退室管理者に報告されます）。", room = room))}
             </label>
         </Shown>
     }
@@ -244,7 +249,13 @@ fn refused_at(action: Action<(), Outcome>, fields: &[Field]) -> bool {
 /// What the page says once an entry is recorded.
 fn entered(record: &EntryRecord) -> String {
     let at = wareki::datetime_text(record.entered_at);
-    format!("{}さんの入室を記録しました（{at}）。", record.name)
+    let name = &record.name;
+    let text = tr!(
+        "%{name}さんの入室を記録しました（%{at}）。",
+        name = name,
+        at = at
+    );
+    text.into_owned()
 }
 
 /// Fills the purpose with the one the person chosen gave last time in the room.
@@ -265,11 +276,11 @@ fn fill_purpose_from_last_entry(draft: Draft, room: Signal<Option<Room>>) {
 }
 
 /// What the room's level asks at the door (第17条第2項), shown above the form.
-fn requirement(level: SecurityLevel) -> &'static str {
+fn requirement(level: SecurityLevel) -> Cow<'static, str> {
     match level {
-        SecurityLevel::Three => "レベル3：入退室管理者の事前の許可と、入室のたびに貸出しを受けた鍵が必要です（第17条第2項）。",
-        SecurityLevel::Two => "レベル2：入退室管理者の事前の許可と、この室の鍵が必要です（第17条第2項）。",
-        SecurityLevel::One => "レベル1：入退室管理者の事前の許可が必要です。来訪者も許可を受けて入室します（第17条第2項）。",
+        SecurityLevel::Three => tr!("レベル3：入退室管理者の事前の許可と、入室のたびに貸出しを受けた鍵が必要です（第17条第2項）。"),
+        SecurityLevel::Two => tr!("レベル2：入退室管理者の事前の許可と、この室の鍵が必要です（第17条第2項）。"),
+        SecurityLevel::One => tr!("レベル1：入退室管理者の事前の許可が必要です。来訪者も許可を受けて入室します（第17条第2項）。"),
     }
 }
 
@@ -290,12 +301,16 @@ fn PeopleOptions(staff: bool, #[prop(optional)] plain: bool) -> impl IntoView {
         people
             .into_iter()
             .map(|p| {
-                let text = format!("{}（{}）", p.name, p.affiliation);
+                let text = person_label(&p);
                 view! { <option value=p.id>{text}</option> }
             })
             .collect_view()
     };
-    let label = if staff { "職員" } else { "来訪者" };
+    let label = if staff {
+        tr!("職員")
+    } else {
+        tr!("来訪者")
+    };
     if plain {
         options.into_any()
     } else {

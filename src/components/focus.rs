@@ -1,6 +1,7 @@
 //! Keyboard focus that follows the flow of a task: after a choice, the next field; and the
 //! skip link past the header and the register bar to the page's own content.
 
+use daicho_core::tr;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -24,7 +25,7 @@ pub fn focus_next(id: &'static str) {
 pub fn SkipLink() -> impl IntoView {
     view! {
         <button type="button" class="skip-link no-print" on:click=move |_| focus_next("page-content")>
-            "本文へ移動"
+            {tr!("本文へ移動")}
         </button>
     }
 }

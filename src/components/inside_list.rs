@@ -8,7 +8,7 @@ use crate::auth::session::Session;
 use crate::state::{follow_store, local_action, use_store, StoreRead};
 use crate::store::{Store, StoreError};
 use chrono::Utc;
-use daicho_core::{wareki, EntryRecord, ExitRecorded, Field, Room};
+use daicho_core::{tr, wareki, EntryRecord, ExitRecorded, Field, Room};
 use leptos::prelude::*;
 
 /// A room and who is inside it, earliest entry first.
@@ -122,7 +122,10 @@ async fn record_exit(
 /// Why an exit recorded nothing, naming whose it was.
 fn refusal_text(entry: &EntryRecord, error: StoreError) -> String {
     match error {
-        StoreError::Refused(refusals) => format!("{}さん: {refusals}", entry.name),
+        StoreError::Refused(refusals) => {
+            let name = &entry.name;
+            tr!("%{name}さん: %{refusals}", name = name, refusals = refusals).into_owned()
+        }
         other => other.to_string(),
     }
 }
@@ -155,10 +158,13 @@ pub fn InsideList(
                         .exited_at
                         .map(wareki::datetime_text)
                         .unwrap_or_default();
-                    say(Some(format!(
-                        "{}さんの退室を記録しました（{at}）。",
-                        record.name
-                    )));
+                    let name = &record.name;
+                    let said = tr!(
+                        "%{name}さんの退室を記録しました（%{at}）。",
+                        name = name,
+                        at = at
+                    );
+                    say(Some(said.into_owned()));
                 }
                 Err(error) => {
                     say(None);
@@ -176,10 +182,10 @@ pub fn InsideList(
             <p class="field-error exit-error" role="alert">{text}</p>
         })}
         <Shown when=move || !inside.with(Vec::is_empty)
-            fallback=|| view! { <p class="empty">"入室中の人はいません。"</p> }>
+            fallback=|| view! { <p class="empty">{tr!("入室中の人はいません。")}</p> }>
             <ul class="inside-list">
                 <Keyed each=move || inside.get() key=|e| e.id.to_string() children=move |entry| {
-                    let label = format!("{}さんの退室を記録", entry.name);
+                    let label = tr!("%{name}さんの退室を記録", name = entry.name);
                     let exiting = entry.clone();
                     view! {
                         <li class="inside-row">
@@ -187,11 +193,11 @@ pub fn InsideList(
                                 <strong>{entry.name.clone()}</strong>
                                 <span class="affiliation">{entry.affiliation.clone()}</span>
                             </span>
-                            <span class="since">"入室 " <JaTime at=entry.entered_at/></span>
+                            <span class="since">{tr!("入室")} " " <JaTime at=entry.entered_at/></span>
                             <span class="purpose">{entry.purpose.clone()}</span>
                             <button type="button" class="button exit" aria-label=label
                                 on:click=move |_| { exit.dispatch(exiting.clone()); }>
-                                "退室"
+                                {tr!("退室")}
                             </button>
                         </li>
                     }

@@ -13,7 +13,9 @@ use chrono::{Datelike, NaiveDate, Utc};
 use daicho_core::history::date_start_ms;
 use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::wareki::{self, WarekiDate};
+use daicho_core::{lang, tr};
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 /// Lines per page when no month is chosen.
 const PAGE_LINES: u32 = 50;
@@ -31,10 +33,13 @@ fn month_range(value: &str) -> Option<(i64, i64)> {
     Some((date_start_ms(first), date_start_ms(next)))
 }
 
-/// "令和8年11月" for the heading of a printed month.
+/// "令和8年11月" (in English "November 2026") for the heading of a printed month.
 fn month_text(value: &str) -> String {
-    NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d")
-        .ok()
+    let first = NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d").ok();
+    if lang::is_english() {
+        return first.map_or_else(|| value.to_string(), |d| d.format("%B %Y").to_string());
+    }
+    first
         .and_then(WarekiDate::from_date)
         .map(|w| {
             let s = w.to_string();
@@ -116,22 +121,22 @@ pub fn KeyLogbook(#[prop(into)] keys: Signal<Vec<KeyDefined>>) -> impl IntoView 
     view! {
         <section class="card wide log key-logbook" aria-labelledby="key-log-heading">
             <h2 id="key-log-heading">
-                "鍵の管理簿 " {move || { let m = month.get(); (!m.is_empty()).then(|| month_text(&m)) }}
+                {tr!("鍵の管理簿")} " " {move || { let m = month.get(); (!m.is_empty()).then(|| month_text(&m)) }}
             </h2>
             <div class="logbook-filters no-print" role="search">
                 <div class="field">
-                    <label for="key-log-key">"鍵"</label>
+                    <label for="key-log-key">{tr!("鍵")}</label>
                     <select id="key-log-key" on:change=choose(key)>
-                        <option value="">"すべての鍵"</option>
+                        <option value="">{tr!("すべての鍵")}</option>
                         {move || keys.get().into_iter().map(|k| view! {
                             <option value=k.id.clone()>{k.label.clone()}</option>
                         }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="key-log-month">"月"<small>"（選ぶと一か月分を表示・印刷）"</small></label>
+                    <label for="key-log-month">{tr!("月")}<small>{tr!("（選ぶと一か月分を表示・印刷）")}</small></label>
                     <select id="key-log-month" on:change=choose(month)>
-                        <option value="">"新しい順（月を選ばない）"</option>
+                        <option value="">{tr!("新しい順（月を選ばない）")}</option>
                         {months_offered(crate::components::ja_day::today()).into_iter().map(|m| {
                             let label = month_text(&m);
                             view! { <option value=m>{label}</option> }
@@ -139,57 +144,59 @@ pub fn KeyLogbook(#[prop(into)] keys: Signal<Vec<KeyDefined>>) -> impl IntoView 
                     </select>
                 </div>
             </div>
-            <RegisterOutput what="key_logbook" header=&CSV_HEADER
+            <RegisterOutput what="key_logbook" header=csv_header()
                 rows=Signal::derive(move || {
                     loans.get().iter().map(|l| csv_row(l, &key_label(&l.key_id), &directory)).collect()
                 })
                 covers=Signal::derive(move || {
                     let m = month.get();
-                    if m.is_empty() { format!("新しい順 {PAGE_LINES}件まで（表示中のページ）") } else { month_text(&m) }
+                    if m.is_empty() { tr!("新しい順 %{n}件まで（表示中のページ）", n = PAGE_LINES).into_owned() } else { month_text(&m) }
                 })/>
             <p class="log-count" data-total=move || total().map(|t| t.to_string())>
-                {move || total().map(|n| format!("該当 {n} 件"))}
+                {move || total().map(|n| tr!("該当 %{n} 件", n = n))}
             </p>
             {move || read.get().and_then(Result::err).map(|e| view! {
                 <p class="form-error" role="alert">{e}</p>
             })}
             <LogTable
                 class="logbook key-log-table"
-                columns=vec!["鍵", "貸出先", "目的", "貸出日時", "貸出者", "返却予定", "返却日時", "受領者"]
+                columns=vec![tr!("鍵"), tr!("貸出先"), tr!("目的"), tr!("貸出日時"), tr!("貸出者"), tr!("返却予定"), tr!("返却日時"), tr!("受領者")]
                 rows=loans
                 key=|l: &KeyLoan| (l.id.to_string(), l.returned_at)
                 row
-                empty="該当する記録はありません。"
+                empty=tr!("該当する記録はありません。")
             />
-            <nav class="pager no-print" aria-label="鍵の管理簿のページ">
+            <nav class="pager no-print" aria-label=tr!("鍵の管理簿のページ")>
                 <button type="button" class="button" disabled=move || pages.at_first()
-                    on:click=move |_| pages.back()>"← 前へ"</button>
+                    on:click=move |_| pages.back()>{tr!("← 前へ")}</button>
                 <button type="button" id="key-log-next" class="button" disabled=move || pages.at_last()
-                    on:click=move |_| pages.forward()>"次へ →"</button>
+                    on:click=move |_| pages.forward()>{tr!("次へ →")}</button>
             </nav>
         </section>
     }
 }
 
 /// The CSV's columns: the book's, with 和暦 times.
-const CSV_HEADER: [&str; 9] = [
-    "鍵",
-    "貸出先",
-    "目的",
-    "貸出日時",
-    "貸出者",
-    "返却予定",
-    "返却日時",
-    "受領者",
-    "備考",
-];
+fn csv_header() -> [Cow<'static, str>; 9] {
+    [
+        tr!("鍵"),
+        tr!("貸出先"),
+        tr!("目的"),
+        tr!("貸出日時"),
+        tr!("貸出者"),
+        tr!("返却予定"),
+        tr!("返却日時"),
+        tr!("受領者"),
+        tr!("備考"),
+    ]
+}
 
 /// A loan's line for the CSV, as the book reads (names and the key's label, never ids).
 fn csv_row(loan: &KeyLoan, key_label: &str, directory: &Directory) -> Vec<String> {
     let returned = match loan.returned_at {
         _ if loan.voided => String::new(),
         Some(at) => wareki::datetime_text(at),
-        None => "貸出中".into(),
+        None => tr!("貸出中").into_owned(),
     };
     vec![
         key_label.to_string(),
@@ -204,7 +211,7 @@ fn csv_row(loan: &KeyLoan, key_label: &str, directory: &Directory) -> Vec<String
             .map(|id| directory.name_of(id))
             .unwrap_or_default(),
         if loan.voided {
-            "取消（競合の解決）".into()
+            tr!("取消（競合の解決）").into_owned()
         } else {
             String::new()
         },
@@ -225,9 +232,9 @@ fn LoanRow(loan: KeyLoan, key_label: Signal<String>) -> impl IntoView {
             <td><JaDateTime at=loan.due_back/></td>
             <td>{match loan.returned_at {
                 // A loan found not real when the key was lent twice: struck, never out.
-                _ if loan.voided => view! { <span class="voided">"取消（競合の解決）"</span> }.into_any(),
+                _ if loan.voided => view! { <span class="voided">{tr!("取消（競合の解決）")}</span> }.into_any(),
                 Some(at) => view! { <JaDateTime at/> }.into_any(),
-                None => view! { <span class="inside-mark">"貸出中"</span> }.into_any(),
+                None => view! { <span class="inside-mark">{tr!("貸出中")}</span> }.into_any(),
             }}</td>
             <td>{loan.received_by.as_deref().map(|id| directory.name_of(id))}</td>
         </tr>

@@ -6,6 +6,7 @@ use super::ja_day::ja_day;
 use super::logbook_table::{Line, LogbookTable};
 use super::pager::PageTrail;
 use super::register_output::{ReadAll, RegisterOutput};
+use crate::components::staff_choice::person_label;
 use crate::directory::Directory;
 use crate::state::{follow_store, use_store};
 use crate::store::paging::{LogPage, LogQuery, PageCursor};
@@ -14,8 +15,9 @@ use chrono::NaiveDate;
 use daicho_core::corrections::CorrectionTrail;
 use daicho_core::history::date_start_ms;
 use daicho_core::sort::sort_by_key;
-use daicho_core::{wareki, EntryRecord, Room};
+use daicho_core::{tr, wareki, EntryRecord, Room};
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 /// Lines per page: a screenful, and about two A4 pages when printed.
 pub const PAGE_LINES: u32 = 50;
@@ -34,7 +36,8 @@ impl Filters {
     /// The filters in words, for the printout's heading and the export's record.
     fn in_words(&self, rooms: &[Room], directory: &Directory) -> String {
         let room = rooms.iter().find(|r| r.id == self.room);
-        let mut parts = vec![room.map_or_else(|| "すべての室".to_string(), |r| r.name.clone())];
+        let mut parts =
+            vec![room.map_or_else(|| tr!("すべての室").into_owned(), |r| r.name.clone())];
         if !self.person.is_empty() {
             parts.push(directory.name_of(&self.person));
         }
@@ -42,9 +45,10 @@ impl Filters {
             NaiveDate::parse_from_str(v, "%Y-%m-%d").map_or_else(|_| v.to_string(), ja_day)
         };
         if !self.from.is_empty() || !self.to.is_empty() {
-            parts.push(format!("{}〜{}", day(&self.from), day(&self.to)));
+            let (from, to) = (day(&self.from), day(&self.to));
+            parts.push(tr!("%{from}〜%{to}", from = from, to = to).into_owned());
         }
-        parts.join("・")
+        parts.join(&*tr!("・"))
     }
 
     fn query(&self, after: Option<PageCursor>) -> LogQuery {
@@ -138,42 +142,42 @@ pub fn LogbookBrowser(
     view! {
         <div class="logbook-filters no-print" role="search">
             <div class="field">
-                <label for="log-room">"室"</label>
+                <label for="log-room">{tr!("室")}</label>
                 <select id="log-room" prop:value=move || filters.with(|f| f.room.clone())
                     on:change=set(|f, v| f.room = v)>
-                    <option value="">"すべての室"</option>
+                    <option value="">{tr!("すべての室")}</option>
                     {move || rooms.get().into_iter().map(|r| view! {
-                        <option value=r.id.clone()>{format!("{}（レベル{}）", r.name, r.level.number())}</option>
+                        <option value=r.id.clone()>{tr!("%{name}（レベル%{level}）", name = r.name, level = r.level.number())}</option>
                     }).collect_view()}
                 </select>
             </div>
             <PersonFilter on_change=set(|f, v| f.person = v)/>
             <div class="field">
-                <label for="log-from">"期間（から）"</label>
+                <label for="log-from">{tr!("期間（から）")}</label>
                 <input type="date" id="log-from" on:change=set(|f, v| f.from = v)/>
             </div>
             <div class="field">
-                <label for="log-to">"期間（まで）"</label>
+                <label for="log-to">{tr!("期間（まで）")}</label>
                 <input type="date" id="log-to" on:change=set(|f, v| f.to = v)/>
             </div>
             <div class="field">
-                <label for="log-order">"並び順"</label>
+                <label for="log-order">{tr!("並び順")}</label>
                 <select id="log-order" on:change=set(|f, v| f.oldest_first = v == "oldest")>
-                    <option value="newest">"新しい順"</option>
-                    <option value="oldest">"古い順"</option>
+                    <option value="newest">{tr!("新しい順")}</option>
+                    <option value="oldest">{tr!("古い順")}</option>
                 </select>
             </div>
         </div>
         <p class="log-count" data-total=move || total().map(|t| t.to_string())>
             {move || match total() {
-                Some(n) => format!("該当 {n} 件（{PAGE_LINES}件ずつ表示）"),
-                None => format!("{PAGE_LINES}件ずつ表示"),
+                Some(n) => tr!("該当 %{n} 件（%{per}件ずつ表示）", n = n, per = PAGE_LINES),
+                None => tr!("%{per}件ずつ表示", per = PAGE_LINES),
             }}
         </p>
         {move || read.get().and_then(Result::err).map(|e| view! {
             <p class="form-error" role="alert">{e}</p>
         })}
-        <RegisterOutput what="entry_logbook" header=&CSV_HEADER
+        <RegisterOutput what="entry_logbook" header=csv_header()
             rows=Signal::derive(Vec::new)
             covers=Signal::derive(move || filters.with(|f| f.in_words(&rooms.get(), &directory)))
             read_all=ReadAll(std::rc::Rc::new(move || {
@@ -181,11 +185,11 @@ pub fn LogbookBrowser(
                 Box::pin(async move { read_all(&store, &f, &directory).await })
             }))/>
         <LogbookTable lines/>
-        <nav class="pager no-print" aria-label="管理簿のページ">
+        <nav class="pager no-print" aria-label=tr!("管理簿のページ")>
             <button type="button" id="log-prev" class="button" disabled=move || pages.at_first()
-                on:click=move |_| pages.back()>"← 前の" {PAGE_LINES} "件"</button>
+                on:click=move |_| pages.back()>{tr!("← 前の%{n}件", n = PAGE_LINES)}</button>
             <button type="button" id="log-next" class="button" disabled=move || pages.at_last()
-                on:click=move |_| pages.forward()>"次の" {PAGE_LINES} "件 →"</button>
+                on:click=move |_| pages.forward()>{tr!("次の%{n}件 →", n = PAGE_LINES)}</button>
         </nav>
     }
 }
@@ -194,18 +198,20 @@ pub fn LogbookBrowser(
 const CSV_MAX_LINES: u32 = 20_000;
 
 /// The CSV's columns: the book's, with 和暦 times and the correction beside the original.
-const CSV_HEADER: [&str; 10] = [
-    "入室",
-    "退室",
-    "室",
-    "氏名",
-    "所属",
-    "目的",
-    "同行者",
-    "名札",
-    "記録者",
-    "訂正・取消",
-];
+fn csv_header() -> [Cow<'static, str>; 10] {
+    [
+        tr!("入室"),
+        tr!("退室"),
+        tr!("室"),
+        tr!("氏名"),
+        tr!("所属"),
+        tr!("目的"),
+        tr!("同行者"),
+        tr!("名札"),
+        tr!("記録者"),
+        tr!("訂正・取消"),
+    ]
+}
 
 /// Every line the filters cover, oldest first, as CSV rows (refused past `CSV_MAX_LINES`).
 async fn read_all(
@@ -225,10 +231,8 @@ async fn read_all(
         .await
         .map_err(|e| e.to_string())?;
     if page.total > CSV_MAX_LINES {
-        return Err(format!(
-            "該当が{}件あり、一度に書き出せる{CSV_MAX_LINES}件を超えています。期間か条件を絞ってください。",
-            page.total
-        ));
+        let (n, max) = (page.total, CSV_MAX_LINES);
+        return Err(tr!("該当が%{n}件あり、一度に書き出せる%{max}件を超えています。期間か条件を絞ってください。", n = n, max = max).into_owned());
     }
     let corrections = store.corrections().await.map_err(|e| e.to_string())?;
     let rooms: Vec<Room> = store.rooms().await.map_err(|e| e.to_string())?;
@@ -249,9 +253,9 @@ async fn read_all(
 fn csv_row(entry: &EntryRecord, trail: &CorrectionTrail, directory: &Directory) -> Vec<String> {
     let corrected = trail
         .corrected("purpose")
-        .map(|v| format!("目的の訂正：{v}"));
+        .map(|v| tr!("目的の訂正：%{value}", value = v).into_owned());
     let note = if trail.is_void() {
-        Some("取消".to_string())
+        Some(tr!("取消").into_owned())
     } else {
         corrected
     };
@@ -260,7 +264,7 @@ fn csv_row(entry: &EntryRecord, trail: &CorrectionTrail, directory: &Directory) 
         entry
             .exited_at
             .map(wareki::datetime_text)
-            .unwrap_or_else(|| "入室中".into()),
+            .unwrap_or_else(|| tr!("入室中").into_owned()),
         String::new(),
         entry.name.clone(),
         entry.affiliation.clone(),
@@ -271,11 +275,11 @@ fn csv_row(entry: &EntryRecord, trail: &CorrectionTrail, directory: &Directory) 
             .map(|id| directory.name_of(id))
             .unwrap_or_default(),
         if entry.name_tag_worn {
-            "着用"
+            tr!("着用")
         } else {
-            "未確認"
+            tr!("未確認")
         }
-        .into(),
+        .into_owned(),
         directory.name_of(&entry.entered_by),
         note.unwrap_or_default(),
     ]
@@ -293,11 +297,11 @@ fn PersonFilter(on_change: impl Fn(leptos::ev::Event) + 'static) -> impl IntoVie
     };
     view! {
         <div class="field">
-            <label for="log-person">"氏名"</label>
+            <label for="log-person">{tr!("氏名")}</label>
             <select id="log-person" on:change=on_change>
-                <option value="">"すべての方"</option>
+                <option value="">{tr!("すべての方")}</option>
                 {move || people().into_iter().map(|p| view! {
-                    <option value=p.id.clone()>{format!("{}（{}）", p.name, p.affiliation)}</option>
+                    <option value=p.id.clone()>{person_label(&p)}</option>
                 }).collect_view()}
             </select>
         </div>

@@ -4,7 +4,7 @@ use super::ja_date::{JaDateTime, JaTime};
 use super::log_table::LogTable;
 use crate::directory::Directory;
 use daicho_core::corrections::CorrectionTrail;
-use daicho_core::{wareki, EntryRecord};
+use daicho_core::{tr, wareki, EntryRecord};
 use leptos::prelude::*;
 
 /// A line of the logbook: an entry (closed by its exit, once recorded) and its corrections.
@@ -24,11 +24,11 @@ pub fn LogbookTable(#[prop(into)] lines: Signal<Vec<Line>>) -> impl IntoView {
     view! {
         <LogTable
             class="logbook"
-            columns=vec!["入室", "退室", "氏名", "所属", "目的", "同行者", "名札", "記録者"]
+            columns=vec![tr!("入室"), tr!("退室"), tr!("氏名"), tr!("所属"), tr!("目的"), tr!("同行者"), tr!("名札"), tr!("記録者")]
             rows=lines
             key
             row=|line: Line| view! { <LogRow entry=line.entry trail=line.trail/> }
-            empty="該当する記録はありません。"
+            empty=tr!("該当する記録はありません。")
         />
     }
 }
@@ -52,13 +52,13 @@ fn LogRow(entry: EntryRecord, trail: CorrectionTrail) -> impl IntoView {
     view! {
         <tr class:open=entry.is_inside() class:void=trail.is_void() data-entry=entry.id.to_string()>
             <td><JaDateTime at=entry.entered_at/></td>
-            <td>{exit.unwrap_or_else(|| view! { <span class="inside-mark">"入室中"</span> }.into_any())}</td>
+            <td>{exit.unwrap_or_else(|| view! { <span class="inside-mark">{tr!("入室中")}</span> }.into_any())}</td>
             <td><a href=format!("#/record/{}", entry.id) class="record-link">{entry.name.clone()}</a></td>
             <td>{entry.affiliation.clone()}</td>
             <td>{entry.purpose.clone()} <Corrected trail=trail.clone() field="purpose"/>
-                {trail.is_void().then(|| view! { <span class="void-mark">"取消"</span> })}</td>
+                {trail.is_void().then(|| view! { <span class="void-mark">{tr!("取消")}</span> })}</td>
             <td>{entry.escort_id.as_deref().map(|id| directory.name_of(id))}</td>
-            <td>{if entry.name_tag_worn { "着用" } else { "未確認" }}</td>
+            <td>{if entry.name_tag_worn { tr!("着用") } else { tr!("未確認") }}</td>
             <td>{recorded_by}</td>
         </tr>
     }
@@ -69,6 +69,6 @@ fn LogRow(entry: EntryRecord, trail: CorrectionTrail) -> impl IntoView {
 #[component]
 fn Corrected(trail: CorrectionTrail, field: &'static str) -> impl IntoView {
     trail.corrected(field).map(|value| {
-        view! { <span class="corrected">"（訂正：" {value.to_string()} "）"</span> }
+        view! { <span class="corrected">{tr!("（訂正：%{value}）", value = value)}</span> }
     })
 }

@@ -4,7 +4,7 @@
 use super::record_form::{FieldRefusal, FormState, Outcome};
 use super::shown::Shown;
 use chrono::{DateTime, Utc};
-use daicho_core::wareki;
+use daicho_core::{tr, wareki};
 use daicho_core::{Field, Refusal, RefusalCode, Refusals};
 use leptos::prelude::*;
 
@@ -45,17 +45,17 @@ pub fn RecordTimeControl(time: ChosenTime) -> impl IntoView {
                 on:input=move |ev| time.set(Some(event_target_value(&ev)))
             />
             <button type="button" class="button" on:click=move |_| time.set(None)>
-                "現在時刻に戻す"
+                {tr!("現在時刻に戻す")}
             </button>
         }
     };
     view! {
         <fieldset class="record-time">
-            <legend>"記録する時刻（入室・退室）"</legend>
+            <legend>{tr!("記録する時刻（入室・退室）")}</legend>
             <Shown when=move || time.get().is_some() fallback=move || view! {
-                <span class="now-label">"現在時刻"</span>
+                <span class="now-label">{tr!("現在時刻")}</span>
                 <button type="button" class="button" id="choose-time" on:click=choose>
-                    "時刻を指定"
+                    {tr!("時刻を指定")}
                 </button>
             }>
                 {chosen_input}

@@ -1,15 +1,17 @@
-//! A register taken out of the screen: as CSV (UTF-8 with a BOM, headers in Japanese, names
-//! not ids) and printed on A4 (its title, what it covers, the town, the day printed and page
-//! numbers), each recorded in the operation history (第12条) as who took what out.
+//! A register taken out of the screen: as CSV (UTF-8 with a BOM, headers in the reader's
+//! language, names not ids) and printed on A4 (its title, what it covers, the town, the day
+//! printed and page numbers), each recorded in the operation history (第12条) as who took what
+//! out.
 
 use crate::auth::session::Session;
 use crate::state::{local_action, use_store};
 use chrono::Utc;
 use daicho_core::csv::table_bytes;
 use daicho_core::history::{output_name_text, Exported, Printed};
-use daicho_core::{wareki, EventKind};
+use daicho_core::{tr, wareki, EventKind};
 use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
+use std::borrow::Cow;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 
@@ -22,7 +24,38 @@ pub struct ReadAll(pub Rc<dyn Fn() -> LocalBoxFuture<'static, Rows>>);
 pub type Rows = Result<Vec<Vec<String>>, String>;
 
 /// The town whose registers these are (the regulation's own).
-const TOWN: &str = "湧別町";
+fn town() -> Cow<'static, str> {
+    tr!("湧別町")
+}
+
+/// A register's CSV column headings in the reader's language: `tr!` texts (an array or a
+/// `Vec`), or plain `&'static str`.
+#[derive(Clone)]
+pub struct CsvHeader(Rc<[String]>);
+
+impl<C: Into<Cow<'static, str>>> From<Vec<C>> for CsvHeader {
+    fn from(cells: Vec<C>) -> Self {
+        CsvHeader(cells.into_iter().map(|c| c.into().into_owned()).collect())
+    }
+}
+
+impl<C: Into<Cow<'static, str>>, const N: usize> From<[C; N]> for CsvHeader {
+    fn from(cells: [C; N]) -> Self {
+        Vec::from(cells).into()
+    }
+}
+
+impl<const N: usize> From<&'static [&'static str; N]> for CsvHeader {
+    fn from(cells: &'static [&'static str; N]) -> Self {
+        cells.to_vec().into()
+    }
+}
+
+impl From<&'static [&'static str]> for CsvHeader {
+    fn from(cells: &'static [&'static str]) -> Self {
+        cells.to_vec().into()
+    }
+}
 
 /// The CSV and print buttons of one register, and the heading its printout carries. `rows`
 /// are the register's lines as a person reads them, in the order shown, under `header`.
@@ -30,9 +63,9 @@ const TOWN: &str = "湧別町";
 pub fn RegisterOutput(
     /// Recorded in the history: `"people"`, `"rooms"`, ….
     what: &'static str,
-    header: &'static [&'static str],
+    #[prop(into)] header: CsvHeader,
     #[prop(into)] rows: Signal<Vec<Vec<String>>>,
-    /// What the rows cover, in words: a month, a filter, or 「すべて」.
+    /// What the rows cover, in words: a month, a filter, or “all”.
     #[prop(into)]
     covers: Signal<String>,
     /// For a register shown a page at a time: every line the filter covers, for the CSV.
@@ -41,13 +74,13 @@ pub fn RegisterOutput(
 ) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     // The register's name: the printout's title, the file's name, 操作履歴's wording.
-    let title = output_name_text(what);
+    let title = output_name_text(what).to_string();
     let export = {
-        let store = store.clone();
+        let (store, title) = (store.clone(), title.clone());
         local_action(move |_: &()| {
             let (shown, covers) = (rows.get_untracked(), covers.get_untracked());
             let (store, operator) = (store.clone(), session.operator_id());
-            let read_all = read_all.clone();
+            let (read_all, header, title) = (read_all.clone(), header.clone(), title.clone());
             async move {
                 let rows = match read_all {
                     Some(ReadAll(read)) => read().await?,
@@ -55,19 +88,27 @@ pub fn RegisterOutput(
                 };
                 let day = wareki::to_jst(Utc::now()).format("%Y%m%d");
                 let name = format!("{title}_{day}.csv");
-                download(&table_bytes(header, &rows), &name)?;
+                let header: Vec<&str> = header.0.iter().map(String::as_str).collect();
+                download(&table_bytes(&header, &rows), &name)?;
                 let kind = EventKind::Exported(Exported {
                     what: what.into(),
                     rows: rows.len() as u32,
                     filter: covers,
                 });
-                store
-                    .record_act(kind, &operator, Utc::now())
-                    .await
-                    .map_err(|e| {
-                        format!("書き出しましたが、操作履歴に記録できませんでした（{e}）。")
-                    })?;
-                Ok::<_, String>(format!("{}件をCSVで書き出しました（{name}）。", rows.len()))
+                if let Err(e) = store.record_act(kind, &operator, Utc::now()).await {
+                    let said = tr!(
+                        "書き出しましたが、操作履歴に記録できませんでした（%{e}）。",
+                        e = e
+                    );
+                    return Err(said.into_owned());
+                }
+                let n = rows.len();
+                let done = tr!(
+                    "%{n}件をCSVで書き出しました（%{name}）。",
+                    n = n,
+                    name = name
+                );
+                Ok::<_, String>(done.into_owned())
             }
         })
     };
@@ -88,11 +129,11 @@ pub fn RegisterOutput(
         <div class="register-output no-print" data-what=what>
             <button type="button" id=format!("{what}-csv") class="button"
                 disabled=move || export.pending().get() on:click=move |_| { export.dispatch(()); }>
-                "CSVで書き出す"
+                {tr!("CSVで書き出す")}
             </button>
             <button type="button" id=format!("{what}-print") class="button"
                 on:click=move |_| { print.dispatch(()); }>
-                "印刷（A4）"
+                {tr!("印刷（A4）")}
             </button>
             {move || said().map(|said| match said {
                 Ok(done) => view! { <p class="status" role="status">{done}</p> }.into_any(),
@@ -102,7 +143,7 @@ pub fn RegisterOutput(
         <header class="print-heading print-only" data-what=what>
             <p class="print-title">{title}</p>
             <p class="print-covers">
-                {move || covers.get()} "　" {TOWN} "　印刷 " {wareki::date_text(Utc::now())}
+                {move || tr!("%{covers}　%{town}　印刷 %{day}", covers = covers.get(), town = town(), day = wareki::date_text(Utc::now()))}
             </p>
         </header>
     }
@@ -192,7 +233,9 @@ fn printed_text(cell: &web_sys::Element) -> String {
 
 /// Offers `bytes` as a CSV file download through a Blob link.
 pub fn download(bytes: &[u8], name: &str) -> Result<(), String> {
-    let fail = |e: wasm_bindgen::JsValue| format!("書き出しに失敗しました（{e:?}）。");
+    let fail = |e: wasm_bindgen::JsValue| {
+        tr!("書き出しに失敗しました（%{e}）。", e = format!("{e:?}")).into_owned()
+    };
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("text/csv;charset=utf-8");
@@ -201,7 +244,7 @@ pub fn download(bytes: &[u8], name: &str) -> Result<(), String> {
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
     let document = web_sys::window()
         .and_then(|w| w.document())
-        .ok_or("document がありません")?;
+        .ok_or_else(|| tr!("document がありません").into_owned())?;
     let link: web_sys::HtmlAnchorElement =
         document.create_element("a").map_err(fail)?.unchecked_into();
     link.set_href(&url);

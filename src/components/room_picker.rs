@@ -2,7 +2,7 @@
 
 use super::inside_list::Occupancy;
 use super::keyed::Keyed;
-use daicho_core::Room;
+use daicho_core::{tr, Room};
 use leptos::prelude::*;
 
 #[component]
@@ -12,7 +12,7 @@ pub fn RoomPicker(
     on_choose: Callback<String>,
 ) -> impl IntoView {
     view! {
-        <nav class="room-picker" aria-label="部屋を選ぶ">
+        <nav class="room-picker" aria-label=tr!("部屋を選ぶ")>
             // Keyed by the room's version: an edited room is drawn again.
             <Keyed each=move || occupancy.rooms() key=|r| r.room.version.clone() children=move |r| {
                 view! { <RoomButton room=r.room occupancy selected on_choose/> }
@@ -39,11 +39,11 @@ fn RoomButton(
             aria-pressed=move || is_selected().to_string()
             on:click=move |_| on_choose.run(id.get_value())
         >
-            <span class="level">{format!("レベル{}", room.level.number())}</span>
+            <span class="level">{tr!("レベル%{level}", level = room.level.number())}</span>
             <span class="name">{room.name.clone()}</span>
             <span class="place">{room.place.clone()}</span>
-            <span class="count">{count} "人 入室中"</span>
-            {room.is_default.then(|| view! { <span class="default-tag">"初期値・要編集"</span> })}
+            <span class="count">{move || tr!("%{count}人 入室中", count = count())}</span>
+            {room.is_default.then(|| view! { <span class="default-tag">{tr!("初期値・要編集")}</span> })}
         </button>
     }
 }

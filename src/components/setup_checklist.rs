@@ -7,16 +7,18 @@ use crate::components::ja_day::today;
 use crate::state::follow_store;
 use daicho_core::organisation::Role;
 use daicho_core::setup::{progress, SetupStep, StepState};
+use daicho_core::tr;
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 /// Where each step is recorded.
-fn page_of(step: SetupStep) -> (&'static str, &'static str) {
+fn page_of(step: SetupStep) -> (&'static str, Cow<'static, str>) {
     match step {
-        SetupStep::Terms => ("#/positions", "職と役割"),
-        SetupStep::RoomsAndKeys => ("#/rooms", "室・鍵"),
-        SetupStep::Staff => ("#/people", "職員・来訪者"),
-        SetupStep::Permissions => ("#/permits", "入室許可"),
-        SetupStep::Enrollment => ("#/sync", "端末と同期"),
+        SetupStep::Terms => ("#/positions", tr!("職と役割")),
+        SetupStep::RoomsAndKeys => ("#/rooms", tr!("室・鍵")),
+        SetupStep::Staff => ("#/people", tr!("職員・来訪者")),
+        SetupStep::Permissions => ("#/permits", tr!("入室許可")),
+        SetupStep::Enrollment => ("#/sync", tr!("端末と同期")),
     }
 }
 
@@ -56,7 +58,7 @@ pub fn SetupChecklist() -> impl IntoView {
             let next = steps.iter().position(|s| !s.is_done());
             view! {
                 <section class="card wide setup-checklist" aria-labelledby="setup-heading">
-                    <h2 id="setup-heading">"初期設定の進み具合"</h2>
+                    <h2 id="setup-heading">{tr!("初期設定の進み具合")}</h2>
                     <ol class="setup-steps">
                         {steps.into_iter().enumerate().map(|(i, s)| step_line(s, Some(i) == next)).collect_view()}
                     </ol>
@@ -73,11 +75,11 @@ fn step_line(state: StepState, is_next: bool) -> impl IntoView {
     view! {
         <li class="setup-step" class:done=done class:next=is_next data-step=state.step.code()
             data-done=done.to_string()>
-            <span class="mark">{if done { "✓ 済み" } else if is_next { "▶ 次" } else { "未" }}</span>
+            <span class="mark">{if done { tr!("✓ 済み") } else if is_next { tr!("▶ 次") } else { tr!("未") }}</span>
             " " <strong>{state.step.name_text()}</strong>
             {(!done).then(|| view! {
                 <ul class="missing">{state.missing.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
-                <a class="remedy" href=href>{format!("{page}を開く →")}</a>
+                <a class="remedy" href=href>{tr!("%{page}を開く →", page = page)}</a>
             })}
         </li>
     }

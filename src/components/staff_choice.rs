@@ -5,6 +5,7 @@ use super::choices::labelled;
 use crate::directory::Directory;
 use daicho_core::people::PersonDefined;
 use daicho_core::sort::sort_by;
+use daicho_core::tr;
 use leptos::prelude::*;
 
 /// Staff sorted as the town lists them: by section, then name.
@@ -16,15 +17,24 @@ fn staff_sorted(directory: Directory) -> Vec<PersonDefined> {
     staff
 }
 
-fn label_of(p: &PersonDefined) -> String {
-    format!("{}（{}）", p.name, p.affiliation)
+/// A person as every select names them: 氏名（所属）.
+pub fn person_label(p: &PersonDefined) -> String {
+    let (name, affiliation) = (&p.name, &p.affiliation);
+    let text = tr!(
+        "%{name}（%{affiliation}）",
+        name = name,
+        affiliation = affiliation
+    );
+    text.into_owned()
 }
 
 /// A labelled select of staff; `value` holds the person id and may be set from outside.
 #[component]
 pub fn StaffSelect(
     #[prop(into)] id: String,
-    label: &'static str,
+    /// The field's label (a `tr!` text, or a plain `&'static str`).
+    #[prop(into)]
+    label: String,
     value: RwSignal<String>,
     /// A class for the select itself, for rows repeated in a form.
     #[prop(optional)]
@@ -38,7 +48,7 @@ pub fn StaffSelect(
         staff_sorted(directory)
             .into_iter()
             .map(|p| {
-                let text = label_of(&p);
+                let text = person_label(&p);
                 let id = p.id.clone();
                 view! { <option value=p.id prop:selected=move || value.get() == id>{text}</option> }
             })
@@ -48,7 +58,7 @@ pub fn StaffSelect(
     let select = view! {
         <select id=id.clone() class=class aria-describedby=described_by
             on:change=move |ev| value.set(event_target_value(&ev))>
-            <option value="" prop:selected=move || value.get().is_empty()>"選んでください"</option>
+            <option value="" prop:selected=move || value.get().is_empty()>{tr!("選んでください")}</option>
             {options}
         </select>
     };
@@ -59,7 +69,9 @@ pub fn StaffSelect(
 #[component]
 pub fn StaffChecklist(
     id: &'static str,
-    legend: &'static str,
+    /// The legend (a `tr!` text, or a plain `&'static str`).
+    #[prop(into)]
+    legend: String,
     chosen: RwSignal<Vec<String>>,
 ) -> impl IntoView {
     let directory = expect_context::<Directory>();
@@ -81,7 +93,7 @@ pub fn StaffChecklist(
                         <input type="checkbox" value=p.id.clone()
                             prop:checked=move || chosen.with(|c| c.contains(&checked_id))
                             on:change=move |ev| toggle(toggled_id.clone(), event_target_checked(&ev))/>
-                        {label_of(&p)}
+                        {person_label(&p)}
                     </label>
                 }
             })

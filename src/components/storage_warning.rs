@@ -3,6 +3,7 @@
 
 use crate::device_storage::{self, Concern, StorageReport};
 use crate::state::{use_store, SyncSignals};
+use daicho_core::tr;
 use leptos::prelude::*;
 
 /// The storage's report and the records held back (`device_storage::status`), read at start
@@ -32,8 +33,8 @@ pub fn StorageWarning() -> impl IntoView {
             let low = matches!(concern, Concern::LowSpace { .. });
             view! {
                 <p class="storage-trouble no-print" class:low=low role=if low { "alert" } else { "status" }>
-                    <span>{concern.message_ja()}</span>
-                    <a class="button" href="#/sync">"端末と同期を開く"</a>
+                    <span>{concern.message()}</span>
+                    <a class="button" href="#/sync">{tr!("端末と同期を開く")}</a>
                 </p>
             }
         }).collect_view()}

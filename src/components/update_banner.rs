@@ -2,6 +2,7 @@
 
 use super::shown::Shown;
 use crate::pwa;
+use daicho_core::tr;
 use leptos::prelude::*;
 
 #[component]
@@ -9,9 +10,9 @@ pub fn UpdateBanner(ready: RwSignal<bool>) -> impl IntoView {
     view! {
         <Shown when=move || ready.get()>
             <div class="update-banner" role="status">
-                <span>"新しい版の台帳があります。"</span>
+                <span>{tr!("新しい版の台帳があります。")}</span>
                 <button type="button" class="button primary" on:click=|_| pwa::apply_update()>
-                    "再読み込みして更新"
+                    {tr!("再読み込みして更新")}
                 </button>
             </div>
         </Shown>

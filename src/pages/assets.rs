@@ -17,8 +17,9 @@ use chrono::{NaiveDate, Utc};
 use daicho_core::assets::{AssetCategory, AssetRegistered, HandlerDesignated, MeasureRecorded};
 use daicho_core::organisation::{Organisation, Position, Role};
 use daicho_core::sort::sort_by;
-use daicho_core::{EventId, EventKind, Refusals, Versioned};
+use daicho_core::{tr, EventId, EventKind, Refusals, Versioned};
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 /// The register as read, with what the manager is derived from.
 #[derive(Clone, Default, PartialEq)]
@@ -63,15 +64,19 @@ impl Manager {
     /// 本人確認情報管理責任者（住民税務課長）
     fn role_text(&self) -> String {
         match &self.position {
-            Some(p) => format!("{}（{p}）", self.role.name_text()),
+            Some(p) => {
+                let role = self.role.name_text();
+                tr!("%{role}（%{position}）", role = role, position = p).into_owned()
+            }
             None => self.role.name_text().to_string(),
         }
     }
 
     fn holder_text(&self, directory: &Directory) -> String {
-        self.holder
-            .as_deref()
-            .map_or_else(|| "（担当者未登録）".to_string(), |h| directory.name_of(h))
+        self.holder.as_deref().map_or_else(
+            || tr!("（担当者未登録）").into_owned(),
+            |h| directory.name_of(h),
+        )
     }
 }
 
@@ -106,7 +111,7 @@ pub fn AssetsPage() -> impl IntoView {
     view! {
         <div class="assets-page" data-ready=move || register.get().is_some().to_string()>
             {move || register.get().and_then(Result::err).map(|e| view! {
-                <p class="form-error" role="alert">"情報資産の台帳を読めませんでした。" {e}</p>
+                <p class="form-error" role="alert">{tr!("情報資産の台帳を読めませんでした。")} {e}</p>
             })}
             <AssetList loaded draft/>
             <AssetForm loaded draft/>
@@ -134,16 +139,18 @@ struct AssetLine {
     measures: Vec<(EventId, MeasureRecorded)>,
 }
 
-/// The CSV's columns.
-const CSV_HEADER: [&str; 7] = [
-    "名称",
-    "区分",
-    "保管場所",
-    "管理方法",
-    "管理責任者（本日）",
-    "取扱者（第14条）",
-    "措置（第15条）",
-];
+/// The list's columns, the CSV's too (without the last, of buttons).
+fn columns() -> [Cow<'static, str>; 7] {
+    [
+        tr!("名称"),
+        tr!("区分"),
+        tr!("保管場所"),
+        tr!("管理方法"),
+        tr!("管理責任者（本日）"),
+        tr!("取扱者（第14条）"),
+        tr!("措置（第15条）"),
+    ]
+}
 
 impl AssetLine {
     /// The line for the CSV and print, as the list says it (和暦 days, names).
@@ -151,11 +158,8 @@ impl AssetLine {
         let asset = &self.asset.value;
         let designations = self.designations.iter().map(|(_, d)| {
             let to = d.to.map(ja_day).unwrap_or_default();
-            format!(
-                "{} {}〜{to}",
-                directory.name_of(&d.person_id),
-                ja_day(d.from)
-            )
+            let (name, from) = (directory.name_of(&d.person_id), ja_day(d.from));
+            tr!("%{name} %{from}〜%{to}", name = name, from = from, to = to).into_owned()
         });
         let measures = self
             .measures
@@ -167,8 +171,8 @@ impl AssetLine {
             asset.location.clone(),
             asset.management_method.clone(),
             format!("{} {}", self.manager, self.holder),
-            designations.collect::<Vec<_>>().join("／"),
-            measures.collect::<Vec<_>>().join("／"),
+            designations.collect::<Vec<_>>().join(tr!("／").as_ref()),
+            measures.collect::<Vec<_>>().join(tr!("／").as_ref()),
         ]
     }
     fn new(asset: &Versioned<AssetRegistered>, view: &AssetsView, directory: &Directory) -> Self {
@@ -248,53 +252,46 @@ fn AssetList(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
             _ => SortBy::Category,
         })
     };
-    let columns = vec![
-        "名称",
-        "区分",
-        "保管場所",
-        "管理方法",
-        "管理責任者（本日）",
-        "取扱者（第14条）",
-        "措置（第15条）",
-        "",
-    ];
+    let mut headings = Vec::from(columns());
+    headings.push("".into());
     view! {
         <section class="card wide">
-            <h2>"情報資産（第13条〜第15条）"</h2>
+            <h2>{tr!("情報資産（第13条〜第15条）")}</h2>
             <div class="filters">
-                <Field id="asset-filter-category" label="区分">
+                <Field id="asset-filter-category" label=tr!("区分")>
                     <select id="asset-filter-category" on:change=move |ev| category.set(event_target_value(&ev))>
-                        <option value="">"すべて"</option>
+                        <option value="">{tr!("すべて")}</option>
                         {AssetCategory::ALL.map(|c| view! { <option value=category_key(c)>{c.name_text()}</option> })}
                     </select>
                 </Field>
-                <Field id="asset-filter-text" label="名称・保管場所・管理方法で絞り込む">
+                <Field id="asset-filter-text" label=tr!("名称・保管場所・管理方法で絞り込む")>
                     <input id="asset-filter-text" type="search" autocomplete="off" bind:value=text/>
                 </Field>
-                <Field id="asset-sort" label="並び順">
+                <Field id="asset-sort" label=tr!("並び順")>
                     <select id="asset-sort" on:change=pick_sort>
-                        <option value="category">"区分順"</option>
-                        <option value="name">"名称順"</option>
-                        <option value="location">"保管場所順"</option>
+                        <option value="category">{tr!("区分順")}</option>
+                        <option value="name">{tr!("名称順")}</option>
+                        <option value="location">{tr!("保管場所順")}</option>
                     </select>
                 </Field>
             </div>
-            <RegisterOutput what="assets" header=&CSV_HEADER
+            <RegisterOutput what="assets" header=columns()
                 rows=Signal::derive(move || rows.get().iter().map(|l| l.csv_row(&directory)).collect())
                 covers=Signal::derive(move || {
-                    let kind = category_of(&category.get()).map_or("すべての区分", |c| c.name_text());
+                    let kind = category_of(&category.get())
+                        .map_or_else(|| tr!("すべての区分").into_owned(), |c| c.name_text().to_string());
                     match text.get().trim() {
-                        "" => kind.to_string(),
-                        t => format!("{kind}・「{t}」で絞り込み"),
+                        "" => kind,
+                        t => tr!("%{what}・「%{t}」で絞り込み", what = kind, t = t).into_owned(),
                     }
                 })/>
             <LogTable
                 class="register asset-list"
-                columns
+                columns=headings
                 rows
                 key=AssetLine::key
                 row=move |line| view! { <AssetRow line draft/> }
-                empty="該当する情報資産はありません。"
+                empty=tr!("該当する情報資産はありません。")
             />
         </section>
     }
@@ -305,13 +302,13 @@ fn AssetRow(line: AssetLine, draft: Draft) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let defined_by = line.asset.version.event();
     let asset = line.asset.value;
-    let label = format!("{}を編集", asset.name);
+    let label = tr!("%{name}を編集", name = asset.name);
     let editing = asset.clone();
     let designations = line.designations.into_iter().map(|(id, d)| {
         let name = directory.name_of(&d.person_id);
         view! {
             <li data-person=name.clone()>
-                {name.clone()} " " <JaDay day=d.from/> "〜"
+                {name.clone()} " " <JaDay day=d.from/> {tr!("〜")}
                 {d.to.map(|to| view! { <JaDay day=to/> })}
                 " " <RecordLink id/>
             </li>
@@ -334,7 +331,7 @@ fn AssetRow(line: AssetLine, draft: Draft) -> impl IntoView {
             <td><ul class="measures">{measures.collect_view()}</ul></td>
             <td>
                 <button type="button" class="button edit-asset" aria-label=label
-                    on:click=move |_| draft.load(&editing)>"編集"</button>
+                    on:click=move |_| draft.load(&editing)>{tr!("編集")}</button>
             </td>
         </tr>
     }
@@ -393,8 +390,8 @@ fn AssetForm(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let register = local_action(move |_: &()| {
         let done = match draft.editing.get_untracked() {
-            Some(_) => "情報資産の登録を更新しました。",
-            None => "情報資産を登録しました。",
+            Some(_) => tr!("情報資産の登録を更新しました。"),
+            None => tr!("情報資産を登録しました。"),
         };
         let kind = EventKind::AssetRegistered(draft.asset());
         let (store, operator) = (store.clone(), session.operator_id());
@@ -413,21 +410,18 @@ fn AssetForm(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
     };
     let derived = move || {
         let manager = loaded.with(|l| l.manager(draft.category.get(), today()));
-        format!(
-            "{} — 本日の担当: {}",
-            manager.role_text(),
-            manager.holder_text(&directory)
-        )
+        let (r, h) = (manager.role_text(), manager.holder_text(&directory));
+        tr!("%{role} — 本日の担当: %{holder}", role = r, holder = h)
     };
     let editing = move || draft.editing.get().is_some();
     view! {
         <RecordForm class="card wide asset-form" action=register>
-            <h2>{move || if editing() { "情報資産の登録を更新" } else { "情報資産を登録" }}</h2>
-            <p class="hint">"管理責任者は区分から定まります（第13条第2項）。登録できるのはその管理責任者です。"</p>
-            <Field id="asset-name" label="名称" refusals=daicho_core::Field::Name>
+            <h2>{move || if editing() { tr!("情報資産の登録を更新") } else { tr!("情報資産を登録") }}</h2>
+            <p class="hint">{tr!("管理責任者は区分から定まります（第13条第2項）。登録できるのはその管理責任者です。")}</p>
+            <Field id="asset-name" label=tr!("名称") refusals=daicho_core::Field::Name>
                 <input id="asset-name" autocomplete="off" aria-describedby="asset-name-error" bind:value=draft.name/>
             </Field>
-            <Field id="asset-category" label="区分">
+            <Field id="asset-category" label=tr!("区分")>
                 <select id="asset-category" on:change=pick_category>
                     {AssetCategory::ALL.map(|c| view! {
                         <option value=category_key(c) prop:selected=move || draft.category.get() == c>{c.name_text()}</option>
@@ -435,20 +429,20 @@ fn AssetForm(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
                 </select>
             </Field>
             <p class="derived" id="asset-derived-manager" role="status">
-                "管理責任者: " {derived}
+                {tr!("管理責任者: ")} {derived}
             </p>
-            <Field id="asset-location" label="保管場所">
+            <Field id="asset-location" label=tr!("保管場所")>
                 <input id="asset-location" autocomplete="off" bind:value=draft.location/>
             </Field>
-            <Field id="asset-method" label="管理方法（第14条第2項・第15条）" refusals=daicho_core::Field::Purpose>
+            <Field id="asset-method" label=tr!("管理方法（第14条第2項・第15条）") refusals=daicho_core::Field::Purpose>
                 <textarea id="asset-method" rows="3" aria-describedby="asset-method-error" bind:value=draft.method></textarea>
             </Field>
             <button type="submit" id="register-asset" class="button primary">
-                {move || if editing() { "更新" } else { "登録" }}
+                {move || if editing() { tr!("更新") } else { tr!("登録") }}
             </button>
             <Shown when=editing>
                 <button type="button" id="asset-new" class="button" on:click=move |_| draft.clear()>
-                    "編集をやめて新規登録へ"
+                    {tr!("編集をやめて新規登録へ")}
                 </button>
             </Shown>
         </RecordForm>
@@ -460,7 +454,7 @@ fn AssetForm(loaded: Memo<AssetsView>, draft: Draft) -> impl IntoView {
 #[component]
 fn AssetSelect(
     id: &'static str,
-    label: &'static str,
+    #[prop(into)] label: String,
     loaded: Memo<AssetsView>,
     value: RwSignal<String>,
     #[prop(optional)] personal_only: bool,
@@ -471,7 +465,8 @@ fn AssetSelect(
                 .iter()
                 .filter(|a| !personal_only || a.category.is_personal_data())
                 .map(|a| {
-                    let text = format!("{}（{}）", a.name, a.category.name_text());
+                    let c = a.category.name_text();
+                    let text = tr!("%{name}（%{category}）", name = a.name, category = c);
                     view! { <option value=a.id.clone()>{text}</option> }
                 })
                 .collect_view()
@@ -481,7 +476,7 @@ fn AssetSelect(
         <Field id=id label=label refusals=daicho_core::Field::Permit>
             <select id=id aria-describedby=format!("{id}-error")
                 on:change=move |ev| value.set(event_target_value(&ev))>
-                <option value="">"選んでください"</option>
+                <option value="">{tr!("選んでください")}</option>
                 {options}
             </select>
         </Field>
@@ -497,9 +492,9 @@ fn designation(
     (from, to): (&str, &str),
     operator: &str,
 ) -> Result<HandlerDesignated, Refusals> {
-    let from = day_in(from, "開始日", daicho_core::Field::Time)?;
+    let from = day_in(from, &tr!("開始日"), daicho_core::Field::Time)?;
     if person_id.is_empty() {
-        return Err(missing("取扱者", daicho_core::Field::Name, None));
+        return Err(missing(&tr!("取扱者"), daicho_core::Field::Name, None));
     }
     let designated_by = view
         .organisation
@@ -536,24 +531,24 @@ fn DesignationForm(loaded: Memo<AssetsView>) -> impl IntoView {
                 Err(refusals) => return Outcome::Refused(refusals),
             };
             let kind = EventKind::HandlerDesignated(designation);
-            let done = "取扱者を指定しました。";
+            let done = tr!("取扱者を指定しました。");
             Outcome::of(store.record(kind, &operator, Utc::now()).await, done)
         }
     });
     view! {
         <RecordForm class="card wide designation-form" action=designate>
-            <h2>"個人情報の取扱者を指定（第14条第1項）"</h2>
-            <p class="hint">"指定できるのは本人確認情報管理責任者です。"</p>
-            <AssetSelect id="designation-asset" label="情報資産（個人情報）" loaded value=asset personal_only=true/>
-            <PersonSelect id="designation-person" label="取扱者" value=person/>
+            <h2>{tr!("個人情報の取扱者を指定（第14条第1項）")}</h2>
+            <p class="hint">{tr!("指定できるのは本人確認情報管理責任者です。")}</p>
+            <AssetSelect id="designation-asset" label=tr!("情報資産（個人情報）") loaded value=asset personal_only=true/>
+            <PersonSelect id="designation-person" label=tr!("取扱者") value=person/>
             <FieldRefusal field=daicho_core::Field::Name id="designation-person-error"/>
-            <Field id="designation-from" label="開始日" refusals=daicho_core::Field::Time>
+            <Field id="designation-from" label=tr!("開始日") refusals=daicho_core::Field::Time>
                 <input id="designation-from" type="date" aria-describedby="designation-from-error" bind:value=from/>
             </Field>
-            <Field id="designation-to" label="終了日（定めない場合は空欄）" refusals=daicho_core::Field::Period>
+            <Field id="designation-to" label=tr!("終了日（定めない場合は空欄）") refusals=daicho_core::Field::Period>
                 <input id="designation-to" type="date" aria-describedby="designation-to-error" bind:value=to/>
             </Field>
-            <button type="submit" id="designate-handler" class="button primary">"指定"</button>
+            <button type="submit" id="designate-handler" class="button primary">{tr!("指定")}</button>
         </RecordForm>
     }
 }
@@ -566,13 +561,16 @@ fn MeasureForm(loaded: Memo<AssetsView>) -> impl IntoView {
     let on = RwSignal::new(today().to_string());
     let record = local_action(move |_: &()| {
         let operator = session.operator_id();
-        let read = day_in(&on.get_untracked(), "実施日", daicho_core::Field::Time).map(|day| {
-            MeasureRecorded {
-                asset_id: asset.get_untracked(),
-                measure: measure.get_untracked().trim().to_string(),
-                recorded_by: operator.clone(),
-                on: day,
-            }
+        let read = day_in(
+            &on.get_untracked(),
+            &tr!("実施日"),
+            daicho_core::Field::Time,
+        )
+        .map(|day| MeasureRecorded {
+            asset_id: asset.get_untracked(),
+            measure: measure.get_untracked().trim().to_string(),
+            recorded_by: operator.clone(),
+            on: day,
         });
         let store = store.clone();
         async move {
@@ -583,7 +581,7 @@ fn MeasureForm(loaded: Memo<AssetsView>) -> impl IntoView {
             let kind = EventKind::MeasureRecorded(recorded);
             let outcome = Outcome::of(
                 store.record(kind, &operator, Utc::now()).await,
-                "措置を記録しました。",
+                tr!("措置を記録しました。"),
             );
             if outcome.is_done() {
                 measure.set(String::new());
@@ -593,16 +591,16 @@ fn MeasureForm(loaded: Memo<AssetsView>) -> impl IntoView {
     });
     view! {
         <RecordForm class="card wide measure-form" action=record>
-            <h2>"漏えい・滅失・き損の防止措置（第15条）"</h2>
-            <p class="hint">"記録できるのはその資産の管理責任者です。"</p>
-            <AssetSelect id="measure-asset" label="情報資産" loaded value=asset/>
-            <Field id="measure-text" label="措置の内容" refusals=daicho_core::Field::Purpose>
+            <h2>{tr!("漏えい・滅失・き損の防止措置（第15条）")}</h2>
+            <p class="hint">{tr!("記録できるのはその資産の管理責任者です。")}</p>
+            <AssetSelect id="measure-asset" label=tr!("情報資産") loaded value=asset/>
+            <Field id="measure-text" label=tr!("措置の内容") refusals=daicho_core::Field::Purpose>
                 <textarea id="measure-text" rows="3" aria-describedby="measure-text-error" bind:value=measure></textarea>
             </Field>
-            <Field id="measure-on" label="実施日" refusals=daicho_core::Field::Time>
+            <Field id="measure-on" label=tr!("実施日") refusals=daicho_core::Field::Time>
                 <input id="measure-on" type="date" aria-describedby="measure-on-error" bind:value=on/>
             </Field>
-            <button type="submit" id="record-measure" class="button primary">"記録"</button>
+            <button type="submit" id="record-measure" class="button primary">{tr!("記録")}</button>
         </RecordForm>
     }
 }

@@ -5,7 +5,7 @@ use crate::components::entry_form::EntryForm;
 use crate::components::inside_list::{InsideList, Occupancy};
 use crate::components::logbook_browser::LogbookBrowser;
 use crate::components::room_picker::RoomPicker;
-use daicho_core::Room;
+use daicho_core::{tr, Room};
 use leptos::prelude::*;
 
 const ROOM_KEY: &str = "daicho.entry_log.room";
@@ -84,13 +84,13 @@ pub fn EntryLogPage() -> impl IntoView {
                 <EntryForm room time occupancy notice/>
                 <section class="inside" aria-labelledby="inside-heading">
                     <h2 id="inside-heading">
-                        "入室中 " <span class="count">{move || inside.with(Vec::len)} "人"</span>
+                        {tr!("入室中")} " " <span class="count">{move || tr!("%{n}人", n = inside.with(Vec::len))}</span>
                     </h2>
                     <InsideList inside occupancy time notice/>
                 </section>
             </div>
             <section class="log" aria-labelledby="log-heading">
-                <h2 id="log-heading">"入退室管理簿"</h2>
+                <h2 id="log-heading">{tr!("入退室管理簿")}</h2>
                 <LogbookBrowser rooms selected/>
             </section>
         </div>

@@ -13,8 +13,9 @@ use crate::store::new_id;
 use chrono::Utc;
 use daicho_core::equipment::{EquipmentKind, EquipmentRegistered};
 use daicho_core::sort::sort_by;
-use daicho_core::{EventKind, Versioned};
+use daicho_core::{tr, EventKind, Versioned};
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 /// What the form is filled with: a new machine, or a new version of `id`.
 #[derive(Clone, Copy)]
@@ -75,7 +76,7 @@ pub fn EquipmentPage() -> impl IntoView {
     view! {
         <div class="equipment-page" data-ready=ready>
             {move || register.get().and_then(Result::err).map(|e| view! {
-                <p class="form-error" role="alert">"機器の台帳を読めませんでした。" {e}</p>
+                <p class="form-error" role="alert">{tr!("機器の台帳を読めませんでした。")} {e}</p>
             })}
             <EquipmentList items draft/>
             <EquipmentForm draft/>
@@ -133,45 +134,45 @@ fn EquipmentList(
     let row = move |item| view! { <EquipmentRow item draft/> };
     view! {
         <section class="card wide">
-            <h2>"アクセス管理の対象機器（第8条・第16条）"</h2>
+            <h2>{tr!("アクセス管理の対象機器（第8条・第16条）")}</h2>
             <div class="filters">
-                <Field id="equipment-filter-kind" label="区分">
+                <Field id="equipment-filter-kind" label=tr!("区分")>
                     <select id="equipment-filter-kind" on:change=move |ev| kind_filter.set(event_target_value(&ev))>
-                        <option value="">"すべて"</option>
+                        <option value="">{tr!("すべて")}</option>
                         <option value=kind_key(EquipmentKind::Server)>{EquipmentKind::Server.name_text()}</option>
                         <option value=kind_key(EquipmentKind::Terminal)>{EquipmentKind::Terminal.name_text()}</option>
                     </select>
                 </Field>
-                <Field id="equipment-filter-text" label="名称・設置場所で絞り込む">
+                <Field id="equipment-filter-text" label=tr!("名称・設置場所で絞り込む")>
                     <input id="equipment-filter-text" type="search" autocomplete="off" bind:value=text/>
                 </Field>
-                <Field id="equipment-sort" label="並び順">
+                <Field id="equipment-sort" label=tr!("並び順")>
                     <select id="equipment-sort" on:change=pick_sort>
-                        <option value="place">"設置場所順"</option>
-                        <option value="name">"名称順"</option>
+                        <option value="place">{tr!("設置場所順")}</option>
+                        <option value="name">{tr!("名称順")}</option>
                     </select>
                 </Field>
             </div>
-            <RegisterOutput what="equipment" header=&CSV_HEADER
+            <RegisterOutput what="equipment" header=csv_header()
                 rows=Signal::derive(move || rows.get().iter().map(|e| csv_row(&e.value)).collect())
                 covers=Signal::derive(move || {
                     let kind = match kind_filter.get().as_str() {
-                        "server" => EquipmentKind::Server.name_text(),
-                        "terminal" => EquipmentKind::Terminal.name_text(),
-                        _ => "すべての機器",
+                        "server" => EquipmentKind::Server.name_text().to_string(),
+                        "terminal" => EquipmentKind::Terminal.name_text().to_string(),
+                        _ => tr!("すべての機器").into_owned(),
                     };
                     match text.get().trim() {
-                        "" => kind.to_string(),
-                        t => format!("{kind}・「{t}」で絞り込み"),
+                        "" => kind,
+                        t => tr!("%{what}・「%{t}」で絞り込み", what = kind, t = t).into_owned(),
                     }
                 })/>
             <LogTable
                 class="register equipment-list"
-                columns=vec!["区分", "名称", "設置場所", "", ""]
+                columns=vec![tr!("区分"), tr!("名称"), tr!("設置場所"), "".into(), "".into()]
                 rows
                 key
                 row
-                empty="該当する機器はありません。"
+                empty=tr!("該当する機器はありません。")
             />
         </section>
     }
@@ -179,7 +180,8 @@ fn EquipmentList(
 
 #[component]
 fn EquipmentRow(item: Versioned<EquipmentRegistered>, draft: Draft) -> impl IntoView {
-    let label = format!("{}（{}）を編集", item.name, item.place);
+    let (name, place) = (&item.name, &item.place);
+    let label = tr!("%{name}（%{place}）を編集", name = name, place = place);
     let defined_by = item.version.event();
     let item = item.value;
     let editing = item.clone();
@@ -188,20 +190,22 @@ fn EquipmentRow(item: Versioned<EquipmentRegistered>, draft: Draft) -> impl Into
             <td>{item.kind.name_text()}</td>
             <td class="equipment-name">
                 {item.name.clone()}
-                {item.is_default.then(|| view! { <span class="default-tag">"初期値・要編集"</span> })}
+                {item.is_default.then(|| view! { <span class="default-tag">{tr!("初期値・要編集")}</span> })}
             </td>
             <td class="equipment-place">{item.place.clone()}</td>
             <td><RecordLink id=defined_by/></td>
             <td>
                 <button type="button" class="button edit-equipment" aria-label=label
-                    on:click=move |_| draft.load(&editing)>"編集"</button>
+                    on:click=move |_| draft.load(&editing)>{tr!("編集")}</button>
             </td>
         </tr>
     }
 }
 
 /// The CSV's columns.
-const CSV_HEADER: [&str; 3] = ["区分", "名称", "設置場所"];
+fn csv_header() -> [Cow<'static, str>; 3] {
+    [tr!("区分"), tr!("名称"), tr!("設置場所")]
+}
 
 fn csv_row(item: &EquipmentRegistered) -> Vec<String> {
     vec![
@@ -224,8 +228,8 @@ fn EquipmentForm(draft: Draft) -> impl IntoView {
     let (store, session) = (use_store(), expect_context::<Session>());
     let register = local_action(move |_: &()| {
         let done = match draft.editing.get_untracked() {
-            Some(_) => "機器の登録を更新しました。",
-            None => "機器を登録しました。",
+            Some(_) => tr!("機器の登録を更新しました。"),
+            None => tr!("機器を登録しました。"),
         };
         let (store, operator, item) = (store.clone(), session.operator_id(), draft.item());
         async move {
@@ -247,32 +251,32 @@ fn EquipmentForm(draft: Draft) -> impl IntoView {
     let editing = move || draft.editing.get().is_some();
     view! {
         <RecordForm class="card wide equipment-form" action=register>
-            <h2>{move || if editing() { "機器の登録を更新" } else { "機器を登録" }}</h2>
-            <p class="hint">"登録できるのはシステム管理者です（第4条）。更新すると新しい版として記録され、前の版も記録に残ります。"</p>
+            <h2>{move || if editing() { tr!("機器の登録を更新") } else { tr!("機器を登録") }}</h2>
+            <p class="hint">{tr!("登録できるのはシステム管理者です（第4条）。更新すると新しい版として記録され、前の版も記録に残ります。")}</p>
             <Shown when=editing>
                 <p class="editing" id="equipment-editing">
-                    "編集中の機器: " {move || draft.editing.get()}
+                    {tr!("編集中の機器: ")} {move || draft.editing.get()}
                 </p>
             </Shown>
-            <Field id="equipment-kind" label="区分">
+            <Field id="equipment-kind" label=tr!("区分")>
                 <select id="equipment-kind" on:change=pick_kind>
                     {[EquipmentKind::Server, EquipmentKind::Terminal].map(|k| view! {
                         <option value=kind_key(k) prop:selected=move || draft.kind.get() == k>{k.name_text()}</option>
                     })}
                 </select>
             </Field>
-            <Field id="equipment-name" label="名称" refusals=daicho_core::Field::Name>
+            <Field id="equipment-name" label=tr!("名称") refusals=daicho_core::Field::Name>
                 <input id="equipment-name" autocomplete="off" aria-describedby="equipment-name-error" bind:value=draft.name/>
             </Field>
-            <Field id="equipment-place" label="設置場所" refusals=daicho_core::Field::Room>
+            <Field id="equipment-place" label=tr!("設置場所") refusals=daicho_core::Field::Room>
                 <input id="equipment-place" autocomplete="off" aria-describedby="equipment-place-error" bind:value=draft.place/>
             </Field>
             <button type="submit" id="register-equipment" class="button primary">
-                {move || if editing() { "更新" } else { "登録" }}
+                {move || if editing() { tr!("更新") } else { tr!("登録") }}
             </button>
             <Shown when=editing>
                 <button type="button" id="equipment-new" class="button" on:click=move |_| draft.clear()>
-                    "編集をやめて新規登録へ"
+                    {tr!("編集をやめて新規登録へ")}
                 </button>
             </Shown>
         </RecordForm>

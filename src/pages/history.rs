@@ -9,6 +9,7 @@ use crate::components::ja_day::{ja_day, parse_day, today};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::Field;
 use crate::components::shown::Shown;
+use crate::components::staff_choice::person_label;
 use crate::directory::Directory;
 use crate::pages::history_summary::Naming;
 use crate::state::{follow_store, local_action, use_store, use_versions, StoreRead};
@@ -19,7 +20,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use daicho_core::history::{
     csv_bytes, kind_label_text, per_operator, DayCounts, Exported, HistoryFilter, Printed, KINDS,
 };
-use daicho_core::{wareki, Event, EventKind};
+use daicho_core::{tr, wareki, Event, EventKind};
 use leptos::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
@@ -136,7 +137,9 @@ impl DaysRead {
     }
 }
 
-const BAD_PERIOD: &str = "期間の指定が正しくありません（開始日は終了日以前）。";
+fn bad_period() -> String {
+    tr!("期間の指定が正しくありません（開始日は終了日以前）。").into_owned()
+}
 
 #[component]
 pub fn OperationsPage() -> impl IntoView {
@@ -201,14 +204,14 @@ pub fn OperationsPage() -> impl IntoView {
     };
     view! {
         <section class="card wide operations-page" data-ready=move || ready().then_some("true")>
-            <h2>"操作履歴 " <small>{move || filters.with(period_text)}</small></h2>
-            <p class="hint no-print">"すべての端末での操作（台帳の記録、サインイン・その失敗・サインアウト、印刷、書き出し、同期、端末の登録）です。第12条により七年間保存し、訂正も削除もできません。"</p>
+            <h2>{tr!("操作履歴")} " " <small>{move || filters.with(period_text)}</small></h2>
+            <p class="hint no-print">{tr!("すべての端末での操作（台帳の記録、サインイン・その失敗・サインアウト、印刷、書き出し、同期、端末の登録）です。第12条により七年間保存し、訂正も削除もできません。")}</p>
             <div class="logbook-filters no-print" role="search">
                 <FilterFields filters trail devices/>
                 <button type="button" id="ops-csv" class="button" disabled=move || export.pending().get()
-                    on:click=move |_| { export.dispatch(()); }>"CSVで書き出す"</button>
+                    on:click=move |_| { export.dispatch(()); }>{tr!("CSVで書き出す")}</button>
                 <button type="button" id="ops-print" class="button"
-                    on:click=move |_| { print.dispatch(()); }>"印刷（A4）"</button>
+                    on:click=move |_| { print.dispatch(()); }>{tr!("印刷（A4）")}</button>
             </div>
             {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             {move || export.value().get().and_then(Result::err).map(|e| view! {
@@ -216,9 +219,9 @@ pub fn OperationsPage() -> impl IntoView {
             })}
             <p class="notice no-print" role="status">{move || export.value().get().and_then(Result::ok)}</p>
             <p class="log-count" data-total=move || ready().then(|| total().to_string())>
-                {move || format!("該当 {} 件", total())}
+                {move || tr!("該当 %{total} 件", total = total())}
             </p>
-            <Shown when=move || shown.get() fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            <Shown when=move || shown.get() fallback=|| view! { <p class="loading">{tr!("読み込み中…")}</p> }>
                 <div class="history-charts">
                     {move || days_read().map(|read| view! {
                         <DayChart days=read.days.clone() query=read.query.clone()/>
@@ -227,17 +230,17 @@ pub fn OperationsPage() -> impl IntoView {
                 </div>
                 <LogTable
                     class="logbook history-table"
-                    columns=vec!["日時", "操作者", "端末", "種別", "内容"]
+                    columns=vec![tr!("日時"), tr!("操作者"), tr!("端末"), tr!("種別"), tr!("内容")]
                     rows
                     key=Event::id
                     row
-                    empty="該当する操作はありません。"
+                    empty=tr!("該当する操作はありません。")
                 />
-                <nav class="pager no-print" aria-label="操作履歴のページ">
+                <nav class="pager no-print" aria-label=tr!("操作履歴のページ")>
                     <button type="button" id="ops-prev" class="button" disabled=move || trail.at_first()
-                        on:click=move |_| trail.back()>"前へ"</button>
+                        on:click=move |_| trail.back()>{tr!("前へ")}</button>
                     <button type="button" id="ops-next" class="button" disabled=move || next().is_none()
-                        on:click=go_next>"次へ"</button>
+                        on:click=go_next>{tr!("次へ")}</button>
                 </nav>
             </Shown>
         </section>
@@ -251,7 +254,7 @@ fn day_counts(query: Memo<Option<HistoryQuery>>) -> StoreRead<Result<DaysRead, S
     follow_store(move |store| {
         let query = query.get();
         async move {
-            let query = query.ok_or(BAD_PERIOD)?;
+            let query = query.ok_or_else(bad_period)?;
             let (from, to, cells) = (query.from_day, query.to_day, query.filter.needs_cells());
             let days = store.history_days(from, to, cells).await;
             let days = days.map_err(|e| e.to_string())?;
@@ -269,7 +272,7 @@ fn history_page(
     follow_store(move |store| {
         let (query, after) = (query.get(), trail.current());
         async move {
-            let query = query.ok_or(BAD_PERIOD)?;
+            let query = query.ok_or_else(bad_period)?;
             let page = store.history_page(&query, after, PAGE_LINES).await;
             let page = page.map_err(|e| e.to_string())?;
             let naming = Naming::read(&store, &page.rows).await;
@@ -299,34 +302,34 @@ fn FilterFields(
         }
     };
     view! {
-        <Field id="ops-operator" label="操作者">
+        <Field id="ops-operator" label=tr!("操作者")>
             <select id="ops-operator" on:change=set(|f, v| f.operator = v)>
-                <option value="">"すべての操作者"</option>
+                <option value="">{tr!("すべての操作者")}</option>
                 {move || directory.staff().into_iter().map(|p| view! {
-                    <option value=p.id.clone()>{format!("{}（{}）", p.name, p.affiliation)}</option>
+                    <option value=p.id.clone()>{person_label(&p)}</option>
                 }).collect_view()}
             </select>
         </Field>
-        <Field id="ops-device" label="端末">
+        <Field id="ops-device" label=tr!("端末")>
             <select id="ops-device" on:change=set(|f, v| f.device = v)
                 prop:value=move || filters.with(|f| f.device.clone())>
-                <option value="">"すべての端末"</option>
+                <option value="">{tr!("すべての端末")}</option>
                 {move || devices.get().into_iter().map(|(id, name)| view! {
                     <option value=id>{name}</option>
                 }).collect_view()}
             </select>
         </Field>
-        <Field id="ops-kind" label="種別">
+        <Field id="ops-kind" label=tr!("種別")>
             <select id="ops-kind" on:change=set(|f, v| f.kind = v)>
-                <option value="">"すべての種別"</option>
+                <option value="">{tr!("すべての種別")}</option>
                 {KINDS.iter().map(|tag| view! { <option value=tag.as_str()>{tag.label_text()}</option> }).collect_view()}
             </select>
         </Field>
-        <Field id="ops-from" label="開始日">
+        <Field id="ops-from" label=tr!("開始日")>
             <input type="date" id="ops-from" prop:value=move || filters.with(|f| f.from.clone())
                 on:change=set(|f, v| f.from = v)/>
         </Field>
-        <Field id="ops-to" label="終了日">
+        <Field id="ops-to" label=tr!("終了日")>
             <input type="date" id="ops-to" prop:value=move || filters.with(|f| f.to.clone())
                 on:change=set(|f, v| f.to = v)/>
         </Field>
@@ -364,7 +367,7 @@ fn DayChart(days: Vec<DayCounts>, query: HistoryQuery) -> impl IntoView {
             let n = counts.get(&day).copied().unwrap_or(0);
             let h = f64::from(n) / f64::from(peak) * height;
             let x = (day - query.from_day) as f64 * 10.0;
-            let title = format!("{}: {n}件", ja_day(date_of(day)));
+            let title = tr!("%{day}: %{n}件", day = ja_day(date_of(day)), n = n);
             view! {
                 <rect x=x + 1.0 y=height - h width=8.0 height=h data-day=date_of(day).to_string()
                     data-count=n><title>{title}</title></rect>
@@ -374,9 +377,9 @@ fn DayChart(days: Vec<DayCounts>, query: HistoryQuery) -> impl IntoView {
     let total: u32 = counts.values().sum();
     view! {
         <figure class="day-chart">
-            <figcaption>"日別の件数（最大 " {peak} " 件／日）"</figcaption>
+            <figcaption>{tr!("日別の件数（最大 %{peak} 件／日）", peak = peak)}</figcaption>
             <svg viewBox=format!("0 0 {width} {height}") preserveAspectRatio="none" role="img"
-                aria-label=format!("日別の件数、合計{total}件") data-total=total data-days=span>
+                aria-label=tr!("日別の件数、合計%{total}件", total = total) data-total=total data-days=span>
                 {bars}
             </svg>
             <div class="axis"><span>{ja_day(date_of(query.from_day))}</span><span>{ja_day(date_of(query.to_day))}</span></div>
@@ -397,7 +400,7 @@ fn OperatorCounts(days: Vec<DayCounts>, query: HistoryQuery) -> impl IntoView {
             view! {
                 <tr data-operator=operator.clone() data-count=n>
                     <th scope="row">{directory.name_of(&operator)}</th>
-                    <td class="count">{n} "件"</td>
+                    <td class="count">{tr!("%{acts}件", acts = n)}</td>
                     <td class="bar-cell"><span class="bar" style=width></span></td>
                 </tr>
             }
@@ -405,7 +408,7 @@ fn OperatorCounts(days: Vec<DayCounts>, query: HistoryQuery) -> impl IntoView {
         .collect_view();
     view! {
         <table class="operator-counts">
-            <caption>"操作者別の件数"</caption>
+            <caption>{tr!("操作者別の件数")}</caption>
             <tbody>{rows}</tbody>
         </table>
     }
@@ -414,7 +417,9 @@ fn OperatorCounts(days: Vec<DayCounts>, query: HistoryQuery) -> impl IntoView {
 /// 令和8年11月1日〜令和8年11月26日
 fn period_text(f: &Filters) -> String {
     match (parse_day(&f.from), parse_day(&f.to)) {
-        (Some(from), Some(to)) => format!("{}〜{}", ja_day(from), ja_day(to)),
+        (Some(from), Some(to)) => {
+            tr!("%{from}〜%{to}", from = ja_day(from), to = ja_day(to)).into_owned()
+        }
         _ => String::new(),
     }
 }
@@ -431,7 +436,7 @@ fn print_action(store: Rc<Store>, filters: RwSignal<Filters>) -> Action<(), ()> 
         let f = filters.get_untracked();
         let kind = EventKind::Printed(Printed {
             what: "operation_history".into(),
-            period: format!("{}〜{}", f.from, f.to),
+            period: period_of(&f),
         });
         let (store, operator) = (store.clone(), session.operator_id());
         async move {
@@ -457,12 +462,11 @@ fn export_action(
         let total = days.with_untracked(|d| d.and_then(|d| d.as_ref().ok()).map(DaysRead::total));
         let (store, operator) = (store.clone(), session.operator_id());
         async move {
-            let query = f.query().ok_or(BAD_PERIOD)?;
+            let query = f.query().ok_or_else(bad_period)?;
             let total = total.unwrap_or(0);
             if total > CSV_MAX_ROWS {
-                return Err(format!(
-                    "該当が{total}件あり、一度に書き出せる{CSV_MAX_ROWS}件を超えています。期間か条件を絞ってください。"
-                ));
+                let too_many = tr!("該当が%{total}件あり、一度に書き出せる%{max}件を超えています。期間か条件を絞ってください。", total = total, max = CSV_MAX_ROWS);
+                return Err(too_many.into_owned());
             }
             let rows = store
                 .history_rows(&query)
@@ -474,22 +478,24 @@ fn export_action(
                 .iter()
                 .map(|e| csv_line(e, &directory, &naming))
                 .collect();
-            let name = format!("操作履歴_{}_{}.csv", f.from, f.to);
+            let name = tr!("操作履歴_%{from}_%{to}.csv", from = f.from, to = f.to).into_owned();
             crate::components::register_output::download(&csv_bytes(&lines), &name)?;
             // The export is history (第12条): who took which rows out of the device.
             let kind = EventKind::Exported(Exported {
                 what: "operation_history".into(),
                 rows: lines.len() as u32,
-                filter: filter_ja(&f, &directory),
+                filter: filter_text(&f, &directory),
             });
             store
                 .record_act(kind, &operator, Utc::now())
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok(format!(
-                "{}件をCSVで書き出しました（{name}）。",
-                lines.len()
-            ))
+            let done = tr!(
+                "%{rows}件をCSVで書き出しました（%{name}）。",
+                rows = lines.len(),
+                name = name
+            );
+            Ok(done.into_owned())
         }
     })
 }
@@ -512,18 +518,24 @@ fn csv_line(e: &Event, directory: &Directory, naming: &Naming) -> [String; 6] {
 }
 
 /// The filter in words, kept in the export's record.
-fn filter_ja(f: &Filters, directory: &Directory) -> String {
-    let mut parts = vec![format!("{}〜{}", f.from, f.to)];
+fn filter_text(f: &Filters, directory: &Directory) -> String {
+    let mut parts = vec![period_of(f)];
     if !f.operator.is_empty() {
-        parts.push(format!("操作者 {}", directory.name_of(&f.operator)));
+        let name = directory.name_of(&f.operator);
+        parts.push(tr!("操作者 %{name}", name = name).into_owned());
     }
     if !f.device.is_empty() {
-        parts.push(format!("端末 {}", f.device));
+        parts.push(tr!("端末 %{device}", device = f.device).into_owned());
     }
     if !f.kind.is_empty() {
-        parts.push(format!("種別 {}", kind_label_text(&f.kind)));
+        parts.push(tr!("種別 %{kind}", kind = kind_label_text(&f.kind)).into_owned());
     }
     parts.join(" ")
+}
+
+/// The period chosen as the form holds it (ISO dates), as the print and export records say it.
+fn period_of(f: &Filters) -> String {
+    tr!("%{from}〜%{to}", from = f.from, to = f.to).into_owned()
 }
 
 /// `window.daichoHistory`, for the bench command only (the `bench` feature, which release

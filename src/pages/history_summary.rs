@@ -6,8 +6,9 @@
 use crate::directory::Directory;
 use crate::store::Store;
 use daicho_core::history::{device_names, output_name_text};
-use daicho_core::{Event, EventId, EventKind};
+use daicho_core::{lang, tr, Event, EventId, EventKind};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// What the acts of a page (or an export) are named by.
@@ -51,8 +52,8 @@ impl Devices {
     pub fn name(&self, id: &str) -> String {
         match self.names.get(id) {
             Some(name) => name.clone(),
-            None if id == self.this_device => "この端末（未登録）".to_string(),
-            None => "名前のない端末".to_string(),
+            None if id == self.this_device => tr!("この端末（未登録）").into_owned(),
+            None => tr!("名前のない端末").into_owned(),
         }
     }
 }
@@ -92,38 +93,40 @@ impl Naming {
 
     /// "退室の記録：山田 太郎・住民窓口" for an act on another record, then its own fields.
     pub fn summary(&self, event: &Event, directory: &Directory) -> String {
+        let (dot, comma) = separators();
         let mut parts = Vec::new();
         if let Some(target) = event.kind.refers_to() {
             parts.push(match self.referred.get(target) {
                 Some(r) => {
-                    let about = self.fields(r, directory).join("・");
-                    format!("{}：{about}", r.kind.tag().label_text())
+                    let about = self.fields(r, directory).join(dot);
+                    labelled(&r.kind.tag().label_text(), &about)
                 }
-                None => "対象の記録はこの端末にありません".to_string(),
+                None => tr!("対象の記録はこの端末にありません").into_owned(),
             });
         }
         parts.extend(self.fields(event, directory));
-        parts.join("、")
+        parts.join(comma)
     }
 
     /// The act's own fields a person reads, each as "label：value".
     fn fields(&self, event: &Event, directory: &Directory) -> Vec<String> {
-        const FIELDS: [(&str, &str); 15] = [
-            ("person_id", "対象者"),
-            ("room_id", "室"),
-            ("key_id", "鍵"),
-            ("name", "名称"),
-            ("purpose", "目的"),
-            ("what", "対象"),
-            ("period", "期間"),
-            ("rows", "件数"),
-            ("filter", "条件"),
-            ("pushed", "送信"),
-            ("pulled", "受信"),
-            ("device", "端末"),
-            ("reason", "理由"),
-            ("how", "処置"),
-            ("note", "経緯"),
+        type Label = fn() -> Cow<'static, str>;
+        const FIELDS: [(&str, Label); 15] = [
+            ("person_id", || tr!("対象者")),
+            ("room_id", || tr!("室")),
+            ("key_id", || tr!("鍵")),
+            ("name", || tr!("名称")),
+            ("purpose", || tr!("目的")),
+            ("what", || tr!("対象")),
+            ("period", || tr!("期間")),
+            ("rows", || tr!("件数")),
+            ("filter", || tr!("条件")),
+            ("pushed", || tr!("送信")),
+            ("pulled", || tr!("受信")),
+            ("device", || tr!("端末")),
+            ("reason", || tr!("理由")),
+            ("how", || tr!("処置")),
+            ("note", || tr!("経緯")),
         ];
         let payload = serde_json::to_value(&event.kind)
             .ok()
@@ -144,7 +147,7 @@ impl Naming {
                     (_, Value::Number(n)) => n.to_string(),
                     _ => return None,
                 };
-                Some(format!("{label}：{text}"))
+                Some(labelled(&label(), &text))
             })
             .collect()
     }
@@ -153,14 +156,30 @@ impl Naming {
         self.rooms
             .get(id)
             .cloned()
-            .unwrap_or_else(|| "（登録されていない室）".into())
+            .unwrap_or_else(|| tr!("（登録されていない室）").into_owned())
     }
 
     /// "電算室 1号鍵（電算室）".
     fn key(&self, id: &str) -> String {
         match self.keys.get(id) {
-            Some((label, room)) => format!("{label}（{}）", self.room(room)),
-            None => "（登録されていない鍵）".into(),
+            Some((label, room)) => {
+                tr!("%{label}（%{room}）", label = label, room = self.room(room)).into_owned()
+            }
+            None => tr!("（登録されていない鍵）").into_owned(),
         }
+    }
+}
+
+/// "label：value".
+fn labelled(label: &str, value: &str) -> String {
+    tr!("%{label}：%{value}", label = label, value = value).into_owned()
+}
+
+/// What joins the fields of a record, and the parts of a summary.
+fn separators() -> (&'static str, &'static str) {
+    if lang::is_english() {
+        (", ", "; ")
+    } else {
+        ("・", "、")
     }
 }

@@ -14,7 +14,7 @@ use crate::state::follow_store;
 use chrono::Utc;
 use daicho_core::key_log::{lent_twice, KeyDefined};
 use daicho_core::sort::sort_by_key;
-use daicho_core::Room;
+use daicho_core::{tr, Room};
 use leptos::prelude::*;
 
 #[component]
@@ -35,24 +35,24 @@ pub fn HomePage(
             <BreaksNotice/>
             <div class="quick">
                 <button type="button" id="go-entry-log" class="button primary big" on:click=move |_| on_entry_log.run(None)>
-                    "入退室を記録"
+                    {tr!("入退室を記録")}
                 </button>
                 <button type="button" id="go-keys" class="button primary big" on:click=move |_| on_keys.run(())>
-                    "鍵の貸出・返却"
+                    {tr!("鍵の貸出・返却")}
                 </button>
             </div>
             {move || occupancy.error().or_else(|| keys.get().and_then(Result::err)).map(|e| view! {
                 <p class="form-error" role="alert">{e}</p>
             })}
             <section class="card wide home-inside">
-                <h2>"入室中"</h2>
+                <h2>{tr!("入室中")}</h2>
                 // Keyed by the room's version, so a read again keeps each room's list (and an
                 // exit's refusal shown in it, as when the list was stale and is read again).
                 <Keyed each=move || occupancy.rooms() key=|r| r.room.version.clone()
                     children=move |r| view! { <HomeRoom room=r.room occupancy time=at_tap on_entry_log/> }/>
             </section>
             <section class="card wide home-keys">
-                <h2>"貸出中の鍵"</h2>
+                <h2>{tr!("貸出中の鍵")}</h2>
                 <Shown when=move || keys.is_read()>
                     <KeysOut keys_now on_keys/>
                 </Shown>
@@ -75,7 +75,7 @@ fn BreaksNotice() -> impl IntoView {
     view! {
         <Shown when=move || { count() > 0 }>
             <p class="notice breaks-notice" role="status">
-                <a href="#/exceptions">{move || format!("あなた宛ての未処置の例外が{}件あります（同期で判明した規則違反の疑い）。", count())}</a>
+                <a href="#/exceptions">{move || tr!("あなた宛ての未処置の例外が%{n}件あります（同期で判明した規則違反の疑い）。", n = count())}</a>
             </p>
         </Shown>
     }
@@ -91,13 +91,14 @@ fn HomeRoom(
     let id = room.id.clone();
     let inside = Signal::derive(move || occupancy.inside(&id));
     let room_id = room.id.clone();
-    let label = format!("{}の入室を記録", room.name);
-    let heading = format!("{}（レベル{}）", room.name, room.level.number());
+    let label = tr!("%{room}の入室を記録", room = room.name);
+    let level = room.level.number();
+    let heading = tr!("%{name}（レベル%{level}）", name = room.name, level = level);
     view! {
         <div class="home-room" data-room=room.id.clone()>
-            <h3>{heading} " " {move || inside.with(Vec::len)} "人"</h3>
+            <h3>{heading} " " {move || tr!("%{n}人", n = inside.with(Vec::len))}</h3>
             <button type="button" class="button enter" id=format!("enter-{}", room.id) aria-label=label
-                on:click=move |_| on_entry_log.run(Some(room_id.clone()))>"入室を記録"</button>
+                on:click=move |_| on_entry_log.run(Some(room_id.clone()))>{tr!("入室を記録")}</button>
             <InsideList inside occupancy time/>
         </div>
     }
@@ -129,13 +130,13 @@ fn KeysOut(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoView {
         view! {
             <li class:overdue=overdue>
                 <strong>{label.clone()}</strong> " — "
-                {directory.name_of(&loan.person_id)} " ・ 返却予定 " <JaDateTime at=loan.due_back/>
-                {overdue.then(|| view! { <span class="overdue-mark">"返却予定を過ぎています"</span> })}
+                {directory.name_of(&loan.person_id)} {tr!(" ・ 返却予定 ")} <JaDateTime at=loan.due_back/>
+                {overdue.then(|| view! { <span class="overdue-mark">{tr!("返却予定を過ぎています")}</span> })}
                 {conflict.then(|| view! {
-                    <span class="conflict-mark" role="alert">"競合：同じ鍵が同じ時に2人に貸し出されています（第18条第3項）。"</span>
+                    <span class="conflict-mark" role="alert">{tr!("競合：同じ鍵が同じ時に2人に貸し出されています（第18条第3項）。")}</span>
                 })}
-                <button type="button" class="button exit" aria-label=format!("{label}の返却を記録")
-                    on:click=move |_| { give_back.dispatch(returning.clone()); }>"返却"</button>
+                <button type="button" class="button exit" aria-label=tr!("%{key}の返却を記録", key = label)
+                    on:click=move |_| { give_back.dispatch(returning.clone()); }>{tr!("返却")}</button>
             </li>
         }
     };
@@ -144,7 +145,7 @@ fn KeysOut(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoView {
             <p class="form-error" role="alert">{e}</p>
         })}
         <Shown when=move || keys_now.with(|k| !k.out.is_empty())
-            fallback=|| view! { <p class="empty">"貸出中の鍵はありません。"</p> }>
+            fallback=|| view! { <p class="empty">{tr!("貸出中の鍵はありません。")}</p> }>
             <ul>
                 <Keyed each=out key=move |(loan, label)| (loan.id.to_string(), label.clone(), in_conflict(&loan.key_id)) children=row/>
             </ul>
@@ -174,7 +175,7 @@ fn AvailableKeys(keys_now: Memo<KeysNow>, on_keys: Callback<()>) -> impl IntoVie
         })
     };
     let button = move |key: KeyDefined| {
-        let text = format!("{}を貸し出す", key.label);
+        let text = tr!("%{key}を貸し出す", key = key.label).into_owned();
         view! {
             <button type="button" class="button lend" data-key=key.id.clone() aria-label=text.clone()
                 on:click=move |_| {

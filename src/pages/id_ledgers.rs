@@ -22,8 +22,9 @@ use daicho_core::id_ledger::{
 };
 use daicho_core::organisation::{Organisation, Role};
 use daicho_core::sort::sort_by;
-use daicho_core::{Event, EventId, EventKind, EventTag, Refusals, Versioned};
+use daicho_core::{tr, Event, EventId, EventKind, EventTag, Refusals, Versioned};
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 /// One line of an ID's life, as the paper ledger writes it.
 #[derive(Clone, PartialEq)]
@@ -48,9 +49,9 @@ impl HistoryLine {
             ),
             EventKind::CollationInfoRecorded(c) => {
                 let what = if c.registered {
-                    "照合情報登録"
+                    tr!("照合情報登録")
                 } else {
-                    "照合情報削除"
+                    tr!("照合情報削除")
                 };
                 let id = &c.collation_id;
                 (Ledger::Collation, id, what.into(), c.on, &c.approved_by)
@@ -70,19 +71,19 @@ impl HistoryLine {
 
 fn action_text(action: &LedgerAction) -> String {
     match action {
-        LedgerAction::Issued => "発行".into(),
-        LedgerAction::Changed { note } => format!("変更（{note}）"),
-        LedgerAction::Suspended { reason } => format!("停止（{reason}）"),
-        LedgerAction::Reinstated => "再開".into(),
-        LedgerAction::Deleted { reason } => format!("削除（{reason}）"),
+        LedgerAction::Issued => tr!("発行").into(),
+        LedgerAction::Changed { note } => tr!("変更（%{note}）", note = note).into(),
+        LedgerAction::Suspended { reason } => tr!("停止（%{reason}）", reason = reason).into(),
+        LedgerAction::Reinstated => tr!("再開").into(),
+        LedgerAction::Deleted { reason } => tr!("削除（%{reason}）", reason = reason).into(),
     }
 }
 
-fn state_text(state: IdState) -> &'static str {
+fn state_text(state: IdState) -> Cow<'static, str> {
     match state {
-        IdState::Active => "有効",
-        IdState::Suspended => "停止中",
-        IdState::Deleted => "削除済み",
+        IdState::Active => tr!("有効"),
+        IdState::Suspended => tr!("停止中"),
+        IdState::Deleted => tr!("削除済み"),
     }
 }
 
@@ -141,7 +142,6 @@ impl LedgersView {
 /// The element ids of one ledger's list and form, kept apart so both stay addressable.
 struct LedgerIds {
     key: &'static str,
-    title: &'static str,
     filter_state: &'static str,
     filter_text: &'static str,
     sort: &'static str,
@@ -160,7 +160,6 @@ fn ledger_ids(ledger: Ledger) -> LedgerIds {
     match ledger {
         Ledger::Operator => LedgerIds {
             key: "operator",
-            title: "操作者ID",
             filter_state: "operator-filter-state",
             filter_text: "operator-filter-text",
             sort: "operator-sort",
@@ -176,7 +175,6 @@ fn ledger_ids(ledger: Ledger) -> LedgerIds {
         },
         Ledger::Collation => LedgerIds {
             key: "collation",
-            title: "照合ID",
             filter_state: "collation-filter-state",
             filter_text: "collation-filter-text",
             sort: "collation-sort",
@@ -193,6 +191,32 @@ fn ledger_ids(ledger: Ledger) -> LedgerIds {
     }
 }
 
+/// What one ledger says: its ID's name (a label and a column), its list's and form's
+/// headings, and the form's outcome.
+struct LedgerTexts {
+    title: Cow<'static, str>,
+    list: Cow<'static, str>,
+    form: Cow<'static, str>,
+    recorded: Cow<'static, str>,
+}
+
+fn ledger_texts(ledger: Ledger) -> LedgerTexts {
+    match ledger {
+        Ledger::Operator => LedgerTexts {
+            title: tr!("操作者ID"),
+            list: tr!("操作者ID管理簿（第10条第1項第4号）"),
+            form: tr!("操作者ID管理簿に記録"),
+            recorded: tr!("操作者ID管理簿に記録しました。"),
+        },
+        Ledger::Collation => LedgerTexts {
+            title: tr!("照合ID"),
+            list: tr!("照合ID管理簿（第10条第1項第4号）"),
+            form: tr!("照合ID管理簿に記録"),
+            recorded: tr!("照合ID管理簿に記録しました。"),
+        },
+    }
+}
+
 #[component]
 pub fn IdLedgersPage() -> impl IntoView {
     // Read again after each write or sync.
@@ -204,7 +228,7 @@ pub fn IdLedgersPage() -> impl IntoView {
     });
     let loaded = Memo::new(move |_| register.get().and_then(Result::ok).unwrap_or_default());
     let tab = RwSignal::new(Ledger::Operator);
-    let tab_button = move |ledger: Ledger, id: &'static str, label: &'static str| {
+    let tab_button = move |ledger: Ledger, id: &'static str, label: Cow<'static, str>| {
         view! {
             <button type="button" role="tab" id=id class="tab"
                 aria-selected=move || (tab.get() == ledger).to_string()
@@ -215,13 +239,13 @@ pub fn IdLedgersPage() -> impl IntoView {
     view! {
         <div class="id-ledgers-page" data-ready=move || register.get().is_some().to_string()>
             {move || register.get().and_then(Result::err).map(|e| view! {
-                <p class="form-error" role="alert">"管理簿を読めませんでした。" {e}</p>
+                <p class="form-error" role="alert">{tr!("管理簿を読めませんでした。")} {e}</p>
             })}
-            <div class="ledger-tabs" role="tablist" aria-label="管理簿">
-                {tab_button(Ledger::Operator, "tab-operator-ledger", "操作者ID管理簿")}
-                {tab_button(Ledger::Collation, "tab-collation-ledger", "照合ID管理簿")}
+            <div class="ledger-tabs" role="tablist" aria-label=tr!("管理簿")>
+                {tab_button(Ledger::Operator, "tab-operator-ledger", tr!("操作者ID管理簿"))}
+                {tab_button(Ledger::Collation, "tab-collation-ledger", tr!("照合ID管理簿"))}
             </div>
-            <p class="hint">"記録できるのはアクセス管理責任者です（第10条第1項）。承認者は記録する日のアクセス管理責任者です。"</p>
+            <p class="hint">{tr!("記録できるのはアクセス管理責任者です（第10条第1項）。承認者は記録する日のアクセス管理責任者です。")}</p>
             {move || match tab.get() {
                 Ledger::Operator => view! {
                     <operator_kinds::KindsSection loaded/>
@@ -254,15 +278,22 @@ struct IdLine {
     history: Vec<HistoryLine>,
 }
 
-const OPERATOR_CSV_HEADER: [&str; 5] =
-    ["操作者ID", "操作者", "種類", "状態", "経過（承認者・日付）"];
-const COLLATION_CSV_HEADER: [&str; 5] = [
-    "照合ID",
-    "操作者",
-    "照合情報",
-    "状態",
-    "経過（承認者・日付）",
-];
+/// The ledger's columns, on screen and in the CSV: the ID, its holder, the third column
+/// (its kind, or whether 照合情報 is registered), its state and its life.
+fn columns(ledger: Ledger) -> [Cow<'static, str>; 5] {
+    let third = match ledger {
+        Ledger::Operator => tr!("種類"),
+        Ledger::Collation => tr!("照合情報"),
+    };
+    let title = ledger_texts(ledger).title;
+    [
+        title,
+        tr!("操作者"),
+        third,
+        tr!("状態"),
+        tr!("経過（承認者・日付）"),
+    ]
+}
 
 impl IdLine {
     /// The line for the CSV and print, as the ledger shows it.
@@ -271,16 +302,17 @@ impl IdLine {
             .history
             .iter()
             .map(|h| {
+                let (act, on) = (&h.what, ja_day(h.on));
                 let by = directory.name_of(&h.approved_by);
-                format!("{} {} 承認: {by}", h.what, ja_day(h.on))
+                tr!("%{act} %{on} 承認: %{by}", act = act, on = on, by = by).into_owned()
             })
             .collect();
         vec![
             self.record.id.clone(),
             self.name.clone(),
             self.third.clone(),
-            state_text(self.record.state).to_string(),
-            history.join("／"),
+            state_text(self.record.state).into_owned(),
+            history.join(tr!("／").as_ref()),
         ]
     }
     fn new(record: &IdRecord, view: &LedgersView, directory: &Directory) -> Self {
@@ -290,8 +322,8 @@ impl IdLine {
                 .as_deref()
                 .map(|k| view.kind_name(k))
                 .unwrap_or_default(),
-            Ledger::Collation if record.collation_info_registered => "登録済み".into(),
-            Ledger::Collation => "未登録".into(),
+            Ledger::Collation if record.collation_info_registered => tr!("登録済み").into(),
+            Ledger::Collation => tr!("未登録").into(),
         };
         let history = view
             .history
@@ -364,57 +396,53 @@ fn IdList(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
         };
         sort.set(by);
     };
-    let third = match ledger {
-        Ledger::Operator => "種類",
-        Ledger::Collation => "照合情報",
-    };
-    let output: (&'static str, &'static [&'static str]) = match ledger {
-        Ledger::Operator => ("operator_ids", &OPERATOR_CSV_HEADER),
-        Ledger::Collation => ("collation_ids", &COLLATION_CSV_HEADER),
+    let what = match ledger {
+        Ledger::Operator => "operator_ids",
+        Ledger::Collation => "collation_ids",
     };
     view! {
         <section class="card wide">
-            <h2>{format!("{}管理簿（第10条第1項第4号）", ids.title)}</h2>
+            <h2>{ledger_texts(ledger).list}</h2>
             <div class="filters">
-                <Field id=ids.filter_state label="状態">
+                <Field id=ids.filter_state label=tr!("状態")>
                     <select id=ids.filter_state on:change=move |ev| state.set(event_target_value(&ev))>
-                        <option value="">"すべて"</option>
+                        <option value="">{tr!("すべて")}</option>
                         {[IdState::Active, IdState::Suspended, IdState::Deleted].map(|s| view! {
                             <option value=state_key(s)>{state_text(s)}</option>
                         })}
                     </select>
                 </Field>
-                <Field id=ids.filter_text label="ID・氏名・種類で絞り込む">
+                <Field id=ids.filter_text label=tr!("ID・氏名・種類で絞り込む")>
                     <input id=ids.filter_text type="search" autocomplete="off" bind:value=text/>
                 </Field>
-                <Field id=ids.sort label="並び順">
+                <Field id=ids.sort label=tr!("並び順")>
                     <select id=ids.sort on:change=pick_sort>
-                        <option value="id">"ID順"</option>
-                        <option value="person">"氏名順"</option>
+                        <option value="id">{tr!("ID順")}</option>
+                        <option value="person">{tr!("氏名順")}</option>
                     </select>
                 </Field>
             </div>
-            <RegisterOutput what=output.0 header=output.1
+            <RegisterOutput what header=columns(ledger)
                 rows=Signal::derive(move || rows.get().iter().map(|l| l.csv_row(&directory)).collect())
                 covers=Signal::derive(move || {
                     let wanted = state.get();
                     let shown = [IdState::Active, IdState::Suspended, IdState::Deleted]
                         .into_iter()
                         .find(|s| state_key(*s) == wanted)
-                        .map_or("すべての状態", state_text);
+                        .map_or_else(|| tr!("すべての状態"), state_text);
                     match text.get().trim() {
-                        "" => shown.to_string(),
-                        t => format!("{shown}・「{t}」で絞り込み"),
+                        "" => shown.into_owned(),
+                        t => tr!("%{what}・「%{t}」で絞り込み", what = shown, t = t).into_owned(),
                     }
                 })/>
             <LogTable
                 class="register id-list"
                 attr:data-ledger=ids.key
-                columns=vec![ids.title, "操作者", third, "状態", "経過（承認者・日付）"]
+                columns=Vec::from(columns(ledger))
                 rows
                 key=IdLine::key
                 row=|line| view! { <IdRow line/> }
-                empty="該当するIDはありません。"
+                empty=tr!("該当するIDはありません。")
             />
         </section>
     }
@@ -435,7 +463,7 @@ fn IdRow(line: IdLine) -> impl IntoView {
                     {line.history.into_iter().map(|h| view! {
                         <li>
                             <span class="what">{h.what}</span> " " <JaDay day=h.on/>
-                            " 承認: " {directory.name_of(&h.approved_by)} " " <RecordLink id=h.event/>
+                            {tr!(" 承認: ")} {directory.name_of(&h.approved_by)} " " <RecordLink id=h.event/>
                         </li>
                     }).collect_view()}
                 </ul>
@@ -445,38 +473,40 @@ fn IdRow(line: IdLine) -> impl IntoView {
 }
 
 /// The actions of a ledger line, as the form offers them.
-const ACTIONS: [(&str, &str); 5] = [
-    ("issued", "発行"),
-    ("changed", "変更"),
-    ("suspended", "停止"),
-    ("reinstated", "再開"),
-    ("deleted", "削除"),
-];
+fn actions() -> [(&'static str, Cow<'static, str>); 5] {
+    [
+        ("issued", tr!("発行")),
+        ("changed", tr!("変更")),
+        ("suspended", tr!("停止")),
+        ("reinstated", tr!("再開")),
+        ("deleted", tr!("削除")),
+    ]
+}
 
 /// The action chosen in the form, or what it lacks (shown at the note, where its reason is
 /// typed).
 fn action_of(key: &str, note: &str) -> Result<LedgerAction, Refusals> {
     let note = note.trim().to_string();
-    let needs = |what| match note.is_empty() {
+    let needs = |what: &str| match note.is_empty() {
         true => Err(missing(what, daicho_core::Field::Purpose, None)),
         false => Ok(()),
     };
     Ok(match key {
         "issued" => LedgerAction::Issued,
         "changed" => {
-            needs("変更の内容")?;
+            needs(&tr!("変更の内容"))?;
             LedgerAction::Changed { note }
         }
         "suspended" => {
-            needs("停止の理由")?;
+            needs(&tr!("停止の理由"))?;
             LedgerAction::Suspended { reason: note }
         }
         "reinstated" => LedgerAction::Reinstated,
         "deleted" => {
-            needs("削除の理由")?;
+            needs(&tr!("削除の理由"))?;
             LedgerAction::Deleted { reason: note }
         }
-        _ => return Err(missing("操作", daicho_core::Field::Purpose, None)),
+        _ => return Err(missing(&tr!("操作"), daicho_core::Field::Purpose, None)),
     })
 }
 
@@ -509,12 +539,16 @@ impl LineDraft {
     /// ID's record unless the form gives new ones; the approver is the officer of the day
     /// (with nobody in the role that day the store refuses, naming the role).
     fn line(&self, view: &LedgersView, operator: &str) -> Result<IdLedgerRecorded, Refusals> {
-        let (ledger, title) = (self.ledger, ledger_ids(self.ledger).title);
+        let (ledger, title) = (self.ledger, ledger_texts(self.ledger).title);
         let number = self.id.get_untracked().trim().to_string();
         if number.is_empty() {
-            return Err(missing(title, daicho_core::Field::Permit, None));
+            return Err(missing(&title, daicho_core::Field::Permit, None));
         }
-        let day = day_in(&self.on.get_untracked(), "日付", daicho_core::Field::Time)?;
+        let day = day_in(
+            &self.on.get_untracked(),
+            &tr!("日付"),
+            daicho_core::Field::Time,
+        )?;
         let action = action_of(&self.action.get_untracked(), &self.note.get_untracked())?;
         let current = view.record(ledger, &number);
         let chosen = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.is_empty());
@@ -522,7 +556,7 @@ impl LineDraft {
             .or_else(|| current.as_ref().map(|c| c.person_id.clone()))
             .unwrap_or_default();
         if person_id.is_empty() && action == LedgerAction::Issued {
-            return Err(missing("操作者", daicho_core::Field::Name, None));
+            return Err(missing(&tr!("操作者"), daicho_core::Field::Name, None));
         }
         let kind_id = match ledger {
             Ledger::Operator => chosen(self.kind).or_else(|| current.and_then(|c| c.kind_id)),
@@ -561,7 +595,7 @@ fn LedgerForm(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
                 Err(refusals) => return Outcome::Refused(refusals),
             };
             let kind = EventKind::IdLedgerRecorded(line);
-            let done = format!("{}管理簿に記録しました。", ids.title);
+            let done = ledger_texts(ledger).recorded;
             let outcome = Outcome::of(store.record(kind, &operator, Utc::now()).await, done);
             if outcome.is_done() {
                 draft.id.set(String::new());
@@ -579,17 +613,20 @@ fn LedgerForm(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
         }
     };
     let note_label = move || match draft.action.get().as_str() {
-        "changed" => "変更の内容",
-        "suspended" => "停止の理由",
-        "deleted" => "削除の理由",
-        _ => "備考（この操作では不要）",
+        "changed" => tr!("変更の内容"),
+        "suspended" => tr!("停止の理由"),
+        "deleted" => tr!("削除の理由"),
+        _ => tr!("備考（この操作では不要）"),
     };
     let approver = move || {
         let day = parse_day(&draft.on.get())?;
         let who = loaded.with(|l| l.approver(day));
         Some(who.map_or_else(
-            || "その日のアクセス管理責任者が記録されていません。".to_string(),
-            |w| format!("承認者（アクセス管理責任者）: {}", directory.name_of(&w)),
+            || tr!("その日のアクセス管理責任者が記録されていません。").into_owned(),
+            |w| {
+                let name = directory.name_of(&w);
+                tr!("承認者（アクセス管理責任者）: %{name}", name = name).into_owned()
+            },
         ))
     };
     let existing = move || {
@@ -610,32 +647,33 @@ fn LedgerForm(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
         })
     };
     let holder_hint = if ledger == Ledger::Operator {
-        "（変更では、変える項目だけ選びます）"
+        tr!("（変更では、変える項目だけ選びます）")
     } else {
-        "（変更では、変える場合だけ選びます）"
+        tr!("（変更では、変える場合だけ選びます）")
     };
     let error_of = |id: &str| format!("{id}-error");
+    let texts = ledger_texts(ledger);
     view! {
         <RecordForm class="card wide ledger-form" attr:data-ledger=ids.key action=record>
-            <h2>{format!("{}管理簿に記録", ids.title)}</h2>
-            <Field id=ids.action label="操作">
+            <h2>{texts.form}</h2>
+            <Field id=ids.action label=tr!("操作")>
                 <select id=ids.action on:change=pick_action>
-                    {ACTIONS.map(|(key, label)| view! { <option value=key>{label}</option> })}
+                    {actions().map(|(key, label)| view! { <option value=key>{label}</option> })}
                 </select>
             </Field>
-            <Field id=ids.id label=ids.title refusals=daicho_core::Field::Permit>
+            <Field id=ids.id label=texts.title refusals=daicho_core::Field::Permit>
                 <input id=ids.id autocomplete="off" list=ids.ids_list aria-describedby=error_of(ids.id)
                     bind:value=draft.id/>
                 <datalist id=ids.ids_list>{existing}</datalist>
             </Field>
             <Shown when=move || draft.names_holder()>
-                <p class="hint">{holder_hint}</p>
-                <PersonSelect id=ids.person label="操作者" value=draft.person/>
+                <p class="hint">{holder_hint.clone()}</p>
+                <PersonSelect id=ids.person label=tr!("操作者") value=draft.person/>
                 <FieldRefusal field=daicho_core::Field::Name id=error_of(ids.person)/>
                 {(ledger == Ledger::Operator).then(|| view! {
-                    <Field id=ids.kind label="操作者IDの種類">
+                    <Field id=ids.kind label=tr!("操作者IDの種類")>
                         <select id=ids.kind on:change=move |ev| draft.kind.set(event_target_value(&ev))>
-                            <option value="">"選んでください"</option>
+                            <option value="">{tr!("選んでください")}</option>
                             {kind_options}
                         </select>
                     </Field>
@@ -647,12 +685,12 @@ fn LedgerForm(ledger: Ledger, loaded: Memo<LedgersView>) -> impl IntoView {
                 <input id=ids.note autocomplete="off" aria-describedby=error_of(ids.note) bind:value=draft.note/>
                 <FieldRefusal field=daicho_core::Field::Purpose id=error_of(ids.note)/>
             </div>
-            <Field id=ids.on label="日付" refusals=daicho_core::Field::Time>
+            <Field id=ids.on label=tr!("日付") refusals=daicho_core::Field::Time>
                 <input id=ids.on type="date" aria-describedby=error_of(ids.on) bind:value=draft.on/>
             </Field>
             <p class="derived" id=ids.approver role="status">{approver}</p>
             <FieldRefusal field=daicho_core::Field::GrantedBy id=error_of(ids.approver)/>
-            <button type="submit" id=ids.submit class="button primary">"記録"</button>
+            <button type="submit" id=ids.submit class="button primary">{tr!("記録")}</button>
         </RecordForm>
     }
 }
@@ -665,9 +703,9 @@ fn collation_info(
     on: &str,
     operator: &str,
 ) -> Result<(CollationInfoRecorded, Option<String>), Refusals> {
-    let day = day_in(on, "日付", daicho_core::Field::Time)?;
+    let day = day_in(on, &tr!("日付"), daicho_core::Field::Time)?;
     if collation_id.is_empty() {
-        return Err(missing("照合ID", daicho_core::Field::Permit, None));
+        return Err(missing(&tr!("照合ID"), daicho_core::Field::Permit, None));
     }
     let holder = view
         .record(Ledger::Collation, &collation_id)
@@ -706,8 +744,8 @@ fn CollationInfoForm(loaded: Memo<LedgersView>) -> impl IntoView {
                 Err(refusals) => return Outcome::Refused(refusals),
             };
             let done = match info.registered {
-                true => "照合情報の登録を記録しました。",
-                false => "照合情報の削除を記録しました。",
+                true => tr!("照合情報の登録を記録しました。"),
+                false => tr!("照合情報の削除を記録しました。"),
             };
             let info = match with_passkey(info, holder, &name.unwrap_or_default()).await {
                 Ok(info) => info,
@@ -723,7 +761,8 @@ fn CollationInfoForm(loaded: Memo<LedgersView>) -> impl IntoView {
                 .iter()
                 .filter(|r| r.ledger == Ledger::Collation && r.state != IdState::Deleted)
                 .map(|r| {
-                    let text = format!("{}（{}）", r.id, directory.name_of(&r.person_id));
+                    let name = directory.name_of(&r.person_id);
+                    let text = tr!("%{id}（%{name}）", id = r.id, name = name);
                     view! { <option value=r.id.clone()>{text}</option> }
                 })
                 .collect_view()
@@ -731,27 +770,27 @@ fn CollationInfoForm(loaded: Memo<LedgersView>) -> impl IntoView {
     };
     view! {
         <RecordForm class="card wide collation-info-form" action=record>
-            <h2>"照合情報の登録・削除（第8条第2項・第10条）"</h2>
-            <p class="hint">"登録では、本人がこの端末の生体認証（指紋・顔）またはセキュリティキーで照合情報を登録します。照合情報そのものは認証器の中に保管され、ここには公開鍵と登録・削除の事実だけを記録します。"</p>
-            <Field id="collation-info-id" label="照合ID" refusals=daicho_core::Field::Permit>
+            <h2>{tr!("照合情報の登録・削除（第8条第2項・第10条）")}</h2>
+            <p class="hint">{tr!("登録では、本人がこの端末の生体認証（指紋・顔）またはセキュリティキーで照合情報を登録します。照合情報そのものは認証器の中に保管され、ここには公開鍵と登録・削除の事実だけを記録します。")}</p>
+            <Field id="collation-info-id" label=tr!("照合ID") refusals=daicho_core::Field::Permit>
                 <select id="collation-info-id" aria-describedby="collation-info-id-error"
                     on:change=move |ev| collation_id.set(event_target_value(&ev))>
-                    <option value="">"選んでください"</option>
+                    <option value="">{tr!("選んでください")}</option>
                     {options}
                 </select>
             </Field>
-            <Field id="collation-info-action" label="操作">
+            <Field id="collation-info-action" label=tr!("操作")>
                 <select id="collation-info-action"
                     on:change=move |ev| registered.set(event_target_value(&ev) == "registered")>
-                    <option value="registered">"照合情報を登録"</option>
-                    <option value="deleted">"照合情報を削除"</option>
+                    <option value="registered">{tr!("照合情報を登録")}</option>
+                    <option value="deleted">{tr!("照合情報を削除")}</option>
                 </select>
             </Field>
-            <Field id="collation-info-on" label="日付" refusals=daicho_core::Field::Time>
+            <Field id="collation-info-on" label=tr!("日付") refusals=daicho_core::Field::Time>
                 <input id="collation-info-on" type="date" aria-describedby="collation-info-on-error"
                     bind:value=on/>
             </Field>
-            <button type="submit" id="record-collation-info" class="button primary">"記録"</button>
+            <button type="submit" id="record-collation-info" class="button primary">{tr!("記録")}</button>
         </RecordForm>
     }
 }
@@ -767,7 +806,7 @@ async fn with_passkey(
         return Ok(info);
     };
     if !crate::auth::webauthn::is_available() {
-        return Err("この端末では生体認証（WebAuthn）を使えません。".into());
+        return Err(tr!("この端末では生体認証（WebAuthn）を使えません。").into());
     }
     info.credential = Some(crate::auth::webauthn::register(&holder, name).await?);
     Ok(info)

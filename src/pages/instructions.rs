@@ -10,10 +10,14 @@ use crate::components::record_link::{record_href, RecordLink};
 use crate::components::register_output::RegisterOutput;
 use crate::directory::Directory;
 use crate::state::follow_store;
-use daicho_core::instructions::{Addressee, Basis, Instruction, InstructionStatus};
+use daicho_core::instructions::{
+    Addressee, Basis, FollowUpReported, Instruction, InstructionStatus,
+};
 use daicho_core::office::Meeting;
 use daicho_core::sort::sort_by;
+use daicho_core::tr;
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 const STATUSES: [InstructionStatus; 3] = [
     InstructionStatus::Open,
@@ -34,9 +38,9 @@ fn status_key(status: InstructionStatus) -> &'static str {
 fn addressee_text(addressee: &Addressee, directory: &Directory) -> String {
     match addressee {
         Addressee::DepartmentHead { person_id } => {
-            format!("指示：{}", directory.name_of(person_id))
+            tr!("指示：%{name}", name = directory.name_of(person_id)).into_owned()
         }
-        Addressee::Committee { name } => format!("要請：{name}"),
+        Addressee::Committee { name } => tr!("要請：%{name}", name = name).into_owned(),
     }
 }
 
@@ -48,16 +52,18 @@ fn instruction_label(i: &Instruction, directory: &Directory) -> String {
     } else {
         ""
     };
-    format!(
-        "{} {content}{more}（{}）",
+    let text = format!("{content}{more}");
+    let (day, to) = (
         ja_day(i.issued.issued_on),
-        addressee_text(&i.issued.addressee, directory)
-    )
+        addressee_text(&i.issued.addressee, directory),
+    );
+    tr!("%{day} %{text}（%{to}）", day = day, text = text, to = to).into_owned()
 }
 
 /// How a meeting is named as a basis: its date and place.
 fn meeting_label(m: &Meeting) -> String {
-    format!("{}の会議（{}）", ja_day(m.held.date), m.held.place)
+    let (day, place) = (ja_day(m.held.date), &m.held.place);
+    tr!("%{day}の会議（%{place}）", day = day, place = place).into_owned()
 }
 
 /// "住民窓口 令和8年11月1日〜令和8年11月30日の報告": a submitted report as the form offers it.
@@ -70,11 +76,13 @@ pub fn report_label(
         .room(&s.room_id)
         .map_or_else(|| s.room_id.clone(), |x| x.name.clone());
     let version = if s.supersedes.is_some() {
-        "（訂正版）"
+        tr!("（訂正版）")
     } else {
-        ""
+        "".into()
     };
-    format!("{room} {}〜{}の報告{version}", ja_day(s.from), ja_day(s.to))
+    let period = tr!("%{from}〜%{to}", from = ja_day(s.from), to = ja_day(s.to));
+    let report = tr!("%{room} %{period}の報告", room = room, period = period);
+    format!("{report}{version}")
 }
 
 /// The register as read: the instructions, and the meetings they may come from (newest
@@ -119,7 +127,7 @@ pub fn InstructionsPage() -> impl IntoView {
     view! {
         <div class="instructions-page" data-ready=move || register.get().is_some().then_some("true")>
             {move || register.get().and_then(Result::err).map(|e| view! {
-                <p class="form-error" role="alert">"指示・要請の記録を読めませんでした。" {e}</p>
+                <p class="form-error" role="alert">{tr!("指示・要請の記録を読めませんでした。%{e}", e = e)}</p>
             })}
             <InstructionList instructions meetings report_target close_target/>
             <forms::IssueForm meetings reports/>
@@ -181,28 +189,28 @@ fn InstructionList(
     };
     view! {
         <section class="card wide instruction-list">
-            <h2>"指示・要請の一覧"</h2>
+            <h2>{tr!("指示・要請の一覧")}</h2>
             <div class="filters">
                 <div class="field">
-                    <label for="instruction-status">"状況"</label>
+                    <label for="instruction-status">{tr!("状況")}</label>
                     <select id="instruction-status" on:change=move |ev| status.set(event_target_value(&ev))>
-                        <option value="">"すべて"</option>
+                        <option value="">{tr!("すべて")}</option>
                         {STATUSES.map(|s| view! { <option value=status_key(s)>{s.name_text()}</option> })}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="instruction-search">"検索（内容・宛先・報告）"</label>
+                    <label for="instruction-search">{tr!("検索（内容・宛先・報告）")}</label>
                     <input id="instruction-search" type="search" autocomplete="off" bind:value=text/>
                 </div>
                 <div class="field">
-                    <label for="instruction-sort">"並び順"</label>
+                    <label for="instruction-sort">{tr!("並び順")}</label>
                     <select id="instruction-sort" on:change=move |ev| by_issued.set(event_target_value(&ev) == "issued")>
-                        <option value="due">"期限の近い順"</option>
-                        <option value="issued">"指示日の新しい順"</option>
+                        <option value="due">{tr!("期限の近い順")}</option>
+                        <option value="issued">{tr!("指示日の新しい順")}</option>
                     </select>
                 </div>
             </div>
-            <RegisterOutput what="instructions" header=&CSV_HEADER
+            <RegisterOutput what="instructions" header=csv_header()
                 rows=Signal::derive(move || {
                     let ms = meetings.get();
                     rows.get().iter().map(|i| csv_row(i, &ms, &directory)).collect()
@@ -212,36 +220,38 @@ fn InstructionList(
                     let state = STATUSES
                         .into_iter()
                         .find(|s| status_key(*s) == wanted)
-                        .map_or("すべての状況", |s| s.name_text());
+                        .map_or_else(|| tr!("すべての状況").into_owned(), |s| s.name_text().to_string());
                     match text.get().trim() {
-                        "" => state.to_string(),
-                        t => format!("{state}・「{t}」で検索"),
+                        "" => state,
+                        t => tr!("%{state}・「%{t}」で検索", state = state, t = t).into_owned(),
                     }
                 })/>
             <LogTable
                 class="register instructions"
-                columns=vec!["指示日", "宛先", "内容・報告", "期限", "根拠", "状況", ""]
+                columns=vec![tr!("指示日"), tr!("宛先"), tr!("内容・報告"), tr!("期限"), tr!("根拠"), tr!("状況"), "".into()]
                 rows
                 key
                 row
-                empty="該当する指示・要請はありません。"
+                empty=tr!("該当する指示・要請はありません。")
             />
         </section>
     }
 }
 
 /// The CSV's columns.
-const CSV_HEADER: [&str; 9] = [
-    "指示日",
-    "指示した人",
-    "宛先",
-    "内容",
-    "期限",
-    "根拠",
-    "状況",
-    "報告",
-    "完了",
-];
+fn csv_header() -> Vec<Cow<'static, str>> {
+    vec![
+        tr!("指示日"),
+        tr!("指示した人"),
+        tr!("宛先"),
+        tr!("内容"),
+        tr!("期限"),
+        tr!("根拠"),
+        tr!("状況"),
+        tr!("報告"),
+        tr!("完了"),
+    ]
+}
 
 /// An instruction's line for the CSV and print: names, 和暦 days, its reports and closing.
 fn csv_row(i: &Instruction, meetings: &[Meeting], directory: &Directory) -> Vec<String> {
@@ -249,20 +259,13 @@ fn csv_row(i: &Instruction, meetings: &[Meeting], directory: &Directory) -> Vec<
         Basis::Meeting { meeting } => meetings
             .iter()
             .find(|m| m.id == *meeting)
-            .map_or_else(|| "セキュリティ会議".into(), meeting_label),
-        Basis::Report { summary, .. } => format!("報告：{summary}"),
+            .map_or_else(|| tr!("セキュリティ会議").into_owned(), meeting_label),
+        Basis::Report { summary, .. } => tr!("報告：%{summary}", summary = summary).into_owned(),
     };
     let reports: Vec<String> = i
         .reports
         .iter()
-        .map(|r| {
-            format!(
-                "{} {}：{}",
-                ja_day(r.on),
-                directory.name_of(&r.reported_by),
-                r.report
-            )
-        })
+        .map(|r| report_line(r, directory))
         .collect();
     let closed = i
         .closed
@@ -276,9 +279,15 @@ fn csv_row(i: &Instruction, meetings: &[Meeting], directory: &Directory) -> Vec<
         ja_day(i.issued.due),
         basis,
         i.status().name_text().to_string(),
-        reports.join("／"),
+        reports.join(&tr!("／")),
         closed.unwrap_or_default(),
     ]
+}
+
+/// A report on an instruction: its day, who reported, and what.
+fn report_line(r: &FollowUpReported, directory: &Directory) -> String {
+    let (day, who, text) = (ja_day(r.on), directory.name_of(&r.reported_by), &r.report);
+    tr!("%{day} %{who}：%{text}", day = day, who = who, text = text).into_owned()
 }
 
 /// The meeting or report an instruction came from; a meeting links to its record.
@@ -287,11 +296,12 @@ fn basis_view(basis: &Basis, meetings: Signal<Vec<Meeting>>) -> AnyView {
         Basis::Meeting { meeting } => {
             let label = meetings
                 .with_untracked(|ms| ms.iter().find(|m| m.id == *meeting).map(meeting_label))
-                .unwrap_or_else(|| "セキュリティ会議".into());
+                .unwrap_or_else(|| tr!("セキュリティ会議").into_owned());
             view! { <a class="basis-link" href=record_href(meeting)>{label}</a> }.into_any()
         }
         Basis::Report { summary, .. } => {
-            view! { <span class="basis-report">"報告：" {summary.clone()}</span> }.into_any()
+            view! { <span class="basis-report">{tr!("報告：%{summary}", summary = summary)}</span> }
+                .into_any()
         }
     }
 }
@@ -313,12 +323,12 @@ fn InstructionRow(
         .iter()
         .map(|r| {
             view! {
-                <li class="report">{ja_day(r.on)} " " {directory.name_of(&r.reported_by)} "：" {r.report.clone()}</li>
+                <li class="report">{report_line(r, &directory)}</li>
             }
         })
         .collect_view();
     let closed = i.closed.as_ref().map(|c| {
-        view! { <p class="closing">"完了 " {ja_day(c.on)} " " {c.note.clone()}</p> }
+        view! { <p class="closing">{tr!("完了 %{day} %{note}", day = ja_day(c.on), note = c.note)}</p> }
     });
     let (pick_report, pick_close) = (id.clone(), id.clone());
     view! {
@@ -332,18 +342,18 @@ fn InstructionRow(
             </td>
             <td class="due">
                 <JaDay day=i.issued.due/>
-                {overdue.then(|| view! { <span class="overdue-mark">"期限超過"</span> })}
+                {overdue.then(|| view! { <span class="overdue-mark">{tr!("期限超過")}</span> })}
             </td>
             <td class="basis">{basis_view(&i.issued.basis, meetings)}</td>
             <td class="state"><span class="status-badge" data-status=status_key(status)>{status.name_text()}</span></td>
             <td class="actions">
                 {(status != InstructionStatus::Closed).then(|| view! {
                     <button type="button" class="button pick-report"
-                        on:click=move |_| report_target.set(pick_report.clone())>"報告を記録"</button>
+                        on:click=move |_| report_target.set(pick_report.clone())>{tr!("報告を記録")}</button>
                 })}
                 {(status == InstructionStatus::Reported).then(|| view! {
                     <button type="button" class="button pick-close"
-                        on:click=move |_| close_target.set(pick_close.clone())>"完了にする"</button>
+                        on:click=move |_| close_target.set(pick_close.clone())>{tr!("完了にする")}</button>
                 })}
                 <RecordLink id=i.id.clone()/>
             </td>

@@ -13,7 +13,7 @@ use crate::state::{follow_store, local_action, use_store, StoreRead};
 use crate::store::{new_id, Store};
 use chrono::{Duration, Utc};
 use daicho_core::key_log::{lent_twice, KeyDefined, KeyLent, KeyLoan, KeyLoanVoided, KeyReturned};
-use daicho_core::{Room, SecurityLevel};
+use daicho_core::{tr, Room, SecurityLevel};
 use leptos::prelude::*;
 
 /// The keys, their rooms and the loans out, as home and this page show them.
@@ -40,7 +40,7 @@ impl KeysNow {
         };
         let room = self.rooms.iter().find(|r| r.id == key.room_id);
         let room = room.map_or_else(|| key.room_id.clone(), |r| r.name.clone());
-        format!("{}（{room}）", key.label)
+        tr!("%{key}（%{room}）", key = key.label, room = room).into_owned()
     }
 
     fn room_of(&self, key_id: &str) -> Option<Room> {
@@ -102,7 +102,7 @@ pub fn KeysPage() -> impl IntoView {
     view! {
         <div class="keys-page" data-ready=move || read.is_read().then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
-                <p class="form-error" role="alert">"鍵の台帳を読めませんでした。" {e}</p>
+                <p class="form-error" role="alert">{tr!("鍵の台帳を読めませんでした。")} {e}</p>
             })}
             <KeysOut now/>
             <LendKey now/>
@@ -119,16 +119,17 @@ fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
     let void = void_loan();
     let void_said = move || {
         void.value().get().map(|voided| match voided {
-            Ok(()) => view! { <p class="status" role="status">"貸出しの取消を記録しました。"</p> }
-                .into_any(),
+            Ok(()) => {
+                view! { <p class="status" role="status">{tr!("貸出しの取消を記録しました。")}</p> }
+                    .into_any()
+            }
             Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
         })
     };
     let said = move || {
         give_back.value().get().map(|returned| match returned {
-            Ok(()) => {
-                view! { <p class="status" role="status">"返却を記録しました。"</p> }.into_any()
-            }
+            Ok(()) => view! { <p class="status" role="status">{tr!("返却を記録しました。")}</p> }
+                .into_any(),
             Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
         })
     };
@@ -158,10 +159,10 @@ fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
         let who = directory.name_of(&loan.person_id);
         let resolve = conflict.then(|| view! {
             <span class="resolve">
-                <input class="void-note" aria-label=format!("{who}さんへの貸出しを取り消す経緯") placeholder="経緯（例：記入の誤り）" bind:value=note/>
-                <button type="button" class="button" aria-label=format!("{who}さんへの貸出しは誤り（取り消す）")
+                <input class="void-note" aria-label=tr!("%{who}さんへの貸出しを取り消す経緯", who = who) placeholder=tr!("経緯（例：記入の誤り）") bind:value=note/>
+                <button type="button" class="button" aria-label=tr!("%{who}さんへの貸出しは誤り（取り消す）", who = who)
                     on:click=move |_| { void.dispatch((voiding.clone(), real.clone(), note.get_untracked())); }>
-                    "この貸出しは誤り"
+                    {tr!("この貸出しは誤り")}
                 </button>
             </span>
         });
@@ -170,27 +171,27 @@ fn KeysOut(now: Memo<KeysNow>) -> impl IntoView {
         view! {
             <li class="inside-row key-row" class:overdue=overdue data-key=loan.key_id.clone()>
                 <span class="who"><strong>{label.clone()}</strong></span>
-                <span class="since">{directory.name_of(&loan.person_id)} " ・ 返却予定 " <JaDateTime at=loan.due_back/>
-                    {overdue.then(|| view! { <span class="overdue-mark">"返却予定を過ぎています"</span> })}
+                <span class="since">{directory.name_of(&loan.person_id)} {tr!(" ・ 返却予定 ")} <JaDateTime at=loan.due_back/>
+                    {overdue.then(|| view! { <span class="overdue-mark">{tr!("返却予定を過ぎています")}</span> })}
                     {conflict.then(|| view! {
-                        <span class="conflict-mark" role="alert">"競合：この鍵は同じ時に2人に貸し出されています。"
-                            "どちらの貸出しが正しいか入退室管理者が記録するまで、この鍵では入室できません（第18条第3項）。"</span>
+                        <span class="conflict-mark" role="alert">{tr!("競合：この鍵は同じ時に2人に貸し出されています。")}
+                            {tr!("どちらの貸出しが正しいか入退室管理者が記録するまで、この鍵では入室できません（第18条第3項）。")}</span>
                     })}
                 </span>
                 <span class="purpose">{loan.purpose.clone()}</span>
                 {resolve}
-                <button type="button" class="button exit" aria-label=format!("{label}の返却を記録")
-                    on:click=move |_| { give_back.dispatch(returning.clone()); }>"返却"</button>
+                <button type="button" class="button exit" aria-label=tr!("%{key}の返却を記録", key = label)
+                    on:click=move |_| { give_back.dispatch(returning.clone()); }>{tr!("返却")}</button>
             </li>
         }
     };
     view! {
         <section class="card wide keys-out">
-            <h2>"貸出中の鍵 " <span class="count">{move || now.with(|n| n.out.len())} "本"</span></h2>
+            <h2>{tr!("貸出中の鍵")} " " <span class="count">{move || tr!("%{n}本", n = now.with(|n| n.out.len()))}</span></h2>
             {said}
             {void_said}
             <Shown when=move || now.with(|n| !n.out.is_empty())
-                fallback=|| view! { <p class="empty">"貸出中の鍵はありません。"</p> }>
+                fallback=|| view! { <p class="empty">{tr!("貸出中の鍵はありません。")}</p> }>
                 <ul class="inside-list">
                     <Keyed each=out key=move |(loan, label)| (loan.id.to_string(), label.clone(), in_conflict(&loan.key_id)) children=row/>
                 </ul>
@@ -272,7 +273,7 @@ fn LendKey(now: Memo<KeysNow>) -> impl IntoView {
                 if result.is_ok() {
                     draft.purpose.try_set(String::new());
                 }
-                Outcome::of(result, "貸出を記録しました。")
+                Outcome::of(result, tr!("貸出を記録しました。"))
             }
         }
     });
@@ -305,26 +306,26 @@ fn LendKey(now: Memo<KeysNow>) -> impl IntoView {
     };
     view! {
         <RecordForm class="card wide lend-form" action=lend>
-            <h2>"鍵を貸し出す"</h2>
-            <Field id="lend-key" label="鍵" refusals=daicho_core::Field::Key>
+            <h2>{tr!("鍵を貸し出す")}</h2>
+            <Field id="lend-key" label=tr!("鍵") refusals=daicho_core::Field::Key>
                 <select id="lend-key" aria-describedby="lend-key-error"
                     on:change=move |ev| draft.key.set(event_target_value(&ev))>
-                    <option value="">"選んでください"</option>
+                    <option value="">{tr!("選んでください")}</option>
                     {key_options}
                 </select>
             </Field>
             <PermittedChips room person_id=draft.person/>
-            <PersonSelect id="lend-person" label="貸出先" value=draft.person refusals=daicho_core::Field::Person/>
-            <Field id="lend-purpose" label="目的">
+            <PersonSelect id="lend-person" label=tr!("貸出先") value=draft.person refusals=daicho_core::Field::Person/>
+            <Field id="lend-purpose" label=tr!("目的")>
                 <input id="lend-purpose" autocomplete="off" bind:value=draft.purpose/>
             </Field>
-            <Field id="lend-hours" label="返却予定" refusals=daicho_core::Field::Period>
+            <Field id="lend-hours" label=tr!("返却予定") refusals=daicho_core::Field::Period>
                 <select id="lend-hours" aria-describedby="lend-hours-error"
                     on:change=move |ev| draft.hours.set(event_target_value(&ev))>
-                    {[1, 2, 4, 8].map(|h| view! { <option value=h.to_string() selected=h == 2>{format!("{h}時間後")}</option> })}
+                    {[1, 2, 4, 8].map(|h| view! { <option value=h.to_string() selected=h == 2>{tr!("%{h}時間後", h = h)}</option> })}
                 </select>
             </Field>
-            <button type="submit" id="lend" class="button primary big">"貸出を記録"</button>
+            <button type="submit" id="lend" class="button primary big">{tr!("貸出を記録")}</button>
         </RecordForm>
     }
 }
@@ -346,7 +347,7 @@ fn DefineKey(now: Memo<KeysNow>) -> impl IntoView {
             if result.is_ok() {
                 label.try_set(String::new());
             }
-            Outcome::of(result, "鍵を登録しました。")
+            Outcome::of(result, tr!("鍵を登録しました。"))
         }
     });
     // Keys belong to level-3 and level-2 rooms only (第19条第2項).
@@ -358,12 +359,12 @@ fn DefineKey(now: Memo<KeysNow>) -> impl IntoView {
     });
     view! {
         <RecordForm class="card wide key-form" action=define>
-            <h2>"鍵を登録（レベル3・2の室）"</h2>
-            <RoomSelect id="key-room" label="室" rooms=secure_rooms value=room/>
-            <Field id="key-label" label="鍵の名称" refusals=daicho_core::Field::Key>
+            <h2>{tr!("鍵を登録（レベル3・2の室）")}</h2>
+            <RoomSelect id="key-room" label=tr!("室") rooms=secure_rooms value=room/>
+            <Field id="key-label" label=tr!("鍵の名称") refusals=daicho_core::Field::Key>
                 <input id="key-label" autocomplete="off" aria-describedby="key-label-error" bind:value=label/>
             </Field>
-            <button type="submit" id="define-key" class="button primary">"登録"</button>
+            <button type="submit" id="define-key" class="button primary">{tr!("登録")}</button>
         </RecordForm>
     }
 }

@@ -14,8 +14,9 @@ use daicho_core::office::Meeting;
 use daicho_core::organisation::Role;
 use daicho_core::sort::sort_by;
 use daicho_core::years::YearKind;
-use daicho_core::EventId;
+use daicho_core::{tr, EventId};
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 /// The register as read: every meeting, and who holds the general manager's role today.
 #[derive(Clone)]
@@ -46,7 +47,7 @@ pub fn MeetingsPage() -> impl IntoView {
     view! {
         <div class="meetings-page" data-ready=move || register.get().is_some().then_some("true")>
             {move || register.get().and_then(Result::err).map(|e| view! {
-                <p class="form-error" role="alert">"会議の記録を読めませんでした。" {e}</p>
+                <p class="form-error" role="alert">{tr!("会議の記録を読めませんでした。%{e}", e = e)}</p>
             })}
             <MeetingList meetings selected/>
             <detail::MeetingDetail meetings selected/>
@@ -121,71 +122,73 @@ fn MeetingList(
     let row = move |meeting| view! { <MeetingRow meeting selected/> };
     view! {
         <section class="card wide meeting-list">
-            <h2>"セキュリティ会議の記録"</h2>
+            <h2>{tr!("セキュリティ会議の記録")}</h2>
             <div class="filters">
                 <div class="field">
-                    <label for="meeting-year-kind">"年の区切り"</label>
+                    <label for="meeting-year-kind">{tr!("年の区切り")}</label>
                     <select id="meeting-year-kind" on:change=move |ev| {
                         kind.set(event_target_value(&ev));
                         year.set(String::new());
                     }>
-                        <option value="fiscal">"年度（4月〜3月）"</option>
-                        <option value="calendar">"暦年（1月〜12月）"</option>
+                        <option value="fiscal">{tr!("年度（4月〜3月）")}</option>
+                        <option value="calendar">{tr!("暦年（1月〜12月）")}</option>
                     </select>
                 </div>
                 <div class="field">
-                    <label for="meeting-year">"年"</label>
+                    <label for="meeting-year">{tr!("年")}</label>
                     <select id="meeting-year" on:change=move |ev| year.set(event_target_value(&ev))>
-                        <option value="" prop:selected=move || year.get().is_empty()>"すべて"</option>
+                        <option value="" prop:selected=move || year.get().is_empty()>{tr!("すべて")}</option>
                         {move || years().map(|(y, label)| view! {
                             <option value=y.to_string() prop:selected=move || year.get() == y.to_string()>{label}</option>
                         }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="meeting-search">"検索（場所・氏名・審議事項）"</label>
+                    <label for="meeting-search">{tr!("検索（場所・氏名・審議事項）")}</label>
                     <input id="meeting-search" type="search" autocomplete="off" bind:value=text/>
                 </div>
                 <div class="field">
-                    <label for="meeting-sort">"並び順"</label>
+                    <label for="meeting-sort">{tr!("並び順")}</label>
                     <select id="meeting-sort" on:change=move |ev| oldest_first.set(event_target_value(&ev) == "oldest")>
-                        <option value="newest">"新しい順"</option>
-                        <option value="oldest">"古い順"</option>
+                        <option value="newest">{tr!("新しい順")}</option>
+                        <option value="oldest">{tr!("古い順")}</option>
                     </select>
                 </div>
             </div>
-            <RegisterOutput what="meetings" header=&CSV_HEADER
+            <RegisterOutput what="meetings" header=csv_header()
                 rows=Signal::derive(move || rows.get().iter().map(|m| csv_row(m, &directory)).collect())
                 covers=Signal::derive(move || {
                     let k = year_kind(&kind.get());
                     let y: Option<i32> = year.get().parse().ok();
-                    let period = y.map_or_else(|| "すべての年".to_string(), |y| k.label_text(y));
+                    let period = y.map_or_else(|| tr!("すべての年").into_owned(), |y| k.label_text(y));
                     match text.get().trim() {
                         "" => period,
-                        t => format!("{period}・「{t}」で検索"),
+                        t => tr!("%{period}・「%{t}」で検索", period = period, t = t).into_owned(),
                     }
                 })/>
             <LogTable
                 class="register meetings"
-                columns=vec!["開催日", "開催場所", "議長", "審議事項", "審査会の意見", ""]
+                columns=vec![tr!("開催日"), tr!("開催場所"), tr!("議長"), tr!("審議事項"), tr!("審査会の意見"), "".into()]
                 rows
                 key
                 row
-                empty="該当する会議の記録はありません。"
+                empty=tr!("該当する会議の記録はありません。")
             />
         </section>
     }
 }
 
 /// The CSV's columns.
-const CSV_HEADER: [&str; 6] = [
-    "開催日",
-    "開催場所",
-    "議長",
-    "出席者",
-    "審議事項（決定）",
-    "審査会の意見",
-];
+fn csv_header() -> Vec<Cow<'static, str>> {
+    vec![
+        tr!("開催日"),
+        tr!("開催場所"),
+        tr!("議長"),
+        tr!("出席者"),
+        tr!("審議事項（決定）"),
+        tr!("審査会の意見"),
+    ]
+}
 
 /// A meeting's line for the CSV and print: names, and each agenda item with its decision.
 fn csv_row(m: &Meeting, directory: &Directory) -> Vec<String> {
@@ -199,14 +202,17 @@ fn csv_row(m: &Meeting, directory: &Directory) -> Vec<String> {
         .held
         .agenda
         .iter()
-        .map(|a| format!("{}（{}）", a.title, a.decision))
+        .map(|a| {
+            let (item, result) = (&a.title, &a.decision);
+            tr!("%{item}（%{result}）", item = item, result = result).into_owned()
+        })
         .collect();
     vec![
         ja_day(m.held.date),
         m.held.place.clone(),
         directory.name_of(&m.held.chair),
-        members.join("、"),
-        agenda.join("／"),
+        members.join(&tr!("、")),
+        agenda.join(&tr!("／")),
         opinions_cell(m),
     ]
 }
@@ -218,7 +224,8 @@ fn opinions_cell(m: &Meeting) -> String {
         return "—".into();
     }
     let pending = m.opinions_pending();
-    format!("未着 {pending}件 / 受領 {}件", asked - pending)
+    let (waiting, received) = (tr!("未着 %{n}件", n = pending), asked - pending);
+    format!("{waiting} / {}", tr!("受領 %{n}件", n = received))
 }
 
 #[component]
@@ -226,17 +233,17 @@ fn MeetingRow(meeting: Meeting, selected: RwSignal<Option<EventId>>) -> impl Int
     let directory = expect_context::<Directory>();
     let id = meeting.id.clone();
     let (is_open, choose, shown) = (id.clone(), id.clone(), id.to_string());
-    let label = format!("{}の会議の詳細", ja_day(meeting.held.date));
+    let label = tr!("%{day}の会議の詳細", day = ja_day(meeting.held.date));
     view! {
         <tr data-meeting=shown class:selected=move || selected.with(|s| s.as_ref() == Some(&is_open))>
             <td><JaDay day=meeting.held.date/></td>
             <td class="place">{meeting.held.place.clone()}</td>
             <td class="chair">{directory.name_of(&meeting.held.chair)}</td>
-            <td class="agenda-count">{format!("{}件", meeting.held.agenda.len())}</td>
+            <td class="agenda-count">{tr!("%{n}件", n = meeting.held.agenda.len())}</td>
             <td class="opinions" data-pending=meeting.opinions_pending()>{opinions_cell(&meeting)}</td>
             <td class="actions">
                 <button type="button" class="button" aria-label=label
-                    on:click=move |_| selected.set(Some(choose.clone()))>"詳細"</button>
+                    on:click=move |_| selected.set(Some(choose.clone()))>{tr!("詳細")}</button>
                 <RecordLink id/>
             </td>
         </tr>

@@ -13,8 +13,9 @@ use daicho_core::organisation::{Organisation, Position};
 use daicho_core::people::{PersonDefined, PersonKind};
 use daicho_core::sign_in::{pin_is_well_formed, Credential};
 use daicho_core::sort::sort_by;
-use daicho_core::{Refusal, RefusalCode, Refusals};
+use daicho_core::{tr, Refusal, RefusalCode, Refusals};
 use leptos::prelude::*;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// What the list shows beside each person: their PIN's state, and the positions they hold
@@ -27,17 +28,17 @@ struct Standing {
 
 impl Standing {
     /// The state of the person's PIN, as the list and the CSV say it.
-    fn pin_state(&self, person_id: &str) -> &'static str {
+    fn pin_state(&self, person_id: &str) -> Cow<'static, str> {
         match self.credentials.get(person_id) {
-            Some(c) if c.is_locked() => "ロック中",
-            Some(c) if c.pin.is_some() => "設定済み",
-            _ => "未設定",
+            Some(c) if c.is_locked() => tr!("ロック中"),
+            Some(c) if c.pin.is_some() => tr!("設定済み"),
+            _ => tr!("未設定"),
         }
     }
 
     /// The positions the person holds today, in words.
     fn positions(&self, person_id: &str) -> Option<String> {
-        self.held.get(person_id).map(|p| p.join("、"))
+        self.held.get(person_id).map(|p| p.join(&*tr!("、")))
     }
 
     async fn read(store: &Store, staff: Vec<PersonDefined>) -> crate::store::Result<Standing> {
@@ -54,7 +55,15 @@ impl Standing {
 }
 
 /// The CSV's columns (the list's, without its button).
-const CSV_HEADER: [&str; 5] = ["氏名", "所属", "区分", "職（本日）", "暗証番号"];
+fn csv_header() -> [Cow<'static, str>; 5] {
+    [
+        tr!("氏名"),
+        tr!("所属"),
+        tr!("区分"),
+        tr!("職（本日）"),
+        tr!("暗証番号"),
+    ]
+}
 
 #[component]
 pub fn PeoplePage() -> impl IntoView {
@@ -74,7 +83,7 @@ pub fn PeoplePage() -> impl IntoView {
     let said = move || {
         unlock.value().get().map(|unlocked| match unlocked {
             Ok(name) => view! {
-                <p class="notice status" role="status">{format!("{name}さんの暗証番号のロックを解除しました。")}</p>
+                <p class="notice status" role="status">{tr!("%{name}さんの暗証番号のロックを解除しました。", name = name)}</p>
             }
             .into_any(),
             Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
@@ -105,45 +114,52 @@ pub fn PeoplePage() -> impl IntoView {
     let csv = Signal::derive(move || standing.with(|s| csv_rows(&people.get(), s)));
     let covers = Signal::derive(move || {
         let kind = match kind_filter.get().as_str() {
-            "staff" => "職員",
-            "visitor" => "来訪者",
-            _ => "職員・来訪者すべて",
+            "staff" => tr!("職員"),
+            "visitor" => tr!("来訪者"),
+            _ => tr!("職員・来訪者すべて"),
         };
         let text = text.get();
         match text.trim() {
-            "" => kind.to_string(),
-            t => format!("{kind}（「{t}」で検索）"),
+            "" => kind.into_owned(),
+            t => tr!("%{kind}（「%{text}」で検索）", kind = kind, text = t).into_owned(),
         }
     });
     let row = move |person| view! { <PersonRow person standing unlock/> };
     view! {
         <div class="people-page" data-ready=move || read.is_read().then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
-                <p class="form-error" role="alert">"暗証番号の状態を読めませんでした。" {e}</p>
+                <p class="form-error" role="alert">{tr!("暗証番号の状態を読めませんでした。")} {e}</p>
             })}
             <section class="card">
-                <h2>"職員・来訪者"</h2>
+                <h2>{tr!("職員・来訪者")}</h2>
                 {said}
                 <div class="logbook-filters" role="search">
-                    <Field id="people-kind" label="区分">
+                    <Field id="people-kind" label=tr!("区分")>
                         <select id="people-kind" on:change=move |ev| kind_filter.set(event_target_value(&ev))>
-                            <option value="">"すべて"</option>
-                            <option value="staff">"職員"</option>
-                            <option value="visitor">"来訪者"</option>
+                            <option value="">{tr!("すべて")}</option>
+                            <option value="staff">{tr!("職員")}</option>
+                            <option value="visitor">{tr!("来訪者")}</option>
                         </select>
                     </Field>
-                    <Field id="people-text" label="氏名・所属で検索">
+                    <Field id="people-text" label=tr!("氏名・所属で検索")>
                         <input id="people-text" autocomplete="off" bind:value=text/>
                     </Field>
                 </div>
-                <RegisterOutput what="people" header=&CSV_HEADER rows=csv covers/>
+                <RegisterOutput what="people" header=csv_header() rows=csv covers/>
                 <LogTable
                     class="register"
-                    columns=vec!["氏名", "所属", "区分", "職（本日）", "暗証番号", ""]
+                    columns=vec![
+                        tr!("氏名"),
+                        tr!("所属"),
+                        tr!("区分"),
+                        tr!("職（本日）"),
+                        tr!("暗証番号"),
+                        "".into(),
+                    ]
                     rows=people
                     key
                     row
-                    empty="該当する方はいません。"
+                    empty=tr!("該当する方はいません。")
                 />
             </section>
             <AddPerson/>
@@ -152,11 +168,11 @@ pub fn PeoplePage() -> impl IntoView {
 }
 
 /// 職員 or 来訪者.
-fn kind_text(person: &PersonDefined) -> &'static str {
+fn kind_text(person: &PersonDefined) -> Cow<'static, str> {
     if person.is_staff() {
-        "職員"
+        tr!("職員")
     } else {
-        "来訪者"
+        tr!("来訪者")
     }
 }
 
@@ -198,7 +214,7 @@ fn PersonRow(
     let state = move || id.with_value(|id| standing.with(|s| s.pin_state(id)));
     let positions = move || id.with_value(|id| standing.with(|s| s.positions(id)));
     let kind = kind_text(&person);
-    let label = format!("{}さんのロックを解除", person.name);
+    let label = tr!("%{name}さんのロックを解除", name = person.name);
     let unlocking = person.clone();
     view! {
         <tr data-person=person.name.clone()>
@@ -208,13 +224,13 @@ fn PersonRow(
             <td class="positions">{positions}</td>
             <td class="pin-state">{state}</td>
             <td>
-                <Shown when=move || state() == "ロック中">
+                <Shown when=move || state() == tr!("ロック中")>
                     <button type="button" class="button" aria-label=label.clone()
                         on:click={
                             let unlocking = unlocking.clone();
                             move |_| { unlock.dispatch(unlocking.clone()); }
                         }>
-                        "ロック解除"
+                        {tr!("ロック解除")}
                     </button>
                 </Shown>
             </td>
@@ -291,7 +307,7 @@ fn AddPerson() -> impl IntoView {
     let add = local_action(move |_: &()| {
         let (store, operator) = (store.clone(), session.operator_id());
         let (person, pin) = (draft.person(), draft.pin.get_untracked());
-        let done = format!("{}さんを登録しました。", person.name);
+        let done = tr!("%{name}さんを登録しました。", name = person.name);
         async move {
             let result = add_person(&store, person, &pin, &operator).await;
             if let Ok(person) = &result {
@@ -303,22 +319,22 @@ fn AddPerson() -> impl IntoView {
     });
     view! {
         <RecordForm class="card add-person" action=add>
-            <h2>"職員・来訪者を登録"</h2>
-            <Field id="person-name" label="氏名" refusals=daicho_core::Field::Name>
+            <h2>{tr!("職員・来訪者を登録")}</h2>
+            <Field id="person-name" label=tr!("氏名") refusals=daicho_core::Field::Name>
                 <input id="person-name" autocomplete="off" aria-describedby="person-name-error" bind:value=draft.name/>
             </Field>
-            <Field id="person-affiliation" label="所属（来訪者は会社・団体名）" refusals=daicho_core::Field::Affiliation>
+            <Field id="person-affiliation" label=tr!("所属（来訪者は会社・団体名）") refusals=daicho_core::Field::Affiliation>
                 <input id="person-affiliation" autocomplete="off" aria-describedby="person-affiliation-error"
                     bind:value=draft.affiliation/>
             </Field>
             <label class="check">
-                <input type="checkbox" id="person-visitor" bind:checked=draft.visitor/> "来訪者"
+                <input type="checkbox" id="person-visitor" bind:checked=draft.visitor/> {tr!("来訪者")}
             </label>
-            <Field id="person-pin" label="暗証番号（職員がサインインする場合、4〜8桁）" refusals=daicho_core::Field::Pin>
+            <Field id="person-pin" label=tr!("暗証番号（職員がサインインする場合、4〜8桁）") refusals=daicho_core::Field::Pin>
                 <input id="person-pin" type="password" inputmode="numeric" autocomplete="off"
                     aria-describedby="person-pin-error" bind:value=draft.pin/>
             </Field>
-            <button type="submit" id="add-person" class="button primary">"登録"</button>
+            <button type="submit" id="add-person" class="button primary">{tr!("登録")}</button>
         </RecordForm>
     }
 }

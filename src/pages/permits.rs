@@ -15,8 +15,9 @@ use daicho_core::room_permit::{
     PermissionGranted, Permit, PermitRevoked, PermitScope, VisitPermitGranted,
 };
 use daicho_core::sort::sort_by_key;
-use daicho_core::{wareki, Refusal, RefusalCode, Refusals, Room, SecurityLevel};
+use daicho_core::{lang, tr, wareki, Refusal, RefusalCode, Refusals, Room, SecurityLevel};
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 /// The rooms and the permits of the register.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -56,7 +57,7 @@ pub fn PermitsPage() -> impl IntoView {
     view! {
         <div class="permits-page" data-ready=move || read.is_read().then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
-                <p class="form-error" role="alert">"許可の台帳を読めませんでした。" {e}</p>
+                <p class="form-error" role="alert">{tr!("許可の台帳を読めませんでした。")} {e}</p>
             })}
             <GrantStanding rooms/>
             <GrantVisit rooms=level3/>
@@ -91,24 +92,24 @@ fn GrantStanding(rooms: Signal<Vec<Room>>) -> impl IntoView {
         async move {
             let result = match grant {
                 Some(grant) => store.grant_permission(grant, &operator, Utc::now()).await,
-                None => Err(StoreError::Refused(missing("開始日"))),
+                None => Err(StoreError::Refused(missing(&tr!("開始日")))),
             };
-            Outcome::of(result, "入室を許可しました。")
+            Outcome::of(result, tr!("入室を許可しました。"))
         }
     });
     view! {
         <RecordForm class="card wide standing-form" action=grant>
-            <h2>"入室許可（期間）"</h2>
-            <p class="hint">"レベル3〜1の室に、事前に期間を定めて許可します（第17条第2項）。来訪者を選ぶと、開始日1日限りの許可になります（終了日は変えられます）。許可できるのは室の入退室管理者です（第18条）。"</p>
-            <PersonSelect id="standing-person" label="許可する人" value=person/>
-            <RoomSelect id="standing-room" label="室" rooms value=room refusals=daicho_core::Field::Room/>
-            <Field id="standing-from" label="開始日" refusals=daicho_core::Field::Period>
+            <h2>{tr!("入室許可（期間）")}</h2>
+            <p class="hint">{tr!("レベル3〜1の室に、事前に期間を定めて許可します（第17条第2項）。来訪者を選ぶと、開始日1日限りの許可になります（終了日は変えられます）。許可できるのは室の入退室管理者です（第18条）。")}</p>
+            <PersonSelect id="standing-person" label=tr!("許可する人") value=person/>
+            <RoomSelect id="standing-room" label=tr!("室") rooms value=room refusals=daicho_core::Field::Room/>
+            <Field id="standing-from" label=tr!("開始日") refusals=daicho_core::Field::Period>
                 <input id="standing-from" type="date" aria-describedby="standing-from-error" bind:value=from/>
             </Field>
-            <Field id="standing-to" label="終了日（定めない場合は空欄）">
+            <Field id="standing-to" label=tr!("終了日（定めない場合は空欄）")>
                 <input id="standing-to" type="date" bind:value=to/>
             </Field>
-            <button type="submit" id="grant-standing" class="button primary">"許可"</button>
+            <button type="submit" id="grant-standing" class="button primary">{tr!("許可")}</button>
         </RecordForm>
     }
 }
@@ -158,27 +159,27 @@ fn GrantVisit(rooms: Signal<Vec<Room>>) -> impl IntoView {
         async move {
             let result = match grant {
                 Some(grant) => store.grant_visit_permit(grant, &operator, Utc::now()).await,
-                None => Err(StoreError::Refused(missing("許可する時間"))),
+                None => Err(StoreError::Refused(missing(&tr!("許可する時間")))),
             };
-            Outcome::of(result, "その都度の入室を許可しました。")
+            Outcome::of(result, tr!("その都度の入室を許可しました。"))
         }
     });
     view! {
         <RecordForm class="card wide visit-form" action=grant>
-            <h2>"その都度の入室許可（レベル3）"</h2>
-            <p class="hint">"入室のたびの許可の措置（第18条第2項）をとる室で使います。措置のない室では、期間の許可で入室できます。"</p>
-            <PersonSelect id="visit-person" label="許可する人" value=person/>
-            <RoomSelect id="visit-room" label="室" rooms value=room refusals=daicho_core::Field::Room/>
-            <Field id="visit-from" label="許可する時間（から）" refusals=daicho_core::Field::Period>
+            <h2>{tr!("その都度の入室許可（レベル3）")}</h2>
+            <p class="hint">{tr!("入室のたびの許可の措置（第18条第2項）をとる室で使います。措置のない室では、期間の許可で入室できます。")}</p>
+            <PersonSelect id="visit-person" label=tr!("許可する人") value=person/>
+            <RoomSelect id="visit-room" label=tr!("室") rooms value=room refusals=daicho_core::Field::Room/>
+            <Field id="visit-from" label=tr!("許可する時間（から）") refusals=daicho_core::Field::Period>
                 <input id="visit-from" type="datetime-local" aria-describedby="visit-from-error" bind:value=from/>
             </Field>
-            <Field id="visit-until" label="許可する時間（まで）">
+            <Field id="visit-until" label=tr!("許可する時間（まで）")>
                 <input id="visit-until" type="datetime-local" bind:value=until/>
             </Field>
-            <Field id="visit-purpose" label="目的" refusals=daicho_core::Field::Purpose>
+            <Field id="visit-purpose" label=tr!("目的") refusals=daicho_core::Field::Purpose>
                 <input id="visit-purpose" autocomplete="off" aria-describedby="visit-purpose-error" bind:value=purpose/>
             </Field>
-            <button type="submit" id="grant-visit" class="button primary">"許可"</button>
+            <button type="submit" id="grant-visit" class="button primary">{tr!("許可")}</button>
         </RecordForm>
     }
 }
@@ -191,6 +192,7 @@ fn revoke_permit() -> Action<Permit, Result<(), String>> {
         let revocation = PermitRevoked {
             permit: permit.id.clone(),
             at: Utc::now(),
+            // ja-only: the reason recorded in the register (data), the same on every device.
             reason: "取消".into(),
             revoked_by: operator.clone(),
         };
@@ -237,26 +239,25 @@ fn PermitList(now: Memo<PermitsNow>) -> impl IntoView {
     let row = move |line: PermitLine| view! { <PermitRow line revoke/> };
     let said = move || {
         revoke.value().get().map(|revoked| match revoked {
-            Ok(()) => {
-                view! { <p class="status" role="status">"許可を取り消しました。"</p> }.into_any()
-            }
+            Ok(()) => view! { <p class="status" role="status">{tr!("許可を取り消しました。")}</p> }
+                .into_any(),
             Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
         })
     };
     view! {
         <section class="card wide">
-            <h2>"許可の一覧"</h2>
+            <h2>{tr!("許可の一覧")}</h2>
             <PermitFilters filter rooms=Signal::derive(move || now.with(|n| n.rooms.clone()))/>
-            <RegisterOutput what="permits" header=&CSV_HEADER
+            <RegisterOutput what="permits" header=csv_header()
                 rows=Signal::derive(move || csv_rows(&lines.get(), directory))
                 covers=Signal::derive(move || filter.in_words(now))/>
             <LogTable
                 class="register permit-list"
-                columns=vec!["許可された人", "室", "期間", "許可した人", ""]
+                columns=vec![tr!("許可された人"), tr!("室"), tr!("期間"), tr!("許可した人"), "".into()]
                 rows=lines
                 key
                 row
-                empty="該当する許可はありません。"
+                empty=tr!("該当する許可はありません。")
             />
             {said}
         </section>
@@ -264,7 +265,16 @@ fn PermitList(now: Memo<PermitsNow>) -> impl IntoView {
 }
 
 /// The CSV's columns.
-const CSV_HEADER: [&str; 6] = ["許可された人", "所属", "室", "期間", "許可した人", "取消"];
+fn csv_header() -> [Cow<'static, str>; 6] {
+    [
+        tr!("許可された人"),
+        tr!("所属"),
+        tr!("室"),
+        tr!("期間"),
+        tr!("許可した人"),
+        tr!("取消"),
+    ]
+}
 
 /// The permit list's lines for its CSV and print, as the list shows them.
 fn csv_rows(lines: &[PermitLine], directory: Directory) -> Vec<Vec<String>> {
@@ -294,14 +304,15 @@ fn PermitRow(line: PermitLine, revoke: Action<Permit, Result<(), String>>) -> im
     let name = directory.name_of(&permit.person_id);
     let state = match permit.revoked_at {
         Some(at) => {
-            view! { <span class="revoked">"取消 " {wareki::datetime_text(at)}</span> }.into_any()
+            let revoked = tr!("取消 %{at}", at = wareki::datetime_text(at));
+            view! { <span class="revoked">{revoked}</span> }.into_any()
         }
         None => {
-            let label = format!("{name}さんの許可を取り消す");
+            let label = tr!("%{name}さんの許可を取り消す", name = name);
             let revoking = permit.clone();
             view! {
                 <button type="button" class="button" aria-label=label
-                    on:click=move |_| { revoke.dispatch(revoking.clone()); }>"取り消す"</button>
+                    on:click=move |_| { revoke.dispatch(revoking.clone()); }>{tr!("取り消す")}</button>
             }
             .into_any()
         }
@@ -327,24 +338,36 @@ fn starts(p: &Permit) -> DateTime<Utc> {
     }
 }
 
-/// The period in 和暦 (the Western date beside a day).
+/// The period in 和暦 (the Western date beside a day; in English the ISO day alone).
 fn period(p: &Permit) -> String {
-    let day = |d: NaiveDate| format!("{}（{d}）", ja_day(d));
+    let day = |d: NaiveDate| {
+        if lang::is_english() {
+            ja_day(d)
+        } else {
+            format!("{}（{d}）", ja_day(d))
+        }
+    };
     match &p.scope {
-        PermitScope::Standing { from, to } => format!(
-            "{} 〜 {}",
-            day(*from),
-            to.map_or_else(|| "（定めなし）".to_string(), day)
-        ),
+        PermitScope::Standing { from, to } => {
+            let (from, to) = (day(*from), to.map(day));
+            let to = to.unwrap_or_else(|| tr!("（定めなし）").into_owned());
+            tr!("%{from} 〜 %{to}", from = from, to = to).into_owned()
+        }
         PermitScope::Visit {
             valid_from,
             valid_until,
             purpose,
-        } => format!(
-            "{} 〜 {}（{purpose}）",
-            wareki::datetime_text(*valid_from),
-            wareki::time_ja(*valid_until)
-        ),
+        } => {
+            let from = wareki::datetime_text(*valid_from);
+            let until = wareki::time_ja(*valid_until);
+            let text = tr!(
+                "%{from} 〜 %{until}（%{purpose}）",
+                from = from,
+                until = until,
+                purpose = purpose
+            );
+            text.into_owned()
+        }
     }
 }
 
@@ -383,19 +406,25 @@ impl PermitFilter {
     fn in_words(&self, now: Memo<PermitsNow>) -> String {
         let room = self.room.get();
         let room = if room.is_empty() {
-            "すべての室".to_string()
+            tr!("すべての室").into_owned()
         } else {
             now.with(|n| n.room_name(&room))
         };
         let state = match self.state.get().as_str() {
-            "valid" => "有効なもの",
-            "ended" => "取消・期間終了",
-            _ => "すべて",
+            "valid" => tr!("有効なもの"),
+            "ended" => tr!("取消・期間終了"),
+            _ => tr!("すべて"),
         };
-        match self.text.get().trim() {
-            "" => format!("{room}・{state}"),
-            t => format!("{room}・{state}・「{t}」で検索"),
-        }
+        let words = match self.text.get().trim() {
+            "" => tr!("%{room}・%{state}", room = room, state = state),
+            t => tr!(
+                "%{room}・%{state}・「%{text}」で検索",
+                room = room,
+                state = state,
+                text = t
+            ),
+        };
+        words.into_owned()
     }
 }
 
@@ -413,22 +442,22 @@ fn has_ended(p: &Permit, now: DateTime<Utc>) -> bool {
 fn PermitFilters(filter: PermitFilter, rooms: Signal<Vec<Room>>) -> impl IntoView {
     view! {
         <div class="logbook-filters" role="search">
-            <Field id="permit-filter-room" label="室">
+            <Field id="permit-filter-room" label=tr!("室")>
                 <select id="permit-filter-room" on:change=move |ev| filter.room.set(event_target_value(&ev))>
-                    <option value="">"すべての室"</option>
+                    <option value="">{tr!("すべての室")}</option>
                     {move || rooms.get().into_iter().map(|r| view! {
                         <option value=r.id.clone()>{r.name.clone()}</option>
                     }).collect_view()}
                 </select>
             </Field>
-            <Field id="permit-filter-state" label="状態">
+            <Field id="permit-filter-state" label=tr!("状態")>
                 <select id="permit-filter-state" on:change=move |ev| filter.state.set(event_target_value(&ev))>
-                    <option value="valid">"有効なもの"</option>
-                    <option value="ended">"取消・期間終了"</option>
-                    <option value="all">"すべて"</option>
+                    <option value="valid">{tr!("有効なもの")}</option>
+                    <option value="ended">{tr!("取消・期間終了")}</option>
+                    <option value="all">{tr!("すべて")}</option>
                 </select>
             </Field>
-            <Field id="permit-filter-text" label="氏名で検索">
+            <Field id="permit-filter-text" label=tr!("氏名で検索")>
                 <input id="permit-filter-text" autocomplete="off" bind:value=filter.text/>
             </Field>
         </div>

@@ -6,13 +6,15 @@ use crate::components::ja_day::{ja_day, parse_day, today};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
 use crate::components::register_output::RegisterOutput;
+use crate::components::staff_choice::person_label;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store};
 use crate::store::{Store, StoreError};
 use chrono::{NaiveDate, Utc};
 use daicho_core::organisation::{Organisation, Position, Role, RoleAssigned, TenureRecorded};
-use daicho_core::{Refusal, RefusalCode, Refusals};
+use daicho_core::{tr, Refusal, RefusalCode, Refusals};
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 /// The positions and who held them when.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -54,7 +56,7 @@ pub fn PositionsPage() -> impl IntoView {
     view! {
         <div class="positions-page" data-ready=move || read.is_read().then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
-                <p class="form-error" role="alert">"職と役割を読めませんでした。" {e}</p>
+                <p class="form-error" role="alert">{tr!("職と役割を読めませんでした。")} {e}</p>
             })}
             <RolesToday org/>
             <Terms org/>
@@ -87,7 +89,7 @@ fn RolesToday(org: Memo<OrgView>) -> impl IntoView {
                     role: *role,
                     position: position.map(|p| v.position_name(p)).unwrap_or_default(),
                     holder: holder
-                        .map_or_else(|| "（未登録）".to_string(), |h| directory.name_of(h)),
+                        .map_or_else(|| tr!("（未登録）").into_owned(), |h| directory.name_of(h)),
                 }
             };
             Role::ALL.iter().map(line).collect()
@@ -106,14 +108,14 @@ fn RolesToday(org: Memo<OrgView>) -> impl IntoView {
     };
     view! {
         <section class="card wide">
-            <h2>"役割と担当者（本日）"</h2>
+            <h2>{tr!("役割と担当者（本日）")}</h2>
             <LogTable
                 class="register roles-today"
-                columns=vec!["役割", "規程", "職", "担当者"]
+                columns=vec![tr!("役割"), tr!("規程"), tr!("職"), tr!("担当者")]
                 rows=lines
                 key
                 row
-                empty="役割の定めがありません。"
+                empty=tr!("役割の定めがありません。")
             />
         </section>
     }
@@ -143,21 +145,31 @@ fn Terms(org: Memo<OrgView>) -> impl IntoView {
     let key = |l: &Vec<String>| l.clone();
     view! {
         <section class="card wide terms">
-            <h2>"任期の一覧"</h2>
-            <RegisterOutput what="terms" header=&TERMS_HEADER rows=lines covers="すべての任期"/>
+            <h2>{tr!("任期の一覧")}</h2>
+            <RegisterOutput what="terms" header=terms_header() rows=lines
+                covers=tr!("すべての任期").into_owned()/>
             <LogTable
                 class="register terms-list"
-                columns=TERMS_HEADER.to_vec()
+                columns=terms_header().to_vec()
                 rows=lines
                 key
                 row
-                empty="任期は記録されていません。"
+                empty=tr!("任期は記録されていません。")
             />
         </section>
     }
 }
 
-const TERMS_HEADER: [&str; 6] = ["職", "担当者", "所属", "就任", "退任", "役割（本日）"];
+fn terms_header() -> [Cow<'static, str>; 6] {
+    [
+        tr!("職"),
+        tr!("担当者"),
+        tr!("所属"),
+        tr!("就任"),
+        tr!("退任"),
+        tr!("役割（本日）"),
+    ]
+}
 
 /// A term as the list and the CSV say it: names, 和暦 days, and the roles its position holds
 /// today.
@@ -165,18 +177,19 @@ fn term_line(t: &TenureRecorded, v: &OrgView, directory: &Directory) -> Vec<Stri
     let affiliation = directory
         .0
         .with_untracked(|m| m.get(&t.holder).map(|p| p.affiliation.clone()));
-    let roles: Vec<&str> = Role::ALL
+    let roles: Vec<String> = Role::ALL
         .iter()
         .filter(|r| v.organisation.position_for(**r, today()) == Some(t.position_id.as_str()))
-        .map(|r| r.name_text())
+        .map(|r| r.name_text().to_string())
         .collect();
     vec![
         v.position_name(&t.position_id),
         directory.name_of(&t.holder),
         affiliation.unwrap_or_default(),
         ja_day(t.from),
-        t.to.map(ja_day).unwrap_or_else(|| "（定めなし）".into()),
-        roles.join("、"),
+        t.to.map(ja_day)
+            .unwrap_or_else(|| tr!("（定めなし）").into_owned()),
+        roles.join(&*tr!("、")),
     ]
 }
 
@@ -208,7 +221,7 @@ fn RecordTenure(org: Memo<OrgView>) -> impl IntoView {
                 Ok(tenure) => store.record_tenure(tenure, &operator, Utc::now()).await,
                 Err(refusals) => Err(StoreError::Refused(refusals)),
             };
-            Outcome::of(result, "任期を記録しました。")
+            Outcome::of(result, tr!("任期を記録しました。"))
         }
     });
     let staff_options = move || {
@@ -216,33 +229,33 @@ fn RecordTenure(org: Memo<OrgView>) -> impl IntoView {
             .staff()
             .into_iter()
             .map(|p| {
-                let label = format!("{}（{}）", p.name, p.affiliation);
+                let label = person_label(&p);
                 view! { <option value=p.id.clone()>{label}</option> }
             })
             .collect_view()
     };
     view! {
         <RecordForm class="card wide tenure-form" action=record>
-            <h2>"任期を記録"</h2>
-            <Field id="tenure-position" label="職">
+            <h2>{tr!("任期を記録")}</h2>
+            <Field id="tenure-position" label=tr!("職")>
                 <select id="tenure-position" on:change=move |ev| position.set(event_target_value(&ev))>
-                    <option value="">"選んでください"</option>
+                    <option value="">{tr!("選んでください")}</option>
                     {position_options(org)}
                 </select>
             </Field>
-            <Field id="tenure-holder" label="担当者">
+            <Field id="tenure-holder" label=tr!("担当者")>
                 <select id="tenure-holder" on:change=move |ev| holder.set(event_target_value(&ev))>
-                    <option value="">"選んでください"</option>
+                    <option value="">{tr!("選んでください")}</option>
                     {staff_options}
                 </select>
             </Field>
-            <Field id="tenure-from" label="開始日" refusals=daicho_core::Field::Period>
+            <Field id="tenure-from" label=tr!("開始日") refusals=daicho_core::Field::Period>
                 <input id="tenure-from" type="date" aria-describedby="tenure-from-error" bind:value=from/>
             </Field>
-            <Field id="tenure-to" label="終了日（在任中は空欄）">
+            <Field id="tenure-to" label=tr!("終了日（在任中は空欄）")>
                 <input id="tenure-to" type="date" bind:value=to/>
             </Field>
-            <button type="submit" id="record-tenure" class="button primary">"記録"</button>
+            <button type="submit" id="record-tenure" class="button primary">{tr!("記録")}</button>
         </RecordForm>
     }
 }
@@ -258,10 +271,10 @@ fn tenure(
     let start = parse_day(&from.get_untracked());
     let mut refusals = Refusals::default();
     if position_id.is_empty() || holder.is_empty() {
-        refusals.push(missing("職と担当者", daicho_core::Field::Person));
+        refusals.push(missing(&tr!("職と担当者"), daicho_core::Field::Person));
     }
     if start.is_none() {
-        refusals.push(missing("開始日", daicho_core::Field::Period));
+        refusals.push(missing(&tr!("開始日"), daicho_core::Field::Period));
     }
     match start {
         Some(from) if refusals.0.is_empty() => Ok(TenureRecorded {
@@ -287,24 +300,31 @@ fn WhoHeld(org: Memo<OrgView>) -> impl IntoView {
                 .organisation
                 .position_for(r, d)
                 .map(|p| v.position_name(p));
-            match (v.organisation.who_held(r, d), position) {
-                (Some(h), Some(p)) => format!(
-                    "{}の{}は{}さん（{}）です。",
-                    ja_day(d),
-                    r.name_text(),
-                    directory.name_of(h),
-                    p
+            let (day, role) = (ja_day(d), r.name_text());
+            let said = match (
+                v.organisation.who_held(r, d).map(|h| directory.name_of(h)),
+                position,
+            ) {
+                (Some(name), Some(p)) => tr!(
+                    "%{day}の%{role}は%{name}さん（%{position}）です。",
+                    day = day,
+                    role = role,
+                    name = name,
+                    position = p
                 ),
-                (None, Some(p)) => {
-                    format!(
-                        "{}の{}（{}）の担当者は記録されていません。",
-                        ja_day(d),
-                        r.name_text(),
-                        p
-                    )
-                }
-                _ => format!("{}には{}の定めがありません。", ja_day(d), r.name_text()),
-            }
+                (None, Some(p)) => tr!(
+                    "%{day}の%{role}（%{position}）の担当者は記録されていません。",
+                    day = day,
+                    role = role,
+                    position = p
+                ),
+                _ => tr!(
+                    "%{day}には%{role}の定めがありません。",
+                    day = day,
+                    role = role
+                ),
+            };
+            said.into_owned()
         }))
     };
     let pick_role = move |ev| {
@@ -313,15 +333,15 @@ fn WhoHeld(org: Memo<OrgView>) -> impl IntoView {
     };
     view! {
         <section class="card wide who-held">
-            <h2>"過去の担当者を調べる"</h2>
-            <Field id="query-role" label="役割">
+            <h2>{tr!("過去の担当者を調べる")}</h2>
+            <Field id="query-role" label=tr!("役割")>
                 <select id="query-role" on:change=pick_role>
                     {Role::ALL.iter().enumerate().map(|(i, r)| view! {
                         <option value=i.to_string()>{r.name_text()}</option>
                     }).collect_view()}
                 </select>
             </Field>
-            <Field id="query-date" label="日付">
+            <Field id="query-date" label=tr!("日付")>
                 <input id="query-date" type="date" bind:value=day/>
             </Field>
             <p class="answer" role="status">{answer}</p>
@@ -350,22 +370,20 @@ fn AmendMapping(org: Memo<OrgView>) -> impl IntoView {
             let result = match assignment {
                 Some(a) => store.amend_mapping(a, &operator, Utc::now()).await,
                 None => {
-                    let refusal = missing("施行日", daicho_core::Field::Period);
+                    let refusal = missing(&tr!("施行日"), daicho_core::Field::Period);
                     Err(StoreError::Refused(Refusals(vec![refusal])))
                 }
             };
-            let done = result
-                .as_ref()
-                .ok()
-                .map(|a| format!("{}からの割当てを記録しました。", ja_day(a.effective_from)));
+            let day = result.as_ref().ok().map(|a| ja_day(a.effective_from));
+            let done = day.map(|day| tr!("%{day}からの割当てを記録しました。", day = day));
             Outcome::of(result, done.unwrap_or_default())
         }
     });
     view! {
         <RecordForm class="card wide mapping-form" action=amend>
-            <h2>"役割の割当てを改正"</h2>
-            <p class="hint">"規程の改正で役割を担う職が変わったとき、施行日からの割当てを記録します。それより前の日は元の割当てのまま答えます。"</p>
-            <Field id="mapping-role" label="役割">
+            <h2>{tr!("役割の割当てを改正")}</h2>
+            <p class="hint">{tr!("規程の改正で役割を担う職が変わったとき、施行日からの割当てを記録します。それより前の日は元の割当てのまま答えます。")}</p>
+            <Field id="mapping-role" label=tr!("役割")>
                 <select id="mapping-role" on:change=move |ev| role.set(event_target_value(&ev).parse().unwrap_or(0))>
                     {Role::ALL.iter().enumerate().map(|(i, r)| view! {
                         <option value=i.to_string()>{r.name_text()}</option>
@@ -373,20 +391,20 @@ fn AmendMapping(org: Memo<OrgView>) -> impl IntoView {
                 </select>
             </Field>
             // The register names an unknown position as its Field::Person.
-            <Field id="mapping-position" label="職" refusals=daicho_core::Field::Person>
+            <Field id="mapping-position" label=tr!("職") refusals=daicho_core::Field::Person>
                 <select id="mapping-position" aria-describedby="mapping-position-error"
                     on:change=move |ev| position.set(event_target_value(&ev))>
-                    <option value="">"選んでください"</option>
+                    <option value="">{tr!("選んでください")}</option>
                     {position_options(org)}
                 </select>
             </Field>
-            <Field id="mapping-from" label="施行日" refusals=daicho_core::Field::Period>
+            <Field id="mapping-from" label=tr!("施行日") refusals=daicho_core::Field::Period>
                 <input id="mapping-from" type="date" aria-describedby="mapping-from-error" bind:value=from/>
             </Field>
-            <Field id="mapping-basis" label="改正の根拠" refusals=daicho_core::Field::Purpose>
+            <Field id="mapping-basis" label=tr!("改正の根拠") refusals=daicho_core::Field::Purpose>
                 <input id="mapping-basis" autocomplete="off" aria-describedby="mapping-basis-error" bind:value=basis/>
             </Field>
-            <button type="submit" id="amend-mapping" class="button primary">"記録"</button>
+            <button type="submit" id="amend-mapping" class="button primary">{tr!("記録")}</button>
         </RecordForm>
     }
 }
@@ -400,7 +418,7 @@ fn DefinePosition() -> impl IntoView {
             id: crate::store::new_id(),
             name: name.get_untracked().trim().to_string(),
         };
-        let done = format!("{}を追加しました。", position.name);
+        let done = tr!("%{name}を追加しました。", name = position.name);
         let (store, operator) = (store.clone(), session.operator_id());
         async move {
             let result = store.define_position(position, &operator, Utc::now()).await;
@@ -412,12 +430,12 @@ fn DefinePosition() -> impl IntoView {
     });
     view! {
         <RecordForm class="card wide position-form" action=define>
-            <h2>"職を追加"</h2>
+            <h2>{tr!("職を追加")}</h2>
             // The register names a position without a name as its Field::Person.
-            <Field id="position-name" label="職の名称" refusals=daicho_core::Field::Person>
+            <Field id="position-name" label=tr!("職の名称") refusals=daicho_core::Field::Person>
                 <input id="position-name" autocomplete="off" aria-describedby="position-name-error" bind:value=name/>
             </Field>
-            <button type="submit" id="define-position" class="button primary">"追加"</button>
+            <button type="submit" id="define-position" class="button primary">{tr!("追加")}</button>
         </RecordForm>
     }
 }

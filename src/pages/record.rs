@@ -13,10 +13,12 @@ use crate::state::{follow_store, local_action, use_store};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use daicho_core::corrections::{CorrectionKind, CorrectionRecorded};
+use daicho_core::lang::{self, Lang};
 use daicho_core::sort::sort_by_key;
-use daicho_core::{Event, EventId, Registers, Room};
+use daicho_core::{tr, Event, EventId, Registers, Room};
 use leptos::prelude::*;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A record's events as read, with the rooms they name by id.
@@ -53,7 +55,7 @@ impl Loaded {
 #[component]
 pub fn RecordPage(id: String) -> impl IntoView {
     let Ok(id) = id.parse::<EventId>() else {
-        return view! { <p class="form-error" role="alert">"記録の番号が読めません: " {id}</p> }
+        return view! { <p class="form-error" role="alert">{tr!("記録の番号が読めません: %{id}", id = id)}</p> }
             .into_any();
     };
     // Read again after each write or sync: a correction, here or synced, joins the history.
@@ -79,7 +81,7 @@ pub fn RecordPage(id: String) -> impl IntoView {
             {move || record.get().map(|result| match result {
                 Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 Ok(l) if l.history.is_empty() => view! {
-                    <p class="empty">"この記録はこの端末にありません。"</p>
+                    <p class="empty">{tr!("この記録はこの端末にありません。")}</p>
                 }.into_any(),
                 Ok(l) => view! { <RecordHistory loaded=l/> }.into_any(),
             })}
@@ -106,12 +108,12 @@ pub fn VersionsPage(key: String) -> impl IntoView {
             {move || record.get().map(|result| match result {
                 Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 Ok(l) if l.history.is_empty() => view! {
-                    <p class="empty">"この記録の履歴はこの端末にありません。"</p>
+                    <p class="empty">{tr!("この記録の履歴はこの端末にありません。")}</p>
                 }.into_any(),
                 Ok(l) => view! {
                     <section class="card wide record-history">
-                        <h2>{l.history[0].kind.tag().label_text()} "の履歴"</h2>
-                        <p class="record-id">"版の数 " {l.history.len()} "（最後の版が現在のものです）"</p>
+                        <h2>{tr!("%{kind}の履歴", kind = l.history[0].kind.tag().label_text())}</h2>
+                        <p class="record-id">{tr!("版の数 %{count}（最後の版が現在のものです）", count = l.history.len())}</p>
                         <ol class="history">
                             {l.history.iter().map(|e| view! {
                                 <HistoryEvent event=e.clone() rooms=l.rooms.clone()/>
@@ -135,9 +137,9 @@ fn RecordHistory(loaded: Loaded) -> impl IntoView {
         .collect_view();
     view! {
         <section class="card wide record-history">
-            <h2>{title} {loaded.void.then(|| view! { <span class="void-mark">"取消済み"</span> })}</h2>
+            <h2>{title} {loaded.void.then(|| view! { <span class="void-mark">{tr!("取消済み")}</span> })}</h2>
             <p class="record-id">
-                {format!("記録した端末：{}（その端末の{}件目の記録）", loaded.device, original.seq)}
+                {tr!("記録した端末：%{device}（その端末の%{seq}件目の記録）", device = loaded.device, seq = original.seq)}
             </p>
             <ol class="history">{events}</ol>
         </section>
@@ -158,7 +160,7 @@ fn HistoryEvent(event: Event, rooms: BTreeMap<String, Room>) -> impl IntoView {
         .map(|(key, value)| {
             // Another record is a link to it, never its number.
             let shown = match reference(&key, &value) {
-                Some(id) => view! { <RecordLink id label="記録を開く"/> }.into_any(),
+                Some(id) => view! { <RecordLink id label=tr!("記録を開く")/> }.into_any(),
                 None => shown(&key, &value, &directory, &rooms).into_any(),
             };
             view! { <dt>{field_label(&key)}</dt><dd data-field=key>{shown}</dd> }
@@ -168,7 +170,7 @@ fn HistoryEvent(event: Event, rooms: BTreeMap<String, Room>) -> impl IntoView {
         <li class="history-event" data-kind=tag.as_str()>
             <h3>{tag.label_text()}</h3>
             <p class="meta">
-                <JaDateTime at/> " ・ 記録者 " {directory.name_of(&event.operator)}
+                <JaDateTime at/> " " {tr!("・ 記録者 %{operator}", operator = directory.name_of(&event.operator))}
             </p>
             <dl class="fields">{fields}</dl>
         </li>
@@ -209,22 +211,25 @@ fn fields_of(payload: &Value) -> Vec<(String, Value)> {
             .unwrap_or(FIELD_ORDER.len())
     });
     let mut out = Vec::new();
+    // ja-only-begin: the keys of nested and amended fields, in Japanese (data: a correction
+    // names the field it amends so, and the page marks each field with its key)
     for key in keys {
         let value = &object[key];
         match (key.as_str(), value.as_object()) {
             ("fields", Some(amended)) => {
                 for (field, v) in amended {
-                    out.push((format!("訂正後の{}", field_label(field)), v.clone()));
+                    out.push((format!("訂正後の{}", japanese_label(field)), v.clone()));
                 }
             }
             (_, Some(nested)) => {
                 for (field, v) in nested {
-                    out.push((format!("{}（記録時）", field_label(field)), v.clone()));
+                    out.push((format!("{}（記録時）", japanese_label(field)), v.clone()));
                 }
             }
             _ => out.push((key.clone(), value.clone())),
         }
     }
+    // ja-only-end
     out
 }
 
@@ -284,8 +289,8 @@ fn shown(
         Value::String(s) if PEOPLE.contains(&key) => directory.name_of(s),
         Value::String(s) if key == "room_id" => rooms.get(s).map_or(s.clone(), |r| r.name.clone()),
         Value::String(s) if key == "correction" => match s.as_str() {
-            "amend" => "訂正（項目を訂正）".to_string(),
-            "void" => "取消".to_string(),
+            "amend" => tr!("訂正（項目を訂正）").into_owned(),
+            "void" => tr!("取消").into_owned(),
             other => other.to_string(),
         },
         Value::String(s) if key == "cycle" => daicho_core::reports::ReportCycle::from_code(s)
@@ -295,58 +300,78 @@ fn shown(
             .as_i64()
             .and_then(DateTime::<Utc>::from_timestamp_millis)
             .map_or(n.to_string(), daicho_core::wareki::datetime_text),
-        Value::Bool(b) => if *b { "はい" } else { "いいえ" }.to_string(),
+        Value::Bool(b) => if *b { tr!("はい") } else { tr!("いいえ") }.into_owned(),
         Value::Null => "—".to_string(),
         other => other.to_string(),
     }
 }
 
-/// The Japanese name of a field of a record.
+/// A field's name as shown: the label of a payload's field, or a nested or amended field's
+/// (the keys `fields_of` gives them, in Japanese) spelled out.
 fn field_label(key: &str) -> String {
-    let label = match key {
-        "room_id" => "室",
-        "person_id" => "対象者",
-        "name" => "氏名",
-        "affiliation" => "所属",
-        "purpose" => "目的",
-        "name_tag_worn" => "名札の着用",
-        "escort_id" => "同行者",
-        "entered_at" => "入室時刻",
-        "exited_at" => "退室時刻",
-        "entry" => "入室の記録",
-        "key_id" => "鍵",
-        "lent_at" => "貸出時刻",
-        "due_back" => "返却予定",
-        "returned_at" => "返却時刻",
-        "lent_by" => "貸出者",
-        "received_by" => "受領者",
-        "loan" => "貸出の記録",
-        "granted_by" => "許可者",
-        "from" => "開始日",
-        "to" => "終了日",
-        "valid_from" => "有効開始",
-        "valid_until" => "有効終了",
-        "target" => "訂正する記録",
-        "kind" => "種類",
-        "reason" => "理由",
-        "date" => "日付",
-        "place" => "場所",
-        "chair" => "議長",
-        "content" => "内容",
-        "due" => "期限",
-        "correction" => "訂正の種類",
-        "record" => "例外となった記録",
-        "how" => "処置の内容",
-        "follows" => "先の処置",
-        "handled_on" => "処置日",
-        "cycle" => "報告の周期",
-        "remarks" => "所見",
-        "findings" => "確認の結果",
-        "outcome" => "結果",
-        "note" => "備考",
-        other => return other.to_string(),
-    };
-    label.to_string()
+    // ja-only: the key fields_of gives an amended field (data: a correction names its field so)
+    if let Some(field) = key.strip_prefix("訂正後の") {
+        return tr!("訂正後の%{field}", field = field_label(field)).into_owned();
+    }
+    // ja-only: the key fields_of gives a nested field (data, as above)
+    if let Some(field) = key.strip_suffix("（記録時）") {
+        return tr!("%{field}（記録時）", field = field_label(field)).into_owned();
+    }
+    // A nested field's key is its Japanese label.
+    let known = LABELS
+        .iter()
+        .find(|(k, label)| *k == key || lang::with(Lang::Ja, label) == key);
+    known.map_or_else(|| key.to_string(), |(_, label)| label().into_owned())
+}
+
+/// The label of each field of a record a person reads.
+type Label = fn() -> Cow<'static, str>;
+const LABELS: [(&str, Label); 40] = [
+    ("room_id", || tr!("室")),
+    ("person_id", || tr!("対象者")),
+    ("name", || tr!("氏名")),
+    ("affiliation", || tr!("所属")),
+    ("purpose", || tr!("目的")),
+    ("name_tag_worn", || tr!("名札の着用")),
+    ("escort_id", || tr!("同行者")),
+    ("entered_at", || tr!("入室時刻")),
+    ("exited_at", || tr!("退室時刻")),
+    ("entry", || tr!("入室の記録")),
+    ("key_id", || tr!("鍵")),
+    ("lent_at", || tr!("貸出時刻")),
+    ("due_back", || tr!("返却予定")),
+    ("returned_at", || tr!("返却時刻")),
+    ("lent_by", || tr!("貸出者")),
+    ("received_by", || tr!("受領者")),
+    ("loan", || tr!("貸出の記録")),
+    ("granted_by", || tr!("許可者")),
+    ("from", || tr!("開始日")),
+    ("to", || tr!("終了日")),
+    ("valid_from", || tr!("有効開始")),
+    ("valid_until", || tr!("有効終了")),
+    ("target", || tr!("訂正する記録")),
+    ("kind", || tr!("種類")),
+    ("reason", || tr!("理由")),
+    ("date", || tr!("日付")),
+    ("place", || tr!("場所")),
+    ("chair", || tr!("議長")),
+    ("content", || tr!("内容")),
+    ("due", || tr!("期限")),
+    ("correction", || tr!("訂正の種類")),
+    ("record", || tr!("例外となった記録")),
+    ("how", || tr!("処置の内容")),
+    ("follows", || tr!("先の処置")),
+    ("handled_on", || tr!("処置日")),
+    ("cycle", || tr!("報告の周期")),
+    ("remarks", || tr!("所見")),
+    ("findings", || tr!("確認の結果")),
+    ("outcome", || tr!("結果")),
+    ("note", || tr!("備考")),
+];
+
+/// A field's label in Japanese, whatever the reader's language (for `fields_of`'s keys).
+fn japanese_label(key: &str) -> String {
+    lang::with(Lang::Ja, || field_label(key))
 }
 
 /// The fields of the original a clerk may amend: its text fields.
@@ -388,7 +413,7 @@ fn CorrectionForm(target: Event, void: Signal<bool>) -> impl IntoView {
         };
         let (store, operator) = (store.clone(), session.operator_id());
         async move {
-            let done = "訂正を記録しました。元の記録はそのまま残ります。";
+            let done = tr!("訂正を記録しました。元の記録はそのまま残ります。");
             Outcome::of(store.correct(correction, &operator, Utc::now()).await, done)
         }
     });
@@ -400,36 +425,36 @@ fn CorrectionForm(target: Event, void: Signal<bool>) -> impl IntoView {
                 .collect_view()
         })
     };
-    let voided = || view! { <p class="notice">"この記録は取り消されています。これ以上の訂正はできません。"</p> };
+    let voided = || view! { <p class="notice">{tr!("この記録は取り消されています。これ以上の訂正はできません。")}</p> };
     view! {
         <Shown when=move || !void.get() fallback=voided>
             <RecordForm class="card wide correction-form no-print" action=correct>
-                <h2>"訂正・取消を記録"</h2>
-                <p>"元の記録は消えません。訂正は理由とともに新しい記録として残ります。"</p>
+                <h2>{tr!("訂正・取消を記録")}</h2>
+                <p>{tr!("元の記録は消えません。訂正は理由とともに新しい記録として残ります。")}</p>
                 <fieldset>
-                    <legend>"種類"</legend>
+                    <legend>{tr!("種類")}</legend>
                     <label class="check"><input type="radio" name="correction-kind" id="correction-amend"
-                        checked on:change=move |_| voiding.set(false)/> "訂正（項目の内容を正す）"</label>
+                        checked on:change=move |_| voiding.set(false)/> {tr!("訂正（項目の内容を正す）")}</label>
                     <label class="check"><input type="radio" name="correction-kind" id="correction-void"
-                        on:change=move |_| voiding.set(true)/> "取消（記録すべきでなかった）"</label>
+                        on:change=move |_| voiding.set(true)/> {tr!("取消（記録すべきでなかった）")}</label>
                 </fieldset>
                 <Shown when=move || !voiding.get()>
-                    <Field id="correction-field" label="訂正する項目" refusals=daicho_core::Field::Entry>
+                    <Field id="correction-field" label=tr!("訂正する項目") refusals=daicho_core::Field::Entry>
                         <select id="correction-field" aria-describedby="correction-field-error"
                             on:change=move |ev| field.set(event_target_value(&ev))>
-                            <option value="">"選んでください"</option>
+                            <option value="">{tr!("選んでください")}</option>
                             {options}
                         </select>
                     </Field>
-                    <Field id="correction-value" label="訂正後の内容">
+                    <Field id="correction-value" label=tr!("訂正後の内容")>
                         <input id="correction-value" autocomplete="off" bind:value=value/>
                     </Field>
                 </Shown>
-                <Field id="correction-reason" label="理由" refusals=daicho_core::Field::Purpose>
+                <Field id="correction-reason" label=tr!("理由") refusals=daicho_core::Field::Purpose>
                     <input id="correction-reason" autocomplete="off" aria-describedby="correction-reason-error"
                         bind:value=reason/>
                 </Field>
-                <button type="submit" id="record-correction" class="button primary">"訂正を記録"</button>
+                <button type="submit" id="record-correction" class="button primary">{tr!("訂正を記録")}</button>
             </RecordForm>
         </Shown>
     }

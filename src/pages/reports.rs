@@ -28,8 +28,9 @@ use daicho_core::room_permit::entry_manager_role;
 use daicho_core::rule_breaks::{handled_text, RuleBreak};
 use daicho_core::sort::sort_by;
 use daicho_core::EventId;
-use daicho_core::{wareki, EventKind, Registers, Room};
+use daicho_core::{tr, wareki, EventKind, Registers, Room};
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 /// The most lines a period's report reads: a busy counter's year several times over.
 const PERIOD_LINES: u32 = 50_000;
@@ -65,7 +66,7 @@ fn cycles_of(registers: &Option<Registers>) -> Vec<ReportCycleSet> {
 
 /// "令和8年11月1日〜令和8年11月30日".
 fn period_text(from: NaiveDate, to: NaiveDate) -> String {
-    format!("{}〜{}", ja_day(from), ja_day(to))
+    tr!("%{from}〜%{to}", from = ja_day(from), to = ja_day(to)).into_owned()
 }
 
 /// The report's figures for `room` over `from`..=`to`, read through the store's indexes: the
@@ -107,9 +108,16 @@ async fn generate(
         .into_iter()
         .filter(|b| b.room_id == room.id && in_period(b.at))
         .map(|b| {
-            let said = b.message_ja(&directory.name_of(&b.person_id), &room.name);
+            let said = b.message(&directory.name_of(&b.person_id), &room.name);
             let handled = handled_text(&office.handlings_of(&b.record), |id| directory.name_of(id));
-            let said = format!("{} {said}【処置】{handled}", wareki::datetime_text(b.at));
+            let at = wareki::datetime_text(b.at);
+            let said = tr!(
+                "%{at} %{said}【処置】%{handled}",
+                at = at,
+                said = said,
+                handled = handled
+            );
+            let said = said.into_owned();
             (b, said)
         })
         .collect();
@@ -160,7 +168,7 @@ pub fn ReportsPage() -> impl IntoView {
     view! {
         <div class="reports-page" data-ready=move || read.is_read().then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
-                <p class="form-error" role="alert">"報告を読めませんでした。" {e}</p>
+                <p class="form-error" role="alert">{tr!("報告を読めませんでした。")} {e}</p>
             })}
             <Glance loaded/>
             <ReportStatus registers/>
@@ -203,48 +211,49 @@ fn glance_lines(l: &Read) -> Vec<GlanceLine> {
         .values()
         .filter(|i| i.is_overdue(today()))
         .count();
-    let last = format!("前の期間（{}）の報告の未提出", period_text(from, to));
+    let period = period_text(from, to);
+    let last = tr!("前の期間（%{period}）の報告の未提出", period = period);
     vec![
-        ("missing", last, missing, "#/reports"),
+        ("missing", last.into_owned(), missing, "#/reports"),
         (
             "unreviewed",
-            "未確認の報告".into(),
+            tr!("未確認の報告").into(),
             count(ReportState::Unreviewed),
             "#/reports",
         ),
         (
             "investigating",
-            "調査中".into(),
+            tr!("調査中").into(),
             count(ReportState::Investigating),
             "#/reports",
         ),
         (
             "breaks-week",
-            "未処置の例外（7日以内）".into(),
+            tr!("未処置の例外（7日以内）").into(),
             aged(0..=7),
             "#/exceptions",
         ),
         (
             "breaks-month",
-            "未処置の例外（8〜30日）".into(),
+            tr!("未処置の例外（8〜30日）").into(),
             aged(8..=30),
             "#/exceptions",
         ),
         (
             "breaks-older",
-            "未処置の例外（31日以上）".into(),
+            tr!("未処置の例外（31日以上）").into(),
             aged(31..=i64::MAX),
             "#/exceptions",
         ),
         (
             "overdue-keys",
-            "返却予定を過ぎた鍵".into(),
+            tr!("返却予定を過ぎた鍵").into(),
             overdue_keys,
             "#/keys",
         ),
         (
             "past-due",
-            "期限を過ぎた指示".into(),
+            tr!("期限を過ぎた指示").into(),
             past_due,
             "#/instructions",
         ),
@@ -259,7 +268,7 @@ fn Glance(loaded: Memo<Option<Read>>) -> impl IntoView {
     let lines = move || loaded.with(|l| l.as_ref().map(glance_lines).unwrap_or_default());
     view! {
         <section class="card wide glance">
-            <h2>"総括責任者の確認（第20条）"</h2>
+            <h2>{tr!("総括責任者の確認（第20条）")}</h2>
             <ul class="glance-list">
                 {move || lines().into_iter().map(|(key, label, n, href)| view! {
                     <li class="glance-item" class:attention={n > 0} data-glance=key data-count=n>
@@ -291,13 +300,15 @@ fn CycleForm(registers: Memo<Option<Registers>>) -> impl IntoView {
             .or_else(|| crate::components::ja_day::parse_day(&next_start()));
         async move {
             let (Some(cycle), Some(from)) = (chosen, day) else {
-                return Err("周期と開始日を選んでください。".to_string());
+                return Err(tr!("周期と開始日を選んでください。").into_owned());
             };
-            let done = format!(
-                "報告の周期を{}から「{}」にしました。",
-                ja_day(from),
-                cycle.name_text()
+            let (day, name) = (ja_day(from), cycle.name_text());
+            let done = tr!(
+                "報告の周期を%{day}から「%{cycle}」にしました。",
+                day = day,
+                cycle = name
             );
+            let done = done.into_owned();
             let kind = EventKind::ReportCycleSet(ReportCycleSet { cycle, from });
             record(&store, &operator, kind, done).await
         }
@@ -307,7 +318,7 @@ fn CycleForm(registers: Memo<Option<Registers>>) -> impl IntoView {
         cycles.with(|c| {
             let since = c.iter().filter(|s| s.from <= today).map(|s| s.from).max();
             let since = since
-                .map(|d| format!("（{}から）", ja_day(d)))
+                .map(|d| tr!("（%{day}から）", day = ja_day(d)).into_owned())
                 .unwrap_or_default();
             format!("{}{since}", cycle_on(c, today).name_text())
         })
@@ -327,17 +338,17 @@ fn CycleForm(registers: Memo<Option<Registers>>) -> impl IntoView {
     };
     view! {
         <section class="card wide report-cycle">
-            <h2>"報告の周期（セキュリティ総括責任者）"</h2>
-            <p class="hint">"第20条は報告の時期を定めていません。総括責任者が定めるまでは毎月です。期間は年度（4月1日）から数え、周期は期間の区切りの日から変えられます。"</p>
-            <p class="cycle-in-force" data-cycle=move || cycles.with(|c| cycle_on(c, today()).code())>"現在の周期：" {in_force}</p>
+            <h2>{tr!("報告の周期（セキュリティ総括責任者）")}</h2>
+            <p class="hint">{tr!("第20条は報告の時期を定めていません。総括責任者が定めるまでは毎月です。期間は年度（4月1日）から数え、周期は期間の区切りの日から変えられます。")}</p>
+            <p class="cycle-in-force" data-cycle=move || cycles.with(|c| cycle_on(c, today()).code())>{tr!("現在の周期：")} {in_force}</p>
             {move || upcoming().into_iter().map(|(from, cycle)| view! {
                 <p class="cycle-upcoming" data-cycle=cycle.code() data-from=from.to_string()>
-                    {format!("{}から：{}", ja_day(from), cycle.name_text())}
+                    {tr!("%{day}から：%{cycle}", day = ja_day(from), cycle = cycle.name_text())}
                 </p>
             }).collect_view()}
             <div class="filters">
                 <div class="field">
-                    <label for="report-cycle">"新しい周期"</label>
+                    <label for="report-cycle">{tr!("新しい周期")}</label>
                     <select id="report-cycle" on:change=move |ev| cycle.set(event_target_value(&ev))>
                         {ReportCycle::ALL.into_iter().map(|c| view! {
                             <option value=c.code() selected=move || cycle.get() == c.code()>{c.name_text()}</option>
@@ -345,12 +356,12 @@ fn CycleForm(registers: Memo<Option<Registers>>) -> impl IntoView {
                     </select>
                 </div>
                 <div class="field">
-                    <label for="report-cycle-from">"開始日"</label>
+                    <label for="report-cycle-from">{tr!("開始日")}</label>
                     <input type="date" id="report-cycle-from" prop:value=move || { let f = from.get(); if f.is_empty() { next_start() } else { f } }
                         on:input=move |ev| from.set(event_target_value(&ev))/>
                 </div>
                 <button type="button" id="report-cycle-set" class="button" disabled=move || set.pending().get()
-                    on:click=move |_| { set.dispatch(()); }>"周期を定める"</button>
+                    on:click=move |_| { set.dispatch(()); }>{tr!("周期を定める")}</button>
             </div>
             {move || set.value().get().map(said)}
         </section>
@@ -388,18 +399,14 @@ fn ReportStatus(registers: Memo<Option<Registers>>) -> impl IntoView {
                     let latest = r.office().latest_report(&room.id, from, to).cloned();
                     let missing = latest.is_none();
                     let state = match latest {
-                        Some(report) => format!(
-                            "提出済み（{}・{}）",
-                            ja_day(report.submitted.submitted_on),
-                            directory.name_of(&report.submitted.submitted_by)
-                        ),
-                        None => "未提出".to_string(),
+                        Some(report) => submitted_text(&report, &directory),
+                        None => tr!("未提出").into_owned(),
                     };
-                    let manager = format!(
-                        "{}（{}）",
-                        entry_manager_role(room.level).name_text(),
-                        manager.map_or_else(|| "未登録".to_string(), |m| directory.name_of(m))
-                    );
+                    let role = entry_manager_role(room.level).name_text();
+                    let holder = manager
+                        .map_or_else(|| tr!("未登録").into_owned(), |m| directory.name_of(m));
+                    let manager = tr!("%{role}（%{holder}）", role = role, holder = holder);
+                    let manager = manager.into_owned();
                     (room, manager, state, missing)
                 })
                 .collect::<Vec<_>>()
@@ -412,7 +419,7 @@ fn ReportStatus(registers: Memo<Option<Registers>>) -> impl IntoView {
                 <td>{room.name.clone()}</td>
                 <td>{manager}</td>
                 <td class="state">
-                    {missing.then(|| view! { <span class="missing-mark">"未提出"</span> })}
+                    {missing.then(|| view! { <span class="missing-mark">{tr!("未提出")}</span> })}
                     {(!missing).then(|| state.clone())}
                 </td>
             </tr>
@@ -420,12 +427,19 @@ fn ReportStatus(registers: Memo<Option<Registers>>) -> impl IntoView {
     };
     view! {
         <section class="card wide report-status">
-            <h2>"入退室管理者の報告の状況（" {move || { let (from, to) = period.get(); period_text(from, to) }} "）"</h2>
-            <p class="hint">"セキュリティ総括責任者は、各室の入退室管理者から報告を受けます（第20条）。未提出の室が一目で分かります。"</p>
-            <LogTable class="register report-states" columns=vec!["室", "入退室管理者", "状況"]
-                rows=lines key row empty="室が登録されていません。"/>
+            <h2>{move || { let (from, to) = period.get(); tr!("入退室管理者の報告の状況（%{period}）", period = period_text(from, to)) }}</h2>
+            <p class="hint">{tr!("セキュリティ総括責任者は、各室の入退室管理者から報告を受けます（第20条）。未提出の室が一目で分かります。")}</p>
+            <LogTable class="register report-states" columns=vec![tr!("室"), tr!("入退室管理者"), tr!("状況")]
+                rows=lines key row empty=tr!("室が登録されていません。")/>
         </section>
     }
+}
+
+/// "提出済み（令和8年12月1日・山田 太郎）".
+fn submitted_text(report: &Report, directory: &Directory) -> String {
+    let day = ja_day(report.submitted.submitted_on);
+    let by = directory.name_of(&report.submitted.submitted_by);
+    tr!("提出済み（%{day}・%{by}）", day = day, by = by).into_owned()
 }
 
 /// The entry manager's report: choose the room and period, generate, review, remark, submit.
@@ -457,7 +471,7 @@ fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
             let (store, chosen, registers) = (store.clone(), chosen(), registers.get_untracked());
             async move {
                 let (Some((room, period)), Some(registers)) = (chosen, registers) else {
-                    return Err("室と期間を選んでください。".to_string());
+                    return Err(tr!("室と期間を選んでください。").into_owned());
                 };
                 let figures = generate(&store, &registers, &room, period, directory).await;
                 figures
@@ -481,7 +495,8 @@ fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
         let (draft, supersedes) = (draft(), latest().map(|r| r.id));
         let remarks = remarks.get_untracked();
         async move {
-            let (room, (from, to), figures) = draft.ok_or("先に報告を作成してください。")?;
+            let (room, (from, to), figures) =
+                draft.ok_or_else(|| tr!("先に報告を作成してください。").into_owned())?;
             let report = ReportSubmitted {
                 room_id: room.id.clone(),
                 from,
@@ -492,11 +507,13 @@ fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
                 submitted_by: operator.clone(),
                 submitted_on: today(),
             };
-            let done = format!(
-                "{}の{}の報告を提出しました。",
-                room.name,
-                period_text(from, to)
+            let period = period_text(from, to);
+            let done = tr!(
+                "%{room}の%{period}の報告を提出しました。",
+                room = room.name,
+                period = period
             );
+            let done = done.into_owned();
             record(&store, &operator, EventKind::ReportSubmitted(report), done).await
         }
     });
@@ -515,19 +532,19 @@ fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
     };
     view! {
         <section class="card wide report-draft">
-            <h2>"報告を作成・提出する（入退室管理者、第20条）"</h2>
+            <h2>{tr!("報告を作成・提出する（入退室管理者、第20条）")}</h2>
             <div class="filters">
                 <div class="field">
-                    <label for="report-room">"室"</label>
+                    <label for="report-room">{tr!("室")}</label>
                     <select id="report-room" on:change=move |ev| room_id.set(event_target_value(&ev))>
-                        <option value="">"選んでください"</option>
+                        <option value="">{tr!("選んでください")}</option>
                         {move || rooms.get().into_iter().map(|r| view! {
-                            <option value=r.id.clone()>{format!("{}（レベル{}）", r.name, r.level.number())}</option>
+                            <option value=r.id.clone()>{tr!("%{name}（レベル%{level}）", name = r.name, level = r.level.number())}</option>
                         }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="report-period">"期間（" {move || cycles.with(|c| cycle_on(c, today()).name_text())} "）"</label>
+                    <label for="report-period">{move || tr!("期間（%{cycle}）", cycle = cycles.with(|c| cycle_on(c, today()).name_text()))}</label>
                     <select id="report-period" on:change=move |ev| period.set(Some(event_target_value(&ev)))>
                         {move || periods.get().into_iter().map(|(from, to)| {
                             let value = from.to_string();
@@ -537,7 +554,7 @@ fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
                     </select>
                 </div>
                 <button type="button" id="report-generate" class="button" on:click=move |_| { generated.dispatch(()); }>
-                    "登録簿から作成"
+                    {tr!("登録簿から作成")}
                 </button>
             </div>
             {move || draft().map(|(room, (from, to), f)| view! {
@@ -547,12 +564,12 @@ fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
                 </div>
             })}
             <div class="field">
-                <label for="report-remarks">"所見（期間中の出来事と対応。提出後は変更できません）"</label>
+                <label for="report-remarks">{tr!("所見（期間中の出来事と対応。提出後は変更できません）")}</label>
                 <textarea id="report-remarks" rows="4" bind:value=remarks></textarea>
             </div>
             <button type="button" id="report-submit" class="button primary" disabled=move || draft().is_none() || submit.pending().get()
                 on:click=move |_| { submit.dispatch(()); }>
-                {move || if latest().is_some() { "訂正版を提出" } else { "提出" }}
+                {move || if latest().is_some() { tr!("訂正版を提出") } else { tr!("提出") }}
             </button>
             {said}
         </section>
@@ -564,7 +581,7 @@ fn DraftReport(registers: Memo<Option<Registers>>) -> impl IntoView {
 fn FiguresTable(figures: ReportFigures) -> impl IntoView {
     let list = |items: Vec<String>| {
         if items.is_empty() {
-            view! { <span>"なし"</span> }.into_any()
+            view! { <span>{tr!("なし")}</span> }.into_any()
         } else {
             view! { <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> }
                 .into_any()
@@ -574,35 +591,37 @@ fn FiguresTable(figures: ReportFigures) -> impl IntoView {
     view! {
         <table class="register figures">
             <tbody>
-                <tr><th>"入室の記録"</th><td data-figure="entries">{format!("{}件（{}人）", f.entries, f.people)}</td></tr>
-                <tr><th>"退室の記録がない入室"</th><td data-figure="without_exit">{format!("{}件", f.without_exit)}</td></tr>
-                <tr><th>"来訪者の入室"</th><td data-figure="visitor_entries">{format!("{}件", f.visitor_entries)}</td></tr>
-                <tr><th>"鍵の貸出し"</th><td data-figure="keys">{format!("{}件（返却遅れ {}件・未返却 {}件）", f.keys_lent, f.returned_late, f.not_returned)}</td></tr>
-                <tr><th>"例外"</th><td data-figure="exceptions">{list(f.exceptions)}</td></tr>
-                <tr><th>"訂正・取消した記録"</th><td data-figure="corrections">{format!("{}件", f.corrections)}</td></tr>
-                <tr><th>"入退室管理者の措置（第18条第2項）"</th><td data-figure="measures">{list(f.measures)}</td></tr>
+                <tr><th>{tr!("入室の記録")}</th><td data-figure="entries">{tr!("%{n}件（%{people}人）", n = f.entries, people = f.people)}</td></tr>
+                <tr><th>{tr!("退室の記録がない入室")}</th><td data-figure="without_exit">{tr!("%{n}件", n = f.without_exit)}</td></tr>
+                <tr><th>{tr!("来訪者の入室")}</th><td data-figure="visitor_entries">{tr!("%{n}件", n = f.visitor_entries)}</td></tr>
+                <tr><th>{tr!("鍵の貸出し")}</th><td data-figure="keys">{tr!("%{n}件（返却遅れ %{late}件・未返却 %{out}件）", n = f.keys_lent, late = f.returned_late, out = f.not_returned)}</td></tr>
+                <tr><th>{tr!("例外")}</th><td data-figure="exceptions">{list(f.exceptions)}</td></tr>
+                <tr><th>{tr!("訂正・取消した記録")}</th><td data-figure="corrections">{tr!("%{n}件", n = f.corrections)}</td></tr>
+                <tr><th>{tr!("入退室管理者の措置（第18条第2項）")}</th><td data-figure="measures">{list(f.measures)}</td></tr>
             </tbody>
         </table>
     }
 }
 
 /// The CSV's columns.
-const CSV_HEADER: [&str; 14] = [
-    "期間",
-    "室",
-    "提出日",
-    "提出者",
-    "入室",
-    "退室の記録がない入室",
-    "来訪者の入室",
-    "鍵の貸出し",
-    "返却遅れ・未返却",
-    "例外",
-    "所見",
-    "版",
-    "状況",
-    "確認・調査",
-];
+fn csv_header() -> [Cow<'static, str>; 14] {
+    [
+        tr!("期間"),
+        tr!("室"),
+        tr!("提出日"),
+        tr!("提出者"),
+        tr!("入室"),
+        tr!("退室の記録がない入室"),
+        tr!("来訪者の入室"),
+        tr!("鍵の貸出し"),
+        tr!("返却遅れ・未返却"),
+        tr!("例外"),
+        tr!("所見"),
+        tr!("版"),
+        tr!("状況"),
+        tr!("確認・調査"),
+    ]
+}
 
 /// Every report submitted, newest period first, each version (a correction beside the one it
 /// replaces), with where it stands and a button to review it.
@@ -648,10 +667,9 @@ fn ReportList(
     // On screen the figures go in one cell; the CSV keeps a column each.
     let row = move |(id, line): (EventId, Vec<String>)| {
         let state = line[12].clone();
-        let figures = format!(
-            "入室 {}・退室なし {}・来訪者 {}・鍵 {}（返却遅れ・未返却 {}）・例外 {}",
-            line[4], line[5], line[6], line[7], line[8], line[9]
-        );
+        let [entries, no_exit, visitors, keys, late, breaks] = [4, 5, 6, 7, 8, 9].map(|i| &line[i]);
+        let figures = tr!("入室 %{entries}・退室なし %{no_exit}・来訪者 %{visitors}・鍵 %{keys}（返却遅れ・未返却 %{late}）・例外 %{breaks}", entries = entries, no_exit = no_exit, visitors = visitors, keys = keys, late = late, breaks = breaks);
+        let figures = figures.into_owned();
         let submitted = format!("{} {}", line[2], line[3]);
         let cells = [
             &line[0], &line[1], &submitted, &figures, &line[10], &line[11], &line[12], &line[13],
@@ -664,30 +682,30 @@ fn ReportList(
                 {cells.into_iter().collect_view()}
                 <td class="actions">
                     <button type="button" class="button pick-review"
-                        on:click=move |_| review_target.set(chosen.clone())>"確認を記録"</button>
+                        on:click=move |_| review_target.set(chosen.clone())>{tr!("確認を記録")}</button>
                     <button type="button" class="button print-report"
-                        on:click=move |_| { print.dispatch(printed.clone()); }>"印刷"</button>
+                        on:click=move |_| { print.dispatch(printed.clone()); }>{tr!("印刷")}</button>
                 </td>
             </tr>
         }
     };
     let columns = vec![
-        "期間",
-        "室",
-        "提出",
-        "件数",
-        "所見",
-        "版",
-        "状況",
-        "確認・調査",
-        "",
+        tr!("期間"),
+        tr!("室"),
+        tr!("提出"),
+        tr!("件数"),
+        tr!("所見"),
+        tr!("版"),
+        tr!("状況"),
+        tr!("確認・調査"),
+        "".into(),
     ];
     view! {
         <section class="card wide report-list">
-            <h2>"提出された報告"</h2>
-            <RegisterOutput what="reports" header=&CSV_HEADER rows=csv covers="すべての報告"/>
+            <h2>{tr!("提出された報告")}</h2>
+            <RegisterOutput what="reports" header=csv_header() rows=csv covers=tr!("すべての報告").into_owned()/>
             <LogTable class="register reports" columns rows=lines key row
-                empty="提出された報告はありません。"/>
+                empty=tr!("提出された報告はありません。")/>
         </section>
         <ReportSheet registers printing/>
     }
@@ -746,18 +764,17 @@ fn ReportSheet(
             view! {
                 <section class="card wide report-sheet" data-report=report.id.to_string()>
                     <header class="print-heading">
-                        <p class="print-title">"入退室管理者の報告（第20条）"</p>
+                        <p class="print-title">{tr!("入退室管理者の報告（第20条）")}</p>
                         <p class="print-covers">
-                            {room.clone()} "　" {period_text(s.from, s.to)} "　湧別町　印刷 "
-                            {wareki::date_text(Utc::now())}
+                            {tr!("%{room}　%{period}　湧別町　印刷 %{day}", room = room, period = period_text(s.from, s.to), day = wareki::date_text(Utc::now()))}
                         </p>
                     </header>
-                    <p>"提出：" {line[2].clone()} "　" {line[3].clone()} "（" {line[11].clone()} "）　状況：" {line[12].clone()}</p>
+                    <p>{tr!("提出：%{day}　%{by}（%{version}）　状況：%{state}", day = line[2], by = line[3], version = line[11], state = line[12])}</p>
                     <FiguresTable figures=s.figures/>
-                    <h3>"所見"</h3>
+                    <h3>{tr!("所見")}</h3>
                     <p class="remarks">{s.remarks}</p>
-                    <h3>"確認・調査"</h3>
-                    <p>{if line[13].is_empty() { "（未確認）".to_string() } else { line[13].clone() }}</p>
+                    <h3>{tr!("確認・調査")}</h3>
+                    <p>{if line[13].is_empty() { tr!("（未確認）").into_owned() } else { line[13].clone() }}</p>
                 </section>
             }
         })
@@ -773,6 +790,7 @@ fn csv_row(
 ) -> Vec<String> {
     let s = &report.submitted;
     let f = &s.figures;
+    let (late, out) = (f.returned_late, f.not_returned);
     let office = registers.office();
     let reviews: Vec<String> = office
         .reviews_of(&report.id)
@@ -780,23 +798,29 @@ fn csv_row(
         .map(|v| {
             let r = &v.reviewed;
             let investigation = r.investigation.as_ref().map_or_else(String::new, |i| {
-                let outcome = v
-                    .concluded
-                    .as_ref()
-                    .map_or_else(|| "調査中".to_string(), |c| format!("結果：{}", c.outcome));
-                format!(
-                    "　調査：{}（{}・{}まで）{outcome}",
-                    i.subject,
-                    directory.name_of(&i.investigator),
-                    ja_day(i.until)
-                )
+                let outcome = v.concluded.as_ref().map_or_else(
+                    || tr!("調査中").into_owned(),
+                    |c| tr!("結果：%{outcome}", outcome = c.outcome).into_owned(),
+                );
+                let (who, until) = (directory.name_of(&i.investigator), ja_day(i.until));
+                let said = tr!(
+                    "　調査：%{subject}（%{who}・%{until}まで）%{outcome}",
+                    subject = i.subject,
+                    who = who,
+                    until = until,
+                    outcome = outcome
+                );
+                said.into_owned()
             });
-            format!(
-                "{} {}：{}{investigation}",
-                ja_day(r.reviewed_on),
-                directory.name_of(&r.reviewed_by),
-                r.findings
-            )
+            let (day, by) = (ja_day(r.reviewed_on), directory.name_of(&r.reviewed_by));
+            let said = tr!(
+                "%{day} %{by}：%{findings}%{investigation}",
+                day = day,
+                by = by,
+                findings = r.findings,
+                investigation = investigation
+            );
+            said.into_owned()
         })
         .collect();
     vec![
@@ -804,24 +828,24 @@ fn csv_row(
         room.to_string(),
         ja_day(s.submitted_on),
         directory.name_of(&s.submitted_by),
-        format!("{}件（{}人）", f.entries, f.people),
-        format!("{}件", f.without_exit),
-        format!("{}件", f.visitor_entries),
-        format!("{}件", f.keys_lent),
-        format!("{}件・{}件", f.returned_late, f.not_returned),
+        tr!("%{n}件（%{people}人）", n = f.entries, people = f.people).into_owned(),
+        tr!("%{n}件", n = f.without_exit).into_owned(),
+        tr!("%{n}件", n = f.visitor_entries).into_owned(),
+        tr!("%{n}件", n = f.keys_lent).into_owned(),
+        tr!("%{late}件・%{out}件", late = late, out = out).into_owned(),
         if f.exceptions.is_empty() {
-            "なし".into()
+            tr!("なし").into_owned()
         } else {
-            f.exceptions.join("／")
+            f.exceptions.join(&tr!("／"))
         },
         s.remarks.clone(),
         if s.supersedes.is_some() {
-            "訂正版".into()
+            tr!("訂正版").into_owned()
         } else {
-            "初版".into()
+            tr!("初版").into_owned()
         },
         state_text(office, report),
-        reviews.join("／"),
+        reviews.join(&tr!("／")),
     ]
 }
 
@@ -831,7 +855,7 @@ fn state_text(office: &daicho_core::office::Office, report: &Report) -> String {
     if current {
         office.report_state(&report.id).name_text().to_string()
     } else {
-        "新しい版に置換".to_string()
+        tr!("新しい版に置換").into_owned()
     }
 }
 
@@ -865,7 +889,7 @@ fn ReviewForm(registers: Memo<Option<Registers>>, target: RwSignal<String>) -> i
         });
         let findings = findings.get_untracked();
         async move {
-            let report = report.map_err(|_| "確認する報告を選んでください。".to_string())?;
+            let report = report.map_err(|_| tr!("確認する報告を選んでください。").into_owned())?;
             let investigation = match investigation {
                 None => None,
                 Some((investigator, subject, Ok(until))) => Some(Investigation {
@@ -874,7 +898,7 @@ fn ReviewForm(registers: Memo<Option<Registers>>, target: RwSignal<String>) -> i
                     until,
                 }),
                 Some((_, _, Err(_))) => {
-                    return Err("調査の期限を日付で入力してください。".to_string())
+                    return Err(tr!("調査の期限を日付で入力してください。").into_owned())
                 }
             };
             let reviewed = ReportReviewed {
@@ -885,46 +909,47 @@ fn ReviewForm(registers: Memo<Option<Registers>>, target: RwSignal<String>) -> i
                 reviewed_on: today(),
             };
             let kind = EventKind::ReportReviewed(reviewed);
-            record(&store, &operator, kind, "報告の確認を記録しました。".into()).await
+            let done = tr!("報告の確認を記録しました。").into_owned();
+            record(&store, &operator, kind, done).await
         }
     });
     view! {
         <section class="card wide review-form">
-            <h2>"報告の確認・調査（セキュリティ総括責任者、第20条）"</h2>
+            <h2>{tr!("報告の確認・調査（セキュリティ総括責任者、第20条）")}</h2>
             <div class="field">
-                <label for="review-report">"報告"</label>
+                <label for="review-report">{tr!("報告")}</label>
                 <select id="review-report" prop:value=move || target.get()
                     on:change=move |ev| target.set(event_target_value(&ev))>
-                    <option value="">"選んでください"</option>
+                    <option value="">{tr!("選んでください")}</option>
                     {move || options().into_iter().map(|(id, label)| view! {
                         <option value=id.clone() selected=move || target.get() == id>{label}</option>
                     }).collect_view()}
                 </select>
             </div>
             <div class="field">
-                <label for="review-findings">"確認の結果（指摘事項）"</label>
+                <label for="review-findings">{tr!("確認の結果（指摘事項）")}</label>
                 <textarea id="review-findings" rows="3" bind:value=findings></textarea>
             </div>
             <label class="check" for="review-investigate">
                 <input type="checkbox" id="review-investigate" bind:checked=investigate/>
-                "調査を行う"
+                {tr!("調査を行う")}
             </label>
             <Shown when=move || investigate.get()>
-                <StaffSelect id="review-investigator" label="調査する人" value=investigator/>
+                <StaffSelect id="review-investigator" label=tr!("調査する人") value=investigator/>
                 <div class="field">
-                    <label for="review-subject">"調査する事項"</label>
+                    <label for="review-subject">{tr!("調査する事項")}</label>
                     <input id="review-subject" autocomplete="off" bind:value=subject/>
                 </div>
                 <div class="field">
-                    <label for="review-until">"調査の期限"</label>
+                    <label for="review-until">{tr!("調査の期限")}</label>
                     <input id="review-until" type="date" bind:value=until/>
                 </div>
             </Shown>
             <button type="button" id="record-review" class="button primary"
                 disabled=move || review.pending().get()
-                on:click=move |_| { review.dispatch(()); }>"確認を記録"</button>
+                on:click=move |_| { review.dispatch(()); }>{tr!("確認を記録")}</button>
             {move || review.value().get().map(said)}
-            <p class="hint">"調査の結果から指示を出すときは、指示・依頼で根拠に「入退室管理者からの報告」とこの報告を選びます。その指示が完了すると、報告も完了になります。"</p>
+            <p class="hint">{tr!("調査の結果から指示を出すときは、指示・依頼で根拠に「入退室管理者からの報告」とこの報告を選びます。その指示が完了すると、報告も完了になります。")}</p>
         </section>
     }
 }
@@ -948,7 +973,14 @@ fn ConcludeForm(registers: Memo<Option<Registers>>) -> impl IntoView {
                         .as_ref()
                         .map_or_else(String::new, |i| {
                             let who = directory.name_of(&i.investigator);
-                            format!("{}（{who}・{}まで）", i.subject, ja_day(i.until))
+                            let until = ja_day(i.until);
+                            let label = tr!(
+                                "%{subject}（%{who}・%{until}まで）",
+                                subject = i.subject,
+                                who = who,
+                                until = until
+                            );
+                            label.into_owned()
                         });
                     (v.id.to_string(), label)
                 })
@@ -960,7 +992,8 @@ fn ConcludeForm(registers: Memo<Option<Registers>>) -> impl IntoView {
         let review = chosen.get_untracked().parse::<EventId>();
         let outcome = outcome.get_untracked();
         async move {
-            let review = review.map_err(|_| "結果を記録する調査を選んでください。".to_string())?;
+            let review =
+                review.map_err(|_| tr!("結果を記録する調査を選んでください。").into_owned())?;
             let concluded = InvestigationConcluded {
                 review,
                 outcome,
@@ -968,28 +1001,29 @@ fn ConcludeForm(registers: Memo<Option<Registers>>) -> impl IntoView {
                 concluded_on: today(),
             };
             let kind = EventKind::InvestigationConcluded(concluded);
-            record(&store, &operator, kind, "調査の結果を記録しました。".into()).await
+            let done = tr!("調査の結果を記録しました。").into_owned();
+            record(&store, &operator, kind, done).await
         }
     });
     view! {
         <section class="card wide conclude-form">
-            <h2>"調査の結果"</h2>
+            <h2>{tr!("調査の結果")}</h2>
             <div class="field">
-                <label for="conclude-review">"調査中の事項"</label>
+                <label for="conclude-review">{tr!("調査中の事項")}</label>
                 <select id="conclude-review" on:change=move |ev| chosen.set(event_target_value(&ev))>
-                    <option value="">"選んでください"</option>
+                    <option value="">{tr!("選んでください")}</option>
                     {move || open().into_iter().map(|(id, label)| view! {
                         <option value=id>{label}</option>
                     }).collect_view()}
                 </select>
             </div>
             <div class="field">
-                <label for="conclude-outcome">"結果"</label>
+                <label for="conclude-outcome">{tr!("結果")}</label>
                 <textarea id="conclude-outcome" rows="3" bind:value=outcome></textarea>
             </div>
             <button type="button" id="record-conclusion" class="button primary"
                 disabled=move || conclude.pending().get()
-                on:click=move |_| { conclude.dispatch(()); }>"結果を記録"</button>
+                on:click=move |_| { conclude.dispatch(()); }>{tr!("結果を記録")}</button>
             {move || conclude.value().get().map(said)}
         </section>
     }

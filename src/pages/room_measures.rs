@@ -14,7 +14,7 @@ use crate::state::{local_action, use_store};
 use crate::store::StoreError;
 use chrono::Utc;
 use daicho_core::entry_measures::{in_force_on, EntryMeasure, EntryMeasureSet, RoomMeasure};
-use daicho_core::Room;
+use daicho_core::{tr, Room};
 use leptos::prelude::*;
 
 /// What the room's measures in force today say, one line each: "入室のたびの許可（令和8年12月1日から）：理由".
@@ -34,11 +34,18 @@ pub fn measures_on(
         .map(|m| {
             let what = match &m.value.measure {
                 EntryMeasure::KeyKeeper { person_id } => {
-                    format!("鍵取扱者 {}", directory.name_of(person_id))
+                    tr!("鍵取扱者 %{name}", name = directory.name_of(person_id)).into_owned()
                 }
                 other => other.name_text().to_string(),
             };
-            format!("{what}（{}から）：{}", ja_day(m.value.from), m.value.reason)
+            let (from, reason) = (ja_day(m.value.from), &m.value.reason);
+            let line = tr!(
+                "%{what}（%{from}から）：%{reason}",
+                what = what,
+                from = from,
+                reason = reason
+            );
+            line.into_owned()
         })
         .collect()
 }
@@ -67,7 +74,8 @@ pub fn MeasureForm(rooms: Signal<Vec<Room>>) -> impl IntoView {
     let save = local_action(move |_: &()| {
         let (store, operator) = (store.clone(), session.operator_id());
         let measure = measure_of(&kind.get_untracked(), keeper.get_untracked());
-        let set = day_in(&from.get_untracked(), "開始日", daicho_core::Field::Period).map(|day| {
+        let start = tr!("開始日");
+        let set = day_in(&from.get_untracked(), &start, daicho_core::Field::Period).map(|day| {
             measure.map(|measure| EntryMeasureSet {
                 room_id: room.get_untracked(),
                 measure,
@@ -81,7 +89,7 @@ pub fn MeasureForm(rooms: Signal<Vec<Room>>) -> impl IntoView {
                 Ok(Some(set)) => store.set_entry_measure(set, &operator, Utc::now()).await,
                 // Not a measure the form offers: said, never recorded as done.
                 Ok(None) => Err(StoreError::Refused(missing(
-                    "措置",
+                    &tr!("措置"),
                     daicho_core::Field::Record,
                     None,
                 ))),
@@ -90,40 +98,40 @@ pub fn MeasureForm(rooms: Signal<Vec<Room>>) -> impl IntoView {
             if result.is_ok() {
                 reason.try_set(String::new());
             }
-            Outcome::of(result, "措置を記録しました。")
+            Outcome::of(result, tr!("措置を記録しました。"))
         }
     });
     view! {
         <RecordForm class="card wide measure-form" action=save>
-            <h2>"入退室管理の措置（第18条第2項）"</h2>
-            <p class="hint">"規程の定め（第17条第2項）に加えて町が行う措置を、室ごとに日付と理由を付けて記録します。"
-                "記録できるのは室の入退室管理者です。措置をやめるときは「やめる」を記録します。"</p>
-            <RoomSelect id="measure-room" label="室" rooms value=room refusals=daicho_core::Field::Room/>
-            <Field id="measure-kind" label="措置">
+            <h2>{tr!("入退室管理の措置（第18条第2項）")}</h2>
+            <p class="hint">{tr!("規程の定め（第17条第2項）に加えて町が行う措置を、室ごとに日付と理由を付けて記録します。")}
+                {tr!("記録できるのは室の入退室管理者です。措置をやめるときは「やめる」を記録します。")}</p>
+            <RoomSelect id="measure-room" label=tr!("室") rooms value=room refusals=daicho_core::Field::Room/>
+            <Field id="measure-kind" label=tr!("措置")>
                 <select id="measure-kind" prop:value=move || kind.get()
                     on:change=move |ev| kind.set(event_target_value(&ev))>
-                    <option value="per_visit_permit">"入室のたびの許可（その都度の許可・レベル3）"</option>
-                    <option value="visitors_escorted">"来訪者は入室を許可された職員が同行"</option>
-                    <option value="key_keeper">"鍵取扱者の指名（鍵の貸出し・返却の受領）"</option>
+                    <option value="per_visit_permit">{tr!("入室のたびの許可（その都度の許可・レベル3）")}</option>
+                    <option value="visitors_escorted">{tr!("来訪者は入室を許可された職員が同行")}</option>
+                    <option value="key_keeper">{tr!("鍵取扱者の指名（鍵の貸出し・返却の受領）")}</option>
                 </select>
             </Field>
             <Shown when=move || kind.get() == "key_keeper">
-                <StaffSelect id="measure-keeper" label="鍵取扱者" value=keeper refusals=daicho_core::Field::Person/>
+                <StaffSelect id="measure-keeper" label=tr!("鍵取扱者") value=keeper refusals=daicho_core::Field::Person/>
             </Shown>
-            <Field id="measure-in-force" label="行うか">
+            <Field id="measure-in-force" label=tr!("行うか")>
                 <select id="measure-in-force" prop:value=move || in_force.get()
                     on:change=move |ev| in_force.set(event_target_value(&ev))>
-                    <option value="true">"行う"</option>
-                    <option value="false">"やめる"</option>
+                    <option value="true">{tr!("行う")}</option>
+                    <option value="false">{tr!("やめる")}</option>
                 </select>
             </Field>
-            <Field id="measure-from" label="開始日" refusals=daicho_core::Field::Period>
+            <Field id="measure-from" label=tr!("開始日") refusals=daicho_core::Field::Period>
                 <input id="measure-from" type="date" aria-describedby="measure-from-error" bind:value=from/>
             </Field>
-            <Field id="measure-reason" label="理由" refusals=daicho_core::Field::Purpose>
+            <Field id="measure-reason" label=tr!("理由") refusals=daicho_core::Field::Purpose>
                 <input id="measure-reason" autocomplete="off" aria-describedby="measure-reason-error" bind:value=reason/>
             </Field>
-            <button type="submit" id="record-measure" class="button primary">"記録"</button>
+            <button type="submit" id="record-measure" class="button primary">{tr!("記録")}</button>
         </RecordForm>
     }
 }

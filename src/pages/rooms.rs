@@ -15,9 +15,10 @@ use chrono::Utc;
 use daicho_core::room_permit::entry_manager_role;
 use daicho_core::sort::sort_by;
 use daicho_core::{
-    wareki, Refusal, RefusalCode, Refusals, Registers, Room, RoomDefined, SecurityLevel,
+    tr, wareki, Refusal, RefusalCode, Refusals, Registers, Room, RoomDefined, SecurityLevel,
 };
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 /// A line of the room list: the room, who holds its entry manager's role today, its keys.
 #[derive(Clone)]
@@ -46,11 +47,14 @@ fn room_lines(registers: &Registers, directory: Directory) -> Vec<RoomLine> {
                 .map(|k| k.label.clone())
                 .collect();
             RoomLine {
-                holder: holder.map_or_else(|| "（未登録）".to_string(), |id| directory.name_of(id)),
+                holder: holder.map_or_else(
+                    || tr!("（未登録）").into_owned(),
+                    |id| directory.name_of(id),
+                ),
                 keys: if keys.is_empty() {
                     "—".to_string()
                 } else {
-                    keys.join("、")
+                    keys.join(&*tr!("、"))
                 },
                 measures: measures_today(&measures, &room, directory),
                 room,
@@ -60,15 +64,17 @@ fn room_lines(registers: &Registers, directory: Directory) -> Vec<RoomLine> {
 }
 
 /// The CSV's columns.
-const CSV_HEADER: [&str; 7] = [
-    "室",
-    "レベル",
-    "場所",
-    "入退室管理者（第18条）",
-    "入退室管理者（本日）",
-    "鍵",
-    "措置（第18条第2項）",
-];
+fn csv_header() -> [Cow<'static, str>; 7] {
+    [
+        tr!("室"),
+        tr!("レベル"),
+        tr!("場所"),
+        tr!("入退室管理者（第18条）"),
+        tr!("入退室管理者（本日）"),
+        tr!("鍵"),
+        tr!("措置（第18条第2項）"),
+    ]
+}
 
 /// The room list's lines for its CSV and print, as the list shows them.
 fn csv_rows(lines: &[RoomLine]) -> Vec<Vec<String>> {
@@ -77,15 +83,15 @@ fn csv_rows(lines: &[RoomLine]) -> Vec<Vec<String>> {
         .map(|l| {
             vec![
                 l.room.name.clone(),
-                format!("レベル{}", l.room.level.number()),
+                tr!("レベル%{level}", level = l.room.level.number()).into_owned(),
                 l.room.place.clone(),
                 entry_manager_role(l.room.level).name_text().to_string(),
                 l.holder.clone(),
                 l.keys.clone(),
                 if l.measures.is_empty() {
-                    "規程どおり".to_string()
+                    tr!("規程どおり").into_owned()
                 } else {
-                    l.measures.join("／")
+                    l.measures.join(&*tr!("／"))
                 },
             ]
         })
@@ -109,12 +115,13 @@ pub fn RoomsPage() -> impl IntoView {
     view! {
         <div class="rooms-page" data-ready=move || read.is_read().then_some("true")>
             {move || read.get().and_then(Result::err).map(|e| view! {
-                <p class="form-error" role="alert">"室の台帳を読めませんでした。" {e}</p>
+                <p class="form-error" role="alert">{tr!("室の台帳を読めませんでした。")} {e}</p>
             })}
             <section class="card wide">
-                <h2>"室の一覧（第17条第1項）"</h2>
-                <RegisterOutput what="rooms" header=&CSV_HEADER
-                    rows=Signal::derive(move || csv_rows(&lines.get())) covers="すべての室"/>
+                <h2>{tr!("室の一覧（第17条第1項）")}</h2>
+                <RegisterOutput what="rooms" header=csv_header()
+                    rows=Signal::derive(move || csv_rows(&lines.get()))
+                    covers=tr!("すべての室").into_owned()/>
                 <RoomTable lines draft/>
             </section>
             <RoomForm draft/>
@@ -139,11 +146,19 @@ fn RoomTable(lines: Signal<Vec<RoomLine>>, draft: Draft) -> impl IntoView {
     view! {
         <LogTable
             class="register rooms"
-            columns=vec!["室", "レベル", "場所", "入退室管理者（第18条）", "鍵", "措置（第18条第2項）", ""]
+            columns=vec![
+                tr!("室"),
+                tr!("レベル"),
+                tr!("場所"),
+                tr!("入退室管理者（第18条）"),
+                tr!("鍵"),
+                tr!("措置（第18条第2項）"),
+                "".into(),
+            ]
             rows=lines
             key
             row
-            empty="室は登録されていません。"
+            empty=tr!("室は登録されていません。")
         />
     }
 }
@@ -157,7 +172,7 @@ fn RoomRow(line: RoomLine, draft: Draft) -> impl IntoView {
         measures,
     } = line;
     let measures = if measures.is_empty() {
-        view! { <span class="none">"規程どおり"</span> }.into_any()
+        view! { <span class="none">{tr!("規程どおり")}</span> }.into_any()
     } else {
         let items = measures
             .into_iter()
@@ -166,20 +181,20 @@ fn RoomRow(line: RoomLine, draft: Draft) -> impl IntoView {
         view! { <ul class="measures">{items}</ul> }.into_any()
     };
     let role = entry_manager_role(room.level);
-    let label = format!("{}を編集", room.name);
+    let label = tr!("%{name}を編集", name = room.name);
     let edit = room.clone();
     view! {
         <tr data-room=room.id.clone()>
             <td>{room.name.clone()}
-                {room.is_default.then(|| view! { <span class="default-tag">"初期値・要編集"</span> })}</td>
-            <td>{format!("レベル{}", room.level.number())}<br/><small>{room.level.description_text()}</small></td>
+                {room.is_default.then(|| view! { <span class="default-tag">{tr!("初期値・要編集")}</span> })}</td>
+            <td>{tr!("レベル%{level}", level = room.level.number())}<br/><small>{room.level.description_text()}</small></td>
             <td>{room.place.clone()}</td>
             <td class="manager">{role.name_text()}<br/><small>{holder}</small></td>
             <td>{keys}</td>
             <td class="measures-cell">{measures}</td>
             <td><button type="button" class="button" aria-label=label
-                on:click=move |_| draft.load(&edit)>"編集"</button>
-                <a class="record-link" href=format!("#/history/room:{}", room.id)>"履歴"</a></td>
+                on:click=move |_| draft.load(&edit)>{tr!("編集")}</button>
+                <a class="record-link" href=format!("#/history/room:{}", room.id)>{tr!("履歴")}</a></td>
         </tr>
     }
 }
@@ -222,7 +237,7 @@ impl Draft {
         let level = self.level.get_untracked().parse::<u8>().ok();
         let Some(level) = level.and_then(|l| SecurityLevel::try_from(l).ok()) else {
             let code = RefusalCode::Missing {
-                what: "セキュリティレベル".into(),
+                what: tr!("セキュリティレベル").into(),
             };
             return Err(Refusals(vec![Refusal::new(
                 code,
@@ -257,7 +272,7 @@ fn RoomForm(draft: Draft) -> impl IntoView {
             let done = result
                 .as_ref()
                 .ok()
-                .map(|room| format!("{}を記録しました。", room.name));
+                .map(|room| tr!("%{name}を記録しました。", name = room.name));
             if result.is_ok() {
                 draft.clear();
             }
@@ -265,32 +280,32 @@ fn RoomForm(draft: Draft) -> impl IntoView {
         }
     });
     let heading = move || match draft.editing.get() {
-        Some(r) => format!("{}を編集", r.name),
-        None => "室を追加".to_string(),
+        Some(r) => tr!("%{name}を編集", name = r.name),
+        None => tr!("室を追加"),
     };
     view! {
         <RecordForm class="card wide room-form" action=save>
             <h2>{heading}</h2>
             // The register refuses a room without its name or place as one (its Field::Room):
             // under both inputs.
-            <Field id="room-name" label="室の名称">
+            <Field id="room-name" label=tr!("室の名称")>
                 <input id="room-name" autocomplete="off" aria-describedby="room-error" bind:value=draft.name/>
             </Field>
-            <Field id="room-place" label="場所">
+            <Field id="room-place" label=tr!("場所")>
                 <input id="room-place" autocomplete="off" aria-describedby="room-error" bind:value=draft.place/>
             </Field>
             <FieldRefusal field=daicho_core::Field::Room id="room-error"/>
-            <Field id="room-level" label="セキュリティレベル">
+            <Field id="room-level" label=tr!("セキュリティレベル")>
                 <select id="room-level" prop:value=move || draft.level.get()
                     on:change=move |ev| draft.level.set(event_target_value(&ev))>
                     {[SecurityLevel::Three, SecurityLevel::Two, SecurityLevel::One].map(|l| view! {
-                        <option value=l.number().to_string()>{format!("レベル{}：{}", l.number(), l.description_text())}</option>
+                        <option value=l.number().to_string()>{tr!("レベル%{level}：%{description}", level = l.number(), description = l.description_text())}</option>
                     })}
                 </select>
             </Field>
-            <button type="submit" id="save-room" class="button primary">"記録"</button>
+            <button type="submit" id="save-room" class="button primary">{tr!("記録")}</button>
             <Shown when=move || draft.editing.with(Option::is_some)>
-                <button type="button" class="button" on:click=move |_| draft.clear()>"編集をやめる"</button>
+                <button type="button" class="button" on:click=move |_| draft.clear()>{tr!("編集をやめる")}</button>
             </Shown>
         </RecordForm>
     }

@@ -16,8 +16,9 @@ use crate::store::Store;
 use daicho_core::organisation::{Organisation, Role};
 use daicho_core::room_permit::entry_manager_role;
 use daicho_core::rule_breaks::{handled_text, BreakHandled, RuleBreak};
-use daicho_core::{wareki, EventKind, Registers};
+use daicho_core::{tr, wareki, EventKind, Registers};
 use leptos::prelude::*;
+use std::borrow::Cow;
 
 /// The rule breaks with what naming them needs: the registers (rooms, who held which role,
 /// and how each break was handled).
@@ -45,10 +46,10 @@ pub fn RuleBreaksPage() -> impl IntoView {
     let target = RwSignal::new(None::<RuleBreak>);
     view! {
         <section class="card wide rule-breaks-page" data-ready=move || read.is_read().then_some("true")>
-            <h2>"例外（同期で判明した規則違反の疑い）"</h2>
-            <p class="hint">"オフラインの間に記録され、他の端末の記録と合わせると規則に合わないものです。記録は訂正も削除もせず、そのまま残しています。宛先の管理者が確認してください。"</p>
+            <h2>{tr!("例外（同期で判明した規則違反の疑い）")}</h2>
+            <p class="hint">{tr!("オフラインの間に記録され、他の端末の記録と合わせると規則に合わないものです。記録は訂正も削除もせず、そのまま残しています。宛先の管理者が確認してください。")}</p>
             {move || read.get().and_then(Result::err).map(|e| view! {
-                <p class="form-error" role="alert">"例外を読めませんでした。" {e}</p>
+                <p class="form-error" role="alert">{tr!("例外を読めませんでした。")} {e}</p>
             })}
             <BreakTable loaded target/>
             <HandlingForm loaded target/>
@@ -85,7 +86,7 @@ fn BreakTable(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> impl
                 let steps = l.registers.office().handlings_of(&b.record);
                 let manager = room.map(|r| entry_manager_role(r.level));
                 BreakLine {
-                    message: b.message_ja(&directory.name_of(&b.person_id), &room_name),
+                    message: b.message(&directory.name_of(&b.person_id), &room_name),
                     addressees: addressees(b, organisation, &directory),
                     to_me: is_addressed_to(b, &mine),
                     handled: handled_text(&steps, |id| directory.name_of(id)),
@@ -110,9 +111,9 @@ fn BreakTable(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> impl
         let chosen = b.clone();
         let handle = line.mine_to_handle.then(|| {
             let label = if line.is_handled {
-                "処置を追記"
+                tr!("処置を追記")
             } else {
-                "処置を記録"
+                tr!("処置を記録")
             };
             view! {
                 <button type="button" class="button pick-handling"
@@ -124,7 +125,7 @@ fn BreakTable(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> impl
                 data-code=b.kind.code() data-handled=line.is_handled.to_string()>
                 <td>{wareki::datetime_text(b.at)}</td>
                 <td class="message">{line.message}</td>
-                <td class="addressed">{line.addressees}{line.to_me.then(|| view! { <span class="no-print">" （あなた宛て）"</span> })}</td>
+                <td class="addressed">{line.addressees}{line.to_me.then(|| view! { <span class="no-print">{tr!(" （あなた宛て）")}</span> })}</td>
                 <td class="handling">{line.handled}</td>
                 <td class="actions"><RecordLink id=b.record.clone()/>{handle}</td>
             </tr>
@@ -132,27 +133,29 @@ fn BreakTable(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> impl
     };
     let csv = Signal::derive(move || lines.get().iter().map(csv_row).collect());
     view! {
-        <RegisterOutput what="rule_breaks" header=&CSV_HEADER rows=csv covers="すべての例外"/>
+        <RegisterOutput what="rule_breaks" header=csv_header() rows=csv covers=tr!("すべての例外").into_owned()/>
         <LogTable
             class="register rule-breaks"
-            columns=vec!["日時", "内容", "宛先", "処置", ""]
+            columns=vec![tr!("日時"), tr!("内容"), tr!("宛先"), tr!("処置"), "".into()]
             rows=lines
             key
             row
-            empty="例外はありません。"
+            empty=tr!("例外はありません。")
         />
     }
 }
 
 /// The CSV's columns.
-const CSV_HEADER: [&str; 6] = [
-    "日時（和暦）",
-    "日時（西暦 ISO）",
-    "種別",
-    "内容",
-    "宛先",
-    "処置",
-];
+fn csv_header() -> [Cow<'static, str>; 6] {
+    [
+        tr!("日時（和暦）"),
+        tr!("日時（西暦 ISO）"),
+        tr!("種別"),
+        tr!("内容"),
+        tr!("宛先"),
+        tr!("処置"),
+    ]
+}
 
 /// A break's line for the CSV and print, as the table says it.
 fn csv_row(line: &BreakLine) -> Vec<String> {
@@ -188,7 +191,8 @@ fn HandlingForm(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> im
         });
         let how = how.get_untracked();
         async move {
-            let b = chosen.ok_or("処置を記録する例外を選んでください。")?;
+            let b =
+                chosen.ok_or_else(|| tr!("処置を記録する例外を選んでください。").into_owned())?;
             let handled = BreakHandled {
                 record: b.record.clone(),
                 room_id: b.room_id.clone(),
@@ -197,7 +201,8 @@ fn HandlingForm(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> im
                 handled_on: today(),
             };
             let kind = EventKind::BreakHandled(handled);
-            record(&store, &operator, kind, "例外の処置を記録しました。".into()).await
+            let done = tr!("例外の処置を記録しました。").into_owned();
+            record(&store, &operator, kind, done).await
         }
     });
     // Done: the form closes, its text cleared, and the page reads the store again.
@@ -210,15 +215,15 @@ fn HandlingForm(loaded: Memo<Loaded>, target: RwSignal<Option<RuleBreak>>) -> im
     view! {
         {move || target.get().map(|b| view! {
             <div class="handling-form" data-record=b.record.to_string()>
-                <h3>"例外の処置を記録する（入退室管理者、第18条第1項）"</h3>
-                <p class="hint">{wareki::datetime_text(b.at)} "の例外。何を確かめ、どう対応したかを書いてください。記録した処置は変えられません（追記はできます）。"</p>
+                <h3>{tr!("例外の処置を記録する（入退室管理者、第18条第1項）")}</h3>
+                <p class="hint">{tr!("%{at}の例外。何を確かめ、どう対応したかを書いてください。記録した処置は変えられません（追記はできます）。", at = wareki::datetime_text(b.at))}</p>
                 <div class="field">
-                    <label for="break-handling">"処置の内容"</label>
+                    <label for="break-handling">{tr!("処置の内容")}</label>
                     <textarea id="break-handling" rows="3" bind:value=how></textarea>
                 </div>
                 <button type="button" id="break-handle" class="button primary" disabled=move || handle.pending().get()
-                    on:click=move |_| { handle.dispatch(()); }>"処置を記録"</button>
-                <button type="button" class="button" on:click=move |_| target.set(None)>"やめる"</button>
+                    on:click=move |_| { handle.dispatch(()); }>{tr!("処置を記録")}</button>
+                <button type="button" class="button" on:click=move |_| target.set(None)>{tr!("やめる")}</button>
             </div>
         })}
         {move || handle.value().get().map(said)}
@@ -233,11 +238,12 @@ fn addressees(b: &RuleBreak, organisation: &Organisation, directory: &Directory)
         .map(|role| {
             let holder = organisation
                 .who_held(*role, day)
-                .map_or_else(|| "未登録".to_string(), |id| directory.name_of(id));
-            format!("{}（{holder}）", role.name_text())
+                .map_or_else(|| tr!("未登録").into_owned(), |id| directory.name_of(id));
+            let role = role.name_text();
+            tr!("%{role}（%{holder}）", role = role, holder = holder).into_owned()
         })
         .collect::<Vec<_>>()
-        .join("、")
+        .join(&tr!("、"))
 }
 
 /// How many rule breaks not yet handled are addressed to the operator signed in (for ホーム's

@@ -11,6 +11,7 @@ use crate::state::{local_action, use_store};
 use crate::store::{new_id, SignInOutcome, Store, StoreError};
 use chrono::Utc;
 use daicho_core::people::{PersonDefined, PersonKind};
+use daicho_core::tr;
 use leptos::prelude::*;
 use std::rc::Rc;
 
@@ -52,19 +53,23 @@ async fn sign_in(store: &Store, person: &str, proof: Proof) -> Result<PersonDefi
     match proof {
         Proof::Pin(pin) => match store.sign_in(person, &pin, now).await {
             Ok(SignInOutcome::SignedIn(p)) => Ok(p),
-            Ok(SignInOutcome::WrongPin { attempts_left: 0 }) => Err(
-                "暗証番号が違います。ロックされました。システム管理者に解除を依頼してください。"
-                    .into(),
-            ),
-            Ok(SignInOutcome::WrongPin { attempts_left }) => Err(format!(
-                "暗証番号が違います。あと{attempts_left}回間違えるとロックされます。"
-            )),
+            Ok(SignInOutcome::WrongPin { attempts_left: 0 }) => {
+                let said = tr!("暗証番号が違います。ロックされました。システム管理者に解除を依頼してください。");
+                Err(said.into())
+            }
+            Ok(SignInOutcome::WrongPin { attempts_left }) => {
+                let said = tr!(
+                    "暗証番号が違います。あと%{attempts_left}回間違えるとロックされます。",
+                    attempts_left = attempts_left
+                );
+                Err(said.into())
+            }
             Err(e) => Err(e.to_string()),
         },
         Proof::Passkey => store
             .passkey_sign_in(person, now)
             .await
-            .map_err(|e| format!("{e} 暗証番号でもサインインできます。")),
+            .map_err(|e| tr!("%{error} 暗証番号でもサインインできます。", error = e).into()),
     }
 }
 
@@ -100,7 +105,7 @@ fn PinSignIn() -> impl IntoView {
         let (store, person, proof) = (store.clone(), chosen.get_untracked(), proof.clone());
         async move {
             let Some(person) = person else {
-                return Some("名前を選んでください。".to_string());
+                return Some(tr!("名前を選んでください。").into_owned());
             };
             let outcome = sign_in(&store, &person.id, proof).await;
             pin.set(String::new());
@@ -128,9 +133,9 @@ fn PinSignIn() -> impl IntoView {
         attempt.dispatch(Proof::Pin(pin.get_untracked()));
     };
     view! {
-        <h2>"サインイン"</h2>
-        <p class="hint">"名前を選び、生体認証（照合情報を登録した方）または暗証番号でサインインしてください。"</p>
-        <div class="person-picker" role="group" aria-label="名前">
+        <h2>{tr!("サインイン")}</h2>
+        <p class="hint">{tr!("名前を選び、生体認証（照合情報を登録した方）または暗証番号でサインインしてください。")}</p>
+        <div class="person-picker" role="group" aria-label=tr!("名前")>
             <Keyed each=move || directory.staff() key=|p| p.id.clone() children=move |person| {
                 let label = person.name.clone();
                 let id = person.id.clone();
@@ -148,18 +153,18 @@ fn PinSignIn() -> impl IntoView {
             <div class="passkey-sign-in">
                 <button type="button" id="sign-in-passkey" class="button primary big"
                     disabled=busy on:click=move |_| { attempt.dispatch(Proof::Passkey); }>
-                    "生体認証でサインイン"
+                    {tr!("生体認証でサインイン")}
                 </button>
             </div>
         </Shown>
         <form class="pin-form" on:submit=submit>
             <label for="pin">
-                {move || if has_passkey() { "暗証番号（生体認証が使えないとき）" } else { "暗証番号" }}
+                {move || if has_passkey() { tr!("暗証番号（生体認証が使えないとき）") } else { tr!("暗証番号") }}
             </label>
             <input id="pin" type="password" inputmode="numeric" autocomplete="off" bind:value=pin/>
             <button type="submit" id="sign-in" class="button big"
                 class:primary=move || !has_passkey() disabled=busy>
-                "サインイン"
+                {tr!("サインイン")}
             </button>
             {move || message().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
         </form>
@@ -189,7 +194,7 @@ fn FirstSetup() -> impl IntoView {
         async move {
             // The form's own check: no rule of the registers, so not a refusal of theirs.
             if pin != again {
-                return Outcome::Failed("確認の暗証番号が一致しません。".into());
+                return Outcome::Failed(tr!("確認の暗証番号が一致しません。").into());
             }
             let registered = register_first(&store, person, &pin).await;
             let signed_in = registered.map(|person| {
@@ -200,31 +205,31 @@ fn FirstSetup() -> impl IntoView {
                 directory.put(person);
                 session.sign_in(operator);
             });
-            Outcome::of(signed_in, "登録しました。")
+            Outcome::of(signed_in, tr!("登録しました。"))
         }
     });
     view! {
-        <h2>"初期設定"</h2>
+        <h2>{tr!("初期設定")}</h2>
         <p class="hint">
-            "この端末にはまだ職員が登録されていません。最初の職員（システム管理者）を登録してください。"
+            {tr!("この端末にはまだ職員が登録されていません。最初の職員（システム管理者）を登録してください。")}
         </p>
         <RecordForm class="setup-form" action=register>
-            <Field id="setup-name" label="氏名" refusals=daicho_core::Field::Name>
+            <Field id="setup-name" label=tr!("氏名") refusals=daicho_core::Field::Name>
                 <input id="setup-name" autocomplete="off" aria-describedby="setup-name-error" bind:value=name/>
             </Field>
-            <Field id="setup-affiliation" label="所属" refusals=daicho_core::Field::Affiliation>
+            <Field id="setup-affiliation" label=tr!("所属") refusals=daicho_core::Field::Affiliation>
                 <input id="setup-affiliation" autocomplete="off" aria-describedby="setup-affiliation-error"
                     bind:value=affiliation/>
             </Field>
-            <Field id="setup-pin" label="暗証番号（4〜8桁の数字）" refusals=daicho_core::Field::Pin>
+            <Field id="setup-pin" label=tr!("暗証番号（4〜8桁の数字）") refusals=daicho_core::Field::Pin>
                 <input id="setup-pin" type="password" inputmode="numeric" autocomplete="off"
                     aria-describedby="setup-pin-error" bind:value=pin/>
             </Field>
-            <Field id="setup-pin-again" label="暗証番号（確認）">
+            <Field id="setup-pin-again" label=tr!("暗証番号（確認）")>
                 <input id="setup-pin-again" type="password" inputmode="numeric" autocomplete="off" bind:value=again/>
             </Field>
             <button type="submit" id="setup" class="button primary big" disabled=move || register.pending().get()>
-                "登録してサインイン"
+                {tr!("登録してサインイン")}
             </button>
         </RecordForm>
     }
@@ -248,7 +253,7 @@ fn JoinTown() -> impl IntoView {
             match joined {
                 Ok(people) => {
                     directory.replace(people);
-                    Outcome::Done("登録し、記録を受信しました。".into())
+                    Outcome::Done(tr!("登録し、記録を受信しました。").into())
                 }
                 Err(e) => Outcome::Failed(e),
             }
@@ -256,16 +261,16 @@ fn JoinTown() -> impl IntoView {
     });
     view! {
         <RecordForm class="join-form" action=join_town>
-            <h2>"既存の台帳に参加する"</h2>
-            <p class="hint">"出張所のタブレットなど、すでに使っている台帳を引き継ぐ端末は、システム管理者が発行した登録コードを入力します。登録後、これまでの記録を受信します。"</p>
-            <Field id="join-name" label="この端末の名前（例：中湧別出張所 タブレット1）">
+            <h2>{tr!("既存の台帳に参加する")}</h2>
+            <p class="hint">{tr!("出張所のタブレットなど、すでに使っている台帳を引き継ぐ端末は、システム管理者が発行した登録コードを入力します。登録後、これまでの記録を受信します。")}</p>
+            <Field id="join-name" label=tr!("この端末の名前（例：中湧別出張所 タブレット1）")>
                 <input id="join-name" autocomplete="off" bind:value=name/>
             </Field>
-            <Field id="join-code" label="登録コード">
+            <Field id="join-code" label=tr!("登録コード")>
                 <input id="join-code" autocomplete="off" bind:value=code/>
             </Field>
             <button type="submit" id="join" class="button big" disabled=move || join_town.pending().get()>
-                "登録して記録を受信"
+                {tr!("登録して記録を受信")}
             </button>
         </RecordForm>
     }

@@ -11,7 +11,7 @@ use crate::store::HistoryCheck;
 use crate::sync::runner::{notify_state_changed, request_soon, sync_by_hand};
 use crate::sync::{self, is_online, SyncState};
 use chrono::DateTime;
-use daicho_core::wareki;
+use daicho_core::{tr, wareki};
 use leptos::prelude::*;
 
 #[derive(Clone, Default)]
@@ -54,12 +54,12 @@ pub fn SyncPage() -> impl IntoView {
     view! {
         <div class="sync-page" data-ready=move || shown().is_some().then_some("true")>
             <section class="card wide">
-                <h2>"この端末の同期"</h2>
+                <h2>{tr!("この端末の同期")}</h2>
                 {move || shown().map(|s| view! { <SyncSummary status=s/> })}
                 <button type="button" id="sync-now" class="button primary"
                     on:click=move |_| { sync_now.dispatch(()); }
                     disabled=busy aria-busy=move || busy().to_string()>
-                    {move || if busy() { "同期中…" } else { "今すぐ同期" }}
+                    {move || if busy() { tr!("同期中…") } else { tr!("今すぐ同期") }}
                 </button>
                 {move || sync_now.value().get().map(|report| match report {
                     Ok(text) => view! { <p class="status" role="status">{text}</p> }.into_any(),
@@ -92,11 +92,11 @@ fn HistoryCheckCard() -> impl IntoView {
     });
     view! {
         <section class="card wide">
-            <h2>"記録の検証（第12条）"</h2>
-            <p class="hint">"この端末が保存しているすべての記録について、内容とハッシュ、端末ごとの記録のつながりを確かめます。"</p>
+            <h2>{tr!("記録の検証（第12条）")}</h2>
+            <p class="hint">{tr!("この端末が保存しているすべての記録について、内容とハッシュ、端末ごとの記録のつながりを確かめます。")}</p>
             <button type="button" id="check-history" class="button" disabled=move || check.pending().get()
                 on:click=move |_| { check.dispatch(()); }>
-                "記録を検証"
+                {tr!("記録を検証")}
             </button>
             {move || check.value().get().map(|(sound, text)| view! {
                 <p class=if sound { "status history-check" } else { "form-error history-check" }
@@ -119,17 +119,17 @@ fn IdleSetting() -> impl IntoView {
         }
     };
     let options = CHOICES_MINUTES.map(|m| {
-        view! { <option value=m.to_string() selected=m * 60 == current>{format!("{m}分")}</option> }
+        view! { <option value=m.to_string() selected=m * 60 == current>{tr!("%{m}分", m = m)}</option> }
     });
     view! {
         <section class="card wide">
-            <h2>"自動サインアウト"</h2>
-            <p class="hint">"共用の端末は、操作がないまま次の時間がたつと自動的にサインアウトします。"</p>
-            <Field id="idle-minutes" label="操作がない時間">
+            <h2>{tr!("自動サインアウト")}</h2>
+            <p class="hint">{tr!("共用の端末は、操作がないまま次の時間がたつと自動的にサインアウトします。")}</p>
+            <Field id="idle-minutes" label=tr!("操作がない時間")>
                 <select id="idle-minutes" on:change=change>{options.into_iter().collect_view()}</select>
             </Field>
             <Shown when=move || saved.get()>
-                <p class="status" role="status">"設定しました。"</p>
+                <p class="status" role="status">{tr!("設定しました。")}</p>
             </Shown>
         </section>
     }
@@ -142,24 +142,24 @@ fn SyncSummary(status: Status) -> impl IntoView {
         .state
         .last_success_ms
         .and_then(DateTime::from_timestamp_millis)
-        .map_or_else(|| "まだありません".to_string(), wareki::datetime_text);
+        .map_or_else(|| tr!("まだありません").into_owned(), wareki::datetime_text);
     view! {
         <dl class="sync-state">
-            <dt>"登録"</dt>
-            <dd class="enrolled">{if status.state.enrolled { "登録済み" } else { "未登録" }}</dd>
-            <dt>"未送信の記録"</dt>
+            <dt>{tr!("登録")}</dt>
+            <dd class="enrolled">{if status.state.enrolled { tr!("登録済み") } else { tr!("未登録") }}</dd>
+            <dt>{tr!("未送信の記録")}</dt>
             <dd class="pending" data-pending=pending.to_string()>
-                {format!("{pending}件")}
-                {(pending > 0 && !is_online()).then_some("（オフラインです。接続が戻ると自動で送信します）")}
+                {tr!("%{pending}件", pending = pending)}
+                {(pending > 0 && !is_online()).then(|| tr!("（オフラインです。接続が戻ると自動で送信します）"))}
             </dd>
-            <dt>"受信済み"</dt>
+            <dt>{tr!("受信済み")}</dt>
             <dd class="pulled" data-cursor=status.state.pulled_cursor.to_string()>
-                {format!("サーバの記録 {}番まで", status.state.pulled_cursor)}
+                {tr!("サーバの記録 %{cursor}番まで", cursor = status.state.pulled_cursor)}
             </dd>
-            <dt>"最後に同期できた時刻"</dt>
+            <dt>{tr!("最後に同期できた時刻")}</dt>
             <dd>{last}</dd>
-            <dt>"最後のエラー"</dt>
-            <dd class="last-error">{status.state.last_error.unwrap_or_else(|| "なし".into())}</dd>
+            <dt>{tr!("最後のエラー")}</dt>
+            <dd class="last-error">{status.state.last_error.unwrap_or_else(|| tr!("なし").into_owned())}</dd>
         </dl>
     }
 }
@@ -181,7 +181,7 @@ fn EnrollForm() -> impl IntoView {
                     notify_state_changed();
                     // The first sync follows by itself, shortly.
                     request_soon();
-                    Outcome::Done("この端末を登録しました。".into())
+                    Outcome::Done(tr!("この端末を登録しました。").into_owned())
                 }
                 Err(e) => Outcome::Failed(e.to_string()),
             }
@@ -189,15 +189,15 @@ fn EnrollForm() -> impl IntoView {
     });
     view! {
         <RecordForm class="card wide enroll-form no-print" action=enroll>
-            <h2>"端末の登録"</h2>
-            <p class="hint">"システム管理者が発行した登録コード（daicho-server enroll-token）を入力します。この端末の鍵は端末の外に出ません。"</p>
-            <Field id="enroll-name" label="この端末の名前（例：本庁 住民窓口 タブレット1）">
+            <h2>{tr!("端末の登録")}</h2>
+            <p class="hint">{tr!("システム管理者が発行した登録コード（daicho-server enroll-token）を入力します。この端末の鍵は端末の外に出ません。")}</p>
+            <Field id="enroll-name" label=tr!("この端末の名前（例：本庁 住民窓口 タブレット1）")>
                 <input id="enroll-name" autocomplete="off" bind:value=name/>
             </Field>
-            <Field id="enroll-code" label="登録コード">
+            <Field id="enroll-code" label=tr!("登録コード")>
                 <input id="enroll-code" autocomplete="off" bind:value=code/>
             </Field>
-            <button type="submit" id="enroll" class="button primary">"登録"</button>
+            <button type="submit" id="enroll" class="button primary">{tr!("登録")}</button>
         </RecordForm>
     }
 }
@@ -211,7 +211,7 @@ fn StorageCard() -> impl IntoView {
     let refused = move || ask.value().get() == Some(Some(false));
     view! {
         <section class="card wide storage-card">
-            <h2>"この端末の保存領域"</h2>
+            <h2>{tr!("この端末の保存領域")}</h2>
             {move || status.get().map(|(report, unsent)| {
                 let concerns = report.concerns(unsent);
                 let unprotected = report.persisted == Some(false);
@@ -221,18 +221,18 @@ fn StorageCard() -> impl IntoView {
                         // The alert wraps the list: a list keeps its role (and its items theirs).
                         <div role="alert">
                             <ul class="storage-concerns">
-                                {concerns.iter().map(|c| view! { <li>{c.message_ja()}</li> }).collect_view()}
+                                {concerns.iter().map(|c| view! { <li>{c.message()}</li> }).collect_view()}
                             </ul>
                         </div>
                     })}
                     {unprotected.then(|| view! {
                         <button type="button" id="ask-persist" class="button"
-                            on:click=move |_| { ask.dispatch(()); }>"保存領域の保護をブラウザに求める"</button>
+                            on:click=move |_| { ask.dispatch(()); }>{tr!("保存領域の保護をブラウザに求める")}</button>
                     })}
                 }
             })}
             <Shown when=refused>
-                <p class="hint" role="status">"ブラウザは保護を認めませんでした。アプリをインストールする（ホーム画面に追加する）と認められることがあります。"</p>
+                <p class="hint" role="status">{tr!("ブラウザは保護を認めませんでした。アプリをインストールする（ホーム画面に追加する）と認められることがあります。")}</p>
             </Shown>
         </section>
     }
@@ -241,23 +241,25 @@ fn StorageCard() -> impl IntoView {
 #[component]
 fn StorageSummary(report: StorageReport) -> impl IntoView {
     let persisted = match report.persisted {
-        Some(true) => "保護されています（ブラウザが消去しません）",
-        Some(false) => "保護されていません（空き容量が不足するとブラウザが消去することがあります）",
-        None => "このブラウザでは確認できません",
+        Some(true) => tr!("保護されています（ブラウザが消去しません）"),
+        Some(false) => {
+            tr!("保護されていません（空き容量が不足するとブラウザが消去することがあります）")
+        }
+        None => tr!("このブラウザでは確認できません"),
     };
-    let size = |bytes: Option<u64>| bytes.map_or_else(|| "不明".to_string(), size_text);
+    let size = |bytes: Option<u64>| bytes.map_or_else(|| tr!("不明").into_owned(), size_text);
     let state = report
         .persisted
         .map_or("unknown", |p| if p { "true" } else { "false" });
     view! {
         <dl class="storage-state">
-            <dt>"保護"</dt>
+            <dt>{tr!("保護")}</dt>
             <dd class="persisted" data-persisted=state>{persisted}</dd>
-            <dt>"使用量"</dt>
+            <dt>{tr!("使用量")}</dt>
             <dd class="usage" data-bytes=report.usage.map(|u| u.to_string())>{size(report.usage)}</dd>
-            <dt>"空き（上限まで）"</dt>
+            <dt>{tr!("空き（上限まで）")}</dt>
             <dd class="available" data-bytes=report.available().map(|a| a.to_string())>
-                {size(report.available())} {report.quota.map(|q| format!("（上限 {}）", size_text(q)))}
+                {size(report.available())} {report.quota.map(|q| tr!("（上限 %{quota}）", quota = size_text(q)))}
             </dd>
         </dl>
     }

@@ -5,7 +5,7 @@
 use super::codec::from_js;
 use super::{schema, Result, Store};
 use daicho_core::chain::{ChainRefusal, ChainWalk};
-use daicho_core::{Event, EventId};
+use daicho_core::{tr, Event, EventId};
 use rexie::{KeyRange, TransactionMode};
 use wasm_bindgen::JsValue;
 
@@ -28,20 +28,20 @@ pub enum HistoryCheck {
 impl HistoryCheck {
     pub fn summary_text(&self) -> String {
         match self {
-            HistoryCheck::Sound { events, devices } => format!(
-                "正常：{devices}台の端末の記録{events}件のハッシュと連鎖をすべて確認しました。"
-            ),
-            HistoryCheck::Broken { record, why } => format!(
-                "異常：記録 {record} — {}改ざんまたは破損の可能性があります。システム管理者に連絡してください。",
-                reason_text(why)
-            ),
+            HistoryCheck::Sound { events, devices } => tr!("正常：%{devices}台の端末の記録%{events}件のハッシュと連鎖をすべて確認しました。", devices = devices, events = events),
+            HistoryCheck::Broken { record, why } => tr!("異常：記録 %{record} — %{why}改ざんまたは破損の可能性があります。システム管理者に連絡してください。", record = record, why = reason_text(why)),
         }
+        .into_owned()
     }
 }
 
 fn reason_text(why: &ChainRefusal) -> String {
     match why {
-        ChainRefusal::Gap { expected, .. } => format!("その前の{expected}番の記録が欠けています。"),
+        ChainRefusal::Gap { expected, .. } => tr!(
+            "その前の%{expected}番の記録が欠けています。",
+            expected = expected
+        )
+        .into_owned(),
         other => other.message(),
     }
 }

@@ -4,7 +4,7 @@ use super::codec::{from_js, to_js};
 use super::{schema, Result, StoreError};
 use daicho_core::event::GENESIS_HASH;
 use daicho_core::sync_limits::MAX_BODY_BYTES;
-use daicho_core::{DeviceId, Event, Hlc};
+use daicho_core::{tr, DeviceId, Event, Hlc};
 use rexie::Transaction;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
@@ -262,5 +262,5 @@ fn seq_of(value: &JsValue) -> Result<u64> {
         .ok()
         .and_then(|v| v.as_f64())
         .map(|seq| seq as u64)
-        .ok_or_else(|| StoreError::Unreadable("記録の番号（seq）".into()))
+        .ok_or_else(|| StoreError::Unreadable(tr!("記録の番号（seq）").into_owned()))
 }

@@ -12,7 +12,7 @@ use super::paging::{read_page, LogIndexes, LogPage, LogQuery};
 use super::registers::referring;
 use super::{schema, Result, Store};
 use chrono::{DateTime, Utc};
-use daicho_core::{EntryRecord, EntryRecorded, Event, EventId, EventKind, ExitRecorded};
+use daicho_core::{tr, EntryRecord, EntryRecorded, Event, EventId, EventKind, ExitRecorded};
 use rexie::{Direction, KeyRange, Transaction, TransactionMode};
 use wasm_bindgen::JsValue;
 
@@ -44,7 +44,8 @@ impl Store {
         self.record(kind, operator, now).await?;
         let tx = self.db.transaction(&READ, TransactionMode::ReadOnly)?;
         let line = line(&tx, &exit.entry).await?;
-        line.ok_or_else(|| super::StoreError::Unreadable(format!("入室記録 {}", exit.entry)))
+        let missing = || tr!("入室記録 %{id}", id = exit.entry).into_owned();
+        line.ok_or_else(|| super::StoreError::Unreadable(missing()))
     }
 
     /// Who is inside `room_id` now, earliest entry first.

@@ -27,7 +27,7 @@ pub use rooms::SYSTEM_OPERATOR;
 pub mod schema;
 
 use daicho_core::chain::ChainRefusal;
-use daicho_core::{Event, EventId, EventKind, Refusals};
+use daicho_core::{tr, Event, EventId, EventKind, Refusals};
 use rexie::{Rexie, Transaction, TransactionMode};
 
 pub use audit::HistoryCheck;
@@ -58,22 +58,16 @@ pub enum StoreError {
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::Refused(refusals) => write!(f, "{refusals}"),
-            StoreError::Storage(msg) => write!(f, "端末への保存に失敗しました: {msg}"),
-            StoreError::NotSaved(space) => write!(
-                f,
-                "端末の保存領域が足りないため、記録は保存されていません（{space}）。同期を済ませ、システム管理者に連絡してください。"
-            ),
-            StoreError::Unreadable(msg) => write!(f, "保存されたデータを読めません: {msg}"),
-            StoreError::Damaged(id, why) => write!(
-                f,
-                "サーバから受け取った記録（{id}）を取り込みませんでした: {}",
-                why.message()
-            ),
-            StoreError::Crypto(msg) => write!(f, "暗号処理に失敗しました: {msg}"),
-            StoreError::NoDevice => f.write_str("この端末の識別情報がありません"),
-        }
+        let text = match self {
+            StoreError::Refused(refusals) => return write!(f, "{refusals}"),
+            StoreError::Storage(msg) => tr!("端末への保存に失敗しました: %{msg}", msg = msg),
+            StoreError::NotSaved(space) => tr!("端末の保存領域が足りないため、記録は保存されていません（%{space}）。同期を済ませ、システム管理者に連絡してください。", space = space),
+            StoreError::Unreadable(msg) => tr!("保存されたデータを読めません: %{msg}", msg = msg),
+            StoreError::Damaged(id, why) => tr!("サーバから受け取った記録（%{id}）を取り込みませんでした: %{why}", id = id, why = why.message()),
+            StoreError::Crypto(msg) => tr!("暗号処理に失敗しました: %{msg}", msg = msg),
+            StoreError::NoDevice => tr!("この端末の識別情報がありません"),
+        };
+        f.write_str(&text)
     }
 }
 

@@ -11,7 +11,9 @@ use daicho_core::sign_in::{
     check_passkey_sign_in, passkeys_for, SignInFailed, SignInMethod, SignedIn,
 };
 use daicho_core::webauthn::{challenge, Assertion, PasskeyCredential};
-use daicho_core::{Article, EventKind, EventTag, Field, Refusal, RefusalCode, Refusals, Registers};
+use daicho_core::{
+    tr, Article, EventKind, EventTag, Field, Refusal, RefusalCode, Refusals, Registers,
+};
 
 const LEDGER_KINDS: [EventTag; 2] = [EventTag::IdLedgerRecorded, EventTag::CollationInfoRecorded];
 
@@ -49,7 +51,9 @@ impl Store {
             .map(|c| c.id.clone())
             .collect();
         if credential_ids.is_empty() {
-            return Err(collation_failed("照合情報が登録されていません。".into()));
+            return Err(collation_failed(
+                tr!("照合情報が登録されていません。").into_owned(),
+            ));
         }
         let challenge = challenge(person_id, &device, &nonce, at_ms);
         let answer = webauthn::assert(credential_ids, &challenge).await;
@@ -81,7 +85,7 @@ impl Store {
         people
             .into_iter()
             .find(|p| p.id == person_id)
-            .ok_or_else(|| collation_failed("職員として登録されていません。".into()))
+            .ok_or_else(|| collation_failed(tr!("職員として登録されていません。").into_owned()))
     }
 
     /// Records a failed passkey sign-in and gives the refusal to show.

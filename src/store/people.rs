@@ -11,7 +11,7 @@ use daicho_core::sign_in::{
     SignedIn, SignedOut, PIN_ITERATIONS,
 };
 use daicho_core::sort::sort_by;
-use daicho_core::{EventKind, Field, Refusal, RefusalCode, Refusals, Versioned};
+use daicho_core::{tr, EventKind, Field, Refusal, RefusalCode, Refusals, Versioned};
 use rexie::{Transaction, TransactionMode};
 use wasm_bindgen::JsValue;
 
@@ -100,10 +100,10 @@ impl Store {
     ) -> Result<SignInOutcome> {
         let credential = self.credential(person_id).await?;
         let Some(stored) = credential.pin.clone() else {
-            return Err(refused(pin_state("未設定"), Field::Pin));
+            return Err(refused(pin_state(&tr!("未設定")), Field::Pin));
         };
         if credential.is_locked() {
-            return Err(refused(pin_state("ロック中"), Field::Pin));
+            return Err(refused(pin_state(&tr!("ロック中")), Field::Pin));
         }
         let hash = pin::hash_pin(pin, &stored.salt, stored.iterations)
             .await
@@ -157,14 +157,14 @@ impl Store {
 
 fn pin_state(state: &str) -> RefusalCode {
     RefusalCode::WrongState {
-        what: "暗証番号".into(),
+        what: tr!("暗証番号").into_owned(),
         state: state.into(),
     }
 }
 
 fn unknown_person() -> RefusalCode {
     RefusalCode::UnknownRecord {
-        what: "職員".into(),
+        what: tr!("職員").into_owned(),
     }
 }
 

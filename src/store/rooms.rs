@@ -9,6 +9,7 @@ use daicho_core::{EventKind, Room, RoomDefined, Version};
 use rexie::TransactionMode;
 
 /// The operator recorded on what the app does by itself (the first-run defaults).
+// ja-only: an operator id stored in the events it records (data); `Directory::name_of` names it
 pub const SYSTEM_OPERATOR: &str = "システム（初期設定）";
 
 impl Store {

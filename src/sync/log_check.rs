@@ -7,6 +7,7 @@ use super::{answer, Signer, SyncError, SyncState};
 use daicho_core::api::{paths, ConsistencyProof, ConsistencyQuery, LogKey};
 use daicho_core::checkpoint::{self, Checkpoint, NoteError, Verifier};
 use daicho_core::merkle::{self, Hash};
+use daicho_core::tr;
 use gloo::net::http::Request;
 use serde::{Deserialize, Serialize};
 
@@ -33,19 +34,13 @@ pub enum LogCheckError {
 
 impl std::fmt::Display for LogCheckError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LogCheckError::BadLogKey(e) => f.write_str(&e.message_ja()),
-            LogCheckError::BadCheckpoint(e) => write!(
-                f,
-                "サーバの記録の証明（チェックポイント）を確認できません：{}",
-                e.message_ja()
-            ),
-            LogCheckError::UnreadableProof => f.write_str("サーバの証明が読み取れません。"),
-            LogCheckError::Rewritten { kept, new } => write!(
-                f,
-                "サーバの記録が、この端末が前回確認した内容（{kept}件）と一致しません（{new}件）。記録が書き換えられた可能性があります。同期を止め、システム管理者に連絡してください。"
-            ),
-        }
+        let text = match self {
+            LogCheckError::BadLogKey(e) => return f.write_str(&e.message()),
+            LogCheckError::BadCheckpoint(e) => tr!("サーバの記録の証明（チェックポイント）を確認できません：%{why}", why = e.message()),
+            LogCheckError::UnreadableProof => tr!("サーバの証明が読み取れません。"),
+            LogCheckError::Rewritten { kept, new } => tr!("サーバの記録が、この端末が前回確認した内容（%{kept}件）と一致しません（%{new}件）。記録が書き換えられた可能性があります。同期を止め、システム管理者に連絡してください。", kept = kept, new = new),
+        };
+        f.write_str(&text)
     }
 }
 

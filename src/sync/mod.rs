@@ -16,7 +16,7 @@ use daicho_core::api::{
 };
 use daicho_core::history::{DeviceEnrolled, DeviceRevoked, Synced};
 use daicho_core::request_signing::{content_digest, signature_base};
-use daicho_core::EventKind;
+use daicho_core::{lang, tr, EventKind};
 use gloo::net::http::{Request, RequestBuilder};
 use log_check::LogCheckError;
 use serde::de::DeserializeOwned;
@@ -60,26 +60,27 @@ pub enum SyncError {
 
 impl std::fmt::Display for SyncError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SyncError::Unreachable => {
-                f.write_str("サーバに接続できません。接続が戻ると送信します。")
-            }
-            SyncError::TimedOut(seconds) => write!(
-                f,
-                "サーバに接続できません（サーバが{seconds}秒以内に応答しませんでした）。接続が戻ると送信します。"
-            ),
-            SyncError::Refused(r) => write!(f, "{}（エラーコード {}）", r.message_ja, r.code),
-            SyncError::Unexplained { status } => {
-                write!(f, "サーバが要求を断りました（{status}）。")
-            }
-            SyncError::NotEnrolled => {
-                f.write_str("この端末はまだ登録されていません。登録コードで登録してください。")
-            }
-            SyncError::DeviceKey(e) => f.write_str(e),
-            SyncError::Store(e) => write!(f, "{e}"),
-            SyncError::Log(e) => write!(f, "{e}"),
-            SyncError::NotStarted => f.write_str("同期を開始できませんでした。"),
-        }
+        let text = match self {
+            SyncError::Unreachable => tr!("サーバに接続できません。接続が戻ると送信します。"),
+            SyncError::TimedOut(seconds) => tr!("サーバに接続できません（サーバが%{seconds}秒以内に応答しませんでした）。接続が戻ると送信します。", seconds = seconds),
+            SyncError::Refused(r) => tr!("%{message}（エラーコード %{code}）", message = refusal_message(r), code = r.code),
+            SyncError::Unexplained { status } => tr!("サーバが要求を断りました（%{status}）。", status = status),
+            SyncError::NotEnrolled => tr!("この端末はまだ登録されていません。登録コードで登録してください。"),
+            SyncError::DeviceKey(e) => return f.write_str(e),
+            SyncError::Store(e) => return write!(f, "{e}"),
+            SyncError::Log(e) => return write!(f, "{e}"),
+            SyncError::NotStarted => tr!("同期を開始できませんでした。"),
+        };
+        f.write_str(&text)
+    }
+}
+
+/// The endpoint's message in the reader's language (it sends both).
+fn refusal_message(refusal: &ApiRefusal) -> &str {
+    if lang::is_english() {
+        &refusal.message_en
+    } else {
+        &refusal.message_ja
     }
 }
 
@@ -249,15 +250,23 @@ impl SyncReport {
 
 impl SyncReport {
     pub fn summary_text(&self) -> String {
-        let mut text = format!(
-            "{}件を送信し、{}件を受信しました。",
-            self.pushed, self.pulled
-        );
-        if self.breaks > 0 {
-            text.push_str(&format!(
-                "規則違反の疑いが{}件見つかりました。",
-                self.breaks
-            ));
+        let (pushed, pulled, breaks) = (self.pushed, self.pulled, self.breaks);
+        let mut text = tr!(
+            "%{pushed}件を送信し、%{pulled}件を受信しました。",
+            pushed = pushed,
+            pulled = pulled
+        )
+        .into_owned();
+        if breaks > 0 {
+            // English sentences are spaced; Japanese ones are not.
+            if lang::is_english() {
+                text.push(' ');
+            }
+            let found = tr!(
+                "規則違反の疑いが%{breaks}件見つかりました。",
+                breaks = breaks
+            );
+            text.push_str(&found);
         }
         text
     }
@@ -305,7 +314,8 @@ async fn record(store: &Store, kind: EventKind) -> Result<u64, SyncError> {
 }
 
 /// The operator of a sync run while nobody is signed in on the tab.
-const AUTOMATIC: &str = "システム（自動同期）";
+// ja-only: an operator id stored in the events it records (data); `Directory::name_of` names it
+pub const AUTOMATIC: &str = "システム（自動同期）";
 
 /// Pushes this device's unsent events, then pulls and applies everyone's new ones. The
 /// outcome (success or error) is kept in the sync state for the page to show.

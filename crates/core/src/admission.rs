@@ -80,7 +80,7 @@ fn inside_elsewhere(entry: &EntryRecorded, elsewhere: &[Elsewhere]) -> Option<Re
     let code = RefusalCode::InsideAnotherRoom {
         entry: open.line.id.to_string(),
         room: open.room_name.clone(),
-        since: wareki::datetime_ja(open.line.entered_at),
+        since: wareki::datetime_text(open.line.entered_at),
     };
     Some(Refusal::new(
         code,

@@ -42,13 +42,35 @@ impl Article {
     pub const KEY_LOGBOOK: Article = Article::paragraph(19, 2);
 }
 
+impl Article {
+    /// 第17条第2項, as the regulation writes it: the Japanese messages (`message_ja`) cite it
+    /// so, whatever the reader's language.
+    pub fn ja(&self) -> String {
+        // ja-only-begin: the regulation's own notation, for the Japanese-only messages
+        match self.paragraph {
+            Some(p) => format!("第{}条第{p}項", self.number),
+            None => format!("第{}条", self.number),
+        }
+        // ja-only-end
+    }
+
+    /// Article 17(2), as English cites it.
+    pub fn en(&self) -> String {
+        match self.paragraph {
+            Some(p) => format!("Article {}({p})", self.number),
+            None => format!("Article {}", self.number),
+        }
+    }
+}
+
+/// The article in the reader's language (`lang`): 第17条第2項, or Article 17(2).
 impl fmt::Display for Article {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "第{}条", self.number)?;
-        if let Some(p) = self.paragraph {
-            write!(f, "第{p}項")?;
+        if crate::lang::is_english() {
+            f.write_str(&self.en())
+        } else {
+            f.write_str(&self.ja())
         }
-        Ok(())
     }
 }
 
@@ -60,5 +82,21 @@ mod tests {
     fn written_as_the_regulation_writes_it() {
         assert_eq!(Article::new(12).to_string(), "第12条");
         assert_eq!(Article::ENTRY_RULES.to_string(), "第17条第2項");
+    }
+
+    #[test]
+    fn read_in_the_readers_language() {
+        use crate::lang::{self, Lang};
+        let shown = |lang| lang::with(lang, || Article::ENTRY_RULES.to_string());
+        assert_eq!(shown(Lang::Ja), "第17条第2項");
+        assert_eq!(shown(Lang::En), "Article 17(2)");
+        assert_eq!(
+            lang::with(Lang::En, || Article::new(4).to_string()),
+            "Article 4"
+        );
+        assert_eq!(
+            lang::with(Lang::En, || Article::ENTRY_RULES.ja()),
+            "第17条第2項"
+        );
     }
 }

@@ -3,8 +3,10 @@
 
 use crate::organisation::{Organisation, Role};
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::tr;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -37,16 +39,16 @@ impl AssetCategory {
         AssetCategory::MagneticDisk,
     ];
 
-    pub fn name_text(self) -> &'static str {
+    pub fn name_text(self) -> Cow<'static, str> {
         match self {
-            AssetCategory::IdentityData => "本人確認情報",
-            AssetCategory::OtherPersonalData => "その他の個人情報",
-            AssetCategory::ServerForms => "サーバに係る帳票",
-            AssetCategory::MyNumberCard => "個人番号カード",
-            AssetCategory::OtherInformation => "その他の情報",
-            AssetCategory::Software => "ソフトウェア",
-            AssetCategory::Hardware => "ハードウェア",
-            AssetCategory::MagneticDisk => "磁気ディスク",
+            AssetCategory::IdentityData => tr!("本人確認情報"),
+            AssetCategory::OtherPersonalData => tr!("その他の個人情報"),
+            AssetCategory::ServerForms => tr!("サーバに係る帳票"),
+            AssetCategory::MyNumberCard => tr!("個人番号カード"),
+            AssetCategory::OtherInformation => tr!("その他の情報"),
+            AssetCategory::Software => tr!("ソフトウェア"),
+            AssetCategory::Hardware => tr!("ハードウェア"),
+            AssetCategory::MagneticDisk => tr!("磁気ディスク"),
         }
     }
 
@@ -118,7 +120,7 @@ pub fn check_asset(asset: &AssetRegistered) -> Result<(), Refusals> {
     if asset.management_method.trim().is_empty() {
         refusals.push(Refusal::new(
             RefusalCode::Missing {
-                what: "管理方法".into(),
+                what: tr!("管理方法").into(),
             },
             Field::Purpose,
             Some(crate::article::Article::new(15)),
@@ -148,7 +150,7 @@ pub fn check_designation(
         }
         None => {
             let code = RefusalCode::UnknownRecord {
-                what: "情報資産".into(),
+                what: tr!("情報資産").into(),
             };
             refusals.push(Refusal::new(code, Field::Permit, None));
         }

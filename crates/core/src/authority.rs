@@ -259,6 +259,7 @@ fn not_in_role(role: Role, article: Option<Article>) -> Refusal {
     Refusal::new(code, Field::Person, article)
 }
 
+// ja-only-begin: the tests (pub(crate) for other modules' tests): data and the Japanese they assert
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -985,3 +986,4 @@ pub(crate) mod tests {
         }
     }
 }
+// ja-only-end

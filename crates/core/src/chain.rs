@@ -68,7 +68,9 @@ impl ChainRefusal {
         }
     }
 
+    /// The message in Japanese, whatever the reader's language (the endpoint sends both).
     pub fn message_ja(&self) -> String {
+        // ja-only-begin: the Japanese of message_en beside it
         match self {
             ChainRefusal::WrongDevice { seq } => {
                 format!("一つの送信に別の端末の記録が含まれています（{seq}番）。")
@@ -99,33 +101,40 @@ impl ChainRefusal {
                 format!("{seq}番の記録に使えない制御文字（NUL）が含まれています。")
             }
         }
+        // ja-only-end
     }
 }
 
 impl ChainRefusal {
     pub fn message_en(&self) -> String {
         match self {
-            ChainRefusal::WrongDevice { seq } => format!("Event {seq} is another device's."),
-            ChainRefusal::NotContiguous { seq } => format!("Event {seq} does not follow the one before."),
-            ChainRefusal::Gap { expected, got } => {
-                format!("Events from {expected} are missing (the batch starts at {got}).")
+            ChainRefusal::WrongDevice { seq } => {
+                format!("One batch contains another device's event (event {seq}).")
             }
-            ChainRefusal::BadHash { seq } => format!("Event {seq} does not match its hash."),
+            ChainRefusal::NotContiguous { seq } => {
+                format!("The events' numbers are not consecutive (event {seq}).")
+            }
+            ChainRefusal::Gap { expected, got } => format!(
+                "The events from {expected} have not arrived (the batch starts at {got})."
+            ),
+            ChainRefusal::BadHash { seq } => format!(
+                "Event {seq}'s content does not match its hash (altered or damaged)."
+            ),
             ChainRefusal::BrokenLink { seq } => {
                 format!("Event {seq} does not link to the event before it.")
             }
             ChainRefusal::Fork { seq } => format!(
-                "Event {seq} differs from the one stored: two histories for one device (recorded as a security exception)."
+                "There is already another event {seq}: one device has two histories, recorded as a security exception."
             ),
             ChainRefusal::BadSeq { seq } => {
-                format!("A chain starts at seq 1 (seq {seq} was sent).")
+                format!("Event numbers start at 1 (event {seq} was sent).")
             }
             ChainRefusal::EventClock { seq, wall_ms } => format!(
-                "Event {seq}'s clock ({wall_ms}) is more than {} minutes ahead of the receiver's, or impossible: check the device's time.",
+                "Event {seq}'s time ({wall_ms}) is {} minutes or more ahead of the receiver's clock, or impossible: check the device's time.",
                 MAX_CLOCK_AHEAD_MS / 60_000
             ),
             ChainRefusal::BadText { seq } => {
-                format!("Event {seq} contains a NUL control character.")
+                format!("Event {seq} contains a control character (NUL) that cannot be used.")
             }
         }
     }

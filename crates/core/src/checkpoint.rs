@@ -112,7 +112,9 @@ impl NoteError {
         }
     }
 
+    /// The message in Japanese, whatever the reader's language.
     pub fn message_ja(&self) -> String {
+        // ja-only-begin: the Japanese of message_en beside it
         match self {
             NoteError::Malformed(why) => format!("署名付きの記録として読めません（{why}）。"),
             NoteError::NotSignedByKey => "サーバの鍵による署名がありません。".into(),
@@ -122,15 +124,20 @@ impl NoteError {
                 format!("別の台帳のチェックポイントです（{origin}）。")
             }
         }
+        // ja-only-end
     }
 
     pub fn message_en(&self) -> String {
         match self {
-            NoteError::Malformed(why) => format!("Not a signed note ({why})."),
-            NoteError::NotSignedByKey => "No signature by the log's key.".into(),
-            NoteError::BadSignature => "The log's signature does not verify (altered?).".into(),
-            NoteError::BadCheckpoint(why) => format!("Not a checkpoint ({why})."),
-            NoteError::WrongOrigin(origin) => format!("A checkpoint of another log ({origin})."),
+            NoteError::Malformed(why) => format!("Cannot be read as a signed note ({why})."),
+            NoteError::NotSignedByKey => "There is no signature by the server's key.".into(),
+            NoteError::BadSignature => {
+                "The server's signature does not match the content (possibly altered).".into()
+            }
+            NoteError::BadCheckpoint(why) => format!("Cannot be read as a checkpoint ({why})."),
+            NoteError::WrongOrigin(origin) => {
+                format!("A checkpoint of another register ({origin}).")
+            }
         }
     }
 }

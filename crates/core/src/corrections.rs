@@ -4,6 +4,7 @@
 
 use crate::event::EventId;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::tr;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -37,26 +38,26 @@ pub fn check_correction(
     let mut refusals = Refusals::default();
     if correction.reason.trim().is_empty() {
         let code = RefusalCode::Missing {
-            what: "訂正の理由".into(),
+            what: tr!("訂正の理由").into(),
         };
         refusals.push(Refusal::new(code, Field::Purpose, None));
     }
     if !target_exists {
         let code = RefusalCode::UnknownRecord {
-            what: "記録".into(),
+            what: tr!("記録").into(),
         };
         refusals.push(Refusal::new(code, Field::Entry, None));
     } else if target_void {
         let code = RefusalCode::WrongState {
-            what: "記録".into(),
-            state: "取消済み".into(),
+            what: tr!("記録").into(),
+            state: tr!("取消済み").into(),
         };
         refusals.push(Refusal::new(code, Field::Entry, None));
     }
     if let CorrectionKind::Amend { fields } = &correction.kind {
         if fields.is_empty() {
             let code = RefusalCode::Missing {
-                what: "訂正する項目".into(),
+                what: tr!("訂正する項目").into(),
             };
             refusals.push(Refusal::new(code, Field::Entry, None));
         }

@@ -291,7 +291,7 @@ pub fn check_exit(
         Some(open) if open.is_inside() => {
             if exit.exited_at < open.entered_at {
                 let code = RefusalCode::ExitBeforeEntry {
-                    entered_at: wareki::datetime_ja(open.entered_at),
+                    entered_at: wareki::datetime_text(open.entered_at),
                 };
                 refusals.push(Refusal::new(code, Field::Time, logbook));
             }

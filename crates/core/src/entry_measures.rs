@@ -12,9 +12,11 @@ use crate::event::EventTag;
 use crate::people::PersonDefined;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 use crate::room::{Room, SecurityLevel};
+use crate::tr;
 use crate::version::Versioned;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// The kind the measures are read by (a handful per room, read whole).
 pub const MEASURE_KINDS: [EventTag; 1] = [EventTag::EntryMeasureSet];
@@ -36,11 +38,11 @@ pub enum EntryMeasure {
 
 impl EntryMeasure {
     /// The measure as the room's page and a refusal name it.
-    pub fn name_text(&self) -> &'static str {
+    pub fn name_text(&self) -> Cow<'static, str> {
         match self {
-            EntryMeasure::PerVisitPermit => "入室のたびの許可（その都度の許可）",
-            EntryMeasure::VisitorsEscorted => "来訪者は職員が同行",
-            EntryMeasure::KeyKeeper { .. } => "鍵取扱者の指名",
+            EntryMeasure::PerVisitPermit => tr!("入室のたびの許可（その都度の許可）"),
+            EntryMeasure::VisitorsEscorted => tr!("来訪者は職員が同行"),
+            EntryMeasure::KeyKeeper { .. } => tr!("鍵取扱者の指名"),
         }
     }
 }
@@ -139,7 +141,7 @@ pub fn check_measure(
     }
     if set.reason.trim().is_empty() {
         let code = RefusalCode::Missing {
-            what: "措置の理由".into(),
+            what: tr!("措置の理由").into(),
         };
         refusals.push(Refusal::new(code, Field::Purpose, None));
     }

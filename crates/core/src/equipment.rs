@@ -1,7 +1,9 @@
 //! Equipment under access control (第8条第1項) and where it stands (第16条).
 
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::tr;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -14,10 +16,10 @@ pub enum EquipmentKind {
 }
 
 impl EquipmentKind {
-    pub fn name_text(self) -> &'static str {
+    pub fn name_text(self) -> Cow<'static, str> {
         match self {
-            EquipmentKind::Server => "サーバ",
-            EquipmentKind::Terminal => "業務端末",
+            EquipmentKind::Server => tr!("サーバ"),
+            EquipmentKind::Terminal => tr!("業務端末"),
         }
     }
 }
@@ -43,6 +45,7 @@ pub fn default_equipment() -> Vec<EquipmentRegistered> {
         place: place.to_string(),
         is_default: true,
     };
+    // ja-only-begin: the places 第16条 names, seeded as data for the town to edit
     vec![
         item(
             "default-server",
@@ -69,13 +72,14 @@ pub fn default_equipment() -> Vec<EquipmentRegistered> {
             "中湧別出張所 住民窓口",
         ),
     ]
+    // ja-only-end
 }
 
 pub fn check_equipment(equipment: &EquipmentRegistered) -> Result<(), Refusals> {
     let mut refusals = Refusals::default();
     for (value, what, field) in [
-        (&equipment.name, "機器の名称", Field::Name),
-        (&equipment.place, "設置場所", Field::Room),
+        (&equipment.name, tr!("機器の名称"), Field::Name),
+        (&equipment.place, tr!("設置場所"), Field::Room),
     ] {
         if value.trim().is_empty() {
             let code = RefusalCode::Missing { what: what.into() };

@@ -1,11 +1,13 @@
 //! The operation history (第12条): every act is an event carrying its operator, device and
 //! time. This adds the acts that change no register (a print, an export, a sync, this device's
-//! enrollment and revocation), names every kind in Japanese, files events under their JST day
-//! for the counts, and writes the history as CSV for Excel.
+//! enrollment and revocation), names every kind in the reader's language, files events under
+//! their JST day for the counts, and writes the history as CSV for Excel.
 
 use crate::event::EventTag;
 use crate::sort::sort_by;
+use crate::tr;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A register printed (the key logbook's month on A4): what, and which period.
@@ -18,34 +20,29 @@ pub struct Printed {
     pub period: String,
 }
 
-/// The registers a person can print or export, by the code `Printed` and `Exported` record
-/// (`what`), with the name the printout, the file and 操作履歴 give them.
-pub const OUTPUTS: [(&str, &str); 17] = [
-    ("entry_logbook", "入退室管理簿"),
-    ("key_logbook", "鍵の管理簿"),
-    ("permits", "入室許可の一覧"),
-    ("rooms", "室の一覧"),
-    ("people", "職員・来訪者"),
-    ("terms", "職と任期"),
-    ("meetings", "セキュリティ会議の記録"),
-    ("instructions", "指示・要請の一覧"),
-    ("equipment", "アクセス管理の対象機器"),
-    ("operator_ids", "操作者ID管理簿"),
-    ("collation_ids", "照合ID管理簿"),
-    ("assets", "情報資産"),
-    ("rule_breaks", "例外"),
-    ("reports", "入退室管理者の報告の一覧"),
-    ("report", "入退室管理者の報告"),
-    ("operation_history", "操作履歴"),
-    ("room_measures", "入退室管理者の措置"),
-];
-
-/// The name of the register `what` (the code itself if unknown: an event from a newer app).
-pub fn output_name_text(what: &str) -> &str {
-    OUTPUTS
-        .iter()
-        .find(|(code, _)| *code == what)
-        .map_or(what, |(_, name)| name)
+/// The name of the register `what` (a code `Printed` and `Exported` record), as the printout,
+/// the file and 操作履歴 give it; the code itself if unknown (an event from a newer app).
+pub fn output_name_text(what: &str) -> Cow<'static, str> {
+    match what {
+        "entry_logbook" => tr!("入退室管理簿"),
+        "key_logbook" => tr!("鍵の管理簿"),
+        "permits" => tr!("入室許可の一覧"),
+        "rooms" => tr!("室の一覧"),
+        "people" => tr!("職員・来訪者"),
+        "terms" => tr!("職と任期"),
+        "meetings" => tr!("セキュリティ会議の記録"),
+        "instructions" => tr!("指示・要請の一覧"),
+        "equipment" => tr!("アクセス管理の対象機器"),
+        "operator_ids" => tr!("操作者ID管理簿"),
+        "collation_ids" => tr!("照合ID管理簿"),
+        "assets" => tr!("情報資産"),
+        "rule_breaks" => tr!("例外"),
+        "reports" => tr!("入退室管理者の報告の一覧"),
+        "report" => tr!("入退室管理者の報告"),
+        "operation_history" => tr!("操作履歴"),
+        "room_measures" => tr!("入退室管理者の措置"),
+        other => Cow::Owned(other.to_string()),
+    }
 }
 
 /// Records taken out of the device as a file: what, how many rows, and the filter used.
@@ -86,10 +83,11 @@ pub const DEVICE_NAME_MAX_CHARS: usize = 40;
 pub fn device_name(given: &str) -> Result<String, String> {
     let name = given.trim();
     if name.is_empty() {
-        return Err("端末の名前を入力してください（例：中湧別出張所 タブレット1）。操作履歴や印刷でこの名前が使われます。".into());
+        return Err(tr!("端末の名前を入力してください（例：中湧別出張所 タブレット1）。操作履歴や印刷でこの名前が使われます。").into_owned());
     }
     if name.chars().count() > DEVICE_NAME_MAX_CHARS {
-        return Err(format!("端末の名前は{DEVICE_NAME_MAX_CHARS}文字までです。"));
+        let max = DEVICE_NAME_MAX_CHARS;
+        return Err(tr!("端末の名前は%{max}文字までです。", max = max).into_owned());
     }
     Ok(name.to_string())
 }
@@ -162,60 +160,61 @@ pub const KINDS: [EventTag; 43] = [
 ];
 
 impl EventTag {
-    /// The kind's Japanese name, as the history and a record's page show it.
-    pub fn label_text(self) -> &'static str {
+    /// The kind's name in the reader's language, as the history and a record's page show it.
+    pub fn label_text(self) -> Cow<'static, str> {
         match self {
-            EventTag::EntryRecorded => "入室の記録",
-            EventTag::ExitRecorded => "退室の記録",
-            EventTag::KeyLent => "鍵の貸出",
-            EventTag::KeyReturned => "鍵の返却",
-            EventTag::KeyLoanVoided => "貸出しの取消（競合の解決）",
-            EventTag::PermissionGranted => "入室許可",
-            EventTag::VisitPermitGranted => "その都度の入室許可",
-            EventTag::PermitRevoked => "許可の取消",
-            EventTag::EntryMeasureSet => "入退室管理の措置",
-            EventTag::MeetingHeld => "セキュリティ会議",
-            EventTag::OpinionReceived => "審査会の意見",
-            EventTag::InstructionIssued => "指示・依頼",
-            EventTag::FollowUpReported => "措置状況の報告",
-            EventTag::InstructionClosed => "指示・依頼の完了",
-            EventTag::ReportSubmitted => "入退室管理者の報告",
-            EventTag::ReportReviewed => "報告の確認（指摘・調査）",
-            EventTag::InvestigationConcluded => "調査の結果",
-            EventTag::ReportCycleSet => "報告の周期",
-            EventTag::BreakHandled => "例外の処置",
-            EventTag::HandlerDesignated => "取扱者の指定",
-            EventTag::MeasureRecorded => "情報資産の措置",
-            EventTag::IdLedgerRecorded => "ID管理簿の記録",
-            EventTag::CollationInfoRecorded => "照合情報の記録",
-            EventTag::CorrectionRecorded => "訂正・取消",
-            EventTag::RoomDefined => "室",
-            EventTag::PersonDefined => "職員・来訪者",
-            EventTag::PositionDefined => "職",
-            EventTag::RoleAssigned => "役割の割当て",
-            EventTag::TenureRecorded => "在職期間",
-            EventTag::KeyDefined => "鍵",
-            EventTag::EquipmentRegistered => "機器",
-            EventTag::AssetRegistered => "情報資産",
-            EventTag::OperatorIdKindDefined => "操作者IDの種類",
-            EventTag::PinSet => "暗証番号の設定",
-            EventTag::SignedIn => "サインイン",
-            EventTag::SignInFailed => "サインインの失敗",
-            EventTag::SignedOut => "サインアウト",
-            EventTag::PinUnlocked => "暗証番号のロック解除",
-            EventTag::Printed => "印刷",
-            EventTag::Exported => "書き出し",
-            EventTag::Synced => "同期",
-            EventTag::DeviceEnrolled => "端末の登録",
-            EventTag::DeviceRevoked => "端末の登録取消",
+            EventTag::EntryRecorded => tr!("入室の記録"),
+            EventTag::ExitRecorded => tr!("退室の記録"),
+            EventTag::KeyLent => tr!("鍵の貸出"),
+            EventTag::KeyReturned => tr!("鍵の返却"),
+            EventTag::KeyLoanVoided => tr!("貸出しの取消（競合の解決）"),
+            EventTag::PermissionGranted => tr!("入室許可"),
+            EventTag::VisitPermitGranted => tr!("その都度の入室許可"),
+            EventTag::PermitRevoked => tr!("許可の取消"),
+            EventTag::EntryMeasureSet => tr!("入退室管理の措置"),
+            EventTag::MeetingHeld => tr!("セキュリティ会議"),
+            EventTag::OpinionReceived => tr!("審査会の意見"),
+            EventTag::InstructionIssued => tr!("指示・依頼"),
+            EventTag::FollowUpReported => tr!("措置状況の報告"),
+            EventTag::InstructionClosed => tr!("指示・依頼の完了"),
+            EventTag::ReportSubmitted => tr!("入退室管理者の報告"),
+            EventTag::ReportReviewed => tr!("報告の確認（指摘・調査）"),
+            EventTag::InvestigationConcluded => tr!("調査の結果"),
+            EventTag::ReportCycleSet => tr!("報告の周期"),
+            EventTag::BreakHandled => tr!("例外の処置"),
+            EventTag::HandlerDesignated => tr!("取扱者の指定"),
+            EventTag::MeasureRecorded => tr!("情報資産の措置"),
+            EventTag::IdLedgerRecorded => tr!("ID管理簿の記録"),
+            EventTag::CollationInfoRecorded => tr!("照合情報の記録"),
+            EventTag::CorrectionRecorded => tr!("訂正・取消"),
+            EventTag::RoomDefined => tr!("室"),
+            EventTag::PersonDefined => tr!("職員・来訪者"),
+            EventTag::PositionDefined => tr!("職"),
+            EventTag::RoleAssigned => tr!("役割の割当て"),
+            EventTag::TenureRecorded => tr!("在職期間"),
+            EventTag::KeyDefined => tr!("鍵"),
+            EventTag::EquipmentRegistered => tr!("機器"),
+            EventTag::AssetRegistered => tr!("情報資産"),
+            EventTag::OperatorIdKindDefined => tr!("操作者IDの種類"),
+            EventTag::PinSet => tr!("暗証番号の設定"),
+            EventTag::SignedIn => tr!("サインイン"),
+            EventTag::SignInFailed => tr!("サインインの失敗"),
+            EventTag::SignedOut => tr!("サインアウト"),
+            EventTag::PinUnlocked => tr!("暗証番号のロック解除"),
+            EventTag::Printed => tr!("印刷"),
+            EventTag::Exported => tr!("書き出し"),
+            EventTag::Synced => tr!("同期"),
+            EventTag::DeviceEnrolled => tr!("端末の登録"),
+            EventTag::DeviceRevoked => tr!("端末の登録取消"),
         }
     }
 }
 
-/// The Japanese name of an event kind by its stored name (`"meeting_held"`); `記録` for a
-/// name no kind has.
-pub fn kind_label_text(tag: &str) -> &'static str {
-    tag.parse::<EventTag>().map_or("記録", EventTag::label_text)
+/// The name of an event kind by its stored name (`"meeting_held"`); `記録` for a name no kind
+/// has.
+pub fn kind_label_text(tag: &str) -> Cow<'static, str> {
+    tag.parse::<EventTag>()
+        .map_or_else(|_| tr!("記録"), EventTag::label_text)
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -365,18 +364,22 @@ pub fn per_operator(days: &[DayCounts], filter: &HistoryFilter) -> Vec<(String, 
 }
 
 /// The CSV's columns.
-pub const CSV_HEADER: [&str; 6] = [
-    "日時（和暦）",
-    "日時（西暦 ISO）",
-    "操作者",
-    "端末",
-    "種別",
-    "内容",
-];
+pub fn csv_header() -> [Cow<'static, str>; 6] {
+    [
+        tr!("日時（和暦）"),
+        tr!("日時（西暦 ISO）"),
+        tr!("操作者"),
+        tr!("端末"),
+        tr!("種別"),
+        tr!("内容"),
+    ]
+}
 
 /// The operation history's rows as CSV (`csv::table_bytes`).
 pub fn csv_bytes(rows: &[[String; 6]]) -> Vec<u8> {
-    crate::csv::table_bytes(&CSV_HEADER, rows)
+    let header = csv_header();
+    let header: Vec<&str> = header.iter().map(|h| h.as_ref()).collect();
+    crate::csv::table_bytes(&header, rows)
 }
 
 #[cfg(test)]

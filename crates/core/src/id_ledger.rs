@@ -5,9 +5,11 @@
 use crate::article::Article;
 use crate::organisation::{Organisation, Role};
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::tr;
 use crate::webauthn::PasskeyCredential;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -20,10 +22,10 @@ pub enum Ledger {
 }
 
 impl Ledger {
-    fn name_text(self) -> &'static str {
+    fn name_text(self) -> Cow<'static, str> {
         match self {
-            Ledger::Operator => "操作者ID",
-            Ledger::Collation => "照合ID",
+            Ledger::Operator => tr!("操作者ID"),
+            Ledger::Collation => tr!("照合ID"),
         }
     }
 }
@@ -84,14 +86,14 @@ impl GovernedAct {
         GovernedAct::FollowUps,
     ];
 
-    pub fn name_text(self) -> &'static str {
+    pub fn name_text(self) -> Cow<'static, str> {
         match self {
-            GovernedAct::EntryLog => "入退室の記録",
-            GovernedAct::KeyLog => "鍵の貸出・返却",
-            GovernedAct::Permits => "入室許可",
-            GovernedAct::Assets => "情報資産の登録",
-            GovernedAct::Corrections => "記録の訂正",
-            GovernedAct::FollowUps => "指示への対応報告",
+            GovernedAct::EntryLog => tr!("入退室の記録"),
+            GovernedAct::KeyLog => tr!("鍵の貸出・返却"),
+            GovernedAct::Permits => tr!("入室許可"),
+            GovernedAct::Assets => tr!("情報資産の登録"),
+            GovernedAct::Corrections => tr!("記録の訂正"),
+            GovernedAct::FollowUps => tr!("指示への対応報告"),
         }
     }
 
@@ -147,11 +149,11 @@ pub enum IdState {
 }
 
 impl IdState {
-    fn name_text(self) -> &'static str {
+    fn name_text(self) -> Cow<'static, str> {
         match self {
-            IdState::Active => "有効",
-            IdState::Suspended => "停止中",
-            IdState::Deleted => "削除済み",
+            IdState::Active => tr!("有効"),
+            IdState::Suspended => tr!("停止中"),
+            IdState::Deleted => tr!("削除済み"),
         }
     }
 }
@@ -213,17 +215,17 @@ pub fn check_ledger_line(
     check_approver(&line.approved_by, line.on, org, &mut refusals);
     if line.ledger == Ledger::Operator && line.kind_id.is_none() {
         let code = RefusalCode::Missing {
-            what: "操作者IDの種類".into(),
+            what: tr!("操作者IDの種類").into(),
         };
         refusals.push(Refusal::new(code, Field::Permit, Some(Article::new(11))));
     }
     if IdRecord::after(current, line).is_none() {
-        let what = line.ledger.name_text().to_string();
+        let what = line.ledger.name_text().into_owned();
         let code = match current {
             None => RefusalCode::UnknownRecord { what },
             Some(c) => RefusalCode::WrongState {
                 what,
-                state: c.state.name_text().to_string(),
+                state: c.state.name_text().into_owned(),
             },
         };
         refusals.push(Refusal::new(code, Field::Permit, None));
@@ -239,7 +241,7 @@ pub fn check_collation_info(
 ) -> Result<(), Refusals> {
     let mut refusals = Refusals::default();
     check_approver(&info.approved_by, info.on, org, &mut refusals);
-    let what = "照合ID".to_string();
+    let what = tr!("照合ID").into_owned();
     match current {
         Some(c) if c.ledger == Ledger::Collation => {
             let fits = if info.registered {
@@ -249,11 +251,11 @@ pub fn check_collation_info(
             };
             if !fits {
                 let state = match (c.state, c.collation_info_registered) {
-                    (IdState::Active, true) => "照合情報登録済み",
-                    (IdState::Active, false) => "照合情報未登録",
+                    (IdState::Active, true) => tr!("照合情報登録済み"),
+                    (IdState::Active, false) => tr!("照合情報未登録"),
                     (other, _) => other.name_text(),
                 };
-                let state = state.to_string();
+                let state = state.into_owned();
                 refusals.push(Refusal::new(
                     RefusalCode::WrongState { what, state },
                     Field::Permit,
@@ -274,8 +276,8 @@ pub fn check_collation_info(
 pub fn check_operator_id_kind(kind: &OperatorIdKindDefined) -> Result<(), Refusals> {
     let mut refusals = Refusals::default();
     for (value, what, field) in [
-        (&kind.name, "操作者IDの種類の名称", Field::Name),
-        (&kind.permits, "許可される操作", Field::Purpose),
+        (&kind.name, tr!("操作者IDの種類の名称"), Field::Name),
+        (&kind.permits, tr!("許可される操作"), Field::Purpose),
     ] {
         if value.trim().is_empty() {
             let code = RefusalCode::Missing { what: what.into() };
@@ -306,8 +308,8 @@ pub fn check_operator_act(
         .map(|k| k.name.as_str())
         .collect::<Vec<_>>();
     let code = RefusalCode::NoOperatorId {
-        act: act.name_text().to_string(),
-        kinds: kinds.join("、"),
+        act: act.name_text().into_owned(),
+        kinds: kinds.join(&tr!("、")),
     };
     Err(Refusal::new(code, Field::Person, Some(Article::new(11))))
 }

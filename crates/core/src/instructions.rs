@@ -6,8 +6,10 @@ use crate::article::Article;
 use crate::event::EventId;
 use crate::organisation::{Organisation, Role};
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::tr;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -76,11 +78,11 @@ pub enum InstructionStatus {
 }
 
 impl InstructionStatus {
-    pub fn name_text(self) -> &'static str {
+    pub fn name_text(self) -> Cow<'static, str> {
         match self {
-            InstructionStatus::Open => "未報告",
-            InstructionStatus::Reported => "報告済み",
-            InstructionStatus::Closed => "完了",
+            InstructionStatus::Open => tr!("未報告"),
+            InstructionStatus::Reported => tr!("報告済み"),
+            InstructionStatus::Closed => tr!("完了"),
         }
     }
 }
@@ -127,7 +129,7 @@ pub fn check_instruction(issued: &InstructionIssued, org: &Organisation) -> Resu
     general_manager_only(&issued.issued_by, issued.issued_on, org, &mut refusals);
     if issued.content.trim().is_empty() {
         let code = RefusalCode::Missing {
-            what: "指示の内容".into(),
+            what: tr!("指示の内容").into(),
         };
         refusals.push(Refusal::new(code, Field::Purpose, None));
     }
@@ -143,7 +145,7 @@ pub fn check_instruction(issued: &InstructionIssued, org: &Organisation) -> Resu
 
 fn wrong_state(instruction: &Instruction) -> Refusal {
     let code = RefusalCode::WrongState {
-        what: "指示".into(),
+        what: tr!("指示").into(),
         state: instruction.status().name_text().into(),
     };
     Refusal::new(code, Field::Permit, None)
@@ -151,7 +153,7 @@ fn wrong_state(instruction: &Instruction) -> Refusal {
 
 fn unknown() -> Refusal {
     let code = RefusalCode::UnknownRecord {
-        what: "指示".into(),
+        what: tr!("指示").into(),
     };
     Refusal::new(code, Field::Permit, None)
 }
@@ -169,7 +171,7 @@ pub fn check_report(
     }
     if report.report.trim().is_empty() {
         let code = RefusalCode::Missing {
-            what: "報告".into(),
+            what: tr!("報告").into(),
         };
         refusals.push(Refusal::new(code, Field::Purpose, None));
     }

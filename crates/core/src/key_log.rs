@@ -9,6 +9,7 @@ use crate::event::EventId;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 use crate::room::{Room, SecurityLevel};
 use crate::room_permit::Permit;
+use crate::tr;
 use crate::version::Version;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -217,7 +218,7 @@ pub fn check_key_definition(key: &KeyDefined, room: Option<&Room>) -> Result<(),
         None => RefusalCode::UnknownRoom,
         Some(room) if room.level == SecurityLevel::One => RefusalCode::KeyNotForThisLevel,
         Some(_) if key.label.trim().is_empty() => RefusalCode::Missing {
-            what: "鍵の名称".into(),
+            what: tr!("鍵の名称").into(),
         },
         Some(_) => return Ok(()),
     };
@@ -235,21 +236,23 @@ pub fn check_void(
 ) -> Result<(), Refusals> {
     let mut refusals = Refusals::default();
     let state = |state: &str| RefusalCode::WrongState {
-        what: "貸出し".into(),
+        what: tr!("貸出し").into(),
         state: state.into(),
     };
     match loan {
         None => refusals.push(Refusal::new(RefusalCode::KeyNotOut, Field::Key, None)),
-        Some(l) if !l.is_out() => refusals.push(Refusal::new(state("返却済み"), Field::Key, None)),
+        Some(l) if !l.is_out() => {
+            refusals.push(Refusal::new(state(&tr!("返却済み")), Field::Key, None))
+        }
         Some(_) if !conflicting => {
-            let code = state("競合していない");
+            let code = state(&tr!("競合していない"));
             refusals.push(Refusal::new(code, Field::Key, Some(Article::KEYS)));
         }
         Some(l) => {
             let other_key = real.is_some_and(|r| r.key_id != l.key_id || r.id == l.id);
             if other_key || (void.real_loan.is_some() && real.is_none()) {
                 let code = RefusalCode::UnknownRecord {
-                    what: "正しい貸出し".into(),
+                    what: tr!("正しい貸出し").into(),
                 };
                 refusals.push(Refusal::new(code, Field::Key, None));
             }
@@ -257,7 +260,7 @@ pub fn check_void(
     }
     if void.note.trim().is_empty() {
         let code = RefusalCode::Missing {
-            what: "経緯".into(),
+            what: tr!("経緯").into(),
         };
         refusals.push(Refusal::new(code, Field::Purpose, None));
     }

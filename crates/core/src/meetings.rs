@@ -4,8 +4,10 @@
 use crate::article::Article;
 use crate::organisation::{Organisation, Role};
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::tr;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// 第6条第3項: what the meeting deliberates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,11 +23,11 @@ pub enum AgendaCategory {
 }
 
 impl AgendaCategory {
-    pub fn name_text(self) -> &'static str {
+    pub fn name_text(self) -> Cow<'static, str> {
         match self {
-            AgendaCategory::Measures => "セキュリティ対策の決定及び見直し",
-            AgendaCategory::Compliance => "セキュリティ対策の遵守状況確認",
-            AgendaCategory::Other => "その他セキュリティに関する事項",
+            AgendaCategory::Measures => tr!("セキュリティ対策の決定及び見直し"),
+            AgendaCategory::Compliance => tr!("セキュリティ対策の遵守状況確認"),
+            AgendaCategory::Other => tr!("その他セキュリティに関する事項"),
         }
     }
 }
@@ -130,16 +132,20 @@ pub fn check_meeting(meeting: &MeetingHeld, org: &Organisation) -> Result<(), Re
     );
     let missing = |what: &str| RefusalCode::Missing { what: what.into() };
     if meeting.place.trim().is_empty() {
-        refusals.push(Refusal::new(missing("開催場所"), Field::Room, None));
+        refusals.push(Refusal::new(missing(&tr!("開催場所")), Field::Room, None));
     }
     if meeting.agenda.is_empty() {
         let article = Some(Article::paragraph(6, 3));
-        refusals.push(Refusal::new(missing("審議事項"), Field::Purpose, article));
+        refusals.push(Refusal::new(
+            missing(&tr!("審議事項")),
+            Field::Purpose,
+            article,
+        ));
     }
     for item in &meeting.agenda {
         if item.title.trim().is_empty() || item.decision.trim().is_empty() {
             refusals.push(Refusal::new(
-                missing("審議事項の件名と結果"),
+                missing(&tr!("審議事項の件名と結果")),
                 Field::Purpose,
                 None,
             ));

@@ -53,7 +53,18 @@ impl ProofError {
         }
     }
 
+    /// The message in the reader's language (`lang`).
+    pub fn message(self) -> &'static str {
+        if crate::lang::is_english() {
+            self.message_en()
+        } else {
+            self.message_ja()
+        }
+    }
+
+    /// The message in Japanese, whatever the reader's language.
     pub fn message_ja(self) -> &'static str {
+        // ja-only-begin: the Japanese of message_en beside it
         match self {
             ProofError::BadSizes => "証明の木の大きさが正しくありません。",
             ProofError::WrongLength => "証明のハッシュの数が正しくありません。",
@@ -61,14 +72,15 @@ impl ProofError {
                 "サーバの履歴が以前に確認したものと一致しません（書き換えの疑い）。"
             }
         }
+        // ja-only-end
     }
 
     pub fn message_en(self) -> &'static str {
         match self {
-            ProofError::BadSizes => "The proof's tree sizes are impossible.",
+            ProofError::BadSizes => "The proof's tree sizes are not right.",
             ProofError::WrongLength => "The proof has the wrong number of hashes.",
             ProofError::Mismatch => {
-                "The server's history does not extend the one seen before (rewritten?)."
+                "The server's history does not match the one checked before (possibly rewritten)."
             }
         }
     }

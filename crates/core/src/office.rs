@@ -18,6 +18,7 @@ use crate::organisation::Organisation;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 use crate::reports::{Report, ReportCycleSet, ReportState, Review};
 use crate::rule_breaks::Handling;
+use crate::tr;
 use crate::version::{Version, Versioned};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -270,7 +271,7 @@ impl Office {
     pub fn check_measure(&self, m: &MeasureRecorded) -> Result<(), Refusals> {
         let mut refusals = Refusals::default();
         if self.asset(&m.asset_id).is_none() {
-            let what = "情報資産".to_string();
+            let what = tr!("情報資産").into_owned();
             refusals.push(Refusal::new(
                 RefusalCode::UnknownRecord { what },
                 Field::Permit,
@@ -278,7 +279,7 @@ impl Office {
             ));
         }
         if m.measure.trim().is_empty() {
-            let what = "措置の内容".to_string();
+            let what = tr!("措置の内容").into_owned();
             refusals.push(Refusal::new(
                 RefusalCode::Missing { what },
                 Field::Purpose,
@@ -314,7 +315,7 @@ impl Office {
                 None,
             )])),
             None => {
-                let what = "セキュリティ会議".to_string();
+                let what = tr!("セキュリティ会議").into_owned();
                 let code = RefusalCode::UnknownRecord { what };
                 Err(Refusals(vec![Refusal::new(code, Field::Permit, None)]))
             }
@@ -394,7 +395,7 @@ impl Office {
         {
             if !self.reports.contains_key(r) {
                 let code = RefusalCode::UnknownRecord {
-                    what: "根拠となる報告".into(),
+                    what: tr!("根拠となる報告").into(),
                 };
                 refusals.push(Refusal::new(
                     code,

@@ -7,8 +7,10 @@
 
 use crate::article::Article;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::tr;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -45,16 +47,16 @@ impl Role {
         Role::EntryManagerCounters,
     ];
 
-    pub fn name_text(self) -> &'static str {
+    pub fn name_text(self) -> Cow<'static, str> {
         match self {
-            Role::GeneralManager => "セキュリティ総括責任者",
-            Role::SystemAdministrator => "システム管理者",
-            Role::SecurityOfficer => "セキュリティ責任者",
-            Role::AccessManagementOfficer => "アクセス管理責任者",
-            Role::IdentityDataManager => "本人確認情報管理責任者",
-            Role::OtherAssetManager => "情報資産管理責任者（本人確認情報等以外）",
-            Role::EntryManagerSecureRooms => "入退室管理者（レベル3・2）",
-            Role::EntryManagerCounters => "入退室管理者（レベル1）",
+            Role::GeneralManager => tr!("セキュリティ総括責任者"),
+            Role::SystemAdministrator => tr!("システム管理者"),
+            Role::SecurityOfficer => tr!("セキュリティ責任者"),
+            Role::AccessManagementOfficer => tr!("アクセス管理責任者"),
+            Role::IdentityDataManager => tr!("本人確認情報管理責任者"),
+            Role::OtherAssetManager => tr!("情報資産管理責任者（本人確認情報等以外）"),
+            Role::EntryManagerSecureRooms => tr!("入退室管理者（レベル3・2）"),
+            Role::EntryManagerCounters => tr!("入退室管理者（レベル1）"),
         }
     }
 
@@ -122,7 +124,7 @@ pub fn check_position(position: &Position) -> Result<(), Refusals> {
     let mut refusals = Refusals::default();
     if position.name.trim().is_empty() || position.id.trim().is_empty() {
         let code = RefusalCode::Missing {
-            what: "職の名称".into(),
+            what: tr!("職の名称").into(),
         };
         refusals.push(Refusal::new(code, Field::Person, None));
     }
@@ -134,12 +136,14 @@ pub fn check_position(position: &Position) -> Result<(), Refusals> {
 pub fn check_assignment(assignment: &RoleAssigned, position_known: bool) -> Result<(), Refusals> {
     let mut refusals = Refusals::default();
     if !position_known {
-        let code = RefusalCode::UnknownRecord { what: "職".into() };
+        let code = RefusalCode::UnknownRecord {
+            what: tr!("職").into(),
+        };
         refusals.push(Refusal::new(code, Field::Person, None));
     }
     if assignment.basis.trim().is_empty() {
         let code = RefusalCode::Missing {
-            what: "改正の根拠".into(),
+            what: tr!("改正の根拠").into(),
         };
         refusals.push(Refusal::new(code, Field::Purpose, None));
     }
@@ -148,24 +152,28 @@ pub fn check_assignment(assignment: &RoleAssigned, position_known: bool) -> Resu
 
 /// The positions the regulation names, seeded on first run.
 pub fn default_positions() -> Vec<Position> {
-    [
+    // ja-only-begin: the positions' names are data, seeded for the town to edit
+    let names = [
         (DEPUTY_MAYOR, "副町長"),
         (HEAD_OF_GENERAL_AFFAIRS, "総務課長"),
         (HEAD_OF_RESIDENTS_AND_TAX, "住民税務課長"),
         ("head-welfare", "福祉課長"),
         ("head-nakayubetsu-branch", "中湧別出張所長"),
-    ]
-    .into_iter()
-    .map(|(id, name)| Position {
-        id: id.to_string(),
-        name: name.to_string(),
-    })
-    .collect()
+    ];
+    // ja-only-end
+    names
+        .into_iter()
+        .map(|(id, name)| Position {
+            id: id.to_string(),
+            name: name.to_string(),
+        })
+        .collect()
 }
 
 /// The mapping of the text as amended up to 2024-03-29, effective from the directive's date.
 pub fn default_role_assignments() -> Vec<RoleAssigned> {
     let since = NaiveDate::from_ymd_opt(2009, 10, 5).expect("valid date");
+    // ja-only: the basis is stored data, citing the directive as it is written
     let basis = "平成21年訓令第14号（令和6年3月29日改正まで）";
     [
         (Role::GeneralManager, DEPUTY_MAYOR),

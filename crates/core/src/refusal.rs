@@ -107,7 +107,7 @@ pub enum RefusalCode {
     },
     /// No open loan to close: never lent, or already returned.
     KeyNotOut,
-    /// A required item is empty; `what` names it (in Japanese, as the form labels it).
+    /// A required item is empty; `what` names it (in the reader's language, as the form labels it).
     Missing {
         what: String,
     },
@@ -115,7 +115,7 @@ pub enum RefusalCode {
     UnknownRecord {
         what: String,
     },
-    /// The record is in a state that does not allow this (`state` in Japanese).
+    /// The record is in a state that does not allow this (`state` in the reader's language).
     WrongState {
         what: String,
         state: String,
@@ -132,7 +132,7 @@ pub enum RefusalCode {
     },
     /// A PIN must be 4 to 8 digits.
     PinMalformed,
-    /// 照合情報認証 failed: the WebAuthn assertion does not verify (`reason` in Japanese).
+    /// 照合情報認証 failed: the WebAuthn assertion does not verify (`reason` in the reader's language).
     CollationFailed {
         reason: String,
     },
@@ -216,7 +216,9 @@ impl Refusal {
         }
     }
 
+    /// The message in Japanese, whatever the reader's language.
     pub fn message_ja(&self) -> String {
+        // ja-only-begin: the Japanese of message_en beside it
         let text = match &self.code {
             RefusalCode::UnknownRoom => "部屋を選んでください。".to_string(),
             RefusalCode::NameMissing => "氏名を入力してください。入退室管理簿には氏名の記録が必要です。".to_string(),
@@ -342,94 +344,106 @@ impl Refusal {
             ),
         };
         match self.article {
-            Some(article) => format!("{text}（{article}）"),
+            Some(article) => format!("{text}（{}）", article.ja()),
             None => text,
         }
+        // ja-only-end
     }
 
-    /// The same message for English readers and logs.
+    /// The same message for English readers and logs. The parts a refusal names (`what`,
+    /// `state`, `role`, …) are in the language the check ran in: the reader's.
     pub fn message_en(&self) -> String {
         let text = match &self.code {
             RefusalCode::UnknownRoom => "Choose a room.".to_string(),
             RefusalCode::NameMissing => {
-                "Enter the name: the logbook records who entered.".to_string()
+                "Enter the name: the entry/exit logbook must record it.".to_string()
             }
-            RefusalCode::AffiliationMissing => "Enter the department or organisation.".to_string(),
-            RefusalCode::PurposeMissing => "Enter the purpose of the visit.".to_string(),
+            RefusalCode::AffiliationMissing => {
+                "Enter the affiliation (for a visitor, the company or organisation).".to_string()
+            }
+            RefusalCode::PurposeMissing => "Enter the purpose of entry.".to_string(),
             RefusalCode::NameTagNotWorn => {
                 "Confirm the name tag is worn: everyone entering must wear one.".to_string()
             }
-            RefusalCode::TimeUnreadable => "Enter the date and time (hours:minutes).".to_string(),
-            RefusalCode::TimeInFuture { tolerance_minutes } => {
-                format!("The time is more than {tolerance_minutes} minutes ahead of now.")
+            RefusalCode::TimeUnreadable => {
+                "Enter the date and the time (hours:minutes): a blank time cannot be recorded."
+                    .to_string()
             }
+            RefusalCode::TimeInFuture { tolerance_minutes } => format!(
+                "The time is {tolerance_minutes} minutes or more ahead of now. Enter the actual time."
+            ),
             RefusalCode::ExitBeforeEntry { entered_at } => {
-                format!("The exit is earlier than the entry ({entered_at}).")
+                format!("The exit time is earlier than the entry time ({entered_at}).")
             }
             RefusalCode::NotInside => {
-                "This person is not inside: only an open entry can be closed.".to_string()
+                "This person is not inside now: an exit is recorded only for an open entry."
+                    .to_string()
             }
             RefusalCode::AlreadyInside { name } => {
-                format!("{name} is already inside this room: record the exit first.")
+                format!("{name} is inside this room already: record the exit first.")
             }
             RefusalCode::InsideAnotherRoom { room, since, .. } => format!(
-                "The logbook shows this person inside {room} since {since}. If the exit there was not recorded, tick the confirmation and record again (it is reported to the entry manager as an exception)."
+                "The logbook shows this person inside {room} since {since}. Make sure the exit from {room} was not recorded, then tick the confirmation and record (it is reported to the entry manager as an exception)."
             ),
             RefusalCode::PeriodNotEnded => {
-                "A report is submitted once its period has ended.".to_string()
+                "A report is submitted once its period has ended (from the day after its last day).".to_string()
             }
             RefusalCode::ReportAlreadySubmitted => {
-                "This room's report for this period is in already: submit a correction as a new version of the latest one.".to_string()
+                "This room's report for this period is submitted already: submit a correction as a new version of the latest one.".to_string()
             }
             RefusalCode::NotReportPeriod { cycle } => format!(
-                "The report's period is not one whole period of the reporting cycle in force ({cycle}): choose its first to last day."
+                "The report's period is not one period of the reporting cycle in force ({cycle}): choose its first to last day."
             ),
             RefusalCode::NotPeriodStart { cycle } => format!(
-                "The reporting cycle can change only where a period starts (the first day of a period, {cycle})."
+                "The reporting cycle can change only where a period starts (choose the first day of a period of {cycle})."
             ),
-            RefusalCode::CycleBeforeCurrentPeriod => "The reporting cycle cannot change from before the current period's first day (reports already in would no longer match their periods).".to_string(),
+            RefusalCode::CycleBeforeCurrentPeriod => "The reporting cycle cannot change from before the current period's first day (the periods of reports submitted would change).".to_string(),
             RefusalCode::BreakAlreadyHandled => "This exception's handling is recorded already: record a further step after the latest one.".to_string(),
             RefusalCode::NotARuleBreak => "The record named is not an exception of this room.".to_string(),
-            RefusalCode::EndsBeforeStart => "The period ends before it starts.".to_string(),
+            RefusalCode::EndsBeforeStart => "The end is earlier than the start.".to_string(),
             RefusalCode::RecordTooLarge { kib, max_kib } => format!(
                 "The record is too large ({kib} KiB): one record takes at most {max_kib} KiB. Shorten the text or record it in parts."
             ),
-            RefusalCode::UnstorableCharacter => "The record contains a NUL control character, which cannot be stored: check the pasted text.".to_string(),
-            RefusalCode::PositionAlreadyHeld { holder } => {
-                format!("{holder} holds this position during that term: one holder at a time.")
+            RefusalCode::UnstorableCharacter => "The record contains a control character (NUL) that cannot be stored: check the pasted text.".to_string(),
+            RefusalCode::PositionAlreadyHeld { holder } => format!(
+                "{holder} holds this position during that term: one holder at a time. End the predecessor's term first."
+            ),
+            RefusalCode::NotInRole { role } => {
+                format!("Only the {} may do this.", lower_first(role))
             }
-            RefusalCode::NotInRole { role } => format!("Only the {role} may do this."),
             RefusalCode::VisitPermitOnlyForLevel3 => {
-                "Per-visit permits are for level-3 rooms.".to_string()
+                "Per-visit entry permissions are given for level 3 rooms.".to_string()
             }
-            RefusalCode::UnknownPermit => "No such permit.".to_string(),
-            RefusalCode::PermitAlreadyRevoked => "This permit is already revoked.".to_string(),
+            RefusalCode::UnknownPermit => "No such permission.".to_string(),
+            RefusalCode::PermitAlreadyRevoked => "This permission is revoked already.".to_string(),
             RefusalCode::UnknownKey => "Choose a key.".to_string(),
             RefusalCode::KeyNotForThisLevel => {
-                "Keys are logged for level-3 and level-2 rooms only.".to_string()
+                "The key logbook covers the keys of level 3 and level 2 rooms only.".to_string()
             }
-            RefusalCode::NotPermitted { level } => {
-                format!("This person holds no valid permission for this level-{level} room.")
+            RefusalCode::NotPermitted { .. } => {
+                "This person holds no prior entry permission for this room valid at this time. Record the entry manager's permission first.".to_string()
             }
             RefusalCode::KeyAlreadyOut { holder } => {
-                format!("The key is out with {holder}: record its return first.")
+                format!("This key is lent to {holder}: record its return before lending it.")
             }
-            RefusalCode::KeyNotOut => "This key is not out.".to_string(),
-            RefusalCode::UnknownPerson => "Choose the person from the people register.".to_string(),
+            RefusalCode::KeyNotOut => "This key is not lent out.".to_string(),
+            RefusalCode::UnknownPerson => {
+                "Choose the person entering from the staff and visitors register.".to_string()
+            }
             RefusalCode::KeyNotHeld { level: 3 } => {
-                "No key was lent to this person for this visit.".to_string()
+                "No key was lent for this entry. A level 3 room is entered with permission and a key lent for each entry (a loan after the previous entry is needed).".to_string()
             }
             RefusalCode::KeyNotHeld { .. } => {
-                "The room's key is not lent to this person.".to_string()
+                "This room's key is not lent to this person: borrow the key before entering.".to_string()
             }
             RefusalCode::EscortRequired { since } => format!(
-                "Under the entry manager's measure in force since {since}, a visitor must be escorted by permitted staff."
+                "Under the entry manager's measure (from {since}), a visitor to this room must be escorted by a staff member permitted to enter. Choose the escort."
             ),
             RefusalCode::EscortNotPermitted { since } => format!(
-                "Under the entry manager's measure in force since {since}, the escort must be staff permitted into this room."
+                "Under the entry manager's measure (from {since}), the escort must be a staff member permitted to enter this room."
             ),
             RefusalCode::VisitPermitRequired { since } => format!(
-                "Under the entry manager's measure in force since {since}, this room needs a permit for each visit."
+                "Under the entry manager's measure (from {since}), this room needs a permission for each entry (per-visit permission): a standing permission is not enough."
             ),
             RefusalCode::KeyKeeperNotStaff => "Appoint a staff member as key keeper.".to_string(),
             RefusalCode::MeasureBackdated => {
@@ -437,36 +451,69 @@ impl Refusal {
                     .to_string()
             }
             RefusalCode::NotKeyHandler { manager } => format!(
-                "Only the room's entry manager ({manager}) or a key keeper they appointed lends its keys and takes them back."
+                "Only the room's entry manager ({manager}) or a key keeper they appointed may record lending its keys and taking them back."
             ),
             RefusalCode::HandledByAnother => {
                 "The lender or receiver is recorded as the person signed in.".to_string()
             }
             RefusalCode::KeyInConflict => {
-                "This key was also lent to someone else at the same time (two tablets offline): it admits neither until the entry manager records which loan was real.".to_string()
+                "This key was also lent to someone else at the same time (lent on two devices offline): it admits no one until the entry manager records which loan was real.".to_string()
             }
-            RefusalCode::Missing { what } => format!("Enter {what}."),
-            RefusalCode::UnknownRecord { what } => format!("No such {what}."),
-            RefusalCode::WrongState { what, state } => {
-                format!("This {what} is {state}: not possible now.")
-            }
+            RefusalCode::Missing { what } => format!("Enter {}.", lower_first(what)),
+            RefusalCode::UnknownRecord { what } => format!("{} not found.", upper_first(what)),
+            RefusalCode::WrongState { what, state } => format!(
+                "This {} is {}, so this cannot be done.",
+                lower_first(what),
+                lower_first(state)
+            ),
             RefusalCode::NotPersonalData => {
-                "Handlers are designated for personal data only.".to_string()
+                "Handlers are designated only for assets of personal data (identity data and the like).".to_string()
             }
-            RefusalCode::NotStaff => "Only registered staff may record this.".to_string(),
-            RefusalCode::NoOperatorId { act, kinds } => {
-                format!("{act}: only holders of an active operator ID of kind {kinds} may do this.")
+            RefusalCode::NotStaff => {
+                "Only those registered as staff may record this: check the staff register.".to_string()
             }
-            RefusalCode::PinMalformed => "A PIN is 4 to 8 digits.".to_string(),
-            RefusalCode::CollationFailed { .. } => {
-                "Biometric sign-in failed: the authenticator's answer does not verify.".to_string()
+            RefusalCode::NoOperatorId { act, kinds } => format!(
+                "Only holders of an active operator ID ({kinds}) may do this: {}. Check the operator IDs of the person signed in in the operator ID ledger.",
+                lower_first(act)
+            ),
+            RefusalCode::PinMalformed => "Make the PIN 4 to 8 digits.".to_string(),
+            RefusalCode::CollationFailed { reason } => {
+                format!("Collation (biometric) authentication failed. {reason}")
             }
         };
         match self.article {
-            Some(article) => format!("{text} (Article {})", article.number),
+            Some(article) => format!("{text} ({})", article.en()),
             None => text,
         }
     }
+}
+
+/// `text` inside an English sentence: "Start date" → "start date" (an initialism such as
+/// "PIN" or "ID ledgers" stays as it is).
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), second) if !second.is_some_and(char::is_uppercase) => first
+            .to_lowercase()
+            .chain(chars_after(text, first))
+            .collect(),
+        _ => text.to_string(),
+    }
+}
+
+/// `text` starting a sentence: "report" → "Report".
+fn upper_first(text: &str) -> String {
+    match text.chars().next() {
+        Some(first) => first
+            .to_uppercase()
+            .chain(chars_after(text, first))
+            .collect(),
+        None => String::new(),
+    }
+}
+
+fn chars_after(text: &str, first: char) -> std::str::Chars<'_> {
+    text[first.len_utf8()..].chars()
 }
 
 impl fmt::Display for Refusal {

@@ -11,8 +11,10 @@ use crate::key_log::KeyLoan;
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
 use crate::room::Room;
 use crate::rule_breaks::RuleBreak;
+use crate::tr;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// 第20条: the general manager hears the entry managers' reports, investigates, instructs.
 pub const ARTICLE: Article = Article::new(20);
@@ -131,12 +133,12 @@ pub enum ReportState {
 }
 
 impl ReportState {
-    pub fn name_text(self) -> &'static str {
+    pub fn name_text(self) -> Cow<'static, str> {
         match self {
-            ReportState::Unreviewed => "未確認",
-            ReportState::Investigating => "調査中",
-            ReportState::Instructed => "指示の措置待ち",
-            ReportState::Closed => "完了",
+            ReportState::Unreviewed => tr!("未確認"),
+            ReportState::Investigating => tr!("調査中"),
+            ReportState::Instructed => tr!("指示の措置待ち"),
+            ReportState::Closed => tr!("完了"),
         }
     }
 
@@ -161,20 +163,20 @@ pub fn check_review(review: &ReportReviewed, report: Option<&Report>) -> Result<
     let article = Some(ARTICLE);
     if report.is_none() {
         let code = RefusalCode::UnknownRecord {
-            what: "報告".into(),
+            what: tr!("報告").into(),
         };
         refusals.push(Refusal::new(code, Field::Entry, article));
     }
     if review.findings.trim().is_empty() {
         let code = RefusalCode::Missing {
-            what: "確認の結果（指摘事項）".into(),
+            what: tr!("確認の結果（指摘事項）").into(),
         };
         refusals.push(Refusal::new(code, Field::Purpose, article));
     }
     if let Some(inv) = &review.investigation {
         for (value, what) in [
-            (&inv.investigator, "調査する人"),
-            (&inv.subject, "調査する事項"),
+            (&inv.investigator, tr!("調査する人")),
+            (&inv.subject, tr!("調査する事項")),
         ] {
             if value.trim().is_empty() {
                 let code = RefusalCode::Missing { what: what.into() };
@@ -203,26 +205,26 @@ pub fn check_conclusion(
         Some(r) if r.is_investigating() => {}
         Some(r) => {
             let state = if r.concluded.is_some() {
-                "結果の記録済み"
+                tr!("結果の記録済み")
             } else {
-                "調査なしの確認"
+                tr!("調査なしの確認")
             };
             let code = RefusalCode::WrongState {
-                what: "調査".into(),
+                what: tr!("調査").into(),
                 state: state.into(),
             };
             refusals.push(Refusal::new(code, Field::Entry, article));
         }
         None => {
             let code = RefusalCode::UnknownRecord {
-                what: "調査".into(),
+                what: tr!("調査").into(),
             };
             refusals.push(Refusal::new(code, Field::Entry, article));
         }
     }
     if concluded.outcome.trim().is_empty() {
         let code = RefusalCode::Missing {
-            what: "調査の結果".into(),
+            what: tr!("調査の結果").into(),
         };
         refusals.push(Refusal::new(code, Field::Purpose, article));
     }
@@ -273,12 +275,12 @@ impl ReportCycle {
         Self::ALL.into_iter().find(|c| c.code() == code)
     }
 
-    pub fn name_text(self) -> &'static str {
+    pub fn name_text(self) -> Cow<'static, str> {
         match self {
-            ReportCycle::Monthly => "毎月",
-            ReportCycle::Quarterly => "四半期ごと（4〜6月・7〜9月・10〜12月・1〜3月）",
-            ReportCycle::HalfYearly => "半年ごと（4〜9月・10〜3月）",
-            ReportCycle::Yearly => "年度ごと（4〜3月）",
+            ReportCycle::Monthly => tr!("毎月"),
+            ReportCycle::Quarterly => tr!("四半期ごと（4〜6月・7〜9月・10〜12月・1〜3月）"),
+            ReportCycle::HalfYearly => tr!("半年ごと（4〜9月・10〜3月）"),
+            ReportCycle::Yearly => tr!("年度ごと（4〜3月）"),
         }
     }
 
@@ -458,7 +460,7 @@ pub fn check_report(
     }
     if report.remarks.trim().is_empty() {
         let code = RefusalCode::Missing {
-            what: "所見".into(),
+            what: tr!("所見").into(),
         };
         refusals.push(Refusal::new(code, Field::Purpose, article));
     }
@@ -467,7 +469,7 @@ pub fn check_report(
         let code = match latest {
             Some(_) => RefusalCode::ReportAlreadySubmitted,
             None => RefusalCode::UnknownRecord {
-                what: "訂正する報告".into(),
+                what: tr!("訂正する報告").into(),
             },
         };
         refusals.push(Refusal::new(code, Field::Entry, article));

@@ -1,8 +1,10 @@
 //! Rooms and their security level (第17条第1項): level 3 keeps network data and security
 //! information, level 2 holds the servers, level 1 is where the terminals stand.
 
+use crate::tr;
 use crate::version::Versioned;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -23,11 +25,11 @@ impl SecurityLevel {
     }
 
     /// What the level means, as 第17条第1項 describes it.
-    pub fn description_text(self) -> &'static str {
+    pub fn description_text(self) -> Cow<'static, str> {
         match self {
-            SecurityLevel::Three => "ネットワーク関係データ・セキュリティ情報の保管室",
-            SecurityLevel::Two => "サーバ・ネットワーク機器の設置室",
-            SecurityLevel::One => "端末機の設置場所（住民窓口）",
+            SecurityLevel::Three => tr!("ネットワーク関係データ・セキュリティ情報の保管室"),
+            SecurityLevel::Two => tr!("サーバ・ネットワーク機器の設置室"),
+            SecurityLevel::One => tr!("端末機の設置場所（住民窓口）"),
         }
     }
 }
@@ -46,7 +48,7 @@ impl TryFrom<u8> for SecurityLevel {
             1 => Ok(SecurityLevel::One),
             2 => Ok(SecurityLevel::Two),
             3 => Ok(SecurityLevel::Three),
-            _ => Err(format!("セキュリティレベルは1〜3です（第17条第1項）: {n}")),
+            _ => Err(tr!("セキュリティレベルは1〜3です（第17条第1項）: %{n}", n = n).into_owned()),
         }
     }
 }
@@ -77,7 +79,7 @@ pub fn most_secure_first(a: &Room, b: &Room) -> std::cmp::Ordering {
 pub fn check_room(def: &RoomDefined) -> Result<(), crate::Refusals> {
     use crate::refusal::{Field, Refusal, RefusalCode};
     let mut refusals = crate::Refusals::default();
-    for (value, what) in [(&def.name, "室の名称"), (&def.place, "場所")] {
+    for (value, what) in [(&def.name, tr!("室の名称")), (&def.place, tr!("場所"))] {
         if value.trim().is_empty() {
             let code = RefusalCode::Missing { what: what.into() };
             refusals.push(Refusal::new(code, Field::Room, None));
@@ -90,6 +92,7 @@ pub fn check_room(def: &RoomDefined) -> Result<(), crate::Refusals> {
 }
 
 pub fn default_rooms() -> Vec<RoomDefined> {
+    // ja-only-begin: the example rooms' names and place are data, seeded for the town to edit
     let room = |id: &str, name: &str, level| RoomDefined {
         id: id.to_string(),
         name: name.to_string(),
@@ -106,6 +109,7 @@ pub fn default_rooms() -> Vec<RoomDefined> {
         room("default-level-2", "電算室（サーバ室）", SecurityLevel::Two),
         room("default-level-1", "住民窓口", SecurityLevel::One),
     ]
+    // ja-only-end
 }
 
 #[cfg(test)]

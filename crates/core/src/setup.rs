@@ -6,7 +6,9 @@
 use crate::organisation::Role;
 use crate::registers::Registers;
 use crate::room::SecurityLevel;
+use crate::tr;
 use chrono::NaiveDate;
+use std::borrow::Cow;
 
 /// The steps, in the order they depend on each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,13 +29,13 @@ impl SetupStep {
         SetupStep::Enrollment,
     ];
 
-    pub fn name_text(self) -> &'static str {
+    pub fn name_text(self) -> Cow<'static, str> {
         match self {
-            SetupStep::Terms => "職と任期（役割の担当者）",
-            SetupStep::RoomsAndKeys => "室と鍵",
-            SetupStep::Staff => "職員",
-            SetupStep::Permissions => "入室許可",
-            SetupStep::Enrollment => "この端末の登録",
+            SetupStep::Terms => tr!("職と任期（役割の担当者）"),
+            SetupStep::RoomsAndKeys => tr!("室と鍵"),
+            SetupStep::Staff => tr!("職員"),
+            SetupStep::Permissions => tr!("入室許可"),
+            SetupStep::Enrollment => tr!("この端末の登録"),
         }
     }
 
@@ -77,25 +79,25 @@ fn missing(step: SetupStep, r: &Registers, today: NaiveDate, enrolled: bool) -> 
         SetupStep::Terms => Role::ALL
             .into_iter()
             .filter(|role| r.organisation().who_held(*role, today).is_none())
-            .map(|role| format!("{}の担当者がいません", role.name_text()))
+            .map(|role| tr!("%{role}の担当者がいません", role = role.name_text()).into_owned())
             .collect(),
         SetupStep::RoomsAndKeys => rooms_missing(r),
         SetupStep::Staff => {
             let staff = r.people().filter(|p| p.is_staff()).count();
             (staff < 2)
-                .then(|| "入退室を記録する職員が登録されていません".to_string())
+                .then(|| tr!("入退室を記録する職員が登録されていません").into_owned())
                 .into_iter()
                 .collect()
         }
         SetupStep::Permissions => {
             let any = r.permits().any(|p| p.revoked_at.is_none());
             (!any)
-                .then(|| "入室許可がまだ記録されていません".to_string())
+                .then(|| tr!("入室許可がまだ記録されていません").into_owned())
                 .into_iter()
                 .collect()
         }
         SetupStep::Enrollment => (!enrolled)
-            .then(|| "この端末はまだ登録されていません（登録コードで登録）".to_string())
+            .then(|| tr!("この端末はまだ登録されていません（登録コードで登録）").into_owned())
             .into_iter()
             .collect(),
     }
@@ -106,12 +108,12 @@ fn rooms_missing(r: &Registers) -> Vec<String> {
     let examples = r
         .rooms()
         .filter(|room| room.is_default)
-        .map(|room| format!("「{}」は初期値のままです", room.name));
+        .map(|room| tr!("「%{room}」は初期値のままです", room = room.name).into_owned());
     let keyless = r
         .rooms()
         .filter(|room| room.level != SecurityLevel::One)
         .filter(|room| !r.keys().any(|k| k.room_id == room.id))
-        .map(|room| format!("「{}」に鍵が登録されていません", room.name));
+        .map(|room| tr!("「%{room}」に鍵が登録されていません", room = room.name).into_owned());
     examples.chain(keyless).collect()
 }
 

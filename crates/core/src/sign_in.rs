@@ -8,6 +8,7 @@ use crate::article::Article;
 use crate::event::EventKind;
 use crate::id_ledger::{IdRecord, IdState, Ledger};
 use crate::refusal::{Field, Refusal, RefusalCode, Refusals};
+use crate::tr;
 use crate::version::{Version, Versioned};
 use crate::webauthn::{self, Assertion, PasskeyCredential};
 use serde::{Deserialize, Serialize};
@@ -183,7 +184,7 @@ fn refuse(code: RefusalCode) -> Result<(), Refusals> {
 
 fn pin_state(state: &str) -> RefusalCode {
     RefusalCode::WrongState {
-        what: "暗証番号".into(),
+        what: tr!("暗証番号").into(),
         state: state.into(),
     }
 }
@@ -210,22 +211,22 @@ pub fn check_sign_in_event<'a>(
         return Ok(());
     };
     if !person_exists(person) {
-        let what = "職員".to_string();
+        let what = tr!("職員").into_owned();
         return refuse(RefusalCode::UnknownRecord { what });
     }
     let credential = credential_of(person).cloned().unwrap_or_default();
     match kind {
         EventKind::PinSet(pin) if pin.iterations < 100_000 || pin.hash.is_empty() => {
-            refuse(pin_state("弱い設定"))
+            refuse(pin_state(&tr!("弱い設定")))
         }
         EventKind::SignedIn(s) if s.method.is_pin() && credential.pin.is_none() => {
-            refuse(pin_state("未設定"))
+            refuse(pin_state(&tr!("未設定")))
         }
         EventKind::SignedIn(s) if s.method.is_pin() && credential.is_locked() => {
-            refuse(pin_state("ロック中"))
+            refuse(pin_state(&tr!("ロック中")))
         }
         EventKind::PinUnlocked(_) if !credential.is_locked() => {
-            refuse(pin_state("ロックされていない状態"))
+            refuse(pin_state(&tr!("ロックされていない状態")))
         }
         _ => Ok(()),
     }
@@ -270,14 +271,14 @@ pub fn check_passkey_sign_in<'a>(
         Err(Refusals(vec![Refusal::new(code, Field::Person, article)]))
     };
     let Some(assertion) = &signed_in.assertion else {
-        return failed("認証器の応答がありません。".into());
+        return failed(tr!("認証器の応答がありません。").into_owned());
     };
     let Some(passkey) = passkey_of(ids, &signed_in.person_id, &assertion.credential_id) else {
-        return failed(webauthn::AssertionError::WrongCredential.message_ja());
+        return failed(webauthn::AssertionError::WrongCredential.message());
     };
     webauthn::verify(passkey, assertion, &signed_in.person_id, device)
         .map(|_| ())
-        .or_else(|e| failed(e.message_ja()))
+        .or_else(|e| failed(e.message()))
 }
 
 #[cfg(test)]

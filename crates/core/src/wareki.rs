@@ -15,7 +15,9 @@ pub enum Era {
 }
 
 impl Era {
+    /// The era's name: 和暦 is Japanese notation (English readers see ISO dates, `day_text`).
     pub fn name(self) -> &'static str {
+        // ja-only-begin: the eras' names, 和暦 being Japanese notation only
         match self {
             Era::Meiji => "明治",
             Era::Taisho => "大正",
@@ -23,6 +25,7 @@ impl Era {
             Era::Heisei => "平成",
             Era::Reiwa => "令和",
         }
+        // ja-only-end
     }
 
     /// First day of each era, newest first. 明治 counts from the adoption of the Gregorian
@@ -63,8 +66,10 @@ impl WarekiDate {
     }
 }
 
+/// 令和8年12月6日: 和暦 is Japanese notation only (English readers see ISO dates, `day_text`).
 impl fmt::Display for WarekiDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // ja-only-begin: 和暦 notation, Japanese only
         f.write_str(self.era.name())?;
         if self.year == 1 {
             f.write_str("元")?;
@@ -72,6 +77,7 @@ impl fmt::Display for WarekiDate {
             write!(f, "{}", self.year)?;
         }
         write!(f, "年{}月{}日", self.month, self.day)
+        // ja-only-end
     }
 }
 

@@ -54,8 +54,18 @@ pub enum AssertionError {
 }
 
 impl AssertionError {
-    /// In words for the person at the tablet.
+    /// In words for the person at the tablet, in the reader's language (`lang`).
+    pub fn message(&self) -> String {
+        if crate::lang::is_english() {
+            self.message_en()
+        } else {
+            self.message_ja()
+        }
+    }
+
+    /// In Japanese, whatever the reader's language.
     pub fn message_ja(&self) -> String {
+        // ja-only-begin: the Japanese of message_en beside it
         match self {
             AssertionError::Malformed(what) => format!("認証器の応答が壊れています（{what}）。"),
             AssertionError::WrongType => "認証器の応答がサインイン用ではありません。".into(),
@@ -71,6 +81,34 @@ impl AssertionError {
             AssertionError::BadSignature => "認証器の署名が登録された公開鍵と合いません。".into(),
             AssertionError::UnsupportedAlgorithm(a) => {
                 format!("対応していない署名方式です（{a}）。")
+            }
+        }
+        // ja-only-end
+    }
+
+    /// The same in English.
+    pub fn message_en(&self) -> String {
+        match self {
+            AssertionError::Malformed(what) => {
+                format!("The authenticator's answer is damaged ({what}).")
+            }
+            AssertionError::WrongType => "The authenticator's answer is not for a sign-in.".into(),
+            AssertionError::WrongChallenge => {
+                "The authenticator's answer is not for this sign-in.".into()
+            }
+            AssertionError::WrongRelyingParty => {
+                "The authenticator's answer is for another site.".into()
+            }
+            AssertionError::WrongCredential => "This authenticator is not registered.".into(),
+            AssertionError::UserNotPresent => "The person's action could not be confirmed.".into(),
+            AssertionError::UserNotVerified => {
+                "Biometric verification (identity check) was not done (Article 8(2)).".into()
+            }
+            AssertionError::BadSignature => {
+                "The authenticator's signature does not match the registered public key.".into()
+            }
+            AssertionError::UnsupportedAlgorithm(a) => {
+                format!("This signature algorithm is not supported ({a}).")
             }
         }
     }

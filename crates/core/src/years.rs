@@ -1,6 +1,7 @@
 //! Reading a register by year: the town's fiscal year (年度, April to March) or the calendar
 //! year, named in 和暦 with the Western year beside it.
 
+use crate::tr;
 use crate::wareki::WarekiDate;
 use chrono::{Datelike, NaiveDate};
 
@@ -39,11 +40,19 @@ impl YearKind {
     /// (2019 → 令和元年度), unless the new era began after the year's own start (1988年度, whose
     /// last months fell in 平成, stays 昭和63年度).
     pub fn label_text(self, year: i32) -> String {
+        let western = match self {
+            YearKind::Fiscal => tr!("%{year}年度", year = year),
+            YearKind::Calendar => tr!("%{year}年", year = year),
+        };
+        if crate::lang::is_english() {
+            return western.into_owned();
+        }
+        // ja-only-begin: 和暦 years are Japanese notation (English shows the Western year)
         let suffix = match self {
             YearKind::Fiscal => "年度",
             YearKind::Calendar => "年",
         };
-        let western = format!("{year}{suffix}");
+        // ja-only-end
         let era_year = |day: Option<NaiveDate>| {
             let day = day?;
             let w = WarekiDate::from_date(day)?;
@@ -51,9 +60,10 @@ impl YearKind {
             (n >= 1).then_some((w.era, n))
         };
         match era_year(self.last_day(year)).or_else(|| era_year(self.first_day(year))) {
+            // ja-only: 元年, the first year of an era, in 和暦 notation
             Some((era, 1)) => format!("{}元{suffix}（{western}）", era.name()),
             Some((era, n)) => format!("{}{n}{suffix}（{western}）", era.name()),
-            None => western,
+            None => western.into_owned(),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::store::new_id;
 use chrono::Utc;
 use daicho_core::id_ledger::{GovernedAct, IdState, OperatorIdKindDefined};
 use daicho_core::sort::sort;
-use daicho_core::{EventKind, Versioned};
+use daicho_core::{tr, EventKind, Versioned};
 use leptos::prelude::*;
 
 /// The form's fields; `id` empty while a new kind is being defined.
@@ -70,7 +70,7 @@ fn acts_text(acts: &[GovernedAct]) -> String {
             .iter()
             .map(|a| a.name_text())
             .collect::<Vec<_>>()
-            .join("、"),
+            .join(tr!("、").as_ref()),
     }
 }
 
@@ -80,8 +80,8 @@ pub(super) fn KindsSection(loaded: Memo<LedgersView>) -> impl IntoView {
     let form = KindForm::new();
     let define = local_action(move |_: &()| {
         let done = match form.id.get_untracked().is_empty() {
-            true => "操作者IDの種類を登録しました。",
-            false => "操作者IDの種類を変更しました（変更前の定義は履歴に残ります）。",
+            true => tr!("操作者IDの種類を登録しました。"),
+            false => tr!("操作者IDの種類を変更しました（変更前の定義は履歴に残ります）。"),
         };
         let kind = EventKind::OperatorIdKindDefined(form.definition());
         let (store, operator) = (store.clone(), session.operator_id());
@@ -95,21 +95,21 @@ pub(super) fn KindsSection(loaded: Memo<LedgersView>) -> impl IntoView {
     });
     view! {
         <section class="card wide">
-            <h2>"操作者IDの種類（第10条第1項第3号・第11条）"</h2>
+            <h2>{tr!("操作者IDの種類（第10条第1項第3号・第11条）")}</h2>
             <KindsTable loaded/>
             <RecordForm class="kind-form" action=define>
-                <h3>"種類を登録・変更"</h3>
+                <h3>{tr!("種類を登録・変更")}</h3>
                 <KindChoice loaded form/>
-                <Field id="kind-name" label="種類の名称" refusals=daicho_core::Field::Name>
+                <Field id="kind-name" label=tr!("種類の名称") refusals=daicho_core::Field::Name>
                     <input id="kind-name" autocomplete="off" aria-describedby="kind-name-error"
                         bind:value=form.name/>
                 </Field>
-                <Field id="kind-permits" label="許可される操作" refusals=daicho_core::Field::Purpose>
+                <Field id="kind-permits" label=tr!("許可される操作") refusals=daicho_core::Field::Purpose>
                     <input id="kind-permits" autocomplete="off" aria-describedby="kind-permits-error"
                         bind:value=form.permits/>
                 </Field>
                 <ActChecks acts=form.acts/>
-                <button type="submit" id="define-kind" class="button primary">"登録"</button>
+                <button type="submit" id="define-kind" class="button primary">{tr!("登録")}</button>
             </RecordForm>
         </section>
     }
@@ -135,7 +135,7 @@ impl KindLine {
             .filter(|r| r.kind_id.as_deref() == Some(&kind.id) && r.state == IdState::Active)
             .map(|r| directory.name_of(&r.person_id))
             .collect::<Vec<_>>()
-            .join("、");
+            .join(tr!("、").as_ref());
         KindLine {
             kind: kind.clone(),
             holders,
@@ -171,11 +171,11 @@ fn KindsTable(loaded: Memo<LedgersView>) -> impl IntoView {
     view! {
         <LogTable
             class="register operator-kinds"
-            columns=vec!["種類", "許可される操作", "台帳で管理する操作", "保有者", ""]
+            columns=vec![tr!("種類"), tr!("許可される操作"), tr!("台帳で管理する操作"), tr!("保有者"), "".into()]
             rows
             key
             row
-            empty="操作者IDの種類はまだ登録されていません。"
+            empty=tr!("操作者IDの種類はまだ登録されていません。")
         />
     }
 }
@@ -193,15 +193,15 @@ fn KindChoice(loaded: Memo<LedgersView>, form: KindForm) -> impl IntoView {
             l.kinds
                 .iter()
                 .map(
-                    |k| view! { <option value=k.id.clone()>{format!("{}を変更", k.name)}</option> },
+                    |k| view! { <option value=k.id.clone()>{tr!("%{name}を変更", name = k.name)}</option> },
                 )
                 .collect_view()
         })
     };
     view! {
-        <Field id="kind-choice" label="登録する種類">
+        <Field id="kind-choice" label=tr!("登録する種類")>
             <select id="kind-choice" prop:value=move || form.id.get() on:change=choose>
-                <option value="">"新しい種類"</option>
+                <option value="">{tr!("新しい種類")}</option>
                 {options}
             </select>
         </Field>
@@ -222,9 +222,9 @@ fn ActChecks(acts: RwSignal<Vec<GovernedAct>>) -> impl IntoView {
     };
     view! {
         <fieldset id="kind-acts" class="staff-checklist">
-            <legend>"台帳で管理する操作（第11条）"</legend>
+            <legend>{tr!("台帳で管理する操作（第11条）")}</legend>
             <p class="hint">
-                "選んだ操作は、この種類の操作者IDを有効に持つ方だけが記録できるようになります。"
+                {tr!("選んだ操作は、この種類の操作者IDを有効に持つ方だけが記録できるようになります。")}
             </p>
             {GovernedAct::ALL.into_iter().map(|act| view! {
                 <label class="check">

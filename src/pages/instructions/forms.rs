@@ -16,11 +16,12 @@ use daicho_core::instructions::{
     InstructionStatus,
 };
 use daicho_core::office::Meeting;
-use daicho_core::{Article, EventId, EventKind, Refusals};
+use daicho_core::{tr, Article, EventId, EventKind, Refusals};
 use leptos::prelude::*;
 use std::rc::Rc;
 
 /// The administrative committees (行政委員会) of a town, offered when typing a request.
+// ja-only-begin: the committees' own names, offered as data (recorded as the addressee).
 const COMMITTEES: [&str; 5] = [
     "教育委員会",
     "選挙管理委員会",
@@ -28,6 +29,7 @@ const COMMITTEES: [&str; 5] = [
     "農業委員会",
     "固定資産評価審査委員会",
 ];
+// ja-only-end
 
 /// Records the act filled in, or says why the form refused it: how it went.
 async fn record(
@@ -80,17 +82,17 @@ impl IssueDraft {
 
     /// To whom, shown at the addressee (the one form input naming someone).
     fn addressee(&self) -> Result<Addressee, Refusals> {
-        let refuse = |what| missing(what, daicho_core::Field::Name, Some(Article::new(7)));
+        let refuse = |what: &str| missing(what, daicho_core::Field::Name, Some(Article::new(7)));
         if self.to_committee.get_untracked() {
             let name = trimmed(self.committee);
             if name.is_empty() {
-                return Err(refuse("要請する行政委員会"));
+                return Err(refuse(&tr!("要請する行政委員会")));
             }
             Ok(Addressee::Committee { name })
         } else {
             let person_id = self.head.get_untracked();
             if person_id.is_empty() {
-                return Err(refuse("指示する部課長"));
+                return Err(refuse(&tr!("指示する部課長")));
             }
             Ok(Addressee::DepartmentHead { person_id })
         }
@@ -103,7 +105,7 @@ impl IssueDraft {
             let summary = trimmed(self.summary);
             if summary.is_empty() {
                 return Err(missing(
-                    "根拠となる報告の要旨",
+                    &tr!("根拠となる報告の要旨"),
                     field,
                     Some(Article::new(20)),
                 ));
@@ -112,7 +114,13 @@ impl IssueDraft {
             Ok(Basis::Report { summary, report })
         } else {
             let chosen: Option<EventId> = self.meeting.get_untracked().parse().ok();
-            let refusal = || missing("根拠となるセキュリティ会議", field, Some(Article::new(7)));
+            let refusal = || {
+                missing(
+                    &tr!("根拠となるセキュリティ会議"),
+                    field,
+                    Some(Article::new(7)),
+                )
+            };
             let meeting = chosen.ok_or_else(refusal)?;
             Ok(Basis::Meeting { meeting })
         }
@@ -124,14 +132,14 @@ impl IssueDraft {
             content: trimmed(self.content),
             due: day_in(
                 &self.due.get_untracked(),
-                "期限",
+                &tr!("期限"),
                 daicho_core::Field::Period,
             )?,
             basis: self.basis()?,
             issued_by,
             issued_on: day_in(
                 &self.issued_on.get_untracked(),
-                "指示した日",
+                &tr!("指示した日"),
                 daicho_core::Field::Time,
             )?,
         })
@@ -152,7 +160,8 @@ pub fn IssueForm(
         let store = store.clone();
         async move {
             let act = act.map(EventKind::InstructionIssued);
-            let outcome = record(store, operator, act, "指示・要請を記録しました。").await;
+            let done = tr!("指示・要請を記録しました。");
+            let outcome = record(store, operator, act, &done).await;
             if outcome.is_done() {
                 draft.content.set(String::new());
                 draft.due.set(String::new());
@@ -173,55 +182,55 @@ pub fn IssueForm(
     let addressee_error = "instruction-addressee-error";
     view! {
         <RecordForm class="card wide issue-form" action=issue>
-            <h2>"指示・要請を記録"</h2>
-            <p class="hint">"会議の結果（第7条）や入退室管理者の報告（第20条）に基づき、セキュリティ総括責任者が部課長に指示し、行政委員会に要請します。"</p>
-            <Field id="instruction-addressee-kind" label="宛先">
+            <h2>{tr!("指示・要請を記録")}</h2>
+            <p class="hint">{tr!("会議の結果（第7条）や入退室管理者の報告（第20条）に基づき、セキュリティ総括責任者が部課長に指示し、行政委員会に要請します。")}</p>
+            <Field id="instruction-addressee-kind" label=tr!("宛先")>
                 <select id="instruction-addressee-kind"
                     on:change=move |ev| draft.to_committee.set(event_target_value(&ev) == "committee")>
-                    <option value="department_head">"部課長への指示"</option>
-                    <option value="committee">"行政委員会への要請"</option>
+                    <option value="department_head">{tr!("部課長への指示")}</option>
+                    <option value="committee">{tr!("行政委員会への要請")}</option>
                 </select>
             </Field>
             <Shown when=move || draft.to_committee.get() fallback=move || view! {
-                <StaffSelect id="instruction-head" label="指示する部課長" value=draft.head/>
+                <StaffSelect id="instruction-head" label=tr!("指示する部課長") value=draft.head/>
             }>
-                <Field id="instruction-committee" label="要請する行政委員会">
+                <Field id="instruction-committee" label=tr!("要請する行政委員会")>
                     <input id="instruction-committee" list="committees" autocomplete="off"
                         aria-describedby=addressee_error bind:value=draft.committee/>
                     <datalist id="committees">{COMMITTEES.map(|c| view! { <option value=c></option> })}</datalist>
                 </Field>
             </Shown>
             <FieldRefusal field=daicho_core::Field::Name id=addressee_error/>
-            <Field id="instruction-content" label="指示・要請の内容" refusals=daicho_core::Field::Purpose>
+            <Field id="instruction-content" label=tr!("指示・要請の内容") refusals=daicho_core::Field::Purpose>
                 <textarea id="instruction-content" rows="3" aria-describedby="instruction-content-error"
                     prop:value=move || draft.content.get()
                     on:input=move |ev| draft.content.set(event_target_value(&ev))></textarea>
             </Field>
-            <Field id="instruction-issued-on" label="指示した日" refusals=daicho_core::Field::Time>
+            <Field id="instruction-issued-on" label=tr!("指示した日") refusals=daicho_core::Field::Time>
                 <input id="instruction-issued-on" type="date" aria-describedby="instruction-issued-on-error"
                     bind:value=draft.issued_on/>
             </Field>
-            <Field id="instruction-due" label="期限" refusals=daicho_core::Field::Period>
+            <Field id="instruction-due" label=tr!("期限") refusals=daicho_core::Field::Period>
                 <input id="instruction-due" type="date" aria-describedby="instruction-due-error"
                     bind:value=draft.due/>
             </Field>
-            <Field id="instruction-basis-kind" label="根拠">
+            <Field id="instruction-basis-kind" label=tr!("根拠")>
                 <select id="instruction-basis-kind"
                     on:change=move |ev| draft.from_report.set(event_target_value(&ev) == "report")>
-                    <option value="meeting">"セキュリティ会議の結果（第7条）"</option>
-                    <option value="report">"入退室管理者からの報告（第20条）"</option>
+                    <option value="meeting">{tr!("セキュリティ会議の結果（第7条）")}</option>
+                    <option value="report">{tr!("入退室管理者からの報告（第20条）")}</option>
                 </select>
             </Field>
             <Shown when=move || draft.from_report.get() fallback=move || view! {
-                <Field id="instruction-meeting" label="根拠となる会議">
+                <Field id="instruction-meeting" label=tr!("根拠となる会議")>
                     <select id="instruction-meeting" aria-describedby="instruction-basis-error"
                         on:change=move |ev| draft.meeting.set(event_target_value(&ev))>
-                        <option value="" prop:selected=move || draft.meeting.get().is_empty()>"選んでください"</option>
+                        <option value="" prop:selected=move || draft.meeting.get().is_empty()>{tr!("選んでください")}</option>
                         {meeting_options}
                     </select>
                 </Field>
             }>
-                <Field id="instruction-report" label="根拠となる報告（台帳で提出されたもの）">
+                <Field id="instruction-report" label=tr!("根拠となる報告（台帳で提出されたもの）")>
                     <select id="instruction-report" on:change=move |ev| {
                         let chosen = event_target_value(&ev);
                         let label = reports.with(|rs| rs.iter().find(|(id, _)| *id == chosen).map(|(_, l)| l.clone()));
@@ -230,19 +239,19 @@ pub fn IssueForm(
                             draft.summary.set(label);
                         }
                     }>
-                        <option value="">"（紙などで受けた報告）"</option>
+                        <option value="">{tr!("（紙などで受けた報告）")}</option>
                         {move || reports.get().into_iter().map(|(id, label)| view! {
                             <option value=id>{label}</option>
                         }).collect_view()}
                     </select>
                 </Field>
-                <Field id="instruction-report-summary" label="報告の要旨（いつ、誰から、何の報告か）">
+                <Field id="instruction-report-summary" label=tr!("報告の要旨（いつ、誰から、何の報告か）")>
                     <input id="instruction-report-summary" autocomplete="off"
                         aria-describedby="instruction-basis-error" bind:value=draft.summary/>
                 </Field>
             </Shown>
             <FieldRefusal field=daicho_core::Field::Entry id="instruction-basis-error"/>
-            <button type="submit" id="issue-instruction" class="button primary">"指示・要請を記録"</button>
+            <button type="submit" id="issue-instruction" class="button primary">{tr!("指示・要請を記録")}</button>
         </RecordForm>
     }
 }
@@ -274,10 +283,10 @@ fn InstructionSelect(
         })
     };
     view! {
-        <Field id=id label="指示・要請" refusals=daicho_core::Field::Permit>
+        <Field id=id label=tr!("指示・要請") refusals=daicho_core::Field::Permit>
             <select id=id aria-describedby=format!("{id}-error")
                 on:change=move |ev| chosen.set(event_target_value(&ev))>
-                <option value="" prop:selected=move || chosen.get().is_empty()>"選んでください"</option>
+                <option value="" prop:selected=move || chosen.get().is_empty()>{tr!("選んでください")}</option>
                 {options}
             </select>
         </Field>
@@ -288,7 +297,7 @@ fn chosen_instruction(chosen: RwSignal<String>) -> Result<EventId, Refusals> {
     chosen
         .get_untracked()
         .parse()
-        .map_err(|_| missing("指示・要請", daicho_core::Field::Permit, None))
+        .map_err(|_| missing(&tr!("指示・要請"), daicho_core::Field::Permit, None))
 }
 
 #[component]
@@ -304,7 +313,11 @@ pub fn ReportForm(
             instruction: chosen_instruction(target)?,
             report: trimmed(report),
             reported_by,
-            on: day_in(&on.get_untracked(), "報告した日", daicho_core::Field::Time)?,
+            on: day_in(
+                &on.get_untracked(),
+                &tr!("報告した日"),
+                daicho_core::Field::Time,
+            )?,
         })
     };
     let record_report = local_action(move |_: &()| {
@@ -312,7 +325,8 @@ pub fn ReportForm(
         let act = read(operator.clone()).map(EventKind::FollowUpReported);
         let store = store.clone();
         async move {
-            let outcome = record(store, operator, act, "報告を記録しました。").await;
+            let done = tr!("報告を記録しました。");
+            let outcome = record(store, operator, act, &done).await;
             if outcome.is_done() {
                 report.set(String::new());
             }
@@ -321,19 +335,19 @@ pub fn ReportForm(
     });
     view! {
         <RecordForm class="card wide report-form" action=record_report>
-            <h2>"措置の報告を記録"</h2>
-            <p class="hint">"指示・要請を受けた部課・委員会からの報告を、職員が記録します。"</p>
+            <h2>{tr!("措置の報告を記録")}</h2>
+            <p class="hint">{tr!("指示・要請を受けた部課・委員会からの報告を、職員が記録します。")}</p>
             <InstructionSelect id="report-instruction" instructions
                 offered=|s| s != InstructionStatus::Closed chosen=target/>
-            <Field id="report-on" label="報告した日" refusals=daicho_core::Field::Time>
+            <Field id="report-on" label=tr!("報告した日") refusals=daicho_core::Field::Time>
                 <input id="report-on" type="date" aria-describedby="report-on-error" bind:value=on/>
             </Field>
-            <Field id="report-text" label="報告の内容" refusals=daicho_core::Field::Purpose>
+            <Field id="report-text" label=tr!("報告の内容") refusals=daicho_core::Field::Purpose>
                 <textarea id="report-text" rows="3" aria-describedby="report-text-error"
                     prop:value=move || report.get()
                     on:input=move |ev| report.set(event_target_value(&ev))></textarea>
             </Field>
-            <button type="submit" id="record-report" class="button primary">"報告を記録"</button>
+            <button type="submit" id="record-report" class="button primary">{tr!("報告を記録")}</button>
         </RecordForm>
     }
 }
@@ -353,7 +367,7 @@ pub fn CloseForm(
             closed_by,
             on: day_in(
                 &on.get_untracked(),
-                "完了とした日",
+                &tr!("完了とした日"),
                 daicho_core::Field::Time,
             )?,
         })
@@ -363,7 +377,8 @@ pub fn CloseForm(
         let act = read(operator.clone()).map(EventKind::InstructionClosed);
         let store = store.clone();
         async move {
-            let outcome = record(store, operator, act, "指示・要請を完了としました。").await;
+            let done = tr!("指示・要請を完了としました。");
+            let outcome = record(store, operator, act, &done).await;
             if outcome.is_done() {
                 note.set(String::new());
                 target.set(String::new());
@@ -373,18 +388,18 @@ pub fn CloseForm(
     });
     view! {
         <RecordForm class="card wide close-form" action=close>
-            <h2>"完了とする"</h2>
-            <p class="hint">"報告を確認した指示・要請を、セキュリティ総括責任者が完了とします（第7条）。"</p>
+            <h2>{tr!("完了とする")}</h2>
+            <p class="hint">{tr!("報告を確認した指示・要請を、セキュリティ総括責任者が完了とします（第7条）。")}</p>
             <InstructionSelect id="close-instruction" instructions
                 offered=|s| s == InstructionStatus::Reported chosen=target/>
-            <Field id="close-on" label="完了とした日" refusals=daicho_core::Field::Time>
+            <Field id="close-on" label=tr!("完了とした日") refusals=daicho_core::Field::Time>
                 <input id="close-on" type="date" aria-describedby="close-on-error" bind:value=on/>
             </Field>
-            <Field id="close-note" label="確認の結果（所見）">
+            <Field id="close-note" label=tr!("確認の結果（所見）")>
                 <textarea id="close-note" rows="2" prop:value=move || note.get()
                     on:input=move |ev| note.set(event_target_value(&ev))></textarea>
             </Field>
-            <button type="submit" id="record-close" class="button primary">"完了として記録"</button>
+            <button type="submit" id="record-close" class="button primary">{tr!("完了として記録")}</button>
         </RecordForm>
     }
 }

@@ -10,7 +10,7 @@ use crate::state::{local_action, use_store};
 use chrono::Utc;
 use daicho_core::meetings::OpinionReceived;
 use daicho_core::office::Meeting;
-use daicho_core::{EventId, EventKind, Refusals};
+use daicho_core::{tr, EventId, EventKind, Refusals};
 use leptos::prelude::*;
 
 #[component]
@@ -40,7 +40,7 @@ fn MeetingCard(
     let facts = move || {
         meeting.get().map(|meeting| {
             view! {
-                <h2>{format!("{}の会議", ja_day(meeting.held.date))}</h2>
+                <h2>{tr!("%{day}の会議", day = ja_day(meeting.held.date))}</h2>
                 <Held meeting=meeting.clone()/>
                 <Consultations meeting/>
             }
@@ -50,7 +50,7 @@ fn MeetingCard(
         <section id="meeting-detail" class="card wide meeting-detail" data-meeting=shown>
             {facts}
             <OpinionForm id meeting/>
-            <button type="button" class="button" on:click=move |_| selected.set(None)>"閉じる"</button>
+            <button type="button" class="button" on:click=move |_| selected.set(None)>{tr!("閉じる")}</button>
         </section>
     }
 }
@@ -64,11 +64,14 @@ fn Held(meeting: Meeting) -> impl IntoView {
         .iter()
         .map(|p| directory.name_of(p))
         .collect::<Vec<_>>()
-        .join("、");
+        .join(&tr!("、"));
     let explainers = held
         .explainers
         .iter()
-        .map(|e| view! { <li>{directory.name_of(&e.person_id)} "：" {e.topic.clone()}</li> })
+        .map(|e| {
+            let name = directory.name_of(&e.person_id);
+            view! { <li>{tr!("%{name}：%{topic}", name = name, topic = e.topic)}</li> }
+        })
         .collect_view();
     let agenda = held
         .agenda
@@ -77,27 +80,27 @@ fn Held(meeting: Meeting) -> impl IntoView {
             view! {
                 <li class="agenda-item" data-category=format!("{:?}", a.category)>
                     <p><span class="category">{a.category.name_text()}</span> " " <strong>{a.title.clone()}</strong></p>
-                    <p class="discussion">"審議の内容：" {a.discussion.clone()}</p>
-                    <p class="decision">"結果：" {a.decision.clone()}</p>
+                    <p class="discussion">{tr!("審議の内容：%{discussion}", discussion = a.discussion)}</p>
+                    <p class="decision">{tr!("結果：%{decision}", decision = a.decision)}</p>
                 </li>
             }
         })
         .collect_view();
     view! {
         <dl class="meeting-facts">
-            <dt>"開催日"</dt><dd><JaDay day=held.date/></dd>
-            <dt>"開催場所"</dt><dd>{held.place.clone()}</dd>
-            <dt>"議長"</dt><dd class="chair">{directory.name_of(&held.chair)}</dd>
-            <dt>"出席者"</dt><dd class="members">{if members.is_empty() { "（記録なし）".to_string() } else { members }}</dd>
-            <dt>"説明のため出席した職員"</dt>
+            <dt>{tr!("開催日")}</dt><dd><JaDay day=held.date/></dd>
+            <dt>{tr!("開催場所")}</dt><dd>{held.place.clone()}</dd>
+            <dt>{tr!("議長")}</dt><dd class="chair">{directory.name_of(&held.chair)}</dd>
+            <dt>{tr!("出席者")}</dt><dd class="members">{if members.is_empty() { tr!("（記録なし）").into_owned() } else { members }}</dd>
+            <dt>{tr!("説明のため出席した職員")}</dt>
             <dd>{if held.explainers.is_empty() {
-                view! { <span>"（なし）"</span> }.into_any()
+                view! { <span>{tr!("（なし）")}</span> }.into_any()
             } else {
                 view! { <ul class="explainers">{explainers}</ul> }.into_any()
             }}</dd>
-            <dt>"記録"</dt><dd><RecordLink id=meeting.id label="この記録の履歴・訂正"/></dd>
+            <dt>{tr!("記録")}</dt><dd><RecordLink id=meeting.id label=tr!("この記録の履歴・訂正")/></dd>
         </dl>
-        <h3>"審議事項"</h3>
+        <h3>{tr!("審議事項")}</h3>
         <ol class="agenda-items">{agenda}</ol>
     }
 }
@@ -106,8 +109,8 @@ fn Held(meeting: Meeting) -> impl IntoView {
 fn Consultations(meeting: Meeting) -> impl IntoView {
     if meeting.held.consultations.is_empty() {
         return view! {
-            <h3>"審査会への意見聴取"</h3>
-            <p class="empty">"この会議では審査会に意見を求めていません。"</p>
+            <h3>{tr!("審査会への意見聴取")}</h3>
+            <p class="empty">{tr!("この会議では審査会に意見を求めていません。")}</p>
         }
         .into_any();
     }
@@ -117,10 +120,10 @@ fn Consultations(meeting: Meeting) -> impl IntoView {
         .map(|s| {
             let opinion = match s.opinion {
                 Some((on, text)) => view! {
-                    <span class="opinion">{ja_day(on)} "受領：" {text.to_string()}</span>
+                    <span class="opinion">{tr!("%{day}受領：%{opinion}", day = ja_day(on), opinion = text)}</span>
                 }
                 .into_any(),
-                None => view! { <span class="pending">"未着"</span> }.into_any(),
+                None => view! { <span class="pending">{tr!("未着")}</span> }.into_any(),
             };
             let subject = &s.consultation.subject;
             view! {
@@ -133,9 +136,9 @@ fn Consultations(meeting: Meeting) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <h3>"審査会への意見聴取"</h3>
+        <h3>{tr!("審査会への意見聴取")}</h3>
         <table class="register consultations">
-            <thead><tr><th>"意見を求めた日"</th><th>"事項"</th><th>"意見"</th></tr></thead>
+            <thead><tr><th>{tr!("意見を求めた日")}</th><th>{tr!("事項")}</th><th>{tr!("意見")}</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
     }
@@ -161,12 +164,16 @@ fn opinion_received(
 ) -> Result<OpinionReceived, Refusals> {
     let received_on = day_in(
         received_on,
-        "意見を受け取った日",
+        &tr!("意見を受け取った日"),
         daicho_core::Field::Period,
     )?;
     let opinion = opinion.trim().to_string();
     if opinion.is_empty() {
-        return Err(missing("審査会の意見", daicho_core::Field::Purpose, None));
+        return Err(missing(
+            &tr!("審査会の意見"),
+            daicho_core::Field::Purpose,
+            None,
+        ));
     }
     Ok(OpinionReceived {
         meeting,
@@ -209,7 +216,7 @@ fn OpinionForm(id: EventId, meeting: Memo<Option<Meeting>>) -> impl IntoView {
                 Err(refusals) => return Outcome::Refused(refusals),
             };
             let kind = EventKind::OpinionReceived(received);
-            let done = "審査会の意見を記録しました。";
+            let done = tr!("審査会の意見を記録しました。");
             let outcome = Outcome::of(store.record(kind, &operator, Utc::now()).await, done);
             if outcome.is_done() {
                 opinion.set(String::new());
@@ -227,23 +234,23 @@ fn OpinionForm(id: EventId, meeting: Memo<Option<Meeting>>) -> impl IntoView {
         <RecordForm class="opinion-form" action=record>
             // Once every opinion is in, only how the last submit went is left.
             <Shown when=move || !pending.with(Vec::is_empty)>
-                <h3>"審査会の意見を記録"</h3>
-                <Field id="opinion-subject" label="意見を求めた事項" refusals=daicho_core::Field::Permit>
+                <h3>{tr!("審査会の意見を記録")}</h3>
+                <Field id="opinion-subject" label=tr!("意見を求めた事項") refusals=daicho_core::Field::Permit>
                     <select id="opinion-subject" aria-describedby="opinion-subject-error"
                         on:change=move |ev| picked.set(event_target_value(&ev))>
                         {options}
                     </select>
                 </Field>
-                <Field id="opinion-received-on" label="受け取った日" refusals=daicho_core::Field::Period>
+                <Field id="opinion-received-on" label=tr!("受け取った日") refusals=daicho_core::Field::Period>
                     <input id="opinion-received-on" type="date" aria-describedby="opinion-received-on-error"
                         bind:value=received_on/>
                 </Field>
-                <Field id="opinion-text" label="意見" refusals=daicho_core::Field::Purpose>
+                <Field id="opinion-text" label=tr!("意見") refusals=daicho_core::Field::Purpose>
                     <textarea id="opinion-text" rows="3" aria-describedby="opinion-text-error"
                         prop:value=move || opinion.get()
                         on:input=move |ev| opinion.set(event_target_value(&ev))></textarea>
                 </Field>
-                <button type="submit" id="record-opinion" class="button primary">"意見を記録"</button>
+                <button type="submit" id="record-opinion" class="button primary">{tr!("意見を記録")}</button>
             </Shown>
         </RecordForm>
     }

@@ -10,7 +10,7 @@ use crate::components::staff_choice::{StaffChecklist, StaffSelect};
 use crate::state::{local_action, use_store};
 use chrono::Utc;
 use daicho_core::meetings::{AgendaCategory, AgendaItem, Consultation, Explainer, MeetingHeld};
-use daicho_core::{Article, EventKind, Refusals};
+use daicho_core::{tr, Article, EventKind, Refusals};
 use leptos::prelude::*;
 
 /// The categories of 第6条第3項, with the value their `<option>` carries.
@@ -63,7 +63,7 @@ fn text(s: RwSignal<String>) -> String {
 /// fieldset: daicho-core has no field for them, and staff who accompany (`Escort`) is the
 /// nearest.
 fn explainers(rows: &[ExplainerRow]) -> Result<Vec<Explainer>, Refusals> {
-    let refuse = |what| {
+    let refuse = |what: &str| {
         missing(
             what,
             daicho_core::Field::Escort,
@@ -73,8 +73,8 @@ fn explainers(rows: &[ExplainerRow]) -> Result<Vec<Explainer>, Refusals> {
     rows.iter()
         .filter(|r| !(blank(r.person) && blank(r.topic)))
         .map(|r| match (blank(r.person), blank(r.topic)) {
-            (true, _) => Err(refuse("説明のため出席した職員")),
-            (_, true) => Err(refuse("説明を求めた事項")),
+            (true, _) => Err(refuse(&tr!("説明のため出席した職員"))),
+            (_, true) => Err(refuse(&tr!("説明を求めた事項"))),
             _ => Ok(Explainer {
                 person_id: text(r.person),
                 topic: text(r.topic),
@@ -100,7 +100,7 @@ fn agenda(rows: &[AgendaRow]) -> Vec<AgendaItem> {
 /// Consultations from the rows (blank rows left out), or what is missing (shown at the
 /// fieldset, where daicho-core places its own refusal of their dates).
 fn consultations(rows: &[ConsultationRow]) -> Result<Vec<Consultation>, Refusals> {
-    let refuse = |what| {
+    let refuse = |what: &str| {
         missing(
             what,
             daicho_core::Field::Period,
@@ -111,9 +111,9 @@ fn consultations(rows: &[ConsultationRow]) -> Result<Vec<Consultation>, Refusals
         .filter(|r| !(blank(r.asked_on) && blank(r.subject)))
         .map(|r| {
             let asked_on = parse_day(&r.asked_on.get_untracked())
-                .ok_or_else(|| refuse("審査会に意見を求めた日"))?;
+                .ok_or_else(|| refuse(&tr!("審査会に意見を求めた日")))?;
             if blank(r.subject) {
-                return Err(refuse("審査会に意見を求めた事項"));
+                return Err(refuse(&tr!("審査会に意見を求めた事項")));
             }
             Ok(Consultation {
                 asked_on,
@@ -209,7 +209,7 @@ impl Draft {
         Ok(MeetingHeld {
             date: day_in(
                 &self.date.get_untracked(),
-                "開催日",
+                &tr!("開催日"),
                 daicho_core::Field::Time,
             )?,
             place: text(self.place),
@@ -254,7 +254,7 @@ pub fn MeetingForm(
                 Err(refusals) => return Outcome::Refused(refusals),
             };
             let kind = EventKind::MeetingHeld(held);
-            let done = "会議を記録しました。";
+            let done = tr!("会議を記録しました。");
             let outcome = Outcome::of(store.record(kind, &operator, Utc::now()).await, done);
             if outcome.is_done() {
                 draft.clear();
@@ -264,21 +264,21 @@ pub fn MeetingForm(
     });
     view! {
         <RecordForm class="card wide meeting-form" action=record>
-            <h2>"開催した会議を記録"</h2>
-            <p class="hint">"会議を招集し議長となるのはセキュリティ総括責任者です（第6条第1項）。記録もセキュリティ総括責任者が行います。"</p>
-            <Field id="meeting-date" label="開催日" refusals=daicho_core::Field::Time>
+            <h2>{tr!("開催した会議を記録")}</h2>
+            <p class="hint">{tr!("会議を招集し議長となるのはセキュリティ総括責任者です（第6条第1項）。記録もセキュリティ総括責任者が行います。")}</p>
+            <Field id="meeting-date" label=tr!("開催日") refusals=daicho_core::Field::Time>
                 <input id="meeting-date" type="date" aria-describedby="meeting-date-error" bind:value=draft.date/>
             </Field>
-            <Field id="meeting-place" label="開催場所" refusals=daicho_core::Field::Room>
+            <Field id="meeting-place" label=tr!("開催場所") refusals=daicho_core::Field::Room>
                 <input id="meeting-place" autocomplete="off" aria-describedby="meeting-place-error" bind:value=draft.place/>
             </Field>
-            <StaffSelect id="meeting-chair" label="議長（セキュリティ総括責任者）" value=draft.chair/>
+            <StaffSelect id="meeting-chair" label=tr!("議長（セキュリティ総括責任者）") value=draft.chair/>
             <FieldRefusal field=daicho_core::Field::GrantedBy id="meeting-chair-error"/>
-            <StaffChecklist id="meeting-members" legend="出席者（第6条第2項）" chosen=draft.members/>
+            <StaffChecklist id="meeting-members" legend=tr!("出席者（第6条第2項）") chosen=draft.members/>
             <ExplainerRows rows=draft.explainers/>
             <AgendaRows rows=draft.agenda/>
             <ConsultationRows rows=draft.consultations/>
-            <button type="submit" id="record-meeting" class="button primary">"会議を記録"</button>
+            <button type="submit" id="record-meeting" class="button primary">{tr!("会議を記録")}</button>
         </RecordForm>
     }
 }
@@ -287,23 +287,23 @@ pub fn MeetingForm(
 fn ExplainerRows(rows: Rows<ExplainerRow>) -> impl IntoView {
     view! {
         <fieldset class="rows explainers">
-            <legend>"説明のため出席を求めた職員（第6条第5項）"</legend>
+            <legend>{tr!("説明のため出席を求めた職員（第6条第5項）")}</legend>
             <Keyed each=move || rows.list.get() key=|r| r.key children=move |r| {
                 let remove = move |_| rows.remove(|x: &ExplainerRow| x.key != r.key);
                 view! {
                     <div class="row explainer-row">
-                        <StaffSelect id=format!("explainer-person-{}", r.key) label="職員"
+                        <StaffSelect id=format!("explainer-person-{}", r.key) label=tr!("職員")
                             value=r.person class="explainer-person"/>
-                        <Field id=format!("explainer-topic-{}", r.key) label="説明を求めた事項">
+                        <Field id=format!("explainer-topic-{}", r.key) label=tr!("説明を求めた事項")>
                             <input id=format!("explainer-topic-{}", r.key) class="explainer-topic"
                                 autocomplete="off" bind:value=r.topic/>
                         </Field>
-                        <button type="button" class="button remove-row" on:click=remove>"この行を削除"</button>
+                        <button type="button" class="button remove-row" on:click=remove>{tr!("この行を削除")}</button>
                     </div>
                 }
             }/>
             <button type="button" id="add-explainer" class="button"
-                on:click=move |_| rows.add(new_explainer)>"説明者を追加"</button>
+                on:click=move |_| rows.add(new_explainer)>{tr!("説明者を追加")}</button>
             <FieldRefusal field=daicho_core::Field::Escort id="explainers-error"/>
         </fieldset>
     }
@@ -313,13 +313,13 @@ fn ExplainerRows(rows: Rows<ExplainerRow>) -> impl IntoView {
 fn AgendaRows(rows: Rows<AgendaRow>) -> impl IntoView {
     view! {
         <fieldset class="rows agenda">
-            <legend>"審議事項（第6条第3項）"</legend>
+            <legend>{tr!("審議事項（第6条第3項）")}</legend>
             <Keyed each=move || rows.list.get() key=|r| r.key children=move |r| {
                 let remove = move |_| rows.remove(|x: &AgendaRow| x.key != r.key);
                 let id = move |what: &str| format!("agenda-{what}-{}", r.key);
                 view! {
                     <div class="row agenda-row">
-                        <Field id=id("category") label="区分">
+                        <Field id=id("category") label=tr!("区分")>
                             <select id=id("category") class="agenda-category"
                                 on:change=move |ev| r.category.set(event_target_value(&ev))>
                                 {CATEGORIES.map(|(c, value, number)| view! {
@@ -329,25 +329,25 @@ fn AgendaRows(rows: Rows<AgendaRow>) -> impl IntoView {
                                 })}
                             </select>
                         </Field>
-                        <Field id=id("title") label="件名">
+                        <Field id=id("title") label=tr!("件名")>
                             <input id=id("title") class="agenda-title" autocomplete="off" bind:value=r.title/>
                         </Field>
-                        <Field id=id("discussion") label="審議の内容">
+                        <Field id=id("discussion") label=tr!("審議の内容")>
                             <textarea id=id("discussion") class="agenda-discussion" rows="2"
                                 prop:value=move || r.discussion.get()
                                 on:input=move |ev| r.discussion.set(event_target_value(&ev))></textarea>
                         </Field>
-                        <Field id=id("decision") label="結果（決定事項）">
+                        <Field id=id("decision") label=tr!("結果（決定事項）")>
                             <textarea id=id("decision") class="agenda-decision" rows="2"
                                 prop:value=move || r.decision.get()
                                 on:input=move |ev| r.decision.set(event_target_value(&ev))></textarea>
                         </Field>
-                        <button type="button" class="button remove-row" on:click=remove>"この行を削除"</button>
+                        <button type="button" class="button remove-row" on:click=remove>{tr!("この行を削除")}</button>
                     </div>
                 }
             }/>
             <button type="button" id="add-agenda" class="button"
-                on:click=move |_| rows.add(new_agenda)>"審議事項を追加"</button>
+                on:click=move |_| rows.add(new_agenda)>{tr!("審議事項を追加")}</button>
             <FieldRefusal field=daicho_core::Field::Purpose id="agenda-error"/>
         </fieldset>
     }
@@ -357,25 +357,25 @@ fn AgendaRows(rows: Rows<AgendaRow>) -> impl IntoView {
 fn ConsultationRows(rows: Rows<ConsultationRow>) -> impl IntoView {
     view! {
         <fieldset class="rows consultations">
-            <legend>"審査会への意見聴取（第6条第4項）"</legend>
-            <p class="hint">"湧別町情報公開・個人情報保護・行政不服審査会に意見を求めた事項。意見は受け取った後、会議の詳細から記録します。"</p>
+            <legend>{tr!("審査会への意見聴取（第6条第4項）")}</legend>
+            <p class="hint">{tr!("湧別町情報公開・個人情報保護・行政不服審査会に意見を求めた事項。意見は受け取った後、会議の詳細から記録します。")}</p>
             <Keyed each=move || rows.list.get() key=|r| r.key children=move |r| {
                 let remove = move |_| rows.remove(|x: &ConsultationRow| x.key != r.key);
                 let id = move |what: &str| format!("consultation-{what}-{}", r.key);
                 view! {
                     <div class="row consultation-row">
-                        <Field id=id("asked") label="意見を求めた日">
+                        <Field id=id("asked") label=tr!("意見を求めた日")>
                             <input id=id("asked") class="consultation-asked" type="date" bind:value=r.asked_on/>
                         </Field>
-                        <Field id=id("subject") label="意見を求めた事項">
+                        <Field id=id("subject") label=tr!("意見を求めた事項")>
                             <input id=id("subject") class="consultation-subject" autocomplete="off" bind:value=r.subject/>
                         </Field>
-                        <button type="button" class="button remove-row" on:click=remove>"この行を削除"</button>
+                        <button type="button" class="button remove-row" on:click=remove>{tr!("この行を削除")}</button>
                     </div>
                 }
             }/>
             <button type="button" id="add-consultation" class="button"
-                on:click=move |_| rows.add(new_consultation)>"意見聴取を追加"</button>
+                on:click=move |_| rows.add(new_consultation)>{tr!("意見聴取を追加")}</button>
             <FieldRefusal field=daicho_core::Field::Period id="consultations-error"/>
         </fieldset>
     }
