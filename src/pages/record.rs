@@ -226,6 +226,8 @@ fn fields_of(payload: &Value) -> Vec<(String, Value)> {
                     out.push((format!("{}（記録時）", japanese_label(field)), v.clone()));
                 }
             }
+            // A master record's own id is internal: the record is named by its other fields.
+            ("id", None) => {}
             _ => out.push((key.clone(), value.clone())),
         }
     }
@@ -326,7 +328,7 @@ fn field_label(key: &str) -> String {
 
 /// The label of each field of a record a person reads.
 type Label = fn() -> Cow<'static, str>;
-const LABELS: [(&str, Label); 40] = [
+const LABELS: [(&str, Label); 49] = [
     ("room_id", || tr!("室")),
     ("person_id", || tr!("対象者")),
     ("name", || tr!("氏名")),
@@ -367,6 +369,15 @@ const LABELS: [(&str, Label); 40] = [
     ("findings", || tr!("確認の結果")),
     ("outcome", || tr!("結果")),
     ("note", || tr!("備考")),
+    ("level", || tr!("レベル")),
+    ("is_default", || tr!("初期値・要編集")),
+    ("location", || tr!("設置場所")),
+    ("method", || tr!("管理方法")),
+    ("category", || tr!("区分")),
+    ("label", || tr!("鍵の名称")),
+    ("visitor", || tr!("来訪者")),
+    ("members", || tr!("出席者")),
+    ("agenda", || tr!("審議事項")),
 ];
 
 /// A field's label in Japanese, whatever the reader's language (for `fields_of`'s keys).
