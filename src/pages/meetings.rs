@@ -190,15 +190,32 @@ fn csv_header() -> Vec<Cow<'static, str>> {
     ]
 }
 
-/// A meeting's line for the CSV and print: names, and each agenda item with its decision.
+/// A meeting's line for the CSV: names, and each agenda item with its decision.
 fn csv_row(m: &Meeting, directory: &Directory) -> Vec<String> {
-    let members: Vec<String> = m
+    vec![
+        ja_day(m.held.date),
+        m.held.place.clone(),
+        directory.name_of(&m.held.chair),
+        attendees(m, directory),
+        decisions(m),
+        opinions_cell(m),
+    ]
+}
+
+/// 出席者: the members present, by name.
+fn attendees(m: &Meeting, directory: &Directory) -> String {
+    let names: Vec<String> = m
         .held
         .members
         .iter()
         .map(|id| directory.name_of(id))
         .collect();
-    let agenda: Vec<String> = m
+    names.join(&tr!("、"))
+}
+
+/// 審議事項（決定）: each agenda item with its decision.
+fn decisions(m: &Meeting) -> String {
+    let items: Vec<String> = m
         .held
         .agenda
         .iter()
@@ -207,14 +224,7 @@ fn csv_row(m: &Meeting, directory: &Directory) -> Vec<String> {
             tr!("%{item}（%{result}）", item = item, result = result).into_owned()
         })
         .collect();
-    vec![
-        ja_day(m.held.date),
-        m.held.place.clone(),
-        directory.name_of(&m.held.chair),
-        members.join(&tr!("、")),
-        agenda.join(&tr!("／")),
-        opinions_cell(m),
-    ]
+    items.join(&tr!("／"))
 }
 
 /// 審査会の意見: how many consultations still wait for an opinion, and how many have one.
@@ -238,8 +248,15 @@ fn MeetingRow(meeting: Meeting, selected: RwSignal<Option<EventId>>) -> impl Int
         <tr data-meeting=shown class:selected=move || selected.with(|s| s.as_ref() == Some(&is_open))>
             <td><JaDay day=meeting.held.date/></td>
             <td class="place">{meeting.held.place.clone()}</td>
-            <td class="chair">{directory.name_of(&meeting.held.chair)}</td>
-            <td class="agenda-count">{tr!("%{n}件", n = meeting.held.agenda.len())}</td>
+            // On paper the line is the register itself: who attended, and what was decided.
+            <td class="chair">
+                <span class="name">{directory.name_of(&meeting.held.chair)}</span>
+                <span class="print-only attendees">{tr!("出席者：%{names}", names = attendees(&meeting, &directory))}</span>
+            </td>
+            <td class="agenda-count">
+                <span class="no-print count">{tr!("%{n}件", n = meeting.held.agenda.len())}</span>
+                <span class="print-only decisions">{decisions(&meeting)}</span>
+            </td>
             <td class="opinions" data-pending=meeting.opinions_pending()>{opinions_cell(&meeting)}</td>
             <td class="actions">
                 <button type="button" class="button" aria-label=label

@@ -65,8 +65,8 @@ test('the general manager records a meeting and the board’s opinion; others ar
   const row = page.locator(`tr[data-meeting="${idOf(held)}"]`);
   await expect(row).toContainText('令和8年6月10日');
   await expect(row.locator('.place')).toHaveText(JUNE.place);
-  await expect(row.locator('.chair')).toHaveText(ADMIN.name);
-  await expect(row.locator('.agenda-count')).toHaveText('2件');
+  await expect(row.locator('.chair .name')).toHaveText(ADMIN.name);
+  await expect(row.locator('.agenda-count .count')).toHaveText('2件');
   await expect(row.locator('.opinions')).toHaveText('未着 1件 / 受領 0件');
   await expect(row.locator('a.record-link')).toHaveAttribute('href', `#/record/${idOf(held)}`);
 

@@ -25,8 +25,9 @@ async function csvOf(page, what) {
   return lines.map((line) => line.slice(1, -1).split('","'));
 }
 
-/** Prints register `what` from its button, then to a PDF (A4), and checks its heading. */
-async function printOf(page, what, title, covers) {
+/** Prints register `what` from its button, then to a PDF (A4), and checks its heading (and
+ *  what `onPaper` checks of the printed page). */
+async function printOf(page, what, title, covers, onPaper = async () => {}) {
   // The print dialog would block a headless run: the app's call, and what it marked for the
   // print stylesheet, are what is tested; the PDF is printed with the same mark.
   await page.evaluate(() => {
@@ -49,6 +50,7 @@ async function printOf(page, what, title, covers) {
   await expect(heading.locator('.print-covers')).toContainText('令和');
   // Only this register's card prints: no form, no other card.
   await expect(page.locator('main form:visible')).toHaveCount(0);
+  await onPaper();
   await page.pdf({ path: test.info().outputPath(`${what}.pdf`), format: 'A4' });
   await page.emulateMedia({ media: 'screen' });
   await page.evaluate(() => document.documentElement.removeAttribute('data-printing'));
@@ -276,7 +278,18 @@ test('the logbooks and the office registers export and print the same way', asyn
     const rows = await csvOf(page, what);
     expect(rows[0], what).toEqual(header);
     for (const row of rows) expect(row, what).toHaveLength(header.length);
-    await printOf(page, what, title, '');
+    await printOf(page, what, title, '', async () => {
+      // On paper, a meeting's line is the register itself: who attended and what was decided.
+      if (what !== 'meetings') return;
+      const june = page.locator('tr[data-meeting]', { hasText: JUNE.place });
+      await expect(june.locator('.attendees')).toBeVisible();
+      await expect(june.locator('.attendees')).toContainText(YAMADA.name);
+      await expect(june.locator('.attendees')).toContainText(SATO.name);
+      await expect(june.locator('.decisions')).toHaveText(
+        'パスワード管理の見直し（90日ごとに変更する）／入退室管理の遵守状況（問題なし）',
+      );
+      await expect(june.locator('.agenda-count .count')).toBeHidden();
+    });
     csv[what] = rows;
   }
   const general = csv.terms.find((r) => r[0] === '総務課長');
