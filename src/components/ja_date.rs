@@ -1,4 +1,5 @@
-//! A date and time as the town writes it (和暦), with the Western date at hand.
+//! A date and time as the town writes it (和暦), with the Western date at hand — or ISO alone
+//! in the English UI.
 
 use chrono::{DateTime, Utc};
 use daicho_core::{lang, wareki};

@@ -1,12 +1,14 @@
 //! A calendar day (a term, a ledger date) as the town writes it (和暦), with the Western date
-//! at hand; and the helpers the office register forms share for their own checks.
+//! at hand — or ISO alone in the English UI; and the helpers the office register forms share
+//! for their own checks.
 
 use chrono::{NaiveDate, Utc};
 use daicho_core::{lang, wareki};
 use daicho_core::{Article, Field, Refusal, RefusalCode, Refusals};
 use leptos::prelude::*;
 
-/// 令和8年11月26日 (the Western date alone before 明治6年).
+/// A day as the reader's language writes it: 令和8年11月26日 (the Western date alone before
+/// 明治6年), or 2026-11-26 in English.
 pub fn ja_day(day: NaiveDate) -> String {
     wareki::day_text(day)
 }

@@ -8,7 +8,7 @@ use crate::state::{local_action, use_store};
 use chrono::Utc;
 use daicho_core::csv::table_bytes;
 use daicho_core::history::{output_name_text, Exported, Printed};
-use daicho_core::{tr, wareki, EventKind};
+use daicho_core::{lang, tr, wareki, EventKind};
 use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
 use std::borrow::Cow;
@@ -87,7 +87,14 @@ pub fn RegisterOutput(
                     None => shown,
                 };
                 let day = wareki::to_jst(Utc::now()).format("%Y%m%d");
-                let name = format!("{title}_{day}.csv");
+                // The register's title in Japanese; its code in English (a title such as
+                // "Entry/exit logbook (入退室管理簿)" is no file name).
+                let stem = if lang::is_english() {
+                    what.to_string()
+                } else {
+                    title
+                };
+                let name = format!("{stem}_{day}.csv");
                 let header: Vec<&str> = header.0.iter().map(String::as_str).collect();
                 download(&table_bytes(&header, &rows), &name)?;
                 let kind = EventKind::Exported(Exported {

@@ -27,6 +27,13 @@ struct Standing {
 }
 
 impl Standing {
+    /// Whether the person's PIN is locked (the unlock button shows).
+    fn is_locked(&self, person_id: &str) -> bool {
+        self.credentials
+            .get(person_id)
+            .is_some_and(|c| c.is_locked())
+    }
+
     /// The state of the person's PIN, as the list and the CSV say it.
     fn pin_state(&self, person_id: &str) -> Cow<'static, str> {
         match self.credentials.get(person_id) {
@@ -213,6 +220,7 @@ fn PersonRow(
     let id = StoredValue::new(person.id.clone());
     let state = move || id.with_value(|id| standing.with(|s| s.pin_state(id)));
     let positions = move || id.with_value(|id| standing.with(|s| s.positions(id)));
+    let locked = move || id.with_value(|id| standing.with(|s| s.is_locked(id)));
     let kind = kind_text(&person);
     let label = tr!("%{name}さんのロックを解除", name = person.name);
     let unlocking = person.clone();
@@ -224,7 +232,7 @@ fn PersonRow(
             <td class="positions">{positions}</td>
             <td class="pin-state">{state}</td>
             <td>
-                <Shown when=move || state() == tr!("ロック中")>
+                <Shown when=locked>
                     <button type="button" class="button" aria-label=label.clone()
                         on:click={
                             let unlocking = unlocking.clone();

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use daicho_core::corrections::{CorrectionKind, CorrectionRecorded};
 use daicho_core::lang::{self, Lang};
 use daicho_core::sort::sort_by_key;
-use daicho_core::{tr, Event, EventId, Registers, Room};
+use daicho_core::{tr, Event, EventId, EventTag, Registers, Room};
 use leptos::prelude::*;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -157,6 +157,9 @@ fn HistoryEvent(event: Event, rooms: BTreeMap<String, Room>) -> impl IntoView {
         .unwrap_or(Value::Null);
     let fields = fields_of(&payload)
         .into_iter()
+        // A master record's own id is internal (it is named by its other fields); an ID
+        // ledger line's id is the 操作者ID or 照合ID itself.
+        .filter(|(key, _)| key != "id" || tag == EventTag::IdLedgerRecorded)
         .map(|(key, value)| {
             // Another record is a link to it, never its number.
             let shown = match reference(&key, &value) {
@@ -226,8 +229,6 @@ fn fields_of(payload: &Value) -> Vec<(String, Value)> {
                     out.push((format!("{}（記録時）", japanese_label(field)), v.clone()));
                 }
             }
-            // A master record's own id is internal: the record is named by its other fields.
-            ("id", None) => {}
             _ => out.push((key.clone(), value.clone())),
         }
     }
@@ -328,7 +329,7 @@ fn field_label(key: &str) -> String {
 
 /// The label of each field of a record a person reads.
 type Label = fn() -> Cow<'static, str>;
-const LABELS: [(&str, Label); 49] = [
+const LABELS: [(&str, Label); 50] = [
     ("room_id", || tr!("室")),
     ("person_id", || tr!("対象者")),
     ("name", || tr!("氏名")),
@@ -371,6 +372,7 @@ const LABELS: [(&str, Label); 49] = [
     ("note", || tr!("備考")),
     ("level", || tr!("レベル")),
     ("is_default", || tr!("初期値・要編集")),
+    ("id", || "ID".into()),
     ("location", || tr!("設置場所")),
     ("method", || tr!("管理方法")),
     ("category", || tr!("区分")),

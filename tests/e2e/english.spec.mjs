@@ -150,6 +150,8 @@ async function walkInEnglish(page) {
   // The entry logbook's CSV and printout are English too.
   await tab(page, labels[1]);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#entry_logbook-csv')]);
+  // Named by the register's code (a title with a slash and Japanese is no file name).
+  expect(download.suggestedFilename()).toMatch(/^entry_logbook_\d{8}\.csv$/);
   const csv = readFileSync(await download.path()).subarray(3).toString('utf8');
   const [header, ...lines] = csv.trimEnd().split('\r\n');
   expectEnglish(header, 'the CSV header');

@@ -206,8 +206,8 @@ impl Refusal {
         }
     }
 
-    /// The message shown to the person at the field, with the article where one applies.
-    /// The message in the reader's language (`lang`): what a screen shows.
+    /// The message shown to the person at the field, with the article where one applies, in
+    /// the reader's language (`lang`).
     pub fn message(&self) -> String {
         if crate::lang::is_english() {
             self.message_en()
@@ -216,7 +216,9 @@ impl Refusal {
         }
     }
 
-    /// The message in Japanese, whatever the reader's language.
+    /// The message in Japanese (what the endpoint sends). Its parts (what is missing, a role,
+    /// a state) were written when the check ran, in that thread's language: Japanese on the
+    /// endpoint; a screen uses `message()`.
     pub fn message_ja(&self) -> String {
         // ja-only-begin: the Japanese of message_en beside it
         let text = match &self.code {

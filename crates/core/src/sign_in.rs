@@ -75,7 +75,7 @@ pub struct SignInFailed {
     /// Only PIN failures count towards the lock.
     #[serde(default, skip_serializing_if = "SignInMethod::is_pin")]
     pub method: SignInMethod,
-    /// Why a passkey sign-in failed, in Japanese.
+    /// Why a passkey sign-in failed, as the person was told it (in their language).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
