@@ -160,6 +160,8 @@ fn HistoryEvent(event: Event, rooms: BTreeMap<String, Room>) -> impl IntoView {
         // A master record's own id is internal (it is named by its other fields); an ID
         // ledger line's id is the 操作者ID or 照合ID itself.
         .filter(|(key, _)| key != "id" || tag == EventTag::IdLedgerRecorded)
+        // The kind of an 操作者ID is named on ID管理簿; here it would be its bare id.
+        .filter(|(key, _)| key != "kind_id")
         .map(|(key, value)| {
             // Another record is a link to it, never its number.
             let shown = match reference(&key, &value) {
@@ -266,8 +268,9 @@ fn shown(
     directory: &Directory,
     rooms: &BTreeMap<String, Room>,
 ) -> String {
-    const PEOPLE: [&str; 10] = [
+    const PEOPLE: [&str; 11] = [
         "person_id",
+        "approved_by",
         "escort_id",
         "granted_by",
         "lent_by",
@@ -298,6 +301,9 @@ fn shown(
         },
         Value::String(s) if key == "cycle" => daicho_core::reports::ReportCycle::from_code(s)
             .map_or(s.clone(), |c| c.name_text().to_string()),
+        Value::String(s) if key == "ledger" || key == "action" => ledger_word(s),
+        Value::String(s) if key == "on" => crate::components::ja_day::parse_day(s)
+            .map_or(s.clone(), crate::components::ja_day::ja_day),
         Value::String(s) => s.clone(),
         Value::Number(n) if TIMES.contains(&key) => n
             .as_i64()
@@ -307,6 +313,21 @@ fn shown(
         Value::Null => "—".to_string(),
         other => other.to_string(),
     }
+}
+
+/// An ID ledger line's stored codes in words: which ledger, and what was done to the ID.
+fn ledger_word(code: &str) -> String {
+    match code {
+        "operator" => tr!("操作者ID管理簿"),
+        "collation" => tr!("照合ID管理簿"),
+        "issued" => tr!("発行"),
+        "changed" => tr!("変更"),
+        "suspended" => tr!("停止"),
+        "reinstated" => tr!("再開"),
+        "deleted" => tr!("削除"),
+        other => return other.to_string(),
+    }
+    .into_owned()
 }
 
 /// A field's name as shown: the label of a payload's field, or a nested or amended field's
@@ -329,7 +350,7 @@ fn field_label(key: &str) -> String {
 
 /// The label of each field of a record a person reads.
 type Label = fn() -> Cow<'static, str>;
-const LABELS: [(&str, Label); 50] = [
+const LABELS: [(&str, Label); 56] = [
     ("room_id", || tr!("室")),
     ("person_id", || tr!("対象者")),
     ("name", || tr!("氏名")),
@@ -373,6 +394,12 @@ const LABELS: [(&str, Label); 50] = [
     ("level", || tr!("レベル")),
     ("is_default", || tr!("初期値・要編集")),
     ("id", || "ID".into()),
+    ("ledger", || tr!("管理簿")),
+    ("action", || tr!("操作")),
+    ("on", || tr!("日付")),
+    ("approved_by", || tr!("承認者")),
+    ("collation_id", || tr!("照合ID")),
+    ("registered", || tr!("照合情報の登録")),
     ("location", || tr!("設置場所")),
     ("method", || tr!("管理方法")),
     ("category", || tr!("区分")),

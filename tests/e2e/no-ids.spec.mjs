@@ -6,7 +6,7 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import {
-  YAMADA, chooseRoom, enroll, exitButton, keyTown, logRows, openApp, recordEntry, submitLoan, tab,
+  ADMIN, YAMADA, chooseRoom, enroll, exitButton, keyTown, logRows, openApp, option, recordEntry, submitLoan, tab,
 } from './helpers.mjs';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
@@ -59,6 +59,28 @@ test('no page shows an internal id or a raw field name', async ({ page }) => {
   await expect(page.locator('.history-event')).toHaveCount(3);
   await expectNoIds(page, 'the record page');
   await expect(page.locator('.record-id')).toContainText('記録した端末：本庁 タブレット1');
+
+  // An ID ledger line's record: the ID itself, the ledger and the act in words, the approver
+  // by name, the date in 和暦; the kind's bare id not shown.
+  await tab(page, 'ID管理簿');
+  await page.fill('#kind-name', '住基照会');
+  await page.fill('#kind-permits', '本人確認情報の照会');
+  await page.click('#define-kind');
+  await expect(page.locator('.kind-form .status')).toContainText('操作者IDの種類を登録しました');
+  await page.fill('#operator-id', 'OP-001');
+  await page.selectOption('#operator-person', option(YAMADA));
+  await page.selectOption('#operator-kind', { label: '住基照会' });
+  await page.click('#record-operator-line');
+  const line = page.locator('table.id-list[data-ledger="operator"] tr[data-id="OP-001"]');
+  await expect(line).toBeVisible();
+  await line.locator('a.record-link').first().click();
+  await expect(page.locator('[data-field="id"]')).toHaveText('OP-001');
+  await expect(page.locator('[data-field="ledger"]')).toHaveText('操作者ID管理簿');
+  await expect(page.locator('[data-field="action"]')).toHaveText('発行');
+  await expect(page.locator('[data-field="approved_by"]')).toHaveText(ADMIN.name);
+  await expect(page.locator('[data-field="on"]')).toContainText('令和');
+  await expect(page.locator('[data-field="kind_id"]')).toHaveCount(0);
+  await expectNoIds(page, "an ID ledger line's record");
 
   for (const name of PAGES) {
     await tab(page, name);
