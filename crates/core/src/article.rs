@@ -66,11 +66,7 @@ impl Article {
 /// The article in the reader's language (`lang`): 第17条第2項, or Article 17(2).
 impl fmt::Display for Article {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if crate::lang::is_english() {
-            f.write_str(&self.en())
-        } else {
-            f.write_str(&self.ja())
-        }
+        f.write_str(&crate::lang::pick(|| self.ja(), || self.en()))
     }
 }
 

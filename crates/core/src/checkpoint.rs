@@ -105,11 +105,7 @@ impl NoteError {
 
     /// The message in the reader's language (`lang`).
     pub fn message(&self) -> String {
-        if crate::lang::is_english() {
-            self.message_en()
-        } else {
-            self.message_ja()
-        }
+        crate::lang::pick(|| self.message_ja(), || self.message_en())
     }
 
     /// The message in Japanese, whatever the reader's language.

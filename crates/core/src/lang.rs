@@ -59,6 +59,15 @@ pub fn with<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// `ja` or `en`, whichever the reader's language calls for (only that one is made).
+pub fn pick<T>(ja: impl FnOnce() -> T, en: impl FnOnce() -> T) -> T {
+    if is_english() {
+        en()
+    } else {
+        ja()
+    }
+}
+
 /// The Japanese text with its `%{name}` parts filled in.
 pub fn fill(text: &'static str, names: &[&str], values: &[String]) -> Cow<'static, str> {
     if names.is_empty() {
@@ -71,11 +80,6 @@ pub fn fill(text: &'static str, names: &[&str], values: &[String]) -> Cow<'stati
 /// The English of `key`, if the catalogue has it.
 pub fn english(key: &str) -> Option<Cow<'static, str>> {
     crate::_rust_i18n_try_translate("en", key)
-}
-
-/// Every key of the catalogue with its English: for the test that no text lacks one.
-pub fn catalogue_has_english(key: &str) -> bool {
-    english(key).is_some()
 }
 
 /// The text in the language chosen: `tr!("入室を記録")`, or with parts

@@ -209,11 +209,7 @@ impl Refusal {
     /// The message shown to the person at the field, with the article where one applies, in
     /// the reader's language (`lang`).
     pub fn message(&self) -> String {
-        if crate::lang::is_english() {
-            self.message_en()
-        } else {
-            self.message_ja()
-        }
+        crate::lang::pick(|| self.message_ja(), || self.message_en())
     }
 
     /// The message in Japanese (what the endpoint sends). Its parts (what is missing, a role,

@@ -110,11 +110,7 @@ pub fn datetime_ja(at: DateTime<Utc>) -> String {
 
 /// A day as the reader's language writes it: 和暦 in Japanese, ISO 8601 in English.
 pub fn day_text(day: NaiveDate) -> String {
-    if crate::lang::is_english() {
-        day.format("%Y-%m-%d").to_string()
-    } else {
-        day_ja(day)
-    }
+    crate::lang::pick(|| day_ja(day), || day.format("%Y-%m-%d").to_string())
 }
 
 /// The JST date of `at` as `day_text` writes it.

@@ -56,11 +56,7 @@ pub enum AssertionError {
 impl AssertionError {
     /// In words for the person at the tablet, in the reader's language (`lang`).
     pub fn message(&self) -> String {
-        if crate::lang::is_english() {
-            self.message_en()
-        } else {
-            self.message_ja()
-        }
+        crate::lang::pick(|| self.message_ja(), || self.message_en())
     }
 
     /// In Japanese, whatever the reader's language.
