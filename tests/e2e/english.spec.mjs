@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { PORT } from './playwright.config.mjs';
 import { TestServer } from './server.mjs';
 import {
-  ADMIN, SATO, YAMADA, chooseRoom, enroll, exitButton, keyTown, logRows, openApp, recordEntry, submitLoan, tab,
+  ADMIN, SATO, YAMADA, aDaysWork, chooseRoom, logRows, tab,
 } from './helpers.mjs';
 
 const PAGES_JA = [
@@ -63,27 +63,6 @@ function thisMonth() {
   return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 7);
 }
 
-/** A day's work, recorded in Japanese: terms, staff, a key lent and returned, an entry and
- *  its exit, a correction, the tablet enrolled and synced. */
-async function aDaysWork(page, server) {
-  await openApp(page, `${server.base}/#/entry-log`);
-  await keyTown(page);
-  await enroll(page, server.enrollmentCode());
-  await submitLoan(page, YAMADA);
-  await expect(page.locator('.lend-form .status')).toContainText('貸出を記録しました');
-  await page.getByRole('button', { name: '電算室 1号鍵（電算室（サーバ室））の返却を記録' }).click();
-  await tab(page, '入退室管理簿');
-  await chooseRoom(page, '住民窓口');
-  await recordEntry(page, YAMADA);
-  await exitButton(page, YAMADA.name).click();
-  await logRows(page).first().getByRole('link', { name: YAMADA.name }).click();
-  await page.selectOption('#correction-field', { label: '目的' });
-  await page.fill('#correction-value', '窓口相談');
-  await page.fill('#correction-reason', '目的の誤記');
-  await page.click('#record-correction');
-  await expect(page.locator('.history-event')).toHaveCount(3);
-}
-
 /** The labels of the nav's tabs, in the order shown. */
 async function tabLabels(page) {
   return page.locator('nav.operator-bar button.tab, nav.register-bar button.tab').allInnerTexts();
@@ -100,7 +79,7 @@ test('the whole app in English, remembered per device, and back to Japanese', as
   // Its own endpoint: the town enrolled here is not the other tests' town.
   const server = await new TestServer(PORT + 26).start();
   try {
-    await aDaysWork(page, server);
+    await aDaysWork(page, `${server.base}/#/entry-log`, server.enrollmentCode());
     await walkInEnglish(page);
   } finally {
     await server.stop();

@@ -307,3 +307,25 @@ export async function layoutShifts(page) {
       }),
   );
 }
+
+/** A day's work on an enrolled tablet, recorded in Japanese: terms, staff, the server room's key
+ *  lent and returned, an entry at the counter and its exit, and a correction of that line (its
+ *  record page left open, with three events). */
+export async function aDaysWork(page, url, enrollmentCode) {
+  await openApp(page, url);
+  await keyTown(page);
+  await enroll(page, enrollmentCode);
+  await submitLoan(page, YAMADA);
+  await expect(page.locator('.lend-form .status')).toContainText('貸出を記録しました');
+  await page.getByRole('button', { name: '電算室 1号鍵（電算室（サーバ室））の返却を記録' }).click();
+  await tab(page, '入退室管理簿');
+  await chooseRoom(page, '住民窓口');
+  await recordEntry(page, YAMADA);
+  await exitButton(page, YAMADA.name).click();
+  await logRows(page).first().getByRole('link', { name: YAMADA.name }).click();
+  await page.selectOption('#correction-field', { label: '目的' });
+  await page.fill('#correction-value', '窓口相談');
+  await page.fill('#correction-reason', '目的の誤記');
+  await page.click('#record-correction');
+  await expect(page.locator('.history-event')).toHaveCount(3);
+}

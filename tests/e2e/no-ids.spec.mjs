@@ -6,7 +6,7 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import {
-  ADMIN, YAMADA, chooseRoom, enroll, exitButton, keyTown, logRows, openApp, option, recordEntry, submitLoan, tab,
+  ADMIN, YAMADA, aDaysWork, option, tab,
 } from './helpers.mjs';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
@@ -40,23 +40,8 @@ async function expectNoIds(page, where) {
 
 test('no page shows an internal id or a raw field name', async ({ page }) => {
   test.setTimeout(120_000);
-  await openApp(page);
-  await keyTown(page);
-  await enroll(page, enrollmentCode());
-  await submitLoan(page, YAMADA);
-  await expect(page.locator('.lend-form .status')).toContainText('貸出を記録しました');
-  await page.getByRole('button', { name: '電算室 1号鍵（電算室（サーバ室））の返却を記録' }).click();
-  await tab(page, '入退室管理簿');
-  await chooseRoom(page, '住民窓口');
-  await recordEntry(page, YAMADA);
-  await exitButton(page, YAMADA.name).click();
-  // A correction of the line, so its record page has two events.
-  await logRows(page).first().getByRole('link', { name: YAMADA.name }).click();
-  await page.selectOption('#correction-field', { label: '目的' });
-  await page.fill('#correction-value', '窓口相談');
-  await page.fill('#correction-reason', '目的の誤記');
-  await page.click('#record-correction');
-  await expect(page.locator('.history-event')).toHaveCount(3);
+  // Its line corrected, so its record page has three events.
+  await aDaysWork(page, '/#/entry-log', enrollmentCode());
   await expectNoIds(page, 'the record page');
   await expect(page.locator('.record-id')).toContainText('記録した端末：本庁 タブレット1');
 
