@@ -15,6 +15,16 @@ install_build_tools && install_test_tools || {
 LOGS=$(mktemp -d)
 FAILED=()
 
+# One-shot builds gain nothing from cargo's incremental caches, which grow by gigabytes a run
+# (a full disk once failed the release build and the e2e server's database alike).
+export CARGO_INCREMENTAL=0
+free_disk() { df -Pk "$ROOT" | awk 'NR == 2 { print int($4 / 1048576) }'; }
+if [ "$(free_disk)" -lt 10 ]; then
+  say "under 10 GB free: removing cargo's incremental caches"
+  rm -rf "$ROOT"/target/*/incremental "$ROOT"/target/*/*/incremental
+fi
+say "free disk: $(free_disk) GB"
+
 # step NAME COMMAND...: runs it, keeps its output for the summary, remembers a failure.
 step() {
   local name="$1"
@@ -46,7 +56,12 @@ step test-native cargo test -p daicho-core -p daicho-server
 step test-postgres "$ROOT/tools/postgres-tests.sh"
 step test-wasm cargo test --target wasm32-unknown-unknown -p daicho
 step build build_for_e2e
-step e2e e2e
+if [[ " ${FAILED[*]} " == *" build "* ]]; then
+  echo "e2e not run: the build it tests failed" | tee "$LOGS/e2e.log"
+  FAILED+=(e2e)
+else
+  step e2e e2e
+fi
 
 # Summary: each runner's own closing lines, then one total.
 say "summary"
@@ -64,6 +79,14 @@ f=$(sed -n 's/^ *\([0-9]*\) failed$/\1/p' "$LOGS/e2e.log" | tail -1)
 echo "e2e (playwright): ${p:-0} passed, ${f:-0} failed"
 passed=$((passed + ${p:-0}))
 failed=$((failed + ${f:-0}))
+if [ ${#FAILED[@]} -gt 0 ]; then
+  # What each failed step last said, so that the end of the output tells why.
+  for name in "${FAILED[@]}"; do
+    say "the end of $name's output"
+    grep -v '^\s*$' "$LOGS/$name.log" | tail -n 25
+  done
+  say "free disk: $(free_disk) GB"
+fi
 rm -rf "$LOGS"
 if [ ${#FAILED[@]} -gt 0 ]; then
   echo "failed steps: ${FAILED[*]}"
