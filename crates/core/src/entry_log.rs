@@ -111,6 +111,18 @@ pub struct ExitRecorded {
     pub exited_at: DateTime<Utc>,
 }
 
+/// When the person of `entry` last entered its room before it, among `lines` (a level-3 key
+/// is lent for one entry: 第17条第2項「その都度」). The door and the sync-time re-check both
+/// ask this, of the lines each has read.
+pub fn previous_entry_at(lines: &[EntryRecord], entry: &EntryRecorded) -> Option<DateTime<Utc>> {
+    lines
+        .iter()
+        .filter(|l| l.room_id == entry.room_id && l.person_id == entry.person_id)
+        .map(|l| l.entered_at)
+        .filter(|at| *at < entry.entered_at)
+        .max()
+}
+
 /// One line of the logbook: an entry and, once recorded, its exit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -189,6 +201,23 @@ impl EntryRecord {
             Some((event, exit)) => line.closed(event.id(), exit, &event.operator),
             None => line,
         })
+    }
+
+    /// The entry this line records, to judge it again by the door's rules.
+    pub fn recorded(&self) -> EntryRecorded {
+        EntryRecorded {
+            room_id: self.room_id.clone(),
+            person_id: self.person_id.clone(),
+            person: Person {
+                name: self.name.clone(),
+                affiliation: self.affiliation.clone(),
+            },
+            escort_id: self.escort_id.clone(),
+            purpose: self.purpose.clone(),
+            name_tag_worn: self.name_tag_worn,
+            entered_at: self.entered_at,
+            inside_elsewhere: None,
+        }
     }
 
     pub fn is_inside(&self) -> bool {

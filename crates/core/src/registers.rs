@@ -360,11 +360,13 @@ impl Registers {
     }
 
     /// What the sync-time re-check reads for `entry`: the door's facts as at the entry's
-    /// moment — the loans of the room's keys out then. Whether a level-3 key was lent for this
-    /// very entry is the door's to judge: the endpoint keeps no logbook to step back along.
-    pub fn door_facts_then(&self, entry: &EntryRecorded) -> DoorFacts {
+    /// moment — the loans of the room's keys out then, and the person's previous entry into
+    /// the room among the logbook's `lines` the caller read (`lines_for`: a day either way),
+    /// so that a level-3 key serves one entry here as at the door.
+    pub fn door_facts_then(&self, entry: &EntryRecorded, lines: &[EntryRecord]) -> DoorFacts {
         DoorFacts {
             loans_out: self.room_loans(entry, |l| l.was_out_at(entry.entered_at)),
+            previous_entry_at: crate::entry_log::previous_entry_at(lines, entry),
             ..self.named_facts(entry)
         }
     }
@@ -408,12 +410,7 @@ impl Registers {
     /// When the person last entered the room before `entry` (a level-3 key is lent for one
     /// entry: "その都度").
     fn previous_entry_at(&self, entry: &EntryRecorded) -> Option<DateTime<Utc>> {
-        self.entry_events()
-            .map(|(_, e)| e)
-            .filter(|e| e.room_id == entry.room_id && e.person_id == entry.person_id)
-            .map(|e| e.entered_at)
-            .filter(|at| *at < entry.entered_at)
-            .max()
+        crate::entry_log::previous_entry_at(&self.lines(), entry)
     }
 
     fn check_loan(&self, lent: &KeyLent, now: DateTime<Utc>) -> Result<(), Refusals> {

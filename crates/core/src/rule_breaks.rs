@@ -356,7 +356,7 @@ impl Registers {
         permits: &[Permit],
         lines: &[EntryRecord],
     ) -> Vec<RuleBreak> {
-        let mut breaks: Vec<RuleBreak> = self.break_of(event, permits).into_iter().collect();
+        let mut breaks: Vec<RuleBreak> = self.break_of(event, permits, lines).into_iter().collect();
         let room_of = |id: &str| self.room(id);
         match &event.kind {
             EventKind::KeyLent(lent) => {
@@ -367,6 +367,7 @@ impl Registers {
                 let own = lines.iter().find(|l| l.id == event.id()).cloned();
                 let own = own.unwrap_or_else(|| EntryRecord::opened(event.id(), entry, ""));
                 breaks.extend(stay_conflicts(&own, lines, room_of).collect::<Vec<_>>());
+                breaks.extend(self.later_entries_on_its_key(entry, lines));
             }
             EventKind::ExitRecorded(exit) => {
                 let line = lines.iter().find(|l| l.id == exit.entry);
@@ -420,8 +421,34 @@ impl Registers {
             .collect()
     }
 
-    /// The break a loan or entry event makes: the lending rule and the door's permission rule.
-    fn break_of(&self, event: &Event, permits: &[Permit]) -> Option<RuleBreak> {
+    /// A level-3 key serves one entry (第17条第2項「その都度」): an entry that arrives after a
+    /// later entry of the same person into the same room may have used that later entry's
+    /// key first, so each later line among `lines` is judged again.
+    fn later_entries_on_its_key<'a>(
+        &'a self,
+        entry: &'a EntryRecorded,
+        lines: &'a [EntryRecord],
+    ) -> impl Iterator<Item = RuleBreak> + 'a {
+        let level_3 = self
+            .room(&entry.room_id)
+            .is_some_and(|r| r.level == SecurityLevel::Three);
+        lines
+            .iter()
+            .filter(move |l| {
+                level_3
+                    && l.room_id == entry.room_id
+                    && l.person_id == entry.person_id
+                    && l.entered_at > entry.entered_at
+            })
+            .filter_map(move |l| {
+                let later = l.recorded();
+                entry_break(&l.id, &later, &self.door_facts_then(&later, lines))
+            })
+    }
+
+    /// The break a loan or entry event makes: the lending rule and the door's rules, the
+    /// entry judged beside the logbook's `lines`.
+    fn break_of(&self, event: &Event, permits: &[Permit], lines: &[EntryRecord]) -> Option<RuleBreak> {
         match &event.kind {
             EventKind::KeyLent(lent) => {
                 let room = self.room(&self.key(&lent.key_id)?.room_id);
@@ -429,7 +456,7 @@ impl Registers {
                 loan_break(&KeyLoan::opened(event.id(), lent), room, permits, &measures)
             }
             EventKind::EntryRecorded(entry) => {
-                entry_break(&event.id(), entry, &self.door_facts_then(entry))
+                entry_break(&event.id(), entry, &self.door_facts_then(entry, lines))
             }
             _ => None,
         }
@@ -449,10 +476,10 @@ impl Registers {
                 .chain(twice)
                 .chain(self.second_returns(&l.id))
         });
+        let lines = self.lines();
         let entries = self
             .entry_events()
-            .filter_map(|(id, entry)| entry_break(id, entry, &self.door_facts_then(entry)));
-        let lines = self.lines();
+            .filter_map(|(id, entry)| entry_break(id, entry, &self.door_facts_then(entry, &lines)));
         let stays = lines
             .iter()
             .flat_map(|own| stay_conflicts(own, &lines, |id| self.room(id)));
@@ -769,6 +796,54 @@ mod tests {
         let folded = Registers::fold(all.iter().copied());
         let among = folded.breaks_among(all.iter().copied(), &folded.lines());
         assert_eq!(among, breaks);
+    }
+
+    /// A level-3 key serves one entry (第17条第2項「その都度」): lent once, it let yamada into
+    /// r3 at head office, and a tablet offline let him in again on the same loan. The second
+    /// entry is the break, in the whole scan and at the endpoint or a pull, whichever of the
+    /// two entries arrives last.
+    #[test]
+    fn a_level_3_key_used_for_two_entries_is_a_break_of_the_second_in_any_order() {
+        let mut head = Device::new("head");
+        head.record(at(0), room("r3", SecurityLevel::Three));
+        head.record(at(0), person("yamada", crate::people::PersonKind::Staff));
+        head.record(at(0), permission("yamada", "r3"));
+        head.record(at(0), key("k1", "r3"));
+        let lent_at = at(1);
+        let loan = head.record(lent_at, lend("yamada", lent_at));
+        let minutes = |m: i64| lent_at + chrono::Duration::minutes(m);
+        let first = head.record(minutes(10), enter("yamada", "r3", minutes(10)));
+        let out = crate::entry_log::ExitRecorded {
+            entry: first.clone(),
+            exited_at: minutes(15),
+        };
+        head.record(minutes(15), EventKind::ExitRecorded(out));
+        let mut branch = Device::new("branch");
+        let second = branch.record(minutes(60), enter("yamada", "r3", minutes(60)));
+        let registers = Registers::fold(head.events.iter().chain(&branch.events));
+
+        let breaks = registers.rule_breaks();
+        assert_eq!(breaks.len(), 1, "{breaks:?}");
+        assert_eq!(breaks[0].record, second);
+        assert_eq!(breaks[0].kind, BreakKind::EntryWithoutKey);
+        assert_eq!(breaks[0].kind.article(), Article::ENTRY_RULES);
+        // What arrives last is the only candidate; the other is already among the lines.
+        let lines = registers.lines();
+        for last in [&head.events[5], &branch.events[0]] {
+            let among = registers.breaks_among([last], &lines);
+            assert_eq!(among, breaks, "arriving last: {}", last.id());
+        }
+        assert!(breaks.iter().all(|b| b.record != first));
+        // Returned and lent again after the first entry, the key serves the second.
+        let back = crate::key_log::KeyReturned {
+            loan,
+            returned_at: minutes(20),
+            received_by: "manager".into(),
+        };
+        head.record(minutes(20), EventKind::KeyReturned(back));
+        head.record(minutes(30), lend("yamada", minutes(30)));
+        let relent = Registers::fold(head.events.iter().chain(&branch.events));
+        assert!(relent.rule_breaks().is_empty(), "{:?}", relent.rule_breaks());
     }
 
     /// Head office's events: the level-2 room r2, each of `staff` registered and permitted

@@ -736,6 +736,86 @@ async fn an_entry_made_offline_after_the_key_went_back_is_raised_once_in_either_
     }
 }
 
+/// Head office's level-3 room (the vault), its key, and 山田 permitted and lent the key at
+/// minute 6: the setup both stories below start from.
+fn vault_with_loan() -> Vec<Event> {
+    use daicho_core::key_log::{KeyDefined, KeyLent};
+    use daicho_core::people::{PersonDefined, PersonKind};
+    use daicho_core::room_permit::PermissionGranted;
+    let room = default_rooms().remove(0);
+    assert_eq!(room.level, daicho_core::room::SecurityLevel::Three);
+    let kinds = vec![
+        EventKind::KeyDefined(KeyDefined {
+            id: "vault-key".into(),
+            room_id: room.id.clone(),
+            label: "保管庫の鍵".into(),
+        }),
+        EventKind::PersonDefined(PersonDefined {
+            id: "yamada".into(),
+            name: "山田 太郎".into(),
+            affiliation: "総務課".into(),
+            kind: PersonKind::Staff,
+        }),
+        EventKind::PermissionGranted(PermissionGranted {
+            person_id: "yamada".into(),
+            room_id: room.id.clone(),
+            from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            to: None,
+            granted_by: "kanri".into(),
+        }),
+        EventKind::KeyLent(KeyLent {
+            key_id: "vault-key".into(),
+            person_id: "yamada".into(),
+            purpose: "保守".into(),
+            lent_at: at_minute(6),
+            due_back: at_minute(60),
+            lent_by: "kanri".into(),
+        }),
+    ];
+    sealed("head", [vec![EventKind::RoomDefined(room)], kinds].concat(), 0)
+}
+
+/// 山田 entering the level-3 room at `minute`, as `device`'s event `seq` in a chain of one.
+fn vault_entry(device: &str, minute: i64) -> Vec<Event> {
+    let room = default_rooms().remove(0).id;
+    let e = daicho_core::EntryRecorded::new(&room, "山田 太郎", "総務課", "保守", true, at_minute(minute));
+    sealed(device, vec![EventKind::EntryRecorded(e.of("yamada"))], minute)
+}
+
+/// A level-3 key serves one entry (第17条第2項「その都度」): lent once, it let 山田 in at head
+/// office (minute 12, out at 15) and again at the branch, offline (minute 20). The branch's entry is
+/// raised once (`entry_without_key`), whichever of the two arrives first.
+#[tokio::test]
+async fn a_level_3_key_used_for_two_entries_raises_the_second_once_in_either_order() {
+    let setup = vault_with_loan();
+    let mut kinds: Vec<EventKind> = setup.iter().map(|e| e.kind.clone()).collect();
+    kinds.push(vault_entry("head", 12)[0].kind.clone());
+    // He left at minute 15: the branch's entry is no stay in two places, only a key used twice.
+    let entry = daicho_core::EventId {
+        device: DeviceId("head".into()),
+        seq: kinds.len() as u64,
+    };
+    kinds.push(EventKind::ExitRecorded(daicho_core::ExitRecorded {
+        entry,
+        exited_at: at_minute(15),
+    }));
+    let with_entry = sealed("head", kinds, 0);
+    let at_head = &with_entry[setup.len()..];
+    let at_branch = vault_entry("branch", 20);
+    for head_first in [true, false] {
+        let (story, first, second) =
+            pushed_in_order(&setup, at_head, &at_branch, head_first).await;
+        assert_eq!(first.1["rule_breaks"], 0, "{first:?}");
+        assert_eq!(second.1["rule_breaks"], 1, "{second:?}");
+        let raised = raised(&story.server).await;
+        assert_eq!(
+            raised,
+            vec![(at_branch[0].id().to_string(), "entry_without_key".to_string())]
+        );
+        story.server.shut_down().await;
+    }
+}
+
 /// Two tablets offline each record the return of one loan: the later return is raised once
 /// (`key_returned_twice`), whichever reaches the endpoint first.
 #[tokio::test]
