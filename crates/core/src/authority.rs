@@ -938,7 +938,7 @@ pub(crate) mod tests {
             from: keeper_from,
             reason: "夜間の保守対応".into(),
         });
-        let town = town_with(vec![key("k2", 2), key("k3", 3), keeper]);
+        let town = town_with(vec![key("k2", 2), key("k3", 3), keeper.clone()]);
         let lend = |key_id: &str, lent_by: &str| {
             EventKind::KeyLent(KeyLent {
                 key_id: key_id.into(),
@@ -982,6 +982,48 @@ pub(crate) mod tests {
             if let Some(refusal) = got {
                 assert_eq!(refusal.article, Some(Article::KEYS));
                 assert!(refusal.message_ja().ends_with("（第18条第3項）"));
+            }
+        }
+
+        // Taking a key back is the same act (第18条第3項): by the entry manager, or a keeper
+        // of that room's keys from the day of the appointment, as the signed-in operator.
+        let (loan_2, loan_3) = (lend("k2", "soumu"), lend("k3", "soumu"));
+        let lent = town_with(vec![key("k2", 2), key("k3", 3), keeper, loan_2, loan_3]);
+        let loan_of = |key_id: &str| {
+            let loan = lent.loans().find(|l| l.key_id == key_id);
+            loan.expect("lent in the town").id.clone()
+        };
+        let receive = |key_id: &str, received_by: &str| {
+            EventKind::KeyReturned(crate::key_log::KeyReturned {
+                loan: loan_of(key_id),
+                returned_at: Utc.with_ymd_and_hms(2026, 11, 26, 2, 0, 0).unwrap(),
+                received_by: received_by.into(),
+            })
+        };
+        let not_handler = RefusalCode::NotKeyHandler {
+            manager: Role::EntryManagerSecureRooms.name_text().into(),
+        };
+        let rows: Vec<(&str, &str, &str, NaiveDate, Option<RefusalCode>)> = vec![
+            ("soumu", "k3", "soumu", day(), None),
+            ("yamada", "k2", "yamada", keeper_from, None),
+            ("yamada", "k2", "yamada", before, Some(not_handler.clone())),
+            ("yamada", "k3", "yamada", day(), Some(not_handler.clone())),
+            ("juumin", "k2", "juumin", day(), Some(not_handler)),
+            (
+                "yamada",
+                "k2",
+                "soumu",
+                day(),
+                Some(RefusalCode::HandledByAnother),
+            ),
+        ];
+        for (operator, key_id, receiver, on, want) in rows {
+            let got = check_authority(&lent, operator, &receive(key_id, receiver), on);
+            let got = got.err().map(|r| r.0[0].clone());
+            let code = got.as_ref().map(|r| r.code.clone());
+            assert_eq!(code, want, "{operator} takes {key_id} back as {receiver} on {on}");
+            if let Some(refusal) = got {
+                assert_eq!(refusal.article, Some(Article::KEYS));
             }
         }
     }
