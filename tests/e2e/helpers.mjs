@@ -1,5 +1,6 @@
 // Steps shared by the end-to-end tests: what a clerk does, and what the store holds.
 import { expect } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 
 /** The first staff member, registered at the first run. */
 export const ADMIN = { name: '管理 一郎', affiliation: '総務課', pin: '2468' };
@@ -328,4 +329,19 @@ export async function aDaysWork(page, url, enrollmentCode) {
   await page.fill('#correction-reason', '目的の誤記');
   await page.click('#record-correction');
   await expect(page.locator('.history-event')).toHaveCount(3);
+}
+
+/** Any UUID-shaped text: what no screen, print or CSV a person reads may show. */
+export const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+/** Downloads the CSV of register `what` from its button: its lines, split into cells (UTF-8
+ *  with a BOM, every field quoted, no id). */
+export async function csvOf(page, what) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#${what}-csv`)]);
+  const bytes = readFileSync(await download.path());
+  expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  const text = bytes.subarray(3).toString('utf8');
+  expect(text).not.toMatch(UUID);
+  const lines = text.trimEnd().split('\r\n');
+  return lines.map((line) => line.slice(1, -1).split('","'));
 }

@@ -2,10 +2,8 @@
 // room's entry manager, to one holder at a time, and comes back.
 import { test, expect } from '@playwright/test';
 import {
-  ADMIN, YAMADA, addPerson, counterTown, grantPermission, openApp, recordEntry, recordTenure,
+  UUID, ADMIN, YAMADA, addPerson, counterTown, grantPermission, openApp, recordEntry, recordTenure,
 } from './helpers.mjs';
-
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 const SATO = { name: '佐藤 花子', affiliation: '住民税務課' };
 const option = (who) => ({ label: `${who.name}（${who.affiliation}）` });

@@ -6,10 +6,9 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import {
-  ADMIN, YAMADA, aDaysWork, option, tab,
+  UUID, ADMIN, YAMADA, aDaysWork, option, tab,
 } from './helpers.mjs';
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 /** Stored names that would mean raw data on screen. */
 const RAW = /\b(amend|correction|payload|undefined|null|NaN|entry_recorded|key_lent)\b/;
 

@@ -3,27 +3,14 @@
 // day printed; each export and print is in the operation history (第12条). The printouts are
 // also saved as PDF under test-results/ to be looked at by eye.
 import { test, expect } from '@playwright/test';
-import { readFileSync } from 'node:fs';
 import {
-  ADMIN, SATO, SERVER_ROOM, YAMADA, chooseRoom, counterTown, defineServerKey, enterWhileInside, grantPermission,
+  ADMIN, SATO, SERVER_ROOM, YAMADA, chooseRoom, counterTown, csvOf, defineServerKey, enterWhileInside, grantPermission,
   option, recordEntry, recordTenure, storedEvents, submitLoan, tab,
 } from './helpers.mjs';
 import { fillAgenda, recordMeeting } from './general-manager.mjs';
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 /** A day as the registers write it: 令和8年12月6日 (today's, where the form defaults to today). */
 const WAREKI_DAY = '令和\\d+年\\d+月\\d+日';
-
-/** Downloads the CSV of register `what`: its lines, split into cells. */
-async function csvOf(page, what) {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#${what}-csv`)]);
-  const bytes = readFileSync(await download.path());
-  expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-  const text = bytes.subarray(3).toString('utf8');
-  expect(text).not.toMatch(UUID);
-  const lines = text.trimEnd().split('\r\n');
-  return lines.map((line) => line.slice(1, -1).split('","'));
-}
 
 /** Prints register `what` from its button, then to a PDF (A4), and checks its heading (and
  *  what `onPaper` checks of the printed page). */

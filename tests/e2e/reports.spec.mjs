@@ -5,8 +5,8 @@
 // refused naming the article; nothing is stored.
 import { test, expect } from '@playwright/test';
 import {
-  ADMIN, SATO, YAMADA, addBranchCounter, chooseRoom, counterTown, enterWhileInside, eventCount, option, recordEntry,
-  recordTenure, storedEvents, tab,
+  ADMIN, SATO, SERVER_ROOM, YAMADA, addBranchCounter, chooseRoom, counterTown, csvOf, defineServerKey, enterWhileInside,
+  eventCount, grantPermission, option, recordEntry, recordTenure, storedEvents, submitLoan, tab,
 } from './helpers.mjs';
 
 const thisMonth = () => {
@@ -76,8 +76,23 @@ test('an entry manager generates, reviews and submits a month report; missing on
   await expect(page.locator('.report-draft .form-error')).toContainText('第20条');
   expect(await eventCount(page)).toBe(beforeOther);
 
-  // The reports leave as CSV and print like every register.
-  await expect(page.locator('#reports-csv')).toBeVisible();
+  // The reports leave as CSV like every register: a line a version, names and words, no ids.
+  const csv = await csvOf(page, 'reports');
+  expect(csv[0]).toEqual([
+    '期間', '室', '提出日', '提出者', '入室', '退室の記録がない入室', '来訪者の入室', '鍵の貸出し',
+    '返却遅れ・未返却', '例外', '所見', '版', '状況', '確認・調査',
+  ]);
+  expect(csv).toHaveLength(3);
+  const [first, corrected] = ['初版', '訂正版'].map((v) => csv.find((r) => r[11] === v));
+  const period = await reportPeriodLabel(page);
+  expect(corrected.slice(0, 2)).toEqual([period, '住民窓口']);
+  expect(corrected[2]).toMatch(/^令和\d+年\d+月\d+日$/);
+  expect(corrected[3]).toContain(ADMIN.name);
+  expect(corrected.slice(4, 11)).toEqual([
+    '0件（0人）', '0件', '0件', '0件', '0件・0件', 'なし', '入退室に異常はありませんでした。鍵の貸出しもありません。',
+  ]);
+  expect(first[10]).toBe('入退室に異常はありませんでした。');
+  expect(first[12]).toBe('新しい版に置換');
 
   // The general manager (副町長) sees it arrive, unreviewed, beside last month's missing ones.
   await recordTenure(page, '副町長', ADMIN);
@@ -101,7 +116,6 @@ test('an entry manager generates, reviews and submits a month report; missing on
   await expect(glance('unreviewed')).toHaveAttribute('data-count', '0');
 
   // An instruction issued from the report names it (指示・依頼, the existing register).
-  const period = await reportPeriodLabel(page);
   await tab(page, '指示・依頼');
   await page.selectOption('#instruction-head', option(YAMADA));
   await page.fill('#instruction-content', '来訪者の入室は同行者を記録すること');
@@ -274,4 +288,66 @@ test('an exception is handled by its entry manager and stated in the report; the
   await expect(page.locator('.cycle-upcoming')).toHaveAttribute('data-from', q.next);
   const [set] = (await storedEvents(page)).filter((e) => e.kind === 'report_cycle_set');
   expect(set.payload).toEqual({ cycle: 'quarterly', from: q.next });
+});
+
+// The general manager's glance (第20条) counts what waits on someone, by how long it has
+// waited: the browser's clock is set back to record an exception 40 days ago and another 15
+// days ago, with a key lent then (due back that day) and an instruction due 5 days ago.
+test('the glance counts exceptions not handled by age, keys overdue and instructions past due', async ({ page }) => {
+  test.setTimeout(120_000);
+  const DAY = 86_400_000;
+  const now = Date.now();
+  await page.clock.install({ time: new Date(now - 40 * DAY) });
+  await counterTown(page, [YAMADA, SATO]);
+  await addBranchCounter(page, YAMADA);
+  await grantPermission(page, SATO, '中湧別出張所 窓口（レベル1）');
+  await recordTenure(page, '副町長', ADMIN);
+  await recordTenure(page, '総務課長', ADMIN);
+  await grantPermission(page, YAMADA, SERVER_ROOM);
+  await defineServerKey(page);
+  /** `who` recorded in two rooms at once: an exception, raised now (by the browser's clock). */
+  const insideTwoRooms = async (who) => {
+    await tab(page, '入退室管理簿');
+    await chooseRoom(page, '住民窓口');
+    await recordEntry(page, who);
+    await chooseRoom(page, '中湧別出張所 窓口');
+    await enterWhileInside(page, who);
+  };
+  await insideTwoRooms(YAMADA);
+
+  await page.clock.setSystemTime(new Date(now - 15 * DAY));
+  await insideTwoRooms(SATO);
+  await submitLoan(page, YAMADA);
+  await expect(page.locator('.lend-form .status')).toContainText('貸出を記録しました');
+  const dueDay = new Date(now - 5 * DAY).toLocaleDateString('sv-SE', { timeZone: 'Asia/Tokyo' });
+  await tab(page, '指示・依頼');
+  await page.selectOption('#instruction-head', option(YAMADA));
+  await page.fill('#instruction-content', '窓口の入退室の記録を徹底すること');
+  await page.fill('#instruction-due', dueDay);
+  await page.selectOption('#instruction-basis-kind', 'report');
+  await page.fill('#instruction-report-summary', '住民窓口の入退室管理報告');
+  await page.click('#issue-instruction');
+  await expect(page.locator('.issue-form .status')).toContainText('指示・要請を記録しました');
+
+  // Today: nothing of this week; one exception 8–30 days old, one older; the key and the
+  // instruction late.
+  await page.clock.setSystemTime(new Date(now));
+  await tab(page, '報告');
+  const glance = (key) => page.locator(`.glance-item[data-glance="${key}"]`);
+  await expect(glance('breaks-older')).toHaveAttribute('data-count', '1');
+  await expect(glance('breaks-month')).toHaveAttribute('data-count', '1');
+  await expect(glance('breaks-week')).toHaveAttribute('data-count', '0');
+  await expect(glance('overdue-keys')).toHaveAttribute('data-count', '1');
+  await expect(glance('past-due')).toHaveAttribute('data-count', '1');
+
+  // Handled, the older exception leaves the glance; the other stays where its age puts it.
+  await tab(page, '例外');
+  const older = page.locator('tr.rule-break').filter({ hasText: YAMADA.name });
+  await older.getByRole('button', { name: '処置を記録' }).click();
+  await page.fill('#break-handling', '本人に確かめ、退室の記録を指導した');
+  await page.click('#break-handle');
+  await expect(page.locator('.rule-breaks-page .status')).toContainText('例外の処置を記録しました');
+  await tab(page, '報告');
+  await expect(glance('breaks-older')).toHaveAttribute('data-count', '0');
+  await expect(glance('breaks-month')).toHaveAttribute('data-count', '1');
 });
