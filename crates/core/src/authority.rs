@@ -1021,7 +1021,10 @@ pub(crate) mod tests {
             let got = check_authority(&lent, operator, &receive(key_id, receiver), on);
             let got = got.err().map(|r| r.0[0].clone());
             let code = got.as_ref().map(|r| r.code.clone());
-            assert_eq!(code, want, "{operator} takes {key_id} back as {receiver} on {on}");
+            assert_eq!(
+                code, want,
+                "{operator} takes {key_id} back as {receiver} on {on}"
+            );
             if let Some(refusal) = got {
                 assert_eq!(refusal.article, Some(Article::KEYS));
             }

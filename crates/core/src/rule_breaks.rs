@@ -448,7 +448,12 @@ impl Registers {
 
     /// The break a loan or entry event makes: the lending rule and the door's rules, the
     /// entry judged beside the logbook's `lines`.
-    fn break_of(&self, event: &Event, permits: &[Permit], lines: &[EntryRecord]) -> Option<RuleBreak> {
+    fn break_of(
+        &self,
+        event: &Event,
+        permits: &[Permit],
+        lines: &[EntryRecord],
+    ) -> Option<RuleBreak> {
         match &event.kind {
             EventKind::KeyLent(lent) => {
                 let room = self.room(&self.key(&lent.key_id)?.room_id);
@@ -843,7 +848,11 @@ mod tests {
         head.record(minutes(20), EventKind::KeyReturned(back));
         head.record(minutes(30), lend("yamada", minutes(30)));
         let relent = Registers::fold(head.events.iter().chain(&branch.events));
-        assert!(relent.rule_breaks().is_empty(), "{:?}", relent.rule_breaks());
+        assert!(
+            relent.rule_breaks().is_empty(),
+            "{:?}",
+            relent.rule_breaks()
+        );
     }
 
     /// Head office's events: the level-2 room r2, each of `staff` registered and permitted

@@ -772,14 +772,29 @@ fn vault_with_loan() -> Vec<Event> {
             lent_by: "kanri".into(),
         }),
     ];
-    sealed("head", [vec![EventKind::RoomDefined(room)], kinds].concat(), 0)
+    sealed(
+        "head",
+        [vec![EventKind::RoomDefined(room)], kinds].concat(),
+        0,
+    )
 }
 
 /// 山田 entering the level-3 room at `minute`, as `device`'s event `seq` in a chain of one.
 fn vault_entry(device: &str, minute: i64) -> Vec<Event> {
     let room = default_rooms().remove(0).id;
-    let e = daicho_core::EntryRecorded::new(&room, "山田 太郎", "総務課", "保守", true, at_minute(minute));
-    sealed(device, vec![EventKind::EntryRecorded(e.of("yamada"))], minute)
+    let e = daicho_core::EntryRecorded::new(
+        &room,
+        "山田 太郎",
+        "総務課",
+        "保守",
+        true,
+        at_minute(minute),
+    );
+    sealed(
+        device,
+        vec![EventKind::EntryRecorded(e.of("yamada"))],
+        minute,
+    )
 }
 
 /// A level-3 key serves one entry (第17条第2項「その都度」): lent once, it let 山田 in at head
@@ -803,14 +818,16 @@ async fn a_level_3_key_used_for_two_entries_raises_the_second_once_in_either_ord
     let at_head = &with_entry[setup.len()..];
     let at_branch = vault_entry("branch", 20);
     for head_first in [true, false] {
-        let (story, first, second) =
-            pushed_in_order(&setup, at_head, &at_branch, head_first).await;
+        let (story, first, second) = pushed_in_order(&setup, at_head, &at_branch, head_first).await;
         assert_eq!(first.1["rule_breaks"], 0, "{first:?}");
         assert_eq!(second.1["rule_breaks"], 1, "{second:?}");
         let raised = raised(&story.server).await;
         assert_eq!(
             raised,
-            vec![(at_branch[0].id().to_string(), "entry_without_key".to_string())]
+            vec![(
+                at_branch[0].id().to_string(),
+                "entry_without_key".to_string()
+            )]
         );
         story.server.shut_down().await;
     }
