@@ -833,6 +833,33 @@ async fn a_level_3_key_used_for_two_entries_raises_the_second_once_in_either_ord
     }
 }
 
+/// Two tablets offline each lend the level-3 room's key: head office at minute 6 (in its
+/// setup), the branch at minute 8. The later loan is raised once (`key_lent_twice`), whichever
+/// push arrives first; head office's is not.
+#[tokio::test]
+async fn one_key_lent_on_two_tablets_raises_the_later_loan_once_in_either_order() {
+    let with_loan = vault_with_loan();
+    let (setup, at_head) = with_loan.split_at(with_loan.len() - 1);
+    let lent = daicho_core::key_log::KeyLent {
+        key_id: "vault-key".into(),
+        person_id: "yamada".into(),
+        purpose: "点検".into(),
+        lent_at: at_minute(8),
+        due_back: at_minute(60),
+        lent_by: "kanri".into(),
+    };
+    let at_branch = sealed("branch", vec![EventKind::KeyLent(lent)], 8);
+    for head_first in [true, false] {
+        let (story, first, second) = pushed_in_order(setup, at_head, &at_branch, head_first).await;
+        assert_eq!(first.1["rule_breaks"], 0, "{first:?}");
+        assert_eq!(second.1["rule_breaks"], 1, "{second:?}");
+        let raised = raised(&story.server).await;
+        let code = "key_lent_twice".to_string();
+        assert_eq!(raised, vec![(at_branch[0].id().to_string(), code)]);
+        story.server.shut_down().await;
+    }
+}
+
 /// Two tablets offline each record the return of one loan: the later return is raised once
 /// (`key_returned_twice`), whichever reaches the endpoint first.
 #[tokio::test]
