@@ -244,7 +244,11 @@ async function taps() {
 // work on the machine shows here.
 const load = () => loadavg()[0].toFixed(2);
 step(`${TAPS} taps, no busy process`);
+// PROFILE=<file>: the quiet taps' CPU profile (sum it with bench/profile-summary.mjs).
+const profiler = process.env.PROFILE ? await context.newCDPSession(page) : null;
+if (profiler) await profiler.send('Profiler.enable').then(() => profiler.send('Profiler.start'));
 const quietTaps = { ...(await taps()), loadavg: load() };
+if (profiler) writeFileSync(process.env.PROFILE, JSON.stringify((await profiler.send('Profiler.stop')).profile));
 step(`${TAPS} taps, one core busy`);
 const loadedTaps = await withOneCoreBusy(async (how) => ({ ...(await taps()), load: how, loadavg: load() }));
 
