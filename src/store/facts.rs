@@ -236,10 +236,15 @@ async fn elsewhere(tx: &Transaction, entry: &EntryRecorded) -> Result<Vec<Elsewh
     }
     let at = entry.entered_at.timestamp_millis();
     let from = at - daicho_core::entry_log::STAY_LIMIT_HOURS * 3_600_000;
-    let lines = person_lines(tx, &entry.person_id, from, at).await?;
+    // Only other rooms' lines need their exits read: this room's are not the rule's concern.
+    let other_room = |e: &Event| match &e.kind {
+        EventKind::EntryRecorded(line) => line.room_id != entry.room_id,
+        _ => false,
+    };
+    let lines = person_lines_where(tx, &entry.person_id, from, at, other_room).await?;
     let open = lines
         .into_iter()
-        .filter(|l| l.room_id != entry.room_id && l.was_inside_at(entry.entered_at));
+        .filter(|l| l.was_inside_at(entry.entered_at));
     let mut found = Vec::new();
     for line in open {
         let room = get::<Room>(tx, schema::ROOMS, &line.room_id).await?;
@@ -257,6 +262,17 @@ pub(super) async fn person_lines(
     from_ms: i64,
     to_ms: i64,
 ) -> Result<Vec<EntryRecord>> {
+    person_lines_where(tx, person_id, from_ms, to_ms, |_| true).await
+}
+
+/// `person_lines`, of the entries `keep` keeps: the exits are read for those only.
+async fn person_lines_where(
+    tx: &Transaction,
+    person_id: &str,
+    from_ms: i64,
+    to_ms: i64,
+    keep: impl Fn(&Event) -> bool,
+) -> Result<Vec<EntryRecord>> {
     let index = tx
         .store(schema::EVENTS)?
         .index(schema::ENTRY_LINES_BY_PERSON_TIME)?;
@@ -269,7 +285,10 @@ pub(super) async fn person_lines(
         .await?
         .into_iter()
         .map(from_js)
-        .collect::<Result<_>>()?;
+        .collect::<Result<Vec<Event>>>()?
+        .into_iter()
+        .filter(|e| keep(e))
+        .collect();
     let ids: Vec<EventId> = entries.iter().map(Event::id).collect();
     let exits = futures::future::try_join_all(ids.iter().map(|id| referring(tx, id)));
     let exits: Vec<Event> = exits.await?.into_iter().flatten().collect();
