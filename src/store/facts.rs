@@ -280,15 +280,13 @@ async fn person_lines_where(
         |ms: i64| js_sys::Array::of2(&JsValue::from_str(person_id), &JsValue::from_f64(ms as f64));
     let range =
         KeyRange::bound(&key(from_ms), &key(to_ms), None, None).map_err(rexie::Error::from)?;
-    let entries: Vec<Event> = index
+    let mut entries: Vec<Event> = index
         .get_all(Some(range), None)
         .await?
         .into_iter()
         .map(from_js)
-        .collect::<Result<Vec<Event>>>()?
-        .into_iter()
-        .filter(|e| keep(e))
-        .collect();
+        .collect::<Result<_>>()?;
+    entries.retain(|e| keep(e));
     let ids: Vec<EventId> = entries.iter().map(Event::id).collect();
     let exits = futures::future::try_join_all(ids.iter().map(|id| referring(tx, id)));
     let exits: Vec<Event> = exits.await?.into_iter().flatten().collect();

@@ -332,18 +332,23 @@ impl Registers {
     /// What the door reads for `entry`, from these registers (the store reads the same
     /// through its indexes).
     pub fn door_facts(&self, entry: &EntryRecorded) -> DoorFacts {
+        let lines = self.lines();
         DoorFacts {
             loans_out: self.room_loans(entry, |l| l.is_out()),
             inside: self.inside(&entry.room_id),
-            previous_entry_at: self.previous_entry_at(entry),
-            elsewhere: self.elsewhere(entry),
+            previous_entry_at: crate::entry_log::previous_entry_at(&lines, entry),
+            elsewhere: self.elsewhere(entry, lines),
             ..self.named_facts(entry)
         }
     }
 
     /// The person's lines in other rooms open at the entry's moment, with their rooms' names.
-    fn elsewhere(&self, entry: &EntryRecorded) -> Vec<admission::Elsewhere> {
-        let lines = self.lines().into_iter().filter(|l| {
+    fn elsewhere(
+        &self,
+        entry: &EntryRecorded,
+        lines: Vec<EntryRecord>,
+    ) -> Vec<admission::Elsewhere> {
+        let lines = lines.into_iter().filter(|l| {
             !entry.person_id.is_empty()
                 && l.person_id == entry.person_id
                 && l.room_id != entry.room_id
@@ -405,12 +410,6 @@ impl Registers {
             .filter(|l| room_keys.contains(l.key_id.as_str()) && keep(l))
             .cloned()
             .collect()
-    }
-
-    /// When the person last entered the room before `entry` (a level-3 key is lent for one
-    /// entry: "その都度").
-    fn previous_entry_at(&self, entry: &EntryRecorded) -> Option<DateTime<Utc>> {
-        crate::entry_log::previous_entry_at(&self.lines(), entry)
     }
 
     fn check_loan(&self, lent: &KeyLent, now: DateTime<Utc>) -> Result<(), Refusals> {
