@@ -962,7 +962,13 @@ pub(crate) mod tests {
             ("yamada", "k2", "yamada", before, Some(not_handler.clone())),
             ("yamada", "k3", "yamada", day(), Some(not_handler.clone())),
             ("juumin", "k2", "juumin", day(), Some(not_handler.clone())),
-            ("fukuchou", "k2", "fukuchou", day(), Some(not_handler)),
+            (
+                "fukuchou",
+                "k2",
+                "fukuchou",
+                day(),
+                Some(not_handler.clone()),
+            ),
             (
                 "soumu",
                 "k2",
@@ -999,9 +1005,6 @@ pub(crate) mod tests {
                 returned_at: Utc.with_ymd_and_hms(2026, 11, 26, 2, 0, 0).unwrap(),
                 received_by: received_by.into(),
             })
-        };
-        let not_handler = RefusalCode::NotKeyHandler {
-            manager: Role::EntryManagerSecureRooms.name_text().into(),
         };
         let rows: Vec<(&str, &str, &str, NaiveDate, Option<RefusalCode>)> = vec![
             ("soumu", "k3", "soumu", day(), None),

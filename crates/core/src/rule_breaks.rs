@@ -809,11 +809,7 @@ mod tests {
     /// two entries arrives last.
     #[test]
     fn a_level_3_key_used_for_two_entries_is_a_break_of_the_second_in_any_order() {
-        let mut head = Device::new("head");
-        head.record(at(0), room("r3", SecurityLevel::Three));
-        head.record(at(0), person("yamada", crate::people::PersonKind::Staff));
-        head.record(at(0), permission("yamada", "r3"));
-        head.record(at(0), key("k1", "r3"));
+        let mut head = room_with_key("r3", SecurityLevel::Three, &["yamada"]);
         let lent_at = at(1);
         let loan = head.record(lent_at, lend("yamada", lent_at));
         let minutes = |m: i64| lent_at + chrono::Duration::minutes(m);
@@ -858,13 +854,19 @@ mod tests {
     /// Head office's events: the level-2 room r2, each of `staff` registered and permitted
     /// into it, and its key k1.
     fn server_room(staff: &[&str]) -> Device {
+        room_with_key("r2", SecurityLevel::Two, staff)
+    }
+
+    /// Head office's events: the room `id` of `level`, each of `staff` registered and
+    /// permitted into it, and its key k1.
+    fn room_with_key(id: &str, level: SecurityLevel, staff: &[&str]) -> Device {
         let mut head = Device::new("head");
-        head.record(at(0), room("r2", SecurityLevel::Two));
+        head.record(at(0), room(id, level));
         for who in staff {
             head.record(at(0), person(who, crate::people::PersonKind::Staff));
-            head.record(at(0), permission(who, "r2"));
+            head.record(at(0), permission(who, id));
         }
-        head.record(at(0), key("k1", "r2"));
+        head.record(at(0), key("k1", id));
         head
     }
 

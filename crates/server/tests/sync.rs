@@ -544,6 +544,29 @@ fn head_office(revoked_at_min: Option<i64>) -> Vec<Event> {
     sealed("head", kinds, 0)
 }
 
+/// 山田 lends `key_id` at minute `lent` (due back at minute `due`), lent by kanri.
+fn lent_to_yamada(key_id: &str, lent: i64, due: i64) -> EventKind {
+    EventKind::KeyLent(daicho_core::key_log::KeyLent {
+        key_id: key_id.into(),
+        person_id: "yamada".into(),
+        purpose: "保守".into(),
+        lent_at: at_minute(lent),
+        due_back: at_minute(due),
+        lent_by: "kanri".into(),
+    })
+}
+
+/// 山田 太郎 of 総務課, staff, in the people register.
+fn yamada() -> EventKind {
+    use daicho_core::people::{PersonDefined, PersonKind};
+    EventKind::PersonDefined(PersonDefined {
+        id: "yamada".into(),
+        name: "山田 太郎".into(),
+        affiliation: "総務課".into(),
+        kind: PersonKind::Staff,
+    })
+}
+
 fn at_minute(minute: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(1_790_000_000_000 + minute * 60_000).unwrap()
 }
@@ -568,15 +591,7 @@ fn sealed(device: &str, kinds: Vec<EventKind>, start: i64) -> Vec<Event> {
 
 /// The branch lends the key to 山田 at minute 10, offline, not knowing of any revocation.
 fn branch_loan() -> Vec<Event> {
-    let lent = daicho_core::key_log::KeyLent {
-        key_id: "key-1".into(),
-        person_id: "yamada".into(),
-        purpose: "保守".into(),
-        lent_at: at_minute(10),
-        due_back: at_minute(70),
-        lent_by: "kanri".into(),
-    };
-    sealed("branch", vec![EventKind::KeyLent(lent)], 10)
+    sealed("branch", vec![lent_to_yamada("key-1", 10, 70)], 10)
 }
 
 async fn rule_break_count(server: &Running) -> i64 {
@@ -663,27 +678,11 @@ async fn raised(server: &Running) -> Vec<(String, String)> {
 /// whichever push arrives first; the first entry, with the key, is not.
 #[tokio::test]
 async fn an_entry_made_offline_after_the_key_went_back_is_raised_once_in_either_order() {
-    use daicho_core::key_log::{KeyLent, KeyReturned};
-    use daicho_core::people::{PersonDefined, PersonKind};
+    use daicho_core::key_log::KeyReturned;
     use daicho_core::{EntryRecorded, ExitRecorded};
     let room = default_rooms().remove(1).id;
     let mut setup = head_office(None);
-    let more = vec![
-        EventKind::PersonDefined(PersonDefined {
-            id: "yamada".into(),
-            name: "山田 太郎".into(),
-            affiliation: "総務課".into(),
-            kind: PersonKind::Staff,
-        }),
-        EventKind::KeyLent(KeyLent {
-            key_id: "key-1".into(),
-            person_id: "yamada".into(),
-            purpose: "保守".into(),
-            lent_at: at_minute(6),
-            due_back: at_minute(60),
-            lent_by: "kanri".into(),
-        }),
-    ];
+    let more = vec![yamada(), lent_to_yamada("key-1", 6, 60)];
     let mut kinds: Vec<EventKind> = setup.iter().map(|e| e.kind.clone()).collect();
     kinds.extend(more);
     setup = sealed("head", kinds, 0);
@@ -739,8 +738,7 @@ async fn an_entry_made_offline_after_the_key_went_back_is_raised_once_in_either_
 /// Head office's level-3 room (the vault), its key, and 山田 permitted and lent the key at
 /// minute 6: the setup both stories below start from.
 fn vault_with_loan() -> Vec<Event> {
-    use daicho_core::key_log::{KeyDefined, KeyLent};
-    use daicho_core::people::{PersonDefined, PersonKind};
+    use daicho_core::key_log::KeyDefined;
     use daicho_core::room_permit::PermissionGranted;
     let room = default_rooms().remove(0);
     assert_eq!(room.level, daicho_core::room::SecurityLevel::Three);
@@ -750,12 +748,7 @@ fn vault_with_loan() -> Vec<Event> {
             room_id: room.id.clone(),
             label: "保管庫の鍵".into(),
         }),
-        EventKind::PersonDefined(PersonDefined {
-            id: "yamada".into(),
-            name: "山田 太郎".into(),
-            affiliation: "総務課".into(),
-            kind: PersonKind::Staff,
-        }),
+        yamada(),
         EventKind::PermissionGranted(PermissionGranted {
             person_id: "yamada".into(),
             room_id: room.id.clone(),
@@ -763,14 +756,7 @@ fn vault_with_loan() -> Vec<Event> {
             to: None,
             granted_by: "kanri".into(),
         }),
-        EventKind::KeyLent(KeyLent {
-            key_id: "vault-key".into(),
-            person_id: "yamada".into(),
-            purpose: "保守".into(),
-            lent_at: at_minute(6),
-            due_back: at_minute(60),
-            lent_by: "kanri".into(),
-        }),
+        lent_to_yamada("vault-key", 6, 60),
     ];
     sealed(
         "head",
@@ -840,15 +826,7 @@ async fn a_level_3_key_used_for_two_entries_raises_the_second_once_in_either_ord
 async fn one_key_lent_on_two_tablets_raises_the_later_loan_once_in_either_order() {
     let with_loan = vault_with_loan();
     let (setup, at_head) = with_loan.split_at(with_loan.len() - 1);
-    let lent = daicho_core::key_log::KeyLent {
-        key_id: "vault-key".into(),
-        person_id: "yamada".into(),
-        purpose: "点検".into(),
-        lent_at: at_minute(8),
-        due_back: at_minute(60),
-        lent_by: "kanri".into(),
-    };
-    let at_branch = sealed("branch", vec![EventKind::KeyLent(lent)], 8);
+    let at_branch = sealed("branch", vec![lent_to_yamada("vault-key", 8, 60)], 8);
     for head_first in [true, false] {
         let (story, first, second) = pushed_in_order(setup, at_head, &at_branch, head_first).await;
         assert_eq!(first.1["rule_breaks"], 0, "{first:?}");
@@ -864,16 +842,9 @@ async fn one_key_lent_on_two_tablets_raises_the_later_loan_once_in_either_order(
 /// (`key_returned_twice`), whichever reaches the endpoint first.
 #[tokio::test]
 async fn a_loan_returned_on_two_tablets_raises_the_later_return_once_in_either_order() {
-    use daicho_core::key_log::{KeyLent, KeyReturned};
+    use daicho_core::key_log::KeyReturned;
     let mut kinds: Vec<EventKind> = head_office(None).iter().map(|e| e.kind.clone()).collect();
-    kinds.push(EventKind::KeyLent(KeyLent {
-        key_id: "key-1".into(),
-        person_id: "yamada".into(),
-        purpose: "保守".into(),
-        lent_at: at_minute(6),
-        due_back: at_minute(60),
-        lent_by: "kanri".into(),
-    }));
+    kinds.push(lent_to_yamada("key-1", 6, 60));
     let setup = sealed("head", kinds.clone(), 0);
     let loan = setup.last().unwrap().id();
     let give_back = |minute| {
@@ -911,15 +882,7 @@ async fn a_loan_recorded_ahead_of_its_clock_is_raised_by_a_later_revocation() {
     let branch = enroll(&server, "branch", 2).await;
     let (setup, with_revocation) = (head_office(None), head_office(Some(25)));
     assert_eq!(push(&head, &server.base, &setup).await.0, 200);
-    let lent = daicho_core::key_log::KeyLent {
-        key_id: "key-1".into(),
-        person_id: "yamada".into(),
-        purpose: "保守".into(),
-        lent_at: at_minute(26),
-        due_back: at_minute(70),
-        lent_by: "kanri".into(),
-    };
-    let ahead = sealed("branch", vec![EventKind::KeyLent(lent)], 22);
+    let ahead = sealed("branch", vec![lent_to_yamada("key-1", 26, 70)], 22);
     assert_eq!(
         push(&branch, &server.base, &ahead).await.1["rule_breaks"],
         0
@@ -1055,7 +1018,6 @@ async fn passkey_sign_ins_are_verified_again_and_a_forged_one_is_raised() {
 /// Two counters (level 1) with 山田 registered and permitted into both, and his entry into
 /// the first at minute 10, with no exit.
 fn two_counters() -> Vec<Event> {
-    use daicho_core::people::{PersonDefined, PersonKind};
     use daicho_core::room_permit::PermissionGranted;
     use daicho_core::{EntryRecorded, RoomDefined, SecurityLevel};
     let counter = |id: &str| RoomDefined {
@@ -1076,12 +1038,7 @@ fn two_counters() -> Vec<Event> {
     let kinds = vec![
         EventKind::RoomDefined(counter("c1")),
         EventKind::RoomDefined(counter("c2")),
-        EventKind::PersonDefined(PersonDefined {
-            id: "yamada".into(),
-            name: "山田 太郎".into(),
-            affiliation: "総務課".into(),
-            kind: PersonKind::Staff,
-        }),
+        yamada(),
         EventKind::PermissionGranted(permitted("c1")),
         EventKind::PermissionGranted(permitted("c2")),
         EventKind::EntryRecorded(entry.of("yamada")),
