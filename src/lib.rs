@@ -13,3 +13,4 @@ pub mod pwa;
 pub mod state;
 pub mod store;
 pub mod sync;
+pub mod timing;

@@ -26,6 +26,7 @@ mod rooms;
 pub use rooms::SYSTEM_OPERATOR;
 pub mod schema;
 
+use crate::timing::{mark, WRITE_APPLIED, WRITE_COMMITTED, WRITE_JUDGED, WRITE_START};
 use daicho_core::chain::ChainRefusal;
 use daicho_core::{tr, Event, EventId, EventKind, Refusals};
 use rexie::{Rexie, Transaction, TransactionMode};
@@ -175,6 +176,7 @@ impl Store {
     ) -> Result<Event> {
         let raises = raised_when_recorded(&kind);
         let tx = self.write_transaction(raises)?;
+        mark(WRITE_START);
         let appended = async {
             // The chain's head, and what waits for a record (the projection's first read), are
             // read beside the verdict's facts, not after them.
@@ -184,6 +186,7 @@ impl Store {
                 device::read(&tx),
                 projection.read_waited_for()
             )?;
+            mark(WRITE_JUDGED);
             verdict.map_err(StoreError::Refused)?;
             let now_ms = now.timestamp_millis();
             let event = append_through(&tx, projection, head, kind, operator, now_ms).await?;
@@ -191,10 +194,13 @@ impl Store {
                 // Raised here as every other device will raise it on pulling it.
                 pulled::raise_breaks(&tx, &[&event]).await?;
             }
+            mark(WRITE_APPLIED);
             Ok(event)
         };
         let appended = appended.await;
-        self.finish(tx, appended).await
+        let finished = self.finish(tx, appended).await;
+        mark(WRITE_COMMITTED);
+        finished
     }
 
     /// Records an act of the operation history that no rule governs (a print, an export, a

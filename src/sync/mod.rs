@@ -6,9 +6,9 @@
 mod log_check;
 pub mod runner;
 mod tab_lock;
-mod timing;
 
 use crate::store::{CheckedEvents, Store, StoreError};
+use crate::timing::{mark, PAGE_APPLIED, PAGE_FETCHED, PULL_END, PULL_START, PUSH_END, PUSH_START};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use daicho_core::api::{
@@ -21,7 +21,6 @@ use gloo::net::http::{Request, RequestBuilder};
 use log_check::LogCheckError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use timing::{mark, PAGE_APPLIED, PAGE_FETCHED, PULL_END, PULL_START, PUSH_END, PUSH_START};
 
 /// Events per push (the endpoint's maximum; the body's bytes are kept within its limit too).
 const BATCH: u32 = daicho_core::sync_limits::MAX_BATCH_EVENTS as u32;

@@ -61,7 +61,17 @@ async function tapToRow(page) {
         if (!row) return;
         observer.disconnect();
         const dom = performance.now() - t0;
-        requestAnimationFrame(() => resolve({ dom, frame: performance.now() - t0 }));
+        // The write's phases (src/timing.rs), each from the mark before it.
+        const at = (name) => performance.getEntriesByName(`daicho:write:${name}`)[0]?.startTime ?? NaN;
+        const [start, judged, applied, committed] = ['start', 'judged', 'applied', 'committed'].map(at);
+        const phases = {
+          'click → write begins': start - t0,
+          'verdict read': judged - start,
+          'event and records issued': applied - judged,
+          'commit': committed - applied,
+          'committed → row in the DOM': t0 + dom - committed,
+        };
+        requestAnimationFrame(() => resolve({ dom, frame: performance.now() - t0, phases }));
       });
       observer.observe(list, { childList: true, subtree: true });
       t0 = performance.now();
@@ -236,7 +246,10 @@ async function taps() {
     ours.push(await tapToRow(page));
     floor.push(await tapFloor(page, i));
   }
+  const phases = Object.fromEntries(Object.keys(ours[0].phases)
+    .map((name) => [name, median(ours.map((t) => t.phases[name]))]));
   return {
+    phases,
     dom: median(ours.map((t) => t.dom)),
     painted_frame: median(ours.map((t) => t.frame)),
     floor_dom: median(floor.map((t) => t.dom)),
@@ -323,6 +336,8 @@ for (const [label, t] of [['quiet', quietTaps], ['loaded', loadedTaps]]) {
     : `tap, quiet: no busy process of the bench's own (1-min load average after: ${t.loadavg})`);
   console.log(`tap "入室を記録" → row in DOM, ${label}:   ${t.dom.toFixed(2)} ms  vs raw IndexedDB put + row ${t.floor_dom.toFixed(2)} ms → ${ratio(t.dom, t.floor_dom)}× floor; ${ratio(t.dom, 16)}× the 16 ms target`);
   console.log(`tap "入室を記録" → painted frame, ${label}: ${t.painted_frame.toFixed(2)} ms  vs floor ${t.floor_painted_frame.toFixed(2)} ms → ${ratio(t.painted_frame, t.floor_painted_frame)}× floor`);
+  console.log(`  the tap's phases, ${label} (medians): ` +
+    Object.entries(t.phases).map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`).join('; '));
 }
 console.log(`offline reload → interactive:   ${r.interactive.toFixed(1)} ms  vs shell HTML from the service worker ${r.floor_shell_html.toFixed(1)} ms → ${ratio(r.interactive, r.floor_shell_html)}× floor; ${ratio(r.interactive, 500)}× the 500 ms target`);
 for (const [lines, p] of Object.entries(paging)) {

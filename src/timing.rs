@@ -1,6 +1,6 @@
-//! User Timing marks of a sync (`performance.mark`): the bench reads the push's and the pull's
-//! own start and end from them (as its floors time a POST and a GET), and DevTools shows them
-//! on the page's timeline.
+//! User Timing marks (`performance.mark`) of a sync and of a checked write: the bench reads
+//! the push's and the pull's own start and end from them (as its floors time a POST and a
+//! GET), and the phases of a tap; DevTools shows them on the page's timeline.
 
 pub const PUSH_START: &str = "daicho:push:start";
 /// The last batch answered (none set when the push failed).
@@ -13,10 +13,20 @@ pub const PAGE_APPLIED: &str = "daicho:pull:applied";
 /// The last page applied.
 pub const PULL_END: &str = "daicho:pull:end";
 
-/// What each start clears first: a tablet left open for weeks keeps its last push's and last
-/// pull's marks, not every one since it was opened.
+/// A checked write (`Store::record`) began: its transaction is open.
+pub const WRITE_START: &str = "daicho:write:start";
+/// Its verdict's facts read (and the chain's head beside them).
+pub const WRITE_JUDGED: &str = "daicho:write:judged";
+/// Its event and records issued, before the commit.
+pub const WRITE_APPLIED: &str = "daicho:write:applied";
+/// Its transaction committed.
+pub const WRITE_COMMITTED: &str = "daicho:write:committed";
+
+/// What each start clears first: a tablet left open for weeks keeps its last push's, last
+/// pull's and last write's marks, not every one since it was opened.
 const PUSH: [&str; 2] = [PUSH_START, PUSH_END];
 const PULL: [&str; 4] = [PULL_START, PAGE_FETCHED, PAGE_APPLIED, PULL_END];
+const WRITE: [&str; 4] = [WRITE_START, WRITE_JUDGED, WRITE_APPLIED, WRITE_COMMITTED];
 
 /// Sets the mark `name`. A mark the browser refuses only loses a figure of the bench.
 pub fn mark(name: &str) {
@@ -26,6 +36,7 @@ pub fn mark(name: &str) {
     let earlier = match name {
         PUSH_START => &PUSH[..],
         PULL_START => &PULL[..],
+        WRITE_START => &WRITE[..],
         _ => &[],
     };
     for m in earlier {
