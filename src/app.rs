@@ -26,8 +26,8 @@ use crate::pages::sign_in::SignInPage;
 use crate::pages::sync::SyncPage;
 use crate::pwa;
 use crate::state::{
-    follow_store, local_action, provide_app_state, use_store, use_versions, Editing, SyncSignals,
-    Versions,
+    follow_registers, local_action, provide_app_state, use_store, use_versions, Editing,
+    SyncSignals, Versions,
 };
 use crate::store::Store;
 use crate::sync::{runner, SyncState};
@@ -213,10 +213,10 @@ fn page_signal() -> RwSignal<Page> {
 }
 
 /// Keeps the people register the pages name people by (`Directory`) as the store holds it:
-/// read again after each write or sync.
+/// read again after each write (but an entry's or an exit's) or sync.
 fn follow_people() {
     let directory = expect_context::<Directory>();
-    let people = follow_store(|store| async move { store.people().await });
+    let people = follow_registers(|store| async move { store.people().await });
     Effect::new(move |_| {
         if let Some(Ok(people)) = people.get() {
             directory.replace(people);

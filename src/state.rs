@@ -2,7 +2,7 @@
 //! device's store, and the versions of what was written and synced that the pages' reads
 //! follow, so a write or a sync refreshes the rows it changed, never the page.
 
-use crate::store::{Store, WRITTEN};
+use crate::store::{Store, LINE_WRITTEN, WRITTEN};
 use crate::sync::runner::{ARRIVED, STATE_CHANGED};
 use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
@@ -35,14 +35,40 @@ where
     T: 'static,
     Fut: Future<Output = T> + 'static,
 {
+    follow_with(read, Follows::Everything)
+}
+
+/// `follow_store`, for a read of registers that no logbook line changes (people, permits,
+/// measures): read again after every other write and sync, not after each entry and exit.
+pub fn follow_registers<T, Fut>(read: impl Fn(Rc<Store>) -> Fut + 'static) -> StoreRead<T>
+where
+    T: 'static,
+    Fut: Future<Output = T> + 'static,
+{
+    follow_with(read, Follows::Registers)
+}
+
+fn follow_with<T, Fut>(read: impl Fn(Rc<Store>) -> Fut + 'static, follows: Follows) -> StoreRead<T>
+where
+    T: 'static,
+    Fut: Future<Output = T> + 'static,
+{
     let read = move |store| -> LocalBoxFuture<'static, Answer> {
         let answer = read(store);
         Box::pin(async move { Rc::new(answer.await) as Answer })
     };
     StoreRead {
-        answer: follow_erased(Box::new(read)),
+        answer: follow_erased(Box::new(read), follows),
         _type: PhantomData,
     }
+}
+
+/// Which writes a read follows.
+#[derive(Clone, Copy)]
+enum Follows {
+    Everything,
+    /// Every write but a logbook line's.
+    Registers,
 }
 
 /// What a read answered, its type known to its `StoreRead`.
@@ -54,10 +80,13 @@ type Read = Box<dyn Fn(Rc<Store>) -> LocalBoxFuture<'static, Answer>>;
 /// The one resource behind every `StoreRead`. Leptos compiles its async machinery (the
 /// derived future, its polls, its effects) once per resource type and future: read through
 /// a boxed future into an `Rc<dyn Any>`, the pages' reads share one copy of it.
-fn follow_erased(read: Read) -> LocalResource<Answer> {
+fn follow_erased(read: Read, follows: Follows) -> LocalResource<Answer> {
     let (store, versions) = (use_store(), use_versions());
     LocalResource::new(move || {
-        versions.track();
+        match follows {
+            Follows::Everything => versions.track(),
+            Follows::Registers => versions.track_registers(),
+        }
         read(store.clone())
     })
 }
@@ -144,17 +173,25 @@ fn erased_action<I: 'static, O: 'static>(act: Act<I, O>) -> Action<I, O> {
     Action::new_local(move |input: &I| act(input))
 }
 
-/// The versions the pages' reads follow: bumped after each write this tab commits, and after
-/// each sync (here or in another tab) that brought records.
+/// The versions the pages' reads follow: bumped after each write this tab commits (a logbook
+/// line's apart from the others') and after each sync (here or in another tab) that brought
+/// records.
 #[derive(Clone, Copy)]
 pub struct Versions {
     written: RwSignal<u64>,
+    lines: RwSignal<u64>,
     synced: RwSignal<u64>,
 }
 
 impl Versions {
     /// Makes the calling read run again after any write or sync.
     pub fn track(&self) {
+        self.lines.track();
+        self.track_registers();
+    }
+
+    /// Makes the calling read run again after any write but a logbook line's, or a sync.
+    pub fn track_registers(&self) {
         self.written.track();
         self.synced.track();
     }
@@ -180,10 +217,12 @@ pub fn provide_app_state(store: Rc<Store>) -> Versions {
     provide_context(AppStore(StoredValue::new_local(store)));
     let versions = Versions {
         written: RwSignal::new(0),
+        lines: RwSignal::new(0),
         synced: RwSignal::new(0),
     };
     provide_context(versions);
     follow_after_paint(WRITTEN, versions.written);
+    follow_after_paint(LINE_WRITTEN, versions.lines);
     versions
 }
 

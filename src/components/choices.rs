@@ -4,7 +4,7 @@
 use super::record_form::Field;
 use crate::components::staff_choice::person_label;
 use crate::directory::Directory;
-use crate::state::follow_store;
+use crate::state::follow_registers;
 use chrono::Utc;
 use daicho_core::admission::prior_permission;
 use daicho_core::people::PersonDefined;
@@ -111,8 +111,9 @@ pub fn labelled(
 #[component]
 pub fn PermittedChips(room: Signal<Option<Room>>, person_id: RwSignal<String>) -> impl IntoView {
     let directory = expect_context::<Directory>();
-    // Read again after each write or sync: a permission granted meanwhile adds its chip.
-    let permits = follow_store(move |store| async move {
+    // Read again after each write (no entry or exit changes them) or sync: a permission
+    // granted meanwhile adds its chip.
+    let permits = follow_registers(move |store| async move {
         let (permits, measures) = futures::join!(store.permits(), store.entry_measures());
         (permits.unwrap_or_default(), measures.unwrap_or_default())
     });

@@ -12,7 +12,7 @@ use crate::auth::session::Session;
 use crate::components::staff_choice::person_label;
 use crate::directory::Directory;
 use crate::pages::room_measures::measures_today;
-use crate::state::{follow_store, local_action, use_store};
+use crate::state::{follow_registers, local_action, use_store};
 use crate::store::paging::LogQuery;
 use crate::store::StoreError;
 use chrono::Utc;
@@ -142,7 +142,9 @@ pub fn EntryForm(
     // require one (第18条第2項).
     let needs_escort = move || person().is_some_and(|p| !p.is_staff());
     let measures =
-        follow_store(move |store| async move { store.entry_measures().await.unwrap_or_default() });
+        follow_registers(
+            move |store| async move { store.entry_measures().await.unwrap_or_default() },
+        );
     let measures_here = move || {
         let (room, measures) = (room.get()?, measures.get()?);
         let lines = measures_today(&measures, &room, directory);

@@ -114,6 +114,20 @@ pub fn new_id() -> String {
 /// sync runner, the pages) listens for it; the store knows nobody.
 pub const WRITTEN: &str = "daicho:written";
 
+/// Fired instead of `WRITTEN` once a logbook line (an entry or an exit) has committed. A line
+/// changes the logbook, who is inside, the history's counts and the breaks it raises, never
+/// the registers of people, permits and measures: the reads of those wait for other writes
+/// (`follow_registers`), so the next tap at the door does not queue behind them.
+pub const LINE_WRITTEN: &str = "daicho:line-written";
+
+/// What the commit of `kind` announces.
+fn announcement(kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::EntryRecorded(_) | EventKind::ExitRecorded(_) => LINE_WRITTEN,
+        _ => WRITTEN,
+    }
+}
+
 /// The opened database of this device.
 pub struct Store {
     db: Rexie,
@@ -174,7 +188,7 @@ impl Store {
         operator: &str,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Event> {
-        let raises = raised_when_recorded(&kind);
+        let (raises, written) = (raised_when_recorded(&kind), announcement(&kind));
         let tx = self.write_transaction(raises)?;
         mark(WRITE_START);
         let appended = async {
@@ -198,7 +212,7 @@ impl Store {
             Ok(event)
         };
         let appended = appended.await;
-        let finished = self.finish(tx, appended).await;
+        let finished = self.finish(tx, appended, written).await;
         mark(WRITE_COMMITTED);
         finished
     }
@@ -231,14 +245,19 @@ impl Store {
     }
 
     /// Commits `tx` if `outcome` is a success, then tells whoever listens that records were
-    /// written; aborts it otherwise. A request that fails aborts its transaction by itself,
+    /// written (the event `written`); aborts it otherwise. A request that fails aborts its transaction by itself,
     /// but one refused before it is issued (a bad key, a closed store) does not: without the
     /// abort, what was issued before it would commit.
-    async fn finish<T>(&self, tx: Transaction, outcome: Result<T>) -> Result<T> {
+    async fn finish<T>(
+        &self,
+        tx: Transaction,
+        outcome: Result<T>,
+        written: &'static str,
+    ) -> Result<T> {
         match outcome {
             Ok(value) => {
                 committed(tx).await?;
-                announce_written();
+                announce(written);
                 Ok(value)
             }
             Err(e) => {
@@ -292,10 +311,10 @@ fn stored_events(events: &[&Event]) -> Vec<wasm_bindgen::JsValue> {
 /// before it leaves the device.
 const STORE_ONLY_FIELD: &str = "refers";
 
-/// Fires `WRITTEN` (after a commit).
-fn announce_written() {
+/// Fires `written` (`WRITTEN` or `LINE_WRITTEN`, after a commit).
+fn announce(written: &str) {
     if let Some(window) = web_sys::window() {
-        if let Ok(event) = web_sys::Event::new(WRITTEN) {
+        if let Ok(event) = web_sys::Event::new(written) {
             let _ = window.dispatch_event(&event);
         }
     }

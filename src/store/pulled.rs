@@ -116,7 +116,7 @@ impl Store {
             Ok((fresh, breaks))
         };
         let applied = applied.await;
-        let (fresh, breaks) = self.finish(tx, applied).await?;
+        let (fresh, breaks) = self.finish(tx, applied, super::WRITTEN).await?;
         let new_syncs = fresh
             .iter()
             .filter(|e| matches!(e.kind, EventKind::Synced(_)))

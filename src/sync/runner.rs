@@ -22,6 +22,7 @@ const FIRST_RETRY_MS: u32 = 1_000;
 const MAX_RETRY_MS: u32 = 30_000;
 /// The name of the lock and of the channel the tabs share.
 const LOCK: &str = "daicho-sync";
+use crate::store::LINE_WRITTEN;
 /// The event the store fires on `window` after each write it issues.
 pub use crate::store::WRITTEN;
 /// Fired on `window` when records from elsewhere arrived (by this tab's sync or another's).
@@ -112,6 +113,8 @@ fn listen(runner: &Rc<Runner>) {
     EventListener::new(&window, "online", move |_| r.schedule(0)).forget();
     let r = runner.clone();
     EventListener::new(&window, WRITTEN, move |_| r.schedule(AFTER_WRITE_MS)).forget();
+    let r = runner.clone();
+    EventListener::new(&window, LINE_WRITTEN, move |_| r.schedule(AFTER_WRITE_MS)).forget();
     let r = runner.clone();
     Interval::new(PERIOD_MS, move || r.schedule(0)).forget();
     CHANNEL.with(|channel| {
