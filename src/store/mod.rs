@@ -213,7 +213,9 @@ impl Store {
         };
         let appended = appended.await;
         let finished = self.finish(tx, appended, written).await;
-        mark(WRITE_COMMITTED);
+        if finished.is_ok() {
+            mark(WRITE_COMMITTED);
+        }
         finished
     }
 
@@ -245,9 +247,9 @@ impl Store {
     }
 
     /// Commits `tx` if `outcome` is a success, then tells whoever listens that records were
-    /// written (the event `written`); aborts it otherwise. A request that fails aborts its transaction by itself,
-    /// but one refused before it is issued (a bad key, a closed store) does not: without the
-    /// abort, what was issued before it would commit.
+    /// written (the event `written`); aborts it otherwise. A request that fails aborts its
+    /// transaction by itself, but one refused before it is issued (a bad key, a closed store)
+    /// does not: without the abort, what was issued before it would commit.
     async fn finish<T>(
         &self,
         tx: Transaction,

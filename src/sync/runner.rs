@@ -5,7 +5,7 @@
 //! does after a write: whoever shows something listens, and the sync knows no page.
 
 use super::{is_online, sync_now, tab_lock, SyncReport};
-use crate::store::Store;
+use crate::store::{Store, LINE_WRITTEN};
 use gloo::events::EventListener;
 use gloo::timers::callback::{Interval, Timeout};
 use std::cell::{Cell, RefCell};
@@ -22,7 +22,6 @@ const FIRST_RETRY_MS: u32 = 1_000;
 const MAX_RETRY_MS: u32 = 30_000;
 /// The name of the lock and of the channel the tabs share.
 const LOCK: &str = "daicho-sync";
-use crate::store::LINE_WRITTEN;
 /// The event the store fires on `window` after each write it issues.
 pub use crate::store::WRITTEN;
 /// Fired on `window` when records from elsewhere arrived (by this tab's sync or another's).
@@ -111,10 +110,10 @@ fn listen(runner: &Rc<Runner>) {
     };
     let r = runner.clone();
     EventListener::new(&window, "online", move |_| r.schedule(0)).forget();
-    let r = runner.clone();
-    EventListener::new(&window, WRITTEN, move |_| r.schedule(AFTER_WRITE_MS)).forget();
-    let r = runner.clone();
-    EventListener::new(&window, LINE_WRITTEN, move |_| r.schedule(AFTER_WRITE_MS)).forget();
+    for written in [WRITTEN, LINE_WRITTEN] {
+        let r = runner.clone();
+        EventListener::new(&window, written, move |_| r.schedule(AFTER_WRITE_MS)).forget();
+    }
     let r = runner.clone();
     Interval::new(PERIOD_MS, move || r.schedule(0)).forget();
     CHANNEL.with(|channel| {
