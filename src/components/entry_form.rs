@@ -5,7 +5,7 @@
 
 use super::choices::{fill_last_purpose, PermittedChips};
 use super::inside_list::{Notice, Occupancy};
-use super::record_form::{Field as RecordField, FieldRefusal, Outcome, RecordForm};
+use super::record_form::{busy_shown, Field as RecordField, FieldRefusal, Outcome, RecordForm};
 use super::record_time::{self, ChosenTime, RecordTimeControl};
 use super::shown::Shown;
 use crate::auth::session::Session;
@@ -198,7 +198,7 @@ pub fn EntryForm(
             <RecordTimeControl time/>
             <FieldRefusal field=Field::NameTag id="entry-name-tag-error"/>
             <button type="submit" id="record-entry" class="button primary big"
-                disabled=move || record.pending().get()>
+                disabled=busy_shown(record)>
                 {tr!("名札を確認して入室を記録")}
             </button>
             <p class="hint">{tr!("入室する方の名札の着用を確かめてから押してください（第17条第2項）。")}</p>

@@ -9,6 +9,7 @@ use crate::store::StoreError;
 use daicho_core::Refusals;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use std::time::Duration;
 
 /// How a form's submit went.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -87,16 +88,54 @@ pub fn RecordForm(
     track_editing(typed, state.outcome);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        // A second tap (or Enter) while the first is recorded records nothing: the button
+        // shows itself disabled only once a write is slow (`busy_shown`).
+        if action.pending().get_untracked() {
+            return;
+        }
         typed.set(false);
         action.dispatch(());
     };
+    let busy = busy_shown(action);
     view! {
         <form class=class on:submit=submit on:input=move |_| typed.set(true)
-            aria-busy=move || action.pending().get().to_string()>
+            aria-busy=move || busy.get().to_string()>
             {children()}
             <FormOutcome outcome=state.outcome/>
         </form>
     }
+}
+
+/// How long a write runs before its form shows itself busy. A tap recorded within a frame or
+/// two draws nothing in between: a frame drawn for the busy state, mid-write, held back the
+/// write's own reads by ~4 ms (docs/performance.md). A slow write (a full disk, a stalled
+/// store) still shows that it is working.
+pub const BUSY_SHOWN_AFTER: Duration = Duration::from_millis(150);
+
+/// `action` pending, once it has been pending for `BUSY_SHOWN_AFTER` (a form's `aria-busy`,
+/// its button's `disabled`). Its submit refuses a second dispatch meanwhile by itself.
+pub fn busy_shown<I: 'static, O: 'static>(action: Action<I, O>) -> Signal<bool> {
+    let shown = RwSignal::new(false);
+    let timer = StoredValue::new(None::<TimeoutHandle>);
+    Effect::new(move |_| {
+        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+        if !action.pending().get() {
+            shown.set(false);
+            return;
+        }
+        let show = move || {
+            shown.try_set(action.pending().try_get_untracked().unwrap_or(false));
+        };
+        timer.set_value(set_timeout_with_handle(show, BUSY_SHOWN_AFTER).ok());
+    });
+    on_cleanup(move || {
+        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+    });
+    shown.into()
 }
 
 /// Counts the form in `Editing` while it holds typing or shows an outcome.
