@@ -178,22 +178,12 @@ async fn loans_out_of(tx: &Transaction, key_id: &str) -> Result<Vec<KeyLoan>> {
 
 /// What the door reads for `entry` (第17条): the room, the people it names, their permits
 /// into it, the loans out of its keys and who is inside: a handful of index reads, issued
-/// together, so the tap at the counter waits for nothing else.
+/// together, so the tap at the counter waits for nothing else; then, at level 3 with a key
+/// out, the person's previous entry.
 pub(super) async fn door_facts(tx: &Transaction, entry: &EntryRecorded) -> Result<DoorFacts> {
     let person_id = entry.person_id.as_str();
     let escort_id = entry.escort_id.as_deref();
-    let (
-        room,
-        person,
-        escort,
-        permits,
-        escort_permits,
-        loans_out,
-        inside,
-        measures,
-        previous,
-        elsewhere,
-    ) = futures::try_join!(
+    let read = futures::try_join!(
         get::<Room>(tx, schema::ROOMS, &entry.room_id),
         get::<Versioned<PersonDefined>>(tx, schema::PEOPLE, person_id),
         async {
@@ -212,10 +202,11 @@ pub(super) async fn door_facts(tx: &Transaction, entry: &EntryRecorded) -> Resul
         loans_out_of_room(tx, &entry.room_id),
         inside(tx, &entry.room_id),
         measures_of(tx, &entry.room_id),
-        previous_entry_at(tx, entry),
         elsewhere(tx, entry),
-    )?;
-    Ok(DoorFacts {
+    );
+    let (room, person, escort, permits, escort_permits, loans_out, inside, measures, elsewhere) =
+        read?;
+    let mut facts = DoorFacts {
         room,
         person: person.map(|p| p.value),
         escort: escort.map(|p| p.value),
@@ -223,9 +214,14 @@ pub(super) async fn door_facts(tx: &Transaction, entry: &EntryRecorded) -> Resul
         loans_out,
         inside,
         measures,
-        previous_entry_at: previous,
+        previous_entry_at: None,
         elsewhere,
-    })
+    };
+    // Read after the rest, and only where the rule looks at it: a level-3 room with a key out.
+    if facts.asks_previous_entry() {
+        facts.previous_entry_at = previous_entry_at(tx, entry).await?;
+    }
+    Ok(facts)
 }
 
 /// The person's lines of other rooms open at the entry's moment (entered within the stay

@@ -40,11 +40,33 @@ pub struct DoorFacts {
     /// The entry manager's measures recorded for this room (in force or not: the rule picks
     /// by the entry's day).
     pub measures: Vec<RoomMeasure>,
-    /// When the person last entered this room before this entry.
+    /// When the person last entered this room before this entry. Read only when
+    /// `asks_previous_entry` says the rule looks at it (else `None`).
     pub previous_entry_at: Option<DateTime<Utc>>,
     /// The person's lines in other rooms that were open at the entry's moment (at the door:
     /// still without exit), each with its room's name.
     pub elsewhere: Vec<Elsewhere>,
+}
+
+impl DoorFacts {
+    /// Does the rule look at `previous_entry_at`, given the room and the loans out? Only at
+    /// level 3 with one of its keys out (`lent_for_this_entry`): the store reads it then, a
+    /// step back along an index, and not at every tap at a counter.
+    pub fn asks_previous_entry(&self) -> bool {
+        let level_three = self
+            .room
+            .as_ref()
+            .is_some_and(|r| r.level == SecurityLevel::Three);
+        level_three && !self.loans_out.is_empty()
+    }
+
+    /// These facts with `previous_entry_at` from `previous`, where the rule asks for it.
+    pub fn with_previous_entry(mut self, previous: impl FnOnce() -> Option<DateTime<Utc>>) -> Self {
+        if self.asks_previous_entry() {
+            self.previous_entry_at = previous();
+        }
+        self
+    }
 }
 
 /// A line of another room the logbook shows the person inside.
@@ -468,6 +490,7 @@ mod tests {
         Versioned::new(set, Version::default())
     }
 
+    #[derive(Debug)]
     struct Case {
         level: SecurityLevel,
         permit: PermitState,
@@ -601,6 +624,46 @@ mod tests {
             }
         }
         assert_eq!(checked, 3 * 5 * 5 * 2 * 2);
+    }
+
+    /// The store reads the previous entry only where `asks_previous_entry` says so: elsewhere
+    /// no previous entry, however recent, may change a verdict. Over the whole table.
+    #[test]
+    fn the_previous_entry_matters_only_where_it_is_asked_for() {
+        let staff = [person("yamada", PersonKind::Staff)];
+        let (mut asked, mut not_asked) = (0, 0);
+        for level in [SecurityLevel::Three, SecurityLevel::Two, SecurityLevel::One] {
+            for (permit, key) in PERMITS.into_iter().flat_map(|p| KEYS.map(|k| (p, k))) {
+                for per_visit in [false, true] {
+                    let case = Case {
+                        level,
+                        permit,
+                        key,
+                        name_tag: true,
+                        per_visit,
+                    };
+                    let facts = facts(&case, &staff, None, PermitState::None, vec![]);
+                    if facts.asks_previous_entry() {
+                        asked += 1;
+                        continue;
+                    }
+                    not_asked += 1;
+                    let verdict = |previous: Option<DateTime<Utc>>| {
+                        let facts = DoorFacts {
+                            previous_entry_at: previous,
+                            ..facts.clone()
+                        };
+                        refused(&facts, &entry(&case, None))
+                    };
+                    let just_now = Some(at() - Duration::minutes(1));
+                    assert_eq!(verdict(None), verdict(just_now), "{case:?}");
+                }
+            }
+        }
+        assert!(
+            asked > 0 && not_asked > asked,
+            "{asked} asked, {not_asked} not"
+        );
     }
 
     #[test]

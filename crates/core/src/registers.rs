@@ -333,13 +333,14 @@ impl Registers {
     /// through its indexes).
     pub fn door_facts(&self, entry: &EntryRecorded) -> DoorFacts {
         let lines = self.lines();
+        let previous = crate::entry_log::previous_entry_at(&lines, entry);
         DoorFacts {
             loans_out: self.room_loans(entry, |l| l.is_out()),
             inside: self.inside(&entry.room_id),
-            previous_entry_at: crate::entry_log::previous_entry_at(&lines, entry),
             elsewhere: self.elsewhere(entry, lines),
             ..self.named_facts(entry)
         }
+        .with_previous_entry(|| previous)
     }
 
     /// The person's lines in other rooms open at the entry's moment, with their rooms' names.
@@ -371,9 +372,9 @@ impl Registers {
     pub fn door_facts_then(&self, entry: &EntryRecorded, lines: &[EntryRecord]) -> DoorFacts {
         DoorFacts {
             loans_out: self.room_loans(entry, |l| l.was_out_at(entry.entered_at)),
-            previous_entry_at: crate::entry_log::previous_entry_at(lines, entry),
             ..self.named_facts(entry)
         }
+        .with_previous_entry(|| crate::entry_log::previous_entry_at(lines, entry))
     }
 
     /// The facts of the room and the people the entry names: the room, the person and the
