@@ -4,6 +4,7 @@
 //! them under the form.
 
 use super::choices::{fill_last_purpose, PermittedChips};
+use super::focus::focus_after_paint;
 use super::inside_list::{Notice, Occupancy};
 use super::record_form::{busy_shown, Field as RecordField, FieldRefusal, Outcome, RecordForm};
 use super::record_time::{self, ChosenTime, RecordTimeControl};
@@ -22,7 +23,6 @@ use daicho_core::{
     tr, wareki, EntryRecord, EntryRecorded, EventId, Field, RefusalCode, Refusals, Room,
     SecurityLevel,
 };
-use leptos::html;
 use leptos::prelude::*;
 use std::borrow::Cow;
 
@@ -109,7 +109,6 @@ pub fn EntryForm(
     let (store, session) = (use_store(), expect_context::<Session>());
     let directory = expect_context::<Directory>();
     let draft = Draft::new();
-    let person_input = NodeRef::<html::Select>::new();
     let record = local_action(move |_: &()| {
         let entry = draft.entry(room.get_untracked(), directory, time.get_untracked());
         let (store, operator) = (store.clone(), session.operator_id());
@@ -124,9 +123,7 @@ pub fn EntryForm(
                     occupancy.entered(record);
                     notice.try_set(Some(entered(record)));
                     draft.clear();
-                    if let Some(input) = person_input.try_get_untracked().flatten() {
-                        let _ = input.focus();
-                    }
+                    focus_after_paint("entry-person");
                 }
                 Err(_) => {
                     notice.try_set(None);
@@ -163,7 +160,7 @@ pub fn EntryForm(
             <p class="requirement measure">{measures_here}</p>
             <RecordField id="entry-person" label=tr!("入室する方（職員・来訪者に登録された方）") refusals=Field::Name>
                 <PermittedChips room person_id=draft.person_id/>
-                <select id="entry-person" node_ref=person_input prop:value=move || draft.person_id.get()
+                <select id="entry-person" prop:value=move || draft.person_id.get()
                     on:change=move |ev| {
                         draft.person_id.set(event_target_value(&ev));
                         draft.confirmed_elsewhere.set(None);

@@ -52,6 +52,8 @@ test('one entry by keyboard alone takes fewer than 15 keys, and focus follows th
   await page.keyboard.press('Enter');
   keys += 1;
   await expect(insideRow(page, YAMADA.name)).toBeVisible();
+  // Recorded, the person's field has the focus again (a frame after the row is drawn).
+  await expect.poll(() => focusedId(page)).toBe('entry-person');
 
   test.info().annotations.push({ type: 'keys for one entry', description: String(keys) });
   console.log(`keyboard: one entry in ${keys} keys`);
