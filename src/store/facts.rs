@@ -232,11 +232,9 @@ async fn elsewhere(tx: &Transaction, entry: &EntryRecorded) -> Result<Vec<Elsewh
     }
     let at = entry.entered_at.timestamp_millis();
     let from = at - daicho_core::entry_log::STAY_LIMIT_HOURS * 3_600_000;
-    // Only other rooms' lines need their exits read: this room's are not the rule's concern.
-    let other_room = |e: &Event| match &e.kind {
-        EventKind::EntryRecorded(line) => line.room_id != entry.room_id,
-        _ => false,
-    };
+    // Only other rooms' lines need reading: this room's are not the rule's concern, and a clerk
+    // at a counter has many of them in a day.
+    let other_room = |stored: &JsValue| stored_room(stored) != entry.room_id;
     let lines = person_lines_where(tx, &entry.person_id, from, at, other_room).await?;
     let open = lines
         .into_iter()
@@ -261,13 +259,14 @@ pub(super) async fn person_lines(
     person_lines_where(tx, person_id, from_ms, to_ms, |_| true).await
 }
 
-/// `person_lines`, of the entries `keep` keeps: the exits are read for those only.
+/// `person_lines`, of the stored entries `keep` keeps (looked at as stored, before they are
+/// read into events): the exits are read for those only.
 async fn person_lines_where(
     tx: &Transaction,
     person_id: &str,
     from_ms: i64,
     to_ms: i64,
-    keep: impl Fn(&Event) -> bool,
+    keep: impl Fn(&JsValue) -> bool,
 ) -> Result<Vec<EntryRecord>> {
     let index = tx
         .store(schema::EVENTS)?
@@ -276,13 +275,13 @@ async fn person_lines_where(
         |ms: i64| js_sys::Array::of2(&JsValue::from_str(person_id), &JsValue::from_f64(ms as f64));
     let range =
         KeyRange::bound(&key(from_ms), &key(to_ms), None, None).map_err(rexie::Error::from)?;
-    let mut entries: Vec<Event> = index
+    let entries: Vec<Event> = index
         .get_all(Some(range), None)
         .await?
         .into_iter()
+        .filter(|stored| keep(stored))
         .map(from_js)
         .collect::<Result<_>>()?;
-    entries.retain(|e| keep(e));
     let ids: Vec<EventId> = entries.iter().map(Event::id).collect();
     let exits = futures::future::try_join_all(ids.iter().map(|id| referring(tx, id)));
     let exits: Vec<Event> = exits.await?.into_iter().flatten().collect();
@@ -290,6 +289,15 @@ async fn person_lines_where(
         .iter()
         .filter_map(|e| EntryRecord::of_events(e, &exits))
         .collect())
+}
+
+/// The room of a stored entry event (`payload.room_id`), read without reading the event.
+fn stored_room(stored: &JsValue) -> String {
+    js_sys::Reflect::get(stored, &JsValue::from_str("payload"))
+        .and_then(|payload| js_sys::Reflect::get(&payload, &JsValue::from_str("room_id")))
+        .ok()
+        .and_then(|room| room.as_string())
+        .unwrap_or_default()
 }
 
 /// Every entry manager's measure recorded, in the order recorded (a handful a room: one kind
