@@ -13,7 +13,7 @@
 // POUCHDB_REPS=n (RUNS).
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs } from '../playwright.config.mjs';
@@ -42,7 +42,9 @@ async function startEndpoint(port) {
   baseURL = `http://localhost:${port}`;
   // Many devices enroll from this one address: past the default burst they would be refused.
   const args = ['--port', String(port), '--data-dir', dataDir, '--dist-dir', process.env.DIST || '../../dist', '--enroll-burst', '1000'];
-  const child = spawn(`${BIN}/daicho-server`, args, { stdio: 'ignore' });
+  // SERVER_LOG=<file>: the endpoint's log (a refusal's cause, e.g. storage_unavailable's).
+  const log = process.env.SERVER_LOG ? openSync(process.env.SERVER_LOG, 'a') : 'ignore';
+  const child = spawn(`${BIN}/daicho-server`, args, { stdio: ['ignore', log, log] });
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(`${baseURL}/api/health`)).ok) break;
