@@ -10,7 +10,6 @@ use std::any::Any;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 
 /// The device's store, shared by every page. (A `StoredValue` in local storage: the store
 /// lives on this thread, and the handle is `Copy`.)
@@ -259,16 +258,22 @@ fn follow(event: &'static str, count: RwSignal<u64>) {
     }
 }
 
+/// Runs `f` once the next frame is painted: the frame's callback runs before the paint, the task
+/// it queues after it. A tab that paints no frame (hidden) does not run it until it does.
+pub fn after_paint(f: impl FnOnce() + 'static) {
+    request_animation_frame(move || set_timeout(f, std::time::Duration::ZERO));
+}
+
 /// Counts each `event` fired on `window` in `count`, as `follow`, once the next frame is
 /// painted: the write's own result (the row a tap added) is drawn first, and the reads that
 /// follow every write start after it (several writes before that frame, one count). A tab that
-/// paints no frame (hidden) counts after `UNPAINTED_MS`.
+/// paints no frame (hidden) counts after `UNPAINTED`.
 fn follow_after_paint(event: &'static str, count: RwSignal<u64>) {
     let Some(window) = web_sys::window() else {
         return;
     };
     let waiting = std::rc::Rc::new(std::cell::Cell::new(false));
-    let listener = gloo::events::EventListener::new(&window.clone(), event, move |_| {
+    let listener = gloo::events::EventListener::new(&window, event, move |_| {
         if waiting.replace(true) {
             return;
         }
@@ -280,26 +285,15 @@ fn follow_after_paint(event: &'static str, count: RwSignal<u64>) {
                 }
             }
         };
-        let after_frame = bump.clone();
-        let window_ = window.clone();
-        // The frame's callback runs before it is painted; the task it queues, after.
-        let frame = wasm_bindgen::closure::Closure::once_into_js(move || {
-            let task = wasm_bindgen::closure::Closure::once_into_js(after_frame);
-            let _ = window_.set_timeout_with_callback(task.unchecked_ref());
-        });
-        let _ = window.request_animation_frame(frame.unchecked_ref());
-        let unpainted = wasm_bindgen::closure::Closure::once_into_js(bump);
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-            unpainted.unchecked_ref(),
-            UNPAINTED_MS,
-        );
+        after_paint(bump.clone());
+        set_timeout(bump, UNPAINTED);
     });
     let listener = send_wrapper::SendWrapper::new(listener);
     on_cleanup(move || drop(listener));
 }
 
 /// How long a write's count waits for a frame that a hidden tab does not paint.
-const UNPAINTED_MS: i32 = 100;
+const UNPAINTED: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The forms that hold what a clerk typed, or show how their submit went: a sync that brings
 /// records while one does says so (the rows refresh in place either way).

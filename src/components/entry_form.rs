@@ -6,7 +6,7 @@
 use super::choices::{fill_last_purpose, PermittedChips};
 use super::focus::focus_after_paint;
 use super::inside_list::{Notice, Occupancy};
-use super::record_form::{busy_shown, Field as RecordField, FieldRefusal, Outcome, RecordForm};
+use super::record_form::{form_busy, Field as RecordField, FieldRefusal, Outcome, RecordForm};
 use super::record_time::{self, ChosenTime, RecordTimeControl};
 use super::shown::Shown;
 use crate::auth::session::Session;
@@ -195,7 +195,7 @@ pub fn EntryForm(
             <RecordTimeControl time/>
             <FieldRefusal field=Field::NameTag id="entry-name-tag-error"/>
             <button type="submit" id="record-entry" class="button primary big"
-                disabled=busy_shown(record)>
+                disabled=form_busy()>
                 {tr!("名札を確認して入室を記録")}
             </button>
             <p class="hint">{tr!("入室する方の名札の着用を確かめてから押してください（第17条第2項）。")}</p>

@@ -16,9 +16,7 @@ pub fn focus_next(id: &'static str) {
 /// once, ~1 ms before the row could be drawn), and the cursor is back in the person's field a
 /// frame later.
 pub fn focus_after_paint(id: &'static str) {
-    request_animation_frame(move || {
-        set_timeout(move || focus_now(id), std::time::Duration::ZERO);
-    });
+    crate::state::after_paint(move || focus_now(id));
 }
 
 fn focus_now(id: &str) {

@@ -62,6 +62,8 @@ impl Outcome {
 #[derive(Clone, Copy)]
 pub struct FormState {
     pub outcome: RwSignal<Outcome>,
+    /// The form's write pending for `BUSY_SHOWN_AFTER` (its `aria-busy`, its button's `disabled`).
+    pub busy: Signal<bool>,
 }
 
 /// A form of a register: submitting dispatches `action`, which records and resolves to how it
@@ -77,6 +79,7 @@ pub fn RecordForm(
 ) -> impl IntoView {
     let state = FormState {
         outcome: RwSignal::new(Outcome::Nothing),
+        busy: busy_shown(action),
     };
     provide_context(state);
     Effect::new(move |_| {
@@ -96,10 +99,9 @@ pub fn RecordForm(
         typed.set(false);
         action.dispatch(());
     };
-    let busy = busy_shown(action);
     view! {
         <form class=class on:submit=submit on:input=move |_| typed.set(true)
-            aria-busy=move || busy.get().to_string()>
+            aria-busy=move || state.busy.get().to_string()>
             {children()}
             <FormOutcome outcome=state.outcome/>
         </form>
@@ -112,15 +114,18 @@ pub fn RecordForm(
 /// store) still shows that it is working.
 pub const BUSY_SHOWN_AFTER: Duration = Duration::from_millis(150);
 
-/// `action` pending, once it has been pending for `BUSY_SHOWN_AFTER` (a form's `aria-busy`,
-/// its button's `disabled`). Its submit refuses a second dispatch meanwhile by itself.
-pub fn busy_shown<I: 'static, O: 'static>(action: Action<I, O>) -> Signal<bool> {
+/// `action` pending, once it has been pending for `BUSY_SHOWN_AFTER`. Its submit refuses a
+/// second dispatch meanwhile by itself.
+fn busy_shown<I: 'static, O: 'static>(action: Action<I, O>) -> Signal<bool> {
     let shown = RwSignal::new(false);
     let timer = StoredValue::new(None::<TimeoutHandle>);
-    Effect::new(move |_| {
+    let stop = move || {
         if let Some(handle) = timer.try_update_value(Option::take).flatten() {
             handle.clear();
         }
+    };
+    Effect::new(move |_| {
+        stop();
         if !action.pending().get() {
             shown.set(false);
             return;
@@ -130,12 +135,15 @@ pub fn busy_shown<I: 'static, O: 'static>(action: Action<I, O>) -> Signal<bool> 
         };
         timer.set_value(set_timeout_with_handle(show, BUSY_SHOWN_AFTER).ok());
     });
-    on_cleanup(move || {
-        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
-            handle.clear();
-        }
-    });
+    on_cleanup(stop);
     shown.into()
+}
+
+/// Whether the enclosing form shows itself busy (for its submit button's `disabled`).
+pub fn form_busy() -> Signal<bool> {
+    use_context::<FormState>()
+        .map(|s| s.busy)
+        .unwrap_or_default()
 }
 
 /// Counts the form in `Editing` while it holds typing or shows an outcome.

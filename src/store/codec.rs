@@ -30,6 +30,14 @@ pub fn from_js_all<T: DeserializeOwned>(values: Vec<JsValue>) -> Result<Vec<T>> 
     from_json_text(&json_text(&array)?)
 }
 
+/// The field at `path` of a stored record (`["payload", "room_id"]`), read as it is stored,
+/// without reading the record: `undefined` where it has none.
+pub fn stored_field(value: &JsValue, path: &[&str]) -> JsValue {
+    path.iter().fold(value.clone(), |at, name| {
+        js_sys::Reflect::get(&at, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+    })
+}
+
 /// The browser's JSON of `value` (`undefined`, which has none, as `null`).
 fn json_text(value: &JsValue) -> Result<String> {
     if value.is_undefined() {

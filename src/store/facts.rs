@@ -2,7 +2,7 @@
 //! daicho-core's `needs` names for the act, and for an entry the door's `DoorFacts`. Nothing
 //! else is read, and never a whole logbook.
 
-use super::codec::from_js;
+use super::codec::{from_js, stored_field};
 use super::registers::{events_of_kinds, only, referring};
 use super::{event_key, records, schema, Result};
 use chrono::{DateTime, Utc};
@@ -234,7 +234,12 @@ async fn elsewhere(tx: &Transaction, entry: &EntryRecorded) -> Result<Vec<Elsewh
     let from = at - daicho_core::entry_log::STAY_LIMIT_HOURS * 3_600_000;
     // Only other rooms' lines need reading: this room's are not the rule's concern, and a clerk
     // at a counter has many of them in a day.
-    let other_room = |stored: &JsValue| stored_room(stored) != entry.room_id;
+    let other_room = |stored: &JsValue| {
+        stored_field(stored, &["payload", "room_id"])
+            .as_string()
+            .as_deref()
+            != Some(&entry.room_id)
+    };
     let lines = person_lines_where(tx, &entry.person_id, from, at, other_room).await?;
     let open = lines
         .into_iter()
@@ -289,15 +294,6 @@ async fn person_lines_where(
         .iter()
         .filter_map(|e| EntryRecord::of_events(e, &exits))
         .collect())
-}
-
-/// The room of a stored entry event (`payload.room_id`), read without reading the event.
-fn stored_room(stored: &JsValue) -> String {
-    js_sys::Reflect::get(stored, &JsValue::from_str("payload"))
-        .and_then(|payload| js_sys::Reflect::get(&payload, &JsValue::from_str("room_id")))
-        .ok()
-        .and_then(|room| room.as_string())
-        .unwrap_or_default()
 }
 
 /// Every entry manager's measure recorded, in the order recorded (a handful a room: one kind

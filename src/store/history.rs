@@ -3,7 +3,7 @@
 //! from one record per JST day kept in the same transaction as the events. Nothing here
 //! changes or deletes an event: the history has no such path (第12条, seven years).
 
-use super::codec::{from_js, from_js_all, to_js};
+use super::codec::{from_js, from_js_all, stored_field, to_js};
 use super::paging::PageCursor;
 use super::{schema, Result, Store, StoreError};
 use daicho_core::history::{day_start_ms, jst_day, Act, DayCounts, HistoryFilter};
@@ -338,17 +338,11 @@ fn matches(filter: &HistoryFilter, value: &JsValue) -> bool {
 }
 
 fn field(value: &JsValue, name: &str) -> String {
-    js_sys::Reflect::get(value, &JsValue::from_str(name))
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default()
+    stored_field(value, &[name]).as_string().unwrap_or_default()
 }
 
 /// The stored event's `hlc.wall_ms`.
 fn wall_ms(value: &JsValue) -> i64 {
-    js_sys::Reflect::get(value, &JsValue::from_str("hlc"))
-        .and_then(|hlc| js_sys::Reflect::get(&hlc, &JsValue::from_str("wall_ms")))
-        .ok()
-        .and_then(|ms| ms.as_f64())
-        .map_or(0, |ms| ms as i64)
+    let ms = stored_field(value, &["hlc", "wall_ms"]).as_f64();
+    ms.map_or(0, |ms| ms as i64)
 }

@@ -333,14 +333,16 @@ impl Registers {
     /// through its indexes).
     pub fn door_facts(&self, entry: &EntryRecorded) -> DoorFacts {
         let lines = self.lines();
-        let previous = crate::entry_log::previous_entry_at(&lines, entry);
-        DoorFacts {
+        let facts = DoorFacts {
             loans_out: self.room_loans(entry, |l| l.is_out()),
             inside: self.inside(&entry.room_id),
-            elsewhere: self.elsewhere(entry, lines),
             ..self.named_facts(entry)
         }
-        .with_previous_entry(|| previous)
+        .with_previous_entry(|| crate::entry_log::previous_entry_at(&lines, entry));
+        DoorFacts {
+            elsewhere: self.elsewhere(entry, lines),
+            ..facts
+        }
     }
 
     /// The person's lines in other rooms open at the entry's moment, with their rooms' names.
