@@ -127,6 +127,7 @@ pub async fn connect(url: &str) -> anyhow::Result<AnyPool> {
     AnyPoolOptions::new()
         // SQLite has one writer at a time anyway; PostgreSQL serves the pulls in parallel.
         .max_connections(if engine == Engine::Sqlite { 4 } else { 16 })
+        .after_release(|conn, _| Box::pin(lend_again(conn)))
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 // WAL: readers never wait for the writer, nor it for them.
@@ -139,6 +140,21 @@ pub async fn connect(url: &str) -> anyhow::Result<AnyPool> {
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open the {} database", engine.name()))
+}
+
+/// Whether a connection back from a request may be lent again: not while it is still inside
+/// a transaction, which would keep SQLite's write lock and refuse the next `BEGIN IMMEDIATE`
+/// ("non-zero transaction depth"). A dropped `Transaction` queues its rollback; the ping runs
+/// after it. A connection still inside one is closed, which ends the transaction.
+async fn lend_again(conn: &mut AnyConnection) -> sqlx::Result<bool> {
+    if conn.is_in_transaction() {
+        conn.ping().await?;
+    }
+    if conn.is_in_transaction() {
+        tracing::warn!("a connection came back inside a transaction: closed");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 fn migrator(engine: Engine) -> sqlx::migrate::Migrator {
@@ -187,10 +203,24 @@ fn create_data_dir(url: &str) -> anyhow::Result<()> {
 /// A transaction that will write. On SQLite it takes the one write lock at once (IMMEDIATE):
 /// a deferred transaction that reads first fails outright (SQLITE_BUSY) when it comes to write
 /// after another writer committed, where this one waits its turn (the busy timeout).
+///
+/// It begins on a task of its own: a request dropped mid-way (its client gone) would otherwise
+/// drop sqlx's begin between the BEGIN run and the `Transaction` that ends it, and the pool lend
+/// the connection on inside a transaction nothing ends (holding SQLite's write lock). The task
+/// runs to the end; a `Transaction` nobody awaits is dropped, which rolls it back.
 pub async fn begin_write(pool: &AnyPool) -> sqlx::Result<Transaction<'static, Any>> {
-    match Engine::of(pool) {
-        Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
-        Engine::Postgres => pool.begin().await,
+    let pool = pool.clone();
+    let begun = tokio::spawn(async move {
+        match Engine::of(&pool) {
+            Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => pool.begin().await,
+        }
+    });
+    match begun.await {
+        Ok(begun) => begun,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only when the runtime itself shuts down.
+        Err(_) => Err(sqlx::Error::PoolClosed),
     }
 }
 
@@ -252,6 +282,8 @@ mod tests {
     use daicho_core::room::default_rooms;
     use daicho_core::{DeviceId, Event, EventKind, Hlc};
     use ed25519_dalek::SigningKey;
+    use sqlx::TransactionManager as _;
+    use std::time::Duration;
 
     fn first_event(device: &str) -> Event {
         let kind = EventKind::RoomDefined(default_rooms().remove(0));
@@ -267,6 +299,68 @@ mod tests {
             kind,
             GENESIS_HASH,
         )
+    }
+
+    /// A fresh SQLite file with the tables, in `dir`.
+    async fn fresh_sqlite(dir: &Path) -> AnyPool {
+        open(&sqlite_url(&dir.join("daicho.sqlite3")).unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// Stores one security exception through `begin_write`: a write as a push makes one.
+    async fn write_once(pool: &AnyPool, seq: u64) -> sqlx::Result<()> {
+        let mut tx = begin_write(pool).await?;
+        crate::event_log::insert_exception(&mut tx, "tablet-a", seq, "fork", "test").await?;
+        tx.commit().await
+    }
+
+    #[tokio::test]
+    async fn a_connection_back_in_a_transaction_is_closed_not_lent_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = fresh_sqlite(dir.path()).await;
+        // As a request cancelled just after its BEGIN ran leaves it: inside a transaction
+        // that nothing will end, holding SQLite's one write lock.
+        let mut conn = pool.acquire().await.unwrap();
+        <Any as sqlx::Database>::TransactionManager::begin(
+            &mut conn,
+            Some("BEGIN IMMEDIATE".into()),
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        // Every later writer would wait out the busy timeout ("database is locked"), and the
+        // one given that connection be refused ("non-zero transaction depth").
+        for seq in 1..=8 {
+            write_once(&pool, seq).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_cancelled_while_it_begins_leaves_no_transaction_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = fresh_sqlite(dir.path()).await;
+        // A client that closes its request drops the handler wherever it waits: here at each
+        // of begin_write's first steps in turn, the BEGIN given time to run between them.
+        for polls in 1..=6 {
+            for _ in 0..5 {
+                let mut begin = Box::pin(begin_write(&pool));
+                for _ in 0..polls {
+                    // A zero timeout polls the future once.
+                    if tokio::time::timeout(Duration::ZERO, begin.as_mut())
+                        .await
+                        .is_ok()
+                    {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                drop(begin);
+            }
+        }
+        for seq in 1..=8 {
+            write_once(&pool, seq).await.unwrap();
+        }
     }
 
     #[test]
