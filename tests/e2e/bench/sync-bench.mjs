@@ -167,9 +167,14 @@ async function pushRun(browser) {
   await syncSettled(page).catch(async () => {
     throw new Error(`first sync: ${await page.locator('.sync-page').innerText()}`);
   });
+  // The bench holds the tabs' sync lock while the chain grows and over the reload: a sync
+  // that starts by itself (the runner's timer) would send part of the chain before the timed
+  // one, or have its request cut by the reload. The timed one is the sync by hand, which
+  // takes the lock when released.
+  await page.evaluate(() => new Promise((held) => {
+    navigator.locks.request('daicho-sync', () => { held(); return new Promise(() => {}); });
+  }));
   const events = await growChain(page);
-  // The bench holds the tabs' sync lock over the reload, so the sync that starts by itself on
-  // opening waits; the timed one is the sync by hand, which takes the lock when released.
   await page.addInitScript(() => {
     navigator.locks.request('daicho-sync', () => new Promise((release) => { window.benchRelease = release; }));
   });
