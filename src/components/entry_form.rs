@@ -129,7 +129,7 @@ pub fn EntryForm(
                     notice.try_set(None);
                 }
             }
-            Outcome::of(result, tr!("入室を記録しました。"))
+            Outcome::said_by_page(result)
         }
     });
     fill_purpose_from_last_entry(draft, room);

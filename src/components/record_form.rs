@@ -35,6 +35,15 @@ impl Outcome {
         }
     }
 
+    /// How a store write went whose success the page says itself (the logbook's notice: who,
+    /// and when): nothing under the form then, so it is not said twice.
+    pub fn said_by_page<T>(result: Result<T, StoreError>) -> Outcome {
+        match Outcome::of(result, String::new()) {
+            Outcome::Done(_) => Outcome::Nothing,
+            not_done => not_done,
+        }
+    }
+
     pub fn is_done(&self) -> bool {
         matches!(self, Outcome::Done(_))
     }

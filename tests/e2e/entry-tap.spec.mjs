@@ -65,5 +65,7 @@ test('a double tap records one entry; the button shows busy only once the write 
   // One entry recorded, and nothing refused: the second tap was never sent to the store.
   expect(await entries(page)).toBe(before + 1);
   await expect(page.locator('.entry-form [role="alert"]')).toHaveCount(0);
-  await expect(page.locator('.entry-form .status')).toContainText('入室を記録しました');
+  // Said once, by the page's notice (who, and when), not again under the form.
+  await expect(page.locator('.notice')).toContainText(`${YAMADA.name}さんの入室を記録しました`);
+  await expect(page.locator('.entry-form .status')).toHaveCount(0);
 });
