@@ -128,10 +128,7 @@ impl Naming {
             ("how", || tr!("処置")),
             ("note", || tr!("経緯")),
         ];
-        let payload = serde_json::to_value(&event.kind)
-            .ok()
-            .and_then(|v| v.get("payload").cloned())
-            .unwrap_or(Value::Null);
+        let payload = event.kind.payload_value();
         let person = |id: &str| directory.name_of(id);
         FIELDS
             .iter()

@@ -151,10 +151,7 @@ fn HistoryEvent(event: Event, rooms: BTreeMap<String, Room>) -> impl IntoView {
     let directory = expect_context::<Directory>();
     let tag = event.kind.tag();
     let at = DateTime::<Utc>::from_timestamp_millis(event.hlc.wall_ms).unwrap_or_default();
-    let payload = serde_json::to_value(&event.kind)
-        .ok()
-        .and_then(|v| v.get("payload").cloned())
-        .unwrap_or(Value::Null);
+    let payload = event.kind.payload_value();
     let fields = fields_of(&payload)
         .into_iter()
         // A master record's own id is internal (it is named by its other fields); an ID
@@ -416,10 +413,7 @@ fn japanese_label(key: &str) -> String {
 
 /// The fields of the original a clerk may amend: its text fields.
 fn amendable(original: &Event) -> Vec<String> {
-    let payload = serde_json::to_value(&original.kind)
-        .ok()
-        .and_then(|v| v.get("payload").cloned())
-        .unwrap_or(Value::Null);
+    let payload = original.kind.payload_value();
     fields_of(&payload)
         .into_iter()
         .filter(|(k, v)| v.is_string() && !k.ends_with("_id") && !k.ends_with("_by"))

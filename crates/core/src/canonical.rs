@@ -6,21 +6,30 @@
 //!
 //! `#[serde(deny_unknown_fields)]` cannot say this: serde does not support it beside the
 //! `#[serde(flatten)]` that puts `kind` and `payload` at the event's top level, and it would
-//! miss the `null`s. So the received JSON is read, and compared, as a value, with the event's
-//! own serialisation (key order and string escapes aside, which the hash's bytes fix anyway).
+//! miss the `null`s. So the received JSON text is compared with the event's own serialisation:
+//! as text first (the endpoint and the browser's store write exactly that), and only where the
+//! texts differ as values (key order and string escapes aside, which the hash's bytes fix
+//! anyway). Each event is read from its own text, as stored records are: the wasm holds one
+//! reader and one writer of every event type, not a second pair for `serde_json::Value`.
 
 use crate::event::Event;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 impl Event {
     /// The event `json` holds, if `json` is exactly its canonical form (as a value), else
     /// where it differs: `unknown field payload.note`.
-    pub fn from_exact_json(json: &Value) -> Result<Event, String> {
-        let event = Event::deserialize(json).map_err(|e| e.to_string())?;
-        let canonical = serde_json::to_value(&event).map_err(|e| e.to_string())?;
-        match first_difference(json, &canonical, "") {
+    pub fn from_exact_json(json: &str) -> Result<Event, String> {
+        let event: Event = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let canonical = serde_json::to_string(&event).map_err(|e| e.to_string())?;
+        if canonical == json {
+            return Ok(event);
+        }
+        let sent: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let canonical: Value = serde_json::from_str(&canonical).map_err(|e| e.to_string())?;
+        match first_difference(&sent, &canonical, "") {
             Some(difference) => Err(difference),
             None => Ok(event),
         }
@@ -60,18 +69,22 @@ fn first_difference(sent: &Value, canonical: &Value, at: &str) -> Option<String>
 /// `#[serde(deserialize_with)]` for a list of events received (a push, a pulled page): each
 /// in its canonical form, or the list is refused naming the first that is not.
 pub fn exact_events<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Event>, D::Error> {
-    Vec::<Value>::deserialize(d)?
+    Vec::<Box<RawValue>>::deserialize(d)?
         .iter()
         .enumerate()
         .map(|(i, json)| {
-            Event::from_exact_json(json).map_err(|e| D::Error::custom(format!("events[{i}]: {e}")))
+            Event::from_exact_json(json.get())
+                .map_err(|e| D::Error::custom(format!("events[{i}]: {e}")))
         })
         .collect()
 }
 
-/// `#[serde(deserialize_with)]` for one event received (an archive's event line).
+/// `#[serde(deserialize_with)]` for one event received (an archive's event line). Read as a
+/// value, not its text: the line's tagged enum hands its fields over buffered, where no
+/// `RawValue` can be read (the value's text then differs in key order, and is compared as
+/// values).
 pub fn exact_event<'de, D: Deserializer<'de>>(d: D) -> Result<Event, D::Error> {
-    Event::from_exact_json(&Value::deserialize(d)?).map_err(D::Error::custom)
+    Event::from_exact_json(&Value::deserialize(d)?.to_string()).map_err(D::Error::custom)
 }
 
 #[cfg(test)]
@@ -159,15 +172,14 @@ mod tests {
     #[test]
     fn an_event_in_its_canonical_form_reads_whatever_its_key_order() {
         let [first, _] = example();
-        let json = serde_json::to_value(&first).unwrap();
+        let json = serde_json::to_string(&first).unwrap();
         assert_eq!(Event::from_exact_json(&json), Ok(first.clone()));
-        // Key order and escapes are the hash's business, not the reader's.
-        let reordered: Value = serde_json::from_str(
-            &serde_json::to_string(&json)
-                .unwrap()
-                .replace("電", "\\u96fb"),
-        )
-        .unwrap();
+        // Key order, escapes and spaces are the hash's business, not the reader's.
+        let reordered = serde_json::to_string(&serde_json::to_value(&first).unwrap())
+            .unwrap()
+            .replace("電", "\\u96fb")
+            .replace(",", ", ");
+        assert_ne!(reordered, json);
         assert_eq!(Event::from_exact_json(&reordered), Ok(first));
     }
 
@@ -202,7 +214,7 @@ mod tests {
                 Some(value) => object.insert(member.into(), value),
                 None => object.remove(member),
             };
-            let refused = Event::from_exact_json(&changed).unwrap_err();
+            let refused = Event::from_exact_json(&changed.to_string()).unwrap_err();
             assert!(refused.contains(want), "{refused} (wanted {want})");
         }
         // A field canonically left out (empty optional) may not be sent as null.
@@ -212,11 +224,20 @@ mod tests {
             "room_id": "room-1", "person_id": "p", "person": {"name": "n", "affiliation": "a"},
             "escort_id": null, "purpose": "p", "name_tag_worn": true, "entered_at": 0,
         });
-        let refused = Event::from_exact_json(&entry).unwrap_err();
+        let refused = Event::from_exact_json(&entry.to_string()).unwrap_err();
         assert!(
             refused.contains("unknown field payload.escort_id"),
             "{refused}"
         );
+    }
+
+    #[test]
+    fn a_field_sent_twice_is_refused_even_when_one_copy_is_canonical() {
+        let [first, _] = example();
+        let json = serde_json::to_string(&first).unwrap();
+        let twice = json.replacen("{", "{\"operator\":\"別人\",", 1);
+        let refused = Event::from_exact_json(&twice).unwrap_err();
+        assert!(refused.contains("duplicate field `operator`"), "{refused}");
     }
 
     #[test]

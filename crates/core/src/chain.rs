@@ -8,7 +8,7 @@
 use crate::api::ApiCode;
 use crate::event::{DeviceId, Event, GENESIS_HASH};
 use crate::sync_limits::{
-    has_unstorable_char, value_has_unstorable_char, EARLIEST_EVENT_MS, MAX_CLOCK_AHEAD_MS,
+    has_unstorable_char, kind_has_unstorable_char, EARLIEST_EVENT_MS, MAX_CLOCK_AHEAD_MS,
     MAX_HLC_COUNTER,
 };
 use serde::{Deserialize, Serialize};
@@ -256,7 +256,7 @@ fn clock_is_plausible(event: &Event, now_ms: i64) -> bool {
 fn has_unstorable_text(event: &Event) -> bool {
     has_unstorable_char(&event.device.0)
         || has_unstorable_char(&event.operator)
-        || serde_json::to_value(&event.kind).map_or(true, |v| value_has_unstorable_char(&v))
+        || kind_has_unstorable_char(&event.kind)
 }
 
 /// The hash the event at `seq` must link to: the stored one before it, or genesis.

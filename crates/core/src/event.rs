@@ -179,6 +179,16 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The payload as a JSON value, for pages that show any kind's fields by name. Through
+    /// its JSON text, so the wasm needs no second writer of every payload type for `Value`.
+    pub fn payload_value(&self) -> serde_json::Value {
+        serde_json::to_string(self)
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|mut kind| kind.get_mut("payload").map(serde_json::Value::take))
+            .unwrap_or(serde_json::Value::Null)
+    }
+
     /// The record this event acts on, for kinds that act on an earlier one (an exit closes an
     /// entry, a correction points at its target, …): the record's history is its own event
     /// and every event that refers to it.

@@ -56,8 +56,7 @@ pub fn has_unstorable_char(text: &str) -> bool {
 
 /// Refuses a record with a NUL character in any of its texts (`has_unstorable_char`).
 pub fn check_text(kind: &EventKind) -> Result<(), Refusals> {
-    let value = serde_json::to_value(kind).unwrap_or_default();
-    if !value_has_unstorable_char(&value) {
+    if !kind_has_unstorable_char(kind) {
         return Ok(());
     }
     Err(Refusals(vec![Refusal::new(
@@ -67,17 +66,21 @@ pub fn check_text(kind: &EventKind) -> Result<(), Refusals> {
     )]))
 }
 
-/// True when any string (or object key) within `value` has a NUL.
-pub fn value_has_unstorable_char(value: &serde_json::Value) -> bool {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => has_unstorable_char(s),
-        Value::Array(items) => items.iter().any(value_has_unstorable_char),
-        Value::Object(map) => map
-            .iter()
-            .any(|(k, v)| has_unstorable_char(k) || value_has_unstorable_char(v)),
-        _ => false,
+/// True when any text of the record (a string or an object key within it) has a NUL.
+/// Read from its JSON text, which serde_json writes with every NUL as `\u0000` and every
+/// backslash as `\\`: an escape starts at a backslash that is not itself escaped.
+pub fn kind_has_unstorable_char(kind: &EventKind) -> bool {
+    let Ok(json) = serde_json::to_string(kind) else {
+        return true;
+    };
+    let mut rest = json.as_bytes();
+    while let Some(at) = rest.iter().position(|&b| b == b'\\') {
+        if rest[at + 1..].starts_with(b"u0000") {
+            return true;
+        }
+        rest = rest.get(at + 2..).unwrap_or_default();
     }
+    false
 }
 
 #[cfg(test)]
@@ -131,7 +134,9 @@ mod tests {
         let refused = check_text(&with("before\0after")).unwrap_err();
         assert_eq!(refused.0[0].code, RefusalCode::UnstorableCharacter);
         assert_eq!(refused.0[0].field, Field::Record);
-        // A backslash and "0" typed as text are not a NUL.
+        // A backslash and "0" typed as text are not a NUL, nor is one after a backslash.
         assert_eq!(check_text(&with("\\0 and \\u0000")), Ok(()));
+        assert_eq!(check_text(&with("\\\\u0000 \\")), Ok(()));
+        assert!(check_text(&with("\\\0")).is_err());
     }
 }

@@ -537,9 +537,7 @@ pub async fn verify_database(
 /// The event of a stored row, if its body reads and its columns say the same as the body.
 fn stored_event(stored: &StoredEvent) -> Result<Event, Problem> {
     let record = format!("event at pos {}", stored.pos);
-    let event = serde_json::from_str(&stored.body)
-        .map_err(|e| e.to_string())
-        .and_then(|json| Event::from_exact_json(&json))
+    let event = Event::from_exact_json(&stored.body)
         .or_else(|e| problem(&record, format!("its body is unreadable: {e}")))?;
     let from_body = (
         event.device.0.clone(),
