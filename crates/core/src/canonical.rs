@@ -19,8 +19,9 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 impl Event {
-    /// The event `json` holds, if `json` is exactly its canonical form (as a value), else
-    /// where it differs: `unknown field payload.note`.
+    /// The event `json` holds, if `json` is exactly its canonical form (as text, or as a value
+    /// where only key order, escapes or spaces differ), else where it differs:
+    /// `unknown field payload.note`.
     pub fn from_exact_json(json: &str) -> Result<Event, String> {
         let event: Event = serde_json::from_str(json).map_err(|e| e.to_string())?;
         let canonical = serde_json::to_string(&event).map_err(|e| e.to_string())?;

@@ -224,8 +224,7 @@ impl Registers {
         now: DateTime<Utc>,
         rules: impl FnOnce() -> Result<(), Refusals>,
     ) -> Result<(), Refusals> {
-        crate::sync_limits::check_size(kind)?;
-        crate::sync_limits::check_text(kind)?;
+        crate::sync_limits::check_content(kind)?;
         let day = crate::wareki::to_jst(now).date_naive();
         crate::authority::check_authority(self, operator, kind, day)?;
         rules()

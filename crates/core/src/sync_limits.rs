@@ -18,21 +18,32 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// The most bytes one record's content (its kind and payload, as JSON) may take: a quarter of
 /// a body, so a batch always carries several and no record is too large ever to be sent.
-/// Checked when it is recorded (`check_size`), with every other rule.
+/// Checked when it is recorded (`check_content`), with every other rule.
 pub const MAX_RECORD_BYTES: usize = MAX_BODY_BYTES / 4;
+
+/// The rules on a record's content as a whole (its kind and payload, as JSON), read from one
+/// serialisation: its size (`check_size`), then its texts (`check_text`).
+pub fn check_content(kind: &EventKind) -> Result<(), Refusals> {
+    let json = serde_json::to_string(kind).unwrap_or_default();
+    check_size(&json)?;
+    check_text(&json)
+}
 
 /// Refuses a record whose content takes more than `MAX_RECORD_BYTES`: a text pasted by
 /// mistake would otherwise stop the device's sync for good (its chain cannot pass it).
-pub fn check_size(kind: &EventKind) -> Result<(), Refusals> {
-    let bytes = serde_json::to_vec(kind).map_or(0, |json| json.len());
+fn check_size(json: &str) -> Result<(), Refusals> {
+    let bytes = json.len();
     if bytes <= MAX_RECORD_BYTES {
         return Ok(());
     }
-    let code = RefusalCode::RecordTooLarge {
+    Err(refusal(RefusalCode::RecordTooLarge {
         kib: bytes.div_ceil(1024),
         max_kib: MAX_RECORD_BYTES / 1024,
-    };
-    Err(Refusals(vec![Refusal::new(code, Field::Record, None)]))
+    }))
+}
+
+fn refusal(code: RefusalCode) -> Refusals {
+    Refusals(vec![Refusal::new(code, Field::Record, None)])
 }
 
 /// How far ahead of the receiver's clock an event's clock may be: the same five minutes a
@@ -54,25 +65,22 @@ pub fn has_unstorable_char(text: &str) -> bool {
     text.contains('\0')
 }
 
-/// Refuses a record with a NUL character in any of its texts (`has_unstorable_char`).
-pub fn check_text(kind: &EventKind) -> Result<(), Refusals> {
-    if !kind_has_unstorable_char(kind) {
-        return Ok(());
+/// Refuses a record with a NUL character in any of its texts (`has_unstorable_char`'s rule).
+fn check_text(json: &str) -> Result<(), Refusals> {
+    if json_has_nul(json) {
+        return Err(refusal(RefusalCode::UnstorableCharacter));
     }
-    Err(Refusals(vec![Refusal::new(
-        RefusalCode::UnstorableCharacter,
-        Field::Record,
-        None,
-    )]))
+    Ok(())
 }
 
 /// True when any text of the record (a string or an object key within it) has a NUL.
-/// Read from its JSON text, which serde_json writes with every NUL as `\u0000` and every
-/// backslash as `\\`: an escape starts at a backslash that is not itself escaped.
 pub fn kind_has_unstorable_char(kind: &EventKind) -> bool {
-    let Ok(json) = serde_json::to_string(kind) else {
-        return true;
-    };
+    serde_json::to_string(kind).map_or(true, |json| json_has_nul(&json))
+}
+
+/// True when serde_json's text `json` holds a NUL: it writes every NUL of a string or key as
+/// `\u0000` and every backslash as `\\`, so an escape starts at a backslash not itself escaped.
+fn json_has_nul(json: &str) -> bool {
     let mut rest = json.as_bytes();
     while let Some(at) = rest.iter().position(|&b| b == b'\\') {
         if rest[at + 1..].starts_with(b"u0000") {
@@ -102,8 +110,8 @@ mod tests {
 
     #[test]
     fn a_record_up_to_the_limit_is_accepted_and_one_byte_more_is_refused_with_its_size() {
-        assert_eq!(check_size(&exported(MAX_RECORD_BYTES)), Ok(()));
-        let refused = check_size(&exported(MAX_RECORD_BYTES + 1)).unwrap_err();
+        assert_eq!(check_content(&exported(MAX_RECORD_BYTES)), Ok(()));
+        let refused = check_content(&exported(MAX_RECORD_BYTES + 1)).unwrap_err();
         let refusal = &refused.0[0];
         assert_eq!(refusal.field, Field::Record);
         assert_eq!(
@@ -130,13 +138,13 @@ mod tests {
                 filter: filter.into(),
             })
         };
-        assert_eq!(check_text(&with("tab\tand\nnewline")), Ok(()));
-        let refused = check_text(&with("before\0after")).unwrap_err();
+        assert_eq!(check_content(&with("tab\tand\nnewline")), Ok(()));
+        let refused = check_content(&with("before\0after")).unwrap_err();
         assert_eq!(refused.0[0].code, RefusalCode::UnstorableCharacter);
         assert_eq!(refused.0[0].field, Field::Record);
         // A backslash and "0" typed as text are not a NUL, nor is one after a backslash.
-        assert_eq!(check_text(&with("\\0 and \\u0000")), Ok(()));
-        assert_eq!(check_text(&with("\\\\u0000 \\")), Ok(()));
-        assert!(check_text(&with("\\\0")).is_err());
+        assert_eq!(check_content(&with("\\0 and \\u0000")), Ok(()));
+        assert_eq!(check_content(&with("\\\\u0000 \\")), Ok(()));
+        assert!(check_content(&with("\\\0")).is_err());
     }
 }
