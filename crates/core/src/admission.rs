@@ -67,6 +67,18 @@ impl DoorFacts {
         }
         self
     }
+
+    /// These facts as at `entry`'s moment: of `elsewhere`, only the lines open then. Facts
+    /// read ahead of the tap hold every line that could be open at any later moment.
+    pub fn at_entry(mut self, entry: &EntryRecorded) -> Self {
+        self.elsewhere.retain(|e| open_elsewhere(&e.line, entry));
+        self
+    }
+}
+
+/// Is `line` one of another room, with the person inside at `entry`'s moment (第19条第1項)?
+pub fn open_elsewhere(line: &EntryRecord, entry: &EntryRecorded) -> bool {
+    line.room_id != entry.room_id && line.was_inside_at(entry.entered_at)
 }
 
 /// A line of another room the logbook shows the person inside.
@@ -95,9 +107,7 @@ pub fn judge(entry: &EntryRecorded, facts: &DoorFacts, now: DateTime<Utc>) -> Re
 /// the re-check raises it for the entry manager all the same (`rule_breaks`).
 fn inside_elsewhere(entry: &EntryRecorded, elsewhere: &[Elsewhere]) -> Option<Refusal> {
     let open = elsewhere.iter().find(|e| {
-        e.line.room_id != entry.room_id
-            && e.line.was_inside_at(entry.entered_at)
-            && entry.inside_elsewhere.as_ref() != Some(&e.line.id)
+        open_elsewhere(&e.line, entry) && entry.inside_elsewhere.as_ref() != Some(&e.line.id)
     })?;
     let code = RefusalCode::InsideAnotherRoom {
         entry: open.line.id.to_string(),

@@ -353,8 +353,7 @@ impl Registers {
         let lines = lines.into_iter().filter(|l| {
             !entry.person_id.is_empty()
                 && l.person_id == entry.person_id
-                && l.room_id != entry.room_id
-                && l.was_inside_at(entry.entered_at)
+                && admission::open_elsewhere(l, entry)
         });
         lines
             .map(|line| admission::Elsewhere {
