@@ -56,11 +56,19 @@ async fn read_keyed<T: serde::de::DeserializeOwned>(
 /// The events of `kinds`, in fold order.
 pub(super) async fn events_of_kinds(tx: &Transaction, kinds: &[EventTag]) -> Result<Vec<Event>> {
     let index = tx.store(schema::EVENTS)?.index(schema::EVENTS_BY_KIND)?;
+    // One read per kind, all issued together: the transaction answers them in one go.
+    let ranges = kinds.iter().map(|kind| only(kind.as_str()));
+    let reads = ranges
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .map(|range| index.get_all(Some(range), None));
     let mut events = Vec::new();
-    for kind in kinds {
-        for value in index.get_all(Some(only(kind.as_str())?), None).await? {
-            events.push(from_js::<Event>(value)?);
-        }
+    for value in futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .flatten()
+    {
+        events.push(from_js::<Event>(value)?);
     }
     sort_by(&mut events, |a, b| a.fold_key().cmp(&b.fold_key()));
     Ok(events)
