@@ -17,6 +17,8 @@ pub const PULL_END: &str = "daicho:pull:end";
 pub const WRITE_START: &str = "daicho:write:start";
 /// Its verdict's facts read (and the chain's head beside them).
 pub const WRITE_JUDGED: &str = "daicho:write:judged";
+/// Its verdict taken from the door's facts read ahead (`store::door_ahead`), not read again.
+pub const WRITE_JUDGED_AHEAD: &str = "daicho:write:judged-ahead";
 /// Its event and records issued, before the commit.
 pub const WRITE_APPLIED: &str = "daicho:write:applied";
 /// Its transaction committed.
@@ -26,7 +28,13 @@ pub const WRITE_COMMITTED: &str = "daicho:write:committed";
 /// pull's and last write's marks, not every one since it was opened.
 const PUSH: [&str; 2] = [PUSH_START, PUSH_END];
 const PULL: [&str; 4] = [PULL_START, PAGE_FETCHED, PAGE_APPLIED, PULL_END];
-const WRITE: [&str; 4] = [WRITE_START, WRITE_JUDGED, WRITE_APPLIED, WRITE_COMMITTED];
+const WRITE: [&str; 5] = [
+    WRITE_START,
+    WRITE_JUDGED,
+    WRITE_JUDGED_AHEAD,
+    WRITE_APPLIED,
+    WRITE_COMMITTED,
+];
 
 /// Sets the mark `name`. A mark the browser refuses only loses a figure of the bench.
 pub fn mark(name: &str) {

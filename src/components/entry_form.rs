@@ -133,6 +133,7 @@ pub fn EntryForm(
         }
     });
     fill_purpose_from_last_entry(draft, room);
+    read_facts_ahead(draft, room, directory);
     let refused = move |fields: &'static [Field]| move || refused_at(record, fields).to_string();
     let person = move || directory.0.with(|m| m.get(&draft.person_id.get()).cloned());
     // A visitor's escort is recorded on the line at every level; the room's measure may
@@ -271,6 +272,28 @@ fn fill_purpose_from_last_entry(draft: Draft, room: Signal<Option<Room>>) {
                 .find(|e| e.room_id == room_id)
                 .map(|e| e.purpose)
         }
+    });
+}
+
+/// Once the room and who enters are chosen, the store reads what the verdict on their entry
+/// will read (`Store::read_entry_facts_ahead`): the tap then waits for its write alone, as
+/// long as nothing was written meanwhile.
+fn read_facts_ahead(draft: Draft, room: Signal<Option<Room>>, directory: Directory) {
+    let (store, session) = (use_store(), expect_context::<Session>());
+    Effect::new(move |_| {
+        let (room, person) = (room.get(), draft.person_id.get());
+        draft.escort_id.track();
+        if room.is_none() || person.is_empty() {
+            return;
+        }
+        let Ok(entry) = draft.entry(room, directory, None) else {
+            return;
+        };
+        let (store, operator) = (store.clone(), session.operator_id());
+        leptos::task::spawn_local(async move {
+            // A read that fails leaves the tap to read for itself, and say what failed.
+            let _ = store.read_entry_facts_ahead(&entry, &operator).await;
+        });
     });
 }
 

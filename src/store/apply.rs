@@ -4,7 +4,7 @@
 //! as atuin's records come to its tables whether made here or pulled.
 
 use super::codec::from_js;
-use super::{records, schema, Result, StoreError};
+use super::{records, registers_mark, schema, Result, StoreError};
 use daicho_core::projection::{self, Change, Found, Occupancy, Record, RecordKey, Update};
 use daicho_core::sort::sort_by;
 use daicho_core::{Event, EventKind};
@@ -113,14 +113,18 @@ impl<'a> Projection<'a> {
         Ok(())
     }
 
-    /// Writes every record the events changed: all requests issued together, a failure of
-    /// any aborting the transaction.
+    /// Writes every record the events changed, and a new mark of what the stores hold (the
+    /// caller stores the events beside): all requests issued together, a failure of any
+    /// aborting the transaction.
     pub(super) async fn write(self) -> Result<()> {
         let writes = self.changed.iter().map(|key| {
             let record = self.held.get(key).and_then(Option::as_ref);
             records::write(self.tx, key, record)
         });
-        futures::future::try_join_all(writes).await?;
+        futures::try_join!(
+            futures::future::try_join_all(writes),
+            registers_mark::renew(self.tx)
+        )?;
         Ok(())
     }
 }

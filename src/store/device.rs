@@ -9,7 +9,7 @@ use rexie::Transaction;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
-const KEY: &str = "self";
+pub(super) const KEY: &str = "self";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceState {
@@ -121,7 +121,7 @@ impl super::Store {
 }
 
 /// Where the sync's own record (its cursor, its last outcome) is kept in the device store.
-const SYNC_RECORD: &str = "sync";
+pub(super) const SYNC_RECORD: &str = "sync";
 
 /// Saves the sync's record inside the caller's transaction (which must cover the device
 /// store). The store keeps it and knows nothing of what it says.

@@ -3,6 +3,7 @@
 //! else is read, and never a whole logbook.
 
 use super::codec::{from_js, stored_field};
+use super::door_ahead::{self, AheadSlot};
 use super::registers::{events_of_kinds, only, referring};
 use super::{event_key, records, schema, Result};
 use chrono::{DateTime, Utc};
@@ -21,21 +22,28 @@ use rexie::{KeyRange, Transaction};
 use std::collections::BTreeSet;
 use wasm_bindgen::JsValue;
 
-/// The verdict on `kind` by `operator` now, from what this transaction holds. An entry's door
-/// facts are read beside what `needs` names, not after it.
+/// The verdict on `kind` by `operator` now, from what this transaction holds: for an entry, the
+/// facts read `ahead` where they are still what it holds; else its door facts read beside
+/// what `needs` names, not after it.
 pub(super) async fn judge(
     tx: &Transaction,
     kind: &EventKind,
     operator: &str,
     now: DateTime<Utc>,
+    ahead: &AheadSlot,
 ) -> Result<std::result::Result<(), Refusals>> {
+    if let EventKind::EntryRecorded(entry) = kind {
+        if let Some(verdict) = door_ahead::judge(tx, ahead, entry, operator, now).await? {
+            return Ok(verdict);
+        }
+    }
     let door = async {
         match kind {
             EventKind::EntryRecorded(entry) => door_facts(tx, entry).await.map(Some),
             _ => Ok(None),
         }
     };
-    let (registers, door) = futures::try_join!(read_needs(tx, kind, operator), door)?;
+    let ((registers, _), door) = futures::try_join!(read_needs(tx, kind, operator), door)?;
     Ok(match (kind, door) {
         (EventKind::EntryRecorded(entry), Some(facts)) => {
             registers.judge_entry(entry, &facts, operator, now)
@@ -44,18 +52,19 @@ pub(super) async fn judge(
     })
 }
 
-/// Registers holding what `needs` names for the act, and nothing more. Each round's reads
-/// are issued together: the transaction answers them in one go.
+/// Registers holding what `needs` names for the act, and nothing more, with every need asked
+/// (`door_ahead` takes them for a later act needing no other). Each round's reads are issued
+/// together: the transaction answers them in one go.
 pub(super) async fn read_needs(
     tx: &Transaction,
     kind: &EventKind,
     operator: &str,
-) -> Result<Registers> {
+) -> Result<(Registers, BTreeSet<Need>)> {
     let (mut have, mut asked) = (Registers::default(), BTreeSet::new());
     loop {
         let new = next_needs(kind, operator, &have, &mut asked);
         if new.is_empty() {
-            return Ok(have);
+            return Ok((have, asked));
         }
         let fetched = futures::future::try_join_all(new.into_iter().map(|n| fetch(tx, n)));
         for found in fetched.await? {
@@ -181,6 +190,56 @@ async fn loans_out_of(tx: &Transaction, key_id: &str) -> Result<Vec<KeyLoan>> {
 /// together, so the tap at the counter waits for nothing else; then, at level 3 with a key
 /// out, the person's previous entry.
 pub(super) async fn door_facts(tx: &Transaction, entry: &EntryRecorded) -> Result<DoorFacts> {
+    let facts = facts_without_previous(tx, entry, Moment::At(entry.entered_at)).await?;
+    // Read after the rest, and only where the rule looks at it: a level-3 room with a key out.
+    with_previous_entry(tx, facts, entry).await
+}
+
+/// `facts` with the person's previous entry into the room, where the rule asks for it.
+pub(super) async fn with_previous_entry(
+    tx: &Transaction,
+    mut facts: DoorFacts,
+    entry: &EntryRecorded,
+) -> Result<DoorFacts> {
+    if facts.asks_previous_entry() {
+        facts.previous_entry_at = previous_entry_at(tx, entry).await?;
+    }
+    Ok(facts)
+}
+
+/// When door facts are to hold: at the entry's moment, or at any moment from a time on (read
+/// ahead of the tap, before its moment is known; `DoorFacts::at_entry` narrows them).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Moment {
+    At(DateTime<Utc>),
+    From(DateTime<Utc>),
+}
+
+impl Moment {
+    /// The entry times, in ms, of the lines that may be open then.
+    fn entered_range(self) -> (i64, i64) {
+        let stay = daicho_core::entry_log::STAY_LIMIT_HOURS * 3_600_000;
+        match self {
+            Moment::At(at) => (at.timestamp_millis() - stay, at.timestamp_millis()),
+            Moment::From(from) => (from.timestamp_millis() - stay, i64::MAX),
+        }
+    }
+
+    /// May `line` be open then?
+    fn may_be_open(self, line: &EntryRecord) -> bool {
+        match self {
+            Moment::At(at) => line.was_inside_at(at),
+            Moment::From(from) => line.stay_end() > from,
+        }
+    }
+}
+
+/// The door's facts but the previous entry, as they hold at `moment`.
+pub(super) async fn facts_without_previous(
+    tx: &Transaction,
+    entry: &EntryRecorded,
+    moment: Moment,
+) -> Result<DoorFacts> {
     let person_id = entry.person_id.as_str();
     let escort_id = entry.escort_id.as_deref();
     let read = futures::try_join!(
@@ -202,11 +261,11 @@ pub(super) async fn door_facts(tx: &Transaction, entry: &EntryRecorded) -> Resul
         loans_out_of_room(tx, &entry.room_id),
         inside(tx, &entry.room_id),
         measures_of(tx, &entry.room_id),
-        elsewhere(tx, entry),
+        elsewhere(tx, entry, moment),
     );
     let (room, person, escort, permits, escort_permits, loans_out, inside, measures, elsewhere) =
         read?;
-    let mut facts = DoorFacts {
+    Ok(DoorFacts {
         room,
         person: person.map(|p| p.value),
         escort: escort.map(|p| p.value),
@@ -216,22 +275,20 @@ pub(super) async fn door_facts(tx: &Transaction, entry: &EntryRecorded) -> Resul
         measures,
         previous_entry_at: None,
         elsewhere,
-    };
-    // Read after the rest, and only where the rule looks at it: a level-3 room with a key out.
-    if facts.asks_previous_entry() {
-        facts.previous_entry_at = previous_entry_at(tx, entry).await?;
-    }
-    Ok(facts)
+    })
 }
 
-/// The person's lines of other rooms open at the entry's moment (entered within the stay
-/// limit before it), with their rooms' names: one index read, and the exits of what it finds.
-async fn elsewhere(tx: &Transaction, entry: &EntryRecorded) -> Result<Vec<Elsewhere>> {
+/// The person's lines of other rooms open at `moment` (entered within the stay limit before
+/// it), with their rooms' names: one index read, and the exits of what it finds.
+async fn elsewhere(
+    tx: &Transaction,
+    entry: &EntryRecorded,
+    moment: Moment,
+) -> Result<Vec<Elsewhere>> {
     if entry.person_id.is_empty() {
         return Ok(Vec::new());
     }
-    let at = entry.entered_at.timestamp_millis();
-    let from = at - daicho_core::entry_log::STAY_LIMIT_HOURS * 3_600_000;
+    let (from, to) = moment.entered_range();
     // Only other rooms' lines need reading: this room's are not the rule's concern, and a clerk
     // at a counter has many of them in a day.
     let other_room = |stored: &JsValue| {
@@ -240,10 +297,8 @@ async fn elsewhere(tx: &Transaction, entry: &EntryRecorded) -> Result<Vec<Elsewh
             .as_deref()
             != Some(&entry.room_id)
     };
-    let lines = person_lines_where(tx, &entry.person_id, from, at, other_room).await?;
-    let open = lines
-        .into_iter()
-        .filter(|l| l.was_inside_at(entry.entered_at));
+    let lines = person_lines_where(tx, &entry.person_id, from, to, other_room).await?;
+    let open = lines.into_iter().filter(|l| moment.may_be_open(l));
     let mut found = Vec::new();
     for line in open {
         let room = get::<Room>(tx, schema::ROOMS, &line.room_id).await?;

@@ -10,6 +10,7 @@ mod audit;
 mod codec;
 mod corrections;
 mod device;
+mod door_ahead;
 mod entry_log;
 mod facts;
 pub mod history;
@@ -21,6 +22,7 @@ mod people;
 mod pulled;
 mod records;
 mod registers;
+mod registers_mark;
 mod rooms;
 /// Who the first setup's acts are recorded by (the rooms it seeds, the first person).
 pub use rooms::SYSTEM_OPERATOR;
@@ -131,6 +133,8 @@ fn announcement(kind: &EventKind) -> &'static str {
 /// The opened database of this device.
 pub struct Store {
     db: Rexie,
+    /// The door's facts read ahead of the next tap (`door_ahead`).
+    ahead: door_ahead::AheadSlot,
 }
 
 impl Store {
@@ -138,7 +142,10 @@ impl Store {
     /// defaults every device seeds.
     pub async fn open(name: &str) -> Result<Store> {
         let db = schema::open(name).await?;
-        let store = Store { db };
+        let store = Store {
+            db,
+            ahead: Default::default(),
+        };
         store.rebuild_registers_once().await?;
         store.first_run_setup().await?;
         store.seed_organisation().await?;
@@ -196,7 +203,7 @@ impl Store {
             // read beside the verdict's facts, not after them.
             let mut projection = apply::Projection::new(&tx);
             let (verdict, head, ()) = futures::try_join!(
-                facts::judge(&tx, &kind, operator, now),
+                facts::judge(&tx, &kind, operator, now, &self.ahead),
                 device::read(&tx),
                 projection.read_waited_for()
             )?;

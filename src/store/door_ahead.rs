@@ -1,0 +1,199 @@
+//! The door's facts read ahead of the tap. When the clerk chooses who enters, what the verdict
+//! on that entry reads is read in a transaction of its own and kept beside the stores' mark
+//! (`registers_mark`). The tap's write reads the mark in its own transaction: the same mark,
+//! and nothing was written since, so the facts kept are exactly what it would read again;
+//! another mark (a write here, in another tab, a sync), and it reads them as before. Either
+//! way the verdict is on what the stores hold as the entry is written.
+
+use super::facts::{facts_without_previous, read_needs, with_previous_entry, Moment};
+use super::{registers_mark, schema, Result, Store};
+use crate::timing::{mark, WRITE_JUDGED_AHEAD};
+use chrono::{DateTime, Utc};
+use daicho_core::admission::DoorFacts;
+use daicho_core::needs::{next_needs, Need};
+use daicho_core::{EntryRecorded, EventKind, Refusals, Registers};
+use rexie::{Transaction, TransactionMode};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+/// Who an entry's facts are read for: the operator, the room and the people it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Named {
+    operator: String,
+    room_id: String,
+    person_id: String,
+    escort_id: Option<String>,
+}
+
+impl Named {
+    fn of(entry: &EntryRecorded, operator: &str) -> Self {
+        Named {
+            operator: operator.to_string(),
+            room_id: entry.room_id.clone(),
+            person_id: entry.person_id.clone(),
+            escort_id: entry.escort_id.clone(),
+        }
+    }
+}
+
+/// Facts read ahead, as the stores held them under `mark`.
+struct Ahead {
+    named: Named,
+    mark: registers_mark::Mark,
+    /// Good for entries at this moment or later (the lines elsewhere were read for any of them).
+    from: DateTime<Utc>,
+    registers: Registers,
+    asked: BTreeSet<Need>,
+    door: DoorFacts,
+}
+
+/// The facts last read ahead, and who is being read for now.
+#[derive(Default)]
+pub(super) struct AheadSlot {
+    kept: RefCell<Option<Rc<Ahead>>>,
+    reading: RefCell<Option<(u64, Named)>>,
+    reads: Cell<u64>,
+}
+
+impl AheadSlot {
+    /// Are facts for `named` kept or being read?
+    fn may_hold(&self, named: &Named) -> bool {
+        let kept = self
+            .kept
+            .borrow()
+            .as_ref()
+            .is_some_and(|a| &a.named == named);
+        kept || self
+            .reading
+            .borrow()
+            .as_ref()
+            .is_some_and(|(_, n)| n == named)
+    }
+
+    fn kept_for(&self, named: &Named) -> Option<Rc<Ahead>> {
+        self.kept.borrow().clone().filter(|a| &a.named == named)
+    }
+
+    fn begin(&self, named: Named) -> u64 {
+        let read = self.reads.get() + 1;
+        self.reads.set(read);
+        *self.reading.borrow_mut() = Some((read, named));
+        read
+    }
+
+    /// Keeps what read `read` found (unless a later read began meanwhile: its facts are for
+    /// whoever was chosen last).
+    fn end(&self, read: u64, found: Option<Ahead>) {
+        if self.reads.get() != read {
+            return;
+        }
+        *self.reading.borrow_mut() = None;
+        if let Some(ahead) = found {
+            *self.kept.borrow_mut() = Some(Rc::new(ahead));
+        }
+    }
+}
+
+/// The stores the verdict on an entry may read.
+fn read_stores() -> Vec<&'static str> {
+    let mut stores = vec![schema::EVENTS, schema::DEVICE];
+    stores.extend_from_slice(&schema::REGISTERS);
+    stores
+}
+
+impl Store {
+    /// Reads ahead what the verdict on `draft` (an entry at the moment chosen, by `operator`)
+    /// will read, so that the tap does not wait for it. Nothing is written; a failed read
+    /// only leaves the tap to read for itself.
+    pub async fn read_entry_facts_ahead(
+        &self,
+        draft: &EntryRecorded,
+        operator: &str,
+    ) -> Result<()> {
+        let named = Named::of(draft, operator);
+        let read = self.ahead.begin(named.clone());
+        let found = async {
+            let tx = self
+                .db
+                .transaction(&read_stores(), TransactionMode::ReadOnly)?;
+            read_ahead(&tx, draft, named).await
+        };
+        match found.await {
+            Ok(ahead) => {
+                self.ahead.end(read, Some(ahead));
+                Ok(())
+            }
+            Err(e) => {
+                self.ahead.end(read, None);
+                Err(e)
+            }
+        }
+    }
+
+    /// The door's facts for `entry` as the tap takes them from a read ahead at `from` (at or
+    /// before the entry's moment): what the tests hold equal to the facts read at the tap.
+    pub async fn door_facts_read_ahead(
+        &self,
+        entry: &EntryRecorded,
+        from: DateTime<Utc>,
+    ) -> Result<DoorFacts> {
+        let tx = self
+            .db
+            .transaction(&read_stores(), TransactionMode::ReadOnly)?;
+        let facts = facts_without_previous(&tx, entry, Moment::From(from)).await?;
+        with_previous_entry(&tx, facts.at_entry(entry), entry).await
+    }
+}
+
+async fn read_ahead(tx: &Transaction, draft: &EntryRecorded, named: Named) -> Result<Ahead> {
+    let kind = EventKind::EntryRecorded(draft.clone());
+    let from = draft.entered_at;
+    let (mark, (registers, asked), door) = futures::try_join!(
+        registers_mark::read(tx),
+        read_needs(tx, &kind, &named.operator),
+        facts_without_previous(tx, draft, Moment::From(from))
+    )?;
+    Ok(Ahead {
+        named,
+        mark,
+        from,
+        registers,
+        asked,
+        door,
+    })
+}
+
+/// The verdict on `entry` from facts read ahead, if they are what this transaction holds and
+/// cover it: else `None`, and the caller reads for itself.
+pub(super) async fn judge(
+    tx: &Transaction,
+    slot: &AheadSlot,
+    entry: &EntryRecorded,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<std::result::Result<(), Refusals>>> {
+    let named = Named::of(entry, operator);
+    if !slot.may_hold(&named) {
+        return Ok(None);
+    }
+    // A read ahead still running has kept its facts by the time this answers: this write's
+    // transaction began after its own.
+    let held = registers_mark::read(tx).await?;
+    let Some(ahead) = slot.kept_for(&named) else {
+        return Ok(None);
+    };
+    let kind = EventKind::EntryRecorded(entry.clone());
+    let covers = ahead.mark == held
+        && entry.entered_at >= ahead.from
+        && next_needs(&kind, operator, &ahead.registers, &mut ahead.asked.clone()).is_empty();
+    if !covers {
+        return Ok(None);
+    }
+    let facts = ahead.door.clone().at_entry(entry);
+    let facts = with_previous_entry(tx, facts, entry).await?;
+    mark(WRITE_JUDGED_AHEAD);
+    Ok(Some(
+        ahead.registers.judge_entry(entry, &facts, operator, now),
+    ))
+}
