@@ -52,23 +52,16 @@ struct Ahead {
 #[derive(Default)]
 pub(super) struct AheadSlot {
     kept: RefCell<Option<Rc<Ahead>>>,
-    reading: RefCell<Option<(u64, Named)>>,
+    /// Whom the latest read began for, until it ends.
+    reading: RefCell<Option<Named>>,
+    /// How many reads began: the latest is the one that keeps its facts.
     reads: Cell<u64>,
 }
 
 impl AheadSlot {
     /// Are facts for `named` kept or being read?
     fn may_hold(&self, named: &Named) -> bool {
-        let kept = self
-            .kept
-            .borrow()
-            .as_ref()
-            .is_some_and(|a| &a.named == named);
-        kept || self
-            .reading
-            .borrow()
-            .as_ref()
-            .is_some_and(|(_, n)| n == named)
+        self.kept_for(named).is_some() || self.reading.borrow().as_ref() == Some(named)
     }
 
     fn kept_for(&self, named: &Named) -> Option<Rc<Ahead>> {
@@ -78,7 +71,7 @@ impl AheadSlot {
     fn begin(&self, named: Named) -> u64 {
         let read = self.reads.get() + 1;
         self.reads.set(read);
-        *self.reading.borrow_mut() = Some((read, named));
+        *self.reading.borrow_mut() = Some(named);
         read
     }
 
@@ -142,7 +135,7 @@ impl Store {
             .db
             .transaction(&read_stores(), TransactionMode::ReadOnly)?;
         let facts = facts_without_previous(&tx, entry, Moment::From(from)).await?;
-        with_previous_entry(&tx, facts.at_entry(entry), entry).await
+        taken_for(&tx, facts, entry).await
     }
 }
 
@@ -190,10 +183,15 @@ pub(super) async fn judge(
     if !covers {
         return Ok(None);
     }
-    let facts = ahead.door.clone().at_entry(entry);
-    let facts = with_previous_entry(tx, facts, entry).await?;
+    let facts = taken_for(tx, ahead.door.clone(), entry).await?;
     mark(WRITE_JUDGED_AHEAD);
     Ok(Some(
         ahead.registers.judge_entry(entry, &facts, operator, now),
     ))
+}
+
+/// Facts read ahead, as the tap takes them for `entry`: narrowed to its moment, with the
+/// previous entry read in `tx` where the rule asks for it.
+async fn taken_for(tx: &Transaction, door: DoorFacts, entry: &EntryRecorded) -> Result<DoorFacts> {
+    with_previous_entry(tx, door.at_entry(entry), entry).await
 }
