@@ -13,7 +13,7 @@ import { buildFiles, firstVisit } from './wire.mjs';
 const [dist, baseURL] = process.argv.slice(2);
 const BENCH_PERSON = { name: '計測 太郎', affiliation: '総務課' };
 const PAGE_SAMPLES = 10;
-const TAPS = 40;
+const TAPS = Number(process.env.TAPS ?? 40);
 const RELOADS = 15;
 
 const median = (xs) => {
@@ -63,6 +63,7 @@ async function tapToRow(page, settle = TAP_SETTLE_MS) {
         if (!row) return;
         observer.disconnect();
         const dom = performance.now() - t0;
+        performance.mark('bench:row');
         // The write's phases (src/timing.rs), each from the mark before it.
         const at = (name) => performance.getEntriesByName(`daicho:write:${name}`)[0]?.startTime ?? NaN;
         const [start, judged, applied, committed] = ['start', 'judged', 'applied', 'committed'].map(at);
@@ -75,10 +76,14 @@ async function tapToRow(page, settle = TAP_SETTLE_MS) {
         };
         // Did the verdict take the door's facts read ahead when the person was chosen?
         const ahead = performance.getEntriesByName('daicho:write:judged-ahead').length > 0;
-        requestAnimationFrame(() => resolve({ dom, frame: performance.now() - t0, phases, ahead }));
+        requestAnimationFrame(() => {
+          performance.mark('bench:frame');
+          resolve({ dom, frame: performance.now() - t0, phases, ahead });
+        });
       });
       observer.observe(list, { childList: true, subtree: true });
       t0 = performance.now();
+      performance.mark('bench:tap');
       document.getElementById('record-entry').click();
     });
   }, [BENCH_PERSON.name, settle]);
@@ -227,12 +232,18 @@ async function offlineReload(page) {
 }
 
 const step = (what) => console.error(`bench: ${what}`);
-step('first visit in a fresh profile, bytes on the wire');
-const files = buildFiles(dist);
-const buildBytes = files.reduce((n, f) => n + f.sent, 0);
-const visit = await firstVisit(baseURL);
-const wasmFetches = visit.requests.filter((r) => r.path.endsWith('.wasm') && r.onWire);
-const wasmOnWire = wasmFetches.reduce((n, r) => n + r.onWire, 0);
+// TAPS_ONLY=1: only the two sets of taps at rest, printed, nothing written (for comparing two
+// builds of the tap quickly; no first visit, no logbook, no reloads).
+const TAPS_ONLY = process.env.TAPS_ONLY === '1';
+let files, buildBytes, visit, wasmFetches, wasmOnWire;
+if (!TAPS_ONLY) {
+  step('first visit in a fresh profile, bytes on the wire');
+  files = buildFiles(dist);
+  buildBytes = files.reduce((n, f) => n + f.sent, 0);
+  visit = await firstVisit(baseURL);
+  wasmFetches = visit.requests.filter((r) => r.path.endsWith('.wasm') && r.onWire);
+  wasmOnWire = wasmFetches.reduce((n, r) => n + r.onWire, 0);
+}
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
 const context = await browser.newContext({ baseURL, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
@@ -266,6 +277,44 @@ async function taps(settle = TAP_SETTLE_MS) {
 // The load average beside each set: "quiet" means no busy process of the bench's own; other
 // work on the machine shows here.
 const load = () => loadavg()[0].toFixed(2);
+/** TRACE=<file>: `fn` under a Chrome trace written to that file (open it in DevTools'
+ *  Performance panel; each tap is between the marks bench:tap, bench:row and bench:frame). */
+async function traced(fn) {
+  if (!process.env.TRACE) return fn();
+  const tracer = await browser.newBrowserCDPSession();
+  const events = [];
+  tracer.on('Tracing.dataCollected', ({ value }) => events.push(...value));
+  const categories = ['devtools.timeline', 'disabled-by-default-devtools.timeline',
+    'disabled-by-default-devtools.timeline.frame', 'blink.user_timing', 'v8.execute', 'IndexedDB', 'toplevel'];
+  await tracer.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: categories } });
+  const result = await fn();
+  const done = new Promise((r) => tracer.once('Tracing.tracingComplete', r));
+  await tracer.send('Tracing.end');
+  await done;
+  writeFileSync(process.env.TRACE, JSON.stringify({ traceEvents: events }));
+  return result;
+}
+/** Prints a set of taps: the row, the painted frame and the write's phases, beside the floor. */
+function printTaps(label, t) {
+  const rest = t.settle_ms ? `, ${t.settle_ms} ms at rest before each tap` : ', each tap at once after the exit before';
+  console.log(t.load ? `tap, ${label}: ${t.load}, during both the taps and their floors${rest} (1-min load average after: ${t.loadavg})`
+    : `tap, ${label}: no busy process of the bench's own${rest} (1-min load average after: ${t.loadavg})`);
+  console.log(`tap "入室を記録" → row in DOM, ${label}:   ${t.dom.toFixed(2)} ms  vs raw IndexedDB put + row ${t.floor_dom.toFixed(2)} ms → ${ratio(t.dom, t.floor_dom)}× floor; ${ratio(t.dom, 16)}× the 16 ms target`);
+  console.log(`tap "入室を記録" → painted frame, ${label}: ${t.painted_frame.toFixed(2)} ms  vs floor ${t.floor_painted_frame.toFixed(2)} ms → ${ratio(t.painted_frame, t.floor_painted_frame)}× floor`);
+  console.log(`  the tap's phases, ${label} (medians): ` +
+    Object.entries(t.phases).map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`).join('; ') +
+    `; judged on the facts read ahead: ${t.judged_on_facts_read_ahead} of ${t.samples} taps`);
+}
+const ratio = (a, b) => (a / b).toFixed(2);
+if (TAPS_ONLY) {
+  step(`${TAPS} taps, no busy process, each after ${RESTED_MS} ms at rest`);
+  printTaps('rested', await traced(async () => ({ ...(await taps(RESTED_MS)), loadavg: load() })));
+  step(`${TAPS} taps, one core busy, each after ${RESTED_MS} ms at rest`);
+  printTaps('loaded, rested', await withOneCoreBusy(async (how) =>
+    ({ ...(await taps(RESTED_MS)), load: how, loadavg: load() })));
+  await browser.close();
+  process.exit(0);
+}
 step(`${TAPS} taps, no busy process`);
 // PROFILE=<file>: the quiet taps' CPU profile (sum it with bench/profile-summary.mjs).
 const profiler = process.env.PROFILE ? await context.newCDPSession(page) : null;
@@ -275,7 +324,7 @@ if (profiler) writeFileSync(process.env.PROFILE, JSON.stringify((await profiler.
 step(`${TAPS} taps, one core busy`);
 const loadedTaps = await withOneCoreBusy(async (how) => ({ ...(await taps()), load: how, loadavg: load() }));
 step(`${TAPS} taps, no busy process, each after ${RESTED_MS} ms at rest`);
-const restedTaps = { ...(await taps(RESTED_MS)), loadavg: load() };
+const restedTaps = await traced(async () => ({ ...(await taps(RESTED_MS)), loadavg: load() }));
 step(`${TAPS} taps, one core busy, each after ${RESTED_MS} ms at rest`);
 const loadedRestedTaps = await withOneCoreBusy(async (how) =>
   ({ ...(await taps(RESTED_MS)), load: how, loadavg: load() }));
@@ -334,7 +383,6 @@ writeFileSync('../../bench-results/pwa.json', JSON.stringify(result, null, 2));
 
 const w = result.first_visit_wire;
 const r = result.offline_reload_ms;
-const ratio = (a, b) => (a / b).toFixed(2);
 console.log('\nDaichō PWA bench (medians; ratios against a floor measured in this run)');
 console.log('first visit, fresh profile: bytes on the wire (CDP encodedDataLength, page and service worker):');
 for (const q of visit.requests.filter((q) => q.onWire || q.target === 'service_worker' || !q.fromServiceWorker)) {
@@ -345,16 +393,7 @@ console.log(`  total ${kb(w.bytes)} KB in ${visit.requests.filter((q) => q.onWir
 console.log(`  vs the build's files as the server sends them (.br, or raw png): ${kb(buildBytes)} KB in ${files.length} files → ${ratio(w.bytes, buildBytes)}× (proxy: ${ratio(w.proxy_bytes_from_server, buildBytes)}×; target ≤ 1.05×)`);
 console.log(`  the wasm on the wire: ${kb(wasmOnWire)} KB in ${wasmFetches.length} fetch(es) of ${kb(wasmOnWire / wasmFetches.length)} KB (target ≤ 450 KB: ${ratio(wasmOnWire, 450 * 1024)}×)`);
 const sets = [['quiet', quietTaps], ['loaded', loadedTaps], ['rested', restedTaps], ['loaded, rested', loadedRestedTaps]];
-for (const [label, t] of sets) {
-  const rest = t.settle_ms ? `, ${t.settle_ms} ms at rest before each tap` : ', each tap at once after the exit before';
-  console.log(t.load ? `tap, ${label}: ${t.load}, during both the taps and their floors${rest} (1-min load average after: ${t.loadavg})`
-    : `tap, ${label}: no busy process of the bench's own${rest} (1-min load average after: ${t.loadavg})`);
-  console.log(`tap "入室を記録" → row in DOM, ${label}:   ${t.dom.toFixed(2)} ms  vs raw IndexedDB put + row ${t.floor_dom.toFixed(2)} ms → ${ratio(t.dom, t.floor_dom)}× floor; ${ratio(t.dom, 16)}× the 16 ms target`);
-  console.log(`tap "入室を記録" → painted frame, ${label}: ${t.painted_frame.toFixed(2)} ms  vs floor ${t.floor_painted_frame.toFixed(2)} ms → ${ratio(t.painted_frame, t.floor_painted_frame)}× floor`);
-  console.log(`  the tap's phases, ${label} (medians): ` +
-    Object.entries(t.phases).map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`).join('; ') +
-    `; judged on the facts read ahead: ${t.judged_on_facts_read_ahead} of ${t.samples} taps`);
-}
+for (const [label, t] of sets) printTaps(label, t);
 console.log(`offline reload → interactive:   ${r.interactive.toFixed(1)} ms  vs shell HTML from the service worker ${r.floor_shell_html.toFixed(1)} ms → ${ratio(r.interactive, r.floor_shell_html)}× floor; ${ratio(r.interactive, 500)}× the 500 ms target`);
 for (const [lines, p] of Object.entries(paging)) {
   console.log(`logbook page turn at ${String(lines).padStart(6)} lines: ${p.app.toFixed(1)} ms  vs raw read of the 50 entries and their exits ${p.raw.toFixed(1)} ms → ${ratio(p.app, p.raw)}× floor`);
