@@ -4,12 +4,13 @@
 //! as atuin's records come to its tables whether made here or pulled.
 
 use super::codec::from_js;
-use super::{records, registers_mark, schema, Result, StoreError};
+use super::{history, records, registers_mark, schema, Result, StoreError};
+use daicho_core::history::DayCounts;
 use daicho_core::projection::{self, Change, Found, Occupancy, Record, RecordKey, Update};
 use daicho_core::sort::sort_by;
 use daicho_core::{Event, EventKind};
 use rexie::Transaction;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use wasm_bindgen::JsValue;
 
 /// The projected registers as one transaction changes them: each record read from the store the first
@@ -33,6 +34,12 @@ impl<'a> Projection<'a> {
             changed: BTreeSet::new(),
             waited_for: None,
         }
+    }
+
+    /// Holds `records` as this transaction has them (read ahead in one that saw the same
+    /// stores): what they answer is not read again.
+    pub(super) fn hold(&mut self, records: impl IntoIterator<Item = (RecordKey, Option<Record>)>) {
+        self.held.extend(records);
     }
 
     /// Projects `event`: reads what it needs (each round's reads issued together), keeps
@@ -149,28 +156,32 @@ fn move_inside(held: &mut Option<Record>, key: &RecordKey, update: &Update) {
 /// history's days: the whole of what an event does to this device, in the caller's
 /// transaction, through `projection` (of that transaction, which may have read what waits
 /// already). `values` are the events as stored (`stored_events` of the same events, in the
-/// same order), made before: a pulled page's are made as it arrives.
+/// same order), made before: a pulled page's are made as it arrives. `known_days` are day
+/// counts read ahead of a tap (`door_ahead`), for the days they hold not read again.
 pub(super) async fn apply_stored(
     mut projection: Projection<'_>,
     events: &[&Event],
     values: &[JsValue],
+    known_days: &BTreeMap<i64, DayCounts>,
 ) -> Result<()> {
     debug_assert_eq!(events.len(), values.len());
     let tx = projection.tx;
-    // The history's day counts are read and written while the records are worked out: the
-    // projection never reads those stores.
+    // The history's day counts are read while the records are worked out (the projection
+    // never reads those stores); then everything is written in one go: the events first, so
+    // the browser stores them while the rest is still handed over.
     let project = async {
         for event in events {
             projection.project(event).await?;
         }
         Ok::<_, StoreError>(())
     };
-    futures::try_join!(project, super::history::count_acts(tx, values))?;
-    // The events first: the browser stores them while the records are still handed over.
+    let counted = history::counted_days(tx, values, known_days);
+    let ((), days) = futures::try_join!(project, counted)?;
     let adds = values.iter().map(|v| (v.clone(), None));
     futures::try_join!(
         async { Ok::<_, StoreError>(tx.store(schema::EVENTS)?.add_all(adds).await?) },
-        projection.write()
+        projection.write(),
+        history::write_days(tx, days)
     )?;
     Ok(())
 }

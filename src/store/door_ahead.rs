@@ -6,15 +6,17 @@
 //! way the verdict is on what the stores hold as the entry is written.
 
 use super::facts::{facts_without_previous, read_needs, with_previous_entry, Moment};
-use super::{registers_mark, schema, Result, Store};
+use super::{history, records, registers_mark, schema, Result, Store};
 use crate::timing::{mark, WRITE_JUDGED_AHEAD};
 use chrono::{DateTime, Utc};
 use daicho_core::admission::DoorFacts;
+use daicho_core::history::{jst_day, DayCounts};
 use daicho_core::needs::{next_needs, Need};
+use daicho_core::projection::{Record, RecordKey};
 use daicho_core::{EntryRecorded, EventKind, Refusals, Registers};
 use rexie::{Transaction, TransactionMode};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// Who an entry's facts are read for: the operator, the room and the people it names.
@@ -46,6 +48,15 @@ struct Ahead {
     registers: Registers,
     asked: BTreeSet<Need>,
     door: DoorFacts,
+    seed: Seed,
+}
+
+/// What the entry's write itself reads, read ahead with its facts: the room's record of who is
+/// inside (the projection changes it) and today's counts of the operation history.
+#[derive(Clone, Default)]
+pub(super) struct Seed {
+    pub(super) records: Vec<(RecordKey, Option<Record>)>,
+    pub(super) days: BTreeMap<i64, DayCounts>,
 }
 
 /// The facts last read ahead, and who is being read for now.
@@ -90,7 +101,12 @@ impl AheadSlot {
 
 /// The stores the verdict on an entry may read.
 fn read_stores() -> Vec<&'static str> {
-    let mut stores = vec![schema::EVENTS, schema::DEVICE];
+    let mut stores = vec![
+        schema::EVENTS,
+        schema::DEVICE,
+        schema::HISTORY_DAYS,
+        schema::HISTORY_CELLS,
+    ];
     stores.extend_from_slice(&schema::REGISTERS);
     stores
 }
@@ -142,10 +158,11 @@ impl Store {
 async fn read_ahead(tx: &Transaction, draft: &EntryRecorded, named: Named) -> Result<Ahead> {
     let kind = EventKind::EntryRecorded(draft.clone());
     let from = draft.entered_at;
-    let (mark, (registers, asked), door) = futures::try_join!(
+    let (mark, (registers, asked), door, seed) = futures::try_join!(
         registers_mark::read(tx),
         read_needs(tx, &kind, &named.operator),
-        facts_without_previous(tx, draft, Moment::From(from))
+        facts_without_previous(tx, draft, Moment::From(from)),
+        read_seed(tx, &draft.room_id)
     )?;
     Ok(Ahead {
         named,
@@ -154,18 +171,32 @@ async fn read_ahead(tx: &Transaction, draft: &EntryRecorded, named: Named) -> Re
         registers,
         asked,
         door,
+        seed,
+    })
+}
+
+/// The room's record of who is inside, and today's day counts (a tap after midnight reads
+/// its own day).
+async fn read_seed(tx: &Transaction, room_id: &str) -> Result<Seed> {
+    let key = RecordKey::Occupancy(room_id.to_string());
+    let today = jst_day(Utc::now().timestamp_millis());
+    let (occupancy, day) =
+        futures::try_join!(records::read(tx, &key), history::read_day(tx, today))?;
+    Ok(Seed {
+        records: vec![(key, occupancy)],
+        days: BTreeMap::from([(today, day)]),
     })
 }
 
 /// The verdict on `entry` from facts read ahead, if they are what this transaction holds and
-/// cover it: else `None`, and the caller reads for itself.
+/// cover it, with what its write would read: else `None`, and the caller reads for itself.
 pub(super) async fn judge(
     tx: &Transaction,
     slot: &AheadSlot,
     entry: &EntryRecorded,
     operator: &str,
     now: DateTime<Utc>,
-) -> Result<Option<std::result::Result<(), Refusals>>> {
+) -> Result<Option<(std::result::Result<(), Refusals>, Seed)>> {
     let named = Named::of(entry, operator);
     if !slot.may_hold(&named) {
         return Ok(None);
@@ -185,9 +216,8 @@ pub(super) async fn judge(
     }
     let facts = taken_for(tx, ahead.door.clone(), entry).await?;
     mark(WRITE_JUDGED_AHEAD);
-    Ok(Some(
-        ahead.registers.judge_entry(entry, &facts, operator, now),
-    ))
+    let verdict = ahead.registers.judge_entry(entry, &facts, operator, now);
+    Ok(Some((verdict, ahead.seed.clone())))
 }
 
 /// Facts read ahead, as the tap takes them for `entry`: narrowed to its moment, with the

@@ -3,7 +3,7 @@
 //! else is read, and never a whole logbook.
 
 use super::codec::{from_js, stored_field};
-use super::door_ahead::{self, AheadSlot};
+use super::door_ahead::{self, AheadSlot, Seed};
 use super::registers::{events_of_kinds, only, referring};
 use super::{event_key, records, schema, Result};
 use chrono::{DateTime, Utc};
@@ -23,18 +23,18 @@ use std::collections::BTreeSet;
 use wasm_bindgen::JsValue;
 
 /// The verdict on `kind` by `operator` now, from what this transaction holds: for an entry, the
-/// facts read `ahead` where they are still what it holds; else its door facts read beside
-/// what `needs` names, not after it.
+/// facts read `ahead` where they are still what it holds (with what its write reads, the
+/// seed); else its door facts read beside what `needs` names, not after it.
 pub(super) async fn judge(
     tx: &Transaction,
     kind: &EventKind,
     operator: &str,
     now: DateTime<Utc>,
     ahead: &AheadSlot,
-) -> Result<std::result::Result<(), Refusals>> {
+) -> Result<(std::result::Result<(), Refusals>, Seed)> {
     if let EventKind::EntryRecorded(entry) = kind {
-        if let Some(verdict) = door_ahead::judge(tx, ahead, entry, operator, now).await? {
-            return Ok(verdict);
+        if let Some(judged) = door_ahead::judge(tx, ahead, entry, operator, now).await? {
+            return Ok(judged);
         }
     }
     let door = async {
@@ -44,12 +44,13 @@ pub(super) async fn judge(
         }
     };
     let ((registers, _), door) = futures::try_join!(read_needs(tx, kind, operator), door)?;
-    Ok(match (kind, door) {
+    let verdict = match (kind, door) {
         (EventKind::EntryRecorded(entry), Some(facts)) => {
             registers.judge_entry(entry, &facts, operator, now)
         }
         (kind, _) => registers.judge(kind, operator, now),
-    })
+    };
+    Ok((verdict, Seed::default()))
 }
 
 /// Registers holding what `needs` names for the act, and nothing more, with every need asked

@@ -185,6 +185,8 @@ impl Store {
         let events = tx.store(schema::EVENTS)?.get_all(None, None).await?;
         count_acts(&tx, &events).await?;
         device.put(&JsValue::TRUE, Some(&marker)).await?;
+        // Day counts read ahead of a tap are not what the stores hold any more.
+        super::registers_mark::renew(&tx).await?;
         super::committed(tx).await?;
         Ok(())
     }
@@ -223,13 +225,17 @@ impl DayTotals {
 /// Adds the stored events `values` to their days' counts, inside the caller's transaction
 /// (which must cover both day stores): one read and one write per day and store, not per event.
 pub(super) async fn count_acts(tx: &Transaction, values: &[JsValue]) -> Result<()> {
-    if values.is_empty() {
-        return Ok(());
-    }
-    let (totals, cells) = (
-        tx.store(schema::HISTORY_DAYS)?,
-        tx.store(schema::HISTORY_CELLS)?,
-    );
+    let days = counted_days(tx, values, &BTreeMap::new()).await?;
+    write_days(tx, days).await
+}
+
+/// The days of `values` with their acts added: each day as `known` holds it (read ahead in a
+/// transaction that saw the same stores), else read here (one round for all of them).
+pub(super) async fn counted_days(
+    tx: &Transaction,
+    values: &[JsValue],
+    known: &BTreeMap<i64, DayCounts>,
+) -> Result<Vec<DayCounts>> {
     let mut acts: BTreeMap<i64, Vec<[String; 3]>> = BTreeMap::new();
     for value in values {
         let act = [
@@ -239,24 +245,14 @@ pub(super) async fn count_acts(tx: &Transaction, values: &[JsValue]) -> Result<(
         ];
         acts.entry(jst_day(wall_ms(value))).or_default().push(act);
     }
-    let reads = acts.keys().map(|&day| {
-        let (totals, cells) = (&totals, &cells);
-        async move {
-            let key = JsValue::from_f64(day as f64);
-            let (t, c) = futures::try_join!(totals.get(key.clone()), cells.get(key))?;
-            let mut counts = match t {
-                Some(t) => from_js::<DayTotals>(t)?.with_cells(BTreeMap::new()),
-                None => DayCounts::new(day),
-            };
-            if let Some(c) = c {
-                counts.cells = from_js::<DayCells>(c)?.cells;
-            }
-            Ok::<_, StoreError>(counts)
+    let reads = acts.keys().map(|&day| async move {
+        match known.get(&day) {
+            Some(counts) => Ok(counts.clone()),
+            None => read_day(tx, day).await,
         }
     });
-    let days: Vec<DayCounts> = futures::future::try_join_all(reads).await?;
-    let (mut total_rows, mut cell_rows) = (Vec::new(), Vec::new());
-    for mut counts in days {
+    let mut days: Vec<DayCounts> = futures::future::try_join_all(reads).await?;
+    for counts in &mut days {
         for [operator, device, kind] in &acts[&counts.day] {
             counts.add(Act {
                 operator,
@@ -264,6 +260,35 @@ pub(super) async fn count_acts(tx: &Transaction, values: &[JsValue]) -> Result<(
                 kind,
             });
         }
+    }
+    Ok(days)
+}
+
+/// A JST day's counts as stored (empty when nothing was counted that day).
+pub(super) async fn read_day(tx: &Transaction, day: i64) -> Result<DayCounts> {
+    let key = JsValue::from_f64(day as f64);
+    let (totals, cells) = (
+        tx.store(schema::HISTORY_DAYS)?,
+        tx.store(schema::HISTORY_CELLS)?,
+    );
+    let (t, c) = futures::try_join!(totals.get(key.clone()), cells.get(key))?;
+    let mut counts = match t {
+        Some(t) => from_js::<DayTotals>(t)?.with_cells(BTreeMap::new()),
+        None => DayCounts::new(day),
+    };
+    if let Some(c) = c {
+        counts.cells = from_js::<DayCells>(c)?.cells;
+    }
+    Ok(counts)
+}
+
+/// Writes `days` (from `counted_days`) into the day stores: all requests issued together.
+pub(super) async fn write_days(tx: &Transaction, days: Vec<DayCounts>) -> Result<()> {
+    if days.is_empty() {
+        return Ok(());
+    }
+    let (mut total_rows, mut cell_rows) = (Vec::new(), Vec::new());
+    for counts in days {
         let DayCounts {
             day,
             n,
@@ -282,6 +307,10 @@ pub(super) async fn count_acts(tx: &Transaction, values: &[JsValue]) -> Result<(
         total_rows.push((to_js(&t), None));
         cell_rows.push((to_js(&DayCells { day, cells }), None));
     }
+    let (totals, cells) = (
+        tx.store(schema::HISTORY_DAYS)?,
+        tx.store(schema::HISTORY_CELLS)?,
+    );
     futures::try_join!(
         totals.put_all(total_rows.into_iter()),
         cells.put_all(cell_rows.into_iter())

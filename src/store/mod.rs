@@ -30,8 +30,10 @@ pub mod schema;
 
 use crate::timing::{mark, WRITE_APPLIED, WRITE_COMMITTED, WRITE_JUDGED, WRITE_START};
 use daicho_core::chain::ChainRefusal;
+use daicho_core::history::DayCounts;
 use daicho_core::{tr, Event, EventId, EventKind, Refusals};
 use rexie::{Rexie, Transaction, TransactionMode};
+use std::collections::BTreeMap;
 
 pub use audit::HistoryCheck;
 pub use device::DeviceState;
@@ -202,15 +204,18 @@ impl Store {
             // The chain's head, and what waits for a record (the projection's first read), are
             // read beside the verdict's facts, not after them.
             let mut projection = apply::Projection::new(&tx);
-            let (verdict, head, ()) = futures::try_join!(
+            let ((verdict, seed), head, ()) = futures::try_join!(
                 facts::judge(&tx, &kind, operator, now, &self.ahead),
                 device::read(&tx),
                 projection.read_waited_for()
             )?;
             mark(WRITE_JUDGED);
             verdict.map_err(StoreError::Refused)?;
+            // What the facts read ahead brought of the write's own reads is not read again.
+            projection.hold(seed.records);
             let now_ms = now.timestamp_millis();
-            let event = append_through(&tx, projection, head, kind, operator, now_ms).await?;
+            let event =
+                append_through(&tx, projection, head, kind, operator, now_ms, &seed.days).await?;
             if raises {
                 // Raised here as every other device will raise it on pulling it.
                 pulled::raise_breaks(&tx, &[&event]).await?;
@@ -339,19 +344,14 @@ async fn append_in(
     now_ms: i64,
 ) -> Result<Event> {
     let state = device::read(tx).await?;
-    append_through(
-        tx,
-        apply::Projection::new(tx),
-        state,
-        kind,
-        operator,
-        now_ms,
-    )
-    .await
+    let projection = apply::Projection::new(tx);
+    let none_known = Default::default();
+    append_through(tx, projection, state, kind, operator, now_ms, &none_known).await
 }
 
 /// Seals the next event after the chain's head `state` (read by the caller in this
-/// transaction) and applies it through `projection`, of the same transaction.
+/// transaction) and applies it through `projection`, of the same transaction, counting it in
+/// its day as `known_days` holds it where they hold it (`apply::apply_stored`).
 async fn append_through(
     tx: &Transaction,
     projection: apply::Projection<'_>,
@@ -359,6 +359,7 @@ async fn append_through(
     kind: EventKind,
     operator: &str,
     now_ms: i64,
+    known_days: &BTreeMap<i64, DayCounts>,
 ) -> Result<Event> {
     let event = Event::seal(
         state.id.clone(),
@@ -371,7 +372,7 @@ async fn append_through(
     let head = state.after(&event);
     let (events, values) = ([&event], stored_events(&[&event]));
     futures::try_join!(
-        apply::apply_stored(projection, &events, &values),
+        apply::apply_stored(projection, &events, &values, known_days),
         device::write(tx, &head)
     )?;
     Ok(event)

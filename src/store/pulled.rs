@@ -101,7 +101,9 @@ impl Store {
             let fresh = new_events(&tx, events).await?;
             let stored: Vec<JsValue> = fresh.iter().map(|&i| checked.stored[i].clone()).collect();
             let fresh: Vec<&Event> = fresh.into_iter().map(|i| &events[i]).collect();
-            apply::apply_stored(apply::Projection::new(&tx), &fresh, &stored).await?;
+            let none_known = Default::default();
+            let projection = apply::Projection::new(&tx);
+            apply::apply_stored(projection, &fresh, &stored, &none_known).await?;
             // Read after the page's records are written, so the re-check sees its permits.
             let (breaks, _, _) = futures::try_join!(
                 raise_breaks(&tx, &fresh),
