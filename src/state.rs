@@ -264,6 +264,21 @@ pub fn after_paint(f: impl FnOnce() + 'static) {
     request_animation_frame(move || set_timeout(f, std::time::Duration::ZERO));
 }
 
+/// Resolves once the next frame is painted, or after `UNPAINTED` in a tab that paints none:
+/// what a write shows first (the row a tap added) is drawn in a frame before what follows it.
+pub async fn painted() {
+    let (done, wait) = futures::channel::oneshot::channel::<()>();
+    let done = std::rc::Rc::new(std::cell::Cell::new(Some(done)));
+    let fire = move || {
+        if let Some(done) = done.take() {
+            let _ = done.send(());
+        }
+    };
+    after_paint(fire.clone());
+    set_timeout(fire, UNPAINTED);
+    let _ = wait.await;
+}
+
 /// Counts each `event` fired on `window` in `count`, as `follow`, once the next frame is
 /// painted: the write's own result (the row a tap added) is drawn first, and the reads that
 /// follow every write start after it (several writes before that frame, one count). A tab that

@@ -13,7 +13,7 @@ use crate::auth::session::Session;
 use crate::components::staff_choice::person_label;
 use crate::directory::Directory;
 use crate::pages::room_measures::measures_today;
-use crate::state::{follow_registers, local_action, use_store};
+use crate::state::{follow_registers, local_action, painted, use_store};
 use crate::store::paging::LogQuery;
 use crate::store::StoreError;
 use chrono::Utc;
@@ -119,8 +119,10 @@ pub fn EntryForm(
             };
             match &result {
                 Ok(record) => {
-                    // Before anything else, so that the row is drawn from this answer.
+                    // Before anything else, so that the row is drawn from this answer, in a
+                    // frame of its own: the notice and the emptied form follow in the next.
                     occupancy.entered(record);
+                    painted().await;
                     notice.try_set(Some(entered(record)));
                     draft.clear();
                     focus_after_paint("entry-person");
