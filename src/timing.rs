@@ -23,17 +23,20 @@ pub const WRITE_JUDGED_AHEAD: &str = "daicho:write:judged-ahead";
 pub const WRITE_APPLIED: &str = "daicho:write:applied";
 /// Its transaction committed.
 pub const WRITE_COMMITTED: &str = "daicho:write:committed";
+/// It was an entry let in on facts read ahead and written in one round (`Store::record_planned`).
+pub const WRITE_IN_ONE_ROUND: &str = "daicho:write:in-one-round";
 
 /// What each start clears first: a tablet left open for weeks keeps its last push's, last
 /// pull's and last write's marks, not every one since it was opened.
 const PUSH: [&str; 2] = [PUSH_START, PUSH_END];
 const PULL: [&str; 4] = [PULL_START, PAGE_FETCHED, PAGE_APPLIED, PULL_END];
-const WRITE: [&str; 5] = [
+const WRITE: [&str; 6] = [
     WRITE_START,
     WRITE_JUDGED,
     WRITE_JUDGED_AHEAD,
     WRITE_APPLIED,
     WRITE_COMMITTED,
+    WRITE_IN_ONE_ROUND,
 ];
 
 /// Sets the mark `name`. A mark the browser refuses only loses a figure of the bench.

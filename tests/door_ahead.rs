@@ -163,6 +163,10 @@ async fn the_writes_own_reads_are_taken_ahead_only_while_nothing_was_written() {
         ["sato", "yamada"],
         "the room as read ahead"
     );
+    assert!(
+        written_in_one_round(),
+        "nothing was written since the read ahead"
+    );
 
     read_ahead(&here, "suzuki").await;
     permit(&there, VISITOR.0, COUNTER).await;
@@ -173,8 +177,22 @@ async fn the_writes_own_reads_are_taken_ahead_only_while_nothing_was_written() {
     here.record_entry(entry("suzuki", Utc::now()), ADMIN, Utc::now())
         .await
         .unwrap();
+    assert!(
+        !written_in_one_round(),
+        "the write in one round found another mark"
+    );
     assert_eq!(inside(&here).await, ["sato", "suzuki", "visitor", "yamada"]);
     assert_eq!(acts_counted(&here).await, here.event_count().await.unwrap());
+}
+
+/// Was the last write an entry written in one round on facts read ahead (its User Timing
+/// mark, which every write's start clears)?
+fn written_in_one_round() -> bool {
+    let performance = web_sys::window().unwrap().performance().unwrap();
+    performance
+        .get_entries_by_name("daicho:write:in-one-round")
+        .length()
+        > 0
 }
 
 /// Who is inside the counter room, by id.

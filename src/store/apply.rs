@@ -113,11 +113,15 @@ impl<'a> Projection<'a> {
     /// Reads which records something waits for, once per transaction.
     pub(super) async fn read_waited_for(&mut self) -> Result<()> {
         if self.waited_for.is_none() {
-            let store = self.tx.store(schema::WAITING)?;
-            let keys = store.get_all_keys(None, None).await?;
-            self.waited_for = Some(keys.iter().filter_map(|k| k.as_string()).collect());
+            self.waited_for = Some(waited_for(self.tx).await?);
         }
         Ok(())
+    }
+
+    /// Knows which records something waits for (read ahead in a transaction that saw the same
+    /// stores): not read again.
+    pub(super) fn know_waited_for(&mut self, waited_for: HashSet<String>) {
+        self.waited_for = Some(waited_for);
     }
 
     /// Writes every record the events changed, and a new mark of what the stores hold (the
@@ -134,6 +138,12 @@ impl<'a> Projection<'a> {
         )?;
         Ok(())
     }
+}
+
+/// The records something waits for (`WAITING`'s keys): normally none.
+pub(super) async fn waited_for(tx: &Transaction) -> Result<HashSet<String>> {
+    let keys = tx.store(schema::WAITING)?.get_all_keys(None, None).await?;
+    Ok(keys.iter().filter_map(|k| k.as_string()).collect())
 }
 
 /// Who is inside a room once `update` (an entry or an exit) applies to `held`, its record as

@@ -5,8 +5,9 @@
 //! another mark (a write here, in another tab, a sync), and it reads them as before. Either
 //! way the verdict is on what the stores hold as the entry is written.
 
+use super::device::{self, DeviceState};
 use super::facts::{facts_without_previous, read_needs, with_previous_entry, Moment};
-use super::{history, records, registers_mark, schema, Result, Store};
+use super::{apply, history, records, registers_mark, schema, Result, Store};
 use crate::timing::{mark, WRITE_JUDGED_AHEAD};
 use chrono::{DateTime, Utc};
 use daicho_core::admission::DoorFacts;
@@ -16,7 +17,7 @@ use daicho_core::projection::{Record, RecordKey};
 use daicho_core::{EntryRecorded, EventKind, Refusals, Registers};
 use rexie::{Transaction, TransactionMode};
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::rc::Rc;
 
 /// Who an entry's facts are read for: the operator, the room and the people it names.
@@ -49,6 +50,9 @@ struct Ahead {
     asked: BTreeSet<Need>,
     door: DoorFacts,
     seed: Seed,
+    /// The device's chain head and what waits for a record, as the mark holds them.
+    head: DeviceState,
+    waited_for: HashSet<String>,
 }
 
 /// What the entry's write itself reads, read ahead with its facts: the room's record of who is
@@ -57,6 +61,15 @@ struct Ahead {
 pub(super) struct Seed {
     pub(super) records: Vec<(RecordKey, Option<Record>)>,
     pub(super) days: BTreeMap<i64, DayCounts>,
+}
+
+/// An entry let in on facts read ahead, with all its write reads: the write is issued at once,
+/// beside a read of the mark it must find (`Store::record_planned`).
+pub(super) struct Planned {
+    pub(super) mark: registers_mark::Mark,
+    pub(super) head: DeviceState,
+    pub(super) waited_for: HashSet<String>,
+    pub(super) seed: Seed,
 }
 
 /// The facts last read ahead, and who is being read for now.
@@ -158,11 +171,13 @@ impl Store {
 async fn read_ahead(tx: &Transaction, draft: &EntryRecorded, named: Named) -> Result<Ahead> {
     let kind = EventKind::EntryRecorded(draft.clone());
     let from = draft.entered_at;
-    let (mark, (registers, asked), door, seed) = futures::try_join!(
+    let (mark, (registers, asked), door, seed, head, waited_for) = futures::try_join!(
         registers_mark::read(tx),
         read_needs(tx, &kind, &named.operator),
         facts_without_previous(tx, draft, Moment::From(from)),
-        read_seed(tx, &draft.room_id)
+        read_seed(tx, &draft.room_id),
+        device::read(tx),
+        apply::waited_for(tx)
     )?;
     Ok(Ahead {
         named,
@@ -172,6 +187,8 @@ async fn read_ahead(tx: &Transaction, draft: &EntryRecorded, named: Named) -> Re
         asked,
         door,
         seed,
+        head,
+        waited_for,
     })
 }
 
@@ -204,20 +221,57 @@ pub(super) async fn judge(
     // A read ahead still running has kept its facts by the time this answers: this write's
     // transaction began after its own.
     let held = registers_mark::read(tx).await?;
-    let Some(ahead) = slot.kept_for(&named) else {
+    let Some(ahead) = covering(slot, entry, operator) else {
         return Ok(None);
     };
-    let kind = EventKind::EntryRecorded(entry.clone());
-    let covers = ahead.mark == held
-        && entry.entered_at >= ahead.from
-        && next_needs(&kind, operator, &ahead.registers, &mut ahead.asked.clone()).is_empty();
-    if !covers {
+    if ahead.mark != held {
         return Ok(None);
     }
     let facts = taken_for(tx, ahead.door.clone(), entry).await?;
     mark(WRITE_JUDGED_AHEAD);
     let verdict = ahead.registers.judge_entry(entry, &facts, operator, now);
     Ok(Some((verdict, ahead.seed.clone())))
+}
+
+/// The facts kept for `entry` by `operator`, if they cover it: read for the same people, room
+/// and operator, for its moment, and with every need of its verdict asked. Whether they are
+/// still what the stores hold is the caller's to see, by the mark.
+fn covering(slot: &AheadSlot, entry: &EntryRecorded, operator: &str) -> Option<Rc<Ahead>> {
+    let ahead = slot.kept_for(&Named::of(entry, operator))?;
+    let kind = EventKind::EntryRecorded(entry.clone());
+    let covers = entry.entered_at >= ahead.from
+        && next_needs(&kind, operator, &ahead.registers, &mut ahead.asked.clone()).is_empty();
+    covers.then_some(ahead)
+}
+
+/// The write of `entry`, planned on the facts kept for it, if they let it in with nothing
+/// more to read: not for an entry whose rule reads the previous entry (level 3 with a key
+/// out), nor one that raises a rule break, nor one they refuse (a refusal waits for the mark,
+/// so that it is never on facts the stores no longer hold).
+pub(super) fn plan(
+    slot: &AheadSlot,
+    entry: &EntryRecorded,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> Option<Planned> {
+    if entry.inside_elsewhere.is_some() {
+        return None;
+    }
+    let ahead = covering(slot, entry, operator)?;
+    let facts = ahead.door.clone().at_entry(entry);
+    if facts.asks_previous_entry() {
+        return None;
+    }
+    ahead
+        .registers
+        .judge_entry(entry, &facts, operator, now)
+        .ok()?;
+    Some(Planned {
+        mark: ahead.mark.clone(),
+        head: ahead.head.clone(),
+        waited_for: ahead.waited_for.clone(),
+        seed: ahead.seed.clone(),
+    })
 }
 
 /// Facts read ahead, as the tap takes them for `entry`: narrowed to its moment, with the

@@ -28,7 +28,10 @@ mod rooms;
 pub use rooms::SYSTEM_OPERATOR;
 pub mod schema;
 
-use crate::timing::{mark, WRITE_APPLIED, WRITE_COMMITTED, WRITE_JUDGED, WRITE_START};
+use crate::timing::{
+    mark, WRITE_APPLIED, WRITE_COMMITTED, WRITE_IN_ONE_ROUND, WRITE_JUDGED, WRITE_JUDGED_AHEAD,
+    WRITE_START,
+};
 use daicho_core::chain::ChainRefusal;
 use daicho_core::history::DayCounts;
 use daicho_core::{tr, Event, EventId, EventKind, Refusals};
@@ -197,6 +200,17 @@ impl Store {
         operator: &str,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Event> {
+        if let EventKind::EntryRecorded(entry) = &kind {
+            if let Some(planned) = door_ahead::plan(&self.ahead, entry, operator, now) {
+                let now_ms = now.timestamp_millis();
+                if let Some(event) = self
+                    .record_planned(planned, &kind, operator, now_ms)
+                    .await?
+                {
+                    return Ok(event);
+                }
+            }
+        }
         let (raises, written) = (raised_when_recorded(&kind), announcement(&kind));
         let tx = self.write_transaction(raises)?;
         mark(WRITE_START);
@@ -229,6 +243,55 @@ impl Store {
             mark(WRITE_COMMITTED);
         }
         finished
+    }
+
+    /// Records an entry let in on facts read ahead (`door_ahead::plan`) in one round: its
+    /// writes are issued at once, after a read of the stores' mark in the same transaction
+    /// (IndexedDB answers a transaction's requests in order, and no other write runs beside
+    /// it). The mark as the facts were read: it commits. Another mark (something was written
+    /// since): it is aborted before it commits, nothing of it stored, and `None` says to
+    /// record the entry as any other, on what the stores hold now.
+    async fn record_planned(
+        &self,
+        planned: door_ahead::Planned,
+        kind: &EventKind,
+        operator: &str,
+        now_ms: i64,
+    ) -> Result<Option<Event>> {
+        let tx = self.write_transaction(false)?;
+        mark(WRITE_START);
+        mark(WRITE_JUDGED_AHEAD);
+        mark(WRITE_JUDGED);
+        let door_ahead::Planned {
+            mark: expected,
+            head,
+            waited_for,
+            seed,
+        } = planned;
+        let mut projection = apply::Projection::new(&tx);
+        projection.know_waited_for(waited_for);
+        projection.hold(seed.records);
+        let unchanged = async { Ok::<_, StoreError>(registers_mark::read(&tx).await? == expected) };
+        let days = &seed.days;
+        let append = append_through(&tx, projection, head, kind.clone(), operator, now_ms, days);
+        // Joined, not raced: every request issued is answered before the transaction ends
+        // (a dropped request's handler would be called after it is gone).
+        let (unchanged, appended) = futures::join!(unchanged, append);
+        match (unchanged, appended) {
+            (Ok(true), Ok(event)) => {
+                mark(WRITE_APPLIED);
+                let event = self.finish(tx, Ok(event), announcement(kind)).await?;
+                mark(WRITE_COMMITTED);
+                mark(WRITE_IN_ONE_ROUND);
+                Ok(Some(event))
+            }
+            (Ok(false), _) => {
+                // Aborting what the browser aborted already fails: the outcome is the same.
+                let _ = tx.abort().await;
+                Ok(None)
+            }
+            (Err(e), _) | (_, Err(e)) => self.finish(tx, Err(e), announcement(kind)).await,
+        }
     }
 
     /// Records an act of the operation history that no rule governs (a print, an export, a

@@ -76,9 +76,11 @@ async function tapToRow(page, settle = TAP_SETTLE_MS) {
         };
         // Did the verdict take the door's facts read ahead when the person was chosen?
         const ahead = performance.getEntriesByName('daicho:write:judged-ahead').length > 0;
+        // … and was it written in one round on them (`Store::record_planned`)?
+        const oneRound = performance.getEntriesByName('daicho:write:in-one-round').length > 0;
         requestAnimationFrame(() => {
           performance.mark('bench:frame');
-          resolve({ dom, frame: performance.now() - t0, phases, ahead });
+          resolve({ dom, frame: performance.now() - t0, phases, ahead, oneRound });
         });
       });
       observer.observe(list, { childList: true, subtree: true });
@@ -271,6 +273,7 @@ async function taps(settle = TAP_SETTLE_MS) {
     floor_painted_frame: median(floor.map((t) => t.frame)),
     samples: TAPS,
     judged_on_facts_read_ahead: ours.filter((t) => t.ahead).length,
+    written_in_one_round: ours.filter((t) => t.oneRound).length,
     settle_ms: settle,
   };
 }
@@ -303,7 +306,8 @@ function printTaps(label, t) {
   console.log(`tap "入室を記録" → painted frame, ${label}: ${t.painted_frame.toFixed(2)} ms  vs floor ${t.floor_painted_frame.toFixed(2)} ms → ${ratio(t.painted_frame, t.floor_painted_frame)}× floor`);
   console.log(`  the tap's phases, ${label} (medians): ` +
     Object.entries(t.phases).map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`).join('; ') +
-    `; judged on the facts read ahead: ${t.judged_on_facts_read_ahead} of ${t.samples} taps`);
+    `; judged on the facts read ahead: ${t.judged_on_facts_read_ahead} of ${t.samples} taps` +
+    `, written in one round: ${t.written_in_one_round}`);
 }
 const ratio = (a, b) => (a / b).toFixed(2);
 if (TAPS_ONLY) {
