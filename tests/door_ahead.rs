@@ -185,6 +185,39 @@ async fn the_writes_own_reads_are_taken_ahead_only_while_nothing_was_written() {
     assert_eq!(acts_counted(&here).await, here.event_count().await.unwrap());
 }
 
+/// A tap right after the person is chosen, while the read ahead is still under way, is not
+/// written in one round on facts kept from before (they are older than that read): its
+/// transaction, begun behind the read, takes what the read found.
+#[wasm_bindgen_test]
+async fn a_tap_during_the_read_ahead_takes_what_it_found() {
+    let store = town("t-ahead-during").await;
+    read_ahead(&store, "sato").await;
+    let line = store
+        .record_entry(entry("sato", Utc::now()), ADMIN, Utc::now())
+        .await
+        .unwrap();
+    leave(&store, &line).await;
+    let draft = entry("sato", Utc::now());
+    let (read, tapped) = futures::join!(
+        store.read_entry_facts_ahead(&draft, ADMIN),
+        store.record_entry(entry("sato", Utc::now()), ADMIN, Utc::now())
+    );
+    read.unwrap();
+    tapped.unwrap();
+    assert!(!written_in_one_round(), "not on the facts kept from before");
+    assert!(judged_ahead(), "on what the read under way found");
+    assert_eq!(inside(&store).await, ["sato"]);
+}
+
+/// Did the last write take the facts read ahead (its User Timing mark)?
+fn judged_ahead() -> bool {
+    let performance = web_sys::window().unwrap().performance().unwrap();
+    performance
+        .get_entries_by_name("daicho:write:judged-ahead")
+        .length()
+        > 0
+}
+
 /// Was the last write an entry written in one round on facts read ahead (its User Timing
 /// mark, which every write's start clears)?
 fn written_in_one_round() -> bool {

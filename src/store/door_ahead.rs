@@ -85,7 +85,7 @@ pub(super) struct AheadSlot {
 impl AheadSlot {
     /// Are facts for `named` kept or being read?
     fn may_hold(&self, named: &Named) -> bool {
-        self.kept_for(named).is_some() || self.reading.borrow().as_ref() == Some(named)
+        self.kept_for(named).is_some() || self.reading_for(named)
     }
 
     fn kept_for(&self, named: &Named) -> Option<Rc<Ahead>> {
@@ -109,6 +109,11 @@ impl AheadSlot {
         if let Some(ahead) = found {
             *self.kept.borrow_mut() = Some(Rc::new(ahead));
         }
+    }
+
+    /// Is a read for `named` under way? (What is kept for it is then older than that read.)
+    fn reading_for(&self, named: &Named) -> bool {
+        self.reading.borrow().as_ref() == Some(named)
     }
 }
 
@@ -245,16 +250,18 @@ fn covering(slot: &AheadSlot, entry: &EntryRecorded, operator: &str) -> Option<R
 }
 
 /// The write of `entry`, planned on the facts kept for it, if they let it in with nothing
-/// more to read: not for an entry whose rule reads the previous entry (level 3 with a key
-/// out), nor one that raises a rule break, nor one they refuse (a refusal waits for the mark,
-/// so that it is never on facts the stores no longer hold).
+/// more to read: not while a read for it is still under way (the write's transaction, begun
+/// now, takes that read's facts once it ends, `judge`), nor for an entry whose rule reads the
+/// previous entry (level 3 with a key out), nor one that raises a rule break, nor one they
+/// refuse (a refusal waits for the mark, so that it is never on facts the stores no longer
+/// hold).
 pub(super) fn plan(
     slot: &AheadSlot,
     entry: &EntryRecorded,
     operator: &str,
     now: DateTime<Utc>,
 ) -> Option<Planned> {
-    if entry.inside_elsewhere.is_some() {
+    if entry.inside_elsewhere.is_some() || slot.reading_for(&Named::of(entry, operator)) {
         return None;
     }
     let ahead = covering(slot, entry, operator)?;
