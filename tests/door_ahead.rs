@@ -209,23 +209,21 @@ async fn a_tap_during_the_read_ahead_takes_what_it_found() {
     assert_eq!(inside(&store).await, ["sato"]);
 }
 
-/// Did the last write take the facts read ahead (its User Timing mark)?
+/// Did the last write take the facts read ahead (its User Timing mark, which every write's
+/// start clears)?
 fn judged_ahead() -> bool {
-    let performance = web_sys::window().unwrap().performance().unwrap();
-    performance
-        .get_entries_by_name("daicho:write:judged-ahead")
-        .length()
-        > 0
+    marked("daicho:write:judged-ahead")
 }
 
-/// Was the last write an entry written in one round on facts read ahead (its User Timing
-/// mark, which every write's start clears)?
+/// Was the last write an entry written in one round on facts read ahead?
 fn written_in_one_round() -> bool {
+    marked("daicho:write:in-one-round")
+}
+
+/// Is the User Timing mark `name` set?
+fn marked(name: &str) -> bool {
     let performance = web_sys::window().unwrap().performance().unwrap();
-    performance
-        .get_entries_by_name("daicho:write:in-one-round")
-        .length()
-        > 0
+    performance.get_entries_by_name(name).length() > 0
 }
 
 /// Who is inside the counter room, by id.

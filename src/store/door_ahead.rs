@@ -117,18 +117,6 @@ impl AheadSlot {
     }
 }
 
-/// The stores the verdict on an entry may read.
-fn read_stores() -> Vec<&'static str> {
-    let mut stores = vec![
-        schema::EVENTS,
-        schema::DEVICE,
-        schema::HISTORY_DAYS,
-        schema::HISTORY_CELLS,
-    ];
-    stores.extend_from_slice(&schema::REGISTERS);
-    stores
-}
-
 impl Store {
     /// Reads ahead what the verdict on `draft` (an entry at the moment chosen, by `operator`)
     /// will read, so that the tap does not wait for it. Nothing is written; a failed read
@@ -143,7 +131,7 @@ impl Store {
         let found = async {
             let tx = self
                 .db
-                .transaction(&read_stores(), TransactionMode::ReadOnly)?;
+                .transaction(&schema::event_stores(), TransactionMode::ReadOnly)?;
             read_ahead(&tx, draft, named).await
         };
         match found.await {
@@ -167,7 +155,7 @@ impl Store {
     ) -> Result<DoorFacts> {
         let tx = self
             .db
-            .transaction(&read_stores(), TransactionMode::ReadOnly)?;
+            .transaction(&schema::event_stores(), TransactionMode::ReadOnly)?;
         let facts = facts_without_previous(&tx, entry, Moment::From(from)).await?;
         taken_for(&tx, facts, entry).await
     }

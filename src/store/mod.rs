@@ -308,13 +308,7 @@ impl Store {
     /// A transaction over every store a write may touch: the events, the device's chain, the
     /// history's counts and the registers (and the rule breaks, for a write that `raises`).
     fn write_transaction(&self, raises: bool) -> Result<Transaction> {
-        let mut stores = vec![
-            schema::EVENTS,
-            schema::DEVICE,
-            schema::HISTORY_DAYS,
-            schema::HISTORY_CELLS,
-        ];
-        stores.extend_from_slice(&schema::REGISTERS);
+        let mut stores = schema::event_stores();
         if raises {
             stores.push(schema::RULE_BREAKS);
         }
@@ -408,8 +402,16 @@ async fn append_in(
 ) -> Result<Event> {
     let state = device::read(tx).await?;
     let projection = apply::Projection::new(tx);
-    let none_known = Default::default();
-    append_through(tx, projection, state, kind, operator, now_ms, &none_known).await
+    append_through(
+        tx,
+        projection,
+        state,
+        kind,
+        operator,
+        now_ms,
+        &BTreeMap::new(),
+    )
+    .await
 }
 
 /// Seals the next event after the chain's head `state` (read by the caller in this

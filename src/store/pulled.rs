@@ -20,19 +20,13 @@ use daicho_core::rule_breaks::{lines_for, may_break_rules, RuleBreak};
 use daicho_core::sort::sort_by_key;
 use daicho_core::{EntryRecord, Event, EventId, EventKind, EventTag, Registers, Room, Versioned};
 use rexie::{KeyRange, Transaction, TransactionMode};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use wasm_bindgen::JsValue;
 
 /// Every store a page touches: a write's, and the rule breaks.
 fn page_stores() -> Vec<&'static str> {
-    let mut stores = vec![
-        schema::EVENTS,
-        schema::DEVICE,
-        schema::HISTORY_DAYS,
-        schema::HISTORY_CELLS,
-        schema::RULE_BREAKS,
-    ];
-    stores.extend_from_slice(&schema::REGISTERS);
+    let mut stores = schema::event_stores();
+    stores.push(schema::RULE_BREAKS);
     stores
 }
 
@@ -101,9 +95,8 @@ impl Store {
             let fresh = new_events(&tx, events).await?;
             let stored: Vec<JsValue> = fresh.iter().map(|&i| checked.stored[i].clone()).collect();
             let fresh: Vec<&Event> = fresh.into_iter().map(|i| &events[i]).collect();
-            let none_known = Default::default();
             let projection = apply::Projection::new(&tx);
-            apply::apply_stored(projection, &fresh, &stored, &none_known).await?;
+            apply::apply_stored(projection, &fresh, &stored, &BTreeMap::new()).await?;
             // Read after the page's records are written, so the re-check sees its permits.
             let (breaks, _, _) = futures::try_join!(
                 raise_breaks(&tx, &fresh),

@@ -108,6 +108,14 @@ pub const REGISTERS: [&str; 11] = [
     WAITING,
 ];
 
+/// Every store an event's write touches: the event, the device's chain, the history's day
+/// counts and the registers (a write, a pulled page and the facts read ahead of a tap alike).
+pub fn event_stores() -> Vec<&'static str> {
+    let mut stores = vec![EVENTS, DEVICE, HISTORY_DAYS, HISTORY_CELLS];
+    stores.extend_from_slice(&REGISTERS);
+    stores
+}
+
 pub async fn open(name: &str) -> rexie::Result<Rexie> {
     open_at(name, VERSION).await
 }
