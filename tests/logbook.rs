@@ -102,6 +102,18 @@ async fn level_3_needs_prior_permission_and_the_key_lent_for_each_entry() {
         exited_at: at + Duration::minutes(5),
     };
     store.record_exit(exit, ADMIN, now).await.unwrap();
+    // Twenty visits to the counter since: the door looks back past them for the last entry
+    // into the storage room (its person's lines, a few at a time).
+    for i in 0..20 {
+        let visit_at = at + Duration::minutes(5) + Duration::seconds(10 * i + 5);
+        let visit = entry(COUNTER, "yamada", visit_at);
+        let visit = store.record_entry(visit, ADMIN, now).await.unwrap();
+        let exit = ExitRecorded {
+            entry: visit.id,
+            exited_at: visit_at + Duration::seconds(5),
+        };
+        store.record_exit(exit, ADMIN, now).await.unwrap();
+    }
     // Back with the same loan: 「その都度」 the key is lent again.
     let again = at + Duration::minutes(10);
     let codes = refused_codes(&store, entry(STORAGE_ROOM, "yamada", again)).await;

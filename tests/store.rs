@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use daicho::store::schema::{self, EVENTS};
 use daicho::store::{Store, StoreError};
 use daicho_core::{EntryRecorded, Event, EventKind, ExitRecorded, Field, RefusalCode};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -243,7 +243,7 @@ async fn a_schema_upgrade_rebuilds_no_index() {
     let tx = db
         .transaction(&[EVENTS], rexie::TransactionMode::ReadOnly)
         .unwrap();
-    assert_eq!(tx.store(EVENTS).unwrap().index_names().len(), 8);
+    assert_eq!(tx.store(EVENTS).unwrap().index_names().len(), 7);
     db.close();
     Store::delete(name).await.unwrap();
 }
@@ -282,6 +282,10 @@ async fn push_batches_keep_within_the_byte_limit_and_carry_every_event_once() {
                 .await
                 .unwrap()
             {
+                for field in ["refers", "kind_key"] {
+                    let quoted = format!("\"{field}\"");
+                    assert!(!body.contains(&quoted), "{field} is the store's own");
+                }
                 let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
                 let seqs: Vec<u64> = parsed["events"]
                     .as_array()
@@ -378,5 +382,93 @@ async fn the_registers_are_found_from_the_events_on_the_first_open_after_the_upg
     assert_eq!(store.room_log(ROOM, 10).await.unwrap(), log);
     assert_eq!(store.people().await.unwrap(), people);
     store.close();
+    Store::delete(name).await.unwrap();
+}
+
+/// How many stored events the kind index holds, and how many events are stored.
+async fn kind_indexed(db: &rexie::Rexie) -> (u32, u32) {
+    let tx = db
+        .transaction(&[EVENTS], rexie::TransactionMode::ReadOnly)
+        .unwrap();
+    let events = tx.store(EVENTS).unwrap();
+    let by_kind = events.index(schema::EVENTS_BY_KIND).unwrap();
+    (
+        by_kind.count(None).await.unwrap(),
+        events.count(None).await.unwrap(),
+    )
+}
+
+/// Takes `kind_key` off every stored event and forgets it was added, as a database stands
+/// before its first open at schema 11; clears the people and forgets the registers were
+/// rebuilt, so that open also rebuilds them from the events (the kind index among them).
+async fn as_before_schema_11(db: &rexie::Rexie) {
+    let stores = [EVENTS, schema::DEVICE, schema::PEOPLE];
+    let tx = db
+        .transaction(&stores, rexie::TransactionMode::ReadWrite)
+        .unwrap();
+    let events = tx.store(EVENTS).unwrap();
+    let field = JsValue::from_str(schema::KIND_KEY);
+    for stored in events.get_all(None, None).await.unwrap() {
+        js_sys::Reflect::delete_property(stored.unchecked_ref::<js_sys::Object>(), &field).unwrap();
+        events.put(&stored, None).await.unwrap();
+    }
+    let device = tx.store(schema::DEVICE).unwrap();
+    for marker in ["kind_keyed_v11", "registers_rebuilt_v10"] {
+        device.delete(JsValue::from_str(marker)).await.unwrap();
+    }
+    tx.store(schema::PEOPLE).unwrap().clear().await.unwrap();
+    tx.done().await.unwrap();
+}
+
+/// Schema 11's kind index reads a field of its own, which no event stored before carries:
+/// the first open adds it to every event but the entries (which the index leaves out), before
+/// anything reads the index, so the registers rebuilt in the same open are all found.
+#[wasm_bindgen_test]
+async fn the_events_stored_before_schema_11_are_keyed_for_the_kind_index_once() {
+    let name = "t-kind-keys";
+    let store = town(name).await;
+    let mut lines = Vec::new();
+    for name in ["山田 太郎", "佐藤 花子"] {
+        let line = store.record_entry(entry(name, true), OPERATOR, Utc::now());
+        lines.push(line.await.unwrap());
+    }
+    let exit = ExitRecorded {
+        entry: lines[0].id.clone(),
+        exited_at: Utc::now() - Duration::minutes(5),
+    };
+    store.record_exit(exit, OPERATOR, Utc::now()).await.unwrap();
+    let (registers, people) = (
+        store.registers().await.unwrap(),
+        store.people().await.unwrap(),
+    );
+    store.close();
+
+    let db = schema::open(name).await.unwrap();
+    let (keyed, stored) = kind_indexed(&db).await;
+    assert_eq!(
+        keyed,
+        stored - 2,
+        "every event in the kind index but the two entries"
+    );
+    as_before_schema_11(&db).await;
+    assert_eq!(
+        kind_indexed(&db).await,
+        (0, stored),
+        "nothing keyed before the open"
+    );
+    db.close();
+
+    let store = Store::open(name).await.unwrap();
+    assert_eq!(store.registers().await.unwrap(), registers);
+    assert_eq!(store.people().await.unwrap(), people);
+    assert_eq!(store.inside(ROOM).await.unwrap(), vec![lines[1].clone()]);
+    store.close();
+    let db = schema::open(name).await.unwrap();
+    assert_eq!(
+        kind_indexed(&db).await,
+        (keyed, stored),
+        "keyed once: nothing new written"
+    );
+    db.close();
     Store::delete(name).await.unwrap();
 }

@@ -3,11 +3,9 @@
 //! transaction. The device's own write, the pull and the rebuild on upgrade all come here,
 //! as atuin's records come to its tables whether made here or pulled.
 
-use super::codec::from_js;
 use super::{history, records, registers_mark, schema, Result, StoreError};
 use daicho_core::history::DayCounts;
 use daicho_core::projection::{self, Change, Found, Occupancy, Record, RecordKey, Update};
-use daicho_core::sort::sort_by;
 use daicho_core::{Event, EventKind};
 use rexie::Transaction;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -214,8 +212,7 @@ impl super::Store {
         for store in schema::REGISTERS {
             tx.store(store)?.clear().await?;
         }
-        let mut events = projected_events(&tx).await?;
-        sort_by(&mut events, |a, b| a.fold_key().cmp(&b.fold_key()));
+        let events = projected_events(&tx).await?;
         let mut projection = Projection::new(&tx);
         for event in &events {
             projection.project(event).await?;
@@ -229,18 +226,60 @@ impl super::Store {
     }
 }
 
+impl super::Store {
+    /// Gives every stored event its key in the kind index (`schema::KIND_KEY`), once per
+    /// database: the events stored before schema 11 carry only their `kind`, and the kind
+    /// index is empty until they do. A page of events at a time, in one transaction with the
+    /// mark of it done: a device closed half-way keys them all on its next open.
+    pub(super) async fn key_kinds_once(&self) -> Result<()> {
+        let stores = [schema::EVENTS, schema::DEVICE];
+        let tx = self
+            .db
+            .transaction(&stores, rexie::TransactionMode::ReadWrite)?;
+        let marker = JsValue::from_str(KIND_KEYED_KEY);
+        let device = tx.store(schema::DEVICE)?;
+        if device.get(marker.clone()).await?.is_some() {
+            return Ok(());
+        }
+        let events = tx.store(schema::EVENTS)?;
+        let mut after: Option<JsValue> = None;
+        loop {
+            let range = after
+                .as_ref()
+                .map(|key| rexie::KeyRange::lower_bound(key, Some(true)));
+            let range = range.transpose().map_err(rexie::Error::from)?;
+            let page = events.scan(range, Some(KEYING_PAGE), None, None).await?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(last.clone());
+            let keyed = page.into_iter().filter_map(|(_, stored)| keyed(stored));
+            events.put_all(keyed.map(|stored| (stored, None))).await?;
+        }
+        device.put(&JsValue::TRUE, Some(&marker)).await?;
+        super::committed(tx).await?;
+        Ok(())
+    }
+}
+
+/// `stored` with its key in the kind index, if it has one (an entry has none).
+fn keyed(stored: JsValue) -> Option<JsValue> {
+    let kind = super::codec::stored_field(&stored, &["kind"]).as_string()?;
+    let key = super::kind_key(kind.parse().ok()?)?;
+    let field = JsValue::from_str(schema::KIND_KEY);
+    js_sys::Reflect::set(&stored, &field, &JsValue::from_str(key)).ok()?;
+    Some(stored)
+}
+
+/// How many stored events `key_kinds_once` reads at a time.
+const KEYING_PAGE: u32 = 2_000;
+
+/// The device-store key marking `key_kinds_once` done.
+const KIND_KEYED_KEY: &str = "kind_keyed_v11";
+
 /// The device-store key marking `rebuild_registers_once` done.
 const REBUILT_KEY: &str = "registers_rebuilt_v10";
 
-/// Every stored event of a kind the projection writes records for (through the kind index).
+/// Every stored event of a kind the projection writes records for, in fold order.
 async fn projected_events(tx: &Transaction) -> Result<Vec<Event>> {
-    let index = tx.store(schema::EVENTS)?.index(schema::EVENTS_BY_KIND)?;
-    let mut events = Vec::new();
-    for tag in daicho_core::EventTag::all().filter(|t| projection::writes_records(*t)) {
-        let range = super::registers::only(tag.as_str())?;
-        for value in index.get_all(Some(range), None).await? {
-            events.push(from_js::<Event>(value)?);
-        }
-    }
-    Ok(events)
+    let tags = daicho_core::EventTag::all().filter(|t| projection::writes_records(*t));
+    super::registers::events_of_kinds(tx, &tags.collect::<Vec<_>>()).await
 }

@@ -186,10 +186,11 @@ impl super::Store {
             return Ok(None);
         }
         for value in &values {
-            // Only this store's index reads it: an event leaves the device as it was sealed.
-            let field = JsValue::from_str(super::STORE_ONLY_FIELD);
-            let _ =
-                js_sys::Reflect::delete_property(value.unchecked_ref::<js_sys::Object>(), &field);
+            // Only this store's indexes read them: an event leaves the device as it was sealed.
+            for field in super::STORE_ONLY_FIELDS {
+                let (object, field) = (value.unchecked_ref::<js_sys::Object>(), field.into());
+                let _ = js_sys::Reflect::delete_property(object, &field);
+            }
         }
         let events: js_sys::Array = values.iter().collect();
         let whole = push_body(&events)?;

@@ -292,12 +292,7 @@ async fn elsewhere(
     let (from, to) = moment.entered_range();
     // Only other rooms' lines need reading: this room's are not the rule's concern, and a clerk
     // at a counter has many of them in a day.
-    let other_room = |stored: &JsValue| {
-        stored_field(stored, &["payload", "room_id"])
-            .as_string()
-            .as_deref()
-            != Some(&entry.room_id)
-    };
+    let other_room = |stored: &JsValue| !in_room(stored, &entry.room_id);
     let lines = person_lines_where(tx, &entry.person_id, from, to, other_room).await?;
     let open = lines.into_iter().filter(|l| moment.may_be_open(l));
     let mut found = Vec::new();
@@ -369,39 +364,53 @@ async fn measures_of(tx: &Transaction, room_id: &str) -> Result<Vec<RoomMeasure>
     Ok(all)
 }
 
-/// When the person last entered the room before `entry`: one step back along the index of
-/// lines by room, person and time.
+/// When the person last entered the room before `entry`: back along their lines by time, a
+/// few at a time, to the first in this room (read only at a level-3 door with a key out).
 async fn previous_entry_at(
     tx: &Transaction,
     entry: &EntryRecorded,
 ) -> Result<Option<DateTime<Utc>>> {
     let index = tx
         .store(schema::EVENTS)?
-        .index(schema::ENTRY_LINES_BY_ROOM_PERSON_TIME)?;
-    let key = |ms: f64| {
-        js_sys::Array::of3(
-            &JsValue::from_str(&entry.room_id),
-            &JsValue::from_str(&entry.person_id),
-            &JsValue::from_f64(ms),
-        )
-    };
-    let (room_start, before) = (
+        .index(schema::ENTRY_LINES_BY_PERSON_TIME)?;
+    let key = |ms: f64| js_sys::Array::of2(&JsValue::from_str(&entry.person_id), &ms.into());
+    let (start, before) = (
         key(f64::MIN),
         key(entry.entered_at.timestamp_millis() as f64),
     );
-    let range = KeyRange::bound(&room_start, &before, Some(false), Some(true))
-        .map_err(rexie::Error::from)?;
-    let found = index
-        .scan(Some(range), Some(1), None, Some(rexie::Direction::Prev))
-        .await?;
-    let Some((_, value)) = found.into_iter().next() else {
-        return Ok(None);
-    };
-    let event: Event = from_js(value)?;
-    Ok(match event.kind {
-        EventKind::EntryRecorded(e) => Some(e.entered_at),
-        _ => None,
-    })
+    let mut skipped = 0;
+    loop {
+        let range = KeyRange::bound(&start, &before, Some(false), Some(true))
+            .map_err(rexie::Error::from)?;
+        let offset = (skipped > 0).then_some(skipped);
+        let step = Some(rexie::Direction::Prev);
+        let found = index
+            .scan(Some(range), Some(STEP_BACK), offset, step)
+            .await?;
+        let here = found.iter().find(|(_, v)| in_room(v, &entry.room_id));
+        if let Some((_, value)) = here {
+            let event: Event = from_js(value.clone())?;
+            return Ok(match event.kind {
+                EventKind::EntryRecorded(e) => Some(e.entered_at),
+                _ => None,
+            });
+        }
+        if found.len() < STEP_BACK as usize {
+            return Ok(None);
+        }
+        skipped += STEP_BACK;
+    }
+}
+
+/// How many of a person's lines `previous_entry_at` reads at a time.
+const STEP_BACK: u32 = 16;
+
+/// Is the stored entry event `stored` a line of `room_id`? Looked at as stored, unread.
+pub(super) fn in_room(stored: &JsValue, room_id: &str) -> bool {
+    stored_field(stored, &["payload", "room_id"])
+        .as_string()
+        .as_deref()
+        == Some(room_id)
 }
 
 /// One record of `store` by its key.

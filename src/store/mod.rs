@@ -34,7 +34,7 @@ use crate::timing::{
 };
 use daicho_core::chain::ChainRefusal;
 use daicho_core::history::DayCounts;
-use daicho_core::{tr, Event, EventId, EventKind, Refusals};
+use daicho_core::{tr, Event, EventId, EventKind, EventTag, Refusals};
 use rexie::{Rexie, Transaction, TransactionMode};
 use std::collections::BTreeMap;
 
@@ -151,6 +151,8 @@ impl Store {
             db,
             ahead: Default::default(),
         };
+        // Before anything reads the kind index.
+        store.key_kinds_once().await?;
         store.rebuild_registers_once().await?;
         store.first_run_setup().await?;
         store.seed_organisation().await?;
@@ -357,8 +359,8 @@ fn event_key(id: &EventId) -> wasm_bindgen::JsValue {
 }
 
 /// Events as stored: each its JSON, plus `refers` (the record it acts on, or the master record
-/// it defines a version of) for the history index. Converted together: one JSON text for the
-/// whole page, parsed by the browser.
+/// it defines a version of) for the history index and `kind_key` for the kind index.
+/// Converted together: one JSON text for the whole page, parsed by the browser.
 fn stored_events(events: &[&Event]) -> Vec<wasm_bindgen::JsValue> {
     #[derive(serde::Serialize)]
     struct Stored<'a> {
@@ -366,21 +368,30 @@ fn stored_events(events: &[&Event]) -> Vec<wasm_bindgen::JsValue> {
         event: &'a Event,
         #[serde(skip_serializing_if = "Option::is_none")]
         refers: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        kind_key: Option<&'static str>,
     }
     let stored: Vec<Stored> = events
         .iter()
         .map(|event| Stored {
             event,
             refers: event.kind.history_key(),
+            kind_key: kind_key(event.kind.tag()),
         })
         .collect();
     let parsed = codec::to_js(&stored);
     js_sys::Array::from(&parsed).iter().collect()
 }
 
-/// The field `stored_events` adds, which only this store's index reads: taken off an event
+/// The key of an event of kind `tag` in the kind index (`schema::KIND_KEY`): its kind, but
+/// none for an entry, which the entry lines' own index holds.
+fn kind_key(tag: EventTag) -> Option<&'static str> {
+    (tag != EventTag::EntryRecorded).then(|| tag.as_str())
+}
+
+/// The fields `stored_events` adds, which only this store's indexes read: taken off an event
 /// before it leaves the device.
-const STORE_ONLY_FIELD: &str = "refers";
+const STORE_ONLY_FIELDS: [&str; 2] = ["refers", schema::KIND_KEY];
 
 /// Fires `written` (`WRITTEN` or `LINE_WRITTEN`, after a commit).
 fn announce(written: &str) {

@@ -66,11 +66,7 @@ pub async fn read_page<T: DeserializeOwned>(
     query: &LogQuery,
     time_of: impl Fn(&T) -> i64,
 ) -> Result<LogPage<T>> {
-    let index = if query.prefix.is_empty() {
-        &indexes.by_time
-    } else {
-        &indexes.by_prefix_time
-    };
+    let index = indexes.of(query);
     let total = index.count(Some(range(query, None)?)).await?;
     let direction = if query.newest_first {
         Direction::Prev
@@ -94,6 +90,62 @@ pub async fn read_page<T: DeserializeOwned>(
         .then(|| next_cursor(&rows, query.after, &time_of))
         .flatten();
     Ok(LogPage { rows, total, next })
+}
+
+/// `read_page` of the lines `keep` keeps, looked at as stored: for a filter no index covers
+/// (one person's lines in one room), every line of the query's range is read and the page
+/// cut from those kept, in the order and with the cursors an index would give.
+pub async fn read_page_where<T: DeserializeOwned>(
+    indexes: &LogIndexes,
+    query: &LogQuery,
+    time_of: impl Fn(&T) -> i64,
+    keep: impl Fn(&JsValue) -> bool,
+) -> Result<LogPage<T>> {
+    let stored = indexes.of(query).get_all(Some(range(query, None)?), None);
+    let kept = stored.await?.into_iter().filter(|s| keep(s));
+    // Oldest first, lines of one millisecond in the index's order; reversed, as `Prev` reads.
+    let mut all = kept.map(from_js).collect::<Result<Vec<T>>>()?;
+    if query.newest_first {
+        all.reverse();
+    }
+    let total = all.len() as u32;
+    let rows: Vec<T> = after_cursor(all, query.after, query.newest_first, &time_of)
+        .take(query.limit as usize)
+        .collect();
+    let next = (rows.len() as u32 == query.limit)
+        .then(|| next_cursor(&rows, query.after, &time_of))
+        .flatten();
+    Ok(LogPage { rows, total, next })
+}
+
+impl LogIndexes {
+    /// The index `query` is read through: by its prefix and time, or by time alone.
+    fn of(&self, query: &LogQuery) -> &StoreIndex {
+        match query.prefix.is_empty() {
+            true => &self.by_time,
+            false => &self.by_prefix_time,
+        }
+    }
+}
+
+/// The lines of `rows` (in the order shown) past `after`: later in that order than its
+/// millisecond, or in it after the `seen` already shown.
+fn after_cursor<'a, T: 'a>(
+    rows: Vec<T>,
+    after: Option<PageCursor>,
+    newest_first: bool,
+    time_of: &'a impl Fn(&T) -> i64,
+) -> impl Iterator<Item = T> + 'a {
+    let mut here = 0;
+    rows.into_iter().filter(move |row| {
+        let Some(cursor) = after else { return true };
+        let at = time_of(row);
+        if at == cursor.at_ms {
+            here += 1;
+            return here > cursor.seen;
+        }
+        (at < cursor.at_ms) == newest_first
+    })
 }
 
 /// The cursor after `rows`: the last line's time and how many lines at that time are shown.

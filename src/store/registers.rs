@@ -55,13 +55,18 @@ async fn read_keyed<T: serde::de::DeserializeOwned>(
 
 /// The events of `kinds`, in fold order.
 pub(super) async fn events_of_kinds(tx: &Transaction, kinds: &[EventTag]) -> Result<Vec<Event>> {
-    let index = tx.store(schema::EVENTS)?.index(schema::EVENTS_BY_KIND)?;
-    // One read per kind, all issued together: the transaction answers them in one go.
-    let ranges = kinds.iter().map(|kind| only(kind.as_str()));
-    let reads = ranges
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .map(|range| index.get_all(Some(range), None));
+    let store = tx.store(schema::EVENTS)?;
+    let (by_kind, entries) = (
+        store.index(schema::EVENTS_BY_KIND)?,
+        store.index(schema::ENTRY_LINES_BY_TIME)?,
+    );
+    // One read per kind, all issued together: the transaction answers them in one go. The
+    // entries are not in the kind index: theirs holds exactly them.
+    let reads = kinds.iter().map(|kind| match super::kind_key(*kind) {
+        Some(key) => Ok(by_kind.get_all(Some(only(key)?), None)),
+        None => Ok(entries.get_all(None, None)),
+    });
+    let reads = reads.collect::<Result<Vec<_>>>()?;
     let mut events = Vec::new();
     for value in futures::future::try_join_all(reads)
         .await?

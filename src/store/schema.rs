@@ -47,8 +47,13 @@ pub const LOANS_OUT: &str = "out_key";
 pub const LOANS_BY_KEY_TIME: &str = "by_key_time";
 
 /// Index of `EVENTS` over the kind (`"meeting_held"`): the office registers are folded from
-/// their own kinds' events, never from the whole log.
+/// their own kinds' events, never from the whole log. Over `KIND_KEY`, which every stored
+/// event but an entry carries: the entries, most of the log, are read through
+/// `ENTRY_LINES_BY_TIME`, which holds exactly them, and cost the pull no entry here.
 pub const EVENTS_BY_KIND: &str = "by_kind";
+/// The field beside a stored event that `EVENTS_BY_KIND` reads (`Store::key_kinds_once`
+/// added it to the events stored before schema 11).
+pub const KIND_KEY: &str = "kind_key";
 /// Index of `EVENTS` over the record an event acts on (`refers`, added beside the event when
 /// stored): a record's whole history is its own event plus one index read.
 pub const EVENTS_REFERRING: &str = "refers";
@@ -60,10 +65,8 @@ pub const EVENTS_REFERRING: &str = "refers";
 pub const ENTRY_LINES_BY_TIME: &str = "entry_by_time";
 /// … a room's, newest first …
 pub const ENTRY_LINES_BY_ROOM_TIME: &str = "entry_by_room_time";
-/// … one person's …
+/// … and one person's (in one room: theirs, filtered by the room, since schema 11).
 pub const ENTRY_LINES_BY_PERSON_TIME: &str = "entry_by_person_time";
-/// … and one person's in one room.
-pub const ENTRY_LINES_BY_ROOM_PERSON_TIME: &str = "entry_by_room_person_time";
 /// Index of `LOANS` over `lent_at`, for the whole key logbook by time.
 pub const LOANS_BY_TIME: &str = "by_time";
 
@@ -90,8 +93,12 @@ pub const HISTORY_CELLS: &str = "history_cells";
 /// (filled from the events on the first open). 10: the registers are written by
 /// daicho-core's one projection, with their versions; closings that came first wait in
 /// `waiting`; permits by room and person, keys by room (the door reads through them). The
-/// registers are rebuilt from the events once (`Store::rebuild_registers_once`).
-pub const VERSION: u32 = 10;
+/// registers are rebuilt from the events once (`Store::rebuild_registers_once`). 11: two
+/// index entries fewer per entry event, the bulk of a pull's writes: the kind index leaves
+/// the entries out (`KIND_KEY`, added to the events already stored by
+/// `Store::key_kinds_once`) and the index of one person's lines in one room goes (their lines
+/// by person and time, filtered by the room, serve it).
+pub const VERSION: u32 = 11;
 
 /// The stores daicho-core's projection writes: rebuilt from the events on an upgrade.
 pub const REGISTERS: [&str; 11] = [
@@ -127,7 +134,7 @@ pub async fn open_at(name: &str, version: u32) -> rexie::Result<Rexie> {
         .add_object_store(
             ObjectStore::new(EVENTS)
                 .key_path_array(["device", "seq"])
-                .add_index(index(EVENTS_BY_KIND, "kind"))
+                .add_index(index(EVENTS_BY_KIND, KIND_KEY))
                 .add_index(index(EVENTS_REFERRING, "refers"))
                 .add_index(index(EVENTS_BY_TIME, "hlc.wall_ms"))
                 .add_index(index_over(
@@ -142,10 +149,6 @@ pub async fn open_at(name: &str, version: u32) -> rexie::Result<Rexie> {
                 .add_index(index_over(
                     ENTRY_LINES_BY_PERSON_TIME,
                     ["payload.person_id", "payload.entered_at"],
-                ))
-                .add_index(index_over(
-                    ENTRY_LINES_BY_ROOM_PERSON_TIME,
-                    ["payload.room_id", "payload.person_id", "payload.entered_at"],
                 )),
         )
         .add_object_store(ObjectStore::new(HISTORY_DAYS).key_path("day"))

@@ -313,39 +313,31 @@ const pushFloor = (browser, events) => onPlainOrigin(browser, async (events) => 
  *  a new tablet is (a context that has just written 10,000 records writes the next 10,000
  *  about 0.5 s faster: a floor measured warm would be lower than any app could be). `layout`:
  *  `plain` (one record, no index: the floor); `app`, as the app stores a pulled entry since
- *  schema 9 (the event with its eight indexes, four over the entry's own fields, and one
- *  occupancy record per room); `schema8`, as it stored one before (the event with its four
- *  indexes and a logbook line with five: two records per entry). */
+ *  schema 11 (the event with six index entries: the kind index leaves entries out, three over
+ *  the entry's own fields; and one occupancy record per room); `schema10`, as it stored one
+ *  before (eight: the kind index over every event, and one by room, person and time). */
 const pullFloor = (browser, expected, layout) => onPlainOrigin(browser, async ({ expected, layout }) => {
-  const EVENT_INDEXES = [['by_kind', 'kind'], ['refers', 'refers'], ['by_time', 'hlc.wall_ms'],
+  const EVENT_INDEXES = [['by_kind', 'kind_key'], ['refers', 'refers'], ['by_time', 'hlc.wall_ms'],
     ['by_operator_time', ['operator', 'hlc.wall_ms']]];
   const ENTRY_INDEXES = [['entry_by_time', 'payload.entered_at'],
     ['entry_by_room_time', ['payload.room_id', 'payload.entered_at']],
-    ['entry_by_person_time', ['payload.person_id', 'payload.entered_at']],
+    ['entry_by_person_time', ['payload.person_id', 'payload.entered_at']]];
+  const SCHEMA_10 = [['by_kind_10', 'kind'],
     ['entry_by_room_person_time', ['payload.room_id', 'payload.person_id', 'payload.entered_at']]];
-  const LINE_INDEXES = [['inside_room', 'inside_room'], ['by_room_time', ['room_id', 'entered_at']],
-    ['by_time', 'entered_at'], ['by_person_time', ['person_id', 'entered_at']],
-    ['by_room_person_time', ['room_id', 'person_id', 'entered_at']]];
   const db = await new Promise((resolve, reject) => {
     const req = indexedDB.open(`floor-${layout}`, 1);
     req.onupgradeneeded = () => {
       const events = req.result.createObjectStore('events', { keyPath: ['device', 'seq'] });
       if (layout === 'plain') return;
-      for (const [name, path] of EVENT_INDEXES) events.createIndex(name, path);
-      if (layout === 'app') {
-        for (const [name, path] of ENTRY_INDEXES) events.createIndex(name, path);
-        req.result.createObjectStore('occupancy', { keyPath: 'room_id' });
-        return;
-      }
-      const entries = req.result.createObjectStore('entries', { keyPath: 'id' });
-      for (const [name, path] of LINE_INDEXES) entries.createIndex(name, path);
+      const indexes = [...EVENT_INDEXES, ...ENTRY_INDEXES, ...(layout === 'schema10' ? SCHEMA_10 : [])];
+      for (const [name, path] of indexes) events.createIndex(name, path);
+      req.result.createObjectStore('occupancy', { keyPath: 'room_id' });
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
   const id = (e) => `${e.device}:${e.seq}`;
-  const line = (e) => ({ ...e.payload, id: id(e), inside_room: e.payload.room_id });
-  const stores = { plain: ['events'], app: ['events', 'occupancy'], schema8: ['events', 'entries'] }[layout];
+  const stores = layout === 'plain' ? ['events'] : ['events', 'occupancy'];
   const t = performance.now();
   const got = await (await fetch('/plain')).json();
   if (got.length !== expected) throw new Error(`plain GET: ${got.length} records, posted ${expected}`);
@@ -353,14 +345,10 @@ const pullFloor = (browser, expected, layout) => onPlainOrigin(browser, async ({
   const rooms = new Map();
   for (const e of got) {
     if (layout === 'plain') tx.objectStore('events').put(e);
-    if (layout === 'app') {
+    if (layout !== 'plain') {
       tx.objectStore('events').add(e);
       if (!rooms.has(e.payload.room_id)) rooms.set(e.payload.room_id, []);
       rooms.get(e.payload.room_id).push(id(e));
-    }
-    if (layout === 'schema8') {
-      tx.objectStore('events').add(e);
-      tx.objectStore('entries').put(line(e));
     }
   }
   for (const [room_id, inside] of rooms) tx.objectStore('occupancy').put({ room_id, inside });
@@ -378,8 +366,8 @@ const pullFloor = (browser, expected, layout) => onPlainOrigin(browser, async ({
 async function floorRun(browser, events) {
   const push = await pushFloor(browser, events);
   const floors = { push };
-  for (const layout of ['plain', 'app', 'schema8']) floors[layout] = await pullFloor(browser, events.length, layout);
-  return { push, pull: floors.plain, app: floors.app, schema8: floors.schema8 };
+  for (const layout of ['plain', 'app', 'schema10']) floors[layout] = await pullFloor(browser, events.length, layout);
+  return { push, pull: floors.plain, app: floors.app, schema10: floors.schema10 };
 }
 
 /** PouchDB's replication of `EVENTS` documents, pushed to and pulled from express-pouchdb, by
@@ -452,7 +440,7 @@ if (process.env.POUCHDB_ANCHOR_DIR) {
   step(`PouchDB: replication of ${EVENTS} documents, push and pull, defaults and a larger batch_size`);
   pouchdb = await pouchdbAnchor(process.env.POUCHDB_ANCHOR_DIR);
 }
-const floor = Object.fromEntries(['push', 'pull', 'app', 'schema8'].map((k) => [k, floors.map((f) => f[k])]));
+const floor = Object.fromEntries(['push', 'pull', 'app', 'schema10'].map((k) => [k, floors.map((f) => f[k])]));
 
 const result = {
   events: EVENTS,
@@ -464,7 +452,7 @@ const result = {
   floor_push_ms: median(floor.push),
   floor_pull_ms: median(floor.pull),
   app_layout_floor_pull_ms: median(floor.app),
-  schema8_layout_floor_pull_ms: median(floor.schema8),
+  schema10_layout_floor_pull_ms: median(floor.schema10),
   samples: { push, sync_by_hand: syncByHand, join: pull, pull: pullOnly, floor },
   per_run: push.map((p, i) => ({ push_vs_floor: p / floors[i].push, pull_vs_floor: pullOnly[i] / floors[i].pull })),
   pouchdb,
@@ -478,8 +466,8 @@ console.log(`push, signed batches of 1,000:   ${(result.push_ms / 1000).toFixed(
 console.log(`  (the app's own marks, first batch read to last batch answered; the whole sync by hand took ${(result.sync_by_hand_ms / 1000).toFixed(2)} s, ${ratio(result.sync_by_hand_ms, result.floor_push_ms)}× floor)`);
 console.log(`pull + apply of ${EVENTS}:          ${(result.pull_apply_ms / 1000).toFixed(2)} s  vs plain GET + put ${(result.floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.pull_apply_ms, result.floor_pull_ms)}× floor (target ≤ ${TARGET}×)`);
 console.log(`  (the app's own marks, first page asked to last page stored; the whole join of a new tablet — enrolling, the pull, its sync record, until sign-in shows — took ${(result.join_ms / 1000).toFixed(2)} s, ${ratio(result.join_ms, result.floor_pull_ms)}× floor)`);
-console.log(`  the same GET written by raw JS as the app stores it (the event, 8 indexes; a record per room of who is inside): ${(result.app_layout_floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.app_layout_floor_pull_ms, result.floor_pull_ms)}× the plain floor; pull + apply is ${ratio(result.pull_apply_ms, result.app_layout_floor_pull_ms)}× that`);
-console.log(`  … as schema 8 stored it (the event and a logbook line: two records, 9 indexes): ${(result.schema8_layout_floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.schema8_layout_floor_pull_ms, result.floor_pull_ms)}× the plain floor`);
+console.log(`  the same GET written by raw JS as the app stores it (the event, 6 index entries; a record per room of who is inside): ${(result.app_layout_floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.app_layout_floor_pull_ms, result.floor_pull_ms)}× the plain floor; pull + apply is ${ratio(result.pull_apply_ms, result.app_layout_floor_pull_ms)}× that`);
+console.log(`  … as schema 10 stored it (8 index entries): ${(result.schema10_layout_floor_pull_ms / 1000).toFixed(2)} s → ${ratio(result.schema10_layout_floor_pull_ms, result.floor_pull_ms)}× the plain floor`);
 console.log(`each run, to its own floor (target ≤ ${TARGET}× each):`);
 result.per_run.forEach((r, i) => {
   const over = (x) => (x > TARGET ? ' over' : '');
