@@ -6,7 +6,7 @@
 //! writes its event and nothing else of the line. Who is inside is kept per room in
 //! `OCCUPANCY`.
 
-use super::codec::from_js;
+use super::codec::{from_js, stored_field};
 use super::facts::{in_room, inside, line_events};
 use super::paging::{read_page, read_page_where, LogIndexes, LogPage, LogQuery};
 use super::registers::referring;
@@ -104,7 +104,8 @@ impl Store {
         };
         let page = match (room_id, person_id) {
             (Some(room), Some(_)) => {
-                read_page_where(&indexes, &query, entered_ms, |s| in_room(s, room)).await?
+                let kept_at = |s: &JsValue| in_room(s, room).then(|| stored_entered_ms(s));
+                read_page_where(&indexes, &query, kept_at).await?
             }
             _ => read_page(&indexes, &query, entered_ms).await?,
         };
@@ -145,6 +146,12 @@ fn entered_ms(event: &Event) -> i64 {
         EventKind::EntryRecorded(entry) => entry.entered_at.timestamp_millis(),
         _ => 0,
     }
+}
+
+/// `entered_ms` of a stored entry event, unread (the index's time: milliseconds).
+fn stored_entered_ms(stored: &JsValue) -> i64 {
+    let at = stored_field(stored, &["payload", "entered_at"]);
+    at.as_f64().unwrap_or_default() as i64
 }
 
 /// The line of the entry `id`: its event, closed by the exits naming it; `None` if this

@@ -3,7 +3,7 @@
 //! page resuming where the last ended. Only the page is read, never the whole store, so a
 //! logbook of 100,000 lines pages as fast as one of 100.
 
-use super::codec::from_js;
+use super::codec::{from_js, from_js_all};
 use super::{Result, StoreError};
 use rexie::{Direction, KeyRange, StoreIndex};
 use serde::de::DeserializeOwned;
@@ -92,29 +92,34 @@ pub async fn read_page<T: DeserializeOwned>(
     Ok(LogPage { rows, total, next })
 }
 
-/// `read_page` of the lines `keep` keeps, looked at as stored: for a filter no index covers
-/// (one person's lines in one room), every line of the query's range is read and the page
-/// cut from those kept, in the order and with the cursors an index would give.
+/// `read_page` of the lines `kept_at` keeps (giving each its time), looked at as stored: for
+/// a filter no index covers (one person's lines in one room), every line of the query's range
+/// is read, and the page cut from those kept, in the order and with the cursors an index would
+/// give. Only the page's lines are read into `T`.
 pub async fn read_page_where<T: DeserializeOwned>(
     indexes: &LogIndexes,
     query: &LogQuery,
-    time_of: impl Fn(&T) -> i64,
-    keep: impl Fn(&JsValue) -> bool,
+    kept_at: impl Fn(&JsValue) -> Option<i64>,
 ) -> Result<LogPage<T>> {
     let stored = indexes.of(query).get_all(Some(range(query, None)?), None);
-    let kept = stored.await?.into_iter().filter(|s| keep(s));
+    let kept = stored
+        .await?
+        .into_iter()
+        .filter_map(|s| Some((kept_at(&s)?, s)));
     // Oldest first, lines of one millisecond in the index's order; reversed, as `Prev` reads.
-    let mut all = kept.map(from_js).collect::<Result<Vec<T>>>()?;
+    let mut kept: Vec<(i64, JsValue)> = kept.collect();
     if query.newest_first {
-        all.reverse();
+        kept.reverse();
     }
-    let total = all.len() as u32;
-    let rows: Vec<T> = after_cursor(all, query.after, query.newest_first, &time_of)
+    let total = kept.len() as u32;
+    let at = |(ms, _): &(i64, JsValue)| *ms;
+    let page: Vec<_> = after_cursor(kept, query.after, query.newest_first, &at)
         .take(query.limit as usize)
         .collect();
-    let next = (rows.len() as u32 == query.limit)
-        .then(|| next_cursor(&rows, query.after, &time_of))
+    let next = (page.len() as u32 == query.limit)
+        .then(|| next_cursor(&page, query.after, &at))
         .flatten();
+    let rows = from_js_all(page.into_iter().map(|(_, s)| s).collect())?;
     Ok(LogPage { rows, total, next })
 }
 
