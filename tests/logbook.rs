@@ -12,7 +12,7 @@ use daicho::store::{Store, StoreError};
 use daicho_core::entry_measures::{EntryMeasure, EntryMeasureSet};
 use daicho_core::key_log::{KeyDefined, KeyLent, KeyReturned};
 use daicho_core::room_permit::VisitPermitGranted;
-use daicho_core::{EntryRecorded, ExitRecorded, RefusalCode};
+use daicho_core::{EntryRecorded, Event, EventId, EventKind, ExitRecorded, RefusalCode};
 use std::collections::BTreeSet;
 use wasm_bindgen_test::*;
 
@@ -102,18 +102,25 @@ async fn level_3_needs_prior_permission_and_the_key_lent_for_each_entry() {
         exited_at: at + Duration::minutes(5),
     };
     store.record_exit(exit, ADMIN, now).await.unwrap();
-    // Twenty visits to the counter since: the door looks back past them for the last entry
-    // into the storage room (its person's lines, a few at a time).
-    for i in 0..20 {
-        let visit_at = at + Duration::minutes(5) + Duration::seconds(10 * i + 5);
-        let visit = entry(COUNTER, "yamada", visit_at);
-        let visit = store.record_entry(visit, ADMIN, now).await.unwrap();
-        let exit = ExitRecorded {
-            entry: visit.id,
-            exited_at: visit_at + Duration::seconds(5),
-        };
-        store.record_exit(exit, ADMIN, now).await.unwrap();
-    }
+    // Forty visits to the counter since, recorded on another tablet, all in one millisecond:
+    // the door looks back past them for the last entry into the storage room (the person's
+    // lines a few at a time, each step past the lines of that millisecond already read).
+    let visit_at = at + Duration::minutes(6);
+    let visits = (0..40).flat_map(|i| {
+        let entered = EventKind::EntryRecorded(entry(COUNTER, "yamada", visit_at));
+        let closing = pulled_id(2 * i + 1);
+        let exited = EventKind::ExitRecorded(ExitRecorded {
+            entry: closing,
+            exited_at: visit_at + Duration::seconds(1),
+        });
+        [
+            (entered, visit_at),
+            (exited, visit_at + Duration::seconds(1)),
+        ]
+    });
+    let visits = pulled_chain(visits.collect());
+    let now_ms = Utc::now().timestamp_millis();
+    store.apply_pulled(&visits, now_ms).await.unwrap();
     // Back with the same loan: 「その都度」 the key is lent again.
     let again = at + Duration::minutes(10);
     let codes = refused_codes(&store, entry(STORAGE_ROOM, "yamada", again)).await;
@@ -254,24 +261,39 @@ async fn pages_cover_every_line_once_in_order_with_lines_sharing_a_minute() {
 }
 
 /// Another device's entries, as a pull brings them: (room, person, time), in chain order.
-fn pulled_entries(lines: &[(&str, &str, DateTime<Utc>)]) -> Vec<daicho_core::Event> {
-    use daicho_core::{event::GENESIS_HASH, DeviceId, Event, EventKind, Hlc};
+fn pulled_entries(lines: &[(&str, &str, DateTime<Utc>)]) -> Vec<Event> {
+    let kinds = lines.iter().map(|(room, person, at)| {
+        let kind = EventKind::EntryRecorded(entry(room, person, *at));
+        (kind, *at)
+    });
+    pulled_chain(kinds.collect())
+}
+
+/// The tablet `pulled_chain` seals for.
+const PULLED_FROM: &str = "branch-tablet";
+
+/// Another device's events, as a pull brings them: each kind recorded at its time, in chain
+/// order (the `n`th is `pulled_id(n)`).
+fn pulled_chain(kinds: Vec<(EventKind, DateTime<Utc>)>) -> Vec<Event> {
+    use daicho_core::{event::GENESIS_HASH, DeviceId, Hlc};
     let mut prev = GENESIS_HASH.to_string();
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, (room, person, at))| {
-            let hlc = Hlc {
-                wall_ms: at.timestamp_millis(),
-                counter: i as u32,
-            };
-            let kind = EventKind::EntryRecorded(entry(room, person, *at));
-            let device = DeviceId("branch-tablet".into());
-            let event = Event::seal(device, i as u64 + 1, hlc, ADMIN.into(), kind, &prev);
-            prev = event.hash.clone();
-            event
-        })
-        .collect()
+    let events = kinds.into_iter().enumerate().map(|(i, (kind, at))| {
+        let hlc = Hlc {
+            wall_ms: at.timestamp_millis(),
+            counter: i as u32,
+        };
+        let device = DeviceId(PULLED_FROM.into());
+        let event = Event::seal(device, i as u64 + 1, hlc, ADMIN.into(), kind, &prev);
+        prev = event.hash.clone();
+        event
+    });
+    events.collect()
+}
+
+/// The id of the `seq`th event `pulled_chain` seals.
+fn pulled_id(seq: u64) -> EventId {
+    let device = daicho_core::DeviceId(PULLED_FROM.into());
+    EventId { device, seq }
 }
 
 #[wasm_bindgen_test]

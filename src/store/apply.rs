@@ -248,10 +248,10 @@ impl super::Store {
                 .as_ref()
                 .map(|key| rexie::KeyRange::lower_bound(key, Some(true)));
             let range = range.transpose().map_err(rexie::Error::from)?;
-            let page = events.scan(range, Some(KEYING_PAGE), None, None).await?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(last.clone());
-            let keyed = page.into_iter().filter_map(|(_, stored)| keyed(stored));
+            let page = events.get_all(range, Some(KEYING_PAGE)).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(stored_key(last));
+            let keyed = page.into_iter().filter_map(keyed);
             events.put_all(keyed.map(|stored| (stored, None))).await?;
         }
         device.put(&JsValue::TRUE, Some(&marker)).await?;
@@ -267,6 +267,12 @@ fn keyed(stored: JsValue) -> Option<JsValue> {
     let field = JsValue::from_str(schema::KIND_KEY);
     js_sys::Reflect::set(&stored, &field, &JsValue::from_str(key)).ok()?;
     Some(stored)
+}
+
+/// The store key of a stored event, `[device, seq]`, read off it as stored.
+fn stored_key(stored: &JsValue) -> JsValue {
+    let field = |name| super::codec::stored_field(stored, &[name]);
+    js_sys::Array::of2(&field("device"), &field("seq")).into()
 }
 
 /// How many stored events `key_kinds_once` reads at a time.

@@ -6,8 +6,8 @@
 //! writes its event and nothing else of the line. Who is inside is kept per room in
 //! `OCCUPANCY`.
 
-use super::codec::{from_js, stored_field};
-use super::facts::{in_room, inside, line_events};
+use super::codec::from_js;
+use super::facts::{in_room, inside, line_events, stored_entered_ms};
 use super::paging::{read_page, read_page_where, LogIndexes, LogPage, LogQuery};
 use super::registers::referring;
 use super::{schema, Result, Store};
@@ -146,12 +146,6 @@ fn entered_ms(event: &Event) -> i64 {
         EventKind::EntryRecorded(entry) => entry.entered_at.timestamp_millis(),
         _ => 0,
     }
-}
-
-/// `entered_ms` of a stored entry event, unread (the index's time: milliseconds).
-fn stored_entered_ms(stored: &JsValue) -> i64 {
-    let at = stored_field(stored, &["payload", "entered_at"]);
-    at.as_f64().unwrap_or_default() as i64
 }
 
 /// The line of the entry `id`: its event, closed by the exits naming it; `None` if this

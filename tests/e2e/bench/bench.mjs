@@ -120,7 +120,7 @@ async function tapFloor(page, i) {
 }
 
 /** Writes logbook lines straight into the events store until it holds `lines` of them, each
- *  an entry event and the exit event closing it, as the app stores them since schema 9 (a
+ *  an entry event and the exit event closing it, as the app stores them since schema 11 (a
  *  fixture for reading only: the bench measures reads, and writing 100,000 entries through
  *  the app would take hours; the hashes are not sealed, as no read checks them). */
 async function fillLogbook(page, lines) {
@@ -135,9 +135,11 @@ async function fillLogbook(page, lines) {
       req.onsuccess = () => r(req.result);
     });
     const start = Date.now() - 400 * 86_400_000;
+    // `kind_key` beside every event but an entry, as the kind index reads since schema 11.
     const event = (seq, at, kind, payload, refers) => ({
       device: 'bench', seq, hlc: { wall_ms: at, counter: 0 }, operator: 'bench', kind, payload,
       prev_hash: '', hash: '', ...(refers ? { refers } : {}),
+      ...(kind === 'entry_recorded' ? {} : { kind_key: kind }),
     });
     // Lines already there (from the app's own entries) are counted; the bench's own go on
     // from the bench device's last seq.
