@@ -103,8 +103,7 @@ async fn level_3_needs_prior_permission_and_the_key_lent_for_each_entry() {
     };
     store.record_exit(exit, ADMIN, now).await.unwrap();
     // Forty visits to the counter since, recorded on another tablet, all in one millisecond:
-    // the door looks back past them for the last entry into the storage room (the person's
-    // lines a few at a time, each step past the lines of that millisecond already read).
+    // the door's look back for the last entry into the storage room is not misled by them.
     let visit_at = at + Duration::minutes(6);
     let visits = (0..40).flat_map(|i| {
         let entered = EventKind::EntryRecorded(entry(COUNTER, "yamada", visit_at));

@@ -243,7 +243,7 @@ async fn a_schema_upgrade_rebuilds_no_index() {
     let tx = db
         .transaction(&[EVENTS], rexie::TransactionMode::ReadOnly)
         .unwrap();
-    assert_eq!(tx.store(EVENTS).unwrap().index_names().len(), 7);
+    assert_eq!(tx.store(EVENTS).unwrap().index_names().len(), 8);
     db.close();
     Store::delete(name).await.unwrap();
 }

@@ -7,8 +7,8 @@
 //! `OCCUPANCY`.
 
 use super::codec::from_js;
-use super::facts::{in_room, inside, line_events, stored_entered_ms};
-use super::paging::{read_page, read_page_where, LogIndexes, LogPage, LogQuery};
+use super::facts::{inside, line_events};
+use super::paging::{read_page, LogIndexes, LogPage, LogQuery};
 use super::registers::referring;
 use super::{schema, Result, Store};
 use chrono::{DateTime, Utc};
@@ -88,9 +88,12 @@ impl Store {
             .db
             .transaction(&[schema::EVENTS], TransactionMode::ReadOnly)?;
         let store = tx.store(schema::EVENTS)?;
-        // One person in one room: their lines, of that room (no index holds the two).
         let (prefix_index, prefix) = match (room_id, person_id) {
-            (_, Some(person)) => (schema::ENTRY_LINES_BY_PERSON_TIME, vec![person.to_string()]),
+            (Some(room), Some(person)) => (
+                schema::ENTRY_LINES_BY_ROOM_PERSON_TIME,
+                vec![room.to_string(), person.to_string()],
+            ),
+            (None, Some(person)) => (schema::ENTRY_LINES_BY_PERSON_TIME, vec![person.to_string()]),
             (Some(room), None) => (schema::ENTRY_LINES_BY_ROOM_TIME, vec![room.to_string()]),
             (None, None) => (schema::ENTRY_LINES_BY_ROOM_TIME, Vec::new()),
         };
@@ -102,13 +105,7 @@ impl Store {
             prefix,
             ..query.clone()
         };
-        let page = match (room_id, person_id) {
-            (Some(room), Some(_)) => {
-                let kept_at = |s: &JsValue| in_room(s, room).then(|| stored_entered_ms(s));
-                read_page_where(&indexes, &query, kept_at).await?
-            }
-            _ => read_page(&indexes, &query, entered_ms).await?,
-        };
+        let page = read_page(&indexes, &query, entered_ms).await?;
         Ok(LogPage {
             rows: lines(&tx, page.rows).await?,
             total: page.total,

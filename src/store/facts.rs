@@ -364,60 +364,39 @@ async fn measures_of(tx: &Transaction, room_id: &str) -> Result<Vec<RoomMeasure>
     Ok(all)
 }
 
-/// When the person last entered the room before `entry`: back along their lines by time, a
-/// few at a time, to the first in this room (read only at a level-3 door with a key out).
-/// Each step starts where the last ended (at its last line's time, past the lines of that
-/// millisecond already read), so going back through many lines costs each line one read.
+/// When the person last entered the room before `entry`: one step back along the index of
+/// lines by room, person and time.
 async fn previous_entry_at(
     tx: &Transaction,
     entry: &EntryRecorded,
 ) -> Result<Option<DateTime<Utc>>> {
     let index = tx
         .store(schema::EVENTS)?
-        .index(schema::ENTRY_LINES_BY_PERSON_TIME)?;
-    let key = |ms: f64| js_sys::Array::of2(&JsValue::from_str(&entry.person_id), &ms.into());
-    let start = key(f64::MIN);
-    // Before the entry's time (open), then up to a line's time (closed) with `seen` skipped.
-    let (mut upper, mut open, mut seen) = (entry.entered_at.timestamp_millis(), true, 0);
-    loop {
-        let range = KeyRange::bound(&start, &key(upper as f64), Some(false), Some(open))
-            .map_err(rexie::Error::from)?;
-        let offset = (seen > 0).then_some(seen);
-        let step = Some(rexie::Direction::Prev);
-        let found = index
-            .scan(Some(range), Some(STEP_BACK), offset, step)
-            .await?;
-        if let Some((_, value)) = found.iter().find(|(_, v)| in_room(v, &entry.room_id)) {
-            let event: Event = from_js(value.clone())?;
-            return Ok(match event.kind {
-                EventKind::EntryRecorded(e) => Some(e.entered_at),
-                _ => None,
-            });
-        }
-        let full = found.len() == STEP_BACK as usize;
-        let Some(at) = found
-            .last()
-            .filter(|_| full)
-            .map(|(_, v)| stored_entered_ms(v))
-        else {
-            return Ok(None);
-        };
-        let here = found.iter().filter(|(_, v)| stored_entered_ms(v) == at);
-        // The lines of `at` read in earlier steps are skipped again with these.
-        let before = if !open && at == upper { seen } else { 0 };
-        seen = before + here.count() as u32;
-        (upper, open) = (at, false);
-    }
-}
-
-/// How many of a person's lines `previous_entry_at` reads at a time.
-const STEP_BACK: u32 = 16;
-
-/// When the stored entry event `stored` says the person entered, in milliseconds (the entry
-/// indexes' time), looked at as stored, unread.
-pub(super) fn stored_entered_ms(stored: &JsValue) -> i64 {
-    let at = stored_field(stored, &["payload", "entered_at"]);
-    at.as_f64().unwrap_or_default() as i64
+        .index(schema::ENTRY_LINES_BY_ROOM_PERSON_TIME)?;
+    let key = |ms: f64| {
+        js_sys::Array::of3(
+            &JsValue::from_str(&entry.room_id),
+            &JsValue::from_str(&entry.person_id),
+            &JsValue::from_f64(ms),
+        )
+    };
+    let (room_start, before) = (
+        key(f64::MIN),
+        key(entry.entered_at.timestamp_millis() as f64),
+    );
+    let range = KeyRange::bound(&room_start, &before, Some(false), Some(true))
+        .map_err(rexie::Error::from)?;
+    let found = index
+        .scan(Some(range), Some(1), None, Some(rexie::Direction::Prev))
+        .await?;
+    let Some((_, value)) = found.into_iter().next() else {
+        return Ok(None);
+    };
+    let event: Event = from_js(value)?;
+    Ok(match event.kind {
+        EventKind::EntryRecorded(e) => Some(e.entered_at),
+        _ => None,
+    })
 }
 
 /// Is the stored entry event `stored` a line of `room_id`? Looked at as stored, unread.

@@ -3,7 +3,7 @@
 //! page resuming where the last ended. Only the page is read, never the whole store, so a
 //! logbook of 100,000 lines pages as fast as one of 100.
 
-use super::codec::{from_js, from_js_all};
+use super::codec::from_js;
 use super::{Result, StoreError};
 use rexie::{Direction, KeyRange, StoreIndex};
 use serde::de::DeserializeOwned;
@@ -92,37 +92,6 @@ pub async fn read_page<T: DeserializeOwned>(
     Ok(LogPage { rows, total, next })
 }
 
-/// `read_page` of the lines `kept_at` keeps (giving each its time), looked at as stored: for
-/// a filter no index covers (one person's lines in one room), every line of the query's range
-/// is read, and the page cut from those kept, in the order and with the cursors an index would
-/// give. Only the page's lines are read into `T`.
-pub async fn read_page_where<T: DeserializeOwned>(
-    indexes: &LogIndexes,
-    query: &LogQuery,
-    kept_at: impl Fn(&JsValue) -> Option<i64>,
-) -> Result<LogPage<T>> {
-    let stored = indexes.of(query).get_all(Some(range(query, None)?), None);
-    let kept = stored
-        .await?
-        .into_iter()
-        .filter_map(|s| Some((kept_at(&s)?, s)));
-    // Oldest first, lines of one millisecond in the index's order; reversed, as `Prev` reads.
-    let mut kept: Vec<(i64, JsValue)> = kept.collect();
-    if query.newest_first {
-        kept.reverse();
-    }
-    let total = kept.len() as u32;
-    let at = |(ms, _): &(i64, JsValue)| *ms;
-    let page: Vec<_> = after_cursor(kept, query.after, query.newest_first, &at)
-        .take(query.limit as usize)
-        .collect();
-    let next = (page.len() as u32 == query.limit)
-        .then(|| next_cursor(&page, query.after, &at))
-        .flatten();
-    let rows = from_js_all(page.into_iter().map(|(_, s)| s).collect())?;
-    Ok(LogPage { rows, total, next })
-}
-
 impl LogIndexes {
     /// The index `query` is read through: by its prefix and time, or by time alone.
     fn of(&self, query: &LogQuery) -> &StoreIndex {
@@ -131,26 +100,6 @@ impl LogIndexes {
             false => &self.by_prefix_time,
         }
     }
-}
-
-/// The lines of `rows` (in the order shown) past `after`: later in that order than its
-/// millisecond, or in it after the `seen` already shown.
-fn after_cursor<'a, T: 'a>(
-    rows: Vec<T>,
-    after: Option<PageCursor>,
-    newest_first: bool,
-    time_of: &'a impl Fn(&T) -> i64,
-) -> impl Iterator<Item = T> + 'a {
-    let mut here = 0;
-    rows.into_iter().filter(move |row| {
-        let Some(cursor) = after else { return true };
-        let at = time_of(row);
-        if at == cursor.at_ms {
-            here += 1;
-            return here > cursor.seen;
-        }
-        (at < cursor.at_ms) == newest_first
-    })
 }
 
 /// The cursor after `rows`: the last line's time and how many lines at that time are shown.

@@ -9,7 +9,7 @@
 //!   written in one transaction: a closed tab leaves the page applied whole or not at all.
 
 use super::codec::{from_js, to_js};
-use super::facts::{in_room, line_events, person_lines};
+use super::facts::{line_events, person_lines};
 use super::registers::{events_of_kinds, read_all, referring};
 use super::{apply, device, schema, Result, Store, StoreError};
 use daicho_core::chain::check_event;
@@ -300,8 +300,7 @@ async fn rule_registers(tx: &Transaction) -> Result<Registers> {
 /// return may have been recorded this much before it.
 const FUTURE_TOLERANCE_MS: i64 = daicho_core::entry_log::FUTURE_TOLERANCE_MINUTES * 60 * 1000;
 
-/// A person's entry events into a room from `since_ms` on (by the moment entered): their
-/// lines by time, of that room.
+/// A person's entry events into a room from `since_ms` on (by the moment entered).
 async fn entries_since(
     tx: &Transaction,
     room_id: &str,
@@ -310,10 +309,8 @@ async fn entries_since(
 ) -> Result<Vec<Event>> {
     let index = tx
         .store(schema::EVENTS)?
-        .index(schema::ENTRY_LINES_BY_PERSON_TIME)?;
-    let stored = stored_since(&index, &[person_id], since_ms).await?;
-    let here = stored.into_iter().filter(|s| in_room(s, room_id));
-    here.map(from_js).collect()
+        .index(schema::ENTRY_LINES_BY_ROOM_PERSON_TIME)?;
+    read_since(&index, &[room_id, person_id], since_ms).await
 }
 
 /// The lending events of the permit's room's keys to its person from `since_ms` on.
@@ -347,16 +344,6 @@ async fn read_since<T: serde::de::DeserializeOwned>(
     prefix: &[&str],
     since_ms: i64,
 ) -> Result<Vec<T>> {
-    let stored = stored_since(index, prefix, since_ms).await?;
-    stored.into_iter().map(from_js).collect()
-}
-
-/// `read_since`, as stored.
-async fn stored_since(
-    index: &rexie::StoreIndex,
-    prefix: &[&str],
-    since_ms: i64,
-) -> Result<Vec<JsValue>> {
     let key = |last: JsValue| -> JsValue {
         let key: js_sys::Array = prefix.iter().map(|p| JsValue::from_str(p)).collect();
         key.push(&last);
@@ -366,5 +353,6 @@ async fn stored_since(
     let lower = key(JsValue::from_f64(since_ms as f64));
     let upper = key(js_sys::Array::new().into());
     let range = KeyRange::bound(&lower, &upper, None, None).map_err(rexie::Error::from)?;
-    Ok(index.get_all(Some(range), None).await?)
+    let values = index.get_all(Some(range), None).await?;
+    values.into_iter().map(from_js).collect()
 }

@@ -65,8 +65,10 @@ pub const EVENTS_REFERRING: &str = "refers";
 pub const ENTRY_LINES_BY_TIME: &str = "entry_by_time";
 /// … a room's, newest first …
 pub const ENTRY_LINES_BY_ROOM_TIME: &str = "entry_by_room_time";
-/// … and one person's (in one room: theirs, filtered by the room, since schema 11).
+/// … one person's …
 pub const ENTRY_LINES_BY_PERSON_TIME: &str = "entry_by_person_time";
+/// … and one person's in one room.
+pub const ENTRY_LINES_BY_ROOM_PERSON_TIME: &str = "entry_by_room_person_time";
 /// Index of `LOANS` over `lent_at`, for the whole key logbook by time.
 pub const LOANS_BY_TIME: &str = "by_time";
 
@@ -93,12 +95,12 @@ pub const HISTORY_CELLS: &str = "history_cells";
 /// (filled from the events on the first open). 10: the registers are written by
 /// daicho-core's one projection, with their versions; closings that came first wait in
 /// `waiting`; permits by room and person, keys by room (the door reads through them). The
-/// registers are rebuilt from the events once (`Store::rebuild_registers_once`). 11: two
-/// index entries fewer per entry event, the bulk of a pull's writes: the kind index leaves
-/// the entries out (`KIND_KEY`, added to the events already stored by
-/// `Store::key_kinds_once`) and the index of one person's lines in one room goes (their lines
-/// by person and time, filtered by the room, serve it).
-pub const VERSION: u32 = 11;
+/// registers are rebuilt from the events once (`Store::rebuild_registers_once`). 11: an
+/// index entry fewer per entry event, the bulk of a pull's writes: the kind index leaves the
+/// entries out (`KIND_KEY`, added to the events already stored by `Store::key_kinds_once`);
+/// the index of one person's lines in one room went too. 12: that index is back (a manager's
+/// filter by room and person read the person's whole logbook without it).
+pub const VERSION: u32 = 12;
 
 /// The stores daicho-core's projection writes: rebuilt from the events on an upgrade.
 pub const REGISTERS: [&str; 11] = [
@@ -149,6 +151,10 @@ pub async fn open_at(name: &str, version: u32) -> rexie::Result<Rexie> {
                 .add_index(index_over(
                     ENTRY_LINES_BY_PERSON_TIME,
                     ["payload.person_id", "payload.entered_at"],
+                ))
+                .add_index(index_over(
+                    ENTRY_LINES_BY_ROOM_PERSON_TIME,
+                    ["payload.room_id", "payload.person_id", "payload.entered_at"],
                 )),
         )
         .add_object_store(ObjectStore::new(HISTORY_DAYS).key_path("day"))

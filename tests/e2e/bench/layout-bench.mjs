@@ -32,8 +32,8 @@ const LINE_INDEXES = [['inside_room', 'inside_room'], ['by_room_time', ['room_id
   ['by_room_person_time', ['room_id', 'person_id', 'entered_at']]];
 
 // Since schema 11: the kind index over a field entries lack (`kind_key`, which the fixture's
-// events do not carry, as entries do not), and no index by room, person and time.
-const APP_INDEXES = [['by_kind', 'kind_key'], ...EVENT_INDEXES.slice(1), ...ENTRY_INDEXES.slice(0, 3)];
+// events do not carry, as entries do not).
+const APP_INDEXES = [['by_kind', 'kind_key'], ...EVENT_INDEXES.slice(1), ...ENTRY_INDEXES];
 
 /** Each layout: the events' indexes; the line's — in a store of its own (`lines`) or inside
  *  the event (`inside`); who is inside as one record per room (`occupancy`, written once
@@ -41,7 +41,7 @@ const APP_INDEXES = [['by_kind', 'kind_key'], ...EVENT_INDEXES.slice(1), ...ENTR
 const LAYOUTS = {
   plain: { events: [] },
   'events, 4 indexes, no line': { events: EVENT_INDEXES },
-  'app (schema 11): event, 6 index entries + room': { events: APP_INDEXES, occupancy: true },
+  'app (schema 12): event, 7 index entries + room': { events: APP_INDEXES, occupancy: true },
   'schema 9-10: event, 8 indexes + room': { events: [...EVENT_INDEXES, ...ENTRY_INDEXES], occupancy: true },
   'event, 8 indexes + a key per open entry': { events: [...EVENT_INDEXES, ...ENTRY_INDEXES], open: true },
   'schema 8: event + line, 9 indexes': { events: EVENT_INDEXES, lines: LINE_INDEXES },
