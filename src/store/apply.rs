@@ -224,9 +224,7 @@ impl super::Store {
         super::committed(tx).await?;
         Ok(())
     }
-}
 
-impl super::Store {
     /// Gives every stored event its key in the kind index (`schema::KIND_KEY`), once per
     /// database: the events stored before schema 11 carry only their `kind`, and the kind
     /// index is empty until they do. A page of events at a time, in one transaction with the

@@ -292,7 +292,12 @@ async fn elsewhere(
     let (from, to) = moment.entered_range();
     // Only other rooms' lines need reading: this room's are not the rule's concern, and a clerk
     // at a counter has many of them in a day.
-    let other_room = |stored: &JsValue| !in_room(stored, &entry.room_id);
+    let other_room = |stored: &JsValue| {
+        stored_field(stored, &["payload", "room_id"])
+            .as_string()
+            .as_deref()
+            != Some(&entry.room_id)
+    };
     let lines = person_lines_where(tx, &entry.person_id, from, to, other_room).await?;
     let open = lines.into_iter().filter(|l| moment.may_be_open(l));
     let mut found = Vec::new();
@@ -397,14 +402,6 @@ async fn previous_entry_at(
         EventKind::EntryRecorded(e) => Some(e.entered_at),
         _ => None,
     })
-}
-
-/// Is the stored entry event `stored` a line of `room_id`? Looked at as stored, unread.
-pub(super) fn in_room(stored: &JsValue, room_id: &str) -> bool {
-    stored_field(stored, &["payload", "room_id"])
-        .as_string()
-        .as_deref()
-        == Some(room_id)
 }
 
 /// One record of `store` by its key.

@@ -66,7 +66,11 @@ pub async fn read_page<T: DeserializeOwned>(
     query: &LogQuery,
     time_of: impl Fn(&T) -> i64,
 ) -> Result<LogPage<T>> {
-    let index = indexes.of(query);
+    let index = if query.prefix.is_empty() {
+        &indexes.by_time
+    } else {
+        &indexes.by_prefix_time
+    };
     let total = index.count(Some(range(query, None)?)).await?;
     let direction = if query.newest_first {
         Direction::Prev
@@ -90,16 +94,6 @@ pub async fn read_page<T: DeserializeOwned>(
         .then(|| next_cursor(&rows, query.after, &time_of))
         .flatten();
     Ok(LogPage { rows, total, next })
-}
-
-impl LogIndexes {
-    /// The index `query` is read through: by its prefix and time, or by time alone.
-    fn of(&self, query: &LogQuery) -> &StoreIndex {
-        match query.prefix.is_empty() {
-            true => &self.by_time,
-            false => &self.by_prefix_time,
-        }
-    }
 }
 
 /// The cursor after `rows`: the last line's time and how many lines at that time are shown.
