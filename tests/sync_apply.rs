@@ -6,13 +6,13 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
-use common::{person, town, ADMIN, COUNTER};
+use common::{person, town, ADMIN, COUNTER, STORAGE_ROOM};
 use daicho::store::{Applied, Store};
 use daicho_core::key_log::{KeyDefined, KeyLent, KeyLoan};
 use daicho_core::people::PersonKind;
 use daicho_core::room_permit::{PermissionGranted, PermitRevoked};
-use daicho_core::rule_breaks::BreakKind;
-use daicho_core::{EntryRecorded, ExitRecorded, Version};
+use daicho_core::rule_breaks::{BreakKind, RuleBreak};
+use daicho_core::{EntryRecorded, EventId, ExitRecorded, Version};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -31,6 +31,28 @@ async fn pull(from: &Store, to: &Store) -> Applied {
     to.apply_pulled(&events, Utc::now().timestamp_millis())
         .await
         .unwrap()
+}
+
+/// Each device pulls the other's events: each raises exactly one break, of `record` as `kind`,
+/// and keeps it. The break as each holds it, head office's first.
+async fn raised_once_on_both(
+    head: &Store,
+    branch: &Store,
+    record: &EventId,
+    kind: BreakKind,
+) -> Vec<RuleBreak> {
+    let at_head = pull(branch, head).await;
+    let at_branch = pull(head, branch).await;
+    assert_eq!(at_head.breaks.len(), 1, "{at_head:?}");
+    assert_eq!(at_branch.breaks.len(), 1, "{at_branch:?}");
+    let mut held = Vec::new();
+    for store in [head, branch] {
+        let mut breaks = store.rule_breaks().await.unwrap();
+        assert_eq!(breaks.len(), 1, "{breaks:?}");
+        assert_eq!((&breaks[0].record, breaks[0].kind), (record, kind));
+        held.push(breaks.remove(0));
+    }
+    held
 }
 
 #[wasm_bindgen_test]
@@ -152,48 +174,52 @@ async fn a_key_lent_offline_after_a_revocation_elsewhere_is_kept_and_raised_on_b
     };
     let loan = branch.lend_key(lent, ADMIN, lent_at).await.unwrap();
 
-    let at_head = pull(&branch, &head).await;
-    let at_branch = pull(&head, &branch).await;
-    assert_eq!(at_head.breaks.len(), 1, "{at_head:?}");
-    assert_eq!(at_branch.breaks.len(), 1, "{at_branch:?}");
+    let unpermitted = BreakKind::KeyLentUnpermitted;
+    let held = raised_once_on_both(&head, &branch, &loan.id, unpermitted).await;
+    assert_eq!(held[0], held[1]);
     for store in [&head, &branch] {
-        let breaks = store.rule_breaks().await.unwrap();
-        assert_eq!(breaks.len(), 1);
-        assert_eq!(breaks[0].record, loan.id);
-        assert_eq!(breaks[0].kind, BreakKind::KeyLentUnpermitted);
         // The loan is evidence: kept, still out, on both devices.
         assert_eq!(store.keys_out().await.unwrap(), vec![loan.clone()]);
     }
-    assert_eq!(
-        head.rule_breaks().await.unwrap(),
-        branch.rule_breaks().await.unwrap()
-    );
 }
 
 /// Head office (`pull-head-<name>`) lends yamada the server room's key half an hour ago; the
 /// branch (`pull-branch-<name>`) pulls it: both know the loan. The loan, and that moment.
 async fn key_lent_on_both(name: &str) -> (Store, Store, KeyLoan, DateTime<Utc>) {
-    let head = town(&format!("pull-head-{name}")).await;
     let now = Utc::now() - Duration::minutes(30);
+    let key = ("key-server", "電算室の鍵");
+    let (head, branch, loan) = lent_on_both(name, SERVER_ROOM, key, now).await;
+    (head, branch, loan, now)
+}
+
+/// Head office (`pull-head-<name>`) defines `room`'s key (id, label), permits yamada into the
+/// room and lends him the key at `lent_at`; the branch (`pull-branch-<name>`) pulls it all.
+async fn lent_on_both(
+    name: &str,
+    room: &str,
+    (key_id, label): (&str, &str),
+    lent_at: DateTime<Utc>,
+) -> (Store, Store, KeyLoan) {
+    let head = town(&format!("pull-head-{name}")).await;
     let key = KeyDefined {
-        id: "key-server".into(),
-        room_id: SERVER_ROOM.into(),
-        label: "電算室の鍵".into(),
+        id: key_id.into(),
+        room_id: room.into(),
+        label: label.into(),
     };
-    head.define_key(key, ADMIN, now).await.unwrap();
-    common::permit(&head, "yamada", SERVER_ROOM).await;
+    head.define_key(key, ADMIN, lent_at).await.unwrap();
+    common::permit(&head, "yamada", room).await;
     let lent = KeyLent {
-        key_id: "key-server".into(),
+        key_id: key_id.into(),
         person_id: "yamada".into(),
         purpose: "保守".into(),
-        lent_at: now,
-        due_back: now + Duration::hours(2),
+        lent_at,
+        due_back: lent_at + Duration::hours(2),
         lent_by: ADMIN.into(),
     };
-    let loan = head.lend_key(lent, ADMIN, now).await.unwrap();
+    let loan = head.lend_key(lent, ADMIN, lent_at).await.unwrap();
     let branch = fresh(&format!("pull-branch-{name}")).await;
     pull(&head, &branch).await;
-    (head, branch, loan, now)
+    (head, branch, loan)
 }
 
 /// Issue 16's story: the branch knows yamada holds the server room's key; head office, offline
@@ -228,23 +254,44 @@ async fn an_entry_recorded_offline_after_the_key_went_back_elsewhere_is_raised_o
         .await
         .unwrap();
 
-    let at_head = pull(&branch, &head).await;
-    let at_branch = pull(&head, &branch).await;
-    assert_eq!(at_head.breaks.len(), 1, "{at_head:?}");
-    assert_eq!(
-        at_branch.breaks.len(),
-        1,
-        "the return falls on the entry: {at_branch:?}"
-    );
-    for store in [&head, &branch] {
-        let breaks = store.rule_breaks().await.unwrap();
-        assert_eq!(breaks.len(), 1);
-        assert_eq!(breaks[0].record, without.id);
-        assert_eq!(breaks[0].kind, BreakKind::EntryWithoutKey);
-        assert!(breaks[0]
+    // At the branch, the return pulled falls on the entry.
+    let without_key = BreakKind::EntryWithoutKey;
+    for held in raised_once_on_both(&head, &branch, &without.id, without_key).await {
+        assert!(held
             .message_ja("山田 太郎", "電算室")
             .contains("第17条第2項"));
     }
+}
+
+/// A level-3 key serves one entry however long it stays out (第17条第2項「その都度」): lent two
+/// days ago and never returned, it let yamada into the storage room at head office then; the
+/// branch, which pulled the loan but not that entry, let him in again on it today. Raised on
+/// both devices once they meet, though the two entries are days apart.
+#[wasm_bindgen_test]
+async fn a_level_3_key_out_for_days_used_again_offline_is_raised_on_both() {
+    let long_ago = Utc::now() - Duration::days(2);
+    let key = ("key-storage", "保管室の鍵");
+    let (head, branch, _) = lent_on_both("l3", STORAGE_ROOM, key, long_ago).await;
+    let entry = |at: DateTime<Utc>| {
+        EntryRecorded::new(STORAGE_ROOM, "山田 太郎", "総務課", "保守", true, at).of("yamada")
+    };
+    let first = head
+        .record_entry(entry(long_ago + Duration::minutes(5)), ADMIN, Utc::now())
+        .await
+        .unwrap();
+    let exit = ExitRecorded {
+        entry: first.id.clone(),
+        exited_at: long_ago + Duration::minutes(10),
+    };
+    head.record_exit(exit, ADMIN, Utc::now()).await.unwrap();
+    // Offline, the branch knows the loan but not that it served an entry already.
+    let again = Utc::now() - Duration::minutes(30);
+    let second = branch
+        .record_entry(entry(again), ADMIN, Utc::now())
+        .await
+        .unwrap();
+
+    raised_once_on_both(&head, &branch, &second.id, BreakKind::EntryWithoutKey).await;
 }
 
 /// Issue 13's story raised (issue 16): both tablets, offline, record the return of one loan.
@@ -277,15 +324,8 @@ async fn a_loan_returned_on_both_tablets_offline_raises_the_later_return_on_both
     }
     let later = returns.into_iter().max().unwrap().event();
 
-    let at_head = pull(&branch, &head).await;
-    let at_branch = pull(&head, &branch).await;
-    assert_eq!(at_head.breaks.len(), 1, "{at_head:?}");
-    assert_eq!(at_branch.breaks.len(), 1, "{at_branch:?}");
+    raised_once_on_both(&head, &branch, &later, BreakKind::KeyReturnedTwice).await;
     for store in [&head, &branch] {
-        let breaks = store.rule_breaks().await.unwrap();
-        assert_eq!(breaks.len(), 1);
-        assert_eq!(breaks[0].record, later);
-        assert_eq!(breaks[0].kind, BreakKind::KeyReturnedTwice);
         let out = store.keys_out().await.unwrap();
         assert!(out.is_empty(), "returned on both: {out:?}");
     }
@@ -413,16 +453,10 @@ async fn a_person_recorded_inside_two_rooms_offline_is_raised_on_both() {
         .await
         .unwrap();
 
-    let at_head = pull(&branch, &head).await;
-    let at_branch = pull(&head, &branch).await;
-    assert_eq!(at_head.breaks.len(), 1, "{at_head:?}");
-    assert_eq!(at_branch.breaks.len(), 1, "{at_branch:?}");
-    for store in [&head, &branch] {
-        let breaks = store.rule_breaks().await.unwrap();
-        assert_eq!(breaks.len(), 1, "{breaks:?}");
-        assert_eq!(breaks[0].record, later.id);
-        assert_eq!(breaks[0].kind, BreakKind::EntryWhileInside);
-        assert!(breaks[0]
+    let inside = BreakKind::EntryWhileInside;
+    let held = raised_once_on_both(&head, &branch, &later.id, inside).await;
+    for (store, held) in [&head, &branch].into_iter().zip(held) {
+        assert!(held
             .message_ja("山田 太郎", "電算室")
             .contains("第19条第1項"));
         assert_eq!(store.inside_count(COUNTER).await.unwrap(), 1);

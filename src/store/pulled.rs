@@ -16,7 +16,7 @@ use daicho_core::chain::check_event;
 use daicho_core::key_log::{KeyDefined, KeyLoan};
 use daicho_core::projection::{Record, RecordKey};
 use daicho_core::room_permit::Permit;
-use daicho_core::rule_breaks::{lines_for, may_break_rules, RuleBreak};
+use daicho_core::rule_breaks::{may_break_rules, RuleBreak};
 use daicho_core::sort::sort_by_key;
 use daicho_core::{EntryRecord, Event, EventId, EventKind, EventTag, Registers, Room, Versioned};
 use rexie::{KeyRange, Transaction, TransactionMode};
@@ -230,7 +230,7 @@ pub(super) async fn raise_breaks(tx: &Transaction, fresh: &[&Event]) -> Result<V
             }
         }
     }
-    let lines = lines_needed(tx, &candidates).await?;
+    let lines = lines_needed(tx, &registers, &candidates).await?;
     let breaks = registers.breaks_among(&candidates, &lines);
     let store = tx.store(schema::RULE_BREAKS)?;
     for b in &breaks {
@@ -240,10 +240,14 @@ pub(super) async fn raise_breaks(tx: &Transaction, fresh: &[&Event]) -> Result<V
     Ok(breaks)
 }
 
-/// The logbook's lines the re-check of `candidates` reads (daicho-core `lines_for`): each
-/// entry's person's lines near its moment, and the lines the exits close.
-async fn lines_needed(tx: &Transaction, candidates: &[Event]) -> Result<Vec<EntryRecord>> {
-    let needed = lines_for(candidates);
+/// The logbook's lines the re-check of `candidates` reads (daicho-core `Registers::lines_for`):
+/// each entry's person's lines near its moment, and the lines the exits close.
+async fn lines_needed(
+    tx: &Transaction,
+    registers: &Registers,
+    candidates: &[Event],
+) -> Result<Vec<EntryRecord>> {
+    let needed = registers.lines_for(candidates);
     let spans = needed
         .stays
         .iter()

@@ -401,7 +401,11 @@ impl Registers {
     }
 
     /// The loans of the entry's room's keys that `keep` keeps.
-    fn room_loans(&self, entry: &EntryRecorded, keep: impl Fn(&KeyLoan) -> bool) -> Vec<KeyLoan> {
+    pub(crate) fn room_loans(
+        &self,
+        entry: &EntryRecorded,
+        keep: impl Fn(&KeyLoan) -> bool,
+    ) -> Vec<KeyLoan> {
         let room_keys: BTreeSet<&str> = self
             .keys()
             .filter(|k| k.room_id == entry.room_id)

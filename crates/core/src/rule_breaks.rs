@@ -501,9 +501,7 @@ impl Registers {
     }
 }
 
-/// Which lines of the logbook `breaks_among` needs for `events`: for each entry, its person's
-/// lines entered within `STAY_LIMIT_HOURS` of it either way (all a stay can overlap); for each
-/// exit, the line it closes. The store and the endpoint read these through their indexes.
+/// Which lines of the logbook `breaks_among` needs for `events` (`Registers::lines_for`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LinesNeeded {
     /// (person, from, to): lines of `person` entered in `[from, to]` (ms since the epoch),
@@ -513,26 +511,55 @@ pub struct LinesNeeded {
     pub closed: Vec<EventId>,
 }
 
-pub fn lines_for<'a>(events: impl IntoIterator<Item = &'a Event>) -> LinesNeeded {
-    let limit = STAY_LIMIT_HOURS * 3_600_000;
-    let mut spans: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
-    let mut needed = LinesNeeded::default();
-    for event in events {
-        match &event.kind {
-            EventKind::EntryRecorded(e) if !e.person_id.is_empty() => {
-                let at = e.entered_at.timestamp_millis();
-                let span = spans.entry(&e.person_id).or_insert((at, at));
-                *span = (span.0.min(at), span.1.max(at));
+impl Registers {
+    /// Which lines of the logbook `breaks_among` needs for `events`: for each entry, its
+    /// person's lines entered within `STAY_LIMIT_HOURS` of it either way (all a stay can
+    /// overlap), wider for a level-3 room (`span_of`); for each exit, the line it closes.
+    /// The store and the endpoint read these through their indexes.
+    pub fn lines_for<'a>(&self, events: impl IntoIterator<Item = &'a Event>) -> LinesNeeded {
+        let mut spans: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
+        let mut needed = LinesNeeded::default();
+        for event in events {
+            match &event.kind {
+                EventKind::EntryRecorded(e) if !e.person_id.is_empty() => {
+                    let (from, to) = self.span_of(e);
+                    let span = spans.entry(&e.person_id).or_insert((from, to));
+                    *span = (span.0.min(from), span.1.max(to));
+                }
+                EventKind::ExitRecorded(x) => needed.closed.push(x.entry.clone()),
+                _ => {}
             }
-            EventKind::ExitRecorded(x) => needed.closed.push(x.entry.clone()),
-            _ => {}
         }
+        needed.stays = spans
+            .into_iter()
+            .map(|(person, (from, to))| (person.to_string(), from, to))
+            .collect();
+        needed
     }
-    needed.stays = spans
-        .into_iter()
-        .map(|(person, (from, to))| (person.to_string(), from - limit, to + limit))
-        .collect();
-    needed
+
+    /// The moments within which `entry`'s person's lines are read: a stay's limit either way,
+    /// and into a level-3 room also back to the lending of each of its keys out then (a loan
+    /// found not real aside) and on to its return (to the end of time while it is out). A
+    /// level-3 key serves one entry however long it stays out (第17条第2項), so the entries
+    /// before and after this one on the same loan are read, as the door reads the previous
+    /// entry at any distance.
+    fn span_of(&self, entry: &EntryRecorded) -> (i64, i64) {
+        let at = entry.entered_at.timestamp_millis();
+        let limit = STAY_LIMIT_HOURS * 3_600_000;
+        let level_3 = self
+            .room(&entry.room_id)
+            .is_some_and(|r| r.level == SecurityLevel::Three);
+        let loans = match level_3 {
+            true => self.room_loans(entry, |l| !l.voided && l.was_out_at(entry.entered_at)),
+            false => Vec::new(),
+        };
+        loans
+            .iter()
+            .fold((at - limit, at + limit), |(from, to), loan| {
+                let back = loan.returned_at.map_or(i64::MAX, |r| r.timestamp_millis());
+                (from.min(loan.lent_at.timestamp_millis()), to.max(back))
+            })
+    }
 }
 
 /// Were the two loans out at once (each lent before the other came back)? A loan found not
@@ -849,6 +876,52 @@ mod tests {
             "{:?}",
             relent.rule_breaks()
         );
+    }
+
+    /// A level-3 key out for days still serves one entry: lent on day 1 and never returned, it
+    /// let yamada in at head office, and a tablet offline let him in again on it an hour or
+    /// two days later. The pull and the endpoint read only the lines `lines_for` asks for,
+    /// and still find the second entry whichever arrives last, as the door would have.
+    #[test]
+    fn a_level_3_key_out_for_days_is_a_break_of_its_second_entry_as_the_lines_read_show() {
+        for later in [chrono::Duration::hours(1), chrono::Duration::days(2)] {
+            let mut head = room_with_key("r3", SecurityLevel::Three, &["yamada"]);
+            let lent_at = at(1);
+            head.record(lent_at, lend("yamada", lent_at));
+            let first_at = lent_at + chrono::Duration::minutes(10);
+            let first = head.record(first_at, enter("yamada", "r3", first_at));
+            let out = crate::entry_log::ExitRecorded {
+                entry: first.clone(),
+                exited_at: first_at + chrono::Duration::minutes(5),
+            };
+            head.record(out.exited_at, EventKind::ExitRecorded(out));
+            let mut branch = Device::new("branch");
+            let second_at = first_at + later;
+            let second = branch.record(second_at, enter("yamada", "r3", second_at));
+            let registers = Registers::fold(head.events.iter().chain(&branch.events));
+            let breaks = registers.rule_breaks();
+            assert_eq!(breaks.len(), 1, "{later}: {breaks:?}");
+            assert_eq!(breaks[0].record, second);
+            for last in [&head.events[5], &branch.events[0]] {
+                let lines = read_as_asked(&registers, last);
+                let among = registers.breaks_among([last], &lines);
+                assert_eq!(among, breaks, "{later}, arriving last: {}", last.id());
+            }
+        }
+    }
+
+    /// The logbook's lines a store reads for `event` as `lines_for` asks: each person's lines
+    /// entered within their span, and the lines the exits close.
+    fn read_as_asked(registers: &Registers, event: &Event) -> Vec<EntryRecord> {
+        let needed = registers.lines_for([event]);
+        let asked = |l: &EntryRecord| {
+            let at = l.entered_at.timestamp_millis();
+            let in_span = |(p, from, to): &(String, i64, i64)| {
+                *p == l.person_id && (*from..=*to).contains(&at)
+            };
+            needed.stays.iter().any(in_span) || needed.closed.contains(&l.id)
+        };
+        registers.lines().into_iter().filter(asked).collect()
     }
 
     /// Head office's events: the level-2 room r2, each of `staff` registered and permitted
@@ -1289,7 +1362,7 @@ mod tests {
         );
         // The lines the re-check reads for it: the line the exit closes.
         assert_eq!(
-            lines_for(&altered.events).closed,
+            registers.lines_for(&altered.events).closed,
             vec![breaks[0].record.clone()]
                 .into_iter()
                 .map(|_| head.events[5].id())
@@ -1308,7 +1381,7 @@ mod tests {
         let day = 86_400_000;
         let ms = |m: i64| minutes(1, m).timestamp_millis();
         assert_eq!(
-            lines_for(&d.events).stays,
+            Registers::default().lines_for(&d.events).stays,
             vec![
                 ("ito".to_string(), ms(650) - day, ms(650) + day),
                 ("sato".to_string(), ms(600) - day, ms(700) + day),

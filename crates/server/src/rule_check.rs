@@ -5,7 +5,7 @@
 //! `rule_breaks`).
 
 use crate::database::Engine;
-use daicho_core::rule_breaks::{lines_for, may_break_rules, RuleBreak};
+use daicho_core::rule_breaks::{may_break_rules, RuleBreak};
 use daicho_core::sort::sort_by_key;
 use daicho_core::EntryRecord;
 use daicho_core::{Event, EventId, EventKind, EventTag, Registers};
@@ -96,18 +96,19 @@ pub async fn breaks_in(
     let mut candidates: Vec<Event> = new_events.to_vec();
     candidates.extend(revoked_records(tx, registers, new_events).await?);
     candidates.extend(returned_records(tx, registers, new_events).await?);
-    let lines = lines_needed(tx, &candidates).await?;
+    let lines = lines_needed(tx, registers, &candidates).await?;
     Ok(registers.breaks_among(&candidates, &lines))
 }
 
-/// The logbook's lines the re-check of `candidates` reads (daicho-core `lines_for`): each
+/// The logbook's lines the re-check of `candidates` reads (daicho-core `Registers::lines_for`): each
 /// entry's person's lines near its moment, and the lines the exits close, each closed by the
 /// exits naming it. Read through `events_entry_person_entered` and `events_exit_entry`.
 async fn lines_needed(
     tx: &mut Transaction<'_, Any>,
+    registers: &Registers,
     candidates: &[Event],
 ) -> sqlx::Result<Vec<EntryRecord>> {
-    let needed = lines_for(candidates);
+    let needed = registers.lines_for(candidates);
     let engine = Engine::of_connection(tx);
     let mut entries: Vec<Event> = Vec::new();
     for (person, from, to) in &needed.stays {

@@ -784,10 +784,17 @@ fn vault_entry(device: &str, minute: i64) -> Vec<Event> {
 }
 
 /// A level-3 key serves one entry (第17条第2項「その都度」): lent once, it let 山田 in at head
-/// office (minute 12, out at 15) and again at the branch, offline (minute 20). The branch's entry is
-/// raised once (`entry_without_key`), whichever of the two arrives first.
+/// office (minute 12, out at 15) and again at the branch, offline (minute 20, or two days later
+/// on the same loan, never returned). The branch's entry is raised once (`entry_without_key`),
+/// whichever of the two arrives first.
 #[tokio::test]
 async fn a_level_3_key_used_for_two_entries_raises_the_second_once_in_either_order() {
+    for branch_minute in [20, 2 * 24 * 60 + 20] {
+        level_3_key_used_twice(branch_minute).await;
+    }
+}
+
+async fn level_3_key_used_twice(branch_minute: i64) {
     let setup = vault_with_loan();
     let mut kinds: Vec<EventKind> = setup.iter().map(|e| e.kind.clone()).collect();
     kinds.push(vault_entry("head", 12)[0].kind.clone());
@@ -802,11 +809,11 @@ async fn a_level_3_key_used_for_two_entries_raises_the_second_once_in_either_ord
     }));
     let with_entry = sealed("head", kinds, 0);
     let at_head = &with_entry[setup.len()..];
-    let at_branch = vault_entry("branch", 20);
+    let at_branch = vault_entry("branch", branch_minute);
     for head_first in [true, false] {
         let (story, first, second) = pushed_in_order(&setup, at_head, &at_branch, head_first).await;
-        assert_eq!(first.1["rule_breaks"], 0, "{first:?}");
-        assert_eq!(second.1["rule_breaks"], 1, "{second:?}");
+        assert_eq!(first.1["rule_breaks"], 0, "{branch_minute}: {first:?}");
+        assert_eq!(second.1["rule_breaks"], 1, "{branch_minute}: {second:?}");
         let raised = raised(&story.server).await;
         assert_eq!(
             raised,
