@@ -671,10 +671,19 @@ fn ReportList(
         let figures = tr!("入室 %{entries}・退室なし %{no_exit}・来訪者 %{visitors}・鍵 %{keys}（返却遅れ・未返却 %{late}）・例外 %{breaks}", entries = entries, no_exit = no_exit, visitors = visitors, keys = keys, late = late, breaks = breaks);
         let figures = figures.into_owned();
         let submitted = format!("{} {}", line[2], line[3]);
+        // Periods, rooms, names and states wrap only between their parts (`in-parts`), so
+        // the long texts beside them take the squeeze of a narrow screen.
         let cells = [
-            &line[0], &line[1], &submitted, &figures, &line[10], &line[11], &line[12], &line[13],
+            (&line[0], "in-parts"),
+            (&line[1], "in-parts"),
+            (&submitted, "in-parts"),
+            (&figures, ""),
+            (&line[10], ""),
+            (&line[11], "in-parts"),
+            (&line[12], "in-parts"),
+            (&line[13], ""),
         ]
-        .map(|c| view! { <td>{c.clone()}</td> });
+        .map(|(c, class)| view! { <td class=class>{c.clone()}</td> });
         let chosen = id.to_string();
         let printed = id.clone();
         view! {
