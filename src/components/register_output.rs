@@ -209,15 +209,30 @@ fn mark_short_cells(document: &web_sys::Document) {
         else {
             continue;
         };
-        let text = printed_text(&cell);
-        let short = |t: &str| t.chars().count() <= UNBROKEN_CHARS;
-        let unbroken = short(text.trim());
-        // Parts: between spaces, and after a 〜 or 、 (a period, a list), where a line may end.
-        let parts = text.split(|c: char| c.is_whitespace() || c == '〜' || c == '、');
-        let in_parts = !unbroken && parts.into_iter().all(short);
+        let fit = fit(&printed_text(&cell));
         let classes = cell.class_list();
-        let _ = classes.toggle_with_force("unbroken", unbroken);
-        let _ = classes.toggle_with_force("in-parts", in_parts);
+        let _ = classes.toggle_with_force(UNBROKEN, fit == UNBROKEN);
+        let _ = classes.toggle_with_force(IN_PARTS, fit == IN_PARTS);
+    }
+}
+
+const UNBROKEN: &str = "unbroken";
+const IN_PARTS: &str = "in-parts";
+
+/// How a table cell of `text` may wrap, as its class: `unbroken` when short (a name, a 和暦
+/// date), `in-parts` when made of short parts (wrapped only between them: a date and its time,
+/// a period), otherwise none (long text wraps anywhere). The print marks every cell by it; a
+/// page may give its cells the class on screen too.
+pub fn fit(text: &str) -> &'static str {
+    let short = |t: &str| t.chars().count() <= UNBROKEN_CHARS;
+    // Parts: between spaces, and after a 〜 or 、 (a period, a list), where a line may end.
+    let mut parts = text.split(|c: char| c.is_whitespace() || c == '〜' || c == '、');
+    if short(text.trim()) {
+        UNBROKEN
+    } else if parts.all(short) {
+        IN_PARTS
+    } else {
+        ""
     }
 }
 

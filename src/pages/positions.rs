@@ -5,7 +5,7 @@ use crate::auth::session::Session;
 use crate::components::ja_day::{ja_day, parse_day, today};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{Field, Outcome, RecordForm};
-use crate::components::register_output::RegisterOutput;
+use crate::components::register_output::{fit, RegisterOutput};
 use crate::components::staff_choice::person_label;
 use crate::directory::Directory;
 use crate::state::{follow_store, local_action, use_store};
@@ -138,7 +138,10 @@ fn Terms(org: Memo<OrgView>) -> impl IntoView {
     let row = |line: Vec<String>| {
         let cells = line
             .into_iter()
-            .map(|c| view! { <td>{c}</td> })
+            .map(|c| {
+                let class = fit(&c);
+                view! { <td class=class>{c}</td> }
+            })
             .collect_view();
         view! { <tr class="term">{cells}</tr> }
     };

@@ -8,7 +8,7 @@ use crate::auth::session::Session;
 use crate::components::ja_day::{ja_day, today};
 use crate::components::log_table::LogTable;
 use crate::components::record_form::{record, said};
-use crate::components::register_output::RegisterOutput;
+use crate::components::register_output::{fit, RegisterOutput};
 use crate::components::shown::Shown;
 use crate::components::staff_choice::StaffSelect;
 use crate::directory::Directory;
@@ -671,19 +671,10 @@ fn ReportList(
         let figures = tr!("入室 %{entries}・退室なし %{no_exit}・来訪者 %{visitors}・鍵 %{keys}（返却遅れ・未返却 %{late}）・例外 %{breaks}", entries = entries, no_exit = no_exit, visitors = visitors, keys = keys, late = late, breaks = breaks);
         let figures = figures.into_owned();
         let submitted = format!("{} {}", line[2], line[3]);
-        // Periods, rooms, names and states wrap only between their parts (`in-parts`), so
-        // the long texts beside them take the squeeze of a narrow screen.
         let cells = [
-            (&line[0], "in-parts"),
-            (&line[1], "in-parts"),
-            (&submitted, "in-parts"),
-            (&figures, ""),
-            (&line[10], ""),
-            (&line[11], "in-parts"),
-            (&line[12], "in-parts"),
-            (&line[13], ""),
+            &line[0], &line[1], &submitted, &figures, &line[10], &line[11], &line[12], &line[13],
         ]
-        .map(|(c, class)| view! { <td class=class>{c.clone()}</td> });
+        .map(|c| view! { <td class=fit(c)>{c.clone()}</td> });
         let chosen = id.to_string();
         let printed = id.clone();
         view! {
