@@ -371,7 +371,7 @@ impl Registers {
     /// so that a level-3 key serves one entry here as at the door.
     pub fn door_facts_then(&self, entry: &EntryRecorded, lines: &[EntryRecord]) -> DoorFacts {
         DoorFacts {
-            loans_out: self.room_loans(entry, |l| l.was_out_at(entry.entered_at)),
+            loans_out: self.loans_out_then(entry),
             ..self.named_facts(entry)
         }
         .with_previous_entry(|| crate::entry_log::previous_entry_at(lines, entry))
@@ -400,12 +400,14 @@ impl Registers {
         }
     }
 
+    /// The loans of the entry's room's keys out at the entry's moment (a loan found not real
+    /// never was): what the re-check judges the entry by, and whose span `lines_for` reads.
+    pub(crate) fn loans_out_then(&self, entry: &EntryRecorded) -> Vec<KeyLoan> {
+        self.room_loans(entry, |l| l.was_out_at(entry.entered_at))
+    }
+
     /// The loans of the entry's room's keys that `keep` keeps.
-    pub(crate) fn room_loans(
-        &self,
-        entry: &EntryRecorded,
-        keep: impl Fn(&KeyLoan) -> bool,
-    ) -> Vec<KeyLoan> {
+    fn room_loans(&self, entry: &EntryRecorded, keep: impl Fn(&KeyLoan) -> bool) -> Vec<KeyLoan> {
         let room_keys: BTreeSet<&str> = self
             .keys()
             .filter(|k| k.room_id == entry.room_id)

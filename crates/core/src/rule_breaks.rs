@@ -538,20 +538,20 @@ impl Registers {
     }
 
     /// The moments within which `entry`'s person's lines are read: a stay's limit either way,
-    /// and into a level-3 room also back to the lending of each of its keys out then (a loan
-    /// found not real aside) and on to its return (to the end of time while it is out). A
-    /// level-3 key serves one entry however long it stays out (第17条第2項), so the entries
-    /// before and after this one on the same loan are read, as the door reads the previous
-    /// entry at any distance.
+    /// and into a level-3 room also back to the lending of each of its keys out then and on
+    /// to its return (to the end of time while it is out). A level-3 key serves one entry
+    /// however long it stays out (第17条第2項), so the entries before and after this one on the
+    /// same loan are read, as the door reads the previous entry at any distance.
     fn span_of(&self, entry: &EntryRecorded) -> (i64, i64) {
         let at = entry.entered_at.timestamp_millis();
         let limit = STAY_LIMIT_HOURS * 3_600_000;
         let level_3 = self
             .room(&entry.room_id)
             .is_some_and(|r| r.level == SecurityLevel::Three);
-        let loans = match level_3 {
-            true => self.room_loans(entry, |l| !l.voided && l.was_out_at(entry.entered_at)),
-            false => Vec::new(),
+        let loans = if level_3 {
+            self.loans_out_then(entry)
+        } else {
+            Vec::new()
         };
         loans
             .iter()

@@ -100,9 +100,9 @@ pub async fn breaks_in(
     Ok(registers.breaks_among(&candidates, &lines))
 }
 
-/// The logbook's lines the re-check of `candidates` reads (daicho-core `Registers::lines_for`): each
-/// entry's person's lines near its moment, and the lines the exits close, each closed by the
-/// exits naming it. Read through `events_entry_person_entered` and `events_exit_entry`.
+/// The logbook's lines the re-check of `candidates` reads (daicho-core `Registers::lines_for`):
+/// each entry's person's lines near its moment, and the lines the exits close, each closed by
+/// the exits naming it. Read through `events_entry_person_entered` and `events_exit_entry`.
 async fn lines_needed(
     tx: &mut Transaction<'_, Any>,
     registers: &Registers,
